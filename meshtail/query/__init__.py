@@ -1,0 +1,7 @@
+"""meshtail's filter language, shared by ``scan``, ``tail``, the TUI filter bar and profiles."""
+
+from .compile import Filter, compile_filter
+from .errors import FilterError
+from .fields import FIELDS
+
+__all__ = ["FIELDS", "Filter", "FilterError", "compile_filter"]

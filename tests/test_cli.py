@@ -1,0 +1,102 @@
+"""``meshtail scan`` as a user runs it: a real process, real files, real exit codes."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+SAMPLE = ROOT / "samples" / "mesh-sample.log"
+
+
+def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "meshtail.cli", *args], input=stdin, capture_output=True, timeout=60, check=False
+    )
+
+
+def test_jsonl_has_exactly_one_valid_event_per_input_line(validator):
+    result = run("scan", str(SAMPLE), "--output", "jsonl")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode().splitlines()
+    raw_lines = SAMPLE.read_text().splitlines()
+    assert len(out) == len(raw_lines)
+    events = [json.loads(line) for line in out]
+    for event in events:
+        validator.validate(event)
+    assert [event["raw"] for event in events] == raw_lines
+    assert [event["source"]["line"] for event in events] == list(range(1, len(raw_lines) + 1))
+    assert sum(event["format"] == "unknown" for event in events) == 1
+    assert b"1 not recognised" in result.stderr
+
+
+def test_filter_selects_denials():
+    result = run("scan", str(SAMPLE), "-o", "jsonl", "--filter", "cat:auth outcome:deny")
+    events = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert events and all(e["category"] == "auth" and e["outcome"] == "deny" for e in events)
+    assert {e["action"] for e in events} == {"authz.deny"}
+
+
+def test_text_output_is_readable_and_marks_violations():
+    result = run("scan", str(SAMPLE), "--filter", "action:resource.delete")
+    line = result.stdout.decode().strip()
+    assert line.startswith("2024-10-15T10:02:00.501Z !warning config/resource.delete")
+    assert "mallory was denied delete on authorizationpolicies shop/deny-admin" in line
+
+
+def test_stdin_and_gzip(tmp_path):
+    data = SAMPLE.read_bytes()
+    from_stdin = run("scan", "-", "-o", "jsonl", stdin=data)
+    assert from_stdin.returncode == 0
+    assert json.loads(from_stdin.stdout.splitlines()[0])["source"]["kind"] == "stdin"
+    packed = tmp_path / "rotated.log.1"  # gzip detected by content, not by name
+    packed.write_bytes(gzip.compress(data))
+    from_gzip = run("scan", str(packed), "-o", "jsonl")
+    assert from_gzip.stdout.count(b"\n") == data.count(b"\n")
+
+
+def test_bad_filter_exits_2_with_a_pointer():
+    result = run("scan", str(SAMPLE), "--filter", "status:403 (cat:auth")
+    assert result.returncode == 2
+    assert b"unclosed '('" in result.stderr and b"           ^" in result.stderr
+    assert result.stdout == b""
+
+
+def test_bad_format_string_and_bad_option_exit_2():
+    assert run("scan", str(SAMPLE), "--format-string", "%START_TIME").returncode == 2
+    assert run("scan", "--output", "xml").returncode == 2
+
+
+def test_unreadable_input_is_named_and_exits_1_after_reading_the_rest(tmp_path):
+    result = run("scan", str(tmp_path / "missing.log"), str(SAMPLE), "-o", "jsonl")
+    assert result.returncode == 1
+    assert b"missing.log: no such file" in result.stderr
+    assert result.stdout.count(b"\n") == len(SAMPLE.read_text().splitlines())
+    directory = run("scan", str(tmp_path))
+    assert directory.returncode == 1 and b"is a directory" in directory.stderr
+
+
+def test_binary_garbage_control_characters_and_huge_lines_do_not_crash(tmp_path, validator):
+    path = tmp_path / "hostile.log"
+    path.write_bytes(b"\xff\xfe\x00bad\n\x1b]52;c;ZXZpbA==\x07 clipboard\r\n" + b"[" * 3_000_000 + b"\nlast")
+    result = run("scan", str(path), "-o", "jsonl")
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert len(events) == 4
+    for event in events:
+        validator.validate(event)
+    assert events[0]["attributes"]["meshtail.decode_error"] is True
+    assert "\x1b" not in events[1]["summary"] and events[1]["raw"].startswith("\x1b]52")
+    text = run("scan", str(path))
+    assert b"\x1b" not in text.stdout and b"\x07" not in text.stdout
+
+
+@pytest.mark.parametrize("args", [(), ("--help",), ("scan", "--help")])
+def test_help(args):
+    result = run(*args)
+    assert result.returncode == 0 and b"meshtail" in result.stdout

@@ -1,0 +1,173 @@
+"""Envoy access logs (TEXT in every Istio field-count variant, JSON, custom formats) on real lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from meshtail.events import Source
+from meshtail.parse.detect import StreamParser, compile_formats
+from meshtail.parse.envoy_access import FormatError, compile_format
+
+from .conftest import lines, parse, parse_file
+
+TEXT = lines("envoy-text.log")
+
+
+def test_istio_19_outbound_request_is_routing_with_otel_attributes():
+    event = parse(TEXT[0])
+    assert (event.format, event.category, event.outcome, event.violation) == ("envoy-text", "routing", "failure", False)
+    a = event.attributes
+    assert a["http.request.method"] == "GET"
+    assert a["url.path"] == "/status/418"
+    assert a["http.response.status_code"] == 418
+    assert "envoy.response_flags" not in a  # "-": no flags
+    assert a["envoy.response_code_details"] == "via_upstream"
+    assert a["envoy.upstream_cluster"] == "outbound|8000||httpbin.foo.svc.cluster.local"
+    assert a["istio.destination.service"] == "httpbin.foo.svc.cluster.local"
+    assert a["istio.direction"] == "outbound"
+    assert a["client.address"] == "10.44.1.23" and a["client.port"] == 46520
+    assert a["server.address"] == "httpbin" and a["server.port"] == 8000
+    assert a["user_agent.original"] == "curl/7.73.0-DEV"
+    assert a["http.request.header.x-request-id"] == "84961386-6d84-929d-98bd-c5aee93b5c88"
+    assert a["envoy.duration_ms"] == 4 and a["envoy.upstream_service_time_ms"] == 4
+    assert a["envoy.route_name"] == "default"
+    assert a["envoy.log_format"] == "istio-1.9"
+    assert event.time == "2020-11-25T21:26:18.409Z"
+    assert event.action == "http.request"
+
+
+def test_inbound_line_keeps_sni_and_inbound_direction():
+    a = parse(TEXT[1]).attributes
+    assert a["istio.direction"] == "inbound"
+    assert a["tls.client.server_name"] == "outbound_.8000_._.httpbin.foo.svc.cluster.local"
+
+
+def test_rbac_denial_names_the_policy_and_is_a_violation():
+    event = parse(TEXT[2], Source("gateway", namespace="istio-system", pod="istio-egressgateway-7d9"))
+    assert (event.category, event.outcome, event.violation, event.action) == ("auth", "deny", True, "authz.deny")
+    assert event.attributes["istio.policy"] == "ns[istio-system]-policy[external-deny-developer-yahoo-com]-rule[0]"
+    assert event.summary == (
+        "istio-system/istio-egressgateway-7d9 denied HEAD / by "
+        "ns[istio-system]-policy[external-deny-developer-yahoo-com]-rule[0]"
+    )
+    assert "denied by authorization policy" in event.attributes["envoy.response_code_details_explained"]
+
+
+def test_rbac_denial_with_no_matching_allow_policy():
+    event = parse(TEXT[3])
+    assert event.action == "authz.deny" and event.violation
+    assert event.attributes["istio.policy"] == "none"
+    assert "none matched" in event.summary
+
+
+def test_no_route_is_routing_failure_not_violation():
+    event = parse(TEXT[4])
+    assert (event.category, event.outcome, event.violation, event.action) == (
+        "routing",
+        "failure",
+        False,
+        "route.no_route",
+    )
+    assert event.attributes["envoy.response_flags"] == ["NR"]
+    assert event.attributes["envoy.response_flags_explained"][0].startswith("NR (NoRouteFound)")
+
+
+def test_tcp_upstream_failure_has_no_http_fields_and_flags_in_words():
+    event = parse(TEXT[5])
+    a = event.attributes
+    assert "http.request.method" not in a and "http.response.status_code" not in a
+    assert a["envoy.response_flags"] == ["UF", "URX"]
+    assert any("upstream connection failure" in text for text in a["envoy.response_flags_explained"])
+    assert (event.category, event.outcome, event.action, event.severity) == (
+        "routing",
+        "failure",
+        "upstream.failure",
+        "error",
+    )
+
+
+@pytest.mark.parametrize(
+    ("index", "variant"),
+    [(6, "istio-1.3"), (7, "istio-1.3"), (8, "istio-1.8"), (9, "istio-1.1"), (10, "istio-1.9")],
+)
+def test_every_shipped_field_count_variant_is_recognised(index, variant):
+    event = parse(TEXT[index])
+    assert event.format == "envoy-text"
+    assert event.attributes["envoy.log_format"] == variant
+
+
+def test_istio_11_inbound_cluster_carries_port_name():
+    a = parse(TEXT[9]).attributes
+    assert a["istio.destination.port_name"] == "http"
+    assert a["istio.destination.service"] == "productpage.default.svc.cluster.local"
+
+
+def test_user_agent_with_spaces_is_one_attribute():
+    assert parse(TEXT[10]).attributes["user_agent.original"].startswith("Mozilla/5.0 (X11; Linux x86_64)")
+
+
+def test_quote_inside_a_quoted_field_still_parses():
+    hostile = TEXT[0].replace('"curl/7.73.0-DEV"', '"curl "quoted" agent"')
+    event = parse(hostile)
+    assert event.format == "envoy-text"
+    assert event.attributes["user_agent.original"] == 'curl "quoted" agent'
+
+
+def test_all_text_lines_parse():
+    assert all(event.format == "envoy-text" for event in parse_file("envoy-text.log"))
+
+
+# ------------------------------------------------------------------------- JSON
+def test_json_14_all_string_values_become_typed_attributes():
+    events = parse_file("envoy-json.log")
+    first = events[0]
+    assert first.format == "envoy-json"
+    assert first.attributes["http.response.status_code"] == 200
+    assert first.attributes["istio.destination.subset"] == "v1"
+    assert first.attributes["envoy.duration_ms"] == 1
+    assert first.time == "2020-09-30T03:22:42.267Z"
+
+
+def test_json_19_nulls_and_no_healthy_upstream():
+    event = parse_file("envoy-json.log")[1]
+    assert event.action == "upstream.failure" and event.outcome == "failure"
+    assert event.attributes["envoy.response_flags"] == ["UH"]
+    assert "envoy.upstream_host" not in event.attributes  # null, not "None"
+    assert event.attributes["envoy.response_code_details_explained"] == "no healthy upstream host"
+
+
+def test_json_and_text_encodings_classify_the_same_way():
+    event = parse_file("envoy-json.log")[2]
+    assert (event.category, event.outcome, event.action) == ("routing", "failure", "http.request")
+    assert event.attributes["url.path"] == "/wrongpath"
+
+
+# ------------------------------------------------------------------------- custom format strings
+CUSTOM = (
+    '[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% '
+    "%RESPONSE_FLAGS% %DOWNSTREAM_PEER_URI_SAN% %REQ(X-TENANT)% %DURATION%"
+)
+
+
+def test_custom_format_string_is_compiled_into_a_parser():
+    parser = StreamParser(compile_formats([CUSTOM]))
+    line = '[2024-05-01T10:00:00.000Z] "POST /pay HTTP/2" 503 UF spiffe://cluster.local/ns/shop/sa/cart acme 12'
+    event = parse(line, parser=parser)
+    a = event.attributes
+    assert event.format == "envoy-text" and a["envoy.log_format"] == "custom"
+    assert a["istio.source.principal"] == "spiffe://cluster.local/ns/shop/sa/cart"
+    assert a["http.request.header.x-tenant"] == "acme"
+    assert a["envoy.duration_ms"] == 12
+    assert event.action == "upstream.failure"
+
+
+def test_custom_format_accepts_go_escaped_quotes_and_trailing_newline():
+    compiled = compile_format('[%START_TIME%] \\"%REQ(:METHOD)%\\" %RESPONSE_CODE%\\n')
+    assert compiled.match('[2024-05-01T10:00:00.000Z] "GET" 200') is not None
+
+
+def test_bad_format_string_names_the_position():
+    with pytest.raises(FormatError, match="character"):
+        compile_format("%START_TIME% %RESPONSE_CODE")
+    with pytest.raises(FormatError, match="no %OPERATOR%"):
+        compile_format("just text")

@@ -1,0 +1,102 @@
+"""istiod and istio-agent logs, text (tabs or expanded spaces) and JSON."""
+
+from __future__ import annotations
+
+from meshtail.events import Source
+
+from .conftest import lines, parse, parse_file
+
+ISTIOD = lines("istiod.log")
+AGENT = lines("istio-agent.log")
+
+
+def test_istiod_lines_are_istiod():
+    assert {event.format for event in parse_file("istiod.log")} == {"istiod"}
+
+
+def test_push_debounce_variants():
+    plain = parse(ISTIOD[0])
+    assert (plain.category, plain.action) == ("config", "xds.push")
+    assert plain.attributes["istio.push.config_count"] == 2 and plain.attributes["istio.push.full"] is True
+    named = parse(ISTIOD[1])
+    assert named.attributes["istio.push.config"] == "EnvoyFilter/istio-system/wasm-service"
+    assert "EnvoyFilter/istio-system/wasm-service" in named.summary
+    more = parse(ISTIOD[2])
+    assert more.attributes["istio.push.config_count"] == 103 and "and 42 more" in more.summary
+    reason = parse(ISTIOD[3])
+    assert reason.attributes["istio.push.reason"] == "global:1 and endpoint:1"
+
+
+def test_xds_pushing_old_and_new_forms():
+    old = parse(ISTIOD[4]).attributes
+    assert old["istio.push.version"] == "2022-02-19T00:45:42Z/94" and old["istio.push.connected_endpoints"] == 3
+    new = parse(ISTIOD[5]).attributes
+    assert new["istio.push.services"] == 26 and new["istio.push.version"] == "2024-07-25T20:12:53Z/1"
+    assert parse(ISTIOD[6]).attributes["istio.push.full"] is False
+
+
+def test_per_type_push():
+    for index in (7, 8):
+        event = parse(ISTIOD[index])
+        assert event.action == "xds.push"
+        assert event.attributes["istio.xds.type"] == "CDS"
+    assert parse(ISTIOD[7]).attributes["istio.xds.resources"] == 137
+
+
+def test_ack_error_is_a_nack_violation_naming_the_proxy():
+    event = parse(ISTIOD[9])
+    assert (event.category, event.outcome, event.violation, event.action, event.severity) == (
+        "config",
+        "failure",
+        True,
+        "xds.reject",
+        "error",
+    )
+    assert event.attributes["istio.proxy"].startswith("router~10.xx.xx.xx~usergateway")
+    assert event.attributes["error.message"].startswith("Internal:Error adding/updating listener(s)")
+
+
+def test_new_service_tabs_and_expanded_spaces():
+    for index in (10, 11):
+        event = parse(ISTIOD[index])
+        assert (event.action, event.outcome) == ("service.add", "change")
+    assert parse(ISTIOD[11]).attributes["istio.scope"] == "ads"
+
+
+def test_webhook_self_probe_is_not_reported_as_invalid_user_config():
+    event = parse(ISTIOD[12])
+    assert event.action == "istiod.webhook_probe" and not event.violation
+
+
+def test_invalid_config_from_validation_webhook_is_a_violation():
+    line = ISTIOD[12].replace(
+        '"internal.istio.io/webhook-always-reject" annotation found, rejecting (dry run)',
+        "spec.http[0].route: weight must be set",
+    )
+    event = parse(line)
+    assert (event.action, event.violation) == ("config.invalid", True)
+
+
+def test_structured_fields_become_attributes():
+    event = parse(ISTIOD[13])
+    assert event.attributes["istio.controller"] == "validation"
+    assert event.severity == "error"
+
+
+def test_agent_lines():
+    events = parse_file("istio-agent.log", Source("sidecar", namespace="shop", pod="cart-1", container="istio-proxy"))
+    assert {event.format for event in events} == {"istio-agent"}
+    assert [e.action for e in events[:5]] == [
+        "xds.connect",
+        "proxy.ready",
+        "proxy.ready",
+        "xds.reject",
+        "proxy.not_ready",
+    ]
+    assert events[3].violation and not events[4].violation
+    cert = events[5]
+    assert (cert.category, cert.action) == ("auth", "cert.issue")
+    assert cert.attributes["istio.cert.ttl"] == "9m59.893482857s"
+    assert events[6].attributes["istio.sds.resource"] == "ROOTCA"
+    assert (events[7].action, events[7].outcome) == ("cert.failure", "failure")
+    assert events[8].time == "2020-10-17T14:54:40.680797Z" and events[8].attributes["istio.scope"] == "sds"
