@@ -171,3 +171,10 @@ def test_bad_format_string_names_the_position():
         compile_format("%START_TIME% %RESPONSE_CODE")
     with pytest.raises(FormatError, match="no %OPERATOR%"):
         compile_format("just text")
+
+
+def test_non_numeric_value_in_a_numeric_field_is_reported_not_mistyped(validator):
+    event = parse(TEXT[0].replace('" 418 - via_upstream', '" :418 - via_upstream'))
+    assert "http.response.status_code" not in event.attributes
+    assert event.attributes["meshtail.field_errors"] == ["http.response.status_code: not a number: :418"]
+    validator.validate(event.to_dict())

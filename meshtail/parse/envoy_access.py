@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..events import Source
+from .addresses import set_hostport
 from .classify import classify_access
 from .flags import flag_list
 from .result import Parsed
@@ -96,17 +97,6 @@ _PATH_OPERATORS = frozenset(
 Setter = Callable[[dict[str, Any], str], None]
 
 
-def _split_hostport(value: str) -> tuple[str, int | None]:
-    if value.startswith("["):  # [::1]:8080
-        host, _, rest = value[1:].partition("]")
-        port = rest[1:] if rest.startswith(":") else ""
-        return host, int(port) if port.isdigit() else None
-    host, sep, port = value.rpartition(":")
-    if sep and port.isdigit() and ":" not in host:
-        return host, int(port)
-    return value, None
-
-
 def _set_path(attrs: dict[str, Any], value: str) -> None:
     path, sep, query = value.partition("?")
     attrs["url.path"] = path
@@ -116,18 +106,12 @@ def _set_path(attrs: dict[str, Any], value: str) -> None:
 
 def _set_authority(attrs: dict[str, Any], value: str) -> None:
     attrs["http.request.header.host"] = value
-    host, port = _split_hostport(value)
-    attrs["server.address"] = host
-    if port is not None:
-        attrs["server.port"] = port
+    set_hostport(attrs, "server", value)
 
 
 def _set_remote(attrs: dict[str, Any], value: str) -> None:
     attrs["envoy.downstream_remote_address"] = value
-    host, port = _split_hostport(value)
-    attrs["client.address"] = host
-    if port is not None:
-        attrs["client.port"] = port
+    set_hostport(attrs, "client", value)
 
 
 def _set_flags(attrs: dict[str, Any], value: str) -> None:
@@ -167,7 +151,11 @@ def _set_protocol(attrs: dict[str, Any], value: str) -> None:
 
 def _int_setter(name: str) -> Setter:
     def setter(attrs: dict[str, Any], value: str) -> None:
-        attrs[name] = int(value) if value.isdigit() else value
+        if value.isdigit():
+            attrs[name] = int(value)
+        else:
+            # keep what the proxy printed, visibly, without breaking the attribute's type
+            attrs.setdefault("meshtail.field_errors", []).append(f"{name}: not a number: {value[:80]}")
 
     return setter
 
@@ -283,9 +271,7 @@ def compile_format(fmt: str, name: str = "custom") -> CompiledFormat:
     needs_lenient = False
     for index, (kind, text) in enumerate(pieces):
         if kind == "lit":
-            escaped = re.escape(text)
-            # a single space in the format may be several in a re-aligned line? no: Envoy
-            # prints literals exactly, so match them exactly.
+            escaped = re.escape(text)  # Envoy prints literal text exactly
             strict_parts.append(escaped)
             lenient_parts.append(escaped)
             continue

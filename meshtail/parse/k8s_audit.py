@@ -30,6 +30,15 @@ _CHANGE_VERBS = {
     "delete": "delete",
     "deletecollection": "delete",
 }
+_OBJECT_REF = {
+    "resource": "k8s.resource",
+    "namespace": "k8s.namespace",
+    "name": "k8s.name",
+    "apiGroup": "k8s.api_group",
+    "apiVersion": "k8s.api_version",
+    "subresource": "k8s.subresource",
+    "uid": "k8s.uid",
+}
 _PAST = {"create": "created", "update": "updated", "delete": "deleted"}
 
 
@@ -65,11 +74,9 @@ def parse_object(obj: dict[str, Any], source: Source | None = None) -> Parsed:
         if len(ips) > 1:
             attrs["k8s.source_ips"] = ips
     ref = obj.get("objectRef") if isinstance(obj.get("objectRef"), dict) else {}
-    for key in ("resource", "namespace", "name", "apiGroup", "apiVersion", "subresource", "uid"):
+    for key, name in _OBJECT_REF.items():
         if ref.get(key):
-            attrs[f"k8s.{'api_group' if key == 'apiGroup' else 'api_version' if key == 'apiVersion' else key}"] = ref[
-                key
-            ]
+            attrs[name] = ref[key]
     status = obj.get("responseStatus") if isinstance(obj.get("responseStatus"), dict) else {}
     code = status.get("code")
     if isinstance(code, int):

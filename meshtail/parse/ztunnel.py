@@ -13,6 +13,7 @@ from typing import Any
 
 from ..events import Source
 from ..text import clip
+from .addresses import set_hostport
 from .result import Parsed, attr_key, severity_of
 
 _KV = re.compile(r'([A-Za-z_][\w.]*)=("(?:[^"\\]|\\.)*"|\S*)')
@@ -46,15 +47,6 @@ def parse_fields(text: str) -> dict[str, str]:
     return out
 
 
-def _addr(attrs: dict[str, Any], prefix: str, value: str) -> None:
-    host, sep, port = value.rpartition(":")
-    if sep and port.isdigit():
-        attrs[f"{prefix}.address"] = host.strip("[]")
-        attrs[f"{prefix}.port"] = int(port)
-    else:
-        attrs[f"{prefix}.address"] = value
-
-
 def _duration_ms(value: str) -> int | float | str:
     match = _DURATION.match(value)
     if not match:
@@ -71,9 +63,9 @@ def build(
     attrs: dict[str, Any] = {"ztunnel.target": target, "log.message": message}
     for key, value in fields.items():
         if key == "src.addr":
-            _addr(attrs, "client", str(value))
+            set_hostport(attrs, "client", str(value))
         elif key == "dst.addr":
-            _addr(attrs, "destination", str(value))
+            set_hostport(attrs, "destination", str(value))
         elif key in ("bytes_sent", "bytes_recv"):
             attrs[f"ztunnel.{key}"] = int(value) if str(value).isdigit() else value
         elif key == "duration":

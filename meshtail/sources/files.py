@@ -74,10 +74,3 @@ def read_lines(path: str) -> Iterator[RawLine]:
     finally:
         if handle is not sys.stdin.buffer:
             handle.close()
-
-
-def read_text(text: str, kind: str = "file", path: str | None = None) -> Iterator[RawLine]:
-    """Lines of an in-memory string, for tests and the demo."""
-    received = now_rfc3339()
-    for number, line in enumerate(io.StringIO(text), start=1):
-        yield RawLine(line.rstrip("\r\n"), Source(kind, path=path, line=number), received)

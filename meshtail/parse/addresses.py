@@ -1,0 +1,24 @@
+"""``host:port`` values as OpenTelemetry ``<prefix>.address`` / ``<prefix>.port`` attributes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def split_hostport(value: str) -> tuple[str, int | None]:
+    """``10.0.0.1:80`` -> ``("10.0.0.1", 80)``; ``[::1]:80`` -> ``("::1", 80)``; no port -> ``(value, None)``."""
+    if value.startswith("["):
+        host, _, rest = value[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else ""
+        return host, int(port) if port.isdigit() else None
+    host, sep, port = value.rpartition(":")
+    if sep and port.isdigit() and ":" not in host:
+        return host, int(port)
+    return value, None
+
+
+def set_hostport(attrs: dict[str, Any], prefix: str, value: str) -> None:
+    host, port = split_hostport(value)
+    attrs[f"{prefix}.address"] = host
+    if port is not None:
+        attrs[f"{prefix}.port"] = port
