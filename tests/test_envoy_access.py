@@ -178,3 +178,23 @@ def test_non_numeric_value_in_a_numeric_field_is_reported_not_mistyped(validator
     assert "http.response.status_code" not in event.attributes
     assert event.attributes["meshtail.field_errors"] == ["http.response.status_code: not a number: :418"]
     validator.validate(event.to_dict())
+
+
+def test_istio_12_and_envoy_default_variants():
+    """No public line of these two shapes was found; these are the 1.1 line (TEXT[9]) reshaped.
+
+    Istio 1.2 adds a quoted transport-failure slot after the Mixer slot and has no route name;
+    Envoy's own default format stops after the upstream host (see log-formats.md §1a, §1b').
+    """
+    istio_12 = TEXT[9].replace('200 - "-" 0 5723', '200 - "-" "-" 0 5723')
+    event = parse(istio_12)
+    assert event.attributes["envoy.log_format"] == "istio-1.2"
+    assert event.attributes["istio.destination.service"] == "productpage.default.svc.cluster.local"
+    envoy_default = (
+        '[2019-04-23T12:07:22.912Z] "GET /productpage HTTP/1.1" 200 - 0 5723 32 31 "10.166.15.195" "curl/7.64.0" '
+        '"8cda8b91-df5c-46db-aa52-47db3581137d" "redacted.com" "127.0.0.1:9080"'
+    )
+    event = parse(envoy_default)
+    assert event.attributes["envoy.log_format"] == "envoy-default"
+    assert event.attributes["envoy.upstream_host"] == "127.0.0.1:9080"
+    assert event.attributes["http.request.header.x-forwarded-for"] == "10.166.15.195"
