@@ -145,3 +145,9 @@ def test_parser_exception_keeps_the_line(monkeypatch):
     monkeypatch.setattr(parser, "_json", boom)
     event = parser.parse(RawLine('{"a":1}', Source("file"), "2026-01-01T00:00:00Z"))
     assert event.format == "unknown" and event.attributes["meshtail.parse_error"] == "RuntimeError: bug"
+
+
+def test_kubectl_prefix_only_accepts_kubernetes_names():
+    event = parse("[pod/evil\x1b[2J/istio-proxy] hello")
+    assert event.source.pod is None
+    assert "\x1b" not in event.summary

@@ -23,7 +23,8 @@ from .result import Parsed, attr_key, severity_of
 from .timestamps import normalize, split_kubelet_prefix
 
 MAX_PARSE = 1 << 20  # lines longer than this are kept whole but not parsed
-_KUBECTL_PREFIX = re.compile(r"^\[pod/([^/\]\s]+)/([^\]\s]+)\] ")
+# pod and container names are Kubernetes DNS names: nothing else may become a Source field
+_KUBECTL_PREFIX = re.compile(r"^\[pod/([a-z0-9][a-z0-9.-]*)/([a-z0-9][a-z0-9-]*)\] ")
 _ZTUNNEL_SPLIT = re.compile(r"\s+(?=[A-Za-z_][\w.]*=)")
 
 Family = Callable[[str, Source], "tuple[str, Parsed] | None"]
