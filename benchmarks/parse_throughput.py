@@ -41,7 +41,7 @@ def meshtail(texts: list[str], encode: bool = False) -> int:
     parser = StreamParser()
     source = Source("file", path="bench.log")
     out = 0
-    for _number, text in enumerate(texts, 1):
+    for text in texts:
         event = parser.parse(RawLine(text, source, "2026-03-01T00:00:00.000000Z"))
         if encode:
             out += len(event.to_json())

@@ -19,6 +19,7 @@ from ..events import AuditEvent, RawLine, Source
 from ..text import clip, has_unsafe, visible
 from . import envoy_component, envoy_json, istio_go, k8s_audit, ztunnel
 from .envoy_access import AccessLogParser, CompiledFormat, compile_format, istio_text_parser
+from .keyvalues import parse_key_values
 from .result import Parsed, attr_key, severity_of
 from .timestamps import normalize, split_kubelet_prefix
 
@@ -77,7 +78,7 @@ class StreamParser:
             if not fields:
                 parts = _ZTUNNEL_SPLIT.split(message, maxsplit=1)
                 if len(parts) == 2:
-                    message, fields = parts[0], ztunnel.parse_fields(parts[1])
+                    message, fields = parts[0], parse_key_values(parts[1])
             return "ztunnel", ztunnel.build(normalize(line.stamp), line.level, scope, message.strip(), fields, source)
         return istio_go.build(line.stamp, line.level, scope, line.message, line.fields, source)
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..events import Source
 from ..text import clip
+from .keyvalues import parse_key_values
 from .result import Parsed, action_word, attr_key, severity_of
 from .timestamps import normalize
 
@@ -33,7 +34,6 @@ KNOWN_SCOPES = frozenset(
 AGENT_SCOPES = frozenset(
     "xdsproxy sds cache secretfetcher ca citadelclient wasm dns healthcheck iptables envoy".split()
 )
-_KV = re.compile(r'([A-Za-z_][\w.-]*)=("(?:[^"\\]|\\.)*"|\S*)')
 # In a tab-expanded copy, structured fields start after a run of spaces.
 _SPACED_FIELDS = re.compile(r"\s{2,}(?=[A-Za-z_][\w.-]*=)")
 
@@ -45,15 +45,6 @@ class GoLine:
     scope: str | None
     message: str
     fields: dict[str, str]
-
-
-def _fields(text: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for key, value in _KV.findall(text):
-        if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
-            value = value[1:-1]
-        out[key] = value
-    return out
 
 
 def split_line(line: str) -> GoLine | None:
@@ -71,7 +62,7 @@ def split_line(line: str) -> GoLine | None:
         if len(parts) >= 2 and (_SCOPE.match(parts[0]) or parts[0].startswith("envoy ")):
             scope = parts.pop(0)
         message = parts[0]
-        fields = _fields("\t".join(parts[1:])) if len(parts) > 1 else {}
+        fields = parse_key_values("\t".join(parts[1:])) if len(parts) > 1 else {}
         if len(parts) > 1 and not fields:  # a tab inside the message, not structured fields
             message = "\t".join(parts)
         return GoLine(stamp, level, scope, message, fields)
@@ -93,7 +84,7 @@ def split_line(line: str) -> GoLine | None:
         if first in KNOWN_SCOPES and remainder:
             scope, rest = first, remainder.lstrip()
     message, *tail = _SPACED_FIELDS.split(rest, maxsplit=1)
-    return GoLine(stamp, level, scope, message, _fields(tail[0]) if tail else {})
+    return GoLine(stamp, level, scope, message, parse_key_values(tail[0]) if tail else {})
 
 
 # ---------------------------------------------------------------- istiod

@@ -16,7 +16,6 @@ from ..text import clip
 from .addresses import set_hostport
 from .result import Parsed, attr_key, severity_of
 
-_KV = re.compile(r'([A-Za-z_][\w.]*)=("(?:[^"\\]|\\.)*"|\S*)')
 _DENIED_BY = re.compile(r"explicitly denied by: (\S+)")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|us|µs)$")
 
@@ -36,15 +35,6 @@ _MAP = {
 
 def is_ztunnel_target(target: str) -> bool:
     return target == "access" or "::" in target or target in ("ztunnel", "xds", "dns", "state", "proxy")
-
-
-def parse_fields(text: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for key, value in _KV.findall(text):
-        if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
-            value = value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
-        out[key] = value
-    return out
 
 
 def _duration_ms(value: str) -> int | float | str:
