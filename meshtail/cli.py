@@ -1,17 +1,22 @@
-"""Command line: ``meshtail scan`` today; the live source, demo and TUI build on the same pipeline."""
+"""Command line: ``scan`` (files, stdin), ``tail`` (a live cluster, headless) and ``demo`` (the stand-in mesh)."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import re
 import sys
 from collections.abc import Sequence
 
 from . import __version__
+from .headless import LiveRun, run_demo, run_live
 from .output import Writer
 from .parse.detect import StreamParser, compile_formats
 from .parse.envoy_access import FormatError
 from .query import FilterError, compile_filter
 from .sources.files import SourceError, read_lines
+from .sources.kube.follow import FollowOptions
+from .sources.kube.live import Selection
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
@@ -54,7 +59,145 @@ def build_parser() -> argparse.ArgumentParser:
         help="your Envoy access-log format (meshConfig.accessLogFormat / Telemetry API); repeatable",
     )
     scan.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
+
+    tail = commands.add_parser(
+        "tail",
+        help="follow a live cluster's mesh logs and config changes (headless)",
+        description="Follow every Envoy proxy (sidecars, gateways, waypoints), ztunnel and istiod in the selected "
+        "namespaces, and watch Istio and Gateway API resources; write audit events to stdout. Streams that break or "
+        "stall are resumed without losing or repeating lines; every reconnect is itself an event.",
+        epilog=FILTER_HELP,
+    )
+    _kube_flags(tail)
+    _output_flags(tail)
+    tail.add_argument("--duration", type=_seconds, metavar="DUR", help="stop after DUR (e.g. 30s, 5m)")
+    tail.add_argument("--no-follow", action="store_true", help="read what the logs hold now, then exit")
+
+    demo = commands.add_parser(
+        "demo",
+        help="run meshtail against a built-in simulated mesh (no cluster needed)",
+        description="Start a stand-in Kubernetes API server on 127.0.0.1 with a simulated Istio mesh (Bookinfo with "
+        "sidecars, an ambient namespace with a waypoint, ingress gateway, istiod, ztunnel) and follow it through a "
+        "generated kubeconfig: the same code path as a real cluster. With --serve, only run the server, so kubectl "
+        "and other tools can use it.",
+        epilog=FILTER_HELP,
+    )
+    demo.add_argument("--serve", action="store_true", help="only run the stand-in API server")
+    demo.add_argument("--port", type=int, default=0, help="port for the API server (default: any free port)")
+    demo.add_argument("--kubeconfig-out", metavar="PATH", help="write the demo kubeconfig to PATH")
+    demo.add_argument("--seed", type=int, default=1, help="seed of the simulation (same seed, same events)")
+    demo.add_argument("--rate", type=float, default=40.0, help="log lines per second across the mesh (default 40)")
+    demo.add_argument("--pods", type=int, default=0, metavar="N", help="N extra sidecar pods in namespace 'load'")
+    _output_flags(demo)
+    demo.add_argument("--duration", type=_seconds, metavar="DUR", help="stop after DUR (e.g. 30s, 5m)")
     return parser
+
+
+FILTER_HELP = (
+    "Filter language: terms are ANDed; OR between terms; -term negates; field:value (case-insensitive, * wildcards), "
+    'field:>=N / <N; field:/regex/[i]; bare words and "quoted phrases" search the raw line and summary. '
+    "Example: --filter 'cat:auth outcome:deny -ns:test'"
+)
+
+
+def _seconds(text: str) -> float:
+    """kubectl-style durations: ``30s``, ``5m``, ``1h30m``, ``48h``; a bare number is seconds."""
+    text = text.strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    parts = re.fullmatch(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?", text)
+    if not text or parts is None:
+        raise argparse.ArgumentTypeError(f"invalid duration {text!r} (use e.g. 30s, 5m, 1h30m)")
+    hours, minutes, seconds = (float(p) if p else 0.0 for p in parts.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def _kube_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("cluster selection (as kubectl and stern)")
+    group.add_argument("--kubeconfig", metavar="PATH", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
+    group.add_argument("--context", help="kubeconfig context (default: the current context)")
+    group.add_argument(
+        "-n", "--namespace", action="append", default=[], metavar="NS", help="namespace to follow; repeatable"
+    )
+    group.add_argument("-A", "--all-namespaces", action="store_true", help="follow every namespace")
+    group.add_argument("-l", "--selector", metavar="SEL", help="only pods matching this label selector")
+    group.add_argument(
+        "-c",
+        "--container",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also follow containers with this name (besides the mesh's own); repeatable",
+    )
+    group.add_argument(
+        "--since",
+        type=_seconds,
+        default=None,
+        metavar="DUR",
+        help="for containers already running: only lines newer than DUR (e.g. 10m)",
+    )
+    group.add_argument(
+        "--tail",
+        type=int,
+        default=-1,
+        metavar="N",
+        help="for containers already running: the last N lines (-1: all, default)",
+    )
+    group.add_argument("--no-config", action="store_true", help="do not watch Istio / Gateway API resources")
+    group.add_argument(
+        "--stall-timeout",
+        type=_seconds,
+        default=120.0,
+        metavar="DUR",
+        help="reconnect a stream that sends nothing for DUR while its container runs (default 120s)",
+    )
+
+
+def _output_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-f", "--filter", default="", metavar="QUERY", help="only events matching QUERY")
+    parser.add_argument("-o", "--output", choices=("text", "jsonl"), default="text", help="output format")
+    parser.add_argument(
+        "--format-string",
+        action="append",
+        default=[],
+        metavar="FMT",
+        help="your Envoy access-log format (meshConfig.accessLogFormat); repeatable",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
+
+
+def _live_run(args: argparse.Namespace) -> LiveRun | int:
+    try:
+        query = compile_filter(args.filter)
+    except FilterError as exc:
+        print(f"meshtail: bad filter: {exc}\n{exc.pointer()}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        formats = compile_formats(args.format_string)
+    except FormatError as exc:
+        print(f"meshtail: bad --format-string: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    run = LiveRun(query=query, formats=formats, output=args.output, duration=args.duration, quiet=args.quiet)
+    if args.command == "tail":
+        run.kubeconfig, run.context = args.kubeconfig, args.context
+        run.selection = Selection(
+            namespaces=args.namespace,
+            all_namespaces=args.all_namespaces,
+            selector=args.selector,
+            containers=args.container,
+            config=not args.no_config,
+        )
+        run.options = FollowOptions(
+            follow=not args.no_follow,
+            since_seconds=int(args.since) if args.since is not None else None,
+            tail=args.tail,
+            stall_timeout=args.stall_timeout,
+        )
+    else:
+        run.selection = Selection(all_namespaces=True)
+    return run
 
 
 def _scan(args: argparse.Namespace) -> int:
@@ -113,6 +256,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "scan":
             return _scan(args)
+        if args.command in ("tail", "demo"):
+            run = _live_run(args)
+            if isinstance(run, int):
+                return run
+            if args.command == "tail":
+                return asyncio.run(run_live(run))
+            return asyncio.run(
+                run_demo(run, args.seed, args.rate, args.pods, args.serve, args.port, args.kubeconfig_out)
+            )
     except BrokenPipeError:
         # the reader (head, less) went away: not an error for a filter command
         sys.stderr.close()

@@ -1,0 +1,114 @@
+"""The resource types the stand-in serves, as discovery describes them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceType:
+    group: str
+    versions: tuple[str, ...]  # served versions, preferred first
+    plural: str
+    kind: str
+    singular: str
+    namespaced: bool = True
+    short_names: tuple[str, ...] = ()
+    categories: tuple[str, ...] = field(default=())
+
+    @property
+    def key(self) -> str:
+        """``plural.group`` (``pods`` for the core group), the store's key for the type."""
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
+    def api_version(self, version: str | None = None) -> str:
+        version = version or self.versions[0]
+        return f"{self.group}/{version}" if self.group else version
+
+
+POD = ResourceType("", ("v1",), "pods", "Pod", "pod", short_names=("po",), categories=("all",))
+NAMESPACE = ResourceType("", ("v1",), "namespaces", "Namespace", "namespace", namespaced=False, short_names=("ns",))
+
+_ISTIO_NET = ("v1", "v1beta1", "v1alpha3")
+_ISTIO_SEC = ("v1", "v1beta1")
+_GW = ("v1", "v1beta1")
+
+MESH_TYPES: tuple[ResourceType, ...] = (
+    ResourceType(
+        "networking.istio.io", _ISTIO_NET, "virtualservices", "VirtualService", "virtualservice", True, ("vs",)
+    ),
+    ResourceType(
+        "networking.istio.io", _ISTIO_NET, "destinationrules", "DestinationRule", "destinationrule", True, ("dr",)
+    ),
+    ResourceType("networking.istio.io", _ISTIO_NET, "gateways", "Gateway", "gateway", True, ("gw",)),
+    ResourceType("networking.istio.io", _ISTIO_NET, "serviceentries", "ServiceEntry", "serviceentry", True, ("se",)),
+    ResourceType("networking.istio.io", _ISTIO_NET, "sidecars", "Sidecar", "sidecar", True),
+    ResourceType("networking.istio.io", ("v1alpha3",), "envoyfilters", "EnvoyFilter", "envoyfilter", True),
+    ResourceType(
+        "security.istio.io",
+        _ISTIO_SEC,
+        "authorizationpolicies",
+        "AuthorizationPolicy",
+        "authorizationpolicy",
+        True,
+        ("ap",),
+    ),
+    ResourceType(
+        "security.istio.io",
+        _ISTIO_SEC,
+        "peerauthentications",
+        "PeerAuthentication",
+        "peerauthentication",
+        True,
+        ("pa",),
+    ),
+    ResourceType(
+        "security.istio.io",
+        _ISTIO_SEC,
+        "requestauthentications",
+        "RequestAuthentication",
+        "requestauthentication",
+        True,
+        ("ra",),
+    ),
+    ResourceType(
+        "telemetry.istio.io", ("v1", "v1alpha1"), "telemetries", "Telemetry", "telemetry", True, ("telemetry",)
+    ),
+    ResourceType("gateway.networking.k8s.io", _GW, "gateways", "Gateway", "gateway", True, ("gtw",)),
+    ResourceType("gateway.networking.k8s.io", _GW, "httproutes", "HTTPRoute", "httproute", True),
+    ResourceType(
+        "gateway.networking.k8s.io", ("v1",), "gatewayclasses", "GatewayClass", "gatewayclass", False, ("gc",)
+    ),
+    ResourceType(
+        "gateway.networking.k8s.io",
+        ("v1beta1",),
+        "referencegrants",
+        "ReferenceGrant",
+        "referencegrant",
+        True,
+        ("refgrant",),
+    ),
+)
+
+ALL_TYPES: tuple[ResourceType, ...] = (POD, NAMESPACE, *MESH_TYPES)
+BY_KEY = {t.key: t for t in ALL_TYPES}
+
+
+def groups() -> dict[str, list[str]]:
+    """Every non-core group with its served versions, preferred first."""
+    out: dict[str, list[str]] = {}
+    for t in MESH_TYPES:
+        versions = out.setdefault(t.group, [])
+        for v in t.versions:
+            if v not in versions:
+                versions.append(v)
+    order = {"v1": 0, "v1beta1": 1, "v1alpha3": 2, "v1alpha2": 3, "v1alpha1": 4}
+    return {g: sorted(vs, key=lambda v: order.get(v, 9)) for g, vs in out.items()}
+
+
+def find(group: str, version: str, plural: str) -> ResourceType | None:
+    """The type served at ``/apis/group/version/plural`` (``/api/v1/plural`` for core), if any."""
+    for t in ALL_TYPES:
+        if t.group == group and t.plural == plural and version in t.versions:
+            return t
+    return None

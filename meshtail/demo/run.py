@@ -1,0 +1,79 @@
+"""Start the stand-in API server with the simulated mesh, and write a kubeconfig for it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+from pathlib import Path
+
+from .mesh import Mesh
+from .podlogs import PodLogs
+from .server import ApiServer, ServerState
+from .store import ObjectStore
+
+
+def kubeconfig_text(server: str, token: str, namespace: str = "bookinfo", name: str = "meshtail-demo") -> str:
+    """A kubeconfig for the stand-in.  JSON is valid YAML, so kubectl and meshtail both read it."""
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": name, "cluster": {"server": server}}],
+        "users": [{"name": name, "user": {"token": token}}],
+        "contexts": [{"name": name, "context": {"cluster": name, "user": name, "namespace": namespace}}],
+        "current-context": name,
+        "preferences": {},
+    }
+    return json.dumps(config, indent=2) + "\n"
+
+
+def write_kubeconfig(path: str | os.PathLike[str], text: str) -> None:
+    """Write the kubeconfig readable by its owner only (it holds the bearer token)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+class Demo:
+    """The whole stand-in: object store, container logs, mesh simulation and HTTP server."""
+
+    def __init__(
+        self,
+        seed: int = 1,
+        rate: float = 40.0,
+        extra_pods: int = 0,
+        config_every: int = 150,
+        churn_every: int = 250,
+        deny_namespaces: set[str] | None = None,
+        token: str | None = None,
+        keep_lines: int = 100_000,
+    ) -> None:
+        self.token = token or secrets.token_urlsafe(24)
+        self.store = ObjectStore()
+        self.logs = PodLogs(keep_lines)
+        self.mesh = Mesh(self.store, self.logs, seed, config_every, churn_every, extra_pods)
+        self.state = ServerState(tokens={self.token}, deny_namespaces=set(deny_namespaces or ()))
+        self.server = ApiServer(self.store, self.logs, self.state)
+        self.rate = rate
+        self.url = ""
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, port: int = 0, traffic: bool = True) -> str:
+        self.mesh.bootstrap()
+        self.url = await self.server.start("127.0.0.1", port)
+        if traffic and self.rate > 0:
+            self._task = asyncio.create_task(self.mesh.run(self.rate, self._stop), name="demo-traffic")
+        return self.url
+
+    def kubeconfig(self, namespace: str = "bookinfo") -> str:
+        return kubeconfig_text(self.url, self.token, namespace)
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await self._task
+        await self.server.stop()

@@ -1,0 +1,191 @@
+"""``meshtail tail`` and the headless side of ``meshtail demo``: the live pipeline writing to stdout."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from .demo.run import Demo, write_kubeconfig
+from .events import AuditEvent
+from .output import Writer
+from .parse.envoy_access import CompiledFormat
+from .pipeline import Pipeline
+from .query import Filter
+from .sources.kube.client import KubeClient
+from .sources.kube.config import ConfigError, connect
+from .sources.kube.errors import KubeError
+from .sources.kube.follow import FollowOptions
+from .sources.kube.live import LiveSource, Selection
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+
+
+@dataclass
+class LiveRun:
+    """Everything ``tail`` needs, resolved from the command line."""
+
+    kubeconfig: str | None = None
+    context: str | None = None
+    selection: Selection = field(default_factory=Selection)
+    options: FollowOptions = field(default_factory=FollowOptions)
+    query: Filter | None = None
+    formats: list[CompiledFormat] | None = None
+    output: str = "text"
+    duration: float | None = None
+    quiet: bool = False
+
+
+def _say(message: str) -> None:
+    print(f"meshtail: {message}", file=sys.stderr, flush=True)
+
+
+async def _preflight(client: KubeClient, source: LiveSource) -> int:
+    """Reach the server and read pods in each namespace once, so problems are named before streaming."""
+    try:
+        await client.get_json("/api", what=f"connect to {client.cluster.host}")
+    except KubeError as exc:
+        _say(exc.message)
+        return EXIT_INPUT
+    failures = []
+    scopes = source._scopes()
+    for scope in scopes:
+        path = source._pod_path(scope)
+        try:
+            await client.get_json(path, {"limit": "1"}, what=f"list pods in {scope or 'all namespaces'}")
+        except KubeError as exc:
+            failures.append(exc.message)
+            _say(exc.message)
+    return EXIT_INPUT if failures and len(failures) == len(scopes) else EXIT_OK
+
+
+async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Event | None = None) -> int:
+    """Follow the cluster into ``stream`` until stopped, ``duration`` passes, or (no-follow) all is read."""
+    out = stream or sys.stdout
+    try:
+        cluster = await connect(run.kubeconfig, run.context)
+    except ConfigError as exc:
+        _say(str(exc))
+        return EXIT_USAGE
+    for warning in cluster.warnings:
+        _say(f"warning: {warning}")
+    writer = Writer(out, run.output)
+    broken = asyncio.Event()
+
+    def sink(event: AuditEvent) -> None:
+        if broken.is_set():
+            return
+        try:
+            writer.write(event)
+        except BrokenPipeError:
+            broken.set()
+
+    pipeline = Pipeline(sink, run.query, run.formats)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    async with KubeClient(cluster) as client:
+        source = LiveSource(client, run.selection, pipeline.line, pipeline.event, run.options)
+        status = await _preflight(client, source)
+        if status != EXIT_OK:
+            return status
+        task = asyncio.create_task(source.run(), name="live source")
+
+        async def flusher() -> None:
+            while True:
+                await asyncio.sleep(0.2)
+                try:
+                    out.flush()
+                except BrokenPipeError:
+                    broken.set()
+
+        flush = asyncio.create_task(flusher())
+        waits = [task, asyncio.create_task(stop.wait()), asyncio.create_task(broken.wait())]
+        if run.duration is not None:
+            waits.append(asyncio.create_task(asyncio.sleep(run.duration)))
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in [*waits, flush]:
+                waiter.cancel()
+            await source.stop()
+            await asyncio.gather(*waits, flush, return_exceptions=True)
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError, RuntimeError):
+                    loop.remove_signal_handler(sig)
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            _say(f"live source failed: {task.exception()!r}")
+            status = EXIT_INPUT
+    with contextlib.suppress(BrokenPipeError):
+        out.flush()
+    if not run.quiet:
+        stats = list(source.streams.values())
+        reconnects = sum(s.reconnects for s in stats)
+        dropped = sum(s.duplicates_dropped for s in stats)
+        parts = [
+            f"{len(stats)} streams",
+            f"{pipeline.lines} lines",
+            f"{pipeline.matched} events written",
+            f"{reconnects} reconnects",
+            f"{dropped} repeated lines dropped on resume",
+        ]
+        unknown = pipeline.formats_seen.get("unknown", 0)
+        if unknown:
+            parts.append(f"{unknown} lines not recognised (kept as format 'unknown')")
+        _say(", ".join(parts))
+    return EXIT_INPUT if source.errors and not source.followers else status
+
+
+async def run_demo(
+    run: LiveRun,
+    seed: int,
+    rate: float,
+    extra_pods: int,
+    serve: bool,
+    port: int,
+    kubeconfig_out: str | None,
+) -> int:
+    """Start the stand-in cluster; then either serve it (``--serve``) or follow it like a real one."""
+    demo = Demo(seed=seed, rate=rate, extra_pods=extra_pods)
+    try:
+        await demo.start(port=port)
+    except OSError as exc:
+        _say(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}")
+        return EXIT_INPUT
+    tmp = None
+    try:
+        if kubeconfig_out:
+            path = kubeconfig_out
+        else:
+            tmp = tempfile.TemporaryDirectory(prefix="meshtail-demo-")
+            path = os.path.join(tmp.name, "kubeconfig")
+        write_kubeconfig(path, demo.kubeconfig())
+        if serve:
+            _say(f"stand-in API server on {demo.url} (seed {seed}, about {rate:g} lines/s)")
+            _say(f"kubeconfig: {path}")
+            _say(f"try: kubectl --kubeconfig {path} get pods -A")
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError, RuntimeError):
+                    loop.add_signal_handler(sig, stop.set)
+            waits = [asyncio.create_task(stop.wait())]
+            if run.duration is not None:
+                waits.append(asyncio.create_task(asyncio.sleep(run.duration)))
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waits:
+                waiter.cancel()
+            return EXIT_OK
+        run.kubeconfig = path
+        return await run_live(run)
+    finally:
+        await demo.stop()
+        if tmp is not None:
+            tmp.cleanup()

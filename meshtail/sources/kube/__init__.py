@@ -1,0 +1,1 @@
+"""The live Kubernetes source: connect, discover mesh pods, follow their logs, watch mesh config."""

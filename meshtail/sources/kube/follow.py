@@ -1,0 +1,290 @@
+"""Follow one container's log, resuming after breaks and stalls without losing or repeating a line.
+
+A stream ends cleanly when the container stops, restarts or the pod goes; it breaks
+(truncated chunked body, connection reset, API server restart) or stalls (kubelet log
+rotation on older kubelets: no bytes while the container keeps running).  After a break
+or a stall, or a clean end while the same container still runs, the follower reconnects
+with ``sinceTime`` and :class:`~.resume.Resume` drops what was already delivered.  A
+half-received last line is never counted as delivered: it comes again whole.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import aiohttp
+
+from ...events import AuditEvent, RawLine, Source, now_rfc3339
+from ..files import decode
+from ..health import StreamStats, health_event
+from .client import KubeClient
+from .errors import KubeError
+from .informer import backoff
+from .proxies import Target
+from .resume import Resume, split_stamp
+
+
+class _Stalled(Exception):
+    pass
+
+
+@dataclass
+class FollowOptions:
+    follow: bool = True
+    since_seconds: int | None = None  # only for containers already running when meshtail started
+    tail: int | None = None
+    stall_timeout: float = 120.0
+    reconnect_cap: float = 15.0
+
+
+class Follower:
+    """One container instance's log stream."""
+
+    def __init__(
+        self,
+        client: KubeClient,
+        target: Target,
+        on_line: Callable[[RawLine], None],
+        on_event: Callable[[AuditEvent], None],
+        options: FollowOptions,
+        initial: bool,
+    ) -> None:
+        self.client = client
+        self.target = target
+        self.on_line = on_line
+        self.on_event = on_event
+        self.options = options
+        self.initial = initial
+        self.stats = StreamStats()
+        self.resume = Resume()
+        self.pod_gone = False
+        self.source = Source(kind=target.kind, namespace=target.namespace, pod=target.pod, container=target.container)
+        self._path = f"/api/v1/namespaces/{target.namespace}/pods/{target.pod}/log"
+        self._progress = time.monotonic()
+        self._stalled = False
+        self._partial = b""
+        self._resumed_at: float | None = None
+        self._dropped_at_resume = 0
+        self._since: str | None = None
+
+    # ---- events ------------------------------------------------------------------------
+    def _event(self, action: str, summary: str, severity: str = "info", **attrs: object) -> None:
+        attributes = {
+            "meshtail.stream.lines": self.stats.lines,
+            "meshtail.stream.reconnects": self.stats.reconnects,
+            "meshtail.stream.duplicates_dropped": self.stats.duplicates_dropped,
+        }
+        if self.target.container_id:
+            attributes["k8s.container.id"] = self.target.container_id
+        attributes |= {k.replace("__", "."): v for k, v in attrs.items() if v is not None}
+        self.on_event(health_event(action, summary, severity, self.source, attributes))
+
+    def _resumed(self) -> None:
+        """Report a finished resume once its replay is over (so the repeat count is known)."""
+        if self._resumed_at is None:
+            return
+        gap = self._resumed_at
+        self._resumed_at = None
+        dropped = self.stats.duplicates_dropped - self._dropped_at_resume
+        self._event(
+            "meshtail.stream.resume",
+            f"resumed from {self._since} after {gap:.1f}s; {dropped} repeated lines dropped",
+            "info",
+            meshtail__gap_seconds=round(gap, 3),
+            meshtail__resume__since_time=self._since,
+            meshtail__resume__repeats_dropped=dropped,
+        )
+
+    # ---- reading -----------------------------------------------------------------------
+    def _lines(self, data: bytes, received: str) -> None:
+        parts = (self._partial + data).split(b"\n")
+        self._partial = parts.pop()
+        resume = self.resume
+        for raw in parts:
+            text, bad = decode(raw)
+            stamp, body = split_stamp(text)
+            if not resume.accept(stamp, body):
+                self.stats.duplicates_dropped += 1
+                continue
+            if self._resumed_at is not None and not resume.replaying:
+                self._resumed()
+            self.stats.lines += 1
+            self.on_line(RawLine(body, self.source, received, stamp, bad))
+
+    async def _watchdog(self, response: aiohttp.ClientResponse) -> None:
+        timeout = self.options.stall_timeout
+        while True:
+            await asyncio.sleep(min(timeout / 4, 5.0))
+            if time.monotonic() - self._progress > timeout:
+                self._stalled = True
+                response.close()
+                return
+
+    async def _read(self, response: aiohttp.ClientResponse) -> None:
+        self._progress = time.monotonic()
+        self._stalled = False
+        watchdog = asyncio.create_task(self._watchdog(response)) if self.options.follow else None
+        try:
+            content = response.content
+            while True:
+                try:
+                    chunk = await content.readany()
+                except (aiohttp.ClientError, ConnectionError) as exc:
+                    if self._stalled:
+                        raise _Stalled() from exc
+                    raise
+                if not chunk:
+                    if self._stalled:
+                        raise _Stalled()
+                    return
+                self._progress = time.monotonic()
+                self._lines(chunk, now_rfc3339())
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
+
+    async def _still_running(self) -> bool:
+        """Is this very container instance (same containerID) still running?  Asks the API server."""
+        if self.pod_gone:
+            return False
+        t = self.target
+        try:
+            pod = await self.client.get_json(f"/api/v1/namespaces/{t.namespace}/pods/{t.pod}", what=f"get pod {t.pod}")
+        except KubeError as exc:
+            return exc.status != 404 and exc.transient
+        status = pod.get("status") or {}
+        for entry in [*(status.get("containerStatuses") or []), *(status.get("initContainerStatuses") or [])]:
+            if entry.get("name") == t.container:
+                return entry.get("containerID") == t.container_id and "running" in (entry.get("state") or {})
+        return False
+
+    # ---- the loop ----------------------------------------------------------------------
+    def _params(self) -> dict[str, str]:
+        params = {"container": self.target.container, "timestamps": "true"}
+        if self.options.follow:
+            params["follow"] = "true"
+        since = self.resume.since_time()
+        if since is not None:
+            params["sinceTime"] = since
+        elif self.initial:
+            if self.options.since_seconds is not None:
+                params["sinceSeconds"] = str(self.options.since_seconds)
+            if self.options.tail is not None and self.options.tail >= 0:
+                params["tailLines"] = str(self.options.tail)
+        return params
+
+    async def run(self) -> None:
+        attempt = 0
+        broke_at: float | None = None
+        waiting_reported = False
+        while True:
+            params = self._params()
+            if "sinceTime" in params:
+                self.resume.start_replay()
+                self._since = params["sinceTime"]
+            try:
+                async with self.client.stream(self._path, params, what=f"logs of {self.target.name}") as response:
+                    if broke_at is not None:
+                        self._resumed_at = time.monotonic() - broke_at
+                        self._dropped_at_resume = self.stats.duplicates_dropped
+                        broke_at = None
+                    else:
+                        self._event("meshtail.stream.start", f"following {self.target.kind} log")
+                    self.stats.state = "following"
+                    await self._read(response)
+                    if self.stats.lines:
+                        attempt = 0
+                self.resume.end_replay()
+                self._resumed()
+                if not self.options.follow:
+                    self._flush_partial()
+                    self._end("drained")
+                    return
+                if await self._still_running():
+                    self._partial = b""  # it will come again, whole
+                    broke_at = time.monotonic()
+                    self._reconnecting("the stream ended while the container still runs")
+                    await asyncio.sleep(backoff(attempt, cap=self.options.reconnect_cap))
+                    attempt += 1
+                    continue
+                self._flush_partial()
+                self._end("container stopped" if not self.pod_gone else "pod deleted")
+                return
+            except _Stalled:
+                self.stats.stalls += 1
+                broke_at = time.monotonic()
+                self._drop_partial()
+                self._reconnecting(
+                    f"no output for {self.options.stall_timeout:g}s while the container runs (stall)",
+                    action="meshtail.stream.stall",
+                )
+            except KubeError as exc:
+                if exc.status == 404 or (self.pod_gone and exc.status in (400, 404)):
+                    self._flush_partial()
+                    self._end("pod deleted")
+                    return
+                if exc.status == 400 and "waiting to start" in exc.message:
+                    self.stats.state = "waiting"
+                    if not waiting_reported:
+                        waiting_reported = True
+                        self._event("meshtail.stream.waiting", "container not running yet; waiting for it")
+                    await asyncio.sleep(min(backoff(attempt), 5.0))
+                    attempt += 1
+                    continue
+                self.stats.errors += 1
+                self.stats.last_error = exc.message
+                if exc.status == 400:
+                    self.stats.state = "failed"
+                    self._event("meshtail.stream.error", exc.message, "error", error__message=exc.message)
+                    return
+                broke_at = broke_at or time.monotonic()
+                if exc.status in (401, 403):
+                    self.stats.state = "failed"
+                    self._event(
+                        "meshtail.stream.error", f"{exc.message}; retrying in 30s", "error", error__message=exc.message
+                    )
+                    await asyncio.sleep(30.0)
+                    continue
+                self._reconnecting(exc.message)
+                delay = (
+                    exc.retry_after if exc.retry_after is not None else backoff(attempt, cap=self.options.reconnect_cap)
+                )
+                await asyncio.sleep(delay)
+                attempt += 1
+                continue
+            except (aiohttp.ClientError, ConnectionError, TimeoutError) as exc:
+                self.stats.errors += 1
+                broke_at = broke_at or time.monotonic()
+                self._drop_partial()
+                self.stats.last_error = f"{type(exc).__name__}: {exc}"
+                self._reconnecting(f"the stream broke ({self.stats.last_error})")
+            self.resume.end_replay()
+            if self.pod_gone and not await self._still_running():
+                self._end("pod deleted")
+                return
+            await asyncio.sleep(backoff(attempt, cap=self.options.reconnect_cap))
+            attempt += 1
+
+    def _reconnecting(self, why: str, action: str = "meshtail.stream.reconnect") -> None:
+        self.stats.reconnects += 1
+        self.stats.state = "reconnecting"
+        since = self.resume.since_time()
+        where = f"from {since}" if since else "from the start"
+        self._event(action, f"{why}; reconnecting {where}", "warning", error__message=why)
+
+    def _drop_partial(self) -> None:
+        if self._partial:
+            self.stats.partial_dropped += 1
+            self._partial = b""
+
+    def _flush_partial(self) -> None:
+        """At a real end of the log, an unterminated last line is a line."""
+        if self._partial:
+            self._lines(b"\n", now_rfc3339())
+
+    def _end(self, why: str) -> None:
+        self.stats.state = "ended"
+        self._event("meshtail.stream.end", f"stream ended: {why} ({self.stats.lines} lines)")

@@ -1,0 +1,174 @@
+"""The live source: discover mesh pods, follow each proxy's log, watch the mesh configuration.
+
+Pods come from a list+watch (one per namespace, or cluster-wide); every container with
+mesh logs gets a :class:`~.follow.Follower` per container instance, so a restart
+(new containerID) starts a new stream and the old one ends on its own.  Containers
+already running when meshtail starts honour ``--since``/``--tail``; later ones are read
+from their first line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ...events import AuditEvent, RawLine
+from ..health import StreamStats, health_event
+from .client import KubeClient
+from .errors import KubeError
+from .follow import Follower, FollowOptions
+from .informer import WatchEvent, informer
+from .mesh_resources import watch_mesh_config
+from .proxies import Target, targets
+
+
+@dataclass
+class Selection:
+    """What to follow, as the command line says it (kubectl / stern habits)."""
+
+    namespaces: list[str] = field(default_factory=list)  # empty with all_namespaces False: the context's
+    all_namespaces: bool = False
+    selector: str | None = None
+    containers: list[str] = field(default_factory=list)  # extra containers by name
+    config: bool = True  # watch mesh resources too
+
+
+class LiveSource:
+    """Runs every pod watch, log follower and config watch; delivers lines and events to callbacks."""
+
+    def __init__(
+        self,
+        client: KubeClient,
+        selection: Selection,
+        on_line: Callable[[RawLine], None],
+        on_event: Callable[[AuditEvent], None],
+        options: FollowOptions | None = None,
+    ) -> None:
+        self.client = client
+        self.selection = selection
+        self.on_line = on_line
+        self.on_event = on_event
+        self.options = options or FollowOptions()
+        self.followers: dict[tuple[str, str, str, str], Follower] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._ended: list[Follower] = []
+        self.errors: list[str] = []
+
+    @property
+    def streams(self) -> dict[str, StreamStats]:
+        """Per-stream state for a status bar, by ``ns/pod[container]``."""
+        return {f.target.name: f.stats for f in self.followers.values()}
+
+    def _scopes(self) -> list[str | None]:
+        if self.selection.all_namespaces:
+            return [None]
+        return list(self.selection.namespaces) or [self.client.cluster.namespace]
+
+    def _pod_path(self, namespace: str | None) -> str:
+        return f"/api/v1/namespaces/{namespace}/pods" if namespace else "/api/v1/pods"
+
+    def _params(self) -> dict[str, str]:
+        return {"labelSelector": self.selection.selector} if self.selection.selector else {}
+
+    def _start(self, target: Target, initial: bool) -> None:
+        key = (*target.key, target.container_id or "")
+        if key in self.followers:
+            return
+        follower = Follower(self.client, target, self.on_line, self.on_event, self.options, initial)
+        self.followers[key] = follower
+        task = asyncio.create_task(follower.run(), name=f"follow {target.name}")
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            self.on_event(health_event("meshtail.internal_error", f"{task.get_name()} failed: {exc!r}", "error"))
+
+    def _pod_event(self, event: WatchEvent) -> None:
+        found = targets(event.obj, self.selection.containers)
+        meta = event.obj.get("metadata") or {}
+        if event.type == "DELETED":
+            for key, follower in self.followers.items():
+                if key[:2] == (meta.get("namespace"), meta.get("name")):
+                    follower.pod_gone = True
+            return
+        for target in found:
+            if not target.container_id:
+                continue
+            if target.state == "running" or (not event.initial and target.state == "terminated"):
+                self._start(target, initial=event.initial)
+
+    async def _watch_pods(self, namespace: str | None) -> None:
+        what = f"pods in {namespace}" if namespace else "pods in all namespaces"
+
+        def problem(severity: str, message: str) -> None:
+            self.on_event(health_event("meshtail.watch.problem", message, severity))
+
+        try:
+            async for event in informer(
+                self.client, self._pod_path(namespace), self._params(), what=what, on_problem=problem
+            ):
+                self._pod_event(event)
+        except KubeError as exc:
+            self.errors.append(exc.message)
+            self.on_event(
+                health_event(
+                    "meshtail.watch.error",
+                    f"cannot watch {what}: {exc.message}",
+                    "error",
+                    attributes={"error.message": exc.message},
+                )
+            )
+
+    async def _list_pods(self, namespace: str | None) -> None:
+        what = f"pods in {namespace}" if namespace else "pods in all namespaces"
+        try:
+            listed = await self.client.get_json(self._pod_path(namespace), self._params(), what=f"list {what}")
+        except KubeError as exc:
+            self.errors.append(exc.message)
+            self.on_event(
+                health_event(
+                    "meshtail.watch.error",
+                    f"cannot list {what}: {exc.message}",
+                    "error",
+                    attributes={"error.message": exc.message},
+                )
+            )
+            return
+        for pod in listed.get("items") or []:
+            self._pod_event(WatchEvent("ADDED", pod, None, True))
+
+    async def run(self) -> None:
+        """Follow until cancelled (``follow``), or until every stream is drained (``--no-follow``)."""
+        scopes = self._scopes()
+        jobs: list[asyncio.Task[None]] = []
+        config_scope = None if self.selection.all_namespaces else [s for s in scopes if s]
+        if self.options.follow:
+            for scope in scopes:
+                jobs.append(asyncio.create_task(self._watch_pods(scope), name=f"pods {scope or 'all'}"))
+            if self.selection.config:
+                jobs.append(
+                    asyncio.create_task(watch_mesh_config(self.client, config_scope, self.on_event), name="config")
+                )
+            try:
+                await asyncio.gather(*jobs)
+                # the pod watches only return after fatal errors: keep following what already runs
+                while self._tasks:
+                    await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            finally:
+                await self.stop(jobs)
+            return
+        await asyncio.gather(*(self._list_pods(scope) for scope in scopes))
+        if self.selection.config:
+            await watch_mesh_config(self.client, config_scope, self.on_event, follow=False)
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def stop(self, jobs: list[asyncio.Task[None]] | None = None) -> None:
+        pending = [*(jobs or []), *self._tasks]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)

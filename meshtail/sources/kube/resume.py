@@ -1,0 +1,78 @@
+"""Exactly-once delivery across reconnects of one container's log stream.
+
+The API server truncates ``sinceTime`` to whole seconds, so a resumed stream repeats
+lines already delivered.  A count is not enough to skip them (the second may hold lines
+that were never delivered), so each line is compared by its full kubelet timestamp and
+content: everything older than the last delivered timestamp is a repeat, and at that
+exact timestamp the lines already delivered are skipped once each (a multiset, so two
+identical lines in the same nanosecond both survive).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+
+def timestamp_key(stamp: str) -> str:
+    """A sortable form of a kubelet timestamp: ``YYYY-MM-DDTHH:MM:SS.fffffffffZ`` (nine digits)."""
+    if len(stamp) == 30 and stamp[19] == "." and stamp[-1] == "Z":
+        return stamp
+    head, _, rest = stamp.partition(".")
+    if not rest:
+        return head.rstrip("Z") + ".000000000Z"
+    digits = rest.rstrip("Z")
+    return f"{head}.{digits[:9]:0<9}Z"
+
+
+def split_stamp(line: str) -> tuple[str | None, str]:
+    """Split ``<RFC3339Nano> <text>`` as the log endpoint sends it with ``timestamps=true``."""
+    space = line.find(" ")
+    if 19 <= space <= 36 and line[4] == "-" and line[10] == "T":
+        return line[:space], line[space + 1 :]
+    return None, line
+
+
+class Resume:
+    """Dedupe state of one stream."""
+
+    def __init__(self) -> None:
+        self.last: str | None = None
+        self._at_last: Counter[str] = Counter()
+        self._replay: Counter[str] | None = None
+
+    @property
+    def replaying(self) -> bool:
+        return self._replay is not None
+
+    def since_time(self) -> str | None:
+        """``sinceTime`` for the reconnect: the last delivered second (the server truncates anyway)."""
+        return None if self.last is None else self.last[:19] + "Z"
+
+    def start_replay(self) -> None:
+        """A reconnect is about to re-send lines from ``since_time()``: skip those already delivered."""
+        if self.last is not None:
+            self._replay = Counter(self._at_last)
+
+    def end_replay(self) -> None:
+        self._replay = None
+
+    def accept(self, stamp: str | None, text: str) -> bool:
+        """True if the line is new (and now counts as delivered); False for a repeat."""
+        if stamp is None:
+            return True
+        key = timestamp_key(stamp)
+        last = self.last
+        if last is None or key > last:
+            self._replay = None
+            self.last = key
+            self._at_last = Counter((text,))
+            return True
+        if key == last:
+            replay = self._replay
+            if replay is not None and replay[text] > 0:
+                replay[text] -= 1
+                return False
+            self._at_last[text] += 1
+            return True
+        # older than the last delivered line: a repeat when replaying; out of order otherwise
+        return self._replay is None
