@@ -34,3 +34,64 @@ def validator() -> jsonschema.protocols.Validator:
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+# ---- the stand-in cluster ---------------------------------------------------------------
+
+
+@pytest.fixture
+async def demo(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A stand-in API server with the simulated mesh, no background traffic (tests call ``mesh.tick()``).
+
+    Config changes and churn are off unless a test triggers them, so each test controls what happens.
+    """
+    from meshtail.demo.run import Demo, write_kubeconfig
+
+    stand_in = Demo(seed=11, rate=0, config_every=0, churn_every=0)
+    stand_in.logs.keep_removed = True
+    await stand_in.start(traffic=False)
+    path = tmp_path / "kubeconfig"
+    write_kubeconfig(path, stand_in.kubeconfig())
+    stand_in.kubeconfig_path = str(path)  # type: ignore[attr-defined]
+    yield stand_in
+    await stand_in.stop()
+
+
+async def eventually(check, timeout: float = 10.0, interval: float = 0.02, describe=None):  # type: ignore[no-untyped-def]
+    """Wait until ``check()`` is truthy (and return it); fail with the last value after ``timeout``."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout
+    value = check()
+    while not value:
+        if time.monotonic() > deadline:
+            more = f"; {describe()}" if describe is not None else ""
+            raise AssertionError(f"condition not met within {timeout}s (last value {value!r}){more}")
+        await asyncio.sleep(interval)
+        value = check()
+    return value
+
+
+class Collector:
+    """Collects what a live source delivers: raw lines and events (health, config)."""
+
+    def __init__(self) -> None:
+        self.lines: list[RawLine] = []
+        self.events: list[AuditEvent] = []
+
+    def line(self, raw: RawLine) -> None:
+        self.lines.append(raw)
+
+    def event(self, event: AuditEvent) -> None:
+        self.events.append(event)
+
+    def actions(self, prefix: str = "") -> list[str]:
+        return [e.action for e in self.events if e.action.startswith(prefix)]
+
+    def delivered(self, pod: str | None = None, container: str = "istio-proxy") -> list[tuple[str | None, str]]:
+        return [
+            (r.timestamp, r.text)
+            for r in self.lines
+            if (pod is None or r.source.pod == pod) and r.source.container == container
+        ]

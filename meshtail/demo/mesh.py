@@ -754,6 +754,11 @@ class Mesh:
                 if version != "v1" and ratings is not None:
                     self._hop_pair(reviews, ratings, "GET", "/ratings/0", 200, rid, ua)
         self._hop_pair(gw, pp, "GET", path, status, rid, ua, authority="bookinfo.example.com", xff=xff)
+        # the application container logs too (Flask's werkzeug access line): reachable with -c productpage
+        stamp = utcnow().strftime("%d/%b/%Y %H:%M:%S")
+        self._write(
+            pp.logs.get("productpage"), f'INFO:werkzeug:127.0.0.6 - - [{stamp}] "GET {path} HTTP/1.1" {status} -'
+        )
 
     def admin_probe(self) -> None:
         self.browse(self.rng.choice(("/admin", "/admin/users", "/admin/config?debug=1")))

@@ -103,9 +103,12 @@ class ContainerLog:
 class PodLogs:
     """Every container log in the simulated cluster, by (namespace, pod, container)."""
 
-    def __init__(self, keep: int = 100_000) -> None:
+    def __init__(self, keep: int = 100_000, keep_removed: bool = False) -> None:
         self.keep = keep
         self._logs: dict[tuple[str, str, str], list[ContainerLog]] = {}
+        # tests compare what meshtail delivered with everything ever written, deleted pods included
+        self.keep_removed = keep_removed
+        self.removed: dict[tuple[str, str, str], list[ContainerLog]] = {}
 
     def start(self, namespace: str, pod: str, container: str, container_id: str) -> ContainerLog:
         """A container (re)started: a fresh log; the previous instance's log ends."""
@@ -114,6 +117,8 @@ class PodLogs:
             instances[-1].finish()
         log = ContainerLog(container_id, self.keep)
         instances.append(log)
+        if self.keep_removed and len(instances) > 2:
+            self.removed.setdefault((namespace, pod, container), []).extend(instances[:-2])
         del instances[:-2]  # the kubelet keeps the current and the previous instance
         return log
 
@@ -127,5 +132,13 @@ class PodLogs:
 
     def remove_pod(self, namespace: str, pod: str) -> None:
         for key in [k for k in self._logs if k[:2] == (namespace, pod)]:
-            for log in self._logs.pop(key):
+            instances = self._logs.pop(key)
+            for log in instances:
                 log.finish()
+            if self.keep_removed:
+                self.removed.setdefault(key, []).extend(instances)
+
+    def history(self, namespace: str, pod: str, container: str) -> list[ContainerLog]:
+        """Every instance's log of a container, oldest first (removed ones only with ``keep_removed``)."""
+        key = (namespace, pod, container)
+        return [*self.removed.get(key, []), *self._logs.get(key, [])]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import secrets
@@ -12,14 +13,20 @@ from .mesh import Mesh
 from .podlogs import PodLogs
 from .server import ApiServer, ServerState
 from .store import ObjectStore
+from .tls import Certificates, generate
 
 
-def kubeconfig_text(server: str, token: str, namespace: str = "bookinfo", name: str = "meshtail-demo") -> str:
+def kubeconfig_text(
+    server: str, token: str, ca_pem: bytes | None = None, namespace: str = "bookinfo", name: str = "meshtail-demo"
+) -> str:
     """A kubeconfig for the stand-in.  JSON is valid YAML, so kubectl and meshtail both read it."""
+    cluster: dict[str, str] = {"server": server}
+    if ca_pem is not None:
+        cluster["certificate-authority-data"] = base64.b64encode(ca_pem).decode("ascii")
     config = {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": name, "cluster": {"server": server}}],
+        "clusters": [{"name": name, "cluster": cluster}],
         "users": [{"name": name, "user": {"token": token}}],
         "contexts": [{"name": name, "context": {"cluster": name, "user": name, "namespace": namespace}}],
         "current-context": name,
@@ -59,18 +66,22 @@ class Demo:
         self.server = ApiServer(self.store, self.logs, self.state)
         self.rate = rate
         self.url = ""
+        self.certificates: Certificates | None = None
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
-    async def start(self, port: int = 0, traffic: bool = True) -> str:
+    async def start(self, port: int = 0, traffic: bool = True, tls: bool = True) -> str:
         self.mesh.bootstrap()
-        self.url = await self.server.start("127.0.0.1", port)
+        self.certificates = generate("127.0.0.1") if tls else None
+        context = self.certificates.server_context() if self.certificates else None
+        self.url = await self.server.start("127.0.0.1", port, context)
         if traffic and self.rate > 0:
             self._task = asyncio.create_task(self.mesh.run(self.rate, self._stop), name="demo-traffic")
         return self.url
 
     def kubeconfig(self, namespace: str = "bookinfo") -> str:
-        return kubeconfig_text(self.url, self.token, namespace)
+        ca = self.certificates.ca_pem if self.certificates else None
+        return kubeconfig_text(self.url, self.token, ca, namespace)
 
     async def stop(self) -> None:
         self._stop.set()

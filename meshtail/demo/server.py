@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import ssl
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -76,6 +77,7 @@ class ServerState:
     bookmark_interval: float = 5.0
     stalled_until: float = 0.0  # log streams send nothing until then (rotation-style stall)
     throttle: float = 0.0  # probability of answering 429 (Retry-After: 1)
+    throttle_next: int = 0  # answer 429 to this many requests first
     requests: list[tuple[str, str]] = field(default_factory=list)
     sent: list[tuple[str, str, str]] | None = None  # (timestamp, ns/pod/container, line) per served line
 
@@ -95,15 +97,15 @@ class ApiServer:
         self.port = 0
 
     # ---- lifecycle -------------------------------------------------------------------------
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+    async def start(self, host: str = "127.0.0.1", port: int = 0, tls: ssl.SSLContext | None = None) -> str:
         self._runner = web.AppRunner(self.app, handle_signals=False, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port, reuse_address=True)
+        site = web.TCPSite(self._runner, host, port, reuse_address=True, ssl_context=tls)
         await site.start()
         server = site._server
         assert server is not None and server.sockets
         self.port = server.sockets[0].getsockname()[1]
-        return f"http://{host}:{self.port}"
+        return f"{'https' if tls else 'http'}://{host}:{self.port}"
 
     async def stop(self) -> None:
         self.store.close_watches()
@@ -140,7 +142,8 @@ class ApiServer:
             auth = request.headers.get("Authorization", "")
             if not auth.startswith("Bearer ") or auth[7:] not in self.state.tokens:
                 return status(401, "Unauthorized", "Unauthorized")
-        if self.state.throttle and self._rng.random() < self.state.throttle:
+        if self.state.throttle_next > 0 or (self.state.throttle and self._rng.random() < self.state.throttle):
+            self.state.throttle_next = max(0, self.state.throttle_next - 1)
             response = status(429, "TooManyRequests", "Too many requests, please try again later.")
             response.headers["Retry-After"] = "1"
             return response
@@ -393,10 +396,10 @@ class ApiServer:
             start = max(start, log.first_index_since(since_ns))
         response = web.StreamResponse(headers={"Content-Type": "text/plain"})
         response.enable_chunked_encoding()
-        await response.prepare(request)
-        self._streams[id(request)] = request
+        self._streams[id(request)] = request  # before prepare(): a restart must also cut a stream being opened
         origin = f"{ns}/{name}/{container}"
         try:
+            await response.prepare(request)
             await self._stream_log(response, log, start, follow, stamps, limit, origin)
             await response.write_eof()
         except (ConnectionResetError, ConnectionError):
@@ -529,8 +532,12 @@ _AGE_COL = {
 
 def _pod_cells(pod: Obj) -> list[Any]:
     statuses = pod.get("status", {}).get("containerStatuses", [])
-    ready = sum(1 for s in statuses if s.get("ready"))
-    restarts = sum(int(s.get("restartCount", 0)) for s in statuses)
+    # native sidecars (restartable init containers) count as kubectl counts them
+    sidecars = {c["name"] for c in pod["spec"].get("initContainers", []) if c.get("restartPolicy") == "Always"}
+    init_statuses = [s for s in pod.get("status", {}).get("initContainerStatuses", []) if s.get("name") in sidecars]
+    total = len(pod["spec"].get("containers", [])) + len(sidecars)
+    ready = sum(1 for s in [*statuses, *init_statuses] if s.get("ready"))
+    restarts = sum(int(s.get("restartCount", 0)) for s in [*statuses, *init_statuses])
     phase = pod.get("status", {}).get("phase", "Unknown")
     for s in statuses:
         waiting = s.get("state", {}).get("waiting")
@@ -540,7 +547,7 @@ def _pod_cells(pod: Obj) -> list[Any]:
         phase = "Terminating"
     return [
         pod["metadata"]["name"],
-        f"{ready}/{len(pod['spec'].get('containers', []))}",
+        f"{ready}/{total}",
         phase,
         restarts,
         _age(pod["metadata"].get("creationTimestamp")),

@@ -191,6 +191,8 @@ class Follower:
                         self._resumed_at = time.monotonic() - broke_at
                         self._dropped_at_resume = self.stats.duplicates_dropped
                         broke_at = None
+                        # reported when the replayed second is over, or after a second of quiet at the latest
+                        asyncio.get_running_loop().call_later(1.0, self._resumed)
                     else:
                         self._event("meshtail.stream.start", f"following {self.target.kind} log")
                     self.stats.state = "following"
@@ -223,6 +225,8 @@ class Follower:
                 )
             except KubeError as exc:
                 if exc.status == 404 or (self.pod_gone and exc.status in (400, 404)):
+                    if broke_at is not None:
+                        self._gap("the pod was deleted while its stream was down")
                     self._flush_partial()
                     self._end("pod deleted")
                     return
@@ -263,6 +267,7 @@ class Follower:
                 self._reconnecting(f"the stream broke ({self.stats.last_error})")
             self.resume.end_replay()
             if self.pod_gone and not await self._still_running():
+                self._gap("the pod was deleted while its stream was down")
                 self._end("pod deleted")
                 return
             await asyncio.sleep(backoff(attempt, cap=self.options.reconnect_cap))
@@ -274,6 +279,12 @@ class Follower:
         since = self.resume.since_time()
         where = f"from {since}" if since else "from the start"
         self._event(action, f"{why}; reconnecting {where}", "warning", error__message=why)
+
+    def _gap(self, why: str) -> None:
+        """Lines may be lost and nothing can fetch them again: say so, with the last line delivered."""
+        last = self.resume.last
+        after = f"lines written after {last} may be lost" if last else "lines it wrote may be lost"
+        self._event("meshtail.stream.gap", f"{why}: {after}", "warning", meshtail__gap__after=last)
 
     def _drop_partial(self) -> None:
         if self._partial:

@@ -1,0 +1,273 @@
+"""The real live source (kubeconfig, client, informers, followers) against the stand-in over HTTPS."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import pytest
+
+from meshtail.demo.resources import POD
+from meshtail.sources.kube.client import KubeClient
+from meshtail.sources.kube.config import connect
+from meshtail.sources.kube.follow import FollowOptions
+from meshtail.sources.kube.live import LiveSource, Selection
+
+from .conftest import Collector, eventually
+
+
+@contextlib.asynccontextmanager
+async def live(demo, selection: Selection | None = None, **options):  # type: ignore[no-untyped-def]
+    cluster = await connect(demo.kubeconfig_path)
+    collector = Collector()
+    async with KubeClient(cluster) as client:
+        source = LiveSource(client, selection or Selection(all_namespaces=True), collector.line, collector.event,
+                            FollowOptions(**options))
+        task = asyncio.create_task(source.run())
+        try:
+            yield source, collector
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await source.stop()
+
+
+def written(demo, namespace: str, pod: str, container: str = "istio-proxy") -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """Every line the stand-in holds for a container (all instances), as (timestamp, text)."""
+    from meshtail.demo.podlogs import kubelet_timestamp
+
+    out = []
+    for log in demo.logs.history(namespace, pod, container):
+        out.extend((kubelet_timestamp(ns), text) for ns, text in log.lines)
+    return out
+
+
+def followed(source: LiveSource) -> dict[str, str]:
+    return {f.target.name: f.target.kind for f in source.followers.values()}
+
+
+async def test_discovers_every_kind_of_proxy_and_nothing_else(demo) -> None:  # type: ignore[no-untyped-def]
+    async with live(demo) as (source, seen):
+        mesh_pods = [p for p in demo.mesh.pods.values() if p.workload.kind != "ambient" and p.workload.kind != "plain"]
+        await eventually(lambda: len(source.followers) == len(mesh_pods))
+        kinds = followed(source)
+    by_kind: dict[str, list[str]] = {}
+    for name, kind in kinds.items():
+        by_kind.setdefault(kind, []).append(name)
+    assert sorted(by_kind) == ["gateway", "istiod", "sidecar", "waypoint", "ztunnel"]
+    assert len(by_kind["ztunnel"]) == 2
+    assert any(n.endswith("[discovery]") for n in by_kind["istiod"])
+    v3 = next(p for p in demo.mesh.pods.values() if p.workload.kind == "native")
+    assert f"bookinfo/{v3.name}[istio-proxy]" in by_kind["sidecar"], "a native sidecar (init container) is followed"
+    assert not any("legacy/" in n or "/frontend" in n for n in kinds), "pods without a proxy are not followed"
+
+
+async def test_namespace_and_selector_limit_what_is_followed(demo) -> None:  # type: ignore[no-untyped-def]
+    selection = Selection(namespaces=["bookinfo"], selector="app in (reviews,ratings)", config=False)
+    async with live(demo, selection) as (source, seen):
+        await eventually(lambda: len(source.followers) == 4)
+        await asyncio.sleep(0.3)
+        names = sorted(followed(source))
+    assert all(n.startswith("bookinfo/reviews-") or n.startswith("bookinfo/ratings-") for n in names), names
+
+
+async def test_extra_containers_by_name(demo) -> None:  # type: ignore[no-untyped-def]
+    selection = Selection(namespaces=["bookinfo"], selector="app=productpage", containers=["productpage"], config=False)
+    async with live(demo, selection) as (source, seen):
+        await eventually(lambda: len(source.followers) == 2)
+        demo.mesh.browse()
+        await eventually(lambda: any(r.source.container == "productpage" for r in seen.lines))
+    app_line = next(r for r in seen.lines if r.source.container == "productpage")
+    assert app_line.source.kind == "pod" and "werkzeug" in app_line.text
+
+
+async def test_follows_every_line_with_kubelet_timestamps(demo) -> None:  # type: ignore[no-untyped-def]
+    async with live(demo, Selection(namespaces=["bookinfo", "istio-system", "shop"], config=False)) as (source, seen):
+        await eventually(lambda: len(source.followers) >= 10)
+        for _ in range(60):
+            demo.mesh.tick()
+        total = sum(len(written(demo, ns, pod, c)) for (ns, pod, c) in demo.logs._logs
+                    if (ns, pod) in {(f.target.namespace, f.target.pod) for f in source.followers.values()}
+                    and c in ("istio-proxy", "discovery"))
+        await eventually(lambda: len(seen.lines) == total)
+    gw = demo.mesh._one("istio-system", "istio-ingressgateway")
+    assert seen.delivered(gw.name) == written(demo, "istio-system", gw.name)
+    assert all(r.timestamp and len(r.timestamp) == 30 for r in seen.lines)
+    assert {r.source.kind for r in seen.lines} >= {"sidecar", "gateway", "ztunnel", "istiod", "waypoint"}
+
+
+async def test_new_pods_restarts_and_deletions(demo) -> None:  # type: ignore[no-untyped-def]
+    async with live(demo, Selection(namespaces=["bookinfo"], config=False)) as (source, seen):
+        await eventually(lambda: len(source.followers) == 7)
+        ratings = demo.mesh._one("bookinfo", "ratings")
+        v3 = demo.mesh._one("bookinfo", "reviews", "v3")
+        old_v3_id = v3.ids["istio-proxy"]
+        # a restart: the old stream ends, a new one starts for the new containerID and reads it from the start
+        demo.mesh.restart_container(v3, "istio-proxy")
+        v3.logs["istio-proxy"].append("first line of the new container")
+        # a replacement: the old pod's stream ends, the new pod is followed once it runs
+        demo.mesh.delete_pod(ratings)
+        fresh = demo.mesh.add_pod(ratings.workload)
+        await asyncio.sleep(0.3)
+        demo.mesh.tick()  # the pending pod starts running
+        await eventually(lambda: any(f.target.pod == fresh.name for f in source.followers.values()))
+        await eventually(lambda: ("first line of the new container" in [t for _, t in seen.delivered(v3.name)]))
+        await eventually(lambda: seen.delivered(fresh.name) == written(demo, "bookinfo", fresh.name))
+        await eventually(lambda: len([e for e in seen.events if e.action == "meshtail.stream.end"]) >= 2,
+                         describe=lambda: [(e.source.pod, e.summary) for e in seen.events if e.format == "meshtail"])
+    ends = {(e.source.pod, e.attributes.get("k8s.container.id")): e.summary for e in seen.events
+            if e.action == "meshtail.stream.end"}
+    assert (v3.name, old_v3_id) in ends and "container stopped" in ends[(v3.name, old_v3_id)]
+    assert any(pod == ratings.name for pod, _ in ends)
+    assert seen.delivered(v3.name) == written(demo, "bookinfo", v3.name), "both instances, nothing twice"
+    assert seen.delivered(ratings.name) == written(demo, "bookinfo", ratings.name)
+
+
+@pytest.mark.parametrize("mid_line", [False, True], ids=["reset", "cut-mid-line"])
+async def test_resume_after_disconnects_loses_and_repeats_nothing(demo, mid_line: bool) -> None:  # type: ignore[no-untyped-def]
+    async with live(demo, Selection(namespaces=["bookinfo", "istio-system"], config=False)) as (source, seen):
+        await eventually(lambda: len(source.followers) == 11)
+        broken = 0
+        for _ in range(4):
+            await eventually(lambda: len(demo.server._streams) == 11)  # all reconnected
+            for _ in range(25):
+                demo.mesh.tick()
+            await asyncio.sleep(0.05)
+            broken += demo.server.drop_streams(mid_line=mid_line)
+        for _ in range(10):
+            demo.mesh.tick()
+        pods = {(f.target.namespace, f.target.pod, f.target.container) for f in source.followers.values()}
+        expected = {key: written(demo, *key) for key in pods}
+        await eventually(lambda: all(seen.delivered(p, c) == expected[(ns, p, c)] for ns, p, c in pods), timeout=20)
+        await eventually(lambda: len(seen.actions("meshtail.stream.resume")) >= 4)
+    reconnects = seen.actions("meshtail.stream.reconnect")
+    assert broken == 44 and len(reconnects) == broken, "every break is reported, once"
+    dropped = sum(f.stats.duplicates_dropped for f in source.followers.values())
+    assert dropped > 0, "sinceTime repeats lines of the last second, and they were dropped"
+    resume = next(e for e in seen.events if e.action == "meshtail.stream.resume")
+    assert resume.attributes["meshtail.resume.since_time"].endswith("Z") and "repeated lines dropped" in resume.summary
+
+
+async def test_api_server_restart_drops_everything_and_all_is_recovered(demo) -> None:  # type: ignore[no-untyped-def]
+    async with live(demo, Selection(namespaces=["bookinfo"])) as (source, seen):
+        await eventually(lambda: len(source.followers) == 7)
+        for _ in range(20):
+            demo.mesh.tick()
+        await asyncio.sleep(0.3)
+        ratings = demo.mesh._one("bookinfo", "ratings")
+        before = written(demo, "bookinfo", ratings.name)
+        demo.server.restart()  # log streams and watches drop at once
+        demo.mesh._edit_reviews_weights()  # a change made while the watches were down
+        ratings.logs["istio-proxy"].append("written during the outage, then the pod is gone")
+        demo.mesh.delete_pod(ratings)
+        for _ in range(20):
+            demo.mesh.tick()
+        keys = [(f.target.namespace, f.target.pod, f.target.container) for f in source.followers.values()
+                if f.target.pod != ratings.name]
+        await eventually(lambda: all(seen.delivered(p, c) == written(demo, ns, p, c) for ns, p, c in keys), timeout=20)
+        await eventually(lambda: "resource.update" in seen.actions("resource."), timeout=20)
+        await eventually(lambda: "meshtail.stream.gap" in seen.actions())
+    assert seen.delivered(ratings.name) == before, "what the API could still serve was delivered"
+    gap = next(e for e in seen.events if e.action == "meshtail.stream.gap")
+    assert gap.source.pod == ratings.name and gap.severity == "warning"
+    assert f"lines written after {before[-1][0]} may be lost" in gap.summary
+    assert len(seen.actions("meshtail.stream.reconnect")) >= 6
+
+
+async def test_stalled_stream_is_detected_and_resumed(demo) -> None:  # type: ignore[no-untyped-def]
+    selection = Selection(namespaces=["bookinfo"], selector="app=productpage", config=False)
+    async with live(demo, selection, stall_timeout=0.6) as (source, seen):
+        await eventually(lambda: len(source.followers) == 1)
+        pp = demo.mesh._one("bookinfo", "productpage")
+        await eventually(lambda: seen.delivered(pp.name) == written(demo, "bookinfo", pp.name))
+        demo.state.stalled_until = asyncio.get_running_loop().time() + 10**9  # the server stops sending
+        import time
+
+        demo.state.stalled_until = time.monotonic() + 1.5
+        for _ in range(5):
+            demo.mesh.browse()
+        await eventually(lambda: "meshtail.stream.stall" in seen.actions(), timeout=10)
+        await eventually(lambda: seen.delivered(pp.name) == written(demo, "bookinfo", pp.name), timeout=10)
+    stall = next(e for e in seen.events if e.action == "meshtail.stream.stall")
+    assert stall.severity == "warning" and "stall" in stall.summary
+
+
+async def test_forbidden_namespace_is_reported_and_others_still_followed(demo) -> None:  # type: ignore[no-untyped-def]
+    demo.state.deny_namespaces.add("shop")
+    async with live(demo, Selection(namespaces=["shop", "bookinfo"], config=False)) as (source, seen):
+        await eventually(lambda: len(source.followers) == 7)
+        await eventually(lambda: "meshtail.watch.error" in seen.actions())
+    error = next(e for e in seen.events if e.action == "meshtail.watch.error")
+    assert error.severity == "error"
+    assert 'cannot list resource "pods" in API group "" in the namespace "shop"' in error.summary
+    assert "deploy/rbac.yaml" in error.summary
+
+
+async def test_throttled_requests_honour_retry_after(demo) -> None:  # type: ignore[no-untyped-def]
+    demo.state.throttle_next = 3
+    selection = Selection(namespaces=["bookinfo"], selector="app=details", config=False)
+    async with live(demo, selection) as (source, seen):
+        await eventually(lambda: len(source.followers) == 1, timeout=20)
+        details = demo.mesh._one("bookinfo", "details")
+        await eventually(lambda: seen.delivered(details.name) == written(demo, "bookinfo", details.name), timeout=20)
+        assert source.client.throttled == 3
+    first = [path for _, path in demo.state.requests[:4]]
+    assert len(set(first)) == 1, "the throttled list was retried after Retry-After, not given up"
+
+
+async def test_watch_expiry_relists_and_reports_what_changed_in_the_gap(demo) -> None:  # type: ignore[no-untyped-def]
+    async with live(demo, Selection(namespaces=["bookinfo"])) as (source, seen):
+        await eventually(lambda: len(source.followers) == 7)
+        await eventually(lambda: len(seen.actions("resource.observed")) >= 6)
+        demo.store.compact()  # etcd compaction: the watches' versions are now too old
+        demo.store.close_watches()
+        sleep_pod = demo.mesh._one("bookinfo", "sleep")
+        demo.mesh.delete_pod(sleep_pod)
+        demo.mesh._toggle_details_viewer()
+        await eventually(lambda: any("expired" in e.summary for e in seen.events if e.action == "meshtail.watch.problem"),
+                         timeout=15)
+        await eventually(lambda: any(e.action == "resource.update" and e.attributes["k8s.name"] == "details-viewer"
+                                     for e in seen.events), timeout=15)
+        await eventually(lambda: any(e.action == "meshtail.stream.end" and e.source.pod == sleep_pod.name
+                                     for e in seen.events), timeout=15)
+
+
+async def test_config_changes_carry_actor_generation_and_diff(demo) -> None:  # type: ignore[no-untyped-def]
+    async with live(demo, Selection(namespaces=["bookinfo", "istio-system"])) as (source, seen):
+        await eventually(lambda: len(seen.actions("resource.observed")) >= 7)
+        demo.mesh._edit_reviews_weights()
+        demo.mesh._toggle_details_viewer()
+        demo.mesh._toggle_deny_admin()  # deletes deny-admin-paths
+        demo.store.update(POD, "bookinfo", demo.mesh._one("bookinfo", "details").name, lambda o: None, "kubelet")
+        await eventually(lambda: len([a for a in seen.actions("resource.") if a != "resource.observed"]) >= 3)
+        await asyncio.sleep(0.2)
+    changes = {e.attributes["k8s.name"]: e for e in seen.events if e.action in ("resource.update", "resource.delete")}
+    vs = changes["reviews"]
+    assert vs.category == "config" and vs.outcome == "change" and vs.format == "k8s-resource"
+    assert vs.attributes["k8s.kind"] == "VirtualService" and vs.attributes["k8s.api_version"] == "v1"
+    assert vs.attributes["k8s.manager"] == "kubectl-edit" and vs.attributes["k8s.manager.operation"] == "Update"
+    assert vs.attributes["k8s.spec_changed"] is True and vs.attributes["k8s.generation"] == 2
+    assert any(line.startswith("-") and "weight" in line for line in vs.attributes["k8s.diff"])
+    assert any(line.startswith("+") and "weight" in line for line in vs.attributes["k8s.diff"])
+    assert "updated by kubectl-edit (Update)" in vs.summary
+    ap = changes["details-viewer"]
+    assert ap.attributes["k8s.manager"] == "argocd-controller" and ap.attributes["k8s.manager.operation"] == "Apply"
+    assert any("cluster.local/ns/bookinfo/sa/sleep" in line for line in ap.attributes["k8s.diff"])
+    deleted = changes["deny-admin-paths"]
+    assert deleted.action == "resource.delete" and deleted.severity == "warning"
+    assert all(line.startswith(("-", "@@", "---", "+++")) for line in deleted.attributes["k8s.diff"])
+    as_json = vs.to_dict()
+    assert as_json["attributes"]["k8s.diff"] == vs.attributes["k8s.diff"], "the diff is in the JSONL too"
+
+
+async def test_only_get_requests_reach_the_server(demo) -> None:  # type: ignore[no-untyped-def]
+    async with live(demo) as (source, seen):
+        await eventually(lambda: len(source.followers) >= 10)
+        await eventually(lambda: len(demo.server._streams) == len(source.followers))
+        for _ in range(30):
+            demo.mesh.tick()
+        demo.server.drop_streams()
+        await eventually(lambda: len(seen.actions("meshtail.stream.resume")) >= 3, describe=lambda: [(e.source.pod, e.summary) for e in seen.events if e.format == "meshtail"][-12:])
+    methods = {method for method, _ in demo.state.requests}
+    assert methods == {"GET"}
