@@ -64,9 +64,23 @@ async def _preflight(client: KubeClient, source: LiveSource) -> int:
     return EXIT_INPUT if failures and len(failures) == len(scopes) else EXIT_OK
 
 
+def raise_file_limit() -> None:
+    """One socket per followed container: lift the soft open-files limit to the hard one (1,000+ streams)."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        wanted = hard if hard != resource.RLIM_INFINITY else 65536
+        if soft != resource.RLIM_INFINITY and soft < wanted:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
 async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Event | None = None) -> int:
     """Follow the cluster into ``stream`` until stopped, ``duration`` passes, or (no-follow) all is read."""
     out = stream or sys.stdout
+    raise_file_limit()
     try:
         cluster = await connect(run.kubeconfig, run.context)
     except ConfigError as exc:

@@ -49,8 +49,13 @@ async def test_errors_are_status_objects_with_real_messages(demo) -> None:  # ty
         body = await response.json()
         assert response.status == 404
         assert body == {
-            "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-            "message": 'pods "nope" not found', "reason": "NotFound", "code": 404,
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": 'pods "nope" not found',
+            "reason": "NotFound",
+            "code": 404,
             "details": {"name": "nope", "kind": "pods"},
         }
         response = await session.get(demo.url + f"/api/v1/namespaces/bookinfo/pods/{pod}/log", headers=auth)
@@ -77,7 +82,8 @@ async def test_denied_namespace_answers_403_naming_verb_and_resource(demo) -> No
         body = await response.json()
         assert response.status == 403 and body["reason"] == "Forbidden"
         assert body["message"] == (
-            'pods is forbidden: User "meshtail-demo" cannot list resource "pods" in API group "" in the namespace "shop"'
+            'pods is forbidden: User "meshtail-demo" cannot list resource "pods" in API group "" '
+            'in the namespace "shop"'
         )
         ok = await session.get(demo.url + "/api/v1/namespaces/bookinfo/pods", headers=auth)
         assert ok.status == 200
@@ -87,7 +93,9 @@ async def test_list_with_selectors_and_table(demo) -> None:  # type: ignore[no-u
     session, auth = _client(demo)
     async with session:
         url = demo.url + "/api/v1/pods"
-        listed = await (await session.get(url, params={"labelSelector": "app=reviews,version!=v1"}, headers=auth)).json()
+        listed = await (
+            await session.get(url, params={"labelSelector": "app=reviews,version!=v1"}, headers=auth)
+        ).json()
         assert sorted(p["metadata"]["labels"]["version"] for p in listed["items"]) == ["v2", "v3"]
         assert int(listed["metadata"]["resourceVersion"]) == demo.store.rv
         nodes = await (await session.get(url, params={"fieldSelector": "metadata.namespace=shop"}, headers=auth)).json()
@@ -135,6 +143,7 @@ async def test_pod_log_options_follow_the_kubelet(demo) -> None:  # type: ignore
     log.append("next second", base + 1_000_000_000 + 7)
     url = demo.url + f"/api/v1/namespaces/bookinfo/pods/{pod}/log"
     async with session:
+
         async def get(**params: str) -> str:
             response = await session.get(url, params={"container": "istio-proxy", **params}, headers=auth)
             assert response.status == 200 and response.headers["Content-Type"] == "text/plain"
@@ -148,8 +157,9 @@ async def test_pod_log_options_follow_the_kubelet(demo) -> None:  # type: ignore
         since = kubelet_timestamp(base + 103)
         assert (await get(sinceTime=since)).splitlines()[:5] == [f"line {i}" for i in range(5)]
         assert await get(tailLines="1", limitBytes="4") == "next"
-        response = await session.get(url, params={"container": "istio-proxy", "sinceTime": since, "sinceSeconds": "5"},
-                                     headers=auth)
+        response = await session.get(
+            url, params={"container": "istio-proxy", "sinceTime": since, "sinceSeconds": "5"}, headers=auth
+        )
         assert response.status == 422
         response = await session.get(url, params={"container": "istio-proxy", "previous": "true"}, headers=auth)
         assert response.status == 400 and "previous terminated container" in (await response.json())["message"]
@@ -207,7 +217,9 @@ async def test_simulation_is_deterministic_for_a_seed(seed: int) -> None:
         texts = []
         for (ns, pod, container), instances in sorted(stand_in.logs._logs.items()):
             for log in instances:
-                texts.extend(f"{ns}/{pod}/{container} {t[t.find(']') + 1 :] if t.startswith('[') else t[28:]}"
-                             for _, t in log.lines)
+                texts.extend(
+                    f"{ns}/{pod}/{container} {t[t.find(']') + 1 :] if t.startswith('[') else t[28:]}"
+                    for _, t in log.lines
+                )
         runs.append((sorted(stand_in.mesh.pods), texts, stand_in.store.rv))
     assert runs[0] == runs[1]

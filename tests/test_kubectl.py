@@ -10,14 +10,24 @@ import yaml
 
 from meshtail.demo.podlogs import kubelet_timestamp
 
-pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed (.ci/run installs it)")
+pytestmark = pytest.mark.skipif(
+    shutil.which("kubectl") is None, reason="kubectl is not installed (.ci/run installs it)"
+)
 
 
-async def kubectl(demo, tmp, *args: str, timeout: float = 20.0, stop_after: float | None = None) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+async def kubectl(
+    demo, tmp, *args: str, timeout: float = 20.0, stop_after: float | None = None
+) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
     """Run kubectl against the stand-in (in this event loop's server); return (code, stdout, stderr)."""
     process = await asyncio.create_subprocess_exec(
-        "kubectl", "--kubeconfig", demo.kubeconfig_path, "--cache-dir", str(tmp / "kube-cache"), *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        "kubectl",
+        "--kubeconfig",
+        demo.kubeconfig_path,
+        "--cache-dir",
+        str(tmp / "kube-cache"),
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     if stop_after is not None:
         await asyncio.sleep(stop_after)
@@ -44,8 +54,9 @@ async def test_get_pods_watch_shows_churn(demo, tmp_path) -> None:  # type: igno
         demo.mesh.add_pod(pod.workload)
 
     task = asyncio.create_task(churn())
-    code, out, err = await kubectl(demo, tmp_path, "get", "pods", "-n", "bookinfo", "-w", "--request-timeout=0",
-                                   stop_after=3.5)
+    _code, out, _err = await kubectl(
+        demo, tmp_path, "get", "pods", "-n", "bookinfo", "-w", "--request-timeout=0", stop_after=3.5
+    )
     await task
     rows = [line.split() for line in out.splitlines()]
     assert rows[0][:3] == ["NAME", "READY", "STATUS"]
@@ -63,8 +74,9 @@ async def test_logs_follow_of_istio_proxy(demo, tmp_path) -> None:  # type: igno
             demo.mesh.browse()
 
     task = asyncio.create_task(traffic())
-    code, out, err = await kubectl(demo, tmp_path, "logs", "-f", "-n", "bookinfo", sim.name, "-c", "istio-proxy",
-                                   stop_after=3.0)
+    _code, out, _err = await kubectl(
+        demo, tmp_path, "logs", "-f", "-n", "bookinfo", sim.name, "-c", "istio-proxy", stop_after=3.0
+    )
     await task
     written = [text for _, text in sim.logs["istio-proxy"].lines]
     assert out.splitlines() == written, "everything, in order, including lines written while following"
@@ -80,8 +92,9 @@ async def test_logs_since_time(demo, tmp_path) -> None:  # type: ignore[no-untyp
     log.append("new one", start + 2_000_000_000 + 10)
     log.append("new two", start + 2_000_000_000 + 20)
     since = kubelet_timestamp(start + 2_000_000_000 + 15)  # mid-second: the server truncates to the second
-    code, out, err = await kubectl(demo, tmp_path, "logs", "-n", "bookinfo", sim.name, "-c", "istio-proxy",
-                                   f"--since-time={since}", "--timestamps")
+    code, out, err = await kubectl(
+        demo, tmp_path, "logs", "-n", "bookinfo", sim.name, "-c", "istio-proxy", f"--since-time={since}", "--timestamps"
+    )
     assert code == 0, err
     assert out.splitlines() == [
         f"{kubelet_timestamp(start + 2_000_000_010)} new one",
@@ -90,7 +103,7 @@ async def test_logs_since_time(demo, tmp_path) -> None:  # type: ignore[no-untyp
 
 
 async def test_logs_errors_read_like_kubectl_against_a_real_cluster(demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    code, out, err = await kubectl(demo, tmp_path, "logs", "-n", "bookinfo", "nope", "-c", "istio-proxy")
+    code, _out, err = await kubectl(demo, tmp_path, "logs", "-n", "bookinfo", "nope", "-c", "istio-proxy")
     assert code != 0 and 'pods "nope" not found' in err
 
 
@@ -115,6 +128,6 @@ async def test_get_authorizationpolicies_yaml(demo, tmp_path) -> None:  # type: 
 
 async def test_kubectl_is_told_no_for_writes(demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
     pod = demo.mesh._one("bookinfo", "details")
-    code, out, err = await kubectl(demo, tmp_path, "delete", "pod", "-n", "bookinfo", pod.name, "--wait=false")
+    code, _out, err = await kubectl(demo, tmp_path, "delete", "pod", "-n", "bookinfo", pod.name, "--wait=false")
     assert code != 0 and "forbidden" in err
     assert ("bookinfo", pod.name) in demo.mesh.pods

@@ -21,8 +21,13 @@ async def live(demo, selection: Selection | None = None, **options):  # type: ig
     cluster = await connect(demo.kubeconfig_path)
     collector = Collector()
     async with KubeClient(cluster) as client:
-        source = LiveSource(client, selection or Selection(all_namespaces=True), collector.line, collector.event,
-                            FollowOptions(**options))
+        source = LiveSource(
+            client,
+            selection or Selection(all_namespaces=True),
+            collector.line,
+            collector.event,
+            FollowOptions(**options),
+        )
         task = asyncio.create_task(source.run())
         try:
             yield source, collector
@@ -48,7 +53,7 @@ def followed(source: LiveSource) -> dict[str, str]:
 
 
 async def test_discovers_every_kind_of_proxy_and_nothing_else(demo) -> None:  # type: ignore[no-untyped-def]
-    async with live(demo) as (source, seen):
+    async with live(demo) as (source, _seen):
         mesh_pods = [p for p in demo.mesh.pods.values() if p.workload.kind != "ambient" and p.workload.kind != "plain"]
         await eventually(lambda: len(source.followers) == len(mesh_pods))
         kinds = followed(source)
@@ -65,7 +70,7 @@ async def test_discovers_every_kind_of_proxy_and_nothing_else(demo) -> None:  # 
 
 async def test_namespace_and_selector_limit_what_is_followed(demo) -> None:  # type: ignore[no-untyped-def]
     selection = Selection(namespaces=["bookinfo"], selector="app in (reviews,ratings)", config=False)
-    async with live(demo, selection) as (source, seen):
+    async with live(demo, selection) as (source, _seen):
         await eventually(lambda: len(source.followers) == 4)
         await asyncio.sleep(0.3)
         names = sorted(followed(source))
@@ -87,9 +92,12 @@ async def test_follows_every_line_with_kubelet_timestamps(demo) -> None:  # type
         await eventually(lambda: len(source.followers) >= 10)
         for _ in range(60):
             demo.mesh.tick()
-        total = sum(len(written(demo, ns, pod, c)) for (ns, pod, c) in demo.logs._logs
-                    if (ns, pod) in {(f.target.namespace, f.target.pod) for f in source.followers.values()}
-                    and c in ("istio-proxy", "discovery"))
+        total = sum(
+            len(written(demo, ns, pod, c))
+            for (ns, pod, c) in demo.logs._logs
+            if (ns, pod) in {(f.target.namespace, f.target.pod) for f in source.followers.values()}
+            and c in ("istio-proxy", "discovery")
+        )
         await eventually(lambda: len(seen.lines) == total)
     gw = demo.mesh._one("istio-system", "istio-ingressgateway")
     assert seen.delivered(gw.name) == written(demo, "istio-system", gw.name)
@@ -112,12 +120,17 @@ async def test_new_pods_restarts_and_deletions(demo) -> None:  # type: ignore[no
         await asyncio.sleep(0.3)
         demo.mesh.tick()  # the pending pod starts running
         await eventually(lambda: any(f.target.pod == fresh.name for f in source.followers.values()))
-        await eventually(lambda: ("first line of the new container" in [t for _, t in seen.delivered(v3.name)]))
+        await eventually(lambda: "first line of the new container" in [t for _, t in seen.delivered(v3.name)])
         await eventually(lambda: seen.delivered(fresh.name) == written(demo, "bookinfo", fresh.name))
-        await eventually(lambda: len([e for e in seen.events if e.action == "meshtail.stream.end"]) >= 2,
-                         describe=lambda: [(e.source.pod, e.summary) for e in seen.events if e.format == "meshtail"])
-    ends = {(e.source.pod, e.attributes.get("k8s.container.id")): e.summary for e in seen.events
-            if e.action == "meshtail.stream.end"}
+        await eventually(
+            lambda: len([e for e in seen.events if e.action == "meshtail.stream.end"]) >= 2,
+            describe=lambda: [(e.source.pod, e.summary) for e in seen.events if e.format == "meshtail"],
+        )
+    ends = {
+        (e.source.pod, e.attributes.get("k8s.container.id")): e.summary
+        for e in seen.events
+        if e.action == "meshtail.stream.end"
+    }
     assert (v3.name, old_v3_id) in ends and "container stopped" in ends[(v3.name, old_v3_id)]
     assert any(pod == ratings.name for pod, _ in ends)
     assert seen.delivered(v3.name) == written(demo, "bookinfo", v3.name), "both instances, nothing twice"
@@ -163,8 +176,11 @@ async def test_api_server_restart_drops_everything_and_all_is_recovered(demo) ->
         demo.mesh.delete_pod(ratings)
         for _ in range(20):
             demo.mesh.tick()
-        keys = [(f.target.namespace, f.target.pod, f.target.container) for f in source.followers.values()
-                if f.target.pod != ratings.name]
+        keys = [
+            (f.target.namespace, f.target.pod, f.target.container)
+            for f in source.followers.values()
+            if f.target.pod != ratings.name
+        ]
         await eventually(lambda: all(seen.delivered(p, c) == written(demo, ns, p, c) for ns, p, c in keys), timeout=20)
         await eventually(lambda: "resource.update" in seen.actions("resource."), timeout=20)
         await eventually(lambda: "meshtail.stream.gap" in seen.actions())
@@ -225,16 +241,23 @@ async def test_watch_expiry_relists_and_reports_what_changed_in_the_gap(demo) ->
         sleep_pod = demo.mesh._one("bookinfo", "sleep")
         demo.mesh.delete_pod(sleep_pod)
         demo.mesh._toggle_details_viewer()
-        await eventually(lambda: any("expired" in e.summary for e in seen.events if e.action == "meshtail.watch.problem"),
-                         timeout=15)
-        await eventually(lambda: any(e.action == "resource.update" and e.attributes["k8s.name"] == "details-viewer"
-                                     for e in seen.events), timeout=15)
-        await eventually(lambda: any(e.action == "meshtail.stream.end" and e.source.pod == sleep_pod.name
-                                     for e in seen.events), timeout=15)
+        await eventually(
+            lambda: any("expired" in e.summary for e in seen.events if e.action == "meshtail.watch.problem"), timeout=15
+        )
+        await eventually(
+            lambda: any(
+                e.action == "resource.update" and e.attributes["k8s.name"] == "details-viewer" for e in seen.events
+            ),
+            timeout=15,
+        )
+        await eventually(
+            lambda: any(e.action == "meshtail.stream.end" and e.source.pod == sleep_pod.name for e in seen.events),
+            timeout=15,
+        )
 
 
 async def test_config_changes_carry_actor_generation_and_diff(demo) -> None:  # type: ignore[no-untyped-def]
-    async with live(demo, Selection(namespaces=["bookinfo", "istio-system"])) as (source, seen):
+    async with live(demo, Selection(namespaces=["bookinfo", "istio-system"])) as (_source, seen):
         await eventually(lambda: len(seen.actions("resource.observed")) >= 7)
         demo.mesh._edit_reviews_weights()
         demo.mesh._toggle_details_viewer()
@@ -268,6 +291,35 @@ async def test_only_get_requests_reach_the_server(demo) -> None:  # type: ignore
         for _ in range(30):
             demo.mesh.tick()
         demo.server.drop_streams()
-        await eventually(lambda: len(seen.actions("meshtail.stream.resume")) >= 3, describe=lambda: [(e.source.pod, e.summary) for e in seen.events if e.format == "meshtail"][-12:])
+        await eventually(lambda: len(seen.actions("meshtail.stream.resume")) >= 3)
     methods = {method for method, _ in demo.state.requests}
     assert methods == {"GET"}
+
+
+async def test_the_documented_clusterrole_covers_every_request_and_grants_only_reads(demo) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    import yaml
+
+    role = yaml.safe_load((Path(__file__).parent.parent / "deploy" / "rbac.yaml").read_text())
+    assert role["kind"] == "ClusterRole"
+    assert {verb for rule in role["rules"] for verb in rule["verbs"]} <= {"get", "list", "watch"}
+    async with live(demo) as (source, seen):
+        await eventually(lambda: len(seen.actions("resource.observed")) >= 10)
+        await eventually(lambda: len(source.followers) >= 10)
+    for method, path in demo.state.requests:
+        route = path.split("?")[0].strip("/").split("/")
+        if route in (["api"], ["apis"]) or (len(route) <= 3 and route[0] == "apis") or route == ["api", "v1"]:
+            continue  # discovery: system:discovery grants it to everyone
+        group = "" if route[0] == "api" else route[1]
+        rest = route[2:] if route[0] == "api" else route[3:]
+        if rest[0] == "namespaces":
+            rest = rest[2:]
+        resource = rest[0] + ("/" + rest[2] if len(rest) > 2 else "")
+        verb = "get" if len(rest) > 1 else ("watch" if "watch=1" in path else "list")
+        assert any(
+            group in rule["apiGroups"]
+            and (resource in rule["resources"] or "*" in rule["resources"])
+            and verb in rule["verbs"]
+            for rule in role["rules"]
+        ), f"{method} {path} is not covered by deploy/rbac.yaml"

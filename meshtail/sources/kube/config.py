@@ -13,6 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
 from kubernetes_asyncio.client import Configuration
 from kubernetes_asyncio.config import ConfigException
 from kubernetes_asyncio.config.incluster_config import SERVICE_HOST_ENV_NAME, load_incluster_config
@@ -103,7 +104,7 @@ async def connect(kubeconfig: str | None = None, context: str | None = None) -> 
         raise ConfigError(f"cannot read kubeconfig {raw}: {exc}") from exc
     names = [c["name"] for c in (config.safe_get("contexts") or [])] if config is not None else []
     if context is None:
-        context = config.safe_get("current-context") if config is not None else None
+        context = _first_current_context(existing)
         if not context:
             raise ConfigError(f"kubeconfig {raw} has no current-context; pass --context (one of: {', '.join(names)})")
     if context not in names:
@@ -125,6 +126,19 @@ async def connect(kubeconfig: str | None = None, context: str | None = None) -> 
             f"TLS verification is OFF for {configuration.host} (insecure-skip-tls-verify in the kubeconfig)"
         )
     return cluster
+
+
+def _first_current_context(paths: list[str]) -> str | None:
+    """kubectl's rule: the first file that sets current-context wins (kubernetes_asyncio takes the last)."""
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                data = yaml.safe_load(handle)
+        except (OSError, yaml.YAMLError):
+            continue
+        if isinstance(data, dict) and data.get("current-context"):
+            return str(data["current-context"])
+    return None
 
 
 def _in_cluster() -> Cluster:

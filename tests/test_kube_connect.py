@@ -1,0 +1,122 @@
+"""Connecting as kubectl does, and saying clearly what is wrong when it cannot."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from meshtail.demo.run import kubeconfig_text
+from meshtail.headless import EXIT_INPUT, EXIT_USAGE, LiveRun, run_live
+from meshtail.sources.kube.client import KubeClient
+from meshtail.sources.kube.config import ConfigError, connect
+from meshtail.sources.kube.errors import KubeError
+from meshtail.sources.kube.live import Selection
+
+
+async def test_no_kubeconfig_anywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    with pytest.raises(ConfigError, match=r"no kubeconfig found: \$KUBECONFIG is not set and ~/.kube/config"):
+        await connect()
+    with pytest.raises(ConfigError, match="kubeconfig '/nope' does not exist"):
+        await connect("/nope")
+
+
+async def test_unknown_context_lists_the_known_ones(demo) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ConfigError, match=r"context 'prod' not found in .*; available: meshtail-demo"):
+        await connect(demo.kubeconfig_path, "prod")
+
+
+async def test_merged_kubeconfig_files_and_context_namespace(demo, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    other = tmp_path / "other"
+    text = json.loads(kubeconfig_text("https://127.0.0.1:1", "x", None, "default", "other"))
+    text["current-context"] = "other"
+    other.write_text(json.dumps(text))
+    monkeypatch.setenv("KUBECONFIG", f"{other}:{demo.kubeconfig_path}")
+    cluster = await connect(context="meshtail-demo")
+    assert cluster.host == demo.url and cluster.namespace == "bookinfo" and cluster.context == "meshtail-demo"
+    assert (await connect()).context == "other", "the first file's current-context wins, as in kubectl"
+
+
+async def test_exec_credential_plugin_is_rerun_after_a_401(demo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    token_file = tmp_path / "token"
+    token_file.write_text("first-token")
+    plugin = tmp_path / "plugin.py"
+    plugin.write_text(
+        "import json, pathlib, sys\n"
+        f"token = pathlib.Path({str(token_file)!r}).read_text()\n"
+        "json.dump({'apiVersion': 'client.authentication.k8s.io/v1', 'kind': 'ExecCredential',"
+        " 'status': {'token': token}}, sys.stdout)\n"
+    )
+    config = json.loads(demo.kubeconfig())
+    config["users"][0]["user"] = {
+        "exec": {
+            "apiVersion": "client.authentication.k8s.io/v1",
+            "command": sys.executable,
+            "args": [str(plugin)],
+            "interactiveMode": "Never",
+        }
+    }
+    path = tmp_path / "exec-kubeconfig"
+    path.write_text(json.dumps(config))
+    demo.state.tokens = {"first-token"}
+    cluster = await connect(str(path))
+    async with KubeClient(cluster) as client:
+        assert (await client.get_json("/api"))["kind"] == "APIVersions"
+        demo.state.tokens = {"second-token"}  # the old token expires; the plugin now hands out a new one
+        token_file.write_text("second-token")
+        assert (await client.get_json("/api"))["kind"] == "APIVersions"
+    statuses = [path for method, path in demo.state.requests if path == "/api"]
+    assert len(statuses) == 3, "one 401, then the retry with the refreshed token"
+
+
+async def test_client_errors_name_the_problem(demo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cluster = await connect(demo.kubeconfig_path)
+    async with KubeClient(cluster) as client:
+        with pytest.raises(KubeError, match=r"not found \(404\)"):
+            await client.get_json("/api/v1/namespaces/bookinfo/pods/nope", what="get pod nope")
+        demo.state.tokens = {"someone-else"}
+        with pytest.raises(KubeError, match=r"rejected the credentials \(401 Unauthorized\)"):
+            await client.get_json("/api", what="connect")
+    # a kubeconfig without the CA: the server's certificate is not trusted
+    config = json.loads(demo.kubeconfig())
+    del config["clusters"][0]["cluster"]["certificate-authority-data"]
+    path = tmp_path / "no-ca"
+    path.write_text(json.dumps(config))
+    async with KubeClient(await connect(str(path))) as client:
+        with pytest.raises(KubeError, match=r"TLS certificate of https://127.0.0.1:\d+ not trusted"):
+            await client.get_json("/api", what="connect")
+    config["clusters"][0]["cluster"]["server"] = "https://127.0.0.1:9"  # nothing listens on the discard port
+    path.write_text(json.dumps(config))
+    async with KubeClient(await connect(str(path))) as client:
+        with pytest.raises(KubeError, match=r"cannot reach the API server at https://127.0.0.1:9"):
+            await client.get_json("/api", what="connect")
+
+
+async def test_insecure_skip_tls_verify_works_with_a_warning(demo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    config = json.loads(demo.kubeconfig())
+    cluster_cfg = config["clusters"][0]["cluster"]
+    del cluster_cfg["certificate-authority-data"]
+    cluster_cfg["insecure-skip-tls-verify"] = True
+    path = tmp_path / "insecure"
+    path.write_text(json.dumps(config))
+    cluster = await connect(str(path))
+    assert cluster.insecure and "TLS verification is OFF" in cluster.warnings[0]
+    async with KubeClient(cluster) as client:
+        assert (await client.get_json("/api"))["kind"] == "APIVersions"
+
+
+async def test_tail_exit_codes_and_messages(demo, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert await run_live(LiveRun(kubeconfig=demo.kubeconfig_path, context="nope"), io.StringIO()) == EXIT_USAGE
+    assert "context 'nope' not found" in capsys.readouterr().err
+    demo.state.deny_namespaces.add("bookinfo")
+    run = LiveRun(kubeconfig=demo.kubeconfig_path, selection=Selection(namespaces=["bookinfo"]))
+    assert await run_live(run, io.StringIO()) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert 'cannot list resource "pods" in API group "" in the namespace "bookinfo"' in err
+    assert "Traceback" not in err

@@ -1,0 +1,135 @@
+"""``meshtail tail`` and ``meshtail demo``: the headless live pipeline, end to end."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import subprocess
+import sys
+
+from meshtail.headless import EXIT_OK, LiveRun, run_live
+from meshtail.query import compile_filter
+from meshtail.sources.kube.follow import FollowOptions
+from meshtail.sources.kube.live import Selection
+
+from .conftest import eventually
+
+
+async def test_tail_jsonl_follows_filters_and_matches_the_schema(demo, validator) -> None:  # type: ignore[no-untyped-def]
+    out = io.StringIO()
+    stop = asyncio.Event()
+    run = LiveRun(
+        kubeconfig=demo.kubeconfig_path,
+        selection=Selection(all_namespaces=True),
+        query=compile_filter("outcome:deny OR cat:config"),
+        output="jsonl",
+        quiet=True,
+    )
+    task = asyncio.create_task(run_live(run, out, stop))
+    await eventually(lambda: len(demo.server._streams) >= 12)
+    await eventually(lambda: any("authorizationpolicies?watch=1" in path for _, path in demo.state.requests))
+    for _ in range(150):
+        demo.mesh.tick()
+    demo.mesh._toggle_details_viewer()
+    await eventually(lambda: '"resource.update"' in out.getvalue() and '"authz.deny"' in out.getvalue())
+    stop.set()
+    assert await task == EXIT_OK
+    events = [json.loads(line) for line in out.getvalue().splitlines()]
+    for event in events:
+        validator.validate(event)
+        assert event["outcome"] == "deny" or event["category"] == "config"
+    denial = next(e for e in events if e["action"] == "authz.deny" and e["format"] == "envoy-text")
+    assert denial["source"]["namespace"] and denial["source"]["pod"] and denial["source"]["container"]
+    assert denial["attributes"]["k8s.log.timestamp"].endswith("Z"), "the kubelet timestamp is kept"
+
+
+async def test_no_follow_drains_what_is_there_and_exits(demo, validator, capsys) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(50):
+        demo.mesh.tick()
+    out = io.StringIO()
+    run = LiveRun(
+        kubeconfig=demo.kubeconfig_path,
+        selection=Selection(namespaces=["bookinfo"]),
+        options=FollowOptions(follow=False),
+        output="jsonl",
+    )
+    assert await asyncio.wait_for(run_live(run, out), 20) == EXIT_OK
+    events = [json.loads(line) for line in out.getvalue().splitlines()]
+    lines = [e for e in events if e["format"] not in ("meshtail", "k8s-resource")]
+    expected = sum(
+        len(log.lines)
+        for (ns, _, c), logs in demo.logs._logs.items()
+        if ns == "bookinfo" and c == "istio-proxy"
+        for log in logs[-1:]
+    )
+    assert len(lines) == expected
+    assert {e["action"] for e in events if e["format"] == "k8s-resource"} == {"resource.observed"}
+    assert "7 streams" in capsys.readouterr().err
+    for event in events:
+        validator.validate(event)
+
+
+async def test_tail_with_tail_lines_and_duration(demo) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(30):
+        demo.mesh.tick()
+    out = io.StringIO()
+    run = LiveRun(
+        kubeconfig=demo.kubeconfig_path,
+        selection=Selection(namespaces=["istio-system"], selector="istio=ingressgateway", config=False),
+        options=FollowOptions(tail=2),
+        duration=1.0,
+        quiet=True,
+    )
+    assert await asyncio.wait_for(run_live(run, out), 10) == EXIT_OK
+    text = [line for line in out.getvalue().splitlines() if "meshtail.stream" not in line]
+    assert len(text) == 2, "only the last two lines of a container that was already running"
+
+
+def test_demo_command_runs_the_real_app_end_to_end(tmp_path, validator) -> None:  # type: ignore[no-untyped-def]
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "meshtail.cli",
+            "demo",
+            "--duration",
+            "4",
+            "--rate",
+            "150",
+            "--output",
+            "jsonl",
+            "--seed",
+            "5",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": os.getcwd()},
+    )
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(events) > 200
+    for event in events[:400]:
+        validator.validate(event)
+    kinds = {e["source"]["kind"] for e in events}
+    assert {"sidecar", "gateway", "ztunnel", "istiod", "waypoint", "apiserver"} <= kinds
+    assert any(e["outcome"] == "deny" for e in events)
+    assert "streams" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_demo_serve_prints_a_kubeconfig_kubectl_can_use(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "demo.kubeconfig"
+    result = subprocess.run(
+        [sys.executable, "-m", "meshtail.cli", "demo", "--serve", "--duration", "1", "--kubeconfig-out", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "PYTHONPATH": os.getcwd()},
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"kubeconfig: {path}" in result.stderr and "https://127.0.0.1:" in result.stderr
+    config = json.loads(path.read_text())
+    assert config["users"][0]["user"]["token"] and config["clusters"][0]["cluster"]["certificate-authority-data"]
+    assert oct(path.stat().st_mode & 0o777) == "0o600", "the file holds a bearer token"
