@@ -133,3 +133,23 @@ def test_demo_serve_prints_a_kubeconfig_kubectl_can_use(tmp_path) -> None:  # ty
     config = json.loads(path.read_text())
     assert config["users"][0]["user"]["token"] and config["clusters"][0]["cluster"]["certificate-authority-data"]
     assert oct(path.stat().st_mode & 0o777) == "0o600", "the file holds a bearer token"
+
+
+def test_ctrl_c_ends_cleanly_with_every_written_line_complete() -> None:
+    import signal
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "meshtail.cli", "demo", "--rate", "300", "--output", "jsonl"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.getcwd()},
+    )
+    time.sleep(4)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    lines = out.splitlines()
+    assert len(lines) > 100 and all(json.loads(line) for line in lines), "flushed, and no half-written line"
+    assert "streams" in err and "Traceback" not in err
