@@ -17,6 +17,7 @@ from .query import FilterError, compile_filter
 from .sources.files import SourceError, read_lines
 from .sources.kube.follow import FollowOptions
 from .sources.kube.live import Selection
+from .tui_main import demo_tui, profiles_command, tui_from_args
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
@@ -90,6 +91,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--pods", type=int, default=0, metavar="N", help="N extra sidecar pods in namespace 'load'")
     _output_flags(demo)
     demo.add_argument("--duration", type=_seconds, metavar="DUR", help="stop after DUR (e.g. 30s, 5m)")
+    demo.add_argument("--profile", metavar="NAME", help="start the TUI with a saved filter profile")
+
+    profiles = commands.add_parser(
+        "profiles",
+        help="list, show or delete saved filter profiles",
+        description="Profiles live in profiles.toml in the user config dir ($MESHTAIL_CONFIG_DIR overrides it); "
+        "save one from the TUI (S) or write it by hand.",
+    )
+    profiles.add_argument("action", choices=("list", "show", "delete"))
+    profiles.add_argument("name", nargs="?")
     return parser
 
 
@@ -157,7 +168,13 @@ def _kube_flags(parser: argparse.ArgumentParser) -> None:
 
 def _output_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-f", "--filter", default="", metavar="QUERY", help="only events matching QUERY")
-    parser.add_argument("-o", "--output", choices=("text", "jsonl"), default="text", help="output format")
+    parser.add_argument(
+        "-o",
+        "--output",
+        choices=("text", "jsonl"),
+        default=None,
+        help="output format (default text; for demo: the TUI when stdout is a terminal)",
+    )
     parser.add_argument(
         "--format-string",
         action="append",
@@ -247,16 +264,55 @@ def _scan(args: argparse.Namespace) -> int:
     return status
 
 
+SUBCOMMANDS = ("scan", "tail", "demo", "profiles")
+
+
+def build_tui_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="meshtail",
+        description="The meshtail TUI on a live cluster (kubeconfig or in-cluster), or on log files / stdin. "
+        "Other commands: scan, tail, demo, profiles (meshtail COMMAND --help).",
+        epilog=FILTER_HELP,
+    )
+    parser.add_argument("--version", action="version", version=f"meshtail {__version__}")
+    parser.add_argument(
+        "paths", nargs="*", metavar="FILE", help="log files to open ('-' for stdin) instead of a cluster"
+    )
+    parser.add_argument("--profile", metavar="NAME", help="start with a saved filter profile")
+    parser.add_argument(
+        "--format-string", action="append", default=[], metavar="FMT", help="your Envoy access-log format; repeatable"
+    )
+    parser.add_argument(
+        "--capacity",
+        type=int,
+        default=1_000_000,
+        metavar="N",
+        help="events kept in memory (oldest evicted first; default 1,000,000)",
+    )
+    _kube_flags(parser)
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in (*SUBCOMMANDS, "-h", "--help"):
+        args = build_tui_parser().parse_args(argv)
+        return tui_from_args(args)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return EXIT_OK
     try:
+        if args.command == "profiles":
+            return profiles_command(args)
+        if args.command == "demo" and not args.serve and args.output is None and sys.stdout.isatty():
+            return demo_tui(args)
         if args.command == "scan":
             return _scan(args)
         if args.command in ("tail", "demo"):
+            if args.output is None:
+                args.output = "text"
             run = _live_run(args)
             if isinstance(run, int):
                 return run

@@ -1,0 +1,84 @@
+"""Write events to a JSONL file atomically: the whole file or nothing, an existing file intact on error."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .events import AuditEvent
+from .redact import redact_event
+
+
+class ExportError(Exception):
+    """The export could not be written; the message names the path and the reason."""
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    count: int
+    redactions: int
+
+
+def _reason(exc: OSError) -> str:
+    if isinstance(exc, IsADirectoryError):
+        return "is a directory"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if isinstance(exc, FileNotFoundError):
+        return "the folder does not exist"
+    if exc.errno == errno.ENOSPC:
+        return "no space left on the device"
+    if exc.errno == errno.EROFS:
+        return "read-only file system"
+    return exc.strerror or str(exc)
+
+
+def export_jsonl(
+    events: Iterable[AuditEvent], path: str | os.PathLike[str], redact: bool = True, overwrite: bool = False
+) -> ExportResult:
+    """One JSON object per line in the event schema, credentials redacted unless ``redact`` is False."""
+    target = Path(os.path.expanduser(os.fspath(path)))
+    if not target.name:
+        raise ExportError("no file name given")
+    if target.is_dir():
+        raise ExportError(f"cannot write {target}: is a directory")
+    if target.exists() and not overwrite:
+        raise ExportError(f"{target} exists (choose overwrite to replace it)")
+    parent = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=parent)
+    except OSError as exc:
+        raise ExportError(f"cannot write {target}: {_reason(exc)}") from exc
+    count = redactions = 0
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            for event in events:
+                obj = event.to_dict()
+                if redact:
+                    obj, n = redact_event(obj)
+                    redactions += n
+                handle.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")))
+                handle.write("\n")
+                count += 1
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o600)
+        if overwrite:
+            os.replace(tmp, target)
+        else:
+            os.link(tmp, target)  # fails if the file appeared meanwhile, instead of replacing it
+            os.unlink(tmp)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, FileExistsError):
+            raise ExportError(f"{target} exists (choose overwrite to replace it)") from exc
+        raise ExportError(f"cannot write {target}: {_reason(exc)}") from exc
+    return ExportResult(target, count, redactions)

@@ -1,0 +1,229 @@
+"""Run a source and the parser off the UI: a thread with its own event loop, feeding the store.
+
+The TUI reads the store on a timer and never parses; this thread never touches Textual.
+Kinds of source: files/stdin, a live cluster, and the demo (stand-in server + live
+source, both in this thread's loop).  ``status()`` summarises health for the status bar.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .events import AuditEvent
+from .parse.envoy_access import CompiledFormat
+from .pipeline import Pipeline
+from .sources.files import SourceError, read_lines
+from .sources.health import health_event
+from .sources.kube.follow import FollowOptions
+from .sources.kube.live import LiveSource, Selection
+from .store import EventStore
+
+
+@dataclass
+class SourceSpec:
+    """What to read: ``kind`` is files | kube | demo."""
+
+    kind: str
+    paths: list[str] = field(default_factory=list)
+    kubeconfig: str | None = None
+    context: str | None = None
+    selection: Selection = field(default_factory=Selection)
+    options: FollowOptions = field(default_factory=FollowOptions)
+    formats: list[CompiledFormat] | None = None
+    demo_seed: int = 1
+    demo_rate: float = 40.0
+    demo_pods: int = 0
+    stdin_fd: int | None = None  # a dup of the piped stdin (the terminal takes fd 0 for keys)
+
+
+@dataclass
+class Status:
+    context: str = ""
+    streams: Counter[str] = field(default_factory=Counter)
+    failed: list[str] = field(default_factory=list)
+    lines: int = 0
+    events: int = 0
+    unparsed: int = 0
+    evicted: int = 0
+    reconnects: int = 0
+    gaps: int = 0
+    done: bool = False
+    error: str = ""
+
+
+class Ingest:
+    def __init__(self, spec: SourceSpec, store: EventStore) -> None:
+        self.spec = spec
+        self.store = store
+        self._batch: list[AuditEvent] = []
+        self.pipeline = Pipeline(self._batch.append, None, spec.formats)
+        self.source: LiveSource | None = None
+        self.context = ""
+        self.error = ""
+        self.done = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread: threading.Thread | None = None
+
+    # ---- thread --------------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="meshtail-ingest", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 3.0) -> None:
+        if self._loop is not None and self._stop is not None and not self.done:
+            with contextlib.suppress(RuntimeError):  # the loop already finished (files read to the end)
+                self._loop.call_soon_threadsafe(self._stop.set)
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        asyncio.run(self._main())
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        flusher = asyncio.create_task(self._flush_forever())
+        work = asyncio.create_task(self._source())
+        stopper = asyncio.create_task(self._stop.wait())
+        try:
+            await asyncio.wait([work, stopper], return_when=asyncio.FIRST_COMPLETED)
+            if work.done() and not work.cancelled() and work.exception() is not None:
+                exc = work.exception()
+                self.error = f"source failed: {exc!r}"
+                self.pipeline.event(health_event("meshtail.source.error", self.error, "error"))
+        finally:
+            for task in (work, stopper):
+                task.cancel()
+            if self.source is not None:
+                await self.source.stop()
+            await asyncio.gather(work, stopper, return_exceptions=True)
+            self._flush()
+            self.done = True
+            flusher.cancel()
+            await asyncio.gather(flusher, return_exceptions=True)
+
+    async def _flush_forever(self) -> None:
+        while True:
+            await asyncio.sleep(0.05)
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._batch:
+            batch = self._batch[:]
+            self._batch.clear()
+            self.store.extend(batch)
+
+    # ---- sources -------------------------------------------------------------------------
+    async def _source(self) -> None:
+        kind = self.spec.kind
+        if kind == "files":
+            await self._files()
+        elif kind == "kube":
+            await self._kube(self.spec.kubeconfig, self.spec.context)
+        elif kind == "demo":
+            await self._demo()
+
+    async def _files(self) -> None:
+        for path in self.spec.paths:
+            name = path
+            try:
+                if path == "-" and self.spec.stdin_fd is not None:
+                    name = "<stdin>"
+                    lines = _read_fd(self.spec.stdin_fd)
+                else:
+                    lines = read_lines(path)
+                count = 0
+                for raw in lines:
+                    self.pipeline.line(raw)
+                    count += 1
+                    if count % 5000 == 0:
+                        await asyncio.sleep(0)  # let the flusher hand batches to the UI
+            except SourceError as exc:
+                self.pipeline.event(health_event("meshtail.source.error", f"cannot read {exc}", "error"))
+                continue
+            self.pipeline.event(health_event("meshtail.source.end", f"read {count} lines from {name}"))
+
+    async def _kube(self, kubeconfig: str | None, context: str | None) -> None:
+        from .sources.kube.client import KubeClient
+        from .sources.kube.config import ConfigError, connect
+
+        try:
+            cluster = await connect(kubeconfig, context)
+        except ConfigError as exc:
+            self.error = str(exc)
+            self.pipeline.event(health_event("meshtail.source.error", str(exc), "error"))
+            return
+        self.context = cluster.context
+        for warning in cluster.warnings:
+            self.pipeline.event(health_event("meshtail.source.warning", warning, "warning"))
+        async with KubeClient(cluster) as client:
+            self.source = LiveSource(
+                client, self.spec.selection, self.pipeline.line, self.pipeline.event, self.spec.options
+            )
+            await self.source.run()
+
+    async def _demo(self) -> None:
+        from .demo.run import Demo, write_kubeconfig
+
+        demo = Demo(seed=self.spec.demo_seed, rate=self.spec.demo_rate, extra_pods=self.spec.demo_pods)
+        await demo.start()
+        with tempfile.TemporaryDirectory(prefix="meshtail-demo-") as tmp:
+            path = os.path.join(tmp, "kubeconfig")
+            write_kubeconfig(path, demo.kubeconfig())
+            try:
+                await self._kube(path, None)
+            finally:
+                await demo.stop()
+
+    # ---- status --------------------------------------------------------------------------
+    def status(self) -> Status:
+        status = Status(
+            context=self.context,
+            lines=self.pipeline.lines,
+            events=self.pipeline.events,
+            evicted=self.store.evicted,
+            done=self.done,
+            error=self.error,
+        )
+        status.unparsed = self.pipeline.formats_seen.get("unknown", 0)
+        status.gaps = self.pipeline.health.get("meshtail.stream.gap", 0)
+        if self.source is not None:
+            for name, stats in list(self.source.streams.items()):
+                status.streams[stats.state] += 1
+                status.reconnects += stats.reconnects
+                if stats.state == "failed":
+                    status.failed.append(f"{name}: {stats.last_error}")
+        return status
+
+
+def _read_fd(fd: int):  # type: ignore[no-untyped-def]
+    """Lines from an already-open descriptor (piped stdin), as :func:`read_lines` yields them."""
+    from .events import RawLine, Source, now_rfc3339
+    from .sources.files import decode
+
+    with os.fdopen(fd, "rb", closefd=True) as handle:
+        for number, data in enumerate(handle, 1):
+            if data.endswith(b"\n"):
+                data = data[:-2] if data.endswith(b"\r\n") else data[:-1]
+            text, bad = decode(data)
+            yield RawLine(text, Source("stdin", path="<stdin>", line=number), now_rfc3339(), None, bad)
+
+
+def wait_until(check, timeout: float) -> bool:  # type: ignore[no-untyped-def]
+    """Poll ``check`` (for tests and shutdown); True if it became true in time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.01)
+    with contextlib.suppress(Exception):
+        return bool(check())
+    return False

@@ -1,0 +1,219 @@
+"""Saved filter profiles: a name plus filter, panes, columns and source selection, stored as TOML.
+
+The file is ``profiles.toml`` in the user's config dir (``$XDG_CONFIG_HOME/meshtail`` on
+Linux; ``$MESHTAIL_CONFIG_DIR`` overrides it), meant to be read and edited by hand.
+Problems in it are reported with the file, line and key, and never stop meshtail: the
+valid profiles and the built-ins still load.  Plain dataclasses, no Textual.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import tomli_w
+
+from .query import FilterError, compile_filter
+from .views import PANES_BY_ID
+
+FILE_NAME = "profiles.toml"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+@dataclass
+class Profile:
+    name: str
+    filter: str = ""
+    panes: list[str] = field(default_factory=lambda: [p for p in PANES_BY_ID])
+    columns: dict[str, list[str]] = field(default_factory=dict)  # pane id -> column names
+    context: str = ""
+    namespaces: list[str] = field(default_factory=list)
+    selector: str = ""
+    description: str = ""
+    builtin: bool = False
+
+    def to_toml(self) -> dict[str, Any]:
+        data = asdict(self)
+        del data["name"], data["builtin"]
+        return {k: v for k, v in data.items() if v not in ("", [], {})} or {"filter": ""}
+
+
+BUILTINS: dict[str, Profile] = {
+    p.name: p
+    for p in (
+        Profile(
+            "denials",
+            "outcome:deny",
+            ["auth", "violations", "all"],
+            description="who was denied: RBAC, JWT, ext_authz, mTLS and ztunnel policy rejections",
+            builtin=True,
+        ),
+        Profile(
+            "5xx",
+            "status:>=500 OR action:upstream.failure",
+            ["routing", "all"],
+            description="server errors and upstream failures (resets, timeouts, no healthy upstream)",
+            builtin=True,
+        ),
+        Profile(
+            "config-changes",
+            "cat:config -action:resource.observed",
+            ["config", "all"],
+            description="who changed the mesh: resource changes, istiod pushes and rejections",
+            builtin=True,
+        ),
+        Profile(
+            "namespace",
+            "ns:default",
+            ["all", "auth", "routing"],
+            namespaces=["default"],
+            description="one namespace's traffic (copy it and change 'default')",
+            builtin=True,
+        ),
+    )
+}
+
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "filter": str,
+    "panes": list,
+    "columns": dict,
+    "context": str,
+    "namespaces": list,
+    "selector": str,
+    "description": str,
+}
+
+
+class ProfileError(Exception):
+    """A problem in the profiles file, with where it is."""
+
+
+def config_dir() -> Path:
+    override = os.environ.get("MESHTAIL_CONFIG_DIR")
+    return Path(override) if override else Path(platformdirs.user_config_dir("meshtail", appauthor=False))
+
+
+def profiles_path() -> Path:
+    return config_dir() / FILE_NAME
+
+
+def _line_of(text: str, name: str, key: str | None = None) -> int | None:
+    """The line where profile ``name`` (and ``key`` within it) is written, for messages."""
+    lines = text.splitlines()
+    header = re.compile(rf"^\s*\[\s*profiles\.(\"{re.escape(name)}\"|{re.escape(name)})\s*\]")
+    for i, line in enumerate(lines):
+        if header.match(line):
+            if key is None:
+                return i + 1
+            for j in range(i + 1, len(lines)):
+                if lines[j].lstrip().startswith("["):
+                    break
+                if re.match(rf"^\s*\"?{re.escape(key)}\"?\s*=", lines[j]):
+                    return j + 1
+            return i + 1
+    return None
+
+
+def _check(name: str, data: Any, where: str, text: str) -> Profile:
+    def fail(key: str | None, message: str) -> ProfileError:
+        line = _line_of(text, name, key)
+        at = f"{where}:{line}" if line else where
+        return ProfileError(f"{at}: profile {name!r}{f', key {key!r}' if key else ''}: {message}")
+
+    if not _NAME.match(name):
+        raise fail(None, "names are letters, digits, '.', '_' and '-'")
+    if not isinstance(data, dict):
+        raise fail(None, "must be a table")
+    for key, value in data.items():
+        if key not in _TYPES:
+            raise fail(key, f"unknown key (known: {', '.join(sorted(_TYPES))})")
+        if not isinstance(value, _TYPES[key]):
+            raise fail(key, f"must be a {_TYPES[key].__name__}, not {type(value).__name__}")  # type: ignore[union-attr]
+    profile = Profile(name, **{k: v for k, v in data.items()})
+    try:
+        compile_filter(profile.filter)
+    except FilterError as exc:
+        raise fail("filter", f"bad filter: {exc}") from None
+    for pane in profile.panes:
+        if pane not in PANES_BY_ID:
+            raise fail("panes", f"unknown pane {pane!r} (known: {', '.join(PANES_BY_ID)})")
+    if not profile.panes:
+        raise fail("panes", "needs at least one pane")
+    for key in ("namespaces",):
+        if not all(isinstance(v, str) for v in getattr(profile, key)):
+            raise fail(key, "must be a list of strings")
+    return profile
+
+
+def load(path: Path | None = None) -> tuple[dict[str, Profile], list[str]]:
+    """Built-ins plus the user's profiles, and the problems found (each naming file, line and key)."""
+    path = path or profiles_path()
+    profiles = dict(BUILTINS)
+    problems: list[str] = []
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        return profiles, problems
+    except (OSError, UnicodeDecodeError) as exc:
+        return profiles, [f"{path}: cannot read: {exc}"]
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return profiles, [f"{path}: invalid TOML: {exc}"]
+    section = data.get("profiles", {})
+    unknown = [k for k in data if k != "profiles"]
+    if unknown:
+        problems.append(f"{path}: unknown top-level key {unknown[0]!r} (profiles go under [profiles.NAME])")
+    if not isinstance(section, dict):
+        return profiles, [*problems, f"{path}: 'profiles' must be a table of [profiles.NAME] sections"]
+    for name, body in section.items():
+        try:
+            profiles[name] = _check(name, body, str(path), text)
+        except ProfileError as exc:
+            problems.append(str(exc))
+    return profiles, problems
+
+
+def _user_profiles(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ProfileError(f"{path}: cannot update it: {exc}; fix or move it first") from exc
+    section = data.get("profiles", {})
+    return dict(section) if isinstance(section, dict) else {}
+
+
+def _write(path: Path, section: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = "# meshtail filter profiles: edit freely; `meshtail profiles list` checks this file\n\n"
+    body += tomli_w.dumps({"profiles": section}) if section else ""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(body, "utf-8")
+    os.replace(tmp, path)
+
+
+def save(profile: Profile, path: Path | None = None) -> Path:
+    """Add or replace one profile in the file, keeping the others as they are."""
+    path = path or profiles_path()
+    _check(profile.name, profile.to_toml(), str(path), "")
+    section = _user_profiles(path)
+    section[profile.name] = profile.to_toml()
+    _write(path, section)
+    return path
+
+
+def delete(name: str, path: Path | None = None) -> bool:
+    path = path or profiles_path()
+    section = _user_profiles(path)
+    if name not in section:
+        return False
+    del section[name]
+    _write(path, section)
+    return True

@@ -1,0 +1,67 @@
+"""The one place events live while meshtail runs: a bounded, append-only ring with absolute indices.
+
+Sources append from the ingest thread; the UI reads on a timer.  Indices are absolute
+(the n-th event ever stored), so views can hold integer positions that survive eviction:
+an index below :attr:`EventStore.base` was evicted (counted in :attr:`evicted`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Iterable
+
+from .events import AuditEvent
+
+
+class EventStore:
+    def __init__(self, capacity: int = 1_000_000) -> None:
+        self.capacity = capacity
+        self._events: deque[AuditEvent] = deque()
+        self.base = 0
+        self.evicted = 0
+        self.lock = threading.Lock()
+
+    @property
+    def end(self) -> int:
+        """Absolute index one past the newest event."""
+        return self.base + len(self._events)
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def append(self, event: AuditEvent) -> None:
+        with self.lock:
+            self._events.append(event)
+            if len(self._events) > self.capacity:
+                self._events.popleft()
+                self.base += 1
+                self.evicted += 1
+
+    def extend(self, events: Iterable[AuditEvent]) -> None:
+        with self.lock:
+            self._events.extend(events)
+            over = len(self._events) - self.capacity
+            for _ in range(max(0, over)):
+                self._events.popleft()
+            if over > 0:
+                self.base += over
+                self.evicted += over
+
+    def get(self, index: int) -> AuditEvent | None:
+        position = index - self.base
+        if position < 0:
+            return None
+        try:
+            return self._events[position]
+        except IndexError:
+            return None
+
+    def range(self, start: int, stop: int) -> list[tuple[int, AuditEvent]]:
+        """(index, event) for absolute indices in [start, stop) still held."""
+        with self.lock:
+            start = max(start, self.base)
+            stop = min(stop, self.base + len(self._events))
+            events = self._events
+            base = self.base
+            return [(i, events[i - base]) for i in range(start, stop)]

@@ -1,0 +1,153 @@
+"""Starting the TUI from the command line: ``meshtail [kube flags] [--profile NAME]``, ``meshtail FILE...``,
+``meshtail -`` and ``meshtail demo``; and ``meshtail profiles list|show|delete``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from .ingest import SourceSpec
+from .parse.detect import compile_formats
+from .parse.envoy_access import FormatError
+from .profiles import BUILTINS, Profile, delete, load, profiles_path
+from .sources.kube.follow import FollowOptions
+from .sources.kube.live import Selection
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+
+
+def _say(message: str) -> None:
+    print(f"meshtail: {message}", file=sys.stderr)
+
+
+def _take_stdin() -> int | None:
+    """Keep the piped stdin for reading lines, and give fd 0 back to the terminal for the keyboard."""
+    if sys.stdin is None or sys.stdin.isatty():
+        return None
+    data_fd = os.dup(0)
+    try:
+        tty = os.open("/dev/tty", os.O_RDWR)
+    except OSError:
+        os.close(data_fd)
+        raise SystemExit(
+            "meshtail: stdin is a pipe and there is no terminal for the keyboard; use `meshtail scan -` instead"
+        ) from None
+    os.dup2(tty, 0)
+    os.close(tty)
+    sys.stdin = open(0, encoding="utf-8", closefd=False)
+    return data_fd
+
+
+def resolve_profile(name: str | None) -> tuple[Profile | None, list[str]]:
+    profiles, problems = load()
+    if name is None:
+        return None, problems
+    if name not in profiles:
+        raise SystemExit(
+            f"meshtail: no profile {name!r} (known: {', '.join(sorted(profiles))}); see `meshtail profiles list`"
+        )
+    return profiles[name], problems
+
+
+def run_tui(spec: SourceSpec, profile: Profile | None, problems: list[str], capacity: int) -> int:
+    from .ui.app import MeshtailApp
+
+    app = MeshtailApp(spec, profile=profile, profile_problems=problems, capacity=capacity)
+    app.run()
+    if app.ingest is not None and app.ingest.error and spec.kind != "files":
+        _say(app.ingest.error)
+        return EXIT_INPUT
+    return EXIT_OK
+
+
+def tui_from_args(args: argparse.Namespace) -> int:
+    """The default command: a live cluster, or files / stdin when paths are given."""
+    try:
+        formats = compile_formats(args.format_string)
+    except FormatError as exc:
+        _say(f"bad --format-string: {exc}")
+        return EXIT_USAGE
+    profile, problems = resolve_profile(args.profile)
+    if args.paths:
+        stdin_fd = _take_stdin() if "-" in args.paths else None
+        spec = SourceSpec("files", paths=args.paths, formats=formats, stdin_fd=stdin_fd)
+    else:
+        namespaces = list(args.namespace) or (list(profile.namespaces) if profile else [])
+        selection = Selection(
+            namespaces=namespaces,
+            all_namespaces=args.all_namespaces,
+            selector=args.selector or (profile.selector if profile and profile.selector else None),
+            containers=args.container,
+            config=not args.no_config,
+        )
+        options = FollowOptions(
+            since_seconds=int(args.since) if args.since is not None else None,
+            tail=args.tail,
+            stall_timeout=args.stall_timeout,
+        )
+        context = args.context or (profile.context if profile and profile.context else None)
+        spec = SourceSpec(
+            "kube", kubeconfig=args.kubeconfig, context=context, selection=selection, options=options, formats=formats
+        )
+        # fail before the screen opens when there is no cluster to talk to at all
+        from .sources.kube.config import kubeconfig_paths
+
+        if not args.kubeconfig and not kubeconfig_paths(None)[1] and not os.environ.get("KUBERNETES_SERVICE_HOST"):
+            _say(
+                "no kubeconfig found: $KUBECONFIG is not set and ~/.kube/config does not exist; pass --kubeconfig, "
+                "open files with `meshtail FILE`, or try `meshtail demo`"
+            )
+            return EXIT_USAGE
+    return run_tui(spec, profile, problems, args.capacity)
+
+
+def demo_tui(args: argparse.Namespace) -> int:
+    profile, problems = resolve_profile(getattr(args, "profile", None))
+    spec = SourceSpec(
+        "demo", selection=Selection(all_namespaces=True), demo_seed=args.seed, demo_rate=args.rate, demo_pods=args.pods
+    )
+    return run_tui(spec, profile, problems, getattr(args, "capacity", 1_000_000))
+
+
+def profiles_command(args: argparse.Namespace) -> int:
+    profiles, problems = load()
+    for problem in problems:
+        _say(problem)
+    if args.action == "list":
+        for name, profile in profiles.items():
+            origin = "built-in" if profile.builtin else str(profiles_path())
+            print(f"{name:<20} {profile.filter or '(no filter)':<45} {origin}")
+        return EXIT_INPUT if problems else EXIT_OK
+    if not args.name:
+        _say(f"profiles {args.action} needs a NAME")
+        return EXIT_USAGE
+    if args.action == "show":
+        profile = profiles.get(args.name)
+        if profile is None:
+            _say(f"no profile {args.name!r}")
+            return EXIT_INPUT
+        import tomli_w
+
+        print(f"# {'built-in' if profile.builtin else profiles_path()}")
+        print(tomli_w.dumps({"profiles": {profile.name: profile.to_toml()}}), end="")
+        return EXIT_OK
+    if args.name in BUILTINS and args.name not in _user_names():
+        _say(f"{args.name!r} is built in and cannot be deleted")
+        return EXIT_INPUT
+    if not delete(args.name):
+        _say(f"no profile {args.name!r} in {profiles_path()}")
+        return EXIT_INPUT
+    print(f"deleted profile {args.name} from {profiles_path()}")
+    return EXIT_OK
+
+
+def _user_names() -> set[str]:
+    import tomllib
+
+    try:
+        data = tomllib.loads(profiles_path().read_text("utf-8"))
+    except (OSError, ValueError):
+        return set()
+    section = data.get("profiles", {})
+    return set(section) if isinstance(section, dict) else set()

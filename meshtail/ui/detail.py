@@ -1,0 +1,119 @@
+"""The detail view of one event: summary, attributes, explanations, diff, related hops, raw and JSON."""
+
+from __future__ import annotations
+
+import json
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.highlight import highlight
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from ..events import AuditEvent
+from ..output import where
+from ..store import EventStore
+from ..text import visible
+from .rows import row_style
+
+REQUEST_ID = "http.request.header.x-request-id"
+
+
+def related(store: EventStore, event: AuditEvent, limit: int = 50, window: int = 200_000) -> list[AuditEvent]:
+    """Other events with the same x-request-id (the same request at other proxies), oldest first."""
+    rid = event.attributes.get(REQUEST_ID)
+    if not rid or rid == "-":
+        return []
+    found = []
+    for _, other in store.range(max(store.base, store.end - window), store.end):
+        if other is not event and other.attributes.get(REQUEST_ID) == rid:
+            found.append(other)
+            if len(found) >= limit:
+                break
+    return found
+
+
+def _section(title: str) -> Text:
+    return Text(f"\n{title}\n", style="bold underline")
+
+
+def describe(event: AuditEvent, store: EventStore) -> Text:
+    """Everything about the event as one Text (plain strings only: no markup is interpreted)."""
+    text = Text()
+    text.append(event.summary or event.action, style=row_style(event) or "bold")
+    text.append("\n")
+    meta = (
+        f"{event.time or '-'}  received {event.received}\n"
+        f"{event.category}/{event.action}  outcome {event.outcome}  severity {event.severity}"
+        f"{'  VIOLATION' if event.violation else ''}  format {event.format}\n"
+        f"from {where(event)} ({event.source.kind})"
+    )
+    text.append(meta)
+    explained = event.attributes.get("envoy.response_flags_explained")
+    details = event.attributes.get("envoy.response_code_details_explained")
+    if explained or details:
+        text.append_text(_section("What happened"))
+        for line in explained if isinstance(explained, list) else ([explained] if explained else []):
+            text.append(f"• {line}\n")
+        if details:
+            text.append(f"• {details}\n")
+    diff = event.attributes.get("k8s.diff")
+    if isinstance(diff, list) and diff:
+        text.append_text(_section("Spec diff"))
+        for line in diff:
+            style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
+            text.append(f"{line}\n", style=style)
+    text.append_text(_section("Attributes"))
+    width = max((len(k) for k in event.attributes), default=10)
+    for key, value in sorted(event.attributes.items()):
+        if key == "k8s.diff":
+            continue
+        shown = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+        text.append(f"{key.ljust(width)}  ", style="bold cyan")
+        text.append(f"{shown}\n")
+    hops = related(store, event)
+    if hops:
+        text.append_text(_section(f"Same request elsewhere (x-request-id, {len(hops)})"))
+        for other in hops:
+            text.append(
+                f"{(other.time or '')[11:23]}  {where(other)}  {other.action}  {other.summary}\n",
+                style=row_style(other) or "",
+            )
+    return text
+
+
+class DetailScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape,q", "close", "Back", id="detail.close"),
+        Binding("c", "copy", "Copy JSON", id="detail.copy"),
+    ]
+    DEFAULT_CSS = """
+    DetailScreen VerticalScroll { padding: 0 1; }
+    DetailScreen .title { text-style: bold; background: $panel; padding: 0 1; margin-top: 1; }
+    DetailScreen #raw, DetailScreen #json { background: $boost; padding: 0 1; }
+    """
+
+    def __init__(self, event: AuditEvent, store: EventStore) -> None:
+        super().__init__()
+        self.event = event
+        self.store = store
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(describe(self.event, self.store), id="about")
+            yield Static("Raw line", classes="title", markup=False)
+            # raw is the exact line (it may hold escape sequences): shown with them made visible
+            yield Static(Text(visible(self.event.raw) or "(no raw line: meshtail made this event)"), id="raw")
+            yield Static("Event JSON (as exported)", classes="title", markup=False)
+            as_json = visible(json.dumps(self.event.to_dict(), indent=2, ensure_ascii=False))
+            yield Static(highlight(as_json, language="json"), id="json")
+        yield Footer()
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+    def action_copy(self) -> None:
+        self.app.copy_to_clipboard(self.event.to_json())
+        self.notify("Event copied to the clipboard as JSON", markup=False)

@@ -1,0 +1,354 @@
+"""The TUI, driven with Pilot: panes, follow/pause, filter, details, marks and export, profiles."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from meshtail.events import RawLine, Source
+from meshtail.ingest import SourceSpec
+from meshtail.parse.detect import StreamParser
+from meshtail.profiles import Profile
+from meshtail.store import EventStore
+from meshtail.ui.app import MeshtailApp, events_of
+from meshtail.ui.detail import DetailScreen
+from meshtail.ui.dialogs import ExportScreen, HelpScreen
+from meshtail.ui.event_list import EventList
+
+from .conftest import lines
+
+SAMPLE = str(Path(__file__).parent.parent / "samples" / "mesh-sample.log")
+SIZE = (180, 40)
+
+
+@pytest.fixture(autouse=True)
+def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Profiles go to a temporary config dir, never the developer's."""
+    path = tmp_path / "config"
+    monkeypatch.setenv("MESHTAIL_CONFIG_DIR", str(path))
+    return path
+
+
+def events_from(names: list[str]):  # type: ignore[no-untyped-def]
+    parser = StreamParser()
+    out = []
+    for name in names:
+        for number, line in enumerate(lines(name), 1):
+            out.append(parser.parse(RawLine(line, Source("file", path=name, line=number), "2026-01-01T00:00:00Z")))
+    return out
+
+
+def screen_text(app: MeshtailApp, pane: str | None = None) -> str:
+    """What the pane's list shows right now, as plain text."""
+    event_list = app.list(pane)
+    height = event_list.scrollable_content_region.height
+    return "\n".join(event_list.render_line(y).text for y in range(height))
+
+
+async def settle(pilot, app: MeshtailApp) -> None:  # type: ignore[no-untyped-def]
+    """Let ingestion finish and every view catch up."""
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if (app.ingest is None or app.ingest.done) and all(v.complete for v in app.views.values()):
+            break
+    await pilot.pause(0.15)
+
+
+async def test_each_pane_shows_its_category_with_counts_in_the_tabs() -> None:
+    app = MeshtailApp(SourceSpec("files", paths=[SAMPLE]))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert len(app.store) == 60  # 59 lines and the end-of-input note
+        for key, pane, check in [
+            ("2", "auth", lambda e: e.category == "auth"),
+            ("3", "routing", lambda e: e.category == "routing"),
+            ("4", "config", lambda e: e.category == "config"),
+            ("5", "violations", lambda e: e.violation),
+            ("1", "all", lambda e: True),
+        ]:
+            await pilot.press(key)
+            await pilot.pause(0.2)
+            assert app.current == pane
+            shown = events_of(app, pane)
+            assert shown and all(check(e) for e in shown)
+            tab = app.query_one(f"#tab-{pane}")
+            assert f"{len(shown):,}" in tab.label.plain
+        await pilot.press("2")
+        await pilot.pause(0.1)
+        text = screen_text(app, "auth")
+        assert "deny" in text and "→" in text, "auth columns: source → destination and the decision"
+        header = app.query_one("#header-auth").render()
+        assert "SOURCE → DESTINATION" in str(header) and "POLICY" in str(header)
+
+
+async def test_follow_pause_and_new_counter() -> None:
+    store = EventStore()
+    events = events_from(["envoy-text.log", "istiod.log", "ztunnel.log"])
+    assert len(events) >= 14
+    app = MeshtailApp(store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        store.extend(events[:10])
+        await pilot.pause(0.3)
+        event_list = app.list()
+        assert event_list.following and event_list.cursor == 9
+        await pilot.press("up")
+        await pilot.pause(0.1)
+        assert not event_list.following and event_list.cursor == 8
+        store.extend(events[10:14])
+        await pilot.pause(0.4)
+        assert event_list.cursor == 8, "a paused view stays where the user is"
+        assert event_list.new_since_pause == 4
+        assert "PAUSED +4 new" in str(app.query_one("#status").render())
+        await pilot.press("f")
+        await pilot.pause(0.2)
+        assert event_list.following and event_list.cursor == 13
+        assert "FOLLOW" in str(app.query_one("#status").render())
+        await pilot.press("p")
+        assert not event_list.following
+
+
+async def test_filter_bar_live_with_errors_in_place_and_history() -> None:
+    app = MeshtailApp(SourceSpec("files", paths=[SAMPLE]))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        total = len(app.views["all"])
+        await pilot.press("slash", *"status:403")
+        await pilot.pause(0.2)
+        shown = events_of(app, "all")
+        assert 0 < len(shown) < total
+        assert all(e.attributes.get("http.response.status_code") == 403 for e in shown)
+        await pilot.press("enter")
+        assert not app.query_one("#filter-bar").has_class("visible")
+        await pilot.press("slash", "ctrl+u", *"status:403 (cat:auth")
+        await pilot.pause(0.2)
+        error = str(app.query_one("#filter-error").render())
+        assert "unclosed '('" in error and "^" in error
+        assert app.query_one("#filter").has_class("error")
+        assert len(events_of(app, "all")) == len(shown), "a bad filter changes nothing"
+        await pilot.press("ctrl+u", "up")
+        assert app.query_one("#filter").value == "status:403", "history with up"
+        await pilot.press("escape")
+        await pilot.press("ctrl+u")  # after escape the list has focus: the key does nothing harmful
+        assert app.is_running
+
+
+async def test_details_show_attributes_explanations_related_hops_and_copy() -> None:
+    app = MeshtailApp(store=EventStore())
+    events = events_from(["envoy-text.log"])
+    app.store.extend(events)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        # the first two lines are the same request seen by two proxies (same x-request-id)
+        app.list().action_first()
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, DetailScreen)
+        about = str(app.screen.query_one("#about").render())
+        assert "http.request.header.x-request-id" in about and "Same request elsewhere" in about
+        assert str(app.screen.query_one("#raw").render()).startswith("[2020-11-25T21:26:18.409Z]")
+        await pilot.press("c")
+        assert json.loads(app.clipboard)["raw"] == events[0].raw
+        await pilot.press("escape")
+        assert not isinstance(app.screen, DetailScreen)
+
+
+async def test_mark_and_export_jsonl_redacted_by_default(tmp_path: Path, validator) -> None:  # type: ignore[no-untyped-def]
+    secret_lines = [
+        '[2024-05-01T10:00:00.000Z] "GET /api?access_token=s3cr3t HTTP/1.1" 200 - via_upstream - "-" 0 10 1 1 "-" '
+        '"curl/8" "rid-1" "api" "10.0.0.1:80" outbound|80||api.default.svc.cluster.local - 10.0.0.2:80 10.0.0.3:1 - -',
+        "2024-05-01T10:00:01.000000Z\twarn\tenvoy jwt\tJWT verification failed for "
+        "Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl",
+    ]
+    parser = StreamParser()
+    store = EventStore()
+    store.extend(
+        parser.parse(RawLine(t, Source("file", path="s.log", line=i), "2026-01-01T00:00:00Z"))
+        for i, t in enumerate(secret_lines, 1)
+    )
+    store.extend(events_from(["envoy-text.log"]))
+    app = MeshtailApp(store=store)
+    out = tmp_path / "incident.jsonl"
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        app.list().action_first()
+        await pilot.press("space", "shift+down")  # marks the first two (space moves on; shift extends)
+        await pilot.pause(0.1)
+        assert len(app.marked) == 3
+        marked = len(app.marked)
+        await pilot.press("e")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, ExportScreen)
+        app.screen.query_one("#path").value = str(out)
+        await pilot.click("#export")
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if out.exists():
+                break
+        await pilot.pause(0.1)
+        assert not isinstance(app.screen, ExportScreen)
+    exported = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(exported) == marked
+    for obj in exported:
+        validator.validate(obj)
+    text = out.read_text()
+    assert "s3cr3t" not in text and "eyJzdWIiOiJhbGljZSJ9" not in text
+    assert "access_token=[REDACTED]" in text
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+
+
+async def test_export_errors_stay_in_the_dialog_and_keep_files_intact(tmp_path: Path) -> None:
+    store = EventStore()
+    store.extend(events_from(["envoy-text.log"]))
+    existing = tmp_path / "existing.jsonl"
+    existing.write_text("keep me\n")
+    app = MeshtailApp(store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("e")
+        await pilot.pause(0.2)
+        dialog = app.screen
+        for path, expected in [
+            (tmp_path, "is a directory"),
+            (existing, "exists"),
+            (tmp_path / "missing" / "x.jsonl", "the folder does not exist"),
+        ]:
+            dialog.query_one("#path").value = str(path)
+            await pilot.click("#export")
+            await pilot.pause(0.3)
+            assert expected in str(dialog.query_one("#error").render())
+            assert app.screen is dialog
+        assert existing.read_text() == "keep me\n"
+        dialog.query_one("#overwrite").value = True
+        dialog.query_one("#path").value = str(existing)
+        await pilot.click("#export")
+        await pilot.pause(0.4)
+        assert app.screen is not dialog
+    assert len(existing.read_text().splitlines()) == len(store), "the whole view when nothing is marked"
+
+
+async def test_save_and_load_profiles_and_survive_a_corrupt_file(config_dir: Path) -> None:
+    app = MeshtailApp(SourceSpec("files", paths=[SAMPLE]))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        app.set_filter("outcome:deny")
+        await pilot.press("S")
+        await pilot.pause(0.1)
+        await pilot.press(*"my-denials", "enter")
+        await pilot.pause(0.2)
+    saved = (config_dir / "profiles.toml").read_text()
+    assert "[profiles.my-denials]" in saved and 'filter = "outcome:deny"' in saved
+
+    profile = Profile("auth-only", "status:403", ["auth", "violations"])
+    app = MeshtailApp(SourceSpec("files", paths=[SAMPLE]), profile=profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert app.current == "auth" and app.visible_panes == ["auth", "violations"]
+        assert all(v.query.text == "status:403" for v in app.views.values())
+        await pilot.press("3")  # routing is hidden in this profile
+        assert app.current == "auth"
+
+    (config_dir / "profiles.toml").write_text('[profiles.broken]\nfilter = "x"\npanes = ["nope"]\n')
+    from meshtail.profiles import load
+
+    profiles, problems = load()
+    app = MeshtailApp(SourceSpec("files", paths=[SAMPLE]), profile_problems=problems)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert app.is_running and "denials" in profiles
+        notes = [n.message for n in app._notifications]
+        assert any("profiles.toml:3" in n and "unknown pane 'nope'" in n for n in notes)
+
+
+async def test_quick_filter_help_and_palette() -> None:
+    app = MeshtailApp(store=EventStore())
+    app.store.extend(events_from(["envoy-text.log"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        app.list().action_first()
+        await pilot.press("equals_sign")
+        await pilot.pause(0.2)
+        await pilot.press("enter")  # the first suggestion
+        await pilot.pause(0.2)
+        assert app.views["all"].query.text.startswith(("pod:", "ns:", "status:", "policy:", "request_id:", "action:"))
+        await pilot.press("question_mark")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        names = [name for name, _, _ in app.palette_commands()]
+        assert "Export marked or filtered events to JSONL" in names and "Profile: denials" in names
+        ids = {line[2] for line in app.key_lines()}
+        assert {"app.quit", "filter.open", "export.open", "list.mark", "profile.save"} <= ids
+
+
+HOSTILE = [
+    '[2024-05-01T10:00:00.000Z] "GET /[@click=app.quit]boom[/] HTTP/1.1" 403 - rbac_access_denied_matched_policy'
+    '[none] - "-" 0 0 0 - "-" "[bold red]UA[/" "rid-x" "a" "-" inbound|80|| - 10.0.0.2:80 10.0.0.3:1 - -',
+    "\x1b]0;pwned\x07\x1b[2J\x1b[31mred\x1b[0m [link=https://evil.example]click[/link] \x1b]8;;https://e/\x07x\x1b]8;;\x07",
+    "ok\rfake line overwrite \u202eevil\u202c \x9b31m C1 \x1b]52;c;SGVsbG8=\x07",
+    "[/",
+]
+
+
+async def test_hostile_lines_render_literally_and_clicks_do_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "hostile.log"
+    path.write_bytes("\n".join(HOSTILE).encode() + b"\n")
+    app = MeshtailApp(SourceSpec("files", paths=[str(path)]))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        for key in "12345":
+            await pilot.press(key)
+            await pilot.pause(0.1)
+            event_list = app.list()
+            for y in range(event_list.scrollable_content_region.height):
+                strip = event_list.render_line(y)
+                assert all(
+                    "\x1b" not in seg.text
+                    and "\x07" not in seg.text
+                    and "\x9b" not in seg.text
+                    and "\u202e" not in seg.text
+                    and "\r" not in seg.text
+                    for seg in strip
+                )
+        await pilot.press("1")
+        text = screen_text(app)
+        assert "[@click=app.quit]boom[/]" in text, "markup stays literal text"
+        assert "\\x1b]0;pwned" in text, "escape sequences are shown as visible escapes"
+        for y in range(1, 6):
+            await pilot.click(EventList, offset=(60, y - 1), times=2)
+            await pilot.pause(0.1)
+            if isinstance(app.screen, DetailScreen):
+                body = str(app.screen.query_one("#about").render()) + str(app.screen.query_one("#raw").render())
+                assert "\x1b" not in body and "\u202e" not in body
+                await pilot.click("#raw")
+                await pilot.press("escape")
+        app.notify(app.store.get(app.store.base).summary, markup=False)  # notifications take the text as data
+        await pilot.press("e")
+        await pilot.pause(0.2)
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert app.is_running
+
+
+async def test_a_burst_of_100k_events_keeps_answering_keys() -> None:
+    store = EventStore()
+    template = events_from(["envoy-text.log", "ztunnel.log", "istiod.log"])
+    app = MeshtailApp(store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        sent = 0
+        for round_ in range(20):
+            store.extend(template[i % len(template)] for i in range(5000))
+            sent += 5000
+            await pilot.press("3" if round_ % 2 else "1")
+            assert app.current == ("routing" if round_ % 2 else "all"), "the key was handled during the burst"
+        await pilot.press("up", "up")
+        assert not app.list().following
+        await pilot.press("slash", *"status:>=500", "enter")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.views[app.current].complete:
+                break
+        assert sent == 100_000 and len(store) == 100_000
+        assert app.views[app.current].complete, "re-filtering 100k events finished in steps"
+        assert all(e.attributes.get("http.response.status_code", 0) >= 500 for e in events_of(app, app.current))
