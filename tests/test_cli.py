@@ -96,7 +96,22 @@ def test_binary_garbage_control_characters_and_huge_lines_do_not_crash(tmp_path,
     assert b"\x1b" not in text.stdout and b"\x07" not in text.stdout
 
 
-@pytest.mark.parametrize("args", [(), ("--help",), ("scan", "--help")])
+@pytest.mark.parametrize("args", [("--help",), ("scan", "--help"), ("tail", "--help"), ("demo", "--help")])
 def test_help(args):
     result = run(*args)
     assert result.returncode == 0 and b"meshtail" in result.stdout
+
+
+def test_bare_meshtail_without_a_cluster_says_what_to_do(tmp_path):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "KUBERNETES_SERVICE_HOST")}
+    result = subprocess.run(
+        [sys.executable, "-m", "meshtail.cli"],
+        capture_output=True,
+        timeout=60,
+        check=False,
+        env={**env, "HOME": str(tmp_path)},
+    )
+    assert result.returncode == 2
+    assert b"no kubeconfig found" in result.stderr and b"meshtail demo" in result.stderr

@@ -132,7 +132,7 @@ class MeshtailApp(App[None]):
         if self.spec is None:
             return "meshtail"
         if self.spec.kind == "files":
-            return f"meshtail · {', '.join(self.spec.paths)}"
+            return f"meshtail · {', '.join('stdin' if p == '-' else p for p in self.spec.paths)}"
         if self.spec.kind == "demo":
             return f"meshtail · demo mesh (seed {self.spec.demo_seed})"
         context = self.ingest.context if self.ingest else ""
@@ -198,7 +198,7 @@ class MeshtailApp(App[None]):
         for p in PANES:
             view = self.views[p.id]
             waiting = "" if view.complete else " …"
-            label = Content(f"{p.key} {p.title} {len(view):,}{waiting} {sparkline(view.rates(10))}")
+            label = Content(f"{p.key} {p.title} {len(view):,}{waiting} {sparkline(view.rates(8))}")
             tab = tabs.query_one(f"#tab-{p.id}", Tab)
             if tab.label.plain != label.plain:
                 tab.label = label
