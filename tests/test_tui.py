@@ -352,3 +352,24 @@ async def test_a_burst_of_100k_events_keeps_answering_keys() -> None:
         assert sent == 100_000 and len(store) == 100_000
         assert app.views[app.current].complete, "re-filtering 100k events finished in steps"
         assert all(e.attributes.get("http.response.status_code", 0) >= 500 for e in events_of(app, app.current))
+
+
+async def test_health_panel_lists_streams_of_the_demo(tmp_path: Path) -> None:
+    from meshtail.sources.kube.live import Selection
+    from meshtail.ui.dialogs import HealthScreen
+
+    app = MeshtailApp(SourceSpec("demo", selection=Selection(all_namespaces=True), demo_seed=3, demo_rate=100))
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(60):
+            await pilot.pause(0.1)
+            if app.ingest.source is not None and len(app.ingest.source.followers) >= 12:
+                break
+        await pilot.pause(0.5)
+        assert "streams 12 following" in str(app.main_query("#status").render())
+        await pilot.press("h")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, HealthScreen)
+        text = str(app.screen.query_one("#health").render())
+        assert "istio-system/istiod-" in text and "[discovery]" in text and "following" in text
+        await pilot.press("escape")
+        assert len(app.views["all"]) > 0

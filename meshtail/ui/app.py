@@ -25,7 +25,7 @@ from ..store import EventStore
 from ..views import PANES, PANES_BY_ID, View
 from .commands import MeshtailCommands
 from .detail import DetailScreen
-from .dialogs import ExportRequest, ExportScreen, HelpScreen, QuickFilterScreen, SaveProfileScreen
+from .dialogs import ExportRequest, ExportScreen, HealthScreen, HelpScreen, QuickFilterScreen, SaveProfileScreen
 from .event_list import EventList
 from .rows import header, resolve
 
@@ -84,6 +84,7 @@ class MeshtailApp(App[None]):
         Binding("equals_sign", "quick_filter", "Quick filter", id="filter.quick"),
         Binding("e", "export", "Export", id="export.open"),
         Binding("S", "save_profile", "Save profile", id="profile.save"),
+        Binding("h", "health", "Health", id="app.health"),
         Binding("question_mark", "help", "Help", id="app.help"),
     ]
 
@@ -411,6 +412,35 @@ class MeshtailApp(App[None]):
                 lines.append((binding.key, binding.description, binding.id or ""))
         return lines
 
+    def health_text(self) -> Text:
+        """Source health: every stream's state and counters, then the totals."""
+        text = Text("Source health\n\n", style="bold")
+        source = self.ingest.source if self.ingest is not None else None
+        if source is None:
+            status = self.ingest.status() if self.ingest is not None else None
+            text.append("no live streams (files or stdin)\n" if status is None or not status.error else status.error)
+        else:
+            text.append(
+                f"{'STREAM':<70} {'STATE':<13} {'LINES':>9} {'RECONN':>6} {'REPEATS':>7} {'STALLS':>6}  LAST ERROR\n",
+                style="bold",
+            )
+            for name, stats in sorted(source.streams.items()):
+                style = {"failed": "red", "reconnecting": "yellow", "ended": "dim"}.get(stats.state, "")
+                text.append(
+                    f"{name[:70]:<70} {stats.state:<13} {stats.lines:>9,} {stats.reconnects:>6} "
+                    f"{stats.duplicates_dropped:>7} {stats.stalls:>6}  {stats.last_error[:80]}\n",
+                    style=style,
+                )
+        health = self.ingest.pipeline.health if self.ingest is not None else {}
+        if health:
+            text.append("\nHealth events so far: ", style="bold")
+            text.append(", ".join(f"{k.removeprefix('meshtail.')} {v}" for k, v in sorted(health.items())) + "\n")
+        text.append(f"\nstored {len(self.store):,}, evicted {self.store.evicted:,}\n")
+        return text
+
+    def action_health(self) -> None:
+        self.push_screen(HealthScreen(self.health_text))
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.key_lines()))
 
@@ -433,6 +463,7 @@ class MeshtailApp(App[None]):
             ("Mark all in view", "mark every event in this pane", lambda: self.list().action_mark_all()),
             ("Unmark all", "clear the marks", lambda: self.list().action_unmark_all()),
             ("Help: keys", "every key and its binding id", self.action_help),
+            ("Source health", "every stream: state, lines, reconnects, errors", self.action_health),
         ]
         profiles, _ = load_profiles()
         for name, profile in profiles.items():

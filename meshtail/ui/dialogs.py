@@ -213,3 +213,28 @@ class HelpScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss()
+
+
+class HealthScreen(ModalScreen[None]):
+    """Every followed stream with its state, counts and last error (refreshed while open)."""
+
+    BINDINGS = [Binding("escape,h,q", "close", "Close", id="health.close")]
+    DEFAULT_CSS = """
+    HealthScreen { align: center middle; }
+    HealthScreen > VerticalScroll { width: 95%; height: 90%; border: thick $accent; background: $surface;
+                                    padding: 0 1; }
+    """
+
+    def __init__(self, describe: Callable[[], Text]) -> None:
+        super().__init__()
+        self.describe = describe
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(self.describe(), id="health")
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, lambda: self.query_one("#health", Static).update(self.describe()))
+
+    def action_close(self) -> None:
+        self.dismiss()
