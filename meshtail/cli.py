@@ -92,6 +92,18 @@ def build_parser() -> argparse.ArgumentParser:
     _output_flags(demo)
     demo.add_argument("--duration", type=_seconds, metavar="DUR", help="stop after DUR (e.g. 30s, 5m)")
     demo.add_argument("--profile", metavar="NAME", help="start the TUI with a saved filter profile")
+    demo.add_argument(
+        "--faults",
+        default="",
+        metavar="SPEC",
+        help="inject faults on a schedule, e.g. cut=2s,reset=5s,stall=10s,restart-api=30s,expire=20s,churn=1s,"
+        "restart-container=15s,429=0.05,503=0.02,token=30s,deny=ns1+ns2 (see meshtail/demo/faults.py)",
+    )
+    demo.add_argument(
+        "--sent-log",
+        metavar="PATH",
+        help="append every served log line to PATH as '<kubelet timestamp>\\t<ns>/<pod>/<container>\\t<line>'",
+    )
 
     profiles = commands.add_parser(
         "profiles",
@@ -319,7 +331,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command == "tail":
                 return asyncio.run(run_live(run))
             return asyncio.run(
-                run_demo(run, args.seed, args.rate, args.pods, args.serve, args.port, args.kubeconfig_out)
+                run_demo(
+                    run,
+                    args.seed,
+                    args.rate,
+                    args.pods,
+                    args.serve,
+                    args.port,
+                    args.kubeconfig_out,
+                    args.faults,
+                    args.sent_log,
+                )
             )
     except BrokenPipeError:
         # the reader (head, less) went away: not an error for a filter command

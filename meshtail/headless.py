@@ -11,6 +11,7 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from .demo.faults import parse_faults, run_faults
 from .demo.run import Demo, write_kubeconfig
 from .events import AuditEvent
 from .output import Writer
@@ -154,7 +155,7 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
         if unknown:
             parts.append(f"{unknown} lines not recognised (kept as format 'unknown')")
         _say(", ".join(parts))
-    return EXIT_INPUT if source.errors and not source.followers else status
+    return EXIT_INPUT if source.errors and not source.streams else status
 
 
 async def run_demo(
@@ -165,14 +166,29 @@ async def run_demo(
     serve: bool,
     port: int,
     kubeconfig_out: str | None,
+    faults: str = "",
+    sent_log: str | None = None,
 ) -> int:
     """Start the stand-in cluster; then either serve it (``--serve``) or follow it like a real one."""
-    demo = Demo(seed=seed, rate=rate, extra_pods=extra_pods)
+    try:
+        spec = parse_faults(faults)
+    except ValueError as exc:
+        _say(f"bad --faults: {exc}")
+        return EXIT_USAGE
+    demo = Demo(seed=seed, rate=rate, extra_pods=extra_pods, exec_auth=spec.token_rotation)
+    if sent_log:
+        try:
+            demo.state.sent_log = open(sent_log, "a", encoding="utf-8", errors="surrogateescape")
+        except OSError as exc:
+            _say(f"cannot open --sent-log {sent_log}: {exc.strerror or exc}")
+            return EXIT_INPUT
     try:
         await demo.start(port=port)
     except OSError as exc:
         _say(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}")
         return EXIT_INPUT
+    stop_faults = asyncio.Event()
+    fault_task = asyncio.create_task(run_faults(demo, spec, stop_faults, seed))
     tmp = None
     try:
         if kubeconfig_out:
@@ -200,6 +216,12 @@ async def run_demo(
         run.kubeconfig = path
         return await run_live(run)
     finally:
+        stop_faults.set()
+        injected = await fault_task
+        if injected.counts:
+            _say("faults injected: " + ", ".join(f"{k} {v}" for k, v in sorted(injected.counts.items())))
         await demo.stop()
+        if demo.state.sent_log is not None:
+            demo.state.sent_log.close()
         if tmp is not None:
             tmp.cleanup()

@@ -131,7 +131,7 @@ async def test_new_pods_restarts_and_deletions(demo) -> None:  # type: ignore[no
         for e in seen.events
         if e.action == "meshtail.stream.end"
     }
-    assert (v3.name, old_v3_id) in ends and "container stopped" in ends[(v3.name, old_v3_id)]
+    assert (v3.name, old_v3_id) in ends and "container restarted" in ends[(v3.name, old_v3_id)]
     assert any(pod == ratings.name for pod, _ in ends)
     assert seen.delivered(v3.name) == written(demo, "bookinfo", v3.name), "both instances, nothing twice"
     assert seen.delivered(ratings.name) == written(demo, "bookinfo", ratings.name)
@@ -228,7 +228,7 @@ async def test_throttled_requests_honour_retry_after(demo) -> None:  # type: ign
         details = demo.mesh._one("bookinfo", "details")
         await eventually(lambda: seen.delivered(details.name) == written(demo, "bookinfo", details.name), timeout=20)
         assert source.client.throttled == 3
-    first = [path for _, path in demo.state.requests[:4]]
+    first = [path for _, path in list(demo.state.requests)[:4]]
     assert len(set(first)) == 1, "the throttled list was retried after Retry-After, not given up"
 
 

@@ -318,6 +318,7 @@ class Mesh:
         self._config_step = 0
         self._churn_step = 0
         self._saved: dict[str, Obj] = {}
+        self._churned = 0
 
     # ---- identities ------------------------------------------------------------------------
     def _hex(self, n: int) -> str:
@@ -573,7 +574,7 @@ class Mesh:
             self.shop()
         else:
             self.legacy_to_shop()
-        if self.extra_pods:
+        if self.extra_pods or self._churned:
             self.load_traffic()
         return self.lines - before
 
@@ -1097,6 +1098,20 @@ class Mesh:
                 self.delete_pod(sorted(cart, key=lambda p: p.name)[-1])
             else:
                 self.add_pod(cart[0].workload if cart else next(w for w in _workloads() if w.app == "cart"))
+
+    def churn_load(self, keep: int = 5) -> None:
+        """High-rate churn: a new sidecar pod in 'load', and the oldest one there deleted."""
+        try:
+            self.store.get(NAMESPACE, "", "load")
+        except NotFound:
+            labels = {"kubernetes.io/metadata.name": "load"}
+            self.store.create(NAMESPACE, {"metadata": {"name": "load", "labels": labels}}, "kube-apiserver")
+        self._churned += 1
+        pod = self.add_pod(Workload("load", f"churn{self._churned % 1000:03d}", "v1", 8080, "sidecar", "load"))
+        self._run(pod)
+        load = [p for p in self.pods.values() if p.workload.namespace == "load" and p.workload.app.startswith("churn")]
+        if len(load) > keep:
+            self.delete_pod(load[0])
 
     # ---- running ---------------------------------------------------------------------------
     async def run(self, rate: float, stop: asyncio.Event | None = None) -> None:

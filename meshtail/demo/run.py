@@ -7,6 +7,8 @@ import base64
 import json
 import os
 import secrets
+import sys
+import tempfile
 from pathlib import Path
 
 from .mesh import Mesh
@@ -17,9 +19,18 @@ from .tls import Certificates, generate
 
 
 def kubeconfig_text(
-    server: str, token: str, ca_pem: bytes | None = None, namespace: str = "bookinfo", name: str = "meshtail-demo"
+    server: str,
+    token: str,
+    ca_pem: bytes | None = None,
+    namespace: str = "bookinfo",
+    name: str = "meshtail-demo",
+    exec_token_file: str | None = None,
 ) -> str:
-    """A kubeconfig for the stand-in.  JSON is valid YAML, so kubectl and meshtail both read it."""
+    """A kubeconfig for the stand-in.  JSON is valid YAML, so kubectl and meshtail both read it.
+
+    With ``exec_token_file`` the user authenticates through an exec credential plugin that
+    reads that file (token rotation), as cloud providers' kubeconfigs do.
+    """
     cluster: dict[str, str] = {"server": server}
     if ca_pem is not None:
         cluster["certificate-authority-data"] = base64.b64encode(ca_pem).decode("ascii")
@@ -27,12 +38,28 @@ def kubeconfig_text(
         "apiVersion": "v1",
         "kind": "Config",
         "clusters": [{"name": name, "cluster": cluster}],
-        "users": [{"name": name, "user": {"token": token}}],
+        "users": [{"name": name, "user": _user(token, exec_token_file)}],
         "contexts": [{"name": name, "context": {"cluster": name, "user": name, "namespace": namespace}}],
         "current-context": name,
         "preferences": {},
     }
     return json.dumps(config, indent=2) + "\n"
+
+
+def _user(token: str, exec_token_file: str | None) -> dict[str, object]:
+    if exec_token_file is None:
+        return {"token": token}
+    package_parent = str(Path(__file__).resolve().parent.parent.parent)
+    return {
+        "exec": {
+            "apiVersion": "client.authentication.k8s.io/v1",
+            "command": sys.executable,
+            "args": ["-m", "meshtail.demo.credential", exec_token_file],
+            "env": [{"name": "PYTHONPATH", "value": package_parent}],
+            "interactiveMode": "Never",
+            "provideClusterInfo": False,
+        }
+    }
 
 
 def write_kubeconfig(path: str | os.PathLike[str], text: str) -> None:
@@ -57,8 +84,13 @@ class Demo:
         deny_namespaces: set[str] | None = None,
         token: str | None = None,
         keep_lines: int = 100_000,
+        exec_auth: bool = False,
     ) -> None:
         self.token = token or secrets.token_urlsafe(24)
+        self._tmp = tempfile.TemporaryDirectory(prefix="meshtail-demo-auth-") if exec_auth else None
+        self.token_file = os.path.join(self._tmp.name, "token") if self._tmp else None
+        if self.token_file:
+            write_kubeconfig(self.token_file, self.token)
         self.store = ObjectStore()
         self.logs = PodLogs(keep_lines)
         self.mesh = Mesh(self.store, self.logs, seed, config_every, churn_every, extra_pods)
@@ -81,10 +113,22 @@ class Demo:
 
     def kubeconfig(self, namespace: str = "bookinfo") -> str:
         ca = self.certificates.ca_pem if self.certificates else None
-        return kubeconfig_text(self.url, self.token, ca, namespace)
+        return kubeconfig_text(self.url, self.token, ca, namespace, exec_token_file=self.token_file)
+
+    def rotate_token(self) -> None:
+        """The current token expires now; the exec plugin hands out the next one."""
+        if self.token_file is None:
+            return
+        self.token = secrets.token_urlsafe(24)
+        write_kubeconfig(self.token_file, self.token)
+        self.state.tokens = {self.token}
 
     async def stop(self) -> None:
         self._stop.set()
         if self._task is not None:
             await self._task
         await self.server.stop()
+        if self.state.sent_log is not None:
+            self.state.sent_log.flush()
+        if self._tmp is not None:
+            self._tmp.cleanup()

@@ -13,10 +13,11 @@ import json
 import random
 import ssl
 import time
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 from aiohttp import web
 
@@ -78,8 +79,12 @@ class ServerState:
     stalled_until: float = 0.0  # log streams send nothing until then (rotation-style stall)
     throttle: float = 0.0  # probability of answering 429 (Retry-After: 1)
     throttle_next: int = 0  # answer 429 to this many requests first
-    requests: list[tuple[str, str]] = field(default_factory=list)
+    error_rate: float = 0.0  # probability of answering 503
+    # the latest requests (bounded: a soak runs for hours) and a count per method of all of them
+    requests: deque[tuple[str, str]] = field(default_factory=lambda: deque(maxlen=100_000))
+    methods: Counter[str] = field(default_factory=Counter)
     sent: list[tuple[str, str, str]] | None = None  # (timestamp, ns/pod/container, line) per served line
+    sent_log: TextIO | None = None  # the same, as --sent-log lines: "<timestamp>\t<ns>/<pod>/<container>\t<line>"
 
 
 class ApiServer:
@@ -135,6 +140,7 @@ class ApiServer:
     # ---- dispatch --------------------------------------------------------------------------
     async def handle(self, request: web.Request) -> web.StreamResponse:
         self.state.requests.append((request.method, request.path_qs))
+        self.state.methods[request.method] += 1
         path = request.path.rstrip("/") or "/"
         if path in ("/healthz", "/livez", "/readyz"):
             return web.Response(text="ok")
@@ -147,6 +153,8 @@ class ApiServer:
             response = status(429, "TooManyRequests", "Too many requests, please try again later.")
             response.headers["Retry-After"] = "1"
             return response
+        if self.state.error_rate and self._rng.random() < self.state.error_rate:
+            return status(503, "ServiceUnavailable", "the server is currently unable to handle the request")
         discovery = self._discovery(path)
         if discovery is not None:
             return web.json_response(discovery)
@@ -440,6 +448,8 @@ class ApiServer:
                 batch.append(data)
                 if self.state.sent is not None:
                     self.state.sent.append((stamp, origin, text))
+                if self.state.sent_log is not None:
+                    self.state.sent_log.write(f"{stamp}\t{origin}\t{text}\n")
                 index += 1
             if batch:
                 await response.write(b"".join(batch))

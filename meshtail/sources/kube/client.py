@@ -67,11 +67,12 @@ class KubeClient:
         refreshed = False
         throttles = 0
         while True:
+            headers = await self._headers(accept)
             try:
                 response = await self.session.get(
                     url,
                     params=dict(params or {}),
-                    headers=await self._headers(accept),
+                    headers=headers,
                     timeout=timeout,
                     server_hostname=self.cluster.server_name,
                     proxy=self.cluster.proxy,
@@ -100,7 +101,7 @@ class KubeClient:
             body = await response.read()
             response.release()
             error = status_error(response.status, body, what, response.headers.get("Retry-After"))
-            if response.status == 401 and not refreshed and await self.cluster.refresh():
+            if response.status == 401 and not refreshed and await self.cluster.refresh(headers.get("Authorization")):
                 refreshed = True
                 continue
             if response.status == 429 and throttles < MAX_THROTTLE_RETRIES:

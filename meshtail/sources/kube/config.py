@@ -7,6 +7,7 @@ client certificates); meshtail keeps the result and refreshes expiring credentia
 
 from __future__ import annotations
 
+import asyncio
 import os
 import ssl
 import sys
@@ -35,6 +36,7 @@ class Cluster:
     loader: KubeConfigLoader | None = None
     insecure: bool = False
     warnings: list[str] = field(default_factory=list)
+    _refresh_lock: asyncio.Lock | None = field(default=None, repr=False)
 
     def ssl_context(self) -> ssl.SSLContext | bool:
         """TLS settings from the kubeconfig: CA, client certificate, verification."""
@@ -61,8 +63,20 @@ class Cluster:
         """The Authorization header value (refreshing in-cluster tokens as they rotate)."""
         return await self.configuration.get_api_key_with_prefix("BearerToken") or None
 
-    async def refresh(self) -> bool:
-        """Re-run the credential plugin / OIDC refresh after a 401; True if something was reloaded."""
+    async def refresh(self, rejected: str | None = None) -> bool:
+        """Re-run the credential plugin / OIDC refresh after a 401; True if there are new credentials.
+
+        Hundreds of streams can get a 401 at once when a token expires: the first one runs the
+        plugin, the others see that the credentials changed since theirs were rejected.
+        """
+        if self._refresh_lock is None:
+            self._refresh_lock = asyncio.Lock()
+        async with self._refresh_lock:
+            if rejected is not None and await self.authorization() != rejected:
+                return True
+            return await self._refresh()
+
+    async def _refresh(self) -> bool:
         loader = self.loader
         if loader is None:
             return self.configuration.refresh_api_key_hook is not None

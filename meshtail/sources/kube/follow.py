@@ -123,10 +123,10 @@ class Follower:
                 response.close()
                 return
 
-    async def _read(self, response: aiohttp.ClientResponse) -> None:
+    async def _read(self, response: aiohttp.ClientResponse, watchdog: bool = True) -> None:
         self._progress = time.monotonic()
         self._stalled = False
-        watchdog = asyncio.create_task(self._watchdog(response)) if self.options.follow else None
+        watchdog_task = asyncio.create_task(self._watchdog(response)) if self.options.follow and watchdog else None
         try:
             content = response.content
             while True:
@@ -143,23 +143,53 @@ class Follower:
                 self._progress = time.monotonic()
                 self._lines(chunk, now_rfc3339())
         finally:
-            if watchdog is not None:
-                watchdog.cancel()
+            if watchdog_task is not None:
+                watchdog_task.cancel()
 
-    async def _still_running(self) -> bool:
-        """Is this very container instance (same containerID) still running?  Asks the API server."""
-        if self.pod_gone:
-            return False
+    async def _instance(self) -> str:
+        """What became of this container instance: running | stopped | replaced | gone | unknown.
+
+        Asked of the API server before every reconnect: after a restart the log endpoint serves the
+        *new* container, whose lines belong to another stream.
+        """
         t = self.target
-        try:
-            pod = await self.client.get_json(f"/api/v1/namespaces/{t.namespace}/pods/{t.pod}", what=f"get pod {t.pod}")
-        except KubeError as exc:
-            return exc.status != 404 and exc.transient
+        for attempt in range(6):  # reconnecting blind could read a restarted container's log as this one's
+            try:
+                pod = await self.client.get_json(
+                    f"/api/v1/namespaces/{t.namespace}/pods/{t.pod}", what=f"get pod {t.pod}"
+                )
+                break
+            except KubeError as exc:
+                if exc.status == 404:
+                    return "gone"
+                await asyncio.sleep(backoff(attempt, cap=2.0))
+        else:
+            return "unknown"
         status = pod.get("status") or {}
         for entry in [*(status.get("containerStatuses") or []), *(status.get("initContainerStatuses") or [])]:
             if entry.get("name") == t.container:
-                return entry.get("containerID") == t.container_id and "running" in (entry.get("state") or {})
-        return False
+                if entry.get("containerID") != t.container_id:
+                    return "replaced"
+                return "running" if "running" in (entry.get("state") or {}) else "stopped"
+        return "gone"
+
+    async def _drain_previous(self) -> bool:
+        """The container restarted while the stream was down: read the rest of this instance via previous=true."""
+        params = {"container": self.target.container, "timestamps": "true", "previous": "true"}
+        since = self.resume.since_time()
+        if since is not None:
+            params["sinceTime"] = since
+            self.resume.start_replay()
+        try:
+            async with self.client.stream(self._path, params, what=f"previous logs of {self.target.name}") as response:
+                await self._read(response, watchdog=False)
+        except (KubeError, aiohttp.ClientError, ConnectionError, TimeoutError):
+            self._drop_partial()
+            return False
+        finally:
+            self.resume.end_replay()
+        self._flush_partial()
+        return True
 
     # ---- the loop ----------------------------------------------------------------------
     def _params(self) -> dict[str, str]:
@@ -179,6 +209,7 @@ class Follower:
     async def run(self) -> None:
         attempt = 0
         broke_at: float | None = None
+        retry_after: float | None = None
         waiting_reported = False
         while True:
             params = self._params()
@@ -187,6 +218,12 @@ class Follower:
                 self._since = params["sinceTime"]
             try:
                 async with self.client.stream(self._path, params, what=f"logs of {self.target.name}") as response:
+                    if broke_at is not None and (fate := await self._instance()) in ("replaced", "gone"):
+                        # the log endpoint now serves another instance (or nothing): this stream is over
+                        response.close()
+                        self.resume.end_replay()
+                        await self._finish_after_break(fate)
+                        return
                     if broke_at is not None:
                         self._resumed_at = time.monotonic() - broke_at
                         self._dropped_at_resume = self.stats.duplicates_dropped
@@ -205,15 +242,17 @@ class Follower:
                     self._flush_partial()
                     self._end("drained")
                     return
-                if await self._still_running():
+                state = await self._instance()
+                if state in ("running", "unknown"):
                     self._partial = b""  # it will come again, whole
                     broke_at = time.monotonic()
                     self._reconnecting("the stream ended while the container still runs")
                     await asyncio.sleep(backoff(attempt, cap=self.options.reconnect_cap))
                     attempt += 1
                     continue
+                # a clean end of a stopped, restarted or deleted container: the kubelet sent it all
                 self._flush_partial()
-                self._end("container stopped" if not self.pod_gone else "pod deleted")
+                self._end({"gone": "pod deleted", "replaced": "container restarted"}.get(state, "container stopped"))
                 return
             except _Stalled:
                 self.stats.stalls += 1
@@ -253,12 +292,7 @@ class Follower:
                     await asyncio.sleep(30.0)
                     continue
                 self._reconnecting(exc.message)
-                delay = (
-                    exc.retry_after if exc.retry_after is not None else backoff(attempt, cap=self.options.reconnect_cap)
-                )
-                await asyncio.sleep(delay)
-                attempt += 1
-                continue
+                retry_after = exc.retry_after
             except (aiohttp.ClientError, ConnectionError, TimeoutError) as exc:
                 self.stats.errors += 1
                 broke_at = broke_at or time.monotonic()
@@ -266,12 +300,24 @@ class Follower:
                 self.stats.last_error = f"{type(exc).__name__}: {exc}"
                 self._reconnecting(f"the stream broke ({self.stats.last_error})")
             self.resume.end_replay()
-            if self.pod_gone and not await self._still_running():
-                self._gap("the pod was deleted while its stream was down")
-                self._end("pod deleted")
+            state = await self._instance()
+            if state in ("gone", "replaced"):
+                await self._finish_after_break(state)
                 return
-            await asyncio.sleep(backoff(attempt, cap=self.options.reconnect_cap))
+            delay = retry_after if retry_after is not None else backoff(attempt, cap=self.options.reconnect_cap)
+            retry_after = None
+            await asyncio.sleep(delay)
             attempt += 1
+
+    async def _finish_after_break(self, fate: str) -> None:
+        """The stream broke and its container instance is no longer the current one."""
+        if fate == "gone":
+            self._gap("the pod was deleted while its stream was down")
+            self._end("pod deleted")
+            return
+        if not await self._drain_previous():
+            self._gap("the container restarted while its stream was down and its previous log is gone")
+        self._end("container restarted")
 
     def _reconnecting(self, why: str, action: str = "meshtail.stream.reconnect") -> None:
         self.stats.reconnects += 1

@@ -10,6 +10,7 @@ from their first line.
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -51,14 +52,19 @@ class LiveSource:
         self.on_event = on_event
         self.options = options or FollowOptions()
         self.followers: dict[tuple[str, str, str, str], Follower] = {}
+        # ended streams leave `followers` (pod churn would grow it forever); the last ones stay visible here,
+        # and their container instances are remembered so a late pod event cannot start them again
+        self.ended: deque[Follower] = deque(maxlen=500)
+        self._done_ids: OrderedDict[tuple[str, str, str, str], None] = OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._ended: list[Follower] = []
         self.errors: list[str] = []
 
     @property
     def streams(self) -> dict[str, StreamStats]:
-        """Per-stream state for a status bar, by ``ns/pod[container]``."""
-        return {f.target.name: f.stats for f in self.followers.values()}
+        """Per-stream state for a status bar, by ``ns/pod[container]`` (recently ended ones included)."""
+        out = {f.target.name: f.stats for f in self.ended}
+        out.update({f.target.name: f.stats for f in list(self.followers.values())})
+        return out
 
     def _scopes(self) -> list[str | None]:
         if self.selection.all_namespaces:
@@ -73,16 +79,24 @@ class LiveSource:
 
     def _start(self, target: Target, initial: bool) -> None:
         key = (*target.key, target.container_id or "")
-        if key in self.followers:
+        if key in self.followers or key in self._done_ids:
             return
         follower = Follower(self.client, target, self.on_line, self.on_event, self.options, initial)
         self.followers[key] = follower
         task = asyncio.create_task(follower.run(), name=f"follow {target.name}")
         self._tasks.add(task)
-        task.add_done_callback(self._done)
+        task.add_done_callback(lambda done: self._done(done, key))
 
-    def _done(self, task: asyncio.Task[None]) -> None:
+    def _done(self, task: asyncio.Task[None], key: tuple[str, str, str, str]) -> None:
         self._tasks.discard(task)
+        if task.cancelled():  # shutting down: the stream did not end, keep it listed
+            return
+        follower = self.followers.pop(key, None)
+        if follower is not None:
+            self.ended.append(follower)
+            self._done_ids[key] = None
+            while len(self._done_ids) > 100_000:
+                self._done_ids.popitem(last=False)
         if not task.cancelled() and task.exception() is not None:
             exc = task.exception()
             self.on_event(health_event("meshtail.internal_error", f"{task.get_name()} failed: {exc!r}", "error"))
