@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-_KV = re.compile(r'([A-Za-z_][\w.-]*)=("(?:[^"\\]|\\.)*"|\S*)')
+# A key starts the text or follows whitespace, and its characters are taken possessively: without
+# both, a megabyte run of word characters costs a quadratic backtrack (found by scripts/fuzz.py).
+_KV = re.compile(r'(?<!\S)([A-Za-z_][\w.-]*+)=("(?:[^"\\]|\\.)*+"|\S*)')
 
 
 def parse_key_values(text: str) -> dict[str, str]:
