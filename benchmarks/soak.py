@@ -19,7 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-FAULTS = "cut=3s,reset=5s,stall=20s,restart-api=30s,expire=15s,churn=1s,restart-container=7s,429=0.02,503=0.01,token=25s"
+FAULTS = (
+    "cut=3s,reset=5s,stall=20s,restart-api=30s,expire=15s,churn=1s,restart-container=7s,429=0.02,503=0.01,token=25s"
+)
 
 
 def rss_mb() -> float:
@@ -47,14 +49,21 @@ async def main(seconds: float, rate: float) -> int:
     served, delivered = len(run.served), sum(run.delivered.values())
     print(f"soak {seconds:.0f}s at {rate:.0f} lines/s with {FAULTS}")
     print("faults injected: " + ", ".join(f"{k} {v}" for k, v in sorted(run.injected.counts.items())))
-    print(f"lines served {served}, delivered {delivered}, duplicated {len(run.duplicated)}, "
-          f"lost without a gap event {len(run.missing_unreported)}, gap events {run.health('meshtail.stream.gap')}")
-    print(f"reconnects {run.health('meshtail.stream.reconnect')}, resumes {run.health('meshtail.stream.resume')}, "
-          f"stalls {run.health('meshtail.stream.stall')}, streams seen {len(run.source.streams)}")
+    print(
+        f"lines served {served}, delivered {delivered}, duplicated {len(run.duplicated)}, "
+        f"lost without a gap event {len(run.missing_unreported)}, gap events {run.health('meshtail.stream.gap')}"
+    )
+    print(
+        f"reconnects {run.health('meshtail.stream.reconnect')}, resumes {run.health('meshtail.stream.resume')}, "
+        f"stalls {run.health('meshtail.stream.stall')}, streams seen {len(run.source.streams)}"
+    )
     print("RSS MB over time: " + ", ".join(f"{t:.0f}s {m:.0f}" for t, m in samples))
     return 1 if run.duplicated or run.missing_unreported else 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(asyncio.run(main(float(sys.argv[1]) if len(sys.argv) > 1 else 300,
-                                      float(sys.argv[2]) if len(sys.argv) > 2 else 300)))
+    raise SystemExit(
+        asyncio.run(
+            main(float(sys.argv[1]) if len(sys.argv) > 1 else 300, float(sys.argv[2]) if len(sys.argv) > 2 else 300)
+        )
+    )

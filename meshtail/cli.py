@@ -89,6 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1, help="seed of the simulation (same seed, same events)")
     demo.add_argument("--rate", type=float, default=40.0, help="log lines per second across the mesh (default 40)")
     demo.add_argument("--pods", type=int, default=0, metavar="N", help="N extra sidecar pods in namespace 'load'")
+    demo.add_argument(
+        "--traffic-for",
+        type=_seconds,
+        default=None,
+        metavar="DUR",
+        help="stop generating log lines after DUR (the server keeps serving what was written)",
+    )
     _output_flags(demo)
     demo.add_argument("--duration", type=_seconds, metavar="DUR", help="stop after DUR (e.g. 30s, 5m)")
     demo.add_argument("--profile", metavar="NAME", help="start the TUI with a saved filter profile")
@@ -341,6 +348,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     args.kubeconfig_out,
                     args.faults,
                     args.sent_log,
+                    args.traffic_for,
                 )
             )
     except BrokenPipeError:

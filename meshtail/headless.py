@@ -168,6 +168,7 @@ async def run_demo(
     kubeconfig_out: str | None,
     faults: str = "",
     sent_log: str | None = None,
+    traffic_for: float | None = None,
 ) -> int:
     """Start the stand-in cluster; then either serve it (``--serve``) or follow it like a real one."""
     try:
@@ -189,6 +190,8 @@ async def run_demo(
         return EXIT_INPUT
     stop_faults = asyncio.Event()
     fault_task = asyncio.create_task(run_faults(demo, spec, stop_faults, seed))
+    if traffic_for is not None:
+        asyncio.get_running_loop().call_later(traffic_for, demo.stop_traffic)
     tmp = None
     try:
         if kubeconfig_out:

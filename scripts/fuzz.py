@@ -29,13 +29,68 @@ from meshtail.query import FilterError, compile_filter  # noqa: E402
 from meshtail.sources.files import decode  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-NASTY = ["\x00", "\x1b[31m", "\x1b]8;;http://x\x07", "\x1b]52;c;SGk=\x07", "\x9b", "\u202e", "\r", '"', "\\", "[",
-         "]", "{", "}", "%", "|", "\t", " ", "-", "[/", "[@click=app.quit]", "\ud800"]
-OPERATORS = ["%START_TIME%", "%REQ(:METHOD)%", "%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%", "%PROTOCOL%", "%RESPONSE_CODE%",
-             "%RESPONSE_FLAGS%", "%DURATION%", "%UPSTREAM_HOST%", "%BYTES_SENT%", "%REQ(USER-AGENT)%",
-             "%DYNAMIC_METADATA(istio.mixer:status)%", "%UNKNOWN_THING%", "%REQ(", "%%", "%START_TIME(%s)%"]
-FILTER_WORDS = ["cat:auth", "outcome:deny", "status:>=500", "-ns:x", "OR", "NOT", "(", ")", "path:/a/", "/x/i",
-                '"phrase', "policy:*", "duration:>", ":", "-", "time:>=2024", "user:/[/", "a:b:c", "\x00", "*"]
+NASTY = [
+    "\x00",
+    "\x1b[31m",
+    "\x1b]8;;http://x\x07",
+    "\x1b]52;c;SGk=\x07",
+    "\x9b",
+    "\u202e",
+    "\r",
+    '"',
+    "\\",
+    "[",
+    "]",
+    "{",
+    "}",
+    "%",
+    "|",
+    "\t",
+    " ",
+    "-",
+    "[/",
+    "[@click=app.quit]",
+    "\ud800",
+]
+OPERATORS = [
+    "%START_TIME%",
+    "%REQ(:METHOD)%",
+    "%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%",
+    "%PROTOCOL%",
+    "%RESPONSE_CODE%",
+    "%RESPONSE_FLAGS%",
+    "%DURATION%",
+    "%UPSTREAM_HOST%",
+    "%BYTES_SENT%",
+    "%REQ(USER-AGENT)%",
+    "%DYNAMIC_METADATA(istio.mixer:status)%",
+    "%UNKNOWN_THING%",
+    "%REQ(",
+    "%%",
+    "%START_TIME(%s)%",
+]
+FILTER_WORDS = [
+    "cat:auth",
+    "outcome:deny",
+    "status:>=500",
+    "-ns:x",
+    "OR",
+    "NOT",
+    "(",
+    ")",
+    "path:/a/",
+    "/x/i",
+    '"phrase',
+    "policy:*",
+    "duration:>",
+    ":",
+    "-",
+    "time:>=2024",
+    "user:/[/",
+    "a:b:c",
+    "\x00",
+    "*",
+]
 
 
 def real_lines() -> list[str]:
@@ -55,7 +110,7 @@ def mutate(rng: random.Random, line: str, pool: list[str]) -> bytes:
         line = line[:i] + rng.choice(NASTY) + line[i:]
     elif choice == 2:
         other = rng.choice(pool)
-        line = line[: rng.randrange(len(line) + 1)] + other[rng.randrange(len(other) + 1):]
+        line = line[: rng.randrange(len(line) + 1)] + other[rng.randrange(len(other) + 1) :]
     elif choice == 3:
         line = line * rng.randint(2, 20)
     elif choice == 4 and rng.random() < 0.05:
@@ -80,8 +135,9 @@ def mutate(rng: random.Random, line: str, pool: list[str]) -> bytes:
 
 def fuzz_lines(rng: random.Random, deadline: float, validator: jsonschema.protocols.Validator) -> int:
     pool = real_lines()
-    custom = compile_format('[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%" %RESPONSE_CODE% '
-                            "%RESPONSE_FLAGS% %DURATION%")
+    custom = compile_format(
+        '[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%" %RESPONSE_CODE% %RESPONSE_FLAGS% %DURATION%'
+    )
     parsers = [StreamParser(), StreamParser([custom])]
     count = 0
     while time.monotonic() < deadline:
@@ -103,8 +159,9 @@ def fuzz_lines(rng: random.Random, deadline: float, validator: jsonschema.protoc
 def fuzz_formats(rng: random.Random, deadline: float) -> int:
     count = 0
     while time.monotonic() < deadline:
-        fmt = "".join(rng.choice([*OPERATORS, " ", '"', "[", "]", "-", rng.choice(NASTY)])
-                      for _ in range(rng.randint(0, 14)))
+        fmt = "".join(
+            rng.choice([*OPERATORS, " ", '"', "[", "]", "-", rng.choice(NASTY)]) for _ in range(rng.randint(0, 14))
+        )
         try:
             compiled = compile_format(fmt)
         except FormatError:
@@ -114,7 +171,7 @@ def fuzz_formats(rng: random.Random, deadline: float) -> int:
             print(f"compile_format raised {exc!r} on {fmt!r}")
             raise SystemExit(1) from exc
         parser = StreamParser([compiled])
-        for line in (fmt, fmt.replace("%", ""), "[2024-01-01T00:00:00.000Z] \"GET / HTTP/1.1\" 200 - 5"):
+        for line in (fmt, fmt.replace("%", ""), '[2024-01-01T00:00:00.000Z] "GET / HTTP/1.1" 200 - 5'):
             try:
                 parser.parse(RawLine(line, Source("file"), "2026-01-01T00:00:00Z"))
             except Exception as exc:

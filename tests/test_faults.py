@@ -74,3 +74,83 @@ def test_fault_spec_errors_name_the_problem() -> None:
     ]:
         with pytest.raises(ValueError, match=message):
             parse_faults(bad)
+
+
+async def test_a_hundred_pods_come_and_go(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    run = await run_with_faults(tmp_path, "churn=0.04s", seconds=5.0)
+    check(run)
+    assert run.injected.counts["churn"] >= 100
+    churned = {f.target.pod for f in [*run.source.followers.values(), *run.source.ended] if "churn" in f.target.pod}
+    assert len(churned) >= 90, "nearly every short-lived pod was followed"
+
+
+def test_a_slow_consumer_makes_the_server_wait_and_loses_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """meshtail's output is read slowly: its stdout blocks, its sockets fill, the server's writes block."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from .fault_compare import compare
+
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    sent, kubeconfig, out = tmp_path / "sent.log", tmp_path / "kc", tmp_path / "out.jsonl"
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "meshtail.cli",
+            "demo",
+            "--serve",
+            "--kubeconfig-out",
+            str(kubeconfig),
+            "--rate",
+            "800",
+            "--traffic-for",
+            "5",
+            "--sent-log",
+            str(sent),
+            "--duration",
+            "30",
+            "--seed",
+            "9",
+        ],
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        for _ in range(100):
+            if kubeconfig.exists():
+                break
+            time.sleep(0.1)
+        tail = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "meshtail.cli",
+                "tail",
+                "--kubeconfig",
+                str(kubeconfig),
+                "-A",
+                "-o",
+                "jsonl",
+                "--duration",
+                "14",
+                "-q",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        assert tail.stdout is not None
+        with open(out, "wb") as sink:
+            for _ in range(40):  # a trickle for 8 s: far slower than the 800 lines/s produced
+                sink.write(tail.stdout.read(2048))
+                time.sleep(0.2)
+            sink.write(tail.stdout.read())  # then everything, until tail's --duration ends
+        tail.wait(timeout=30)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    served, delivered, duplicated, missing = compare(sent, out)
+    assert served > 2000 and not duplicated and not missing, (served, delivered, duplicated, missing[:3])

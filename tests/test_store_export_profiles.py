@@ -112,3 +112,9 @@ def test_profiles_round_trip_and_report_file_line_key(tmp_path: Path) -> None:
     path.write_text("[profiles\n")
     profiles, problems = load(path)
     assert "denials" in profiles and "invalid TOML" in problems[0] and "line 1" in problems[0]
+
+
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs Linux sysfs (unwritable even for root)")
+def test_export_to_an_unwritable_place_says_so(tmp_path: Path) -> None:
+    with pytest.raises(ExportError, match="cannot write /sys/meshtail.jsonl: permission denied"):
+        export_jsonl(parse_file("envoy-text.log"), "/sys/meshtail.jsonl")

@@ -1115,21 +1115,28 @@ class Mesh:
 
     # ---- running ---------------------------------------------------------------------------
     async def run(self, rate: float, stop: asyncio.Event | None = None) -> None:
-        """Emit about ``rate`` lines per second until ``stop`` is set."""
+        """Emit about ``rate`` lines per second until ``stop`` is set.
+
+        Yields to the event loop after every few requests even when behind schedule (the API
+        server runs in the same loop), and never bursts to catch up more than a second.
+        """
         stop = stop or asyncio.Event()
-        start, emitted = time.monotonic(), 0
+        start, emitted, ticks = time.monotonic(), 0, 0
         while not stop.is_set():
             emitted += self.tick()
-            ahead = emitted / rate - (time.monotonic() - start)
+            ticks += 1
+            elapsed = time.monotonic() - start
+            ahead = emitted / rate - elapsed
             if ahead > 0:
                 try:
                     await asyncio.wait_for(stop.wait(), ahead)
                 except TimeoutError:
                     pass
-            elif emitted % 200 == 0:
-                await asyncio.sleep(0)
-            if time.monotonic() - start > 3600:  # re-base so a long run keeps its rate steady
-                start, emitted = time.monotonic(), 0
+            else:
+                if ahead < -1.0:  # too far behind: start counting again rather than burst
+                    start, emitted = time.monotonic(), 0
+                if ticks % 10 == 0:
+                    await asyncio.sleep(0)
 
 
 def _glob(pattern: str, value: str) -> bool:

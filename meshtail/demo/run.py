@@ -115,6 +115,10 @@ class Demo:
         ca = self.certificates.ca_pem if self.certificates else None
         return kubeconfig_text(self.url, self.token, ca, namespace, exec_token_file=self.token_file)
 
+    def stop_traffic(self) -> None:
+        """No more log lines; the server keeps serving (so slow readers can catch up)."""
+        self._stop.set()
+
     def rotate_token(self) -> None:
         """The current token expires now; the exec plugin hands out the next one."""
         if self.token_file is None:

@@ -218,7 +218,11 @@ class Follower:
                 self._since = params["sinceTime"]
             try:
                 async with self.client.stream(self._path, params, what=f"logs of {self.target.name}") as response:
-                    if broke_at is not None and (fate := await self._instance()) in ("replaced", "gone"):
+                    # The endpoint serves whichever instance is current.  After a break, or for a container
+                    # that started while meshtail was busy, make sure it is still this one: if it restarted
+                    # again meanwhile, this instance's lines are in the "previous" log.
+                    verify = broke_at is not None or (not self.initial and self.stats.lines == 0)
+                    if verify and (fate := await self._instance()) in ("replaced", "gone"):
                         # the log endpoint now serves another instance (or nothing): this stream is over
                         response.close()
                         self.resume.end_replay()
@@ -310,7 +314,7 @@ class Follower:
             attempt += 1
 
     async def _finish_after_break(self, fate: str) -> None:
-        """The stream broke and its container instance is no longer the current one."""
+        """The stream broke (or had not begun) and its container instance is no longer the current one."""
         if fate == "gone":
             self._gap("the pod was deleted while its stream was down")
             self._end("pod deleted")
