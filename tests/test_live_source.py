@@ -323,3 +323,45 @@ async def test_the_documented_clusterrole_covers_every_request_and_grants_only_r
             and verb in rule["verbs"]
             for rule in role["rules"]
         ), f"{method} {path} is not covered by deploy/rbac.yaml"
+
+
+async def test_restarts_while_a_stream_is_down(demo) -> None:  # type: ignore[no-untyped-def]
+    """One restart: the rest of the old instance is read with previous=true.  Two: that log is gone, a gap."""
+    selection = Selection(namespaces=["bookinfo"], selector="app=reviews,version=v3", config=False)
+    async with live(demo, selection) as (_source, seen):
+        v3 = demo.mesh._one("bookinfo", "reviews", "v3")
+        await eventually(lambda: len(demo.server._streams) == 1)
+        first = v3.ids["istio-proxy"]
+        demo.state.stalled_until = float("inf")  # hold the stream; the server keeps writing the log meanwhile
+        v3.logs["istio-proxy"].append("written while the stream is held")
+        await asyncio.sleep(0.2)
+        demo.server.drop_streams()
+        demo.mesh.restart_container(v3, "istio-proxy")
+        demo.state.stalled_until = 0.0
+        await eventually(
+            lambda: any(
+                e.action == "meshtail.stream.end" and e.attributes.get("k8s.container.id") == first for e in seen.events
+            )
+        )
+        texts = [t for _, t in seen.delivered(v3.name)]
+        assert texts.count("written while the stream is held") == 1, "read from the previous log, once"
+        await eventually(lambda: len(demo.server._streams) == 1)
+        second = v3.ids["istio-proxy"]
+        demo.state.stalled_until = float("inf")
+        v3.logs["istio-proxy"].append("lost with the second instance")
+        await asyncio.sleep(0.2)
+        demo.server.drop_streams()
+        demo.mesh.restart_container(v3, "istio-proxy")
+        demo.mesh.restart_container(v3, "istio-proxy")
+        demo.state.stalled_until = 0.0
+        await eventually(
+            lambda: any(
+                e.action == "meshtail.stream.gap" and e.attributes.get("k8s.container.id") == second
+                for e in seen.events
+            )
+        )
+        await asyncio.sleep(0.5)
+    counts = {}
+    for stamp, text in seen.delivered(v3.name):
+        counts[(stamp, text)] = counts.get((stamp, text), 0) + 1
+    assert max(counts.values()) == 1, "no line twice"

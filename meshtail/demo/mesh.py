@@ -107,6 +107,7 @@ class SimPod:
     running: bool = False
     ids: dict[str, str] = field(default_factory=dict)
     restarts: dict[str, int] = field(default_factory=dict)
+    previous_ids: dict[str, str] = field(default_factory=dict)
     logs: dict[str, ContainerLog] = field(default_factory=dict)
 
     @property
@@ -392,6 +393,9 @@ class Mesh:
                     "containerID": pod.ids[name],
                     "state": {"running": {"startedAt": now}},
                 }
+                if name in pod.previous_ids:  # as the kubelet reports the instance before a restart
+                    terminated = {"exitCode": 137, "reason": "Error", "containerID": pod.previous_ids[name]}
+                    entry["lastState"] = {"terminated": terminated}
             else:
                 entry |= {"ready": False, "started": False, "state": {"waiting": {"reason": "ContainerCreating"}}}
             return entry
@@ -431,6 +435,7 @@ class Mesh:
                 continue
             if name in pod.ids:
                 pod.restarts[name] = pod.restarts.get(name, 0) + 1
+                pod.previous_ids[name] = pod.ids[name]
             pod.ids[name] = f"containerd://{self._hex(64)}"
             pod.logs[name] = self.logs.start(pod.workload.namespace, pod.name, name, pod.ids[name])
         pod.running = True

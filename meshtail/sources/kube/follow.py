@@ -69,6 +69,7 @@ class Follower:
         self._resumed_at: float | None = None
         self._dropped_at_resume = 0
         self._since: str | None = None
+        self._previous_is_ours = True
 
     # ---- events ------------------------------------------------------------------------
     def _event(self, action: str, summary: str, severity: str = "info", **attrs: object) -> None:
@@ -169,6 +170,9 @@ class Follower:
         for entry in [*(status.get("containerStatuses") or []), *(status.get("initContainerStatuses") or [])]:
             if entry.get("name") == t.container:
                 if entry.get("containerID") != t.container_id:
+                    previous = ((entry.get("lastState") or {}).get("terminated") or {}).get("containerID")
+                    # previous=true serves the instance before the current one: only useful if that is us
+                    self._previous_is_ours = previous in (None, t.container_id)
                     return "replaced"
                 return "running" if "running" in (entry.get("state") or {}) else "stopped"
         return "gone"
@@ -319,7 +323,9 @@ class Follower:
             self._gap("the pod was deleted while its stream was down")
             self._end("pod deleted")
             return
-        if not await self._drain_previous():
+        if not self._previous_is_ours:
+            self._gap("the container restarted more than once while its stream was down")
+        elif not await self._drain_previous():
             self._gap("the container restarted while its stream was down and its previous log is gone")
         self._end("container restarted")
 
