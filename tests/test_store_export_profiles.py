@@ -116,5 +116,5 @@ def test_profiles_round_trip_and_report_file_line_key(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs Linux sysfs (unwritable even for root)")
 def test_export_to_an_unwritable_place_says_so(tmp_path: Path) -> None:
-    with pytest.raises(ExportError, match="cannot write /sys/meshtail.jsonl: permission denied"):
+    with pytest.raises(ExportError, match=r"cannot write /sys/meshtail\.jsonl: permission denied"):
         export_jsonl(parse_file("envoy-text.log"), "/sys/meshtail.jsonl")
