@@ -373,3 +373,24 @@ async def test_health_panel_lists_streams_of_the_demo(tmp_path: Path) -> None:
         assert "istio-system/istiod-" in text and "[discovery]" in text and "following" in text
         await pilot.press("escape")
         assert len(app.views["all"]) > 0
+
+
+async def test_palette_survives_markup_in_a_profile(config_dir: Path) -> None:
+    config_dir.mkdir(parents=True, exist_ok=True)
+    (config_dir / "profiles.toml").write_text(
+        '[profiles.tricky]\nfilter = \'path:"[/"\'\n\n[profiles.clicky]\nfilter = ""\n'
+        'description = "[@click=app.quit]x[/] [bold"\n'
+    )
+    app = MeshtailApp(store=EventStore())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"profile")
+        await pilot.pause(0.5)
+        assert app.is_running
+        await pilot.click("CommandList", offset=(20, 0))  # whatever was clickable in a description stays text
+        await pilot.pause(0.2)
+        assert app.is_running
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert app.is_running

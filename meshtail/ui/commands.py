@@ -1,4 +1,9 @@
-"""Command palette entries for meshtail's actions (panes, export, profiles, follow, help)."""
+"""Command palette entries for meshtail's actions (panes, export, profiles, follow, help).
+
+The palette parses a plain-string prompt or help text as markup, and profile names and
+filters come from a hand-edited file (``[/`` in a filter would crash it): every entry is
+therefore a ``Content`` object, with the help text folded into it.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,14 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
 
 if TYPE_CHECKING:
     from .app import MeshtailApp
+
+
+def _entry(name: Content, help_text: str) -> Content:
+    return Content.assemble(name, ("  " + help_text, "dim")) if help_text else name
 
 
 class MeshtailCommands(Provider):
@@ -18,11 +28,12 @@ class MeshtailCommands(Provider):
 
     async def discover(self) -> Hits:
         for name, help_text, callback in self._commands():
-            yield DiscoveryHit(name, partial(callback), help=help_text)  # type: ignore[arg-type]
+            yield DiscoveryHit(_entry(Content(name), help_text), partial(callback), text=name)  # type: ignore[arg-type]
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name, help_text, callback in self._commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), partial(callback), help=help_text)  # type: ignore[arg-type]
+                display = _entry(matcher.highlight(name), help_text)
+                yield Hit(score, display, partial(callback), text=name)  # type: ignore[arg-type]
