@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .headless import LiveRun, run_demo, run_live
+from .headless import EXIT_INPUT, EXIT_OK, EXIT_USAGE, LiveRun, run_demo, run_live
 from .output import Writer
 from .parse.detect import StreamParser, compile_formats
 from .parse.envoy_access import FormatError
@@ -18,8 +18,6 @@ from .sources.files import SourceError, read_lines
 from .sources.kube.follow import FollowOptions
 from .sources.kube.live import Selection
 from .tui_main import demo_tui, profiles_command, tui_from_args
-
-EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):

@@ -54,9 +54,9 @@ async def _preflight(client: KubeClient, source: LiveSource) -> int:
         _say(exc.message)
         return EXIT_INPUT
     failures = []
-    scopes = source._scopes()
+    scopes = source.scopes()
     for scope in scopes:
-        path = source._pod_path(scope)
+        path = source.pod_path(scope)
         try:
             await client.get_json(path, {"limit": "1"}, what=f"list pods in {scope or 'all namespaces'}")
         except KubeError as exc:

@@ -135,11 +135,12 @@ class Ingest:
         for path in self.spec.paths:
             name = path
             try:
-                if path == "-" and self.spec.stdin_fd is not None:
+                stdin = None
+                if path == "-":
                     name = "<stdin>"
-                    lines = _read_fd(self.spec.stdin_fd)
-                else:
-                    lines = read_lines(path)
+                    if self.spec.stdin_fd is not None:
+                        stdin = os.fdopen(self.spec.stdin_fd, "rb")
+                lines = read_lines(path, stdin)
                 count = 0
                 for raw in lines:
                     self.pipeline.line(raw)
@@ -202,19 +203,6 @@ class Ingest:
                 if stats.state == "failed":
                     status.failed.append(f"{name}: {stats.last_error}")
         return status
-
-
-def _read_fd(fd: int):  # type: ignore[no-untyped-def]
-    """Lines from an already-open descriptor (piped stdin), as :func:`read_lines` yields them."""
-    from .events import RawLine, Source, now_rfc3339
-    from .sources.files import decode
-
-    with os.fdopen(fd, "rb", closefd=True) as handle:
-        for number, data in enumerate(handle, 1):
-            if data.endswith(b"\n"):
-                data = data[:-2] if data.endswith(b"\r\n") else data[:-1]
-            text, bad = decode(data)
-            yield RawLine(text, Source("stdin", path="<stdin>", line=number), now_rfc3339(), None, bad)
 
 
 def wait_until(check, timeout: float) -> bool:  # type: ignore[no-untyped-def]

@@ -179,7 +179,8 @@ def load(path: Path | None = None) -> tuple[dict[str, Profile], list[str]]:
     return profiles, problems
 
 
-def _user_profiles(path: Path) -> dict[str, Any]:
+def user_profiles(path: Path) -> dict[str, Any]:
+    """The raw ``[profiles.*]`` tables of the user's file (built-ins not included)."""
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except FileNotFoundError:
@@ -203,7 +204,7 @@ def save(profile: Profile, path: Path | None = None) -> Path:
     """Add or replace one profile in the file, keeping the others as they are."""
     path = path or profiles_path()
     _check(profile.name, profile.to_toml(), str(path), "")
-    section = _user_profiles(path)
+    section = user_profiles(path)
     section[profile.name] = profile.to_toml()
     _write(path, section)
     return path
@@ -211,7 +212,7 @@ def save(profile: Profile, path: Path | None = None) -> Path:
 
 def delete(name: str, path: Path | None = None) -> bool:
     path = path or profiles_path()
-    section = _user_profiles(path)
+    section = user_profiles(path)
     if name not in section:
         return False
     del section[name]

@@ -7,14 +7,13 @@ import argparse
 import os
 import sys
 
+from .headless import EXIT_INPUT, EXIT_OK, EXIT_USAGE
 from .ingest import SourceSpec
 from .parse.detect import compile_formats
 from .parse.envoy_access import FormatError
-from .profiles import BUILTINS, Profile, delete, load, profiles_path
+from .profiles import BUILTINS, Profile, delete, load, profiles_path, user_profiles
 from .sources.kube.follow import FollowOptions
 from .sources.kube.live import Selection
-
-EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
 
 def _say(message: str) -> None:
@@ -132,7 +131,7 @@ def profiles_command(args: argparse.Namespace) -> int:
         print(f"# {'built-in' if profile.builtin else profiles_path()}")
         print(tomli_w.dumps({"profiles": {profile.name: profile.to_toml()}}), end="")
         return EXIT_OK
-    if args.name in BUILTINS and args.name not in _user_names():
+    if args.name in BUILTINS and args.name not in user_profiles(profiles_path()):
         _say(f"{args.name!r} is built in and cannot be deleted")
         return EXIT_INPUT
     if not delete(args.name):
@@ -140,14 +139,3 @@ def profiles_command(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     print(f"deleted profile {args.name} from {profiles_path()}")
     return EXIT_OK
-
-
-def _user_names() -> set[str]:
-    import tomllib
-
-    try:
-        data = tomllib.loads(profiles_path().read_text("utf-8"))
-    except (OSError, ValueError):
-        return set()
-    section = data.get("profiles", {})
-    return set(section) if isinstance(section, dict) else set()

@@ -22,10 +22,10 @@ class SourceError(Exception):
     """An input that cannot be read; the message names it."""
 
 
-def _open(path: str) -> BinaryIO:
+def _open(path: str, stdin: io.BufferedReader | None = None) -> BinaryIO:
     """Open *path* for binary reading, transparently un-gzipping it (by content, not name)."""
     if path == "-":
-        handle: io.BufferedReader = sys.stdin.buffer  # type: ignore[assignment]
+        handle: io.BufferedReader = stdin or sys.stdin.buffer  # type: ignore[assignment]
     else:
         try:
             handle = open(path, "rb")
@@ -50,14 +50,16 @@ def decode(data: bytes) -> tuple[str, bool]:
         return data.decode("utf-8", "backslashreplace"), True
 
 
-def read_lines(path: str) -> Iterator[RawLine]:
+def read_lines(path: str, stdin: io.BufferedReader | None = None) -> Iterator[RawLine]:
     """Every line of *path* (``-`` for stdin) as a :class:`RawLine`, terminators removed.
 
-    Raises :class:`SourceError` (naming the path) if the input cannot be opened or read.
+    ``stdin`` replaces ``sys.stdin`` for ``-`` (the TUI reads a pipe it took over before the
+    terminal got file descriptor 0 back).  Raises :class:`SourceError` (naming the path) if
+    the input cannot be opened or read.
     """
     kind = "stdin" if path == "-" else "file"
     name = "<stdin>" if path == "-" else path
-    handle = _open(path)
+    handle = _open(path, stdin)
     received = now_rfc3339()
     number = 0
     try:

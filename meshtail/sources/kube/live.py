@@ -66,12 +66,12 @@ class LiveSource:
         out.update({f.target.name: f.stats for f in list(self.followers.values())})
         return out
 
-    def _scopes(self) -> list[str | None]:
+    def scopes(self) -> list[str | None]:
         if self.selection.all_namespaces:
             return [None]
         return list(self.selection.namespaces) or [self.client.cluster.namespace]
 
-    def _pod_path(self, namespace: str | None) -> str:
+    def pod_path(self, namespace: str | None) -> str:
         return f"/api/v1/namespaces/{namespace}/pods" if namespace else "/api/v1/pods"
 
     def _params(self) -> dict[str, str]:
@@ -123,7 +123,7 @@ class LiveSource:
 
         try:
             async for event in informer(
-                self.client, self._pod_path(namespace), self._params(), what=what, on_problem=problem
+                self.client, self.pod_path(namespace), self._params(), what=what, on_problem=problem
             ):
                 self._pod_event(event)
         except KubeError as exc:
@@ -140,7 +140,7 @@ class LiveSource:
     async def _list_pods(self, namespace: str | None) -> None:
         what = f"pods in {namespace}" if namespace else "pods in all namespaces"
         try:
-            listed = await self.client.get_json(self._pod_path(namespace), self._params(), what=f"list {what}")
+            listed = await self.client.get_json(self.pod_path(namespace), self._params(), what=f"list {what}")
         except KubeError as exc:
             self.errors.append(exc.message)
             self.on_event(
@@ -157,7 +157,7 @@ class LiveSource:
 
     async def run(self) -> None:
         """Follow until cancelled (``follow``), or until every stream is drained (``--no-follow``)."""
-        scopes = self._scopes()
+        scopes = self.scopes()
         jobs: list[asyncio.Task[None]] = []
         config_scope = None if self.selection.all_namespaces else [s for s in scopes if s]
         if self.options.follow:
