@@ -394,3 +394,16 @@ async def test_palette_survives_markup_in_a_profile(config_dir: Path) -> None:
         await pilot.press("escape")
         await pilot.pause(0.1)
         assert app.is_running
+
+
+async def test_keys_remapped_by_binding_id(config_dir: Path) -> None:
+    config_dir.mkdir(parents=True, exist_ok=True)
+    (config_dir / "keymap.toml").write_text('"export.open" = "x"\n"no.such.binding" = "y"\n')
+    app = MeshtailApp(store=EventStore())
+    app.store.extend(events_from(["envoy-text.log"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.2)
+        await pilot.press("x")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, ExportScreen)
+        assert any("unknown binding id 'no.such.binding'" in n.message for n in app._notifications)

@@ -18,6 +18,7 @@ from textual.widgets import ContentSwitcher, Footer, Input, Static, Tab, Tabs
 from ..events import AuditEvent
 from ..export import ExportResult
 from ..ingest import Ingest, SourceSpec
+from ..keymap import load_keymap
 from ..profiles import Profile
 from ..profiles import load as load_profiles
 from ..query import FilterError, compile_filter
@@ -140,6 +141,10 @@ class MeshtailApp(App[None]):
         return f"meshtail · {context or self.spec.context or 'current context'}"
 
     def on_mount(self) -> None:
+        keymap, problems = load_keymap({line[2] for line in self.key_lines() if line[2]})
+        self.profile_problems.extend(problems)
+        if keymap:
+            self.set_keymap(keymap)
         if self.profile is not None:
             self.apply_profile(self.profile, announce=False)
         for problem in self.profile_problems:

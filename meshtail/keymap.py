@@ -1,0 +1,45 @@
+"""User key bindings: ``keymap.toml`` beside the profiles maps binding ids to keys.
+
+    # ~/.config/meshtail/keymap.toml
+    "export.open" = "x"
+    "list.mark" = "space,m"
+
+Ids are listed in the help screen (``?``).  A bad file is reported (file and key) and the
+default keys stay.  No Textual here: the app applies the map with ``set_keymap``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+from .profiles import config_dir
+
+FILE_NAME = "keymap.toml"
+_KEYS = re.compile(r"^[A-Za-z0-9_+\-]+(,[A-Za-z0-9_+\-]+)*$")
+
+
+def keymap_path() -> Path:
+    return config_dir() / FILE_NAME
+
+
+def load_keymap(known_ids: set[str], path: Path | None = None) -> tuple[dict[str, str], list[str]]:
+    """The id -> keys map, and the problems found (unknown ids, malformed keys, bad TOML)."""
+    path = path or keymap_path()
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return {}, []
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return {}, [f"{path}: {exc}; default keys are used"]
+    keymap: dict[str, str] = {}
+    problems: list[str] = []
+    for binding_id, keys in data.items():
+        if binding_id not in known_ids:
+            problems.append(f"{path}: unknown binding id {binding_id!r} (the help screen, '?', lists them)")
+        elif not isinstance(keys, str) or not _KEYS.match(keys.replace(" ", "")):
+            problems.append(f'{path}: {binding_id!r}: keys must be a string like "x" or "ctrl+e,f2"')
+        else:
+            keymap[binding_id] = keys.replace(" ", "")
+    return keymap, problems
