@@ -115,3 +115,22 @@ def test_bare_meshtail_without_a_cluster_says_what_to_do(tmp_path):
     )
     assert result.returncode == 2
     assert b"no kubeconfig found" in result.stderr and b"meshtail demo" in result.stderr
+
+
+def test_every_data_file_of_the_package_is_shipped():
+    """A non-editable install (the README's quick start) must carry the stylesheet and the schema."""
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["meshtail"]
+    package = root / "meshtail"
+    data = [
+        p.relative_to(package).as_posix()
+        for p in package.rglob("*")
+        if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts
+    ]
+    assert data, "the package has data files (schema, stylesheet)"
+    for path in data:
+        assert any(fnmatch.fnmatch(path, pattern) for pattern in patterns), f"{path} is not in package-data"
