@@ -89,14 +89,15 @@ def tui_from_args(args: argparse.Namespace) -> int:
         spec = SourceSpec(
             "kube", kubeconfig=args.kubeconfig, context=context, selection=selection, options=options, formats=formats
         )
-        # fail before the screen opens when there is no cluster to talk to at all
-        from .sources.kube.config import kubeconfig_paths
+        # fail before the screen opens when the kubeconfig or context cannot be used at all
+        import asyncio
 
-        if not args.kubeconfig and not kubeconfig_paths(None)[1] and not os.environ.get("KUBERNETES_SERVICE_HOST"):
-            _say(
-                "no kubeconfig found: $KUBECONFIG is not set and ~/.kube/config does not exist; pass --kubeconfig, "
-                "open files with `meshtail FILE`, or try `meshtail demo`"
-            )
+        from .sources.kube.config import ConfigError, connect
+
+        try:
+            asyncio.run(connect(args.kubeconfig, context))
+        except ConfigError as exc:
+            _say(str(exc))
             return EXIT_USAGE
     return run_tui(spec, profile, problems, args.capacity)
 
