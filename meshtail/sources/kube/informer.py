@@ -88,12 +88,15 @@ async def informer(
             }
             async with client.stream(path, query, what=f"watch {what}", accept="application/json") as response:
                 attempt = 0
-                # a client-side deadline for hung watches (kubernetes_asyncio#360); not asyncio.timeout(),
-                # which would cancel the consumer's code while this generator is suspended at a yield
+                # a client-side deadline for hung watches (kubernetes_asyncio#360), per read: a timeout
+                # around the whole loop would cancel the consumer's code while this generator is suspended
                 deadline = asyncio.get_running_loop().time() + watch_timeout + 30
                 while True:
                     left = deadline - asyncio.get_running_loop().time()
-                    line = await asyncio.wait_for(response.content.readline(), max(left, 0.01))
+                    # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+                    # arrives as the read completes, and the watch would then outlive its stop()
+                    async with asyncio.timeout(max(left, 0.01)):
+                        line = await response.content.readline()
                     if not line:
                         break
                     if not line.strip():

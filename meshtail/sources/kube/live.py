@@ -182,7 +182,9 @@ class LiveSource:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def stop(self, jobs: list[asyncio.Task[None]] | None = None) -> None:
-        pending = [*(jobs or []), *self._tasks]
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        """Cancel every watch and stream, insisting until each one has ended (a cancel can be lost)."""
+        pending = {task for task in [*(jobs or []), *self._tasks] if not task.done()}
+        while pending:
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=2.0)
