@@ -12,8 +12,8 @@ from . import __version__
 from .headless import EXIT_INPUT, EXIT_OK, EXIT_USAGE, LiveRun, run_demo, run_live
 from .output import Writer
 from .parse.detect import StreamParser, compile_formats
-from .parse.envoy_access import FormatError
-from .query import FilterError, compile_filter
+from .parse.envoy_access import CompiledFormat, FormatError
+from .query import Filter, FilterError, compile_filter
 from .sources.files import SourceError, read_lines
 from .sources.kube.follow import FollowOptions
 from .sources.kube.live import Selection
@@ -50,13 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("paths", nargs="*", default=["-"], metavar="PATH", help="files to read; '-' or none for stdin")
     scan.add_argument("-f", "--filter", default="", metavar="QUERY", help="only events matching QUERY")
     scan.add_argument("-o", "--output", choices=("text", "jsonl"), default="text", help="output format")
-    scan.add_argument(
-        "--format-string",
-        action="append",
-        default=[],
-        metavar="FMT",
-        help="your Envoy access-log format (meshConfig.accessLogFormat / Telemetry API); repeatable",
-    )
+    _format_string_flag(scan)
     scan.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
 
     tail = commands.add_parser(
@@ -183,6 +177,16 @@ def _kube_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _format_string_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format-string",
+        action="append",
+        default=[],
+        metavar="FMT",
+        help="your Envoy access-log format (meshConfig.accessLogFormat / Telemetry API); repeatable",
+    )
+
+
 def _output_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-f", "--filter", default="", metavar="QUERY", help="only events matching QUERY")
     parser.add_argument(
@@ -192,17 +196,12 @@ def _output_flags(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="output format (default text; for demo: the TUI when stdout is a terminal)",
     )
-    parser.add_argument(
-        "--format-string",
-        action="append",
-        default=[],
-        metavar="FMT",
-        help="your Envoy access-log format (meshConfig.accessLogFormat); repeatable",
-    )
+    _format_string_flag(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
 
 
-def _live_run(args: argparse.Namespace) -> LiveRun | int:
+def _compile(args: argparse.Namespace) -> tuple[Filter, list[CompiledFormat]] | int:
+    """``--filter`` and ``--format-string`` compiled, or the usage exit status after saying what is wrong."""
     try:
         query = compile_filter(args.filter)
     except FilterError as exc:
@@ -213,6 +212,14 @@ def _live_run(args: argparse.Namespace) -> LiveRun | int:
     except FormatError as exc:
         print(f"meshtail: bad --format-string: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    return query, formats
+
+
+def _live_run(args: argparse.Namespace) -> LiveRun | int:
+    compiled = _compile(args)
+    if isinstance(compiled, int):
+        return compiled
+    query, formats = compiled
     run = LiveRun(query=query, formats=formats, output=args.output, duration=args.duration, quiet=args.quiet)
     if args.command == "tail":
         run.kubeconfig, run.context = args.kubeconfig, args.context
@@ -235,16 +242,10 @@ def _live_run(args: argparse.Namespace) -> LiveRun | int:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    try:
-        query = compile_filter(args.filter)
-    except FilterError as exc:
-        print(f"meshtail: bad filter: {exc}\n{exc.pointer()}", file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        formats = compile_formats(args.format_string)
-    except FormatError as exc:
-        print(f"meshtail: bad --format-string: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    compiled = _compile(args)
+    if isinstance(compiled, int):
+        return compiled
+    query, formats = compiled
     writer = Writer(sys.stdout, args.output)
     precheck = query.precheck
     status = EXIT_OK
@@ -296,9 +297,7 @@ def build_tui_parser() -> argparse.ArgumentParser:
         "paths", nargs="*", metavar="FILE", help="log files to open ('-' for stdin) instead of a cluster"
     )
     parser.add_argument("--profile", metavar="NAME", help="start with a saved filter profile")
-    parser.add_argument(
-        "--format-string", action="append", default=[], metavar="FMT", help="your Envoy access-log format; repeatable"
-    )
+    _format_string_flag(parser)
     parser.add_argument(
         "--capacity",
         type=int,

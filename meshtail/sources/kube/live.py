@@ -115,6 +115,18 @@ class LiveSource:
             if target.state == "running" or (not event.initial and target.state == "terminated"):
                 self._start(target, initial=event.initial)
 
+    def _cannot(self, verb: str, what: str, exc: KubeError) -> None:
+        """A pod list or watch failed for good (403, 404 ...): remember it and say so."""
+        self.errors.append(exc.message)
+        self.on_event(
+            health_event(
+                "meshtail.watch.error",
+                f"cannot {verb} {what}: {exc.message}",
+                "error",
+                attributes={"error.message": exc.message},
+            )
+        )
+
     async def _watch_pods(self, namespace: str | None) -> None:
         what = f"pods in {namespace}" if namespace else "pods in all namespaces"
 
@@ -127,30 +139,14 @@ class LiveSource:
             ):
                 self._pod_event(event)
         except KubeError as exc:
-            self.errors.append(exc.message)
-            self.on_event(
-                health_event(
-                    "meshtail.watch.error",
-                    f"cannot watch {what}: {exc.message}",
-                    "error",
-                    attributes={"error.message": exc.message},
-                )
-            )
+            self._cannot("watch", what, exc)
 
     async def _list_pods(self, namespace: str | None) -> None:
         what = f"pods in {namespace}" if namespace else "pods in all namespaces"
         try:
             listed = await self.client.get_json(self.pod_path(namespace), self._params(), what=f"list {what}")
         except KubeError as exc:
-            self.errors.append(exc.message)
-            self.on_event(
-                health_event(
-                    "meshtail.watch.error",
-                    f"cannot list {what}: {exc.message}",
-                    "error",
-                    attributes={"error.message": exc.message},
-                )
-            )
+            self._cannot("list", what, exc)
             return
         for pod in listed.get("items") or []:
             self._pod_event(WatchEvent("ADDED", pod, None, True))
