@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from importlib import resources
 from typing import Any, Literal
 
+import orjson
+
 Category = Literal["auth", "routing", "config", "other"]
 Outcome = Literal["allow", "deny", "success", "failure", "change", "unknown"]
 Severity = Literal["debug", "info", "warning", "error"]
@@ -100,7 +102,20 @@ class AuditEvent:
 
     def to_json(self) -> str:
         """One JSON object on one line (control characters escaped by the encoder)."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        return dumps(self.to_dict())
+
+
+def dumps(obj: Any) -> str:
+    """Compact JSON, UTF-8 text kept as is: the form of every JSONL line meshtail writes.
+
+    orjson writes it about six times faster than the standard library (``benchmarks/
+    parse_throughput.py``); values it refuses — integers beyond 64 bits, lone surrogates
+    from decoded JSON — go through :mod:`json`, which writes them the same way.
+    """
+    try:
+        return orjson.dumps(obj).decode("utf-8")
+    except TypeError:
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
 def now_rfc3339() -> str:

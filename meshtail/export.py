@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .events import AuditEvent
+from .events import AuditEvent, dumps
 from .redact import redact_event
 
 
@@ -64,7 +63,7 @@ def export_jsonl(
                 if redact:
                     obj, n = redact_event(obj)
                     redactions += n
-                handle.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")))
+                handle.write(dumps(obj))
                 handle.write("\n")
                 count += 1
             handle.flush()

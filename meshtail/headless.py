@@ -14,6 +14,7 @@ from typing import TextIO
 from .demo.faults import parse_faults, run_faults
 from .demo.run import Demo, write_kubeconfig
 from .events import AuditEvent
+from .exitcodes import EXIT_INPUT, EXIT_OK, EXIT_USAGE
 from .output import Writer
 from .parse.envoy_access import CompiledFormat
 from .pipeline import Pipeline
@@ -23,8 +24,6 @@ from .sources.kube.config import ConfigError, connect
 from .sources.kube.errors import KubeError
 from .sources.kube.follow import FollowOptions
 from .sources.kube.live import LiveSource, Selection
-
-EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
 
 @dataclass

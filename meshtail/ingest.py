@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .events import AuditEvent
+from .packing import Packer
 from .parse.envoy_access import CompiledFormat
 from .pipeline import Pipeline
 from .sources.files import SourceError, read_lines
@@ -62,6 +63,8 @@ class Ingest:
     def __init__(self, spec: SourceSpec, store: EventStore) -> None:
         self.spec = spec
         self.store = store
+        if spec.formats:
+            store.packer = Packer(spec.formats)  # packed events are read again with the same formats
         self._batch: list[AuditEvent] = []
         self.pipeline = Pipeline(self._batch.append, None, spec.formats)
         self.source: LiveSource | None = None

@@ -12,12 +12,18 @@ from collections import deque
 from collections.abc import Iterable
 
 from .events import AuditEvent
+from .packing import PackedEvent, Packer
+
+Stored = AuditEvent | PackedEvent
 
 
 class EventStore:
-    def __init__(self, capacity: int = 1_000_000) -> None:
+    """Events in arrival order; access-log events are kept packed (see :mod:`meshtail.packing`)."""
+
+    def __init__(self, capacity: int = 1_000_000, packer: Packer | None = None) -> None:
         self.capacity = capacity
-        self._events: deque[AuditEvent] = deque()
+        self.packer = packer or Packer()
+        self._events: deque[Stored] = deque()
         self.base = 0
         self.evicted = 0
         self.lock = threading.Lock()
@@ -31,16 +37,19 @@ class EventStore:
         return len(self._events)
 
     def append(self, event: AuditEvent) -> None:
+        packed = self.packer.pack(event)
         with self.lock:
-            self._events.append(event)
+            self._events.append(packed)
             if len(self._events) > self.capacity:
                 self._events.popleft()
                 self.base += 1
                 self.evicted += 1
 
     def extend(self, events: Iterable[AuditEvent]) -> None:
+        pack = self.packer.pack
+        packed = [pack(event) for event in events]
         with self.lock:
-            self._events.extend(events)
+            self._events.extend(packed)
             over = len(self._events) - self.capacity
             for _ in range(max(0, over)):
                 self._events.popleft()
@@ -48,7 +57,7 @@ class EventStore:
                 self.base += over
                 self.evicted += over
 
-    def get(self, index: int) -> AuditEvent | None:
+    def get(self, index: int) -> Stored | None:
         position = index - self.base
         if position < 0:
             return None
@@ -57,7 +66,7 @@ class EventStore:
         except IndexError:
             return None
 
-    def range(self, start: int, stop: int) -> list[tuple[int, AuditEvent]]:
+    def range(self, start: int, stop: int) -> list[tuple[int, Stored]]:
         """(index, event) for absolute indices in [start, stop) still held."""
         with self.lock:
             start = max(start, self.base)

@@ -26,6 +26,8 @@ def _escape(match: re.Match[str]) -> str:
 
 def has_unsafe(text: str) -> bool:
     """True when *text* holds a character that :func:`visible` would escape."""
+    if text.isascii() and text.isprintable():
+        return False  # the common case, decided in C without a regex scan
     return _UNSAFE.search(text) is not None
 
 
@@ -35,7 +37,7 @@ def visible(text: str) -> str:
     ``"\\x1b[31m"`` becomes the eight printable characters ``\\x1b[31m``; ordinary
     text is returned unchanged (the common case costs one regex scan).
     """
-    if _UNSAFE.search(text) is None:
+    if (text.isascii() and text.isprintable()) or _UNSAFE.search(text) is None:
         return text
     return _UNSAFE.sub(_escape, text)
 

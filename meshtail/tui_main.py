@@ -7,7 +7,7 @@ import argparse
 import os
 import sys
 
-from .headless import EXIT_INPUT, EXIT_OK, EXIT_USAGE
+from .exitcodes import EXIT_INPUT, EXIT_OK, EXIT_USAGE
 from .ingest import SourceSpec
 from .parse.detect import compile_formats
 from .parse.envoy_access import FormatError

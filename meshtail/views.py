@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .events import SEVERITY_RANK, AuditEvent
+from .packing import PackedEvent
 from .query import Filter, compile_filter
 from .store import EventStore
 
@@ -93,6 +94,9 @@ class View:
         added = 0
         pane_match = self.pane.matches
         query_match = self.query.matches
+        # the filter's pre-check reads a line's raw text, so packed (line) events that cannot
+        # match are not parsed again; events made by meshtail itself are not lines
+        precheck = self.query.precheck
         deadline = time.perf_counter() + budget_seconds
         while self.scanned < self.store.end:
             chunk = self.store.range(self.scanned, min(self.store.end, self.scanned + 2000))
@@ -100,7 +104,11 @@ class View:
                 self.scanned = max(self.scanned, self.store.base)
                 break
             for index, event in chunk:
-                if pane_match(event) and query_match(event):
+                if (
+                    pane_match(event)
+                    and (precheck is None or type(event) is not PackedEvent or precheck(event.raw))
+                    and query_match(event)
+                ):
                     self.indices.append(index)
                     added += 1
             self.scanned = chunk[-1][0] + 1

@@ -136,6 +136,20 @@ class StreamParser:
                 return found
         return None
 
+    def reparse(self, raw: RawLine, log_format: str | None) -> AuditEvent:
+        """Parse again a line this parser's settings once read as ``envoy-text`` in *log_format*.
+
+        The access-log family and that format are tried first, as they were when the line
+        was first read in its stream, so the same line gives the same event.
+        """
+        self._last = self._access
+        for parser in (self._custom, self._istio):
+            if parser is not None:
+                for compiled in parser.formats:
+                    if compiled.name == log_format:
+                        parser.last = compiled
+        return self.parse(raw)
+
     def parse(self, raw: RawLine) -> AuditEvent:
         """One event for *raw*, whatever it holds; never raises for any input text."""
         text = raw.text

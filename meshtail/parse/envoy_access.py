@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ..events import Source
@@ -127,11 +128,17 @@ def decode_cluster(attrs: dict[str, Any], value: str) -> None:
 
     Istio 1.1 inbound clusters carry the port name in the third slot
     (``inbound|9080|http|svc.ns.svc.cluster.local``); outbound ones carry the subset.
+    A mesh has a few hundred cluster names, so each is decoded once.
     """
-    attrs["envoy.upstream_cluster"] = value
+    attrs.update(_cluster_attributes(value))
+
+
+@lru_cache(maxsize=4096)
+def _cluster_attributes(value: str) -> dict[str, Any]:
+    attrs: dict[str, Any] = {"envoy.upstream_cluster": value}
     parts = value.split("|")
     if len(parts) != 4 or parts[0] not in ("outbound", "inbound", "inbound-vip"):
-        return
+        return attrs
     direction, port, third, service = parts
     attrs["istio.direction"] = "outbound" if direction == "outbound" else "inbound"
     if port.isdigit():
@@ -140,13 +147,20 @@ def decode_cluster(attrs: dict[str, Any], value: str) -> None:
         attrs["istio.destination.subset" if direction == "outbound" else "istio.destination.port_name"] = third
     if service:
         attrs["istio.destination.service"] = service
+    return attrs
 
 
 def _set_protocol(attrs: dict[str, Any], value: str) -> None:
+    attrs.update(_protocol_attributes(value))
+
+
+@lru_cache(maxsize=256)
+def _protocol_attributes(value: str) -> dict[str, Any]:
     name, _, version = value.partition("/")
-    attrs["network.protocol.name"] = name.lower()
+    attrs = {"network.protocol.name": name.lower()}
     if version:
         attrs["network.protocol.version"] = version
+    return attrs
 
 
 def _int_setter(name: str) -> Setter:
@@ -154,8 +168,7 @@ def _int_setter(name: str) -> Setter:
         if value.isdigit():
             attrs[name] = int(value)
         else:
-            # keep what the proxy printed, visibly, without breaking the attribute's type
-            attrs.setdefault("meshtail.field_errors", []).append(f"{name}: not a number: {value[:80]}")
+            _field_error(attrs, name, value)
 
     return setter
 
@@ -170,33 +183,84 @@ def _str_setter(name: str) -> Setter:
 _HEADER_OP = re.compile(r"^(REQ|RESP|TRAILER)\(([^)?:]*|:[a-z]+)(?:\?[^)]*)?\)$")
 
 
-def setter_for(operator: str) -> Setter:
-    """How one Envoy command operator's value becomes attributes."""
+def _plan(operator: str) -> tuple[str, str | Setter]:
+    """How one Envoy command operator's value becomes attributes: ``("str"|"int", name)`` for a
+    plain attribute, ``("path", "")`` for the request path, or ``("call", setter)``."""
     op = re.sub(r":\d+$", "", operator)  # %REQ(USER-AGENT):64% truncation suffix
     if op.startswith("START_TIME"):
-        return _set_start
+        return "str", "envoy.start_time"
     if op in _PATH_OPERATORS:
-        return _set_path
+        return "path", ""
     if op == "REQ(:AUTHORITY)" or op == "REQ(HOST)":
-        return _set_authority
+        return "call", _set_authority
     if op == "DOWNSTREAM_REMOTE_ADDRESS":
-        return _set_remote
+        return "call", _set_remote
     if op == "RESPONSE_FLAGS":
-        return _set_flags
+        return "call", _set_flags
     if op == "UPSTREAM_CLUSTER":
-        return decode_cluster
+        return "call", decode_cluster
     if op == "PROTOCOL":
-        return _set_protocol
+        return "call", _set_protocol
     if op in _INT_OPERATORS:
-        return _int_setter(_INT_OPERATORS[op])
+        return "int", _INT_OPERATORS[op]
     if op in _STR_OPERATORS:
-        return _str_setter(_STR_OPERATORS[op])
+        return "str", _STR_OPERATORS[op]
     header = _HEADER_OP.match(op)
     if header:
         where = {"REQ": "http.request.header", "RESP": "http.response.header", "TRAILER": "http.response.trailer"}
-        return _str_setter(f"{where[header.group(1)]}.{header.group(2).lstrip(':').lower()}")
+        return "str", f"{where[header.group(1)]}.{header.group(2).lstrip(':').lower()}"
     safe = re.sub(r"[^a-z0-9_.:-]+", "_", op.lower()).strip("_")
-    return _str_setter(f"envoy.{safe}")
+    return "str", f"envoy.{safe}"
+
+
+def setter_for(operator: str) -> Setter:
+    """How one Envoy command operator's value becomes attributes, as a function."""
+    kind, how = _plan(operator)
+    if kind == "path":
+        return _set_path
+    if kind == "call":
+        assert callable(how)
+        return how
+    assert isinstance(how, str)
+    return _int_setter(how) if kind == "int" else _str_setter(how)
+
+
+def _field_error(attrs: dict[str, Any], name: str, value: str) -> None:
+    # keep what the proxy printed, visibly, without breaking the attribute's type
+    attrs.setdefault("meshtail.field_errors", []).append(f"{name}: not a number: {value[:80]}")
+
+
+AttrsBuilder = Callable[[tuple[str, ...]], dict[str, Any]]
+
+
+def _builder(operators: list[str]) -> AttrsBuilder:
+    """One straight-line Python function per format turning the regex groups into attributes.
+
+    Generated (like ``collections.namedtuple``) because a loop of one setter call per field
+    spent most of the parse time in call overhead; the steps are exactly the setters' steps.
+    """
+    lines = ["def build(groups):", "    a = {}"]
+    scope: dict[str, Any] = {"_field_error": _field_error}
+    for index, operator in enumerate(operators):
+        kind, how = _plan(operator)
+        lines.append(f"    v = groups[{index}]")
+        lines.append('    if v and v != "-":')
+        if kind == "str":
+            lines.append(f"        a[{how!r}] = v")
+        elif kind == "int":
+            lines.append(f"        if v.isdigit(): a[{how!r}] = int(v)")
+            lines.append(f"        else: _field_error(a, {how!r}, v)")
+        elif kind == "path":
+            lines.append('        if "?" in v:')
+            lines.append('            a["url.path"], _, a["url.query"] = v.partition("?")')
+            lines.append("        else:")
+            lines.append('            a["url.path"] = v')
+        else:
+            scope[f"_set{index}"] = how
+            lines.append(f"        _set{index}(a, v)")
+    lines.append("    return a")
+    exec(compile("\n".join(lines), f"<envoy access format {len(operators)} fields>", "exec"), scope)
+    return scope["build"]
 
 
 # ---------------------------------------------------------------- the compiler
@@ -219,14 +283,21 @@ class CompiledFormat:
     format_string: str
     strict: re.Pattern[str]
     lenient: re.Pattern[str] | None
-    setters: tuple[Setter, ...]
+    builder: AttrsBuilder
     first_char: str
+    max_quotes: int = 0
 
-    def match(self, line: str) -> list[str] | None:
+    # The lenient regex's lazy quoted fields try every split at a stray quote: with q stray
+    # quotes and k quoted fields that is up to C(q, k) attempts, so it runs only while the
+    # line has few quotes beyond the format's own (a line full of quotes stays unparsed —
+    # kept and marked — rather than stalling the stream).
+    STRAY_QUOTES = 8
+
+    def match(self, line: str) -> tuple[str, ...] | None:
         m = self.strict.match(line)
-        if m is None and self.lenient is not None and len(line) <= 65536:
+        if m is None and self.lenient is not None and line.count('"') <= self.max_quotes:
             m = self.lenient.match(line)
-        return None if m is None else list(m.groups())
+        return None if m is None else m.groups()
 
 
 def clean_format_string(fmt: str) -> str:
@@ -281,8 +352,11 @@ def compile_format(fmt: str, name: str = "custom") -> CompiledFormat:
             strict_parts.append("(.*)")
             lenient_parts.append("(.*)")
         elif following[0] == "op":
-            strict_parts.append(r"(\S*?)")
-            lenient_parts.append(r"(\S*?)")
+            # Two operators with nothing between them cannot be told apart: the value goes to
+            # the last one.  (Lazy ``\S*?`` groups here backtracked polynomially — seconds for
+            # a 50-character line that does not match; found by scripts/fuzz.py.)
+            strict_parts.append("()")
+            lenient_parts.append("()")
         else:
             stop = following[1][0]
             strict_parts.append(f"([^{re.escape(stop)}\\n]*)")
@@ -300,17 +374,14 @@ def compile_format(fmt: str, name: str = "custom") -> CompiledFormat:
         format_string=fmt,
         strict=re.compile("".join(strict_parts)),
         lenient=re.compile("".join(lenient_parts)) if needs_lenient else None,
-        setters=tuple(setter_for(op) for op in operators),
+        builder=_builder(operators),
         first_char=first,
+        max_quotes=fmt.count('"') + CompiledFormat.STRAY_QUOTES,
     )
 
 
-def attributes_from(compiled: CompiledFormat, values: list[str]) -> dict[str, Any]:
-    attrs: dict[str, Any] = {}
-    for setter, value in zip(compiled.setters, values, strict=True):
-        if value == "-" or value == "":
-            continue
-        setter(attrs, value)
+def attributes_from(compiled: CompiledFormat, values: tuple[str, ...]) -> dict[str, Any]:
+    attrs = compiled.builder(values)
     if attrs.get("http.request.method") is None:
         # TCP lines print "- - -" for the request line; their response code 0 means nothing.
         if attrs.get("http.response.status_code") == 0:

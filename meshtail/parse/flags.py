@@ -9,6 +9,7 @@ command operator, long names in parentheses).  ``explain_details`` decodes the
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # short flag -> (long name, what happened)
 RESPONSE_FLAGS: dict[str, tuple[str, str]] = {
@@ -83,22 +84,32 @@ def flag_list(value: str | None) -> list[str]:
 
 def explain_flags(flags: list[str]) -> list[str]:
     """One sentence per flag, unknown flags named as such."""
-    out = []
-    for flag in flags:
-        known = RESPONSE_FLAGS.get(flag)
-        out.append(f"{flag} ({known[0]}): {known[1]}" if known else f"{flag}: unknown response flag")
-    return out
+    return [_explain_flag(flag) for flag in flags]
+
+
+@lru_cache(maxsize=256)
+def _explain_flag(flag: str) -> str:
+    known = RESPONSE_FLAGS.get(flag)
+    return f"{flag} ({known[0]}): {known[1]}" if known else f"{flag}: unknown response flag"
+
+
+_NO_DETAILS: dict[str, str] = {}
 
 
 def decode_details(details: str | None) -> dict[str, str]:
-    """Split a response-code-details value into its parts.
+    """Split a response-code-details value into its parts (a shared dict: do not modify it).
 
     Returns keys ``kind`` (the leading word), and where present ``policy``
     (RBAC matched policy), ``reason`` (text inside ``{...}``) and ``explanation``.
     Envoy replaces spaces with ``_`` in these values, so ``reason`` turns them back.
     """
     if not details or details == "-":
-        return {}
+        return _NO_DETAILS
+    return _decode_details(details)
+
+
+@lru_cache(maxsize=4096)  # a mesh prints a few hundred distinct values; the cache makes them free
+def _decode_details(details: str) -> dict[str, str]:
     match = _BRACKETED.match(details)
     out: dict[str, str] = {}
     if match is None:

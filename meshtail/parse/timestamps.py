@@ -19,6 +19,9 @@ _KUBELET = re.compile(
 )
 
 
+_ALREADY_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z")
+
+
 def normalize(stamp: str | None) -> str | None:
     """RFC 3339 UTC (``...Z``) with the source's fractional digits, or None if unreadable.
 
@@ -27,6 +30,8 @@ def normalize(stamp: str | None) -> str | None:
     """
     if not stamp:
         return None
+    if _ALREADY_UTC.fullmatch(stamp):
+        return stamp  # Envoy, the kubelet and ztunnel print this form: nothing to convert
     match = _TS.match(stamp.strip())
     if match is None:
         return None

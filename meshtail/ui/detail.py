@@ -28,7 +28,8 @@ def related(store: EventStore, event: AuditEvent, limit: int = 50, window: int =
         return []
     found = []
     for _, other in store.range(max(store.base, store.end - window), store.end):
-        if other is not event and other.attributes.get(REQUEST_ID) == rid:
+        # the raw line holds the id: only candidates are read in full (packed events parse again)
+        if rid in other.raw and other is not event and other.attributes.get(REQUEST_ID) == rid:
             found.append(other)
             if len(found) >= limit:
                 break
