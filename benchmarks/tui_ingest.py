@@ -1,0 +1,161 @@
+"""Issue 5, workload 3 (TUI side): the TUI ingesting a busy mesh while a user presses keys.
+
+    python benchmarks/tui_ingest.py [--pods 200] [--rate 20000] [--seconds 60]
+
+A stand-in (``meshtail demo --serve``, its own process) serves PODS extra sidecar pods and
+writes RATE lines/s across the mesh.  In this process the real ``MeshtailApp`` follows the
+``load`` pods (run headless with Textual's ``run_test``), and a Pilot presses a pane key
+(``2``, ``3``, ``1``, …) every 250 ms.
+
+Measured over the window:
+* store lag — when an event reached the store minus the kubelet timestamp of its line;
+* lines lost — every line the stand-in wrote to the followed pods in the window (its
+  ``--sent-log``) against the events in the store (by pod and timestamp);
+* key answer time — ``Pilot.press`` from sending the key until the app is idle again with
+  the new pane drawn; the baseline is the same presses on the same app with ingestion
+  stopped (same process, same run), so the ratio is the cost of ingesting.
+Targets: store lag p99 < 1 s, zero lost, key answer p95 < 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.live_follow import epoch  # noqa: E402
+from meshtail.ingest import SourceSpec  # noqa: E402
+from meshtail.sources.kube.live import Selection  # noqa: E402
+from meshtail.ui.app import MeshtailApp  # noqa: E402
+
+KEYS = ["2", "3", "1", "5", "1"]
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+async def press_for(pilot, seconds: float) -> list[float]:  # type: ignore[no-untyped-def]
+    times = []
+    end = time.monotonic() + seconds
+    i = 0
+    while time.monotonic() < end:
+        key = KEYS[i % len(KEYS)]
+        i += 1
+        start = time.perf_counter()
+        await pilot.press(key)
+        times.append(time.perf_counter() - start)
+        await asyncio.sleep(0.25)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pods", type=int, default=200)
+    parser.add_argument("--rate", type=float, default=20000)
+    parser.add_argument("--seconds", type=float, default=60)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="tui-ingest-"))
+    kubeconfig, sent = tmp / "kubeconfig", tmp / "sent.log"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "meshtail.cli", "demo", "--serve", "--kubeconfig-out", str(kubeconfig),
+         "--pods", str(args.pods), "--rate", str(args.rate), "--seed", "5", "--sent-log", str(sent),
+         "--traffic-for", f"{args.seconds + 10}s"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not kubeconfig.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)
+    spec = SourceSpec(
+        "kube",
+        kubeconfig=str(kubeconfig),
+        selection=Selection(namespaces=["load"], selector="version=v1", config=False),
+    )
+    app = MeshtailApp(spec)
+    arrivals: list[tuple[float, str]] = []
+    store = app.store
+    original_extend = store.extend
+
+    def extend(events):  # type: ignore[no-untyped-def]
+        events = list(events)
+        now = time.time()
+        for event in events:
+            stamp = event.attributes.get("k8s.log.timestamp")
+            if stamp is not None and event.source.namespace == "load":
+                arrivals.append((now, f"{event.source.pod}\t{stamp}"))
+        original_extend(events)
+
+    store.extend = extend  # type: ignore[method-assign]
+    result: dict[str, object] = {}
+
+    async def run() -> None:
+        async with app.run_test(size=(160, 50)) as pilot:
+            await pilot.pause(3.0)  # streams open
+            window_start = time.time()
+            result["busy"] = await press_for(pilot, args.seconds)
+            window_end = time.time()
+            result["window"] = (window_start, window_end)
+            await pilot.pause(4.0)  # the last lines of the window arrive
+            server.send_signal(signal.SIGINT)
+            server.wait(15)
+            app.ingest.stop()  # type: ignore[union-attr]
+            await pilot.pause(1.0)
+            result["idle"] = await press_for(pilot, min(20.0, args.seconds / 2))
+            result["stored"] = len(app.store)
+
+    try:
+        asyncio.run(run())
+    finally:
+        if server.poll() is None:
+            server.kill()
+    window_start, window_end = result["window"]  # type: ignore[misc]
+    expected: Counter[str] = Counter()
+    with sent.open("r", encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            stamp, _, rest = line.partition("\t")
+            where, _, _ = rest.partition("\t")
+            if where.startswith("load/") and window_start <= epoch(stamp) < window_end:
+                expected[f"{where.split('/')[1]}\t{stamp}"] += 1
+    got: Counter[str] = Counter()
+    lags = []
+    for now, key in arrivals:
+        if key in expected:
+            got[key] += 1
+            lags.append(now - epoch(key.split("\t")[1]))
+    served = sum(expected.values())
+    lost = sum((expected - got).values())
+    dup = sum((got - expected).values())
+    busy, idle = result["busy"], result["idle"]  # type: ignore[assignment]
+    seconds = window_end - window_start
+    print(f"{args.pods} pods, {args.rate:,.0f} lines/s asked across the mesh, {seconds:.0f} s window")
+    print(f"lines served to followed pods {served:,} ({served / seconds:,.0f}/s), stored {sum(got.values()):,}, "
+          f"lost {lost}, duplicated {dup}")  # fmt: skip
+    print(f"store lag p50 {pct(lags, 0.5):.3f} s  p99 {pct(lags, 0.99):.3f} s  max {max(lags, default=0):.3f} s")
+    print(
+        f"key answer while ingesting: p50 {1000 * pct(busy, 0.5):.0f} ms  p95 {1000 * pct(busy, 0.95):.0f} ms  "
+        f"max {1000 * max(busy):.0f} ms  ({len(busy)} presses)"
+    )
+    print(
+        f"key answer idle (baseline): p50 {1000 * pct(idle, 0.5):.0f} ms  p95 {1000 * pct(idle, 0.95):.0f} ms  "
+        f"({len(idle)} presses)"
+    )
+    print(f"ratio busy/idle p95: {pct(busy, 0.95) / pct(idle, 0.95):.2f}; median ratio "
+          f"{statistics.median(busy) / statistics.median(idle):.2f}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
