@@ -78,7 +78,8 @@ def _count(handle, needle: bytes) -> int:
     for chunk in iter(lambda: handle.read(1 << 20), b""):
         data = carry + chunk
         total += data.count(needle)
-        carry = data[-(len(needle) - 1) :]  # too short to hold a whole match: nothing counted twice
+        # keep a tail too short to hold a whole match, so nothing is counted twice
+        carry = data[len(data) - len(needle) + 1 :]
     return total
 
 

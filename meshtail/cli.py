@@ -84,6 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--rate", type=float, default=40.0, help="log lines per second across the mesh (default 40)")
     demo.add_argument("--pods", type=int, default=0, metavar="N", help="N extra sidecar pods in namespace 'load'")
     demo.add_argument(
+        "--load-rate",
+        type=float,
+        default=0.0,
+        metavar="LINES",
+        help="also write LINES access-log lines per second to the --pods pods, in bursts (for load tests)",
+    )
+    demo.add_argument(
         "--traffic-for",
         type=_seconds,
         default=None,
@@ -368,6 +375,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     args.faults,
                     args.sent_log,
                     args.traffic_for,
+                    args.load_rate,
                 )
             )
     except BrokenPipeError:

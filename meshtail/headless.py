@@ -168,6 +168,7 @@ async def run_demo(
     faults: str = "",
     sent_log: str | None = None,
     traffic_for: float | None = None,
+    load_rate: float = 0.0,
 ) -> int:
     """Start the stand-in cluster; then either serve it (``--serve``) or follow it like a real one."""
     try:
@@ -175,7 +176,7 @@ async def run_demo(
     except ValueError as exc:
         _say(f"bad --faults: {exc}")
         return EXIT_USAGE
-    demo = Demo(seed=seed, rate=rate, extra_pods=extra_pods, exec_auth=spec.token_rotation)
+    demo = Demo(seed=seed, rate=rate, extra_pods=extra_pods, exec_auth=spec.token_rotation, load_rate=load_rate)
     if sent_log:
         try:
             demo.state.sent_log = open(sent_log, "a", encoding="utf-8", errors="surrogateescape")

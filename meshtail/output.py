@@ -29,15 +29,26 @@ def text_line(event: AuditEvent) -> str:
 
 
 class Writer:
-    """Writes events in one output format to a text stream."""
+    """Writes events in one output format to a text stream.
+
+    JSONL goes straight to the stream's binary buffer when it has one (stdout does): the
+    encoder's UTF-8 bytes are written as they are, without a round trip through ``str``.
+    """
 
     def __init__(self, stream: TextIO, output: str) -> None:
         self.stream = stream
         self.format = output
         self.written = 0
+        self._binary = getattr(stream, "buffer", None) if output == "jsonl" else None
+        if self._binary is not None:
+            stream.flush()  # anything already written as text goes first
 
     def write(self, event: AuditEvent) -> None:
-        line = event.to_json() if self.format == "jsonl" else text_line(event)
-        self.stream.write(line)
-        self.stream.write("\n")
+        binary = self._binary
+        if binary is not None:
+            binary.write(event.to_json_bytes() + b"\n")
+        else:
+            line = event.to_json() if self.format == "jsonl" else text_line(event)
+            self.stream.write(line)
+            self.stream.write("\n")
         self.written += 1

@@ -24,10 +24,18 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\u{code:04x}"
 
 
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
+
+
+def _plain_ascii(text: str) -> bool:
+    """True for printable ASCII (most log lines): two C passes, no regex, no Unicode lookups."""
+    return text.isascii() and not text.encode("ascii").translate(None, _PRINTABLE_ASCII)
+
+
 def has_unsafe(text: str) -> bool:
     """True when *text* holds a character that :func:`visible` would escape."""
-    if text.isascii() and text.isprintable():
-        return False  # the common case, decided in C without a regex scan
+    if _plain_ascii(text):
+        return False
     return _UNSAFE.search(text) is not None
 
 
@@ -37,7 +45,7 @@ def visible(text: str) -> str:
     ``"\\x1b[31m"`` becomes the eight printable characters ``\\x1b[31m``; ordinary
     text is returned unchanged (the common case costs one regex scan).
     """
-    if (text.isascii() and text.isprintable()) or _UNSAFE.search(text) is None:
+    if _plain_ascii(text) or _UNSAFE.search(text) is None:
         return text
     return _UNSAFE.sub(_escape, text)
 

@@ -8,6 +8,8 @@ over several UI ticks instead of freezing one.
 from __future__ import annotations
 
 import time
+from array import array
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -75,7 +77,9 @@ class View:
         self.store = store
         self.pane = pane
         self.query = query or compile_filter("")
-        self.indices: list[int] = []
+        # absolute store indices of matches; an int64 array, not a list of int objects:
+        # 8 bytes an entry instead of ~36, which is ~55 MB at a million stored events
+        self.indices: array[int] = array("q")
         self.scanned = store.base
         self._rate: deque[tuple[int, int]] = deque(maxlen=60)  # (second, matches)
 
@@ -86,7 +90,7 @@ class View:
 
     def set_query(self, query: Filter) -> None:
         self.query = query
-        self.indices = []
+        self.indices = array("q")
         self.scanned = self.store.base
 
     def catch_up(self, budget_seconds: float = 0.02) -> int:
@@ -126,10 +130,7 @@ class View:
     def _trim(self) -> None:
         base = self.store.base
         if self.indices and self.indices[0] < base:
-            cut = 0
-            while cut < len(self.indices) and self.indices[cut] < base:
-                cut += 1
-            del self.indices[:cut]
+            del self.indices[: bisect_left(self.indices, base)]
 
     def rates(self, seconds: int = 20) -> list[int]:
         """Matches per second over the last ``seconds`` (oldest first), for a sparkline."""

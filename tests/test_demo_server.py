@@ -223,3 +223,29 @@ async def test_simulation_is_deterministic_for_a_seed(seed: int) -> None:
                 )
         runs.append((sorted(stand_in.mesh.pods), texts, stand_in.store.rv))
     assert runs[0] == runs[1]
+
+
+def test_load_generator_spreads_real_access_lines_over_the_load_pods() -> None:
+    """``meshtail demo --pods N --load-rate R`` (the live-ingest benchmark's source) writes lines meshtail parses."""
+    from collections import Counter
+
+    from meshtail.demo.run import Demo
+    from meshtail.events import RawLine, Source
+    from meshtail.parse.detect import StreamParser
+
+    stand_in = Demo(seed=2, rate=0, extra_pods=20, config_every=0, churn_every=0)
+    stand_in.mesh.bootstrap()
+    load = [p for p in stand_in.mesh.pods.values() if p.workload.namespace == "load"]
+    before = {p.name: p.proxy.end for p in load}
+    assert stand_in.mesh.load_burst(1000) == 1000
+    actions: Counter[str] = Counter()
+    for pod in load:
+        new = [pod.proxy.line(i)[1] for i in range(before[pod.name], pod.proxy.end)]
+        assert len(new) >= 40  # every pod gets its share
+        parser = StreamParser()
+        for text in new:
+            event = parser.parse(RawLine(text, Source("sidecar", "load", pod.name, "istio-proxy"), "x"))
+            assert event.format == "envoy-text", text
+            actions[event.action] += 1
+    assert sum(actions.values()) == 1000
+    assert actions["http.request"] > 900 and actions["authz.deny"] > 0 and actions["upstream.failure"] > 0

@@ -89,4 +89,4 @@ def test_pane_filter_over_packed_events_finds_exactly_the_matches() -> None:
         while not view.complete:
             view.catch_up(1.0)
         matcher = compile_filter(query).matches
-        assert view.indices == [i for i, event in enumerate(originals) if matcher(event)], query
+        assert list(view.indices) == [i for i, event in enumerate(originals) if matcher(event)], query

@@ -932,6 +932,79 @@ class Mesh:
         for pod in self.rng.sample(pods, min(len(pods), 3)):
             self._hop_pair(None, pod, "GET", "/load", 200, self._rid(), "Go-http-client/1.1")
 
+    def load_burst(self, count: int) -> int:
+        """``count`` inbound access lines spread over the ``load`` pods, a few per pod.
+
+        The heavy-load generator for benchmarks (``meshtail demo --load-rate``): one cheap
+        line per request at the server's proxy, mostly 200s with some 503 UF,URX and 403
+        RBAC denials.  Each pod gets its lines together, as Envoy flushes its access-log
+        buffer in bursts and the kubelet streams what it finds.
+        """
+        pods = [p for p in self.pods.values() if p.workload.namespace == "load" and p.running]
+        if not pods or count <= 0:
+            return 0
+        rng = self.rng
+        now = utcnow()
+        written = 0
+        start = rng.randrange(len(pods))
+        per_pod = max(1, count // len(pods))
+        index = 0
+        while written < count:
+            pod = pods[(start + index) % len(pods)]
+            index += 1
+            log = pod.proxy
+            if log is None or log.ended:
+                if index > len(pods) * 2:
+                    break
+                continue
+            for _ in range(min(per_pod, count - written)):
+                self.requests += 1
+                roll = rng.random()
+                code, flags, details = 200, "-", "via_upstream"
+                if roll < 0.02:
+                    code, flags, details = 503, "UF,URX", "upstream_reset_before_response_started{connection_failure}"
+                elif roll < 0.04:
+                    code, details = 403, "rbac_access_denied_matched_policy[ns[load]-policy[deny-debug]-rule[0]]"
+                hop = Hop(
+                    "GET",
+                    f"/api/items/{self.requests % 100_000}",
+                    code,
+                    flags,
+                    details,
+                    0,
+                    rng.randint(150, 6000) if code == 200 else 0,
+                    rng.randint(1, 40),
+                    "-" if code != 200 else str(rng.randint(1, 39)),
+                    "-",
+                    "Go-http-client/1.1",
+                    self._rid(),
+                    "load:8080",
+                    f"{pod.ip}:8080" if code != 403 else "-",
+                    "inbound|8080||",
+                    f"127.0.0.6:{rng.randint(32768, 60999)}",
+                    f"{pod.ip}:8080",
+                    f"10.244.9.{rng.randint(2, 250)}:{rng.randint(32768, 60999)}",
+                    "outbound_.8080_._.load.load.svc.cluster.local",
+                    "default",
+                )
+                log.append(lines.envoy_access(hop, now))
+                self.lines += 1
+                written += 1
+        return written
+
+    async def run_load(self, rate: float, stop: asyncio.Event, interval: float = 0.05) -> None:
+        """Write about ``rate`` lines per second to the ``load`` pods, in bursts every ``interval``."""
+        start, emitted = time.monotonic(), 0
+        while not stop.is_set():
+            due = int((time.monotonic() - start) * rate) - emitted
+            if due > rate:  # more than a second behind: say so by not bursting to catch up
+                start, emitted, due = time.monotonic(), 0, 0
+            emitted += self.load_burst(due)
+            try:
+                await asyncio.wait_for(stop.wait(), interval)
+            except TimeoutError:
+                pass
+
     # ---- configuration changes -------------------------------------------------------------
     def _push(self, kind: str, namespace: str, name: str) -> None:
         """What istiod logs after a config change: debounce, the push, per-proxy pushes."""

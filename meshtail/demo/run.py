@@ -85,6 +85,7 @@ class Demo:
         token: str | None = None,
         keep_lines: int = 100_000,
         exec_auth: bool = False,
+        load_rate: float = 0.0,
     ) -> None:
         self.token = token or secrets.token_urlsafe(24)
         self._tmp = tempfile.TemporaryDirectory(prefix="meshtail-demo-auth-") if exec_auth else None
@@ -97,10 +98,12 @@ class Demo:
         self.state = ServerState(tokens={self.token}, deny_namespaces=set(deny_namespaces or ()))
         self.server = ApiServer(self.store, self.logs, self.state)
         self.rate = rate
+        self.load_rate = load_rate  # lines/s written to the extra pods on top of ``rate`` (benchmarks)
         self.url = ""
         self.certificates: Certificates | None = None
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._load_task: asyncio.Task[None] | None = None
 
     async def start(self, port: int = 0, traffic: bool = True, tls: bool = True) -> str:
         self.mesh.bootstrap()
@@ -109,6 +112,8 @@ class Demo:
         self.url = await self.server.start("127.0.0.1", port, context)
         if traffic and self.rate > 0:
             self._task = asyncio.create_task(self.mesh.run(self.rate, self._stop), name="demo-traffic")
+        if traffic and self.load_rate > 0:
+            self._load_task = asyncio.create_task(self.mesh.run_load(self.load_rate, self._stop), name="demo-load")
         return self.url
 
     def kubeconfig(self, namespace: str = "bookinfo") -> str:
@@ -129,8 +134,9 @@ class Demo:
 
     async def stop(self) -> None:
         self._stop.set()
-        if self._task is not None:
-            await self._task
+        for task in (self._task, self._load_task):
+            if task is not None:
+                await task
         await self.server.stop()
         if self.state.sent_log is not None:
             self.state.sent_log.flush()
