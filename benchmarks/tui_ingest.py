@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import signal
 import statistics
@@ -122,13 +123,28 @@ def main() -> None:
 
     app._display = display  # type: ignore[method-assign]
     result: dict[str, object] = {}
+    # full (generation 2) garbage collections pause both threads: count and time them
+    collections: list[float] = []
+    started: list[float] = []
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            started.append(time.perf_counter())
+        elif started:
+            collections.append(time.perf_counter() - started.pop())
+
+    gc.callbacks.append(on_gc)
 
     async def run() -> None:
         async with app.run_test(size=(160, 50)) as pilot:
             await pilot.pause(3.0)  # streams open
             window_start = time.time()
+            gc_before = len(collections)
             result["busy"] = await press_for(pilot, app, displays, args.seconds)
             window_end = time.time()
+            result["gc"] = collections[gc_before:]
             result["window"] = (window_start, window_end)
             await pilot.pause(4.0)  # the last lines of the window arrive
             server.send_signal(signal.SIGINT)
@@ -173,6 +189,11 @@ def main() -> None:
     print(
         f"key answer idle (baseline): p50 {1000 * pct(idle, 0.5):.0f} ms  p95 {1000 * pct(idle, 0.95):.0f} ms  "
         f"({len(idle)} presses)"
+    )
+    pauses = result["gc"]  # type: ignore[assignment]
+    print(
+        f"full garbage collections in the window: {len(pauses)}, "
+        f"longest {1000 * max(pauses, default=0):.0f} ms, total {1000 * sum(pauses):.0f} ms"
     )
     print(f"ratio busy/idle p95: {pct(busy, 0.95) / pct(idle, 0.95):.2f}; median ratio "
           f"{statistics.median(busy) / statistics.median(idle):.2f}")  # fmt: skip

@@ -15,6 +15,7 @@ from .demo.faults import parse_faults, run_faults
 from .demo.run import Demo, write_kubeconfig
 from .events import AuditEvent
 from .exitcodes import EXIT_INPUT, EXIT_OK, EXIT_USAGE
+from .gctune import tune_for_streaming
 from .output import Writer
 from .parse.envoy_access import CompiledFormat
 from .pipeline import Pipeline
@@ -89,6 +90,7 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
     for warning in cluster.warnings:
         _say(f"warning: {warning}")
     writer = Writer(out, run.output)
+    tune_for_streaming()
     broken = asyncio.Event()
 
     def sink(event: AuditEvent) -> None:

@@ -13,6 +13,13 @@ but a bug is not), the re-read event says so in ``meshtail.repack_mismatch``.
 Only ``envoy-text`` events are packed: they are the bulk of any mesh's logs, and
 everything they hold comes from the line.  Other events (config changes with diffs,
 health events, JSON lines) are stored as they are.
+
+A packed record is a plain tuple of strings, integers and ``None`` (the source is an
+index into the packer's table), because CPython's garbage collector stops tracking such
+tuples: a million stored events then cost the collector nothing.  As objects they made
+every full collection walk the whole store — 35 pauses of up to 0.7 s a minute while the
+TUI ingested 20,000 lines/s (``benchmarks/tui_ingest.py``).  :class:`PackedEvent` is the
+view of a record that the store hands out.
 """
 
 from __future__ import annotations
@@ -26,48 +33,58 @@ from .parse.detect import StreamParser
 from .parse.envoy_access import CompiledFormat
 from .parse.timestamps import split_kubelet_prefix
 
+# a packed record: (raw, received, category, outcome, violation, severity, action,
+#                   source index, line, kubelet stamp, Envoy log format name, decode error)
+Record = tuple[str, str, str, str, bool, str, str, int, "int | None", "str | None", "str | None", bool]
+
 
 class PackedEvent:
-    """An ``envoy-text`` event as the store holds it; reads like an :class:`AuditEvent`."""
+    """A stored ``envoy-text`` record, read like an :class:`AuditEvent`.
 
-    __slots__ = (
-        "_decode_error",
-        "_line",
-        "_log_format",
-        "_packer",
-        "_source",
-        "_stamp",
-        "action",
-        "category",
-        "outcome",
-        "raw",
-        "received",
-        "severity",
-        "violation",
-    )
+    Made on each read; two views of the same record compare equal.
+    """
+
+    __slots__ = ("_packer", "_record")
     format = "envoy-text"
 
-    def __init__(self, event: AuditEvent, packer: Packer, source: Source, stamp: str | None) -> None:
-        attrs = event.attributes
-        self.raw = event.raw
-        self.received = event.received
-        self.category = event.category
-        self.outcome = event.outcome
-        self.violation = event.violation
-        self.severity = event.severity
-        self.action = event.action
-        self._source = source
-        self._line = event.source.line
-        self._stamp = stamp
-        self._log_format = attrs.get("envoy.log_format")
-        self._decode_error = bool(attrs.get("meshtail.decode_error"))
+    def __init__(self, record: Record, packer: Packer) -> None:
+        self._record = record
         self._packer = packer
 
+    # kept in the record
+    @property
+    def raw(self) -> str:
+        return self._record[0]
+
+    @property
+    def received(self) -> str:
+        return self._record[1]
+
+    @property
+    def category(self) -> str:
+        return self._record[2]
+
+    @property
+    def outcome(self) -> str:
+        return self._record[3]
+
+    @property
+    def violation(self) -> bool:
+        return self._record[4]
+
+    @property
+    def severity(self) -> str:
+        return self._record[5]
+
+    @property
+    def action(self) -> str:
+        return self._record[6]
+
+    # parsed again from the raw line
     def unpack(self) -> AuditEvent:
         """The full event, parsed again from the raw line (recent ones are cached)."""
-        return self._packer.unpack(self)
+        return self._packer.unpack(self._record)
 
-    # the AuditEvent fields that are not kept
     @property
     def time(self) -> str | None:
         return self.unpack().time
@@ -90,51 +107,78 @@ class PackedEvent:
     def to_json(self) -> str:
         return self.unpack().to_json()
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PackedEvent) and other._record is self._record
+
+    def __hash__(self) -> int:
+        return id(self._record)
+
 
 class Packer:
     """Packs events for the store and unpacks them with the same parser settings (custom formats)."""
 
     def __init__(self, formats: list[CompiledFormat] | None = None, cache_size: int = 4096) -> None:
-        self._formats = formats
         self._parser = StreamParser(formats)
-        self._sources: dict[tuple[str, str | None, str | None, str | None, str | None], Source] = {}
-        self._cache: OrderedDict[int, tuple[PackedEvent, AuditEvent]] = OrderedDict()
+        # streams seen, by index: grows by one small entry per container ever followed
+        self._source_index: dict[tuple[str, str | None, str | None, str | None, str | None], int] = {}
+        self._sources: list[Source] = []
+        self._cache: OrderedDict[int, tuple[Record, AuditEvent]] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self.unpacked = 0  # parses done to read packed events (a figure for benchmarks)
 
-    def pack(self, event: AuditEvent) -> AuditEvent | PackedEvent:
+    def pack(self, event: AuditEvent) -> AuditEvent | Record:
+        """The record to store for *event*, or the event itself if it is not an access-log line."""
         if event.format != "envoy-text" or type(event) is not AuditEvent:
             return event
         src = event.source
         key = (src.kind, src.namespace, src.pod, src.container, src.path)
-        source = self._sources.get(key)
-        if source is None:
-            if len(self._sources) > 100_000:
-                self._sources.clear()  # pod churn over days: old names are not needed for sharing
-            source = self._sources[key] = Source(src.kind, src.namespace, src.pod, src.container, src.path)
-        stamp = event.attributes.get("k8s.log.timestamp")
+        index = self._source_index.get(key)
+        if index is None:
+            index = self._source_index[key] = len(self._sources)
+            self._sources.append(Source(src.kind, src.namespace, src.pod, src.container, src.path))
+        attrs = event.attributes
+        stamp = attrs.get("k8s.log.timestamp")
         if stamp is not None and split_kubelet_prefix(event.raw)[0] == stamp:
             stamp = None  # it is in the line itself: parsing finds it again
-        return PackedEvent(event, self, source, stamp)
+        return (
+            event.raw,
+            event.received,
+            event.category,
+            event.outcome,
+            event.violation,
+            event.severity,
+            event.action,
+            index,
+            src.line,
+            stamp,
+            attrs.get("envoy.log_format"),
+            bool(attrs.get("meshtail.decode_error")),
+        )
 
-    def unpack(self, packed: PackedEvent) -> AuditEvent:
-        key = id(packed)
+    def view(self, stored: AuditEvent | Record) -> AuditEvent | PackedEvent:
+        """What readers of the store get: events as they are, records as :class:`PackedEvent`."""
+        return PackedEvent(stored, self) if type(stored) is tuple else stored  # type: ignore[arg-type]
+
+    def unpack(self, record: Record) -> AuditEvent:
+        key = id(record)
         with self._lock:
             hit = self._cache.get(key)
-            if hit is not None and hit[0] is packed:
+            if hit is not None and hit[0] is record:
                 self._cache.move_to_end(key)
                 return hit[1]
-            shared = packed._source
-            source = Source(shared.kind, shared.namespace, shared.pod, shared.container, shared.path, packed._line)
-            raw = RawLine(packed.raw, source, packed.received, packed._stamp, packed._decode_error)
-            event = self._parser.reparse(raw, packed._log_format)
+            raw_text, received, category, outcome, violation, severity, action, index, line, stamp, log_format, bad = (
+                record
+            )
+            shared = self._sources[index]
+            source = Source(shared.kind, shared.namespace, shared.pod, shared.container, shared.path, line)
+            event = self._parser.reparse(RawLine(raw_text, source, received, stamp, bad), log_format)
             self.unpacked += 1
-            stored = (packed.category, packed.outcome, packed.violation, packed.severity, packed.action)
+            stored = (category, outcome, violation, severity, action)
             now = (event.category, event.outcome, event.violation, event.severity, event.action)
             if stored != now or event.format != "envoy-text":
                 event.attributes["meshtail.repack_mismatch"] = f"stored as {stored}, read again as {now}"
-            self._cache[key] = (packed, event)
+            self._cache[key] = (record, event)
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
             return event

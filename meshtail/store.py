@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Iterable
 
 from .events import AuditEvent
-from .packing import PackedEvent, Packer
+from .packing import PackedEvent, Packer, Record
 
 Stored = AuditEvent | PackedEvent
 
@@ -23,7 +23,7 @@ class EventStore:
     def __init__(self, capacity: int = 1_000_000, packer: Packer | None = None) -> None:
         self.capacity = capacity
         self.packer = packer or Packer()
-        self._events: deque[Stored] = deque()
+        self._events: deque[AuditEvent | Record] = deque()
         self.base = 0
         self.evicted = 0
         self.lock = threading.Lock()
@@ -62,7 +62,7 @@ class EventStore:
         if position < 0:
             return None
         try:
-            return self._events[position]
+            return self.packer.view(self._events[position])
         except IndexError:
             return None
 
@@ -73,4 +73,5 @@ class EventStore:
             stop = min(stop, self.base + len(self._events))
             events = self._events
             base = self.base
-            return [(i, events[i - base]) for i in range(start, stop)]
+            view = self.packer.view
+            return [(i, view(events[i - base])) for i in range(start, stop)]

@@ -17,6 +17,7 @@ from textual.widgets import ContentSwitcher, Footer, Input, Static, Tab, Tabs
 
 from ..events import AuditEvent
 from ..export import ExportResult
+from ..gctune import tune_for_streaming
 from ..ingest import Ingest, SourceSpec
 from ..keymap import load_keymap
 from ..profiles import Profile
@@ -112,6 +113,9 @@ class MeshtailApp(App[None]):
         self.columns = {p.id: resolve(p.columns, p.id) for p in PANES}
         self._tick_interval = tick
         self._ticks = 0
+        self._status_text = Text()
+        self._status_tick = 0
+        self._status_due = False
         self._rate_mark = (time.monotonic(), 0)
         self.events_per_second = 0.0
 
@@ -152,6 +156,7 @@ class MeshtailApp(App[None]):
         if self.ingest is not None:
             self.ingest.start()
         self.set_interval(self._tick_interval, self.tick)
+        tune_for_streaming()  # the screen is composed: its objects are long-lived (see gctune)
         self.list().focus()
         self._update_headers()
 
@@ -194,9 +199,13 @@ class MeshtailApp(App[None]):
                 if added or pane_id == self.current:
                     self.list(pane_id).grew(added)
                 changed = changed or (pane_id == self.current and added > 0)
+            # tabs twice a second, the status at most three times: each update of their text
+            # makes Textual lay out the screen again (~30 ms), which delayed keys under load
             if self._ticks % 5 == 1:
                 self._update_tabs()
-            if changed or self._ticks % 5 == 1:
+            self._status_due = self._status_due or changed
+            if self._ticks % 5 == 1 or (self._status_due and self._ticks - self._status_tick >= 3):
+                self._status_tick, self._status_due = self._ticks, False
                 self._update_status()
 
     def _update_tabs(self) -> None:
@@ -252,7 +261,10 @@ class MeshtailApp(App[None]):
             if i:
                 text.append(" │ ", style="dim")
             text.append(part, style=style)
-        self.main_query("#status", Static).update(text)
+        status = self.main_query("#status", Static)
+        if text != self._status_text:
+            self._status_text = text
+            status.update(text)
 
     @on(EventList.Changed)
     def _list_changed(self) -> None:

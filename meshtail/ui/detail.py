@@ -29,7 +29,7 @@ def related(store: EventStore, event: AuditEvent, limit: int = 50, window: int =
     found = []
     for _, other in store.range(max(store.base, store.end - window), store.end):
         # the raw line holds the id: only candidates are read in full (packed events parse again)
-        if rid in other.raw and other is not event and other.attributes.get(REQUEST_ID) == rid:
+        if rid in other.raw and other != event and other.attributes.get(REQUEST_ID) == rid:
             found.append(other)
             if len(found) >= limit:
                 break
