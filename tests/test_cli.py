@@ -134,3 +134,48 @@ def test_every_data_file_of_the_package_is_shipped():
     assert data, "the package has data files (schema, stylesheet)"
     for path in data:
         assert any(fnmatch.fnmatch(path, pattern) for pattern in patterns), f"{path} is not in package-data"
+
+
+def test_a_live_pipe_is_read_line_by_line_not_in_blocks(tmp_path):
+    """`kubectl logs -f | meshtail -`: a line shows as soon as it arrives (files are read a megabyte at a time)."""
+    import os
+    import threading
+
+    from meshtail.sources.files import read_batches
+
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"first line\r\nsecond")
+    got: list[str] = []
+    arrived = threading.Event()
+
+    def reader() -> None:
+        with os.fdopen(read_end, "rb") as handle:
+            for batch in read_batches("-", handle):
+                got.extend(batch.texts)
+                arrived.set()
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    assert arrived.wait(5), "the first complete line must not wait for more input"
+    assert got == ["first line"]  # the CR of CRLF removed; the partial line not yet delivered
+    os.write(write_end, b" half\nthird\n")
+    os.close(write_end)
+    thread.join(5)
+    assert got == ["first line", "second half", "third"]
+
+
+def test_batches_number_lines_across_blocks_and_flag_bad_bytes(tmp_path):
+    from meshtail.sources.files import read_batches
+
+    path = tmp_path / "big.log"
+    lines = [f"line {i} " + "x" * (i % 300) for i in range(20_000)]
+    lines[12_345] = "caf\xe9"
+    path.write_bytes(b"\n".join(line.encode("latin-1") for line in lines) + b"\n")
+    seen = []
+    for batch in read_batches(str(path), size=64 * 1024):
+        for position, text in enumerate(batch.texts):
+            seen.append((batch.first + position, text, position in batch.bad))
+    assert len(seen) == 20_000 and [n for n, _, _ in seen] == list(range(1, 20_001))
+    assert seen[12_345] == (12_346, "caf\\xe9", True)
+    assert all(not bad for n, _, bad in seen if n != 12_346)
+    assert [t for _, t, _ in seen[:3]] == lines[:3]
