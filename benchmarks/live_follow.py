@@ -104,22 +104,43 @@ def client_command(name: str, kubeconfig: Path, pods: int, cache: Path) -> list[
             f"--max-log-requests={pods}"]  # fmt: skip
 
 
-def run_client(name: str, pods: int, rate: float, seconds: float, seed: int) -> Result:
-    tmp = Path(tempfile.mkdtemp(prefix=f"live-{name}-"))
+def start_stand_in(
+    tmp: Path, pods: int, rate: float, seed: int, traffic_for: float
+) -> tuple[subprocess.Popen[bytes], Path, Path]:
+    """``meshtail demo --serve`` with PODS load pods at RATE lines/s; returns (process, kubeconfig, sent log)."""
     kubeconfig, sent = tmp / "kubeconfig", tmp / "sent.log"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen(
         [sys.executable, "-m", "meshtail.cli", "demo", "--serve", "--kubeconfig-out", str(kubeconfig),
-         "--pods", str(pods), "--rate", "40", "--load-rate", str(rate), "--seed", str(seed), "--sent-log", str(sent),
-         "--traffic-for", f"{seconds + 8}s"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+         "--pods", str(pods), "--rate", "40", "--load-rate", str(rate), "--seed", str(seed),
+         "--sent-log", str(sent), "--traffic-for", f"{traffic_for}s"],
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not kubeconfig.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)
+    return server, kubeconfig, sent
+
+
+def served_in_window(sent: Path, start: float, end: float) -> Counter[tuple[bytes, bytes]]:
+    """(pod, kubelet timestamp) of every line the stand-in served to the ``load`` pods' followers,
+    written in [start, end)."""
+    expected: Counter[tuple[bytes, bytes]] = Counter()
+    with sent.open("rb") as handle:
+        for line in handle:
+            stamp, _, rest = line.partition(b"\t")
+            where, _, _ = rest.partition(b"\t")
+            if where.startswith(b"load/") and start <= epoch(stamp) < end:
+                expected[(where.split(b"/")[1], stamp)] += 1
+    return expected
+
+
+def run_client(name: str, pods: int, rate: float, seconds: float, seed: int) -> Result:
+    tmp = Path(tempfile.mkdtemp(prefix=f"live-{name}-"))
+    server, kubeconfig, sent = start_stand_in(tmp, pods, rate, seed, traffic_for=seconds + 8)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = Result(name)
     try:
-        deadline = time.monotonic() + 30
-        while not kubeconfig.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(1.0)
         client = subprocess.Popen(
             client_command(name, kubeconfig, pods, tmp / "cache"), env=env, stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -183,17 +204,7 @@ def run_client(name: str, pods: int, rate: float, seconds: float, seed: int) -> 
             server.wait(10)
         except subprocess.TimeoutExpired:
             server.kill()
-    # lines the stand-in wrote to the followed pods inside the window
-    expected: Counter[tuple[bytes, bytes]] = Counter()
-    with sent.open("rb") as handle:
-        for line in handle:
-            stamp, _, rest = line.partition(b"\t")
-            where, _, _ = rest.partition(b"\t")
-            if not where.startswith(b"load/"):
-                continue
-            when = epoch(stamp)
-            if window_start <= when < window_end:
-                expected[(where.split(b"/")[1], stamp)] += 1
+    expected = served_in_window(sent, window_start, window_end)
     in_window = Counter({key: count for key, count in got.items() if key in expected})
     result.served = sum(expected.values())
     result.received = sum(in_window.values())

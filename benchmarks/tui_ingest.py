@@ -23,10 +23,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import os
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.live_follow import epoch  # noqa: E402
+from benchmarks.live_follow import epoch, served_in_window, start_stand_in  # noqa: E402
 from meshtail.ingest import SourceSpec  # noqa: E402
 from meshtail.sources.kube.follow import FollowOptions  # noqa: E402
 from meshtail.sources.kube.live import Selection  # noqa: E402
@@ -82,23 +80,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="tui-ingest-"))
-    kubeconfig, sent = tmp / "kubeconfig", tmp / "sent.log"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "meshtail.cli", "demo", "--serve", "--kubeconfig-out", str(kubeconfig),
-         "--pods", str(args.pods), "--rate", "40", "--load-rate", str(args.rate), "--seed", "5",
-         "--sent-log", str(sent), "--traffic-for", f"{args.seconds + 10}s"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while not kubeconfig.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(1.0)
+    server, kubeconfig, sent = start_stand_in(tmp, args.pods, args.rate, 5, traffic_for=args.seconds + 10)
     selection = Selection(namespaces=["load"], selector="version=v1", config=False)
     # the last 10 lines of each container, as kubectl does with a selector: no backlog to read first
     spec = SourceSpec("kube", kubeconfig=str(kubeconfig), selection=selection, options=FollowOptions(tail=10))
     app = MeshtailApp(spec)
-    arrivals: list[tuple[float, str]] = []
+    arrivals: list[tuple[float, tuple[bytes, bytes]]] = []
     store = app.store
     original_extend = store.extend
 
@@ -108,7 +95,7 @@ def main() -> None:
         for event in events:
             stamp = event.attributes.get("k8s.log.timestamp")
             if stamp is not None and event.source.namespace == "load":
-                arrivals.append((now, f"{event.source.pod}\t{stamp}"))
+                arrivals.append((now, (event.source.pod.encode(), stamp.encode())))
         original_extend(events)
 
     store.extend = extend  # type: ignore[method-assign]
@@ -160,19 +147,13 @@ def main() -> None:
         if server.poll() is None:
             server.kill()
     window_start, window_end = result["window"]  # type: ignore[misc]
-    expected: Counter[str] = Counter()
-    with sent.open("r", encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            stamp, _, rest = line.partition("\t")
-            where, _, _ = rest.partition("\t")
-            if where.startswith("load/") and window_start <= epoch(stamp) < window_end:
-                expected[f"{where.split('/')[1]}\t{stamp}"] += 1
-    got: Counter[str] = Counter()
+    expected = served_in_window(sent, window_start, window_end)
+    got: Counter[tuple[bytes, bytes]] = Counter()
     lags = []
     for now, key in arrivals:
         if key in expected:
             got[key] += 1
-            lags.append(now - epoch(key.split("\t")[1]))
+            lags.append(now - epoch(key[1]))
     served = sum(expected.values())
     lost = sum((expected - got).values())
     dup = sum((got - expected).values())

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .events import RawLine, Source
 from .exitcodes import EXIT_INPUT, EXIT_OK, EXIT_USAGE
 from .output import Writer
 from .parse.detect import StreamParser, compile_formats
@@ -262,23 +261,17 @@ def _scan(args: argparse.Namespace) -> int:
     writer = Writer(sys.stdout, args.output)
     precheck = query.precheck
     status = EXIT_OK
-    lines = skipped = 0
+    lines = examined = 0
     counts: dict[str, int] = {}
     for path in args.paths:
         parser = StreamParser(formats)
-        kind, name = ("stdin", "<stdin>") if path == "-" else ("file", path)
         try:
             for batch in read_batches(path):
-                texts = batch.texts
-                lines += len(texts)
-                first, bad, received = batch.first, batch.bad, batch.received
+                lines += len(batch.texts)
                 # the pre-check runs on the bare text: no objects for lines that cannot match
-                for position, text in enumerate(texts):
-                    if precheck is not None and not precheck(text):
-                        skipped += 1
-                        continue
-                    source = Source(kind, path=name, line=first + position)
-                    event = parser.parse(RawLine(text, source, received, decode_error=position in bad))
+                for raw in batch.raw_lines(path, precheck):
+                    examined += 1
+                    event = parser.parse(raw)
                     if query.matches(event):
                         writer.write(event)
         except SourceError as exc:
@@ -292,8 +285,8 @@ def _scan(args: argparse.Namespace) -> int:
         unknown = counts.get("unknown", 0)
         formats_seen = ", ".join(f"{name} {count}" for name, count in sorted(counts.items()) if name != "unknown")
         parts = [f"{lines} lines", f"{writer.written} matched"]
-        if skipped:
-            parts.append(f"{skipped} skipped by pre-check (cannot match)")
+        if lines > examined:
+            parts.append(f"{lines - examined} skipped by pre-check (cannot match)")
         parts.append(f"{parsed} parsed" + (f" ({formats_seen})" if formats_seen else ""))
         if unknown:
             parts.append(f"{unknown} not recognised (kept as format 'unknown')")

@@ -38,6 +38,16 @@ from .parse.timestamps import split_kubelet_prefix
 Record = tuple[str, str, str, str, bool, str, str, int, "int | None", "str | None", "str | None", bool]
 
 
+def _field(position: int, name: str) -> property:
+    """A read-only attribute of :class:`PackedEvent` taken from its record."""
+
+    def get(self: PackedEvent) -> Any:
+        return self._record[position]
+
+    get.__name__ = name
+    return property(get, doc=f"``{name}`` as stored")
+
+
 class PackedEvent:
     """A stored ``envoy-text`` record, read like an :class:`AuditEvent`.
 
@@ -52,33 +62,13 @@ class PackedEvent:
         self._packer = packer
 
     # kept in the record
-    @property
-    def raw(self) -> str:
-        return self._record[0]
-
-    @property
-    def received(self) -> str:
-        return self._record[1]
-
-    @property
-    def category(self) -> str:
-        return self._record[2]
-
-    @property
-    def outcome(self) -> str:
-        return self._record[3]
-
-    @property
-    def violation(self) -> bool:
-        return self._record[4]
-
-    @property
-    def severity(self) -> str:
-        return self._record[5]
-
-    @property
-    def action(self) -> str:
-        return self._record[6]
+    raw = _field(0, "raw")
+    received = _field(1, "received")
+    category = _field(2, "category")
+    outcome = _field(3, "outcome")
+    violation = _field(4, "violation")
+    severity = _field(5, "severity")
+    action = _field(6, "action")
 
     # parsed again from the raw line
     def unpack(self) -> AuditEvent:
@@ -125,7 +115,6 @@ class Packer:
         self._cache: OrderedDict[int, tuple[Record, AuditEvent]] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
-        self.unpacked = 0  # parses done to read packed events (a figure for benchmarks)
 
     def pack(self, event: AuditEvent) -> AuditEvent | Record:
         """The record to store for *event*, or the event itself if it is not an access-log line."""
@@ -173,7 +162,6 @@ class Packer:
             shared = self._sources[index]
             source = Source(shared.kind, shared.namespace, shared.pod, shared.container, shared.path, line)
             event = self._parser.reparse(RawLine(raw_text, source, received, stamp, bad), log_format)
-            self.unpacked += 1
             stored = (category, outcome, violation, severity, action)
             now = (event.category, event.outcome, event.violation, event.severity, event.action)
             if stored != now or event.format != "envoy-text":

@@ -119,10 +119,6 @@ def _set_flags(attrs: dict[str, Any], value: str) -> None:
     attrs["envoy.response_flags"] = flag_list(value)
 
 
-def _set_start(attrs: dict[str, Any], value: str) -> None:
-    attrs["envoy.start_time"] = value
-
-
 def decode_cluster(attrs: dict[str, Any], value: str) -> None:
     """``outbound|9080|v1|reviews.default.svc.cluster.local`` -> direction, port, subset, service.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gzip
 import io
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -59,6 +59,19 @@ class LineBatch:
     texts: list[str]
     bad: frozenset[int]
     received: str
+
+    def raw_lines(self, path: str, keep: Callable[[str], bool] | None = None) -> Iterator[RawLine]:
+        """The lines of this batch read from *path* (``-``: stdin) as :class:`RawLine`.
+
+        With ``keep``, lines it rejects are skipped before any object is made for them
+        (``scan`` passes the filter's pre-check here).
+        """
+        kind, name = ("stdin", "<stdin>") if path == "-" else ("file", path)
+        first, bad, received = self.first, self.bad, self.received
+        for position, text in enumerate(self.texts):
+            if keep is None or keep(text):
+                source = Source(kind, path=name, line=first + position)
+                yield RawLine(text, source, received, decode_error=position in bad)
 
 
 def _batch(block: bytes, first: int) -> LineBatch:
@@ -124,12 +137,5 @@ def read_batches(path: str, stdin: io.BufferedReader | None = None, size: int = 
 
 def read_lines(path: str, stdin: io.BufferedReader | None = None) -> Iterator[RawLine]:
     """Every line of *path* (``-`` for stdin) as a :class:`RawLine`; see :func:`read_batches`."""
-    kind = "stdin" if path == "-" else "file"
-    name = "<stdin>" if path == "-" else path
     for batch in read_batches(path, stdin):
-        bad = batch.bad
-        received = batch.received
-        for position, text in enumerate(batch.texts):
-            yield RawLine(
-                text, Source(kind, path=name, line=batch.first + position), received, decode_error=position in bad
-            )
+        yield from batch.raw_lines(path)
