@@ -16,6 +16,7 @@ from .parse.detect import StreamParser, compile_formats
 from .parse.envoy_access import CompiledFormat, FormatError
 from .query import Filter, FilterError, compile_filter
 from .sources.files import SourceError, read_batches
+from .text import visible
 
 if TYPE_CHECKING:
     from .headless import LiveRun
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("-o", "--output", choices=("text", "jsonl"), default="text", help="output format")
     _format_string_flag(scan)
     scan.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
+    _redact_flag(scan)
 
     tail = commands.add_parser(
         "tail",
@@ -206,6 +208,17 @@ def _output_flags(parser: argparse.ArgumentParser) -> None:
     )
     _format_string_flag(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
+    _redact_flag(parser)
+
+
+def _redact_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--redact",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="replace credentials (Authorization, cookies, bearer tokens, JWTs, URL and query secrets) in everything "
+        "written, raw lines included (default); --no-redact keeps lines exact, for forensics",
+    )
 
 
 def _compile(args: argparse.Namespace) -> tuple[Filter, list[CompiledFormat]] | int:
@@ -232,7 +245,14 @@ def _live_run(args: argparse.Namespace) -> LiveRun | int:
     if isinstance(compiled, int):
         return compiled
     query, formats = compiled
-    run = LiveRun(query=query, formats=formats, output=args.output, duration=args.duration, quiet=args.quiet)
+    run = LiveRun(
+        query=query,
+        formats=formats,
+        output=args.output,
+        duration=args.duration,
+        quiet=args.quiet,
+        redact=args.redact,
+    )
     if args.command == "tail":
         run.kubeconfig, run.context = args.kubeconfig, args.context
         run.selection = Selection(
@@ -258,7 +278,7 @@ def _scan(args: argparse.Namespace) -> int:
     if isinstance(compiled, int):
         return compiled
     query, formats = compiled
-    writer = Writer(sys.stdout, args.output)
+    writer = Writer(sys.stdout, args.output, redact=args.redact)
     precheck = query.precheck
     status = EXIT_OK
     lines = examined = 0
@@ -275,7 +295,7 @@ def _scan(args: argparse.Namespace) -> int:
                     if query.matches(event):
                         writer.write(event)
         except SourceError as exc:
-            print(f"meshtail: cannot read {exc}", file=sys.stderr)
+            print(f"meshtail: cannot read {visible(str(exc))}", file=sys.stderr)
             status = EXIT_INPUT
         for name, count in parser.counts.items():
             counts[name] = counts.get(name, 0) + count
@@ -290,6 +310,8 @@ def _scan(args: argparse.Namespace) -> int:
         parts.append(f"{parsed} parsed" + (f" ({formats_seen})" if formats_seen else ""))
         if unknown:
             parts.append(f"{unknown} not recognised (kept as format 'unknown')")
+        if writer.redactions:
+            parts.append(f"{writer.redactions} credentials redacted (--no-redact keeps them)")
         print("meshtail: " + ", ".join(parts), file=sys.stderr)
     return status
 
@@ -318,6 +340,7 @@ def build_tui_parser() -> argparse.ArgumentParser:
         help="events kept in memory (oldest evicted first; default 1,000,000)",
     )
     _kube_flags(parser)
+    _redact_flag(parser)
     return parser
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -39,6 +40,18 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+def _kind(mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
 def export_jsonl(
     events: Iterable[AuditEvent], path: str | os.PathLike[str], redact: bool = True, overwrite: bool = False
 ) -> ExportResult:
@@ -48,8 +61,18 @@ def export_jsonl(
         raise ExportError("no file name given")
     if target.is_dir():
         raise ExportError(f"cannot write {target}: is a directory")
-    if target.exists() and not overwrite:
-        raise ExportError(f"{target} exists (choose overwrite to replace it)")
+    try:
+        found = os.lstat(target)
+    except FileNotFoundError:
+        found = None
+    except OSError as exc:
+        raise ExportError(f"cannot write {target}: {_reason(exc)}") from exc
+    if found is not None:
+        if not overwrite:
+            raise ExportError(f"{target} exists (choose overwrite to replace it)")
+        if not stat.S_ISREG(found.st_mode):
+            # replacing a device node, FIFO, socket or symlink (as root: /dev/sda) is never what an export means
+            raise ExportError(f"cannot overwrite {target}: it is {_kind(found.st_mode)}, not a regular file")
     parent = target.parent if str(target.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=parent)

@@ -25,6 +25,7 @@ from .sources.kube.config import ConfigError, connect
 from .sources.kube.errors import KubeError
 from .sources.kube.follow import FollowOptions
 from .sources.kube.live import LiveSource, Selection
+from .text import visible
 
 
 @dataclass
@@ -40,10 +41,12 @@ class LiveRun:
     output: str = "text"
     duration: float | None = None
     quiet: bool = False
+    redact: bool = True
 
 
 def _say(message: str) -> None:
-    print(f"meshtail: {message}", file=sys.stderr, flush=True)
+    """One line on stderr; messages carry the API server's words, so they are made visible-safe."""
+    print(f"meshtail: {visible(message)}", file=sys.stderr, flush=True)
 
 
 async def _preflight(client: KubeClient, source: LiveSource) -> int:
@@ -89,7 +92,7 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
         return EXIT_USAGE
     for warning in cluster.warnings:
         _say(f"warning: {warning}")
-    writer = Writer(out, run.output)
+    writer = Writer(out, run.output, redact=run.redact)
     tune_for_streaming()
     broken = asyncio.Event()
 
@@ -155,8 +158,17 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
         unknown = pipeline.formats_seen.get("unknown", 0)
         if unknown:
             parts.append(f"{unknown} lines not recognised (kept as format 'unknown')")
+        if writer.redactions:
+            parts.append(f"{writer.redactions} credentials redacted (--no-redact keeps them)")
         _say(", ".join(parts))
     return EXIT_INPUT if source.errors and not source.streams else status
+
+
+async def _flush_sent_log(demo: Demo) -> None:
+    """Keep ``--sent-log`` current on disk (ten times a second), so it can be compared while the server runs."""
+    while demo.state.sent_log is not None:
+        await asyncio.sleep(0.1)
+        demo.state.sent_log.flush()
 
 
 async def run_demo(
@@ -192,6 +204,7 @@ async def run_demo(
         return EXIT_INPUT
     stop_faults = asyncio.Event()
     fault_task = asyncio.create_task(run_faults(demo, spec, stop_faults, seed))
+    flusher = asyncio.create_task(_flush_sent_log(demo)) if sent_log else None
     if traffic_for is not None:
         asyncio.get_running_loop().call_later(traffic_for, demo.stop_traffic)
     tmp = None
@@ -222,9 +235,13 @@ async def run_demo(
         return await run_live(run)
     finally:
         stop_faults.set()
+        if flusher is not None:
+            flusher.cancel()
         injected = await fault_task
         if injected.counts:
             _say("faults injected: " + ", ".join(f"{k} {v}" for k, v in sorted(injected.counts.items())))
+        if demo.state.faulted:
+            _say("what clients met: " + ", ".join(f"{k} {v}" for k, v in sorted(demo.state.faulted.items())))
         await demo.stop()
         if demo.state.sent_log is not None:
             demo.state.sent_log.close()

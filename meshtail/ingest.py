@@ -20,7 +20,7 @@ from .events import AuditEvent
 from .packing import Packer
 from .parse.envoy_access import CompiledFormat
 from .pipeline import Pipeline
-from .sources.files import SourceError, read_lines
+from .sources.files import SourceError, read_batches
 from .sources.health import health_event
 from .sources.kube.follow import FollowOptions
 from .sources.kube.live import LiveSource, Selection
@@ -137,20 +137,25 @@ class Ingest:
     async def _files(self) -> None:
         for path in self.spec.paths:
             name = path
+            count = 0
             try:
                 stdin = None
                 if path == "-":
                     name = "<stdin>"
                     if self.spec.stdin_fd is not None:
                         stdin = os.fdopen(self.spec.stdin_fd, "rb")
-                lines = read_lines(path, stdin)
-                count = 0
-                for raw in lines:
-                    self.pipeline.line(raw)
-                    count += 1
-                    if count % 5000 == 0:
-                        await asyncio.sleep(0)  # let the flusher hand batches to the UI
-            except SourceError as exc:
+                batches = read_batches(path, stdin)
+                while True:
+                    # the blocking read runs in a worker thread: a live pipe (`kubectl logs -f | meshtail -`)
+                    # that sends a line now and then must not hold up this loop, or nothing reaches the store
+                    batch = await asyncio.to_thread(next, batches, None)
+                    if batch is None:
+                        break
+                    for raw in batch.raw_lines(path):
+                        self.pipeline.line(raw)
+                    count += len(batch.texts)
+                    self._flush()  # a batch is what arrived: show it now
+            except SourceError as exc:  # (health events make their text visible-safe)
                 self.pipeline.event(health_event("meshtail.source.error", f"cannot read {exc}", "error"))
                 continue
             self.pipeline.event(health_event("meshtail.source.end", f"read {count} lines from {name}"))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from .events import AuditEvent
+from .events import AuditEvent, dumps_bytes
+from .redact import redact_event
 from .text import visible
 
 
@@ -21,34 +22,50 @@ def where(event: AuditEvent) -> str:
     return source.kind
 
 
-def text_line(event: AuditEvent) -> str:
+def text_line(event: AuditEvent, summary: str | None = None) -> str:
     """One readable line; every part is already free of control characters."""
     time = event.time or event.received
     flag = "!" if event.violation else " "
-    return f"{time} {flag}{event.severity:<7} {event.category}/{event.action} {where(event)} {event.summary}"
+    text = event.summary if summary is None else summary
+    return f"{time} {flag}{event.severity:<7} {event.category}/{event.action} {where(event)} {text}"
 
 
 class Writer:
-    """Writes events in one output format to a text stream.
+    """Writes events in one output format to a text stream, credentials redacted unless ``redact`` is False.
 
     JSONL goes straight to the stream's binary buffer when it has one (stdout does): the
     encoder's UTF-8 bytes are written as they are, without a round trip through ``str``.
     """
 
-    def __init__(self, stream: TextIO, output: str) -> None:
+    def __init__(self, stream: TextIO, output: str, redact: bool = True) -> None:
         self.stream = stream
         self.format = output
+        self.redact = redact
         self.written = 0
+        self.redactions = 0
         self._binary = getattr(stream, "buffer", None) if output == "jsonl" else None
         if self._binary is not None:
             stream.flush()  # anything already written as text goes first
 
     def write(self, event: AuditEvent) -> None:
-        binary = self._binary
-        if binary is not None:
-            binary.write(event.to_json_bytes() + b"\n")
+        if self.format == "jsonl":
+            if self.redact:
+                obj, n = redact_event(event.to_dict())
+                self.redactions += n
+                data = dumps_bytes(obj)
+            else:
+                data = event.to_json_bytes()
+            if self._binary is not None:
+                self._binary.write(data + b"\n")
+            else:
+                self.stream.write(data.decode("utf-8"))
+                self.stream.write("\n")
         else:
-            line = event.to_json() if self.format == "jsonl" else text_line(event)
-            self.stream.write(line)
+            summary = None
+            if self.redact:
+                obj, n = redact_event(event.to_dict())
+                self.redactions += n
+                summary = obj["summary"]
+            self.stream.write(text_line(event, summary))
             self.stream.write("\n")
         self.written += 1

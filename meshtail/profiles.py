@@ -19,7 +19,8 @@ import platformdirs
 import tomli_w
 
 from .query import FilterError, compile_filter
-from .views import PANES_BY_ID
+from .text import visible
+from .views import COLUMN_NAMES, PANES_BY_ID
 
 FILE_NAME = "profiles.toml"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -123,9 +124,9 @@ def _check(name: str, data: Any, where: str, text: str) -> Profile:
     def fail(key: str | None, message: str) -> ProfileError:
         line = _line_of(text, name, key)
         at = f"{where}:{line}" if line else where
-        return ProfileError(f"{at}: profile {name!r}{f', key {key!r}' if key else ''}: {message}")
+        return ProfileError(visible(f"{at}: profile {name!r}{f', key {key!r}' if key else ''}: {message}"))
 
-    if not _NAME.match(name):
+    if not _NAME.match(str(name)):
         raise fail(None, "names are letters, digits, '.', '_' and '-'")
     if not isinstance(data, dict):
         raise fail(None, "must be a table")
@@ -134,6 +135,23 @@ def _check(name: str, data: Any, where: str, text: str) -> Profile:
             raise fail(key, f"unknown key (known: {', '.join(sorted(_TYPES))})")
         if not isinstance(value, _TYPES[key]):
             raise fail(key, f"must be a {_TYPES[key].__name__}, not {type(value).__name__}")  # type: ignore[union-attr]
+    # inside the lists and tables too: `panes = [["auth"]]` or `columns = { auth = "time" }` once
+    # crashed the TUI or silently blanked a pane
+    for key in ("panes", "namespaces"):
+        if key in data and not all(isinstance(v, str) for v in data[key]):
+            raise fail(key, "must be a list of strings")
+    for pane, columns in data.get("columns", {}).items():
+        if pane not in PANES_BY_ID:
+            raise fail("columns", f"unknown pane {visible(str(pane))!r} (known: {', '.join(PANES_BY_ID)})")
+        if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+            raise fail("columns", f"{pane} must be a list of column names, e.g. {list(PANES_BY_ID[pane].columns)}")
+        unknown = [c for c in columns if c not in COLUMN_NAMES]
+        if unknown:
+            raise fail(
+                "columns", f"{pane}: unknown column {visible(unknown[0])!r} (known: {', '.join(sorted(COLUMN_NAMES))})"
+            )
+        if not columns:
+            raise fail("columns", f"{pane} needs at least one column")
     profile = Profile(name, **{k: v for k, v in data.items()})
     try:
         compile_filter(profile.filter)
@@ -141,12 +159,9 @@ def _check(name: str, data: Any, where: str, text: str) -> Profile:
         raise fail("filter", f"bad filter: {exc}") from None
     for pane in profile.panes:
         if pane not in PANES_BY_ID:
-            raise fail("panes", f"unknown pane {pane!r} (known: {', '.join(PANES_BY_ID)})")
+            raise fail("panes", f"unknown pane {visible(pane)!r} (known: {', '.join(PANES_BY_ID)})")
     if not profile.panes:
         raise fail("panes", "needs at least one pane")
-    for key in ("namespaces",):
-        if not all(isinstance(v, str) for v in getattr(profile, key)):
-            raise fail(key, "must be a list of strings")
     return profile
 
 

@@ -1,36 +1,87 @@
-"""Credentials out of exported events: Authorization / bearer tokens, JWTs, cookies, query-string secrets.
+"""Credentials out of everything meshtail writes: ``raw``, ``summary`` and every attribute alike.
 
-Applied to a copy of the event's JSON form (summary, raw and every string attribute, at
-any depth), never to the stored event.  Each replacement keeps the name and drops the
-value (``Bearer [REDACTED]``, ``token=[REDACTED]``) so an auditor still sees that a
-credential was there.
+Applied to a copy of an event's JSON form when it leaves meshtail (JSONL from ``scan``,
+``tail`` and the TUI's export, text output, the detail screen's "as exported" view and
+copy), never to the stored event.  Each replacement keeps the name and drops the value
+(``Bearer [REDACTED]``, ``token=[REDACTED]``, ``user:[REDACTED]@host``) so an auditor still
+sees that a credential was there; the event records how many values were replaced
+(``meshtail.redacted``).
+
+What counts as a credential:
+
+* header values by name, wherever the name stands next to its value — ``authorization:
+  Bearer …``, JSON ``"x-api-key":"…"``, Envoy's debug header dumps ``'cookie', '…'``,
+  ``key=value`` fields — for Authorization, Proxy-Authorization, Cookie, Set-Cookie and
+  any header whose name ends in token, secret, password, key or credential;
+* ``Bearer``/``Basic``/… tokens and JWTs anywhere;
+* secrets in query strings (``access_token``, ``auth_token``, ``private_token``, ``jwt``,
+  ``password``, ``X-Amz-Signature``, ``X-Goog-Signature``, ``sig``, …);
+* the password of a URL's or an authority's userinfo (``user:pass@host``);
+* the value of any attribute whose name says it is a secret (``http.request.header.
+  authorization`` from a custom ``%REQ(AUTHORIZATION)%`` format, a JSON access log's
+  ``cookie`` field) — and that same value wherever else it appears, ``raw`` included,
+  even where no name stands beside it.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 MARK = "[REDACTED]"
-_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}")
-_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
-_QUERY = re.compile(
-    r"(?i)((?:^|[?&;])(?:access_token|id_token|refresh_token|token|api_key|apikey|key|secret|client_secret|password|passwd|pwd"
-    r"|sig|signature|x-amz-signature|x-amz-credential|auth|session|sessionid|code)=)[^&#\s\"']+"
+
+# a header (or field) name that holds a credential
+_SECRET_NAME = (
+    r"(?:proxy-)?authorization|(?:set-)?cookie|x-api-key|api[-_]?key|apikey|x-auth-token|private[-_]token"
+    r"|x-amz-security-token|x-vault-token|[\w-]*(?:token|secret|password|passwd|credentials?)"
 )
 _HEADER = re.compile(
-    r"(?i)\b(authorization|proxy-authorization|cookie|set-cookie|x-api-key|x-auth-token)(\s*[:=]\s*)"
-    r"(\"[^\"]*\"|(?:(?:bearer|basic|digest|negotiate)\s+)?[^\s,;\"]+(?:;\s*[^\s,;\"]+=[^\s,;\"]*)*)"
+    rf"(?i)(?<![\w-])({_SECRET_NAME})"
+    # the separator: `: `, `=`, JSON `":"`, Envoy's dump `', '`, YAML `: "`
+    r"""(["']?\s*[:=,]\s*["']?)"""
+    r"""((?:bearer|basic|digest|negotiate|token)\s+[^\s,;"'\\]+|"[^"]*"|[^\s,;&#"'\\]+(?:;\s*[^\s,;&#"'\\]+=[^\s,;&#"'\\]*)*)"""
+)
+_SCHEME_TOKEN = re.compile(r"(?i)\b(bearer|basic|digest|negotiate)\s+(?!\[REDACTED\])[A-Za-z0-9._~+/=-]{6,}")
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+_QUERY = re.compile(
+    r"(?i)((?:^|[?&;])(?:access[_-]token|id_token|refresh_token|auth[_-]token|private[_-]token|token|jwt|api[_-]?key"
+    r"|apikey|key|secret|client_secret|password|passwd|pwd|sig|signature|x-amz-signature|x-amz-credential"
+    r"|x-amz-security-token|x-goog-signature|x-goog-credential|session|sessionid|sid|code|auth)=)"
+    r"(?!\[REDACTED\])[^&#\s\"']+"
+)
+_USERINFO = re.compile(
+    r"""(?i)((?:[a-z][a-z0-9+.-]*://|(?<=[\s"'(=])|^)[A-Za-z0-9._~%!$&*+;=-]+:)(?!\[REDACTED\])([^\s/@"']+)@"""
+    r"""(?=[A-Za-z0-9.-]+(?::\d+)?(?:[/"'\s?#]|$))"""
+)
+# a cheap first look: most lines hold none of these, and skip the passes above
+_HINT = re.compile(
+    r"(?i)bearer|basic |digest |negotiate |eyJ|authorization|cookie|token|secret|passw|pwd=|api[-_]?key|apikey"
+    r"|sig=|signature|credential|session|sid=|code=|auth=|jwt|key=|@"
 )
 _SENSITIVE_KEY = re.compile(
-    r"(?i)(authorization|cookie|set-cookie|x-api-key|x-auth-token|api[_-]?key|password|secret"
-    r"|token)$"
+    rf"(?i)(?:^|[._-])(?:{_SECRET_NAME}|signature|jwt)$|^http\.request\.header\.(?:x-)?(?:auth|session|csrf|xsrf)"
 )
+MIN_SECRET = 4  # values shorter than this are not hunted down elsewhere in the line
 
 
-def redact_text(text: str) -> tuple[str, int]:
-    """``text`` with credentials replaced, and how many were."""
+@lru_cache(maxsize=4096)
+def sensitive_key(key: str) -> bool:
+    """True for an attribute whose value is a credential by its name (``http.request.header.cookie``)."""
+    return bool(_SENSITIVE_KEY.search(key))
+
+
+def redact_text(text: str, secrets: tuple[str, ...] = ()) -> tuple[str, int]:
+    """``text`` with credentials replaced, and how many were; ``secrets`` are values to replace wherever they stand."""
+    if not text:
+        return text, 0
     count = 0
+    for secret in secrets:
+        if secret in text:
+            count += text.count(secret)
+            text = text.replace(secret, MARK)
+    if not _HINT.search(text):
+        return text, count
 
     def sub(pattern: re.Pattern[str], repl: str, value: str) -> str:
         nonlocal count
@@ -39,42 +90,80 @@ def redact_text(text: str) -> tuple[str, int]:
         return value
 
     text = sub(_HEADER, rf"\1\2{MARK}", text)
-    text = sub(_BEARER, rf"\1 {MARK}", text)
+    text = sub(_SCHEME_TOKEN, rf"\1 {MARK}", text)
     text = sub(_JWT, MARK, text)
     text = sub(_QUERY, rf"\1{MARK}", text)
+    text = sub(_USERINFO, rf"\1{MARK}@", text)
     return text, count
 
 
-def _walk(value: Any, key: str = "") -> tuple[Any, int]:
+def _secrets_of(value: Any, key: str, found: list[str]) -> None:
+    """Collect the values of secret-named attributes (recursively) into ``found``."""
     if isinstance(value, str):
-        if key and _SENSITIVE_KEY.search(key) and value not in ("", "-"):
-            return MARK, 1
-        return redact_text(value)
+        if key and sensitive_key(key) and len(value) >= MIN_SECRET and value not in ("null", "none", "None"):
+            found.append(value)
+            # a scheme word stays readable: only what follows it is hunted down
+            scheme, _, rest = value.partition(" ")
+            if rest and scheme.lower() in ("bearer", "basic", "digest", "negotiate") and len(rest) >= MIN_SECRET:
+                found.append(rest)
+    elif isinstance(value, list):
+        for item in value:
+            _secrets_of(item, key, found)
+    elif isinstance(value, dict):
+        for k, item in value.items():
+            _secrets_of(item, str(k), found)
+
+
+def _walk(value: Any, secrets: tuple[str, ...], key: str = "") -> tuple[Any, int]:
+    if isinstance(value, str):
+        if key and sensitive_key(key) and value not in ("", "-"):
+            scheme, space, _ = value.partition(" ")
+            keep = scheme.lower() in ("bearer", "basic", "digest", "negotiate") and space
+            return (f"{scheme} {MARK}" if keep else MARK), 1
+        return redact_text(value, secrets)
     if isinstance(value, list):
         out, total = [], 0
         for item in value:
-            new, n = _walk(item, key)
+            new, n = _walk(item, secrets, key)
             out.append(new)
             total += n
         return out, total
     if isinstance(value, dict):
         result, total = {}, 0
         for k, item in value.items():
-            new, n = _walk(item, k)
+            new, n = _walk(item, secrets, str(k))
             result[k] = new
             total += n
         return result, total
     return value, 0
 
 
+def _needs_work(obj: dict[str, Any]) -> bool:
+    attrs = obj.get("attributes") or {}
+    if any(sensitive_key(key) for key in attrs):
+        return True
+    if _HINT.search(obj.get("raw") or "") or _HINT.search(obj.get("summary") or ""):
+        return True
+    return any(isinstance(v, str | list | dict) and _HINT.search(str(v)) for v in attrs.values())
+
+
 def redact_event(obj: dict[str, Any]) -> tuple[dict[str, Any], int]:
-    """A redacted copy of an event's JSON form; marks it with ``meshtail.redacted`` when anything changed."""
+    """A redacted copy of an event's JSON form (the same object when there is nothing to redact).
+
+    The copy says how many values were replaced in ``attributes["meshtail.redacted"]``.
+    """
+    if not _needs_work(obj):
+        return obj, 0
+    found: list[str] = []
+    _secrets_of(obj.get("attributes") or {}, "", found)
+    # longest first, so a value and the token inside it are replaced whole
+    secrets = tuple(sorted(set(found), key=len, reverse=True))
     out = dict(obj)
     total = 0
     for field in ("summary", "raw"):
-        out[field], n = redact_text(obj.get(field) or "")
+        out[field], n = redact_text(obj.get(field) or "", secrets)
         total += n
-    out["attributes"], n = _walk(obj.get("attributes") or {})
+    out["attributes"], n = _walk(obj.get("attributes") or {}, secrets)
     total += n
     if total:
         out["attributes"] = {**out["attributes"], "meshtail.redacted": total}

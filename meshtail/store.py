@@ -58,13 +58,17 @@ class EventStore:
                 self.evicted += over
 
     def get(self, index: int) -> Stored | None:
-        position = index - self.base
-        if position < 0:
-            return None
-        try:
-            return self.packer.view(self._events[position])
-        except IndexError:
-            return None
+        """The event at absolute ``index``, or None if it was evicted (or is not stored yet).
+
+        Under the lock: the ingest thread evicts from the front, and reading ``base`` and the
+        position apart from each other would hand back the neighbouring event.
+        """
+        with self.lock:
+            position = index - self.base
+            if position < 0 or position >= len(self._events):
+                return None
+            stored = self._events[position]
+        return self.packer.view(stored)
 
     def range(self, start: int, stop: int) -> list[tuple[int, Stored]]:
         """(index, event) for absolute indices in [start, stop) still held."""

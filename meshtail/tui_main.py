@@ -14,10 +14,12 @@ from .parse.envoy_access import FormatError
 from .profiles import BUILTINS, Profile, delete, load, profiles_path, user_profiles
 from .sources.kube.follow import FollowOptions
 from .sources.kube.live import Selection
+from .text import cells, visible
 
 
 def _say(message: str) -> None:
-    print(f"meshtail: {message}", file=sys.stderr)
+    """One line on stderr; the message can hold file names and profile text, so it is made visible-safe."""
+    print(f"meshtail: {visible(message)}", file=sys.stderr)
 
 
 def _take_stdin() -> int | None:
@@ -49,10 +51,10 @@ def resolve_profile(name: str | None) -> tuple[Profile | None, list[str]]:
     return profiles[name], problems
 
 
-def run_tui(spec: SourceSpec, profile: Profile | None, problems: list[str], capacity: int) -> int:
+def run_tui(spec: SourceSpec, profile: Profile | None, problems: list[str], capacity: int, redact: bool = True) -> int:
     from .ui.app import MeshtailApp
 
-    app = MeshtailApp(spec, profile=profile, profile_problems=problems, capacity=capacity)
+    app = MeshtailApp(spec, profile=profile, profile_problems=problems, capacity=capacity, redact=redact)
     app.run()
     if app.ingest is not None and app.ingest.error and spec.kind != "files":
         _say(app.ingest.error)
@@ -99,7 +101,7 @@ def tui_from_args(args: argparse.Namespace) -> int:
         except ConfigError as exc:
             _say(str(exc))
             return EXIT_USAGE
-    return run_tui(spec, profile, problems, args.capacity)
+    return run_tui(spec, profile, problems, args.capacity, args.redact)
 
 
 def demo_tui(args: argparse.Namespace) -> int:
@@ -107,7 +109,7 @@ def demo_tui(args: argparse.Namespace) -> int:
     spec = SourceSpec(
         "demo", selection=Selection(all_namespaces=True), demo_seed=args.seed, demo_rate=args.rate, demo_pods=args.pods
     )
-    return run_tui(spec, profile, problems, getattr(args, "capacity", 1_000_000))
+    return run_tui(spec, profile, problems, getattr(args, "capacity", 1_000_000), args.redact)
 
 
 def profiles_command(args: argparse.Namespace) -> int:
@@ -116,8 +118,10 @@ def profiles_command(args: argparse.Namespace) -> int:
         _say(problem)
     if args.action == "list":
         for name, profile in profiles.items():
-            origin = "built-in" if profile.builtin else str(profiles_path())
-            print(f"{name:<20} {profile.filter or '(no filter)':<45} {origin}")
+            # the file is not meshtail's text: an escape sequence in it must not reach the terminal
+            origin = "built-in" if profile.builtin else visible(str(profiles_path()))
+            shown = visible(profile.filter) or "(no filter)"
+            print(f"{visible(name):<20} {shown}{' ' * max(1, 46 - cells(shown))}{origin}")
         return EXIT_INPUT if problems else EXIT_OK
     if not args.name:
         _say(f"profiles {args.action} needs a NAME")
@@ -129,8 +133,9 @@ def profiles_command(args: argparse.Namespace) -> int:
             return EXIT_INPUT
         import tomli_w
 
-        print(f"# {'built-in' if profile.builtin else profiles_path()}")
-        print(tomli_w.dumps({"profiles": {profile.name: profile.to_toml()}}), end="")
+        print(f"# {'built-in' if profile.builtin else visible(str(profiles_path()))}")
+        body = tomli_w.dumps({"profiles": {profile.name: profile.to_toml()}})
+        print("".join(visible(line) + "\n" for line in body.splitlines()), end="")
         return EXIT_OK
     if args.name in BUILTINS and args.name not in user_profiles(profiles_path()):
         _say(f"{args.name!r} is built in and cannot be deleted")

@@ -68,6 +68,13 @@ PANES: tuple[Pane, ...] = (
     ),
 )
 PANES_BY_ID = {pane.id: pane for pane in PANES}
+# every column a pane can show (profiles name them; the UI's rows.COLUMNS draws them)
+COLUMN_NAMES = frozenset(
+    {
+        "time", "severity", "action", "where", "summary", "route", "principal", "request", "decision", "policy",
+        "status", "flags", "route_name", "cluster", "duration", "resource", "verb", "actor", "diff",
+    }
+)  # fmt: skip
 
 
 class View:
@@ -103,7 +110,8 @@ class View:
         precheck = self.query.precheck
         deadline = time.perf_counter() + budget_seconds
         while self.scanned < self.store.end:
-            chunk = self.store.range(self.scanned, min(self.store.end, self.scanned + 2000))
+            # small chunks: the time box is checked between them, so one slow filter cannot hold a frame
+            chunk = self.store.range(self.scanned, min(self.store.end, self.scanned + 256))
             if not chunk:
                 self.scanned = max(self.scanned, self.store.base)
                 break

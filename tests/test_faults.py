@@ -7,7 +7,12 @@ and the breaks must show up as health events.
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from meshtail.demo.faults import parse_faults
 
@@ -15,9 +20,10 @@ from .fault_harness import FaultRun, run_with_faults
 
 
 def check(run: FaultRun) -> None:
-    assert not run.duplicated, f"delivered twice: {run.duplicated[:3]}"
-    assert not run.missing_unreported, f"lost without a gap event: {run.missing_unreported[:3]}"
     assert run.delivered, "something was delivered"
+    assert not run.duplicated, f"delivered twice: {run.duplicated[:3]}"
+    assert not run.missing_unreported, f"lost without a gap event covering it: {run.missing_unreported[:3]}"
+    assert not run.false_gaps, f"gaps claimed where the stand-in still held the lines: {run.false_gaps[:3]}"
     assert set(run.delivered) <= run.served, "only lines the server sent"
 
 
@@ -38,7 +44,10 @@ def check(run: FaultRun) -> None:
 )
 async def test_each_fault_loses_and_repeats_nothing(tmp_path, faults: str, health: str | None) -> None:  # type: ignore[no-untyped-def]
     run = await run_with_faults(tmp_path, faults, seconds=4.0, stall_timeout=1.0)
-    assert sum(run.injected.counts.values()) >= 1 or faults.startswith(("429", "503")), run.injected.counts
+    if faults.startswith(("429", "503")):
+        assert run.demo.state.faulted[faults[:3]] >= 3, f"the server answered {faults[:3]}: {run.demo.state.faulted}"
+    else:
+        assert sum(run.injected.counts.values()) >= 1, run.injected.counts
     check(run)
     if health:
         assert run.health(health) >= 1, f"{faults}: no {health} event"
@@ -59,8 +68,106 @@ async def test_everything_at_once(tmp_path) -> None:  # type: ignore[no-untyped-
 
 
 async def test_a_deleted_pod_during_an_outage_is_reported_as_a_gap(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    run = await run_with_faults(tmp_path, "restart-api=0.6s,churn=0.2s", seconds=4.0)
-    check(run)  # whatever could not be fetched again is covered by a gap event
+    run = await run_with_faults(tmp_path, "restart-api=0.6s,churn=0.2s", seconds=4.0, seed=3)
+    check(run)  # whatever could not be fetched again is covered by a true gap event
+    deleted = [g for g in run.gaps if "pod was deleted while its stream was down" in g]
+    assert deleted, f"a churned pod was deleted during an outage at least once: {run.gaps or 'no gaps'}"
+
+
+async def test_cuts_resets_and_stalls_together_lose_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The combined schedule that lost lines silently (each fault alone passed): cut, reset and stall at once."""
+    run = await run_with_faults(tmp_path, "cut=0.5s,reset=1.25s,stall=1.75s", seconds=8.0, stall_timeout=1.0)
+    check(run)
+    assert run.injected.counts["cut"] >= 10 and run.injected.counts["stall"] >= 3, run.injected.counts
+    assert run.health("meshtail.stream.resume") >= 20
+
+
+async def test_a_resume_that_gets_no_bytes_is_noticed_in_seconds(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Each resumed request is answered and then sends nothing (a half-dead connection).
+
+    The stall timeout is two minutes, as for ``tail``: a resume is expected to re-send the
+    second it resumes from at once, so silence gives it away within ``resume_timeout``.
+    """
+    run = await run_with_faults(tmp_path, "hang=1.5s", seconds=6.0, stall_timeout=120.0, settle=20.0)
+    assert run.demo.state.faulted["hang"] >= 12, f"requests were held silent: {run.demo.state.faulted}"
+    check(run)
+    stuck = [e for e in run.seen.events if e.action == "meshtail.stream.stall" and "sent nothing" in e.summary]
+    assert len(stuck) >= 12, "each silent resume was given up on and reported"
+
+
+async def test_a_resume_inside_a_run_of_equal_timestamps(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Runtimes stamp lines alike; a stream broken between two of them resumes without loss or repeat."""
+    run = await run_with_faults(tmp_path, "split=0.4s", seconds=6.0, stall_timeout=1.0)
+    assert run.demo.state.faulted["split"] >= 10, f"streams broke inside equal-timestamp runs: {run.demo.state.faulted}"
+    stamps = Counter((stamp, origin) for stamp, origin, _ in run.served)
+    assert any(n > 1 for n in stamps.values()), "the stand-in wrote lines sharing a timestamp"
+    check(run)
+    repeats = sum(e.attributes.get("meshtail.resume.repeats_dropped", 0) for e in run.seen.events)
+    assert repeats > 0, "resumes re-read lines already delivered at the same timestamp and dropped them"
+
+
+FAULT_KINDS = ("cut", "split", "reset", "hang", "stall", "restart-api", "expire", "churn", "restart-container")
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck), derandomize=False)
+@given(
+    schedule=st.dictionaries(
+        st.sampled_from(FAULT_KINDS), st.sampled_from([0.3, 0.5, 0.8, 1.3, 2.1]), min_size=2, max_size=5
+    ),
+    throttle=st.sampled_from([0.0, 0.03]),
+    seed=st.integers(1, 50),
+)
+def test_random_fault_schedules(tmp_path_factory, schedule: dict[str, float], throttle: float, seed: int) -> None:  # type: ignore[no-untyped-def]
+    """Hypothesis picks the faults and their periods; the oracle stays the same."""
+    faults = ",".join(f"{name}={period}s" for name, period in schedule.items())
+    if throttle:
+        faults += f",429={throttle}"
+    run = asyncio.run(
+        run_with_faults(tmp_path_factory.mktemp("faults"), faults, seconds=5.0, stall_timeout=1.0, seed=seed)
+    )
+    assert sum(run.injected.counts.values()) >= len(schedule), (faults, run.injected.counts)
+    check(run)
+
+
+async def test_streams_behind_at_the_stop_say_so(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """meshtail stops while every stream is stalled and reconnecting: each says up to where it was read."""
+    from meshtail.demo.run import Demo, write_kubeconfig
+    from meshtail.sources.kube.client import KubeClient
+    from meshtail.sources.kube.config import connect
+    from meshtail.sources.kube.follow import FollowOptions
+    from meshtail.sources.kube.live import LiveSource, Selection
+
+    from .conftest import Collector, eventually
+
+    demo = Demo(seed=4, rate=200, config_every=0, churn_every=0)
+    await demo.start()
+    write_kubeconfig(tmp_path / "kc", demo.kubeconfig())
+    seen = Collector()
+    async with KubeClient(await connect(str(tmp_path / "kc"))) as client:
+        source = LiveSource(client, Selection(all_namespaces=True), seen.line, seen.event, FollowOptions())
+        task = asyncio.create_task(source.run())
+        await eventually(lambda: len(seen.lines) > 100)
+        demo.state.stalled_until = float("inf")  # nothing more is sent on any log stream
+        demo.server.drop_streams()
+        await eventually(lambda: all(f.behind() for f in source.followers.values()))
+        await source.stop([task], why="meshtail stopped (test)")
+    demo.state.stalled_until = 0.0
+    await demo.stop()
+    incomplete = [e for e in seen.events if e.action == "meshtail.stream.incomplete"]
+    assert len(incomplete) == len(source.followers) >= 10, "every open stream was behind and said so"
+    for event in incomplete:
+        last = event.attributes.get("meshtail.stream.last_delivered")
+        delivered = [
+            r.timestamp
+            for r in seen.lines
+            if (r.source.pod, r.source.container) == (event.source.pod, event.source.container)
+        ]
+        if last is None:
+            assert not delivered and "none of its lines were read" in event.summary
+        else:
+            assert max(delivered) == last, "the last line read is the one named"
+    stop = [e for e in seen.events if e.action == "meshtail.source.stop"]
+    assert len(stop) == 1 and stop[0].attributes["meshtail.source.behind"] == len(incomplete)
 
 
 def test_fault_spec_errors_name_the_problem() -> None:
@@ -87,6 +194,7 @@ async def test_a_hundred_pods_come_and_go(tmp_path) -> None:  # type: ignore[no-
 def test_a_slow_consumer_makes_the_server_wait_and_loses_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """meshtail's output is read slowly: its stdout blocks, its sockets fill, the server's writes block."""
     import os
+    import re
     import subprocess
     import sys
     import time
@@ -105,7 +213,7 @@ def test_a_slow_consumer_makes_the_server_wait_and_loses_nothing(tmp_path) -> No
             "--kubeconfig-out",
             str(kubeconfig),
             "--rate",
-            "800",
+            "1600",
             "--traffic-for",
             "5",
             "--sent-log",
@@ -114,6 +222,8 @@ def test_a_slow_consumer_makes_the_server_wait_and_loses_nothing(tmp_path) -> No
             "30",
             "--seed",
             "9",
+            "--faults",
+            "buffer=8192",
         ],
         stderr=subprocess.PIPE,
         env=env,
@@ -144,7 +254,7 @@ def test_a_slow_consumer_makes_the_server_wait_and_loses_nothing(tmp_path) -> No
         )
         assert tail.stdout is not None
         with open(out, "wb") as sink:
-            for _ in range(40):  # a trickle for 8 s: far slower than the 800 lines/s produced
+            for _ in range(40):  # a trickle for 8 s: far slower than the 1,600 lines/s produced
                 sink.write(tail.stdout.read(2048))
                 time.sleep(0.2)
             sink.write(tail.stdout.read())  # then everything, until tail's --duration ends
@@ -155,3 +265,6 @@ def test_a_slow_consumer_makes_the_server_wait_and_loses_nothing(tmp_path) -> No
     result = compare(sent, out)
     served, duplicated, missing = len(result.served), result.duplicated, result.unexplained
     assert served > 2000 and not duplicated and not missing, (served, duplicated, missing[:3])
+    report = server.stderr.read().decode() if server.stderr else ""
+    blocked = re.search(r"blocked-write (\d+)", report)
+    assert blocked and int(blocked.group(1)) > 0, f"the server's writes waited for the slow reader: {report}"

@@ -133,8 +133,17 @@ async def test_new_pods_restarts_and_deletions(demo) -> None:  # type: ignore[no
     }
     assert (v3.name, old_v3_id) in ends and "container restarted" in ends[(v3.name, old_v3_id)]
     assert any(pod == ratings.name for pod, _ in ends)
-    assert seen.delivered(v3.name) == written(demo, "bookinfo", v3.name), "both instances, nothing twice"
-    assert seen.delivered(ratings.name) == written(demo, "bookinfo", ratings.name)
+    # two instances are two streams: the old one's rest (read from the previous log when its first connection
+    # came after the restart) may arrive after the new one's first lines, so compare without order
+    assert sorted(seen.delivered(v3.name)) == sorted(written(demo, "bookinfo", v3.name)), (
+        "both instances, nothing twice",
+        [(e.action, e.summary) for e in seen.events if e.source.pod == v3.name],
+    )
+    # the pod may be deleted before its stream first connects: then its lines are gone, and that is said
+    gaps = [e for e in seen.events if e.action == "meshtail.stream.gap" and e.source.pod == ratings.name]
+    assert seen.delivered(ratings.name) == written(demo, "bookinfo", ratings.name) or (
+        gaps and gaps[0].attributes.get("meshtail.gap.after") is None and not seen.delivered(ratings.name)
+    ), "every line of the deleted pod, or a gap saying none could be read"
 
 
 @pytest.mark.parametrize("mid_line", [False, True], ids=["reset", "cut-mid-line"])

@@ -30,6 +30,46 @@ def test_store_evicts_oldest_and_views_keep_absolute_indices() -> None:
     assert list(view.indices) == [4, 5, 6, 7, 8] and view.event(0).to_dict() == events[4].to_dict()
 
 
+def test_reads_racing_eviction_never_return_a_neighbour() -> None:
+    """The ingest thread evicts while the UI reads: a read returns the event asked for, or nothing."""
+    import sys
+    import threading
+
+    from meshtail.sources.health import health_event
+
+    store = EventStore(capacity=64)
+    stop = threading.Event()
+
+    def ingest() -> None:
+        n = 0
+        while not stop.is_set():
+            store.extend([health_event("meshtail.test", str(i)) for i in range(n, n + 16)])
+            n += 16
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: the race shows within a second
+    writer = threading.Thread(target=ingest)
+    writer.start()
+    wrong: list[tuple[int, str]] = []
+    reads = found = 0
+    try:
+        while reads < 300_000 and not wrong:
+            index = store.end - 40
+            event = store.get(index)
+            reads += 1
+            if event is not None:
+                found += 1
+                if event.summary != str(index):
+                    wrong.append((index, event.summary))
+    finally:
+        stop.set()
+        writer.join()
+        sys.setswitchinterval(interval)
+    assert store.evicted > 10_000, "the premise: eviction ran all along"
+    assert found > 1000, "the premise: most reads found their event"
+    assert not wrong, f"read index {wrong[0][0]} and got event {wrong[0][1]}"
+
+
 def test_refilter_is_incremental_and_complete() -> None:
     events = parse_file("envoy-text.log") * 2000
     store = EventStore()

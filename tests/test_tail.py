@@ -83,7 +83,7 @@ async def test_tail_with_tail_lines_and_duration(demo) -> None:  # type: ignore[
         quiet=True,
     )
     assert await asyncio.wait_for(run_live(run, out), 10) == EXIT_OK
-    text = [line for line in out.getvalue().splitlines() if "meshtail.stream" not in line]
+    text = [line for line in out.getvalue().splitlines() if "other/meshtail." not in line]
     assert len(text) == 2, "only the last two lines of a container that was already running"
 
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from textual.widgets import Static
 
 from meshtail.events import RawLine, Source
 from meshtail.ingest import SourceSpec
@@ -288,7 +289,10 @@ HOSTILE = [
     "\x1b]0;pwned\x07\x1b[2J\x1b[31mred\x1b[0m [link=https://evil.example]click[/link] \x1b]8;;https://e/\x07x\x1b]8;;\x07",
     "ok\rfake line overwrite \u202eevil\u202c \x9b31m C1 \x1b]52;c;SGVsbG8=\x07",
     "[/",
+    # zero-width and format characters, a TAB, U+061C: none may hide text or move a column
+    "hidden\u200bzero\u2060joiner\ufeffbom\u061cmark\ttab\u2028line",
 ]
+UNSAFE_ON_SCREEN = ("\x1b", "\x07", "\x9b", "\u202e", "\r", "\u200b", "\u2060", "\ufeff", "\u061c", "\t", "\u2028")
 
 
 async def test_hostile_lines_render_literally_and_clicks_do_nothing(tmp_path: Path) -> None:
@@ -303,26 +307,34 @@ async def test_hostile_lines_render_literally_and_clicks_do_nothing(tmp_path: Pa
             event_list = app.list()
             for y in range(event_list.scrollable_content_region.height):
                 strip = event_list.render_line(y)
-                assert all(
-                    "\x1b" not in seg.text
-                    and "\x07" not in seg.text
-                    and "\x9b" not in seg.text
-                    and "\u202e" not in seg.text
-                    and "\r" not in seg.text
-                    for seg in strip
-                )
+                assert all(bad not in seg.text for seg in strip for bad in UNSAFE_ON_SCREEN)
         await pilot.press("1")
         text = screen_text(app)
         assert "[@click=app.quit]boom[/]" in text, "markup stays literal text"
         assert "\\x1b]0;pwned" in text, "escape sequences are shown as visible escapes"
-        for y in range(1, 6):
-            await pilot.click(EventList, offset=(60, y - 1), times=2)
+        assert "hidden\\u200bzero\\u2060joiner\\ufeffbom\\u061cmark\\ttab" in text, "format characters shown"
+        # click exactly on the planted [@click=app.quit] — in the list, then in the detail view's text
+        event_list = app.list()
+        rows = [event_list.render_line(y).text for y in range(event_list.scrollable_content_region.height)]
+        y = next(i for i, line in enumerate(rows) if "[@click=app.quit]" in line)
+        x = rows[y].index("[@click=app.quit]") + 3
+        await pilot.click(EventList, offset=(x, y))
+        await pilot.pause(0.1)
+        assert app.is_running, "clicking the planted action in the list did nothing"
+        await pilot.click(EventList, offset=(x, y), times=2)
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, DetailScreen), "the premise: the hostile event's details are open"
+        for widget_id in ("#about", "#raw"):
+            widget = app.screen.query_one(widget_id)
+            shown = str(widget.render())
+            assert not any(bad in shown for bad in UNSAFE_ON_SCREEN)
+            lines_shown = shown.split("\n")
+            row_at = next(i for i, line in enumerate(lines_shown) if "[@click=app.quit]" in line)
+            column = lines_shown[row_at].index("[@click=app.quit]") + 3
+            await pilot.click(widget_id, offset=(column + 1, row_at))  # +1: the widget's padding
             await pilot.pause(0.1)
-            if isinstance(app.screen, DetailScreen):
-                body = str(app.screen.query_one("#about").render()) + str(app.screen.query_one("#raw").render())
-                assert "\x1b" not in body and "\u202e" not in body
-                await pilot.click("#raw")
-                await pilot.press("escape")
+            assert app.is_running and isinstance(app.screen, DetailScreen), f"a click on {widget_id} ran nothing"
+        await pilot.press("escape")
         app.notify(app.store.get(app.store.base).summary, markup=False)  # notifications take the text as data
         await pilot.press("e")
         await pilot.pause(0.2)
@@ -407,3 +419,81 @@ async def test_keys_remapped_by_binding_id(config_dir: Path) -> None:
         await pilot.pause(0.2)
         assert isinstance(app.screen, ExportScreen)
         assert any("unknown binding id 'no.such.binding'" in n.message for n in app._notifications)
+
+
+async def test_a_slow_pipe_shows_each_line_while_it_stays_open() -> None:
+    """`kubectl logs -f … | meshtail -`: a few lines a second appear while the pipe stays open (no EOF)."""
+    import os
+
+    read_end, write_end = os.pipe()
+    app = MeshtailApp(SourceSpec("files", paths=["-"], stdin_fd=read_end))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            sample = lines("envoy-text.log")[:3]
+            for number, line in enumerate(sample, 1):
+                os.write(write_end, line.encode() + b"\n")
+                for _ in range(100):  # the line shows up while the writer holds the pipe open
+                    await pilot.pause(0.05)
+                    if len(app.views["all"]) >= number:
+                        break
+                assert len(app.views["all"]) == number, f"line {number} of a live pipe is on screen"
+            assert app.ingest is not None and not app.ingest.done, "the premise: the pipe is still open"
+            assert "GET" in screen_text(app) or "HEAD" in screen_text(app)
+    finally:
+        os.close(write_end)
+
+
+SECRET_LINE = (
+    '[2024-05-01T10:00:00.000Z] "GET /api?access_token=eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJib2IifQ.c2lnbmF0dXJl HTTP/1.1"'
+    ' 200 - via_upstream - "-" 0 2 3 2 "-" "curl" "/./" "api" "10.0.0.1:80" outbound|80||api - 10.0.0.2:80'
+    " 10.0.0.3:1 - default"
+)
+
+
+async def test_details_and_copy_follow_the_redaction_setting() -> None:
+    """The detail screen says "as exported": with redaction on (the default) it and `c` hold no credential."""
+    parser = StreamParser()
+    event = parser.parse(RawLine(SECRET_LINE, Source("file", path="x", line=1), "2026-01-01T00:00:00Z"))
+    assert "eyJzdWIiOiJib2IifQ" in event.raw, "the premise: a credential is in the line"
+    for redact in (True, False):
+        app = MeshtailApp(store=EventStore(), redact=redact)
+        app.store.extend([event])
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause(0.3)
+            app.list().action_first()
+            await pilot.press("enter")
+            await pilot.pause(0.2)
+            assert isinstance(app.screen, DetailScreen)
+            shown = "".join(str(widget.render()) for widget in app.screen.query(Static))
+            await pilot.press("c")
+            copied = json.loads(app.clipboard)
+            if redact:
+                assert "eyJzdWIiOiJib2IifQ" not in shown and "[REDACTED]" in shown
+                assert "eyJzdWIiOiJib2IifQ" not in json.dumps(copied) and copied["attributes"]["meshtail.redacted"]
+            else:
+                assert "eyJzdWIiOiJib2IifQ" in shown and "REDACTION OFF" in shown
+                assert copied["raw"] == SECRET_LINE
+
+
+async def test_quick_filter_on_a_hostile_request_id_selects_only_that_request() -> None:
+    """The request id is `/./`: the quick filter used to build `request_id:/./`, a regex matching everything."""
+    parser = StreamParser()
+    events = [
+        parser.parse(RawLine(line, Source("file", path="x", line=n), "2026-01-01T00:00:00Z"))
+        for n, line in enumerate([*lines("envoy-text.log"), SECRET_LINE], 1)
+    ]
+    app = MeshtailApp(store=EventStore())
+    app.store.extend(events)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        app.list().action_last()
+        await pilot.press("equals_sign")
+        await pilot.pause(0.2)
+        screen = app.screen
+        choice = next(i for i, (label, _) in enumerate(screen.choices) if "x-request-id" in label)  # type: ignore[attr-defined]
+        for _ in range(choice):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert "request_id" in app.views["all"].query.text
+        assert [e.raw for e in events_of(app, "all")] == [SECRET_LINE], "only the request with that id"

@@ -4,6 +4,8 @@ Spec (``meshtail demo --serve --faults SPEC``), comma-separated, any subset::
 
     cut=2s              every 2 s, cut every log stream mid-line (truncated chunked body)
     reset=5s            every 5 s, reset every log stream's connection
+    hang=5s             every 5 s, break every log stream; its next request is answered and then sends nothing
+    split=3s            every 3 s, each log stream breaks between two lines that share a timestamp
     stall=10s           every 10 s, log streams send nothing for 4 s (kubelet rotation stall)
     restart-api=30s     every 30 s, drop all streams and watches at once (API server restart)
     expire=20s          every 20 s, compact history and drop watches: resuming watches get 410 Expired
@@ -13,6 +15,9 @@ Spec (``meshtail demo --serve --faults SPEC``), comma-separated, any subset::
     503=0.02            answer 2 % of requests 503 Service Unavailable
     token=30s           every 30 s, the bearer token expires (401) and the exec plugin hands out a new one
     deny=ns1+ns2        403 for everything in these namespaces
+    jitter=0.7          random schedule: each interval is drawn from its period × [0.3, 1.7] (seeded)
+    buffer=16384        each log stream's socket and write buffers hold this many bytes, so a reader
+                        that falls behind makes the server wait (a busy kubelet) within seconds
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .run import Demo
 
-_PERIODIC = ("cut", "reset", "stall", "restart-api", "expire", "churn", "restart-container", "token")
+_PERIODIC = ("cut", "split", "reset", "hang", "stall", "restart-api", "expire", "churn", "restart-container", "token")
 STALL_SECONDS = 4.0
 
 
@@ -37,6 +42,8 @@ class FaultSpec:
     throttle: float = 0.0
     errors: float = 0.0
     deny: list[str] = field(default_factory=list)
+    buffer: int | None = None
+    jitter: float = 0.0
 
     @property
     def token_rotation(self) -> bool:
@@ -74,10 +81,21 @@ def parse_faults(text: str) -> FaultSpec:
                 spec.throttle = rate
             else:
                 spec.errors = rate
+        elif name == "jitter":
+            try:
+                spec.jitter = float(value)
+            except ValueError:
+                raise ValueError(f"fault jitter: {value!r} is not a fraction (0..1)") from None
+            if not 0 <= spec.jitter < 1:
+                raise ValueError(f"fault jitter: {spec.jitter} is not a fraction in [0, 1)")
+        elif name == "buffer":
+            if not value.strip().isdigit() or int(value) < 1024:
+                raise ValueError(f"fault buffer: {value!r} is not a byte count of at least 1024")
+            spec.buffer = int(value)
         elif name == "deny":
             spec.deny = [ns for ns in value.split("+") if ns]
         else:
-            known = ", ".join([*_PERIODIC, "429", "503", "deny"])
+            known = ", ".join([*_PERIODIC, "429", "503", "deny", "jitter", "buffer"])
             raise ValueError(f"unknown fault {name!r} (known: {known})")
     return spec
 
@@ -99,7 +117,13 @@ async def run_faults(demo: Demo, spec: FaultSpec, stop: asyncio.Event, seed: int
     demo.state.throttle = spec.throttle
     demo.state.error_rate = spec.errors
     demo.state.deny_namespaces.update(spec.deny)
-    due = {name: time.monotonic() + every for name, every in spec.every.items()}
+    demo.state.socket_buffer = spec.buffer
+
+    def interval(name: str) -> float:
+        every = spec.every[name]
+        return every * rng.uniform(1 - spec.jitter, 1 + spec.jitter) if spec.jitter else every
+
+    due = {name: time.monotonic() + interval(name) for name in spec.every}
     while not stop.is_set():
         if not due:
             await stop.wait()
@@ -112,7 +136,7 @@ async def run_faults(demo: Demo, spec: FaultSpec, stop: asyncio.Event, seed: int
                 break
             except TimeoutError:
                 pass
-        due[name] = time.monotonic() + spec.every[name]
+        due[name] = time.monotonic() + interval(name)
         inject(demo, name, rng)
         log.add(name)
     return log
@@ -123,8 +147,12 @@ def inject(demo: Demo, name: str, rng: random.Random) -> None:
     server, mesh = demo.server, demo.mesh
     if name == "cut":
         server.drop_streams(mid_line=True)
+    elif name == "split":
+        server.split_streams()
     elif name == "reset":
         server.drop_streams()
+    elif name == "hang":
+        server.hang_streams()
     elif name == "stall":
         demo.state.stalled_until = time.monotonic() + STALL_SECONDS
     elif name == "restart-api":

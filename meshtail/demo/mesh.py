@@ -314,6 +314,7 @@ class Mesh:
         self.pods: dict[tuple[str, str], SimPod] = {}
         self.requests = 0
         self.lines = 0
+        self._stamp_ns: int | None = None  # the timestamp lines written now share, if any
         self.push_count = 0
         self.broken_v3 = 0  # browse requests left that fail at reviews-v3 after its restart
         self._config_step = 0
@@ -482,12 +483,19 @@ class Mesh:
                 ),
             )
 
+    def _jwt(self) -> str:
+        """A token shaped like a JWT (header.payload.signature, base64url); it signs nothing."""
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+        payload = "".join(self.rng.choice(alphabet) for _ in range(48))
+        signature = "".join(self.rng.choice(alphabet) for _ in range(43))
+        return f"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.{payload}.{signature}"
+
     def _digits(self, n: int) -> str:
         return "".join(self.rng.choice("0123456789") for _ in range(n))
 
     def _write(self, log: ContainerLog | None, text: str) -> None:
         if log is not None and not log.ended:
-            log.append(text)
+            log.append(text, self._stamp_ns)
             self.lines += 1
 
     def delete_pod(self, pod: SimPod) -> None:
@@ -556,8 +564,13 @@ class Mesh:
 
     # ---- traffic ---------------------------------------------------------------------------
     def tick(self) -> int:
-        """One request scenario (plus any scheduled config change or churn); returns lines written."""
+        """One request scenario (plus any scheduled config change or churn); returns lines written.
+
+        In about a third of the scenarios the lines each proxy writes share one timestamp, as
+        when Envoy flushes its access-log buffer in one write and the runtime stamps it once.
+        """
         before = self.lines
+        self._stamp_ns = time.time_ns() if self.rng.random() < 0.3 else None
         self._promote_pending()
         self.requests += 1
         if self.config_every and self.requests % self.config_every == 0:
@@ -581,6 +594,7 @@ class Mesh:
             self.legacy_to_shop()
         if self.extra_pods or self._churned:
             self.load_traffic()
+        self._stamp_ns = None  # lines written between scenarios (restarts, churn) get times of their own
         return self.lines - before
 
     def _hop_pair(
@@ -794,6 +808,9 @@ class Mesh:
         rid, xff = self._rid(), f"198.51.100.{self.rng.randint(1, 254)}"
         path = f"/api/v1/products/{self.rng.randint(0, 9)}"
         token = self.rng.choice(("valid", "expired", "none"))
+        if token != "none" and self.rng.random() < 0.3:
+            # browser websocket/SSE clients pass the JWT in the query string: a credential in the access log
+            path += f"?access_token={self._jwt()}"
         if token == "expired":
             self._gateway_local(gw, path, 401, "jwt_authn_access_denied{Jwt_is_expired}", rid, xff, 14)
             return
@@ -957,6 +974,7 @@ class Mesh:
                 if index > len(pods) * 2:
                     break
                 continue
+            burst_ns = time.time_ns() if rng.random() < 0.5 else None  # one flush, one runtime stamp
             for _ in range(min(per_pod, count - written)):
                 self.requests += 1
                 roll = rng.random()
@@ -987,7 +1005,7 @@ class Mesh:
                     "outbound_.8080_._.load.load.svc.cluster.local",
                     "default",
                 )
-                log.append(lines.envoy_access(hop, now))
+                log.append(lines.envoy_access(hop, now), burst_ns)
                 self.lines += 1
                 written += 1
         return written

@@ -54,8 +54,16 @@ class ContainerLog:
         return self.base + len(self.lines)
 
     def append(self, text: str, at_ns: int | None = None) -> int:
-        """Add one line (no newline); returns its timestamp in ns."""
-        ns = max(at_ns if at_ns is not None else time.time_ns(), self._last_ns + 1)
+        """Add one line (no newline); returns its timestamp in ns.
+
+        Without ``at_ns`` every line gets a time of its own.  With it, lines may share one:
+        a runtime stamps the lines of one read from the container's pipe alike, so real logs
+        hold runs of identical timestamps, and a resume can fall inside one.
+        """
+        if at_ns is None:
+            ns = max(time.time_ns(), self._last_ns + 1)
+        else:
+            ns = max(at_ns, self._last_ns)
         self._last_ns = ns
         if len(self.lines) == self.lines.maxlen:
             self.base += 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import socket
 import ssl
 import time
 from collections import Counter, deque
@@ -85,6 +86,11 @@ class ServerState:
     methods: Counter[str] = field(default_factory=Counter)
     sent: list[tuple[str, str, str]] | None = None  # (timestamp, ns/pod/container, line) per served line
     sent_log: TextIO | None = None  # the same, as --sent-log lines: "<timestamp>\t<ns>/<pod>/<container>\t<line>"
+    split_streams: set[int] = field(default_factory=set)  # log streams to break inside a same-timestamp run
+    hang_origins: set[str] = field(default_factory=set)  # ns/pod/container whose next log request hangs
+    socket_buffer: int | None = None  # fault "buffer": small send buffers on log streams
+    # what was done to clients, for the tests' premises: 429, 503, split, hang, blocked-write
+    faulted: Counter[str] = field(default_factory=Counter)
 
 
 class ApiServer:
@@ -150,10 +156,12 @@ class ApiServer:
                 return status(401, "Unauthorized", "Unauthorized")
         if self.state.throttle_next > 0 or (self.state.throttle and self._rng.random() < self.state.throttle):
             self.state.throttle_next = max(0, self.state.throttle_next - 1)
+            self.state.faulted["429"] += 1
             response = status(429, "TooManyRequests", "Too many requests, please try again later.")
             response.headers["Retry-After"] = "1"
             return response
         if self.state.error_rate and self._rng.random() < self.state.error_rate:
+            self.state.faulted["503"] += 1
             return status(503, "ServiceUnavailable", "the server is currently unable to handle the request")
         discovery = self._discovery(path)
         if discovery is not None:
@@ -408,16 +416,28 @@ class ApiServer:
         origin = f"{ns}/{name}/{container}"
         try:
             await response.prepare(request)
-            await self._stream_log(response, log, start, follow, stamps, limit, origin)
+            if self.state.socket_buffer and request.transport is not None:
+                _shrink_buffers(request.transport, self.state.socket_buffer)
+            if origin in self.state.hang_origins:
+                # fault "hang": a connection that answers and then never sends a byte (as a
+                # pooled connection left half-dead would); the client has to notice and give up
+                self.state.hang_origins.discard(origin)
+                self.state.faulted["hang"] += 1
+                while request.transport is not None and not request.transport.is_closing():
+                    await asyncio.sleep(0.05)
+                return response
+            await self._stream_log(request, response, log, start, follow, stamps, limit, origin)
             await response.write_eof()
         except (ConnectionResetError, ConnectionError):
             pass
         finally:
             self._streams.pop(id(request), None)
+            self.state.split_streams.discard(id(request))
         return response
 
     async def _stream_log(
         self,
+        request: web.Request,
         response: web.StreamResponse,
         log: ContainerLog,
         index: int,
@@ -427,6 +447,7 @@ class ApiServer:
         origin: str,
     ) -> None:
         budget = limit if limit is not None else -1
+        key = id(request)
         while True:
             if time.monotonic() < self.state.stalled_until:
                 await asyncio.sleep(min(0.05, self.state.stalled_until - time.monotonic()))
@@ -434,6 +455,7 @@ class ApiServer:
             if index < log.base:
                 index = log.base  # rotated away while the client was slow: the kubelet skips ahead too
             batch: list[bytes] = []
+            served: list[tuple[str, str, str]] = []
             while index < log.end and len(batch) < 512:
                 line = log.line(index)
                 assert line is not None
@@ -446,19 +468,68 @@ class ApiServer:
                     data = data[:budget]
                     budget -= len(data)
                 batch.append(data)
-                if self.state.sent is not None:
-                    self.state.sent.append((stamp, origin, text))
-                if self.state.sent_log is not None:
-                    self.state.sent_log.write(f"{stamp}\t{origin}\t{text}\n")
+                served.append((stamp, origin, text))
                 index += 1
             if batch:
+                cut = _inside_group(served) if key in self.state.split_streams else None
+                if cut is not None:
+                    # break the stream between two lines that share a timestamp (fault "split")
+                    self.state.split_streams.discard(key)
+                    self.state.faulted["split"] += 1
+                    await response.write(b"".join(batch[:cut]))
+                    self._record(served[:cut])
+                    if request.transport is not None:
+                        request.transport.abort()
+                    return
+                began = time.monotonic()
                 await response.write(b"".join(batch))
+                if time.monotonic() - began > 0.05:
+                    self.state.faulted["blocked-write"] += 1  # the client read slower than we wrote
+                self._record(served)
                 if budget == 0:
                     return
                 continue
             if not follow or log.ended:
                 return
             await log.wait(index, 1.0)
+
+    def _record(self, served: list[tuple[str, str, str]]) -> None:
+        """Lines handed to the connection (for --sent-log and the tests' oracle)."""
+        state = self.state
+        if state.sent is not None:
+            state.sent.extend(served)
+        if state.sent_log is not None:
+            state.sent_log.write("".join(f"{stamp}\t{origin}\t{text}\n" for stamp, origin, text in served))
+
+    def hang_streams(self) -> int:
+        """Fault "hang": break every log stream; the next request of each answers and then sends nothing."""
+        for request in self._streams.values():
+            parts = request.path.strip("/").split("/")
+            if len(parts) >= 6 and parts[-1] == "log":
+                self.state.hang_origins.add(f"{parts[-4]}/{parts[-2]}/{request.query.get('container', '')}")
+        return self.drop_streams()
+
+    def split_streams(self) -> int:
+        """Fault "split": each open log stream breaks inside the next run of equal timestamps it sends."""
+        self.state.split_streams.update(self._streams)
+        return len(self._streams)
+
+
+def _shrink_buffers(transport: asyncio.BaseTransport, size: int) -> None:
+    """Small kernel and asyncio write buffers on one connection, so a slow reader holds the writer up."""
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
+    if isinstance(transport, asyncio.WriteTransport):
+        transport.set_write_buffer_limits(high=size)
+
+
+def _inside_group(served: list[tuple[str, str, str]]) -> int | None:
+    """How many lines to send so the cut falls between two lines with the same timestamp, if any do."""
+    for position in range(1, len(served)):
+        if served[position][0] == served[position - 1][0]:
+            return position
+    return None
 
 
 def _truthy(value: str | None) -> bool:

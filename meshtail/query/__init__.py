@@ -3,5 +3,6 @@
 from .compile import Filter, compile_filter
 from .errors import FilterError
 from .fields import FIELDS
+from .terms import exact_term, quote
 
-__all__ = ["FIELDS", "Filter", "FilterError", "compile_filter"]
+__all__ = ["FIELDS", "Filter", "FilterError", "compile_filter", "exact_term", "quote"]

@@ -19,7 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import re2
+
 from ..events import SEVERITY_RANK, AuditEvent
+from ..parse.timestamps import normalize
 from .errors import FilterError
 from .fields import FIELDS, VERBATIM_FIELDS, Getter, resolve
 from .lexer import Token, tokenize
@@ -38,11 +41,20 @@ class Node:
     token: Token | None = None
 
 
+MAX_DEPTH = 64  # nested parentheses and negations: deeper is a typo or an attack, never a query
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.tokens = tokenize(text)
         self.i = 0
+        self.depth = 0
+
+    def _deeper(self, token: Token) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise FilterError(f"nested more than {MAX_DEPTH} levels deep", token.pos, self.text)
 
     def peek(self) -> Token | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -81,12 +93,17 @@ class _Parser:
             self.i += 1
             if self.peek() is None or self.peek().kind in ("OR", ")"):
                 raise FilterError("nothing to negate", token.pos, self.text)
-            return Node("not", [self.unary()])
+            self._deeper(token)
+            node = Node("not", [self.unary()])
+            self.depth -= 1
+            return node
         if token.kind == "(":
             self.i += 1
             if self.peek() is not None and self.peek().kind == ")":
                 raise FilterError("empty parentheses", token.pos, self.text)
+            self._deeper(token)
             inner = self.query()
+            self.depth -= 1
             closing = self.peek()
             if closing is None or closing.kind != ")":
                 raise FilterError("unclosed '('", token.pos, self.text)
@@ -116,11 +133,83 @@ def _as_number(value: Any) -> float | None:
     return None
 
 
-def _wildcard(value: str) -> re.Pattern[str]:
-    return re.compile(
-        "".join(".*" if part == "*" else re.escape(part) for part in re.split(r"(\*)", value)),
-        re.IGNORECASE | re.DOTALL,
-    )
+def _as_text(value: Any) -> str:
+    """A value as the JSON export shows it (``true``, ``403``, the string itself)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _wildcard(value: str) -> Callable[[str], bool]:
+    """A case-insensitive ``*`` glob as a matcher that runs in linear time.
+
+    (A regex of ``.*`` groups backtracks polynomially on ``*a*a*a*…b``.)  The pieces between
+    stars are found left to right: the first must start the text, the last must end it.
+    """
+    pieces = value.lower().split("*")
+    if len(pieces) == 1:
+        exact = pieces[0]
+        return lambda text: text.lower() == exact
+    head, *middle, tail = pieces
+    least = len(head) + len(tail)
+
+    def matches(text: str) -> bool:
+        text = text.lower()
+        if len(text) < least or not text.startswith(head) or not text.endswith(tail):
+            return False
+        at, end = len(head), len(text) - len(tail)
+        for piece in middle:
+            found = text.find(piece, at, end)
+            if found < 0:
+                return False
+            at = found + len(piece)
+        return True
+
+    return matches
+
+
+def _error_offset(pattern: str) -> int:
+    """Where in ``pattern`` a syntax error is, for the caret (RE2 does not say; Python's parser does).
+
+    Only parsed, never run; anything the parser chokes on (huge repeats, deep nesting) points at the start.
+    """
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return exc.pos or 0
+    except (OverflowError, RecursionError, ValueError):
+        return 0
+    return 0
+
+
+def _regex(token: Token, text: str) -> Callable[[str], bool]:
+    """A user's ``/regex/`` compiled with RE2: linear time whatever the pattern, or a FilterError.
+
+    Python's ``re`` backtracks: ``/(a+)+$/`` took 17 s on 28 characters and froze the TUI, and
+    ``/a{99999999999}/`` raised OverflowError.  RE2 has no backreferences or look-around; a
+    pattern that needs them is reported as such.
+    """
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print its own complaint on stderr, over the TUI
+    options.case_sensitive = "i" not in token.flags
+    try:
+        pattern = re2.compile(token.value, options)
+    except re2.error as exc:
+        reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise FilterError(
+            f"bad regex: {reason} (regexes run in linear time: no backreferences or look-around)",
+            token.value_pos + 1 + _error_offset(token.value),
+            text,
+        ) from None
+    search = pattern.search
+
+    def matches(value: str) -> bool:
+        try:
+            return search(value) is not None
+        except UnicodeEncodeError:  # a lone surrogate from decoded JSON
+            return search(value.encode("utf-8", "backslashreplace").decode("utf-8")) is not None
+
+    return matches
 
 
 def _term_predicate(token: Token, text: str) -> Predicate:
@@ -140,45 +229,35 @@ def _term_predicate(token: Token, text: str) -> Predicate:
         )
     value = token.value
     op = token.op
-    is_severity = token.field.lower() in ("severity", "sev")
 
     if op == "re":
-        flags = re.IGNORECASE if "i" in token.flags else 0
-        try:
-            pattern = re.compile(value, flags)
-        except re.error as exc:
-            raise FilterError(f"bad regex: {exc.msg}", token.value_pos + 1 + (exc.pos or 0), text) from None
-        return _any(getter, lambda v: pattern.search(str(v)) is not None)
+        regex = _regex(token, text)
+        return _any(getter, lambda v: regex(str(v)))
 
-    if op in (">", ">=", "<", "<=", "="):
-        if is_severity and value.lower() in SEVERITY_RANK:
-            wanted = SEVERITY_RANK[value.lower()]
-            compare = _comparator(op)
-            return _any(getter, lambda v: v in SEVERITY_RANK and compare(SEVERITY_RANK[v], wanted))
-        number = _number(value)
-        compare = _comparator(op)
-        if number is None:
-            if not value:
-                raise FilterError(f"'{op}' needs a value", token.value_pos, text)
-            # ISO timestamps and other strings compare in text order.
-            return _any(getter, lambda v: isinstance(v, str) and compare(v, value))
-        return _any(getter, lambda v: (n := _as_number(v)) is not None and compare(n, number))
+    if op == "=":
+        # exact: the value as logged, character for character, with no wildcard or regex meaning
+        # (quick filters build these from log values, which an attacker chooses)
+        return _any(getter, lambda v: _as_text(v) == value)
+
+    if op in (">", ">=", "<", "<="):
+        if not value:
+            raise FilterError(f"'{op}' needs a value", token.value_pos, text)
+        return _comparison(token, getter, text)
 
     lowered = value.lower()
     if lowered in _TRUE | _FALSE:
         wanted_bool = lowered in _TRUE
-        pattern = _wildcard(value)
 
         def boolean(v: Any) -> bool:
             if isinstance(v, bool):
                 return v == wanted_bool
-            return pattern.fullmatch(str(v)) is not None
+            return str(v).lower() == lowered
 
         return _any(getter, boolean)
     number = _number(value) if "*" not in value else None
     if "*" in value:
-        pattern = _wildcard(value)
-        return _any(getter, lambda v: pattern.fullmatch(str(v)) is not None)
+        glob = _wildcard(value)
+        return _any(getter, lambda v: glob(str(v)))
 
     def equals(v: Any) -> bool:
         if number is not None and (n := _as_number(v)) is not None:
@@ -188,13 +267,55 @@ def _term_predicate(token: Token, text: str) -> Predicate:
     return _any(getter, equals)
 
 
+NUMERIC_FIELDS = frozenset({"status", "duration"})
+TIME_FIELDS = frozenset({"time", "received"})
+_TIME_VALUE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}(?::\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def _comparison(token: Token, getter: Getter, text: str) -> Predicate:
+    """``>``, ``>=``, ``<``, ``<=``: on severities, numbers or times — and a value of that kind, or an error.
+
+    ``status:>=abc`` or ``time:>=notatime`` used to match nothing (or everything) in silence.
+    """
+    assert token.field is not None and token.op is not None
+    field, value, op = token.field.lower(), token.value, token.op
+    compare = _comparator(op)
+    if field in ("severity", "sev"):
+        wanted = SEVERITY_RANK.get(value.lower())
+        if wanted is None:
+            known = ", ".join(SEVERITY_RANK)
+            raise FilterError(f"'{value}' is not a severity (known: {known})", token.value_pos, text)
+        return _any(getter, lambda v: v in SEVERITY_RANK and compare(SEVERITY_RANK[v], wanted))
+    number = _number(value)
+    stamp = _TIME_VALUE.match(value)
+    if field in TIME_FIELDS or (number is None and stamp is not None):
+        if stamp is None:
+            raise FilterError(
+                f"'{value}' is not a time (use e.g. 2024-10-15T10:00 or 2024-10-15T10:00:00Z, UTC)",
+                token.value_pos,
+                text,
+            )
+        wanted_time = value.replace(" ", "T")
+        if stamp.group(1) not in (None, "Z"):
+            converted = normalize(value)
+            if converted is None:
+                raise FilterError(f"'{value}' is not a time: an offset needs seconds", token.value_pos, text)
+            wanted_time = converted
+        wanted_time = wanted_time.rstrip("Z")
+        # times are stored as RFC 3339 UTC: comparing the text compares the times
+        return _any(getter, lambda v: isinstance(v, str) and compare(v.rstrip("Z"), wanted_time))
+    if number is None or number != number:  # not a number, or NaN
+        kind = "a number" if field in NUMERIC_FIELDS else "a number or a time"
+        raise FilterError(f"'{value}' is not {kind}, so '{op}' cannot compare it", token.value_pos, text)
+    return _any(getter, lambda v: (n := _as_number(v)) is not None and compare(n, number))
+
+
 def _comparator(op: str) -> Callable[[Any, Any], bool]:
     return {
         ">": lambda a, b: a > b,
         ">=": lambda a, b: a >= b,
         "<": lambda a, b: a < b,
         "<=": lambda a, b: a <= b,
-        "=": lambda a, b: a == b,
     }[op]
 
 

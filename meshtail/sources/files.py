@@ -133,9 +133,3 @@ def read_batches(path: str, stdin: io.BufferedReader | None = None, size: int = 
     finally:
         if handle is not sys.stdin.buffer:
             handle.close()
-
-
-def read_lines(path: str, stdin: io.BufferedReader | None = None) -> Iterator[RawLine]:
-    """Every line of *path* (``-`` for stdin) as a :class:`RawLine`; see :func:`read_batches`."""
-    for batch in read_batches(path, stdin):
-        yield from batch.raw_lines(path)

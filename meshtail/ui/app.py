@@ -8,11 +8,12 @@ from pathlib import Path
 
 from rich.text import Text
 from textual import on
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, ScreenStackError
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.css.query import NoMatches
+from textual.notifications import SeverityLevel
 from textual.widgets import ContentSwitcher, Footer, Input, Static, Tab, Tabs
 
 from ..events import AuditEvent
@@ -24,12 +25,13 @@ from ..profiles import Profile
 from ..profiles import load as load_profiles
 from ..query import FilterError, compile_filter
 from ..store import EventStore
+from ..text import visible
 from ..views import PANES, PANES_BY_ID, View
 from .commands import MeshtailCommands
 from .detail import DetailScreen
 from .dialogs import ExportRequest, ExportScreen, HealthScreen, HelpScreen, QuickFilterScreen, SaveProfileScreen
 from .event_list import EventList
-from .rows import header, resolve
+from .rows import fit, header, resolve
 
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -99,8 +101,11 @@ class MeshtailApp(App[None]):
         capacity: int = 1_000_000,
         profile_problems: list[str] | None = None,
         tick: float = 0.1,
+        redact: bool = True,
     ) -> None:
         super().__init__()
+        # one setting for everything that leaves the screen: export, details "as exported", copy
+        self.redact = redact
         self.spec = spec
         self.store = store if store is not None else EventStore(capacity)
         self.ingest = Ingest(spec, self.store) if spec is not None else None
@@ -135,14 +140,27 @@ class MeshtailApp(App[None]):
         yield Footer()
 
     def _title_text(self) -> str:
+        """The title line; file names and contexts are not meshtail's text, so they are shown visible-safe."""
         if self.spec is None:
             return "meshtail"
         if self.spec.kind == "files":
-            return f"meshtail · {', '.join('stdin' if p == '-' else p for p in self.spec.paths)}"
+            return visible(f"meshtail · {', '.join('stdin' if p == '-' else p for p in self.spec.paths)}")
         if self.spec.kind == "demo":
             return f"meshtail · demo mesh (seed {self.spec.demo_seed})"
         context = self.ingest.context if self.ingest else ""
-        return f"meshtail · {context or self.spec.context or 'current context'}"
+        return visible(f"meshtail · {context or self.spec.context or 'current context'}")
+
+    def notify(  # type: ignore[override]
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification is plain text made visible-safe: messages carry file names, profile text, paths."""
+        super().notify(visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False)
 
     def on_mount(self) -> None:
         keymap, problems = load_keymap({line[2] for line in self.key_lines() if line[2]})
@@ -185,7 +203,7 @@ class MeshtailApp(App[None]):
         """Pull new events into the views (the current one first and with the bigger budget)."""
         try:
             self._tick()
-        except NoMatches:  # the app is shutting down and its widgets are gone
+        except (NoMatches, ScreenStackError):  # the app is shutting down: its widgets or screens are gone
             return
 
     def _tick(self) -> None:
@@ -228,7 +246,7 @@ class MeshtailApp(App[None]):
         if self.ingest is not None:
             status = self.ingest.status()
             if status.context:
-                parts.append((status.context, "bold"))
+                parts.append((visible(status.context), "bold"))
             if status.streams:
                 states = " · ".join(f"{n} {state}" for state, n in sorted(status.streams.items()))
                 parts.append((f"streams {states}", "red" if status.streams.get("failed") else ""))
@@ -239,7 +257,7 @@ class MeshtailApp(App[None]):
             if status.unparsed:
                 parts.append((f"{status.unparsed} unparsed", "yellow"))
             if status.error:
-                parts.append((status.error, "bold red"))
+                parts.append((visible(status.error), "bold red"))
             if status.done and self.spec is not None and self.spec.kind == "files":
                 parts.append(("input read", "green"))
         parts.append((f"{self.events_per_second:,.0f} ev/s", ""))
@@ -253,9 +271,11 @@ class MeshtailApp(App[None]):
             parts.append((f"PAUSED +{event_list.new_since_pause:,} new (f: follow)", "bold yellow"))
         if self.marked:
             parts.append((f"{len(self.marked):,} marked", "bold green"))
+        if not self.redact:
+            parts.append(("REDACTION OFF", "bold red"))
         query = self.views[self.current].query
         if query.text:
-            parts.append((f"filter: {query.text}", "cyan"))
+            parts.append((f"filter: {visible(query.text)}", "cyan"))
         text = Text()
         for i, (part, style) in enumerate(parts):
             if i:
@@ -357,7 +377,7 @@ class MeshtailApp(App[None]):
     def _details(self, message: EventList.OpenDetails) -> None:
         event = self.store.get(message.index)
         if event is not None:
-            self.push_screen(DetailScreen(event, self.store))
+            self.push_screen(DetailScreen(event, self.store, self.redact))
 
     # ---- export --------------------------------------------------------------------------
     def export_request(self) -> ExportRequest:
@@ -372,7 +392,7 @@ class MeshtailApp(App[None]):
                 note = f", {result.redactions} credentials redacted" if result.redactions else ""
                 self.notify(f"Exported {result.count} events to {result.path}{note}", markup=False)
 
-        self.push_screen(ExportScreen(self.export_request()), done)
+        self.push_screen(ExportScreen(self.export_request(), self.redact), done)
 
     # ---- profiles ------------------------------------------------------------------------
     def current_profile(self, name: str) -> Profile:
@@ -435,7 +455,8 @@ class MeshtailApp(App[None]):
         source = self.ingest.source if self.ingest is not None else None
         if source is None:
             status = self.ingest.status() if self.ingest is not None else None
-            text.append("no live streams (files or stdin)\n" if status is None or not status.error else status.error)
+            problem = visible(status.error) if status is not None and status.error else ""
+            text.append(problem or "no live streams (files or stdin)\n")
         else:
             text.append(
                 f"{'STREAM':<70} {'STATE':<13} {'LINES':>9} {'RECONN':>6} {'REPEATS':>7} {'STALLS':>6}  LAST ERROR\n",
@@ -443,9 +464,10 @@ class MeshtailApp(App[None]):
             )
             for name, stats in sorted(source.streams.items()):
                 style = {"failed": "red", "reconnecting": "yellow", "ended": "dim"}.get(stats.state, "")
+                # stream names and errors come from the cluster: visible-safe, laid out by cells
                 text.append(
-                    f"{name[:70]:<70} {stats.state:<13} {stats.lines:>9,} {stats.reconnects:>6} "
-                    f"{stats.duplicates_dropped:>7} {stats.stalls:>6}  {stats.last_error[:80]}\n",
+                    f"{fit(visible(name), 70)} {stats.state:<13} {stats.lines:>9,} {stats.reconnects:>6} "
+                    f"{stats.duplicates_dropped:>7} {stats.stalls:>6}  {fit(visible(stats.last_error), 80).rstrip()}\n",
                     style=style,
                 )
         health = self.ingest.pipeline.health if self.ingest is not None else {}
@@ -454,6 +476,12 @@ class MeshtailApp(App[None]):
             text.append(", ".join(f"{k.removeprefix('meshtail.')} {v}" for k, v in sorted(health.items())) + "\n")
         text.append(f"\nstored {len(self.store):,}, evicted {self.store.evicted:,}\n")
         return text
+
+    def action_toggle_redaction(self) -> None:
+        self.redact = not self.redact
+        state = "on: credentials are replaced" if self.redact else "OFF: exports and copies hold credentials as logged"
+        self.notify(f"Redaction {state}", severity="information" if self.redact else "warning")
+        self._update_status()
 
     def action_health(self) -> None:
         self.push_screen(HealthScreen(self.health_text))
@@ -480,13 +508,18 @@ class MeshtailApp(App[None]):
             ("Mark all in view", "mark every event in this pane", lambda: self.list().action_mark_all()),
             ("Unmark all", "clear the marks", lambda: self.list().action_unmark_all()),
             ("Help: keys", "every key and its binding id", self.action_help),
+            (
+                "Turn credential redaction " + ("off" if self.redact else "on"),
+                "for export, details and copy (on by default)",
+                self.action_toggle_redaction,
+            ),
             ("Source health", "every stream: state, lines, reconnects, errors", self.action_health),
         ]
         profiles, _ = load_profiles()
         for name, profile in profiles.items():
-            commands.append(
-                (f"Profile: {name}", profile.description or profile.filter, lambda n=name: self.load_profile(n))
-            )
+            # names, descriptions and filters are the profile file's text: shown visible-safe
+            label, about = visible(f"Profile: {name}"), visible(profile.description or profile.filter)
+            commands.append((label, about, lambda n=name: self.load_profile(n)))
         return commands
 
 

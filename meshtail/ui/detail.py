@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,8 +13,9 @@ from textual.highlight import highlight
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from ..events import AuditEvent
+from ..events import AuditEvent, dumps
 from ..output import where
+from ..redact import redact_event
 from ..store import EventStore
 from ..text import visible
 from .rows import row_style
@@ -40,10 +42,16 @@ def _section(title: str) -> Text:
     return Text(f"\n{title}\n", style="bold underline")
 
 
-def describe(event: AuditEvent, store: EventStore) -> Text:
-    """Everything about the event as one Text (plain strings only: no markup is interpreted)."""
+def describe(event: AuditEvent, store: EventStore, shown: dict[str, Any] | None = None) -> Text:
+    """Everything about the event as one Text (plain strings only: no markup is interpreted).
+
+    ``shown`` is the event's JSON form as it would be exported (credentials redacted or not):
+    summary and attributes are taken from it, so the screen shows what an export would write.
+    """
+    shown = shown if shown is not None else event.to_dict()
+    attributes: dict[str, Any] = shown["attributes"]
     text = Text()
-    text.append(event.summary or event.action, style=row_style(event) or "bold")
+    text.append(shown["summary"] or event.action, style=row_style(event) or "bold")
     text.append("\n")
     meta = (
         f"{event.time or '-'}  received {event.received}\n"
@@ -52,23 +60,23 @@ def describe(event: AuditEvent, store: EventStore) -> Text:
         f"from {where(event)} ({event.source.kind})"
     )
     text.append(meta)
-    explained = event.attributes.get("envoy.response_flags_explained")
-    details = event.attributes.get("envoy.response_code_details_explained")
+    explained = attributes.get("envoy.response_flags_explained")
+    details = attributes.get("envoy.response_code_details_explained")
     if explained or details:
         text.append_text(_section("What happened"))
         for line in explained if isinstance(explained, list) else ([explained] if explained else []):
             text.append(f"• {line}\n")
         if details:
             text.append(f"• {details}\n")
-    diff = event.attributes.get("k8s.diff")
+    diff = attributes.get("k8s.diff")
     if isinstance(diff, list) and diff:
         text.append_text(_section("Spec diff"))
         for line in diff:
             style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
             text.append(f"{line}\n", style=style)
     text.append_text(_section("Attributes"))
-    width = max((len(k) for k in event.attributes), default=10)
-    for key, value in sorted(event.attributes.items()):
+    width = max((len(k) for k in attributes), default=10)
+    for key, value in sorted(attributes.items()):
         if key == "k8s.diff":
             continue
         shown = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
@@ -96,19 +104,36 @@ class DetailScreen(Screen[None]):
     DetailScreen #raw, DetailScreen #json { background: $boost; padding: 0 1; }
     """
 
-    def __init__(self, event: AuditEvent, store: EventStore) -> None:
+    def __init__(self, event: AuditEvent, store: EventStore, redact: bool = True) -> None:
         super().__init__()
         self.event = event
         self.store = store
+        self.redact = redact
+        # what an export would write: the screen, the JSON and `c` all show this, never more
+        self.shown = event.to_dict()
+        self.redactions = 0
+        if redact:
+            self.shown, self.redactions = redact_event(self.shown)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(describe(self.event, self.store), id="about")
+            yield Static(describe(self.event, self.store, self.shown), id="about")
             yield Static("Raw line", classes="title", markup=False)
             # raw is the exact line (it may hold escape sequences): shown with them made visible
-            yield Static(Text(visible(self.event.raw) or "(no raw line: meshtail made this event)"), id="raw")
-            yield Static("Event JSON (as exported)", classes="title", markup=False)
-            as_json = visible(json.dumps(self.event.to_dict(), indent=2, ensure_ascii=False))
+            raw = self.shown["raw"]
+            yield Static(Text(visible(raw) or "(no raw line: meshtail made this event)"), id="raw")
+            note = (
+                f"credentials redacted: {self.redactions}"
+                if self.redactions
+                else "credentials redacted"
+                if self.redact
+                else "REDACTION OFF: credentials shown as logged"
+            )
+            yield Static(f"Event JSON (as exported, {note})", classes="title", markup=False)
+            # made visible line by line: the layout's own line breaks stay line breaks
+            as_json = "\n".join(
+                visible(line) for line in json.dumps(self.shown, indent=2, ensure_ascii=False).split("\n")
+            )
             yield Static(highlight(as_json, language="json"), id="json")
         yield Footer()
 
@@ -116,5 +141,6 @@ class DetailScreen(Screen[None]):
         self.dismiss()
 
     def action_copy(self) -> None:
-        self.app.copy_to_clipboard(self.event.to_json())
-        self.notify("Event copied to the clipboard as JSON", markup=False)
+        self.app.copy_to_clipboard(dumps(self.shown))
+        state = "credentials redacted" if self.redact else "redaction off"
+        self.notify(f"Event copied to the clipboard as JSON ({state})", markup=False)

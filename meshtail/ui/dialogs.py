@@ -20,6 +20,8 @@ from textual.widgets.option_list import Option
 from ..events import AuditEvent
 from ..export import ExportError, ExportResult, export_jsonl
 from ..profiles import Profile, ProfileError, save
+from ..query import exact_term
+from ..text import visible
 
 
 @dataclass
@@ -44,9 +46,10 @@ class ExportScreen(ModalScreen[ExportResult | None]):
     ExportScreen RadioSet { width: 100%; }
     """
 
-    def __init__(self, request: ExportRequest) -> None:
+    def __init__(self, request: ExportRequest, redact: bool = True) -> None:
         super().__init__()
         self.request = request
+        self.redact = redact
 
     def compose(self) -> ComposeResult:
         marked, view = len(self.request.marked), len(self.request.view)
@@ -60,7 +63,7 @@ class ExportScreen(ModalScreen[ExportResult | None]):
             yield Input(default_export_path(), placeholder="path of the .jsonl file", id="path")
             yield Checkbox(
                 Content("redact credentials (Authorization, bearer tokens, JWTs, cookies, URL secrets)"),
-                value=True,
+                value=self.redact,
                 id="redact",
             )
             yield Checkbox(Content("overwrite the file if it exists"), value=False, id="overwrite")
@@ -87,7 +90,7 @@ class ExportScreen(ModalScreen[ExportResult | None]):
         try:
             result = export_jsonl(events, path, redact=redact, overwrite=overwrite)
         except ExportError as exc:
-            message = str(exc)
+            message = visible(str(exc))  # it names the path the user typed (or pasted)
             self.app.call_from_thread(lambda: self.query_one("#error", Static).update(Text(message)))
             return
         self.app.call_from_thread(self.dismiss, result)
@@ -123,7 +126,7 @@ class SaveProfileScreen(ModalScreen[Profile | None]):
             profile = self.make(name)
             path = save(profile)
         except (ProfileError, OSError) as exc:
-            self.query_one("#error", Static).update(Text(str(exc)))
+            self.query_one("#error", Static).update(Text(visible(str(exc))))
             return
         self.notify(f"Saved profile {name} to {path}", markup=False)
         self.dismiss(profile)
@@ -132,31 +135,30 @@ class SaveProfileScreen(ModalScreen[Profile | None]):
         self.dismiss(None)
 
 
-def _quote(value: str) -> str:
-    return '"' + value.replace('"', "") + '"' if any(c in value for c in ' ()"') else value
-
-
 def quick_filters(event: AuditEvent) -> list[tuple[str, str]]:
-    """(label, filter term) pairs the highlighted event suggests."""
+    """(label, filter term) pairs the highlighted event suggests.
+
+    The values come from the log (attacker-chosen): each term is an exact, quoted match,
+    never filter syntax of its own (see :func:`meshtail.query.exact_term`).
+    """
     out: list[tuple[str, str]] = []
     attrs = event.attributes
     if event.source.pod:
-        out.append((f"this pod: {event.source.pod}", f"pod:{_quote(event.source.pod)}"))
-        out.append((f"exclude this pod: {event.source.pod}", f"-pod:{_quote(event.source.pod)}"))
+        out.append((f"this pod: {event.source.pod}", exact_term("pod", event.source.pod)))
+        out.append((f"exclude this pod: {event.source.pod}", exact_term("pod", event.source.pod, negate=True)))
     if event.source.namespace:
-        out.append((f"this namespace: {event.source.namespace}", f"ns:{_quote(event.source.namespace)}"))
+        out.append((f"this namespace: {event.source.namespace}", exact_term("ns", event.source.namespace)))
     if attrs.get("istio.policy"):
         policy = str(attrs["istio.policy"])
-        out.append((f"this policy: {policy}", f"policy:{_quote(policy)}"))
-    if attrs.get("http.response.status_code") is not None:
-        out.append(
-            (f"this status: {attrs['http.response.status_code']}", f"status:{attrs['http.response.status_code']}")
-        )
+        out.append((f"this policy: {policy}", exact_term("policy", policy)))
+    status = attrs.get("http.response.status_code")
+    if status is not None:
+        out.append((f"this status: {status}", exact_term("status", status)))
     rid = attrs.get("http.request.header.x-request-id")
     if rid and rid != "-":
-        out.append((f"this request (x-request-id {rid})", f"request_id:{_quote(str(rid))}"))
-    out.append((f"this action: {event.action}", f"action:{event.action}"))
-    out.append((f"exclude this action: {event.action}", f"-action:{event.action}"))
+        out.append((f"this request (x-request-id {rid})", exact_term("request_id", rid)))
+    out.append((f"this action: {event.action}", exact_term("action", event.action)))
+    out.append((f"exclude this action: {event.action}", exact_term("action", event.action, negate=True)))
     return out
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from rich.cells import cell_len, set_cell_size
 from rich.style import Style
 from rich.text import Text
 
@@ -176,26 +177,38 @@ def layout(columns: list[Column], width: int) -> list[int]:
     return widths
 
 
+def fit(value: str, cells: int) -> str:
+    """``value`` in exactly ``cells`` terminal cells: cut with ``…`` or padded with spaces.
+
+    Measured in cells, not characters: a fullwidth or CJK character takes two, a combining
+    mark none.  Counting characters let a wide host or path push the real DECISION out of
+    its column (and a forged one in); here no value can move another column.
+    """
+    if cells <= 0:
+        return ""
+    if cell_len(value) <= cells:
+        return set_cell_size(value, cells)
+    return set_cell_size(value, cells - 1) + "…"
+
+
 def header(columns: list[Column], width: int) -> Text:
     text = Text("  ", style="bold")
     for i, (column, cell) in enumerate(zip(columns, layout(columns, width), strict=True)):
         if i:
             text.append(" ")
-        text.append(column.title[:cell].ljust(cell), style="bold")
+        text.append(fit(column.title, cell), style="bold")
     text.truncate(width, pad=True)
     return text
 
 
 def row(event: AuditEvent, columns: list[Column], width: int, marked: bool = False) -> Text:
-    """The row's text, exactly ``width`` cells wide."""
+    """The row's text, exactly ``width`` cells wide, every column at its own cell offset."""
     text = Text("● " if marked else "  ", style="bold green" if marked else "", no_wrap=True, end="")
     for i, (column, cell) in enumerate(zip(columns, layout(columns, width), strict=True)):
         if i:
             text.append(" ")
-        value = column.value(event).replace("\n", " ").replace("\t", " ")
-        if len(value) > cell:
-            value = value[: max(0, cell - 1)] + "…" if cell > 1 else value[:cell]
-        text.append(value.ljust(cell))
+        # values were made visible-safe at ingest (no TAB, newline or format character is left)
+        text.append(fit(column.value(event), cell))
     style = row_style(event)
     if style is not None:
         text.stylize(style, 2)

@@ -38,6 +38,10 @@ class FollowOptions:
     tail: int | None = None
     stall_timeout: float = 120.0
     reconnect_cap: float = 15.0
+    # A resumed stream must send at once the lines of the second it resumes from (they were
+    # delivered before, so the log holds them): no bytes for this long means the new
+    # connection is stuck, and waiting for the stall timeout would fall minutes behind.
+    resume_timeout: float = 5.0
 
 
 class Follower:
@@ -51,9 +55,12 @@ class Follower:
         on_event: Callable[[AuditEvent], None],
         options: FollowOptions,
         initial: bool,
+        earlier_instance: bool = False,
     ) -> None:
         self.client = client
         self.target = target
+        # an instance that is no longer current and was never followed: read once through previous=true
+        self.earlier_instance = earlier_instance
         self.on_line = on_line
         self.on_event = on_event
         self.options = options
@@ -70,6 +77,12 @@ class Follower:
         self._dropped_at_resume = 0
         self._since: str | None = None
         self._previous_is_ours = True
+        self._bytes_read = 0  # on the current connection
+        # resumes in a row that sent nothing at all: after two, the log may really hold nothing
+        # newer (its last second rotated away), so the normal stall timeout applies again
+        self._quick_stalls = 0
+        self._finished = False
+        self._reading_previous = False
 
     # ---- events ------------------------------------------------------------------------
     def _event(self, action: str, summary: str, severity: str = "info", **attrs: object) -> None:
@@ -115,11 +128,17 @@ class Follower:
             self.stats.lines += 1
             self.on_line(RawLine(body, self.source, received, stamp, bad))
 
+    def _silence_limit(self) -> float:
+        """How long this connection may send nothing before it counts as stuck."""
+        if self._bytes_read == 0 and (self.resume.replaying or self._reading_previous) and self._quick_stalls < 2:
+            return min(self.options.resume_timeout, self.options.stall_timeout)
+        return self.options.stall_timeout
+
     async def _watchdog(self, response: aiohttp.ClientResponse) -> None:
-        timeout = self.options.stall_timeout
         while True:
-            await asyncio.sleep(min(timeout / 4, 5.0))
-            if time.monotonic() - self._progress > timeout:
+            limit = self._silence_limit()
+            await asyncio.sleep(max(0.05, min(limit / 4, 1.0)))
+            if time.monotonic() - self._progress > self._silence_limit():
                 self._stalled = True
                 response.close()
                 return
@@ -127,7 +146,12 @@ class Follower:
     async def _read(self, response: aiohttp.ClientResponse, watchdog: bool = True) -> None:
         self._progress = time.monotonic()
         self._stalled = False
-        watchdog_task = asyncio.create_task(self._watchdog(response)) if self.options.follow and watchdog else None
+        self._bytes_read = 0
+        watchdog_task = (
+            asyncio.create_task(self._watchdog(response))
+            if watchdog and (self.options.follow or self._reading_previous)
+            else None
+        )
         try:
             content = response.content
             while True:
@@ -142,6 +166,7 @@ class Follower:
                         raise _Stalled()
                     return
                 self._progress = time.monotonic()
+                self._bytes_read += len(chunk)
                 self._lines(chunk, now_rfc3339())
         finally:
             if watchdog_task is not None:
@@ -177,23 +202,59 @@ class Follower:
                 return "running" if "running" in (entry.get("state") or {}) else "stopped"
         return "gone"
 
-    async def _drain_previous(self) -> bool:
-        """The container restarted while the stream was down: read the rest of this instance via previous=true."""
-        params = {"container": self.target.container, "timestamps": "true", "previous": "true"}
-        since = self.resume.since_time()
-        if since is not None:
-            params["sinceTime"] = since
-            self.resume.start_replay()
-        try:
-            async with self.client.stream(self._path, params, what=f"previous logs of {self.target.name}") as response:
-                await self._read(response, watchdog=False)
-        except (KubeError, aiohttp.ClientError, ConnectionError, TimeoutError):
-            self._drop_partial()
-            return False
-        finally:
-            self.resume.end_replay()
-        self._flush_partial()
-        return True
+    async def _drain_previous(self) -> str | None:
+        """The container restarted while the stream was down: read the rest of this instance via previous=true.
+
+        Returns None when it was read to its end, else why it cannot be.  Only a definite
+        answer ends the attempts — the previous instance's log is gone, the pod was deleted,
+        or the container restarted again so that "previous" is another instance now: a gap
+        is a claim that the lines cannot be fetched again.  A broken, stuck or refused read
+        is tried again (with back-off) for as long as the log is there; if meshtail stops
+        meanwhile, the stream is reported incomplete.
+        """
+        what = f"previous logs of {self.target.name}"
+        failures, tried = 0, False
+        while True:
+            if tried:
+                # previous=true serves whichever instance ran before the current one: after another
+                # restart that is no longer this one, and reading it would repeat another stream's lines
+                fate = await self._instance()
+                if fate == "gone":
+                    return "the pod was deleted before it could be read"
+                if not self._previous_is_ours:
+                    return "the container restarted again before it could be read"
+            tried = True
+            params = {"container": self.target.container, "timestamps": "true", "previous": "true"}
+            since = self.resume.since_time()
+            if since is not None:
+                params["sinceTime"] = since
+                self.resume.start_replay()
+            self._bytes_read = 0
+            self._reading_previous = True
+            try:
+                async with self.client.stream(self._path, params, what=what) as response:
+                    # a terminated container's log is all there: it comes at once, or the read is stuck
+                    await self._read(response, watchdog=True)
+            except _Stalled:
+                self._drop_partial()
+                self.stats.last_error = "reading the previous log: nothing received"
+            except KubeError as exc:
+                self._drop_partial()
+                self.stats.last_error = exc.message
+                if exc.status in (400, 404) and not exc.transient:
+                    return f"its log is gone ({exc.message})"
+            except (aiohttp.ClientError, ConnectionError, TimeoutError) as exc:
+                self._drop_partial()
+                self.stats.last_error = f"{type(exc).__name__}: {exc}"
+            else:
+                self._flush_partial()
+                return None
+            finally:
+                self.resume.end_replay()
+                self._reading_previous = False
+            self.stats.errors += 1
+            failures = 0 if self._bytes_read else failures + 1  # a read that advanced is not a failure
+            await asyncio.sleep(backoff(failures, cap=self.options.reconnect_cap))
 
     # ---- the loop ----------------------------------------------------------------------
     def _params(self) -> dict[str, str]:
@@ -211,6 +272,28 @@ class Follower:
         return params
 
     async def run(self) -> None:
+        try:
+            if self.earlier_instance:
+                await self._run_earlier()
+            else:
+                await self._run()
+        finally:
+            self._finished = True
+
+    async def _run_earlier(self) -> None:
+        """An instance that started and was replaced while meshtail was not looking: read it via previous=true."""
+        self._event("meshtail.stream.start", f"reading an instance that ran between two reads ({self.target.kind})")
+        self.stats.state = "replaying"
+        fate = await self._instance()
+        if fate == "gone":
+            self._gap("the pod was deleted before this instance's log could be read")
+        elif not self._previous_is_ours:
+            self._gap("the container restarted again before this instance's log could be read")
+        elif (failed := await self._drain_previous()) is not None:
+            self._gap(f"this instance's log: {failed}")
+        self._end("instance read from the previous log")
+
+    async def _run(self) -> None:
         attempt = 0
         broke_at: float | None = None
         retry_after: float | None = None
@@ -224,8 +307,10 @@ class Follower:
                 async with self.client.stream(self._path, params, what=f"logs of {self.target.name}") as response:
                     # The endpoint serves whichever instance is current.  After a break, or for a container
                     # that started while meshtail was busy, make sure it is still this one: if it restarted
-                    # again meanwhile, this instance's lines are in the "previous" log.
-                    verify = broke_at is not None or (not self.initial and self.stats.lines == 0)
+                    # again meanwhile, this instance's lines are in the "previous" log.  The first connection
+                    # is checked too: the pod list that named this instance can be older than the restart,
+                    # and reading the new instance here would repeat the lines of its own stream.
+                    verify = broke_at is not None or self.stats.lines == 0
                     if verify and (fate := await self._instance()) in ("replaced", "gone"):
                         # the log endpoint now serves another instance (or nothing): this stream is over
                         response.close()
@@ -241,9 +326,14 @@ class Follower:
                     else:
                         self._event("meshtail.stream.start", f"following {self.target.kind} log")
                     self.stats.state = "following"
-                    await self._read(response)
-                    if self.stats.lines:
-                        attempt = 0
+                    try:
+                        await self._read(response)
+                    finally:
+                        # back-off measures failures in a row: a connection that delivered ends the run
+                        # (without this, breaks every few seconds grew the wait past the fault period)
+                        if self._bytes_read:
+                            attempt = 0
+                            self._quick_stalls = 0
                 self.resume.end_replay()
                 self._resumed()
                 if not self.options.follow:
@@ -266,15 +356,23 @@ class Follower:
                 self.stats.stalls += 1
                 broke_at = time.monotonic()
                 self._drop_partial()
-                self._reconnecting(
-                    f"no output for {self.options.stall_timeout:g}s while the container runs (stall)",
-                    action="meshtail.stream.stall",
-                )
+                if self._bytes_read == 0 and self.resume.replaying:
+                    why = (
+                        f"the resumed stream sent nothing for {self._silence_limit():g}s although the log holds "
+                        f"lines from {self._since} on (stuck connection)"
+                    )
+                    self._quick_stalls += 1
+                else:
+                    why = f"no output for {self.options.stall_timeout:g}s while the container runs (stall)"
+                self._reconnecting(why, action="meshtail.stream.stall")
             except KubeError as exc:
                 if exc.status == 404 or (self.pod_gone and exc.status in (400, 404)):
+                    # the log went with the pod before it was read to its end: that part is lost
                     if broke_at is not None:
                         self._gap("the pod was deleted while its stream was down")
-                    self._flush_partial()
+                    else:
+                        self._gap("the pod was deleted before its log could be read")
+                    self._drop_partial()
                     self._end("pod deleted")
                     return
                 if exc.status == 400 and "waiting to start" in exc.message:
@@ -325,8 +423,8 @@ class Follower:
             return
         if not self._previous_is_ours:
             self._gap("the container restarted more than once while its stream was down")
-        elif not await self._drain_previous():
-            self._gap("the container restarted while its stream was down and its previous log is gone")
+        elif (failed := await self._drain_previous()) is not None:
+            self._gap(f"the container restarted while its stream was down and the rest of its log: {failed}")
         self._end("container restarted")
 
     def _reconnecting(self, why: str, action: str = "meshtail.stream.reconnect") -> None:
@@ -341,6 +439,30 @@ class Follower:
         last = self.resume.last
         after = f"lines written after {last} may be lost" if last else "lines it wrote may be lost"
         self._event("meshtail.stream.gap", f"{why}: {after}", "warning", meshtail__gap__after=last)
+
+    def behind(self) -> str | None:
+        """Why lines of this stream may be unread right now (reconnecting, replaying, not started), or None."""
+        if self._finished or self.stats.state in ("ended", "failed", "waiting"):
+            return None
+        if self.stats.state == "following" and not self.resume.replay_pending:
+            return None
+        if self.resume.replay_pending:
+            return "replaying after a reconnect"
+        return {"starting": "not yet connected", "reconnecting": "reconnecting"}.get(self.stats.state, self.stats.state)
+
+    def report_incomplete(self, why: str) -> None:
+        """meshtail stops while this stream is behind: say up to where it was read."""
+        reason = self.behind()
+        if reason is None:
+            return
+        last = self.resume.last
+        after = f"lines after {last} were not read" if last else "none of its lines were read"
+        self._event(
+            "meshtail.stream.incomplete",
+            f"{why} while the stream was {reason}: {after}",
+            "warning",
+            meshtail__stream__last_delivered=last,
+        )
 
     def _drop_partial(self) -> None:
         if self._partial:

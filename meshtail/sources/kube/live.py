@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict, deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ...events import AuditEvent, RawLine
 from ..health import StreamStats, health_event
@@ -56,8 +56,12 @@ class LiveSource:
         # and their container instances are remembered so a late pod event cannot start them again
         self.ended: deque[Follower] = deque(maxlen=500)
         self._done_ids: OrderedDict[tuple[str, str, str, str], None] = OrderedDict()
+        # containers (ns, pod, container) with an instance followed in this run: only their later
+        # instances are worth reading from the previous log
+        self._followed: OrderedDict[tuple[str, str, str], None] = OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
         self.errors: list[str] = []
+        self._stopped = False
 
     @property
     def streams(self) -> dict[str, StreamStats]:
@@ -77,12 +81,15 @@ class LiveSource:
     def _params(self) -> dict[str, str]:
         return {"labelSelector": self.selection.selector} if self.selection.selector else {}
 
-    def _start(self, target: Target, initial: bool) -> None:
+    def _start(self, target: Target, initial: bool, earlier: bool = False) -> None:
         key = (*target.key, target.container_id or "")
         if key in self.followers or key in self._done_ids:
             return
-        follower = Follower(self.client, target, self.on_line, self.on_event, self.options, initial)
+        follower = Follower(self.client, target, self.on_line, self.on_event, self.options, initial, earlier)
         self.followers[key] = follower
+        self._followed[target.key] = None
+        while len(self._followed) > 100_000:
+            self._followed.popitem(last=False)
         task = asyncio.create_task(follower.run(), name=f"follow {target.name}")
         self._tasks.add(task)
         task.add_done_callback(lambda done: self._done(done, key))
@@ -112,6 +119,16 @@ class LiveSource:
         for target in found:
             if not target.container_id:
                 continue
+            if (
+                target.previous_id
+                and target.key in self._followed
+                and (*target.key, target.previous_id) not in self._done_ids
+                and (*target.key, target.previous_id) not in self.followers
+            ):
+                # an instance started and was replaced between two looks at the pod (a fast restart, or
+                # a watch gap): nobody followed it, and its log is the "previous" one now — read it
+                earlier = replace(target, container_id=target.previous_id, state="terminated", previous_id=None)
+                self._start(earlier, initial=False, earlier=True)
             if target.state == "running" or (not event.initial and target.state == "terminated"):
                 self._start(target, initial=event.initial)
 
@@ -177,8 +194,35 @@ class LiveSource:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    async def stop(self, jobs: list[asyncio.Task[None]] | None = None) -> None:
-        """Cancel every watch and stream, insisting until each one has ended (a cancel can be lost)."""
+    def _report_stop(self, why: str) -> None:
+        """Once, as meshtail stops: every stream that is behind says up to where it was read."""
+        if self._stopped:
+            return
+        self._stopped = True
+        behind = 0
+        for follower in list(self.followers.values()):
+            if follower.behind() is not None:
+                behind += 1
+                follower.report_incomplete(why)
+        live = len(self.followers)
+        self.on_event(
+            health_event(
+                "meshtail.source.stop",
+                f"{why}: {live} streams open, {behind} of them behind (reported each)"
+                if behind
+                else f"{why}: {live} streams open, all read up to date",
+                "warning" if behind else "info",
+                attributes={"meshtail.source.streams": live, "meshtail.source.behind": behind},
+            )
+        )
+
+    async def stop(self, jobs: list[asyncio.Task[None]] | None = None, why: str = "meshtail stopped") -> None:
+        """Cancel every watch and stream, insisting until each one has ended (a cancel can be lost).
+
+        Streams still open are reported first: those that are behind with the last line read.
+        """
+        if any(not task.done() for task in self._tasks):
+            self._report_stop(why)
         pending = {task for task in [*(jobs or []), *self._tasks] if not task.done()}
         while pending:
             for task in pending:

@@ -23,6 +23,7 @@ class Target:
     kind: str  # sidecar | gateway | waypoint | ztunnel | istiod | pod
     container_id: str | None
     state: str  # running | waiting | terminated | unknown
+    previous_id: str | None = None  # the instance before this one (lastState.terminated.containerID)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -94,5 +95,7 @@ def targets(pod: dict[str, Any], extra_containers: Iterable[str] = ()) -> list[T
     out = []
     for cname, ckind in chosen:
         entry = statuses.get(cname)
-        out.append(Target(namespace, name, cname, ckind, (entry or {}).get("containerID") or None, _state(entry)))
+        entry = entry or {}
+        previous = ((entry.get("lastState") or {}).get("terminated") or {}).get("containerID") or None
+        out.append(Target(namespace, name, cname, ckind, entry.get("containerID") or None, _state(entry), previous))
     return out

@@ -44,6 +44,15 @@ class Resume:
     def replaying(self) -> bool:
         return self._replay is not None
 
+    @property
+    def replay_pending(self) -> bool:
+        """True while a replay has not yet re-sent every line already delivered at the last timestamp.
+
+        Until then the stream is behind what it had read; afterwards it has caught up, even if
+        the container writes nothing newer.
+        """
+        return self._replay is not None and any(count > 0 for count in self._replay.values())
+
     def since_time(self) -> str | None:
         """``sinceTime`` for the reconnect: the last delivered second (the server truncates anyway)."""
         return None if self.last is None else self.last[:19] + "Z"
