@@ -96,7 +96,7 @@ FILTER_WORDS = [
     "NOT NOT NOT NOT",
     "status:>=abc",
     "severity:>=bogus",
-    "request_id:=\"/./\"",
+    'request_id:="/./"',
     "path:*a*a*a*a*b",
 ]
 
