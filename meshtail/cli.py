@@ -10,11 +10,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from . import __version__
+from .events import RawLine, Source
 from .exitcodes import EXIT_INPUT, EXIT_OK, EXIT_USAGE
 from .output import Writer
 from .parse.detect import StreamParser, compile_formats
 from .parse.envoy_access import CompiledFormat, FormatError
-from .query import Filter, FilterError, compile_filter
+from .query import Filter, FilterError, StreamFilter, compile_filter
 from .sources.files import SourceError, read_batches
 from .text import visible
 
@@ -285,14 +286,27 @@ def _scan(args: argparse.Namespace) -> int:
     counts: dict[str, int] = {}
     for path in args.paths:
         parser = StreamParser(formats)
+        kind, name = ("stdin", "<stdin>") if path == "-" else ("file", path)
+        # the filter, bound to each access-log format: most lines are judged on their regex match
+        bound = StreamFilter(query, Source(kind, path=name)) if query.text else None
         try:
             for batch in read_batches(path):
                 lines += len(batch.texts)
-                # the pre-check runs on the bare text: no objects for lines that cannot match
-                for raw in batch.raw_lines(path, precheck):
+                first, bad, received = batch.first, batch.bad, batch.received
+                for position, text in enumerate(batch.texts):
+                    # the pre-check runs on the bare text: no objects for lines that cannot match
+                    if precheck is not None and not precheck(text):
+                        continue
                     examined += 1
-                    event = parser.parse(raw)
-                    if query.matches(event):
+                    verdict = None
+                    matched = parser.match_fast(text) if bound is not None else None
+                    if matched is not None:
+                        verdict = bound.verdict(*matched)  # type: ignore[union-attr]
+                        if verdict is False:
+                            continue
+                    source = Source(kind, path=name, line=first + position)
+                    event = parser.parse(RawLine(text, source, received, decode_error=position in bad), matched)
+                    if verdict or query.matches(event):
                         writer.write(event)
         except SourceError as exc:
             print(f"meshtail: cannot read {visible(str(exc))}", file=sys.stderr)

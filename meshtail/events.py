@@ -9,21 +9,33 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple, Protocol
 
 import orjson
 
 Category = Literal["auth", "routing", "config", "other"]
 Outcome = Literal["allow", "deny", "success", "failure", "change", "unknown"]
 Severity = Literal["debug", "info", "warning", "error"]
-SourceKind = Literal["sidecar", "gateway", "waypoint", "ztunnel", "istiod", "apiserver", "file", "stdin"]
 
-CATEGORIES: tuple[str, ...] = ("auth", "routing", "config", "other")
-OUTCOMES: tuple[str, ...] = ("allow", "deny", "success", "failure", "change", "unknown")
 SEVERITIES: tuple[str, ...] = ("debug", "info", "warning", "error")
 SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+
+
+class Decision(NamedTuple):
+    """What an event means for an audit: the part every pane, count and most filters read.
+
+    Decided from the few fields of a line that decide (an access log's status, flags and
+    details; a component's logger and message), before — and often instead of — building
+    its attributes.
+    """
+
+    category: Category
+    outcome: Outcome
+    violation: bool
+    severity: Severity
+    action: str
 
 
 @dataclass(slots=True)
@@ -67,36 +79,192 @@ class RawLine:
     decode_error: bool = False
 
 
-@dataclass(slots=True)
+MISSING: Any = object()  # "not known without expanding the event" (and "not set yet")
+
+
+class Detail(Protocol):
+    """How an event made from a line builds what it does not hold yet (one shared object per way).
+
+    What it needs of one line sits in the event's ``_data``.  ``expand`` returns the
+    attributes, the summary and the time, exactly as an eager parse would have made them;
+    ``attr`` may answer for one attribute from what is at hand (an access log's regex
+    groups) or return :data:`MISSING`; ``time`` likewise.  ``origin`` tells the store how
+    the line was read (a hint for reading it again), its kubelet stamp and whether its
+    bytes needed escaping.
+    """
+
+    def expand(self, event: AuditEvent) -> tuple[dict[str, Any], str, str | None]: ...
+
+    def attr(self, event: AuditEvent, name: str) -> Any: ...
+
+    def time(self, event: AuditEvent) -> str | None: ...
+
+    def origin(self, event: AuditEvent) -> tuple[str, str | None, bool]: ...
+
+
 class AuditEvent:
-    """One typed audit event.  Field meanings are documented in the JSON Schema."""
+    """One typed audit event: the one shape every stage uses (store, views, filters, export, UI).
 
-    time: str | None
-    received: str
-    category: str
-    outcome: str
-    violation: bool
-    severity: str
-    action: str
-    summary: str
-    format: str
-    source: Source
-    attributes: dict[str, Any] = field(default_factory=dict)
-    raw: str = ""
+    It always holds where it came from, when it was received, the raw line and the
+    :class:`Decision`; attributes, summary and (for events read back from the store) time
+    are built on first read by its :class:`Detail`, identical to an eager parse.  Events
+    meshtail makes itself (health, config changes) are built whole.  Field meanings are
+    documented in the JSON Schema.
+    """
 
+    __slots__ = (
+        "_attributes",
+        "_data",
+        "_detail",
+        "_summary",
+        "_time",
+        "decision",
+        "format",
+        "index",
+        "raw",
+        "received",
+        "source",
+    )
+
+    def __init__(
+        self,
+        time: str | None,
+        received: str,
+        category: str,
+        outcome: str,
+        violation: bool,
+        severity: str,
+        action: str,
+        summary: str,
+        format: str,
+        source: Source,
+        attributes: dict[str, Any] | None = None,
+        raw: str = "",
+    ) -> None:
+        self._time = time
+        self.received = received
+        self.decision = Decision(category, outcome, violation, severity, action)  # type: ignore[arg-type]
+        self._summary: str | None = summary
+        self.format = format
+        self.source = source
+        self._attributes: dict[str, Any] | None = attributes if attributes is not None else {}
+        self.raw = raw
+        self._detail: Detail | None = None
+        self._data: Any = None
+        self.index: int | None = None  # its place in the store, once stored and read back
+
+    @classmethod
+    def lazy(
+        cls,
+        decision: Decision,
+        format: str,
+        source: Source,
+        raw: str,
+        received: str,
+        detail: Detail,
+        data: Any,
+        time: str | None = MISSING,
+    ) -> AuditEvent:
+        """An event whose attributes and summary ``detail`` builds from ``data`` when first read."""
+        event = cls.__new__(cls)
+        event._time = time
+        event.received = received
+        event.decision = decision
+        event._summary = None
+        event.format = format
+        event.source = source
+        event._attributes = None
+        event.raw = raw
+        event._detail = detail
+        event._data = data
+        event.index = None
+        return event
+
+    # ---- the decision --------------------------------------------------------------------
+    @property
+    def category(self) -> str:
+        return self.decision.category
+
+    @property
+    def outcome(self) -> str:
+        return self.decision.outcome
+
+    @property
+    def violation(self) -> bool:
+        return self.decision.violation
+
+    @property
+    def severity(self) -> str:
+        return self.decision.severity
+
+    @property
+    def action(self) -> str:
+        return self.decision.action
+
+    # ---- built on first read -------------------------------------------------------------
+    def _expand(self) -> None:
+        assert self._detail is not None
+        attributes, summary, time = self._detail.expand(self)
+        self._attributes, self._summary = attributes, summary
+        if self._time is MISSING:
+            self._time = time
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        if self._attributes is None:
+            self._expand()
+        return self._attributes  # type: ignore[return-value]
+
+    @property
+    def summary(self) -> str:
+        if self._summary is None:
+            self._expand()
+        return self._summary  # type: ignore[return-value]
+
+    @property
+    def time(self) -> str | None:
+        if self._time is MISSING:
+            assert self._detail is not None
+            found = self._detail.time(self)
+            if found is MISSING:
+                self._expand()
+            else:
+                self._time = found
+        return self._time
+
+    @property
+    def expanded(self) -> bool:
+        """True once attributes and summary exist (for tests and benchmarks)."""
+        return self._attributes is not None
+
+    def attr(self, name: str) -> Any:
+        """One attribute (None when absent), without building the others when that can be avoided.
+
+        Filters read events through this: ``status:403`` or ``duration:>250`` on an access
+        log reads one regex group, not a 25-attribute dict.
+        """
+        if self._attributes is None and self._detail is not None:
+            found = self._detail.attr(self, name)
+            if found is not MISSING:
+                return found
+        return self.attributes.get(name)
+
+    # ---- out -----------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
+        decision = self.decision
+        attributes = self.attributes  # first: building them also finds the time
         return {
             "time": self.time,
             "received": self.received,
-            "category": self.category,
-            "outcome": self.outcome,
-            "violation": self.violation,
-            "severity": self.severity,
-            "action": self.action,
+            "category": decision.category,
+            "outcome": decision.outcome,
+            "violation": decision.violation,
+            "severity": decision.severity,
+            "action": decision.action,
             "summary": self.summary,
             "format": self.format,
             "source": self.source.to_dict(),
-            "attributes": self.attributes,
+            "attributes": attributes,
             "raw": self.raw,
         }
 
@@ -107,6 +275,20 @@ class AuditEvent:
     def to_json_bytes(self) -> bytes:
         """:meth:`to_json` as UTF-8, for writers that skip the text layer."""
         return dumps_bytes(self.to_dict())
+
+    def __eq__(self, other: object) -> bool:
+        """The same event: the same stored place, or (not stored) the same object."""
+        if not isinstance(other, AuditEvent):
+            return NotImplemented
+        if self.index is not None and other.index is not None:
+            return self.index == other.index
+        return self is other
+
+    def __hash__(self) -> int:
+        return hash(self.index) if self.index is not None else id(self)
+
+    def __repr__(self) -> str:
+        return f"AuditEvent({self.format} {self.decision.action} {self.raw[:60]!r})"
 
 
 def dumps_bytes(obj: Any) -> bytes:

@@ -16,6 +16,7 @@ from .demo.run import Demo, write_kubeconfig
 from .events import AuditEvent
 from .exitcodes import EXIT_INPUT, EXIT_OK, EXIT_USAGE
 from .gctune import tune_for_streaming
+from .lag import describe
 from .output import Writer
 from .parse.envoy_access import CompiledFormat
 from .pipeline import Pipeline
@@ -118,12 +119,21 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
         task = asyncio.create_task(source.run(), name="live source")
 
         async def flusher() -> None:
+            ticks = 0
             while True:
                 await asyncio.sleep(0.2)
                 try:
                     out.flush()
                 except BrokenPipeError:
                     broken.set()
+                ticks += 1
+                if ticks % 5 == 0:  # once a second: is meshtail keeping up? (say so on stderr, and as an event)
+                    was = pipeline.lag.behind
+                    lag = pipeline.lag.check()
+                    if pipeline.lag.behind and (not was or ticks % 50 == 0):
+                        _say(f"falling behind the logs: {describe(lag)}")
+                    elif was and not pipeline.lag.behind:
+                        _say(f"caught up with the logs ({describe(lag)})")
 
         flush = asyncio.create_task(flusher())
         waits = [task, asyncio.create_task(stop.wait()), asyncio.create_task(broken.wait())]
@@ -158,6 +168,8 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
         unknown = pipeline.formats_seen.get("unknown", 0)
         if unknown:
             parts.append(f"{unknown} lines not recognised (kept as format 'unknown')")
+        if pipeline.lag.peak >= 1.0:
+            parts.append(f"ingest lag at most {pipeline.lag.peak:.1f}s")
         if writer.redactions:
             parts.append(f"{writer.redactions} credentials redacted (--no-redact keeps them)")
         _say(", ".join(parts))

@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .events import AuditEvent
+from .lag import Lag
 from .packing import Packer
 from .parse.envoy_access import CompiledFormat
 from .pipeline import Pipeline
@@ -57,6 +58,7 @@ class Status:
     gaps: int = 0
     done: bool = False
     error: str = ""
+    lag: Lag = field(default_factory=Lag)
 
 
 class Ingest:
@@ -67,6 +69,7 @@ class Ingest:
             store.packer = Packer(spec.formats)  # packed events are read again with the same formats
         self._batch: list[AuditEvent] = []
         self.pipeline = Pipeline(self._batch.append, None, spec.formats)
+        self.lag = Lag()
         self.source: LiveSource | None = None
         self.context = ""
         self.error = ""
@@ -114,9 +117,13 @@ class Ingest:
             await asyncio.gather(flusher, return_exceptions=True)
 
     async def _flush_forever(self) -> None:
+        ticks = 0
         while True:
             await asyncio.sleep(0.05)
             self._flush()
+            ticks += 1
+            if ticks % 20 == 0:  # once a second: is ingestion keeping up? (a health event when it is not)
+                self.lag = self.pipeline.lag.check()
 
     def _flush(self) -> None:
         if self._batch:
@@ -201,6 +208,7 @@ class Ingest:
             evicted=self.store.evicted,
             done=self.done,
             error=self.error,
+            lag=self.lag,
         )
         status.unparsed = self.pipeline.formats_seen.get("unknown", 0)
         status.gaps = self.pipeline.health.get("meshtail.stream.gap", 0)

@@ -1,172 +1,187 @@
-"""Access-log events at rest: the raw line and the decision, attributes re-read on demand.
+"""Line events at rest: a few numbers and the raw line; everything else is read from the line again.
 
 A parsed Envoy access-log event is ~25 attributes, a summary and a timestamp: about
 3 KB of Python objects for a 370-byte line, so a million of them would need more than
-3 GB.  The store keeps them packed instead — the raw line, where it came from and the
-classified decision (category, outcome, violation, severity, action), which is all the
-panes need to place an event — and parses the line again when something reads the
-rest (a visible row, the detail screen, a filter on an attribute, an export).  The
-parse is deterministic, so the event read back is the event that was stored; if it
-ever is not (a parser change between store and read is impossible within one process,
-but a bug is not), the re-read event says so in ``meshtail.repack_mismatch``.
+3 GB.  The store keeps each event made from a line as columns instead (see
+:mod:`meshtail.store`): the raw line as UTF-8 bytes, the index of its *kind* (decision,
+format and how it was read — a few hundred distinct values in a mesh), the index of its
+source (one per container ever followed), its line number, its kubelet timestamp and
+when it was received as integers.  That is what the panes need to place an event; the
+rest is parsed again when something reads it (a visible row, the detail screen, a filter
+on an attribute, an export).  The parse is deterministic, so the event read back is the
+event that was stored; if it ever is not (a bug), the event says so in
+``meshtail.repack_mismatch``.
 
-Only ``envoy-text`` events are packed: they are the bulk of any mesh's logs, and
-everything they hold comes from the line.  Other events (config changes with diffs,
-health events, JSON lines) are stored as they are.
-
-A packed record is a plain tuple of strings, integers and ``None`` (the source is an
-index into the packer's table), because CPython's garbage collector stops tracking such
-tuples: a million stored events then cost the collector nothing.  As objects they made
-every full collection walk the whole store — 35 pauses of up to 0.7 s a minute while the
-TUI ingested 20,000 lines/s (``benchmarks/tui_ingest.py``).  :class:`PackedEvent` is the
-view of a record that the store hands out.
+None of this is visible to the garbage collector (bytes, ints in arrays), which used to walk
+every stored event on each full collection — 35 pauses of up to 0.7 s a minute while the
+TUI ingested 20,000 lines/s (``benchmarks/tui_ingest.py``).
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
-from .events import AuditEvent, RawLine, Source
+from .events import MISSING, AuditEvent, Decision, RawLine, Source
 from .parse.detect import StreamParser
 from .parse.envoy_access import CompiledFormat
 from .parse.timestamps import split_kubelet_prefix
 
-# a packed record: (raw, received, category, outcome, violation, severity, action,
-#                   source index, line, kubelet stamp, Envoy log format name, decode error)
-Record = tuple[str, str, str, str, bool, str, str, int, "int | None", "str | None", "str | None", bool]
+
+class Kind(NamedTuple):
+    """What events of one kind share: the decision, the format and how the line is read again."""
+
+    decision: Decision
+    format: str
+    hint: str | None  # None: not a line event (kept whole)
+    decode_error: bool
 
 
-def _field(position: int, name: str) -> property:
-    """A read-only attribute of :class:`PackedEvent` taken from its record."""
+def micros(stamp: str) -> int | None:
+    """``2026-01-02T03:04:05.123456Z`` as integer microseconds, or None if it is not in exactly that form."""
+    if len(stamp) != 27 or stamp[19] != "." or stamp[26] != "Z":
+        return None
+    try:
+        whole = datetime.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+        return int(whole.timestamp()) * 1_000_000 + int(stamp[20:26])
+    except ValueError:
+        return None
 
-    def get(self: PackedEvent) -> Any:
-        return self._record[position]
 
-    get.__name__ = name
-    return property(get, doc=f"``{name}`` as stored")
+def nanos(stamp: str) -> int | None:
+    """A kubelet stamp (``…T03:04:05.123456789Z``, nine digits) as integer nanoseconds, or None."""
+    if len(stamp) != 30 or stamp[19] != "." or stamp[29] != "Z":
+        return None
+    try:
+        whole = datetime.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+        return int(whole.timestamp()) * 1_000_000_000 + int(stamp[20:29])
+    except ValueError:
+        return None
 
 
-class PackedEvent:
-    """A stored ``envoy-text`` record, read like an :class:`AuditEvent`.
+_second_cache: dict[int, str] = {}
 
-    Made on each read; two views of the same record compare equal.
+
+def _second(seconds: int) -> str:
+    text = _second_cache.get(seconds)
+    if text is None:
+        if len(_second_cache) > 4096:
+            _second_cache.clear()
+        text = _second_cache[seconds] = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return text
+
+
+def from_micros(value: int) -> str:
+    seconds, fraction = divmod(value, 1_000_000)
+    return f"{_second(seconds)}.{fraction:06d}Z"
+
+
+def from_nanos(value: int) -> str:
+    seconds, fraction = divmod(value, 1_000_000_000)
+    return f"{_second(seconds)}.{fraction:09d}Z"
+
+
+class StoredDetail:
+    """A stored line event's way to its attributes: parse the raw line again (recent ones are cached).
+
+    One per :class:`Packer`; an event's ``_data`` is ``(kind, kubelet stamp)``.
     """
 
-    __slots__ = ("_packer", "_record")
-    format = "envoy-text"
+    __slots__ = ("packer",)
 
-    def __init__(self, record: Record, packer: Packer) -> None:
-        self._record = record
-        self._packer = packer
+    def __init__(self, packer: Packer) -> None:
+        self.packer = packer
 
-    # kept in the record
-    raw = _field(0, "raw")
-    received = _field(1, "received")
-    category = _field(2, "category")
-    outcome = _field(3, "outcome")
-    violation = _field(4, "violation")
-    severity = _field(5, "severity")
-    action = _field(6, "action")
+    def _full(self, event: AuditEvent) -> AuditEvent:
+        kind, stamp = event._data
+        return self.packer.reparsed(event, kind, stamp)
 
-    # parsed again from the raw line
-    def unpack(self) -> AuditEvent:
-        """The full event, parsed again from the raw line (recent ones are cached)."""
-        return self._packer.unpack(self._record)
+    def expand(self, event: AuditEvent) -> tuple[dict[str, Any], str, str | None]:
+        full = self._full(event)
+        return full.attributes, full.summary, full.time
 
-    @property
-    def time(self) -> str | None:
-        return self.unpack().time
+    def attr(self, event: AuditEvent, name: str) -> Any:
+        full = self._full(event)
+        if full.expanded:
+            return full.attributes.get(name)
+        return full.attr(name)
 
-    @property
-    def summary(self) -> str:
-        return self.unpack().summary
+    def time(self, event: AuditEvent) -> str | None:
+        return self._full(event).time
 
-    @property
-    def attributes(self) -> dict[str, Any]:
-        return self.unpack().attributes
-
-    @property
-    def source(self) -> Source:
-        return self.unpack().source
-
-    def to_dict(self) -> dict[str, Any]:
-        return self.unpack().to_dict()
-
-    def to_json(self) -> str:
-        return self.unpack().to_json()
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, PackedEvent) and other._record is self._record
-
-    def __hash__(self) -> int:
-        return id(self._record)
+    def origin(self, event: AuditEvent) -> tuple[str, str | None, bool]:
+        kind, stamp = event._data
+        return kind.hint or kind.format, stamp, kind.decode_error
 
 
 class Packer:
-    """Packs events for the store and unpacks them with the same parser settings (custom formats)."""
+    """The tables the store's columns index (kinds, sources) and the parser that reads lines again.
+
+    Read again with the same parser settings (the user's custom formats) as at ingest.
+    """
 
     def __init__(self, formats: list[CompiledFormat] | None = None, cache_size: int = 4096) -> None:
         self._parser = StreamParser(formats)
+        self.kinds: list[Kind] = []
+        self._kind_index: dict[Kind, int] = {}
         # streams seen, by index: grows by one small entry per container ever followed
+        self.sources: list[Source] = []
         self._source_index: dict[tuple[str, str | None, str | None, str | None, str | None], int] = {}
-        self._sources: list[Source] = []
-        self._cache: OrderedDict[int, tuple[Record, AuditEvent]] = OrderedDict()
+        self._cache: OrderedDict[int, AuditEvent] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        self.detail = StoredDetail(self)
 
-    def pack(self, event: AuditEvent) -> AuditEvent | Record:
-        """The record to store for *event*, or the event itself if it is not an access-log line."""
-        if event.format != "envoy-text" or type(event) is not AuditEvent:
-            return event
-        src = event.source
-        key = (src.kind, src.namespace, src.pod, src.container, src.path)
+    def kind_of(self, event: AuditEvent) -> tuple[int, str | None]:
+        """The index of the event's kind in :attr:`kinds`, and its kubelet stamp (events made from lines)."""
+        detail = event._detail
+        if detail is None:  # made by meshtail itself: kept whole
+            hint, stamp, decode_error = None, None, False
+        else:
+            hint, stamp, decode_error = detail.origin(event)
+        kind = Kind(event.decision, event.format, hint, decode_error)
+        index = self._kind_index.get(kind)
+        if index is None:
+            index = self._kind_index[kind] = len(self.kinds)
+            self.kinds.append(kind)
+        return index, stamp
+
+    def source_of(self, source: Source) -> int:
+        key = (source.kind, source.namespace, source.pod, source.container, source.path)
         index = self._source_index.get(key)
         if index is None:
-            index = self._source_index[key] = len(self._sources)
-            self._sources.append(Source(src.kind, src.namespace, src.pod, src.container, src.path))
-        attrs = event.attributes
-        stamp = attrs.get("k8s.log.timestamp")
-        if stamp is not None and split_kubelet_prefix(event.raw)[0] == stamp:
-            stamp = None  # it is in the line itself: parsing finds it again
-        return (
-            event.raw,
-            event.received,
-            event.category,
-            event.outcome,
-            event.violation,
-            event.severity,
-            event.action,
-            index,
-            src.line,
-            stamp,
-            attrs.get("envoy.log_format"),
-            bool(attrs.get("meshtail.decode_error")),
-        )
+            index = self._source_index[key] = len(self.sources)
+            self.sources.append(Source(source.kind, source.namespace, source.pod, source.container, source.path))
+        return index
 
-    def view(self, stored: AuditEvent | Record) -> AuditEvent | PackedEvent:
-        """What readers of the store get: events as they are, records as :class:`PackedEvent`."""
-        return PackedEvent(stored, self) if type(stored) is tuple else stored  # type: ignore[arg-type]
+    @staticmethod
+    def stamp_to_keep(event: AuditEvent, stamp: str | None) -> str | None:
+        """The kubelet stamp to keep beside the raw line: None when the line itself holds it (files)."""
+        if stamp is not None and event.raw[:1].isdigit() and split_kubelet_prefix(event.raw)[0] == stamp:
+            return None  # parsing finds it again
+        return stamp
 
-    def unpack(self, record: Record) -> AuditEvent:
-        key = id(record)
+    def reparsed(self, event: AuditEvent, kind: Kind, stamp: str | None) -> AuditEvent:
+        """The stored event parsed again (cached by store index), checked against what was stored."""
+        key = event.index  # absolute store indices are never reused
         with self._lock:
-            hit = self._cache.get(key)
-            if hit is not None and hit[0] is record:
-                self._cache.move_to_end(key)
-                return hit[1]
-            raw_text, received, category, outcome, violation, severity, action, index, line, stamp, log_format, bad = (
-                record
-            )
-            shared = self._sources[index]
-            source = Source(shared.kind, shared.namespace, shared.pod, shared.container, shared.path, line)
-            event = self._parser.reparse(RawLine(raw_text, source, received, stamp, bad), log_format)
-            stored = (category, outcome, violation, severity, action)
-            now = (event.category, event.outcome, event.violation, event.severity, event.action)
-            if stored != now or event.format != "envoy-text":
-                event.attributes["meshtail.repack_mismatch"] = f"stored as {stored}, read again as {now}"
-            self._cache[key] = (record, event)
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-            return event
+            if key is not None:
+                hit = self._cache.get(key)
+                if hit is not None:
+                    self._cache.move_to_end(key)
+                    return hit
+            raw = RawLine(event.raw, event.source, event.received, stamp, kind.decode_error)
+            full = self._parser.reparse(raw, kind.hint)
+            if full.decision != kind.decision or full.format != kind.format:
+                was, now = (*kind.decision, kind.format), (*full.decision, full.format)
+                full.attributes["meshtail.repack_mismatch"] = f"stored as {was}, read again as {now}"
+            if key is not None:
+                self._cache[key] = full
+                if len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+            return full
+
+
+__all__ = ["MISSING", "Kind", "Packer", "StoredDetail", "from_micros", "from_nanos", "micros", "nanos"]

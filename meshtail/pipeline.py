@@ -11,9 +11,10 @@ from collections import Counter
 from collections.abc import Callable
 
 from .events import AuditEvent, RawLine
+from .lag import LagWatch
 from .parse.detect import StreamParser
 from .parse.envoy_access import CompiledFormat
-from .query import Filter, compile_filter
+from .query import Filter, StreamFilter, compile_filter
 
 
 class Pipeline:
@@ -26,39 +27,59 @@ class Pipeline:
         self.sink = sink
         self.query = query or compile_filter("")
         self.formats = formats
+        # per stream: its parser (formats are sticky) and the filter bound to its formats
         self._parsers: dict[tuple[str | None, str | None, str | None, str | None], StreamParser] = {}
+        self._bound: dict[tuple[str | None, str | None, str | None, str | None], StreamFilter] = {}
         self.lines = 0
         self.skipped = 0
         self.events = 0
         self.matched = 0
         self.formats_seen: Counter[str] = Counter()
         self.health: Counter[str] = Counter()
+        self.lag = LagWatch(self.event)
+        self._newest = self.lag.newest
 
     def line(self, raw: RawLine) -> None:
         self.lines += 1
+        source = raw.source
+        key = (source.namespace, source.pod, source.container, source.path)
+        if raw.timestamp is not None:
+            self._newest[key] = (raw.received, raw.timestamp)  # for the lag, worked out when asked
         precheck = self.query.precheck
         if precheck is not None and not precheck(raw.text):
             self.skipped += 1
             return
-        source = raw.source
-        key = (source.namespace, source.pod, source.container, source.path)
         parser = self._parsers.get(key)
         if parser is None:
             parser = self._parsers[key] = StreamParser(self.formats)
-        event = parser.parse(raw)
+            if self.query.text:
+                self._bound[key] = StreamFilter(self.query, source)
+        verdict = None
+        matched = parser.match_fast(raw.text)
+        if matched is not None and self.query.text:
+            # most access-log lines are judged on their regex match: no event for those that fail
+            verdict = self._bound[key].verdict(*matched)
+            if verdict is False:
+                self.formats_seen["envoy-text"] += 1
+                self.events += 1
+                return
+        event = parser.parse(raw, matched)
         self.formats_seen[event.format] += 1
-        self._deliver(event)
+        self._deliver(event, verdict)
 
     def event(self, event: AuditEvent) -> None:
         if event.format == "meshtail":
             self.health[event.action] += 1
             if event.action == "meshtail.stream.end":
                 source = event.source
-                self._parsers.pop((source.namespace, source.pod, source.container, source.path), None)
+                key = (source.namespace, source.pod, source.container, source.path)
+                self._parsers.pop(key, None)
+                self._bound.pop(key, None)
+                self.lag.forget(key)
         self._deliver(event)
 
-    def _deliver(self, event: AuditEvent) -> None:
+    def _deliver(self, event: AuditEvent, verdict: bool | None = None) -> None:
         self.events += 1
-        if self.query.matches(event):
+        if verdict or self.query.matches(event):
             self.matched += 1
             self.sink(event)

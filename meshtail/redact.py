@@ -29,6 +29,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from .linear import Linear
+
 MARK = "[REDACTED]"
 
 # a header (or field) name that holds a credential
@@ -54,11 +56,15 @@ _USERINFO = re.compile(
     r"""(?i)((?:[a-z][a-z0-9+.-]*://|(?<=[\s"'(=])|^)[A-Za-z0-9._~%!$&*+;=-]+:)(?!\[REDACTED\])([^\s/@"']+)@"""
     r"""(?=[A-Za-z0-9.-]+(?::\d+)?(?:[/"'\s?#]|$))"""
 )
-# a cheap first look: most lines hold none of these, and skip the passes above
-_HINT = re.compile(
-    r"(?i)bearer|basic |digest |negotiate |eyJ|authorization|cookie|token|secret|passw|pwd=|api[-_]?key|apikey"
-    r"|sig=|signature|credential|session|sid=|code=|auth=|jwt|key=|@"
+# A cheap first look: most lines hold none of these, and skip the passes above.  In linear time:
+# Python's engine tries every alternative at every position (~100 µs a line, more than all the
+# rest of `scan -o jsonl`); RE2 reads the line once (~1.5 µs).
+_HINT = Linear(
+    r"bearer|basic |digest |negotiate |eyJ|authorization|cookie|token|secret|passw|pwd=|api[-_]?key|apikey"
+    r"|sig=|signature|credential|session|sid=|code=|auth=|jwt|key=|@",
+    case_sensitive=False,
 )
+_hinted = _HINT.found
 _SENSITIVE_KEY = re.compile(
     rf"(?i)(?:^|[._-])(?:{_SECRET_NAME}|signature|jwt)$|^http\.request\.header\.(?:x-)?(?:auth|session|csrf|xsrf)"
 )
@@ -80,7 +86,7 @@ def redact_text(text: str, secrets: tuple[str, ...] = ()) -> tuple[str, int]:
         if secret in text:
             count += text.count(secret)
             text = text.replace(secret, MARK)
-    if not _HINT.search(text):
+    if not _hinted(text):
         return text, count
 
     def sub(pattern: re.Pattern[str], repl: str, value: str) -> str:
@@ -138,13 +144,30 @@ def _walk(value: Any, secrets: tuple[str, ...], key: str = "") -> tuple[Any, int
     return value, 0
 
 
-def _needs_work(obj: dict[str, Any]) -> bool:
+_PLAIN_KEYS: set[str] = set()  # attribute names seen and known not to name a secret (checked once each)
+
+
+def _needs_work(obj: dict[str, Any], substrings: bool = False) -> bool:
+    """Whether anything in the event may hold a credential (most events: no, in a few µs).
+
+    ``substrings``: every attribute value is a piece of ``raw`` (access logs in text), so
+    looking at ``raw`` covers them.
+    """
     attrs = obj.get("attributes") or {}
-    if any(sensitive_key(key) for key in attrs):
+    if not _PLAIN_KEYS.issuperset(attrs):
+        for key in attrs:
+            if key not in _PLAIN_KEYS:
+                if sensitive_key(key):
+                    return True
+                if len(_PLAIN_KEYS) < 100_000:
+                    _PLAIN_KEYS.add(key)
+    if _hinted(obj.get("raw") or ""):
         return True
-    if _HINT.search(obj.get("raw") or "") or _HINT.search(obj.get("summary") or ""):
+    if substrings:  # the summary is made of the same pieces, and of names from the cluster
+        return False
+    if _hinted(obj.get("summary") or ""):
         return True
-    return any(isinstance(v, str | list | dict) and _HINT.search(str(v)) for v in attrs.values())
+    return any(isinstance(v, str | list | dict) and _hinted(str(v)) for v in attrs.values())
 
 
 def redact_event(obj: dict[str, Any]) -> tuple[dict[str, Any], int]:
@@ -152,7 +175,7 @@ def redact_event(obj: dict[str, Any]) -> tuple[dict[str, Any], int]:
 
     The copy says how many values were replaced in ``attributes["meshtail.redacted"]``.
     """
-    if not _needs_work(obj):
+    if not _needs_work(obj, obj.get("format") == "envoy-text"):
         return obj, 0
     found: list[str] = []
     _secrets_of(obj.get("attributes") or {}, "", found)

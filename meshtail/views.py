@@ -11,59 +11,61 @@ import time
 from array import array
 from bisect import bisect_left
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .events import SEVERITY_RANK, AuditEvent
-from .packing import PackedEvent
+from .packing import Kind
 from .query import Filter, compile_filter
 from .store import EventStore
 
 _WARNING = SEVERITY_RANK["warning"]
 
 
-def _health(event: AuditEvent) -> bool:
+def _health(kind: Kind) -> bool:
     """Source trouble (breaks, stalls, gaps, errors) shows inline in every pane."""
-    return event.format == "meshtail" and SEVERITY_RANK.get(event.severity, 0) >= _WARNING
+    return kind.format == "meshtail" and SEVERITY_RANK.get(kind.decision.severity, 0) >= _WARNING
 
 
 @dataclass(frozen=True)
 class Pane:
+    """A pane: which kinds of event it shows (decided from the decision and format alone) and its columns."""
+
     id: str
     title: str
     key: str
-    matches: Callable[[AuditEvent], bool]
+    matches: Callable[[Kind], bool]
     columns: tuple[str, ...]
 
 
 PANES: tuple[Pane, ...] = (
-    Pane("all", "All", "1", lambda e: True, ("time", "severity", "action", "where", "summary")),
+    Pane("all", "All", "1", lambda k: True, ("time", "severity", "action", "where", "summary")),
     Pane(
         "auth",
         "Auth",
         "2",
-        lambda e: e.category == "auth" or _health(e),
+        lambda k: k.decision.category == "auth" or _health(k),
         ("time", "route", "principal", "request", "decision", "policy"),
     ),
     Pane(
         "routing",
         "Routing",
         "3",
-        lambda e: e.category == "routing" or _health(e),
+        lambda k: k.decision.category == "routing" or _health(k),
         ("time", "status", "flags", "request", "route", "cluster", "duration"),
     ),
     Pane(
         "config",
         "Config",
         "4",
-        lambda e: e.category == "config" or _health(e),
+        lambda k: k.decision.category == "config" or _health(k),
         ("time", "resource", "verb", "actor", "diff", "summary"),
     ),
     Pane(
         "violations",
         "Violations",
         "5",
-        lambda e: e.violation or _health(e),
+        lambda k: k.decision.violation or _health(k),
         ("time", "severity", "action", "where", "summary"),
     ),
 )
@@ -78,7 +80,11 @@ COLUMN_NAMES = frozenset(
 
 
 class View:
-    """One pane's filtered index over the store."""
+    """One pane's filtered index over the store.
+
+    A view that shows every event (the All pane with no filter) holds no index at all: its
+    positions are the store's own range, so a million events cost it nothing.
+    """
 
     def __init__(self, store: EventStore, pane: Pane, query: Filter | None = None) -> None:
         self.store = store
@@ -86,9 +92,21 @@ class View:
         self.query = query or compile_filter("")
         # absolute store indices of matches; an int64 array, not a list of int objects:
         # 8 bytes an entry instead of ~36, which is ~55 MB at a million stored events
-        self.indices: array[int] = array("q")
+        self._indices: array[int] = array("q")
         self.scanned = store.base
         self._rate: deque[tuple[int, int]] = deque(maxlen=60)  # (second, matches)
+        self._pane_says: dict[int, bool] = {}  # by kind index: the pane's verdict, decided once per kind
+
+    @property
+    def _everything(self) -> bool:
+        return self.pane.id == "all" and not self.query.text
+
+    @property
+    def indices(self) -> Sequence[int]:
+        """Absolute store indices of the matches, oldest first."""
+        if self._everything:
+            return range(max(self.store.base, self._first), self.scanned)
+        return self._indices
 
     @property
     def complete(self) -> bool:
@@ -97,48 +115,74 @@ class View:
 
     def set_query(self, query: Filter) -> None:
         self.query = query
-        self.indices = array("q")
+        self._indices = array("q")
         self.scanned = self.store.base
+        self._first = self.store.base
+
+    _first = 0
+
+    def _pane_match(self, kind_index: int) -> bool:
+        verdict = self._pane_says.get(kind_index)
+        if verdict is None:
+            verdict = self._pane_says[kind_index] = self.pane.matches(self.store.packer.kinds[kind_index])
+        return verdict
 
     def catch_up(self, budget_seconds: float = 0.02) -> int:
         """Examine new (or not yet re-filtered) events for up to ``budget_seconds``; return new matches."""
+        store = self.store
+        if self._everything:
+            added = store.end - max(self.scanned, store.base)
+            if self.scanned < store.base:
+                self._first = store.base
+            self.scanned = store.end
+            self._count(added)
+            return added
         added = 0
-        pane_match = self.pane.matches
         query_match = self.query.matches
-        # the filter's pre-check reads a line's raw text, so packed (line) events that cannot
-        # match are not parsed again; events made by meshtail itself are not lines
+        # the filter's pre-check reads a line's raw text: stored line events that cannot match
+        # are not parsed again (events made by meshtail itself hold no line)
         precheck = self.query.precheck
+        everything = not self.query.text
         deadline = time.perf_counter() + budget_seconds
-        while self.scanned < self.store.end:
+        while self.scanned < store.end:
             # small chunks: the time box is checked between them, so one slow filter cannot hold a frame
-            chunk = self.store.range(self.scanned, min(self.store.end, self.scanned + 256))
-            if not chunk:
-                self.scanned = max(self.scanned, self.store.base)
+            first, kinds = store.kinds(self.scanned, min(store.end, self.scanned + 256))
+            if not kinds:
+                self.scanned = max(self.scanned, store.base)
                 break
-            for index, event in chunk:
-                if (
-                    pane_match(event)
-                    and (precheck is None or type(event) is not PackedEvent or precheck(event.raw))
-                    and query_match(event)
-                ):
-                    self.indices.append(index)
+            for offset, kind in enumerate(kinds):
+                if not self._pane_match(kind):
+                    continue
+                index = first + offset
+                if everything:
+                    self._indices.append(index)
                     added += 1
-            self.scanned = chunk[-1][0] + 1
+                    continue
+                event = store.get(index)
+                if event is None:
+                    continue
+                if (precheck is None or not event.raw or precheck(event.raw)) and query_match(event):
+                    self._indices.append(index)
+                    added += 1
+            self.scanned = first + len(kinds)
             if time.perf_counter() > deadline:
                 break
         self._trim()
+        self._count(added)
+        return added
+
+    def _count(self, added: int) -> None:
         if added:
             second = int(time.monotonic())
             if self._rate and self._rate[-1][0] == second:
                 self._rate[-1] = (second, self._rate[-1][1] + added)
             else:
                 self._rate.append((second, added))
-        return added
 
     def _trim(self) -> None:
         base = self.store.base
-        if self.indices and self.indices[0] < base:
-            del self.indices[: bisect_left(self.indices, base)]
+        if self._indices and self._indices[0] < base:
+            del self._indices[: bisect_left(self._indices, base)]
 
     def rates(self, seconds: int = 20) -> list[int]:
         """Matches per second over the last ``seconds`` (oldest first), for a sparkline."""
@@ -150,6 +194,7 @@ class View:
         return len(self.indices)
 
     def event(self, position: int) -> AuditEvent | None:
-        if 0 <= position < len(self.indices):
-            return self.store.get(self.indices[position])
+        indices = self.indices
+        if 0 <= position < len(indices):
+            return self.store.get(indices[position])
         return None

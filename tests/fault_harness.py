@@ -117,10 +117,13 @@ async def run_with_faults(
             _collect(run)
             return not run.missing_unreported
 
-        for _ in range(int(settle * 10)):  # for every stream to catch up after the last fault
+        deadline = asyncio.get_running_loop().time() + settle
+        while asyncio.get_running_loop().time() < deadline:  # for every stream to catch up after the last fault
+            began = asyncio.get_running_loop().time()
             if settled():
                 break
-            await asyncio.sleep(0.1)
+            # checking costs more as the run grows (a soak serves hundreds of thousands of lines)
+            await asyncio.sleep(max(0.1, 4 * (asyncio.get_running_loop().time() - began)))
         await asyncio.sleep(0.3)
         await source.stop([task], why="the test stopped the source")
         task.cancel()

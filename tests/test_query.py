@@ -139,3 +139,60 @@ def test_precheck_rejects_lines_that_cannot_match():
     assert compiled.precheck is not None
     assert not compiled.precheck(TEXT[0])
     assert compiled.precheck(TEXT[2])
+
+
+BOUND_FILTERS = [
+    "status:403",
+    "status:<100",
+    "status:>=500",
+    "-status:200",
+    "duration:>250",
+    "duration:<=3",
+    "method:GET",
+    "method:get OR method:HEAD",
+    "path:/productpage",
+    "path:/api/*",
+    "flags:UF",
+    "cat:auth",
+    "outcome:deny violation:true",
+    "action:http.request -cat:routing",
+    "format:envoy-text",
+    "route:default",
+    "cluster:outbound*",
+    "details:via_upstream",
+    'request_id:="8b1e3c7a-9b8d-4cb7-a8f9-3c7b0a4b1e11"',
+    "denied",
+    "policy:*",
+    "ns:shop OR kind:file",
+    "time:>=2020-01-01",
+    "user_agent.original:curl*",
+    "dst:*reviews*",
+    "path:/(a+)+$/",
+]
+
+
+@pytest.mark.parametrize("text", BOUND_FILTERS)
+def test_a_filter_bound_to_a_format_answers_as_the_event_does(text: str) -> None:
+    """`scan` and `tail` judge most lines on their regex match; that verdict must be the event's, or abstain."""
+    from meshtail.events import RawLine, Source
+    from meshtail.parse.detect import StreamParser
+    from meshtail.query import StreamFilter
+
+    from .test_packing import ALL_LINES
+
+    query = compile_filter(text)
+    source = Source("file", path="x")
+    bound = StreamFilter(query, source)
+    decided = 0
+    for _, line in ALL_LINES:
+        parser = StreamParser()
+        parser.parse(RawLine(line, source, "2026-01-01T00:00:00.000000Z"))  # the stream's format, sticky
+        matched = parser.match_fast(line)
+        if matched is None:
+            continue
+        verdict = bound.verdict(*matched)
+        event = parser.parse(RawLine(line, source, "2026-01-01T00:00:00.000000Z"), matched)
+        if verdict is not None:
+            decided += 1
+            assert verdict == query.matches(event), (text, line)
+    assert decided > 0 or text in ("denied", "policy:*", "dst:*reviews*"), "the premise: the match decided lines"

@@ -10,9 +10,9 @@ def split_hostport(value: str) -> tuple[str, int | None]:
     if value.startswith("["):
         host, _, rest = value[1:].partition("]")
         port = rest[1:] if rest.startswith(":") else ""
-        return host, int(port) if port.isdigit() else None
+        return host, int(port) if port.isdecimal() else None
     host, sep, port = value.rpartition(":")
-    if sep and port.isdigit() and ":" not in host:
+    if sep and port.isdecimal() and ":" not in host:
         return host, int(port)
     return value, None
 

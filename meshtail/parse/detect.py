@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from ..events import AuditEvent, RawLine, Source
-from ..text import clip, has_unsafe, visible
+from ..events import MISSING, AuditEvent, RawLine, Source
+from ..text import clip, has_unsafe
 from . import envoy_component, envoy_json, istio_go, k8s_audit, ztunnel
 from .envoy_access import AccessLogParser, CompiledFormat, compile_format, istio_text_parser
 from .keyvalues import parse_key_values
-from .result import Parsed, attr_key, severity_of
+from .result import Parsed, attr_key, finish, severity_of
 from .timestamps import normalize, split_kubelet_prefix
 
 MAX_PARSE = 1 << 20  # lines longer than this are kept whole but not parsed
@@ -28,7 +28,8 @@ MAX_PARSE = 1 << 20  # lines longer than this are kept whole but not parsed
 _KUBECTL_PREFIX = re.compile(r"^\[pod/([a-z0-9][a-z0-9.-]*)/([a-z0-9][a-z0-9-]*)\] ")
 _ZTUNNEL_SPLIT = re.compile(r"\s+(?=[A-Za-z_][\w.]*=)")
 
-Family = Callable[[str, Source], "tuple[str, Parsed] | None"]
+AccessMatch = tuple[CompiledFormat, "re.Match[str]"]
+Family = Callable[[str, Source], "tuple[str, Parsed | AccessMatch] | None"]
 
 
 class StreamParser:
@@ -43,17 +44,33 @@ class StreamParser:
         self._istio = istio_text_parser()
         self._last: Family | None = None
         self.counts: dict[str, int] = {}
+        # one bound method per family, kept: `self._last is self._access` compares the same objects
+        self._access, self._json, self._bracketed, self._columns = (  # type: ignore[method-assign]
+            self._access,
+            self._json,
+            self._bracketed,
+            self._columns,
+        )
+        # the family each kind of line came from, by name: the store's way to read a line again
+        self._families: dict[str, Family] = {
+            "family:json": self._json,
+            "family:bracketed": self._bracketed,
+            "family:columns": self._columns,
+            "family:access": self._access,
+        }
+        self._family_names = {family: name for name, family in self._families.items()}
 
     # ------------------------------------------------------------ families
-    def _access(self, body: str, source: Source) -> tuple[str, Parsed] | None:
+    def _access(self, body: str, source: Source) -> tuple[str, AccessMatch] | None:
+        """An access-log line: ``("envoy-text", (compiled format, match))``."""
         if self._custom is not None:
-            parsed = self._custom(body, source)
-            if parsed is not None:
-                return "envoy-text", parsed
+            found = self._custom(body)
+            if found is not None:
+                return "envoy-text", found
         if body.startswith("["):
-            parsed = self._istio(body, source)
-            if parsed is not None:
-                return "envoy-text", parsed
+            found = self._istio(body)
+            if found is not None:
+                return "envoy-text", found
         return None
 
     def _bracketed(self, body: str, source: Source) -> tuple[str, Parsed] | None:
@@ -136,22 +153,52 @@ class StreamParser:
                 return found
         return None
 
-    def reparse(self, raw: RawLine, log_format: str | None) -> AuditEvent:
-        """Parse again a line this parser's settings once read as ``envoy-text`` in *log_format*.
+    def reparse(self, raw: RawLine, hint: str | None) -> AuditEvent:
+        """Parse again a line this parser's settings once read, trying first what read it then.
 
-        The access-log family and that format are tried first, as they were when the line
-        was first read in its stream, so the same line gives the same event.
+        ``hint`` is the event's :attr:`LineDetail.hint`: the access-log format's name, or
+        the family's.  Trying that first, as the line's stream did when it was first read,
+        makes the same line give the same event.
         """
-        self._last = self._access
+        family = self._families.get(hint or "")
+        self._last = family if family is not None else self._access
         for parser in (self._custom, self._istio):
             if parser is not None:
                 for compiled in parser.formats:
-                    if compiled.name == log_format:
+                    if compiled.name == hint:
                         parser.last = compiled
         return self.parse(raw)
 
-    def parse(self, raw: RawLine) -> AuditEvent:
-        """One event for *raw*, whatever it holds; never raises for any input text."""
+    def match_fast(self, text: str) -> AccessMatch | None:
+        """The short path's match: an access-log line in the same format as the stream's line before.
+
+        A stream of them is the bulk of any mesh's logs.  With a filter bound to the format
+        (:meth:`meshtail.query.Filter.bind`), a line can be judged from this match alone,
+        before any event or source object is made for it.  Counted as parsed.
+        """
+        if self._last is self._access and text[:1] == "[" and self._custom is None and text[1:5] != "pod/":
+            compiled = self._istio.last
+            m = compiled.strict.match(text)
+            if m is not None:
+                self.counts["envoy-text"] = self.counts.get("envoy-text", 0) + 1
+                return compiled, m
+        return None
+
+    def parse(self, raw: RawLine, matched: AccessMatch | None = None) -> AuditEvent:
+        """One event for *raw*, whatever it holds; never raises for any input text.
+
+        Access-log lines become lazy events: decided from their deciding groups now, their
+        attributes and summary built when something reads them.  ``matched`` is what
+        :meth:`match_fast` found for this line, if it was asked.
+        """
+        if matched is None:
+            matched = self.match_fast(raw.text)
+        if matched is not None:
+            compiled, m = matched
+            return compiled.event(m, raw.text, raw.source, raw, raw.timestamp, raw.text)
+        return self._parse(raw)
+
+    def _parse(self, raw: RawLine) -> AuditEvent:
         text = raw.text
         source = raw.source
         stamp = raw.timestamp
@@ -163,8 +210,9 @@ class StreamParser:
             if prefix:
                 source = replace(source, pod=prefix.group(1), container=prefix.group(2))
                 body = body[prefix.end() :]
-        found: tuple[str, Parsed] | None = None
+        found: tuple[str, Parsed | AccessMatch] | None = None
         error: str | None = None
+        family: Family | None = None
         if len(body) <= MAX_PARSE:
             try:
                 found = self._detect(body, source)
@@ -173,6 +221,11 @@ class StreamParser:
                     found = self._detect(text, source)
                     if found is not None:
                         stamp, body = None, text
+                family = self._last
+                if found is not None and type(found[1]) is tuple:
+                    compiled, m = found[1]
+                    self.counts["envoy-text"] = self.counts.get("envoy-text", 0) + 1
+                    return compiled.event(m, text, source, raw, stamp, body)
             except Exception as exc:  # a parser bug must not lose the line
                 error = f"{type(exc).__name__}: {exc}"
                 found = None
@@ -194,20 +247,13 @@ class StreamParser:
                 attrs,
             )
             needs_cleaning = True
+            family = None
         else:
-            name, parsed = found
+            name, parsed = found  # type: ignore[assignment]
             needs_cleaning = parsed.decoded or has_unsafe(body)
-        attrs = parsed.attributes
-        if stamp is not None:
-            attrs["k8s.log.timestamp"] = stamp
-        if raw.decode_error:
-            attrs["meshtail.decode_error"] = True
-        summary = parsed.summary
-        if needs_cleaning:
-            summary = visible(summary)
-            _clean(attrs)
+        summary = finish(parsed.attributes, parsed.summary, stamp, raw.decode_error, needs_cleaning)
         self.counts[name] = self.counts.get(name, 0) + 1
-        return AuditEvent(
+        event = AuditEvent(
             time=parsed.time or normalize(stamp),
             received=raw.received,
             category=parsed.category,
@@ -218,27 +264,37 @@ class StreamParser:
             summary=summary,
             format=name,
             source=source,
-            attributes=attrs,
+            attributes=parsed.attributes,
             raw=text,
         )
+        hint = self._family_names.get(family, name) if family is not None else name
+        event._detail, event._data = LINE, (hint, stamp, raw.decode_error)
+        return event
 
 
-def _clean(value: Any) -> Any:
-    """Escape control characters in every string inside *value* (in place for containers).
+class LineDetail:
+    """An eagerly parsed line: its attributes exist; the store keeps how it was read to read it again.
 
-    Keys need no pass: every key taken from a log went through ``attr_key``.
+    An event's ``_data`` is ``(hint, kubelet stamp, decode error)``; the hint names the family
+    that read the line, tried first when the store parses it again.
     """
-    if isinstance(value, str):
-        return visible(value)
-    if isinstance(value, dict):
-        for key in list(value):
-            value[key] = _clean(value[key])
-        return value
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            value[index] = _clean(item)
-        return value
-    return value
+
+    __slots__ = ()
+
+    def expand(self, event: AuditEvent) -> tuple[dict[str, Any], str, str | None]:  # pragma: no cover
+        raise AssertionError("an eagerly parsed event has its attributes")
+
+    def attr(self, event: AuditEvent, name: str) -> Any:
+        return MISSING
+
+    def time(self, event: AuditEvent) -> str | None:
+        return MISSING
+
+    def origin(self, event: AuditEvent) -> tuple[str, str | None, bool]:
+        return event._data  # type: ignore[no-any-return]
+
+
+LINE = LineDetail()
 
 
 _LEVEL_WORD = re.compile(r"\b(ERROR|Error|error|WARN|Warn|warn|WARNING|warning|FATAL|fatal|PANIC|panic)\b")

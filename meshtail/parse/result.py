@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..text import visible
+
 _KEY_UNSAFE = re.compile(r"[^A-Za-z0-9_.:\-]")
 
 
@@ -62,3 +64,34 @@ def action_word(name: str | None) -> str:
     if not name:
         return "default"
     return re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")[:40] or "default"
+
+
+def finish(attrs: dict[str, Any], summary: str, stamp: str | None, decode_error: bool, needs_cleaning: bool) -> str:
+    """What every parsed line gets whatever its family: the kubelet stamp, the decode flag, and
+    (when the line holds anything unsafe to show) the control-character pass; returns the summary."""
+    if stamp is not None:
+        attrs["k8s.log.timestamp"] = stamp
+    if decode_error:
+        attrs["meshtail.decode_error"] = True
+    if needs_cleaning:
+        summary = visible(summary)
+        clean(attrs)
+    return summary
+
+
+def clean(value: Any) -> Any:
+    """Escape control characters in every string inside *value* (in place for containers).
+
+    Keys need no pass: every key taken from a log went through ``attr_key``.
+    """
+    if isinstance(value, str):
+        return visible(value)
+    if isinstance(value, dict):
+        for key in list(value):
+            value[key] = clean(value[key])
+        return value
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            value[index] = clean(item)
+        return value
+    return value

@@ -14,21 +14,23 @@ so ``scan`` can skip lines that cannot match.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import re2
-
-from ..events import SEVERITY_RANK, AuditEvent
+from ..events import SEVERITY_RANK, AuditEvent, Source
+from ..linear import Linear, LinearError
 from ..parse.timestamps import normalize
+from ..text import has_unsafe
 from .errors import FilterError
 from .fields import FIELDS, VERBATIM_FIELDS, Getter, resolve
 from .lexer import Token, tokenize
 
 Predicate = Callable[[AuditEvent], bool]
 Precheck = Callable[[str], bool]
+Bound = Callable[["re.Match[str]"], "bool | None"]
 
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
@@ -189,27 +191,15 @@ def _regex(token: Token, text: str) -> Callable[[str], bool]:
     ``/a{99999999999}/`` raised OverflowError.  RE2 has no backreferences or look-around; a
     pattern that needs them is reported as such.
     """
-    options = re2.Options()
-    options.log_errors = False  # RE2 would print its own complaint on stderr, over the TUI
-    options.case_sensitive = "i" not in token.flags
     try:
-        pattern = re2.compile(token.value, options)
-    except re2.error as exc:
-        reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        pattern = Linear(token.value, case_sensitive="i" not in token.flags)
+    except LinearError as exc:
         raise FilterError(
-            f"bad regex: {reason} (regexes run in linear time: no backreferences or look-around)",
+            f"bad regex: {exc} (regexes run in linear time: no backreferences or look-around)",
             token.value_pos + 1 + _error_offset(token.value),
             text,
         ) from None
-    search = pattern.search
-
-    def matches(value: str) -> bool:
-        try:
-            return search(value) is not None
-        except UnicodeEncodeError:  # a lone surrogate from decoded JSON
-            return search(value.encode("utf-8", "backslashreplace").decode("utf-8")) is not None
-
-    return matches
+    return pattern.found
 
 
 def _term_predicate(token: Token, text: str) -> Predicate:
@@ -219,6 +209,8 @@ def _term_predicate(token: Token, text: str) -> Predicate:
         def contains(event: AuditEvent) -> bool:
             return needle in event.raw.lower() or needle in event.summary.lower()
 
+        # in the raw line: a match; otherwise the summary (built with the event) has to say
+        contains.bind = lambda compiled, source: lambda m: True if needle in m.string.lower() else None  # type: ignore[attr-defined]
         return contains
 
     getter = resolve(token.field)
@@ -264,7 +256,10 @@ def _term_predicate(token: Token, text: str) -> Predicate:
             return n == number
         return str(v).lower() == lowered
 
-    return _any(getter, equals)
+    predicate = _any(getter, equals)
+    if number is not None:
+        return _specialise(predicate, getter, "compare", operator.eq, number)
+    return _specialise(predicate, getter, "text", None, lowered)
 
 
 NUMERIC_FIELDS = frozenset({"status", "duration"})
@@ -307,7 +302,55 @@ def _comparison(token: Token, getter: Getter, text: str) -> Predicate:
     if number is None or number != number:  # not a number, or NaN
         kind = "a number" if field in NUMERIC_FIELDS else "a number or a time"
         raise FilterError(f"'{value}' is not {kind}, so '{op}' cannot compare it", token.value_pos, text)
-    return _any(getter, lambda v: (n := _as_number(v)) is not None and compare(n, number))
+    predicate = _any(getter, lambda v: (n := _as_number(v)) is not None and compare(n, number))
+    return _specialise(predicate, getter, "compare", _OPERATORS[op], number)
+
+
+_OPERATORS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
+
+
+def _specialise(predicate: Predicate, getter: Getter, kind: str, op: Any, wanted: Any) -> Predicate:
+    """Give a term on one attribute a straight-line test on its regex group, where the format has one.
+
+    ``duration:>250`` then costs one group read, a digit check and an int comparison a
+    line — what `scan` pays for every line nothing can pre-check.  Exactly the general
+    test's answer (the differential tests compare them); anything else keeps the general binding.
+    """
+    general = predicate.bind  # type: ignore[attr-defined]
+    names = getattr(getter, "names", ())
+
+    def bind(compiled: Any, source: Source) -> Bound | None:
+        spec = compiled.simple_groups.get(names[0]) if len(names) == 1 else None
+        if spec is None or (spec[0] == "text" and kind == "compare"):
+            return general(compiled, source)  # type: ignore[no-any-return]
+        group_kind, n = spec
+        if group_kind == "number":
+            if kind != "compare":  # text equality on a number: the general test
+                return general(compiled, source)  # type: ignore[no-any-return]
+
+            def number_test(m: re.Match[str]) -> bool | None:
+                value = m.group(n)
+                if not value or value == "-" or not value.isdecimal():
+                    return False
+                return op(int(value), wanted)  # type: ignore[no-any-return]
+
+            # a TCP line's response code 0 is no status at all: only where 0 would pass does that matter
+            if names[0] == "http.response.status_code" and op(0, wanted):
+                return general(compiled, source)  # type: ignore[no-any-return]
+            return number_test
+
+        def text_test(m: re.Match[str]) -> bool | None:
+            value = m.group(n)
+            if not value or value == "-":
+                return False
+            if has_unsafe(value):
+                return None  # shown escaped: let the event answer
+            return value.lower() == wanted  # type: ignore[no-any-return]
+
+        return text_test
+
+    predicate.bind = bind  # type: ignore[attr-defined]
+    return predicate
 
 
 def _comparator(op: str) -> Callable[[Any, Any], bool]:
@@ -321,22 +364,110 @@ def _comparator(op: str) -> Callable[[Any, Any], bool]:
 
 def _any(getter: Getter, test: Callable[[Any], bool]) -> Predicate:
     def predicate(event: AuditEvent) -> bool:
-        return any(test(value) for value in getter(event))
+        for value in getter(event):  # a loop, not any(<generator>): this runs once per line in `scan`
+            if test(value):
+                return True
+        return False
 
+    def bind(compiled: Any, source: Source) -> Bound | None:
+        reader = getter.bind(compiled, source) if hasattr(getter, "bind") else None
+        if reader is None:
+            return None
+
+        def bound(m: re.Match[str]) -> bool | None:
+            values = reader(m)
+            if values is None:
+                return None
+            for value in values:
+                if test(value):
+                    return True
+            return False
+
+        return bound
+
+    predicate.bind = bind  # type: ignore[attr-defined]
     return predicate
 
 
+def _bind_all(children: list[Predicate], compiled: Any, source: Source) -> list[Bound | None]:
+    return [child.bind(compiled, source) for child in children]  # type: ignore[attr-defined]
+
+
 def _compile(node: Node, text: str) -> Predicate:
+    """The predicate over events, carrying ``bind``: the same test on an access-log match (three-valued).
+
+    A bound test answers True or False from the regex match alone, or None when the event
+    must be built to know (an attribute no group holds, a value shown escaped).  AND is
+    False as soon as one part is False, OR True as soon as one is True; unknown otherwise.
+    """
     if node.kind == "term":
         assert node.token is not None
         return _term_predicate(node.token, text)
     if node.kind == "not":
         inner = _compile(node.children[0], text)
-        return lambda event: not inner(event)
+
+        def negated(event: AuditEvent) -> bool:
+            return not inner(event)
+
+        def bind_not(compiled: Any, source: Source) -> Bound | None:
+            bound = inner.bind(compiled, source)  # type: ignore[attr-defined]
+            if bound is None:
+                return None
+            return lambda m: None if (r := bound(m)) is None else not r
+
+        negated.bind = bind_not  # type: ignore[attr-defined]
+        return negated
     children = [_compile(child, text) for child in node.children]
     if node.kind == "and":
-        return lambda event: all(child(event) for child in children)
-    return lambda event: any(child(event) for child in children)
+
+        def both(event: AuditEvent) -> bool:
+            return all(child(event) for child in children)
+
+        def bind_and(compiled: Any, source: Source) -> Bound | None:
+            bounds = [b for b in _bind_all(children, compiled, source) if b is not None]
+            if not bounds:
+                return None
+            complete = len(bounds) == len(children)
+
+            def bound(m: re.Match[str]) -> bool | None:
+                unknown = not complete
+                for b in bounds:
+                    r = b(m)
+                    if r is False:
+                        return False
+                    if r is None:
+                        unknown = True
+                return None if unknown else True
+
+            return bound
+
+        both.bind = bind_and  # type: ignore[attr-defined]
+        return both
+
+    def either(event: AuditEvent) -> bool:
+        return any(child(event) for child in children)
+
+    def bind_or(compiled: Any, source: Source) -> Bound | None:
+        bounds = _bind_all(children, compiled, source)
+        known = [b for b in bounds if b is not None]
+        if not known:
+            return None
+        complete = len(known) == len(bounds)
+
+        def bound(m: re.Match[str]) -> bool | None:
+            unknown = not complete
+            for b in known:
+                r = b(m)
+                if r is True:
+                    return True
+                if r is None:
+                    unknown = True
+            return None if unknown else False
+
+        return bound
+
+    either.bind = bind_or  # type: ignore[attr-defined]
+    return either
 
 
 # ------------------------------------------------------------------ prechecks on raw text
@@ -386,7 +517,12 @@ def _precheck(node: Node) -> Precheck | None:
 
 @dataclass(slots=True)
 class Filter:
-    """A compiled filter: ``matches(event)``, and ``precheck(raw)`` when one exists."""
+    """A compiled filter: ``matches(event)``, ``precheck(raw)`` when one exists, and ``bind``.
+
+    ``bind(compiled_format, source)`` gives the filter as a test on an access-log line's
+    regex match, or None: ``status:403`` or ``duration:>250`` is then answered from one
+    group, before any event exists (True, False, or None: build the event and ask it).
+    """
 
     text: str
     matches: Predicate
@@ -395,6 +531,10 @@ class Filter:
     def __call__(self, event: AuditEvent) -> bool:
         return self.matches(event)
 
+    def bind(self, compiled: Any, source: Source) -> Bound | None:
+        binder = getattr(self.matches, "bind", None)
+        return binder(compiled, source) if binder is not None else None
+
 
 def compile_filter(text: str) -> Filter:
     """Compile *text*; an empty filter matches everything.  Raises :class:`FilterError`."""
@@ -402,3 +542,27 @@ def compile_filter(text: str) -> Filter:
     if tree is None:
         return Filter(text, lambda event: True, None)
     return Filter(text, _compile(tree, text), _precheck(tree))
+
+
+class StreamFilter:
+    """A filter bound, format by format, to one stream's access-log lines (a file, a container).
+
+    ``verdict(compiled, match)`` is True or False when the match alone decides, None when
+    the event must be built and asked; the bindings are made once per format.
+    """
+
+    __slots__ = ("_bound", "query", "source")
+
+    def __init__(self, query: Filter, source: Source) -> None:
+        self.query = query
+        self.source = source
+        self._bound: dict[Any, Bound | None] = {}
+
+    def verdict(self, compiled: Any, m: re.Match[str]) -> bool | None:
+        bound = self._bound.get(compiled, _NOT_BOUND)  # compiled formats hash by identity
+        if bound is _NOT_BOUND:
+            bound = self._bound[compiled] = self.query.bind(compiled, self.source)
+        return None if bound is None else bound(m)  # type: ignore[operator]
+
+
+_NOT_BOUND: Any = object()

@@ -12,66 +12,159 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..events import AuditEvent
+from ..events import AuditEvent, Source
+from ..text import has_unsafe
 
 Getter = Callable[[AuditEvent], Iterable[Any]]
+# Bound to one access-log format (and the source of its lines): the values read from a regex
+# match, or None when they cannot be known without building the event (see Filter.bind).
+MatchReader = Callable[["re.Match[str]"], "list[Any] | None"]
 
 _RBAC_ID = re.compile(r"^ns\[([^\]]*)\]-policy\[([^\]]*)\]-rule\[(\d+)\]$")
+_DECISION_FIELDS = frozenset({"category", "outcome", "violation", "severity", "action"})
 
 
-def _attr(*names: str) -> Getter:
-    def get(event: AuditEvent) -> Iterable[Any]:
-        attrs = event.attributes
-        for name in names:
-            value = attrs.get(name)
+def _unknown(m: re.Match[str]) -> list[Any] | None:
+    return None
+
+
+class _Attr:
+    """Attributes by name (several places; a term matches if any value does)."""
+
+    def __init__(self, *names: str) -> None:
+        self.names = names
+
+    def __call__(self, event: AuditEvent) -> Iterable[Any]:
+        # event.attr reads one attribute: on an access log it is one regex group, not the whole event
+        out: list[Any] = []
+        for name in self.names:
+            value = event.attr(name)
             if value is None:
                 continue
-            if isinstance(value, list):
-                yield from value
+            if type(value) is list:
+                out.extend(value)
             else:
-                yield value
+                out.append(value)
+        return out
 
-    return get
+    def bind(self, compiled: Any, source: Source) -> MatchReader | None:
+        readers = []
+        for name in self.names:
+            if name not in compiled.possible:
+                continue  # no line of this format has it
+            reader = compiled.accessors.get(name)
+            if reader is None:
+                return None
+            readers.append(reader)
+        if not readers:
+            return lambda m: []
+
+        def read(m: re.Match[str]) -> list[Any] | None:
+            out: list[Any] = []
+            for reader in readers:
+                value = reader(m)
+                if value is None:
+                    continue
+                values = value if type(value) is list else (value,)
+                for item in values:
+                    if type(item) is str and has_unsafe(item):
+                        return None  # the event shows it escaped: let the event answer
+                out.extend(values)
+            return out
+
+        return read
 
 
-def _top(name: str) -> Getter:
-    def get(event: AuditEvent) -> Iterable[Any]:
-        value = getattr(event, name)
-        if value is not None:
-            yield value
+class _Top:
+    """One of the event's own fields (the decision, format, time, summary, raw, received)."""
 
-    return get
+    def __init__(self, name: str) -> None:
+        self.name = name
 
+    def __call__(self, event: AuditEvent) -> Iterable[Any]:
+        value = getattr(event, self.name)
+        return () if value is None else (value,)
 
-def _source(name: str) -> Getter:
-    def get(event: AuditEvent) -> Iterable[Any]:
-        value = getattr(event.source, name, None)
-        if value is not None:
-            yield value
-
-    return get
-
-
-def _both(*getters: Getter) -> Getter:
-    def get(event: AuditEvent) -> Iterable[Any]:
-        for getter in getters:
-            yield from getter(event)
-
-    return get
+    def bind(self, compiled: Any, source: Source) -> MatchReader | None:
+        name = self.name
+        if name in _DECISION_FIELDS:
+            return lambda m: [getattr(compiled.decide(m), name)]
+        if name == "format":
+            return lambda m: ["envoy-text"]
+        if name == "raw":
+            return lambda m: [m.string]
+        if name == "time":  # without a start time in the line, the event's time is the kubelet's
+            return lambda m: None if (t := compiled.time(m.groups())) is None else [t]
+        return None  # summary, received: not known from the match
 
 
-def _policy(event: AuditEvent) -> Iterable[Any]:
+class _Source:
+    """A field of where the line came from: the same for every line of a bound stream."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, event: AuditEvent) -> Iterable[Any]:
+        value = getattr(event.source, self.name, None)
+        return () if value is None else (value,)
+
+    def bind(self, compiled: Any, source: Source) -> MatchReader | None:
+        if self.name == "line":
+            return None
+        value = getattr(source, self.name, None)
+        values = [] if value is None else [value]
+        return lambda m: values
+
+
+class _Both:
+    def __init__(self, *getters: Any) -> None:
+        self.getters = getters
+
+    def __call__(self, event: AuditEvent) -> Iterable[Any]:
+        out: list[Any] = []
+        for getter in self.getters:
+            out.extend(getter(event))
+        return out
+
+    def bind(self, compiled: Any, source: Source) -> MatchReader | None:
+        readers = [getter.bind(compiled, source) for getter in self.getters]
+        if any(reader is None for reader in readers):
+            return None
+
+        def read(m: re.Match[str]) -> list[Any] | None:
+            out: list[Any] = []
+            for reader in readers:
+                values = reader(m)  # type: ignore[misc]
+                if values is None:
+                    return None
+                out.extend(values)
+            return out
+
+        return read
+
+
+class _Policy:
     """The policy id as logged, plus ``ns/name`` and ``name`` for Envoy's RBAC ids."""
-    value = event.attributes.get("istio.policy")
-    if value is None:
-        return
-    yield value
-    match = _RBAC_ID.match(str(value))
-    if match:
-        yield f"{match.group(1)}/{match.group(2)}"
-        yield match.group(2)
-    elif "/" in str(value):
-        yield str(value).split("/", 1)[1]
+
+    def __call__(self, event: AuditEvent) -> Iterable[Any]:
+        value = event.attr("istio.policy")
+        if value is None:
+            return ()
+        out = [value]
+        match = _RBAC_ID.match(str(value))
+        if match:
+            out.append(f"{match.group(1)}/{match.group(2)}")
+            out.append(match.group(2))
+        elif "/" in str(value):
+            out.append(str(value).split("/", 1)[1])
+        return out
+
+    def bind(self, compiled: Any, source: Source) -> MatchReader | None:
+        return None  # derived from the response code details when the event is built
+
+
+_attr, _top, _source, _both = _Attr, _Top, _Source, _Both
+_policy = _Policy()
 
 
 FIELDS: dict[str, Getter] = {

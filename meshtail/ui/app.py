@@ -21,6 +21,7 @@ from ..export import ExportResult
 from ..gctune import tune_for_streaming
 from ..ingest import Ingest, SourceSpec
 from ..keymap import load_keymap
+from ..lag import describe as describe_lag
 from ..profiles import Profile
 from ..profiles import load as load_profiles
 from ..query import FilterError, compile_filter
@@ -252,6 +253,10 @@ class MeshtailApp(App[None]):
                 parts.append((f"streams {states}", "red" if status.streams.get("failed") else ""))
             if status.reconnects:
                 parts.append((f"{status.reconnects} reconnects", "yellow"))
+            if status.lag.streams:
+                overall = status.lag.overall
+                style = "bold red" if overall >= 10 else "yellow" if overall >= 2 else ""
+                parts.append((visible(describe_lag(status.lag)), style))
             if status.gaps:
                 parts.append((f"{status.gaps} gaps", "bold red"))
             if status.unparsed:
@@ -458,16 +463,22 @@ class MeshtailApp(App[None]):
             problem = visible(status.error) if status is not None and status.error else ""
             text.append(problem or "no live streams (files or stdin)\n")
         else:
+            lags = self.ingest.lag.streams if self.ingest is not None else {}
+            by_name = {f"{k[0]}/{k[1]}[{k[2]}]": v for k, v in lags.items()}
             text.append(
-                f"{'STREAM':<70} {'STATE':<13} {'LINES':>9} {'RECONN':>6} {'REPEATS':>7} {'STALLS':>6}  LAST ERROR\n",
+                f"{'STREAM':<70} {'STATE':<13} {'LINES':>9} {'LAG':>7} {'RECONN':>6} {'REPEATS':>7} {'STALLS':>6}"
+                "  LAST ERROR\n",
                 style="bold",
             )
             for name, stats in sorted(source.streams.items()):
                 style = {"failed": "red", "reconnecting": "yellow", "ended": "dim"}.get(stats.state, "")
+                lag = by_name.get(name)
+                shown_lag = f"{lag:.1f}s" if lag is not None else "-"
                 # stream names and errors come from the cluster: visible-safe, laid out by cells
+                counts = f"{stats.lines:>9,} {shown_lag:>7} {stats.reconnects:>6} {stats.duplicates_dropped:>7}"
                 text.append(
-                    f"{fit(visible(name), 70)} {stats.state:<13} {stats.lines:>9,} {stats.reconnects:>6} "
-                    f"{stats.duplicates_dropped:>7} {stats.stalls:>6}  {fit(visible(stats.last_error), 80).rstrip()}\n",
+                    f"{fit(visible(name), 70)} {stats.state:<13} {counts} {stats.stalls:>6}  "
+                    f"{fit(visible(stats.last_error), 80).rstrip()}\n",
                     style=style,
                 )
         health = self.ingest.pipeline.health if self.ingest is not None else {}

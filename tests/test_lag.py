@@ -1,0 +1,65 @@
+"""Saying when meshtail is behind: the kubelet's time of each stream's newest line against when it was read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from meshtail.events import RawLine, Source
+from meshtail.lag import Lag, epoch
+from meshtail.pipeline import Pipeline
+
+from .conftest import lines
+
+ACCESS = next(t for t in lines("envoy-text.log") if t.startswith("[20"))
+
+
+def _line(received: str, stamp: str, pod: str = "cart-1") -> RawLine:
+    return RawLine(ACCESS, Source("sidecar", "shop", pod, "istio-proxy"), received, stamp)
+
+
+def test_epoch_reads_every_precision() -> None:
+    assert epoch("2026-03-01T10:00:00Z") == epoch("2026-03-01T10:00:00.000000000Z")
+    assert abs(epoch("2026-03-01T10:00:01.5Z") - epoch("2026-03-01T10:00:00.000000Z") - 1.5) < 1e-6  # type: ignore[operator]
+    assert epoch("not a time") is None
+
+
+def test_falling_behind_and_catching_up_are_events(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import meshtail.lag as lag_module
+
+    seen = []
+    pipeline = Pipeline(seen.append)
+    # the lines were read 8 s after the kubelet wrote them: meshtail is behind
+    monkeypatch.setattr(lag_module.time, "time", lambda: epoch("2026-03-01T10:00:09.000000Z"))
+    pipeline.line(_line("2026-03-01T10:00:08.000000Z", "2026-03-01T10:00:00.000000000Z"))
+    pipeline.line(_line("2026-03-01T10:00:08.500000Z", "2026-03-01T10:00:08.400000000Z", pod="web-1"))
+    lag = pipeline.lag.check()
+    assert 7.9 < lag.overall < 8.1 and lag.worst == ("shop", "cart-1", "istio-proxy", None)
+    behind = [e for e in seen if e.action == "meshtail.ingest.behind"]
+    assert len(behind) == 1 and "8.0s behind" in behind[0].summary and "shop/cart-1" in behind[0].summary
+    pipeline.lag.check()
+    assert len([e for e in seen if e.action == "meshtail.ingest.behind"]) == 1, "said once, not every second"
+    # it catches up
+    pipeline.line(_line("2026-03-01T10:00:08.600000Z", "2026-03-01T10:00:08.550000000Z"))
+    lag = pipeline.lag.check()
+    assert lag.overall < 1
+    caught = [e for e in seen if e.action == "meshtail.ingest.caught_up"]
+    assert len(caught) == 1 and "at most 8.0s" in caught[0].summary
+
+
+async def test_the_status_bar_and_health_panel_show_the_lag(tmp_path: Path) -> None:
+    from meshtail.ingest import SourceSpec
+    from meshtail.ui.app import MeshtailApp
+
+    log = tmp_path / "a.log"
+    log.write_text(ACCESS + "\n")
+    app = MeshtailApp(SourceSpec("files", paths=[str(log)]))
+    async with app.run_test(size=(200, 40)) as pilot:
+        await pilot.pause(0.3)
+        assert app.ingest is not None
+        app.ingest.lag = Lag(
+            12.5, ("shop", "cart-1", "istio-proxy", None), {("shop", "cart-1", "istio-proxy", None): 12.5}
+        )
+        app._update_status()
+        await pilot.pause(0.1)
+        status = str(app.query_one("#status").render())
+        assert "lag 12.5s (shop/cart-1[istio-proxy])" in status
