@@ -128,9 +128,17 @@ def access_summary(attrs: dict[str, Any], source: Source | None, decision: Decis
     if "explanation" in details:
         attrs["envoy.response_code_details_explained"] = details["explanation"]
     request = _request_words(attrs)
-    place = who(source, attrs)
     status_text = f" -> {status}" if isinstance(status, int) and status else ""
     action = decision.action
+    if action == "http.request" or action == "tcp.connection":  # most lines: first, and no place needed
+        duration = attrs.get("envoy.duration_ms")
+        timing = f" in {duration}ms" if isinstance(duration, int) else ""
+        target = attrs.get("envoy.upstream_cluster")
+        via = f" via {target}" if target else ""
+        if action == "tcp.connection":
+            return f"{request}{timing}{via}"
+        return f"{request}{status_text}{timing}{via}"
+    place = who(source, attrs)
 
     if action == "authz.deny" and kind.startswith("rbac_access_denied"):
         policy = details.get("policy") or "none"
@@ -174,13 +182,7 @@ def access_summary(attrs: dict[str, Any], source: Source | None, decision: Decis
         return f"{place} {request}{status_text} failed at {target} ({words})"
     if action == "downstream.disconnect":
         return f"client disconnected during {request}"
-    duration = attrs.get("envoy.duration_ms")
-    timing = f" in {duration}ms" if isinstance(duration, int) else ""
-    target = attrs.get("envoy.upstream_cluster")
-    via = f" via {target}" if target else ""
-    if action == "tcp.connection":
-        return f"{request}{timing}{via}"
-    return f"{request}{status_text}{timing}{via}"
+    return f"{place} {request}{status_text}"
 
 
 def classify_access(attrs: dict[str, Any], source: Source | None) -> tuple[Decision, str]:

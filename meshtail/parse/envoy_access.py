@@ -260,11 +260,12 @@ def _builder(operators: list[str]) -> AttrsBuilder:
     Generated (like ``collections.namedtuple``) because a loop of one setter call per field
     spent most of the parse time in call overhead; the steps are exactly the setters' steps.
     """
-    lines = ["def build(groups):", "    a = {}"]
+    names = ", ".join(f"g{index}" for index in range(len(operators)))
+    lines = ["def build(groups):", f"    {names}{',' if len(operators) == 1 else ''} = groups", "    a = {}"]
     scope: dict[str, Any] = {"_field_error": _field_error}
     for index, operator in enumerate(operators):
         kind, how = _plan(operator)
-        lines.append(f"    v = groups[{index}]")
+        lines.append(f"    v = g{index}")
         lines.append('    if v and v != "-":')
         if kind == "str":
             lines.append(f"        a[{how!r}] = v")

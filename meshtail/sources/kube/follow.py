@@ -114,19 +114,32 @@ class Follower:
 
     # ---- reading -----------------------------------------------------------------------
     def _lines(self, data: bytes, received: str) -> None:
-        parts = (self._partial + data).split(b"\n")
-        self._partial = parts.pop()
-        resume = self.resume
-        for raw in parts:
-            text, bad = decode(raw)
+        data = self._partial + data if self._partial else data
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            self._partial = data
+            return
+        self._partial = data[cut + 1 :]
+        whole = data[:cut]
+        try:  # the common case: one decode for the whole chunk
+            texts, bad_at = whole.decode("utf-8").split("\n"), None
+        except UnicodeDecodeError:
+            texts, bad_at = [], set()
+            for position, raw in enumerate(whole.split(b"\n")):
+                text, bad = decode(raw)
+                texts.append(text)
+                if bad:
+                    bad_at.add(position)
+        resume, stats, source, on_line = self.resume, self.stats, self.source, self.on_line
+        for position, text in enumerate(texts):
             stamp, body = split_stamp(text)
             if not resume.accept(stamp, body):
-                self.stats.duplicates_dropped += 1
+                stats.duplicates_dropped += 1
                 continue
             if self._resumed_at is not None and not resume.replaying:
                 self._resumed()
-            self.stats.lines += 1
-            self.on_line(RawLine(body, self.source, received, stamp, bad))
+            stats.lines += 1
+            on_line(RawLine(body, source, received, stamp, bad_at is not None and position in bad_at))
 
     def _silence_limit(self) -> float:
         """How long this connection may send nothing before it counts as stuck."""

@@ -37,8 +37,18 @@ class Resume:
 
     def __init__(self) -> None:
         self.last: str | None = None
-        self._at_last: Counter[str] = Counter()
+        # the lines delivered at the last timestamp: most timestamps hold one line, so that one is
+        # kept as it is, and a Counter is made only when a second line shares its timestamp
+        self._first_at_last: str | None = None
+        self._more_at_last: Counter[str] | None = None
         self._replay: Counter[str] | None = None
+
+    @property
+    def _at_last(self) -> Counter[str]:
+        found = Counter(self._more_at_last or ())
+        if self._first_at_last is not None:
+            found[self._first_at_last] += 1
+        return found
 
     @property
     def replaying(self) -> bool:
@@ -74,14 +84,16 @@ class Resume:
         if last is None or key > last:
             self._replay = None
             self.last = key
-            self._at_last = Counter((text,))
+            self._first_at_last, self._more_at_last = text, None
             return True
         if key == last:
             replay = self._replay
             if replay is not None and replay[text] > 0:
                 replay[text] -= 1
                 return False
-            self._at_last[text] += 1
+            if self._more_at_last is None:
+                self._more_at_last = Counter()
+            self._more_at_last[text] += 1
             return True
         # older than the last delivered line: a repeat when replaying; out of order otherwise
         return self._replay is None
