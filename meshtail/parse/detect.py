@@ -17,9 +17,8 @@ from typing import Any
 
 from ..events import MISSING, AuditEvent, RawLine, Source
 from ..text import clip, has_unsafe
-from . import envoy_component, envoy_json, istio_go, k8s_audit, ztunnel
+from . import envoy_component, envoy_json, istio_cni, istio_go, k8s_audit, ztunnel
 from .envoy_access import AccessLogParser, CompiledFormat, compile_format, istio_text_parser
-from .keyvalues import parse_key_values
 from .result import Parsed, attr_key, finish, severity_of
 from .timestamps import normalize, split_kubelet_prefix
 
@@ -30,6 +29,32 @@ _ZTUNNEL_SPLIT = re.compile(r"\s+(?=[A-Za-z_][\w.]*=)")
 
 AccessMatch = tuple[CompiledFormat, "re.Match[str]"]
 Family = Callable[[str, Source], "tuple[str, Parsed | AccessMatch] | None"]
+TextFamily = Callable[[str, Source], "tuple[str, Parsed] | None"]
+JsonFamily = Callable[[dict[str, Any], Source], "tuple[str, Parsed] | None"]
+
+# The families, each owning all its shapes, in the order that settles the lines two could claim:
+# Envoy's component logs (also relayed by pilot-agent), then ztunnel and istio-cni (recognised by
+# their own scopes and words), then Istio's Go components, which read any Go-style column line.
+TEXT_FAMILIES: tuple[TextFamily, ...] = (
+    envoy_component.recognise,
+    ztunnel.recognise,
+    istio_cni.recognise,
+    istio_go.recognise,
+)
+TEXT_NAMES = {
+    envoy_component.recognise: "text:envoy-component",
+    ztunnel.recognise: "text:ztunnel",
+    istio_cni.recognise: "text:istio-cni",
+    istio_go.recognise: "text:istio-go",
+}
+TEXT_BY_NAME = {name: family for family, name in TEXT_NAMES.items()}
+JSON_FAMILIES: tuple[JsonFamily, ...] = (
+    k8s_audit.recognise_json,
+    envoy_json.recognise_json,
+    ztunnel.recognise_json,
+    istio_cni.recognise_json,
+    istio_go.recognise_json,
+)
 
 
 class StreamParser:
@@ -44,18 +69,17 @@ class StreamParser:
         self._istio = istio_text_parser()
         self._last: Family | None = None
         self.counts: dict[str, int] = {}
+        self._last_text: TextFamily | None = None
         # one bound method per family, kept: `self._last is self._access` compares the same objects
-        self._access, self._json, self._bracketed, self._columns = (  # type: ignore[method-assign]
+        self._access, self._json, self._text = (  # type: ignore[method-assign]
             self._access,
             self._json,
-            self._bracketed,
-            self._columns,
+            self._text,
         )
-        # the family each kind of line came from, by name: the store's way to read a line again
+        # how each line was read, by name: the store's way to read a line again the same way
         self._families: dict[str, Family] = {
             "family:json": self._json,
-            "family:bracketed": self._bracketed,
-            "family:columns": self._columns,
+            "family:text": self._text,
             "family:access": self._access,
         }
         self._family_names = {family: name for name, family in self._families.items()}
@@ -73,31 +97,15 @@ class StreamParser:
                 return "envoy-text", found
         return None
 
-    def _bracketed(self, body: str, source: Source) -> tuple[str, Parsed] | None:
-        if not body.startswith("["):
-            return None
-        parsed = envoy_component.parse_bracketed(body, source)
-        return None if parsed is None else ("envoy-component", parsed)
-
-    def _columns(self, body: str, source: Source) -> tuple[str, Parsed] | None:
-        line = istio_go.split_line(body)
-        if line is None:
-            return None
-        scope = line.scope
-        if scope is not None and scope.startswith("envoy"):
-            return "envoy-component", envoy_component.parse_tabbed(line.stamp, line.level, scope, line.message, source)
-        if (
-            scope is not None
-            and ztunnel.is_ztunnel_target(scope)
-            and (source.kind == "ztunnel" or scope == "access" or "::" in scope)
-        ):
-            message, fields = line.message, dict(line.fields)
-            if not fields:
-                parts = _ZTUNNEL_SPLIT.split(message, maxsplit=1)
-                if len(parts) == 2:
-                    message, fields = parts[0], parse_key_values(parts[1])
-            return "ztunnel", ztunnel.build(normalize(line.stamp), line.level, scope, message.strip(), fields, source)
-        return istio_go.build(line.stamp, line.level, scope, line.message, line.fields, source)
+    def _text(self, body: str, source: Source) -> tuple[str, Parsed] | None:
+        """The families with text shapes, always in their order: a general one (Istio's Go
+        components read any column line) must not take a line a specific one would claim."""
+        for recognise in TEXT_FAMILIES:
+            found = recognise(body, source)
+            if found is not None:
+                self._last_text = recognise
+                return found
+        return None
 
     def _json(self, body: str, source: Source) -> tuple[str, Parsed] | None:
         if not body.startswith("{"):
@@ -108,24 +116,10 @@ class StreamParser:
             return None
         if not isinstance(obj, dict):
             return None
-        if k8s_audit.looks_like(obj):
-            return "k8s-audit", k8s_audit.parse_object(obj, source)
-        if envoy_json.looks_like(obj):
-            return "envoy-json", envoy_json.parse_object(obj, source)
-        message = obj.get("msg", obj.get("message"))
-        if "level" in obj and isinstance(message, str):
-            scope = obj.get("scope") or obj.get("target")
-            scope = scope if isinstance(scope, str) else None
-            fields = {k: v for k, v in obj.items() if k not in ("level", "time", "scope", "msg", "message", "target")}
-            stamp = obj.get("time") if isinstance(obj.get("time"), str) else None
-            level = str(obj.get("level"))
-            if scope == "access" or "src.addr" in obj or (scope and "::" in scope) or source.kind == "ztunnel":
-                parsed = ztunnel.build(normalize(stamp), level, scope or "access", message, fields, source)
-                name = "ztunnel"
-            else:
-                name, parsed = istio_go.build(stamp, level, scope, message, fields, source)
-            parsed.decoded = True
-            return name, parsed
+        for recognise in JSON_FAMILIES:
+            found = recognise(obj, source)
+            if found is not None:
+                return found
         return "json", _unrecognised_json(obj)
 
     # ------------------------------------------------------------ driver
@@ -138,12 +132,8 @@ class StreamParser:
         first = body[:1]
         if first == "{":
             order: tuple[Family, ...] = (self._json, self._access)
-        elif first == "[":
-            order = (self._access, self._bracketed)
-        elif first.isdigit():
-            order = (self._columns, self._access)
         else:
-            order = (self._access, self._columns)
+            order = (self._access, self._text)
         for family in order:
             if family is last:
                 continue
@@ -162,6 +152,9 @@ class StreamParser:
         """
         family = self._families.get(hint or "")
         self._last = family if family is not None else self._access
+        text_family = TEXT_BY_NAME.get(hint or "")
+        if text_family is not None:
+            self._last, self._last_text = self._text, text_family
         for parser in (self._custom, self._istio):
             if parser is not None:
                 for compiled in parser.formats:
@@ -268,6 +261,8 @@ class StreamParser:
             raw=text,
         )
         hint = self._family_names.get(family, name) if family is not None else name
+        if family is self._text and self._last_text is not None:
+            hint = TEXT_NAMES[self._last_text]  # which text family: read again by that one first
         event._detail, event._data = LINE, (hint, stamp, raw.decode_error)
         return event
 

@@ -180,3 +180,16 @@ def classify(
     return Parsed(
         time, "other", "unknown", False, severity, f"envoy.{action_word(logger)}", f"envoy {logger}: {text}", attrs
     )
+
+
+def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | None:
+    """Any text shape of Envoy's component log (the bracketed prefixes, Istio's tab prefix), or None."""
+    if body.startswith("["):
+        parsed = parse_bracketed(body, source)
+        return None if parsed is None else ("envoy-component", parsed)
+    from .istio_go import split_line
+
+    line = split_line(body)
+    if line is None or line.scope is None or not line.scope.startswith("envoy"):
+        return None
+    return "envoy-component", parse_tabbed(line.stamp, line.level, line.scope, line.message, source)

@@ -70,3 +70,10 @@ def parse_object(obj: dict[str, Any], source: Source | None = None) -> Parsed:
     parsed = build(attrs, source)
     parsed.decoded = True
     return parsed
+
+
+def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[str, Parsed] | None:
+    """An Envoy access log in JSON, or None."""
+    if not looks_like(obj):
+        return None
+    return "envoy-json", parse_object(obj, source)

@@ -317,3 +317,25 @@ def build(
     if name == "istiod":
         return name, classify_istiod(time, level, scope, message, attrs)
     return name, classify_agent(time, level, scope, message, attrs)
+
+
+def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | None:
+    """An istiod or istio-agent text line, or None."""
+    line = split_line(body)
+    if line is None:
+        return None
+    return build(line.stamp, line.level, line.scope, line.message, line.fields, source)
+
+
+def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[str, Parsed] | None:
+    """An istiod or istio-agent JSON line (``--log_as_json``), or None."""
+    message = obj.get("msg", obj.get("message"))
+    if "level" not in obj or not isinstance(message, str):
+        return None
+    scope = obj.get("scope")
+    scope = scope if isinstance(scope, str) else None
+    fields = {k: v for k, v in obj.items() if k not in ("level", "time", "scope", "msg", "message")}
+    stamp = obj.get("time") if isinstance(obj.get("time"), str) else None
+    name, parsed = build(stamp, str(obj.get("level")), scope, message, fields, source)
+    parsed.decoded = True
+    return name, parsed

@@ -169,3 +169,10 @@ def parse_object(obj: dict[str, Any], source: Source | None = None) -> Parsed:
         attrs,
         decoded=True,
     )
+
+
+def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[str, Parsed] | None:
+    """An API-server audit event, or None."""
+    if not looks_like(obj):
+        return None
+    return "k8s-audit", parse_object(obj, source)

@@ -95,3 +95,18 @@ def clean(value: Any) -> Any:
             value[index] = clean(item)
         return value
     return value
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One action a parser can give an event, as the taxonomy (docs/taxonomy.md) lists it.
+
+    ``name`` may end in ``<...>`` for a family of actions named after a log's own words
+    (``envoy.<logger>``); ``outcome`` may list several (``success|failure``) when the line decides.
+    """
+
+    name: str
+    category: str
+    outcome: str
+    violation: bool | str  # True, False, or "dry-run" / "when ..." for the conditional ones
+    trigger: str

@@ -106,3 +106,49 @@ def build(
     return Parsed(
         time, "other", "unknown", False, severity, "ztunnel.log", f"ztunnel {target}: {clip(message, 160)}", attrs
     )
+
+
+_SPLIT = re.compile(r"\s+(?=[A-Za-z_][\w.]*=)")
+
+
+def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | None:
+    """A ztunnel text line (recognised from its content), or None."""
+    from .istio_go import split_line
+    from .keyvalues import parse_key_values
+    from .timestamps import normalize
+
+    line = split_line(body)
+    if line is None:
+        return None
+    scope = line.scope
+    if not (
+        scope is not None
+        and is_ztunnel_target(scope)
+        and ((source is not None and source.kind == "ztunnel") or scope == "access" or "::" in scope)
+    ):
+        return None
+    message, fields = line.message, dict(line.fields)
+    if not fields:
+        parts = _SPLIT.split(message, maxsplit=1)
+        if len(parts) == 2:
+            message, fields = parts[0], parse_key_values(parts[1])
+    return "ztunnel", build(normalize(line.stamp), line.level, scope, message.strip(), fields, source)
+
+
+def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[str, Parsed] | None:
+    """A ztunnel JSON line (``LOG_FORMAT=json``), or None."""
+    from .timestamps import normalize
+
+    message = obj.get("msg", obj.get("message"))
+    if "level" not in obj or not isinstance(message, str):
+        return None
+    scope = obj.get("scope") or obj.get("target")
+    scope = scope if isinstance(scope, str) else None
+    ours = scope == "access" or "src.addr" in obj or (scope and "::" in scope)
+    if not (ours or (source is not None and source.kind == "ztunnel")):
+        return None
+    fields = {k: v for k, v in obj.items() if k not in ("level", "time", "scope", "msg", "message", "target")}
+    stamp = obj.get("time") if isinstance(obj.get("time"), str) else None
+    parsed = build(normalize(stamp), str(obj.get("level")), scope or "access", message, fields, source)
+    parsed.decoded = True
+    return "ztunnel", parsed
