@@ -39,18 +39,21 @@ TEXT_FAMILIES: tuple[TextFamily, ...] = (
     envoy_component.recognise,
     ztunnel.recognise,
     istio_cni.recognise,
+    k8s_audit.recognise,
     istio_go.recognise,
 )
 TEXT_NAMES = {
     envoy_component.recognise: "text:envoy-component",
     ztunnel.recognise: "text:ztunnel",
     istio_cni.recognise: "text:istio-cni",
+    k8s_audit.recognise: "text:k8s-audit",
     istio_go.recognise: "text:istio-go",
 }
 TEXT_BY_NAME = {name: family for family, name in TEXT_NAMES.items()}
 JSON_FAMILIES: tuple[JsonFamily, ...] = (
     k8s_audit.recognise_json,
     envoy_json.recognise_json,
+    envoy_component.recognise_json,
     ztunnel.recognise_json,
     istio_cni.recognise_json,
     istio_go.recognise_json,

@@ -193,3 +193,8 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
     if line is None or line.scope is None or not line.scope.startswith("envoy"):
         return None
     return "envoy-component", parse_tabbed(line.stamp, line.level, line.scope, line.message, source)
+
+
+def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[str, Parsed] | None:
+    """Envoy's component log as JSON (Istio's ``--log_as_json`` relays it with scope ``envoy <logger>``), or None."""
+    return None

@@ -176,3 +176,8 @@ def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[s
     if not looks_like(obj):
         return None
     return "k8s-audit", parse_object(obj, source)
+
+
+def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | None:
+    """An audit event in a text shape (the legacy ``AUDIT: id=…`` lines), or None."""
+    return None
