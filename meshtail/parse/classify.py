@@ -16,6 +16,68 @@ from typing import Any, NamedTuple
 from ..events import Decision, Source
 from ..text import clip
 from .flags import UPSTREAM_FAILURE_FLAGS, decode_details, explain_flags
+from .result import Action
+
+# What an access-log line (TEXT, JSON, custom or loose) can be, in the order access_decision tries them.
+ACCESS_ACTIONS: tuple[Action, ...] = (
+    Action(
+        "authz.deny",
+        "auth",
+        "deny",
+        True,
+        "details `rbac_access_denied_matched_policy[…]` (HTTP, or a TCP "
+        "connection's termination details); a 403 with no details, no flags, no upstream host (pre-1.9 formats)",
+    ),
+    Action("jwt.reject", "auth", "deny", True, "details `jwt_authn_access_denied{…}`; a bare proxy-generated 401"),
+    Action(
+        "extauthz.error",
+        "auth",
+        "failure",
+        False,
+        "details `ext_authz_error`; Mixer `UAEX` with an "
+        "`UNAVAILABLE`/`DEADLINE_EXCEEDED`/`INTERNAL` status (the check failed closed)",
+    ),
+    Action(
+        "extauthz.deny",
+        "auth",
+        "deny",
+        True,
+        "flag `UAEX` or details `ext_authz_denied`; Mixer `PERMISSION_DENIED`/`UNAUTHENTICATED`",
+    ),
+    Action("mtls.reject", "auth", "deny", True, "details `filter_chain_not_found` (plaintext to a strict-mTLS port)"),
+    Action(
+        "mtls.handshake_failure",
+        "auth",
+        "failure",
+        True,
+        "an upstream transport failure reason naming TLS, SSL or a certificate",
+    ),
+    Action("route.no_route", "routing", "failure", False, "flag `NR` or details `route_not_found`"),
+    Action(
+        "ratelimit.limited",
+        "routing",
+        "failure",
+        False,
+        "flag `RL`, details `local_rate_limited` or `request_rate_limited`",
+    ),
+    Action(
+        "fault.injected",
+        "routing",
+        "success|failure",
+        False,
+        "flag `FI` (aborted: failure), `DI` (delayed: success when answered below 400)",
+    ),
+    Action(
+        "upstream.failure",
+        "routing",
+        "failure",
+        False,
+        "an upstream flag (`UH UF UO URX NC UT LR UR UC UPE UMSDR DF OM DO UDO LH`) or details `upstream_reset…`",
+    ),
+    Action("downstream.disconnect", "routing", "failure", False, "flag `DC` or details `downstream_remote_disconnect`"),
+    Action("tcp.connection", "routing", "success|failure", False, 'a TCP line (`"- - -"`): failure with any flag'),
+    Action("http.request", "routing", "success|failure", False, "any other request: failure at 4xx/5xx or status 0"),
+)
 
 _TLS_WORDS = ("TLS", "SSL", "CERTIFICATE", "certificate", "tls")
 
@@ -38,11 +100,41 @@ def facts_from(attrs: dict[str, Any]) -> AccessFacts:
     return AccessFacts(
         status if isinstance(status, int) else None,
         tuple(attrs.get("envoy.response_flags") or ()),
-        attrs.get("envoy.response_code_details"),
+        deciding_details(
+            attrs.get("envoy.response_code_details"),
+            attrs.get("envoy.connection_termination_details"),
+            attrs.get("istio.mixer_status"),
+            attrs.get("envoy.response_flags") or (),
+        ),
         bool(attrs.get("envoy.upstream_host")),
         bool(reason) and any(word in str(reason) for word in _TLS_WORDS),
         attrs.get("http.request.method") is not None,
     )
+
+
+def deciding_details(
+    details: str | None, termination: str | None, mixer: str | None = None, flags: tuple[str, ...] | list[str] = ()
+) -> str | None:
+    """The details that decide.
+
+    The response-code details; or, for a TCP connection, the network RBAC filter's
+    ``rbac_access_denied_matched_policy[…]``, which Envoy sets as the connection termination
+    details instead (``"- - -" 0 - - rbac_access_denied_matched_policy[none]``); or, in the
+    Mixer era (Istio ≤1.4), a ``UAEX`` whose ``istio.mixer:status`` says whether the policy
+    check denied (``PERMISSION_DENIED``, ``UNAUTHENTICATED``) or could not be made
+    (``UNAVAILABLE:no healthy upstream``: the check failed closed, not a policy decision).
+    """
+    if details and details != "-":
+        return details
+    if termination and termination.startswith("rbac_access_denied"):
+        return termination
+    if mixer and "UAEX" in flags:
+        code = mixer.strip('"').partition(":")[0]
+        if code in ("PERMISSION_DENIED", "UNAUTHENTICATED"):
+            return "ext_authz_denied"
+        if code in ("UNAVAILABLE", "DEADLINE_EXCEEDED", "INTERNAL", "UNKNOWN", "RESOURCE_EXHAUSTED"):
+            return "ext_authz_error"
+    return None
 
 
 def tls_failure(reason: str | None) -> bool:
@@ -74,11 +166,13 @@ def access_decision(facts: AccessFacts) -> Decision:
         return Decision("routing", "failure", False, "warning", "route.no_route")
     if "RL" in flags or kind in ("local_rate_limited", "request_rate_limited"):
         return Decision("routing", "failure", False, "warning", "ratelimit.limited")
-    if "FI" in flags or "DI" in flags:
+    if "FI" in flags or ("DI" in flags and (status is None or status == 0 or status >= 400)):
         return Decision("routing", "failure", False, "info", "fault.injected")
+    if "DI" in flags:  # delayed by fault injection, then answered
+        return Decision("routing", "success", False, "info", "fault.injected")
     if UPSTREAM_FAILURE_FLAGS.intersection(flags) or kind.startswith("upstream_reset"):
         return Decision("routing", "failure", False, "error", "upstream.failure")
-    if "DC" in flags or kind == "downstream_remote_disconnect":
+    if "DC" in flags or "DR" in flags or kind == "downstream_remote_disconnect":
         return Decision("routing", "failure", False, "warning", "downstream.disconnect")
     if not http:
         failed = bool(flags)
@@ -123,7 +217,9 @@ def access_summary(attrs: dict[str, Any], source: Source | None, decision: Decis
     flags: list[str] = attrs.get("envoy.response_flags") or []
     if flags:
         attrs["envoy.response_flags_explained"] = explain_flags(flags)
-    details = decode_details(attrs.get("envoy.response_code_details"))
+    details = decode_details(
+        deciding_details(attrs.get("envoy.response_code_details"), attrs.get("envoy.connection_termination_details"))
+    )
     kind = details.get("kind", "")
     if "explanation" in details:
         attrs["envoy.response_code_details_explained"] = details["explanation"]

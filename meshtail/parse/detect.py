@@ -12,20 +12,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from ..events import MISSING, AuditEvent, RawLine, Source
 from ..text import clip, has_unsafe
-from . import envoy_component, envoy_json, istio_cni, istio_go, k8s_audit, ztunnel
+from . import access_loose, envoy_component, envoy_json, istio_cni, istio_go, k8s_audit, ztunnel
 from .envoy_access import AccessLogParser, CompiledFormat, compile_format, istio_text_parser
 from .result import Parsed, attr_key, finish, severity_of
-from .timestamps import normalize, split_kubelet_prefix
+from .timestamps import normalize
+from .wrappers import peel
 
 MAX_PARSE = 1 << 20  # lines longer than this are kept whole but not parsed
-# pod and container names are Kubernetes DNS names: nothing else may become a Source field
-_KUBECTL_PREFIX = re.compile(r"^\[pod/([a-z0-9][a-z0-9.-]*)/([a-z0-9][a-z0-9-]*)\] ")
-_ZTUNNEL_SPLIT = re.compile(r"\s+(?=[A-Za-z_][\w.]*=)")
 
 AccessMatch = tuple[CompiledFormat, "re.Match[str]"]
 Family = Callable[[str, Source], "tuple[str, Parsed | AccessMatch] | None"]
@@ -41,6 +38,7 @@ TEXT_FAMILIES: tuple[TextFamily, ...] = (
     istio_cni.recognise,
     k8s_audit.recognise,
     istio_go.recognise,
+    access_loose.recognise,  # last: access fields found anywhere in a line no family read
 )
 TEXT_NAMES = {
     envoy_component.recognise: "text:envoy-component",
@@ -48,6 +46,7 @@ TEXT_NAMES = {
     istio_cni.recognise: "text:istio-cni",
     k8s_audit.recognise: "text:k8s-audit",
     istio_go.recognise: "text:istio-go",
+    access_loose.recognise: "text:access-loose",
 }
 TEXT_BY_NAME = {name: family for family, name in TEXT_NAMES.items()}
 JSON_FAMILIES: tuple[JsonFamily, ...] = (
@@ -116,14 +115,14 @@ class StreamParser:
         try:
             obj = json.loads(body)
         except ValueError:
-            return None
+            return envoy_json.recognise_fragment(body, source) if body.startswith('{"') else None
         if not isinstance(obj, dict):
             return None
         for recognise in JSON_FAMILIES:
             found = recognise(obj, source)
             if found is not None:
                 return found
-        return "json", _unrecognised_json(obj)
+        return "unknown", _unrecognised_json(obj)  # a JSON line of no family: like an unparsed one
 
     # ------------------------------------------------------------ driver
     def _detect(self, body: str, source: Source) -> tuple[str, Parsed] | None:
@@ -172,7 +171,13 @@ class StreamParser:
         (:meth:`meshtail.query.Filter.bind`), a line can be judged from this match alone,
         before any event or source object is made for it.  Counted as parsed.
         """
-        if self._last is self._access and text[:1] == "[" and self._custom is None and text[1:5] != "pod/":
+        if (
+            self._last is self._access
+            and text[:1] == "["
+            and self._custom is None
+            and text[1:5] != "pod/"
+            and text[-1:] not in (" ", "\t", "\r")  # trailing space: the paste peeler's, on the long path
+        ):
             compiled = self._istio.last
             m = compiled.strict.match(text)
             if m is not None:
@@ -191,42 +196,46 @@ class StreamParser:
             matched = self.match_fast(raw.text)
         if matched is not None:
             compiled, m = matched
-            return compiled.event(m, raw.text, raw.source, raw, raw.timestamp, raw.text)
+            return compiled.event(m, raw.text, raw.source, raw, raw.timestamp, raw.text)  # no wrapper to peel
         return self._parse(raw)
 
     def _parse(self, raw: RawLine) -> AuditEvent:
         text = raw.text
-        source = raw.source
-        stamp = raw.timestamp
-        body = text
-        if stamp is None:
-            stamp, body = split_kubelet_prefix(text)
-        if body.startswith("[pod/"):
-            prefix = _KUBECTL_PREFIX.match(body)
-            if prefix:
-                source = replace(source, pod=prefix.group(1), container=prefix.group(2))
-                body = body[prefix.end() :]
         found: tuple[str, Parsed | AccessMatch] | None = None
         error: str | None = None
         family: Family | None = None
-        if len(body) <= MAX_PARSE:
+        body, source, stamp = text, raw.source, raw.timestamp
+        extra: dict[str, Any] = {}
+        decoded = False
+        if len(text) <= MAX_PARSE:
             try:
+                peeled = peel(text, raw.source, raw.timestamp)
+                body, source, stamp = peeled.body, peeled.source, peeled.stamp
                 found = self._detect(body, source)
-                if found is None and body is not text and raw.timestamp is None:
-                    # what looked like a kubelet prefix may be the line's own timestamp
-                    found = self._detect(text, source)
-                    if found is not None:
-                        stamp, body = None, text
+                if found is None:
+                    # a peeler may have taken what was the line's own (a timestamp, two words):
+                    # read the less peeled text, innermost first
+                    for earlier_body, earlier_source, earlier_stamp in reversed(peeled.earlier):
+                        found = self._detect(earlier_body, earlier_source)
+                        if found is not None:
+                            body, source, stamp = earlier_body, earlier_source, earlier_stamp
+                            peeled.wrappers = peeled.wrappers[: len(peeled.earlier) - 1]
+                            break
+                if peeled.wrappers:
+                    extra["meshtail.wrappers"] = list(peeled.wrappers)
+                if peeled.partial:
+                    extra["meshtail.partial"] = True
+                decoded = peeled.decoded
                 family = self._last
                 if found is not None and type(found[1]) is tuple:
                     compiled, m = found[1]
                     self.counts["envoy-text"] = self.counts.get("envoy-text", 0) + 1
-                    return compiled.event(m, text, source, raw, stamp, body)
+                    return compiled.event(m, text, source, raw, stamp, body, extra or None)
             except Exception as exc:  # a parser bug must not lose the line
                 error = f"{type(exc).__name__}: {exc}"
                 found = None
         else:
-            error = f"line of {len(body)} characters is longer than the {MAX_PARSE} meshtail parses"
+            error = f"line of {len(text)} characters is longer than the {MAX_PARSE} meshtail parses"
         if found is None:
             name = "unknown"
             attrs: dict[str, Any] = {"meshtail.unparsed": True}
@@ -242,11 +251,17 @@ class StreamParser:
                 clip(body.strip(), 200) or "(empty line)",
                 attrs,
             )
+            heuristic_verdict(parsed, body)
             needs_cleaning = True
             family = None
         else:
             name, parsed = found  # type: ignore[assignment]
-            needs_cleaning = parsed.decoded or has_unsafe(body)
+            needs_cleaning = parsed.decoded or decoded or has_unsafe(body)
+            if name == "unknown":
+                heuristic_verdict(parsed, body)
+            elif parsed.outcome == "unknown" and parsed.severity == "error":
+                parsed.outcome = "failure"  # an error of a mesh component with no more specific meaning
+        parsed.attributes.update(extra)
         summary = finish(parsed.attributes, parsed.summary, stamp, raw.decode_error, needs_cleaning)
         self.counts[name] = self.counts.get(name, 0) + 1
         event = AuditEvent(
@@ -293,6 +308,55 @@ class LineDetail:
 
 
 LINE = LineDetail()
+
+
+# Words that say access was refused or config was rejected, in any program's log or a tool's output
+# (curl's "RBAC: access denied" body, kubectl's "admission webhook … denied the request", a gRPC
+# PERMISSION_DENIED, a 403 next to a request).  A line no family read that says so must not sit in
+# "other": an auditor filtering the Violations pane has to see it, marked as a guess.
+_CONFIG_WORDS = re.compile(
+    r"(?i)admission webhook|configuration is invalid|invalid (?:config|configuration|resource)|validation failed"
+    r"|\b(?:config|configuration|listener|cluster|route|xds|[lcre]ds|nack|ack error|webhook|envoyfilter"
+    r"|virtualservice|destinationrule|gateway|authorizationpolicy|peerauthentication)\b"
+)
+_CONFIG_REJECTED = re.compile(
+    r"(?i)\b(?:denied the request|rejected|rejecting|is invalid|invalid|nack(?:ed)?|ack error|validation failed)\b"
+)
+_DENIED = re.compile(
+    r"(?i)\b(?:den(?:y|ied|ies|ying)(?![=:]\s*0\b)|forbidden|unauthori[sz]ed|unauthenticated|not authori[sz]ed"
+    r"|not allowed|permission ?denied|permission_denied|rejected|rbac: access denied)\b"
+)
+_REQUEST_REFUSED = re.compile(
+    r"\b(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|CONNECT)\s+\S+(?:\s+HTTP/[\d.]+)?\"?\s+(?:401|403)\b"
+    r"|(?i:\b(?:status|code|response_code|status_code)[=: ]+\"?(?:401|403)\b)"
+)
+_TLS_TROUBLE = re.compile(
+    r"(?i)\b(?:tls: bad certificate|certificate verify failed|x509: certificate|handshake fail(?:ed|ure)"
+    r"|ssl routines|certificate (?:has )?expired|unknown (?:ca|authority))"
+)
+
+
+def heuristic_verdict(parsed: Parsed, body: str) -> None:
+    """Give a line no family read a guessed verdict when its words say refused or rejected, and mark it.
+
+    Fail safe toward visibility: a guessed denial in the Violations pane costs a look; a real
+    one left in "other" is not seen at all.  ``meshtail.heuristic`` is true on every such event.
+    """
+    text = body[:4096]
+    rejected = _CONFIG_REJECTED.search(text)
+    if rejected and _CONFIG_WORDS.search(text):
+        verdict = ("config", "failure", True, "log.config_rejected", "words of a rejected configuration")
+    elif _DENIED.search(text) or _REQUEST_REFUSED.search(text):
+        verdict = ("auth", "deny", True, "log.denial", "words of a refused request")
+    elif _TLS_TROUBLE.search(text):
+        verdict = ("auth", "failure", False, "log.tls_failure", "words of a failed TLS handshake or certificate")
+    else:
+        return
+    parsed.category, parsed.outcome, parsed.violation, parsed.action, why = verdict
+    if parsed.severity in ("debug", "info"):
+        parsed.severity = "warning"
+    parsed.attributes["meshtail.heuristic"] = True
+    parsed.attributes["meshtail.heuristic_reason"] = f"no family read this line; classified by {why}"
 
 
 _LEVEL_WORD = re.compile(r"\b(ERROR|Error|error|WARN|Warn|warn|WARNING|warning|FATAL|fatal|PANIC|panic)\b")

@@ -17,7 +17,7 @@ from typing import Any
 from ..events import MISSING, AuditEvent, Decision, RawLine, Source
 from ..text import has_unsafe
 from .addresses import set_hostport
-from .classify import AccessFacts, access_decision, access_summary, classify_access, tls_failure
+from .classify import AccessFacts, access_decision, access_summary, classify_access, deciding_details, tls_failure
 from .flags import flag_list
 from .result import Parsed, finish
 from .timestamps import normalize
@@ -322,6 +322,8 @@ class Deciders:
     tls_reason: int | None = None
     method: int | None = None
     start: int | None = None
+    termination: int | None = None
+    mixer: int | None = None
 
 
 @dataclass(slots=True, eq=False)
@@ -349,10 +351,9 @@ class CompiledFormat:
     def __post_init__(self) -> None:
         self.detail = AccessDetail(self)
         d = self.deciders
-        # m.group() numbers from 1; a field the format lacks reads group 0 (the whole line: constant per key)
-        self.key_groups = tuple(
-            0 if i is None else i + 1 for i in (d.status, d.flags, d.details, d.tls_reason, d.method)
-        )
+        # m.group() numbers from 1; a field the format lacks is left out of the key
+        deciding = (d.status, d.flags, d.details, d.tls_reason, d.method, d.termination, d.mixer)
+        self.key_groups = tuple(i + 1 for i in deciding if i is not None) or (0,)
         self.upstream_group = 0 if d.upstream_host is None else d.upstream_host + 1
 
     # The lenient regex's lazy quoted fields try every split at a stray quote: with q stray
@@ -376,11 +377,19 @@ class CompiledFormat:
             status = None  # a TCP line's response code 0 means nothing (see attributes_from)
         flags = groups[d.flags] if d.flags is not None else ""
         details = groups[d.details] if d.details is not None else ""
+        termination = groups[d.termination] if d.termination is not None else ""
+        mixer = groups[d.mixer] if d.mixer is not None else ""
         reason = groups[d.tls_reason] if d.tls_reason is not None else ""
+        flag_tuple = _flags(flags)
         return AccessFacts(
             status,
-            _flags(flags),
-            details if _present(details) else None,
+            flag_tuple,
+            deciding_details(
+                details if _present(details) else None,
+                termination if _present(termination) else None,
+                mixer if _present(mixer) else None,
+                flag_tuple,
+            ),
             d.upstream_host is not None and _present(groups[d.upstream_host]),
             _present(reason) and tls_failure(reason),
             http,
@@ -407,17 +416,28 @@ class CompiledFormat:
         value = groups[start]
         return normalize(value) if _present(value) else None
 
-    def event(self, m: re.Match[str], text: str, source: Source, raw: RawLine, stamp: str | None, body: str) -> Any:
-        """A lazy event for a matched line: decided now, its attributes built when read."""
-        return AuditEvent.lazy(
-            self.decide(m), "envoy-text", source, text, raw.received, self.detail, (m, stamp, raw.decode_error, body)
-        )
+    def event(
+        self,
+        m: re.Match[str],
+        text: str,
+        source: Source,
+        raw: RawLine,
+        stamp: str | None,
+        body: str,
+        extra: dict[str, Any] | None = None,
+    ) -> Any:
+        """A lazy event for a matched line: decided now, its attributes built when read.
+
+        ``extra``: attributes the wrappers add (``meshtail.wrappers``, ``meshtail.partial``).
+        """
+        data = (m, stamp, raw.decode_error, body, extra)
+        return AuditEvent.lazy(self.decide(m), "envoy-text", source, text, raw.received, self.detail, data)
 
 
 class AccessDetail:
     """How an access-log line's attributes, summary and time are built from its regex match (one per format).
 
-    An event's ``_data`` is ``(match, kubelet stamp, decode error, body)``.
+    An event's ``_data`` is ``(match, kubelet stamp, decode error, body, extra attributes or None)``.
     """
 
     __slots__ = ("compiled",)
@@ -426,7 +446,7 @@ class AccessDetail:
         self.compiled = compiled
 
     def expand(self, event: Any) -> tuple[dict[str, Any], str, str | None]:
-        m, stamp, decode_error, body = event._data
+        m, stamp, decode_error, body, extra = event._data
         compiled = self.compiled
         attrs = attributes_from(compiled, m.groups())
         attrs["envoy.log_format"] = compiled.name
@@ -435,12 +455,17 @@ class AccessDetail:
         if start is not None and time is None:
             attrs["envoy.start_time"] = start
         summary = access_summary(attrs, event.source, event.decision)
+        if extra:
+            attrs.update(extra)
         summary = finish(attrs, summary, stamp, decode_error, has_unsafe(body))
         return attrs, summary, time or normalize(stamp)
 
     def attr(self, event: Any, name: str) -> Any:
         compiled = self.compiled
         if name not in compiled.possible:
+            extra = event._data[4]
+            if extra is not None and name in extra:
+                return MISSING  # the wrappers' attributes: the full build has them
             return None  # no line of this format can have it (a filter naming several places asks)
         accessor = compiled.accessors.get(name)
         if accessor is None:
@@ -453,11 +478,11 @@ class AccessDetail:
         return value
 
     def time(self, event: Any) -> str | None:
-        m, stamp, _, _ = event._data
+        m, stamp, _, _, _ = event._data
         return self.compiled.time(m.groups()) or normalize(stamp)
 
     def origin(self, event: Any) -> tuple[str, str | None, bool]:
-        _, stamp, decode_error, _ = event._data
+        _, stamp, decode_error, _, _ = event._data
         return self.compiled.name, stamp, decode_error
 
 
@@ -600,6 +625,8 @@ _DECIDING = {
     "UPSTREAM_HOST": "upstream_host",
     "UPSTREAM_TRANSPORT_FAILURE_REASON": "tls_reason",
     "REQ(:METHOD)": "method",
+    "CONNECTION_TERMINATION_DETAILS": "termination",
+    "DYNAMIC_METADATA(istio.mixer:status)": "mixer",
 }
 
 

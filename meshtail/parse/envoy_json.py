@@ -8,6 +8,9 @@ prints, so the attributes are the same as for the TEXT encoding of the same requ
 
 from __future__ import annotations
 
+import json
+import re
+from functools import lru_cache
 from typing import Any
 
 from ..events import Source
@@ -43,23 +46,102 @@ KEY_TO_OPERATOR: dict[str, str] = {
     "x_envoy_upstream_service_time": "RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)",
     "x_request_id": "REQ(X-REQUEST-ID)",
 }
+# The same fields under the names other JSON formats give them: Envoy Gateway's default
+# (``:authority``, ``user-agent``, ``x-envoy-origin-path``), Envoy docs' examples and users'
+# Telemetry API formats (camelCase, ``status``, ``code``, ``uri``), Contour and Gloo.
+# Keys are compared after :func:`canonical_key` (lower case, ``-``/``:`` folded, camelCase split).
+SYNONYMS: dict[str, str] = {
+    "authority": "authority",
+    "host": "authority",
+    "status": "response_code",
+    "status_code": "response_code",
+    "code": "response_code",
+    "http_status": "response_code",
+    "response_status": "response_code",
+    "flags": "response_flags",
+    "response_flag": "response_flags",
+    "status_details": "response_code_details",
+    "details": "response_code_details",
+    "http_method": "method",
+    "request_method": "method",
+    "uri": "path",
+    "request_path": "path",
+    "x_envoy_origin_path": "path",
+    "x_envoy_original_path": "path",
+    "request": "path",
+    "url_path": "path",
+    "duration_ms": "duration",
+    "request_duration": "duration",
+    "upstream_address": "upstream_host",
+    "upstream": "upstream_host",
+    "cluster": "upstream_cluster",
+    "upstream_cluster_name": "upstream_cluster",
+    "ua": "user_agent",
+    "xff": "x_forwarded_for",
+    "forwarded_for": "x_forwarded_for",
+    "downstream_address": "downstream_remote_address",
+    "client_address": "downstream_remote_address",
+    "source_address": "downstream_remote_address",
+    "sni": "requested_server_name",
+    "server_name": "requested_server_name",
+    "route": "route_name",
+    "transport_failure_reason": "upstream_transport_failure_reason",
+    "upstream_failure_reason": "upstream_transport_failure_reason",
+    "alpn": "protocol",
+    "http_protocol": "protocol",
+    "received_bytes": "bytes_received",
+    "sent_bytes": "bytes_sent",
+    "timestamp": "start_time",
+    "start": "start_time",
+}
 _SETTERS = {key: setter_for(op) for key, op in KEY_TO_OPERATOR.items()}
 # A JSON object is an access log when it has these (every Istio JSON variant does).
 SIGNATURE = ("response_code", "upstream_cluster")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+@lru_cache(maxsize=1024)
+def canonical_key(key: str) -> str | None:
+    """The Istio JSON key a format's key means (``responseCode``, ``:authority``, ``status`` -> …), or None."""
+    if key in _SETTERS:
+        return key
+    folded = _CAMEL.sub("_", key).lower().strip(":-_ ").replace("-", "_").replace(" ", "_")
+    if folded in _SETTERS:
+        return folded
+    return SYNONYMS.get(folded)
 
 
 def looks_like(obj: dict[str, Any]) -> bool:
-    return all(key in obj for key in SIGNATURE) or ("start_time" in obj and "response_flags" in obj)
+    """An access log in JSON: a response code with any second field only a proxy's access log has."""
+    if all(key in obj for key in SIGNATURE) or ("start_time" in obj and "response_flags" in obj):
+        return True
+    return looks_like_keys(obj)
 
 
-def parse_object(obj: dict[str, Any], source: Source | None = None) -> Parsed:
+_SECOND = frozenset({"response_flags", "upstream_cluster", "upstream_host", "response_code_details", "method"})
+
+
+def looks_like_keys(keys: Any) -> bool:
+    """The keys of a record name a response code and an Envoy-only field, or a method, path and duration."""
+    names = {canonical_key(str(key)) for key in keys}
+    if "response_code" not in names:
+        return False
+    if names & {"response_flags", "upstream_cluster", "response_code_details", "upstream_transport_failure_reason"}:
+        return True
+    return {"method", "path"} <= names and bool(names & {"duration", "authority", "upstream_host", "bytes_sent"})
+
+
+def access_attributes(pairs: Any) -> dict[str, Any]:
+    """``(key, value)`` pairs of an access record as the attributes the TEXT encoding gives
+    (keys outside the table are kept as ``envoy.<key>``)."""
     attrs: dict[str, Any] = {}
-    for key, value in obj.items():
+    for key, value in pairs:
         if value is None or value == "-" or value == "":
             continue
         text = value if isinstance(value, str) else str(value) if isinstance(value, int | float) else None
-        setter = _SETTERS.get(key)
-        if setter is not None and text is not None:
+        name = canonical_key(str(key))
+        setter = _SETTERS.get(name) if name is not None else None
+        if setter is not None and text is not None and not isinstance(value, bool):
             setter(attrs, text)
         else:
             attrs[attr_key("envoy", str(key))] = value
@@ -67,9 +149,35 @@ def parse_object(obj: dict[str, Any], source: Source | None = None) -> Parsed:
         if attrs.get("http.response.status_code") == 0:
             del attrs["http.response.status_code"]
         attrs.pop("network.protocol.name", None)
+    return attrs
+
+
+def parse_object(obj: dict[str, Any], source: Source | None = None) -> Parsed:
+    attrs = access_attributes(obj.items())
     parsed = build(attrs, source)
     parsed.decoded = True
     return parsed
+
+
+_PAIR = re.compile(r'"([^"\\]{1,80})"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|null|true|false)(?=\s*[,}]|\s*$)')
+
+
+def recognise_fragment(text: str, source: Source | None = None) -> tuple[str, Parsed] | None:
+    """The readable start of a JSON access record whose end was cut (an editor's hard wrap, a
+    terminal's width): its complete ``"key": value`` pairs, flagged ``meshtail.partial``."""
+    pairs: list[tuple[str, Any]] = []
+    for key, value in _PAIR.findall(text):
+        try:
+            pairs.append((key, json.loads(value)))
+        except ValueError:
+            continue
+    if len(pairs) < 3 or not looks_like_keys(key for key, _ in pairs):
+        return None
+    attrs = access_attributes(pairs)
+    attrs["meshtail.partial"] = True
+    parsed = build(attrs, source)
+    parsed.decoded = True
+    return "envoy-json", parsed
 
 
 def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[str, Parsed] | None:

@@ -40,7 +40,13 @@ RESPONSE_FLAGS: dict[str, tuple[str, str]] = {
     "DF": ("DnsResolutionFailed", "DNS resolution failed"),
     "DO": ("DropOverload", "dropped by drop-overload protection"),
     "UDO": ("UpstreamDropOverload", "dropped by upstream drop-overload protection"),
+    "DR": ("DownstreamRemoteReset", "the client reset the stream"),
+    "NFCF": ("NoFilterConfigFound", "a filter's dynamic config (ECDS) was not found: request rejected"),
+    "RFCF": ("ResponseFromCacheFilter", "response served by the cache filter"),
 }
+
+# long name (``%RESPONSE_FLAGS_LONG%``, Envoy 1.27+) -> short flag
+LONG_FLAGS: dict[str, str] = {long: short for short, (long, _) in RESPONSE_FLAGS.items()}
 
 # Flags that mean the upstream (the destination) failed, not the client or a policy.
 UPSTREAM_FAILURE_FLAGS = frozenset(

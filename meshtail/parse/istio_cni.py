@@ -1,20 +1,373 @@
-"""istio-cni: the CNI plugin, the CNI node agent and ambient enrolment (its own family: ``istio-cni``)."""
+"""istio-cni: the CNI plugin, the CNI node agent, ambient enrolment and the repair controller.
+
+The ``istio-cni-node`` DaemonSet (container ``install-cni``) prints through Istio's pkg/log like
+istiod, so its lines have the same columns (:func:`.istio_go.read_line`); they are told apart by
+scope and message.  Scopes by version: 1.5–1.17 ``cni``/``install``/``repair`` (and the default
+scope); 1.18–1.21 add ``ambient`` and ``ebpf``; 1.22 ``ambient``/``cni``/``install``/``iptables``/
+``repair``; 1.24+ ``cni-agent`` and ``cni-plugin`` (plus ``nftables`` with native nftables).  The
+1.18 ambient controller also logged through ``controllers`` with ``controller=ambient``, and
+1.22+ the repair controller with ``controller=repair pods``.  Labels are ``ns=``/``name=`` (pods),
+``pod=ns/name`` (repair), ``uid=``, ``conn_uuid=`` (ztunnel connections).
+
+An auditor's view: a pod added to or removed from the mesh (ambient enrolment) is a config
+change; failing to capture or redirect a pod, or to program iptables/nftables, is a failure;
+the repair controller deleting or relabelling a broken pod is a change; a ztunnel connecting
+to the node agent is a success.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..events import Source
-from .result import Action, Parsed
+from ..text import clip
+from .istio_go import GoLine, read_line
+from .result import Action, Parsed, action_word, attr_key, severity_of
+from .timestamps import normalize
 
-ACTIONS: tuple[Action, ...] = ()
+FORMAT = "istio-cni"
+SCOPES = frozenset("cni cni-agent cni-plugin install repair iptables nftables ebpf ipset ambient".split())
+_CONTROLLERS = frozenset(("ambient", "repair pods"))
+
+# Default-scope messages only istio-cni prints (cni/pkg/cmd, install, repair, plugin; 1.5 .. master).
+_DEFAULT_PREFIXES = (
+    "file modified:",
+    "Pod detected as broken",
+    "Repairing pod",
+    "Controller Option:",
+    "CNI race repair configuration",
+    "CNI install configuration",
+    "CNI version",
+    "CNI logging level",
+    "Start a UDS server for CNI",
+    "Start CNI race condition repair",
+    "Starting ambient node agent",
+    "Ambient node agent",
+    "CNI node agent",
+    "CNI ambient server",
+    "CNI listen server",
+    "installer complete",
+    "installer failed",
+    "initialization complete, watching node CNI dir",
+    "Command error output",
+    "Running iptables",
+    "Running ip6tables",
+    "Running nft",
+    "Wrote CNI config",
+    "wrote kubeconfig file",
+    "Istio CNI",
+    "istio-cni ",
+    "Waiting for CNI network config",
+    "CNI config file",
+    "valid Istio config present in node-level CNI file",
+    "detected changes to the node-level CNI setup",
+    "configuration requires updates, (re)writing CNI config",
+    "cleaning up CNI installation",
+    "removing Istio CNI",
+    "Failed to write CNI config",
+    "Failed to start up UDS Log Server",
+    "NativeNftables is enabled",
+)
+# Messages distinctive enough to claim with nothing else (no timestamp, level or scope).
+_FRAGMENT_PREFIXES = (
+    "adding pod to the mesh",
+    "removing pod from mesh",
+    "removing pod from the mesh",
+    "Failed capturing pod, will not retry",
+    "Unable to send pod to ztunnel",
+    "failed to add pod to ztunnel",
+    "failed to update POD inpod",
+    "failed to restore iptables rules",
+    "failed to program nftable rules",
+    "Pod detected as broken, ",
+    "Repairing pod...",
+    "new ztunnel connected, total connected:",
+    "in pod mode - ",
+    "Pod is now stopped or opt out",
+    "sending pod add to ztunnel",
+    "istio-cni cmdAdd ",
+    "Clean-state detected, new iptables are needed",
+    "Running iptables-restore with the following input:",
+    "Running iptables-legacy-restore with the following input:",
+    "Running iptables-nft-restore with the following input:",
+    "Start a UDS server for CNI plugin logs",
+    "Start CNI race condition repair",
+)
+# the last line of a multi-line "Running iptables-restore with the following input:" entry carries
+# the entry's labels: ``COMMIT\tns=... name=...``
+_RULES_TAIL = re.compile(
+    r"(?:COMMIT|\*(?:nat|mangle|raw|filter)|[-:][A-Z]{1,2}\S*(?: .*)?)(?:\t| {2,}+)ns=\S+ name=\S+"
+)
+_KLOG_CNI_ACCOUNT = re.compile(r"serviceaccount:[\w.-]{1,253}:[\w.-]{0,253}cni\b")
+_FLAG = re.compile(r"FLAG: --([a-z0-9][a-z0-9_-]{0,79})=")
+_ISTIOD_KEBAB_FLAGS = ("tls-cipher-suites", "tls-min-version", "debug-port")
+_NS_NAME = re.compile(r"(?<![\w./-])([a-z0-9][a-z0-9-]{0,62})/([a-z0-9][a-z0-9.-]{0,252})(?![\w/])")
+_POD_NAME = re.compile(r"\bpod(?:Name)?:? '?([a-z0-9][a-z0-9.-]{0,252})'?")
+
+
+_CNI_CONTAINERS = frozenset(("install-cni", "istio-cni", "cni-agent", "istio-cni-node"))
+
+
+def _from_cni_container(source: Source | None) -> bool:
+    """The source says so: the istio-cni-node DaemonSet's container (only when a source knows it)."""
+    return source is not None and (source.container in _CNI_CONTAINERS or source.kind in ("cni", "istio-cni"))
+
+
+def _claims(line: GoLine, source: Source | None = None) -> bool:
+    """Whether a Go-shaped line is istio-cni's (asked before istio_go, so never istiod's)."""
+    scope = line.scope
+    message = line.message
+    if line.stamp is not None and _from_cni_container(source):
+        return True
+    if scope is not None:
+        if scope in SCOPES:
+            return True
+        if scope == "controllers":
+            return line.fields.get("controller") in _CONTROLLERS
+        if scope == "klog":
+            return "cni" in message and _KLOG_CNI_ACCOUNT.search(message[:2000]) is not None
+        if scope != "default":
+            return False
+    if not line.level:  # a fragment
+        return message.startswith(_FRAGMENT_PREFIXES) or _RULES_TAIL.fullmatch(message[:4000]) is not None
+    if message.startswith(_DEFAULT_PREFIXES) or message.startswith(_FRAGMENT_PREFIXES):
+        return True
+    if message.startswith("FLAG: --"):
+        flag = _FLAG.match(message)
+        return flag is not None and "-" in flag.group(1) and flag.group(1) not in _ISTIOD_KEBAB_FLAGS
+    return message == 'cluster "" kube client started'  # the CNI agent's kube client has no cluster ID
 
 
 def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | None:
     """An istio-cni text line, or None."""
-    return None
+    line = read_line(body)
+    if line is None or not _claims(line, source):
+        return None
+    if line.level and line.stamp is None and line.scope is None and not line.message.startswith(_FRAGMENT_PREFIXES):
+        return None  # "info <sentence>" with nothing of the CNI's but a prefix: too little to go on
+    return FORMAT, build(line.stamp, line.level, line.scope, line.message, line.fields, line.caller)
 
 
 def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[str, Parsed] | None:
-    """An istio-cni JSON line, or None."""
-    return None
+    """An istio-cni JSON line (``--log_as_json``), or None."""
+    message = obj.get("msg")
+    level = obj.get("level")
+    if not isinstance(message, str) or not isinstance(level, str):
+        return None
+    scope = obj.get("scope")
+    scope = scope if isinstance(scope, str) else None
+    fields = {k: v for k, v in obj.items() if k not in ("level", "time", "scope", "msg", "caller")}
+    line = GoLine(obj.get("time") if isinstance(obj.get("time"), str) else None, level.lower(), scope, message, fields)
+    if not _claims(line, source):
+        return None
+    caller = obj.get("caller") if isinstance(obj.get("caller"), str) else None
+    parsed = build(line.stamp, line.level, scope, message, fields, caller)
+    parsed.decoded = True
+    return FORMAT, parsed
+
+
+# ============================================================================ classification
+_ADDING = (
+    "adding pod to the mesh",
+    "sending pod add to ztunnel",
+    "About to send added pod",
+    "pod is now enrolled",
+    "in pod mode - adding pod",
+    "pod added to ambient",
+    "Pod added to ",
+)
+_REMOVING = (
+    "removing pod from mesh",
+    "removing pod from the mesh",
+    "in pod mode - deleting pod",
+    "in pod mode - removing pod",
+    "Pod is now stopped or opt out",
+    "sending delete pod to ztunnel",
+    "removing pod from ztunnel",
+    "deleting pod from mesh",
+    "Removing pod '",
+)
+_REDIRECT_WORDS = (
+    "iptables",
+    "ip6tables",
+    "nftable",
+    "nft ",
+    "route",
+    "netlink",
+    "ipset",
+    "addressset",
+    "rule",
+    "xtables",
+    "veth",
+    "tunnel",
+    "ebpf",
+    "tproxy",
+    "chain",
+)
+_ENROL_WORDS = ("pod", "ztunnel", "mesh", "netns", "enrol")
+_FAILURE_WORDS = (
+    "fail",
+    "error",
+    "unable",
+    "cannot",
+    "can't",
+    "could not",
+    "invalid",
+    "denied",
+    "forbidden",
+    "refused",
+    "timed out",
+    "exceeded",
+)
+_STARTED = re.compile(r"(?:Start(?:ing|ed)?|start(?:ing|ed)?)\b|.*(?: kube client started$| started\b)")
+
+
+def _failing(lowered: str) -> bool:
+    return any(word in lowered for word in _FAILURE_WORDS)
+
+
+def build(
+    stamp: str | None, level: str, scope: str | None, message: str, fields: dict[str, Any], caller: str | None = None
+) -> Parsed:
+    attrs: dict[str, Any] = {"log.message": message}
+    if scope:
+        attrs["istio.scope"] = scope
+    if caller:
+        attrs["istio.caller"] = caller
+    for key, value in fields.items():
+        if key in ("ns", "namespace", "podNamespace"):
+            attrs["k8s.namespace.name"] = value
+        elif key in ("name", "podName"):
+            attrs["k8s.pod.name"] = value
+        elif key == "uid":
+            attrs["k8s.pod.uid"] = value
+        elif key == "pod" and isinstance(value, str) and "/" in value:
+            attrs["k8s.namespace.name"], _, attrs["k8s.pod.name"] = value.partition("/")
+        else:
+            attrs[attr_key("istio.cni", key)] = value
+    if "k8s.pod.name" not in attrs:
+        _pod_from_message(message, attrs)
+    return classify(normalize(stamp), level, scope, message, attrs)
+
+
+def _pod_from_message(message: str, attrs: dict[str, Any]) -> None:
+    head = message[:400]
+    if "pod" not in head.lower():
+        return
+    pair = _NS_NAME.search(head)
+    if pair and not head[: pair.start()].rstrip().endswith(("file", "to", "from")):
+        attrs["k8s.namespace.name"], attrs["k8s.pod.name"] = pair.group(1), pair.group(2)
+        return
+    named = _POD_NAME.search(head)
+    if named:
+        attrs["k8s.pod.name"] = named.group(1)
+
+
+def _error_of(message: str, attrs: dict[str, Any]) -> None:
+    _, colon, rest = message.partition(": ")
+    if colon and rest:
+        attrs["error.message"] = rest
+
+
+def _who(attrs: dict[str, Any]) -> str:
+    pod = attrs.get("k8s.pod.name")
+    if not isinstance(pod, str):
+        return "a pod"
+    ns = attrs.get("k8s.namespace.name")
+    return f"pod {ns}/{pod}" if isinstance(ns, str) else f"pod {pod}"
+
+
+def classify(time: str | None, level: str, scope: str | None, message: str, attrs: dict[str, Any]) -> Parsed:
+    severity = severity_of(level) if level else ("error" if message.startswith(("failed", "Failed")) else "info")
+    text = clip(message, 180)
+    lowered = message.lower()
+    failing = (
+        severity == "error"
+        or (severity == "warning" and _failing(lowered))
+        or (scope == "klog" and _failing(lowered))
+        or message.startswith(("Failed capturing pod", "Unable to send pod to ztunnel", "failed to "))
+    )
+    if message.startswith("new ztunnel connected") or message == "ztunnel connected":
+        total = re.search(r"total connected: (\d+)", message)
+        if total:
+            attrs["istio.cni.ztunnel_connections"] = int(total.group(1))
+        return Parsed(time, "other", "success", False, severity, "cni.ztunnel_connect", f"istio-cni: {text}", attrs)
+    if message.startswith(("Pod detected as broken", "Repairing pod")):
+        verb = "deleting" if "deleting" in message else "relabelling" if "label" in message else "repairing"
+        return Parsed(
+            time,
+            "other",
+            "change",
+            False,
+            severity,
+            "cni.repair",
+            f"istio-cni repair: {verb} broken {_who(attrs)}",
+            attrs,
+        )
+    if failing:
+        _error_of(message, attrs)
+        if any(word in lowered for word in _ENROL_WORDS) and not lowered.startswith(
+            ("failed to add route", "failed to restore")
+        ):
+            action, what = "cni.enrol_failure", f"istio-cni could not enrol/unenrol {_who(attrs)}"
+        elif any(word in lowered for word in _REDIRECT_WORDS) or message.startswith("Command error output"):
+            action, what = "cni.redirect_failure", "istio-cni traffic redirection failed"
+        else:
+            action, what = f"cni.{action_word(scope)}", "istio-cni"
+        return Parsed(time, "other", "failure", False, severity, action, f"{what}: {text}", attrs)
+    if message.startswith(_ADDING) or message.endswith("adding to mesh."):
+        return Parsed(
+            time,
+            "config",
+            "change",
+            False,
+            severity,
+            "cni.pod_add",
+            f"istio-cni added {_who(attrs)} to the ambient mesh",
+            attrs,
+        )
+    if message.startswith(_REMOVING) or lowered.endswith("removing from mesh"):
+        return Parsed(
+            time,
+            "config",
+            "change",
+            False,
+            severity,
+            "cni.pod_remove",
+            f"istio-cni removed {_who(attrs)} from the ambient mesh",
+            attrs,
+        )
+    if message.startswith("FLAG: "):
+        return Parsed(time, "other", "unknown", False, severity, "process.flag", f"istio-cni: {text}", attrs)
+    if message.startswith(
+        (
+            "Copied ",
+            "Wrote CNI config",
+            "wrote kubeconfig",
+            "Istio CNI configuration and binaries",
+            "initial installation complete",
+            "Created CNI config",
+        )
+    ):
+        return Parsed(time, "other", "success", False, severity, "cni.install", f"istio-cni: {text}", attrs)
+    if severity in ("info", "debug") and _STARTED.match(message):
+        return Parsed(time, "other", "success", False, severity, "component.start", f"istio-cni: {text}", attrs)
+    if scope in ("iptables", "nftables", "ebpf", "ipset") or "iptables" in lowered or "nftables" in lowered:
+        return Parsed(time, "other", "unknown", False, severity, "cni.redirect", f"istio-cni: {text}", attrs)
+    return Parsed(time, "other", "unknown", False, severity, f"cni.{action_word(scope)}", f"istio-cni: {text}", attrs)
+
+
+ACTIONS: tuple[Action, ...] = (
+    Action("cni.pod_add", "config", "change", False, "adding pod to the mesh, sending pod add to ztunnel"),
+    Action("cni.pod_remove", "config", "change", False, "removing pod from mesh, deleting pod from ztunnel"),
+    Action("cni.enrol_failure", "other", "failure", False, "failed to add pod to ztunnel, Failed capturing pod, ..."),
+    Action("cni.redirect_failure", "other", "failure", False, "failed to restore iptables rules / program nftables"),
+    Action("cni.redirect", "other", "unknown", False, "iptables / nftables chatter (Running iptables-restore ...)"),
+    Action("cni.ztunnel_connect", "other", "success", False, "new ztunnel connected, total connected: N"),
+    Action("cni.repair", "other", "change", False, "Pod detected as broken, deleting / Repairing pod..."),
+    Action("cni.install", "other", "success", False, "Copied istio-cni to ..., Wrote CNI config ..."),
+    Action("component.start", "other", "success", False, "Start a UDS server ..., kube client started"),
+    Action("process.flag", "other", "unknown", False, "FLAG: --name=value dump at start"),
+    Action("cni.<scope>", "other", "unknown|failure", False, "any other istio-cni line (failure for errors)"),
+)

@@ -1,23 +1,37 @@
 """Logs of Istio's Go components: istiod (pilot-discovery) and istio-agent (pilot-agent).
 
-Text: ``<ts>\\t<level>\\t[<scope>\\t]<message>[\\t<key=value ...>]`` (the scope column
-is omitted for the ``default`` scope); JSON: ``{"level","time","scope","msg",...}``.
-See ../shared/reference/log-formats.md §4.  Lines copied out of issues often have
-their tabs expanded to spaces; :func:`split_line` reads both.
+Both print through ``istio.io/istio/pkg/log`` (zap): text is
+``<ts>\\t<level>\\t[<scope>\\t][<caller>\\t]<message>[\\t<key=value ...>]`` with the time in
+UTC and six fraction digits, lowercase levels, the scope column left out for the ``default``
+scope, the caller column only with ``--log_caller``, and labels (``WithLabels``) appended as one
+column of unquoted ``k=v`` pairs whose values may hold spaces.  JSON (``--log_as_json``) is
+``{"level","time","scope","msg"[,"caller"], <labels as typed keys>}``, scope absent for the
+default scope.  Lines copied out of issues and docs often have their tabs expanded to spaces
+(or shown as a literal ``\\t``), lose the timestamp, or are only the message
+(``Push debounce stable[42] 1 for config ...``): :func:`read_line` reads all of those.
+
+Which of the two printed a line is told by its scope (``xdsproxy``, ``sds``, ``cache`` … are the
+agent's; ``validationController``, ``pkica``, ``krt`` … istiod's) and, for the scopes both have
+(``default``, ``ads``, ``klog``), by what the message says; a source kind, when the caller knows
+it, only settles what the line itself leaves open.  The CNI node agent prints the same shape:
+:mod:`.istio_cni` claims its lines before this module is asked.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from ..events import Source
 from ..text import clip
 from .keyvalues import parse_key_values
-from .result import Parsed, action_word, attr_key, severity_of
+from .result import Action, Parsed, action_word, attr_key, severity_of
 from .timestamps import normalize
 
+# ============================================================================ the old splitter
+# (kept as it was: ztunnel and envoy_component read their Istio-shaped lines with it)
 _HEAD = re.compile(
     r"^(?:(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)[\t ]+)?"
     r"(debug|info|warn|warning|error|fatal|trace|critical|none)(?:\t| +)(.*)$",
@@ -25,17 +39,31 @@ _HEAD = re.compile(
 )
 _SCOPE = re.compile(r"^[A-Za-z][\w/.:-]*$")
 _SCOPE_SPACED = re.compile(r"^([A-Za-z][\w/.:-]*)(?: {2,}| ?\t)(.*)$", re.S)
-KNOWN_SCOPES = frozenset(
-    "ads model kube controllers validationController validationServer validation authorization "
-    "authorization/rbac klog pkica rootcertrotator serverca status xdsproxy sds cache secretfetcher ca "
-    "citadelclient wasm dns healthcheck spiffe delta krt analysis leader election installer "
-    "gateway ambient cni iptables envoy".split()
-)
+# In a tab-expanded copy, structured fields start after a run of spaces (and after a non-space,
+# so a long run of spaces is tried once, not from each of its positions).
+_SPACED_FIELDS = re.compile(r"(?<=\S)\s{2,}+(?=[A-Za-z_][\w.-]*+=)")
+
+# Scopes pkg/log registers in pilot-discovery and pilot-agent (1.0 .. master); see also istio_cni.
 AGENT_SCOPES = frozenset(
-    "xdsproxy sds cache secretfetcher ca citadelclient wasm dns healthcheck iptables envoy".split()
+    "xdsproxy sds cache secretfetcher ca citadelclient wasm dns healthcheck probes envoy gcecred mockcred "
+    "stsclient stsserver token googleca googlecas hbone".split()
 )
-# In a tab-expanded copy, structured fields start after a run of spaces.
-_SPACED_FIELDS = re.compile(r"\s{2,}(?=[A-Za-z_][\w.-]*=)")
+ISTIOD_SCOPES = frozenset(
+    "model kube controllers validationController validationServer validation authorization authn pkica pkira "
+    "rootcertrotator serverca secretcontroller status krt gateway gatewaycommon delta push fullpush wle file "
+    "serviceentry trustBundle grpcgen ip-autoallocate untaint tag-watcher analysis processing adsc deltaadsc "
+    "mcp".split()
+) | {"ingress status", "gateway deployment"}
+SHARED_SCOPES = frozenset("ads default klog spiffe security monitoring monitor".split())
+# the CNI node agent's (istio_cni reads those lines; listed so a spaced copy still shows its scope)
+CNI_SCOPES = frozenset("cni cni-agent cni-plugin install repair iptables nftables ebpf ipset ambient".split())
+KNOWN_SCOPES = AGENT_SCOPES | ISTIOD_SCOPES | SHARED_SCOPES | CNI_SCOPES
+# scope names with a space in them (RegisterScope("ingress status", ...))
+_MULTIWORD_SCOPES = ("ingress status", "gateway deployment")
+_MULTIWORD_PREFIXES = tuple(f"{name} " for name in _MULTIWORD_SCOPES)
+# words that also start plain sentences: taken as a scope after a single space only when the
+# whole line is single-spaced (a docs rendering), not in a tab-expanded paste
+_WORDY_SCOPES = frozenset("status cache file model token monitor processing security validation install repair".split())
 
 
 @dataclass(slots=True)
@@ -45,6 +73,7 @@ class GoLine:
     scope: str | None
     message: str
     fields: dict[str, str]
+    caller: str | None = None
 
 
 def split_line(line: str) -> GoLine | None:
@@ -87,19 +116,444 @@ def split_line(line: str) -> GoLine | None:
     return GoLine(stamp, level, scope, message, parse_key_values(tail[0]) if tail else {})
 
 
-# ---------------------------------------------------------------- istiod
+# ============================================================================ reading a line
+_LEVEL_WORDS = r"(debug|info|warning|warn|error|fatal|panic|dpanic|trace|critical|none)"
+_STAMPED = re.compile(
+    r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2}))(\t|\\t| ++)"
+    + _LEVEL_WORDS
+    + r"(?=\t|\\t| |$)"
+)
+_UNSTAMPED = re.compile(_LEVEL_WORDS + r"(\t|\\t| ++)")
+_ISTIO_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
+_SCOPE_TOKEN = re.compile(r"[A-Za-z][\w/-]{0,47}")
+_CALLER = re.compile(r"[\w./-]{1,200}\.go:\d{1,7}")
+_LABEL_START = re.compile(r"[A-Za-z_][\w.-]{0,127}=")
+_MAX_LABELS = 64
+_LABEL_KEY = re.compile(r"(?<![^ ])([A-Za-z_][\w.-]*+)=")
+
+
+def parse_labels(text: str) -> dict[str, str]:
+    """pkg/log's label column ``k=v k=v``: values are unquoted ``fmt.Sprint`` output that may hold
+    spaces (``controller=auto-register existing connections``), so a value runs to the next `` key=``."""
+    out: dict[str, str] = {}
+    # a line carries a handful of labels: past 64 the rest is not read (a hostile line holds millions)
+    keys = list(islice(_LABEL_KEY.finditer(text), _MAX_LABELS + 1))
+    if len(keys) > _MAX_LABELS:
+        text = text[: keys.pop().start()]
+    for index, match in enumerate(keys):
+        end = keys[index + 1].start() - 1 if index + 1 < len(keys) else len(text)
+        value = text[match.end() : end].rstrip()
+        if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
+            value = value[1:-1]
+        out[match.group(1)] = value
+    return out
+
+
+def _is_scope(token: str) -> bool:
+    return _SCOPE_TOKEN.fullmatch(token) is not None
+
+
+_last_read: tuple[str, GoLine | None] = ("", None)
+
+
+def read_line(body: str) -> GoLine | None:
+    """The columns of a pkg/log text line: with or without timestamp, tabs or spaces (or a literal
+    ``\\t``), a caller column, labels.  ``level`` is ``""`` for a message-only fragment.
+
+    istio_cni and this module read the same line one after the other: the last answer is kept
+    for that very string object (callers do not change what they are given)."""
+    global _last_read
+    last = _last_read
+    if last[0] is body:
+        return last[1]
+    line = _read_line(body)
+    _last_read = (body, line)
+    return line
+
+
+def _read_line(body: str) -> GoLine | None:
+    text = body.rstrip()
+    if not text:
+        return None
+    first = text[0]
+    stamp: str | None = None
+    head: re.Match[str] | None = None
+    if first.isdigit():
+        head = _STAMPED.match(text)
+        if head is None:
+            return GoLine(None, "", None, text.strip(), {})
+        stamp, separator, level = head.group(1), head.group(2), head.group(3)
+    elif first in "diwefptcn":
+        head = _UNSTAMPED.match(text)
+        if head is None:
+            return GoLine(None, "", None, text.strip(), {})
+        level, separator = head.group(1), head.group(2)
+    else:
+        return GoLine(None, "", None, text.strip(), {})
+    rest = text[head.end() :]
+    if separator == "\\t" and "\t" not in rest:
+        rest = rest.replace("\\t", "\t")  # copied from a JSON field: tabs shown as backslash-t
+    if "\t" in rest:
+        line = _read_tabbed(rest.lstrip("\t "), stamp, level)
+    else:
+        line = _read_spaced(rest.lstrip(" "), stamp, level, single=separator == " ")
+    return line
+
+
+def _read_tabbed(rest: str, stamp: str | None, level: str) -> GoLine:
+    parts = rest.split("\t")
+    scope = caller = None
+    fields: dict[str, str] = {}
+    if len(parts) > 1:
+        head = parts[0]
+        if (head.startswith("envoy ") and len(head) < 80) or head in _MULTIWORD_SCOPES:
+            scope = parts.pop(0)
+        elif _is_scope(head) and not (
+            len(parts) == 2 and head not in KNOWN_SCOPES and _LABEL_START.match(parts[1])
+        ):  # a one-word default-scope message followed by its labels is not a scope
+            scope = parts.pop(0)
+    if len(parts) > 1 and _CALLER.fullmatch(parts[0]):
+        caller = parts.pop(0)
+    if len(parts) > 1 and _LABEL_START.match(parts[-1]):
+        fields = parse_labels(parts.pop())
+    message = "\t".join(parts).strip(" ")
+    return GoLine(stamp, level, scope, message, fields, caller)
+
+
+def _read_spaced(rest: str, stamp: str | None, level: str, single: bool) -> GoLine:
+    scope = caller = None
+    token, _, after = rest.partition(" ")
+    if token == "envoy" and after:  # Envoy's own lines relayed by pilot-agent: "envoy <logger>"
+        logger, _, rest = after.partition(" ")
+        scope, rest = f"envoy {logger}", rest.lstrip(" ")
+    elif rest.startswith(_MULTIWORD_PREFIXES):
+        scope = next(name for name in _MULTIWORD_SCOPES if rest.startswith(f"{name} "))
+        rest = rest[len(scope) :].lstrip(" ")
+    elif after and _is_scope(token):
+        remainder = after.lstrip(" ")
+        if token in KNOWN_SCOPES:
+            taken = single or token not in _WORDY_SCOPES or after.startswith(" ")
+        else:  # an unknown word is a scope only before a wide gap, and not when only labels follow
+            taken = after.startswith(" ") and bool(remainder) and not _LABEL_START.match(remainder)
+        if taken:
+            scope, rest = token, remainder
+    token, _, after = rest.partition(" ")
+    if after and _CALLER.fullmatch(token):
+        caller, rest = token, after.lstrip(" ")
+    fields: dict[str, str] = {}
+    if not rest.startswith("Envoy command:"):  # Envoy's argv holds --log-format text with wide gaps
+        split = _SPACED_FIELDS.search(rest)
+        if split is not None:
+            fields = parse_labels(rest[split.end() :])
+            rest = rest[: split.start()]
+    return GoLine(stamp, level, scope, rest.strip(" "), fields, caller)
+
+
+# ============================================================================ which component
+# Messages only one of them prints in the default scope (pilot/cmd/pilot-agent, pkg/istio-agent,
+# pkg/envoy, security/pkg/nodeagent vs pilot/pkg/bootstrap, pkg/kube/multicluster, pilot/pkg/leaderelection).
+_AGENT_PREFIXES = (
+    "Envoy proxy is",
+    "Envoy is ready",
+    "Waiting for Envoy proxy",
+    "Readiness succeeded",
+    "Envoy command:",
+    "Envoy exited",
+    "Envoy aborted",
+    "Envoy may have been",
+    "Starting proxy agent",
+    "Opening status port",
+    "Status server has",
+    "PilotSAN",
+    "Pilot SAN",
+    "MixerSAN",
+    "Epoch ",
+    "Received new config",
+    "Reconciling retry",
+    "Obtained private IP",
+    "Apply mesh config",
+    "Apply proxy config",
+    "Effective config:",
+    "JWT policy is",
+    "Using deprecated JWT policy",
+    "Using existing certs",
+    "Using user-configured CA",
+    "Using CA ",
+    "CA Endpoint ",
+    "istiod uses self-issued",
+    "the CA cert of istiod",
+    "serverOptions.CAEndpoint",
+    "sa.serverOptions",
+    "Workload SDS socket",
+    "Credential SDS socket",
+    "Existing workload SDS socket",
+    "Starting default Istio SDS Server",
+    "Starting gateway SDS",
+    "workload certificate files detected",
+    "Workload is using file mounted certificates",
+    "using credential fetcher",
+    "Proxy role",
+    "Initialization took",
+    "Request to probe app",
+    "Failed to create request to probe app",
+    "Prober does not exist",
+    "Agent ",
+    "Aborted proxy",
+    "Aborting proxy",
+    "Graceful termination",
+    "There are no more active connections",
+    "There are still",
+    "Checking for active connections",
+    "downstream_cx_active",
+    "handling /quitquitquit",
+    "handling /drain",
+    "SDS: push key/cert pair",
+    "cpu limit detected",
+    "legacy --concurrency",
+    "concurrency is set to",
+    "Exclude IPs",
+    "platform detected",
+    "timed out waiting for platform detection",
+    "Prometheus scraping configuration",
+    "failed scraping",
+    "failed to scraping",
+    "failed writing application metrics",
+    "scrape target",
+    "envoy connection is not closed",
+    "app connection is not closed",
+    "Failed to init xds proxy",
+    "Add file ",
+    "Receive file ",
+    "Watch file ",
+    "Failed to add file watcher",
+    "failed to get certificate",
+    "failed to get root certificate",
+    "Subchannel ",
+    "ccResolverWrapper",
+    "ClientConn switching",
+    "pickfirstBalancer",
+    "parsed scheme",
+    'scheme "',
+    "Channel Connectivity",
+    "Channel switches",
+    "starting Http service",
+    "Starting Istio Agent",
+    "upstream terminated with",
+    "connected to upstream XDS",
+    "Envoy ADS stream established",
+    "watching /etc/certs",
+)
+_AGENT_WAITING = tuple(f"waiting {digit}" for digit in "0123456789")  # "waiting 1m0s for /var/run/sds/uds_path"
+_ISTIOD_PREFIXES = (
+    "version: ",
+    "flags: ",
+    "mesh configuration",
+    "mesh networks configuration",
+    "initializing ",
+    "Starting ADS server",
+    "Starting validation controller",
+    "Starting Istiod",
+    "Starting multicluster",
+    "Starting Secrets controller",
+    "Starting ingress status writer",
+    "Starting gateway status writer",
+    "Starting ambient status writer",
+    "Stopping ",
+    "Activating gateway status writer",
+    "waiting for gateway status writer",
+    "starting discovery service",
+    "starting gRPC discovery",
+    "starting secure gRPC",
+    "starting webhook service",
+    "starting HTTP service",
+    "starting CA server",
+    "Istiod ",
+    "multicluster remote secrets",
+    "Number of remote clusters",
+    "Adding new cluster member",
+    "Deleting cluster",
+    "Processing add:",
+    "Processing update:",
+    "Processing delete:",
+    "Service controller watching",
+    "Handling event",
+    "Use self-signed certificate",
+    "Use local CA",
+    "Use roots from",
+    "Use root cert from",
+    "CA cert file",
+    "Generating istiod-signed cert",
+    "Generating K8S-signed cert",
+    "Discover server subject alt names",
+    "leader election",
+    "Leader election",
+    "Failed to update lock",
+    "Waiting for caches to be synced",
+    "All controller caches have been synced",
+    "Started File configSource",
+    "Started Kubernetes configSource",
+    "Started XDS configSource",
+    "Adding ",
+    "constructed ",
+    "x509 cert - Issuer",
+    "Using kubernetes.io/tls secret",
+    "Using istiod file format",
+    "K8S token doesn't support OIDC",
+    "The secure discovery port",
+    "Successfully retrieved incluster config",
+    "Successfully created in cluster kubeclient",
+    "Skipping sidecar injector",
+    "Could not verify certificate",
+    "regenerated istiod dns cert",
+    "update root cert",
+    "Update trust anchor",
+    "Update Istiod cacerts",
+    "Updating new ROOT-CA",
+    "Run: this operation is not supported",
+    "Waiting for informer caches",
+    "Push debounce",
+    "XDS: Pushing",
+    "XDS:EDSInc",
+    "Full push",
+    "Pushing ",
+    "Push finished",
+    "Push Status",
+    "ADS:",
+    "Failed to authenticate client",
+    "Unauthorized XDS",
+    "configuration is invalid",
+    "validatingwebhookconfiguration",
+    "webhook ",
+    "Cluster init time",
+)
+# pilot-agent's own flags (camelCase like istiod's; the CNI agent's are kebab-case)
+_AGENT_FLAGS = frozenset(
+    "concurrency disableInternalTelemetry serviceCluster stsPort tokenManagerPlugin proxyLogLevel "
+    "proxyComponentLogLevel templateFile outlierLogPath profiling timeoutSeconds requestTimeoutMillis "
+    "periodMillis url binaryPath configPath customConfigFile discoveryAddress drainDuration "
+    "parentShutdownDuration proxyAdminPort statusPort controlPlaneAuthPolicy controlPlaneBootstrap "
+    "dnsRefreshRate mixerIdentity statsdUdpAddress zipkinAddress lightstepAddress lightstepAccessToken "
+    "lightstepSecure lightstepCacertPath datadogAgentAddress envoyMetricsService envoyAccessLogService "
+    "tlsCertsToWatch id ip bootstrapv2 applicationPorts kubeAppProberConfig sdsUdsPath proxyXDSViaAgent "
+    "stackdriverTracingEnabled stackdriverTracingProjectID disableEnvoy availabilityZone serviceregistry "
+    "debug-port trust-domain".split()
+)
+_FLAG = re.compile(r"FLAG: --([\w-]{1,80})=(.*)")
+
+
+def _flag_family(message: str) -> str | None:
+    match = _FLAG.match(message)
+    if match is None:
+        return None
+    name, value = match.groups()
+    if name in _AGENT_FLAGS:
+        return "istio-agent"
+    if name == "domain":  # the agent's is "<namespace>.svc.<cluster domain>", istiod's the cluster domain
+        return "istio-agent" if ".svc." in value else "istiod"
+    if name == "meshConfig":
+        return "istio-agent"
+    return "istiod"
+
+
+_SOURCE_AGENT_KINDS = ("sidecar", "gateway", "waypoint")
+
+
+def family(scope: str | None, message: str, source: Source | None) -> str:
+    """``istiod`` or ``istio-agent`` for a Go-component line."""
+    if scope is not None:
+        if scope in AGENT_SCOPES or scope.startswith("envoy"):
+            return "istio-agent"
+        if scope in ISTIOD_SCOPES:
+            return "istiod"
+    said = _family_by_message(scope, message)
+    if said is not None:
+        return said
+    if source is not None:
+        if source.kind == "istiod" or source.container == "discovery":
+            return "istiod"
+        if source.kind in _SOURCE_AGENT_KINDS or source.container == "istio-proxy":
+            return "istio-agent"
+    return "istiod"
+
+
+def _family_by_message(scope: str | None, message: str) -> str | None:
+    if scope in (None, "default"):
+        if message.startswith("FLAG: "):
+            return _flag_family(message)
+        if message.startswith("Version ") or message == "starting" or message.startswith(_AGENT_WAITING):
+            return "istio-agent"  # pilot-discovery says "version: ..."; pkg/envoy's agent says a bare "starting"
+        if message.startswith(_AGENT_PREFIXES):
+            return "istio-agent"
+        if message.startswith(_ISTIOD_PREFIXES):
+            return "istiod"
+        return None
+    if scope == "ads":
+        if message.startswith("SDS: PUSH") and "cached:" not in message:
+            return "istio-agent"  # the agent's SDS server; istiod's gateway secrets say cached:n/m
+        if message.startswith("XDS: ") and message.endswith("Version:"):
+            return "istio-agent"  # the agent's SDS server pushes without a push-context version
+    return None
+
+
+# ============================================================================ classification
 _DEBOUNCE = re.compile(
     r"Push debounce stable\[(\d+)\] (\d+)(?: for (?:config (\S+?)(?: and (\d+) more configs?)?|reason (.+?)))?: "
-    r"(\S+) since last change, (\S+) since last push, full=(true|false)"
+    r"(\S+) since last change, (\S+) since last push(?:, (full|forced)=(true|false))?"
 )
-_PUSH_FIELD = re.compile(r"(Services|ConnectedEndpoints|Version|Pushing):(\S+)")
+_PUSH_FIELD = re.compile(r"(Services|ConnectedEndpoints|Version|Pushing):(\S*)")
 _TYPE_PUSH = re.compile(
-    r"^(\w+): PUSH(?: INC)?(?: request)? for node:(\S+)(?: resources:(\d+))?"
-    r"(?: (?:clusters|listeners|routes):(\d+))?(.*)$"
+    r"(?:ADS: )?([A-Z]{2,4}|[A-Za-z]+\.[\w.]+): (PUSH(?: INC)?)(?: request)?(?: [\w:]+)? for node: ?(\S+)(.*)", re.S
 )
-_ACK_ERROR = re.compile(r"ADS:(\w+): ACK ERROR (.*)$")
-_NODE_ID = re.compile(r"^(?:\S*~\S*|[\w.:-]+-\d+)$")
+# lines of the multi-line "Push Status: {...}" / "Push finished: ... {" JSON dump (pilot's ProxyStatus)
+_PUSH_STATUS = re.compile(r'"(?:ProxyStatus": \{|pilot_[a-z_]{3,80}": \{|message": "Listener=)')
+_OLD_TYPE_PUSH = re.compile(r"([A-Z]{2,4}): PUSH (\S+) for (\S+)")
+_COUNT = re.compile(r"\b(resources|clusters|listeners|routes|endpoints):(\d+)")
+_ACK_ERROR = re.compile(r"ADS:(\w+): ACK ERROR (.*)", re.S)
+# "Failed to authenticate client from <addr>: <why>" (older: no colon, or a Go struct),
+# "Unauthorized XDS: <addr> with identity <ids>: <err>"
+_REFUSED = re.compile(
+    r"(?:Failed to authenticate client(?: from (?P<from>\S+?):?(?= )| &\{(?P<struct>\[?[^\s\]]*+\]?(?::\d+)?))?"
+    r"|Unauthorized XDS: (?:(?P<peer>\S+) with identity (?P<identity>.*?): ))\s*(?P<error>.*)",
+    re.S,
+)
+_REQ = re.compile(r"ADS:(\w+): REQ (\S+)")
+_NODE_ID = re.compile(r"(?:[a-z]+~[^~\s]*~[^~\s]+~\S+|[\w.:-]+-\d+)")
 _SERVICE_EVENT = re.compile(r"\b(new|added|add|deleted|delete|removed|remove)\s+(service|workload)\s+(\S+)", re.I)
+_HANDLING = re.compile(r"Handling event (\w+) for (pod|service|endpoint|node)s? (\S+)(?: in namespace (\S+))?")
+_FAILURE_WORDS = (
+    "fail",
+    "error",
+    "unable",
+    "cannot",
+    "can't",
+    "could not",
+    "couldn't",
+    "invalid",
+    "denied",
+    "forbidden",
+    "refused",
+    "timeout",
+    "timed out",
+    "exceeded",
+    "not ready",
+    "panic",
+    "rejected",
+)
+_STARTED = re.compile(
+    r"(?:Start(?:ing|ed)?|start(?:ing|ed)?)\b|.*(?: has started| starts, listening| kube client started$"
+    r"|cache synced in |caches have been synced| is ready$| started$)",
+)
+
+
+def _failing(lowered: str) -> bool:
+    return any(word in lowered for word in _FAILURE_WORDS)
+
+
+def _outcome_by_level(severity: str, lowered: str) -> str:
+    """``failure`` for an error, and for a warning that says something failed; else ``unknown``."""
+    if severity == "error" or (severity == "warning" and _failing(lowered)):
+        return "failure"
+    return "unknown"
 
 
 def _push_attrs(attrs: dict[str, Any], match: re.Match[str]) -> None:
@@ -107,32 +561,261 @@ def _push_attrs(attrs: dict[str, Any], match: re.Match[str]) -> None:
     attrs["istio.push.config_count"] = int(match.group(2))
     if match.group(3):
         attrs["istio.push.config"] = match.group(3)
+    if match.group(4):
+        attrs["istio.push.more_configs"] = int(match.group(4))
     if match.group(5):
         attrs["istio.push.reason"] = match.group(5)
-    attrs["istio.push.full"] = match.group(8) == "true"
+    attrs["istio.push.since_change"] = match.group(6)
+    attrs["istio.push.since_push"] = match.group(7)
+    if match.group(8) == "full":
+        attrs["istio.push.full"] = match.group(9) == "true"
+    elif match.group(8) == "forced":
+        attrs["istio.push.forced"] = match.group(9) == "true"
 
 
-def classify_istiod(time: str | None, level: str, scope: str | None, message: str, attrs: dict[str, Any]) -> Parsed:
-    severity = severity_of(level)
-    text = clip(message, 180)
-    debounce = _DEBOUNCE.search(message)
+def _proxy_in(text: str) -> str | None:
+    tokens = text.split(" ", 8)[:8]
+    for token in tokens:
+        token = token.strip('"')
+        if "~" in token and _NODE_ID.fullmatch(token):
+            return token
+    for token in tokens:
+        token = token.strip('"')
+        if _NODE_ID.fullmatch(token) and not token[0].isdigit():
+            return token
+    return None
+
+
+def _xds_push(who: str, message: str, severity: str, attrs: dict[str, Any], time: str | None) -> Parsed | None:
+    """The push family of messages (debounce, XDS: Pushing, per-type PUSH, Pushing <node>, Push finished)."""
+    debounce = _DEBOUNCE.match(message[:4096])
     if debounce:
         _push_attrs(attrs, debounce)
         what = debounce.group(3) or f"{debounce.group(2)} change(s)"
         more = f" and {debounce.group(4)} more" if debounce.group(4) else ""
         if debounce.group(5):
             more += f" ({debounce.group(5)})"
-        kind = "full" if debounce.group(8) == "true" else "incremental"
+        if debounce.group(8) == "full":
+            kind = "full push" if debounce.group(9) == "true" else "incremental push"
+        else:
+            kind = "forced push" if debounce.group(9) == "true" else "push"
         return Parsed(
-            time, "config", "success", False, severity, "xds.push", f"istiod debounced {what}{more}: {kind} push", attrs
+            time, "config", "change", False, severity, "xds.push", f"{who} debounced {what}{more}: {kind}", attrs
         )
-    ack = _ACK_ERROR.search(message)
+    if message.startswith("XDS") and "Pushing" in message[:40]:
+        # "XDS: Pushing:2022-...Z/94 Services:6 ConnectedEndpoints:3  Version:..." (<=1.21),
+        # "XDS: Pushing Services:26 ConnectedEndpoints:0 Version:..." / "XDS: Incremental Pushing ..." (1.22+),
+        # "XDS:EDSInc Pushing:... Services:map[...] ConnectedEndpoints:146" (1.7)
+        found = dict(_PUSH_FIELD.findall(message[:400]))
+        version = found.get("Version") or found.get("Pushing")
+        if version:
+            attrs["istio.push.version"] = version
+        for key, name in (
+            ("Services", "istio.push.services"),
+            ("ConnectedEndpoints", "istio.push.connected_endpoints"),
+        ):
+            if key in found and found[key].isdigit():
+                attrs[name] = int(found[key])
+        attrs["istio.push.full"] = "Incremental" not in message[:40] and "EDSInc" not in message[:40]
+        proxies = attrs.get("istio.push.connected_endpoints", "?")
+        kind = "full" if attrs["istio.push.full"] else "incremental"
+        return Parsed(
+            time,
+            "config",
+            "change",
+            False,
+            severity,
+            "xds.push",
+            f"{who} {kind} push of version {version or '?'} to {proxies} proxies",
+            attrs,
+        )
+    typed = _TYPE_PUSH.match(message)
+    if typed:
+        xds_type, kind, node, tail = typed.groups()
+        attrs["istio.xds.type"] = xds_type
+        attrs["istio.proxy"] = node
+        counts = dict(_COUNT.findall(tail[:300]))
+        count = counts.get("resources") or counts.get("clusters") or counts.get("listeners") or counts.get("routes")
+        if count:
+            attrs["istio.xds.resources"] = int(count)
+        resource = re.search(r"\bresource:(\S+)", tail[:1000])
+        if resource:
+            attrs["istio.sds.resource"] = resource.group(1)
+        if kind == "PUSH INC":
+            attrs["istio.push.full"] = False
+        if xds_type == "SDS" and who == "istio-agent":
+            return Parsed(
+                time,
+                "auth",
+                "success",
+                False,
+                severity,
+                "sds.push",
+                f"istio-agent pushed secret {attrs.get('istio.sds.resource', '?')} to Envoy ({node})",
+                attrs,
+            )
+        return Parsed(
+            time,
+            "config",
+            "change",
+            False,
+            severity,
+            "xds.push",
+            f"{who} pushed {xds_type} to {node} ({count or '?'} resources)",
+            attrs,
+        )
+    old = _OLD_TYPE_PUSH.match(message)
+    if old:
+        attrs["istio.xds.type"], attrs["istio.push.version"] = old.group(1), old.group(2)
+        attrs["istio.proxy"] = old.group(3)
+        summary = f"{who} pushed {old.group(1)} to {old.group(3)}"
+        return Parsed(time, "config", "change", False, severity, "xds.push", summary, attrs)
+    if message.startswith("Pushing "):
+        node = message[8:].split(" ", 1)[0]
+        if "~" in node or _NODE_ID.fullmatch(node):
+            attrs["istio.proxy"] = node
+            return Parsed(time, "config", "change", False, severity, "xds.push", f"{who} pushing to {node}", attrs)
+    if message.startswith("Push finished"):
+        return Parsed(time, "config", "change", False, severity, "xds.push", f"{who}: {clip(message, 160)}", attrs)
+    return None
+
+
+def classify_istiod(time: str | None, level: str, scope: str | None, message: str, attrs: dict[str, Any]) -> Parsed:
+    """What an istiod line means."""
+    severity = severity_of(level) if level else "info"
+    text = clip(message, 180)
+    pushed = _xds_push("istiod", message, severity, attrs, time)
+    if pushed is not None:
+        return pushed
+    if message.startswith("ADS:"):
+        return _ads(time, severity, message, attrs, "istiod")
+    if message.startswith('"') and _PUSH_STATUS.match(message):
+        # a conflict report ("Listener=... RejectedTCP=...") is istiod dropping part of the config
+        outcome = "failure" if "Rejected" in message else "unknown"
+        return Parsed(time, "config", outcome, False, severity, "xds.push_status", f"istiod push status: {text}", attrs)
+    if message.startswith(("Failed to authenticate client", "Unauthorized XDS")):
+        refused = _REFUSED.match(message[:4000])
+        if refused:
+            peer = refused.group("from") or refused.group("struct") or refused.group("peer")
+            if peer:
+                attrs["client.address"] = peer.strip('"')
+            if refused.group("identity"):
+                attrs["istio.identity"] = refused.group("identity")
+            attrs["error.message"] = refused.group("error")
+        return Parsed(
+            time,
+            "auth",
+            "deny",
+            True,
+            "error" if severity == "error" else "warning",
+            "xds.unauthorized",
+            f"istiod refused an xDS client: {text}",
+            attrs,
+        )
+    if message.startswith("Authenticated XDS"):
+        return Parsed(time, "auth", "success", False, severity, "xds.authenticated", f"istiod: {text}", attrs)
+    lowered = message.lower()
+    if "webhook-always-reject" in message:
+        # istiod's own start-up probe of its validation webhook, not a user's config
+        return Parsed(time, "other", "success", False, severity, "istiod.webhook_probe", f"istiod: {text}", attrs)
+    if (
+        lowered.startswith("configuration is invalid")
+        or ("admission webhook" in lowered and "denied" in lowered)
+        or (scope == "validationServer" and ("invalid" in lowered or "failed to validate" in lowered))
+    ):
+        return Parsed(
+            time,
+            "config",
+            "deny",
+            True,
+            "error" if severity == "error" else "warning",
+            "config.invalid",
+            f"istiod rejected invalid config: {text}",
+            attrs,
+        )
+    if scope in ("validationController", "validationServer") or attrs.get("istio.controller") == "validation":
+        if "successfully rejected invalid config" in lowered or lowered.startswith("updated webhook"):
+            outcome = "success"
+        else:
+            outcome = _outcome_by_level(severity, lowered)
+        return Parsed(time, "config", outcome, False, severity, "webhook.controller", f"istiod: {text}", attrs)
+    if scope in ("gateway", "gatewaycommon", "gateway deployment"):
+        return _gateway(time, severity, message, lowered, attrs)
+    if scope == "krt":
+        if message.endswith(" synced") or " synced (uid " in message:
+            return Parsed(time, "config", "success", False, severity, "krt.synced", f"istiod: {text}", attrs)
+        outcome = _outcome_by_level(severity, lowered)
+        return Parsed(time, "config", outcome, False, severity, "krt.event", f"istiod: {text}", attrs)
+    if message.startswith("Handling event "):
+        handled = _HANDLING.match(message)
+        if handled:
+            attrs["k8s.event"] = handled.group(1)
+            attrs[f"k8s.{handled.group(2)}.name"] = handled.group(3)
+            if handled.group(4):
+                attrs["k8s.namespace.name"] = handled.group(4)
+        return Parsed(time, "config", "change", False, severity, "k8s.event", f"istiod: {text}", attrs)
+    service = _SERVICE_EVENT.search(message[:300])
+    if service:
+        verb = service.group(1).lower()
+        kind = service.group(2).lower()
+        action = f"{kind}.{'add' if verb in ('new', 'added', 'add') else 'delete'}"
+        attrs[f"istio.{kind}"] = service.group(3)
+        return Parsed(time, "config", "change", False, severity, action, f"istiod: {text}", attrs)
+    if message.startswith(("Adding new cluster member", "Deleting cluster")):
+        action = "cluster.add" if message[0] == "A" else "cluster.delete"
+        return Parsed(time, "config", "change", False, severity, action, f"istiod: {text}", attrs)
+    if "has no endpoints" in message:
+        return Parsed(time, "config", "unknown", False, "warning", "service.no_endpoints", f"istiod: {text}", attrs)
+    if message.startswith("constructed ") or "vhost" in lowered or message.startswith("Omitting listener"):
+        return Parsed(time, "config", "unknown", False, severity, "config.generate", f"istiod: {text}", attrs)
+    if scope in ("authorization", "authorization/rbac", "authn"):
+        outcome = _outcome_by_level(severity, lowered)
+        return Parsed(time, "config", outcome, False, severity, "authz.policy", f"istiod: {text}", attrs)
+    if scope == "mcp":
+        outcome = "success" if "created" in lowered else _outcome_by_level(severity, lowered)
+        return Parsed(time, "config", outcome, False, severity, "mcp.stream", f"istiod: {text}", attrs)
+    if message.startswith("Failed to update lock") or (
+        "leader" in lowered and ("lease" in lowered or "election" in lowered or "lock" in lowered)
+    ):
+        if severity == "error" or message.startswith("Failed"):
+            outcome = "failure"
+        elif "obtained" in lowered or "acquired" in lowered:
+            outcome = "success"
+        else:
+            outcome = "unknown"
+        return Parsed(time, "other", outcome, False, severity, "leader.election", f"istiod: {text}", attrs)
+    if scope in ("pkica", "pkira", "serverca", "rootcertrotator", "secretcontroller", "trustBundle", "spiffe"):
+        if "authenticat" in lowered and _failing(lowered):
+            return Parsed(time, "auth", "deny", True, severity, "ca.unauthenticated", f"istiod CA: {text}", attrs)
+        outcome = _outcome_by_level(severity, lowered)
+        return Parsed(time, "auth", outcome, False, severity, "ca.event", f"istiod CA: {text}", attrs)
+    if severity in ("info", "debug") and _STARTED.match(message):
+        return Parsed(time, "other", "success", False, severity, "component.start", f"istiod: {text}", attrs)
+    if scope == "controllers" and attrs.get("istio.controller"):
+        if severity in ("info", "debug") and message.startswith("starting"):
+            return Parsed(time, "other", "success", False, severity, "component.start", f"istiod: {text}", attrs)
+        outcome = _outcome_by_level(severity, lowered)
+        return Parsed(time, "config", outcome, False, severity, "config.controller", f"istiod: {text}", attrs)
+    if message.startswith("FLAG: "):
+        return Parsed(time, "other", "unknown", False, severity, "process.flag", f"istiod: {text}", attrs)
+    if scope == "klog" and _failing(lowered):
+        return Parsed(time, "other", "failure", False, severity, "istiod.klog", f"istiod: {text}", attrs)
+    if scope in ("status", "ads", "delta", "model", "kube", "controllers", "serviceentry", "wle", "file", "push"):
+        outcome = _outcome_by_level(severity, lowered)
+        if outcome == "failure":
+            action = f"istiod.{action_word(scope)}"
+            return Parsed(time, "config", "failure", False, severity, action, f"istiod: {text}", attrs)
+    outcome = _outcome_by_level(severity, lowered)
+    return Parsed(time, "other", outcome, False, severity, f"istiod.{action_word(scope)}", f"istiod: {text}", attrs)
+
+
+def _ads(time: str | None, severity: str, message: str, attrs: dict[str, Any], who: str) -> Parsed:
+    """``ADS: ...`` and ``ADS:<TYPE>: ...`` lines: NACKs, requests, connections."""
+    text = clip(message, 180)
+    ack = _ACK_ERROR.match(message)
     if ack:
         attrs["istio.xds.type"] = ack.group(1)
-        tokens = ack.group(2).split(" ")
-        proxy = next((t for t in tokens if _NODE_ID.match(t) and "~" in t), None) or next(
-            (t for t in tokens if _NODE_ID.match(t)), None
-        )
+        proxy = _proxy_in(ack.group(2))
         if proxy:
             attrs["istio.proxy"] = proxy
         start = ack.group(2).find("Internal:")
@@ -145,103 +828,112 @@ def classify_istiod(time: str | None, level: str, scope: str | None, message: st
             True,
             "error",
             "xds.reject",
-            f"proxy {proxy or '?'} rejected {ack.group(1)} from istiod: {clip(error, 140)}",
+            f"proxy {proxy or '?'} rejected {ack.group(1)} from {who}: {clip(error, 140)}",
             attrs,
         )
-    if message.startswith("XDS") and "Pushing" in message:
-        # "XDS: Pushing:2022-...Z/94 Services:6 ConnectedEndpoints:3  Version:..." (<=1.21) and
-        # "XDS: Pushing Services:26 ConnectedEndpoints:0 Version:..." / "XDS: Incremental Pushing ..." (1.22+)
-        found = dict(_PUSH_FIELD.findall(message))
-        version = found.get("Version") or found.get("Pushing")
-        if version:
-            attrs["istio.push.version"] = version
-        for key, name in (
-            ("Services", "istio.push.services"),
-            ("ConnectedEndpoints", "istio.push.connected_endpoints"),
-        ):
-            if key in found and found[key].isdigit():
-                attrs[name] = int(found[key])
-        attrs["istio.push.full"] = "Incremental" not in message and "EDSInc" not in message
-        proxies = attrs.get("istio.push.connected_endpoints", "?")
-        kind = "full" if attrs["istio.push.full"] else "incremental"
+    req = _REQ.match(message)
+    if req:
+        attrs["istio.xds.type"] = req.group(1)
+        proxy = _proxy_in(message[len(req.group(0)) - len(req.group(2)) :])
+        if proxy:
+            attrs["istio.proxy"] = proxy
         return Parsed(
             time,
             "config",
             "success",
             False,
             severity,
-            "xds.push",
-            f"istiod {kind} push of version {version or '?'} to {proxies} proxies",
+            "xds.request",
+            f"proxy {proxy or '?'} requested {req.group(1)} from {who}",
             attrs,
         )
-    if message.startswith("ADS: new connection for node:"):
-        attrs["istio.proxy"] = message.rsplit(":", 1)[-1]
-        return Parsed(time, "config", "success", False, severity, "xds.connect", f"istiod: {text}", attrs)
-    typed = _TYPE_PUSH.match(message)
-    if typed:
-        attrs["istio.xds.type"] = typed.group(1)
-        attrs["istio.proxy"] = typed.group(2)
-        count = typed.group(3) or typed.group(4)
-        if count:
-            attrs["istio.xds.resources"] = int(count)
+    if message.startswith(("ADS: new connection for node:", "ADS: new delta connection for node:")):
+        node = message.split("node:", 1)[1].strip()
+        attrs["istio.proxy"] = node
         return Parsed(
-            time,
-            "config",
-            "success",
-            False,
-            severity,
-            "xds.push",
-            f"istiod pushed {typed.group(1)} to {typed.group(2)} ({count or '?'} resources)",
-            attrs,
+            time, "config", "success", False, severity, "xds.connect", f"{who}: proxy {node} connected", attrs
         )
-    lowered = message.lower()
-    if "webhook-always-reject" in message:
-        # istiod's own start-up probe of its validation webhook, not a user's config
-        return Parsed(time, "other", "success", False, severity, "istiod.webhook_probe", f"istiod: {text}", attrs)
-    if ((scope or "").startswith("validation") and severity in ("warning", "error")) or (
-        "configuration is invalid" in lowered
-        or "failed to validate" in lowered
-        or "validation failed" in lowered
-        or ("admission webhook" in lowered and "denied" in lowered)
-    ):
+    if " terminated" in message[:400] or "Removing connection" in message[:60]:
+        proxy = _proxy_in(message[5:])
+        if proxy:
+            attrs["istio.proxy"] = proxy
+        unexpected = severity == "error" or "terminated with error" in message
+        outcome = "failure" if unexpected else "unknown"
+        return Parsed(time, "config", outcome, False, severity, "xds.disconnect", f"{who}: {text}", attrs)
+    type_word = re.match(r"ADS:(\w+):", message)
+    if type_word:
+        attrs["istio.xds.type"] = type_word.group(1)
+    outcome = _outcome_by_level(severity, message.lower())
+    return Parsed(time, "config", outcome, False, severity, "xds.ads", f"{who}: {text}", attrs)
+
+
+def _gateway(time: str | None, severity: str, message: str, lowered: str, attrs: dict[str, Any]) -> Parsed:
+    """The Gateway API controller (scope ``gateway``, label ``gateway=ns/name``)."""
+    text = clip(message, 180)
+    name = attrs.get("istio.gateway")
+    where = f" {name}" if isinstance(name, str) else ""
+    if severity in ("error", "warning") and (severity == "error" or _failing(lowered)):
         return Parsed(
-            time,
-            "config",
-            "failure",
-            True,
-            "error" if severity == "error" else "warning",
-            "config.invalid",
-            f"istiod rejected invalid config: {text}",
-            attrs,
+            time, "config", "failure", False, severity, "gateway.failure", f"istiod gateway{where}: {text}", attrs
         )
-    service = _SERVICE_EVENT.search(message)
-    if service:
-        verb = service.group(1).lower()
-        kind = service.group(2).lower()
-        action = f"{kind}.{'add' if verb in ('new', 'added', 'add') else 'delete'}"
-        attrs[f"istio.{kind}"] = service.group(3)
-        return Parsed(time, "config", "change", False, severity, action, f"istiod: {text}", attrs)
-    if "has no endpoints" in message:
-        return Parsed(time, "config", "unknown", False, "warning", "service.no_endpoints", f"istiod: {text}", attrs)
-    return Parsed(time, "other", "unknown", False, severity, f"istiod.{action_word(scope)}", f"istiod: {text}", attrs)
+    if lowered.startswith("reconcil"):
+        return Parsed(
+            time, "config", "unknown", False, severity, "gateway.reconcile", f"istiod reconciling gateway{where}", attrs
+        )
+    if any(word in lowered for word in ("updated", "created", "patched", "deleted", "applied", "wrote", "written")):
+        return Parsed(
+            time, "config", "change", False, severity, "gateway.update", f"istiod gateway{where}: {text}", attrs
+        )
+    return Parsed(time, "config", "unknown", False, severity, "gateway.event", f"istiod gateway{where}: {text}", attrs)
 
 
 # ---------------------------------------------------------------- istio-agent
 _CERT = re.compile(r"generated new workload certificate")
 _READY_IN = re.compile(r"Readiness succeeded in (\S+)")
+_RESOURCE_PREFIX = re.compile(r"resource:(\S+) ")
+_AUTH_SCOPES = (
+    "sds",
+    "ca",
+    "cache",
+    "citadelclient",
+    "secretfetcher",
+    "gcecred",
+    "mockcred",
+    "stsclient",
+    "stsserver",
+    "token",
+    "googleca",
+    "googlecas",
+    "spiffe",
+    "security",
+)
+_CERT_WORDS = (
+    "certificate",
+    "cert ",
+    "certs",
+    "CA ",
+    "CAEndpoint",
+    "SDS socket",
+    "credential fetcher",
+    "trust anchor",
+    "key/cert",
+    "root cert",
+)
 
 
 def classify_agent(time: str | None, level: str, scope: str | None, message: str, attrs: dict[str, Any]) -> Parsed:
-    severity = severity_of(level)
+    """What an istio-agent line means."""
+    severity = severity_of(level) if level else "info"
     text = clip(message, 180)
     for key, name in (("latency", "istio.cert.latency"), ("ttl", "istio.cert.ttl"), ("resource", "istio.sds.resource")):
         if f"istio.{key}" in attrs:
             attrs[name] = attrs.pop(f"istio.{key}")
-    if message.startswith("Envoy proxy is ready") or _READY_IN.match(message):
+    if "istio.resourceName" in attrs:
+        attrs.setdefault("istio.sds.resource", attrs["istio.resourceName"])
+    if message.startswith(("Envoy proxy is ready", "Envoy is ready")) or _READY_IN.match(message):
         return Parsed(time, "other", "success", False, severity, "proxy.ready", f"istio-agent: {text}", attrs)
     if message.startswith("Envoy proxy is NOT ready"):
-        rejected = "but was rejected" in message
-        if rejected:
+        if "but was rejected" in message:
             return Parsed(time, "config", "failure", True, "error", "xds.reject", f"istio-agent: {text}", attrs)
         return Parsed(time, "other", "failure", False, "warning", "proxy.not_ready", f"istio-agent: {text}", attrs)
     if _CERT.search(message):
@@ -255,7 +947,7 @@ def classify_agent(time: str | None, level: str, scope: str | None, message: str
             f"istio-agent issued a workload certificate (ttl {attrs.get('istio.cert.ttl', '?')})",
             attrs,
         )
-    if message.startswith("SDS: PUSH"):
+    if message.startswith("SDS: PUSH") and "for node:" not in message[:40]:
         return Parsed(
             time,
             "auth",
@@ -266,76 +958,269 @@ def classify_agent(time: str | None, level: str, scope: str | None, message: str
             f"istio-agent pushed secret {attrs.get('istio.sds.resource', '?')} to Envoy",
             attrs,
         )
-    lowered = message.lower()
-    if (scope in ("sds", "ca", "cache", "citadelclient", "secretfetcher") and severity in ("warning", "error")) or (
-        "certificate" in lowered and "fail" in lowered
+    if message.startswith("SDS: push key/cert pair") or (
+        message.startswith("resource:") and " pushed " in message[:60]
     ):
+        resource = _RESOURCE_PREFIX.match(message)
+        if resource:
+            attrs["istio.sds.resource"] = resource.group(1)
+        return Parsed(time, "auth", "success", False, severity, "sds.push", f"istio-agent: {text}", attrs)
+    pushed = _xds_push("istio-agent", message, severity, attrs, time)
+    if pushed is not None:
+        return pushed
+    if message.startswith("ADS:"):
+        return _ads(time, severity, message, attrs, "istio-agent")
+    lowered = message.lower()
+    if message.startswith("resource:"):
+        resource = _RESOURCE_PREFIX.match(message)
+        if resource:
+            attrs["istio.sds.resource"] = resource.group(1)
+        if message.endswith("new connection"):
+            return Parsed(time, "auth", "success", False, severity, "sds.connect", f"istio-agent: {text}", attrs)
+        if "terminated" in lowered or "closed" in lowered:
+            return Parsed(time, "auth", "unknown", False, severity, "sds.disconnect", f"istio-agent: {text}", attrs)
+    if severity in ("warning", "error") and (
+        scope in _AUTH_SCOPES or "certificate" in lowered or "cert/key" in lowered
+    ):
+        if severity == "error" or _failing(lowered):
+            return Parsed(time, "auth", "failure", False, severity, "cert.failure", f"istio-agent: {text}", attrs)
+    if "certificate" in lowered and "fail" in lowered:
         return Parsed(time, "auth", "failure", False, severity, "cert.failure", f"istio-agent: {text}", attrs)
+    if scope == "cache" or scope == "sds":
+        if message.startswith(
+            (
+                "returned workload",
+                "read certificate",
+                "Loaded root cert",
+                "GenerateSecret",
+                "Generated new secret",
+                "Loaded ",
+                "returned ",
+                "generated ",
+            )
+        ):
+            return Parsed(time, "auth", "success", False, severity, "cert.load", f"istio-agent: {text}", attrs)
+        if (" has changed" in lowered and "cert" in lowered) or (
+            message.startswith("event for file certificate") or "rotat" in lowered
+        ):
+            return Parsed(time, "auth", "change", False, severity, "cert.rotate", f"istio-agent: {text}", attrs)
     if "nack" in lowered or ("rejected" in lowered and "xds" in lowered):
         return Parsed(time, "config", "failure", True, "error", "xds.reject", f"istio-agent: {text}", attrs)
-    if scope == "xdsproxy" and "connected to upstream" in message:
+    if scope == "xdsproxy" or message.startswith("upstream terminated with"):
+        return _xds_proxy(time, severity, message, lowered, attrs)
+    if message.startswith("Received new config, creating new Envoy epoch"):
+        return Parsed(time, "config", "change", False, severity, "proxy.config", f"istio-agent: {text}", attrs)
+    if message.startswith("Envoy command:"):
+        return Parsed(time, "other", "unknown", False, severity, "proxy.command", "istio-agent started Envoy", attrs)
+    if severity in ("info", "debug") and (
+        _STARTED.match(message)
+        or (message.startswith("Epoch ") and message.endswith("starting"))
+        or message.startswith("Opening status port")
+        or "Connectivity change to READY" in message
+    ):
+        return Parsed(time, "other", "success", False, severity, "component.start", f"istio-agent: {text}", attrs)
+    if message.startswith("FLAG: "):
+        return Parsed(time, "other", "unknown", False, severity, "process.flag", f"istio-agent: {text}", attrs)
+    if scope in _AUTH_SCOPES or (scope in (None, "default") and any(word in message for word in _CERT_WORDS)):
+        outcome = _outcome_by_level(severity, lowered)
+        return Parsed(time, "auth", outcome, False, severity, "cert.info", f"istio-agent: {text}", attrs)
+    outcome = _outcome_by_level(severity, lowered)
+    return Parsed(time, "other", outcome, False, severity, f"agent.{action_word(scope)}", f"istio-agent: {text}", attrs)
+
+
+def _xds_proxy(time: str | None, severity: str, message: str, lowered: str, attrs: dict[str, Any]) -> Parsed:
+    """The agent's xDS proxy between Envoy and istiod (scope ``xdsproxy``)."""
+    text = clip(message, 180)
+    if "certificate" in lowered:
+        outcome = _outcome_by_level(severity, lowered)
+        category = "auth"
+        return Parsed(time, category, outcome, False, severity, "cert.info", f"istio-agent: {text}", attrs)
+    if message.startswith(("Envoy ADS stream established", "connected to upstream XDS server", "connected to delta")):
+        upstream = message.rsplit(" ", 1)[-1] if message.startswith("connected") else None
+        if upstream:
+            attrs["istio.xds.upstream"] = upstream
         return Parsed(time, "config", "success", False, severity, "xds.connect", f"istio-agent: {text}", attrs)
-    return Parsed(
-        time, "other", "unknown", False, severity, f"agent.{action_word(scope)}", f"istio-agent: {text}", attrs
-    )
+    if (
+        severity == "error"
+        or "unexpected error" in lowered
+        or "send error" in lowered
+        or (severity == "warning" and _failing(lowered))
+    ):
+        return Parsed(time, "config", "failure", False, severity, "xds.upstream_error", f"istio-agent: {text}", attrs)
+    return Parsed(time, "config", "unknown", False, severity, "xds.proxy", f"istio-agent: {text}", attrs)
 
 
-_AGENT_MESSAGES = (
-    "Envoy proxy is",
-    "Readiness succeeded",
-    "Envoy command:",
-    "Starting proxy agent",
-    "Opening status port",
-    "PilotSAN",
-    "Epoch ",
-    "Received new config",
+# ============================================================================ entry points
+# Messages distinctive enough to claim without timestamp, level or scope (a fragment pasted alone).
+_FRAGMENT_PREFIXES = (
+    "Push debounce stable[",
+    "XDS: Pushing",
+    "XDS: Incremental Pushing",
+    "XDS:EDSInc Pushing",
+    "ADS:",
+    "Full push, new service",
+    "Failed to authenticate client",
+    "Unauthorized XDS:",
+    "configuration is invalid:",
+    "Envoy proxy is ready",
+    "Envoy proxy is NOT ready",
+    "Readiness succeeded in ",
+    "upstream terminated with ",
+    "Received new config, creating new Envoy epoch",
+    "Envoy command: [",
+    "generated new workload certificate",
+    "SDS: PUSH",
+    "SDS: push key/cert pair",
+    "Push finished: ",
+    "Pushing sidecar~",
+    "Pushing router~",
+    "connected to upstream XDS server",
+    "Envoy ADS stream established",
 )
 
 
-def family(scope: str | None, message: str, source: Source | None) -> str:
-    """``istiod`` or ``istio-agent`` for a Go-component line."""
-    if scope in AGENT_SCOPES or message.startswith(_AGENT_MESSAGES):
-        return "istio-agent"
-    if scope is not None and scope in KNOWN_SCOPES:
-        return "istiod"
-    if source is not None and source.kind == "istiod":
-        return "istiod"
-    if source is not None and source.kind in ("sidecar", "gateway", "waypoint"):
-        return "istio-agent"
-    return "istiod"
+def known_message(message: str) -> bool:
+    """True for a message only Istio's Go components print (claimable with nothing else to go on)."""
+    if message.startswith(_FRAGMENT_PREFIXES) or _PUSH_STATUS.match(message):
+        return True
+    return _TYPE_PUSH.match(message) is not None and " for node:" in message[:40]
 
 
 def build(
-    stamp: str | None, level: str, scope: str | None, message: str, fields: dict[str, Any], source: Source | None
-) -> tuple[str, Parsed]:
-    attrs: dict[str, Any] = {attr_key("istio", key): value for key, value in fields.items()}
+    stamp: str | None,
+    level: str,
+    scope: str | None,
+    message: str,
+    fields: dict[str, Any],
+    source: Source | None,
+    caller: str | None = None,
+    strict: bool = False,
+) -> tuple[str, Parsed] | None:
+    """The event for a line's columns; with ``strict`` (no timestamp or no level to go on) None
+    unless the message is one this module knows (:func:`known_message`)."""
+    if strict and not known_message(message):
+        return None
+    attrs: dict[str, Any] = {attr_key("istio", key): value for key, value in fields.items() if key != "caller"}
     attrs["log.message"] = message
     if scope:
         attrs["istio.scope"] = scope
+    if caller:
+        attrs["istio.caller"] = caller
     time = normalize(stamp)
     name = family(scope, message, source)
     if name == "istiod":
-        return name, classify_istiod(time, level, scope, message, attrs)
-    return name, classify_agent(time, level, scope, message, attrs)
+        parsed = classify_istiod(time, level, scope, message, attrs)
+    else:
+        parsed = classify_agent(time, level, scope, message, attrs)
+    if not level and parsed.outcome == "failure" and parsed.severity == "info":
+        parsed.severity = "warning"  # a fragment has no level of its own: what it says is at least a warning
+    return name, parsed
 
 
 def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | None:
-    """An istiod or istio-agent text line, or None."""
-    line = split_line(body)
+    """An istiod or istio-agent text line, or None.
+
+    A line with timestamp and level is claimed whatever its message (this family is asked last);
+    one without a timestamp only with a scope Istio's Go components use, and a bare message only
+    when it is one of theirs."""
+    line = read_line(body)
     if line is None:
         return None
-    return build(line.stamp, line.level, line.scope, line.message, line.fields, source)
+    if not line.level:
+        if len(line.message) < 12:
+            return None
+        return build(None, "", None, line.message, {}, source, strict=True)
+    if line.stamp is None or not _ISTIO_STAMP.fullmatch(line.stamp):
+        # no timestamp, or not pkg/log's (always UTC with six fraction digits): another zap program
+        # (the OpenTelemetry collector prints milliseconds) unless the scope or message is Istio's
+        known = line.scope is not None and (line.scope in KNOWN_SCOPES or line.scope.startswith("envoy "))
+        stamp = line.stamp
+        return build(stamp, line.level, line.scope, line.message, line.fields, source, line.caller, strict=not known)
+    return build(line.stamp, line.level, line.scope, line.message, line.fields, source, line.caller)
 
 
 def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[str, Parsed] | None:
     """An istiod or istio-agent JSON line (``--log_as_json``), or None."""
     message = obj.get("msg", obj.get("message"))
-    if "level" not in obj or not isinstance(message, str):
+    level = obj.get("level", obj.get("severity"))
+    if level is None or not isinstance(message, str):
         return None
-    scope = obj.get("scope")
+    scope = obj.get("scope", obj.get("logger"))
     scope = scope if isinstance(scope, str) else None
-    fields = {k: v for k, v in obj.items() if k not in ("level", "time", "scope", "msg", "message")}
-    stamp = obj.get("time") if isinstance(obj.get("time"), str) else None
-    name, parsed = build(stamp, str(obj.get("level")), scope, message, fields, source)
-    parsed.decoded = True
-    return name, parsed
+    stamp = obj.get("time", obj.get("timestamp"))
+    stamp = stamp if isinstance(stamp, str) else None
+    fields = {k: v for k, v in obj.items() if k not in _JSON_RESERVED}
+    caller = obj.get("caller") if isinstance(obj.get("caller"), str) else None
+    found = build(stamp, str(level).lower(), scope, message, fields, source, caller)
+    if found is None:
+        return None
+    found[1].decoded = True
+    return found
+
+
+_JSON_RESERVED = frozenset(("level", "time", "scope", "msg", "message", "caller", "severity", "timestamp", "logger"))
+
+
+# ============================================================================ the taxonomy
+ACTIONS: tuple[Action, ...] = (
+    Action("xds.push", "config", "change", False, "istiod pushes: Push debounce stable, XDS: Pushing, <TYPE>: PUSH"),
+    Action(
+        "xds.reject",
+        "config",
+        "failure",
+        True,
+        "a proxy NACKed config (ADS:<TYPE>: ACK ERROR; Envoy NOT ready, rejected)",
+    ),
+    Action("xds.push_status", "config", "unknown|failure", False, "lines of the Push Status JSON (conflicts fail)"),
+    Action("xds.request", "config", "success", False, "ADS:<TYPE>: REQ, a proxy asking for config"),
+    Action("xds.connect", "config", "success", False, "ADS: new connection; xdsproxy connected to istiod"),
+    Action("xds.disconnect", "config", "unknown|failure", False, "ADS: ... terminated (failure with an error)"),
+    Action("xds.ads", "config", "unknown|failure", False, "other ADS:<TYPE>: messages"),
+    Action("xds.unauthorized", "auth", "deny", True, "Failed to authenticate client / Unauthorized XDS"),
+    Action("xds.authenticated", "auth", "success", False, "Authenticated XDS"),
+    Action("xds.proxy", "config", "unknown", False, "istio-agent xdsproxy chatter"),
+    Action("xds.upstream_error", "config", "failure", False, "istio-agent xdsproxy upstream errors"),
+    Action("config.invalid", "config", "deny", True, "validation webhook rejected config (configuration is invalid)"),
+    Action("istiod.webhook_probe", "other", "success", False, "istiod's own webhook-always-reject probe"),
+    Action(
+        "webhook.controller", "config", "success|failure|unknown", False, "validationController / controller=validation"
+    ),
+    Action("gateway.update", "config", "change", False, "Gateway API controller: gateway updated"),
+    Action("gateway.reconcile", "config", "unknown", False, "Gateway API controller: reconciling"),
+    Action("gateway.event", "config", "unknown", False, "other gateway-scope messages"),
+    Action("gateway.failure", "config", "failure", False, "gateway-scope errors"),
+    Action("krt.synced", "config", "success", False, "krt collection synced"),
+    Action("krt.event", "config", "unknown|failure", False, "other krt messages"),
+    Action("k8s.event", "config", "change", False, "Handling event <verb> for pod ..."),
+    Action("service.add", "config", "change", False, "new service"),
+    Action("service.delete", "config", "change", False, "deleted service"),
+    Action("workload.add", "config", "change", False, "new workload"),
+    Action("workload.delete", "config", "change", False, "deleted workload"),
+    Action("cluster.add", "config", "change", False, "Adding new cluster member"),
+    Action("cluster.delete", "config", "change", False, "Deleting cluster"),
+    Action("service.no_endpoints", "config", "unknown", False, "service has no endpoints"),
+    Action("config.generate", "config", "unknown", False, "warnings while building proxy config (404 vhost ...)"),
+    Action("config.controller", "config", "unknown|failure", False, "controllers scope with a controller label"),
+    Action("authz.policy", "config", "unknown|failure", False, "authorization / authn scopes"),
+    Action("mcp.stream", "config", "success|unknown|failure", False, "MCP sink stream"),
+    Action("leader.election", "other", "success|failure|unknown", False, "leader election"),
+    Action("ca.event", "auth", "unknown|failure", False, "istiod CA scopes (pkica, serverca, rootcertrotator ...)"),
+    Action("ca.unauthenticated", "auth", "deny", True, "istiod CA could not authenticate a CSR"),
+    Action("component.start", "other", "success", False, "Starting ..., ... started, caches synced"),
+    Action("process.flag", "other", "unknown", False, "FLAG: --name=value dump at start"),
+    Action("istiod.<scope>", "other", "unknown|failure", False, "any other istiod line (failure for errors)"),
+    Action("istiod.<scope>", "config", "failure", False, "errors in istiod's config scopes (ads, status, kube ...)"),
+    Action("proxy.ready", "other", "success", False, "Envoy proxy is ready / Readiness succeeded"),
+    Action("proxy.not_ready", "other", "failure", False, "Envoy proxy is NOT ready (config not received)"),
+    Action("proxy.config", "config", "change", False, "Received new config, creating new Envoy epoch"),
+    Action("proxy.command", "other", "unknown", False, "Envoy command: [...]"),
+    Action("cert.issue", "auth", "success", False, "generated new workload certificate"),
+    Action("cert.load", "auth", "success", False, "certificates returned from cache / read from file"),
+    Action("cert.rotate", "auth", "change", False, "root cert changed, file certificate event"),
+    Action("cert.info", "auth", "unknown|failure", False, "CA and certificate set-up chatter"),
+    Action("cert.failure", "auth", "failure", False, "certificate / CA client errors"),
+    Action("sds.push", "auth", "success", False, "SDS: PUSH, pushed key/cert pair"),
+    Action("sds.connect", "auth", "success", False, "resource:<name> new connection"),
+    Action("sds.disconnect", "auth", "unknown", False, "resource:<name> connection is terminated"),
+    Action("agent.<scope>", "other", "unknown|failure", False, "any other istio-agent line (failure for errors)"),
+)

@@ -1,16 +1,37 @@
-"""Kubernetes API-server audit events (``audit.k8s.io/v1`` and ``v1beta1``, one JSON object per line).
+"""Kubernetes API-server audit events, in every shape they are exported.
 
-Changes to Istio and Gateway API resources become ``config`` events naming the actor,
-the verb and the object; a forbidden attempt to change them is a violation.  All other
-audit events stay available as ``other`` events with the same attributes.
+JSON shapes (:func:`recognise_json`):
+
+* ``audit.k8s.io/v1`` and ``v1beta1`` Events, one object per line (the log backend), with any
+  optional field missing (``RequestReceived`` has no ``responseStatus`` and no annotations;
+  ``v1beta1`` has ``timestamp`` and ``metadata.creationTimestamp``);
+* GKE Cloud Audit Logs: a LogEntry whose ``protoPayload`` is a ``google.cloud.audit.AuditLog``
+  of ``serviceName`` ``k8s.io`` (``methodName`` ``io.k8s.<group>.<version>.<resource>.<verb>``,
+  ``resourceName`` ``<group>/<version>/namespaces/<ns>/<resource>/<name>``, gRPC ``status``);
+* an Event inside a cloud envelope that reached this parser unpeeled: AKS diagnostic records
+  (``properties.log``, a JSON string or an object), CloudWatch exports (``@message``), and the
+  generic ``log`` / ``message`` / ``textPayload`` / ``jsonPayload`` envelopes.
+
+Text shapes (:func:`recognise`): the legacy ``AUDIT: id="…" ip="…" method="…" …`` lines (and
+their ``response="…"`` follow-ups), and ``aws logs tail`` lines (``kube-apiserver-audit-<hash>
+{Event JSON}``).
+
+Changes to mesh resources (Istio's ``*.istio.io`` groups, the Gateway API, Istio's mesh
+ConfigMaps and its admission webhook configurations) become ``config`` events naming the
+actor; a forbidden attempt is a ``deny`` violation, a rejected one (admission webhook, invalid
+object) a ``failure`` violation.  A forbidden request for anything else is an ``auth`` denial;
+every other request stays available as an ``other`` event with the same attributes.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..events import Source
-from .result import Parsed, action_word
+from ..text import clip
+from .result import Action, Parsed, action_word
 from .timestamps import normalize
 
 MESH_GROUPS = frozenset(
@@ -23,13 +44,23 @@ MESH_GROUPS = frozenset(
         "gateway.networking.x-k8s.io",
     }
 )
+# Istio's mesh-wide configuration in core ConfigMaps (MeshConfig, injection template and values);
+# revisioned installs add "-<revision>" to both names.
+MESH_CONFIGMAPS = frozenset({"istio", "istio-sidecar-injector"})
+_WEBHOOK_RESOURCES = frozenset({"mutatingwebhookconfigurations", "validatingwebhookconfigurations"})
+
 _CHANGE_VERBS = {
     "create": "create",
     "update": "update",
     "patch": "update",
+    "apply": "update",
     "delete": "delete",
     "deletecollection": "delete",
 }
+_HTTP_VERBS = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
+_READ_VERBS = frozenset({"get", "list", "watch"})
+_PAST = {"create": "created", "update": "updated", "delete": "deleted"}
+_FINAL_STAGES = (None, "ResponseComplete", "Panic")
 _OBJECT_REF = {
     "resource": "k8s.resource",
     "namespace": "k8s.namespace",
@@ -39,26 +70,232 @@ _OBJECT_REF = {
     "subresource": "k8s.subresource",
     "uid": "k8s.uid",
 }
-_PAST = {"create": "created", "update": "updated", "delete": "deleted"}
+# google.rpc.Code names, for GKE's status.code
+_GRPC = {
+    1: "CANCELLED",
+    2: "UNKNOWN",
+    3: "INVALID_ARGUMENT",
+    4: "DEADLINE_EXCEEDED",
+    5: "NOT_FOUND",
+    6: "ALREADY_EXISTS",
+    7: "PERMISSION_DENIED",
+    8: "RESOURCE_EXHAUSTED",
+    9: "FAILED_PRECONDITION",
+    10: "ABORTED",
+    11: "OUT_OF_RANGE",
+    12: "UNIMPLEMENTED",
+    13: "INTERNAL",
+    14: "UNAVAILABLE",
+    15: "DATA_LOSS",
+    16: "UNAUTHENTICATED",
+}
+_GRPC_DENIED = (7, 16)
+# envelopes whose value may hold an Event when the wrapper layer has not peeled them
+_ENVELOPE_KEYS = ("@message", "log", "message", "textPayload", "jsonPayload")
+_AUDIT_MARK = '"audit.k8s.io/'
+_LEGACY_MARK = "AUDIT: "
+_TAIL_MARK = "kube-apiserver-audit"
+
+ACTIONS: tuple[Action, ...] = (
+    Action(
+        "resource.create",
+        "config",
+        "change|deny|failure|unknown",
+        "when forbidden or rejected",
+        "create of an Istio / Gateway API resource, Istio's mesh ConfigMaps (istio, istio-sidecar-injector "
+        "in istio-system) or Istio's admission webhook configurations; deny when RBAC forbids it (403, "
+        "decision forbid, GKE PERMISSION_DENIED / granted false), failure when an admission webhook or "
+        "validation rejects it, unknown at RequestReceived",
+    ),
+    Action(
+        "resource.update",
+        "config",
+        "change|deny|failure|unknown",
+        "when forbidden or rejected",
+        "update or patch of a mesh resource (as resource.create); writes of the status subresource "
+        "by controllers are k8s.<verb> events",
+    ),
+    Action(
+        "resource.delete",
+        "config",
+        "change|deny|failure|unknown",
+        "when forbidden or rejected",
+        "delete or deletecollection of a mesh resource (as resource.create)",
+    ),
+    Action(
+        "k8s.<verb>",
+        "other",
+        "success|failure|unknown",
+        False,
+        "any other API-server request, named after its verb (k8s.get, k8s.list, k8s.watch, k8s.update, "
+        "k8s.create …; k8s.request when the event names none); debug for reads",
+    ),
+    Action(
+        "k8s.<verb>",
+        "auth",
+        "deny",
+        True,
+        "a request that is not a change of a mesh resource, forbidden or unauthenticated (401/403, "
+        "decision forbid, GKE PERMISSION_DENIED / UNAUTHENTICATED / granted false)",
+    ),
+    Action(
+        "k8s.response",
+        "other",
+        "success|failure",
+        False,
+        'legacy AUDIT follow-up line carrying only id="…" response="…" (with 401/403 it is the auth denial above)',
+    ),
+)
+
+
+@dataclass(slots=True)
+class _Request:
+    """What any shape says about one API request, before it is classified."""
+
+    user: str | None = None
+    impersonated: str | None = None
+    verb: str = ""
+    stage: str | None = None
+    code: int | None = None  # HTTP status, from the audit Event
+    grpc: int | None = None  # google.rpc.Code, from a GKE entry (0 = OK)
+    completed: bool = False  # the request is known to have finished (a GKE entry, an empty status)
+    decision: str | None = None
+    granted: bool | None = None
+    message: str | None = None
+    group: str | None = None
+    resource: str | None = None
+    subresource: str | None = None
+    namespace: str | None = None
+    name: str | None = None
+    path: str | None = None  # non-resource URL or GKE resourceName, for the summary
+    time: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------ small readers
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _strings(value: Any) -> list[str]:
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def _is_version(segment: str) -> bool:
+    return len(segment) > 1 and segment[0] == "v" and segment[1].isdigit()
+
+
+def _split_resource_path(segments: list[str], req: _Request) -> None:
+    """``[namespaces, <ns>,] <resource>[, <name>[, <subresource>]]`` into *req*."""
+    if segments and segments[0] == "watch":  # the deprecated /api/v1/watch/... paths
+        segments = segments[1:]
+    if len(segments) >= 3 and segments[0] == "namespaces" and segments[2] not in ("status", "finalize"):
+        req.namespace = segments[1]
+        segments = segments[2:]
+    if not segments:
+        return
+    req.resource = segments[0]
+    if len(segments) > 1:
+        req.name = segments[1]
+    if len(segments) > 2:
+        req.subresource = segments[2]
+
+
+def _read_uri(uri: str, req: _Request) -> None:
+    """The object a request URI names (``/apis/<group>/<version>/namespaces/<ns>/<resource>/<name>``)."""
+    path = uri.split("?", 1)[0]
+    segments = [s for s in path.split("/") if s][:8]
+    if len(segments) >= 2 and segments[0] == "api":
+        req.group, rest = "", segments[2:]
+        req.attrs.setdefault("k8s.api_version", segments[1])
+    elif len(segments) >= 3 and segments[0] == "apis":
+        req.group, rest = segments[1], segments[3:]
+        req.attrs.setdefault("k8s.api_version", segments[2])
+    else:
+        req.path = path or None
+        return
+    _split_resource_path(rest, req)
+
+
+def _fill_object(req: _Request) -> None:
+    for key, value in (
+        ("k8s.resource", req.resource),
+        ("k8s.namespace", req.namespace),
+        ("k8s.name", req.name),
+        ("k8s.api_group", req.group),
+        ("k8s.subresource", req.subresource),
+    ):
+        if value:
+            req.attrs.setdefault(key, value)
+
+
+def _webhook(message: str | None) -> str | None:
+    """The admission webhook named in a ``admission webhook "X" denied the request`` message."""
+    if not message:
+        return None
+    at = message.find('admission webhook "')
+    if at < 0 or "denied the request" not in message:
+        return None
+    start = at + len('admission webhook "')
+    end = message.find('"', start, start + 256)
+    return message[start:end] if end > start else "?"
+
+
+def is_mesh(group: str | None, resource: str | None, namespace: str | None, name: str | None) -> bool:
+    """Whether a request is about mesh configuration (see the module docstring)."""
+    if group is not None and (group in MESH_GROUPS or group.endswith(".istio.io")):
+        return True
+    if resource == "configmaps" and not group and namespace and namespace.endswith("istio-system"):
+        if name is None:
+            return True  # deletecollection of the namespace's ConfigMaps takes the mesh config with it
+        return (
+            name in MESH_CONFIGMAPS
+            or name.startswith("istio-sidecar-injector-")
+            or (name.startswith("istio-") and name[6:7].isdigit())  # istio-1-22-3 (revisioned MeshConfig)
+            or name.startswith(("istio-asm-", "istio-shared-configmap-"))  # AKS Istio add-on
+        )
+    if resource in _WEBHOOK_RESOURCES and name:
+        return "istio" in name
+    return False
+
+
+# ------------------------------------------------------------------ shapes
 
 
 def looks_like(obj: dict[str, Any]) -> bool:
-    return obj.get("kind") == "Event" and str(obj.get("apiVersion", "")).startswith("audit.k8s.io/")
+    """An ``audit.k8s.io`` Event (``kind`` may be missing in re-exported events)."""
+    version = obj.get("apiVersion")
+    if not (isinstance(version, str) and version.startswith("audit.k8s.io/")):
+        return False
+    kind = obj.get("kind")
+    return kind == "Event" or (kind is None and "auditID" in obj)
 
 
-def parse_object(obj: dict[str, Any], source: Source | None = None) -> Parsed:
-    attrs: dict[str, Any] = {}
-    user = obj.get("user") if isinstance(obj.get("user"), dict) else {}
-    username = user.get("username")
-    if username:
-        attrs["k8s.user"] = username
-    if user.get("groups"):
-        attrs["k8s.user.groups"] = user["groups"]
-    impersonated = obj.get("impersonatedUser")
-    if isinstance(impersonated, dict) and impersonated.get("username"):
-        attrs["k8s.impersonated_user"] = impersonated["username"]
-    verb = str(obj.get("verb", ""))
-    attrs["k8s.verb"] = verb
+def _from_event(obj: dict[str, Any]) -> _Request:
+    req = _Request()
+    attrs = req.attrs
+    user = _dict(obj.get("user"))
+    req.user = _str(user.get("username"))
+    if req.user:
+        attrs["k8s.user"] = req.user
+    groups = _strings(user.get("groups"))
+    if groups:
+        attrs["k8s.user.groups"] = groups
+    req.impersonated = _str(_dict(obj.get("impersonatedUser")).get("username"))
+    if req.impersonated:
+        attrs["k8s.impersonated_user"] = req.impersonated
+    req.verb = _str(obj.get("verb")) or ""
+    attrs["k8s.verb"] = req.verb
     for key, name in (
         ("auditID", "k8s.audit_id"),
         ("stage", "k8s.stage"),
@@ -66,118 +303,490 @@ def parse_object(obj: dict[str, Any], source: Source | None = None) -> Parsed:
         ("requestURI", "k8s.request_uri"),
         ("userAgent", "user_agent.original"),
     ):
-        if obj.get(key) is not None:
-            attrs[name] = obj[key]
-    ips = obj.get("sourceIPs")
-    if isinstance(ips, list) and ips:
+        value = _str(obj.get(key))
+        if value is not None:
+            attrs[name] = value
+    req.stage = _str(obj.get("stage"))
+    ips = _strings(obj.get("sourceIPs"))
+    if ips:
         attrs["client.address"] = ips[0]
         if len(ips) > 1:
             attrs["k8s.source_ips"] = ips
-    ref = obj.get("objectRef") if isinstance(obj.get("objectRef"), dict) else {}
+    ref = _dict(obj.get("objectRef"))
     for key, name in _OBJECT_REF.items():
-        if ref.get(key):
-            attrs[name] = ref[key]
-    status = obj.get("responseStatus") if isinstance(obj.get("responseStatus"), dict) else {}
-    code = status.get("code")
-    if isinstance(code, int):
-        attrs["http.response.status_code"] = code
-    if status.get("reason"):
-        attrs["k8s.response_reason"] = status["reason"]
-    if status.get("message"):
-        attrs["k8s.response_message"] = status["message"]
-    annotations = obj.get("annotations") if isinstance(obj.get("annotations"), dict) else {}
-    decision = annotations.get("authorization.k8s.io/decision")
-    if decision:
-        attrs["k8s.authorization.decision"] = decision
-    if annotations.get("authorization.k8s.io/reason"):
-        attrs["k8s.authorization.reason"] = annotations["authorization.k8s.io/reason"]
-
-    stamp = obj.get("stageTimestamp") or obj.get("requestReceivedTimestamp") or obj.get("timestamp")
-    time = normalize(stamp) if isinstance(stamp, str) else None
-    actor = username or "unknown user"
-    resource = ref.get("resource", "?")
-    if ref.get("subresource"):
-        resource = f"{resource}/{ref['subresource']}"
-    name = ref.get("name") or ""
-    target = f"{resource} {ref['namespace']}/{name}" if ref.get("namespace") else f"{resource} {name}".rstrip()
-    mesh = ref.get("apiGroup") in MESH_GROUPS
-    change = _CHANGE_VERBS.get(verb)
-    stage = obj.get("stage")
-    denied = decision == "forbid" or code in (401, 403)
-    failed = isinstance(code, int) and code >= 400
-
-    if mesh and change:
-        action = f"resource.{change}"
-        group = f" ({ref.get('apiGroup')})"
-        if denied:
-            return Parsed(
-                time,
-                "config",
-                "deny",
-                True,
-                "warning",
-                action,
-                f"{actor} was denied {verb} on {target}{group}",
-                attrs,
-                decoded=True,
-            )
-        if failed:
-            return Parsed(
-                time,
-                "config",
-                "failure",
-                False,
-                "warning",
-                action,
-                f"{actor} failed to {verb} {target}{group}: {code}",
-                attrs,
-                decoded=True,
-            )
-        if stage not in (None, "ResponseComplete"):
-            return Parsed(
-                time,
-                "config",
-                "unknown",
-                False,
-                "debug",
-                action,
-                f"{actor} {verb} {target}{group} ({stage})",
-                attrs,
-                decoded=True,
-            )
-        return Parsed(
-            time,
-            "config",
-            "change",
-            False,
-            "info",
-            action,
-            f"{actor} {_PAST[change]} {target}{group}",
-            attrs,
-            decoded=True,
-        )
-    outcome = "deny" if denied else "failure" if failed else "success" if isinstance(code, int) else "unknown"
-    severity = "warning" if denied or failed else "debug" if verb in ("get", "list", "watch") else "info"
-    return Parsed(
-        time,
-        "auth" if denied else "other",
-        outcome,
-        denied and bool(change),
-        severity,
-        f"k8s.{action_word(verb or 'request')}",
-        f"{actor} {verb} {target}" + (f" -> {code}" if code else ""),
-        attrs,
-        decoded=True,
+        value = _str(ref.get(key))
+        if value is not None:
+            attrs[name] = value
+    if ref:
+        req.group = ref.get("apiGroup") if isinstance(ref.get("apiGroup"), str) else ""
+        req.resource = _str(ref.get("resource"))
+        req.subresource = _str(ref.get("subresource"))
+        req.namespace = _str(ref.get("namespace"))
+        req.name = _str(ref.get("name"))
+    uri = _str(obj.get("requestURI"))
+    if not ref and uri:
+        _read_uri(uri, req)
+        _fill_object(req)
+    elif uri and not req.resource:
+        req.path = uri.split("?", 1)[0]
+    status = _dict(obj.get("responseStatus"))
+    req.code = _int(status.get("code"))
+    if req.code is not None:
+        attrs["http.response.status_code"] = req.code
+    reason = _str(status.get("reason"))
+    if reason:
+        attrs["k8s.response_reason"] = reason
+    req.message = _str(status.get("message"))
+    if req.message:
+        attrs["k8s.response_message"] = req.message
+    annotations = _dict(obj.get("annotations"))
+    req.decision = _str(annotations.get("authorization.k8s.io/decision"))
+    if req.decision:
+        attrs["k8s.authorization.decision"] = req.decision
+    reason = _str(annotations.get("authorization.k8s.io/reason"))
+    if reason:
+        attrs["k8s.authorization.reason"] = reason
+    stamp = (
+        _str(obj.get("stageTimestamp"))
+        or _str(obj.get("requestReceivedTimestamp"))
+        or _str(obj.get("timestamp"))
+        or _str(_dict(obj.get("metadata")).get("creationTimestamp"))
     )
+    req.time = normalize(stamp) if stamp else None
+    return req
+
+
+def _is_gke(obj: dict[str, Any]) -> bool:
+    payload = obj.get("protoPayload")
+    if not isinstance(payload, dict):
+        return False
+    kind = payload.get("@type")
+    if kind is not None and not (isinstance(kind, str) and kind.endswith("google.cloud.audit.AuditLog")):
+        return False
+    method = payload.get("methodName")
+    return payload.get("serviceName") == "k8s.io" or (isinstance(method, str) and method.startswith("io.k8s."))
+
+
+def _group_from_method(parts: list[str]) -> str | None:
+    """The API group in ``io.k8s.<group>.<version>.…``, as far as GKE's mangled form tells it."""
+    group = ".".join(parts)
+    if group == "core":
+        return ""
+    if group.endswith(".istio"):
+        return f"{group}.io"
+    if group in ("gateway.networking", "gateway.networking.x"):
+        return "gateway.networking.k8s.io" if group == "gateway.networking" else "gateway.networking.x-k8s.io"
+    return group or None
+
+
+def _from_gke(obj: dict[str, Any]) -> _Request:
+    payload = obj["protoPayload"]
+    req = _Request(completed=True)
+    attrs = req.attrs
+    attrs["cloud.provider"] = "gcp"
+    principal = _str(_dict(payload.get("authenticationInfo")).get("principalEmail"))
+    req.user = principal
+    if principal:
+        attrs["k8s.user"] = principal
+    method = _str(payload.get("methodName")) or ""
+    if method:
+        attrs["gcp.method_name"] = method
+    parts = method.split(".")[:12]
+    req.verb = parts[-1] if len(parts) > 2 else ""
+    attrs["k8s.verb"] = req.verb
+    operation = _dict(obj.get("operation"))
+    audit_id = _str(operation.get("id")) or _str(obj.get("insertId"))
+    if audit_id:
+        attrs["k8s.audit_id"] = audit_id
+    metadata = _dict(payload.get("requestMetadata"))
+    for key, name in (("callerIp", "client.address"), ("callerSuppliedUserAgent", "user_agent.original")):
+        value = _str(metadata.get(key))
+        if value:
+            attrs[name] = value
+    # the object: resourceName, else the first authorizationInfo's resource, else the method name
+    info_list = payload.get("authorizationInfo")
+    infos = [i for i in info_list[:16] if isinstance(i, dict)] if isinstance(info_list, list) else []
+    resource_name = _str(payload.get("resourceName")) or next(
+        (r for r in (_str(i.get("resource")) for i in infos) if r), None
+    )
+    if resource_name:
+        attrs["gcp.resource_name"] = resource_name
+        segments = [s for s in resource_name.split("/") if s][:8]
+        if len(segments) >= 2 and _is_version(segments[1]):
+            req.group = "" if segments[0] == "core" else segments[0]
+            attrs["k8s.api_version"] = segments[1]
+            _split_resource_path(segments[2:], req)
+        else:
+            req.path = resource_name
+    if req.resource is None and len(parts) >= 5:
+        version_at = next((i for i in range(2, len(parts) - 2) if _is_version(parts[i])), None)
+        if version_at is not None:
+            req.group = _group_from_method(parts[2:version_at])
+            attrs["k8s.api_version"] = parts[version_at]
+            req.resource = parts[version_at + 1]
+            if version_at + 2 < len(parts) - 1:
+                req.subresource = parts[version_at + 2]
+    _fill_object(req)
+    granted = [i.get("granted") for i in infos if isinstance(i.get("granted"), bool)]
+    if granted:
+        req.granted = all(granted)
+    status = _dict(payload.get("status"))
+    req.grpc = _int(status.get("code")) or 0
+    if req.grpc:
+        attrs["rpc.grpc.status_code"] = req.grpc
+    req.message = _str(status.get("message"))
+    if req.message:
+        attrs["k8s.response_message"] = req.message
+    labels = _dict(obj.get("labels"))
+    req.decision = _str(labels.get("authorization.k8s.io/decision"))
+    if req.decision:
+        attrs["k8s.authorization.decision"] = req.decision
+    reason = _str(labels.get("authorization.k8s.io/reason"))
+    if reason:
+        attrs["k8s.authorization.reason"] = reason
+    resource = _dict(obj.get("resource"))
+    resource_labels = _dict(resource.get("labels"))
+    for key, name in (
+        ("cluster_name", "k8s.cluster"),
+        ("location", "cloud.region"),
+        ("project_id", "cloud.account.id"),
+    ):
+        value = _str(resource_labels.get(key))
+        if value:
+            attrs[name] = value
+    stamp = _str(obj.get("timestamp")) or _str(obj.get("receiveTimestamp"))
+    req.time = normalize(stamp) if stamp else None
+    return req
+
+
+def _decode(value: Any) -> dict[str, Any] | None:
+    """An envelope's value as an object, when it may be an audit Event (or a GKE entry)."""
+    if isinstance(value, dict):
+        return value
+    if not isinstance(value, str) or (_AUDIT_MARK not in value and "protoPayload" not in value):
+        return None
+    text = value.strip()
+    if not text.startswith("{"):
+        return None
+    try:
+        inner = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return inner if isinstance(inner, dict) else None
+
+
+def _envelope(obj: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """``(inner Event, attributes the envelope adds)`` for an envelope around an audit Event."""
+    properties = obj.get("properties")
+    if isinstance(properties, dict) and "log" in properties:  # AKS diagnostic record
+        inner = _decode(properties["log"])
+        if inner is not None and looks_like(inner):
+            extra: dict[str, Any] = {"cloud.provider": "azure"}
+            category = _str(obj.get("category"))
+            if category:
+                extra["azure.log_category"] = category
+            resource_id = _str(obj.get("resourceId")) or ""
+            at = resource_id.upper().find("/MANAGEDCLUSTERS/")
+            if at >= 0:
+                cluster = resource_id[at + len("/MANAGEDCLUSTERS/") :].split("/", 1)[0]
+                if cluster:
+                    extra["k8s.cluster"] = cluster
+            pod = _str(properties.get("pod"))
+            if pod:
+                extra["k8s.apiserver.pod"] = pod
+            return inner, extra
+    for key in _ENVELOPE_KEYS:
+        if key not in obj:
+            continue
+        inner = _decode(obj[key])
+        if inner is None or not (looks_like(inner) or _is_gke(inner)):
+            continue
+        extra = {}
+        if key == "@message":  # CloudWatch Logs (EKS control-plane logging)
+            extra["cloud.provider"] = "aws"
+            group = _str(obj.get("@log")) or ""  # "<account>:/aws/eks/<cluster>/cluster"
+            account, _, name = group.partition(":")
+            if name.startswith("/aws/eks/"):
+                extra["k8s.cluster"] = name[len("/aws/eks/") :].split("/", 1)[0]
+                if account.isdigit():
+                    extra["cloud.account.id"] = account
+            stream = _str(obj.get("@logStream"))
+            if stream:
+                extra["aws.log.stream"] = stream
+        return inner, extra
+    return None
+
+
+def _parse(obj: dict[str, Any], depth: int = 0) -> Parsed | None:
+    if looks_like(obj):
+        return _classify(_from_event(obj))
+    if _is_gke(obj):
+        return _classify(_from_gke(obj))
+    items = obj.get("items")
+    if obj.get("kind") == "EventList" and isinstance(items, list) and len(items) == 1 and isinstance(items[0], dict):
+        # the webhook backend's batch, as the docs print it; a batch of several is many events, not one line's
+        version = obj.get("apiVersion")
+        if isinstance(version, str) and version.startswith("audit.k8s.io/"):
+            return _classify(_from_event(items[0]))
+    if depth >= 3:
+        return None
+    found = _envelope(obj)
+    if found is None:
+        return None
+    inner, extra = found
+    parsed = _parse(inner, depth + 1)
+    if parsed is not None:
+        for key, value in extra.items():
+            parsed.attributes.setdefault(key, value)
+    return parsed
+
+
+def parse_object(obj: dict[str, Any], source: Source | None = None) -> Parsed:
+    """An ``audit.k8s.io`` Event, classified."""
+    return _classify(_from_event(obj))
+
+
+# ------------------------------------------------------------------ legacy text
+
+
+def _unquote(raw: str) -> str:
+    if "\\" not in raw:
+        return raw
+    out: list[str] = []
+    escaped = False
+    for ch in raw:
+        if escaped:
+            out.append(ch)
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _legacy_fields(text: str, pos: int) -> dict[str, str]:
+    """``key="value"`` (Go ``%q`` quoting) and ``key=value`` pairs from *pos*; linear in the line's length."""
+    fields: dict[str, str] = {}
+    size = len(text)
+    while pos < size and len(fields) < 32:
+        eq = text.find("=", pos, pos + 40)
+        if eq < 0:
+            break
+        key = text[pos:eq].strip()
+        if not key.isidentifier():
+            break
+        if text.startswith('"', eq + 1):
+            start = scan = eq + 2
+            while True:
+                quote = text.find('"', scan)
+                if quote < 0:
+                    return fields  # unterminated value: keep what was read
+                back = quote - 1
+                while back >= scan and text[back] == "\\":
+                    back -= 1
+                if (quote - 1 - back) % 2 == 0:
+                    break
+                scan = quote + 1
+            fields[key] = _unquote(text[start:quote])
+            pos = quote + 1
+        else:  # an unquoted value (response=200 in the first releases)
+            end = text.find(" ", eq + 1)
+            end = size if end < 0 else end
+            fields[key] = text[eq + 1 : end]
+            pos = end
+        while pos < size and text[pos] == " ":
+            pos += 1
+    return fields
+
+
+def _legacy(body: str, at: int) -> Parsed | None:
+    fields = _legacy_fields(body, at + len(_LEGACY_MARK))
+    audit_id = fields.get("id")
+    if not audit_id:
+        return None
+    req = _Request()
+    attrs = req.attrs
+    attrs["k8s.audit_id"] = audit_id
+    attrs["k8s.audit_format"] = "legacy"
+    prefix = body[:at].split()
+    if prefix:
+        req.time = normalize(prefix[-1]) or normalize(prefix[0])
+    user = fields.get("user")
+    if user:
+        req.user = attrs["k8s.user"] = user
+    groups = fields.get("groups")
+    if groups and groups != "<none>":
+        attrs["k8s.user.groups"] = [g.strip('"') for g in groups.split(",") if g.strip('"')][:64]
+    impersonated = fields.get("as")
+    if impersonated and impersonated not in ("<self>", "<none>"):
+        req.impersonated = attrs["k8s.impersonated_user"] = impersonated
+    ip = fields.get("ip")
+    if ip:
+        attrs["client.address"] = ip
+    req.stage = fields.get("stage")
+    if req.stage:
+        attrs["k8s.stage"] = req.stage
+    method = fields.get("method")
+    if method:
+        if method in _HTTP_VERBS:  # before 1.8 the line named the HTTP method, not the verb
+            attrs["http.request.method"] = method
+            method = _HTTP_VERBS[method]
+        req.verb = attrs["k8s.verb"] = method
+    uri = fields.get("uri")
+    if uri:
+        attrs["k8s.request_uri"] = uri
+        _read_uri(uri, req)
+        _fill_object(req)
+    namespace = fields.get("namespace")
+    if namespace and namespace != "<none>":
+        req.namespace = req.namespace or namespace
+        attrs["k8s.namespace"] = req.namespace
+    response = fields.get("response")
+    if response is not None:
+        if response.isdigit() and len(response) == 3:
+            req.code = attrs["http.response.status_code"] = int(response)
+    if req.code is None and req.stage is None:  # response="<deferred>", or a request line before 1.8
+        req.stage = "RequestReceived"
+    if method or req.code is None:
+        return _classify(req)
+    # the follow-up line of the first releases: id and response only
+    req.verb = "response"
+    parsed = _classify(req)
+    parsed.summary = clip(f"response {req.code} to request {audit_id}", 240)
+    return parsed
+
+
+def _tail(body: str, at: int) -> Parsed | None:
+    """``[<time>] kube-apiserver-audit-<hash> {Event JSON}`` (``aws logs tail``)."""
+    brace = body.find("{", at)
+    if brace < 0 or len(body[:brace].split()) > 2 or _AUDIT_MARK not in body:
+        return None
+    stream = body[at:brace].strip()
+    if " " in stream:
+        return None
+    try:
+        obj = json.loads(body[brace:])
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(obj, dict) or not looks_like(obj):
+        return None
+    parsed = _classify(_from_event(obj))
+    parsed.attributes.setdefault("aws.log.stream", stream)
+    parsed.attributes.setdefault("cloud.provider", "aws")
+    return parsed
+
+
+# ------------------------------------------------------------------ classification
+
+
+def _target(req: _Request) -> str:
+    if req.resource:
+        resource = f"{req.resource}/{req.subresource}" if req.subresource else req.resource
+        if req.namespace:
+            return f"{resource} {req.namespace}/{req.name}" if req.name else f"{resource} in {req.namespace}"
+        return f"{resource} {req.name}" if req.name else resource
+    return req.path or "?"
+
+
+def _result(
+    time: str | None,
+    category: str,
+    outcome: str,
+    violation: bool,
+    severity: str,
+    action: str,
+    summary: str,
+    attrs: dict[str, Any],
+) -> Parsed:
+    return Parsed(time, category, outcome, violation, severity, action, clip(summary, 240), attrs, decoded=True)
+
+
+def _classify(req: _Request) -> Parsed:
+    attrs = req.attrs
+    actor = req.user or "unknown user"
+    if req.impersonated:
+        actor = f"{actor} (as {req.impersonated})"
+    verb = req.verb
+    target = _target(req)
+    change = _CHANGE_VERBS.get(verb)
+    mesh = is_mesh(req.group, req.resource, req.namespace, req.name)
+    code, grpc = req.code, req.grpc
+    webhook = _webhook(req.message)
+    if webhook:
+        attrs["k8s.admission_webhook"] = webhook
+    denied = (
+        req.decision == "forbid"
+        or code in (401, 403)
+        or grpc in _GRPC_DENIED
+        or (req.granted is False and req.decision != "allow")
+    )
+    failed = (code is not None and code >= 400) or bool(grpc) or req.stage == "Panic"
+    final = req.stage in _FINAL_STAGES
+    known = code is not None or grpc is not None or req.completed
+    status = str(code) if code is not None else _GRPC.get(grpc or 0, f"code {grpc}") if grpc else ""
+    t = req.time
+
+    # a write of the status subresource is a controller's report, not configuration, unless forbidden
+    if mesh and change and (req.subresource != "status" or denied):
+        action = f"resource.{change}"
+        group = f" ({req.group})" if req.group else " (mesh config)"
+        if denied and not (webhook and req.decision != "forbid"):
+            summary = f"{actor} was denied {verb} on {target}{group}"
+            return _result(t, "config", "deny", True, "warning", action, summary, attrs)
+        if webhook:
+            summary = f'admission webhook "{clip(webhook, 80)}" rejected {actor}\'s {verb} of {target}{group}'
+            return _result(t, "config", "failure", True, "warning", action, summary, attrs)
+        if failed:
+            summary = f"{actor} failed to {verb} {target}{group}: {status or req.stage}"
+            severity = "error" if req.stage == "Panic" else "warning"
+            # rejected as invalid (400/422) is a violation; a conflict, a missing object or a server error is not
+            invalid = code in (400, 422) or grpc == 3
+            return _result(t, "config", "failure", invalid, severity, action, summary, attrs)
+        if not final or not (known or req.stage == "ResponseComplete"):
+            summary = f"{actor} {verb} {target}{group} ({req.stage or 'no response'})"
+            return _result(t, "config", "unknown", False, "debug", action, summary, attrs)
+        summary = f"{actor} {_PAST[change]} {target}{group}"
+        return _result(t, "config", "change", False, "info", action, summary, attrs)
+    word = action_word(verb or "request")
+    if denied and final:
+        summary = f"{actor} was denied {verb or 'a request'} on {target}" + (f" -> {status}" if status else "")
+        return _result(t, "auth", "deny", True, "warning", f"k8s.{word}", summary, attrs)
+    if not final:
+        outcome = "unknown"
+    elif failed:
+        outcome = "failure"
+    else:
+        outcome = "success" if known else "unknown"
+    if outcome == "failure":
+        severity = "error" if req.stage == "Panic" or (code is not None and code >= 500) else "warning"
+    else:
+        severity = "debug" if verb in _READ_VERBS or not final else "info"
+    summary = f"{actor} {verb or 'request'} {target}"
+    if status:
+        summary += f" -> {status}"
+    elif req.stage and not final:
+        summary += f" ({req.stage})"
+    return _result(t, "other", outcome, False, severity, f"k8s.{word}", summary, attrs)
+
+
+# ------------------------------------------------------------------ entry points
 
 
 def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[str, Parsed] | None:
-    """An API-server audit event, or None."""
-    if not looks_like(obj):
-        return None
-    return "k8s-audit", parse_object(obj, source)
+    """An API-server audit event in any JSON shape (see the module docstring), or None."""
+    parsed = _parse(obj)
+    return None if parsed is None else ("k8s-audit", parsed)
 
 
 def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | None:
-    """An audit event in a text shape (the legacy ``AUDIT: id=…`` lines), or None."""
+    """An audit event in a text shape (legacy ``AUDIT: id=…`` lines, ``aws logs tail`` lines), or None."""
+    at = body.find(_LEGACY_MARK, 0, 120)
+    if at >= 0 and body.startswith('id="', at + len(_LEGACY_MARK)):
+        parsed = _legacy(body, at)
+        return None if parsed is None else ("k8s-audit", parsed)
+    at = body.find(_TAIL_MARK, 0, 120)
+    if at >= 0:
+        parsed = _tail(body, at)
+        return None if parsed is None else ("k8s-audit", parsed)
     return None

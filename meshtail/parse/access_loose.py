@@ -1,0 +1,217 @@
+"""Access-log lines no known format reads whole: fragments, odd variants, lines inside other text.
+
+Operators paste access lines cut at either end (``"GET /x HTTP/1.1" 503 UC …`` without its
+``[START_TIME]``, a bracket lost, the tail cut by a terminal), lines from Istio and Envoy
+versions or vendor builds whose fields differ from every format meshtail compiles, and lines
+inside other text (a shell command, an unknown collector's prefix).  The part that decides —
+``"METHOD PATH PROTOCOL" STATUS FLAGS`` and the response-code details after it — has kept
+the same shape in every version since Envoy 1.0, so it is found anywhere in the line and
+the fields after it are read by their shapes: bare words before the byte counts are details,
+the quoted ones are the transport-failure reason, and so on.
+
+Such events say how they were read: ``envoy.log_format`` is ``loose``, and
+``meshtail.partial`` is set when the start of the line (its time) or its end is missing.
+The decision is the same function the exact formats use, on the same facts.
+A ``key=value`` access line (a custom format with key names) is read here too.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..events import Source
+from .classify import AccessFacts, access_decision, access_summary, deciding_details, tls_failure
+from .envoy_access import setter_for
+from .envoy_json import access_attributes, looks_like_keys
+from .flags import LONG_FLAGS
+from .result import Action, Parsed
+from .timestamps import normalize
+
+ACTIONS: tuple[Action, ...] = ()  # the access-log actions (classify.ACCESS_ACTIONS) are listed once
+
+_FLAG = r"(?:[A-Z]{2,5}|[A-Z][a-z]+(?:[A-Z][a-z]*)+)"
+_REQUEST = re.compile(
+    r'(?P<open>"?)(?P<method>[A-Z][A-Z_]{2,15}|-) (?P<path>[^\s"]*?) ?(?P<proto>HTTP/[0-9.]{1,3}|-)"'
+    rf"\s+(?P<status>\d{{1,3}})\s+(?P<flags>-|{_FLAG}(?:,{_FLAG})*)(?=\s|$)"
+)
+# a fragment that starts at the status: "503 UF,URX "-" "TLS error: …"" — only with real flags,
+# or with a details word, so a number and a word in any other line do not read as one
+_FRAGMENT = re.compile(
+    rf'\s*(?P<status>[1-5]\d\d)\s+(?P<flags>{_FLAG}(?:,{_FLAG})*|-)\s+(?=[a-z][a-z0-9]*_[a-z0-9_.]+[{{\[\s]|")'
+)
+_STAMP = re.compile(
+    r"(?P<open>\[?)(?P<ts>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?)"
+    r"(?P<close>\]?)\s*$"
+)
+# a web server's common/combined log ("host - user [10/Oct/2000:13:55:36 -0700] "GET …" 200 2326"):
+# the same request line, another program
+_CLF_STAMP = re.compile(r"\[\d{1,2}/[A-Z][a-z]{2}/\d{4}[: ]\d{2}:\d{2}")
+_DETAILS_WORD = re.compile(r"[a-z0-9]+(?:[_.][a-z0-9]+)+(?:[{\[].*)?$")
+_DOUBLED = re.compile(r'[^\s"]""|""[^\s"]')
+_TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)"|(\S+)')
+_ADDRESS = re.compile(r"^(?:\[[0-9a-fA-F:.]+\]|[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[A-Za-z0-9.-]+):\d{1,5}$")
+_ROUTE_WORDS = ("default", "allow_any", "block_all", "InboundPassthrough")  # Istio's own route names
+_KV = re.compile(r'(?:^|\s)([A-Za-z_][A-Za-z0-9_.:-]{0,40})=("(?:[^"\\]|\\.)*"|\S*)')
+
+_QUOTED_AFTER = (
+    "REQ(X-FORWARDED-FOR)",
+    "REQ(USER-AGENT)",
+    "REQ(X-REQUEST-ID)",
+    "REQ(:AUTHORITY)",
+    "UPSTREAM_HOST",
+)
+_ADDRESSES = ("UPSTREAM_LOCAL_ADDRESS", "DOWNSTREAM_LOCAL_ADDRESS", "DOWNSTREAM_REMOTE_ADDRESS")
+
+
+def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | None:
+    """An access line in no exact format, or a ``key=value`` access line; None if neither."""
+    if '"' in body:
+        if '""' in body and _DOUBLED.search(body):
+            body = body.replace('""', '"')  # a CSV cell's doubled quotes (the paste peeler needs a whole cell)
+        m = _REQUEST.search(body)
+        if m is not None and not _CLF_STAMP.search(body, 0, m.start()):
+            return _read(body, m, source)
+        m = _FRAGMENT.match(body)
+        if m is not None and _TOKEN.search(body, m.end()) is not None:
+            return _read(body, m, source)
+    if "=" in body:
+        return _key_values(body, source)
+    return None
+
+
+def _is_decimal(token: tuple[bool, str]) -> bool:
+    return not token[0] and token[1].isdecimal()
+
+
+def _read(body: str, m: re.Match[str], source: Source | None) -> tuple[str, Parsed] | None:
+    groups = m.groupdict()
+    pairs: list[tuple[str, str]] = []
+    partial = False
+    time: str | None = None
+    if "method" in groups:
+        prefix = body[: m.start()]
+        stamp = _STAMP.search(prefix)
+        if stamp is not None:
+            time = normalize(stamp.group("ts"))
+            pairs.append(("START_TIME", stamp.group("ts")))
+            partial = not (stamp.group("open") and stamp.group("close") and groups["open"])
+        else:
+            partial = True  # the line's start (its time) is missing
+        method, path, proto = groups["method"], groups["path"], groups["proto"]
+        if method != "-":
+            pairs += [("REQ(:METHOD)", method), ("REQ(X-ENVOY-ORIGINAL-PATH?:PATH)", path), ("PROTOCOL", proto)]
+    else:
+        partial = True  # starts at the status
+    pairs += [("RESPONSE_CODE", groups["status"]), ("RESPONSE_FLAGS", _short_flags(groups["flags"]))]
+
+    tokens = [
+        (t.group(1) is not None, t.group(1) if t.group(1) is not None else t.group(2))
+        for t in _TOKEN.finditer(body, m.end())
+        if t.group(0) != '"'  # a quote left open where the line was cut
+    ]
+    i, n = 0, len(tokens)
+    bare_before: list[str] = []
+    quoted_before: list[str] = []
+    while i < n and not (i + 2 < n and all(_is_decimal(tokens[i + k]) for k in range(3))):
+        quoted, value = tokens[i]
+        (quoted_before if quoted else bare_before).append(value)
+        i += 1
+    for operator, value in zip(("RESPONSE_CODE_DETAILS", "CONNECTION_TERMINATION_DETAILS"), bare_before, strict=False):
+        pairs.append((operator, value))
+    reason = next((value for value in quoted_before if value not in ("-", "")), None)
+    if reason is not None:
+        pairs.append(("UPSTREAM_TRANSPORT_FAILURE_REASON", reason))
+    if i >= n:
+        partial = True  # the line ends before its byte counts
+        # with no flags, no byte counts and no details word, "…" 200 - is any web server's line
+        if groups["flags"] == "-" and time is None and not (bare_before and _DETAILS_WORD.match(bare_before[0])):
+            return None
+    else:
+        pairs += [("BYTES_RECEIVED", tokens[i][1]), ("BYTES_SENT", tokens[i + 1][1]), ("DURATION", tokens[i + 2][1])]
+        i += 3
+        if i < n and not tokens[i][0] and (tokens[i][1] == "-" or tokens[i][1].isdecimal()):
+            pairs.append(("RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)", tokens[i][1]))
+            i += 1
+        quoted_slots = iter(_QUOTED_AFTER)
+        while i < n and tokens[i][0]:
+            operator = next(quoted_slots, None)
+            if operator is not None:
+                pairs.append((operator, tokens[i][1]))
+            i += 1
+        if i < n:
+            pairs.append(("UPSTREAM_CLUSTER", tokens[i][1]))
+            i += 1
+            addresses = iter(_ADDRESSES)
+            tail = iter(("REQUESTED_SERVER_NAME", "ROUTE_NAME"))
+            while i < n:
+                value = tokens[i][1]
+                operator = None
+                if value.startswith(_ROUTE_WORDS):
+                    operator = "ROUTE_NAME"
+                elif value == "-" or _ADDRESS.match(value):
+                    operator = next(addresses, None) or next(tail, None)
+                else:
+                    addresses = iter(())  # a name: the address slots are over
+                    operator = next(tail, None)
+                if operator is not None:
+                    pairs.append((operator, value))
+                i += 1
+    attrs: dict[str, Any] = {}
+    for operator, value in pairs:
+        if value and value != "-":
+            setter_for(operator)(attrs, value)
+    if attrs.get("http.request.method") is None:
+        if attrs.get("http.response.status_code") == 0:
+            del attrs["http.response.status_code"]
+        attrs.pop("network.protocol.name", None)
+    return "envoy-text", _parsed(attrs, time, source, partial)
+
+
+def _short_flags(value: str) -> str:
+    """Long flag names (``%RESPONSE_FLAGS_LONG%``) as the short ones the decisions know."""
+    if value == "-" or not any(c.islower() for c in value):
+        return value
+    return ",".join(LONG_FLAGS.get(flag, flag) for flag in value.split(","))
+
+
+def _parsed(attrs: dict[str, Any], time: str | None, source: Source | None, partial: bool) -> Parsed:
+    attrs["envoy.log_format"] = "loose"
+    if partial:
+        attrs["meshtail.partial"] = True
+    start = attrs.pop("envoy.start_time", None)
+    if time is None and isinstance(start, str):
+        time = normalize(start)
+    status = attrs.get("http.response.status_code")
+    reason = attrs.get("envoy.upstream_transport_failure_reason")
+    facts = AccessFacts(
+        status if isinstance(status, int) else None,
+        tuple(attrs.get("envoy.response_flags") or ()),
+        deciding_details(
+            attrs.get("envoy.response_code_details"),
+            attrs.get("envoy.connection_termination_details"),
+            attrs.get("istio.mixer_status"),
+            attrs.get("envoy.response_flags") or (),
+        ),
+        bool(attrs.get("envoy.upstream_host")),
+        tls_failure(reason if isinstance(reason, str) else None),
+        attrs.get("http.request.method") is not None,
+    )
+    decision = access_decision(facts)
+    summary = access_summary(attrs, source, decision)
+    return Parsed(time, *decision, summary, attrs)
+
+
+def _key_values(body: str, source: Source | None) -> tuple[str, Parsed] | None:
+    """A custom access format of ``key=value`` fields (``method=POST … status=200 response_flag=UT``)."""
+    pairs = [(key, value[1:-1] if value.startswith('"') else value) for key, value in _KV.findall(body)]
+    if len(pairs) < 3 or not looks_like_keys(key for key, _ in pairs):
+        return None
+    attrs = access_attributes(pairs)
+    if not isinstance(attrs.get("http.response.status_code"), int):
+        return None
+    time = None
+    stamp = _STAMP.search(body[: body.find("=")].rsplit(" ", 1)[0]) if body.startswith("[") else None
+    if stamp is not None:
+        time = normalize(stamp.group("ts"))
+    return "envoy-text", _parsed(attrs, time, source, False)

@@ -1,0 +1,552 @@
+"""The wrappers around a mesh line, peeled before its family is looked for.
+
+Operators rarely have the container's own line: they have what ``kubectl logs --prefix
+--timestamps``, stern, kail, a CRI log file, docker-compose, ``grep -n``, a log UI's export,
+the OpenTelemetry collector's debug exporter, Fluent Bit, Vector, Elastic, Loki, Cloud
+Logging, Azure Monitor or CloudWatch made of it — and what a chat, a ticket or a terminal did
+to the text (markdown quotes and backticks, a k9s border, curly quotes, CSV-doubled quotes,
+indentation, a carriage return).  Each peeler here recognises one of those shapes and hands
+back the inner line, with what the wrapper knew (namespace, pod, container, a timestamp)
+carried into the event's source.  Peelers are cheap to reject (a first-character or literal
+check before any regex) and are tried until none applies, so nested wrappers (a CRI line
+inside a Fluent Bit record inside a Loki export) come apart one after another.
+
+A peeler never claims a line unless what is left looks like the start of a log line (a
+timestamp, a level, ``[``, ``{``, a known request line): a stern prefix ``pod container`` is
+two words, and so is the start of many sentences.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from ..events import Source
+from .timestamps import normalize, split_kubelet_prefix
+
+MAX_DEPTH = 6  # wrappers inside wrappers; more is an attack or a loop
+
+
+@dataclass(slots=True)
+class Peeled:
+    """The inner line and what its wrappers said about it."""
+
+    body: str
+    source: Source
+    stamp: str | None = None  # the runtime's / collector's timestamp of the line (``k8s.log.timestamp``)
+    wrappers: list[str] = field(default_factory=list)
+    partial: bool = False  # the text was mended (quotes, a cut start): best effort, say so
+    decoded: bool = False  # the body came out of JSON: its characters need the visible-safety pass
+    # each earlier stage (outermost first): if no family reads the body, a less peeled one is tried
+    earlier: list[tuple[str, Source, str | None]] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- what a log line starts with
+_LINE_START = re.compile(
+    r"""(?:\[|\{|"|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|\d{2}-\d{2} \d{2}:\d{2}|[IWEF]\d{4} \d{2}:"""
+    r"""|(?:trace|debug|info|warn|warning|error|critical|fatal|TRACE|DEBUG|INFO|WARN|ERROR)\b"""
+    r"""|(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|CONNECT) /|AUDIT:|gRPC config"""
+    r"""|\s{2,}(?:TRACE|DEBUG|INFO|WARN|ERROR)\b)"""
+)
+
+
+_LEVEL_FIRST = re.compile(r"(?:trace|debug|info|warn|warning|error|critical|fatal|TRACE|DEBUG|INFO|WARN|ERROR)\b")
+
+
+def looks_like_a_line(text: str) -> bool:
+    """True when ``text`` starts the way a mesh log line (or a JSON record) starts."""
+    return _LINE_START.match(text) is not None
+
+
+def starts_a_record(text: str) -> bool:
+    """Like :func:`looks_like_a_line`, but not with a bare level word.
+
+    After a timestamp, a level word is the line's own second column (Istio's tab format with
+    its tabs turned into spaces), not a line behind a wrapper's timestamp.
+    """
+    return _LINE_START.match(text) is not None and _LEVEL_FIRST.match(text) is None
+
+
+# ---------------------------------------------------------------- text artefacts of pasting
+_CURLY = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'"})
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _artefacts(text: str, source: Source) -> Peeled | None:
+    """Markdown quotes and code marks, a k9s border, indentation, ANSI colours, curly quotes, CSV quoting."""
+    body = text
+    partial = False
+    if body.startswith("\x1b["):
+        # stern and k9s colour the pod and container names in front; codes later in the line are
+        # the log's own (an attacker's), kept to be shown as visible escapes
+        body = _ANSI.sub("", body, count=4)
+    stripped = body.strip()
+    if stripped != body:
+        body = stripped
+    if body.startswith(("> ", "│ ", "| ")) and looks_like_a_line(body[2:].lstrip()):
+        body = body[2:].lstrip()
+    if body.endswith(" │"):
+        body = body[:-2].rstrip()
+    if body.startswith("`") or body.endswith("`"):
+        inner = body.strip("`").strip()
+        if inner != body and (looks_like_a_line(inner) or inner.startswith('{"')):
+            body, partial = inner, True
+    if body.startswith("**") and body.endswith("**") and len(body) > 4:
+        body, partial = body[2:-2], True
+    if "\u201c" in body or "\u201d" in body:
+        body, partial = body.translate(_CURLY), True
+    if len(body) > 2 and body[0] == '"' and body[-1] == '"' and '""' in body:
+        inner = body[1:-1].replace('""', '"')  # a CSV cell: the line in quotes, its quotes doubled
+        if looks_like_a_line(inner):
+            body, partial = inner, True
+    if body == text:
+        return None
+    return Peeled(body, source, partial=partial, wrappers=["paste"])
+
+
+# ---------------------------------------------------------------- timestamps in front
+_OFFSET_STAMP = re.compile(
+    r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2}))(?: (stdout|stderr) ([FP]))? (?=\S)"
+)
+
+
+def _kubelet(text: str, source: Source) -> Peeled | None:
+    """``kubectl logs --timestamps`` and CRI files (``<time> stdout F``): any fraction width, any offset."""
+    if not text[:1].isdigit():
+        return None
+    stamp, body = split_kubelet_prefix(text)
+    exact = stamp is not None and (len(stamp) == 30 or text[len(stamp) + 1 : len(stamp) + 8] in ("stdout ", "stderr "))
+    if stamp is None:
+        match = _OFFSET_STAMP.match(text)
+        if match is None:
+            return None
+        stamp, body = match.group(1), text[match.end() :]
+        exact = match.group(2) is not None
+    if not exact and not starts_a_record(body):
+        return None  # the line's own timestamp, then its text: not a wrapper
+    # (the kubelet's own form — nine digits, or a CRI stream marker — is peeled whatever follows;
+    # if no family reads what is left, the parser tries the unpeeled line too)
+    return Peeled(body, source, _utc(stamp), ["kubelet"])
+
+
+def _utc(stamp: str) -> str | None:
+    return normalize(stamp.replace("+0000", "Z")) or stamp
+
+
+# ---------------------------------------------------------------- tools that name the pod
+_DNS = r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?"
+_KUBECTL = re.compile(rf"\[pod/({_DNS})/([a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?)\] ")
+_KAIL = re.compile(rf"([a-z0-9][a-z0-9_-]{{0,62}})/({_DNS})\[([a-z0-9-]{{1,63}})\]: ")
+# stern: [NAMESPACE] POD CONTAINER [TIME] line; pod names may be cut to "name-.." by stern itself
+_STERN_TAIL = (
+    r"(?P<pod>[a-z0-9][a-z0-9.-]*(?:\.\.)?) (?P<container>[a-z0-9][a-z0-9-]{0,62}) +"
+    r"(?:(?P<stamp>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})"
+    r"|\d{2}-\d{2} \d{2}:\d{2}:\d{2}) )?"
+)
+_STERN_NS = re.compile(r"(?P<ns>[a-z0-9][a-z0-9_-]{0,62}) " + _STERN_TAIL)
+_STERN = re.compile(_STERN_TAIL)
+_COMPOSE = re.compile(r"([A-Za-z0-9][\w.-]{0,100})\s+\| ")
+_GREP = re.compile(
+    r"(?:([^\s:]{1,400}\.(?:log|txt|out|json|jsonl|gz))(?::(\d{1,9}))?[:-]|(\d{1,9})[:-](?!\d{2}-\d{2}[T ]))"
+)
+_UI_STAMP = re.compile(
+    r"(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?|\d{13})"
+    r"(?:\t(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})))?(?: \| |\t)"
+)
+_LOKI_CLI = re.compile(r"(\d{4}-\d{2}-\d{2}T\S+) \{((?:[\w.]+=\"[^\"]*\"(?:, )?)*)\}\s+")
+_LOKI_LABEL = re.compile(r'([\w.]+)="([^"]*)"')
+_OTEL_BODY = re.compile(r"\s*(?:Body|-> (?:log|body|message)): Str\((.*)\)\s*$", re.S)
+
+
+def _kubectl_prefix(text: str, source: Source) -> Peeled | None:
+    if not text.startswith("[pod/"):
+        return None
+    match = _KUBECTL.match(text)
+    if match is None:
+        return None
+    return Peeled(text[match.end() :], replace(source, pod=match.group(1), container=match.group(2)), None, ["kubectl"])
+
+
+def _kail(text: str, source: Source) -> Peeled | None:
+    if "]: " not in text[:400]:
+        return None
+    match = _KAIL.match(text)
+    if match is None:
+        return None
+    inner = text[match.end() :]
+    return Peeled(
+        inner, replace(source, namespace=match.group(1), pod=match.group(2), container=match.group(3)), None, ["kail"]
+    )
+
+
+def _stern(text: str, source: Source) -> Peeled | None:
+    """stern: ``[NAMESPACE] POD CONTAINER [TIME] line``.
+
+    Both readings (with and without a namespace) are tried, and a time after the container
+    may be stern's (``--timestamps``) or the line's own: the first reading that leaves the start
+    of a log line wins.
+    """
+    if not text[:1].isalnum() or text[:1].isupper():
+        return None
+    for pattern in (_STERN_NS, _STERN):
+        match = pattern.match(text)
+        if match is None:
+            continue
+        groups = match.groupdict()
+        namespace, pod, container, stamp = groups.get("ns"), groups["pod"], groups["container"], groups["stamp"]
+        if namespace is None and pod.count("-") == 0 and "." not in pod:
+            continue  # "info ads …" and the like: two plain words are not a pod and a container
+        ends = [(match.end(), stamp)]
+        if stamp is not None:
+            ends.append((match.start("stamp"), None))  # the time was the line's own
+        for end, own_stamp in ends:
+            inner = text[end:]
+            if looks_like_a_line(inner):
+                changed = replace(source, pod=pod.removesuffix(".."), container=container)
+                if namespace is not None:
+                    changed = replace(changed, namespace=namespace)
+                when = _utc(own_stamp) if own_stamp and own_stamp[4] == "-" else None
+                return Peeled(inner, changed, when, ["stern"])
+    return None
+
+
+def _compose(text: str, source: Source) -> Peeled | None:
+    if "| " not in text[:120]:
+        return None
+    match = _COMPOSE.match(text)
+    if match is None:
+        return None
+    inner = text[match.end() :]
+    if not looks_like_a_line(inner):
+        return None
+    return Peeled(inner, replace(source, container=match.group(1)), None, ["compose"])
+
+
+def _grep(text: str, source: Source) -> Peeled | None:
+    match = _GREP.match(text)
+    if match is None:
+        return None
+    inner = text[match.end() :]
+    number = match.group(2) or match.group(3)
+    if not looks_like_a_line(inner):
+        if not match.group(2):
+            return None
+        # "file.log:2025-01-10T…": the "line number" was the year of the line's own time
+        inner = text[match.start(2) :]
+        number = None
+        if not looks_like_a_line(inner):
+            return None
+    changed = source
+    if match.group(1):
+        changed = replace(source, path=match.group(1))
+    if number:
+        changed = replace(changed, line=int(number))
+    return Peeled(inner, changed, None, ["grep"])
+
+
+def _log_ui(text: str, source: Source) -> Peeled | None:
+    """A log UI's export: ``<time> | line``, ``<time>\\tline``, ``<epoch ms>\\t<time>\\tline`` (Grafana)."""
+    if not text[:1].isdigit():
+        return None
+    match = _UI_STAMP.match(text)
+    if match is None:
+        return None
+    inner = text[match.end() :]
+    stamp = match.group(2) or match.group(1)
+    if not starts_a_record(inner) and match.group(2):
+        inner, stamp = text[match.start(2) :], match.group(1)  # "<time>\t<the line's own time>\t<level>…"
+    if not starts_a_record(inner):
+        return None  # Istio's own "<time>\t<level>\t…" is not an export of a line
+    return Peeled(inner, source, _ui_time(stamp), ["export"])
+
+
+def _ui_time(stamp: str) -> str | None:
+    if stamp.isdigit():
+        return datetime.fromtimestamp(int(stamp) / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return normalize(stamp.replace(",", "."))
+
+
+def _loki_cli(text: str, source: Source) -> Peeled | None:
+    """``logcli query`` output: ``<time> {label="value", …} line``."""
+    if not text[:1].isdigit() or " {" not in text[:60]:
+        return None
+    match = _LOKI_CLI.match(text)
+    if match is None:
+        return None
+    labels = dict(_LOKI_LABEL.findall(match.group(2)))
+    return Peeled(text[match.end() :], _labelled(source, labels), normalize(match.group(1)), ["loki"])
+
+
+def _otel_debug(text: str, source: Source) -> Peeled | None:
+    """The OpenTelemetry collector's debug exporter: ``Body: Str(<the line>)``."""
+    if "Str(" not in text[:40]:
+        return None
+    match = _OTEL_BODY.match(text)
+    if match is None:
+        return None
+    return Peeled(match.group(1), source, None, ["otel-debug"])
+
+
+# ---------------------------------------------------------------- JSON envelopes
+def _labelled(source: Source, labels: dict[str, Any]) -> Source:
+    """Namespace, pod and container from a collector's labels (Promtail, Alloy, OTLP and k8s metadata names)."""
+
+    def first(*names: str) -> str | None:
+        for name in names:
+            value = labels.get(name)
+            if isinstance(value, str) and value:
+                return value
+        return None
+
+    namespace = first("namespace", "namespace_name", "k8s_namespace_name", "k8s.namespace.name", "pod_namespace")
+    pod = first("pod", "pod_name", "k8s_pod_name", "k8s.pod.name", "podName", "PodName", "name")
+    container = first("container", "container_name", "k8s_container_name", "k8s.container.name", "containerName")
+    changed = source
+    if namespace:
+        changed = replace(changed, namespace=namespace)
+    if pod:
+        changed = replace(changed, pod=pod)
+    if container:
+        changed = replace(changed, container=container)
+    return changed
+
+
+def _dig(obj: dict[str, Any], *path: str) -> Any:
+    for key in path:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(key)  # type: ignore[assignment]
+    return obj
+
+
+def _envelope(text: str, source: Source) -> Peeled | None:
+    """A collector's JSON record around a line: Fluent Bit/Fluentd/Docker (``log``), Vector and Elastic
+    (``message``, ``event.original``), Loki (``line``), Cloud Logging (``textPayload``/``jsonPayload``),
+    Azure (``properties.log``, ``LogMessage``), CloudWatch (``@message``), stern/kail ``-o json``."""
+    if not text.startswith("{") or not any(
+        key in text[:2000]
+        for key in (
+            '"log"',
+            '"message"',
+            '"line"',
+            "Payload",
+            '"properties"',
+            '"@message"',
+            '"LogMessage"',
+            '"original"',
+            '"body"',
+        )
+    ):
+        return None
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(obj, dict):
+        return None
+    inner, labels, stamp = _payload(obj)
+    if inner is None:
+        return None
+    if isinstance(inner, dict | list):
+        inner = json.dumps(inner, ensure_ascii=False, separators=(",", ":"))
+    if not isinstance(inner, str):
+        return None  # a number or a boolean where the line should be: not an envelope of a line
+    inner = inner.rstrip("\r\n")
+    return Peeled(inner, _labelled(source, labels), stamp, ["envelope"], decoded=True)
+
+
+def _payload(obj: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
+    """(the wrapped line or record, labels naming where it came from, the collector's time) — or (None, {}, None)."""
+    kubernetes = obj.get("kubernetes") if isinstance(obj.get("kubernetes"), dict) else {}
+    labels: dict[str, Any] = dict(kubernetes)
+    if isinstance(kubernetes.get("pod"), dict):  # Elastic's kubernetes.pod.name
+        labels["pod"] = kubernetes["pod"].get("name")
+    if isinstance(kubernetes.get("container"), dict):
+        labels["container"] = kubernetes["container"].get("name")
+    stamp = _first_time(obj, "time", "timestamp", "@timestamp", "TimeGenerated", "ts")
+    # Fluent Bit / Fluentd / Docker json-file: {"log": "...\n", "stream", "time"}
+    if isinstance(obj.get("log"), str) and "level" not in obj:
+        return obj["log"], labels, stamp
+    # Loki / Grafana exports and logcli -o jsonl: {"line": ..., "labels"|"fields": {...}}
+    if isinstance(obj.get("line"), str) and ("labels" in obj or "fields" in obj or "timestamp" in obj):
+        found = obj.get("labels") or obj.get("fields") or {}
+        return obj["line"], dict(found) if isinstance(found, dict) else {}, stamp
+    # Cloud Logging (GKE): textPayload / jsonPayload, resource.labels.{pod_name,namespace_name,container_name}
+    if "textPayload" in obj or "jsonPayload" in obj:
+        resource = _dig(obj, "resource", "labels") or {}
+        payload = obj.get("textPayload", obj.get("jsonPayload"))
+        if isinstance(payload, dict) and isinstance(payload.get("message"), str) and len(payload) <= 3:
+            payload = payload["message"]  # a line Cloud Logging wrapped as {"message": ...}
+        return payload, dict(resource) if isinstance(resource, dict) else {}, stamp
+    # Azure Monitor: properties.log (a JSON string in kube-audit records), ContainerLogV2's LogMessage
+    properties = obj.get("properties")
+    if isinstance(properties, dict) and "log" in properties:
+        found = properties.get("log")
+        if isinstance(found, str) and found.startswith("{"):
+            try:
+                found = json.loads(found)
+            except ValueError:
+                pass
+        if not isinstance(found, str | dict | list):
+            return None, {}, None
+        return found, {**properties, "pod": properties.get("pod")}, stamp
+    if "LogMessage" in obj:
+        return obj["LogMessage"], obj, stamp
+    # CloudWatch exports: @message
+    if isinstance(obj.get("@message"), str | dict):
+        return obj["@message"], labels, stamp
+    # The OpenTelemetry loki exporter's {body, attributes, resources}
+    if "body" in obj and ("attributes" in obj or "resources" in obj):
+        resources = obj.get("resources") if isinstance(obj.get("resources"), dict) else {}
+        return obj["body"], dict(resources), stamp
+    # Vector, Elastic/Filebeat, stern -o json, kail -o json: "message" beside the collector's own keys
+    message = obj.get("message")
+    if message is not None and not ("level" in obj and ("scope" in obj or "time" in obj)):
+        collector_keys = ("kubernetes", "@timestamp", "source_type", "podName", "containerName", "pod", "container")
+        if any(key in obj for key in (*collector_keys, "file", "host", "agent", "ecs", "stream", "nodeName", "name")):
+            named = ("pod", "podName", "namespace", "container", "containerName", "name")
+            return message, {**labels, **{k: obj[k] for k in named if k in obj}}, stamp
+    original = _dig(obj, "event", "original")
+    if isinstance(original, str):
+        return original, labels, stamp
+    return None, {}, None
+
+
+def _first_time(obj: dict[str, Any], *names: str) -> str | None:
+    for name in names:
+        value = obj.get(name)
+        if isinstance(value, str):
+            return normalize(value.replace(" ", "T", 1) if len(value) > 10 and value[10] == " " else value)
+    return None
+
+
+_FLUENT_STDOUT = re.compile(r"\[\d+\] [\w.-]+: \[(\d+(?:\.\d+)?), (\{.*\})\]$")
+_RUBY_PAIR = re.compile(r'"([\w.@:-]{1,80})"=>"(.*?)"(?=, "[\w.@:-]{1,80}"=>|\}+$)')
+_FLUENT_ARRAY = re.compile(r"\[(\d{9,11}(?:\.\d{1,9})?), ?(\{.*\})\]$")
+# CloudWatch Logs (Fluent Bit / Fluentd cloudwatch output) as `aws logs tail` prints it:
+# <time> <log stream> <record>; the stream is the container's log file name
+# (<pod>_<namespace>_<container>-<container id>) or a tag made of it
+_CLOUDWATCH = re.compile(
+    r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})) (\S{1,512}) (?=\{)"
+)
+_LOG_FILE_NAME = re.compile(
+    r"(?:[\w.-]*\.)?([a-z0-9][a-z0-9.-]{0,252})_([a-z0-9][a-z0-9-]{0,62})_([a-z0-9][a-z0-9-]{0,62})-[0-9a-f]{64}"
+)
+
+
+def _fluent_array(text: str, source: Source) -> Peeled | None:
+    """Fluent Bit's ``json`` format and Fluentd's forward records: ``[<epoch>, {record}]``."""
+    if not text.startswith("[") or not text.endswith("]"):
+        return None
+    match = _FLUENT_ARRAY.match(text)
+    if match is None:
+        return None
+    when = datetime.fromtimestamp(float(match.group(1)), UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z"
+    inner = _envelope(match.group(2), source)
+    if inner is None:
+        return Peeled(match.group(2), source, when, ["fluent-bit"])
+    return Peeled(inner.body, inner.source, when, ["fluent-bit", *inner.wrappers], decoded=True)
+
+
+def _cloudwatch(text: str, source: Source) -> Peeled | None:
+    if not text[:1].isdigit() or " {" not in text:
+        return None
+    match = _CLOUDWATCH.match(text)
+    if match is None:
+        return None
+    changed = source
+    named = _LOG_FILE_NAME.search(match.group(2))
+    if named is not None:
+        changed = replace(source, pod=named.group(1), namespace=named.group(2), container=named.group(3))
+    return Peeled(text[match.end() :], changed, normalize(match.group(1)), ["cloudwatch"])
+
+
+def _fluent_stdout(text: str, source: Source) -> Peeled | None:
+    """Fluent Bit's stdout output: ``[0] tag: [1606339578.409, {"k"=>"v", …}]`` (Ruby-style hashes)."""
+    if not text.startswith("[") or "=>" not in text:
+        return None
+    match = _FLUENT_STDOUT.match(text)
+    if match is None:
+        return None
+    try:
+        record = json.loads(match.group(2).replace('"=>', '":'))
+    except ValueError:
+        # Fluent Bit prints values without escaping their quotes ("reason"=>""-""): read the pairs
+        record = {key: value for key, value in _RUBY_PAIR.findall(match.group(2))}
+        if not record:
+            return None
+    if not isinstance(record, dict):
+        return None
+    inner = record.get("log")
+    if isinstance(inner, str):
+        body = inner.rstrip("\n")
+    else:
+        body = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    when = datetime.fromtimestamp(float(match.group(1)), UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z"
+    return Peeled(body, _labelled(source, record.get("kubernetes") or {}), when, ["fluent-bit"], decoded=True)
+
+
+_FRAGMENT_FIELD = re.compile(r'"(?:log|line|textPayload|message|MESSAGE)" ?: ?"((?:[^"\\]|\\.)*)(")?')
+
+
+def _json_fragment(text: str, source: Source) -> Peeled | None:
+    """A collector record whose start was cut (``timestamp":159…,"log":"2020-07-31T…\\twarn\\t…``):
+    the line inside its ``log``/``message`` string, decoded, flagged partial."""
+    if text.startswith("{") or ('":"' not in text and '": "' not in text):
+        return None
+    match = _FRAGMENT_FIELD.search(text)
+    if match is None:
+        return None
+    try:
+        inner = json.loads(f'"{match.group(1)}"')
+    except ValueError:
+        return None
+    inner = inner.rstrip("\r\n")
+    if not looks_like_a_line(inner):
+        return None
+    return Peeled(inner, source, None, ["envelope"], partial=True, decoded=True)
+
+
+# ---------------------------------------------------------------- the peeling loop
+_PEELERS = (
+    _artefacts,
+    _envelope,
+    _fluent_stdout,
+    _fluent_array,
+    _loki_cli,
+    _cloudwatch,
+    _kubelet,
+    _kubectl_prefix,
+    _kail,
+    _log_ui,
+    _otel_debug,
+    _json_fragment,
+    _grep,
+    _compose,
+    _stern,
+)
+
+
+def peel(text: str, source: Source, stamp: str | None = None) -> Peeled:
+    """Every wrapper around ``text`` taken off, outermost first; what they said kept in the result."""
+    peeled = Peeled(text, source, stamp)
+    for _ in range(MAX_DEPTH):
+        for peeler in _PEELERS:
+            found = peeler(peeled.body, peeled.source)
+            if found is not None:
+                peeled = Peeled(
+                    found.body,
+                    found.source,
+                    peeled.stamp or found.stamp,  # the outermost time: when the runtime wrote the line
+                    [*peeled.wrappers, *found.wrappers],
+                    peeled.partial or found.partial,
+                    peeled.decoded or found.decoded,
+                    [*peeled.earlier, (peeled.body, peeled.source, peeled.stamp)],
+                )
+                break
+        else:
+            break
+    return peeled

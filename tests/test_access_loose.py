@@ -1,0 +1,193 @@
+"""Access lines no exact format reads: pasted fragments, version variants, lines inside other text.
+
+Every line here is real (the source is named beside it; the same records are in
+tests/data/corpus/envoy/ with their URLs).  Each was an unparsed ``other`` event before the
+loose reader: a 503, a denial or a disconnect an operator pasted would not have been seen.
+"""
+
+from __future__ import annotations
+
+from meshtail.events import RawLine, Source
+from meshtail.parse.detect import StreamParser
+
+
+def parse(text: str):
+    return StreamParser().parse(RawLine(text, Source("file", path="pasted.log", line=1), "2026-01-01T00:00:00Z"))
+
+
+def test_a_line_without_its_start_time_is_read_and_flagged_partial() -> None:
+    # istio/istio#45802: the reporter pasted the line from the request line on
+    event = parse(
+        '"GET /v1/status HTTP/1.1" 503 UC upstream_reset_before_response_started{connection_termination} - "-" '
+        '0 95 0 - "10.90.16.220" "Apache-HttpClient/4.5.1 (Java/1.8.0_372)" "3a7cbcc1-af72-47fb-bbac-a7672951f50f" '
+        '"health.abc.com" "10.80.47.192:8181" outbound|80||health-api.production.svc.cluster.local '
+        "10.80.45.233:37132 10.80.45.233:80 10.80.46.220:59375 - -"
+    )
+    assert (event.format, event.category, event.outcome, event.action) == (
+        "envoy-text",
+        "routing",
+        "failure",
+        "upstream.failure",
+    )
+    a = event.attributes
+    assert a["meshtail.partial"] is True and a["envoy.log_format"] == "loose"
+    assert a["http.response.status_code"] == 503 and a["envoy.response_flags"] == ["UC"]
+    assert a["envoy.upstream_cluster"] == "outbound|80||health-api.production.svc.cluster.local"
+    assert a["envoy.downstream_remote_address"] == "10.80.46.220:59375"
+    assert a["http.request.header.x-request-id"] == "3a7cbcc1-af72-47fb-bbac-a7672951f50f"
+    assert "meshtail.unparsed" not in a
+
+
+def test_a_tcp_denial_in_the_termination_details_slot_is_a_violation() -> None:
+    # istio/istio#31555: Envoy's network RBAC filter writes its decision as the connection termination details
+    event = parse(
+        '[2021-03-16T09:30:47.919Z] "- - -" 0 - - rbac_access_denied_matched_policy[none] "-" 0 0 0 - "-" "-" '
+        '"-" "-" "-" inbound|12950|| - 10.244.0.31:12950 10.244.0.1:11504 - -'
+    )
+    assert (event.category, event.outcome, event.violation, event.action) == ("auth", "deny", True, "authz.deny")
+    assert event.attributes["istio.policy"] == "none"
+    assert "none matched" in event.attributes["envoy.response_code_details_explained"]
+
+
+def test_a_tls_error_fragment_starting_at_the_status_is_an_auth_failure() -> None:
+    # istio/istio#25062: only the end of the line was quoted
+    event = parse(' 503 UF,URX "-" "TLS error: 268435703:SSL routines:OPENSSL_internal:WRONG_VERSION_NUMBER"')
+    assert (event.category, event.outcome, event.violation, event.action) == (
+        "auth",
+        "failure",
+        True,
+        "mtls.handshake_failure",
+    )
+    assert event.attributes["meshtail.partial"] is True
+
+
+def test_csv_doubled_quotes_and_a_missing_open_quote() -> None:
+    # istio/istio#39037, copied out of a spreadsheet export
+    event = parse('POST /xyz/abc HTTP/1.1"" 0 DC downstream_remote_disconnect - ""-"" 515 0 4969 - ""')
+    assert (event.format, event.action, event.outcome) == ("envoy-text", "downstream.disconnect", "failure")
+    assert event.attributes["envoy.duration_ms"] == 4969
+    assert "envoy.upstream_cluster" not in event.attributes  # the cut-off quote is no cluster name
+
+
+def test_a_line_cut_after_its_details_keeps_what_it_has() -> None:
+    event = parse('"POST /abc/true HTTP/1.1" 502 - via_upstream -')  # istio/istio#39037
+    assert (event.action, event.outcome) == ("http.request", "failure")
+    assert event.attributes["envoy.response_code_details"] == "via_upstream"
+
+
+def test_a_variant_with_an_empty_upstream_host_and_an_sni_names_each_field() -> None:
+    # shardul.dev "Understanding Istio Access Logs": UPSTREAM_HOST printed as "" (not "-")
+    event = parse(
+        '[2022-10-23T20:38:15.413Z] "GET / HTTP/1.1" 200 - via_upstream - "-" 0 37 0 0 "-" "curl/7.35.0" '
+        '"3ce3e159-9dba-4617-9e85-feb1106a682c" "nginx" "" inbound|80|| '
+        "outbound_.80_._.nginx.default.svc.cluster.local default"
+    )
+    a = event.attributes
+    assert (event.outcome, event.time) == ("success", "2022-10-23T20:38:15.413Z")
+    assert a["tls.client.server_name"] == "outbound_.80_._.nginx.default.svc.cluster.local"
+    assert a["envoy.route_name"] == "default" and a["istio.direction"] == "inbound"
+    assert "meshtail.partial" not in a
+
+
+def test_a_line_inside_a_shell_command_is_found() -> None:
+    # nitishm/engarde README: the line as the argument of echo
+    event = parse(
+        'echo \'[2016-04-15T20:17:00.310Z] "POST /api/v1/locations HTTP/2" 204 - 154 0 226 100 "10.0.35.28" '
+        '"nsq2http" "cc21d9b0-cf5c-432b-8c7e-98aeb7988cd2" "locations" "tcp://10.0.2.1:80"\' | engarde | jq'
+    )
+    assert (event.format, event.outcome, event.time) == ("envoy-text", "success", "2016-04-15T20:17:00.310Z")
+    assert event.attributes["http.request.header.host"] == "locations"
+
+
+def test_a_missing_bracket_still_gives_the_time_and_says_partial() -> None:
+    # paste of an egress-gateway experiment: the opening "[" lost
+    event = parse(
+        '    2020-12-03T10:55:38.255Z] "- - -" 0 UF,URX "-" "-" 0 0 10013 - "-" "-" "-" "-" "10.10.144.80:443" '
+        "outbound|443||kubernetes.default.svc.cluster.local - 172.20.0.1:443 10.10.167.168:39590"
+    )
+    assert (event.action, event.time) == ("upstream.failure", "2020-12-03T10:55:38.255Z")
+    assert event.attributes["meshtail.partial"] is True
+
+
+def test_fault_injection_delay_that_was_answered_is_a_success() -> None:
+    # istio.io fault-injection task output: 7 s delay (DI), then 200 from the upstream
+    event = parse(
+        '[2020-11-25T21:26:18.409Z] "GET /status/200 HTTP/1.1" 200 DI via_upstream - "-" 0 135 7004 4 "-" '
+        '"curl/7.73.0-DEV" "84961386-6d84-929d-98bd-c5aee93b5c88" "httpbin:8000" "10.44.1.27:80" '
+        "outbound|8000||httpbin.foo.svc.cluster.local 10.44.1.23:37652 10.0.45.184:8000 10.44.1.23:46520 - default"
+    )
+    assert (event.action, event.outcome) == ("fault.injected", "success")
+    aborted = parse(
+        '[2020-11-25T21:26:18.409Z] "GET /status/200 HTTP/1.1" 503 FI fault_filter_abort - "-" 0 18 0 - "-" '
+        '"curl/7.73.0-DEV" "84961386-6d84-929d-98bd-c5aee93b5c88" "httpbin:8000" "-" '
+        "outbound|8000||httpbin.foo.svc.cluster.local - 10.0.45.184:8000 10.44.1.23:46520 - default"
+    )
+    assert (aborted.action, aborted.outcome) == ("fault.injected", "failure")
+
+
+def test_a_key_value_access_format_is_read() -> None:
+    # envoyproxy/envoy#9242: a custom text format of key=value fields, pasted inside backticks
+    event = parse(
+        "`[05/12/2019T16:14:53+0000 1575562493] method=POST authority=localhost:443 txId=- "
+        "request=/StudentService/get alpn=HTTP/2 response_flag=UT ssl_protocol=TLSv1.3 "
+        "ssl_cipher=TLS_AES_128_GCM_SHA256 status=200 status_details=upstream_response_timeout`"
+    )
+    assert (event.format, event.category, event.outcome) == ("envoy-text", "routing", "failure")
+    assert event.attributes["envoy.response_flags"] == ["UT"]
+    assert event.attributes["url.path"] == "/StudentService/get"
+
+
+def test_mixer_policy_check_that_could_not_be_made_is_not_a_denial() -> None:
+    # istio/istio#19056 (Istio 1.4): UAEX with istio_policy_status UNAVAILABLE — Mixer failed closed
+    event = parse(
+        '{"bytes_sent":"31","upstream_cluster":"-","downstream_remote_address":"100.100.0.0:54652",'
+        '"authority":"loki.example.com","path":"/api/prom/push","protocol":"HTTP/1.1","duration":"0",'
+        '"route_name":"-","response_code":"503","user_agent":"Go-http-client/1.1","response_flags":"UAEX",'
+        '"start_time":"2019-11-19T03:27:35.402Z","method":"POST","upstream_host":"-",'
+        '"istio_policy_status":"\\"UNAVAILABLE:no healthy upstream\\""}'
+    )
+    assert (event.category, event.outcome, event.violation, event.action) == (
+        "auth",
+        "failure",
+        False,
+        "extauthz.error",
+    )
+    denied = parse(
+        '[2019-11-19T03:27:35.402Z] "POST /api HTTP/1.1" 403 UAEX "PERMISSION_DENIED:denyall.denier.default" '
+        '0 0 0 - "-" "curl" "id" "svc" "-" outbound|80||svc.default.svc.cluster.local - 1.2.3.4:80 5.6.7.8:1 -'
+    )
+    assert (denied.outcome, denied.violation) == ("deny", True)
+
+
+def test_json_access_keys_under_other_names_and_a_cut_record() -> None:
+    # Envoy Gateway's default JSON keys (":authority", "user-agent", "x-envoy-origin-path")
+    event = parse(
+        '{":authority":"www.example.com","bytes_received":0,"bytes_sent":0,"downstream_remote_address":'
+        '"10.244.0.1:3122","duration":0,"method":"GET","protocol":"HTTP/1.1","response_code":401,'
+        '"response_flags":"-","response_code_details":"jwt_authn_access_denied{Jwt_is_missing}",'
+        '"start_time":"2024-03-01T10:00:00.000Z","upstream_cluster":"httproute/default/backend/rule/0",'
+        '"user-agent":"curl/8.4.0","x-envoy-origin-path":"/get","x-request-id":"9b5e"}'
+    )
+    assert (event.format, event.action, event.violation) == ("envoy-json", "jwt.reject", True)
+    assert event.attributes["url.path"] == "/get" and event.attributes["user_agent.original"] == "curl/8.4.0"
+    # istio/istio#55461: the record as the issue shows it, cut before its end
+    cut = parse(
+        '{"duration":5,"upstream_host":"envoy://connect_originate/10.64.47.199:15008","bytes_received":0,'
+        '"upstream_cluster":"outbound|80||ABC.NAMESPACE.svc.cluster.local;","response_flags":"-",'
+        '"method":"GET","response_code":200,"path":"/version","protocol":"HTTP/1.1","upstream_local_address":"envoy://inte'
+    )
+    assert (cut.format, cut.outcome) == ("envoy-json", "success")
+    assert cut.attributes["meshtail.partial"] is True
+
+
+def test_other_programs_request_lines_stay_unparsed() -> None:
+    # a Flask/werkzeug access line behind a stern prefix: same request line, not Envoy
+    flask = parse(
+        "envoy-502-upe-74b55b9d7-fqz9d envoy-502-upe 127.0.0.6 - - [11/Jan/2023 12:02:27] "
+        '"POST /download-1 HTTP/1.1" 200 -'
+    )
+    assert flask.action == "log.unparsed" and flask.category == "other"
+    nginx = parse('10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326 "-" "curl"')
+    assert nginx.action == "log.unparsed"
+    prose = parse('the client sent "GET / HTTP/1.1" and got 200 - that was all')
+    assert prose.action == "log.unparsed"

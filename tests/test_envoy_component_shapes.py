@@ -1,0 +1,788 @@
+"""Envoy's own logs in every shape they reach an operator, and what each line means.
+
+Every line here is a real line from the labelled corpus (tests/data/corpus, its README), cited
+by the record's ``src``; the few built ones say what was changed (``*-derived`` records).
+Most tests call the family directly (``recognise``): the shapes are this module's contract,
+whatever detect.py peels first; a few go through the whole pipeline.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from meshtail.events import Source
+from meshtail.parse import envoy_component
+from meshtail.parse.envoy_component import ACTIONS, recognise, recognise_json
+from meshtail.parse.result import Parsed
+from meshtail.redact import redact_event
+
+from .conftest import lines, parse
+
+CORPUS = Path(__file__).parent / "data" / "corpus"
+
+
+def read(line: str, source: Source | None = None) -> Parsed:
+    found = recognise(line, source)
+    assert found is not None, line
+    name, parsed = found
+    assert name == "envoy-component"
+    return parsed
+
+
+def decision(parsed: Parsed) -> tuple[str, str, bool, str]:
+    return parsed.category, parsed.outcome, parsed.violation, parsed.action
+
+
+# ---------------------------------------------------------------- prefix shapes
+def test_bracketed_with_location() -> None:
+    # envoyproxy/envoy#36346
+    line = (
+        "[2024-09-26 11:40:13.329][3492045][debug][rbac] [source/extensions/filters/http/rbac/rbac_filter.cc:182]"
+        " enforced allowed, matched policy whitelist"
+    )
+    parsed = read(line)
+    assert decision(parsed) == ("auth", "allow", False, "authz.allow")
+    assert parsed.time == "2024-09-26T11:40:13.329Z"
+    assert parsed.severity == "debug"
+    attrs = parsed.attributes
+    assert attrs["thread.id"] == 3492045
+    assert attrs["envoy.logger"] == "rbac"
+    assert attrs["code.filepath"] == "source/extensions/filters/http/rbac/rbac_filter.cc"
+    assert attrs["code.lineno"] == 182
+    assert attrs["istio.policy"] == "whitelist"
+    assert attrs["log.message"] == "enforced allowed, matched policy whitelist"
+
+
+def test_bracketed_legacy_location_without_opening_bracket() -> None:
+    # istio.io: docs/ops/common-problems/security-issues
+    line = (
+        "[2018-07-26 20:39:18.060][152][debug][rbac] external/envoy/source/extensions/filters/http/rbac/"
+        "rbac_filter.cc:88] shadow denied"
+    )
+    parsed = read(line)
+    assert decision(parsed) == ("auth", "allow", True, "authz.shadow_deny")
+    assert parsed.attributes["code.lineno"] == 88
+    assert parsed.attributes["log.message"] == "shadow denied"
+
+
+def test_behind_envoy_epoch_and_a_tab() -> None:
+    # istio/istio#23874
+    line = (
+        "\t[Envoy (Epoch 0)] [2020-05-13 10:48:57.505][29][critical][main] [external/envoy/source/exe/"
+        "terminate_handler.cc:13] std::terminate called! (possible uncaught exception, see trace)"
+    )
+    parsed = read(line)
+    assert (parsed.category, parsed.outcome, parsed.severity, parsed.action) == (
+        "other",
+        "failure",
+        "error",
+        "envoy.crash",
+    )
+    assert parsed.attributes["envoy.restart_epoch"] == 0
+    assert "log.prefix" not in parsed.attributes
+    assert parsed.attributes["log.level"] == "critical"
+
+
+def test_backtrace_with_an_empty_location() -> None:
+    # istio/istio#23874
+    line = (
+        "\t[Envoy (Epoch 0)] [2020-05-13 10:48:57.505][29][critical][backtrace]  :70] Backtrace (use "
+        "tools/stack_decode.py to get line numbers):"
+    )
+    parsed = read(line)
+    assert (parsed.outcome, parsed.action) == ("failure", "envoy.crash")
+    assert parsed.attributes["code.lineno"] == 70
+    assert parsed.attributes["log.message"].startswith("Backtrace")
+
+
+def test_istio_tab_shape_with_location_and_thread() -> None:
+    # istio/istio#47037
+    line = (
+        "2023-10-12T08:08:15.270167Z\tdebug\tenvoy router external/envoy/source/common/router/upstream_request.cc:581"
+        "\t[C243618][S8878698873862241484] pool ready\tthread=25"
+    )
+    parsed = read(line)
+    assert decision(parsed) == ("other", "unknown", False, "envoy.router")
+    assert parsed.time == "2023-10-12T08:08:15.270167Z"
+    attrs = parsed.attributes
+    assert attrs["code.filepath"] == "external/envoy/source/common/router/upstream_request.cc"
+    assert attrs["code.lineno"] == 581
+    assert attrs["thread.id"] == 25
+    assert attrs["envoy.connection_id"] == "243618"
+    assert attrs["envoy.stream_id"] == "8878698873862241484"
+    assert attrs["log.message"] == "pool ready"
+
+
+def test_tabs_expanded_to_spaces_with_tags_and_thread() -> None:
+    # istio/istio#48223
+    line = (
+        "2023-12-07T11:50:35.816251Z     debug   envoy router external/envoy/source/common/router/"
+        "upstream_request.cc:563"
+        '        [Tags: "ConnectionId":"17","StreamId":"11382593540940922209"] pool ready        thread=23'
+    )
+    attrs = read(line).attributes
+    assert attrs["envoy.connection_id"] == "17"
+    assert attrs["envoy.stream_id"] == "11382593540940922209"
+    assert attrs["thread.id"] == 23
+    assert attrs["code.lineno"] == 563
+    assert attrs["log.message"] == "pool ready"
+
+
+def test_thread_glued_to_the_message() -> None:
+    # istio/istio#55507: no tab before thread= after a ")"
+    line = (
+        "2025-03-13T07:35:05.037236Z\tdebug\tenvoy pool external/envoy/source/common/http/conn_pool_base.cc:78\t"
+        "queueing stream due to no available connections (ready=0 busy=0 connecting=0)thread=1030512"
+    )
+    attrs = read(line).attributes
+    assert attrs["thread.id"] == 1030512
+    assert attrs["log.message"].endswith("connecting=0)")
+
+
+def test_single_spaces_and_no_location() -> None:
+    # istio.io: uk/docs/ops/common-problems/security-issues
+    line = (
+        "2021-04-23T20:43:18.552910Z debug envoy rbac enforced denied, matched policy "
+        "ns[foo]-policy[deny-path-headers]-rule[0]"
+    )
+    parsed = read(line)
+    assert decision(parsed) == ("auth", "deny", True, "authz.deny")
+    assert parsed.attributes["istio.policy"] == "ns[foo]-policy[deny-path-headers]-rule[0]"
+    assert parsed.attributes["envoy.logger"] == "rbac"
+
+
+def test_old_tab_shape_with_bracketed_location_in_the_message() -> None:
+    # istio/istio#26349
+    line = (
+        "2020-08-11T04:09:52.229257Z\tdebug\tenvoy connection\t[external/envoy/source/extensions/transport_sockets/"
+        "tls/ssl_socket.cc:226] [C321] TLS error: 268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED"
+    )
+    parsed = read(line)
+    assert decision(parsed) == ("auth", "failure", True, "tls.handshake_error")
+    assert parsed.attributes["code.lineno"] == 226
+    assert parsed.attributes["envoy.connection_id"] == "321"
+    assert "CERTIFICATE_VERIFY_FAILED" in parsed.summary
+
+
+def test_tags_in_the_bracketed_shape() -> None:
+    # envoyproxy/envoy#34988
+    line = (
+        "[2024-07-01 04:11:05.661][22][debug][http] [source/common/http/conn_manager_impl.cc:1147] "
+        '[Tags: "ConnectionId":"1","StreamId":"6514682289527550448"] request headers complete (end_stream=false):'
+    )
+    attrs = read(line).attributes
+    assert (attrs["envoy.connection_id"], attrs["envoy.stream_id"]) == ("1", "6514682289527550448")
+    assert attrs["log.message"] == "request headers complete (end_stream=false):"
+
+
+@pytest.mark.parametrize(
+    ("line", "logger"),
+    [
+        # openservicemesh/osm#5042: the opening bracket cut off
+        (
+            "2022-08-29 05:42:56.024][24][debug][filter] [source/extensions/filters/listener/tls_inspector/"
+            "tls_inspector.cc:88] tls inspector: new connection accepted",
+            "filter",
+        ),
+        # envoyproxy/envoy#22880: stamp, thread and level cut off
+        (
+            "[http] [source/common/http/http1/codec_impl.cc:787] [C0] codec entering upgrade mode for CONNECT request.",
+            "http",
+        ),
+        # envoyproxy/envoy#4773: markdown bold around the location, the front cut off
+        (
+            "warning][upstream] **source/common/config/grpc_mux_impl.cc:226**] gRPC config for "
+            "type.googleapis.com/envoy.api.v2.Listener update rejected: Error adding/updating listener ingress_http1: "
+            "cannot bind '0.0.0.0:7014': Address already in use",
+            "upstream",
+        ),
+        # envoyproxy/envoy#4773
+        (
+            "[warning][config] **bazel-out/darwin-fastbuild/bin/source/common/config/_virtual_includes/"
+            "grpc_mux_subscription_lib/common/config/grpc_mux_subscription_impl.h:70**] gRPC config for "
+            "type.googleapis.com/envoy.api.v2.Listener rejected: Error adding/updating listener ingress_http1: "
+            "cannot bind '0.0.0.0:7014': Address already in use",
+            "config",
+        ),
+        # envoyproxy/envoy#25730: level and logger without a timestamp
+        ("error envoy wasm Function: proxy_on_context_create failed: Uncaught RuntimeError: unreachable", "wasm"),
+        # istio/istio#41064: logger column only
+        ("envoy wasm\twasm log: error reading vm configuration: error status returned by host: not found", "wasm"),
+    ],
+)
+def test_lines_cut_at_the_front(line: str, logger: str) -> None:
+    assert read(line).attributes["envoy.logger"] == logger
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # envoyproxy/envoy#8639: grep -C context line number
+        "3236742-[2019-10-14 10:56:06.963][326][debug][router] [external/envoy/source/common/router/router.cc:332] "
+        "[C523429][S16681021969230338662] cluster 'outbound|3001||apigw-back-console.default.mesh.xxxx.com' match "
+        "for URL '/public/js/app.06abacd6.js'",
+        # istio/istio#22802: a hand-written "pod container" prefix
+        "tmp istio-proxy [2020-04-14 12:41:30.931][33][debug][http] [external/envoy/source/common/http/"
+        "conn_manager_impl.cc:1255] [C68][S8472960152665020098] Sending local reply with details "
+        "upstream_reset_before_response_started{connection failure,TLS error: 268435703:SSL routines:"
+        "OPENSSL_internal:WRONG_VERSION_NUMBER}",
+        # envoyproxy/envoy#13068: stern's "pod container" before the tab shape expanded to spaces
+        "svc-one-deployment-7d8dcc748-4v7tp istio-proxy 2022-07-21T10:51:59.742415Z      debug   envoy router    "
+        "[C440203][S374698705624913161] upstream timeout",
+        # istio/istio#42147: a line-numbered paste
+        " 34  2022-11-18T12:04:04.552183Z\tdebug\tenvoy jwt\torigins-0: JWT token verification completed with: OK",
+    ],
+)
+def test_a_foreign_prefix_before_an_envoy_head_is_kept_apart(line: str) -> None:
+    parsed = read(line)
+    assert parsed.attributes["log.prefix"]
+    assert parsed.attributes["log.prefix"] not in parsed.attributes["log.message"]
+    assert parsed.time is not None
+
+
+def test_a_line_cut_out_of_a_json_string_ends_at_its_quote() -> None:
+    # istio/istio#13848: a docker json-file record pasted without its opening brace
+    line = (
+        '"log":"[2019-05-29 15:32:47.807][182][debug][upstream] [external/envoy/source/common/upstream/'
+        'cluster_manager_impl.cc:1129] **no healthy host for HTTP connection pool**\\n","stream":"stderr",'
+        '"time":"2019-05-29T15:32:47.807683175Z"}'
+    )
+    parsed = read(line)
+    assert decision(parsed) == ("routing", "failure", False, "upstream.failure")
+    assert parsed.attributes["log.message"] == "**no healthy host for HTTP connection pool**"
+
+
+# ---------------------------------------------------------------- fragments
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # envoyproxy/envoy#11096: the location and message without the head
+        (
+            "source/common/config/grpc_mux_impl.cc:226] gRPC config for type.googleapis.com/envoy.api.v2.Listener "
+            "update rejected: Error adding/updating listener listener_internal: route: unknown weighted cluster",
+            ("config", "failure", True, "xds.reject"),
+        ),
+        # istio/istio#30645: the next listener of a multi-line rejection
+        ("0.0.0.0_15017: Unable to create Wasm network filter ", ("config", "failure", True, "xds.reject")),
+        # istio/istio#13637: the second line of "error initializing configuration"
+        ("Invalid path: /etc/certs/cert-chain.pem", ("config", "failure", True, "config.invalid")),
+        # istio/istio#23878: a Lua script that does not compile
+        (
+            'script load error: [string "-- Json Parsing based on https://gist.github...."]:55: unfinished '
+            "string near '\"', '/', ', '",
+            ("other", "failure", False, "lua.error"),
+        ),
+        # istio.io: docs/ops/common-problems/security-issues (rbac's multi-line "checking request:")
+        (", dynamicMetadata: filter_metadata {", ("other", "unknown", False, "envoy.continuation")),
+        # istio/istio#50389: the thread=N tail after a message with a newline
+        ("        thread=20", ("other", "unknown", False, "envoy.continuation")),
+    ],
+)
+def test_fragments_only_envoy_prints(line: str, expected: tuple[str, str, bool, str]) -> None:
+    parsed = read(line)
+    assert decision(parsed) == expected
+    assert parsed.time is None
+
+
+def test_connection_and_stream_ids_alone() -> None:
+    # derived from envoyproxy/envoy#36346 (rbac_filter.cc:194): the [C][S] ids and message pasted without the head
+    parsed = read("[C7][S16293091630267213194] enforced denied, matched policy none")
+    assert decision(parsed) == ("auth", "deny", True, "authz.deny")
+    assert parsed.attributes["envoy.connection_id"] == "7"
+    assert parsed.summary == "proxy denied a request (no ALLOW policy matched)"
+
+
+def test_a_rejection_pasted_alone() -> None:
+    # istio/istio#50389, the message column alone
+    line = (
+        "gRPC config for type.googleapis.com/envoy.config.listener.v3.Listener rejected: Error adding/updating "
+        "listener(s) main_internal: error adding listener 'envoy://main_internal/': no filter chains specified"
+    )
+    parsed = read(line)
+    assert decision(parsed) == ("config", "failure", True, "xds.reject")
+    assert parsed.attributes["istio.xds.type"] == "type.googleapis.com/envoy.config.listener.v3.Listener"
+
+
+# ---------------------------------------------------------------- header dumps
+def test_the_authorization_header_of_a_dump_lands_where_redaction_finds_it() -> None:
+    # envoyproxy/envoy#19245
+    token = (
+        "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiVVNFUiIsImlzcyI6InNlc3Npb25zLmNvbSIsInN1YiI6IjYxYjNj"
+        "NTJhNWQ0MGNkNjY2ZGFkYzcxZSIsImlhdCI6MTYzOTE3MTM3NX0.gt0vMOBYVTGdl9yzrDtLNMid_Wtv6H8gD3cTfhG0EPA"
+    )
+    line = f"'authorization', '{token}'"
+    parsed = read(line)
+    assert decision(parsed) == ("other", "unknown", False, "http.header")
+    assert parsed.attributes["http.request.header.authorization"] == token
+    exported, count = redact_event(parse(line).to_dict())
+    assert count > 0
+    assert "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9" not in json.dumps(exported)
+
+
+@pytest.mark.parametrize(
+    ("line", "name", "value"),
+    [
+        # envoyproxy/envoy#22880
+        (
+            "'proxy-authorization', 'Basic cHJveHl1c2VyOnByb3h5cGFzcw=='",
+            "proxy-authorization",
+            "Basic cHJveHl1c2VyOnByb3h5cGFzcw==",
+        ),
+        # istio/istio#19437: curly quotes (the kubelet stamp is detect.py's to peel)
+        ("‘:authority’, ‘xxxxxxx’", ":authority", "xxxxxxx"),
+        # envoyproxy/envoy#32058: a log viewer's own stamp in front
+        ("2024-03-15 07:00:59.294\t'content-length', '95'", "content-length", "95"),
+        # envoyproxy/envoy#8639: grep -C context line number in front
+        ("3236746-'grpc-status', '0'", "grpc-status", "0"),
+        # istio/istio#3295: the 2018 form, one header per full line
+        (
+            "[2018-03-02 22:27:32.337][23][debug][http] external/envoy/source/common/http/conn_manager_impl.cc:452] "
+            "[C1175][S2595374538763107673]   ':authority':'35.197.53.122'",
+            ":authority",
+            "35.197.53.122",
+        ),
+        # istio/istio#52006: the http1 codec's trace
+        (
+            "2024-07-17T05:55:50.100082Z\ttrace\tenvoy http external/envoy/source/common/http/http1/codec_impl.cc:547\t"
+            '[Tags: "ConnectionId":"314712"] completed header: key=Custom-Header-74 value=Hello istio!\tthread=43',
+            "custom-header-74",
+            "Hello istio!",
+        ),
+    ],
+)
+def test_header_dump_lines(line: str, name: str, value: str) -> None:
+    parsed = read(line)
+    assert (parsed.category, parsed.outcome, parsed.violation, parsed.action) == (
+        "other",
+        "unknown",
+        False,
+        "http.header",
+    )
+    assert parsed.attributes[f"http.request.header.{name}"] == value
+
+
+def test_a_cookie_header_is_redacted_everywhere() -> None:
+    # the shape of envoyproxy/envoy#19245's dump with a cookie header (built: name and value changed)
+    line = "'cookie', 'session=0123456789abcdef'"
+    exported, _ = redact_event(parse(line).to_dict())
+    assert "0123456789abcdef" not in json.dumps(exported)
+
+
+# ---------------------------------------------------------------- Istio's JSON
+def test_istio_json_relay() -> None:
+    # istio/istio#58281
+    obj = json.loads(
+        '{"time":"2025-10-30T15:37:29.343051Z","level":"debug","scope":"envoy filter","msg":"proxy_protocol: New '
+        'connection accepted","caller":"external/envoy/source/extensions/filters/listener/proxy_protocol/'
+        'proxy_protocol.cc:176","thread":"25"}'
+    )
+    found = recognise_json(obj)
+    assert found is not None
+    name, parsed = found
+    assert name == "envoy-component" and parsed.decoded
+    assert decision(parsed) == ("other", "unknown", False, "envoy.filter")
+    assert parsed.time == "2025-10-30T15:37:29.343051Z"
+    assert parsed.attributes["code.lineno"] == 176 and parsed.attributes["thread.id"] == 25
+    assert parsed.attributes["envoy.logger"] == "filter"
+
+
+def test_istio_json_of_go_components_is_not_envoys() -> None:
+    # istio/istio#55139 (istio-cni) and a ztunnel-style scope: not Envoy's
+    assert recognise_json({"level": "info", "time": "2025-02-17T15:13:09.322388Z", "msg": "file modified: /x"}) is None
+    assert recognise_json({"level": "info", "scope": "access", "message": "connection opened"}) is None
+
+
+# ---------------------------------------------------------------- decisions
+DECISIONS = [
+    # istio.io: docs/tasks/security/authorization/authz-dry-run (snips.sh)
+    (
+        "2021-11-19T20:20:48.733099Z debug envoy rbac shadow denied, matched policy "
+        "ns[foo]-policy[deny-path-headers]-rule[0]",
+        ("auth", "allow", True, "authz.shadow_deny"),
+    ),
+    # istio.io: uk/docs/ops/common-problems/security-issues
+    (
+        "2021-04-23T20:59:11.838538Z debug envoy rbac no engine, allowed by default",
+        ("auth", "allow", False, "authz.allow"),
+    ),
+    # envoyproxy/envoy#36346
+    (
+        "[2024-09-26 11:41:28.955][3492043][debug][rbac] [source/extensions/filters/http/rbac/rbac_filter.cc:194] "
+        "enforced denied, matched policy none",
+        ("auth", "deny", True, "authz.deny"),
+    ),
+    # istio.io: uk/docs/ops/common-problems/security-issues
+    (
+        "2021-04-23T20:43:18.552857Z debug envoy rbac checking request: requestedServerName: outbound_.8000_._.httpbin"
+        ".foo.svc.cluster.local, sourceIP: 10.44.3.13:46180, directRemoteIP: 10.44.3.13:46180, remoteIP: "
+        "10.44.3.13:46180,localAddress: 10.44.1.18:80, ssl: uriSanPeerCertificate: spiffe://cluster.local/ns/foo/sa/"
+        "curl, dnsSanPeerCertificate: , subjectPeerCertificate: , headers: ':authority', 'httpbin:8000'",
+        ("auth", "unknown", False, "authz.check"),
+    ),
+    # istio/istio#26581
+    (
+        "[Envoy (Epoch 0)] [2020-08-17 15:51:17.998][27][debug][jwt] [external/envoy/source/extensions/filters/http/"
+        "jwt_authn/authenticator.cc:245] JWT token verification completed with: Jwt is not in the form of "
+        "Header.Payload.Signature",
+        ("auth", "deny", True, "jwt.reject"),
+    ),
+    # istio/istio#42147 (derived: line number removed, result changed from OK)
+    (
+        "2022-11-18T12:04:04.552183Z\tdebug\tenvoy jwt\torigins-0: JWT token verification completed with: "
+        "Jwt is expired",
+        ("auth", "deny", True, "jwt.reject"),
+    ),
+    # istio/istio#42147
+    (
+        "2022-11-18T12:04:04.552198Z\tdebug\tenvoy jwt\tJwt authentication completed with: OK",
+        ("auth", "allow", False, "jwt.accept"),
+    ),
+    # istio/istio#27292 (tests/data/envoy-component.log line 5)
+    (
+        "2020-09-14T14:20:24.302199Z     debug   envoy jwt       origins-0: JWT token verification completed with: "
+        "Jwt is missing",
+        ("auth", "unknown", False, "jwt.missing"),
+    ),
+    # istio/istio#42147
+    (
+        "2022-11-18T12:04:04.551949Z\tdebug\tenvoy jwt\tPrefix requirement '/' matched.",
+        ("auth", "unknown", False, "jwt.log"),
+    ),
+    # envoyproxy/envoy#8639 (Istio's legacy Mixer filter)
+    (
+        "[2019-10-14 10:56:06.963][326][debug][filter] [src/envoy/http/mixer/filter.cc:162] Called Mixer::Filter : "
+        "check complete OK",
+        ("auth", "allow", False, "mixer.check"),
+    ),
+    # envoyproxy/envoy#18964: trace level, logger "filter", Envoy's unbalanced quote
+    (
+        "[2021-11-10 09:49:25.119][4652345][trace][filter] [external/envoy/source/extensions/filters/http/ext_authz/"
+        "ext_authz.cc:237] [C6][S1434089409734892564] ext_authz filter rejected the request. "
+        "Response status code: '401",
+        ("auth", "deny", True, "extauthz.deny"),
+    ),
+    # envoyproxy/envoy#32058 + #18964 (derived: rendered in Istio's shape, status 403)
+    (
+        "2024-03-15T07:00:59.294000Z\ttrace\tenvoy ext_authz external/envoy/source/extensions/filters/http/ext_authz/"
+        'ext_authz.cc:468\t[Tags: "ConnectionId":"291883","StreamId":"10440038835343958989"] ext_authz filter '
+        "rejected the request. Response status code: '403\tthread=22",
+        ("auth", "deny", True, "extauthz.deny"),
+    ),
+    # envoyproxy/envoy#32058
+    (
+        "[2024-03-15 07:00:59.294][22][trace][ext_authz] [source/extensions/filters/http/ext_authz/ext_authz.cc:468] "
+        '[Tags: "ConnectionId":"291883","StreamId":"10440038835343958989"] ext_authz filter rejected the request '
+        "with an error. Response status code: 500",
+        ("auth", "failure", False, "extauthz.error"),
+    ),
+    # envoyproxy/envoy#32058
+    (
+        "[2024-03-15 07:00:59.294][22][debug][http] [source/common/http/filter_manager.cc:1065] "
+        '[Tags: "ConnectionId":"291883","StreamId":"10440038835343958989"] Sending local reply with details '
+        "ext_authz_error",
+        ("auth", "failure", False, "extauthz.error"),
+    ),
+    # envoyproxy/envoy#22880
+    (
+        "[2022-08-31 19:44:12.753][21][trace][filter] [source/extensions/filters/http/ext_authz/ext_authz.cc:60] "
+        "[C0][S15742620442559369879] ext_authz filter calling authorization server",
+        ("auth", "unknown", False, "extauthz.log"),
+    ),
+    # istio/istio#26349
+    (
+        "2020-08-11T04:09:52.229237Z\tdebug\tenvoy connection\t[external/envoy/source/extensions/transport_sockets/tls/"
+        "ssl_socket.cc:198] [C321] handshake error: 1",
+        ("auth", "failure", True, "tls.handshake_error"),
+    ),
+    # istio/old_issues_repo#315: WANT_READ, the handshake waits for data
+    (
+        "[2018-05-02 15:16:50.537][17][debug][connection] external/envoy/source/common/ssl/ssl_socket.cc:110] [C2] "
+        "handshake error: 2",
+        ("auth", "unknown", False, "tls.handshake"),
+    ),
+    # istio/istio#29565
+    (
+        "2020-12-10T21:02:41.805637Z     debug   envoy connection        [C1160] TLS error: 268435648:SSL routines:"
+        "OPENSSL_internal:PEER_DID_NOT_RETURN_A_CERTIFICATE",
+        ("auth", "failure", True, "tls.handshake_error"),
+    ),
+    # istio/istio#26349
+    (
+        "2020-08-11T04:09:52.229323Z\tdebug\tenvoy pool\t[external/envoy/source/common/http/conn_pool_base.cc:265] "
+        "[C321] client disconnected, failure reason: TLS error: 268435581:SSL routines:OPENSSL_internal:"
+        "CERTIFICATE_VERIFY_FAILED",
+        ("auth", "failure", True, "tls.handshake_error"),
+    ),
+    # istio/istio#56161
+    (
+        "2025-05-05T11:52:44.491824Z\tdebug\tenvoy config external/envoy/source/extensions/filters/common/"
+        "set_filter_state/filter_config.cc:75\tCreated the filter state 'io.istio.peer_principal' from value "
+        "'spiffe://cluster.local/ns/curl/sa/curl'\tthread=22",
+        ("auth", "unknown", False, "auth.peer_identity"),
+    ),
+    # istio/istio#50389
+    (
+        "2024-04-11T17:39:13.039681Z     warning envoy config external/envoy/source/extensions/config_subscription/"
+        "grpc/grpc_subscription_impl.cc:138    gRPC config for type.googleapis.com/envoy.config.listener.v3.Listener "
+        "rejected: Error adding/updating listener(s) main_internal: error adding listener 'envoy://main_internal/': "
+        "no filter chains specified",
+        ("config", "failure", True, "xds.reject"),
+    ),
+    # istio/old_issues_repo#171
+    (
+        "[2018-01-23 06:38:59.771][461][warning][upstream] external/envoy/source/server/lds_subscription.cc:68] lds: "
+        "fetch failure: tcp proxy: unknown cluster 'out.bff-web.ta-hf2.svc.cluster.local|debug' in TCP route",
+        ("config", "failure", True, "xds.reject"),
+    ),
+    # istio/old_issues_repo#315
+    (
+        "[2018-05-02 15:16:50.537][17][debug][upstream] external/envoy/source/common/upstream/cds_subscription.cc:68] "
+        "cds: fetch failure: network error",
+        ("config", "failure", False, "xds.fetch_failure"),
+    ),
+    # istio/istio#15630
+    (
+        "[2019-07-18 15:42:15.854][30][warning][config] [bazel-out/k8-opt/bin/external/envoy/source/common/config/"
+        "_virtual_includes/grpc_stream_lib/common/config/grpc_stream.h:86] gRPC config stream closed: 13, ",
+        ("config", "failure", False, "xds.stream_closed"),
+    ),
+    # istio/istio#30582
+    (
+        "2021-01-18T06:44:59.848690Z\twarning\tenvoy config\tStreamAggregatedResources gRPC config stream closed: 0, ",
+        ("config", "unknown", False, "xds.stream_closed"),
+    ),
+    # istio/istio#28050: the SDS stream from pilot-agent
+    (
+        "2020-10-17T14:54:40.680941Z\twarning\tenvoy config\t[bazel-out/k8-opt/bin/external/envoy/source/common/config/"
+        "_virtual_includes/grpc_stream_lib/common/config/grpc_stream.h:92] StreamSecrets gRPC config stream closed: "
+        '2, resource:default Close connection to proxy "sidecar~10.206.4.33~istio-test-app-3-69d695bf8b-b256m.'
+        'istio-test-app-3~istio-test-app-3.svc.cluster.local-48"',
+        ("auth", "unknown", False, "xds.stream_closed"),
+    ),
+    # istio/istio#18503
+    (
+        "[2019-10-31 07:37:00.080][18][warning][config] [bazel-out/k8-opt/bin/external/envoy/source/common/config/"
+        "_virtual_includes/grpc_stream_lib/common/config/grpc_stream.h:50] Unable to establish new stream",
+        ("config", "failure", False, "xds.stream_closed"),
+    ),
+    # envoyproxy/envoy#15698
+    (
+        "2021-03-26T00:03:54.637718Z\twarning\tenvoy config\tIgnoring unwatched type URL type.googleapis.com/envoy."
+        "config.route.v3.RouteConfiguration",
+        ("config", "unknown", False, "config.log"),
+    ),
+    # AKS + Contour notes (wrappers/cri.jsonl; the CRI prefix is detect.py's to peel)
+    (
+        "[2022-04-02 18:29:55.867][1][info][upstream] [source/common/upstream/cds_api_helper.cc:30] cds: add 1 "
+        "cluster(s), remove 2 cluster(s)",
+        ("config", "change", False, "xds.update"),
+    ),
+    # Envoy front-proxy notes (wrappers/docker-compose.jsonl)
+    (
+        "front-envoy_1  | [2021-03-17 12:26:52.275][1][info][config] [source/server/configuration_impl.cc:91] "
+        "loading 2 cluster(s)",
+        ("config", "success", False, "config.loaded"),
+    ),
+    (
+        "front-envoy_1  | [2021-03-17 12:26:52.287][1][info][upstream] [source/common/upstream/cluster_manager_impl.cc:"
+        "188] cm init: all clusters initialized",
+        ("other", "success", False, "envoy.ready"),
+    ),
+    # istio/istio#13637
+    (
+        "[2019-04-26 08:30:28.706][62][critical][main] [external/envoy/source/server/server.cc:90] error initializing "
+        "configuration '/etc/istio/proxy/envoy.yaml': Invalid path: /etc/certs/cert-chain.pem",
+        ("config", "failure", True, "config.invalid"),
+    ),
+    # istio/istio#33858
+    (
+        "2021-07-06T01:31:38.989311Z\terror\tenvoy wasm\tWasm VM failed Failed to load Wasm code",
+        ("other", "failure", False, "wasm.error"),
+    ),
+    # istio/istio#30645
+    (
+        "2021-02-03T21:42:31.892530Z\tcritical\tenvoy wasm\tPlugin configured to fail closed failed to load",
+        ("other", "failure", False, "wasm.error"),
+    ),
+    # proxy-wasm access-logger README (wrappers/docker-compose.jsonl)
+    (
+        "envoy_1  | [2020-04-20 18:07:13.595][20][critical][wasm] [source/extensions/common/wasm/context.cc:1101] "
+        "wasm log access-logger: panicked at 'invalid context_id', /home/builder/.cargo/registry/src/"
+        "github.com-1ecc6299db9ec823/proxy-wasm-0.1.0/src/dispatcher.rs:183:13",
+        ("other", "failure", False, "wasm.error"),
+    ),
+    # istio/istio#14969: a Lua script's own log at warning is chatter
+    (
+        "[istio-ingressgateway-5cd88b84d8-ghb89 istio-proxy] [2020-01-14 01:25:20.641][35][warning][lua] "
+        "[external/envoy/source/extensions/filters/http/lua/lua_filter.cc:598] script log: Path = /",
+        ("other", "unknown", False, "envoy.lua"),
+    ),
+    # istio/istio#40104
+    (
+        "2022-07-25T21:22:34.519785Z     debug   envoy http2     [C294494] invalid http2: Invalid HTTP header field "
+        "was received: frame type: 1, stream: 75, name: [content-length],",
+        ("routing", "failure", False, "http.codec_error"),
+    ),
+    # aboullaite/service-mesh#7
+    (
+        "2020-11-17T22:01:57.982310Z\tdebug\tenvoy http\t[C3435][S4167440578256940094] Sending local reply with "
+        "details rate_limiter_error",
+        ("routing", "failure", False, "http.local_reply"),
+    ),
+    (
+        "2020-11-17T22:01:57.982267Z\tdebug\tenvoy upstream\tno healthy host for HTTP connection pool",
+        ("routing", "failure", False, "upstream.failure"),
+    ),
+    # envoyproxy/envoy#13068
+    (
+        "svc-one-deployment-7d8dcc748-4v7tp istio-proxy 2022-07-21T10:51:54.763924Z      debug   envoy upstream  "
+        "transport socket match, socket tlsMode-disabled selected for host with address 10.*.*.43:8002",
+        ("auth", "unknown", False, "tls.socket_match"),
+    ),
+    # istio/old_issues_repo#143: the critical "backtrace" logger is a crash, whatever it prints
+    (
+        "[2017-12-25 08:16:44.834][8251][critical][backtrace] bazel-out/local-dbg/bin/external/envoy/source/server/"
+        "_virtual_includes/backtrace_lib/server/backtrace.h:95] thr<8251> #20 0xc6e4d1",
+        ("other", "failure", False, "envoy.crash"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("line", "expected"), DECISIONS)
+def test_decisions(line: str, expected: tuple[str, str, bool, str]) -> None:
+    assert decision(read(line)) == expected
+
+
+def test_severities_follow_the_level_and_a_denial_is_at_least_a_warning() -> None:
+    denied, critical = DECISIONS[2][0], DECISIONS[-1][0]
+    assert read(denied).severity == "warning"
+    assert read(critical).severity == "error"
+    assert read(DECISIONS[1][0]).severity == "debug"
+
+
+def test_summary_names_the_workload() -> None:
+    line = DECISIONS[2][0]
+    parsed = read(line, Source("sidecar", namespace="shop", pod="cart-1"))
+    assert parsed.summary == "shop/cart-1 denied a request (no ALLOW policy matched)"
+
+
+# ---------------------------------------------------------------- what is not Envoy's
+@pytest.mark.parametrize(
+    "line",
+    [
+        # istio/istio#36465 (istiod, scope ads)
+        "2022-01-10T18:26:56.518121Z\tinfo\tads\tXDS: Pushing:2022-01-10T18:26:56Z/2821 Services:104 "
+        "ConnectedEndpoints:4  Version:2022-01-10T18:26:56Z/2821",
+        # istio/istio#28192 (istio-agent, scope xdsproxy, tabs expanded)
+        "2020-10-22T14:55:42.314876Z     info    xdsproxy        Envoy ADS stream established",
+        # istio/ztunnel#1500
+        '2025-04-01T14:01:02.476412Z\tinfo\taccess\tconnection complete\tsrc.addr=10.244.3.9:52462 src.workload="x"',
+        # istio/istio#15122 (an access log line)
+        '[2019-07-24T05:21:07.513Z] "GET /api/v1/health/liveness HTTP/1.1" 200 - "-" "-" 0 8 3 3 "-" "kube-probe/1.12"',
+        # istio/istio#14942: a response body a client printed, not a log line
+        "upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport "
+        "failure reason: TLS error: 268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED",
+        "",
+        "   ",
+        "{}",
+    ],
+)
+def test_not_envoys(line: str) -> None:
+    assert recognise(line) is None
+
+
+def test_no_line_of_another_family_in_the_corpus_is_claimed() -> None:
+    for path in sorted(CORPUS.rglob("*.jsonl")):
+        for text in path.read_text("utf-8").splitlines():
+            record = json.loads(text)
+            if record["expect"]["format"] == "envoy-component":
+                continue
+            raw = record["raw"]
+            if raw.startswith("{"):
+                try:
+                    obj = json.loads(raw)
+                except ValueError:
+                    continue
+                claimed = recognise_json(obj) if isinstance(obj, dict) else None
+            else:
+                claimed = recognise(raw)
+            assert claimed is None, (path.name, raw)
+
+
+# ---------------------------------------------------------------- the whole pipeline
+def test_through_the_pipeline() -> None:
+    event = parse(DECISIONS[2][0])
+    assert (event.format, event.category, event.outcome, event.violation) == ("envoy-component", "auth", "deny", True)
+    assert [parse(line).format for line in lines("envoy-component.log")] == ["envoy-component"] * 12
+
+
+# ---------------------------------------------------------------- the action list
+_ACTION_NAMES = [action.name for action in ACTIONS]
+
+
+def _listed(action: str) -> bool:
+    for name in _ACTION_NAMES:
+        if name.endswith("<...>") or "<" in name:
+            if action.startswith(name.split("<", 1)[0]):
+                return True
+        elif action == name:
+            return True
+    return False
+
+
+def test_every_action_produced_is_listed() -> None:
+    produced = set()
+    texts = [line for line, _ in DECISIONS] + lines("envoy-component.log")
+    for path in sorted(CORPUS.rglob("*.jsonl")):
+        for text in path.read_text("utf-8").splitlines():
+            record = json.loads(text)
+            if record["expect"]["format"] == "envoy-component":
+                texts.append(record["raw"])
+    for text in texts:
+        found = recognise(text)
+        if found is None and text.startswith("{"):
+            obj = json.loads(text)
+            found = recognise_json(obj) if isinstance(obj, dict) else None
+        if found is not None:
+            produced.add(found[1].action)
+    assert len(produced) > 20
+    assert sorted(action for action in produced if not _listed(action)) == []
+    for action in ACTIONS:
+        assert re.fullmatch(r"[a-z0-9_]+(\.([a-z0-9_]+|<[a-z.]+>))+", action.name), action.name
+        assert action.trigger
+
+
+# ---------------------------------------------------------------- hostile input
+MEGABYTE = 1 << 20
+_HEADS = [
+    "",
+    "[2024-09-26 11:40:13.329][1][debug][rbac] ",
+    "2023-10-12T08:08:15.270118Z\tdebug\tenvoy pool x/y.cc:1\t",
+    "2021-11-19T20:20:48.733099Z debug envoy rbac ",
+    "'authorization', '",
+    "[C1][S2] ",
+    "[Tags: ",
+    "source/a.cc:1] ",
+    '"log":"[2024-09-26 11:40:13.329][1][debug][rbac] ',
+]
+_FILLS = ["[", "][", "envoy ", "'", "[C1]", "a:", "thread=", " ", "\t", '\\"', "matched policy ", "', '", "**"]
+
+
+@pytest.mark.parametrize("head", _HEADS)
+def test_a_megabyte_line_is_read_in_linear_time(head: str) -> None:
+    started = time.perf_counter()
+    for fill in _FILLS:
+        body = head + (fill * (MEGABYTE // len(fill)))[: MEGABYTE - len(head)]
+        for line in (body, body + "'", body + "\tthread=1"):
+            recognise(line)
+    # 39 megabyte lines; a quadratic regex would take minutes on one of them
+    assert time.perf_counter() - started < 20
+
+
+def test_the_module_exports_its_family_name() -> None:
+    assert envoy_component.FORMAT == "envoy-component"

@@ -1,0 +1,65 @@
+"""A denial no parser knows must still reach the Violations pane, marked as a guess.
+
+Lines are what operators paste next to their logs (istio.io task outputs, kubectl errors);
+before this, each was an ``other``/``unknown`` event that no auditor's filter would show.
+"""
+
+from __future__ import annotations
+
+from meshtail.events import RawLine, Source
+from meshtail.parse.detect import StreamParser
+from meshtail.query import compile_filter
+
+
+def parse(text: str):
+    return StreamParser().parse(RawLine(text, Source("stdin"), "2026-01-01T00:00:00Z"))
+
+
+def test_curl_output_of_an_rbac_denial_is_a_guessed_violation() -> None:
+    # istio.io docs/tasks/security/authorization/authz-http: the response body curl prints
+    event = parse("RBAC: access denied")
+    assert (event.category, event.outcome, event.violation, event.action) == ("auth", "deny", True, "log.denial")
+    assert event.attributes["meshtail.heuristic"] is True
+    assert "no family read" in event.attributes["meshtail.heuristic_reason"]
+    assert event.attributes["meshtail.unparsed"] is True  # still marked as not read by a family
+    assert compile_filter("violation:true").matches(event)
+
+
+def test_a_rejected_config_from_kubectl_is_a_config_violation() -> None:
+    # istio.io docs/ops/common-problems/validation: the validating webhook's answer through kubectl
+    event = parse(
+        'Error from server: error when creating "STDIN": admission webhook "validation.istio.io" denied the '
+        "request: configuration is invalid: port number 90000 must be in the range 1..65535"
+    )
+    assert (event.category, event.outcome, event.violation, event.action) == (
+        "config",
+        "failure",
+        True,
+        "log.config_rejected",
+    )
+
+
+def test_a_grpc_permission_denied_in_an_unknown_json_line() -> None:
+    event = parse('{"lvl":"warn","component":"uploader","text":"rpc error: code = PermissionDenied desc = forbidden"}')
+    assert (event.action, event.violation) == ("log.denial", True)
+    assert event.format == "unknown"
+
+
+def test_a_refused_request_of_another_program_is_a_guessed_denial() -> None:
+    # a web server's access line (werkzeug) with a 403: not Envoy, but a refused request all the same
+    event = parse('127.0.0.6 - - [11/Jan/2023 12:02:27] "POST /admin HTTP/1.1" 403 -')
+    assert (event.action, event.violation, event.format) == ("log.denial", True, "unknown")
+    ok = parse('127.0.0.6 - - [11/Jan/2023 12:02:27] "POST /download-1 HTTP/1.1" 200 -')
+    assert ok.action == "log.unparsed"
+
+
+def test_ordinary_lines_are_not_guessed_at() -> None:
+    for text in (
+        "Starting the application on port 8080",
+        "rbac filter enabled with 3 policies",
+        "2026-01-01 12:00:00 INFO user alice logged in",
+        "denied=0 allowed=14 (counters)",
+    ):
+        event = parse(text)
+        assert (event.category, event.violation, event.action) == ("other", False, "log.unparsed"), text
+        assert "meshtail.heuristic" not in event.attributes

@@ -1,0 +1,291 @@
+# ruff: noqa: E501  (real log lines are long; they are kept whole, as their sources print them)
+"""istio-cni: the CNI plugin, the node agent, ambient enrolment and the repair controller.
+
+Lines are real (verbatim from tests/data/corpus/istio, each cited with its corpus record's
+``src``) unless a comment says it was built from Istio's source (cni/pkg/...), where no public
+copy of that message was found.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from meshtail.events import RawLine, Source
+from meshtail.parse import istio_cni
+from meshtail.parse.detect import StreamParser
+
+from .conftest import DATA, parse
+
+FILE = Source("file", path="pasted.log", line=1)
+
+
+def judge(line: str, source: Source | None = None) -> tuple[str, str, str, bool]:
+    event = parse(line, source or FILE)
+    return event.format, event.category, event.outcome, event.violation
+
+
+# ------------------------------------------------------------------------------------ enrolment
+@pytest.mark.parametrize(
+    "line",
+    [
+        # istio/istio#55913
+        "2025-04-14T06:25:20.167997Z\tinfo\tcni-agent\tadding pod to the mesh\tns=slow-cooker name=nginx-deployment-1-7588ccf8f7-n8kvl",
+        # istio/istio#50072 (k3s; tabs expanded)
+        "2024-08-21T19:44:34.463634Z     info    cni-agent       adding pod to the mesh  ns=default name=productpage-v1-d5789fdfb-tk78f",
+        # istio/istio#55913 + cni/pkg (pkg/log JSON form, cni-derived.jsonl:4)
+        '{"level":"info","time":"2025-04-14T06:25:20.167997Z","scope":"cni-agent","msg":"adding pod to the mesh","ns":"slow-cooker","name":"nginx-deployment-1-7588ccf8f7-n8kvl"}',
+        # istio/istio#54645 (the grep prefix removed)
+        "2025-01-10T10:04:20.422580Z        info    cni-agent       sending pod add to ztunnel      uid=9aba6449-2fdb-4240-af2d-cb0bbbc84a78 name=captured-v1-9945c6685-58zx7 namespace=echo-1-98991 serviceAccount=captured",
+    ],
+)  # fmt: skip
+def test_a_pod_added_to_the_mesh_is_a_config_change(line: str) -> None:
+    event = parse(line, FILE)
+    assert (event.format, event.category, event.outcome, event.violation, event.action) == (
+        "istio-cni",
+        "config",
+        "change",
+        False,
+        "cni.pod_add",
+    )
+    assert event.attributes["k8s.pod.name"] in (
+        "nginx-deployment-1-7588ccf8f7-n8kvl",
+        "productpage-v1-d5789fdfb-tk78f",
+        "captured-v1-9945c6685-58zx7",
+    )
+    assert event.attributes["k8s.namespace.name"] in ("slow-cooker", "default", "echo-1-98991")
+    assert "pod" in event.summary
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # istio/istio#55913 + cni/pkg (cni-derived.jsonl:8)
+        "2025-04-14T06:25:20.167997Z\tinfo\tcni-agent\tremoving pod from mesh\tns=slow-cooker name=nginx-deployment-1-7588ccf8f7-n8kvl deleted=false",
+        # istio/istio#49199 (1.21, scope ambient, 4-space paste)
+        "2024-02-05T02:08:04.497028Z    info    ambient    in pod mode - deleting pod from ztunnel    ns=default name=httpbin-worker1-7b47f9576c-vt8mh",
+        "2024-02-05T02:08:04.497005Z    debug    ambient    Pod is now stopped or opt out... cleaning up.    ns=default name=httpbin-worker1-7b47f9576c-vt8mh",
+    ],
+)  # fmt: skip
+def test_a_pod_removed_from_the_mesh_is_a_config_change(line: str) -> None:
+    event = parse(line, FILE)
+    assert (event.format, event.category, event.outcome, event.action) == (
+        "istio-cni",
+        "config",
+        "change",
+        "cni.pod_remove",
+    )
+
+
+def test_removed_label_is_kept() -> None:
+    event = parse(
+        "2025-04-14T06:25:20.167997Z\tinfo\tcni-agent\tremoving pod from mesh\tns=slow-cooker "
+        "name=nginx-deployment-1-7588ccf8f7-n8kvl deleted=false",
+        FILE,
+    )
+    assert event.attributes["istio.cni.deleted"] == "false"
+
+
+# ------------------------------------------------------------------------------------ failures
+@pytest.mark.parametrize(
+    ("line", "action"),
+    [
+        # Istio 1.31 on NKS (github markdown, index file id 70932045783): no timestamp, single spaces
+        ("error cni-agent Failed capturing pod, will not retry.", "cni.enrol_failure"),
+        ("error cni-agent failed to add route ({... Dst: ::/0 ...}): operation not supported", "cni.redirect_failure"),
+        # istio/istio#50072 (1.21 on k3s/Calico)
+        ("2024-03-24T23:28:47.457136Z     error   Command error output: xtables other problem: line 2 failed", "cni.redirect_failure"),
+        ("2024-03-24T23:28:47.457224Z     error   iptables        failed to restore iptables rules: exit status 1", "cni.redirect_failure"),
+        ("2024-03-24T23:28:47.457330Z     error   ambient failed to update POD inpod: default/details-v1-698d88b-n42tz exit status 1", "cni.enrol_failure"),
+        ("2024-03-24T23:28:47.457353Z     error   ambient failed to add pod to ztunnel: exit status 1", "cni.enrol_failure"),
+        ("2024-03-24T23:29:01.150318Z     warn    ambient failed to find pod netns        ns=default name=details-v1-698d88b-n42tz", "cni.enrol_failure"),
+        # istio/istio#55913 + cni/pkg (cni-derived.jsonl:7, :9)
+        ("2025-04-14T06:25:20.170594Z\terror\tcni-agent\tfailed to program nftable rules in the host network namespace: exit status 1", "cni.redirect_failure"),
+        ("2025-04-14T06:25:20.167997Z\terror\tcni-agent\tfailed to add pod to ztunnel: pod partially added, annotating with pending status\tns=slow-cooker name=nginx-deployment-1-7588ccf8f7-n8kvl", "cni.enrol_failure"),
+        # istio/istio#46057 (1.18: the ambient controller through "controllers")
+        ("2023-07-21T10:45:22.999331Z\terror\tcontrollers\terror handling istio-system/ztunnel-n6898, retrying (retry count: 1): failed to get veth device: no routes found for 10.244.1.5\tcontroller=ambient", "cni.enrol_failure"),
+        # built from cni/pkg/nodeagent/informers.go: log.Warnf("Unable to send pod to ztunnel. Will retry. ...")
+        ("2025-04-14T06:25:20.167997Z\twarn\tcni-agent\tUnable to send pod to ztunnel. Will retry. AddPodToMesh returned: connection refused\tns=a name=b", "cni.enrol_failure"),
+    ],
+)  # fmt: skip
+def test_failing_to_capture_or_redirect_is_a_failure(line: str, action: str) -> None:
+    event = parse(line, FILE)
+    assert (event.format, event.category, event.outcome, event.violation, event.action) == (
+        "istio-cni",
+        "other",
+        "failure",
+        False,
+        action,
+    )
+
+
+def test_failure_attributes() -> None:
+    # istio/istio#50072
+    event = parse(
+        "2024-03-24T23:28:47.457330Z     error   ambient failed to update POD inpod: default/details-v1-698d88b-n42tz "
+        "exit status 1",
+        FILE,
+    )
+    assert (event.attributes["k8s.namespace.name"], event.attributes["k8s.pod.name"]) == (
+        "default",
+        "details-v1-698d88b-n42tz",
+    )
+    assert event.attributes["istio.scope"] == "ambient" and event.severity == "error"
+    # istio/istio#55913 + cni/pkg
+    event = parse(
+        "2025-04-14T06:25:20.167997Z\terror\tcni-agent\tfailed to add pod to ztunnel: pod partially added, "
+        "annotating with pending status\tns=slow-cooker name=nginx-deployment-1-7588ccf8f7-n8kvl",
+        FILE,
+    )
+    assert event.attributes["error.message"] == "pod partially added, annotating with pending status"
+
+
+def test_a_klog_error_names_the_cni_service_account() -> None:
+    # maistra/istio-operator#1804
+    event = parse(
+        "2024-06-19T08:25:04.540517Z\tinfo\tklog\tk8s.io/client-go@v0.28.3/tools/cache/reflector.go:229: failed to "
+        'list *v1.Pod: pods is forbidden: User "system:serviceaccount:istio-operator:ossm-cni" cannot list resource '
+        '"pods" in API group "" at the cluster scope',
+        FILE,
+    )
+    assert (event.format, event.category, event.outcome) == ("istio-cni", "other", "failure")
+
+
+# ------------------------------------------------------------------------------------ repair, ztunnel, install
+@pytest.mark.parametrize(
+    "line",
+    [
+        # istio/istio#25763 (repair controller, JSON, default scope)
+        '{"level":"info","time":"2020-07-28T18:20:53.925621Z","msg":"Pod detected as broken, deleting: default/httpbin-654c6cbbb9-xv4km"}',
+        # istio/istio#57332 (1.27, JSON with a pod label)
+        '{"level":"info","time":"2025-08-13T09:11:37.074413Z","scope":"cni-agent","msg":"Repairing pod...","pod":"pass/processing-order-data-00684-deployment-6b67d8686f-4h5ft"}',
+    ],
+)  # fmt: skip
+def test_the_repair_controller_changes_pods(line: str) -> None:
+    event = parse(line, FILE)
+    assert (event.format, event.category, event.outcome, event.action) == ("istio-cni", "other", "change", "cni.repair")
+    assert event.attributes["k8s.pod.name"] in (
+        "httpbin-654c6cbbb9-xv4km",
+        "processing-order-data-00684-deployment-6b67d8686f-4h5ft",
+    )
+    assert event.time is not None and event.time.startswith("20")
+
+
+def test_a_ztunnel_connecting_is_a_success() -> None:
+    # built from cni/pkg/nodeagent/ztunnelserver.go: log.Infof("new ztunnel connected, total connected: %v", ...)
+    # with the conn_uuid label it carries
+    event = parse(
+        "2025-04-14T06:25:20.167997Z\tinfo\tcni-agent\tnew ztunnel connected, total connected: 1"
+        "\tconn_uuid=8a8b2c1e-3f4d-4c5e-9a6b-7c8d9e0f1a2b",
+        FILE,
+    )
+    assert (event.format, event.category, event.outcome, event.action) == (
+        "istio-cni",
+        "other",
+        "success",
+        "cni.ztunnel_connect",
+    )
+    assert event.attributes["istio.cni.ztunnel_connections"] == 1
+    assert event.attributes["istio.cni.conn_uuid"] == "8a8b2c1e-3f4d-4c5e-9a6b-7c8d9e0f1a2b"
+
+
+@pytest.mark.parametrize(
+    ("line", "want"),
+    [
+        # istio/istio#55139 (JSON; the default scope has no scope key)
+        ('{"level":"info","time":"2025-02-17T15:13:09.322388Z","msg":"file modified: /var/run/secrets/kubernetes.io/serviceaccount/..2025_02_17_15_13_09.2851387268"}', ("istio-cni", "other", "unknown", False)),
+        ('{"level":"info","time":"2025-02-17T15:13:09.360932Z","scope":"cni-agent","msg":"Copied istio-cni to /host/opt/cni/bin"}', ("istio-cni", "other", "success", False)),
+        ('{"level":"info","time":"2025-02-17T15:13:09.324730Z","scope":"cni-agent","msg":"detected changes to the node-level CNI setup, checking to see if configs or binaries need redeploying"}', ("istio-cni", "other", "unknown", False)),
+        # maistra/istio-operator#1804
+        ("2024-06-19T08:25:04.529176Z\tinfo\tCNI race repair configuration: ", ("istio-cni", "other", "unknown", False)),
+        ("2024-06-19T08:25:04.529398Z\tinfo\tStart a UDS server for CNI plugin logs", ("istio-cni", "other", "success", False)),
+        ("2024-06-19T08:25:04.529604Z\tinfo\trepair\tStart CNI race condition repair.", ("istio-cni", "other", "success", False)),
+        ('2024-06-19T08:25:04.530923Z\tinfo\tcluster "" kube client started', ("istio-cni", "other", "success", False)),
+        # istio/istio#46054 (install-cni flags are kebab-case)
+        ('2023-07-18T10:34:54.346071Z     info    FLAG: --ambient-enabled="false"', ("istio-cni", "other", "unknown", False)),
+        # istio/istio#23457 (repair controller options)
+        ('{"level":"info","time":"2020-05-01T13:08:36.637040Z","msg":"Controller Option: Running as a Daemon."}', ("istio-cni", "other", "unknown", False)),
+        # istio/istio#46057 (1.18 plugin)
+        ("2023-07-21T10:46:11.703728Z\tinfo\tcni\tistio-cni cmdAdd podName: details-v1-7c7dbcb4b5-m65nd podIPs: [{IP:10.244.1.6 Mask:ffffff00}]", ("istio-cni", "other", "unknown", False)),
+        ("2023-07-21T10:45:22.993272Z\twarn\tambient\tdid not find existing inbound tunnel istioin to delete: Link not found", ("istio-cni", "other", "unknown", False)),
+        # istio/istio#55913
+        ("2025-04-14T06:25:20.170619Z\tinfo\tcni-agent\tRunning iptables-legacy-restore with the following input:", ("istio-cni", "other", "unknown", False)),
+        ("2025-04-14T06:25:20.170572Z\tinfo\tcni-agent\tClean-state detected, new iptables are needed\tns=slow-cooker name=nginx-deployment-1-7588ccf8f7-n8kvl", ("istio-cni", "other", "unknown", False)),
+        # istio/istio#49199
+        ("2024-02-05T02:08:04.497236Z    debug    ambient    removed pod name httpbin-worker1-7b47f9576c-vt8mh with UID 78e0e965-fc00-46ba-b40b-abe0a2c94cce from host ipset istio-inpod-probes by ip 10.101.1.26", ("istio-cni", "other", "unknown", False)),
+        # istio/istio#54645: the last line of the multi-line iptables input carries the entry's labels
+        ("COMMIT     ns=echo-1-98991 name=captured-v1-9945c6685-58zx7", ("istio-cni", "other", "unknown", False)),
+    ],
+)  # fmt: skip
+def test_node_agent_chatter(line: str, want: tuple[str, str, str, bool]) -> None:
+    assert judge(line) == want
+
+
+# ------------------------------------------------------------------------------------ only its own lines
+ISTIOD_AND_AGENT = [
+    # istio/istio#36465, #29974, #45739, #53295, #54790 (istiod); #28192, #30119 (agent)
+    "2022-01-10T18:26:56.521678Z\tinfo\tads\tCDS: PUSH for node:istio-ingressgateway-6897dcd6f8-vrmvb.istio-system resources:137 size:118.2kB cached:131/136",
+    "2021-01-11T15:47:30.005570Z\tinfo\tvalidationServer\tconfiguration is invalid: gateway must have at least one server",
+    "2023-06-29T02:56:41.245272Z\tinfo\tcontrollers\tstarting\tcontroller=webhook patcher",
+    "2024-09-25T15:15:23.016108Z     error   controllers     error handling istio-validator-1-22-istio-system, retrying (retry count: 1): webhook is not ready, retry        controller=validation",
+    '2025-01-22T06:43:41.523934Z     info    cluster "Kubernetes" kube client started',
+    "2025-01-22T06:43:41.524010Z     info    klog    attempting to acquire leader lease istio-system/istio-leader...",
+    "2020-10-22T14:55:42.314876Z     info    xdsproxy        Envoy ADS stream established",
+    "2021-01-15T19:26:07.106529Z     info    cache   generated new workload certificate      latency=402.616431ms ttl=9m59.893482857s",
+    '2020-06-29T23:37:27.285018Z\tinfo\tFLAG: --concurrency="0"',
+]
+
+
+@pytest.mark.parametrize("line", ISTIOD_AND_AGENT)
+def test_istio_cni_never_claims_istiod_or_agent_lines(line: str) -> None:
+    assert istio_cni.recognise(line, None) is None
+    assert parse(line, FILE).format in ("istiod", "istio-agent")
+
+
+def test_never_claims_a_labelled_istiod_or_agent_corpus_line() -> None:
+    for path in sorted((DATA / "corpus").rglob("*.jsonl")):
+        for text in path.read_text("utf-8").splitlines():
+            record = json.loads(text)
+            if record["expect"]["format"] in ("istiod", "istio-agent", "ztunnel", "envoy-component", "unknown"):
+                event = StreamParser().parse(RawLine(record["raw"], FILE, "2026-01-01T00:00:00Z"))
+                assert event.format != "istio-cni", (path.name, record["raw"][:120])
+
+
+def test_the_container_settles_a_default_scope_line() -> None:
+    # istio/istio#18503: a default-scope line that is anybody's without its container (istiod's by default)
+    line = "2019-11-01T07:48:11.187491Z\tinfo\tWaiting for informer caches to sync"
+    assert parse(line, FILE).format == "istiod"
+    pod = Source("pod", namespace="istio-system", pod="istio-cni-node-z9z7c", container="install-cni")
+    assert parse(line, pod).format == "istio-cni"
+
+
+def test_fragments_that_are_the_cnis_and_those_that_are_not() -> None:
+    # Istio 1.31 on NKS: without a timestamp, the scope says it
+    assert istio_cni.recognise("error cni-agent Failed capturing pod, will not retry.", None) is not None
+    # a bare CNI message
+    found = istio_cni.recognise("adding pod to the mesh", None)
+    assert found is not None and found[1].action == "cni.pod_add"
+    for sentence in ("adding a pod to the list", "error the pod did not start", "COMMIT", "info Copied files"):
+        assert istio_cni.recognise(sentence, None) is None
+
+
+def test_cni_corpus_floor() -> None:
+    right = total = 0
+    for path in sorted((DATA / "corpus" / "istio").glob("cni*.jsonl")):
+        for text in path.read_text("utf-8").splitlines():
+            record = json.loads(text)
+            want = record["expect"]
+            total += 1
+            event = StreamParser().parse(RawLine(record["raw"], FILE, "2026-01-01T00:00:00Z"))
+            got = (event.format, event.category, event.outcome, event.violation)
+            right += got == (want["format"], want["category"], want["outcome"], want["violation"])
+    assert total >= 50 and right / total >= 0.9
+
+
+def test_actions_are_declared_with_their_categories() -> None:
+    names = {action.name: action for action in istio_cni.ACTIONS}
+    for name in ("cni.pod_add", "cni.pod_remove", "cni.enrol_failure", "cni.redirect_failure", "cni.repair"):
+        assert name in names
+    assert (names["cni.pod_add"].category, names["cni.pod_add"].outcome) == ("config", "change")
+    assert names["cni.<scope>"].outcome == "unknown|failure"

@@ -1,0 +1,148 @@
+"""Wrappers peeled off before a line's family is looked for, and what they say about the line.
+
+Inner lines are real (sources named); the wrapper shapes follow the tools' documented output
+(stern, grep, Grafana/Kibana exports, Fluent Bit's stdout and json formats, ``aws logs tail``,
+``logcli``).  Each of these was an unparsed line, or lost its pod, before the peelers below.
+"""
+
+from __future__ import annotations
+
+import json
+
+from meshtail.events import RawLine, Source
+from meshtail.parse.detect import StreamParser
+from meshtail.parse.wrappers import peel
+
+FILE = Source("file", path="pasted.log", line=1)
+
+# istio/istio#27903 (ingress gateway, strict mTLS): a plaintext connection refused by every filter chain
+ACCESS_NR = (
+    '[2020-10-29T03:23:33.415Z] "- - -" 0 NR filter_chain_not_found - "-" 0 0 0 - "-" "-" "-" "-" "-" - - '
+    "172.17.0.7:80 172.17.0.6:59800 - -"
+)
+# istio/istio#25541-style istiod NACK as Istio prints it (istio/istio pilot/pkg/xds/ads.go "ACK ERROR")
+NACK = (
+    "2020-07-31T05:10:49.486763Z\twarn\tads\tADS:CDS: ACK ERROR 10.22.10.65:33788 "
+    "router~10.22.10.65~gw-98d8db596-8bwst.ns~ns.svc.cluster.local-8 Internal:Proto constraint validation failed"
+)
+
+
+def parse(text: str):
+    return StreamParser().parse(RawLine(text, FILE, "2026-01-01T00:00:00Z"))
+
+
+def test_stern_short_time_and_a_line_with_its_own_time() -> None:
+    # stern --timestamps=short before an istio-agent line (its own RFC 3339 time follows)
+    line = (
+        "ratings-v1-b6994bb9-wd8kj istio-proxy 10-22 14:55:42 "
+        "2020-10-22T14:55:42.314876Z     info    xdsproxy        Envoy ADS stream established"
+    )
+    peeled = peel(line, FILE)
+    assert peeled.wrappers == ["stern"]
+    assert (peeled.source.pod, peeled.source.container) == ("ratings-v1-b6994bb9-wd8kj", "istio-proxy")
+    assert peeled.body.startswith("2020-10-22T14:55:42.314876Z")
+    event = parse(line)
+    assert event.source.pod == "ratings-v1-b6994bb9-wd8kj" and event.action != "log.unparsed"
+
+
+def test_stern_time_that_belongs_to_the_line() -> None:
+    # stern without --timestamps: the time after the container is the istio-agent line's own
+    line = (
+        "reviews-v2-5b667bcbf8-t6mqx istio-proxy 2023-06-12T20:48:02.647553Z    warn    Envoy proxy is NOT ready: "
+        "config received from XDS server, but was rejected: cds updates: 1 successful, 0 rejected"
+    )
+    event = parse(line)
+    assert event.source.container == "istio-proxy"
+    assert event.time == "2023-06-12T20:48:02.647553Z"
+    assert event.category == "config" and event.action != "log.unparsed"
+
+
+def test_stern_with_a_namespace_that_is_not_a_dns_name() -> None:
+    # a reporter's redacted namespace ("our_ns") in stern -A output, before a JSON access record
+    record = json.dumps({"response_code": "0", "response_flags": "UF,URX", "upstream_cluster": "outbound|7600||kc"})
+    event = parse(f"our_ns keycloak-0 istio-proxy {record}")
+    assert (event.source.namespace, event.source.pod) == ("our_ns", "keycloak-0")
+    assert (event.format, event.action) == ("envoy-json", "upstream.failure")
+
+
+def test_grep_file_name_before_a_line_that_starts_with_a_year() -> None:
+    # grep -H over an istio-cni log: "file.log:2025-…" is a file name and the line, not line 2025
+    line = (
+        "istio-cni-node-z9z7c_install-cni.log:2025-01-10T10:04:20.407851Z        info    cni-agent       "
+        "adding pod to the mesh  ns=echo-1-98991 name=captured-v1-9945c6685-58zx7"
+    )
+    peeled = peel(line, FILE)
+    assert peeled.wrappers == ["grep"] and peeled.source.line == 1  # the source's own line number kept
+    assert peeled.body.startswith("2025-01-10T10:04:20.407851Z")
+    numbered = peel("mesh.log:12:" + ACCESS_NR, FILE)
+    assert numbered.source.line == 12 and numbered.body == ACCESS_NR
+
+
+def test_log_ui_export_whose_second_time_is_the_lines_own() -> None:
+    line = "2026-08-03 03:41:48.503\t" + NACK
+    event = parse(line)
+    assert event.attributes["meshtail.wrappers"] == ["export"]
+    assert (event.category, event.violation) == ("config", True)
+    assert event.time == "2020-07-31T05:10:49.486763Z"
+
+
+def test_fluent_bit_array_record_names_the_pod() -> None:
+    # Fluent Bit's json output: [epoch, {log, stream, kubernetes}]
+    record = {
+        "log": ACCESS_NR + "\n",
+        "stream": "stdout",
+        "kubernetes": {
+            "pod_name": "istio-ingressgateway-5d9f7c8b6d-x2k4q",
+            "namespace_name": "istio-system",
+            "container_name": "istio-proxy",
+        },
+    }
+    event = parse(f"[1603941813.715000,{json.dumps(record)}]")
+    assert (event.action, event.violation) == ("mtls.reject", True)
+    assert event.source.namespace == "istio-system" and event.source.container == "istio-proxy"
+    assert event.attributes["k8s.log.timestamp"].startswith("2020-10-29T03:23:33.715")
+
+
+def test_fluent_bit_stdout_with_unescaped_quotes_in_values() -> None:
+    # fluent/fluent-bit#5739: the stdout output prints "reason"=>""-"" for a value that is "-" in quotes
+    line = (
+        '[0] tail.0: [1606339578.409000000, {"start_time"=>"2020-11-25T21:26:18.409Z", "method"=>"GET", '
+        '"path"=>"/status/418", "protocol"=>"HTTP/1.1", "response_code"=>"418", "response_flags"=>"-", '
+        '"response_code_details"=>"via_upstream", "upstream_transport_failure_reason"=>""-"", '
+        '"upstream_cluster"=>"outbound|8000||httpbin.foo.svc.cluster.local", "route_name"=>"default"}]'
+    )
+    event = parse(line)
+    assert (event.action, event.outcome) == ("http.request", "failure")
+    assert event.attributes["http.response.status_code"] == 418
+
+
+def test_cloudwatch_tail_names_pod_namespace_and_container_from_the_stream() -> None:
+    inner = json.dumps({"log": ACCESS_NR + "\n", "stream": "stdout"})
+    stream = "webapp-7685bcb84-hp2kl_istioinaction_istio-proxy-" + "5b2e0e1c0f3c4a7f" * 4
+    event = parse(f"2022-12-30T13:03:35.611000+00:00 {stream} {inner}")
+    assert (event.source.pod, event.source.namespace, event.source.container) == (
+        "webapp-7685bcb84-hp2kl",
+        "istioinaction",
+        "istio-proxy",
+    )
+    assert event.action == "mtls.reject"
+    assert event.attributes["meshtail.wrappers"][:2] == ["cloudwatch", "envelope"]
+
+
+def test_logcli_labels_before_a_line_are_not_taken_for_a_kubelet_stamp() -> None:
+    line = (
+        '2020-10-29T03:23:33.415Z {container="istio-proxy", namespace="istio-system", '
+        f'pod="istio-ingressgateway-5d9f7c8b6d-x2k4q"}} {ACCESS_NR}'
+    )
+    event = parse(line)
+    assert event.attributes["meshtail.wrappers"] == ["loki"]
+    assert event.source.pod == "istio-ingressgateway-5d9f7c8b6d-x2k4q" and event.action == "mtls.reject"
+
+
+def test_a_collector_record_cut_at_its_start() -> None:
+    # a Fluentd/Elastic record pasted from the middle: the line is still inside "log":"…"
+    line = 'timestamp":1596172249487,"log":"' + NACK.replace("\t", "\\t") + '\\n","stream":"stderr"}'
+    event = parse(line)
+    assert (event.category, event.violation) == ("config", True)
+    assert event.attributes["meshtail.partial"] is True
+    assert "\t" not in event.summary
