@@ -232,7 +232,7 @@ def _compile(args: argparse.Namespace) -> tuple[Filter, list[CompiledFormat]] | 
     try:
         formats = compile_formats(args.format_string)
     except FormatError as exc:
-        print(f"meshtail: bad --format-string: {exc}", file=sys.stderr)
+        print(f"meshtail: bad --format-string: {exc}\n{exc.pointer()}", file=sys.stderr)
         return EXIT_USAGE
     return query, formats
 
@@ -331,14 +331,53 @@ def _scan(args: argparse.Namespace) -> int:
 
 
 SUBCOMMANDS = ("scan", "tail", "demo", "profiles")
+# options whose value is free text that may start with "-" (a negated filter term: -ns:kube-system)
+_TEXT_OPTIONS = ("-f", "--filter", "--format-string")
+
+
+def _glue_dash_values(argv: list[str]) -> list[str]:
+    """``--filter -ns:kube-system`` as ``--filter=-ns:kube-system``: argparse would take the value for an option."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            out.extend(argv[i:])
+            break
+        if arg in _TEXT_OPTIONS and i + 1 < len(argv) and argv[i + 1].startswith("-") and argv[i + 1] != "-":
+            name = "--filter" if arg == "-f" else arg
+            out.append(f"{name}={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(arg)
+        i += 1
+    return out
+
+
+COMMANDS_HELP = """commands (meshtail COMMAND --help for each):
+  demo      run meshtail against a built-in simulated mesh (no cluster needed)
+  tail      follow a live cluster's mesh logs and config changes, headless (text or JSONL on stdout)
+  scan      parse log files or stdin into audit events and write the matching ones
+  profiles  list, show or delete saved filter profiles
+
+examples:
+  meshtail                          the TUI on the current kubeconfig context, mesh namespaces
+  meshtail -n shop                  only namespace shop
+  meshtail --profile denials        start with a saved filter profile
+  kubectl logs deploy/x -c istio-proxy | meshtail -     the TUI on stdin
+  meshtail scan --filter 'cat:auth outcome:deny' mesh.log
+
+"""
 
 
 def build_tui_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="meshtail",
-        description="The meshtail TUI on a live cluster (kubeconfig or in-cluster), or on log files / stdin. "
-        "Other commands: scan, tail, demo, profiles (meshtail COMMAND --help).",
-        epilog=FILTER_HELP,
+        usage="meshtail [options] [FILE ...]\n       meshtail {demo,tail,scan,profiles} ...",
+        description="The meshtail TUI on a live cluster (kubeconfig or in-cluster), or on log files / stdin "
+        "('-'): who was denied, where did this request go, who changed the mesh config.",
+        epilog=COMMANDS_HELP + FILTER_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"meshtail {__version__}")
     parser.add_argument(
@@ -361,8 +400,8 @@ def build_tui_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     # The live-cluster stack and Textual load only for the commands that use them, so
     # ``scan`` on a file starts in a fraction of the time.
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in (*SUBCOMMANDS, "-h", "--help"):
+    argv = _glue_dash_values(list(sys.argv[1:] if argv is None else argv))
+    if not argv or argv[0] not in SUBCOMMANDS:
         from .tui_main import tui_from_args
 
         args = build_tui_parser().parse_args(argv)

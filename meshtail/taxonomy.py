@@ -37,14 +37,6 @@ UNREAD_ACTIONS: tuple[Action, ...] = (
         "`configuration is invalid`); `meshtail.heuristic` set",
     ),
     Action(
-        "log.tls_failure",
-        "auth",
-        "failure",
-        False,
-        "an unread line naming a TLS or certificate failure (`x509: certificate …`, `tls: bad certificate`, "
-        "`SSL routines`); `meshtail.heuristic` set",
-    ),
-    Action(
         "json.unrecognized",
         "other",
         "unknown",

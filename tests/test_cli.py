@@ -179,3 +179,33 @@ def test_batches_number_lines_across_blocks_and_flag_bad_bytes(tmp_path):
     assert seen[12_345] == (12_346, "caf\\xe9", True)
     assert all(not bad for n, _, bad in seen if n != 12_346)
     assert [t for _, t, _ in seen[:3]] == lines[:3]
+
+
+def test_top_level_help_shows_the_tui_options_and_the_commands():
+    result = run("--help")
+    assert result.returncode == 0
+    out = result.stdout.decode()
+    for option in ("-n NS, --namespace NS", "-A, --all-namespaces", "-l SEL", "--profile NAME", "--capacity N", "FILE"):
+        assert option in out, option
+    assert "'-' for stdin" in out
+    for command in ("demo ", "tail ", "scan ", "profiles "):
+        assert f"\n  {command}" in out, command
+
+
+def test_a_filter_that_starts_with_a_negation_is_a_filter_not_an_option():
+    everything = run("scan", str(SAMPLE), "-o", "jsonl").stdout.decode().splitlines()
+    result = run("scan", str(SAMPLE), "-o", "jsonl", "--filter", "-outcome:success")
+    assert result.returncode == 0, result.stderr
+    kept = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert kept and len(kept) < len(everything)  # the premise: the negation removed some, kept some
+    assert all(event["outcome"] != "success" for event in kept)
+    short = run("scan", str(SAMPLE), "-o", "jsonl", "-f", "-outcome:success")
+    assert [json.loads(line)["raw"] for line in short.stdout.decode().splitlines()] == [e["raw"] for e in kept]
+
+
+def test_bad_format_string_points_at_the_place():
+    result = run("scan", str(SAMPLE), "--format-string", '[%START_TIME] "%REQ(:METHOD)%"')
+    assert result.returncode == 2
+    lines = result.stderr.decode().splitlines()
+    assert lines[-2] == '  [%START_TIME] "%REQ(:METHOD)%"'
+    assert lines[-1] == "   ^"  # under the '%' that is never closed

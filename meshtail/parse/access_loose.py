@@ -17,13 +17,14 @@ A ``key=value`` access line (a custom format with key names) is read here too.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from ..events import Source
 from .classify import AccessFacts, access_decision, access_summary, deciding_details, tls_failure
 from .envoy_access import setter_for
-from .envoy_json import access_attributes, looks_like_keys
+from .envoy_json import access_attributes, looks_like, looks_like_keys, parse_object, recognise_fragment
 from .flags import LONG_FLAGS
 from .result import Action, Parsed
 from .timestamps import normalize
@@ -32,7 +33,7 @@ ACTIONS: tuple[Action, ...] = ()  # the access-log actions (classify.ACCESS_ACTI
 
 _FLAG = r"(?:[A-Z]{2,5}|[A-Z][a-z]+(?:[A-Z][a-z]*)+)"
 _REQUEST = re.compile(
-    r'(?P<open>"?)(?P<method>[A-Z][A-Z_]{2,15}|-) (?P<path>[^\s"]*?) ?(?P<proto>HTTP/[0-9.]{1,3}|-)"'
+    r'(?P<open>"?)(?P<method>[A-Z][A-Z_]{2,15}|-) (?P<path>[^\s"]*?)(?: ?(?P<proto>HTTP/[0-9.]{1,3}|-))?"'
     rf"\s+(?P<status>\d{{1,3}})\s+(?P<flags>-|{_FLAG}(?:,{_FLAG})*)(?=\s|$)"
 )
 # a fragment that starts at the status: "503 UF,URX "-" "TLS error: …"" — only with real flags,
@@ -75,9 +76,29 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         m = _FRAGMENT.match(body)
         if m is not None and _TOKEN.search(body, m.end()) is not None:
             return _read(body, m, source)
+    at = body.find('{"')
+    if at > 0:
+        found = _embedded_json(body, at, source)
+        if found is not None:
+            return found
     if "=" in body:
         return _key_values(body, source)
     return None
+
+
+def _embedded_json(body: str, at: int, source: Source | None) -> tuple[str, Parsed] | None:
+    """A JSON access record inside other text (``echo '{…}' | jq .``, a chat message), whole or cut."""
+    end = body.rfind("}")
+    if end > at:
+        try:
+            obj = json.loads(body[at : end + 1])
+        except ValueError:
+            obj = None
+        if isinstance(obj, dict) and looks_like(obj):
+            parsed = parse_object(obj, source)
+            parsed.attributes["meshtail.partial"] = True
+            return "envoy-json", parsed
+    return recognise_fragment(body[at:], source)
 
 
 def _is_decimal(token: tuple[bool, str]) -> bool:
@@ -99,8 +120,12 @@ def _read(body: str, m: re.Match[str], source: Source | None) -> tuple[str, Pars
         else:
             partial = True  # the line's start (its time) is missing
         method, path, proto = groups["method"], groups["path"], groups["proto"]
+        if proto is None:
+            partial = True  # the request line lost its protocol (an author's "…" or a cut)
         if method != "-":
-            pairs += [("REQ(:METHOD)", method), ("REQ(X-ENVOY-ORIGINAL-PATH?:PATH)", path), ("PROTOCOL", proto)]
+            pairs += [("REQ(:METHOD)", method), ("REQ(X-ENVOY-ORIGINAL-PATH?:PATH)", path)]
+            if proto:
+                pairs.append(("PROTOCOL", proto))
     else:
         partial = True  # starts at the status
     pairs += [("RESPONSE_CODE", groups["status"]), ("RESPONSE_FLAGS", _short_flags(groups["flags"]))]

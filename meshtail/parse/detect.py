@@ -259,8 +259,8 @@ class StreamParser:
             needs_cleaning = parsed.decoded or decoded or has_unsafe(body)
             if name == "unknown":
                 heuristic_verdict(parsed, body)
-            elif parsed.outcome == "unknown" and parsed.severity == "error":
-                parsed.outcome = "failure"  # an error of a mesh component with no more specific meaning
+            elif parsed.outcome == "unknown":
+                parsed.outcome = outcome_from_words(parsed.severity, body[:2048])
         parsed.attributes.update(extra)
         summary = finish(parsed.attributes, parsed.summary, stamp, raw.decode_error, needs_cleaning)
         self.counts[name] = self.counts.get(name, 0) + 1
@@ -330,10 +330,25 @@ _REQUEST_REFUSED = re.compile(
     r"\b(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|CONNECT)\s+\S+(?:\s+HTTP/[\d.]+)?\"?\s+(?:401|403)\b"
     r"|(?i:\b(?:status|code|response_code|status_code)[=: ]+\"?(?:401|403)\b)"
 )
-_TLS_TROUBLE = re.compile(
-    r"(?i)\b(?:tls: bad certificate|certificate verify failed|x509: certificate|handshake fail(?:ed|ure)"
-    r"|ssl routines|certificate (?:has )?expired|unknown (?:ca|authority))"
+_FAILED_WORDS = re.compile(
+    r"(?i)\b(?:failed|failure|fails|error|errors|unable to|cannot|can't|could not|couldn't|refused|timed out|timeout"
+    r"|unavailable|unreachable)\b"
 )
+_DONE_WORDS = re.compile(r"(?i)\b(?:succeeded|succeed|successfully|is ready|are ready|started|connected)\b")
+_NOT_DONE = re.compile(r"(?i)\b(?:not|failed|never|no longer)\b")
+
+
+def outcome_from_words(severity: str, text: str) -> str:
+    """The outcome of a known family's line no rule gave one, from the line's own words: an error has
+    failed; a warning that says it failed has failed; an info line that says it succeeded, started or
+    is ready has succeeded."""
+    if severity == "error":
+        return "failure"
+    if severity == "warning" and _FAILED_WORDS.search(text):
+        return "failure"
+    if severity == "info" and _DONE_WORDS.search(text) and not _NOT_DONE.search(text):
+        return "success"
+    return "unknown"
 
 
 def heuristic_verdict(parsed: Parsed, body: str) -> None:
@@ -348,8 +363,6 @@ def heuristic_verdict(parsed: Parsed, body: str) -> None:
         verdict = ("config", "failure", True, "log.config_rejected", "words of a rejected configuration")
     elif _DENIED.search(text) or _REQUEST_REFUSED.search(text):
         verdict = ("auth", "deny", True, "log.denial", "words of a refused request")
-    elif _TLS_TROUBLE.search(text):
-        verdict = ("auth", "failure", False, "log.tls_failure", "words of a failed TLS handshake or certificate")
     else:
         return
     parsed.category, parsed.outcome, parsed.violation, parsed.action, why = verdict

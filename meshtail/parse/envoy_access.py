@@ -301,11 +301,22 @@ _OPERATOR = re.compile(r"%([A-Z][A-Z0-9_]*(?:\([^%]*?\))?(?::\d+)?)%")
 
 
 class FormatError(ValueError):
-    """A format string meshtail cannot turn into a parser; ``position`` points into it."""
+    """A format string meshtail cannot turn into a parser; ``position`` points into ``text``."""
 
-    def __init__(self, message: str, position: int) -> None:
+    def __init__(self, message: str, position: int, text: str = "") -> None:
         super().__init__(f"{message} (at character {position + 1})")
         self.position = position
+        self.text = text
+
+    def pointer(self) -> str:
+        """The format string and a caret under the place, laid out by terminal cells."""
+        if not self.text:
+            return ""
+        from ..text import cells, visible
+
+        shown = visible(self.text)
+        before = visible(self.text[: self.position])
+        return f"  {shown}\n  {' ' * cells(before)}^"
 
 
 Accessor = Callable[["re.Match[str]"], Any]
@@ -534,10 +545,10 @@ def compile_format(fmt: str, name: str = "custom") -> CompiledFormat:
     stray = [i for i, (kind, text) in enumerate(pieces) if kind == "lit" and "%" in text]
     if stray:
         offset = fmt.find("%", sum(len(t) + (2 if k == "op" else 0) for k, t in pieces[: stray[0]]))
-        raise FormatError("unterminated or unknown %OPERATOR% in format string", max(offset, 0))
+        raise FormatError("unterminated or unknown %OPERATOR% in format string", max(offset, 0), fmt)
     operators = [text for kind, text in pieces if kind == "op"]
     if not operators:
-        raise FormatError("format string has no %OPERATOR%", 0)
+        raise FormatError("format string has no %OPERATOR%", 0, fmt)
 
     strict_parts: list[str] = ["^"]
     lenient_parts: list[str] = ["^"]

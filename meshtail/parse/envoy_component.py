@@ -265,9 +265,10 @@ ACTIONS: tuple[Action, ...] = (
         "xds.stream_closed",
         "config|auth",
         "failure|unknown",
-        False,
+        "when an SDS certificate was refused (x509, Unauthenticated)",
         "`[<Stream>] gRPC config stream closed: "
-        "<code>, …` (code 0 unknown; StreamSecrets = auth, codes 0/2 unknown), `Unable to establish new stream`",
+        "<code>, …` (code 0 unknown; StreamSecrets = auth, codes 0/2 unknown unless a certificate failed), "
+        "`Unable to establish new stream`",
     ),
     Action(
         "xds.update",
@@ -565,6 +566,12 @@ def _header_attrs(message: str, attrs: dict[str, Any]) -> tuple[str, str] | None
 
 
 # ------------------------------------------------------------------ classifying
+_CERT_TROUBLE = re.compile(r"(?i)failed to generate|certificate|x509|authenticat|secret|csr|no such host")
+_IDENTITY_REFUSED = re.compile(
+    r"(?i)x509|unknown authority|unauthenticated|authenticate failure|certificate verify|permission ?denied"
+)
+
+
 def _floor(severity: str, floor: str) -> str:
     return severity if _RANK[severity] >= _RANK[floor] else floor
 
@@ -806,7 +813,15 @@ def _decide(
         if stream:
             attrs["envoy.xds.stream"] = stream
         secrets = stream == "StreamSecrets"
-        routine = code == 0 or (secrets and code == 2)
+        error_text = closed.group("error")
+        # SDS closes with 2 routinely (istio-agent's rotation); with a certificate failure behind it, the
+        # workload has no identity: auth failure, and a violation when the identity was refused
+        cert_trouble = secrets and _CERT_TROUBLE.search(m, closed.start("error"), 4096) is not None
+        routine = code == 0 or (secrets and code == 2 and not cert_trouble)
+        if cert_trouble:
+            refused = _IDENTITY_REFUSED.search(m, closed.start("error"), 4096) is not None
+            summary = f"{where} got no workload certificate (SDS {code}): {clip(error_text.strip(), 140)}"
+            return made("auth", "failure", refused, _floor(severity, "warning"), "xds.stream_closed", summary)
         summary = f"{where} {'SDS' if secrets else 'xDS'} stream closed: {code} {clip(closed.group('error'), 120)}"
         return made(
             "auth" if secrets else "config",

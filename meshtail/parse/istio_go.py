@@ -602,6 +602,11 @@ def _xds_push(who: str, message: str, severity: str, attrs: dict[str, Any], time
         return Parsed(
             time, "config", "change", False, severity, "xds.push", f"{who} debounced {what}{more}: {kind}", attrs
         )
+    if message.startswith("Full push") and not message.startswith("Full push, new service"):
+        # istiod 1.5-1.8 (xds/eds.go): "Full push, service accounts changed, <host>" — a full push was
+        # triggered ("Full push, new service <host>" is a service added: service.add)
+        attrs["istio.push.full"] = True
+        return Parsed(time, "config", "change", False, severity, "xds.push", f"{who}: {clip(message, 160)}", attrs)
     if message.startswith("XDS") and "Pushing" in message[:40]:
         # "XDS: Pushing:2022-...Z/94 Services:6 ConnectedEndpoints:3  Version:..." (<=1.21),
         # "XDS: Pushing Services:26 ConnectedEndpoints:0 Version:..." / "XDS: Incremental Pushing ..." (1.22+),
@@ -933,7 +938,8 @@ def classify_agent(time: str | None, level: str, scope: str | None, message: str
     if message.startswith(("Envoy proxy is ready", "Envoy is ready")) or _READY_IN.match(message):
         return Parsed(time, "other", "success", False, severity, "proxy.ready", f"istio-agent: {text}", attrs)
     if message.startswith("Envoy proxy is NOT ready"):
-        if "but was rejected" in message:
+        # "… cds updates: 1 successful, 0 rejected; lds updates: 0 successful, 1 rejected": a NACK
+        if "but was rejected" in message or _REJECTED_COUNT.search(message):
             return Parsed(time, "config", "failure", True, "error", "xds.reject", f"istio-agent: {text}", attrs)
         return Parsed(time, "other", "failure", False, "warning", "proxy.not_ready", f"istio-agent: {text}", attrs)
     if _CERT.search(message):
@@ -1079,6 +1085,11 @@ _FRAGMENT_PREFIXES = (
 )
 
 
+_REJECTED_COUNT = re.compile(r"\b[1-9]\d* rejected\b")
+# a fragment that starts at the scope column: "ads     Push debounce stable[2] …", "xdsproxy\tconnected to …"
+_SCOPE_FIRST = re.compile(r"([a-z][a-zA-Z0-9_.-]{1,30})(?:\t| {2,})(?=\S)")
+
+
 def known_message(message: str) -> bool:
     """True for a message only Istio's Go components print (claimable with nothing else to go on)."""
     if message.startswith(_FRAGMENT_PREFIXES) or _PUSH_STATUS.match(message):
@@ -1129,6 +1140,11 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
     if not line.level:
         if len(line.message) < 12:
             return None
+        scoped = _SCOPE_FIRST.match(line.message)
+        if scoped is not None and scoped.group(1) in KNOWN_SCOPES:
+            rest = line.message[scoped.end() :]
+            if known_message(rest):
+                return build(None, "", scoped.group(1), rest, {}, source, strict=True)
         return build(None, "", None, line.message, {}, source, strict=True)
     if line.stamp is None or not _ISTIO_STAMP.fullmatch(line.stamp):
         # no timestamp, or not pkg/log's (always UTC with six fraction digits): another zap program

@@ -148,6 +148,9 @@ _STERN_TAIL = (
 )
 _STERN_NS = re.compile(r"(?P<ns>[a-z0-9][a-z0-9_-]{0,62}) " + _STERN_TAIL)
 _STERN = re.compile(_STERN_TAIL)
+# a pod name alone before a line's own time (stern --template '{{.PodName}} {{.Message}}', kubetail, a
+# log viewer's "pod" column): the name must end in a generated suffix (-7f8c4, -x2k4q) to be taken for one
+_POD_ONLY = re.compile(r"(?P<pod>[a-z0-9][a-z0-9.-]{0,240}-[a-z0-9]{4,10}) +(?=\d{4}-\d{2}-\d{2}[T ]\d)")
 _COMPOSE = re.compile(r"([A-Za-z0-9][\w.-]{0,100})\s+\| ")
 _GREP = re.compile(
     r"(?:([^\s:]{1,400}\.(?:log|txt|out|json|jsonl|gz))(?::(\d{1,9}))?[:-]|(\d{1,9})[:-](?!\d{2}-\d{2}[T ]))"
@@ -191,12 +194,12 @@ def _stern(text: str, source: Source) -> Peeled | None:
     """
     if not text[:1].isalnum() or text[:1].isupper():
         return None
-    for pattern in (_STERN_NS, _STERN):
+    for pattern in (_STERN_NS, _STERN, _POD_ONLY):
         match = pattern.match(text)
         if match is None:
             continue
         groups = match.groupdict()
-        namespace, pod, container, stamp = groups.get("ns"), groups["pod"], groups["container"], groups["stamp"]
+        namespace, pod, container, stamp = groups.get("ns"), groups["pod"], groups.get("container"), groups.get("stamp")
         if namespace is None and pod.count("-") == 0 and "." not in pod:
             continue  # "info ads …" and the like: two plain words are not a pod and a container
         ends = [(match.end(), stamp)]
@@ -205,7 +208,9 @@ def _stern(text: str, source: Source) -> Peeled | None:
         for end, own_stamp in ends:
             inner = text[end:]
             if looks_like_a_line(inner):
-                changed = replace(source, pod=pod.removesuffix(".."), container=container)
+                changed = replace(source, pod=pod.removesuffix(".."))
+                if container is not None:
+                    changed = replace(changed, container=container)
                 if namespace is not None:
                     changed = replace(changed, namespace=namespace)
                 when = _utc(own_stamp) if own_stamp and own_stamp[4] == "-" else None

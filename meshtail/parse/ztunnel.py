@@ -277,7 +277,7 @@ _DENIED_BY = re.compile(r"explicitly denied by: ([^\s\"]+)")
 _HTTP_STATUS = re.compile(r"http status: (\d{3})")
 _DURATION = re.compile(r"(\d{1,18}(?:\.\d{1,9})?)(ms|s|us|µs|ns)")
 _TLS_WORDS = re.compile(
-    r"(?i:\b(?:m?tls|ssl|certs?|certificates?|handshake|identity|cipher|suite|alert|crl|san)\b)"
+    r"(?i:\b(?:m?tls|ssl|certs?|certificates?|identity|cipher|suite|alert|crl|san)\b)"
     r"|UnknownIssuer|BadSignature|InvalidCertificate|CERTIFICATE_VERIFY|NotValidForName"
 )
 _TLS_FAILURE = re.compile(
