@@ -233,6 +233,8 @@ def _compile(args: argparse.Namespace) -> tuple[Filter, list[CompiledFormat]] | 
         formats = compile_formats(args.format_string)
     except FormatError as exc:
         print(f"meshtail: bad --format-string: {exc}\n{exc.pointer()}", file=sys.stderr)
+        if exc.hint:
+            print(exc.hint, file=sys.stderr)
         return EXIT_USAGE
     return query, formats
 

@@ -209,3 +209,20 @@ def test_bad_format_string_points_at_the_place():
     lines = result.stderr.decode().splitlines()
     assert lines[-2] == '  [%START_TIME] "%REQ(:METHOD)%"'
     assert lines[-1] == "   ^"  # under the '%' that is never closed
+
+
+def test_unknown_format_operator_is_refused_with_the_known_ones():
+    # a typo Envoy itself would refuse at config load ("Not supported field in StreamInfo")
+    result = run("scan", str(SAMPLE), "--format-string", '[%START_TIME%] "%REQ(:METHOD)%" %RESPONSE_CODES%')
+    assert result.returncode == 2
+    err = result.stderr.decode()
+    assert "unknown command operator %RESPONSE_CODES%; did you mean %RESPONSE_CODE%" in err
+    lines = err.splitlines()
+    caret = next(i for i, line in enumerate(lines) if line.strip() == "^")
+    assert lines[caret].index("^") == lines[caret - 1].index("%RESPONSE_CODES%")
+    assert "UPSTREAM_TRANSPORT_FAILURE_REASON" in err and "DYNAMIC_METADATA(…)" in err
+    # every operator of Istio's own formats and a long-tail real one are accepted
+    ok = run(
+        "scan", str(SAMPLE), "-q", "--format-string", "[%START_TIME%] %DOWNSTREAM_PEER_FINGERPRINT_256% %BYTES_SENT%"
+    )
+    assert ok.returncode == 0, ok.stderr

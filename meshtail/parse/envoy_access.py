@@ -8,7 +8,9 @@ API format goes through exactly the same code.  Sources for each variant are in
 
 from __future__ import annotations
 
+import difflib
 import re
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -16,6 +18,7 @@ from typing import Any
 
 from ..events import MISSING, AuditEvent, Decision, RawLine, Source
 from ..text import has_unsafe
+from . import envoy_operators
 from .addresses import set_hostport
 from .classify import AccessFacts, access_decision, access_summary, classify_access, deciding_details, tls_failure
 from .flags import flag_list
@@ -303,10 +306,11 @@ _OPERATOR = re.compile(r"%([A-Z][A-Z0-9_]*(?:\([^%]*?\))?(?::\d+)?)%")
 class FormatError(ValueError):
     """A format string meshtail cannot turn into a parser; ``position`` points into ``text``."""
 
-    def __init__(self, message: str, position: int, text: str = "") -> None:
+    def __init__(self, message: str, position: int, text: str = "", hint: str = "") -> None:
         super().__init__(f"{message} (at character {position + 1})")
         self.position = position
         self.text = text
+        self.hint = hint  # more to say below the caret (the operators Envoy knows)
 
     def pointer(self) -> str:
         """The format string and a caret under the place, laid out by terminal cells."""
@@ -524,6 +528,28 @@ def clean_format_string(fmt: str) -> str:
     return fmt.rstrip("\n")
 
 
+def _unknown_operator(operator: str, position: int, fmt: str) -> FormatError:
+    """Envoy would refuse this format (a typo, or an operator of another proxy): say so, and what exists."""
+    name = operator.split("(", 1)[0].split(":", 1)[0]
+    known = sorted(envoy_operators.PLAIN | envoy_operators.WITH_ARGS)
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    if name in envoy_operators.WITH_ARGS and "(" not in operator:
+        why = f"%{name}% needs an argument, e.g. %{name}(...)%"
+    elif name in envoy_operators.PLAIN and "(" in operator:
+        why = f"%{name}% takes no argument"
+    else:
+        why = f"unknown command operator %{operator}%" + (
+            f"; did you mean {', '.join(f'%{c}%' for c in close)}?" if close else ""
+        )
+    listing = textwrap.fill(
+        ", ".join(f"{n}(…)" if n in envoy_operators.WITH_ARGS and n not in envoy_operators.PLAIN else n for n in known),
+        width=100,
+        initial_indent="  ",
+        subsequent_indent="  ",
+    )
+    return FormatError(why, position, fmt, f"Envoy's command operators (1.10 to 1.39):\n{listing}")
+
+
 def compile_format(fmt: str, name: str = "custom") -> CompiledFormat:
     """Compile an Envoy access-log format string into a parser.
 
@@ -536,6 +562,8 @@ def compile_format(fmt: str, name: str = "custom") -> CompiledFormat:
     pieces: list[tuple[str, str]] = []  # (kind, text) kind in {"lit", "op"}
     pos = 0
     for match in _OPERATOR.finditer(fmt):
+        if not envoy_operators.is_known(match.group(1)):
+            raise _unknown_operator(match.group(1), match.start(), fmt)
         if match.start() > pos:
             pieces.append(("lit", fmt[pos : match.start()]))
         pieces.append(("op", match.group(1)))
