@@ -140,9 +140,18 @@ def _collect(run: FaultRun) -> None:
     run.delivered = Counter(
         (r.timestamp or "", f"{r.source.namespace}/{r.source.pod}/{r.source.container}", r.text) for r in run.seen.lines
     )
+    # every container meshtail followed: the live source lists only its open streams and the last
+    # ``LiveSource.ended_kept`` ended ones (a soak with churn ends thousands), but each stream's
+    # events name its container; without them an early stream's lines would drop out of the check,
+    # and a true gap for it would excuse nothing of what was served
     followed = {
         f"{f.target.namespace}/{f.target.pod}/{f.target.container}"
         for f in [*run.source.followers.values(), *run.source.ended]
+    }
+    followed |= {
+        f"{e.source.namespace}/{e.source.pod}/{e.source.container}"
+        for e in run.seen.events
+        if e.action.startswith("meshtail.stream.") and e.source.pod
     }
     run.written = {}
     for origin in followed:

@@ -38,6 +38,8 @@ class Selection:
 class LiveSource:
     """Runs every pod watch, log follower and config watch; delivers lines and events to callbacks."""
 
+    ended_kept = 500  # ended streams kept listed in ``ended`` (for the status bar)
+
     def __init__(
         self,
         client: KubeClient,
@@ -54,7 +56,7 @@ class LiveSource:
         self.followers: dict[tuple[str, str, str, str], Follower] = {}
         # ended streams leave `followers` (pod churn would grow it forever); the last ones stay visible here,
         # and their container instances are remembered so a late pod event cannot start them again
-        self.ended: deque[Follower] = deque(maxlen=500)
+        self.ended: deque[Follower] = deque(maxlen=self.ended_kept)
         self._done_ids: OrderedDict[tuple[str, str, str, str], None] = OrderedDict()
         # containers (ns, pod, container) with an instance followed in this run: only their later
         # instances are worth reading from the previous log
