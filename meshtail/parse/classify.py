@@ -271,7 +271,9 @@ def access_summary(attrs: dict[str, Any], source: Source | None, decision: Decis
     if action == "ratelimit.limited":
         return f"{place} rate limited {request}"
     if action == "fault.injected":
-        return f"{place} injected a fault into {request}{status_text}"
+        if "FI" not in flags:
+            return f"{place} delayed {request} by fault injection{status_text}"
+        return f"{place} aborted {request} by fault injection{status_text}"
     if action == "upstream.failure":
         words = ", ".join(flags) if flags else kind
         target = attrs.get("envoy.upstream_cluster") or attrs.get("envoy.upstream_host") or "upstream"
