@@ -9,10 +9,8 @@ import signal
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from .demo.faults import parse_faults, run_faults
-from .demo.run import Demo, write_kubeconfig
 from .events import AuditEvent
 from .exitcodes import EXIT_INPUT, EXIT_OK, EXIT_USAGE
 from .gctune import tune_for_streaming
@@ -27,6 +25,9 @@ from .sources.kube.errors import KubeError
 from .sources.kube.follow import FollowOptions
 from .sources.kube.live import LiveSource, Selection
 from .text import visible
+
+if TYPE_CHECKING:  # the simulator (aiohttp server, cryptography) loads only for `meshtail demo`
+    from .demo.run import Demo
 
 
 @dataclass
@@ -197,6 +198,9 @@ async def run_demo(
     load_rate: float = 0.0,
 ) -> int:
     """Start the stand-in cluster; then either serve it (``--serve``) or follow it like a real one."""
+    from .demo.faults import parse_faults, run_faults
+    from .demo.run import Demo, write_kubeconfig
+
     try:
         spec = parse_faults(faults)
     except ValueError as exc:

@@ -154,3 +154,21 @@ def test_ctrl_c_ends_cleanly_with_every_written_line_complete(tmp_path) -> None:
     lines = (tmp_path / "out.jsonl").read_text().splitlines()
     assert len(lines) > 300 and all(json.loads(line) for line in lines), "flushed, and no half-written line"
     assert f"{len(lines)} events written" in err and "Traceback" not in err
+
+
+def test_tail_on_a_real_cluster_does_not_load_the_simulator_or_textual():
+    """`meshtail tail` imports what following a cluster needs, not the demo server, cryptography or Textual."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, meshtail.cli, meshtail.headless, meshtail.sources.kube.live\n"
+        "heavy = ('cryptography', 'textual')\n"
+        "loaded = [m for m in sys.modules if m.split('.')[0] in heavy or m.startswith('meshtail.demo')]\n"
+        "print(loaded)\n"
+        "import meshtail.demo.run\n"  # the premise: the demo really pulls these in
+        "print(sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] == 'cryptography'}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out[0] == "[]"
+    assert out[1] == "['cryptography']"

@@ -3,7 +3,7 @@
 Istio's default TEXT formats (every field-count variant it has shipped) are compiled
 from their own format strings, so a user's ``meshConfig.accessLogFormat`` or Telemetry
 API format goes through exactly the same code.  Sources for each variant are in
-../shared/reference/log-formats.md §1 and tests/data/envoy-text/SOURCES.md.
+tests/data/SOURCES.md (and the Istio source of each, named beside it below).
 """
 
 from __future__ import annotations

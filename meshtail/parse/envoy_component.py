@@ -1,7 +1,7 @@
 """Envoy's own component logs (rbac, jwt, ext_authz, TLS, xDS, codecs, wasm, lua, crashes, ...).
 
 Not access logs: what Envoy's loggers print, in every shape it reaches an operator
-(../shared/reference/log-formats.md §3):
+(real lines of each in tests/data/corpus/envoy/component-*.jsonl):
 
 * spdlog's default, standalone Envoy and old sidecars:
   ``[2024-09-26 11:40:13.329][3492045][debug][rbac] [source/…/rbac_filter.cc:182] msg``

@@ -1,8 +1,8 @@
 """Envoy access logs in Istio's JSON encoding (``meshConfig.accessLogEncoding: JSON``).
 
 Keys follow Istio's ``EnvoyJSONLogFormatIstio`` (1.9+, 24 keys) and the 1.3-1.8 set
-(23 keys, every value a string, with ``istio_policy_status``); see
-../shared/reference/log-formats.md §2.  Each key is mapped to the Envoy operator it
+(23 keys, every value a string, with ``istio_policy_status``), as Istio's
+``pkg/config/mesh`` defines them (real lines in tests/data/envoy-json.log).  Each key is mapped to the Envoy operator it
 prints, so the attributes are the same as for the TEXT encoding of the same request.
 """
 

@@ -2,8 +2,8 @@
 
 Flag names and meanings follow Envoy's access-log documentation ("%RESPONSE_FLAGS%"
 command operator, long names in parentheses).  ``explain_details`` decodes the
-``%RESPONSE_CODE_DETAILS%`` values Istio users meet most (see
-../shared/reference/log-formats.md §1e).
+``%RESPONSE_CODE_DETAILS%`` values Istio users meet most (Envoy's
+``envoy/stream_info/stream_info.h`` ResponseCodeDetailValues; real lines in tests/data/corpus/envoy/).
 """
 
 from __future__ import annotations
