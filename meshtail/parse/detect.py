@@ -325,6 +325,9 @@ _CONFIG_REJECTED = re.compile(
 _DENIED = re.compile(
     r"(?i)\b(?:den(?:y|ied|ies|ying)(?![=:]\s*0\b)|forbidden|unauthori[sz]ed|unauthenticated|not authori[sz]ed"
     r"|not allowed|permission ?denied|permission_denied|rejected|rbac: access denied)\b"
+    # Envoy's own words for a refusal, inside identifiers where \b does not apply
+    r"|rbac_access_denied|jwt_authn_access_denied|ext_authz_denied|filter_chain_not_found"
+    r"|no matching filter chain|PermissionDenied|Unauthenticated"
 )
 _REQUEST_REFUSED = re.compile(
     r"\b(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|CONNECT)\s+\S+(?:\s+HTTP/[\d.]+)?\"?\s+(?:401|403)\b"
