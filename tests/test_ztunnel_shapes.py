@@ -685,6 +685,13 @@ HOSTILE = {
     "stamps": (TS + " ") * (MEGABYTE // 28),
     "message and pairs": "XDS client error" + " a=b" * (MEGABYTE // 4),
     "escapes": "\x1b[" * (MEGABYTE // 2),
+    # the template table's paths: old-layout fragments, conn= values, messages and error texts alone
+    "old-layout paths": "ztunnel::a: " * (MEGABYTE // 12),
+    "old-layout spans": "inbound{id=1}: " * (MEGABYTE // 15),
+    "conn": f"{TS}  INFO ztunnel::proxy::inbound: RBAC rejected conn=" + "a(" * (MEGABYTE // 2),
+    "template alone": "XDS client connection error: " + "x, retrying in " * (MEGABYTE // 15),
+    "error wrappers": 'error="' + "receive: " * (MEGABYTE // 9) + '"',
+    "capital Ts": "T" * MEGABYTE,
 }
 
 
@@ -696,3 +703,86 @@ def test_a_megabyte_of_hostile_input_stays_fast(name: str) -> None:
     assert time.perf_counter() - started < 1.0, name
     event = parse(line)
     assert event.raw == line
+
+
+# ---- every layout reaches ztunnel's own message table (meshtail/parse/ztunnel_templates.py)
+# istio/istio.io content/en/docs/ops/ambient/usage/ztunnel/index.md (Istio 1.20/1.21): the old layout
+RBAC_OLD = (
+    "2023-10-10T23:14:00.534962Z  INFO inbound{id=cc493da5e89877489a786fd3886bd2cf peer_ip=10.240.2.2 "
+    "peer_id=spiffe://cluster.local/ns/ambient-demo/sa/notsleep}: ztunnel::proxy::inbound: RBAC rejected "
+    "conn=10.240.2.2(spiffe://cluster.local/ns/ambient-demo/sa/notsleep)->10.240.1.2:80"
+)
+_CONN = "conn=10.240.2.2(spiffe://cluster.local/ns/ambient-demo/sa/notsleep)->10.240.1.2:80"
+LAYOUTS = {
+    "old layout": RBAC_OLD,
+    "built: without its time": RBAC_OLD.split("Z  ", 1)[1],
+    "built: without time and level": RBAC_OLD.split("INFO ", 1)[1],
+    "built: without spans": f"2023-10-10T23:14:00.534962Z  INFO ztunnel::proxy::inbound: RBAC rejected {_CONN}",
+    "built: target first": f"ztunnel::proxy::inbound: RBAC rejected {_CONN}",
+    "built: message first": f"RBAC rejected {_CONN}",
+    "built: Istio layout": "2023-10-10T23:14:00.534962Z\tinfo\tproxy::inbound:inbound{id=cc49}\tRBAC rejected\t"
+    + _CONN,
+    "built: Istio layout, spaces": f"2023-10-10T23:14:00.534962Z     info    proxy::inbound  RBAC rejected   {_CONN}",
+    "built: JSON": json.dumps(
+        {
+            "level": "info",
+            "time": "2023-10-10T23:14:00.534962Z",
+            "scope": "ztunnel::proxy::inbound",
+            "message": "RBAC rejected",
+            "conn": _CONN[5:],
+            "inbound": {"id": "cc49"},
+        }
+    ),
+    "built: colours": "\x1b[2m2023-10-10T23:14:00.534962Z\x1b[0m \x1b[32m INFO\x1b[0m \x1b[1minbound\x1b[0m"
+    "\x1b[1m{\x1b[0mid=cc49\x1b[1m}\x1b[0m\x1b[2m:\x1b[0m \x1b[2mztunnel::proxy::inbound\x1b[0m\x1b[2m:\x1b[0m "
+    f"RBAC rejected \x1b[3mconn\x1b[0m\x1b[2m=\x1b[0m{_CONN[5:]}",
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYOUTS))
+def test_every_layout_reaches_the_template_table(name: str) -> None:
+    event = parse(LAYOUTS[name])
+    assert (event.format, event.category, event.outcome, event.violation, event.action) == (
+        "ztunnel",
+        "auth",
+        "deny",
+        True,
+        "authz.deny",
+    ), name
+    assert event.attributes["ztunnel.template"] == "RBAC rejected"
+    assert event.attributes["client.address"] == "10.240.2.2"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "2023-03-01T10:00:00.000000Z  INFO ztunnel::workload: handling delete 10.244.1.42",  # built: before 1.19
+        "ztunnel::workload: handling delete 10.244.1.42",
+        "2023-07-25T23:50:27.331610Z  INFO xds{id=1}: ztunnel::xds: handling RBAC update default/deny-all",
+        "2024-08-07T08:16:27.672871Z\tinfo\txds\thandling RBAC delete default/deny-all",
+    ],
+)
+def test_workload_and_policy_updates_from_xds_are_changes(line: str) -> None:
+    event = parse(line)
+    assert (event.format, event.category, event.outcome, event.action) == ("ztunnel", "config", "change", "xds.change")
+
+
+def test_an_old_err_field_is_read_like_error() -> None:
+    # handson lab (index file id 48340828848): the source side of a refused connection, before 1.22
+    line = (
+        "WARN proxy{uid=e50ffaf0-9486-468b-85ba-1399f0793ffa}:outbound{id=9f733045fc630ba161476e6e1dc01a16}: "
+        "ztunnel::proxy::outbound: failed dur=1.143567ms err=http status: 401 Unauthorized"
+    )
+    event = parse(line)
+    assert (event.category, event.outcome, event.violation, event.action) == ("auth", "deny", True, "authz.deny")
+    assert event.attributes["error.message"] == "http status: 401 Unauthorized"
+    assert event.summary == "ztunnel proxy::outbound: failed: http status: 401 Unauthorized"
+    other = parse(line.replace("http status: 401 Unauthorized", "io error: Connection refused (os error 111)"))
+    assert (other.category, other.outcome, other.violation) == ("routing", "failure", False)
+
+
+def test_a_template_only_a_different_level_printed_is_not_applied() -> None:
+    # `listener established` is info; an error line with that text is not the listener starting
+    line = "2025-04-15T19:39:27.314164Z\terror\tproxy::inbound\tlistener established\taddress=[::]:15008"
+    event = parse(line)
+    assert event.format == "ztunnel" and event.outcome == "failure"

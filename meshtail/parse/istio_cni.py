@@ -22,7 +22,16 @@ from typing import Any
 
 from ..events import Source
 from ..text import clip
-from .istio_go import GoLine, read_line
+from .istio_go import (
+    FAMILY_WEIGHT,
+    FRAGMENT_WEIGHT,
+    GoLine,
+    by_template,
+    claiming_template,
+    match_template,
+    read_line,
+    template_binary,
+)
 from .result import Action, Parsed, action_word, attr_key, severity_of
 from .timestamps import normalize
 
@@ -130,13 +139,25 @@ def _claims(line: GoLine, source: Source | None = None) -> bool:
         if scope != "default":
             return False
     if not line.level:  # a fragment
-        return message.startswith(_FRAGMENT_PREFIXES) or _RULES_TAIL.fullmatch(message[:4000]) is not None
+        return (
+            message.startswith(_FRAGMENT_PREFIXES)
+            or _RULES_TAIL.fullmatch(message[:4000]) is not None
+            or _cni_template(message, FRAGMENT_WEIGHT)
+        )
     if message.startswith(_DEFAULT_PREFIXES) or message.startswith(_FRAGMENT_PREFIXES):
         return True
+    if _cni_template(message, FAMILY_WEIGHT if line.stamp is not None else FRAGMENT_WEIGHT):
+        return True  # a message only the CNI's programs print (read from their sources)
     if message.startswith("FLAG: --"):
         flag = _FLAG.match(message)
         return flag is not None and "-" in flag.group(1) and flag.group(1) not in _ISTIOD_KEBAB_FLAGS
     return message == 'cluster "" kube client started'  # the CNI agent's kube client has no cluster ID
+
+
+def _cni_template(message: str, weight: int) -> bool:
+    """Whether the message is printed by the CNI's programs only (plugin, node agent, install, repair,
+    and the istio-validation init container's iptables checks), with fixed text enough to say so."""
+    return template_binary(claiming_template(message), weight) == FORMAT
 
 
 def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | None:
@@ -144,7 +165,13 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
     line = read_line(body)
     if line is None or not _claims(line, source):
         return None
-    if line.level and line.stamp is None and line.scope is None and not line.message.startswith(_FRAGMENT_PREFIXES):
+    if (
+        line.level
+        and line.stamp is None
+        and line.scope is None
+        and not line.message.startswith(_FRAGMENT_PREFIXES)
+        and not _cni_template(line.message, FRAGMENT_WEIGHT)
+    ):
         return None  # "info <sentence>" with nothing of the CNI's but a prefix: too little to go on
     return FORMAT, build(line.stamp, line.level, line.scope, line.message, line.fields, line.caller)
 
@@ -248,7 +275,7 @@ def build(
             attrs[attr_key("istio.cni", key)] = value
     if "k8s.pod.name" not in attrs:
         _pod_from_message(message, attrs)
-    return classify(normalize(stamp), level, scope, message, attrs)
+    return _refine(classify(normalize(stamp), level, scope, message, attrs), level, message, scope)
 
 
 def _pod_from_message(message: str, attrs: dict[str, Any]) -> None:
@@ -358,6 +385,14 @@ def classify(time: str | None, level: str, scope: str | None, message: str, attr
     return Parsed(time, "other", "unknown", False, severity, f"cni.{action_word(scope)}", f"istio-cni: {text}", attrs)
 
 
+def _refine(parsed: Parsed, level: str, message: str, scope: str | None) -> Parsed:
+    """A catch-all event refined by the template its message was printed from (istio_go.by_template)."""
+    generic = f"cni.{action_word(scope)}"
+    if parsed.action == generic:
+        by_template(parsed, match_template(message, anywhere=bool(level)), generic, bool(level))
+    return parsed
+
+
 ACTIONS: tuple[Action, ...] = (
     Action("cni.pod_add", "config", "change", False, "adding pod to the mesh, sending pod add to ztunnel"),
     Action("cni.pod_remove", "config", "change", False, "removing pod from mesh, deleting pod from ztunnel"),
@@ -370,4 +405,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("component.start", "other", "success", False, "Start a UDS server ..., kube client started"),
     Action("process.flag", "other", "unknown", False, "FLAG: --name=value dump at start"),
     Action("cni.<scope>", "other", "unknown|failure", False, "any other istio-cni line (failure for errors)"),
+    Action("config.event", "config", "change|unknown", False, "a namespace or pod enabled in / removed from the mesh"),
+    Action("config.invalid", "config", "failure", True, "invalid config the CNI could not apply (by template)"),
+    Action("identity.refused", "auth", "deny", True, "a request the API server or ztunnel refused (by template)"),
 )

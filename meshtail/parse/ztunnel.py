@@ -42,13 +42,14 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..events import Source
 from ..text import clip
 from .addresses import set_hostport
 from .result import Action, Parsed, action_word, attr_key, severity_of
 from .timestamps import normalize
+from .ztunnel_templates import ERRORS, TEMPLATES
 
 ACTIONS: tuple[Action, ...] = (
     Action(
@@ -57,7 +58,8 @@ ACTIONS: tuple[Action, ...] = (
         "deny",
         True,
         "state's 'deny policy match' / 'no allow policies matched'; an access line's error "
-        "'connection closed due to policy rejection: ...'; the source side's 'http status: 401/403'",
+        "'connection closed due to policy rejection: ...'; the source side's 'http status: 401/403' "
+        "(error= or, before 1.22, err=); before 1.22 'RBAC rejected conn=...' / 'bypassed waypoint'",
     ),
     Action(
         "authz.late_deny",
@@ -91,9 +93,23 @@ ACTIONS: tuple[Action, ...] = (
         False,
         "ztunnel's own certificates: fetch/renewal/CRL-loading failures, error='identity error: ...'",
     ),
-    Action("mtls.accept", "auth", "success", False, "'accepted TLS connection'"),
+    Action("mtls.accept", "auth", "success", False, "'accepted TLS connection' / 'TLS handshake succeeded'"),
+    Action(
+        "cert.ready",
+        "auth",
+        "success",
+        False,
+        "ztunnel's own certificates and CRLs: 'certificate fetch succeeded', 'refreshed certs', 'crl loaded "
+        "successfully'",
+    ),
     Action("tls.event", "auth", "unknown", False, "debug/info TLS and certificate chatter ('fetching cert', rustls)"),
-    Action("tcp.connection", "routing", "success", False, "access 'connection complete' without an error"),
+    Action(
+        "tcp.connection",
+        "routing",
+        "success",
+        False,
+        "access 'connection complete' without an error; before 1.22 proxy::* 'complete' / 'connection complete'",
+    ),
     Action("tcp.open", "routing", "unknown", False, "access 'connection opened' (the outcome comes with 'complete')"),
     Action(
         "connection.failure",
@@ -101,7 +117,8 @@ ACTIONS: tuple[Action, ...] = (
         "failure",
         False,
         "access 'connection complete' with a non-policy error, 'connection failed', proxy errors "
-        "(NetworkPolicy timeout, drain, no healthy upstream), warn/error lines of proxy::* targets",
+        "(NetworkPolicy timeout, drain, no healthy upstream), warn/error lines of proxy::* targets about a "
+        "connection or request, before 1.22 'failed err=...' / 'Sending 400/404'",
     ),
     Action(
         "http.request",
@@ -130,8 +147,20 @@ ACTIONS: tuple[Action, ...] = (
         False,
         "'received response type_url=...', an ACK 'sending response', 'local config initialized'",
     ),
-    Action("xds.change", "config", "change", False, "xds 'handling delete ...' / 'handling RBAC update ...'"),
-    Action("xds.reject", "config", "failure", True, "a NACK: 'sending response' with error / type=Nack"),
+    Action(
+        "xds.change",
+        "config",
+        "change",
+        False,
+        "xds (before 1.19 workload) 'handling delete ...' / 'handling RBAC update ...' / 'inserting local workloads'",
+    ),
+    Action(
+        "xds.reject",
+        "config",
+        "failure",
+        True,
+        "a NACK: 'sending response' with error / type=Nack; 'rejecting workload ...' (config refused as invalid)",
+    ),
     Action("xds.failure", "config", "failure", False, "other warn/error lines of the xds targets"),
     Action("xds.workload_timeout", "config", "failure", False, "'timed out waiting for workload ... from xds'"),
     Action("xds.event", "config", "unknown", False, "other debug/info chatter of the xds targets"),
@@ -345,6 +374,156 @@ _KNOWN_FIELD_KEYS = (
 )
 
 
+# ------------------------------------------------------------------ ztunnel's own messages (its source)
+# ztunnel_templates.TEMPLATES lists every message ztunnel's source can print (all its releases), each
+# with its target and level and a verdict from scripts/gen_ztunnel_templates.py's rule table.
+class _Template(NamedTuple):
+    target: str
+    template: str
+    literal: str
+    level: str
+    fields: tuple[str, ...]
+    category: str
+    outcome: str
+    violation: bool
+    action: str
+    rule: str
+    generic: bool
+    first: str
+    last: str
+
+
+# a template: its literal segments (the text between placeholders), its literal length, its rows by level
+_Pattern = tuple[tuple[str, ...], int, tuple[_Template, ...]]
+# words that make a message alone ztunnel's: a fragment without target, level or time is claimed by a template
+# only when its literal text is long and names mesh things, or holds one of the strongest of them
+_MESH_WORDS = re.compile(
+    r"HBONE|XDS|xds|\bcrl\b|\bSAN\b|polic(?:y|ies)|waypoint|netns|ztunnel|Istio|\bTLS\b|\bcerts?\b|certificate"
+    r"|identity|workload|\bproxy\b|socks|RBAC|\bDNS\b|\bdns\b|drain|SO_ORIGINAL_DST|freebind|node agent"
+)
+_STRONG_WORDS = re.compile(r"RBAC|HBONE|XDS|waypoint|netns|ztunnel|SO_ORIGINAL_DST|\bCRL\b|\bcrl\b|dry-run")
+
+
+def _distinctive(template: str) -> bool:
+    literal = "".join(template.split("{}"))
+    words = len(literal.split())
+    return (
+        (words >= 3 and len(literal) >= 20 and _MESH_WORDS.search(literal) is not None)
+        or (words >= 6 and len(literal) >= 32)
+        or (words >= 2 and len(literal) >= 12 and _STRONG_WORDS.search(literal) is not None)
+    )
+
+
+_ByTarget = dict[str, tuple[dict[str, tuple[_Template, ...]], list[_Pattern]]]
+
+
+def _index_templates() -> tuple[_ByTarget, dict[str, list[_Pattern]]]:
+    """Templates by target (exact messages, then patterns longest first), and the distinctive ones by first word."""
+    grouped: dict[str, dict[str, list[_Template]]] = {}
+    for raw in TEMPLATES:
+        row = _Template(*raw)
+        grouped.setdefault(_strip_target(row.target), {}).setdefault(row.template, []).append(row)
+    by_target: _ByTarget = {}
+    by_word: dict[str, list[_Pattern]] = {}
+    for target, templates in grouped.items():
+        exact: dict[str, tuple[_Template, ...]] = {}
+        patterns: list[_Pattern] = []
+        for template, rows in templates.items():
+            segments = tuple(template.split("{}"))
+            pattern = (segments, sum(map(len, segments)), tuple(rows))
+            if len(segments) == 1:
+                exact[template] = tuple(rows)
+            else:
+                patterns.append(pattern)
+            if template and _distinctive(template) and not all(r.generic for r in rows):
+                by_word.setdefault(template.split(" ", 1)[0], []).append(pattern)
+        patterns.sort(key=lambda p: -p[1])
+        by_target[target] = (exact, patterns)
+    for patterns in by_word.values():
+        patterns.sort(key=lambda p: -p[1])
+    return by_target, by_word
+
+
+def _fits(message: str, segments: tuple[str, ...]) -> bool:
+    """Whether *message* is the template's text: every literal segment in order (a placeholder holds anything)."""
+    if len(segments) == 1:
+        return message == segments[0] or message.rstrip(" .:") == segments[0].rstrip(" .:")
+    if not message.startswith(segments[0]):
+        return False
+    pos = len(segments[0])
+    for part in segments[1:]:
+        if not part:
+            continue
+        found = message.find(part, pos)
+        if found < 0:
+            return False
+        pos = found + len(part)
+    return True
+
+
+def _template_rows(target: str | None, message: str) -> tuple[_Template, ...] | None:
+    """ztunnel's template for a message: of the line's target, or (no target) a distinctive one of any."""
+    if target is None:
+        for segments, _, rows in _BY_WORD.get(message.split(" ", 1)[0], ()):
+            if _fits(message, segments):
+                return rows
+        return None
+    entry = _BY_TARGET.get(target)
+    if entry is None:
+        return None
+    exact, patterns = entry
+    rows = exact.get(message)
+    if rows is not None:
+        return rows
+    for segments, _, rows in patterns:  # the longest literal first
+        if _fits(message, segments):
+            return rows
+    if message.rstrip(" .:") != message:
+        return exact.get(message.rstrip(" .:"))
+    return None
+
+
+def _index_errors() -> dict[str, list[tuple[tuple[str, ...], bool]]]:
+    """ztunnel's error texts by first word: (segments, wrapper); a wrapper (``receive: {}``) holds another error."""
+    out: dict[str, list[tuple[tuple[str, ...], bool]]] = {}
+    for _module, template, literal, _first, _last in ERRORS:
+        segments = tuple(template.split("{}"))
+        wrapper = segments == (literal, "") and literal.endswith(": ") and " " not in literal[:-2]
+        if wrapper or _distinctive(template):
+            out.setdefault(literal.split(" ", 1)[0], []).append((segments, wrapper))
+    return out
+
+
+_ERROR_WORDS = _index_errors()
+
+
+def _known_error(text: str, depth: int = 0) -> bool:
+    """Whether *text* is one of ztunnel's own error texts (``receive: client disconnected before ...``)."""
+    space = text.find(" ", 0, 48)
+    for segments, wrapper in _ERROR_WORDS.get(text[:space] if space > 0 else text, ()):
+        if wrapper:
+            if depth < 3 and text.startswith(segments[0]) and _known_error(text[len(segments[0]) :], depth + 1):
+                return True
+        elif _fits(text, segments):
+            return True
+    return False
+
+
+def _template_row(line: _Line) -> _Template | None:
+    rows = _template_rows(line.target, line.message)
+    if not rows:
+        return None
+    level = (line.level or "").lower()
+    for row in rows:
+        if row.level == level:
+            return row
+    bad = level in _BAD
+    for row in rows:
+        if (row.level in _BAD) == bad:
+            return row
+    return None if level else rows[0]  # a level the source never used with it: not this message
+
+
 # ------------------------------------------------------------------ low-level readers
 def _unescape(text: str) -> str:
     if "\\" not in text:
@@ -497,10 +676,29 @@ def _strip_target(name: str) -> str:
     return name[9:] if name.startswith("ztunnel::") else name
 
 
+_BY_TARGET, _BY_WORD = _index_templates()
+
+
+def _fragment_starts() -> dict[str, tuple[str, ...]]:
+    """What a fragment (no target, level or time) must start with to be tried against the distinctive
+    templates and error texts, by its first word (one C-level ``startswith`` rejects the rest)."""
+    starts: dict[str, set[str]] = {}
+    for word, patterns in _BY_WORD.items():
+        starts.setdefault(word, set()).update(p[0][0] for p in patterns)
+    for word, texts in _ERROR_WORDS.items():
+        starts.setdefault(word, set()).update(t[0][0] for t in texts)
+    return {word: tuple(sorted(values)) for word, values in starts.items()}
+
+
+_FRAGMENT_STARTS = _fragment_starts()
+
+
 def _has_evidence(message: str, fields: list[tuple[str, str]], target: str | None) -> bool:
     """Beyond the target: ztunnel's own message or access fields."""
     if message.startswith(_MESSAGES) or message.startswith(_ERRORS):
         return True
+    if message and target is not None and _template_rows(target, message):
+        return True  # a message ztunnel's source prints with this target
     keys = {key for key, _ in fields}
     if keys & _ACCESS_KEYS:
         return True
@@ -529,6 +727,41 @@ def _claim_target(
     return False
 
 
+def _legacy_line(
+    body: str,
+    items: list[tuple[str, str | None]],
+    end: int,
+    stamp: str | None,
+    level: str | None,
+    crate_only: bool = False,
+) -> _Line | None:
+    """tracing_subscriber's default layout (before 1.22) after its time and level, from the chain read at its
+    start: ``span{..}:span2: ztunnel::target: message k=v`` (spans optional)."""
+    spans: list[tuple[str, str | None]] = []
+    target_items = items
+    nxt = end
+    while nxt < len(body) and body[nxt] == " ":
+        nxt += 1
+    second = _read_chain(body, nxt) if (items[0][1] is not None or len(items) > 1) else None
+    if second is not None and second[2] and len(second[0]) == 1 and second[0][0][1] is None:
+        spans, target_items, end = items, second[0], second[1]
+    if target_items is items and any(f is not None for _, f in items):
+        return None  # spans but no target: not this layout
+    message, fields = _split_message(body[end:].lstrip(" \t"))
+    name = target_items[0][0]
+    if crate_only and not name.startswith("ztunnel::"):
+        return None  # no time or level: only ztunnel's own module paths
+    if not (
+        name.startswith("ztunnel")
+        or "::" in name
+        or name in _STRONG_TARGETS
+        or spans
+        or (name in _WEAK_TARGETS and _has_evidence(message, fields, name))
+    ):
+        return None
+    return _Line(stamp, level, _strip_target(name), _span_list(spans), message, fields)
+
+
 def _parse_head(body: str, pos: int, strict: bool) -> _Line | None:
     """A line with a timestamp and/or a level at *pos*; *strict* (after an unknown prefix) wants a strong target."""
     head = _STAMPED.match(body, pos)
@@ -552,28 +785,7 @@ def _parse_head(body: str, pos: int, strict: bool) -> _Line | None:
     items, end, colon = chain
     legacy = colon and (level.isupper() or "{" in body[start:end] or items[0][0].startswith("ztunnel"))
     if legacy:
-        # tracing_subscriber's default: `span{..}:span2: ztunnel::target: message k=v`
-        spans: list[tuple[str, str | None]] = []
-        target_items = items
-        nxt = end
-        while nxt < len(body) and body[nxt] == " ":
-            nxt += 1
-        second = _read_chain(body, nxt) if (items[0][1] is not None or len(items) > 1) else None
-        if second is not None and second[2] and len(second[0]) == 1 and second[0][0][1] is None:
-            spans, target_items, end = items, second[0], second[1]
-        if target_items is items and any(f is not None for _, f in items):
-            return None  # spans but no target: not this layout
-        message, fields = _split_message(body[end:].lstrip(" \t"))
-        name = target_items[0][0]
-        if not (
-            name.startswith("ztunnel")
-            or "::" in name
-            or name in _STRONG_TARGETS
-            or spans
-            or (name in _WEAK_TARGETS and _has_evidence(message, fields, name))
-        ):
-            return None
-        return _Line(stamp, level, _strip_target(name), _span_list(spans), message, fields)
+        return _legacy_line(body, items, end, stamp, level)
     if end < len(body) and body[end] not in " \t":
         return None  # the target is not a whole word
     tabbed = "\t" in sep and end < len(body) and body[end] == "\t"
@@ -603,8 +815,13 @@ def _parse_fragment(body: str) -> _Line | None:
         if rest.startswith(_FATAL_CONTEXTS) or _OS_ERROR.search(rest):
             return _Line(None, None, None, [], body.strip(), [])
         return None
-    if first.isalpha() and ("::" in body[:_SPAN_LIMIT] or "{" in body[:_SPAN_LIMIT]):
+    if first.isalpha() and (body.find("::", 0, _SPAN_LIMIT) >= 0 or body.find("{", 0, _SPAN_LIMIT) >= 0):
         chain = _read_chain(body, 0)
+        if chain is not None and chain[2] and body.find("ztunnel::", 0, _SPAN_LIMIT) >= 0:
+            # the old layout without its time and level: `[span{..}: ]ztunnel::target: message k=v`
+            line = _legacy_line(body, chain[0], chain[1], None, None, crate_only=True)
+            if line is not None and line.target is not None and line.target != "ztunnel" and line.message:
+                return line
         if chain is not None and not chain[2]:
             items, end = chain[0], chain[1]
             name, own = items[0]
@@ -617,12 +834,18 @@ def _parse_fragment(body: str) -> _Line | None:
         fields = parse_fields(body)
         keys = {key for key, _ in fields}
         errors = [str(v) for k, v in fields if k == "error"]
-        if keys & _ACCESS_KEYS or any(e.startswith(_ERRORS) for e in errors):
+        if keys & _ACCESS_KEYS or any(e.startswith(_ERRORS) or _known_error(e) for e in errors):
             return _Line(None, None, None, [], "", fields)
         return None
     if body.startswith(_ERRORS_ALONE) or body.startswith(_FRAGMENT_MESSAGES):
         message, fields = _split_message(body)
         return _Line(None, None, None, [], message, fields)
+    space = body.find(" ", 0, 48)
+    if space > 0 and body.startswith(_FRAGMENT_STARTS.get(body[:space], ())):
+        # one of ztunnel's distinctive messages or error texts, alone
+        message, fields = _split_message(body)
+        if _template_rows(None, message) or _known_error(message):
+            return _Line(None, None, None, [], message, fields)
     if "src.addr=" in body or "dst.addr=" in body:
         message, fields = _split_message(body)
         if {key for key, _ in fields} & _ACCESS_KEYS and len(message) <= 40:
@@ -664,6 +887,19 @@ def _quick_reject(body: str) -> bool:
     return token.split(":", 1)[0] not in _TARGETS
 
 
+def _find_stamp(body: str, pos: int, limit: int) -> re.Match[str] | None:
+    """The first RFC 3339 stamp in ``body[pos:limit]`` (found by its ``T``: a failing regex search is slow)."""
+    at = body.find("T", pos + 10, limit)
+    while at >= 0:
+        start = at - 10
+        if body[start + 4] == "-" and body[start + 7] == "-" and body[start : start + 4].isdigit():
+            found = _TS_SEARCH.match(body, start, limit)
+            if found is not None:
+                return found
+        at = body.find("T", at + 1, limit)
+    return None
+
+
 def _split(body: str) -> _Line | None:
     if "\x1b" in body:
         body = _ANSI.sub("", body)
@@ -681,7 +917,7 @@ def _split(body: str) -> _Line | None:
     # a short unknown prefix (a log viewer's border, an exporter's own stamp) before a whole ztunnel line
     pos = 1
     for _ in range(3):  # a wrapper may carry stamps of its own (a CRI prefix after a grep path)
-        found = _TS_SEARCH.search(body, pos, _PREFIX_LIMIT)
+        found = _find_stamp(body, pos, _PREFIX_LIMIT)
         if found is None:
             return None
         line = _parse_head(body, found.start(), strict=True)
@@ -735,7 +971,7 @@ def _attributes(line: _Line) -> tuple[dict[str, Any], list[str]]:
             attrs["http.response.status_code" if isinstance(code, int) else "ztunnel.response_code"] = code
         elif key == "duration":
             attrs["ztunnel.duration_ms"] = _duration_ms(value) if isinstance(value, str) else _scalar(value)
-        elif key == "error":
+        elif key in ("error", "err"):  # `err=`: ztunnel before 1.22
             errors.append(str(value))
         elif key in _FIELD_NAMES:
             attrs[_FIELD_NAMES[key]] = _scalar(value)
@@ -925,7 +1161,7 @@ def _xds_decision(line: _Line, attrs: dict[str, Any], errors: list[str], bad: bo
         return "config", "success", False, "xds.connect", "ztunnel connected to istiod (xDS stream established)"
     type_url = str(attrs.get("ztunnel.type_url", "")).rsplit("/", 1)[-1].rsplit(".", 1)[-1]
     if message.startswith("sending response"):
-        if errors or str(attrs.get("ztunnel.type", "")).lower() == "nack" or line.level == "error":
+        if errors or str(attrs.get("ztunnel.type", "")).lower() == "nack" or (line.level or "").lower() == "error":
             return (
                 "config",
                 "failure",
@@ -945,6 +1181,9 @@ def _xds_decision(line: _Line, attrs: dict[str, Any], errors: list[str], bad: bo
         )
     if message.startswith("handling ") and not message.startswith("handling new stream"):
         return "config", "change", False, "xds.change", f"ztunnel {clip(message, 160)}"
+    known = _template_decision(line, attrs, errors)
+    if known is not None:
+        return known
     if bad:
         return "config", "failure", False, "xds.failure", text
     return "config", "unknown", False, "xds.event", text
@@ -984,7 +1223,7 @@ def _decide(line: _Line, attrs: dict[str, Any], errors: list[str]) -> _Decision:
         return _xds_decision(line, attrs, errors, bad)
     if message.startswith("timed out waiting for workload"):
         return "config", "failure", False, "xds.workload_timeout", f"ztunnel: {clip(message, 160)}"
-    if message.startswith(_ERRORS):  # an error text pasted alone
+    if message.startswith(_ERRORS) or (not target and not level and _known_error(message)):  # an error text alone
         attrs.setdefault("error.message", message)
         return _error_decision(message, attrs, _source_name(attrs), _destination_name(attrs))
     if "no longer allowed after a policy update" in message:
@@ -997,7 +1236,7 @@ def _decide(line: _Line, attrs: dict[str, Any], errors: list[str]) -> _Decision:
             f"ztunnel.{action_word(target or 'ztunnel')}",
             f"ztunnel: {clip(message, 160)}",
         )
-    decision = _tls_decision(message, target, level, bad)
+    decision = _tls_decision(message, bad)
     if decision is not None:
         return decision
     inpod = _INPOD_MESSAGE.match(message)
@@ -1017,6 +1256,13 @@ def _decide(line: _Line, attrs: dict[str, Any], errors: list[str]) -> _Decision:
         return "other", "success", False, "listener.start", f"ztunnel listening: {component} {address}".strip()
     if not target and message.startswith(("Error: ", "Caused by: ")):
         return "other", "failure", False, "ztunnel.fatal", f"ztunnel exited: {clip(message, 160)}"
+    # what ztunnel's source says the message means, before guessing from its target and words
+    known = _template_decision(line, attrs, errors)
+    if known is not None:
+        return known
+    decision = _tls_words_decision(message, target, bad)
+    if decision is not None:
+        return decision
     if target.startswith(("dns", "hickory")) and not message.startswith(
         ("starting", "shutting down", "dns server drained", "DNS server shutdown")
     ):
@@ -1042,21 +1288,86 @@ def _pod(attrs: dict[str, Any]) -> str:
     return str(attrs.get("ztunnel.uid", "?"))
 
 
-def _tls_decision(message: str, target: str, level: str, bad: bool) -> _Decision | None:
-    """TLS handshakes and certificates: failures (violations when a handshake failed), successes, chatter."""
+def _tls_decision(message: str, bad: bool) -> _Decision | None:
+    """TLS handshakes and certificates named by ztunnel's own messages."""
     text = f"ztunnel: {clip(message, 160)}"
     if bad and "handshake" in message and _TLS_FAILURE.search(message):
         return "auth", "failure", True, "mtls.handshake_failure", f"ztunnel TLS handshake failed: {clip(message, 150)}"
-    auth_target = target.startswith(("identity", "tls", "cert_fetcher", "rustls", "tokio_rustls"))
-    if message.startswith(("certificate fetch failed", "certificate renewal failed")) or (
-        bad and (auth_target or _TLS_WORDS.search(message))
-    ):
+    if message.startswith(("certificate fetch failed", "certificate renewal failed")):
         return "auth", "failure", False, "cert.failure", text
     if message.startswith("accepted TLS connection"):
         return "auth", "success", False, "mtls.accept", text
+    return None
+
+
+def _tls_words_decision(message: str, target: str, bad: bool) -> _Decision | None:
+    """A line no template names, read from its words: TLS/certificate failures and chatter."""
+    text = f"ztunnel: {clip(message, 160)}"
+    auth_target = target.startswith(("identity", "tls", "cert_fetcher", "rustls", "tokio_rustls"))
+    if bad and (auth_target or _TLS_WORDS.search(message)):
+        return "auth", "failure", False, "cert.failure", text
     if not bad and _TLS_WORDS.search(message):
         return "auth", "unknown", False, "tls.event", text
     return None
+
+
+_CONN = re.compile(r"([^\s()]{1,300}?)(?:\(([^()\s]{0,400})\))?->([^\s()]{1,300})")
+_SUMMARIES = {
+    "authz.deny": "ztunnel denied {src} -> {dst}: {message}",
+    "authz.late_deny": "ztunnel closed {src} -> {dst}: {message}",
+    "cert.revoked": "ztunnel closed {src} -> {dst}: {message}",
+    "mtls.handshake_failure": "ztunnel TLS handshake failed: {message}",
+    "tcp.connection": "{src} -> {dst} {message}",
+    "connection.failure": "{src} -> {dst} failed: {message}",
+    "xds.change": "ztunnel {message}",
+    "xds.connection_failure": "ztunnel lost istiod: {message}",
+    "inpod.add": "ztunnel enrolled a pod: {message}",
+    "inpod.delete": "ztunnel removed a pod: {message}",
+}
+
+
+def _conn_attributes(attrs: dict[str, Any]) -> None:
+    """Old ztunnels' ``conn=src(identity)->dst`` (and ``peer_ip``/``peer_id`` span fields): who talked to whom."""
+    conn = attrs.get("ztunnel.conn")
+    found = _CONN.fullmatch(conn.strip()) if isinstance(conn, str) and len(conn) < 1100 else None
+    if found is not None:
+        if "client.address" not in attrs:
+            set_hostport(attrs, "client", found.group(1))
+        if found.group(2) and "istio.source.principal" not in attrs:
+            attrs["istio.source.principal"] = found.group(2)
+        if "destination.address" not in attrs:
+            set_hostport(attrs, "destination", found.group(3))
+    peer_ip, peer_id = attrs.get("ztunnel.span.peer_ip"), attrs.get("ztunnel.span.peer_id")
+    if isinstance(peer_ip, str) and "client.address" not in attrs:
+        set_hostport(attrs, "client", peer_ip)
+    if isinstance(peer_id, str) and "istio.source.principal" not in attrs:
+        attrs["istio.source.principal"] = peer_id
+
+
+def _template_decision(line: _Line, attrs: dict[str, Any], errors: list[str]) -> _Decision | None:
+    """The verdict ztunnel_templates gives the line's message (None: no template, or only a generic one)."""
+    row = _template_row(line)
+    if row is None or row.generic:
+        return None
+    attrs["ztunnel.template"] = row.template
+    _conn_attributes(attrs)
+    src, dst = _source_name(attrs), _destination_name(attrs)
+    message = clip(line.message, 160)
+    plain = f"ztunnel {line.target}: {message}" if line.target else f"ztunnel: {message}"
+    if errors and row.category == "routing":
+        decision = _error_decision(errors[-1], attrs, src, dst)
+        if decision[0] == "auth" or row.outcome == "failure":
+            if src == dst == "?":  # the old layouts name no peers on this line
+                return (*decision[:4], f"{plain}: {clip(errors[-1], 140)}")
+            return decision
+    if row.action.startswith("authz.") and "istio.policy" not in attrs and row.outcome == "deny":
+        attrs["istio.policy"] = "?"
+    shape = _SUMMARIES.get(row.action)
+    if shape is not None and not (src == dst == "?" and "{src}" in shape):
+        summary = shape.format(src=src, dst=dst, message=message)
+    else:
+        summary = plain
+    return row.category, row.outcome, row.violation, row.action, summary
 
 
 def _build(line: _Line, decoded: bool) -> Parsed:

@@ -1,0 +1,600 @@
+"""Generate ``meshtail/parse/istio_templates.py``: every log message istiod, istio-agent and istio-cni print.
+
+    python scripts/gen_istio_templates.py [--istio DIR] [--cni DIR] [--check]
+
+Reads Istio's Go sources straight from git (a bare mirror of github.com/istio/istio, and of the
+retired github.com/istio/cni for the CNI plugin before 1.7) at the revisions in ``REVISIONS``, finds
+every call of pkg/log (``log.Infof("...")``, ``scope.WithLabels(...).Warnf(...)``, ``xdsLog.Errorf``,
+``log.Info("msg")``, ``log.Debuga(...)``), works out which scope the receiver is
+(``var log = istiolog.RegisterScope("ads", ...)``, ``log := log.WithLabels(...)``, ``scopes.CNIAgent``)
+and which program the package is built into (``BINARIES``), and gives each message template a verdict
+by the rule table ``RULES`` (category, outcome, violation, action).  Error strings the agent's and the
+CNI's packages return (``fmt.Errorf("validation timeout")``) are kept too: those programs log many
+errors bare (``log.Error(err)``).  The output is data only; ``--check`` says whether it is current.
+
+Messages become templates with every Go verb written ``%v``; only the first line of a multi-line
+message is kept.  A template printed by several programs gets them all (``istio-agent|istiod``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "meshtail" / "parse" / "istio_templates.py"
+
+# (repository, revision name, commit): releases 1.0 .. the newest main that was read
+REVISIONS: tuple[tuple[str, str, str], ...] = (
+    ("istio/istio", "1.0.0", "3a136c90ec5e308f236e0d7ebb5c4c5e405217f4"),
+    ("istio/istio", "1.1.0", "82797c0c0649a3f73029b33957ae105260458c6e"),
+    ("istio/istio", "1.3.0", "c2bd59595ce699b31d0f931885f023028ff7902b"),
+    ("istio/istio", "1.4.0", "c4def934e4f8d1feb42725da41ee0078cde8397f"),
+    ("istio/istio", "1.5.0", "c3c353285578eb68b334fc8766746b754b6b3789"),
+    ("istio/istio", "1.6.0", "df8ea82bf434fece015767579ef2e4a16e6a3fb3"),
+    ("istio/istio", "1.8.0", "c87a4c874df27e37a3e6c25fa3d1ef6279685d23"),
+    ("istio/istio", "1.10.0", "d26cba7e341587453ffeb978f5cf6fbc32f346f8"),
+    ("istio/istio", "1.12.0", "016bc46f4a5e0ef3fa135b3c5380ab7765467c1a"),
+    ("istio/istio", "1.14.0", "3aa487bb6ec8cb8bb7c736423f3a4857d1a81263"),
+    ("istio/istio", "1.16.0", "8f2e2dc5d57f6f1f7a453e03ec96ca72b2205783"),
+    ("istio/istio", "1.18.0", "697f4ff0fe6ee531bbd4f5f2a6b4b1f302c955a8"),
+    ("istio/istio", "1.20.0", "6869a6c2371e21c847d216065cf5c59863d01b4c"),
+    ("istio/istio", "1.22.0", "aaf597fbfae607adf4bb4e77538a7ea98995328a"),
+    ("istio/istio", "1.24.0", "8825a6b7f8c9a2d66005a5f8b64e98aaee0dda99"),
+    ("istio/istio", "1.26.0", "c2e9871f340c0e0b114bcd1b73208284f1d17c9e"),
+    ("istio/istio", "1.28.0", "b8d1df54465060428c2a2a38286e360beb85fb31"),
+    ("istio/istio", "1.30.0", "badd809ed7d57954d4c16e12e75e15a7722a7b96"),
+    ("istio/istio", "main", "86c9f01fd735fb01d8192f5bcaf0d424afb7f14c"),
+    ("istio/cni", "1.5.0", "0d3c739609d715bd2c09cc00fbc688b0f2ab96a8"),
+    ("istio/cni", "1.6.0", "8f2249c329e4b1ec03d993f762064b4a13a2734e"),
+)
+MIRRORS = {"istio/istio": "/work/.mirror/istio+istio/repo", "istio/cni": "/work/.mirror/istio+cni/repo"}
+
+AGENT, ISTIOD, CNI = "istio-agent", "istiod", "istio-cni"
+ALL = (AGENT, ISTIOD, CNI)
+# Which program a package is built into: the first prefix of its path that matches (istio/istio).
+# Shared packages get every program that links them; the parsers treat those as saying nothing.
+BINARIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("pilot/cmd/pilot-agent/", (AGENT,)),
+    ("pilot/pkg/proxy/envoy/v2/", (ISTIOD,)),  # istiod's ADS server before 1.6
+    ("pilot/pkg/proxy/envoy/discovery.go", (ISTIOD,)),  # pilot's v1 discovery service (1.0-1.3)
+    # the ADS server core: the agent runs it too, for its SDS server and local xDS (1.8+)
+    ("pilot/pkg/xds/ads.go", (AGENT, ISTIOD)),
+    ("pilot/pkg/xds/delta.go", (AGENT, ISTIOD)),
+    ("pilot/pkg/xds/discovery.go", (AGENT, ISTIOD)),
+    ("pilot/pkg/xds/xdsgen.go", (AGENT, ISTIOD)),
+    ("pilot/pkg/xds/monitoring.go", (AGENT, ISTIOD)),
+    ("pkg/xds/", (AGENT, ISTIOD)),
+    ("pilot/pkg/proxy/", (AGENT,)),  # the agent's Envoy watcher/supervisor before 1.5
+    ("pilot/", (ISTIOD,)),
+    ("pkg/istio-agent/", (AGENT,)),
+    ("pkg/envoy/", (AGENT,)),
+    ("pkg/dns/", (AGENT,)),
+    ("pkg/wasm/", (AGENT,)),
+    ("security/pkg/nodeagent/", (AGENT,)),  # the node agent / SDS server (separate DaemonSet 1.1-1.4)
+    ("security/cmd/node_agent", (AGENT,)),
+    ("security/pkg/stsservice/", (AGENT,)),
+    ("security/pkg/credentialfetcher/", (AGENT,)),
+    ("security/pkg/caclient/", (AGENT,)),
+    ("security/pkg/platform/", (AGENT,)),
+    ("security/pkg/server/", (ISTIOD,)),  # Citadel, istiod's CA (1.5+)
+    ("security/pkg/pki/", (ISTIOD,)),
+    ("security/pkg/k8s/", (ISTIOD,)),
+    ("security/pkg/registry/", (ISTIOD,)),
+    ("security/pkg/cmd/", (ISTIOD,)),
+    ("security/cmd/istio_ca/", (ISTIOD,)),
+    ("security/", (AGENT, ISTIOD)),
+    ("galley/", (ISTIOD,)),  # validation and config sources, in istiod 1.5+
+    ("pkg/config/", (ISTIOD,)),
+    ("pkg/webhooks/", (ISTIOD,)),
+    ("pkg/kube/inject/", (ISTIOD,)),
+    ("pkg/mcp/", (ISTIOD,)),
+    ("pkg/servicemesh/", (ISTIOD,)),
+    ("pkg/bootstrap/", (AGENT, ISTIOD)),
+    ("pkg/adsc/", (AGENT, ISTIOD)),
+    ("pkg/spiffe/", (AGENT, ISTIOD)),
+    ("pkg/security/", (AGENT, ISTIOD)),
+    ("pkg/istio-agent", (AGENT,)),
+    ("pkg/", ALL),  # pkg/log, pkg/kube, pkg/ctrlz, pkg/cmd, pkg/monitoring ...
+    ("cni/", (CNI,)),
+    ("tools/istio-iptables/", (CNI,)),  # the CNI plugin's rules and the istio-validation init container
+    ("tools/istio-clean-iptables/", (CNI,)),
+    ("tools/istio-nftables/", (CNI,)),
+)
+# path parts never read: tests, fakes, other programs (istioctl, operator, mixer ...)
+_SKIP = re.compile(
+    r"(?:^|/)(?:test|tests|testing|testdata|testutil|fake|fakes|mock|mocks|fuzz|e2e|integration|vendor|"
+    r"benchmark|sdsc)(?:/|$)|_test\.go$|^(?:istioctl|operator|mixer|samples|prow|tests|tools/(?!istio-iptables|"
+    r"istio-clean-iptables|istio-nftables)|pkg/test/|security/tools/|pilot/test/|install/|manifests/)"
+)
+
+
+def binaries_of(repo: str, path: str) -> tuple[str, ...] | None:
+    if not path.endswith(".go") or _SKIP.search(path):
+        return None
+    if repo == "istio/cni":
+        return (CNI,)
+    for prefix, names in BINARIES:
+        if path.startswith(prefix):
+            return names
+    return None
+
+
+# ============================================================================ the rule table
+# Applied to each template in order, the first that matches gives the verdict; ``levels`` limits a
+# rule to those levels ("" = any).  Patterns are on the lowercased template (verbs written %v).
+#   name          levels        pattern                                    category outcome   violation action
+RULES: tuple[tuple[str, str, str, str, str, bool, str], ...] = (
+    # an identity or a request the mesh refused (SDS/CA/xDS clients, JWT, authz)
+    (
+        "refused",
+        "warn error fatal",
+        r"unauthenticated|permission ?denied|unauthori[sz]ed|not authori[sz]ed|failed to authenticate"
+        r"|authentication fail|authenticate failure|access denied|denied access|not allowed to",
+        "auth",
+        "deny",
+        True,
+        "identity.refused",
+    ),
+    # a proxy NACKed what it was sent
+    ("nack", "", r"ack error|\bnack(?:ed)?\b|rejected by (?:envoy|proxy)", "config", "failure", True, "xds.reject"),
+    # mesh config that is invalid: istiod refuses or cannot build it
+    (
+        "invalid-config",
+        "warn error fatal",
+        r"envoy ?filter.*fail|fail.*envoy ?filter|invalid (?:config|envoy|gateway|virtual|destination|service ?entry"
+        r"|sidecar|authoriz|peer|request ?authn|policy|telemetry|wasm|mesh ?config|resource)|configuration is invalid"
+        r"|failed to validate|validation failed|failed validation|config.* rejected|rejected .*config"
+        r"|conflict(?:s|ing)? (?:with|between)|duplicate (?:listener|route|host|domain|cluster)",
+        "config",
+        "failure",
+        True,
+        "config.invalid",
+    ),
+    (
+        "admission-denied",
+        "",
+        r"admission webhook .*denied|denied the request",
+        "config",
+        "deny",
+        True,
+        "config.invalid",
+    ),
+    # a pod or namespace joining or leaving the (ambient) mesh: a change to what the mesh covers
+    (
+        "mesh-membership",
+        "debug info",
+        r"\bis (?:enabled|disabled) in ambient mesh|(?:added|adding|removed|removing) .*(?:to|from) (?:the )?"
+        r"(?:ambient )?mesh\b",
+        "config",
+        "change",
+        False,
+        "config.event",
+    ),
+)
+# which category a template is in when no rule above matched: by scope, then by words
+AUTH_SCOPES = frozenset(
+    "sds sdsServiceLog cache cacheLog ca citadelclient citadelClientLog secretfetcher secretFetcherLog gcecred "
+    "mockcred stsclient stsClientLog stsserver token googleca googleCAClientLog googlecas vault vaultClientLog "
+    "pkica pkira serverca rootcertrotator trustBundle spiffe security authn".split()
+)
+CONFIG_SCOPES = frozenset(
+    "ads delta xdsproxy xdsServer push fullpush gateway gatewaycommon krt validation validationController "
+    "validationServer status serviceentry wle model controllers processing analysis mcp adsc deltaadsc grpcgen "
+    "configmapcontroller proxyconfig tag-watcher ambient".split()
+)
+_AUTH_WORDS = re.compile(
+    r"\bcert|certificate|\bcsr\b|\bsds\b|spiffe|trust ?(?:domain|bundle|anchor)|root ?ca\b|\bca (?:cert|server)"
+    r"|private key|key/cert|secret for|\bmtls\b|\bpeer ?authentication|\bauthoriz|\bidentity"
+)
+_CONFIG_WORDS = re.compile(
+    r"\bpush(?:ed|ing)\b|\bxds\b|\bads\b|\b[cler]ds\b|envoy ?filter|virtual ?service|destination ?rule|service ?entry"
+    r"|\bsidecar (?:scope|resource|config)|\bgateway|webhook|\bconfig (?:update|change|store|controller)"
+    r"|\bconfigs?\b.*(?:added|updated|deleted|changed)|\bdebounce"
+)
+# outcomes by verb (level decides first: error/fatal fail, a warning that says it failed fails)
+_FAILURE_WORDS = re.compile(
+    r"fail(?!urepolicy)|error|unable|cannot|can't|could not|couldn't|invalid|refused|timed out|timeout|exceeded|not ready|panic"
+)
+_SUCCESS_WORDS = re.compile(
+    r"^(?:%v )?(?:start(?:ing|ed)?|listening|serving)\b|success|synced|\bstarted\b|\bis ready|\bready\b"
+    r"|\bconnected\b|established|\blistening on|\bloaded\b|\bgenerated\b|(?<![\w-])issued\b|(?<![\w-])signed\b|\bpushed\b|\bpassed\b"
+)
+_START_WORDS = re.compile(r"^(?:%v )?start|\bstart(?:ed|s|ing)\b|\blistening\b|\bserving\b")
+_CHANGE_WORDS = re.compile(
+    r"\b(?:updat(?:ed|ing)|creat(?:ed|ing)|delet(?:ed|ing)|add(?:ed|ing)|remov(?:ed|ing)|patch(?:ed|ing)|appl(?:ied|ying)"
+    r"|chang(?:ed|ing)|rotat(?:ed|ing)|replac(?:ed|ing)|writ(?:ten|ing)|wrote|push(?:ed|ing))\b"
+)
+
+
+def verdict(template: str, binary: str, scope: str, level: str) -> tuple[str, str, bool, str]:
+    """(category, outcome, violation, action) for a template by ``RULES`` and the tables under it."""
+    lowered = template.lower()
+    for _name, levels, pattern, category, outcome, violation, action in RULES:
+        if (not levels or level in levels.split()) and re.search(pattern, lowered):
+            return category, outcome, violation, action
+    by_scope = False
+    if binary == CNI:
+        category = "other"  # the CNI's own config changes (pods enrolled) are the parser's hand-written rules
+    elif _AUTH_WORDS.search(lowered):
+        category = "auth"
+    elif _CONFIG_WORDS.search(lowered):
+        category = "config"
+    else:
+        category = "auth" if scope in AUTH_SCOPES else "config" if scope in CONFIG_SCOPES else "other"
+        by_scope = True
+    quiet = level in ("info", "debug")
+    if level in ("error", "fatal") or (level == "warn" and _FAILURE_WORDS.search(lowered)):
+        outcome = "failure"
+    elif quiet and _FAILURE_WORDS.search(lowered):
+        outcome = "unknown"
+    elif quiet and "success" in lowered:
+        outcome = "success"
+    elif quiet and category == "config" and _CHANGE_WORDS.search(lowered):
+        outcome = "change"
+    elif quiet and _SUCCESS_WORDS.search(lowered):
+        outcome = "success"
+    else:
+        outcome = "unknown"
+    if by_scope and outcome == "unknown":
+        category = "other"  # chatter in a config or CA scope that names nothing of either
+    if outcome == "success" and _START_WORDS.search(lowered):
+        category = "other"  # a server or controller starting, whatever it serves
+    if category == "other":  # "": the parser's own catch-all for the scope (istiod.<scope>, cni.<scope> ...)
+        action = "component.start" if outcome == "success" else ""
+    else:
+        action = f"{category}.event"
+    return category, outcome, False, action
+
+
+# ============================================================================ reading Go
+_TOKENS = re.compile(r'"(?:[^"\\\n]|\\.)*"|`[^`]*`|\'(?:[^\'\\\n]|\\.)*\'|//[^\n]*|/\*.*?\*/', re.S)
+_LOG_IMPORT = re.compile(r'(?:^|\n)\s*(?:import\s+)?(?:(\w+)\s+)?"istio\.io/(?:istio/)?pkg/log"')
+_REGISTER = re.compile(r"\b(\w+)\s*(?::=|=)\s*(?:\w+\.)?(?:RegisterScope|FindScope)\(\s*(?:\"([^\"]*)\"|([\w.]+))")
+_ALIAS = re.compile(r"\b(\w+)\s*(?::=|=|:)\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?=\s*(?:\.WithLabels\(|\n|;|,|\)))")
+_FUNC_ALIAS = re.compile(r"func (\w+)\([^)]*\)\s*\*\w+\.Scope\s*\{\s*return\s+([\w.]+)")
+_CONST = re.compile(r"\b([A-Za-z_]\w*)\s*(?:string\s*)?=\s*\"([A-Za-z][\w -]{0,40})\"")
+_CALL = re.compile(r"\.(Debug|Info|Warn|Error|Fatal)(f|a)?\(")
+_STRING = re.compile(r'\s*(?:fmt\.Sprintf\(\s*)?("(?:[^"\\\n]|\\.)*"|`[^`]*`)(\s*\+)?(\s*,\s*(?!zap\.))?')
+_ERROR_STRING = re.compile(r'\b(?:fmt\.Errorf|errors\.New)\(\s*("(?:[^"\\\n]|\\.)*")')
+_VERB = re.compile(r"%[-+# 0]*(?:\[\d+\])?(?:\d+|\*)?(?:\.(?:\d+|\*)?)?(?:\[\d+\])?[a-zA-Z]")
+_LEVELS = {"Debug": "debug", "Info": "info", "Warn": "warn", "Error": "error", "Fatal": "fatal"}
+_NOT_LOGGERS = frozenset("fmt errors t b tb s1 klog glog http status err args grpclog logrus zap c.t".split())
+
+
+def strip_comments(source: str) -> str:
+    return _TOKENS.sub(lambda m: " " if m.group(0)[0] == "/" else m.group(0), source)
+
+
+def go_string(literal: str) -> str:
+    if literal[0] == "`":
+        return literal[1:-1]
+    try:
+        return bytes(literal[1:-1], "utf-8").decode("unicode_escape").encode("latin-1").decode("utf-8")
+    except (UnicodeDecodeError, UnicodeEncodeError):
+        return literal[1:-1]
+
+
+def template_of(text: str, more: bool = False) -> str | None:
+    """The message a format string prints, each verb written ``%v``; None when nothing fixed is left."""
+    text = text.replace("%%", "\x00")
+    text = _VERB.sub("%v", text).replace("\x00", "%")
+    text = re.sub(r"(?:%v)+", "%v", text)
+    first = text.strip("\n").split("\n", 1)[0]
+    first = first + "%v" if more and not first.endswith("%v") and "\n" not in text.strip("\n") else first.rstrip()
+    if len(first.replace("%v", "").strip(" :,.-=[]()")) < 4:
+        return None
+    return first
+
+
+def _receiver(source: str, end: int) -> list[str]:
+    """The chain a call is made on, read backwards from the dot: ``a.b(...).c`` -> [a, b(), c]."""
+    parts: list[str] = []
+    i = end
+    while i > 0:
+        if source[i - 1] == ")":
+            depth, j = 0, i - 1
+            while j >= 0:
+                if source[j] == ")":
+                    depth += 1
+                elif source[j] == "(":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j -= 1
+            k = j
+            while k > 0 and (source[k - 1].isalnum() or source[k - 1] == "_"):
+                k -= 1
+            if k == j:
+                break
+            parts.append(source[k:j] + "()")
+            i = k
+        else:
+            k = i
+            while k > 0 and (source[k - 1].isalnum() or source[k - 1] == "_"):
+                k -= 1
+            if k == i:
+                break
+            parts.append(source[k:i])
+            i = k
+        if i > 0 and source[i - 1] == ".":
+            i -= 1
+            continue
+        break
+    parts.reverse()
+    return parts
+
+
+@dataclass
+class Package:
+    scopes: dict[str, str] = field(default_factory=dict)  # variable -> scope name
+    aliases: dict[str, str] = field(default_factory=dict)  # variable/field -> expression it is set from
+    functions: dict[str, str] = field(default_factory=dict)  # func returning *Scope -> expression
+
+
+@dataclass
+class Found:
+    binaries: set[str] = field(default_factory=set)
+    scopes: Counter[str] = field(default_factory=Counter)
+    levels: Counter[str] = field(default_factory=Counter)
+    revisions: set[str] = field(default_factory=set)
+    error_string: bool = True
+
+
+class Reader:
+    def __init__(self) -> None:
+        self.templates: dict[str, Found] = {}
+        self.scope_binaries: dict[str, set[str]] = defaultdict(set)
+
+    def read_revision(self, repo: str, mirror: str, name: str, commit: str) -> None:
+        listing = subprocess.run(
+            ["git", "-C", mirror, "ls-tree", "-r", commit],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        files: list[tuple[str, str, tuple[str, ...]]] = []
+        for row in listing.splitlines():
+            meta, _, path = row.partition("\t")
+            names = binaries_of(repo, path)
+            if names is not None:
+                files.append((path, meta.split()[2], names))
+        sources = _cat(mirror, [blob for _, blob, _ in files])
+        constants: dict[str, str] = {}
+        packages: dict[str, Package] = defaultdict(Package)
+        cleaned: dict[str, str] = {}
+        for path, blob, _names in files:
+            text = strip_comments(sources[blob])
+            cleaned[path] = text
+            for match in _CONST.finditer(text):
+                constants.setdefault(match.group(1), match.group(2))
+        exported: dict[str, str] = {}
+        for path, _blob, _names in files:
+            text = cleaned[path]
+            package = packages[path.rsplit("/", 1)[0]]
+            for match in _REGISTER.finditer(text):
+                named = match.group(3) or ""
+                # a constant (constants.CNIAgentLogScope), not a function's parameter
+                if "." not in named and not named[:1].isupper():
+                    named = ""
+                scope = match.group(2) or constants.get(named.rsplit(".", 1)[-1], "")
+                if scope:
+                    package.scopes[match.group(1)] = scope
+                    if match.group(1)[0].isupper():
+                        exported[match.group(1)] = scope
+            for match in _ALIAS.finditer(text):
+                if match.group(1) != match.group(2) and match.group(1) not in package.scopes:
+                    package.aliases.setdefault(match.group(1), match.group(2))
+            for match in _FUNC_ALIAS.finditer(text):
+                package.functions[match.group(1)] = match.group(2)
+        for path, _blob, names in files:
+            self._read_file(repo, name, path, cleaned[path], packages[path.rsplit("/", 1)[0]], exported, names)
+
+    def _resolve(
+        self, chain: list[str], package: Package, exported: dict[str, str], imported: str | None
+    ) -> str | None:
+        names = [part for part in chain if part not in ("WithLabels()", "With()", "WithContext()")]
+        for _ in range(4):  # follow aliases a few steps: log := scope.WithLabels(...); c.log = log
+            if not names:
+                return None
+            head, last = names[0], names[-1]
+            if head.endswith("()") and head[:-2] in package.functions:
+                names = package.functions[head[:-2]].split(".") + names[1:]
+                continue
+            if last in package.scopes:
+                return package.scopes[last]
+            if last in exported and len(names) > 1:
+                return exported[last]
+            if len(names) == 1 and imported and last == imported:
+                return "default"
+            alias = package.aliases.get(last)
+            if alias is None:
+                break
+            names = alias.split(".")
+        return None
+
+    def _read_file(
+        self,
+        repo: str,
+        revision: str,
+        path: str,
+        text: str,
+        package: Package,
+        exported: dict[str, str],
+        names: tuple[str, ...],
+    ) -> None:
+        imports = _LOG_IMPORT.search(text)
+        imported = (imports.group(1) or "log") if imports else None
+        for scope in package.scopes.values():
+            self.scope_binaries[scope].update(names)
+        for call in _CALL.finditer(text):
+            chain = _receiver(text, call.start())
+            if not chain or chain[0] in _NOT_LOGGERS or chain[-1] in _NOT_LOGGERS:
+                continue
+            scope = self._resolve(chain, package, exported, imported)
+            if scope is None:
+                if imported is None or not re.search(r"(?i)log|scope", chain[-1].rstrip("()")):
+                    continue
+                scope = ""
+            literal = _STRING.match(text, call.end())
+            if literal is None:
+                continue
+            formatted = call.group(2) == "f"
+            message = go_string(literal.group(1))
+            if not formatted:
+                message = message.replace("%", "%%")
+            # "a" + b, or Info("a ", b) (Sprint: the arguments follow the text; zap.Field ones do not)
+            more = bool(literal.group(2)) or (not formatted and bool(literal.group(3)))
+            template = template_of(message, more=more)
+            if template is None:
+                continue
+            self._add(template, names, scope, _LEVELS[call.group(1)], f"{repo}@{revision}", error_string=False)
+        if names in ((AGENT,), (CNI,)) or repo == "istio/cni" or any(n == ISTIOD for n in names):
+            for match in _ERROR_STRING.finditer(text):
+                template = template_of(go_string(match.group(1)))
+                if template is not None:
+                    self._add(template, names, "", "error", f"{repo}@{revision}", error_string=True)
+
+    def _add(
+        self, template: str, names: tuple[str, ...], scope: str, level: str, where: str, error_string: bool
+    ) -> None:
+        found = self.templates.get(template)
+        if found is None:
+            found = self.templates[template] = Found()
+        found.binaries.update(names)
+        if not error_string:
+            found.error_string = False
+            found.scopes[scope] += 1
+            found.levels[level] += 1
+        found.revisions.add(where)
+
+
+def _cat(mirror: str, blobs: list[str]) -> dict[str, str]:
+    wanted = sorted(set(blobs))
+    out = subprocess.run(
+        ["git", "-C", mirror, "cat-file", "--batch"],
+        input="\n".join(wanted).encode() + b"\n",
+        check=True,
+        capture_output=True,
+    ).stdout
+    texts: dict[str, str] = {}
+    position = 0
+    for blob in wanted:
+        end = out.index(b"\n", position)
+        header = out[position:end].split()
+        size = int(header[2])
+        texts[blob] = out[end + 1 : end + 1 + size].decode("utf-8", "replace")
+        position = end + 1 + size + 1
+    return texts
+
+
+# ============================================================================ writing the data
+_SEVERITY = ("debug", "info", "warn", "error", "fatal")
+# error strings kept: the agent's and the CNI's only (istiod's say nothing a default-family line would
+# not), and only those long enough to tell a program by
+_MIN_ERROR_STRING = 14
+
+
+def entries(reader: Reader) -> dict[str, tuple[str, str, str, str, str, bool, str]]:
+    out: dict[str, tuple[str, str, str, str, str, bool, str]] = {}
+    for template, found in sorted(reader.templates.items()):
+        binary = "|".join(sorted(found.binaries))
+        if found.error_string:
+            if binary not in (AGENT, CNI) or len(template.split("%v", 1)[0]) < _MIN_ERROR_STRING:
+                continue
+            scope, level = "", "error"
+        else:
+            scopes = found.scopes.most_common()
+            scope = (
+                scopes[0][0]
+                if len(scopes) == 1 or scopes[0][1] > scopes[1][1]
+                else "|".join(sorted(s for s, _ in scopes))
+            )
+            top = max(found.levels.values())
+            level = max((lv for lv, n in found.levels.items() if n == top), key=_SEVERITY.index)
+        category, outcome, violation, action = verdict(template, binary, scope, level)
+        out[template] = (binary, scope, level, category, outcome, violation, action)
+    return out
+
+
+def render(reader: Reader) -> str:
+    data = entries(reader)
+    scopes = {scope: "|".join(sorted(names)) for scope, names in sorted(reader.scope_binaries.items())}
+    counts = Counter()
+    for value in data.values():
+        counts[value[0]] += 1
+    lines = [
+        '"""Log message templates of istiod, istio-agent and istio-cni, from their Go sources. GENERATED DATA.',
+        "",
+        "Written by scripts/gen_istio_templates.py (do not edit by hand; change the generator's rule table and",
+        "run it again).  Read from these revisions:",
+        "",
+    ]
+    for repo, name, commit in REVISIONS:
+        lines.append(f"    {repo} {name} {commit}")
+    lines += [
+        "",
+        "TEMPLATES maps a message template (every Go verb written %v, first line only) to",
+        "(binary, scope, level, category, outcome, violation, action); binary is one of istiod, istio-agent,",
+        "istio-cni or several joined by '|'; scope '' when the generator could not tell it.",
+        "SCOPES maps every pkg/log scope these programs register to the programs that register it.",
+        "Templates per binary: " + ", ".join(f"{name} {count}" for name, count in sorted(counts.items())) + ".",
+        '"""',
+        "",
+        "# ruff: noqa: E501",
+        "from __future__ import annotations",
+        "",
+        "# fmt: off",
+        "REVISIONS: tuple[tuple[str, str, str], ...] = (",
+    ]
+    for revision in REVISIONS:
+        lines.append(f"    {revision!r},")
+    lines += [
+        ")",
+        "",
+        "SCOPES: dict[str, str] = {",
+    ]
+    for scope, names in scopes.items():
+        lines.append(f"    {scope!r}: {names!r},")
+    lines.append("}")
+    lines.append("")
+    lines.append("TEMPLATES: dict[str, tuple[str, str, str, str, str, bool, str]] = {")
+    for template, value in data.items():
+        lines.append(f"    {template!r}: {value!r},")
+    lines.append("}")
+    lines.append("# fmt: on")
+    return "\n".join(lines) + "\n"
+
+
+def generate(mirrors: dict[str, str]) -> str:
+    reader = Reader()
+    for repo, name, commit in REVISIONS:
+        reader.read_revision(repo, mirrors[repo], name, commit)
+    return render(reader)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--istio", default=MIRRORS["istio/istio"], help="git directory of istio/istio")
+    parser.add_argument("--cni", default=MIRRORS["istio/cni"], help="git directory of istio/cni")
+    parser.add_argument("--check", action="store_true", help="only say whether the generated file is current")
+    parser.add_argument("--output", default=str(OUTPUT))
+    args = parser.parse_args(argv)
+    text = generate({"istio/istio": args.istio, "istio/cni": args.cni})
+    output = Path(args.output)
+    if args.check:
+        current = output.exists() and output.read_text("utf-8") == text
+        print("current" if current else f"{output} is out of date")
+        return 0 if current else 1
+    output.write_text(text, "utf-8")
+    print(f"wrote {output} ({text.count(chr(10))} lines)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
