@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .events import SEVERITY_RANK, AuditEvent
+from .events import SEVERITY_RANK, AuditEvent, Decision
 from .packing import Kind
 from .query import Filter, compile_filter
 from .store import EventStore
@@ -27,6 +27,52 @@ def _health(kind: Kind) -> bool:
     return kind.format == "meshtail" and SEVERITY_RANK.get(kind.decision.severity, 0) >= _WARNING
 
 
+# Outcomes that are a decision about a request, a connection or a policy.
+DECIDED = frozenset({"allow", "deny", "failure"})
+# Auth families whose every line is about one request or connection: a `success` there
+# (ztunnel's `mtls.accept`) is an allow.
+AUTH_DECISION_FAMILIES = ("authz.", "jwt.", "extauthz.", "mtls.", "mixer.")
+# Config families shown whatever their outcome: the inventory of mesh resources (a watch's
+# `resource.observed`, an audit request's `resource.*`), pushes and the proxy's own config.
+CONFIG_FAMILIES = ("resource.", "xds.push", "config.")
+
+
+def auth_decision(decision: Decision) -> bool:
+    """The Auth pane leads with decisions: who was allowed, denied or failed, and why.
+
+    In: auth events whose outcome is allow, deny or failure (authz.*, jwt.*, extauthz.*,
+    mtls.*, TLS handshake errors, CA and certificate *failures*), a success of a request or
+    connection family (mTLS accepted), and every auth violation.  Out: the routine
+    lifecycle that used to fill the pane — istio-agent's certificates and SDS pushes
+    (``cert.*``, ``sds.*`` with success/unknown/change), filter chatter (``authz.check``,
+    ``jwt.log``, ``tls.handshake``) — with no request and a ``?`` principal.  All of
+    them stay one filter away: ``cat:auth`` on the All pane.
+    """
+    if decision.category != "auth":
+        return False
+    if decision.violation or decision.outcome in DECIDED:
+        return True
+    return decision.outcome == "success" and decision.action.startswith(AUTH_DECISION_FAMILIES)
+
+
+def config_change(decision: Decision) -> bool:
+    """The Config pane leads with changes, rejections and pushes.
+
+    In: config events that changed something or were refused (outcome change, deny or
+    failure: resource.create/update/delete, xds.reject, config.invalid, xds.update,
+    proxy.config, istiod's service and workload adds), every config violation, and the
+    ``resource.*``, ``xds.push*`` and ``config.*`` families whatever their outcome.  Out: the
+    xDS plumbing with success/unknown outcome (``xds.connect``, ``xds.request``,
+    ``xds.disconnect``, ``xds.ads``, stream chatter) that made the pane mostly ``connect``
+    rows with no resource or actor.  ``cat:config`` on the All pane shows them all.
+    """
+    if decision.category != "config":
+        return False
+    if decision.violation or decision.outcome in ("change", "deny", "failure"):
+        return True
+    return decision.action.startswith(CONFIG_FAMILIES)
+
+
 @dataclass(frozen=True)
 class Pane:
     """A pane: which kinds of event it shows (decided from the decision and format alone) and its columns."""
@@ -36,16 +82,25 @@ class Pane:
     key: str
     matches: Callable[[Kind], bool]
     columns: tuple[str, ...]
+    about: str = ""  # one line for the help screen: what the pane shows and where the rest is
 
 
 PANES: tuple[Pane, ...] = (
-    Pane("all", "All", "1", lambda k: True, ("time", "severity", "action", "where", "summary")),
+    Pane(
+        "all",
+        "All",
+        "1",
+        lambda k: True,
+        ("time", "severity", "action", "where", "summary"),
+        "every event; with a filter such as cat:auth, everything of one kind",
+    ),
     Pane(
         "auth",
         "Auth",
         "2",
-        lambda k: k.decision.category == "auth" or _health(k),
+        lambda k: auth_decision(k.decision) or _health(k),
         ("time", "route", "principal", "request", "decision", "policy"),
+        "allow/deny/failure decisions (authz, JWT, ext_authz, mTLS, TLS, CA); certificate lifecycle: 1 + cat:auth",
     ),
     Pane(
         "routing",
@@ -53,13 +108,15 @@ PANES: tuple[Pane, ...] = (
         "3",
         lambda k: k.decision.category == "routing" or _health(k),
         ("time", "status", "flags", "request", "route", "cluster", "duration"),
+        "requests and connections: status, response flags in words, route, upstream",
     ),
     Pane(
         "config",
         "Config",
         "4",
-        lambda k: k.decision.category == "config" or _health(k),
+        lambda k: config_change(k.decision) or _health(k),
         ("time", "resource", "verb", "actor", "diff", "summary"),
+        "changes, rejections and pushes; xDS connections and requests: 1 + cat:config",
     ),
     Pane(
         "violations",
@@ -67,6 +124,7 @@ PANES: tuple[Pane, ...] = (
         "5",
         lambda k: k.decision.violation or _health(k),
         ("time", "severity", "action", "where", "summary"),
+        "every event that counts as a violation (violation:true), of any kind",
     ),
 )
 PANES_BY_ID = {pane.id: pane for pane in PANES}

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult, ScreenStackError
@@ -14,17 +15,19 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.css.query import NoMatches
 from textual.notifications import SeverityLevel
+from textual.scrollbar import ScrollBar, ScrollBarRender
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Input, Static, Tab, Tabs
 
 from ..events import AuditEvent
 from ..export import ExportResult
 from ..gctune import tune_for_streaming
 from ..ingest import Ingest, SourceSpec
-from ..keymap import load_keymap
+from ..keymap import key_label, load_keymap
 from ..lag import describe as describe_lag
 from ..profiles import Profile
 from ..profiles import load as load_profiles
-from ..query import FilterError, compile_filter
+from ..query import Filter, FilterError, compile_filter
 from ..store import EventStore
 from ..text import visible
 from ..views import PANES, PANES_BY_ID, View
@@ -32,7 +35,7 @@ from .commands import MeshtailCommands
 from .detail import DetailScreen
 from .dialogs import ExportRequest, ExportScreen, HealthScreen, HelpScreen, QuickFilterScreen, SaveProfileScreen
 from .event_list import EventList
-from .rows import fit, header, resolve
+from .rows import fit, hanging, header, resolve
 
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -44,18 +47,48 @@ def sparkline(values: list[int]) -> str:
     return "".join(SPARKS[min(7, (v * 7 + top - 1) // top)] if v else SPARKS[0] for v in values)
 
 
+def compact_count(n: int) -> str:
+    """``987``, ``12.3k``, ``1.2M``: a count in at most five cells, for tabs on a narrow terminal."""
+    if n < 1000:
+        return str(n)
+    if n < 100_000:
+        return f"{n / 1000:.1f}k".replace(".0k", "k")
+    if n < 1_000_000:
+        return f"{n // 1000}k"
+    return f"{n / 1_000_000:.1f}M".replace(".0M", "M")
+
+
+# the tab titles when even compact counts do not fit (below ~60 columns)
+SHORT_TITLES = {"routing": "Route", "config": "Conf", "violations": "Viol"}
+
+
+class WholeCellScrollBar(ScrollBarRender):
+    """Scrollbar thumbs drawn in whole cells.
+
+    Textual draws a thumb's ends with eighth-block glyphs (``▁▂▃▄▅▆▇``) for sub-cell
+    precision.  At the right edge of the event list and of the detail view they read as
+    stray sparkline blocks (``▂▂``, ``▇▇``) inside the rows: in a terminal with few
+    colours, and in any text copied or captured from the screen.
+    """
+
+    VERTICAL_BARS = [" "] * 8
+    HORIZONTAL_BARS = [" "] * 8
+
+
 class FilterInput(Input):
-    """The filter bar: live as you type, history with up/down."""
+    """The filter bar: live as you type, history with up/down; Enter applies, Esc puts the old filter back."""
 
     BINDINGS = [
         Binding("up", "history(-1)", "Older filter", show=False, id="filter.older"),
         Binding("down", "history(1)", "Newer filter", show=False, id="filter.newer"),
-        Binding("escape", "close", "Close filter", id="filter.close"),
+        Binding("enter", "submit", "Apply", id="filter.apply"),
+        Binding("escape", "close", "Cancel edit", id="filter.close"),
     ]
 
     def __init__(self) -> None:
         super().__init__(
-            placeholder="filter: cat:auth outcome:deny -ns:kube-system  (Enter keeps it, Esc closes)", id="filter"
+            placeholder="filter every pane: cat:auth outcome:deny -ns:kube-system  (Enter applies, Esc cancels)",
+            id="filter",
         )
         self.history: list[str] = []
         self._position = 0
@@ -73,7 +106,7 @@ class FilterInput(Input):
         self.cursor_position = len(self.value)
 
     def action_close(self) -> None:
-        self.app.action_close_filter()  # type: ignore[attr-defined]
+        self.app.action_cancel_filter()  # type: ignore[attr-defined]
 
 
 class MeshtailApp(App[None]):
@@ -81,17 +114,27 @@ class MeshtailApp(App[None]):
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {MeshtailCommands}
     ENABLE_COMMAND_PALETTE = True
+    # `/` and the pane keys are priority bindings: the app acts on them the moment it reads
+    # them, before it routes the next key.  As ordinary bindings they ran only after the keys
+    # behind them (a fast typist, a paste, a slow SSH link) had already been sent to the list:
+    # `/tmp/qa` quit the app.  `check_action` leaves them to a focused text field (a `/` or a
+    # digit typed into the filter) and keeps them off dialogs and the details.
     BINDINGS = [
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("slash", "open_filter", "Filter", priority=True, id="filter.open"),
+        *[
+            Binding(p.key, f"pane('{p.id}')", f"{p.title} pane", show=False, priority=True, id=f"pane.{p.id}")
+            for p in PANES
+        ],
+        Binding("equals_sign", "quick_filter", "Quick filter from the event", show=False, id="filter.quick"),
+        Binding("e", "export", "Export", id="export.open"),
+        Binding("S", "save_profile", "Save profile", show=False, id="profile.save"),
+        Binding("h", "health", "Source health", show=False, id="app.health"),
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.quit_ctrl_c"),
-        *[Binding(p.key, f"pane('{p.id}')", p.title, show=False, id=f"pane.{p.id}") for p in PANES],
-        Binding("slash", "open_filter", "Filter", id="filter.open"),
-        Binding("equals_sign", "quick_filter", "Quick filter", id="filter.quick"),
-        Binding("e", "export", "Export", id="export.open"),
-        Binding("S", "save_profile", "Save profile", id="profile.save"),
-        Binding("h", "health", "Health", id="app.health"),
-        Binding("question_mark", "help", "Help", id="app.help"),
     ]
+    # actions that act on the main screen's list or filter bar: not while a dialog or the details are on top
+    MAIN_SCREEN_ACTIONS = frozenset({"pane", "open_filter", "quick_filter"})
 
     def __init__(
         self,
@@ -105,6 +148,7 @@ class MeshtailApp(App[None]):
         redact: bool = True,
     ) -> None:
         super().__init__()
+        ScrollBar.renderer = WholeCellScrollBar  # a class setting in Textual: every scrollbar of the app
         # one setting for everything that leaves the screen: export, details "as exported", copy
         self.redact = redact
         self.spec = spec
@@ -115,6 +159,10 @@ class MeshtailApp(App[None]):
         self.profile = profile
         self.profile_problems = list(profile_problems or [])
         self.current = "all"
+        # one filter for every pane (as in lnav and k9s): each pane shows its own kind of
+        # event *and* this filter, so the tab counts agree with what `/` says
+        self.filter_query: Filter = compile_filter("")
+        self._filter_before = ""  # the filter when `/` was pressed: Esc puts it back
         self.visible_panes = [p.id for p in PANES]
         self.columns = {p.id: resolve(p.columns, p.id) for p in PANES}
         self._tick_interval = tick
@@ -163,6 +211,23 @@ class MeshtailApp(App[None]):
         """Every notification is plain text made visible-safe: messages carry file names, profile text, paths."""
         super().notify(visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False)
 
+    def get_key_display(self, binding: Binding) -> str:
+        """Keys in the footer as typed (``/``, ``?``, ``Ctrl+P``, ``Esc``), the same as in the help."""
+        if binding.key_display:
+            return binding.key_display
+        return key_label(binding.key)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Pane keys, `/` and `=` act on the main screen only, and never while a text field has the keys.
+
+        Textual hands an Input the printable keys it consumes before priority bindings, but
+        not `/` (its key name, ``slash``, maps to no character there): without this a second
+        `/` in ``path:/api/`` would reopen the bar instead of being typed.
+        """
+        if action in self.MAIN_SCREEN_ACTIONS and (len(self.screen_stack) > 1 or isinstance(self.focused, Input)):
+            return False
+        return True
+
     def on_mount(self) -> None:
         keymap, problems = load_keymap({line[2] for line in self.key_lines() if line[2]})
         self.profile_problems.extend(problems)
@@ -176,7 +241,7 @@ class MeshtailApp(App[None]):
             self.ingest.start()
         self.set_interval(self._tick_interval, self.tick)
         tune_for_streaming()  # the screen is composed: its objects are long-lived (see gctune)
-        self.list().focus()
+        self._focus(self.list())
         self._update_headers()
 
     def on_unmount(self) -> None:
@@ -198,6 +263,7 @@ class MeshtailApp(App[None]):
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._update_headers)
+        self.call_after_refresh(self._update_tabs)
 
     # ---- the clock -----------------------------------------------------------------------
     def tick(self) -> None:
@@ -227,15 +293,37 @@ class MeshtailApp(App[None]):
                 self._status_tick, self._status_due = self._ticks, False
                 self._update_status()
 
+    def tab_labels(self, width: int) -> dict[str, str]:
+        """Every pane's tab label, as rich as ``width`` cells allow for all the visible tabs together.
+
+        Full (key, title, count, sparkline), then without the sparkline, with compact counts,
+        with short titles, and last key and title alone: at 80 columns the fifth tab used
+        to be pushed off the screen by the four before it.
+        """
+        shown = [p for p in PANES if p.id in self.visible_panes]
+        labels: dict[str, str] = {}
+        for level in range(5):
+            for p in PANES:
+                view = self.views[p.id]
+                waiting = "" if view.complete else " …"
+                title = SHORT_TITLES.get(p.id, p.title) if level >= 3 else p.title
+                count = compact_count(len(view)) if level >= 2 else f"{len(view):,}"
+                label = f"{p.key} {title}"
+                if level < 4:
+                    label += f" {count}{waiting}"
+                if level == 0:
+                    label += f" {sparkline(view.rates(8))}"
+                labels[p.id] = label
+            if sum(cell_len(labels[p.id]) + 2 for p in shown) <= width:  # 2: a tab's padding
+                break
+        return labels
+
     def _update_tabs(self) -> None:
         tabs = self.main_query(Tabs)
-        for p in PANES:
-            view = self.views[p.id]
-            waiting = "" if view.complete else " …"
-            label = Content(f"{p.key} {p.title} {len(view):,}{waiting} {sparkline(view.rates(8))}")
-            tab = tabs.query_one(f"#tab-{p.id}", Tab)
-            if tab.label.plain != label.plain:
-                tab.label = label
+        for pane_id, text in self.tab_labels(tabs.size.width or self.size.width).items():
+            tab = tabs.query_one(f"#tab-{pane_id}", Tab)
+            if tab.label.plain != text:
+                tab.label = Content(text)
 
     def _update_status(self) -> None:
         now = time.monotonic()
@@ -244,6 +332,18 @@ class MeshtailApp(App[None]):
             self.events_per_second = (self.store.end - count) / (now - then)
             self._rate_mark = (now, self.store.end)
         parts: list[tuple[str, str]] = []
+        # what the user set comes first, so a narrow terminal still shows it: the filter (on every pane)
+        if self.filter_text:
+            parts.append((f"filter: {visible(self.filter_text)}", "bold cyan"))
+        event_list = self.list()
+        if event_list.following:
+            parts.append(("FOLLOW", "bold green"))
+        else:
+            parts.append((f"PAUSED +{event_list.new_since_pause:,} new (f: follow)", "bold yellow"))
+        if self.marked:
+            parts.append((f"{len(self.marked):,} marked", "bold green"))
+        if not self.redact:
+            parts.append(("REDACTION OFF", "bold red"))
         if self.ingest is not None:
             status = self.ingest.status()
             if status.context:
@@ -269,18 +369,6 @@ class MeshtailApp(App[None]):
         parts.append((f"{len(self.store):,} stored", ""))
         if self.store.evicted:
             parts.append((f"{self.store.evicted:,} evicted (store full)", "yellow"))
-        event_list = self.list()
-        if event_list.following:
-            parts.append(("FOLLOW", "bold green"))
-        else:
-            parts.append((f"PAUSED +{event_list.new_since_pause:,} new (f: follow)", "bold yellow"))
-        if self.marked:
-            parts.append((f"{len(self.marked):,} marked", "bold green"))
-        if not self.redact:
-            parts.append(("REDACTION OFF", "bold red"))
-        query = self.views[self.current].query
-        if query.text:
-            parts.append((f"filter: {visible(query.text)}", "cyan"))
         text = Text()
         for i, (part, style) in enumerate(parts):
             if i:
@@ -300,35 +388,65 @@ class MeshtailApp(App[None]):
         if pane not in self.visible_panes:
             return
         self.main_query(Tabs).active = f"tab-{pane}"
+        self._show_pane(pane)  # now, not when Tabs' message arrives: a `/` right behind must find this pane
 
     @on(Tabs.TabActivated)
     def _tab_activated(self, event: Tabs.TabActivated) -> None:
         if event.tab is None or event.tab.id is None:
             return
-        pane = event.tab.id.removeprefix("tab-")
-        self.current = pane
-        self.main_query(ContentSwitcher).current = f"pane-{pane}"
-        self.list().focus()
-        self._sync_filter_input()
+        self._show_pane(event.tab.id.removeprefix("tab-"))
+
+    def _show_pane(self, pane: str) -> None:
+        """Bring ``pane`` to the front and give its list the keys, unless the filter is being edited."""
+        if pane != self.current or self.main_query(ContentSwitcher).current != f"pane-{pane}":
+            self.current = pane
+            self.main_query(ContentSwitcher).current = f"pane-{pane}"
+        if not self._editing_filter():
+            self._focus(self.list())
         self._update_status()
 
-    # ---- filter --------------------------------------------------------------------------
+    def _focus(self, widget: Widget) -> None:
+        """Focus at once (``Widget.focus`` waits for the next refresh: keys typed meanwhile went elsewhere)."""
+        self.screen_stack[0].set_focus(widget)
+
+    # ---- filter: one for every pane --------------------------------------------------------
+    @property
+    def filter_text(self) -> str:
+        """The filter every pane applies on top of its own kind of event ("" for none)."""
+        return self.filter_query.text
+
+    def _editing_filter(self) -> bool:
+        return self.screen_stack[0].focused is self.main_query(FilterInput)
+
     def action_open_filter(self) -> None:
         bar = self.main_query("#filter-bar")
+        if not bar.has_class("visible"):
+            self._filter_before = self.filter_text
         bar.add_class("visible")
         self._sync_filter_input()
-        self.main_query(FilterInput).focus()
+        self._focus(self.main_query(FilterInput))
 
     def _sync_filter_input(self) -> None:
         box = self.main_query(FilterInput)
-        text = self.views[self.current].query.text
-        if box.value != text:
+        if box.value != self.filter_text:
             with box.prevent(Input.Changed):
-                box.value = text
+                box.value = self.filter_text
+                box.cursor_position = len(box.value)
 
     def action_close_filter(self) -> None:
+        """Hide the bar and give the keys back to the list, keeping the filter as it is."""
         self.main_query("#filter-bar").remove_class("visible")
-        self.list().focus()
+        self._focus(self.list())
+
+    def action_cancel_filter(self) -> None:
+        """Esc in the bar: drop the edit and put back the filter from before `/`.
+
+        Typing applies the filter live; without this a half-typed ``status:403 (cat:auth``
+        stayed active as ``status:403`` after Esc.
+        """
+        self.set_filter(self._filter_before)
+        self._sync_filter_input()
+        self.action_close_filter()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -338,10 +456,15 @@ class MeshtailApp(App[None]):
     def _filter_submitted(self, event: Input.Submitted) -> None:
         if self.set_filter(event.value):
             self.main_query(FilterInput).remember(event.value)
+            self._filter_before = event.value
             self.action_close_filter()
 
-    def set_filter(self, text: str, pane: str | None = None) -> bool:
-        """Apply ``text`` to a pane (the current one); a bad filter is shown in place and changes nothing."""
+    def set_filter(self, text: str) -> bool:
+        """Apply ``text`` to every pane; a bad filter is shown in place and changes nothing.
+
+        The pane in front is re-filtered at once, the others over the next ticks (their tabs
+        show ``…`` until they have caught up).
+        """
         box = self.main_query(FilterInput)
         error = self.main_query("#filter-error", Static)
         try:
@@ -352,12 +475,13 @@ class MeshtailApp(App[None]):
             return False
         box.remove_class("error")
         error.update(Text(""))
-        pane = pane or self.current
-        view = self.views[pane]
-        if view.query.text != text:
-            view.set_query(query)
-            self.list(pane).reset()
-            self.list(pane).grew(view.catch_up(0.03))
+        if self.filter_query.text != text:
+            self.filter_query = query
+            for pane_id, view in self.views.items():
+                view.set_query(query)
+                self.list(pane_id).reset()
+            self.list().grew(self.views[self.current].catch_up(0.03))
+            self._update_tabs()
         self._update_status()
         return True
 
@@ -370,8 +494,7 @@ class MeshtailApp(App[None]):
 
         def chosen(term: str | None) -> None:
             if term:
-                current = self.views[self.current].query.text
-                combined = f"{current} {term}".strip()
+                combined = f"{self.filter_text} {term}".strip()
                 self.set_filter(combined)
                 self.main_query(FilterInput).remember(combined)
 
@@ -405,7 +528,7 @@ class MeshtailApp(App[None]):
         selection = spec.selection if spec is not None else None
         return Profile(
             name,
-            filter=self.views[self.current].query.text,
+            filter=self.filter_text,
             panes=[p for p in self.visible_panes],
             columns={
                 p: [c.name for c in cols]
@@ -432,7 +555,10 @@ class MeshtailApp(App[None]):
             columns = profile.columns.get(p.id)
             self.columns[p.id] = resolve(columns, p.id) if columns else resolve(p.columns, p.id)
             self.list(p.id).set_columns(self.columns[p.id])
-            self.set_filter(profile.filter, p.id)
+        # a profile holds one filter, and so does the app: every pane applies it
+        self.set_filter(profile.filter)
+        self._filter_before = profile.filter
+        self._sync_filter_input()
         self._update_headers()
         first = profile.panes[0] if profile.panes and profile.panes[0] in self.visible_panes else self.visible_panes[0]
         self.action_pane(first)
@@ -447,12 +573,48 @@ class MeshtailApp(App[None]):
             self.apply_profile(profiles[name])
 
     # ---- help and palette ----------------------------------------------------------------
+    def key_groups(self) -> list[tuple[str, list[tuple[str, str, str]]]]:
+        """(heading, [(keys, what, binding id)]) for the help: the user's keymap applied, Ctrl+P included."""
+        keymap = getattr(self, "_keymap", {}) or {}
+
+        def lines(bindings: list[Binding | tuple[str, str] | tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+            out = []
+            for binding in bindings:
+                if isinstance(binding, Binding):
+                    keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
+                    out.append((keys, binding.description, binding.id or ""))
+            return out
+
+        main = lines(self.BINDINGS)
+        main.append((self.COMMAND_PALETTE_BINDING, "Command palette: every action, pane, profile", ""))
+        return [
+            ("Main screen", main),
+            ("Event list", lines(EventList.BINDINGS)),
+            ("Filter bar (after /)", lines(FilterInput.BINDINGS)),
+            ("Details (after Enter)", lines(DetailScreen.BINDINGS)),
+            ("Dialogs and this help", [("escape", "Close or cancel (the footer says which key)", "")]),
+        ]
+
     def key_lines(self) -> list[tuple[str, str, str]]:
-        lines = []
-        for binding in [*self.BINDINGS, *EventList.BINDINGS, *FilterInput.BINDINGS, *DetailScreen.BINDINGS]:
-            if isinstance(binding, Binding):
-                lines.append((binding.key, binding.description, binding.id or ""))
-        return lines
+        """Every key as (keys, what, binding id), in help order; the ids are what keymap.toml can remap."""
+        return [line for _, lines in self.key_groups() for line in lines]
+
+    def help_notes(self, width: int) -> Text:
+        """What the panes show and how the filter works (the part of the help that is not keys), for ``width``."""
+        text = Text("\nPanes\n", style="bold underline")
+        titles = max(len(p.title) for p in PANES) + 4  # key, space, title, two spaces
+        for p in PANES:
+            text.append(f"{key_label(p.key)} {p.title}".ljust(titles), style="bold cyan")
+            text.append(f"{hanging(p.about, titles, width)}\n")
+        text.append("\nFilter\n", style="bold underline")
+        text.append(
+            "One filter for every pane: / edits it (live), Enter applies, Esc puts the previous one back; "
+            "the status bar shows it on every tab.\n"
+            'Language: field:value, -negate, OR, (groups), status:>=500, path:/regex/i, "phrases". '
+            "Fields: cat outcome action ns pod status method path policy flags user duration …\n"
+            "Everything of a kind: 1 then cat:auth (certificates and SDS too), or cat:config (xDS connections too).\n"
+        )
+        return text
 
     def health_text(self) -> Text:
         """Source health: every stream's state and counters, then the totals."""
@@ -498,7 +660,7 @@ class MeshtailApp(App[None]):
         self.push_screen(HealthScreen(self.health_text))
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.key_lines()))
+        self.push_screen(HelpScreen(self.key_groups(), self.help_notes))
 
     def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         commands: list[tuple[str, str, Callable[[], object]]] = [

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -18,7 +20,7 @@ from ..output import where
 from ..redact import redact_event
 from ..store import EventStore
 from ..text import visible
-from .rows import row_style
+from .rows import clock, hanging, row_style
 
 REQUEST_ID = "http.request.header.x-request-id"
 
@@ -42,11 +44,14 @@ def _section(title: str) -> Text:
     return Text(f"\n{title}\n", style="bold underline")
 
 
-def describe(event: AuditEvent, store: EventStore, shown: dict[str, Any] | None = None) -> Text:
+def describe(
+    event: AuditEvent, store: EventStore, shown: dict[str, Any] | None = None, width: int | None = None
+) -> Text:
     """Everything about the event as one Text (plain strings only: no markup is interpreted).
 
     ``shown`` is the event's JSON form as it would be exported (credentials redacted or not):
     summary and attributes are taken from it, so the screen shows what an export would write.
+    ``width`` (cells) lets long attribute values wrap under their own column.
     """
     shown = shown if shown is not None else event.to_dict()
     attributes: dict[str, Any] = shown["attributes"]
@@ -75,19 +80,19 @@ def describe(event: AuditEvent, store: EventStore, shown: dict[str, Any] | None 
             style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
             text.append(f"{line}\n", style=style)
     text.append_text(_section("Attributes"))
-    width = max((len(k) for k in attributes), default=10)
+    names = max((cell_len(k) for k in attributes), default=10)
     for key, value in sorted(attributes.items()):
         if key == "k8s.diff":
             continue
         shown = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
-        text.append(f"{key.ljust(width)}  ", style="bold cyan")
-        text.append(f"{shown}\n")
+        text.append(f"{key.ljust(names)}  ", style="bold cyan")
+        text.append(f"{hanging(shown, names + 2, width)}\n")
     hops = related(store, event)
     if hops:
         text.append_text(_section(f"Same request elsewhere (x-request-id, {len(hops)})"))
         for other in hops:
             text.append(
-                f"{(other.time or '')[11:23]}  {where(other)}  {other.action}  {other.summary}\n",
+                f"{clock(other.time or other.received)}  {where(other)}  {other.action}  {other.summary}\n",
                 style=row_style(other) or "",
             )
     return text
@@ -116,8 +121,9 @@ class DetailScreen(Screen[None]):
             self.shown, self.redactions = redact_event(self.shown)
 
     def compose(self) -> ComposeResult:
+        self._wrapped_at = max(20, self.app.size.width - 4)  # padding and scrollbar; corrected on resize
         with VerticalScroll():
-            yield Static(describe(self.event, self.store, self.shown), id="about")
+            yield Static(describe(self.event, self.store, self.shown, self._wrapped_at), id="about")
             yield Static("Raw line", classes="title", markup=False)
             # raw is the exact line (it may hold escape sequences): shown with them made visible
             raw = self.shown["raw"]
@@ -136,6 +142,17 @@ class DetailScreen(Screen[None]):
             )
             yield Static(highlight(as_json, language="json"), id="json")
         yield Footer()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self._rewrap)
+
+    def _rewrap(self) -> None:
+        """Lay the attribute values out again for the width the text really has."""
+        about = self.query_one("#about", Static)
+        width = about.content_region.width
+        if width > 0 and width != self._wrapped_at:
+            self._wrapped_at = width
+            about.update(describe(self.event, self.store, self.shown, width))
 
     def action_close(self) -> None:
         self.dismiss()

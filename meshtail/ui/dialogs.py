@@ -1,4 +1,9 @@
-"""Modal dialogs: export to JSONL, save a profile, quick filters from an event, and help."""
+"""Modal dialogs: export to JSONL, save a profile, quick filters from an event, help and source health.
+
+Every dialog is a :class:`Dialog`: it fits the terminal (never wider or taller than the screen;
+on a short one the body scrolls and the buttons stay on screen) and its footer names the key
+that closes it, so nobody is left guessing how to get back.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,9 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,14 +21,56 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, OptionList, RadioButton, RadioSet, Static
+from textual.widgets import Button, Checkbox, Footer, Input, Label, OptionList, RadioButton, RadioSet, Static
 from textual.widgets.option_list import Option
 
 from ..events import AuditEvent
 from ..export import ExportError, ExportResult, export_jsonl
+from ..keymap import keys_label
 from ..profiles import Profile, ProfileError, save
 from ..query import exact_term
 from ..text import visible
+
+ResultT = TypeVar("ResultT")
+
+
+class Dialog(ModalScreen[ResultT]):
+    """A centred box that fits the terminal, with a footer saying how to close it.
+
+    Compose the box as ``Vertical(classes="dialog")`` holding a ``VerticalScroll(classes="body")``
+    and, optionally, a ``Horizontal(classes="buttons")``; :meth:`compose` adds the footer.
+    Below 30 rows the body takes what is left and scrolls, so the buttons stay on screen
+    (at 60×15 the export dialog's buttons used to be below the bottom edge).
+    """
+
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
+    DEFAULT_CSS = """
+    Dialog { align: center middle; }
+    Dialog > .dialog { width: 90; max-width: 100%; height: auto; max-height: 100%; border: thick $accent;
+                       background: $surface; padding: 1 2; }
+    Dialog > .dialog > .body { height: auto; }
+    Dialog > .dialog > .buttons { height: auto; margin-top: 1; }
+    Dialog > .dialog > .buttons Button { margin-right: 2; }
+    Dialog.-short > .dialog { padding: 0 1; }
+    Dialog.-short > .dialog > .body { height: 1fr; }
+    Dialog.-short > .dialog > .buttons { margin-top: 0; }
+    Dialog .error { color: $error; height: auto; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_dialog()
+        yield Footer()
+
+    def compose_dialog(self) -> ComposeResult:
+        """The box itself (subclasses)."""
+        yield from ()
+
+
+class FormBody(VerticalScroll, can_focus=False):
+    """A dialog's scrolling body of fields: the first field gets the keys, not the container.
+
+    It still scrolls (mouse wheel, and to whichever field Tab focuses) when the terminal is short.
+    """
 
 
 @dataclass
@@ -34,15 +83,11 @@ def default_export_path() -> str:
     return os.path.join(os.getcwd(), f"meshtail-{datetime.now().strftime('%Y%m%d-%H%M%S')}.jsonl")
 
 
-class ExportScreen(ModalScreen[ExportResult | None]):
+class ExportScreen(Dialog[ExportResult | None]):
     """Choose what and where; the write is atomic and errors stay in the dialog."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="export.cancel")]
     DEFAULT_CSS = """
-    ExportScreen { align: center middle; }
-    ExportScreen > Vertical { width: 90; height: auto; border: thick $accent; background: $surface; padding: 1 2; }
-    ExportScreen #error { color: $error; height: auto; }
-    ExportScreen Horizontal { height: auto; margin-top: 1; }
     ExportScreen RadioSet { width: 100%; }
     """
 
@@ -51,26 +96,27 @@ class ExportScreen(ModalScreen[ExportResult | None]):
         self.request = request
         self.redact = redact
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         marked, view = len(self.request.marked), len(self.request.view)
-        with Vertical():
-            yield Label("Export events to JSONL", markup=False)
-            with RadioSet(id="what"):
-                yield RadioButton(
-                    Content(f"marked events ({marked})"), value=bool(marked), disabled=not marked, id="marked"
+        with Vertical(classes="dialog"):
+            with FormBody(classes="body"):
+                yield Label("Export events to JSONL (Enter in the path field writes it)", markup=False)
+                with RadioSet(id="what"):
+                    yield RadioButton(
+                        Content(f"marked events ({marked})"), value=bool(marked), disabled=not marked, id="marked"
+                    )
+                    yield RadioButton(Content(f"the whole filtered view ({view})"), value=not marked, id="view")
+                yield Input(default_export_path(), placeholder="path of the .jsonl file", id="path")
+                yield Checkbox(
+                    Content("redact credentials (Authorization, bearer tokens, JWTs, cookies, URL secrets)"),
+                    value=self.redact,
+                    id="redact",
                 )
-                yield RadioButton(Content(f"the whole filtered view ({view})"), value=not marked, id="view")
-            yield Input(default_export_path(), placeholder="path of the .jsonl file", id="path")
-            yield Checkbox(
-                Content("redact credentials (Authorization, bearer tokens, JWTs, cookies, URL secrets)"),
-                value=self.redact,
-                id="redact",
-            )
-            yield Checkbox(Content("overwrite the file if it exists"), value=False, id="overwrite")
-            yield Static("", id="error", markup=False)
-            with Horizontal():
+                yield Checkbox(Content("overwrite the file if it exists"), value=False, id="overwrite")
+                yield Static("", id="error", classes="error", markup=False)
+            with Horizontal(classes="buttons"):
                 yield Button("Export", variant="primary", id="export")
-                yield Button("Cancel", id="cancel")
+                yield Button("Cancel (Esc)", id="cancel")
 
     def events(self) -> list[AuditEvent]:
         marked = self.query_one("#marked", RadioButton).value
@@ -100,24 +146,21 @@ class ExportScreen(ModalScreen[ExportResult | None]):
         self.dismiss(None)
 
 
-class SaveProfileScreen(ModalScreen[Profile | None]):
+class SaveProfileScreen(Dialog[Profile | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="profile.cancel")]
     DEFAULT_CSS = """
-    SaveProfileScreen { align: center middle; }
-    SaveProfileScreen > Vertical { width: 80; height: auto; border: thick $accent; background: $surface;
-                                   padding: 1 2; }
-    SaveProfileScreen #error { color: $error; height: auto; }
+    SaveProfileScreen > .dialog { width: 80; }
     """
 
     def __init__(self, make: Callable[[str], Profile]) -> None:
         super().__init__()
         self.make = make
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
+    def compose_dialog(self) -> ComposeResult:
+        with Vertical(classes="dialog"), FormBody(classes="body"):
             yield Label("Save the current view as a profile (filter, panes, columns, sources)", markup=False)
-            yield Input(placeholder="profile name, e.g. shop-denials", id="name")
-            yield Static("", id="error", markup=False)
+            yield Input(placeholder="profile name, e.g. shop-denials (Enter saves)", id="name")
+            yield Static("", id="error", classes="error", markup=False)
 
     @on(Input.Submitted)
     def submit(self, event: Input.Submitted) -> None:
@@ -162,23 +205,22 @@ def quick_filters(event: AuditEvent) -> list[tuple[str, str]]:
     return out
 
 
-class QuickFilterScreen(ModalScreen[str | None]):
+class QuickFilterScreen(Dialog[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="quick.cancel")]
     DEFAULT_CSS = """
-    QuickFilterScreen { align: center middle; }
-    QuickFilterScreen > Vertical { width: 90; height: auto; max-height: 80%; border: thick $accent;
-                                   background: $surface; padding: 1 2; }
-    QuickFilterScreen OptionList { height: auto; max-height: 20; }
+    QuickFilterScreen.-tall OptionList { max-height: 20; }
     """
 
     def __init__(self, event: AuditEvent) -> None:
         super().__init__()
         self.choices = quick_filters(event)
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label("Add to the filter", markup=False)
-            yield OptionList(*[Option(Content(label), id=str(i)) for i, (label, _) in enumerate(self.choices)])
+    def compose_dialog(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Add to the filter (Enter adds the highlighted term)", markup=False)
+            yield OptionList(
+                *[Option(Content(label), id=str(i)) for i, (label, _) in enumerate(self.choices)], classes="body"
+            )
 
     @on(OptionList.OptionSelected)
     def chosen(self, event: OptionList.OptionSelected) -> None:
@@ -188,54 +230,136 @@ class QuickFilterScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 100; height: 90%; border: thick $accent; background: $surface;
-                                  padding: 1 2; }
+class ScrollHint(Static):
+    """One line under a scrolling text: where you are and which keys scroll, or that it all fits.
+
+    The help text runs past a 24-row terminal; without this line nothing said there was more.
     """
 
-    def __init__(self, lines: list[tuple[str, str, str]]) -> None:
-        super().__init__()
-        self.lines = lines
+    def __init__(self, target: VerticalScroll, closing: str) -> None:
+        super().__init__(Text(""), classes="hint")
+        self.target = target
+        self.closing = closing
 
-    def compose(self) -> ComposeResult:
-        text = Text("meshtail keys (remappable by binding id)\n\n", style="bold")
-        for keys, description, binding_id in self.lines:
-            text.append(f"{keys:<22}", style="bold cyan")
-            text.append(f"{description:<44}")
-            text.append(f"{binding_id}\n", style="dim")
-        text.append(
-            "\nFilter language: field:value, -negate, OR, (groups), status:>=500, path:/regex/i, "
-            '"phrases". Fields: cat outcome ns pod status method path policy flags user duration …\n'
-        )
-        with VerticalScroll():
-            yield Static(text)
+    def on_mount(self) -> None:
+        self.watch(self.target, "scroll_y", self.refresh_hint, init=False)
+        self.watch(self.target, "virtual_size", self.refresh_hint, init=False)
+        self.call_after_refresh(self.refresh_hint)
+
+    def refresh_hint(self, *_: object) -> None:
+        target = self.target
+        total, height = target.virtual_size.height, target.scrollable_content_region.height
+        if height <= 0 or total <= height:
+            text = Text(f"{self.closing} closes", style="dim")
+        else:
+            first = int(target.scroll_y) + 1
+            last = min(total, int(target.scroll_y) + height)
+            text = Text("↓ more: " if last < total else "end: ", style="bold")
+            text.append(f"lines {first}–{last} of {total}", style="bold")
+            text.append(f" · ↑↓ PgUp PgDn Home End scroll · {self.closing} closes", style="dim")
+        self.update(text)
+
+
+KeyLine = tuple[str, str, str]  # (Textual keys, what it does, binding id)
+
+
+def help_text(groups: list[tuple[str, list[KeyLine]]], width: int) -> Text:
+    """The keys, group by group, as typed (``/``, ``Ctrl+P``; never Textual's ``slash``), laid out for ``width``.
+
+    Each binding id (what ``keymap.toml`` remaps) follows its description, or goes on the
+    next line under the description when the terminal is too narrow for both.
+    """
+    rows = [(title, [(keys_label(k), d, i) for k, d, i in lines]) for title, lines in groups]
+    keys_w = max((cell_len(k) for _, lines in rows for k, _, _ in lines), default=8) + 2
+    what_w = max((cell_len(d) for _, lines in rows for _, d, _ in lines), default=20) + 2
+    ids_w = max((cell_len(i) for _, lines in rows for _, _, i in lines), default=0)
+    one_line = keys_w + what_w + ids_w <= width
+    text = Text("Keys", style="bold")
+    text.append('  (the dim names are binding ids: remap a key in keymap.toml, e.g. "export.open" = "x")\n')
+    for title, lines in rows:
+        text.append(f"\n{title}\n", style="bold underline")
+        for keys, what, binding_id in lines:
+            text.append(keys.ljust(keys_w), style="bold cyan")
+            if one_line:
+                text.append(what.ljust(what_w))
+                text.append(f"{binding_id}\n", style="dim")
+            else:
+                text.append(f"{what}\n")
+                if binding_id:
+                    text.append(" " * keys_w)
+                    text.append(f"{binding_id}\n", style="dim")
+    return text
+
+
+class HelpScreen(Dialog[None]):
+    """Every key as it is typed, with its binding id; scrolls, and says so."""
+
+    BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
+    DEFAULT_CSS = """
+    HelpScreen > .dialog { width: 110; height: 90%; padding: 0 1; }
+    HelpScreen.-short > .dialog { height: 100%; }
+    HelpScreen > .dialog > .body { height: 1fr; padding: 0 1; }
+    HelpScreen .hint { height: 1; background: $panel; padding: 0 1; }
+    """
+
+    def __init__(self, groups: list[tuple[str, list[KeyLine]]], notes: Callable[[int], Text] | None = None) -> None:
+        super().__init__()
+        self.groups = groups
+        self.notes = notes
+        self._laid_out_for = 0
+
+    def text(self, width: int) -> Text:
+        text = help_text(self.groups, width)
+        if self.notes is not None:
+            text.append_text(self.notes(width))
+        return text
+
+    def compose_dialog(self) -> ComposeResult:
+        self._laid_out_for = max(20, min(106, self.app.size.width - 8))  # corrected once laid out
+        with Vertical(classes="dialog"):
+            body = VerticalScroll(Static(self.text(self._laid_out_for), id="help-text"), classes="body", id="help-body")
+            yield body
+            yield ScrollHint(body, keys_label("escape,question_mark,q"))
+
+    def on_mount(self) -> None:
+        self.query_one("#help-body", VerticalScroll).focus()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._relayout)
+
+    def _relayout(self) -> None:
+        static = self.query_one("#help-text", Static)
+        width = static.content_region.width
+        if width > 0 and width != self._laid_out_for:
+            self._laid_out_for = width
+            static.update(self.text(width))
 
     def action_close(self) -> None:
         self.dismiss()
 
 
-class HealthScreen(ModalScreen[None]):
+class HealthScreen(Dialog[None]):
     """Every followed stream with its state, counts and last error (refreshed while open)."""
 
     BINDINGS = [Binding("escape,h,q", "close", "Close", id="health.close")]
     DEFAULT_CSS = """
-    HealthScreen { align: center middle; }
-    HealthScreen > VerticalScroll { width: 95%; height: 90%; border: thick $accent; background: $surface;
-                                    padding: 0 1; }
+    HealthScreen > .dialog { width: 95%; height: 90%; padding: 0 1; }
+    HealthScreen > .dialog > .body { height: 1fr; }
+    HealthScreen .hint { height: 1; background: $panel; padding: 0 1; }
     """
 
     def __init__(self, describe: Callable[[], Text]) -> None:
         super().__init__()
         self.describe = describe
 
-    def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Static(self.describe(), id="health")
+    def compose_dialog(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            body = VerticalScroll(Static(self.describe(), id="health"), classes="body", id="health-body")
+            yield body
+            yield ScrollHint(body, keys_label("escape,h,q"))
 
     def on_mount(self) -> None:
+        self.query_one("#health-body", VerticalScroll).focus()
         self.set_interval(1.0, lambda: self.query_one("#health", Static).update(self.describe()))
 
     def action_close(self) -> None:

@@ -38,8 +38,8 @@ class EventList(ScrollView, can_focus=True):
         Binding("shift+down", "mark_down", "Mark down", show=False, id="list.mark_down"),
         Binding("ctrl+a", "mark_all", "Mark all in view", show=False, id="list.mark_all"),
         Binding("u", "unmark_all", "Unmark all", show=False, id="list.unmark_all"),
-        Binding("f", "follow", "Follow", id="list.follow"),
-        Binding("p", "pause", "Pause", id="list.pause"),
+        Binding("f", "follow", "Follow", show=False, id="list.follow"),
+        Binding("p", "pause", "Pause", show=False, id="list.pause"),
     ]
 
     class OpenDetails(Message):

@@ -2,15 +2,22 @@
 
 Cells are built as ``rich.text.Text`` from plain strings (never markup), and every string
 from a log was already made visible-safe at ingest; this module only lays them out.
+
+Columns adapt to the terminal by priority (:func:`layout`): on a narrow one the least
+important columns shrink to their minimum, then are left out, so an 80-column Auth pane
+keeps DECISION and POLICY and gives up the principal; values cut to fit end in ``…``,
+measured in terminal cells.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from rich.cells import cell_len, set_cell_size
+from rich.console import Console
 from rich.style import Style
 from rich.text import Text
 
@@ -28,9 +35,25 @@ def _attr(event: AuditEvent, *names: str) -> str:
     return ""
 
 
+def clock(stamp: str) -> str:
+    """``HH:MM:SS.mmm`` of an ISO-8601 stamp, whatever precision it was written with.
+
+    One precision in every pane: a watch's ``…T22:51:09Z`` (whole seconds) used to show as
+    ``22:51:09Z`` beside ``22:51:09.720`` from a log, so the column did not line up.
+    """
+    if len(stamp) < 19 or stamp[10] not in "T ":
+        return stamp[:12]
+    fraction = ""
+    if len(stamp) > 20 and stamp[19] in ".,":
+        for ch in stamp[20:23]:
+            if not ch.isdigit():
+                break
+            fraction += ch
+    return f"{stamp[11:19]}.{fraction.ljust(3, '0')}"
+
+
 def _time(e: AuditEvent) -> str:
-    stamp = e.time or e.received
-    return stamp[11:23] if len(stamp) >= 19 and stamp[10] == "T" else stamp[:12]
+    return clock(e.time or e.received)
 
 
 def _route(e: AuditEvent) -> str:
@@ -47,10 +70,16 @@ def _request(e: AuditEvent) -> str:
 
 
 def _resource(e: AuditEvent) -> str:
+    """The object a config event is about: a Kubernetes object, or what istiod pushed or added."""
     kind, name, ns = _attr(e, "k8s.kind", "k8s.resource"), _attr(e, "k8s.name"), _attr(e, "k8s.namespace")
     if not name:
-        return _attr(e, "istio.config") or ""
+        return _attr(e, "istio.config", "istio.push.config", "istio.service", "xds.type", "envoy.listener")
     return f"{kind} {ns + '/' if ns else ''}{name}"
+
+
+def _actor(e: AuditEvent) -> str:
+    """Who made the change: the field manager or API user; else the component that logged it (istiod, a proxy)."""
+    return _attr(e, "k8s.manager", "k8s.user") or (e.source.pod or "")
 
 
 def _diff(e: AuditEvent) -> str:
@@ -73,29 +102,43 @@ def _duration(e: AuditEvent) -> str:
 
 @dataclass(frozen=True)
 class Column:
+    """A column: its preferred width (0: flexible, takes what is left), how narrow it may get, and its rank.
+
+    ``priority`` decides on a narrow terminal: lower numbers keep their width longest and
+    are left out last (the decision before where it came from).
+    """
+
     name: str
     title: str
     width: int  # 0: takes the remaining width
     value: Callable[[AuditEvent], str]
+    priority: int = 5
+    min_width: int = 0  # 0: the preferred width (a flexible column: 12)
+
+    @property
+    def narrowest(self) -> int:
+        return self.min_width or self.width or 12
 
 
 COLUMNS: dict[str, Column] = {
     c.name: c
     for c in (
-        Column("time", "TIME", 12, _time),
-        Column("severity", "SEV", 7, lambda e: e.severity),
-        Column("action", "ACTION", 22, lambda e: e.action),
-        Column("where", "SOURCE", 38, where),
-        Column("summary", "SUMMARY", 0, lambda e: e.summary),
-        Column("route", "SOURCE → DESTINATION", 44, _route),
+        Column("time", "TIME", 12, _time, priority=0),
+        Column("severity", "SEV", 7, lambda e: e.severity, priority=7),
+        Column("action", "ACTION", 22, lambda e: e.action, priority=1, min_width=14),
+        Column("where", "SOURCE", 38, where, priority=5, min_width=14),
+        Column("summary", "SUMMARY", 0, lambda e: e.summary, priority=2, min_width=16),
+        Column("route", "SOURCE → DESTINATION", 44, _route, priority=3, min_width=18),
         Column(
             "principal",
             "PRINCIPAL",
             28,
             lambda e: _attr(e, "istio.source.principal", "jwt.principal", "k8s.user", "k8s.manager"),
+            priority=6,
+            min_width=12,
         ),
-        Column("request", "REQUEST", 30, _request),
-        Column("decision", "DECISION", 8, lambda e: e.outcome),
+        Column("request", "REQUEST", 30, _request, priority=4, min_width=12),
+        Column("decision", "DECISION", 8, lambda e: e.outcome, priority=1),
         Column(
             "policy",
             "POLICY / REASON",
@@ -104,21 +147,25 @@ COLUMNS: dict[str, Column] = {
                 _attr(e, "istio.policy", "jwt.failure_reason", "envoy.response_code_details", "error.message")
                 or e.summary
             ),
+            priority=2,
+            min_width=16,
         ),
-        Column("status", "STATUS", 6, lambda e: _attr(e, "http.response.status_code")),
-        Column("flags", "FLAGS", 30, _flags),
-        Column("route_name", "ROUTE", 14, lambda e: _attr(e, "envoy.route_name")),
+        Column("status", "STATUS", 6, lambda e: _attr(e, "http.response.status_code"), priority=1),
+        Column("flags", "FLAGS", 30, _flags, priority=2, min_width=10),
+        Column("route_name", "ROUTE", 14, lambda e: _attr(e, "envoy.route_name"), priority=5, min_width=8),
         Column(
             "cluster",
             "UPSTREAM CLUSTER",
             0,
             lambda e: _attr(e, "envoy.upstream_cluster", "istio.destination.service") or e.summary,
+            priority=3,
+            min_width=12,
         ),
-        Column("duration", "TIME", 8, _duration),
-        Column("resource", "RESOURCE", 42, _resource),
-        Column("verb", "VERB", 8, lambda e: _attr(e, "k8s.verb") or e.action.split(".")[-1]),
-        Column("actor", "ACTOR", 22, lambda e: _attr(e, "k8s.manager", "k8s.user")),
-        Column("diff", "DIFF", 9, _diff),
+        Column("duration", "TIME", 8, _duration, priority=6, min_width=6),
+        Column("resource", "RESOURCE", 42, _resource, priority=1, min_width=16),
+        Column("verb", "VERB", 8, lambda e: _attr(e, "k8s.verb") or e.action.split(".")[-1], priority=2, min_width=6),
+        Column("actor", "ACTOR", 22, _actor, priority=3, min_width=10),
+        Column("diff", "DIFF", 9, _diff, priority=6, min_width=7),
     )
 }
 # the routing pane's "route" column means the route name
@@ -162,19 +209,45 @@ def resolve(names: tuple[str, ...] | list[str], pane: str) -> list[Column]:
     return out
 
 
-def layout(columns: list[Column], width: int) -> list[int]:
-    """Cell widths: fixed columns as asked (shrunk if the terminal is narrow), the flexible ones share the rest."""
-    gaps = max(0, len(columns) - 1)
-    fixed = sum(c.width for c in columns if c.width)
-    flexible = [c for c in columns if not c.width]
-    room = max(0, width - 2 - gaps - fixed)  # 2: the mark column
-    widths = []
-    for c in columns:
-        if c.width:
-            widths.append(c.width)
-        else:
-            widths.append(max(10, room // max(1, len(flexible))))
-    return widths
+# a flexible column is satisfied at this width before lower-ranked columns grow past their minimum
+FLEXIBLE_WANTS = 24
+
+
+def layout(columns: list[Column] | tuple[Column, ...], width: int) -> list[tuple[Column, int]]:
+    """The columns that fit in ``width`` cells, in their order, each with its width.
+
+    1. Every column starts at its narrowest; while they do not fit, the lowest-ranked
+       (highest ``priority``) is left out — never the last one.
+    2. The cells left over go, in rank order, to each column up to its preferred width (a
+       flexible one up to ``FLEXIBLE_WANTS``), then all to the flexible columns (or, if there
+       is none, to the last column).
+    """
+    return list(_layout(tuple(columns), width))
+
+
+@lru_cache(maxsize=256)
+def _layout(columns: tuple[Column, ...], width: int) -> tuple[tuple[Column, int], ...]:
+    room = max(0, width - 2)  # 2: the mark column
+    kept = list(columns)
+
+    def needed(cols: list[Column]) -> int:
+        return sum(c.narrowest for c in cols) + max(0, len(cols) - 1)
+
+    while len(kept) > 1 and needed(kept) > room:
+        kept.remove(max(kept, key=lambda c: (c.priority, kept.index(c))))
+    widths = {id(c): c.narrowest for c in kept}
+    spare = room - needed(kept)
+    for c in sorted(kept, key=lambda c: c.priority):
+        if spare <= 0:
+            break
+        grow = min(spare, max(0, (c.width or FLEXIBLE_WANTS) - widths[id(c)]))
+        widths[id(c)] += grow
+        spare -= grow
+    flexible = [c for c in kept if not c.width] or kept[-1:]
+    for i, c in enumerate(flexible):
+        share = spare // len(flexible) + (1 if i < spare % len(flexible) else 0)
+        widths[id(c)] += max(0, share)
+    return tuple((c, widths[id(c)]) for c in kept)
 
 
 def fit(value: str, cells: int) -> str:
@@ -193,7 +266,7 @@ def fit(value: str, cells: int) -> str:
 
 def header(columns: list[Column], width: int) -> Text:
     text = Text("  ", style="bold")
-    for i, (column, cell) in enumerate(zip(columns, layout(columns, width), strict=True)):
+    for i, (column, cell) in enumerate(layout(columns, width)):
         if i:
             text.append(" ")
         text.append(fit(column.title, cell), style="bold")
@@ -204,7 +277,7 @@ def header(columns: list[Column], width: int) -> Text:
 def row(event: AuditEvent, columns: list[Column], width: int, marked: bool = False) -> Text:
     """The row's text, exactly ``width`` cells wide, every column at its own cell offset."""
     text = Text("● " if marked else "  ", style="bold green" if marked else "", no_wrap=True, end="")
-    for i, (column, cell) in enumerate(zip(columns, layout(columns, width), strict=True)):
+    for i, (column, cell) in enumerate(layout(columns, width)):
         if i:
             text.append(" ")
         # values were made visible-safe at ingest (no TAB, newline or format character is left)
@@ -214,6 +287,24 @@ def row(event: AuditEvent, columns: list[Column], width: int, marked: bool = Fal
         text.stylize(style, 2)
     text.truncate(width, pad=True)
     return text
+
+
+# only for measuring and wrapping plain text (cell widths, word breaks); never prints
+_MEASURE = Console(width=10_000, color_system=None, legacy_windows=False)
+
+
+def hanging(value: str, indent: int, width: int | None) -> str:
+    """``value`` wrapped to ``width`` cells with every line after the first indented by ``indent``.
+
+    A long value (a request URI, a JWT, a policy list) used to wrap back to column 1, under
+    the attribute names; now it stays in its own column.  Word breaks where there are
+    spaces, cuts by cell width where there are none.  Too narrow a screen: no wrapping here.
+    """
+    room = (width or 0) - indent
+    if width is None or room < 16 or cell_len(value) <= room:
+        return value
+    lines = Text(value).wrap(_MEASURE, room, overflow="fold")
+    return ("\n" + " " * indent).join(line.plain.rstrip() for line in lines)
 
 
 def attribute_lines(event: AuditEvent) -> list[tuple[str, Any]]:
