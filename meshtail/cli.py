@@ -186,6 +186,41 @@ def _kube_flags(parser: argparse.ArgumentParser) -> None:
         metavar="DUR",
         help="reconnect a stream that sends nothing for DUR while its container runs (default 120s)",
     )
+    # kubectl's own connection flags, with kubectl's meaning (proxies come from proxy-url or $HTTPS_PROXY)
+    group.add_argument(
+        "--as", dest="as_user", metavar="USER", help="impersonate USER on every request (Impersonate-User), as kubectl"
+    )
+    group.add_argument(
+        "--as-group",
+        dest="as_groups",
+        action="append",
+        default=[],
+        metavar="GROUP",
+        help="impersonate GROUP too (Impersonate-Group); repeatable; needs --as",
+    )
+    group.add_argument(
+        "--request-timeout",
+        type=_request_timeout,
+        default=None,
+        metavar="DUR",
+        help="give up on one list/get request after DUR (e.g. 30s, 500ms; 0: never; default 60s); "
+        "log streams and watches are not cut",
+    )
+
+
+def _request_timeout(text: str) -> float:
+    """kubectl's ``--request-timeout``: a bare integer is seconds, else a Go duration (``500ms``, ``1m30s``)."""
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    units = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+    parts = re.findall(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)", text)
+    if not parts or "".join(number + unit for number, unit in parts) != text:
+        raise argparse.ArgumentTypeError(
+            "invalid timeout value: it must be a single integer in seconds, or an integer followed by a "
+            "corresponding time unit (e.g. 1s | 2m | 3h)"
+        )
+    return sum(float(number) * units[unit] for number, unit in parts)
 
 
 def _format_string_flag(parser: argparse.ArgumentParser) -> None:
@@ -257,7 +292,14 @@ def _live_run(args: argparse.Namespace) -> LiveRun | int:
         redact=args.redact,
     )
     if args.command == "tail":
+        from .sources.kube.config import ConfigError, ConnectOptions
+
         run.kubeconfig, run.context = args.kubeconfig, args.context
+        try:
+            run.connection = ConnectOptions(args.as_user, tuple(args.as_groups), args.request_timeout)
+        except ConfigError as exc:
+            print(f"meshtail: {exc}", file=sys.stderr)
+            return EXIT_USAGE
         run.selection = Selection(
             namespaces=args.namespace,
             all_namespaces=args.all_namespaces,

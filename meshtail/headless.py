@@ -20,7 +20,7 @@ from .parse.envoy_access import CompiledFormat
 from .pipeline import Pipeline
 from .query import Filter
 from .sources.kube.client import KubeClient
-from .sources.kube.config import ConfigError, connect
+from .sources.kube.config import ConfigError, ConnectOptions, connect
 from .sources.kube.errors import KubeError
 from .sources.kube.follow import FollowOptions
 from .sources.kube.live import LiveSource, Selection
@@ -44,6 +44,7 @@ class LiveRun:
     duration: float | None = None
     quiet: bool = False
     redact: bool = True
+    connection: ConnectOptions = field(default_factory=ConnectOptions)  # --as, --as-group, --request-timeout
 
 
 def _say(message: str) -> None:
@@ -88,7 +89,7 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
     out = stream or sys.stdout
     raise_file_limit()
     try:
-        cluster = await connect(run.kubeconfig, run.context)
+        cluster = await connect(run.kubeconfig, run.context, run.connection)
     except ConfigError as exc:
         _say(str(exc))
         return EXIT_USAGE

@@ -94,10 +94,13 @@ def tui_from_args(args: argparse.Namespace) -> int:
         # fail before the screen opens when the kubeconfig or context cannot be used at all
         import asyncio
 
-        from .sources.kube.config import ConfigError, connect
+        from .sources.kube.config import ConfigError, ConnectOptions, connect, use_options
 
         try:
-            asyncio.run(connect(args.kubeconfig, context))
+            # --as, --as-group, --request-timeout: for this process, so the ingest thread's connect() has them too
+            options = ConnectOptions(args.as_user, tuple(args.as_groups), args.request_timeout)
+            use_options(options)
+            asyncio.run(connect(args.kubeconfig, context, options))
         except ConfigError as exc:
             _say(str(exc))
             return EXIT_USAGE

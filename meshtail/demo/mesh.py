@@ -21,9 +21,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from . import lines
+from .controllers import (
+    Controller,
+    daemonset_object,
+    daemonset_status,
+    deployment_object,
+    deployment_status,
+    pod_template,
+    replicaset_annotations,
+    replicaset_object,
+    replicaset_status,
+)
 from .lines import Hop, utcnow
 from .podlogs import ContainerLog, PodLogs
-from .resources import BY_KEY, NAMESPACE, POD
+from .resources import BY_KEY, DAEMONSET, DEPLOYMENT, NAMESPACE, POD, REPLICASET, ResourceType
 from .store import NotFound, Obj, ObjectStore, rfc3339
 
 PROXY_IMAGE = "docker.io/istio/proxyv2:1.24.2"
@@ -85,6 +96,32 @@ class Workload:
             out |= {"istio.io/dataplane-mode": "ambient"}
         return out
 
+    @property
+    def controller(self) -> str:
+        """The name of the Deployment (or, for ztunnel, the DaemonSet) that owns this workload's pods."""
+        if self.kind in ("ztunnel", "waypoint", "gateway"):
+            return {"ztunnel": "ztunnel", "waypoint": "waypoint", "gateway": "istio-ingressgateway"}[self.kind]
+        return f"{self.app}-{self.version}" if self.version else self.app
+
+    def selector(self) -> dict[str, str]:
+        """``spec.selector.matchLabels`` of the owner, as the Istio charts and Bookinfo manifests write them."""
+        if self.kind == "waypoint":
+            return {"gateway.networking.k8s.io/gateway-name": "waypoint"}
+        if self.kind == "istiod":
+            return {"app": "istiod", "istio": "pilot"}
+        if self.kind == "gateway":
+            return {"app": "istio-ingressgateway", "istio": "ingressgateway"}
+        if self.kind == "ztunnel":
+            return {"app": "ztunnel"}
+        return {"app": self.app, **({"version": self.version} if self.version else {})}
+
+    def image(self, container: str) -> str:
+        if container in ("istio-proxy", "istio-init"):
+            return PROXY_IMAGE
+        if container == "discovery":
+            return "docker.io/istio/pilot:1.24.2"
+        return f"docker.io/istio/examples-{self.app}:1.20"
+
     def containers(self) -> tuple[list[str], list[str]]:
         """(containers, init containers) by name."""
         if self.kind == "sidecar":
@@ -109,6 +146,7 @@ class SimPod:
     restarts: dict[str, int] = field(default_factory=dict)
     previous_ids: dict[str, str] = field(default_factory=dict)
     logs: dict[str, ContainerLog] = field(default_factory=dict)
+    owner: Controller | None = None
 
     @property
     def proxy(self) -> ContainerLog | None:
@@ -321,6 +359,7 @@ class Mesh:
         self._churn_step = 0
         self._saved: dict[str, Obj] = {}
         self._churned = 0
+        self.controllers: dict[tuple[str, str], Controller] = {}  # (namespace, name) of Deployments/DaemonSets
 
     # ---- identities ------------------------------------------------------------------------
     def _hex(self, n: int) -> str:
@@ -352,21 +391,118 @@ class Mesh:
         for i in range(self.extra_pods):
             self.add_pod(Workload("load", f"load{i:04d}", "v1", 8080, "sidecar", "load"), running=True)
 
-    def _pod_name(self, w: Workload) -> str:
-        if w.kind == "ztunnel":
-            return f"ztunnel-{self._suffix(5)}"
-        if w.kind == "waypoint":
-            return f"waypoint-{self._hex(9)}-{self._suffix(5)}"
-        base = f"{w.app}-{w.version}" if w.version else w.app
-        return f"{base}-{self._hex(10)}-{self._suffix(5)}"
-
     def add_pod(self, w: Workload, running: bool = False) -> SimPod:
-        pod = SimPod(w, self._pod_name(w), self._ip(), w.node or self.rng.choice(NODES))
+        """A new pod of ``w``, made by its ReplicaSet (or DaemonSet): named, labelled and owned as one would.
+
+        A Deployment with fewer replicas than it would now have pods is scaled up first
+        (``kubectl scale``), so ``spec.replicas``, the ReplicaSet and the pods always agree.
+        """
+        owner = self._controller(w)
+        if owner.kind == "Deployment" and len(owner.pods) + 1 > owner.replicas:
+            self._scale(owner, len(owner.pods) + 1)
+        pod = SimPod(w, f"{owner.owner_name}-{self._suffix(5)}", self._ip(), w.node or self.rng.choice(NODES))
+        pod.owner = owner
+        owner.pods[pod.name] = pod
         self.pods[(w.namespace, pod.name)] = pod
         self.store.create(POD, self._pod_object(pod), "kube-controller-manager")
         if running:
             self._run(pod)
+        else:
+            self._sync_owner(owner)
         return pod
+
+    # ---- owners: Deployments, ReplicaSets, DaemonSets --------------------------------------
+    def _controller(self, w: Workload) -> Controller:
+        """The owner of ``w``'s pods, created (Deployment + ReplicaSet, or DaemonSet) on first use."""
+        key = (w.namespace, w.controller)
+        owner = self.controllers.get(key)
+        if owner is not None:
+            return owner
+        names, _inits = w.containers()
+        if w.kind in ("sidecar", "native"):
+            names = [n for n in names if n != "istio-proxy"]  # the injector adds the proxy to the pod, not here
+        containers = [(n, w.image(n), w.port if i == 0 else None) for i, n in enumerate(names)]
+        labels = w.labels()
+        if w.kind in ("sidecar", "native"):  # the injector labels the pod; the manifest does not
+            labels = {k: v for k, v in labels.items() if not k.startswith(("security.istio.io/", "service.istio.io/"))}
+        template = pod_template(labels, w.sa or w.app, containers)
+        if w.namespace == "istio-system":
+            manager = "helm"
+        elif w.kind == "waypoint":
+            manager = "istio.io/gateway-controller"
+        else:
+            manager = "kubectl-client-side-apply"
+        if w.kind == "ztunnel":
+            owner = Controller("DaemonSet", w.namespace, w.controller, w.selector(), template, manager, len(NODES))
+            ds = self.store.create(DAEMONSET, daemonset_object(owner), manager)
+            owner.owner_uid = ds["metadata"]["uid"]
+        else:
+            owner = Controller("Deployment", w.namespace, w.controller, w.selector(), template, manager)
+            deploy = self.store.create(DEPLOYMENT, deployment_object(owner), manager)
+            owner.deployment_uid = deploy["metadata"]["uid"]
+            rs = self.store.create(REPLICASET, replicaset_object(owner), "kube-controller-manager")
+            owner.owner_uid = rs["metadata"]["uid"]
+        self.controllers[key] = owner
+        return owner
+
+    def _scale(self, owner: Controller, replicas: int) -> None:
+        """``kubectl scale deploy/NAME --replicas=N``: the Deployment's spec, then its ReplicaSet's."""
+        if owner.kind != "Deployment" or owner.replicas == replicas:
+            return
+        owner.replicas = replicas
+
+        def deployment(obj: Obj) -> None:
+            obj["spec"]["replicas"] = replicas
+
+        def replicaset(obj: Obj) -> None:
+            obj["spec"]["replicas"] = replicas
+            obj["metadata"]["annotations"] = replicaset_annotations(replicas)
+
+        self.store.update(DEPLOYMENT, owner.namespace, owner.name, deployment, "kubectl", "Update", "scale")
+        self.store.update(REPLICASET, owner.namespace, owner.owner_name, replicaset, "kube-controller-manager")
+
+    def _sync_owner(self, owner: Controller | None) -> None:
+        """Count the owner's pods into its status (and its Deployment's), as the controller manager does.
+
+        Writes only when a count changed, so a container restart adds no MODIFIED events.
+        """
+        if owner is None or (owner.namespace, owner.name) not in self.controllers:
+            return
+        ready = sum(1 for p in owner.pods.values() if p.running)
+        now = rfc3339()
+        if owner.kind == "DaemonSet":
+            self._write_status(DAEMONSET, owner, owner.name, lambda gen: daemonset_status(owner, gen, ready))
+            return
+        self._write_status(REPLICASET, owner, owner.owner_name, lambda gen: replicaset_status(owner, gen, ready))
+        self._write_status(DEPLOYMENT, owner, owner.name, lambda gen: deployment_status(owner, gen, ready, now))
+
+    def _write_status(self, rtype: ResourceType, owner: Controller, name: str, make: Callable[[int], Obj]) -> None:
+        current = self.store.get(rtype, owner.namespace, name)
+        status = make(current["metadata"].get("generation", 1))
+        if current.get("status") != status:
+
+            def mutate(obj: Obj) -> None:
+                obj["status"] = status
+
+            self.store.update(rtype, owner.namespace, name, mutate, "kube-controller-manager", "Update", "status")
+
+    def remove_workload(self, owner: Controller) -> None:
+        """``kubectl delete deploy/NAME``: the Deployment goes, then (garbage collection) its ReplicaSet and pods."""
+        if self.controllers.pop((owner.namespace, owner.name), None) is None:
+            return
+        if owner.kind == "DaemonSet":
+            self.store.delete(DAEMONSET, owner.namespace, owner.name)
+        else:
+            self.store.delete(DEPLOYMENT, owner.namespace, owner.name)
+            self.store.delete(REPLICASET, owner.namespace, owner.owner_name)
+        for pod in list(owner.pods.values()):
+            self.delete_pod(pod)
+
+    def scale_down(self, pod: SimPod) -> None:
+        """The pod's Deployment is scaled down by one and this pod is the one removed."""
+        if pod.owner is not None:
+            self._scale(pod.owner, max(0, len(pod.owner.pods) - 1))
+        self.delete_pod(pod)
 
     def _pod_object(self, pod: SimPod) -> Obj:
         w = pod.workload
@@ -374,10 +510,7 @@ class Mesh:
         now = rfc3339()
 
         def spec_of(name: str) -> Obj:
-            image = PROXY_IMAGE if name in ("istio-proxy", "istio-init") else f"docker.io/istio/examples-{w.app}:1.20"
-            if name == "discovery":
-                image = "docker.io/istio/pilot:1.24.2"
-            out: Obj = {"name": name, "image": image}
+            out: Obj = {"name": name, "image": w.image(name)}
             if name == "istio-proxy" and w.kind == "native":
                 out["restartPolicy"] = "Always"
             return out
@@ -404,13 +537,14 @@ class Mesh:
         annotations = {"kubectl.kubernetes.io/default-container": names[0]}
         if w.kind in ("sidecar", "native"):
             annotations["sidecar.istio.io/status"] = '{"containers":["istio-proxy"],"initContainers":["istio-init"]}'
+        labels = w.labels()
+        metadata: Obj = {"name": pod.name, "namespace": w.namespace, "labels": labels, "annotations": annotations}
+        if pod.owner is not None:
+            labels |= pod.owner.hash_label
+            metadata["generateName"] = f"{pod.owner.owner_name}-"
+            metadata["ownerReferences"] = [pod.owner.owner_reference()]
         obj: Obj = {
-            "metadata": {
-                "name": pod.name,
-                "namespace": w.namespace,
-                "labels": w.labels(),
-                "annotations": annotations,
-            },
+            "metadata": metadata,
             "spec": {
                 "nodeName": pod.node,
                 "serviceAccountName": w.sa or w.app,
@@ -441,6 +575,7 @@ class Mesh:
             pod.logs[name] = self.logs.start(pod.workload.namespace, pod.name, name, pod.ids[name])
         pod.running = True
         self.store.update(POD, pod.workload.namespace, pod.name, self._refresh(pod), "kubelet", "Update", "status")
+        self._sync_owner(pod.owner)
         self._startup_lines(pod, only)
 
     def _refresh(self, pod: SimPod) -> Callable[[Obj], None]:
@@ -499,12 +634,15 @@ class Mesh:
             self.lines += 1
 
     def delete_pod(self, pod: SimPod) -> None:
+        """The pod goes (evicted, or deleted by hand); its ReplicaSet still wants it, so a new one can replace it."""
         self.pods.pop((pod.workload.namespace, pod.name), None)
         self.logs.remove_pod(pod.workload.namespace, pod.name)
         try:
             self.store.delete(POD, pod.workload.namespace, pod.name)
         except NotFound:
             pass
+        if pod.owner is not None and pod.owner.pods.pop(pod.name, None) is not None:
+            self._sync_owner(pod.owner)
 
     def restart_container(self, pod: SimPod, name: str) -> None:
         """The container dies and the kubelet starts it again under a new containerID."""
@@ -1185,13 +1323,13 @@ class Mesh:
         elif step == 2:
             pod = self._one("bookinfo", "sleep")
             if pod is not None:
-                self.delete_pod(pod)
+                self.scale_down(pod)
             else:
                 self.add_pod(next(w for w in _workloads() if w.app == "sleep"))
         else:
             cart = [p for p in self.pods.values() if p.workload.app == "cart"]
             if len(cart) > 1:
-                self.delete_pod(sorted(cart, key=lambda p: p.name)[-1])
+                self.scale_down(sorted(cart, key=lambda p: p.name)[-1])
             else:
                 self.add_pod(cart[0].workload if cart else next(w for w in _workloads() if w.app == "cart"))
 
@@ -1207,7 +1345,10 @@ class Mesh:
         self._run(pod)
         load = [p for p in self.pods.values() if p.workload.namespace == "load" and p.workload.app.startswith("churn")]
         if len(load) > keep:
-            self.delete_pod(load[0])
+            if load[0].owner is not None:
+                self.remove_workload(load[0].owner)  # the workload goes with its pod: no ReplicaSet left behind
+            else:
+                self.delete_pod(load[0])
 
     # ---- running ---------------------------------------------------------------------------
     async def run(self, rate: float, stop: asyncio.Event | None = None) -> None:

@@ -29,6 +29,19 @@ class ResourceType:
 POD = ResourceType("", ("v1",), "pods", "Pod", "pod", short_names=("po",), categories=("all",))
 NAMESPACE = ResourceType("", ("v1",), "namespaces", "Namespace", "namespace", namespaced=False, short_names=("ns",))
 
+# The workload controllers that own the pods: kubectl resolves ``deploy/NAME`` (logs, describe)
+# through these, so the stand-in serves them with the ownership chain a real cluster has.
+DEPLOYMENT = ResourceType(
+    "apps", ("v1",), "deployments", "Deployment", "deployment", short_names=("deploy",), categories=("all",)
+)
+REPLICASET = ResourceType(
+    "apps", ("v1",), "replicasets", "ReplicaSet", "replicaset", short_names=("rs",), categories=("all",)
+)
+DAEMONSET = ResourceType(
+    "apps", ("v1",), "daemonsets", "DaemonSet", "daemonset", short_names=("ds",), categories=("all",)
+)
+APPS_TYPES: tuple[ResourceType, ...] = (DEPLOYMENT, REPLICASET, DAEMONSET)
+
 _ISTIO_NET = ("v1", "v1beta1", "v1alpha3")
 _ISTIO_SEC = ("v1", "v1beta1")
 _GW = ("v1", "v1beta1")
@@ -90,14 +103,15 @@ MESH_TYPES: tuple[ResourceType, ...] = (
     ),
 )
 
-ALL_TYPES: tuple[ResourceType, ...] = (POD, NAMESPACE, *MESH_TYPES)
+GROUPED_TYPES: tuple[ResourceType, ...] = (*APPS_TYPES, *MESH_TYPES)
+ALL_TYPES: tuple[ResourceType, ...] = (POD, NAMESPACE, *GROUPED_TYPES)
 BY_KEY = {t.key: t for t in ALL_TYPES}
 
 
 def groups() -> dict[str, list[str]]:
-    """Every non-core group with its served versions, preferred first."""
+    """Every non-core group with its served versions, preferred first (``apps`` first, as a real server lists it)."""
     out: dict[str, list[str]] = {}
-    for t in MESH_TYPES:
+    for t in GROUPED_TYPES:
         versions = out.setdefault(t.group, [])
         for v in t.versions:
             if v not in versions:

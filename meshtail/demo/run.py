@@ -105,11 +105,20 @@ class Demo:
         self._task: asyncio.Task[None] | None = None
         self._load_task: asyncio.Task[None] | None = None
 
-    async def start(self, port: int = 0, traffic: bool = True, tls: bool = True) -> str:
+    async def start(
+        self, port: int = 0, traffic: bool = True, tls: bool = True, host: str = "127.0.0.1", name: str | None = None
+    ) -> str:
+        """Listen on ``host`` (loopback unless told otherwise); ``name`` is the host name the URL and certificate use.
+
+        A name other than ``localhost`` or a loopback address is what proxy tests need: kubectl
+        (Go) never sends loopback traffic to ``$HTTPS_PROXY``.
+        """
         self.mesh.bootstrap()
-        self.certificates = generate("127.0.0.1") if tls else None
+        self.certificates = generate(name or host) if tls else None
         context = self.certificates.server_context() if self.certificates else None
-        self.url = await self.server.start("127.0.0.1", port, context)
+        self.url = await self.server.start(host, port, context)
+        if name:
+            self.url = f"{'https' if tls else 'http'}://{name}:{self.server.port}"
         if traffic and self.rate > 0:
             self._task = asyncio.create_task(self.mesh.run(self.rate, self._stop), name="demo-traffic")
         if traffic and self.load_rate > 0:

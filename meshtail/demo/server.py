@@ -1,9 +1,12 @@
-"""The stand-in Kubernetes API server (aiohttp): discovery, pods, pod logs, mesh resources.
+"""The stand-in Kubernetes API server (aiohttp): discovery, pods, pod logs, workloads, mesh resources.
 
 Read-only and faithful where clients look: Status errors with the real messages and
 reasons, chunked ``follow`` log bodies, watch streams with bookmarks and 410 Expired,
-Table responses for kubectl, bearer-token auth and 403 for namespaces it is told to deny.
-Every request's method and path is recorded so tests can prove meshtail only reads.
+Table responses for kubectl (pods, Deployments, ReplicaSets, DaemonSets with the columns a
+real API server prints), bearer-token auth, impersonation (``Impersonate-User`` /
+``Impersonate-Group``, as ``kubectl --as`` sends them) and 403 for namespaces it is told to
+deny.  Every request's method and path is recorded so tests can prove meshtail only reads,
+and the identity each request acted as, so tests can prove ``--as`` arrives.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import socket
 import ssl
 import time
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -24,7 +27,7 @@ from aiohttp import web
 
 from . import resources
 from .podlogs import ContainerLog, PodLogs, kubelet_timestamp, parse_timestamp_ns
-from .resources import POD, ResourceType
+from .resources import DAEMONSET, DEPLOYMENT, POD, REPLICASET, ResourceType
 from .selectors import SelectorError, field_selector, label_selector
 from .store import Expired, NotFound, Obj, ObjectStore
 
@@ -89,6 +92,13 @@ class ServerState:
     split_streams: set[int] = field(default_factory=set)  # log streams to break inside a same-timestamp run
     hang_origins: set[str] = field(default_factory=set)  # ns/pod/container whose next log request hangs
     socket_buffer: int | None = None  # fault "buffer": small send buffers on log streams
+    delay: float = 0.0  # seconds before answering each request that is not a stream (a slow API server)
+    # impersonation: whether the authenticated user may impersonate, and who each request acted as
+    allow_impersonation: bool = True
+    identities: deque[tuple[str, str, tuple[str, ...]]] = field(default_factory=lambda: deque(maxlen=100_000))
+    deny_for: dict[str, set[str]] = field(default_factory=dict)  # user or group -> namespaces it may not read
+    # the client end of each request's connection: through a proxy, one per tunnel the proxy opened
+    peers: deque[tuple[str, int]] = field(default_factory=lambda: deque(maxlen=100_000))
     # what was done to clients, for the tests' premises: 429, 503, split, hang, blocked-write
     faulted: Counter[str] = field(default_factory=Counter)
 
@@ -154,6 +164,16 @@ class ApiServer:
             auth = request.headers.get("Authorization", "")
             if not auth.startswith("Bearer ") or auth[7:] not in self.state.tokens:
                 return status(401, "Unauthorized", "Unauthorized")
+        identity = self._identity(request)
+        if isinstance(identity, web.Response):
+            return identity
+        user, groups = identity
+        self.state.identities.append((request.path_qs, user, groups))
+        peer = request.transport.get_extra_info("peername") if request.transport is not None else None
+        if peer:
+            self.state.peers.append((str(peer[0]), int(peer[1])))
+        if self.state.delay and not path.endswith("/log") and not _truthy(request.query.get("watch")):
+            await asyncio.sleep(self.state.delay)  # a slow API server; log streams and watches are not held up
         if self.state.throttle_next > 0 or (self.state.throttle and self._rng.random() < self.state.throttle):
             self.state.throttle_next = max(0, self.state.throttle_next - 1)
             self.state.faulted["429"] += 1
@@ -171,12 +191,13 @@ class ApiServer:
         except LookupError:
             return status(404, "NotFound", "the server could not find the requested resource")
         if request.method != "GET":
-            return self._forbidden(request.method, target, _VERBS.get(request.method, request.method.lower()))
+            return self._forbidden(user, target, _VERBS.get(request.method, request.method.lower()))
         verb = "get" if target.name else ("watch" if _truthy(request.query.get("watch")) else "list")
-        if target.namespace in self.state.deny_namespaces or (
-            self.state.deny_namespaces and target.namespace is None and target.rtype.namespaced
-        ):
-            return self._forbidden(request.method, target, verb)
+        denied = set(self.state.deny_namespaces)
+        for subject in (user, *groups):
+            denied |= self.state.deny_for.get(subject, set())
+        if target.namespace in denied or (denied and target.namespace is None and target.rtype.namespaced):
+            return self._forbidden(user, target, verb)
         try:
             if target.subresource == "log":
                 return await self._log(request, target)
@@ -190,14 +211,38 @@ class ApiServer:
         except SelectorError as exc:
             return status(400, "BadRequest", str(exc))
 
-    def _forbidden(self, method: str, target: Request, verb: str) -> web.Response:
+    def _identity(self, request: web.Request) -> tuple[str, tuple[str, ...]] | web.Response:
+        """Who the request acts as: the token's user, or whom it impersonates (``kubectl --as/--as-group``).
+
+        As the API server's impersonation filter: groups without a user are an error, and
+        the authenticated user needs the ``impersonate`` verb (``allow_impersonation``).
+        """
+        as_user = request.headers.get("Impersonate-User")
+        as_groups = tuple(request.headers.getall("Impersonate-Group", ()))
+        if as_user is None:
+            if as_groups:
+                return status(
+                    500,
+                    "InternalError",
+                    f"Internal error occurred: requested groups {list(as_groups)} without impersonating a user",
+                )
+            return self.state.user, ("system:authenticated",)
+        if not self.state.allow_impersonation:
+            message = (
+                f'users "{as_user}" is forbidden: User "{self.state.user}" cannot impersonate resource "users" '
+                'in API group "" at the cluster scope'
+            )
+            return status(403, "Forbidden", message, {"name": as_user, "kind": "users"})
+        return as_user, (*as_groups, "system:authenticated")
+
+    def _forbidden(self, user: str, target: Request, verb: str) -> web.Response:
         rtype = target.rtype
         resource = rtype.plural + (f"/{target.subresource}" if target.subresource else "")
         subject = f"{rtype.plural}{'.' + rtype.group if rtype.group else ''}"
         subject += f' "{target.name}"' if target.name else ""
         scope = f'in the namespace "{target.namespace}"' if target.namespace else "at the cluster scope"
         message = (
-            f'{subject} is forbidden: User "{self.state.user}" cannot {verb} resource "{resource}" '
+            f'{subject} is forbidden: User "{user}" cannot {verb} resource "{resource}" '
             f'in API group "{rtype.group}" {scope}'
         )
         details: dict[str, Any] = {"kind": rtype.plural}
@@ -248,7 +293,7 @@ class ApiServer:
         if parts[0] == "apis" and len(parts) == 2 and parts[1] in groups:
             return {"kind": "APIGroup", "apiVersion": "v1", **_group(parts[1], groups[parts[1]])}
         if parts[0] == "apis" and len(parts) == 3 and parts[2] in groups.get(parts[1], ()):
-            types = [t for t in resources.MESH_TYPES if t.group == parts[1] and parts[2] in t.versions]
+            types = [t for t in resources.GROUPED_TYPES if t.group == parts[1] and parts[2] in t.versions]
             return _resource_list(f"{parts[1]}/{parts[2]}", types, parts[2])
         return None
 
@@ -635,6 +680,130 @@ def _pod_cells(pod: Obj) -> list[Any]:
     ]
 
 
+def _column(name: str, kind: str, description: str, priority: int = 0) -> dict[str, Any]:
+    return {"name": name, "type": kind, "format": "", "description": description, "priority": priority}
+
+
+# the wide (priority 1) columns every workload controller has; the API server always sends them
+_TEMPLATE_COLUMNS = [
+    _column("Containers", "string", "Names of each container in the template.", 1),
+    _column("Images", "string", "Images referenced by each container in the template.", 1),
+    _column("Selector", "string", "A label query over pods that should match the replica count.", 1),
+]
+
+
+def _template_cells(obj: Obj) -> list[Any]:
+    """CONTAINERS, IMAGES and SELECTOR (``-o wide``), comma-joined as the API server's printers join them."""
+    containers = obj["spec"]["template"]["spec"].get("containers", [])
+    match = obj["spec"].get("selector", {}).get("matchLabels", {})
+    return [
+        ",".join(c["name"] for c in containers),
+        ",".join(c.get("image", "") for c in containers),
+        ",".join(f"{k}={v}" for k, v in sorted(match.items())) or "<none>",
+    ]
+
+
+def _deployment_cells(obj: Obj) -> list[Any]:
+    spec, st = obj["spec"], obj.get("status", {})
+    return [
+        obj["metadata"]["name"],
+        f"{st.get('readyReplicas', 0)}/{spec.get('replicas', 1)}",
+        st.get("updatedReplicas", 0),
+        st.get("availableReplicas", 0),
+        _age(obj["metadata"].get("creationTimestamp")),
+        *_template_cells(obj),
+    ]
+
+
+def _replicaset_cells(obj: Obj) -> list[Any]:
+    spec, st = obj["spec"], obj.get("status", {})
+    return [
+        obj["metadata"]["name"],
+        spec.get("replicas", 1),
+        st.get("replicas", 0),
+        st.get("readyReplicas", 0),
+        _age(obj["metadata"].get("creationTimestamp")),
+        *_template_cells(obj),
+    ]
+
+
+def _daemonset_cells(obj: Obj) -> list[Any]:
+    st = obj.get("status", {})
+    node_selector = obj["spec"]["template"]["spec"].get("nodeSelector") or {}
+    return [
+        obj["metadata"]["name"],
+        st.get("desiredNumberScheduled", 0),
+        st.get("currentNumberScheduled", 0),
+        st.get("numberReady", 0),
+        st.get("updatedNumberScheduled", 0),
+        st.get("numberAvailable", 0),
+        ",".join(f"{k}={v}" for k, v in sorted(node_selector.items())) or "<none>",
+        _age(obj["metadata"].get("creationTimestamp")),
+        *_template_cells(obj),
+    ]
+
+
+# columns as pkg/printers/internalversion defines them (kubectl get deploy / rs / ds)
+_WORKLOAD_COLUMNS: dict[ResourceType, tuple[list[dict[str, Any]], Callable[[Obj], list[Any]]]] = {
+    DEPLOYMENT: (
+        [
+            _NAME_COL,
+            _column("Ready", "string", "Number of the pod with ready state"),
+            _column(
+                "Up-to-date",
+                "string",
+                "Total number of non-terminated pods targeted by this deployment that have the desired template spec.",
+            ),
+            _column(
+                "Available",
+                "string",
+                "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.",
+            ),
+            _AGE_COL,
+            *_TEMPLATE_COLUMNS,
+        ],
+        _deployment_cells,
+    ),
+    REPLICASET: (
+        [
+            _NAME_COL,
+            _column("Desired", "integer", "Replicas is the number of desired replicas."),
+            _column("Current", "integer", "Replicas is the most recently observed number of replicas."),
+            _column("Ready", "integer", "The number of pods targeted by this ReplicaSet with a Ready Condition."),
+            _AGE_COL,
+            *_TEMPLATE_COLUMNS,
+        ],
+        _replicaset_cells,
+    ),
+    DAEMONSET: (
+        [
+            _NAME_COL,
+            _column("Desired", "integer", "The total number of nodes that should be running the daemon pod."),
+            _column("Current", "integer", "The number of nodes that are running at least 1 daemon pod."),
+            _column(
+                "Ready",
+                "integer",
+                "The number of nodes that should be running the daemon pod and have one "
+                "or more of the daemon pod running with a Ready Condition.",
+            ),
+            _column("Up-to-date", "integer", "The total number of nodes that are running updated daemon pod"),
+            _column(
+                "Available",
+                "integer",
+                "The number of nodes that should be running the daemon pod and have "
+                "one or more of the daemon pod running and available.",
+            ),
+            _column(
+                "Node Selector", "string", "NodeSelector is a selector which must be true for the pod to fit on a node."
+            ),
+            _AGE_COL,
+            *_TEMPLATE_COLUMNS,
+        ],
+        _daemonset_cells,
+    ),
+}
+
+
 def _table(rtype: ResourceType, items: list[Obj], rv: str) -> dict[str, Any]:
     """A ``meta.k8s.io/v1`` Table, the shape kubectl asks for with ``as=Table``."""
     if rtype is POD:
@@ -652,6 +821,9 @@ def _table(rtype: ResourceType, items: list[Obj], rv: str) -> dict[str, Any]:
             _AGE_COL,
         ]
         rows = [_pod_cells(o) for o in items]
+    elif rtype in _WORKLOAD_COLUMNS:
+        columns, cells_of = _WORKLOAD_COLUMNS[rtype]
+        rows = [cells_of(o) for o in items]
     else:
         columns = [_NAME_COL, _AGE_COL]
         rows = [[o["metadata"]["name"], _age(o["metadata"].get("creationTimestamp"))] for o in items]

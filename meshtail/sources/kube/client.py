@@ -8,20 +8,29 @@ Status errors from streaming calls, and a connection pool sized for 1,000 stream
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
+from multidict import CIMultiDict
+from yarl import URL
 
 from .config import Cluster
 from .errors import KubeError, status_error
 
 # A followed log or watch has no total deadline; only connecting does.
 STREAM_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=15, connect=30)
-REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=60, sock_connect=15)
 MAX_THROTTLE_RETRIES = 5
+
+
+def request_timeout(seconds: float | None) -> aiohttp.ClientTimeout:
+    """The timeout of one non-streaming request: ``seconds`` in all (None: no limit), connecting within 15 s."""
+    if seconds is None:
+        return aiohttp.ClientTimeout(total=None, sock_connect=15, connect=30)
+    return aiohttp.ClientTimeout(total=seconds, sock_connect=min(15.0, seconds))
 
 
 class KubeClient:
@@ -31,6 +40,16 @@ class KubeClient:
         self.cluster = cluster
         self._session: aiohttp.ClientSession | None = None
         self.throttled = 0
+        self._request_timeout = request_timeout(cluster.options.timeout)
+        self._proxy: URL | None = None
+        self._proxy_headers: dict[str, str] | None = None
+        if cluster.proxy:
+            # credentials go in Proxy-Authorization (as Go sends them), never in a URL an error might show
+            url = URL(cluster.proxy)
+            if url.user is not None:
+                token = base64.b64encode(f"{url.user}:{url.password or ''}".encode()).decode("ascii")
+                self._proxy_headers = {"Proxy-Authorization": f"Basic {token}"}
+            self._proxy = url.with_user(None)
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -51,11 +70,17 @@ class KubeClient:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    async def _headers(self, accept: str) -> dict[str, str]:
-        headers = {"Accept": accept, "User-Agent": "meshtail (read-only)"}
+    async def _headers(self, accept: str) -> CIMultiDict[str]:
+        """Accept, credentials and impersonation (``--as``/``--as-group``, one header per group, as client-go)."""
+        headers: CIMultiDict[str] = CIMultiDict({"Accept": accept, "User-Agent": "meshtail (read-only)"})
         auth = await self.cluster.authorization()
         if auth:
             headers["Authorization"] = auth
+        options = self.cluster.options
+        if options.impersonate_user:
+            headers["Impersonate-User"] = options.impersonate_user
+            for group in options.impersonate_groups:
+                headers.add("Impersonate-Group", group)
         return headers
 
     @asynccontextmanager
@@ -75,8 +100,20 @@ class KubeClient:
                     headers=headers,
                     timeout=timeout,
                     server_hostname=self.cluster.server_name,
-                    proxy=self.cluster.proxy,
+                    proxy=self._proxy,
+                    proxy_headers=self._proxy_headers,
                 )
+            except aiohttp.ClientProxyConnectionError as exc:
+                raise KubeError(
+                    f"{what}: cannot reach the proxy {self.cluster.via}: {exc.os_error}", transient=True
+                ) from exc
+            except aiohttp.ClientHttpProxyError as exc:
+                raise KubeError(
+                    f"{what}: the proxy {self.cluster.via} refused to connect to {self.cluster.host}: "
+                    f"{exc.status} {exc.message}",
+                    exc.status,
+                    transient=exc.status in (502, 503, 504),
+                ) from exc
             except aiohttp.ClientConnectorCertificateError as exc:
                 raise KubeError(
                     f"{what}: TLS certificate of {self.cluster.host} not trusted: {exc.certificate_error}",
@@ -88,7 +125,9 @@ class KubeClient:
                 raise KubeError(
                     f"{what}: cannot reach the API server at {self.cluster.host}: {exc.os_error}", transient=True
                 ) from exc
-            except (aiohttp.ClientError, TimeoutError) as exc:
+            except TimeoutError as exc:
+                raise self._timed_out(what, timeout) from exc
+            except aiohttp.ClientError as exc:
                 raise KubeError(
                     f"{what}: request to {self.cluster.host} failed: {exc or type(exc).__name__}", transient=True
                 ) from exc
@@ -100,6 +139,16 @@ class KubeClient:
                 return
             body = await response.read()
             response.release()
+            if self.cluster.via is not None and self.cluster.host.startswith("http:") and not _is_status(body):
+                # plain HTTP goes through the proxy as a forwarded request (no tunnel), so the proxy can
+                # answer itself; a real API server answers errors with a Status object
+                reason = f" {response.reason}" if response.reason else ""
+                raise KubeError(
+                    f"{what}: the proxy {self.cluster.via} answered HTTP {response.status}{reason} "
+                    f"instead of the API server at {self.cluster.host}",
+                    response.status,
+                    transient=response.status in (502, 503, 504),
+                )
             error = status_error(response.status, body, what, response.headers.get("Retry-After"))
             if response.status == 401 and not refreshed and await self.cluster.refresh(headers.get("Authorization")):
                 refreshed = True
@@ -113,18 +162,31 @@ class KubeClient:
 
     async def get_json(self, path: str, params: Mapping[str, str] | None = None, what: str = "") -> dict[str, Any]:
         """GET a JSON object; :class:`KubeError` on failure."""
-        async with self._get(path, params, "application/json", REQUEST_TIMEOUT, what or f"GET {path}") as response:
+        what = what or f"GET {path}"
+        timeout = self._request_timeout
+        async with self._get(path, params, "application/json", timeout, what) as response:
             try:
                 data = await response.read()
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                raise KubeError(f"{what or path}: response cut off: {exc}", transient=True) from exc
+            except TimeoutError as exc:
+                raise self._timed_out(what, timeout) from exc
+            except aiohttp.ClientError as exc:
+                raise KubeError(f"{what}: response cut off: {exc}", transient=True) from exc
         try:
             obj = json.loads(data)
         except ValueError as exc:
-            raise KubeError(f"{what or path}: the API server sent invalid JSON: {exc}") from exc
+            raise KubeError(f"{what}: the API server sent invalid JSON: {exc}") from exc
         if not isinstance(obj, dict):
-            raise KubeError(f"{what or path}: expected a JSON object")
+            raise KubeError(f"{what}: expected a JSON object")
         return obj
+
+    def _timed_out(self, what: str, timeout: aiohttp.ClientTimeout) -> KubeError:
+        """A request that took too long, naming the limit (``--request-timeout``) it ran into."""
+        if timeout.total is not None:
+            limit = f"within {timeout.total:g}s (--request-timeout)"
+        else:
+            limit = f"(could not connect within {timeout.sock_connect:g}s)"
+        via = f" through the proxy {self.cluster.via}" if self.cluster.via is not None else ""
+        return KubeError(f"{what}: no answer from {self.cluster.host}{via} {limit}", transient=True)
 
     @asynccontextmanager
     async def stream(
@@ -133,3 +195,12 @@ class KubeClient:
         """A long-lived GET (followed log, watch); the caller reads ``response.content``."""
         async with self._get(path, params, accept, STREAM_TIMEOUT, what or f"GET {path}") as response:
             yield response
+
+
+def _is_status(body: bytes) -> bool:
+    """Whether an error body is the API server's ``Status`` object (rather than a proxy's error page)."""
+    try:
+        obj = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(obj, dict) and obj.get("kind") == "Status"
