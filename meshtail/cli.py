@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .events import RawLine, Source
-from .exitcodes import EXIT_INPUT, EXIT_OK, EXIT_USAGE
+from .exitcodes import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, say
 from .output import Writer
 from .parse.detect import StreamParser, compile_formats
 from .parse.envoy_access import CompiledFormat, FormatError
@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     _output_flags(tail)
     tail.add_argument("--duration", type=_seconds, metavar="DUR", help="stop after DUR (e.g. 30s, 5m)")
     tail.add_argument("--no-follow", action="store_true", help="read what the logs hold now, then exit")
+    _order_flag(tail)
 
     demo = commands.add_parser(
         "demo",
@@ -101,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _output_flags(demo)
     demo.add_argument("--duration", type=_seconds, metavar="DUR", help="stop after DUR (e.g. 30s, 5m)")
+    _order_flag(demo)
     demo.add_argument("--profile", metavar="NAME", help="start the TUI with a saved filter profile")
     demo.add_argument(
         "--faults",
@@ -223,6 +225,17 @@ def _request_timeout(text: str) -> float:
     return sum(float(number) * units[unit] for number, unit in parts)
 
 
+def _order_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--order",
+        type=_seconds,
+        metavar="DUR",
+        help="write events in time order across streams within DUR (e.g. 2s): each is held DUR after it "
+        "arrives. Without it, streams are read concurrently and interleave as they arrive (each stream in its "
+        "own order), as with stern",
+    )
+
+
 def _format_string_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format-string",
@@ -276,7 +289,6 @@ def _compile(args: argparse.Namespace) -> tuple[Filter, list[CompiledFormat]] | 
 
 def _live_run(args: argparse.Namespace) -> LiveRun | int:
     from .headless import LiveRun
-    from .sources.kube.follow import FollowOptions
     from .sources.kube.live import Selection
 
     compiled = _compile(args)
@@ -290,29 +302,20 @@ def _live_run(args: argparse.Namespace) -> LiveRun | int:
         duration=args.duration,
         quiet=args.quiet,
         redact=args.redact,
+        order=getattr(args, "order", None),
     )
     if args.command == "tail":
-        from .sources.kube.config import ConfigError, ConnectOptions
+        from .kube_args import connect_options_from_args, follow_options_from_args, selection_from_args
+        from .sources.kube.config import ConfigError
 
         run.kubeconfig, run.context = args.kubeconfig, args.context
         try:
-            run.connection = ConnectOptions(args.as_user, tuple(args.as_groups), args.request_timeout)
+            run.connection = connect_options_from_args(args)
         except ConfigError as exc:
-            print(f"meshtail: {exc}", file=sys.stderr)
+            say(str(exc))
             return EXIT_USAGE
-        run.selection = Selection(
-            namespaces=args.namespace,
-            all_namespaces=args.all_namespaces,
-            selector=args.selector,
-            containers=args.container,
-            config=not args.no_config,
-        )
-        run.options = FollowOptions(
-            follow=not args.no_follow,
-            since_seconds=int(args.since) if args.since is not None else None,
-            tail=args.tail,
-            stall_timeout=args.stall_timeout,
-        )
+        run.selection = selection_from_args(args)
+        run.options = follow_options_from_args(args)
     else:
         run.selection = Selection(all_namespaces=True)
     return run
@@ -497,7 +500,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         sys.stdout.flush()
-        return 130
+        return EXIT_INTERRUPTED
     parser.error(f"unknown command {args.command}")
     return EXIT_USAGE
 

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
 from .events import AuditEvent
-from .exitcodes import EXIT_INPUT, EXIT_OK, EXIT_USAGE
+from .exitcodes import EXIT_INPUT, EXIT_OK, EXIT_USAGE, say
 from .gctune import tune_for_streaming
 from .lag import describe
+from .ordering import Orderer
 from .output import Writer
 from .parse.envoy_access import CompiledFormat
 from .pipeline import Pipeline
@@ -24,7 +23,6 @@ from .sources.kube.config import ConfigError, ConnectOptions, connect
 from .sources.kube.errors import KubeError
 from .sources.kube.follow import FollowOptions
 from .sources.kube.live import LiveSource, Selection
-from .text import visible
 
 if TYPE_CHECKING:  # the simulator (aiohttp server, cryptography) loads only for `meshtail demo`
     from .demo.run import Demo
@@ -45,11 +43,7 @@ class LiveRun:
     quiet: bool = False
     redact: bool = True
     connection: ConnectOptions = field(default_factory=ConnectOptions)  # --as, --as-group, --request-timeout
-
-
-def _say(message: str) -> None:
-    """One line on stderr; messages carry the API server's words, so they are made visible-safe."""
-    print(f"meshtail: {visible(message)}", file=sys.stderr, flush=True)
+    order: float | None = None  # --order: hold events this long and write them in time order across streams
 
 
 async def _preflight(client: KubeClient, source: LiveSource) -> int:
@@ -57,7 +51,7 @@ async def _preflight(client: KubeClient, source: LiveSource) -> int:
     try:
         await client.get_json("/api", what=f"connect to {client.cluster.host}")
     except KubeError as exc:
-        _say(exc.message)
+        say(exc.message)
         return EXIT_INPUT
     failures = []
     scopes = source.scopes()
@@ -67,7 +61,7 @@ async def _preflight(client: KubeClient, source: LiveSource) -> int:
             await client.get_json(path, {"limit": "1"}, what=f"list pods in {scope or 'all namespaces'}")
         except KubeError as exc:
             failures.append(exc.message)
-            _say(exc.message)
+            say(exc.message)
     return EXIT_INPUT if failures and len(failures) == len(scopes) else EXIT_OK
 
 
@@ -91,15 +85,15 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
     try:
         cluster = await connect(run.kubeconfig, run.context, run.connection)
     except ConfigError as exc:
-        _say(str(exc))
+        say(str(exc))
         return EXIT_USAGE
     for warning in cluster.warnings:
-        _say(f"warning: {warning}")
+        say(f"warning: {warning}")
     writer = Writer(out, run.output, redact=run.redact)
     tune_for_streaming()
     broken = asyncio.Event()
 
-    def sink(event: AuditEvent) -> None:
+    def write(event: AuditEvent) -> None:
         if broken.is_set():
             return
         try:
@@ -107,7 +101,8 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
         except BrokenPipeError:
             broken.set()
 
-    pipeline = Pipeline(sink, run.query, run.formats)
+    orderer = Orderer(write, run.order) if run.order else None
+    pipeline = Pipeline(orderer.push if orderer else write, run.query, run.formats)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -124,6 +119,8 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
             ticks = 0
             while True:
                 await asyncio.sleep(0.2)
+                if orderer is not None:
+                    orderer.release()
                 try:
                     out.flush()
                 except BrokenPipeError:
@@ -133,9 +130,9 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
                     was = pipeline.lag.behind
                     lag = pipeline.lag.check()
                     if pipeline.lag.behind and (not was or ticks % 50 == 0):
-                        _say(f"falling behind the logs: {describe(lag)}")
+                        say(f"falling behind the logs: {describe(lag)}")
                     elif was and not pipeline.lag.behind:
-                        _say(f"caught up with the logs ({describe(lag)})")
+                        say(f"caught up with the logs ({describe(lag)})")
 
         flush = asyncio.create_task(flusher())
         waits = [task, asyncio.create_task(stop.wait()), asyncio.create_task(broken.wait())]
@@ -152,8 +149,10 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
                 with contextlib.suppress(NotImplementedError, RuntimeError):
                     loop.remove_signal_handler(sig)
         if task.done() and not task.cancelled() and task.exception() is not None:
-            _say(f"live source failed: {task.exception()!r}")
+            say(f"live source failed: {task.exception()!r}")
             status = EXIT_INPUT
+    if orderer is not None:
+        orderer.flush()
     with contextlib.suppress(BrokenPipeError):
         out.flush()
     if not run.quiet:
@@ -172,9 +171,11 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
             parts.append(f"{unknown} lines not recognised (kept as format 'unknown')")
         if pipeline.lag.peak >= 1.0:
             parts.append(f"ingest lag at most {pipeline.lag.peak:.1f}s")
+        if orderer is not None and orderer.late:
+            parts.append(f"{orderer.late} events came later than --order {run.order:g}s and were written out of order")
         if writer.redactions:
             parts.append(f"{writer.redactions} credentials redacted (--no-redact keeps them)")
-        _say(", ".join(parts))
+        say(", ".join(parts))
     return EXIT_INPUT if source.errors and not source.streams else status
 
 
@@ -200,42 +201,37 @@ async def run_demo(
 ) -> int:
     """Start the stand-in cluster; then either serve it (``--serve``) or follow it like a real one."""
     from .demo.faults import parse_faults, run_faults
-    from .demo.run import Demo, write_kubeconfig
+    from .demo.run import Demo, kubeconfig_file
 
     try:
         spec = parse_faults(faults)
     except ValueError as exc:
-        _say(f"bad --faults: {exc}")
+        say(f"bad --faults: {exc}")
         return EXIT_USAGE
     demo = Demo(seed=seed, rate=rate, extra_pods=extra_pods, exec_auth=spec.token_rotation, load_rate=load_rate)
     if sent_log:
         try:
             demo.state.sent_log = open(sent_log, "a", encoding="utf-8", errors="surrogateescape")
         except OSError as exc:
-            _say(f"cannot open --sent-log {sent_log}: {exc.strerror or exc}")
+            say(f"cannot open --sent-log {sent_log}: {exc.strerror or exc}")
             return EXIT_INPUT
     try:
         await demo.start(port=port)
     except OSError as exc:
-        _say(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}")
+        say(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}")
         return EXIT_INPUT
     stop_faults = asyncio.Event()
     fault_task = asyncio.create_task(run_faults(demo, spec, stop_faults, seed))
     flusher = asyncio.create_task(_flush_sent_log(demo)) if sent_log else None
     if traffic_for is not None:
         asyncio.get_running_loop().call_later(traffic_for, demo.stop_traffic)
-    tmp = None
+    kubeconfig = contextlib.ExitStack()
     try:
-        if kubeconfig_out:
-            path = kubeconfig_out
-        else:
-            tmp = tempfile.TemporaryDirectory(prefix="meshtail-demo-")
-            path = os.path.join(tmp.name, "kubeconfig")
-        write_kubeconfig(path, demo.kubeconfig())
+        path = kubeconfig.enter_context(kubeconfig_file(demo, kubeconfig_out))
         if serve:
-            _say(f"stand-in API server on {demo.url} (seed {seed}, about {rate:g} lines/s)")
-            _say(f"kubeconfig: {path}")
-            _say(f"try: kubectl --kubeconfig {path} get pods -A")
+            say(f"stand-in API server on {demo.url} (seed {seed}, about {rate:g} lines/s)")
+            say(f"kubeconfig: {path}")
+            say(f"try: kubectl --kubeconfig {path} get pods -A")
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -256,11 +252,10 @@ async def run_demo(
             flusher.cancel()
         injected = await fault_task
         if injected.counts:
-            _say("faults injected: " + ", ".join(f"{k} {v}" for k, v in sorted(injected.counts.items())))
+            say("faults injected: " + ", ".join(f"{k} {v}" for k, v in sorted(injected.counts.items())))
         if demo.state.faulted:
-            _say("what clients met: " + ", ".join(f"{k} {v}" for k, v in sorted(demo.state.faulted.items())))
+            say("what clients met: " + ", ".join(f"{k} {v}" for k, v in sorted(demo.state.faulted.items())))
         await demo.stop()
         if demo.state.sent_log is not None:
             demo.state.sent_log.close()
-        if tmp is not None:
-            tmp.cleanup()
+        kubeconfig.close()

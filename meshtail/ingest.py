@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -187,17 +186,15 @@ class Ingest:
             await self.source.run()
 
     async def _demo(self) -> None:
-        from .demo.run import Demo, write_kubeconfig
+        from .demo.run import Demo, kubeconfig_file
 
         demo = Demo(seed=self.spec.demo_seed, rate=self.spec.demo_rate, extra_pods=self.spec.demo_pods)
         await demo.start()
-        with tempfile.TemporaryDirectory(prefix="meshtail-demo-") as tmp:
-            path = os.path.join(tmp, "kubeconfig")
-            write_kubeconfig(path, demo.kubeconfig())
-            try:
+        try:
+            with kubeconfig_file(demo) as path:
                 await self._kube(path, None)
-            finally:
-                await demo.stop()
+        finally:
+            await demo.stop()
 
     # ---- status --------------------------------------------------------------------------
     def status(self) -> Status:

@@ -7,19 +7,13 @@ import argparse
 import os
 import sys
 
-from .exitcodes import EXIT_INPUT, EXIT_OK, EXIT_USAGE
+from .exitcodes import EXIT_INPUT, EXIT_OK, EXIT_USAGE, say
 from .ingest import SourceSpec
 from .parse.detect import compile_formats
 from .parse.envoy_access import FormatError
 from .profiles import BUILTINS, Profile, delete, load, profiles_path, user_profiles
-from .sources.kube.follow import FollowOptions
 from .sources.kube.live import Selection
 from .text import cells, visible
-
-
-def _say(message: str) -> None:
-    """One line on stderr; the message can hold file names and profile text, so it is made visible-safe."""
-    print(f"meshtail: {visible(message)}", file=sys.stderr)
 
 
 def _take_stdin() -> int | None:
@@ -57,7 +51,7 @@ def run_tui(spec: SourceSpec, profile: Profile | None, problems: list[str], capa
     app = MeshtailApp(spec, profile=profile, profile_problems=problems, capacity=capacity, redact=redact)
     app.run()
     if app.ingest is not None and app.ingest.error and spec.kind != "files":
-        _say(app.ingest.error)
+        say(app.ingest.error)
         return EXIT_INPUT
     return EXIT_OK
 
@@ -67,42 +61,41 @@ def tui_from_args(args: argparse.Namespace) -> int:
     try:
         formats = compile_formats(args.format_string)
     except FormatError as exc:
-        _say(f"bad --format-string: {exc}")
+        say(f"bad --format-string: {exc}")
         return EXIT_USAGE
     profile, problems = resolve_profile(args.profile)
     if args.paths:
         stdin_fd = _take_stdin() if "-" in args.paths else None
         spec = SourceSpec("files", paths=args.paths, formats=formats, stdin_fd=stdin_fd)
     else:
-        namespaces = list(args.namespace) or (list(profile.namespaces) if profile else [])
-        selection = Selection(
-            namespaces=namespaces,
-            all_namespaces=args.all_namespaces,
-            selector=args.selector or (profile.selector if profile and profile.selector else None),
-            containers=args.container,
-            config=not args.no_config,
+        from .kube_args import (
+            connect_options_from_args,
+            context_from_args,
+            follow_options_from_args,
+            selection_from_args,
         )
-        options = FollowOptions(
-            since_seconds=int(args.since) if args.since is not None else None,
-            tail=args.tail,
-            stall_timeout=args.stall_timeout,
-        )
-        context = args.context or (profile.context if profile and profile.context else None)
+
+        context = context_from_args(args, profile)
         spec = SourceSpec(
-            "kube", kubeconfig=args.kubeconfig, context=context, selection=selection, options=options, formats=formats
+            "kube",
+            kubeconfig=args.kubeconfig,
+            context=context,
+            selection=selection_from_args(args, profile),
+            options=follow_options_from_args(args),
+            formats=formats,
         )
         # fail before the screen opens when the kubeconfig or context cannot be used at all
         import asyncio
 
-        from .sources.kube.config import ConfigError, ConnectOptions, connect, use_options
+        from .sources.kube.config import ConfigError, connect, use_options
 
         try:
             # --as, --as-group, --request-timeout: for this process, so the ingest thread's connect() has them too
-            options = ConnectOptions(args.as_user, tuple(args.as_groups), args.request_timeout)
-            use_options(options)
-            asyncio.run(connect(args.kubeconfig, context, options))
+            connection = connect_options_from_args(args)
+            use_options(connection)
+            asyncio.run(connect(args.kubeconfig, context, connection))
         except ConfigError as exc:
-            _say(str(exc))
+            say(str(exc))
             return EXIT_USAGE
     return run_tui(spec, profile, problems, args.capacity, args.redact)
 
@@ -118,7 +111,7 @@ def demo_tui(args: argparse.Namespace) -> int:
 def profiles_command(args: argparse.Namespace) -> int:
     profiles, problems = load()
     for problem in problems:
-        _say(problem)
+        say(problem)
     if args.action == "list":
         for name, profile in profiles.items():
             # the file is not meshtail's text: an escape sequence in it must not reach the terminal
@@ -127,12 +120,12 @@ def profiles_command(args: argparse.Namespace) -> int:
             print(f"{visible(name):<20} {shown}{' ' * max(1, 46 - cells(shown))}{origin}")
         return EXIT_INPUT if problems else EXIT_OK
     if not args.name:
-        _say(f"profiles {args.action} needs a NAME")
+        say(f"profiles {args.action} needs a NAME")
         return EXIT_USAGE
     if args.action == "show":
         profile = profiles.get(args.name)
         if profile is None:
-            _say(f"no profile {args.name!r}")
+            say(f"no profile {args.name!r}")
             return EXIT_INPUT
         import tomli_w
 
@@ -141,10 +134,10 @@ def profiles_command(args: argparse.Namespace) -> int:
         print("".join(visible(line) + "\n" for line in body.splitlines()), end="")
         return EXIT_OK
     if args.name in BUILTINS and args.name not in user_profiles(profiles_path()):
-        _say(f"{args.name!r} is built in and cannot be deleted")
+        say(f"{args.name!r} is built in and cannot be deleted")
         return EXIT_INPUT
     if not delete(args.name):
-        _say(f"no profile {args.name!r} in {profiles_path()}")
+        say(f"no profile {args.name!r} in {profiles_path()}")
         return EXIT_INPUT
     print(f"deleted profile {args.name} from {profiles_path()}")
     return EXIT_OK

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import secrets
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from .mesh import Mesh
@@ -151,3 +153,17 @@ class Demo:
             self.state.sent_log.flush()
         if self._tmp is not None:
             self._tmp.cleanup()
+
+
+@contextlib.contextmanager
+def kubeconfig_file(demo: Demo, path: str | os.PathLike[str] | None = None) -> Iterator[str]:
+    """The demo's kubeconfig written to ``path`` (kept afterwards), or to a private temporary
+    directory removed on exit — the one way the TUI, ``tail`` and ``--serve`` point a client at it."""
+    if path is not None:
+        write_kubeconfig(path, demo.kubeconfig())
+        yield os.fspath(path)
+        return
+    with tempfile.TemporaryDirectory(prefix="meshtail-demo-") as tmp:
+        target = os.path.join(tmp, "kubeconfig")
+        write_kubeconfig(target, demo.kubeconfig())
+        yield target
