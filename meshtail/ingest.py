@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import os
 import threading
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -216,15 +215,3 @@ class Ingest:
                 if stats.state == "failed":
                     status.failed.append(f"{name}: {stats.last_error}")
         return status
-
-
-def wait_until(check, timeout: float) -> bool:  # type: ignore[no-untyped-def]
-    """Poll ``check`` (for tests and shutdown); True if it became true in time."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.01)
-    with contextlib.suppress(Exception):
-        return bool(check())
-    return False

@@ -27,19 +27,9 @@ from typing import Any
 from ..events import Source
 from ..text import clip
 from . import istio_templates
-from .keyvalues import parse_key_values
 from .result import Action, Parsed, action_word, attr_key, severity_of
 from .timestamps import normalize
 
-# ============================================================================ the old splitter
-# (kept as it was: ztunnel and envoy_component read their Istio-shaped lines with it)
-_HEAD = re.compile(
-    r"^(?:(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)[\t ]+)?"
-    r"(debug|info|warn|warning|error|fatal|trace|critical|none)(?:\t| +)(.*)$",
-    re.S,
-)
-_SCOPE = re.compile(r"^[A-Za-z][\w/.:-]*$")
-_SCOPE_SPACED = re.compile(r"^([A-Za-z][\w/.:-]*)(?: {2,}| ?\t)(.*)$", re.S)
 # In a tab-expanded copy, structured fields start after a run of spaces (and after a non-space,
 # so a long run of spaces is tried once, not from each of its positions).
 _SPACED_FIELDS = re.compile(r"(?<=\S)\s{2,}+(?=[A-Za-z_][\w.-]*+=)")
@@ -85,46 +75,6 @@ class GoLine:
     message: str
     fields: dict[str, str]
     caller: str | None = None
-
-
-def split_line(line: str) -> GoLine | None:
-    """Split a Go-component (or ztunnel, or Istio-shaped Envoy) text line into its columns."""
-    head = _HEAD.match(line)
-    if head is None:
-        return None
-    stamp, level, rest = head.groups()
-    if stamp is None and not rest.startswith("access"):
-        # without a timestamp only ztunnel's access target is distinctive enough
-        return None
-    if "\t" in rest:
-        parts = rest.split("\t")
-        scope: str | None = None
-        if len(parts) >= 2 and (_SCOPE.match(parts[0]) or parts[0].startswith("envoy ")):
-            scope = parts.pop(0)
-        message = parts[0]
-        fields = parse_key_values("\t".join(parts[1:])) if len(parts) > 1 else {}
-        if len(parts) > 1 and not fields:  # a tab inside the message, not structured fields
-            message = "\t".join(parts)
-        return GoLine(stamp, level, scope, message, fields)
-    # tabs expanded to spaces: a scope is a single token followed by two or more spaces,
-    # or a known scope name followed by one.
-    if rest.startswith("envoy "):
-        words = rest.split(None, 3)
-        if len(words) >= 3 and re.search(r":\d+$", words[2]):
-            scope, message = " ".join(words[:3]), (words[3] if len(words) > 3 else "")
-        else:
-            scope, message = " ".join(words[:2]), rest.split(None, 2)[2] if len(words) > 2 else ""
-        return GoLine(stamp, level, scope, message, {})
-    scope = None
-    spaced = _SCOPE_SPACED.match(rest)
-    if spaced:
-        scope, rest = spaced.group(1), spaced.group(2)
-    else:
-        first, _, remainder = rest.partition(" ")
-        if first in KNOWN_SCOPES and remainder:
-            scope, rest = first, remainder.lstrip()
-    message, *tail = _SPACED_FIELDS.split(rest, maxsplit=1)
-    return GoLine(stamp, level, scope, message, parse_key_values(tail[0]) if tail else {})
 
 
 # ============================================================================ reading a line

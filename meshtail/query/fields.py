@@ -24,10 +24,6 @@ _RBAC_ID = re.compile(r"^ns\[([^\]]*)\]-policy\[([^\]]*)\]-rule\[(\d+)\]$")
 _DECISION_FIELDS = frozenset({"category", "outcome", "violation", "severity", "action"})
 
 
-def _unknown(m: re.Match[str]) -> list[Any] | None:
-    return None
-
-
 class _Attr:
     """Attributes by name (several places; a term matches if any value does)."""
 
@@ -214,10 +210,6 @@ FIELDS: dict[str, Getter] = {
 # Fields whose values appear verbatim in the raw line, so a literal value can be
 # looked for in the raw text before parsing (see compile.prechecks).
 VERBATIM_FIELDS = frozenset({"status", "method", "path", "flags", "policy", "route", "cluster", "request_id"})
-
-TOP_KEYS = frozenset(
-    {"category", "outcome", "severity", "action", "format", "violation", "summary", "raw", "time", "received"}
-)
 
 
 def resolve(name: str) -> Getter | None:

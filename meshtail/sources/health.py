@@ -7,14 +7,11 @@ per-stream counters are kept for the status bar.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..events import AuditEvent, Source, now_rfc3339
 from ..text import visible
-
-Emit = Callable[[AuditEvent], None]
 
 _OUTCOME = {"info": "success", "debug": "success", "warning": "failure", "error": "failure"}
 

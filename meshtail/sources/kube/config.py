@@ -17,7 +17,6 @@ import dataclasses
 import ipaddress
 import os
 import ssl
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -373,8 +372,3 @@ def _in_cluster() -> Cluster:
     except OSError:
         pass
     return Cluster(configuration.host, "in-cluster", namespace, configuration)
-
-
-def warn(cluster: Cluster) -> None:
-    for message in cluster.warnings:
-        print(f"meshtail: warning: {message}", file=sys.stderr)
