@@ -199,11 +199,13 @@ _CONFIG_WORDS = re.compile(
 )
 # outcomes by verb (level decides first: error/fatal fail, a warning that says it failed fails)
 _FAILURE_WORDS = re.compile(
-    r"fail(?!urepolicy)|error|unable|cannot|can't|could not|couldn't|invalid|refused|timed out|timeout|exceeded|not ready|panic"
+    r"fail(?!urepolicy)|error|unable|cannot|can't|could not|couldn't|invalid|refused|timed out|timeout|exceeded"
+    r"|not ready|panic"
 )
 _SUCCESS_WORDS = re.compile(
     r"^(?:%v )?(?:start(?:ing|ed)?|listening|serving)\b|success|synced|\bstarted\b|\bis ready|\bready\b"
-    r"|\bconnected\b|established|\blistening on|\bloaded\b|\bgenerated\b|(?<![\w-])issued\b|(?<![\w-])signed\b|\bpushed\b|\bpassed\b"
+    r"|\bconnected\b|established|\blistening on|\bloaded\b|\bgenerated\b|(?<![\w-])issued\b|(?<![\w-])signed\b"
+    r"|\bpushed\b|\bpassed\b"
 )
 _START_WORDS = re.compile(r"^(?:%v )?start|\bstart(?:ed|s|ing)\b|\blistening\b|\bserving\b")
 _CHANGE_WORDS = re.compile(
