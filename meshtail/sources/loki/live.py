@@ -1,0 +1,609 @@
+"""The Loki source: history with query_range, then the tail websocket, each line delivered once.
+
+Per tenant (Loki's tail takes one ``X-Scope-OrgID``), one reader:
+
+1. **History** ``[start, now)`` page by page (:class:`~.reader.Pager`), forward.
+2. **Tail**: the websocket with ``delay_for`` (Loki holds entries that long to put late writes
+   in order) and ``start`` = now.  Right after it connects, ``query_range`` reads again from a
+   little before the last delivered entry up to now: whatever was written while connecting is
+   in the store, whatever comes later arrives on the tail, and :class:`~.reader.Seen` drops the
+   overlap exactly.
+3. **Drops**: ``dropped_entries`` (the tail could not send them in time) are fetched again
+   with query_range for their streams; only those Loki no longer has, or that are older than
+   the dedupe memory, become a ``meshtail.stream.gap`` naming the stream and time.
+4. **Breaks**: a disconnect, and the 1011 close at Loki's ``tail_max_duration``, reconnect
+   with back-off (the max-duration close at once) and read the break with query_range the
+   same way.
+
+Health events are the kube source's: ``meshtail.stream.start`` / ``reconnect`` / ``resume`` /
+``gap`` / ``end``, ``meshtail.stream.incomplete`` at a stop while behind, and
+``meshtail.source.stop``.  Events carry ``source.kind = "loki"``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import random
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+
+import aiohttp
+import orjson
+
+from ...events import AuditEvent, RawLine, Source, now_rfc3339
+from ..health import StreamStats, health_event
+from .client import LokiClient, LokiError, parse_dropped, parse_streams
+from .labels import Layout, detect_layout
+from .logql import LogQuery, LokiSelection, build_query
+from .reader import Entries, Entry, Pager, Seen, stamp
+
+MAX_DELAY_FOR = 5  # Loki refuses a larger delay_for
+MAX_DURATION_CLOSE = 1011
+
+
+def backoff(attempt: int, cap: float = 15.0, base: float = 0.25) -> float:
+    """Exponential back-off with full jitter."""
+    return random.uniform(0, min(cap, base * 2**attempt)) + 0.05
+
+
+@dataclass
+class LokiOptions:
+    """How to read.  Times are nanoseconds since the epoch (Loki's own unit).
+
+    ``start_ns``: history from (default: ``since_seconds`` before now, else one hour);
+    ``end_ns``: history until (set it, or ``follow=False``, for a bounded read — ``scan``);
+    ``delay_for``: seconds the tail holds entries to order late writes (0–5, Loki's range);
+    ``limit``: entries per query_range page (lowered to the server's maximum if it refuses);
+    ``lookback``: seconds of delivered entries remembered to drop repeats after a reconnect
+    (None: ``delay_for`` + 10); ``layout``: force a label layout (``promtail``, ``alloy``,
+    ``otlp``, ``generic``); ``label_terms``: push the filter's pod/container/namespace/cluster
+    terms down as stream matchers too — off by default, because a line that names another
+    pod than its stream (a shipper's envelope) would be dropped by Loki while meshtail's
+    filter keeps it (see :mod:`.logql`); the selection (``LokiSelection``) is always pushed.
+    """
+
+    start_ns: int | None = None
+    since_seconds: float | None = None
+    end_ns: int | None = None
+    follow: bool = True
+    delay_for: int = 2
+    limit: int = 5000
+    tail_limit: int = 1000
+    lookback: float | None = None
+    reconnect_cap: float = 15.0
+    layout: str | None = None
+    label_terms: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.delay_for <= MAX_DELAY_FOR:
+            raise ValueError(f"delay_for must be 0 to {MAX_DELAY_FOR} seconds (Loki's limit)")
+        if self.limit <= 0 or self.tail_limit <= 0:
+            raise ValueError("the Loki page limit must be positive")
+        if self.start_ns is not None and self.end_ns is not None and self.start_ns >= self.end_ns:
+            raise ValueError(
+                f"the time window is empty: --from {stamp(self.start_ns)} is not before --to {stamp(self.end_ns)}"
+            )
+
+    @property
+    def lookback_ns(self) -> int:
+        seconds = self.lookback if self.lookback is not None else self.delay_for + 10.0
+        return int(seconds * 1e9)
+
+    def window(self, now_ns: int) -> tuple[int, int | None]:
+        start = self.start_ns
+        if start is None:
+            start = now_ns - int((self.since_seconds if self.since_seconds is not None else 3600.0) * 1e9)
+        return start, self.end_ns
+
+
+@dataclass
+class _Tenant:
+    """One tenant's reading state."""
+
+    name: str | None
+    pager: Pager
+    seen: Seen
+    stats: StreamStats = field(default_factory=StreamStats)
+    history_done: bool = False
+    last: int | None = None  # newest delivered timestamp
+    last_by_stream: dict[str, int] = field(default_factory=dict)
+    source_by_stream: dict[str, Source] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"loki {self.name}" if self.name else "loki"
+
+
+class LokiSource:
+    """Reads a Loki selection: history, then (``follow``) the live tail; lines and events go to callbacks.
+
+    ``await prepare()`` first to fail fast with one line (unreachable, credentials, tenant,
+    a selection Loki cannot express); ``run()`` prepares if needed.  ``filter_text`` is the
+    meshtail filter whose pushable part goes into the query (the caller still applies it all).
+    """
+
+    ended_kept = 500
+
+    def __init__(
+        self,
+        client: LokiClient,
+        selection: LokiSelection,
+        on_line: Callable[[RawLine], None],
+        on_event: Callable[[AuditEvent], None],
+        options: LokiOptions | None = None,
+        filter_text: str = "",
+    ) -> None:
+        self.client = client
+        self.selection = selection
+        self.on_line = on_line
+        self.on_event = on_event
+        self.options = options or LokiOptions()
+        self.filter_text = filter_text
+        self.tenants: list[str | None] = list(client.config.tenants) or [None]
+        self.layout: Layout | None = None
+        self.index_labels: set[str] = set()
+        self.query: LogQuery | None = None
+        self.errors: list[str] = []
+        self._states: dict[str | None, _Tenant] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stopped = False
+
+    # ---- setup ---------------------------------------------------------------------------
+    async def prepare(self, now_ns: int | None = None) -> LogQuery:
+        """Discover the labels of every tenant, pick the layout, build the query.  Raises on failure.
+
+        Raises :class:`LokiError` (the server), :class:`~.logql.LokiQueryError` (the selection)
+        or :class:`~meshtail.query.FilterError`; each message is one line.
+        """
+        if self.query is not None:
+            return self.query
+        now = now_ns or time.time_ns()
+        start, end = self.options.window(now)
+        labels: set[str] = set()
+        for tenant in self.tenants:
+            labels.update(await self.client.labels(min(start, now - 3_600_000_000_000), end or now, tenant))
+        if not labels:
+            where = f" (tenant {', '.join(t for t in self.tenants if t)})" if self.tenants != [None] else ""
+            raise LokiError(f"Loki at {self.client.config.where} holds no log streams in the time asked{where}")
+        self.index_labels = labels
+        self.layout = detect_layout(labels, self.options.layout)
+        self.query = build_query(
+            self.selection, self.layout, labels, self.filter_text, label_terms=self.options.label_terms
+        )
+        several = len(self.tenants) > 1
+        for tenant in self.tenants:
+            entries = Entries(self.layout, tenant if several else None)
+            pager = Pager(
+                self.client,
+                tenant,
+                entries,
+                labels,
+                self._gap_reporter(tenant),
+                self.options.limit,
+                max(self.options.limit, 5000),
+            )
+            self._states[tenant] = _Tenant(tenant, pager, Seen(self.options.lookback_ns))
+        for warning in self.query.warnings:
+            self.on_event(health_event("meshtail.source.warning", warning, "warning"))
+        return self.query
+
+    @property
+    def streams(self) -> dict[str, StreamStats]:
+        """Per-tenant reading state for a status bar (one Loki query is one stream to meshtail)."""
+        return {state.label: state.stats for state in self._states.values()}
+
+    # ---- events --------------------------------------------------------------------------
+    def _attrs(self, state: _Tenant) -> dict[str, object]:
+        attrs: dict[str, object] = {
+            "meshtail.stream.lines": state.stats.lines,
+            "meshtail.stream.reconnects": state.stats.reconnects,
+            "meshtail.stream.duplicates_dropped": state.stats.duplicates_dropped,
+            "loki.query": self.query.render() if self.query else "",
+            "loki.url": self.client.config.where,
+        }
+        if state.name:
+            attrs["loki.tenant"] = state.name
+        return attrs
+
+    def _event(self, state: _Tenant, action: str, summary: str, severity: str = "info", **extra: object) -> None:
+        attrs = self._attrs(state) | {k.replace("__", "."): v for k, v in extra.items() if v is not None}
+        self.on_event(health_event(action, summary, severity, Source(kind="loki"), attrs))
+
+    def _gap_reporter(self, tenant: str | None) -> Callable[..., None]:
+        def report(source: Source, first_missing: int, why: str, **extra: object) -> None:
+            state = self._states.get(tenant)
+            after = stamp(first_missing - 1)
+            attrs: dict[str, object] = {"meshtail.gap.after": after, "loki.url": self.client.config.where}
+            if tenant:
+                attrs["loki.tenant"] = tenant
+            attrs |= extra
+            self.on_event(
+                health_event("meshtail.stream.gap", f"{why}: lines after {after} may be lost", "warning", source, attrs)
+            )
+            if state is not None:
+                state.stats.errors += 1
+
+        return report
+
+    # ---- delivery ------------------------------------------------------------------------
+    def _deliver(self, state: _Tenant, batch: list[Entry], seen: Seen | None, record_from: int = -1) -> int:
+        """Hand ``batch`` to ``on_line``, minus what ``seen`` says was delivered; returns how many went."""
+        received = now_rfc3339()
+        on_line = self.on_line
+        last_by_stream, sources = state.last_by_stream, state.source_by_stream
+        count = 0
+        for ts, key, line, source in batch:
+            if seen is not None and ts >= record_from and not seen.add(ts, key, line):
+                state.stats.duplicates_dropped += 1
+                continue
+            on_line(RawLine(line, source, received, stamp(ts)))
+            count += 1
+            if last_by_stream.get(key, -1) < ts:
+                last_by_stream[key] = ts
+                if key not in sources:
+                    sources[key] = source
+            if state.last is None or ts > state.last:
+                state.last = ts
+        state.stats.lines += count
+        return count
+
+    # ---- history -------------------------------------------------------------------------
+    async def history(self, start_ns: int, end_ns: int) -> AsyncIterator[RawLine]:
+        """Every line of ``[start_ns, end_ns)``, oldest first, merged across tenants by time.
+
+        For ``scan``: no tail, no health events but gaps.  ``prepare()`` must have run.
+        """
+        query = self.query
+        assert query is not None, "prepare() first"
+        iterators = [self._history_entries(state, query, start_ns, end_ns) for state in self._states.values()]
+        received = now_rfc3339()
+        if len(iterators) == 1:
+            async for batch in iterators[0]:
+                for ts, _key, line, source in batch:
+                    yield RawLine(line, source, received, stamp(ts))
+            return
+        async for ts, _key, line, source in _merge(iterators):
+            yield RawLine(line, source, received, stamp(ts))
+
+    async def _history_entries(
+        self, state: _Tenant, query: LogQuery, start_ns: int, end_ns: int
+    ) -> AsyncIterator[list[Entry]]:
+        async for batch in state.pager.read(query, start_ns, end_ns):
+            state.stats.lines += len(batch)
+            yield batch
+
+    async def _read_history(self, state: _Tenant, start_ns: int, end_ns: int) -> None:
+        assert self.query is not None
+        state.stats.state = "replaying"
+        self._event(
+            state,
+            "meshtail.stream.start",
+            f"reading Loki history {stamp(start_ns)} to {stamp(end_ns)}: {self.query.render()}"
+            + (f" ({self.query.default_selector})" if self.query.default_selector else ""),
+            loki__layout=self.layout.describe() if self.layout else None,
+            loki__pushed=list(self.query.pushed) or None,
+        )
+        record_from = end_ns - self.options.lookback_ns  # only the last seconds can meet the tail
+        async for batch in state.pager.read(self.query, start_ns, end_ns):
+            self._deliver(state, batch, state.seen, record_from)
+        state.history_done = True
+
+    # ---- live ----------------------------------------------------------------------------
+    async def _backfill(self, state: _Tenant, start_ns: int, end_ns: int) -> int:
+        """Read ``[start_ns, end_ns)`` again and deliver what was not delivered yet."""
+        assert self.query is not None
+        count = 0
+        async for batch in state.pager.read(self.query, max(0, start_ns), end_ns):
+            count += self._deliver(state, batch, state.seen)
+        return count
+
+    def _resume_point(self, state: _Tenant, fallback: int) -> int:
+        floor = state.seen.floor
+        return floor if floor >= 0 else fallback
+
+    async def _recover_dropped(self, state: _Tenant, dropped: list[tuple[dict[str, str], int]]) -> None:
+        """Fetch again what the tail dropped, and say so whatever came of it: a drop is never silent.
+
+        Per stream, the dropped span is read again with query_range (what was delivered before
+        is dropped as a repeat).  Entries Loki no longer has — or older than :class:`~.reader.Seen`'s
+        memory, which cannot be told apart from ones delivered before and are reported rather
+        than risked twice — become a ``meshtail.stream.gap`` for their stream with the counts.
+        Then one event for the whole drop: ``meshtail.stream.resume`` (``loki.tail.dropped``,
+        ``loki.tail.recovered``, ``loki.tail.lost``), a warning when something was lost.
+        """
+        assert self.query is not None
+        report = self._gap_reporter(state.name)
+        by_stream: dict[str, tuple[dict[str, str], list[int]]] = {}
+        for labels, ts in dropped:
+            key = state.pager.entries.identify(labels, None)[0]
+            by_stream.setdefault(key, (labels, []))[1].append(ts)
+        total = recovered = 0
+        lines_before = state.stats.lines
+        for labels, stamps in by_stream.values():
+            source = state.pager.entries.identify(labels, None)[1]
+            total += len(stamps)
+            floor = state.seen.floor
+            lost = [ts for ts in stamps if ts < floor]
+            wanted = sorted(ts for ts in stamps if ts >= floor)
+            why = "they cannot be read again"
+            if wanted:
+                one = self.query.for_stream(labels, self.index_labels)
+                found: set[int] = set()
+                try:
+                    async for batch in state.pager.read(one, wanted[0], wanted[-1] + 1):
+                        found.update(entry[0] for entry in batch)  # delivered before or now: not lost
+                        self._deliver(state, batch, state.seen)
+                except LokiError as exc:
+                    found = set()
+                    why = f"reading them again failed ({exc.message})"
+                missing = [ts for ts in wanted if ts not in found]
+                recovered += len(wanted) - len(missing)
+                lost += missing
+            if lost:
+                report(
+                    source,
+                    min(lost),
+                    f"Loki's tail dropped {len(stamps)} entries of this stream and {len(lost)} of them are lost: "
+                    f"{why} ({stamp(min(lost))} to {stamp(max(lost))})",
+                    **{"loki.tail.dropped": len(stamps), "loki.tail.lost": len(lost)},
+                )
+        lost_total = total - recovered
+        first, last = min(ts for _labels, ts in dropped), max(ts for _labels, ts in dropped)
+        self._event(
+            state,
+            "meshtail.stream.resume",
+            f"Loki's tail dropped {total} entries of {len(by_stream)} streams ({stamp(first)} to {stamp(last)}), "
+            "the reader being too slow: "
+            + (
+                f"all {total} read again from the store"
+                if not lost_total
+                else f"{recovered} read again from the store, {lost_total} lost (a gap event names each stream)"
+            )
+            + f"; {state.stats.lines - lines_before} lines delivered",
+            "warning" if lost_total else "info",
+            loki__tail__dropped=total,
+            loki__tail__recovered=recovered,
+            loki__tail__lost=lost_total,
+            meshtail__resume__since_time=stamp(first),
+        )
+
+    def _tail_message(self, state: _Tenant, data: str | bytes) -> list[tuple[dict[str, str], int]]:
+        """Deliver one tail message's entries; returns its dropped entries."""
+        try:
+            message = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            state.stats.errors += 1
+            state.stats.last_error = "the tail sent something other than JSON"
+            return []
+        if not isinstance(message, dict):
+            return []
+        batch = state.pager.entries.flatten(parse_streams(message.get("streams")))
+        if batch:
+            self._deliver(state, batch, state.seen)
+        return parse_dropped(message.get("dropped_entries"))
+
+    async def _read_tail(self, state: _Tenant, ws: aiohttp.ClientWebSocketResponse) -> tuple[int | None, str]:
+        """Deliver tail messages until the socket closes; the close code and reason."""
+        while True:
+            message = await ws.receive()
+            kind = message.type
+            if kind in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
+                dropped = self._tail_message(state, message.data)
+                if dropped:
+                    await self._recover_dropped(state, dropped)
+            elif kind == aiohttp.WSMsgType.CLOSE:
+                return message.data, str(message.extra or "")
+            elif kind in (aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED):
+                return ws.close_code, ""
+            elif kind == aiohttp.WSMsgType.ERROR:
+                error = message.data
+                raise error if isinstance(error, Exception) else aiohttp.ClientError(f"websocket error: {error}")
+
+    async def _follow(self, state: _Tenant, history_end: int) -> None:
+        assert self.query is not None
+        options = self.options
+        attempt = 0
+        broke_at: float | None = None
+        first = True
+        while True:
+            why = ""
+            retry_after: float | None = None
+            try:
+                if broke_at is not None:
+                    # catch up before connecting, so the socket does not queue the whole outage
+                    state.stats.state = "replaying"
+                    await self._backfill(state, self._resume_point(state, history_end), time.time_ns())
+                repeats_before = state.stats.duplicates_dropped
+                lines_before = state.stats.lines
+                resume_from = self._resume_point(state, history_end - options.lookback_ns)
+                async with self.client.tail(
+                    self.query.render(), time.time_ns(), options.delay_for, options.tail_limit, state.name
+                ) as ws:
+                    # written while the tail connected: in the store now; later lines come on the tail
+                    # (a second past now and the tail's delay: a writer whose clock runs ahead is read too)
+                    await self._backfill(state, resume_from, time.time_ns() + (options.delay_for + 1) * 1_000_000_000)
+                    if first:
+                        self._event(
+                            state,
+                            "meshtail.stream.start",
+                            f"following the Loki tail (delay_for {options.delay_for}s)",
+                            loki__delay_for=options.delay_for,
+                        )
+                        first = False
+                    elif broke_at is not None:
+                        self._event(
+                            state,
+                            "meshtail.stream.resume",
+                            f"resumed from {stamp(resume_from)} after {time.monotonic() - broke_at:.1f}s; "
+                            f"{state.stats.lines - lines_before} lines read again from the store, "
+                            f"{state.stats.duplicates_dropped - repeats_before} repeated lines dropped",
+                            meshtail__gap_seconds=round(time.monotonic() - broke_at, 3),
+                            meshtail__resume__since_time=stamp(resume_from),
+                            meshtail__resume__repeats_dropped=state.stats.duplicates_dropped - repeats_before,
+                        )
+                    broke_at = None
+                    state.stats.state = "following"
+                    attempt = 0
+                    code, reason = await self._read_tail(state, ws)
+                if code == MAX_DURATION_CLOSE:
+                    why = f"Loki closed the tail (1011 {reason or 'internal error'}): its tail_max_duration"
+                    retry_after = 0.0
+                else:
+                    why = f"Loki closed the tail ({code}{' ' + reason if reason else ''})"
+            except LokiError as exc:
+                state.stats.errors += 1
+                state.stats.last_error = exc.message
+                if not exc.transient and exc.status in (400, 404):
+                    state.stats.state = "failed"
+                    self.errors.append(exc.message)
+                    self._event(state, "meshtail.stream.error", exc.message, "error", error__message=exc.message)
+                    return
+                if exc.status in (401, 403):
+                    state.stats.state = "failed"
+                    self._event(
+                        state,
+                        "meshtail.stream.error",
+                        f"{exc.message}; retrying in 30s",
+                        "error",
+                        error__message=exc.message,
+                    )
+                    retry_after = 30.0
+                why = exc.message
+            except (aiohttp.ClientError, ConnectionError, TimeoutError) as exc:
+                state.stats.errors += 1
+                why = f"the tail broke ({type(exc).__name__}: {exc})"
+                state.stats.last_error = why
+            broke_at = broke_at if broke_at is not None else time.monotonic()
+            state.stats.reconnects += 1
+            state.stats.state = "reconnecting"
+            last = f"from {stamp(state.last)}" if state.last is not None else "from the start"
+            self._event(
+                state, "meshtail.stream.reconnect", f"{why}; reconnecting {last}", "warning", error__message=why
+            )
+            await asyncio.sleep(retry_after if retry_after is not None else backoff(attempt, options.reconnect_cap))
+            attempt += 1
+
+    async def _tenant(self, state: _Tenant, start_ns: int, end_ns: int | None) -> None:
+        now = time.time_ns()
+        history_end = end_ns if end_ns is not None else now
+        try:
+            await self._read_history(state, start_ns, history_end)
+        except LokiError as exc:
+            state.stats.state = "failed"
+            state.stats.last_error = exc.message
+            self.errors.append(exc.message)
+            self._event(state, "meshtail.stream.error", exc.message, "error", error__message=exc.message)
+            return
+        if not self.options.follow or end_ns is not None:
+            state.stats.state = "ended"
+            self._event(state, "meshtail.stream.end", f"history read: {state.stats.lines} lines")
+            return
+        await self._follow(state, history_end)
+
+    async def run(self) -> None:
+        """History, then the tail until cancelled (``follow``); or history only, then return."""
+        await self.prepare()
+        start, end = self.options.window(time.time_ns())
+        jobs = [
+            asyncio.create_task(self._tenant(state, start, end), name=state.label) for state in self._states.values()
+        ]
+        self._tasks.update(jobs)
+        try:
+            # not gather: cancelling run() must leave the readers running until stop() has said where they were
+            await asyncio.wait(jobs)
+            for job in jobs:
+                if not job.cancelled() and job.exception() is not None:
+                    raise job.exception()  # type: ignore[misc]
+        finally:
+            if self.options.follow and end is None:
+                await self.stop(jobs)
+            self._tasks.difference_update(jobs)
+
+    # ---- stopping ------------------------------------------------------------------------
+    def behind(self, state: _Tenant) -> str | None:
+        if state.stats.state in ("ended", "failed"):
+            return None
+        if not state.history_done:
+            return "reading history"
+        if state.stats.state != "following":
+            return state.stats.state
+        return None
+
+    def _report_stop(self, why: str) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        behind = 0
+        for state in self._states.values():
+            reason = self.behind(state)
+            if reason is None:
+                continue
+            behind += 1
+            # per stream, as far as it was read (the sent-log judge excuses lines after that, stream by stream)
+            streams = sorted(state.last_by_stream.items(), key=lambda item: item[1])[-self.ended_kept :]
+            for key, last in streams:
+                source = state.source_by_stream[key]
+                attrs = self._attrs(state) | {"meshtail.stream.last_delivered": stamp(last)}
+                self.on_event(
+                    health_event(
+                        "meshtail.stream.incomplete",
+                        f"{why} while the Loki reader was {reason}: lines after {stamp(last)} were not read",
+                        "warning",
+                        source,
+                        attrs,
+                    )
+                )
+            last = stamp(state.last) if state.last is not None else None
+            self._event(
+                state,
+                "meshtail.stream.incomplete",
+                f"{why} while the Loki reader was {reason}: "
+                + (f"lines after {last} were not read" if last else "none of its lines were read"),
+                "warning",
+                meshtail__stream__last_delivered=last,
+            )
+        live = len(self._states)
+        self.on_event(
+            health_event(
+                "meshtail.source.stop",
+                f"{why}: {live} Loki readers, {behind} of them behind (reported each)"
+                if behind
+                else f"{why}: {live} Loki readers, all read up to the tail's delay_for",
+                "warning" if behind else "info",
+                Source(kind="loki"),
+                {"meshtail.source.streams": live, "meshtail.source.behind": behind},
+            )
+        )
+
+    async def stop(self, jobs: list[asyncio.Task[None]] | None = None, why: str = "meshtail stopped") -> None:
+        """Cancel every reader, first saying where each one that is behind got to."""
+        if any(not task.done() for task in [*(jobs or []), *self._tasks]):
+            self._report_stop(why)
+        pending = {task for task in [*(jobs or []), *self._tasks] if not task.done()}
+        while pending:
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=2.0)
+
+
+async def _merge(iterators: list[AsyncIterator[list[Entry]]]) -> AsyncIterator[Entry]:
+    """Entries of several time-ordered page iterators, in time order (one page of each held)."""
+    heap: list[tuple[int, int, int, list[Entry]]] = []
+
+    async def refill(index: int) -> None:
+        while (batch := await anext(iterators[index], None)) is not None:
+            if batch:
+                heapq.heappush(heap, (batch[0][0], index, 0, batch))
+                return
+
+    for index in range(len(iterators)):
+        await refill(index)
+    while heap:
+        _ts, index, position, batch = heapq.heappop(heap)
+        yield batch[position]
+        if position + 1 < len(batch):
+            heapq.heappush(heap, (batch[position + 1][0], index, position + 1, batch))
+        else:
+            await refill(index)

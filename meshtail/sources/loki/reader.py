@@ -1,0 +1,284 @@
+"""Reading a time range from Loki exactly once: query_range pages, and what the tail may repeat.
+
+Loki's ``query_range`` has no cursor.  A forward page holds the oldest ``limit`` entries of
+``[start, end)``; the next page starts *at* the last entry's timestamp (inclusive: the page
+may have cut a run of entries sharing it) and skips the entries of that one timestamp it
+already delivered — by (stream, line), so memory holds one timestamp's entries, never the
+window's.  A page whose entries all share its first timestamp cannot move the cursor:
+that nanosecond is then read on its own with the largest limit the server allows, and if
+it is still full, stream by stream (``/loki/api/v1/series``); only what even that cannot
+read is reported as a gap.
+
+:class:`Seen` is the live side's memory: the entries of the last few seconds, so that the
+tail, its reconnect backfills and re-fetches of what it dropped can overlap freely and each
+entry is still delivered once.  Loki itself keeps one entry per (stream, timestamp, line),
+so a set is exact.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from operator import itemgetter
+
+from ...events import Source
+from .client import LokiClient, LokiError, Stream
+from .labels import Layout, source_for
+from .logql import LogQuery
+
+# (timestamp ns, stream key, line, source): the stream key names the stream and its structured metadata
+Entry = tuple[int, str, str, Source]
+Gap = Callable[[Source, int, str], None]  # (where, first timestamp that may be missing, why)
+
+_seconds: dict[int, str] = {}
+
+
+def stamp(ns: int) -> str:
+    """A Loki timestamp (ns since the epoch) as RFC 3339 UTC with nine fraction digits."""
+    second, fraction = divmod(ns, 1_000_000_000)
+    head = _seconds.get(second)
+    if head is None:
+        if len(_seconds) > 4096:
+            _seconds.clear()
+        head = _seconds[second] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+    return f"{head}.{fraction:09d}Z"
+
+
+_TIME = re.compile(r"(\d{4})-(\d\d)-(\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,9}))?)?)?\s*(Z|z|[+-]\d\d:?\d\d)?")
+
+
+def parse_time(text: str) -> int:
+    """``--from``/``--to`` as nanoseconds since the epoch.
+
+    RFC 3339 to the nanosecond (``2024-05-01T10:00:00.123456789Z``, ``…+02:00``; without a zone,
+    UTC), a date alone (its midnight UTC), or Unix time: seconds (``1714557600``, ``1714557600.5``)
+    or, with more than 10 digits, nanoseconds as Loki writes them.  Raises ``ValueError`` with a
+    one-line message.
+    """
+    value = text.strip()
+    if re.fullmatch(r"\d+", value):
+        return int(value) * (1 if len(value) > 10 else 1_000_000_000)
+    if re.fullmatch(r"\d+\.\d*", value):
+        whole, _, fraction = value.partition(".")
+        return int(whole) * 1_000_000_000 + int((fraction + "000000000")[:9])
+    found = _TIME.fullmatch(value)
+    if found is None:
+        raise ValueError(f"cannot read the time {text!r} (use RFC 3339, e.g. 2024-05-01T10:00:00Z, or Unix seconds)")
+    year, month, day, hour, minute, second, fraction, zone = found.groups()
+    try:
+        base = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0), tzinfo=UTC)
+    except ValueError as exc:
+        raise ValueError(f"cannot read the time {text!r}: {exc}") from None
+    seconds = int(base.timestamp())
+    if zone and zone not in "Zz":
+        sign = 1 if zone[0] == "+" else -1
+        digits = zone[1:].replace(":", "")
+        seconds -= sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
+    return seconds * 1_000_000_000 + int(((fraction or "") + "000000000")[:9])
+
+
+def stream_key(labels: dict[str, str]) -> str:
+    """A stream's identity: its labels (and structured metadata) in order."""
+    return ",".join(f"{name}={labels[name]}" for name in sorted(labels))
+
+
+class Entries:
+    """Turns response streams into sorted :data:`Entry` lists; sources and keys are made once per stream."""
+
+    def __init__(self, layout: Layout, tenant_label: str | None = None) -> None:
+        self.layout = layout
+        self.tenant_label = tenant_label  # added to every stream's labels (several tenants read apart)
+        self._cache: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[str, Source]] = {}
+
+    def identify(self, labels: dict[str, str], metadata: dict[str, str] | None) -> tuple[str, Source]:
+        labels = {name: value for name, value in labels.items() if name != "__tenant_id__"}
+        base = stream_key(labels)
+        items = tuple(sorted(metadata.items())) if metadata else ()
+        found = self._cache.get((base, items))
+        if found is None:
+            merged = {**labels, **dict(items)}
+            if len(self._cache) > 200_000:
+                self._cache.clear()
+            key = stream_key(merged) if items else base
+            if self.tenant_label is not None:
+                key = f"{self.tenant_label}/{key}"
+            found = self._cache[(base, items)] = (key, source_for(self.layout, labels, dict(items)))
+        return found
+
+    def flatten(self, streams: list[Stream]) -> list[Entry]:
+        out: list[Entry] = []
+        append = out.append
+        for stream in streams:
+            plain: tuple[str, Source] | None = None
+            for ts, line, metadata in stream.entries:
+                if metadata:
+                    key, source = self.identify(stream.labels, metadata)
+                else:
+                    if plain is None:
+                        plain = self.identify(stream.labels, None)
+                    key, source = plain
+                append((ts, key, line, source))
+        out.sort(key=itemgetter(0))
+        return out
+
+
+@dataclass
+class Seen:
+    """The entries delivered in the last ``lookback_ns`` before the newest: what a re-read may repeat."""
+
+    lookback_ns: int
+    newest: int = -1
+    _buckets: dict[int, set[tuple[str, str]]] = field(default_factory=dict)
+    _order: list[int] = field(default_factory=list)
+    repeats: int = 0
+    unjudged: int = 0  # entries older than the memory, delivered as new (arrived later than lookback)
+
+    @property
+    def floor(self) -> int:
+        """Entries at or after this are remembered; -1 before anything was delivered."""
+        return self.newest - self.lookback_ns if self.newest >= 0 else -1
+
+    def __len__(self) -> int:
+        return sum(len(bucket) for bucket in self._buckets.values())
+
+    def contains(self, ts: int, key: str, line: str) -> bool:
+        bucket = self._buckets.get(ts)
+        return bucket is not None and (key, line) in bucket
+
+    def add(self, ts: int, key: str, line: str) -> bool:
+        """True if the entry is new (and is now remembered); False if it was delivered before."""
+        if ts < self.floor:
+            self.unjudged += 1
+            return True
+        bucket = self._buckets.get(ts)
+        if bucket is None:
+            bucket = self._buckets[ts] = set()
+            heapq.heappush(self._order, ts)
+        elif (key, line) in bucket:
+            self.repeats += 1
+            return False
+        bucket.add((key, line))
+        if ts > self.newest:
+            self.newest = ts
+            floor = ts - self.lookback_ns
+            order, buckets = self._order, self._buckets
+            while order and order[0] < floor:
+                del buckets[heapq.heappop(order)]
+        return True
+
+
+class Pager:
+    """query_range for one tenant and one query, page after page, each entry once."""
+
+    def __init__(
+        self,
+        client: LokiClient,
+        tenant: str | None,
+        entries: Entries,
+        index_labels: set[str],
+        on_gap: Gap,
+        limit: int = 5000,
+        max_limit: int = 5000,
+    ) -> None:
+        self.client = client
+        self.tenant = tenant
+        self.entries = entries
+        self.index_labels = index_labels
+        self.on_gap = on_gap
+        self.limit = limit
+        self.max_limit = max(limit, max_limit)
+        self.pages = 0
+        self.split_timestamps = 0  # nanoseconds read on their own because a page could not get past them
+
+    async def page(self, query: str, start_ns: int, end_ns: int, limit: int) -> tuple[list[Entry], bool]:
+        """One page of ``[start_ns, end_ns)`` and whether it was full; lowers the limit to the server's maximum."""
+        while True:
+            try:
+                streams = await self.client.query_range(query, start_ns, end_ns, limit, self.tenant)
+                break
+            except LokiError as exc:
+                allowed = exc.max_entries
+                if allowed is None or allowed >= limit or allowed <= 0:
+                    raise
+                self.max_limit = allowed
+                self.limit = min(self.limit, allowed)
+                limit = allowed
+        self.pages += 1
+        found = self.entries.flatten(streams)
+        full = len(found) >= limit
+        return [entry for entry in found if start_ns <= entry[0] < end_ns], full
+
+    async def read(self, query: LogQuery, start_ns: int, end_ns: int) -> AsyncIterator[list[Entry]]:
+        """Every entry of ``[start_ns, end_ns)`` once, oldest first, a page at a time."""
+        text = query.render()
+        cursor = start_ns
+        boundary_ts, boundary = -1, set[tuple[str, str]]()
+        while cursor < end_ns:
+            found, full = await self.page(text, cursor, end_ns, self.limit)
+            fresh = [e for e in found if e[0] != boundary_ts or (e[1], e[2]) not in boundary]
+            if fresh:
+                yield fresh
+            if not full:
+                return
+            if not found:  # a full page with nothing in range: the server ignored the bounds
+                raise LokiError(f"query Loki: the answer for {stamp(cursor)} onwards held no entry in the range")
+            last = found[-1][0]
+            if last == cursor:
+                # every entry of the page shares the cursor's timestamp: read that nanosecond to its end
+                done = {(e[1], e[2]) for e in found}
+                if boundary_ts == cursor:
+                    done |= boundary
+                rest = await self._one_timestamp(query, cursor, done)
+                if rest:
+                    yield rest
+                cursor, boundary_ts, boundary = cursor + 1, -1, set()
+                continue
+            boundary_ts, boundary = last, {(e[1], e[2]) for e in found if e[0] == last}
+            cursor = last
+
+    async def _one_timestamp(self, query: LogQuery, ts: int, done: set[tuple[str, str]]) -> list[Entry]:
+        """The entries at exactly ``ts`` not in ``done``: with the largest limit, else stream by stream."""
+        self.split_timestamps += 1
+        text = query.render()
+        found, full = await self.page(text, ts, ts + 1, self.max_limit)
+        out: list[Entry] = []
+        seen = set(done)
+
+        def take(entries: list[Entry]) -> None:
+            for entry in entries:
+                key = (entry[1], entry[2])
+                if entry[0] == ts and key not in seen:
+                    seen.add(key)
+                    out.append(entry)
+
+        if not full:
+            take(found)
+            return out
+        selector = "{" + ", ".join(m.render() for m in query.matchers) + "}"
+        try:
+            series = await self.client.series(selector, ts, ts + 1, self.tenant)
+        except LokiError as exc:
+            take(found)
+            self.on_gap(
+                Source(kind="loki"),
+                ts,
+                f"more than {self.max_limit} entries share the timestamp {stamp(ts)} and Loki cannot list "
+                f"their streams to read them one by one ({exc.message}): some of them may be missing",
+            )
+            return out
+        for labels in series:
+            one = query.for_stream(labels, self.index_labels)
+            entries, stream_full = await self.page(one.render(), ts, ts + 1, self.max_limit)
+            take(entries)
+            if stream_full:
+                self.on_gap(
+                    self.entries.identify(labels, None)[1],
+                    ts,
+                    f"one stream has more than {self.max_limit} entries at the single timestamp {stamp(ts)} "
+                    "(Loki's maximum page): the rest of them may be missing",
+                )
+        return out
