@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from . import __version__
 from .events import RawLine, Source
 from .exitcodes import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, say
+from .loki_args import LokiArgsError, add_loki_flags, loki_run_from_args, wants_loki
 from .output import Writer
 from .parse.detect import StreamParser, compile_formats
 from .parse.envoy_access import CompiledFormat, FormatError
@@ -21,6 +22,7 @@ from .text import visible
 
 if TYPE_CHECKING:
     from .headless import LiveRun
+    from .loki_args import LokiRun
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     _format_string_flag(scan)
     scan.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
     _redact_flag(scan)
+    add_loki_flags(scan, selection=True, since=True)
 
     tail = commands.add_parser(
         "tail",
@@ -66,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=FILTER_HELP,
     )
     _kube_flags(tail)
+    add_loki_flags(tail)
     _output_flags(tail)
     tail.add_argument("--duration", type=_seconds, metavar="DUR", help="stop after DUR (e.g. 30s, 5m)")
     tail.add_argument("--no-follow", action="store_true", help="read what the logs hold now, then exit")
@@ -81,6 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=FILTER_HELP,
     )
     demo.add_argument("--serve", action="store_true", help="only run the stand-in API server")
+    demo.add_argument(
+        "--loki",
+        action="store_true",
+        help="also run a Loki stand-in the mesh's logs are shipped to (Promtail labels), and read the demo "
+        "through it; with --serve, print its URL for `meshtail --loki URL`, `scan --loki` and logcli",
+    )
+    demo.add_argument("--loki-port", type=int, default=0, metavar="PORT", help="port for the Loki stand-in")
     demo.add_argument("--port", type=int, default=0, help="port for the API server (default: any free port)")
     demo.add_argument("--kubeconfig-out", metavar="PATH", help="write the demo kubeconfig to PATH")
     demo.add_argument("--seed", type=int, default=1, help="seed of the simulation (same seed, same events)")
@@ -316,9 +327,43 @@ def _live_run(args: argparse.Namespace) -> LiveRun | int:
             return EXIT_USAGE
         run.selection = selection_from_args(args)
         run.options = follow_options_from_args(args)
+        loki = _loki(args, follow=not args.no_follow)
+        if isinstance(loki, int):
+            return loki
+        run.loki = loki
     else:
         run.selection = Selection(all_namespaces=True)
     return run
+
+
+def _loki(args: argparse.Namespace, follow: bool) -> LokiRun | int | None:
+    """The Loki read the flags ask for, None for none, or an exit status after saying what is wrong."""
+    from .sources.loki import LokiConfigError
+
+    try:
+        if not wants_loki(args):
+            return None
+        return loki_run_from_args(args, None, follow=follow)
+    except (LokiArgsError, LokiConfigError) as exc:
+        say(str(exc))
+        return EXIT_USAGE
+
+
+def _scan_loki(args: argparse.Namespace, query: Filter, formats: list[CompiledFormat]) -> int:
+    """``scan --loki URL --since 24h``: the history of a window through the same pipeline, then exit."""
+    from .headless import LiveRun, run_live
+
+    if args.paths != ["-"]:
+        say("scan reads files or --loki, not both")
+        return EXIT_USAGE
+    loki = _loki(args, follow=False)
+    if loki is None:
+        say("-n, -l, -c and --since on scan read Loki: give --loki URL (files are read whole)")
+        return EXIT_USAGE
+    if isinstance(loki, int):
+        return loki
+    run = LiveRun(query=query, formats=formats, output=args.output, quiet=args.quiet, redact=args.redact, loki=loki)
+    return asyncio.run(run_live(run))
 
 
 def _scan(args: argparse.Namespace) -> int:
@@ -326,6 +371,9 @@ def _scan(args: argparse.Namespace) -> int:
     if isinstance(compiled, int):
         return compiled
     query, formats = compiled
+    loki_only = (args.loki, args.time_from, args.time_to, args.cluster, args.namespace, args.selector, args.container)
+    if any(loki_only) or args.since is not None:
+        return _scan_loki(args, query, formats)
     writer = Writer(sys.stdout, args.output, redact=args.redact)
     precheck = query.precheck
     status = EXIT_OK
@@ -440,6 +488,7 @@ def build_tui_parser() -> argparse.ArgumentParser:
         help="events kept in memory (oldest evicted first; default 1,000,000)",
     )
     _kube_flags(parser)
+    add_loki_flags(parser)
     _redact_flag(parser)
     return parser
 
@@ -492,6 +541,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     args.sent_log,
                     args.traffic_for,
                     args.load_rate,
+                    args.loki,
+                    args.loki_port,
                 )
             )
     except BrokenPipeError:

@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import signal
 import sys
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .events import AuditEvent
 from .exitcodes import EXIT_INPUT, EXIT_OK, EXIT_USAGE, say
@@ -26,6 +27,7 @@ from .sources.kube.live import LiveSource, Selection
 
 if TYPE_CHECKING:  # the simulator (aiohttp server, cryptography) loads only for `meshtail demo`
     from .demo.run import Demo
+    from .loki_args import LokiRun
 
 
 @dataclass
@@ -44,6 +46,7 @@ class LiveRun:
     redact: bool = True
     connection: ConnectOptions = field(default_factory=ConnectOptions)  # --as, --as-group, --request-timeout
     order: float | None = None  # --order: hold events this long and write them in time order across streams
+    loki: LokiRun | None = None  # --loki: read Grafana Loki instead of the Kubernetes API
 
 
 async def _preflight(client: KubeClient, source: LiveSource) -> int:
@@ -78,17 +81,48 @@ def raise_file_limit() -> None:
         pass
 
 
+@contextlib.asynccontextmanager
+async def _kube_source(run: LiveRun, pipeline: Pipeline, cluster: Any) -> AsyncIterator[tuple[Any, int]]:
+    """The Kubernetes API source, reached and checked once before streaming."""
+    async with KubeClient(cluster) as client:
+        source = LiveSource(client, run.selection, pipeline.line, pipeline.event, run.options)
+        yield source, await _preflight(client, source)
+
+
+@contextlib.asynccontextmanager
+async def _loki_source(run: LiveRun, pipeline: Pipeline) -> AsyncIterator[tuple[Any, int]]:
+    """The Loki source: labels discovered and the query built (errors named in one line) before streaming."""
+    from .query import FilterError
+    from .sources.loki import LokiClient, LokiError, LokiQueryError, LokiSource
+
+    assert run.loki is not None
+    async with LokiClient(run.loki.config) as client:
+        text = run.query.text if run.query is not None else ""
+        source = LokiSource(client, run.loki.selection, pipeline.line, pipeline.event, run.loki.options, text)
+        try:
+            query = await source.prepare()
+        except (LokiError, LokiQueryError, FilterError) as exc:
+            say(str(exc))
+            yield source, EXIT_INPUT
+            return
+        if not run.quiet:
+            say(f"reading Loki at {run.loki.config.where}: {query.render()}")
+        yield source, EXIT_OK
+
+
 async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Event | None = None) -> int:
-    """Follow the cluster into ``stream`` until stopped, ``duration`` passes, or (no-follow) all is read."""
+    """Follow the cluster (or Loki) into ``stream`` until stopped, ``duration`` passes, or all is read."""
     out = stream or sys.stdout
     raise_file_limit()
-    try:
-        cluster = await connect(run.kubeconfig, run.context, run.connection)
-    except ConfigError as exc:
-        say(str(exc))
-        return EXIT_USAGE
-    for warning in cluster.warnings:
-        say(f"warning: {warning}")
+    cluster = None
+    if run.loki is None:
+        try:
+            cluster = await connect(run.kubeconfig, run.context, run.connection)
+        except ConfigError as exc:
+            say(str(exc))
+            return EXIT_USAGE
+        for warning in cluster.warnings:
+            say(f"warning: {warning}")
     writer = Writer(out, run.output, redact=run.redact)
     tune_for_streaming()
     broken = asyncio.Event()
@@ -108,9 +142,8 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    async with KubeClient(cluster) as client:
-        source = LiveSource(client, run.selection, pipeline.line, pipeline.event, run.options)
-        status = await _preflight(client, source)
+    opened = _kube_source(run, pipeline, cluster) if run.loki is None else _loki_source(run, pipeline)
+    async with opened as (source, status):
         if status != EXIT_OK:
             return status
         task = asyncio.create_task(source.run(), name="live source")
@@ -176,6 +209,8 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
         if writer.redactions:
             parts.append(f"{writer.redactions} credentials redacted (--no-redact keeps them)")
         say(", ".join(parts))
+    if run.loki is not None:  # one Loki query is every stream: any error means the read is incomplete
+        return EXIT_INPUT if source.errors else status
     return EXIT_INPUT if source.errors and not source.streams else status
 
 
@@ -198,9 +233,12 @@ async def run_demo(
     sent_log: str | None = None,
     traffic_for: float | None = None,
     load_rate: float = 0.0,
+    loki: bool = False,
+    loki_port: int = 0,
 ) -> int:
     """Start the stand-in cluster; then either serve it (``--serve``) or follow it like a real one."""
     from .demo.faults import parse_faults, run_faults
+    from .demo.loki_feed import CLUSTER
     from .demo.run import Demo, kubeconfig_file
 
     try:
@@ -208,7 +246,9 @@ async def run_demo(
     except ValueError as exc:
         say(f"bad --faults: {exc}")
         return EXIT_USAGE
-    demo = Demo(seed=seed, rate=rate, extra_pods=extra_pods, exec_auth=spec.token_rotation, load_rate=load_rate)
+    demo = Demo(
+        seed=seed, rate=rate, extra_pods=extra_pods, exec_auth=spec.token_rotation, load_rate=load_rate, loki=loki
+    )
     if sent_log:
         try:
             demo.state.sent_log = open(sent_log, "a", encoding="utf-8", errors="surrogateescape")
@@ -216,9 +256,9 @@ async def run_demo(
             say(f"cannot open --sent-log {sent_log}: {exc.strerror or exc}")
             return EXIT_INPUT
     try:
-        await demo.start(port=port)
+        await demo.start(port=port, loki_port=loki_port)
     except OSError as exc:
-        say(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}")
+        say(f"cannot listen on 127.0.0.1 (port {port}, Loki port {loki_port}): {exc.strerror or exc}")
         return EXIT_INPUT
     stop_faults = asyncio.Event()
     fault_task = asyncio.create_task(run_faults(demo, spec, stop_faults, seed))
@@ -232,6 +272,9 @@ async def run_demo(
             say(f"stand-in API server on {demo.url} (seed {seed}, about {rate:g} lines/s)")
             say(f"kubeconfig: {path}")
             say(f"try: kubectl --kubeconfig {path} get pods -A")
+            if demo.loki is not None:
+                say(f"Loki stand-in on {demo.loki_url} (the same logs, Promtail labels, cluster={CLUSTER})")
+                say(f"try: meshtail scan --loki {demo.loki_url} --since 10m -f outcome:deny")
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -245,6 +288,10 @@ async def run_demo(
                 waiter.cancel()
             return EXIT_OK
         run.kubeconfig = path
+        if demo.loki is not None:  # the same mesh, read through the Loki its logs are shipped to
+            from .loki_args import demo_loki_run
+
+            run.loki = demo_loki_run(demo.loki_url)
         return await run_live(run)
     finally:
         stop_faults.set()

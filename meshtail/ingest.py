@@ -13,6 +13,7 @@ import os
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .events import AuditEvent
 from .lag import Lag
@@ -25,10 +26,13 @@ from .sources.kube.follow import FollowOptions
 from .sources.kube.live import LiveSource, Selection
 from .store import EventStore
 
+if TYPE_CHECKING:
+    from .loki_args import LokiRun
+
 
 @dataclass
 class SourceSpec:
-    """What to read: ``kind`` is files | kube | demo."""
+    """What to read: ``kind`` is files | kube | loki | demo."""
 
     kind: str
     paths: list[str] = field(default_factory=list)
@@ -40,7 +44,9 @@ class SourceSpec:
     demo_seed: int = 1
     demo_rate: float = 40.0
     demo_pods: int = 0
+    demo_loki: bool = False  # the demo read through its Loki stand-in instead of its API server
     stdin_fd: int | None = None  # a dup of the piped stdin (the terminal takes fd 0 for keys)
+    loki: LokiRun | None = None  # kind "loki": Grafana Loki's history, then its live tail
 
 
 @dataclass
@@ -136,6 +142,9 @@ class Ingest:
             await self._files()
         elif kind == "kube":
             await self._kube(self.spec.kubeconfig, self.spec.context)
+        elif kind == "loki":
+            assert self.spec.loki is not None
+            await self._loki(self.spec.loki)
         elif kind == "demo":
             await self._demo()
 
@@ -184,12 +193,35 @@ class Ingest:
             )
             await self.source.run()
 
+    async def _loki(self, run: LokiRun) -> None:
+        from .query import FilterError
+        from .sources.loki import LokiClient, LokiError, LokiQueryError, LokiSource
+
+        self.context = f"loki {run.config.where}"
+        async with LokiClient(run.config) as client:
+            # no filter pushed down: the TUI's filter changes as the user types, the selection does not
+            source = LokiSource(client, run.selection, self.pipeline.line, self.pipeline.event, run.options)
+            try:
+                await source.prepare()
+            except (LokiError, LokiQueryError, FilterError) as exc:
+                self.error = str(exc)
+                self.pipeline.event(health_event("meshtail.source.error", str(exc), "error"))
+                return
+            self.source = source  # type: ignore[assignment]
+            await source.run()
+
     async def _demo(self) -> None:
         from .demo.run import Demo, kubeconfig_file
+        from .loki_args import demo_loki_run
 
-        demo = Demo(seed=self.spec.demo_seed, rate=self.spec.demo_rate, extra_pods=self.spec.demo_pods)
+        demo = Demo(
+            seed=self.spec.demo_seed, rate=self.spec.demo_rate, extra_pods=self.spec.demo_pods, loki=self.spec.demo_loki
+        )
         await demo.start()
         try:
+            if self.spec.demo_loki:  # the same mesh, read through the Loki its logs are shipped to
+                await self._loki(demo_loki_run(demo.loki_url))
+                return
             with kubeconfig_file(demo) as path:
                 await self._kube(path, None)
         finally:

@@ -36,6 +36,9 @@ class Profile:
     namespaces: list[str] = field(default_factory=list)
     selector: str = ""
     description: str = ""
+    # a Loki source (``[profiles.NAME.loki]``: url, tenants, token_file, username, password_file,
+    # ca_file, cert_file, key_file, insecure — see meshtail/sources/loki/config.py); checked when used
+    loki: dict[str, Any] = field(default_factory=dict)
     builtin: bool = False
 
     def to_toml(self) -> dict[str, Any]:
@@ -87,6 +90,7 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "namespaces": list,
     "selector": str,
     "description": str,
+    "loki": dict,
 }
 
 
@@ -152,6 +156,14 @@ def _check(name: str, data: Any, where: str, text: str) -> Profile:
             )
         if not columns:
             raise fail("columns", f"{pane} needs at least one column")
+    if data.get("loki"):
+        from .sources.loki.config import LokiConfig
+
+        unknown_keys = [k for k in data["loki"] if k not in LokiConfig.MAPPING_KEYS]
+        if unknown_keys:
+            raise fail(
+                "loki", f"unknown key {visible(str(unknown_keys[0]))!r} (known: {', '.join(LokiConfig.MAPPING_KEYS)})"
+            )
     profile = Profile(name, **{k: v for k, v in data.items()})
     try:
         compile_filter(profile.filter)

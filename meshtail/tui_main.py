@@ -64,9 +64,22 @@ def tui_from_args(args: argparse.Namespace) -> int:
         say(f"bad --format-string: {exc}")
         return EXIT_USAGE
     profile, problems = resolve_profile(args.profile)
+    from .loki_args import LokiArgsError, loki_run_from_args, wants_loki
+    from .sources.loki import LokiConfigError
+
+    try:
+        loki = loki_run_from_args(args, profile, follow=True) if wants_loki(args, profile) else None
+    except (LokiArgsError, LokiConfigError) as exc:
+        say(str(exc))
+        return EXIT_USAGE
     if args.paths:
+        if loki is not None and args.loki:
+            say("meshtail reads files or --loki, not both")
+            return EXIT_USAGE
         stdin_fd = _take_stdin() if "-" in args.paths else None
         spec = SourceSpec("files", paths=args.paths, formats=formats, stdin_fd=stdin_fd)
+    elif loki is not None:
+        spec = SourceSpec("loki", loki=loki, formats=formats)
     else:
         from .kube_args import (
             connect_options_from_args,
@@ -103,7 +116,12 @@ def tui_from_args(args: argparse.Namespace) -> int:
 def demo_tui(args: argparse.Namespace) -> int:
     profile, problems = resolve_profile(getattr(args, "profile", None))
     spec = SourceSpec(
-        "demo", selection=Selection(all_namespaces=True), demo_seed=args.seed, demo_rate=args.rate, demo_pods=args.pods
+        "demo",
+        selection=Selection(all_namespaces=True),
+        demo_seed=args.seed,
+        demo_rate=args.rate,
+        demo_pods=args.pods,
+        demo_loki=args.loki,
     )
     return run_tui(spec, profile, problems, getattr(args, "capacity", 1_000_000), args.redact)
 

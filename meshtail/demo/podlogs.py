@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 
@@ -40,8 +41,11 @@ def parse_timestamp_ns(text: str) -> int:
 class ContainerLog:
     """The log of one container instance (one containerID)."""
 
-    def __init__(self, container_id: str, keep: int = 100_000) -> None:
+    def __init__(
+        self, container_id: str, keep: int = 100_000, on_line: Callable[[int, str], None] | None = None
+    ) -> None:
         self.container_id = container_id
+        self.on_line = on_line  # a log shipper reading along (the demo's Loki), as promtail reads the file
         self.lines: deque[tuple[int, str]] = deque(maxlen=keep)
         self.base = 0  # absolute index of lines[0]
         self.ended = False
@@ -69,6 +73,8 @@ class ContainerLog:
             self.base += 1
         self.lines.append((ns, text))
         self._wake()
+        if self.on_line is not None:
+            self.on_line(ns, text)
         return ns
 
     def finish(self) -> None:
@@ -113,6 +119,8 @@ class PodLogs:
 
     def __init__(self, keep: int = 100_000, keep_removed: bool = False) -> None:
         self.keep = keep
+        # called for every line written, with its (namespace, pod, container): the demo's log shipper
+        self.on_line: Callable[[tuple[str, str, str], int, str], None] | None = None
         self._logs: dict[tuple[str, str, str], list[ContainerLog]] = {}
         # tests compare what meshtail delivered with everything ever written, deleted pods included
         self.keep_removed = keep_removed
@@ -123,12 +131,17 @@ class PodLogs:
         instances = self._logs.setdefault((namespace, pod, container), [])
         if instances:
             instances[-1].finish()
-        log = ContainerLog(container_id, self.keep)
+        key = (namespace, pod, container)
+        log = ContainerLog(container_id, self.keep, lambda ns, text: self._shipped(key, ns, text))
         instances.append(log)
         if self.keep_removed and len(instances) > 2:
             self.removed.setdefault((namespace, pod, container), []).extend(instances[:-2])
         del instances[:-2]  # the kubelet keeps the current and the previous instance
         return log
+
+    def _shipped(self, key: tuple[str, str, str], ns: int, text: str) -> None:
+        if self.on_line is not None:
+            self.on_line(key, ns, text)
 
     def current(self, namespace: str, pod: str, container: str) -> ContainerLog | None:
         instances = self._logs.get((namespace, pod, container))

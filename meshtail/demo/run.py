@@ -12,12 +12,16 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .mesh import Mesh
 from .podlogs import PodLogs
 from .server import ApiServer, ServerState
 from .store import ObjectStore
 from .tls import Certificates, generate
+
+if TYPE_CHECKING:
+    from .loki import LokiStandIn
 
 
 def kubeconfig_text(
@@ -88,6 +92,7 @@ class Demo:
         keep_lines: int = 100_000,
         exec_auth: bool = False,
         load_rate: float = 0.0,
+        loki: bool = False,
     ) -> None:
         self.token = token or secrets.token_urlsafe(24)
         self._tmp = tempfile.TemporaryDirectory(prefix="meshtail-demo-auth-") if exec_auth else None
@@ -97,6 +102,15 @@ class Demo:
         self.store = ObjectStore()
         self.logs = PodLogs(keep_lines)
         self.mesh = Mesh(self.store, self.logs, seed, config_every, churn_every, extra_pods)
+        # a Loki the mesh's logs are shipped to as they are written (``meshtail demo --loki``)
+        self.loki: LokiStandIn | None = None
+        self.loki_url = ""
+        if loki:
+            from .loki import LokiStandIn
+            from .loki_feed import ship
+
+            self.loki = LokiStandIn()
+            ship(self.logs, self.loki)
         self.state = ServerState(tokens={self.token}, deny_namespaces=set(deny_namespaces or ()))
         self.server = ApiServer(self.store, self.logs, self.state)
         self.rate = rate
@@ -108,7 +122,13 @@ class Demo:
         self._load_task: asyncio.Task[None] | None = None
 
     async def start(
-        self, port: int = 0, traffic: bool = True, tls: bool = True, host: str = "127.0.0.1", name: str | None = None
+        self,
+        port: int = 0,
+        traffic: bool = True,
+        tls: bool = True,
+        host: str = "127.0.0.1",
+        name: str | None = None,
+        loki_port: int = 0,
     ) -> str:
         """Listen on ``host`` (loopback unless told otherwise); ``name`` is the host name the URL and certificate use.
 
@@ -119,6 +139,8 @@ class Demo:
         self.certificates = generate(name or host) if tls else None
         context = self.certificates.server_context() if self.certificates else None
         self.url = await self.server.start(host, port, context)
+        if self.loki is not None:
+            self.loki_url = await self.loki.start(host, loki_port)
         if name:
             self.url = f"{'https' if tls else 'http'}://{name}:{self.server.port}"
         if traffic and self.rate > 0:
@@ -149,6 +171,8 @@ class Demo:
             if task is not None:
                 await task
         await self.server.stop()
+        if self.loki is not None:
+            await self.loki.stop()
         if self.state.sent_log is not None:
             self.state.sent_log.flush()
         if self._tmp is not None:
