@@ -616,10 +616,14 @@ RULES: tuple[Rule, ...] = (
          words=("certificate", "cert ", "verif", "x509", "san ", "trust", "peer"),
          also=(*FAIL_WORDS, "expired", "mismatch", "not valid"), unless=("deprecated",)),
     # --- configuration rejected or invalid
+    # (a Wasm *filter* Envoy cannot create fails the listener that carries it: "<listener>: Unable to create Wasm
+    # HTTP filter …", an xDS rejection; the bootstrap's Wasm *service* -- "Unable to create Wasm service {}",
+    # source/extensions/bootstrap/wasm/config.cc, logged when its VM fails to load -- is no xDS config: a Wasm
+    # failure, which the wasm rules below give)
     Rule("xds rejection", "config/failure/violation", "xds.reject",
          words=("config for {} rejected", "config update rejected", "error adding/updating listener",
-                "error adding listener", "proto constraint validation failed", "unable to create wasm",
-                "error initializing configuration", "rejected: ", " nack")),
+                "error adding listener", "proto constraint validation failed", "unable to create wasm http filter",
+                "unable to create wasm network filter", "error initializing configuration", "rejected: ", " nack")),
     Rule("xds fetch rejection", "config/failure/violation", "xds.reject", paths=CONFIG_PATHS,
          words=("fetch failure", "unknown cluster", "invalid config", "didn't find a registered")),
     # --- xDS connection trouble and changes

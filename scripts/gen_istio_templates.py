@@ -141,6 +141,12 @@ RULES: tuple[tuple[str, str, str, str, str, bool, str], ...] = (
         True,
         "identity.refused",
     ),
+    # ztunnel answering the CNI node agent's workload update with an error (cni/pkg/nodeagent/ztunnelserver.go:
+    # "ztunnel responded with an ack error", "add-workload: got ack error", "snap-sent: got ack error"): ztunnel
+    # could not start the pod's in-pod proxy or read the message (src/inpod/workloadmanager.rs sends "failure to
+    # start proxy" / "failure to process message" and retries) -- the pod failed to enrol, no mesh config was
+    # refused; the parser's own enrolment rules name it (before "nack", which would read "ack error" as a NACK)
+    ("zds ack error", "", r"got ack error|responded with an ack error", "other", "failure", False, ""),
     # a proxy NACKed what it was sent
     ("nack", "", r"ack error|\bnack(?:ed)?\b|rejected by (?:envoy|proxy)", "config", "failure", True, "xds.reject"),
     # mesh config that is invalid: istiod refuses or cannot build it
@@ -156,10 +162,13 @@ RULES: tuple[tuple[str, str, str, str, str, bool, str], ...] = (
         True,
         "config.invalid",
     ),
+    # the validation webhook refusing a user's config: istiod logs it at info (pkg/webhooks/validation/server/
+    # server.go, ``scope.Infof("configuration is invalid: %v", ...)``) since the fault is the config's, not
+    # istiod's -- the request was denied all the same (at warn and above "invalid-config" has decided)
     (
         "admission-denied",
         "",
-        r"admission webhook .*denied|denied the request",
+        r"admission webhook .*denied|denied the request|^configuration is invalid",
         "config",
         "deny",
         True,

@@ -156,6 +156,39 @@ def test_single_spaces_and_no_location() -> None:
     assert parsed.attributes["envoy.logger"] == "rbac"
 
 
+@pytest.mark.parametrize(
+    ("line", "logger", "expected"),
+    [
+        # the shape envoyproxy/envoy#30712 reports a crash in (a --log-format spacing its fields out, the
+        # thread labelled); built in that shape, not copied
+        (
+            "[2023-11-02T19:34:40.074] [critical] [thread=11] [backtrace] Caught Segmentation fault, suspect "
+            "faulting address 0x0",
+            "backtrace",
+            ("other", "failure", False, "envoy.crash"),
+        ),
+        # "[%Y-%m-%dT%T.%e] [%l] [request_id=-] [tenant_id=-] [thread=%t] [class=-] [%n] [%g:%#] %v", a deployment's
+        # --log-format (built line)
+        (
+            "[2024-05-01T12:00:00.123] [warning] [request_id=-] [tenant_id=-] [thread=21] [class=-] [config] "
+            "[source/extensions/config_subscription/grpc/grpc_subscription_impl.cc:138] gRPC config for "
+            "type.googleapis.com/envoy.config.listener.v3.Listener rejected: Error adding/updating listener(s) "
+            "virtualInbound: no filter chains specified",
+            "config",
+            ("config", "failure", True, "xds.reject"),
+        ),
+    ],
+)
+def test_a_log_format_with_spaced_out_labelled_fields(
+    line: str, logger: str, expected: tuple[str, str, bool, str]
+) -> None:
+    parsed = read(line)
+    assert decision(parsed) == expected
+    assert parsed.attributes["envoy.logger"] == logger
+    assert parsed.time is not None and parsed.time.endswith("Z")
+    assert "thread.id" in parsed.attributes and "log.prefix" not in parsed.attributes
+
+
 def test_old_tab_shape_with_bracketed_location_in_the_message() -> None:
     # istio/istio#26349
     line = (
@@ -687,6 +720,13 @@ def test_summary_names_the_workload() -> None:
         # istio/istio#14942: a response body a client printed, not a log line
         "upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport "
         "failure reason: TLS error: 268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED",
+        # another program logging through spdlog in a spaced shape: no Envoy logger, or nothing beside the shape
+        "[2024-05-01 12:00:00.123] [info] [storage] [thread=3] compaction finished",
+        "[2024-05-01 12:00:00.123] [info] [thread=3] [minisql] opened table users",
+        "[2024-05-01T12:00:00.123] [info] [main] server started",
+        # istio-agent's default-scope message that starts with "envoy " (pkg/istio-agent), tabbed and spaced
+        "2024-05-01T12:00:00.123456Z\tinfo\tenvoy connection is not closed: EOF",
+        "2024-05-01T12:00:00.123456Z     info    envoy connection is not closed: EOF",
         "",
         "   ",
         "{}",
@@ -769,8 +809,11 @@ _HEADS = [
     "[Tags: ",
     "source/a.cc:1] ",
     '"log":"[2024-09-26 11:40:13.329][1][debug][rbac] ',
+    "[2023-11-02T19:34:40.074] [critical] ",
+    "[2023-11-02T19:34:40.074] [critical] [thread=11] ",
 ]
 _FILLS = ["[", "][", "envoy ", "'", "[C1]", "a:", "thread=", " ", "\t", '\\"', "matched policy ", "', '", "**"]
+_FILLS += ["] [", "[a=b] "]
 
 
 @pytest.mark.parametrize("head", _HEADS)

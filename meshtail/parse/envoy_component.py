@@ -42,6 +42,7 @@ from typing import Any, NamedTuple
 from ..events import Source
 from ..text import clip
 from .envoy_templates import TEMPLATES
+from .istio_go import own_envoy_message
 from .result import Action, Parsed, action_word, attr_key, severity_of
 from .timestamps import normalize
 
@@ -58,6 +59,29 @@ _BRACKETED = re.compile(
     rf"(?:\[?(?P<stamp>{_STAMP})\])?(?:\[(?P<thread>\d{{1,12}}+)\])?"
     rf"\[?{_LEVEL}\]\[(?P<logger>[\w.-]{{1,64}}+)\]"
 )
+# ``[%Y-%m-%dT%T.%e] [%l] [thread=%t] [%n] [%g:%#] %v`` and the like: a ``--log-format`` that spaces the
+# bracketed fields out and labels some of them (``thread=``, a deployment's ``request_id=-``); spdlog's flags
+# allow any layout (source/common/common/logger.h; docs/root/operations/cli.rst), and this one is used
+# ("[%Y-%m-%dT%T.%e] [%l] [request_id=-] [tenant_id=-] [thread=%t] [class=-] [%n] [%g:%#] %v" in a public
+# deployment's start script; the crash of envoyproxy/envoy#30712 is quoted as "[2023-11-02T19:34:40.074]
+# [critical] [thread=11] [backtrace] … Caught Segmentation fault").  Other programs log through spdlog in this
+# shape too (``[%Y-%m-%d %H:%M:%S.%e] [%l] [%n] [thread=%t] %v``): a line is Envoy's only with a logger Envoy
+# has and a thread label or a source location beside it (:func:`_spaced`).
+_SPACED = re.compile(
+    rf"\[(?P<stamp>{_STAMP}(?:Z|[+-]\d{{2}}:?\d{{2}})?+)\] \[{_LEVEL}\]"
+    r"(?P<labels>(?: \[(?:[a-z_]{1,32}+=[^\]\s]{0,128}+|\d{1,12}+)\]){0,8}+)"
+    r" \[(?P<logger>[a-z][a-z0-9_]{0,31}+)\](?: |$)"
+)
+_LABEL = re.compile(r"\[([a-z_]{1,32}+)=([^\]\s]{0,128}+)\]")
+# Envoy's logger ids (ALL_LOGGER_IDS of source/common/common/logger.h, 1.10 .. main)
+ENVOY_LOGGERS = frozenset(
+    "admin alternate_protocols_cache assert aws backtrace basic_auth cache_filter client compression config "
+    "conn_handler connection credential_injector decompression dns dubbo dynamic_modules envoy_bug ext_authz "
+    "ext_proc file filter forward_proxy geolocation golang grpc happy_eyeballs hc health_checker http http2 "
+    "hystrix init io jwt kafka key_value_store local_rate_limit lua main matcher mcp misc mongo multi_connection "
+    "notification oauth2 pool quic quic_stream rate_limit_quota rbac rds redis rocketmq router runtime secret "
+    "stats stats_sinks tap testing thrift tracing udp upstream wasm websocket".split()
+) | frozenset(logger for logger, _ in TEMPLATES)
 # ``[logger] [file:line]`` with the stamp, thread and level cut off
 _LOGGER_ONLY = re.compile(r"\[(?P<logger>[a-z][\w.-]{0,63}+)\] (?=\[?(?:\*\*)?[\w./+-]{1,400}+:\d)")
 # Istio's column shape: level, ``envoy <logger>``, optionally `` <file>:<line>``
@@ -432,6 +456,10 @@ def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[s
 
 def _bracketed(body: str, head: str, source: Source | None) -> Parsed | None:
     match = _BRACKETED.search(head)
+    if match is None and "] [" in head:
+        spaced = _spaced(body, head, source)
+        if spaced is not None:
+            return spaced
     if match is None:
         match = _LOGGER_ONLY.match(head)
         if match is None:
@@ -444,6 +472,32 @@ def _bracketed(body: str, head: str, source: Source | None) -> Parsed | None:
         attrs["thread.id"] = int(thread)
     message = _prefix(body[: match.start()], body[match.end() :], attrs)
     return classify(normalize(stamp), level, match.group("logger"), message, attrs, source)
+
+
+def _spaced(body: str, head: str, source: Source | None) -> Parsed | None:
+    """``[2023-11-02T19:34:40.074] [critical] [thread=11] [backtrace] msg`` (see :data:`_SPACED`), or None."""
+    match = _SPACED.search(head)
+    if match is None or match.group("logger") not in ENVOY_LOGGERS:
+        return None
+    attrs: dict[str, Any] = {}
+    labels = match.group("labels")
+    for key, value in _LABEL.findall(labels):
+        if key == "thread" and value.isdigit() and len(value) < 13:
+            attrs["thread.id"] = int(value)
+        elif value not in ("", "-"):
+            attrs[attr_key("envoy", key)] = value
+    if "thread.id" not in attrs:
+        bare = re.search(r"\[(\d{1,12})\]", labels)
+        if bare is not None:
+            attrs["thread.id"] = int(bare.group(1))
+    rest = body[match.end() :]
+    location = _LOCATION.match(rest, 0, min(len(rest), 440)) if rest.startswith("[") else None
+    if "thread.id" not in attrs and (location is None or not location.group("file").endswith(_SOURCE_FILE)):
+        return None  # nothing but the shape says Envoy: another program logging through spdlog
+    message = _prefix(body[: match.start()], rest, attrs)
+    return classify(
+        normalize(match.group("stamp")), match.group("level"), match.group("logger"), message, attrs, source
+    )
 
 
 def _libprotobuf(body: str, head: str, source: Source | None) -> Parsed | None:
@@ -490,6 +544,14 @@ def _tabbed(body: str, head: str, source: Source | None) -> Parsed | None:
                 attrs["code.lineno"] = int(match.group("line"))
             else:  # a word of the message that happens to hold a colon (``10.0.0.1:80``)
                 end = match.end("logger")
+        elif body[end : end + 1] == " " and body[end + 1 : end + 2] not in (" ", "\t", ""):
+            # one space after ``envoy <word>``: Istio's --log-format puts a tab after the column, so in a tabbed
+            # line (a tab after the level) this is a sentence; in a tab-expanded one it is when the agent prints
+            # it in its default scope ("envoy connection is not closed: EOF", pkg/istio-agent)
+            if body[match.end("level") : match.end("level") + 1] == "\t" or own_envoy_message(
+                body[match.start("logger") - 6 :]
+            ):
+                return None
         rest = body[end:]
         rest = _prefix(attrs_prefix, rest, attrs)
     message = rest.lstrip("\t ")
@@ -641,10 +703,18 @@ def _templates() -> tuple[dict[str, list[Template]], list[Template], dict[str, l
     short: list[Template] = []
     distinctive: dict[str, list[Template]] = {}
     for (prefix, rest, level, category, outcome, violation, action), loggers in merged.items():
+        text = prefix + rest
+        # a template whose first line ends in a space (``state query param does not exist: \n{}``, cut at its
+        # newline by the generator) is looked for as printed and read: the message is stripped before it is
+        # matched, and a log shipper drops trailing blanks -- so its text is matched without them too
+        if rest:
+            rest = rest.rstrip()
+        else:
+            prefix = prefix.rstrip()
         pieces = tuple(piece for piece in rest.split("{}") if piece)
         weight = len(prefix) + sum(map(len, pieces))
         template = Template(
-            prefix + rest,
+            text,
             prefix,
             pieces,
             "{}" not in rest,
@@ -687,8 +757,9 @@ _BY_START, _SHORT, _DISTINCTIVE = _templates()
 
 def _fits(template: Template, m: str, start: int) -> bool:
     """Whether message ``m`` (its template prefix already matched up to ``start``) has the template's pieces."""
-    if template.exact:
-        return len(m) == start or m[start] == "\n"
+    if template.exact:  # the message ends here, or its first line does (after a blank the template ends in)
+        after = m[start : start + 16].lstrip(" \t")
+        return not after or after[0] == "\n"
     pos = start
     limit = min(len(m), DECIDE)
     for piece in template.rest:
@@ -840,8 +911,12 @@ def _decide(
                     sev = _floor(sev, "warning")
                 if outcome == "unknown" and template.level in ("error", "critical") and level is None:
                     outcome = "failure"
+            elif template is not None and template.category == category:
+                attrs["envoy.template"] = clip(template.text, 200)  # it says what the rule says: named only
         if outcome == "unknown" and failed:  # an error or critical line is a failure of what it is about
             outcome = "failure"
+        elif outcome == "success" and failed:  # ... and never a success, whatever its words
+            category, outcome, action = "other", "failure", fallback
         return Parsed(time, category, outcome, violation, sev, action, summary, attrs)
 
     fallback = f"envoy.{word}"

@@ -24,7 +24,7 @@ prefix (fmt fields written ``{}``, the first line only), ``level`` the newest re
 are left out.
 
 940 templates; per logger: admin 8, backtrace 6, client 2, config 156, conn_handler 3, connection 50, credential_injector 2, dns 6, envoy_bug 3, ext_authz 20, ext_proc 25, file 9, filter 156, forward_proxy 5, grpc 1, http 17, http2 22, init 8, io 2, jwt 32, lua 2, main 68, misc 118, oauth2 28, pool 2, rate_limit_quota 17, rbac 22, rds 3, router 16, runtime 3, secret 11, tracing 2, upstream 68, wasm 47.
-Per rule: auth chatter 106, auth filter error 4, auth path chatter 64, auth path error 4, authn rejection 5, chatter 300, codec error 6, config chatter 130, config error 6, crash 6, crash words 4, envoy bug 3, error 156, ext_authz denial 1, no filter chain 2, rbac denial 2, ready 6, shadow denial 2, tls chatter 37, tls handshake failure 6, upstream failure 21, wasm failure 8, wasm host error 35, xds rejection 8, xds stream 13, xds update 5.
+Per rule: auth chatter 106, auth filter error 4, auth path chatter 64, auth path error 4, authn rejection 5, chatter 300, codec error 6, config chatter 130, config error 6, crash 6, crash words 4, envoy bug 3, error 156, ext_authz denial 1, no filter chain 2, rbac denial 2, ready 6, shadow denial 2, tls chatter 37, tls handshake failure 6, upstream failure 21, wasm failure 9, wasm host error 35, xds rejection 7, xds stream 13, xds update 5.
 """
 
 # ruff: noqa: E501
@@ -2679,7 +2679,7 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("{}", "error", "other", "failure", False, "wasm.error"),
     ),
     ("wasm", "Unable to create Wasm service "): (
-        ("{}", "error", "config", "failure", True, "xds.reject"),
+        ("{}", "error", "other", "failure", False, "wasm.error"),
     ),
     ("wasm", "Wasm VM failed "): (
         ("{}", "error", "other", "failure", False, "wasm.error"),

@@ -334,9 +334,13 @@ def classify(time: str | None, level: str, scope: str | None, message: str, attr
         )
     if failing:
         _error_of(message, attrs)
-        if any(word in lowered for word in _ENROL_WORDS) and not lowered.startswith(
+        if (any(word in lowered for word in _ENROL_WORDS) or "ack error" in lowered) and not lowered.startswith(
             ("failed to add route", "failed to restore")
         ):
+            # (an "ack error" is ztunnel answering the workload update the node agent sent it over ZDS with
+            # an error -- "add-workload: got ack error", "snap-sent: got ack error", "ztunnel responded with an
+            # ack error": ztunnel could not start the pod's in-pod proxy or read the message, so the pod is not
+            # enrolled; no mesh config was rejected, so it is no xds.reject and no violation)
             action, what = "cni.enrol_failure", f"istio-cni could not enrol/unenrol {_who(attrs)}"
         elif any(word in lowered for word in _REDIRECT_WORDS) or message.startswith("Command error output"):
             action, what = "cni.redirect_failure", "istio-cni traffic redirection failed"
@@ -390,13 +394,22 @@ def _refine(parsed: Parsed, level: str, message: str, scope: str | None) -> Pars
     generic = f"cni.{action_word(scope)}"
     if parsed.action == generic:
         by_template(parsed, match_template(message, anywhere=bool(level)), generic, bool(level))
+    if parsed.outcome == "success" and parsed.severity == "error":
+        # an error or fatal line is never a success, whatever its words say: the scope's catch-all failure
+        parsed.category, parsed.outcome, parsed.action = "other", "failure", generic
     return parsed
 
 
 ACTIONS: tuple[Action, ...] = (
     Action("cni.pod_add", "config", "change", False, "adding pod to the mesh, sending pod add to ztunnel"),
     Action("cni.pod_remove", "config", "change", False, "removing pod from mesh, deleting pod from ztunnel"),
-    Action("cni.enrol_failure", "other", "failure", False, "failed to add pod to ztunnel, Failed capturing pod, ..."),
+    Action(
+        "cni.enrol_failure",
+        "other",
+        "failure",
+        False,
+        "failed to add pod to ztunnel, Failed capturing pod, ztunnel's ack error for a workload update, ...",
+    ),
     Action("cni.redirect_failure", "other", "failure", False, "failed to restore iptables rules / program nftables"),
     Action("cni.redirect", "other", "unknown", False, "iptables / nftables chatter (Running iptables-restore ...)"),
     Action("cni.ztunnel_connect", "other", "success", False, "new ztunnel connected, total connected: N"),

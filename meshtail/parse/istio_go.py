@@ -184,7 +184,9 @@ def _read_tabbed(rest: str, stamp: str | None, level: str) -> GoLine:
 def _read_spaced(rest: str, stamp: str | None, level: str, single: bool) -> GoLine:
     scope = caller = None
     token, _, after = rest.partition(" ")
-    if token == "envoy" and after:  # Envoy's own lines relayed by pilot-agent: "envoy <logger>"
+    if token == "envoy" and after and own_envoy_message(rest):
+        pass  # a default-scope message of the agent's that starts with "envoy " (no scope column)
+    elif token == "envoy" and after:  # Envoy's own lines relayed by pilot-agent: "envoy <logger>"
         logger, _, rest = after.partition(" ")
         scope, rest = f"envoy {logger}", rest.lstrip(" ")
     elif rest.startswith(_MULTIWORD_PREFIXES):
@@ -367,6 +369,14 @@ def claiming_template(message: str) -> Template | None:
 
 
 _last_claim: tuple[str, Template | None] = ("", None)
+
+
+def own_envoy_message(message: str) -> bool:
+    """Whether a message starting with "envoy " is the agent's (or istiod's) own, printed in the default scope
+    (``envoy connection is not closed: EOF``, ``envoy server not yet live, state: …``), not an Envoy line the
+    agent relays behind its ``envoy <logger>`` column."""
+    found = match_template(message, anywhere=False)
+    return found is not None and found.text.startswith("envoy ")
 
 
 class _Lookup:
@@ -657,7 +667,10 @@ _TYPE_PUSH = re.compile(
 _PUSH_STATUS = re.compile(r'"(?:ProxyStatus": \{|pilot_[a-z_]{3,80}": \{|message": "Listener=)')
 _OLD_TYPE_PUSH = re.compile(r"([A-Z]{2,4}): PUSH (\S+) for (\S+)")
 _COUNT = re.compile(r"\b(resources|clusters|listeners|routes|endpoints):(\d+)")
-_ACK_ERROR = re.compile(r"ADS:(\w+): ACK ERROR (.*)", re.S)
+# the NACK: "ADS:<TYPE>: ACK ERROR <conn> <code>:<error>"; Istio 1.6-1.7's generator path
+# (pilot/pkg/{proxy/envoy/v2,xds}/gen2.go) leaves the type out: "ADS: ACK ERROR <conn> <code>:<error>" --
+# the same rejection, so the type is optional
+_ACK_ERROR = re.compile(r"ADS:(?:(\w+):)? ACK ERROR (.*)", re.S)
 # "Failed to authenticate client from <addr>: <why>" (older: no colon, or a Go struct),
 # "Unauthorized XDS: <addr> with identity <ids>: <err>"
 _REFUSED = re.compile(
@@ -666,6 +679,8 @@ _REFUSED = re.compile(
     re.S,
 )
 _REQ = re.compile(r"ADS:(\w+): REQ (\S+)")
+# MCP's NACKs: "MCP: sending NACK for nonce=…", "MCP: connection …: NACK collection=…", "… STALE NACK …"
+_MCP_NACK = re.compile(r"^MCP: .*\bNACK\b")
 _NODE_ID = re.compile(r"(?:[a-z]+~[^~\s]*~[^~\s]+~\S+|[\w.:-]+-\d+)")
 _SERVICE_EVENT = re.compile(r"\b(new|added|add|deleted|delete|removed|remove)\s+(service|workload)\s+(\S+)", re.I)
 _HANDLING = re.compile(r"Handling event (\w+) for (pod|service|endpoint|node)s? (\S+)(?: in namespace (\S+))?")
@@ -926,6 +941,17 @@ def classify_istiod(time: str | None, level: str, scope: str | None, message: st
         outcome = _outcome_by_level(severity, lowered)
         return Parsed(time, "config", outcome, False, severity, "authz.policy", f"istiod: {text}", attrs)
     if scope == "mcp":
+        if _MCP_NACK.search(message[:200]):
+            # the MCP sink (pilot, Galley; Istio 1.1-1.8) refusing the config it was sent ("MCP: sending NACK
+            # for nonce=6: error=\"... desc = sidecar: the egress listener with empty port should be the last
+            # listener\"", istio#12474): a rejected config, as an xDS NACK is -- decided here, where the
+            # mcp scope would otherwise say "stream trouble"
+            error = message.partition("error=")[2].strip('"')
+            if error:
+                attrs["error.message"] = error
+            summary = f"istiod's MCP sink rejected config: {clip(error or message, 140)}"
+            level_of = "error" if severity == "error" else "warning"
+            return Parsed(time, "config", "failure", True, level_of, "xds.reject", summary, attrs)
         outcome = "success" if "created" in lowered else _outcome_by_level(severity, lowered)
         return Parsed(time, "config", outcome, False, severity, "mcp.stream", f"istiod: {text}", attrs)
     if message.startswith("Failed to update lock") or (
@@ -968,12 +994,14 @@ def _ads(time: str | None, severity: str, message: str, attrs: dict[str, Any], w
     text = clip(message, 180)
     ack = _ACK_ERROR.match(message)
     if ack:
-        attrs["istio.xds.type"] = ack.group(1)
-        proxy = _proxy_in(ack.group(2))
+        xds_type, rest = ack.groups()
+        if xds_type:
+            attrs["istio.xds.type"] = xds_type
+        proxy = _proxy_in(rest)
         if proxy:
             attrs["istio.proxy"] = proxy
-        start = ack.group(2).find("Internal:")
-        error = ack.group(2)[start:] if start >= 0 else ack.group(2)
+        start = rest.find("Internal:")
+        error = rest[start:] if start >= 0 else rest
         attrs["error.message"] = error
         return Parsed(
             time,
@@ -982,7 +1010,7 @@ def _ads(time: str | None, severity: str, message: str, attrs: dict[str, Any], w
             True,
             "error",
             "xds.reject",
-            f"proxy {proxy or '?'} rejected {ack.group(1)} from {who}: {clip(error, 140)}",
+            f"proxy {proxy or '?'} rejected {xds_type or 'config'} from {who}: {clip(error, 140)}",
             attrs,
         )
     req = _REQ.match(message)
@@ -991,6 +1019,10 @@ def _ads(time: str | None, severity: str, message: str, attrs: dict[str, Any], w
         proxy = _proxy_in(message[len(req.group(0)) - len(req.group(2)) :])
         if proxy:
             attrs["istio.proxy"] = proxy
+        if severity == "error":
+            # a request istiod cannot serve, logged at error or fatal ("ADS:%s: REQ %s Expired nonce received
+            # %s, but we never sent any nonce" is a Fatalf): the request failed, it is no successful request
+            return Parsed(time, "config", "failure", False, severity, "xds.ads", f"{who}: {text}", attrs)
         return Parsed(
             time,
             "config",
@@ -1283,6 +1315,12 @@ def build(
         refused(parsed)
     if not level and parsed.outcome == "failure" and parsed.severity == "info":
         parsed.severity = "warning"  # a fragment has no level of its own: what it says is at least a warning
+    if parsed.outcome == "success" and parsed.severity == "error":
+        # an error or fatal line is never a success, whatever a rule read off its words (the rules for
+        # "REQ", "connected", "started" ... look at the message): its scope's catch-all failure
+        parsed.outcome, parsed.action = "failure", generic
+        if name != "istiod" or parsed.category == "auth":
+            parsed.category = "other"
     return name, parsed
 
 
@@ -1403,7 +1441,7 @@ ACTIONS: tuple[Action, ...] = (
         "config",
         "failure",
         True,
-        "a proxy NACKed config (ADS:<TYPE>: ACK ERROR; Envoy NOT ready, rejected)",
+        "a proxy NACKed config (ADS:[<TYPE>:] ACK ERROR; Envoy NOT ready, rejected); an MCP sink's NACK (mcp scope)",
     ),
     Action("xds.push_status", "config", "unknown|failure", False, "lines of the Push Status JSON (conflicts fail)"),
     Action("xds.request", "config", "success", False, "ADS:<TYPE>: REQ, a proxy asking for config"),

@@ -46,7 +46,9 @@ from typing import Any, NamedTuple
 
 from ..events import Source
 from ..text import clip
+from . import istio_templates
 from .addresses import set_hostport
+from .istio_go import match_template
 from .result import Action, Parsed, action_word, attr_key, severity_of
 from .timestamps import normalize
 from .ztunnel_templates import ERRORS, TEMPLATES
@@ -721,10 +723,23 @@ def _claim_target(
     if "::" in name or braced or base in _STRONG_TARGETS:
         return True
     if base in _WEAK_TARGETS:
-        if column and stamped:
+        if column and stamped and not (base in _ISTIOD_SCOPES_TOO and _istio_message(message, base)):
             return True
         return _has_evidence(message, fields, base)
     return False
+
+
+# targets that are also pkg/log scopes of Istio's Go programs, in the same column layout (istiod's authorization
+# builder logged as "rbac" up to Istio 1.5, its telemetry config as "telemetry"): the column does not say whose a
+# line is; a message Istio prints in that scope says istiod's (ztunnel's own messages are evidence first).
+# ("dns", shared with the agent, has its own rule above.)
+_ISTIOD_SCOPES_TOO = (_WEAK_TARGETS & frozenset(istio_templates.SCOPES)) - {"dns"}
+
+
+def _istio_message(message: str, scope: str) -> bool:
+    """Whether an Istio Go program prints this message in this scope (by its template)."""
+    found = match_template(message)
+    return found is not None and scope in found.scope.split("|")
 
 
 def _legacy_line(
