@@ -146,7 +146,7 @@ def test_profiles_round_trip_and_report_file_line_key(tmp_path: Path) -> None:
     line = path.read_text().splitlines().index('colour = "red"') + 1
     assert problems == [
         f"{path}:{line}: profile 'bad', key 'colour': unknown key (known: columns, context, description, "
-        "filter, namespaces, panes, selector)"
+        "filter, loki, namespaces, panes, selector)"
     ]
     assert delete("shop", path) and "shop" not in load(path)[0]
     path.write_text("[profiles\n")
