@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-from meshtail.events import RawLine, Source
+from meshtail.events import AuditEvent, RawLine, Source
 from meshtail.ingest import SourceSpec
 from meshtail.parse.detect import StreamParser
 from meshtail.profiles import Profile
 from meshtail.store import EventStore
-from meshtail.ui.app import MeshtailApp, events_of
+from meshtail.ui.app import MeshtailApp
+from meshtail.ui.commands import palette_commands
 from meshtail.ui.detail import DetailScreen
 from meshtail.ui.dialogs import ExportScreen, HelpScreen
 from meshtail.ui.event_list import EventList
@@ -41,9 +42,15 @@ def events_from(names: list[str]):  # type: ignore[no-untyped-def]
     return out
 
 
+def events_of(app: MeshtailApp, pane: str) -> list[AuditEvent]:
+    """The events a pane currently shows."""
+    view = app.main_screen.views[pane]
+    return [e for i in view.indices if (e := app.store.get(i)) is not None]
+
+
 def screen_text(app: MeshtailApp, pane: str | None = None) -> str:
     """What the pane's list shows right now, as plain text."""
-    event_list = app.list(pane)
+    event_list = app.main_screen.list(pane)
     height = event_list.scrollable_content_region.height
     return "\n".join(event_list.render_line(y).text for y in range(height))
 
@@ -52,7 +59,7 @@ async def settle(pilot, app: MeshtailApp) -> None:  # type: ignore[no-untyped-de
     """Let ingestion finish and every view catch up."""
     for _ in range(100):
         await pilot.pause(0.05)
-        if (app.ingest is None or app.ingest.done) and all(v.complete for v in app.views.values()):
+        if (app.ingest is None or app.ingest.done) and all(v.complete for v in app.main_screen.views.values()):
             break
     await pilot.pause(0.15)
 
@@ -71,7 +78,7 @@ async def test_each_pane_shows_its_category_with_counts_in_the_tabs() -> None:
         ]:
             await pilot.press(key)
             await pilot.pause(0.2)
-            assert app.current == pane
+            assert app.main_screen.current == pane
             shown = events_of(app, pane)
             assert shown and all(check(e) for e in shown)
             tab = app.query_one(f"#tab-{pane}")
@@ -92,7 +99,7 @@ async def test_follow_pause_and_new_counter() -> None:
     async with app.run_test(size=SIZE) as pilot:
         store.extend(events[:10])
         await pilot.pause(0.3)
-        event_list = app.list()
+        event_list = app.main_screen.list()
         assert event_list.following and event_list.cursor == 9
         await pilot.press("up")
         await pilot.pause(0.1)
@@ -114,7 +121,7 @@ async def test_filter_bar_live_with_errors_in_place_and_history() -> None:
     app = MeshtailApp(SourceSpec("files", paths=[SAMPLE]))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        total = len(app.views["all"])
+        total = len(app.main_screen.views["all"])
         await pilot.press("slash", *"status:403")
         await pilot.pause(0.2)
         shown = events_of(app, "all")
@@ -142,7 +149,7 @@ async def test_details_show_attributes_explanations_related_hops_and_copy() -> N
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.3)
         # the first two lines are the same request seen by two proxies (same x-request-id)
-        app.list().action_first()
+        app.main_screen.list().action_first()
         await pilot.press("enter")
         await pilot.pause(0.2)
         assert isinstance(app.screen, DetailScreen)
@@ -173,11 +180,11 @@ async def test_mark_and_export_jsonl_redacted_by_default(tmp_path: Path, validat
     out = tmp_path / "incident.jsonl"
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.3)
-        app.list().action_first()
+        app.main_screen.list().action_first()
         await pilot.press("space", "shift+down")  # marks the first two (space moves on; shift extends)
         await pilot.pause(0.1)
-        assert len(app.marked) == 3
-        marked = len(app.marked)
+        assert len(app.main_screen.marked) == 3
+        marked = len(app.main_screen.marked)
         await pilot.press("e")
         await pilot.pause(0.2)
         assert isinstance(app.screen, ExportScreen)
@@ -233,7 +240,7 @@ async def test_save_and_load_profiles_and_survive_a_corrupt_file(config_dir: Pat
     app = MeshtailApp(SourceSpec("files", paths=[SAMPLE]))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        app.set_filter("outcome:deny")
+        app.main_screen.set_filter("outcome:deny")
         await pilot.press("S")
         await pilot.pause(0.1)
         await pilot.press(*"my-denials", "enter")
@@ -245,10 +252,10 @@ async def test_save_and_load_profiles_and_survive_a_corrupt_file(config_dir: Pat
     app = MeshtailApp(SourceSpec("files", paths=[SAMPLE]), profile=profile)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        assert app.current == "auth" and app.visible_panes == ["auth", "violations"]
-        assert all(v.query.text == "status:403" for v in app.views.values())
+        assert app.main_screen.current == "auth" and app.main_screen.visible_panes == ["auth", "violations"]
+        assert all(v.query.text == "status:403" for v in app.main_screen.views.values())
         await pilot.press("3")  # routing is hidden in this profile
-        assert app.current == "auth"
+        assert app.main_screen.current == "auth"
 
     (config_dir / "profiles.toml").write_text('[profiles.broken]\nfilter = "x"\npanes = ["nope"]\n')
     from meshtail.profiles import load
@@ -267,17 +274,19 @@ async def test_quick_filter_help_and_palette() -> None:
     app.store.extend(events_from(["envoy-text.log"]))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.3)
-        app.list().action_first()
+        app.main_screen.list().action_first()
         await pilot.press("equals_sign")
         await pilot.pause(0.2)
         await pilot.press("enter")  # the first suggestion
         await pilot.pause(0.2)
-        assert app.views["all"].query.text.startswith(("pod:", "ns:", "status:", "policy:", "request_id:", "action:"))
+        assert app.main_screen.views["all"].query.text.startswith(
+            ("pod:", "ns:", "status:", "policy:", "request_id:", "action:")
+        )
         await pilot.press("question_mark")
         await pilot.pause(0.1)
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
-        names = [name for name, _, _ in app.palette_commands()]
+        names = [name for name, _, _ in palette_commands(app)]
         assert "Export marked or filtered events to JSONL" in names and "Profile: denials" in names
         ids = {line[2] for line in app.key_lines()}
         assert {"app.quit", "filter.open", "export.open", "list.mark", "profile.save"} <= ids
@@ -304,7 +313,7 @@ async def test_hostile_lines_render_literally_and_clicks_do_nothing(tmp_path: Pa
         for key in "12345":
             await pilot.press(key)
             await pilot.pause(0.1)
-            event_list = app.list()
+            event_list = app.main_screen.list()
             for y in range(event_list.scrollable_content_region.height):
                 strip = event_list.render_line(y)
                 assert all(bad not in seg.text for seg in strip for bad in UNSAFE_ON_SCREEN)
@@ -314,7 +323,7 @@ async def test_hostile_lines_render_literally_and_clicks_do_nothing(tmp_path: Pa
         assert "\\x1b]0;pwned" in text, "escape sequences are shown as visible escapes"
         assert "hidden\\u200bzero\\u2060joiner\\ufeffbom\\u061cmark\\ttab" in text, "format characters shown"
         # click exactly on the planted [@click=app.quit] — in the list, then in the detail view's text
-        event_list = app.list()
+        event_list = app.main_screen.list()
         rows = [event_list.render_line(y).text for y in range(event_list.scrollable_content_region.height)]
         y = next(i for i, line in enumerate(rows) if "[@click=app.quit]" in line)
         x = rows[y].index("[@click=app.quit]") + 3
@@ -353,17 +362,21 @@ async def test_a_burst_of_100k_events_keeps_answering_keys() -> None:
             store.extend(template[i % len(template)] for i in range(5000))
             sent += 5000
             await pilot.press("3" if round_ % 2 else "1")
-            assert app.current == ("routing" if round_ % 2 else "all"), "the key was handled during the burst"
+            assert app.main_screen.current == ("routing" if round_ % 2 else "all"), (
+                "the key was handled during the burst"
+            )
         await pilot.press("up", "up")
-        assert not app.list().following
+        assert not app.main_screen.list().following
         await pilot.press("slash", *"status:>=500", "enter")
         for _ in range(100):
             await pilot.pause(0.05)
-            if app.views[app.current].complete:
+            if app.main_screen.views[app.main_screen.current].complete:
                 break
         assert sent == 100_000 and len(store) == 100_000
-        assert app.views[app.current].complete, "re-filtering 100k events finished in steps"
-        assert all(e.attributes.get("http.response.status_code", 0) >= 500 for e in events_of(app, app.current))
+        assert app.main_screen.views[app.main_screen.current].complete, "re-filtering 100k events finished in steps"
+        assert all(
+            e.attributes.get("http.response.status_code", 0) >= 500 for e in events_of(app, app.main_screen.current)
+        )
 
 
 async def test_health_panel_lists_streams_of_the_demo(tmp_path: Path) -> None:
@@ -377,14 +390,14 @@ async def test_health_panel_lists_streams_of_the_demo(tmp_path: Path) -> None:
             if app.ingest.source is not None and len(app.ingest.source.followers) >= 12:
                 break
         await pilot.pause(0.5)
-        assert "streams 12 following" in str(app.main_query("#status").render())
+        assert "streams 12 following" in str(app.main_screen.query_one("#status").render())
         await pilot.press("h")
         await pilot.pause(0.2)
         assert isinstance(app.screen, HealthScreen)
         text = str(app.screen.query_one("#health").render())
         assert "istio-system/istiod-" in text and "[discovery]" in text and "following" in text
         await pilot.press("escape")
-        assert len(app.views["all"]) > 0
+        assert len(app.main_screen.views["all"]) > 0
 
 
 async def test_palette_survives_markup_in_a_profile(config_dir: Path) -> None:
@@ -434,9 +447,9 @@ async def test_a_slow_pipe_shows_each_line_while_it_stays_open() -> None:
                 os.write(write_end, line.encode() + b"\n")
                 for _ in range(100):  # the line shows up while the writer holds the pipe open
                     await pilot.pause(0.05)
-                    if len(app.views["all"]) >= number:
+                    if len(app.main_screen.views["all"]) >= number:
                         break
-                assert len(app.views["all"]) == number, f"line {number} of a live pipe is on screen"
+                assert len(app.main_screen.views["all"]) == number, f"line {number} of a live pipe is on screen"
             assert app.ingest is not None and not app.ingest.done, "the premise: the pipe is still open"
             assert "GET" in screen_text(app) or "HEAD" in screen_text(app)
     finally:
@@ -460,7 +473,7 @@ async def test_details_and_copy_follow_the_redaction_setting() -> None:
         app.store.extend([event])
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause(0.3)
-            app.list().action_first()
+            app.main_screen.list().action_first()
             await pilot.press("enter")
             await pilot.pause(0.2)
             assert isinstance(app.screen, DetailScreen)
@@ -486,7 +499,7 @@ async def test_quick_filter_on_a_hostile_request_id_selects_only_that_request() 
     app.store.extend(events)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.3)
-        app.list().action_last()
+        app.main_screen.list().action_last()
         await pilot.press("equals_sign")
         await pilot.pause(0.2)
         screen = app.screen
@@ -495,5 +508,5 @@ async def test_quick_filter_on_a_hostile_request_id_selects_only_that_request() 
             await pilot.press("down")
         await pilot.press("enter")
         await pilot.pause(0.3)
-        assert "request_id" in app.views["all"].query.text
+        assert "request_id" in app.main_screen.views["all"].query.text
         assert [e.raw for e in events_of(app, "all")] == [SECRET_LINE], "only the request with that id"

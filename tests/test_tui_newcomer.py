@@ -24,13 +24,14 @@ from meshtail.events import AuditEvent, Source
 from meshtail.ingest import SourceSpec
 from meshtail.profiles import Profile
 from meshtail.store import EventStore
-from meshtail.ui.app import FilterInput, MeshtailApp, events_of
+from meshtail.ui.app import MeshtailApp
 from meshtail.ui.detail import DetailScreen
 from meshtail.ui.dialogs import ExportScreen, HealthScreen, HelpScreen, QuickFilterScreen, SaveProfileScreen
+from meshtail.ui.filter_bar import FilterInput
 from meshtail.ui.rows import resolve, row
 from meshtail.views import PANES
 
-from .test_tui import SAMPLE, events_from, screen_text, settle
+from .test_tui import SAMPLE, events_from, events_of, screen_text, settle
 
 BLOCKS = "▁▂▃▄▅▆▇"
 
@@ -114,7 +115,7 @@ async def test_every_screen_says_in_its_footer_how_to_close_it() -> None:
     ]
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause(0.3)
-        app.list().action_first()
+        app.main_screen.list().action_first()
         assert ("q", "Quit") in footer_keys(app) and ("?", "Help") in footer_keys(app)
         for key, screen_type, close in expected:
             await pilot.press(key)
@@ -142,15 +143,17 @@ async def test_keys_typed_in_one_burst_after_slash_land_in_the_filter_bar(typed:
     app = MeshtailApp(SourceSpec("files", paths=[SAMPLE]))
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot, app)
-        assert app.current == "all" and app.list().following, "the premise: the All pane, following"
+        assert app.main_screen.current == "all" and app.main_screen.list().following, (
+            "the premise: the All pane, following"
+        )
         burst(app, typed)
         await pilot.pause(0.3)
         assert app.is_running, "no key behind `/` reached the quit binding"
         assert len(app.screen_stack) == 1, "no key behind `/` opened a screen (Health, export …)"
-        assert app.current == pane
+        assert app.main_screen.current == pane
         assert isinstance(app.focused, FilterInput)
         assert app.query_one(FilterInput).value == value
-        assert app.list().following, "no key behind `/` paused the list"
+        assert app.main_screen.list().following, "no key behind `/` paused the list"
 
 
 # ---------------------------------------------------------------- 3. one filter for every pane
@@ -160,20 +163,25 @@ async def test_one_filter_for_every_pane_counts_in_every_tab_and_status_on_every
     app = MeshtailApp(SourceSpec("files", paths=[SAMPLE]))
     async with app.run_test(size=(180, 40)) as pilot:
         await settle(pilot, app)
-        before = {p.id: len(app.views[p.id]) for p in PANES}
+        before = {p.id: len(app.main_screen.views[p.id]) for p in PANES}
         await pilot.press("2", "slash", *"outcome:deny", "enter")
         await settle(pilot, app)
         assert not app.query_one("#filter-bar").has_class("visible")
         for p in PANES:
             shown = events_of(app, p.id)
             assert all(e.outcome == "deny" for e in shown), p.id
-            assert app.views[p.id].query.text == "outcome:deny"
-        assert len(app.views["all"]) < before["all"] and len(app.views["routing"]) < before["routing"]
-        assert len(app.views["config"]) < before["config"], "the premise: config had events other than denials"
-        app._update_tabs()
+            assert app.main_screen.views[p.id].query.text == "outcome:deny"
+        assert (
+            len(app.main_screen.views["all"]) < before["all"]
+            and len(app.main_screen.views["routing"]) < before["routing"]
+        )
+        assert len(app.main_screen.views["config"]) < before["config"], (
+            "the premise: config had events other than denials"
+        )
+        app.main_screen.update_tabs()
         for p in PANES:
             label = app.query_one(f"#tab-{p.id}", Tab).label.plain
-            assert f" {len(app.views[p.id]):,}" in label, f"tab {p.id} counts what its pane shows: {label}"
+            assert f" {len(app.main_screen.views[p.id]):,}" in label, f"tab {p.id} counts what its pane shows: {label}"
         for key in "13452":
             await pilot.press(key)
             await pilot.pause(0.1)
@@ -184,27 +192,27 @@ async def test_escape_while_editing_restores_the_previous_filter() -> None:
     app = MeshtailApp(SourceSpec("files", paths=[SAMPLE]))
     async with app.run_test(size=(180, 40)) as pilot:
         await settle(pilot, app)
-        total = len(app.views["all"])
+        total = len(app.main_screen.views["all"])
         await pilot.press("slash", *"status:403 (cat:auth")
         await pilot.pause(0.2)
         assert app.query_one("#filter").has_class("error"), "the premise: the half-typed filter is an error"
         await pilot.press("escape")
         await settle(pilot, app)
-        assert all(v.query.text == "" for v in app.views.values())
-        assert len(app.views["all"]) == total, "the half-typed `status:403` did not stay active"
+        assert all(v.query.text == "" for v in app.main_screen.views.values())
+        assert len(app.main_screen.views["all"]) == total, "the half-typed `status:403` did not stay active"
         assert "filter:" not in str(app.query_one("#status").render())
 
         await pilot.press("slash", *"status:403", "enter")
         await settle(pilot, app)
-        assert app.views["all"].query.text == "status:403"
-        applied = len(app.views["all"])
+        assert app.main_screen.views["all"].query.text == "status:403"
+        applied = len(app.main_screen.views["all"])
         await pilot.press("slash", "ctrl+u", *"cat:config")
         await pilot.pause(0.2)
-        assert app.views["all"].query.text == "cat:config", "the premise: typing applies live"
+        assert app.main_screen.views["all"].query.text == "cat:config", "the premise: typing applies live"
         await pilot.press("escape")
         await settle(pilot, app)
-        assert all(v.query.text == "status:403" for v in app.views.values())
-        assert len(app.views["all"]) == applied
+        assert all(v.query.text == "status:403" for v in app.main_screen.views.values())
+        assert len(app.main_screen.views["all"]) == applied
         assert app.query_one(FilterInput).value == "status:403"
         assert not app.query_one("#filter-bar").has_class("visible")
 
@@ -214,18 +222,22 @@ async def test_a_profile_filter_applies_to_every_pane_and_a_saved_one_keeps_it(c
     app = MeshtailApp(SourceSpec("files", paths=[SAMPLE]), profile=profile)
     async with app.run_test(size=(180, 40)) as pilot:
         await settle(pilot, app)
-        assert app.current == "auth" and all(v.query.text == "outcome:deny" for v in app.views.values())
+        assert app.main_screen.current == "auth" and all(
+            v.query.text == "outcome:deny" for v in app.main_screen.views.values()
+        )
         assert all(e.outcome == "deny" for p in PANES for e in events_of(app, p.id))
         await pilot.press("1")
         await pilot.pause(0.1)
         assert "filter: outcome:deny" in str(app.query_one("#status").render())
-        assert app.current_profile("again").filter == "outcome:deny"
+        assert app.main_screen.current_profile("again").filter == "outcome:deny"
         await pilot.press("slash", "end", *" ns:shop")  # the bar opens with the filter selected
         await pilot.pause(0.1)
-        assert app.views["all"].query.text == "outcome:deny ns:shop", "the premise: typing applies live"
+        assert app.main_screen.views["all"].query.text == "outcome:deny ns:shop", "the premise: typing applies live"
         await pilot.press("escape")
         await pilot.pause(0.1)
-        assert all(v.query.text == "outcome:deny" for v in app.views.values()), "Esc goes back to the profile's filter"
+        assert all(v.query.text == "outcome:deny" for v in app.main_screen.views.values()), (
+            "Esc goes back to the profile's filter"
+        )
 
 
 # ---------------------------------------------------------------- 4. panes show what their names promise
@@ -247,10 +259,10 @@ async def test_auth_and_config_panes_lead_with_decisions_and_changes_and_the_res
         config = events_of(app, "config")
         assert config and not any(e.action in ("xds.connect", "xds.request") for e in config)
         assert any(e.action == "xds.reject" for e in config) and any(e.action.startswith("resource.") for e in config)
-        app.set_filter("cat:auth")
+        app.main_screen.set_filter("cat:auth")
         await settle(pilot, app)
         assert {e.action for e in routine} <= {e.action for e in events_of(app, "all")}, "1 + cat:auth shows all"
-        app.set_filter("cat:config")
+        app.main_screen.set_filter("cat:config")
         await settle(pilot, app)
         assert any(e.action == "xds.connect" for e in events_of(app, "all"))
 
@@ -292,7 +304,7 @@ async def test_no_partial_block_glyphs_beside_the_rows_or_in_the_detail_view() -
     app = MeshtailApp(store=store)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause(0.3)
-        event_list = app.list()
+        event_list = app.main_screen.list()
         for steps in range(1, 40):
             event_list.scroll_to(y=steps * 7 + 3, animate=False, immediate=True)
             bar = event_list.vertical_scrollbar
@@ -308,7 +320,7 @@ async def test_no_partial_block_glyphs_beside_the_rows_or_in_the_detail_view() -
         region = event_list.region
         for line in screen_lines(app)[region.y : region.bottom]:
             assert not any(ch in line for ch in BLOCKS), f"a stray block beside a row: {line!r}"
-        app.list().action_first()
+        app.main_screen.list().action_first()
         await pilot.press("enter")
         await pilot.pause(0.2)
         assert isinstance(app.screen, DetailScreen)
@@ -324,7 +336,7 @@ async def test_long_values_in_the_detail_view_wrap_under_their_column() -> None:
     app.store.extend(events_from(["envoy-text.log"]))
     async with app.run_test(size=(80, 50)) as pilot:
         await pilot.pause(0.3)
-        app.list().action_first()
+        app.main_screen.list().action_first()
         await pilot.press("enter")
         await pilot.pause(0.3)
         assert isinstance(app.screen, DetailScreen)
@@ -354,7 +366,7 @@ async def test_at_80x24_the_auth_pane_keeps_decision_and_policy_and_every_tab_is
         assert "DECISION" in header and "POLICY" in header
         text = screen_text(app, "auth")
         assert "deny" in text and "allow" in text
-        width = app.list("auth").scrollable_content_region.width
+        width = app.main_screen.list("auth").scrollable_content_region.width
         shown = [line for line in text.split("\n") if line.strip()]
         assert shown and all(cell_len(line) == width for line in shown)
         assert "…" in text, "values too long for their column end in …"
@@ -364,7 +376,7 @@ async def test_at_80x24_the_auth_pane_keeps_decision_and_policy_and_every_tab_is
             assert p.title in tab.label.plain
         await pilot.press("5")
         await pilot.pause(0.1)
-        assert app.current == "violations"
+        assert app.main_screen.current == "violations"
 
 
 async def test_at_60x15_dialogs_fit_and_the_export_buttons_can_be_pressed(tmp_path: Path) -> None:
@@ -372,7 +384,7 @@ async def test_at_60x15_dialogs_fit_and_the_export_buttons_can_be_pressed(tmp_pa
     app.store.extend(events_from(["envoy-text.log"]))
     async with app.run_test(size=(60, 15)) as pilot:
         await pilot.pause(0.3)
-        app.list().action_first()
+        app.main_screen.list().action_first()
         for key in ("e", "S", "equals_sign", "question_mark", "h"):
             await pilot.press(key)
             await pilot.pause(0.3)

@@ -7,8 +7,10 @@ that closes it, so nobody is left guessing how to get back.
 
 from __future__ import annotations
 
+import errno
 import os
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
@@ -20,16 +22,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, OptionList, RadioButton, RadioSet, Static
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
 from ..events import AuditEvent
 from ..export import ExportError, ExportResult, export_jsonl
-from ..keymap import keys_label
+from ..keymap import key_label, keys_label
 from ..profiles import Profile, ProfileError, save
 from ..query import exact_term
+from ..store import EventStore
 from ..text import visible
+from ..views import PANES
+from .rows import hanging
 
 ResultT = TypeVar("ResultT")
 
@@ -73,10 +80,18 @@ class FormBody(VerticalScroll, can_focus=False):
     """
 
 
-@dataclass
+@dataclass(frozen=True)
 class ExportRequest:
-    marked: list[AuditEvent]
-    view: list[AuditEvent]
+    """What `e` offers to export: store indices taken when the dialog opened, not the events.
+
+    Copying a million indices is quick; reading a million events (each parsed again from its
+    packed line) and writing them takes seconds, and is the export worker's job, never the
+    UI thread's.  Events evicted meanwhile (a full store) are left out.
+    """
+
+    store: EventStore
+    marked: Sequence[int]  # the marks, in no particular order
+    view: Sequence[int]  # the filtered view, oldest first
 
 
 def default_export_path() -> str:
@@ -84,17 +99,37 @@ def default_export_path() -> str:
 
 
 class ExportScreen(Dialog[ExportResult | None]):
-    """Choose what and where; the write is atomic and errors stay in the dialog."""
+    """Choose what and where; a thread worker writes the file (atomically) while the dialog shows how far it got.
+
+    Errors stay in the dialog; Esc while it writes cancels the export and leaves no file.
+    """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="export.cancel")]
     DEFAULT_CSS = """
     ExportScreen RadioSet { width: 100%; }
     """
 
+    class Progress(Message):
+        """From the worker: ``done`` of ``total`` events read and written so far."""
+
+        def __init__(self, done: int, total: int) -> None:
+            super().__init__()
+            self.done = done
+            self.total = total
+
+    class Finished(Message):
+        """From the worker: the file is written (``result``), or why not (``error``)."""
+
+        def __init__(self, result: ExportResult | None, error: str = "") -> None:
+            super().__init__()
+            self.result = result
+            self.error = error
+
     def __init__(self, request: ExportRequest, redact: bool = True) -> None:
         super().__init__()
         self.request = request
         self.redact = redact
+        self.running = False
 
     def compose_dialog(self) -> ComposeResult:
         marked, view = len(self.request.marked), len(self.request.view)
@@ -118,31 +153,73 @@ class ExportScreen(Dialog[ExportResult | None]):
                 yield Button("Export", variant="primary", id="export")
                 yield Button("Cancel (Esc)", id="cancel")
 
-    def events(self) -> list[AuditEvent]:
-        marked = self.query_one("#marked", RadioButton).value
-        return self.request.marked if marked else self.request.view
+    def _say(self, text: str) -> None:
+        self.query_one("#error", Static).update(Text(text))
 
     @on(Button.Pressed, "#export")
     @on(Input.Submitted, "#path")
     def start(self) -> None:
+        if self.running:  # Enter again while it writes
+            return
+        marked = self.query_one("#marked", RadioButton).value
+        indices = self.request.marked if marked else self.request.view
         path = self.query_one("#path", Input).value.strip()
-        self.query_one("#error", Static).update(Text("writing…"))
+        self.running = True
+        self.query_one("#export", Button).disabled = True
+        self._say(f"exporting… 0 of {len(indices):,} events (Esc cancels)")
         self.write(
-            path, self.events(), self.query_one("#redact", Checkbox).value, self.query_one("#overwrite", Checkbox).value
+            path,
+            indices,
+            marked,
+            self.query_one("#redact", Checkbox).value,
+            self.query_one("#overwrite", Checkbox).value,
         )
 
-    @work(thread=True, exclusive=True)
-    def write(self, path: str, events: list[AuditEvent], redact: bool, overwrite: bool) -> None:
+    @work(thread=True, exclusive=True, group="export")
+    def write(self, path: str, indices: Sequence[int], sort: bool, redact: bool, overwrite: bool) -> None:
+        """Read, redact and write the events, off the UI thread; progress and the outcome come back as messages."""
+        worker = get_current_worker()
+        store = self.request.store
+        total = len(indices)
+
+        def events() -> Iterator[AuditEvent]:
+            reported = time.monotonic()
+            for done, index in enumerate(sorted(indices) if sort else indices):
+                if worker.is_cancelled:
+                    # an OSError is what export_jsonl cleans up after: the partial file is removed
+                    raise InterruptedError(errno.EINTR, "export cancelled")
+                event = store.get(index)
+                if event is not None:  # None: evicted since the dialog opened
+                    yield event
+                if time.monotonic() - reported >= 0.1:
+                    reported = time.monotonic()
+                    self.post_message(self.Progress(done + 1, total))
+
         try:
-            result = export_jsonl(events, path, redact=redact, overwrite=overwrite)
+            result = export_jsonl(events(), path, redact=redact, overwrite=overwrite)
         except ExportError as exc:
-            message = visible(str(exc))  # it names the path the user typed (or pasted)
-            self.app.call_from_thread(lambda: self.query_one("#error", Static).update(Text(message)))
+            # it names the path the user typed (or pasted): shown visible-safe
+            self.post_message(self.Finished(None, visible(str(exc))))
             return
-        self.app.call_from_thread(self.dismiss, result)
+        self.post_message(self.Finished(result))
+
+    @on(Progress)
+    def _progress(self, message: Progress) -> None:
+        if self.running:
+            self._say(f"exporting… {message.done:,} of {message.total:,} events (Esc cancels)")
+
+    @on(Finished)
+    def _finished(self, message: Finished) -> None:
+        self.running = False
+        if message.result is not None:
+            self.dismiss(message.result)
+            return
+        self.query_one("#export", Button).disabled = False
+        self._say(message.error)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
+        self.workers.cancel_group(self, "export")  # a write under way stops and leaves no file
         self.dismiss(None)
 
 
@@ -288,6 +365,24 @@ def help_text(groups: list[tuple[str, list[KeyLine]]], width: int) -> Text:
                 if binding_id:
                     text.append(" " * keys_w)
                     text.append(f"{binding_id}\n", style="dim")
+    return text
+
+
+def help_notes(width: int) -> Text:
+    """What the panes show and how the filter works (the part of the help that is not keys), for ``width``."""
+    text = Text("\nPanes\n", style="bold underline")
+    titles = max(len(p.title) for p in PANES) + 4  # key, space, title, two spaces
+    for p in PANES:
+        text.append(f"{key_label(p.key)} {p.title}".ljust(titles), style="bold cyan")
+        text.append(f"{hanging(p.about, titles, width)}\n")
+    text.append("\nFilter\n", style="bold underline")
+    text.append(
+        "One filter for every pane: / edits it (live), Enter applies, Esc puts the previous one back; "
+        "the status bar shows it on every tab.\n"
+        'Language: field:value, -negate, OR, (groups), status:>=500, path:/regex/i, "phrases". '
+        "Fields: cat outcome action ns pod status method path policy flags user duration …\n"
+        "Everything of a kind: 1 then cat:auth (certificates and SDS too), or cat:config (xDS connections too).\n"
+    )
     return text
 
 
