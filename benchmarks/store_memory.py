@@ -67,14 +67,16 @@ def measure_tui(path: str, unpacked: bool) -> dict[str, float]:
     async def run() -> None:
         start = time.perf_counter()
         async with app.run_test(size=(160, 50)) as pilot:
-            while not ((app.ingest is None or app.ingest.done) and all(v.complete for v in app.views.values())):
+            while not (
+                (app.ingest is None or app.ingest.done) and all(v.complete for v in app.main_screen.views.values())
+            ):
                 await pilot.pause(0.5)
             result["seconds"] = time.perf_counter() - start
             await pilot.pause(1.0)
             gc.collect()
             result["events"] = len(app.store)
             result["rss"] = rss_mb()
-            result["panes"] = {pane: len(view) for pane, view in app.views.items()}  # type: ignore[assignment]
+            result["panes"] = {pane: len(view) for pane, view in app.main_screen.views.items()}  # type: ignore[assignment]
 
     asyncio.run(run())
     return result

@@ -106,7 +106,7 @@ def main() -> None:
     def display(screen, update):  # type: ignore[no-untyped-def]
         original_display(screen, update)
         if update is not None and not app._batch_count:  # a frame was rendered (headless: not written)
-            displays.append((time.perf_counter(), app.current))
+            displays.append((time.perf_counter(), app.main_screen.current))
 
     app._display = display  # type: ignore[method-assign]
     result: dict[str, object] = {}

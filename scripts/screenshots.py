@@ -32,7 +32,7 @@ async def main() -> None:
         # let the mesh run long enough for config changes, denials and a restart to appear
         for _ in range(100):
             await pilot.pause(0.1)
-            if len(app.views["config"]) > 25 and len(app.views["violations"]) > 20:
+            if len(app.main_screen.views["config"]) > 25 and len(app.main_screen.views["violations"]) > 20:
                 break
 
         def shot(name: str) -> None:

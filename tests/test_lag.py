@@ -59,7 +59,7 @@ async def test_the_status_bar_and_health_panel_show_the_lag(tmp_path: Path) -> N
         app.ingest.lag = Lag(
             12.5, ("shop", "cart-1", "istio-proxy", None), {("shop", "cart-1", "istio-proxy", None): 12.5}
         )
-        app._update_status()
+        app.main_screen.update_status()
         await pilot.pause(0.1)
         status = str(app.query_one("#status").render())
         assert "lag 12.5s (shop/cart-1[istio-proxy])" in status

@@ -18,7 +18,6 @@ from ..profiles import Profile
 from ..profiles import load as load_profiles
 from ..store import EventStore
 from ..text import visible
-from ..views import View
 from .commands import MeshtailCommands
 from .detail import DetailScreen
 from .dialogs import ExportScreen, HealthScreen, HelpScreen, SaveProfileScreen, help_notes
@@ -125,18 +124,6 @@ class MeshtailApp(App[None]):
         if binding.key_display:
             return binding.key_display
         return key_label(binding.key)
-
-    # ---- for the scripts and benchmarks that drive the app from outside (the main screen's) --
-    @property
-    def views(self) -> dict[str, View]:
-        return self.main_screen.views
-
-    @property
-    def current(self) -> str:
-        return self.main_screen.current
-
-    def _update_status(self) -> None:
-        self.main_screen.update_status()
 
     # ---- export --------------------------------------------------------------------------
     def action_export(self) -> None:
