@@ -435,7 +435,6 @@ class TcpProxy:
         parts = target.rsplit(":", 1)
         self.host, self.port = parts[0].split("//")[-1], int(parts[1])
         self.connections: list[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = []
-        self.cuts = 0
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -475,7 +474,6 @@ class TcpProxy:
                 writer.transport.abort()
             cut += 1
         self.connections = []
-        self.cuts += 1
         return cut
 
     async def stop(self) -> None:

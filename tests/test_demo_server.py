@@ -107,7 +107,7 @@ async def test_list_with_selectors_and_table(demo) -> None:  # type: ignore[no-u
         assert table["kind"] == "Table"
         assert [c["name"] for c in table["columnDefinitions"]] == ["Name", "Ready", "Status", "Restarts", "Age"]
         cells = {row["cells"][0]: row["cells"] for row in table["rows"]}
-        v3 = _pod(demo, "reviews") if False else next(n for n in cells if n.startswith("reviews-v3"))
+        v3 = next(n for n in cells if n.startswith("reviews-v3"))
         assert cells[v3][1] == "2/2", "a native sidecar counts as a container, as kubectl shows it"
 
 

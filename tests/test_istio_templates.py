@@ -43,7 +43,6 @@ PROGRAMS = ("istio-agent", "istiod", "istio-cni")
 LEVELS = {"debug", "info", "warn", "error", "fatal"}
 CATEGORIES = {"auth", "config", "other"}
 OUTCOMES = {"deny", "success", "failure", "change", "unknown"}
-GENERIC = {"istiod": "istiod.", "istio-agent": "agent.", "istio-cni": "cni."}  # action "" is the parser's own
 
 
 class Row(NamedTuple):

@@ -327,10 +327,6 @@ class LogQuery:
     def selects(self, labels: Labels) -> bool:
         return all(m.matches(labels.get(m.name, "")) for m in self.matchers)
 
-    @property
-    def line_filters_only(self) -> bool:
-        return all(isinstance(s, LineFilter) for s in self.stages)
-
     def process(self, line: str, stream: Labels, structured: Labels) -> Processed | None:
         """Run the pipeline over one entry; None when a stage drops it."""
         parsed: Labels = {}

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 from rich.console import Console
@@ -171,7 +170,6 @@ COLUMNS: dict[str, Column] = {
 # the routing pane's "route" column means the route name
 ROUTING_ALIASES = {"route": "route_name"}
 
-RED = Style(color="red", bold=True)
 STYLES: dict[str, Style] = {
     "violation": Style(color="bright_red", bold=True),
     "error": Style(color="red"),
@@ -305,7 +303,3 @@ def hanging(value: str, indent: int, width: int | None) -> str:
         return value
     lines = Text(value).wrap(_MEASURE, room, overflow="fold")
     return ("\n" + " " * indent).join(line.plain.rstrip() for line in lines)
-
-
-def attribute_lines(event: AuditEvent) -> list[tuple[str, Any]]:
-    return sorted(event.attributes.items())

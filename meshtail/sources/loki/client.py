@@ -238,15 +238,6 @@ class LokiClient:
         )
         return [str(name) for name in found.get("data") or ()]
 
-    async def label_values(self, name: str, start_ns: int, end_ns: int, tenant: str | None) -> list[str]:
-        found = await self.get_json(
-            f"/loki/api/v1/label/{name}/values",
-            {"start": str(start_ns), "end": str(end_ns)},
-            tenant,
-            f"list values of Loki label {name}",
-        )
-        return [str(value) for value in found.get("data") or ()]
-
     async def series(self, selector: str, start_ns: int, end_ns: int, tenant: str | None) -> list[dict[str, str]]:
         found = await self.get_json(
             "/loki/api/v1/series",

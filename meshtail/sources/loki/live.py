@@ -205,6 +205,8 @@ class LokiSource:
         }
         if state.name:
             attrs["loki.tenant"] = state.name
+        if state.seen.unjudged:  # entries too old for the dedupe memory: delivered, but a repeat cannot be ruled out
+            attrs["loki.dedupe.unjudged"] = state.seen.unjudged
         return attrs
 
     def _event(self, state: _Tenant, action: str, summary: str, severity: str = "info", **extra: object) -> None:
