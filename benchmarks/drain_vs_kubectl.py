@@ -85,7 +85,7 @@ async def main(pods: int, lines: int, runs: int) -> int:
     meshtail = [
         sys.executable,
         "-m",
-        "meshtail.cli",
+        "meshtail.commands.cli",
         "tail",
         "--kubeconfig",
         str(kubeconfig),

@@ -97,7 +97,7 @@ def _proc_rss(pid: int) -> float:
 
 def client_command(name: str, kubeconfig: Path, pods: int, cache: Path) -> list[str]:
     if name == "meshtail":
-        return [sys.executable, "-m", "meshtail.cli", "tail", "--kubeconfig", str(kubeconfig), "-n", "load",
+        return [sys.executable, "-m", "meshtail", "tail", "--kubeconfig", str(kubeconfig), "-n", "load",
                 "-l", "version=v1", "--no-config", "--tail", "10", "-o", "jsonl", "-q"]  # fmt: skip
     return ["kubectl", "--kubeconfig", str(kubeconfig), "--cache-dir", str(cache), "logs", "-f", "-n", "load",
             "-l", "version=v1", "-c", "istio-proxy", "--timestamps", "--prefix",
@@ -110,7 +110,7 @@ def start_stand_in(
     """``meshtail demo --serve`` with PODS load pods at RATE lines/s; returns (process, kubeconfig, sent log)."""
     kubeconfig, sent = tmp / "kubeconfig", tmp / "sent.log"
     server = subprocess.Popen(
-        [sys.executable, "-m", "meshtail.cli", "demo", "--serve", "--kubeconfig-out", str(kubeconfig),
+        [sys.executable, "-m", "meshtail", "demo", "--serve", "--kubeconfig-out", str(kubeconfig),
          "--pods", str(pods), "--rate", "40", "--load-rate", str(rate), "--seed", str(seed),
          "--sent-log", str(sent), "--traffic-for", f"{traffic_for}s"],
         env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

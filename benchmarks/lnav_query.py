@@ -51,7 +51,7 @@ def ensure_file(path: Path, count: int) -> None:
 
 
 def meshtail_cmd(query: str, path: Path) -> list[str]:
-    cmd = [sys.executable, "-m", "meshtail.cli", "scan", "--quiet", "--output", "jsonl"]
+    cmd = [sys.executable, "-m", "meshtail", "scan", "--quiet", "--output", "jsonl"]
     if query:
         cmd += ["--filter", query]
     return [*cmd, str(path)]

@@ -6,11 +6,11 @@ set -euo pipefail
 DURATION=${1:-300}; RATE=${2:-300}
 TMP=$(mktemp -d)
 FAULTS="cut=3s,reset=5s,stall=20s,restart-api=30s,expire=15s,churn=1s,restart-container=7s,429=0.02,503=0.01,token=25s"
-python3 -m meshtail.cli demo --serve --kubeconfig-out "$TMP/kc" --rate "$RATE" --faults "$FAULTS" \
+python3 -m meshtail.commands.cli demo --serve --kubeconfig-out "$TMP/kc" --rate "$RATE" --faults "$FAULTS" \
   --duration $((DURATION + 20)) 2> "$TMP/serve.err" &
 SERVER=$!
 sleep 3
-python3 -m meshtail.cli tail --kubeconfig "$TMP/kc" -A -o jsonl --stall-timeout 10s --duration "$DURATION" \
+python3 -m meshtail.commands.cli tail --kubeconfig "$TMP/kc" -A -o jsonl --stall-timeout 10s --duration "$DURATION" \
   > /dev/null 2> "$TMP/tail.err" &
 TAIL=$!
 rss() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo "-"; }

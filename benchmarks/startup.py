@@ -91,7 +91,7 @@ def time_to_marker(argv: list[str], marker: re.Pattern[bytes], timeout: float = 
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     baseline_cmd = [sys.executable, "-c", BASELINE]
-    meshtail_cmd = [sys.executable, "-m", "meshtail.cli", "demo"]
+    meshtail_cmd = [sys.executable, "-m", "meshtail", "demo"]
     base: list[float] = []
     ours: list[float] = []
     for _ in range(runs):

@@ -48,7 +48,7 @@ def measure_raw(path: str) -> dict[str, float]:
 
 def measure_tui(path: str, unpacked: bool) -> dict[str, float]:
     from meshtail.ingest import SourceSpec
-    from meshtail.packing import Packer
+    from meshtail.storage.packing import Packer
     from meshtail.ui.app import MeshtailApp
 
     if unpacked:
@@ -57,9 +57,9 @@ def measure_tui(path: str, unpacked: bool) -> dict[str, float]:
             def pack(self, event):  # type: ignore[no-untyped-def]
                 return event
 
-        import meshtail.store
+        import meshtail.storage.store
 
-        meshtail.store.Packer = Unpacked  # type: ignore[misc]
+        meshtail.storage.store.Packer = Unpacked  # type: ignore[misc]
 
     app = MeshtailApp(SourceSpec("files", paths=[path]))
     result: dict[str, float] = {}

@@ -17,17 +17,17 @@ from typing import TYPE_CHECKING
 
 from .events import AuditEvent
 from .lag import Lag
-from .packing import Packer
 from .parse.envoy_access import CompiledFormat
 from .pipeline import Pipeline
 from .sources.files import SourceError, read_batches
 from .sources.health import health_event
 from .sources.kube.follow import FollowOptions
 from .sources.kube.live import LiveSource, Selection
-from .store import EventStore
+from .storage.packing import Packer
+from .storage.store import EventStore
 
 if TYPE_CHECKING:
-    from .loki_args import LokiRun
+    from .commands.loki_args import LokiRun
 
 
 @dataclass
@@ -211,8 +211,8 @@ class Ingest:
             await source.run()
 
     async def _demo(self) -> None:
+        from .commands.loki_args import demo_loki_run
         from .demo.run import Demo, kubeconfig_file
-        from .loki_args import demo_loki_run
 
         demo = Demo(
             seed=self.spec.demo_seed, rate=self.spec.demo_rate, extra_pods=self.spec.demo_pods, loki=self.spec.demo_loki

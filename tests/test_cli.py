@@ -16,7 +16,7 @@ SAMPLE = ROOT / "samples" / "mesh-sample.log"
 
 def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
-        [sys.executable, "-m", "meshtail.cli", *args], input=stdin, capture_output=True, timeout=60, check=False
+        [sys.executable, "-m", "meshtail", *args], input=stdin, capture_output=True, timeout=60, check=False
     )
 
 
@@ -107,7 +107,7 @@ def test_bare_meshtail_without_a_cluster_says_what_to_do(tmp_path):
 
     env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "KUBERNETES_SERVICE_HOST")}
     result = subprocess.run(
-        [sys.executable, "-m", "meshtail.cli"],
+        [sys.executable, "-m", "meshtail"],
         capture_output=True,
         timeout=60,
         check=False,

@@ -19,7 +19,7 @@ from meshtail.events import Source
 from meshtail.parse import envoy_component
 from meshtail.parse.envoy_component import ACTIONS, recognise, recognise_json
 from meshtail.parse.result import Parsed
-from meshtail.redact import redact_event
+from meshtail.sinks.redact import redact_event
 
 from .conftest import lines, parse
 

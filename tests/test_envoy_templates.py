@@ -24,12 +24,12 @@ from typing import NamedTuple
 
 import pytest
 
-from meshtail.packing import Kind
 from meshtail.parse import envoy_component
 from meshtail.parse import envoy_templates as data
 from meshtail.parse.result import action_word
+from meshtail.storage.packing import Kind
+from meshtail.storage.views import PANES_BY_ID
 from meshtail.taxonomy import entries_for
-from meshtail.views import PANES_BY_ID
 
 from .conftest import parse
 

@@ -207,7 +207,7 @@ def test_a_slow_consumer_makes_the_server_wait_and_loses_nothing(tmp_path) -> No
         [
             sys.executable,
             "-m",
-            "meshtail.cli",
+            "meshtail.commands.cli",
             "demo",
             "--serve",
             "--kubeconfig-out",
@@ -237,7 +237,7 @@ def test_a_slow_consumer_makes_the_server_wait_and_loses_nothing(tmp_path) -> No
             [
                 sys.executable,
                 "-m",
-                "meshtail.cli",
+                "meshtail.commands.cli",
                 "tail",
                 "--kubeconfig",
                 str(kubeconfig),

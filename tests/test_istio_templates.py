@@ -24,11 +24,11 @@ from typing import NamedTuple
 
 import pytest
 
-from meshtail.packing import Kind
 from meshtail.parse import istio_go
 from meshtail.parse import istio_templates as data
+from meshtail.storage.packing import Kind
+from meshtail.storage.views import PANES_BY_ID
 from meshtail.taxonomy import entries_for
-from meshtail.views import PANES_BY_ID
 
 from .conftest import parse
 

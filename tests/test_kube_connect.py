@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from meshtail.commands.live import EXIT_INPUT, EXIT_USAGE, LiveRun, run_live
 from meshtail.demo.run import kubeconfig_text
-from meshtail.headless import EXIT_INPUT, EXIT_USAGE, LiveRun, run_live
 from meshtail.sources.kube.client import KubeClient
 from meshtail.sources.kube.config import ConfigError, connect
 from meshtail.sources.kube.errors import KubeError

@@ -26,9 +26,9 @@ from typing import Any
 
 import pytest
 
-from meshtail.cli import build_parser, build_tui_parser
+from meshtail.commands.cli import build_parser, build_tui_parser
+from meshtail.commands.live import EXIT_INPUT, EXIT_OK, EXIT_USAGE, LiveRun, run_live
 from meshtail.demo.run import Demo, kubeconfig_text, write_kubeconfig
-from meshtail.headless import EXIT_INPUT, EXIT_OK, EXIT_USAGE, LiveRun, run_live
 from meshtail.sources.kube.config import ConfigError, ConnectOptions, connect, proxy_for, use_options
 from meshtail.sources.kube.follow import FollowOptions
 from meshtail.sources.kube.live import Selection
@@ -336,7 +336,7 @@ async def test_proxy_failures_are_one_line_naming_the_proxy_not_its_credentials(
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "meshtail.cli",
+            "meshtail.commands.cli",
             "tail",
             "--kubeconfig",
             kubeconfig,
@@ -396,7 +396,7 @@ async def test_as_and_as_group_reach_the_server_on_every_request(demo, tmp_path:
     args = build_parser().parse_args(
         ["tail", "--kubeconfig", demo.kubeconfig_path, "--as", "alice", "--as-group", "devs", "--as-group", "ops"]
     )
-    from meshtail.cli import _live_run
+    from meshtail.commands.cli import _live_run
 
     run = _live_run(args)
     assert isinstance(run, LiveRun)
@@ -432,7 +432,7 @@ async def test_impersonated_identity_is_what_authorization_judges(demo, capsys) 
 async def test_as_group_without_as_is_refused_as_kubectl_refuses_it(demo, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     code, _out, err = await _kubectl(demo.kubeconfig_path, tmp_path, "--as-group", "devs", "get", "pods")
     assert code != 0 and "without impersonating a user" in err, "the premise: kubectl refuses before sending"
-    from meshtail.cli import _live_run
+    from meshtail.commands.cli import _live_run
 
     args = build_parser().parse_args(["tail", "--kubeconfig", demo.kubeconfig_path, "--as-group", "devs"])
     assert _live_run(args) == EXIT_USAGE
@@ -443,7 +443,7 @@ def test_tui_and_kubeconfig_impersonation_reach_every_connection(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The TUI's flags apply to its ingest thread's connect(); a kubeconfig user's ``as`` applies without flags."""
-    import meshtail.tui_main as tui_main
+    import meshtail.commands.tui as tui_main
 
     path = tmp_path / "kubeconfig"
     config = json.loads(kubeconfig_text("https://127.0.0.1:1", "token"))
@@ -478,7 +478,7 @@ async def test_request_timeout_bounds_requests_not_streams(demo, tmp_path: Path,
     code, _out, err = await _kubectl(demo.kubeconfig_path, tmp_path, "--request-timeout=0", "get", "ns")
     assert code == 0, err
     args = build_parser().parse_args(["tail", "--kubeconfig", demo.kubeconfig_path, "--request-timeout", "300ms"])
-    from meshtail.cli import _live_run
+    from meshtail.commands.cli import _live_run
 
     run = _live_run(args)
     assert isinstance(run, LiveRun) and run.connection.request_timeout == 0.3

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from meshtail.ingest import SourceSpec
-from meshtail.profiles import load
+from meshtail.settings.profiles import load
 from meshtail.ui.app import MeshtailApp
 
 ENV = {**os.environ, "PYTHONPATH": os.getcwd()}
@@ -27,7 +27,7 @@ ENV = {**os.environ, "PYTHONPATH": os.getcwd()}
 
 def meshtail(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "meshtail.cli", *args], capture_output=True, text=True, env=ENV, timeout=timeout
+        [sys.executable, "-m", "meshtail", *args], capture_output=True, text=True, env=ENV, timeout=timeout
     )
 
 
@@ -39,7 +39,7 @@ def served(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
         [
             sys.executable,
             "-m",
-            "meshtail.cli",
+            "meshtail.commands.cli",
             "demo",
             "--serve",
             "--loki",

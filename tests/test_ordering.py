@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 from meshtail.events import AuditEvent, Source
-from meshtail.ordering import Orderer, time_key
+from meshtail.sinks.ordering import Orderer, time_key
 
 
 class Clock:
@@ -86,7 +86,7 @@ def test_tail_order_flag_writes_the_demo_mesh_in_time_order(tmp_path) -> None:  
             [
                 sys.executable,
                 "-m",
-                "meshtail.cli",
+                "meshtail.commands.cli",
                 "demo",
                 "-o",
                 "jsonl",

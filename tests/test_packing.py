@@ -11,12 +11,12 @@ import json
 from pathlib import Path
 
 from meshtail.events import AuditEvent, RawLine, Source
-from meshtail.packing import Packer
 from meshtail.parse.detect import StreamParser, compile_formats
 from meshtail.query import compile_filter
 from meshtail.sources.health import health_event
-from meshtail.store import EventStore
-from meshtail.views import PANES_BY_ID, View
+from meshtail.storage.packing import Packer
+from meshtail.storage.store import EventStore
+from meshtail.storage.views import PANES_BY_ID, View
 
 from .conftest import lines
 
@@ -179,7 +179,7 @@ def test_stored_events_are_invisible_to_the_garbage_collector() -> None:
 
 def test_raw_lines_are_compressed_in_chunks_and_evicted_with_them() -> None:
     """Past a thousand events the raw lines live in compressed chunks; every event still reads back exactly."""
-    from meshtail.store import CHUNK
+    from meshtail.storage.store import CHUNK
 
     originals = _events(ACCESS * 400, Source("file", path="x.log"))  # several chunks' worth
     capacity = len(originals) // 2 + 17

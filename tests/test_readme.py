@@ -34,7 +34,7 @@ def test_scan_examples_run_as_written() -> None:
             words = words[: words.index(">")]
         assert words[:2] == ["meshtail", "scan"], line
         result = subprocess.run(
-            [sys.executable, "-m", "meshtail.cli", *words[1:]], cwd=ROOT, capture_output=True, timeout=60, check=False
+            [sys.executable, "-m", "meshtail", *words[1:]], cwd=ROOT, capture_output=True, timeout=60, check=False
         )
         assert result.returncode == 0, (line, result.stderr.decode())
         assert result.stdout.strip(), f"no events from: {line}"

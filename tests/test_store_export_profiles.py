@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from meshtail.export import ExportError, export_jsonl
-from meshtail.profiles import BUILTINS, Profile, delete, load, save
 from meshtail.query import compile_filter
-from meshtail.redact import redact_event, redact_text
-from meshtail.store import EventStore
-from meshtail.views import PANES_BY_ID, View
+from meshtail.settings.profiles import BUILTINS, Profile, delete, load, save
+from meshtail.sinks.export import ExportError, export_jsonl
+from meshtail.sinks.redact import redact_event, redact_text
+from meshtail.storage.store import EventStore
+from meshtail.storage.views import PANES_BY_ID, View
 
 from .conftest import parse_file
 

@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 
-from meshtail.headless import EXIT_OK, LiveRun, run_live
+from meshtail.commands.live import EXIT_OK, LiveRun, run_live
 from meshtail.query import compile_filter
 from meshtail.sources.kube.follow import FollowOptions
 from meshtail.sources.kube.live import Selection
@@ -92,7 +92,7 @@ def test_demo_command_runs_the_real_app_end_to_end(tmp_path, validator) -> None:
         [
             sys.executable,
             "-m",
-            "meshtail.cli",
+            "meshtail.commands.cli",
             "demo",
             "--duration",
             "4",
@@ -122,7 +122,7 @@ def test_demo_command_runs_the_real_app_end_to_end(tmp_path, validator) -> None:
 def test_demo_serve_prints_a_kubeconfig_kubectl_can_use(tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "demo.kubeconfig"
     result = subprocess.run(
-        [sys.executable, "-m", "meshtail.cli", "demo", "--serve", "--duration", "1", "--kubeconfig-out", str(path)],
+        [sys.executable, "-m", "meshtail", "demo", "--serve", "--duration", "1", "--kubeconfig-out", str(path)],
         capture_output=True,
         text=True,
         timeout=30,
@@ -141,7 +141,7 @@ def test_ctrl_c_ends_cleanly_with_every_written_line_complete(tmp_path) -> None:
 
     with open(tmp_path / "out.jsonl", "w") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "meshtail.cli", "demo", "--rate", "300", "--output", "jsonl"],
+            [sys.executable, "-m", "meshtail", "demo", "--rate", "300", "--output", "jsonl"],
             stdout=sink,
             stderr=subprocess.PIPE,
             text=True,
@@ -162,7 +162,7 @@ def test_tail_on_a_real_cluster_does_not_load_the_simulator_or_textual():
     import sys
 
     code = (
-        "import sys, meshtail.cli, meshtail.headless, meshtail.sources.kube.live\n"
+        "import sys, meshtail.commands.cli, meshtail.commands.live, meshtail.sources.kube.live\n"
         "heavy = ('cryptography', 'textual')\n"
         "loaded = [m for m in sys.modules if m.split('.')[0] in heavy or m.startswith('meshtail.demo')]\n"
         "print(loaded)\n"

@@ -17,11 +17,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from meshtail.events import AuditEvent, RawLine, Source
-from meshtail.export import ExportError, export_jsonl
 from meshtail.parse.detect import StreamParser
-from meshtail.profiles import load
 from meshtail.query import FilterError, compile_filter, exact_term
-from meshtail.redact import redact_event
+from meshtail.settings.profiles import load
+from meshtail.sinks.export import ExportError, export_jsonl
+from meshtail.sinks.redact import redact_event
 from meshtail.text import visible
 
 from .conftest import lines, parse
@@ -258,7 +258,7 @@ def test_profiles_list_and_show_print_no_escape_sequence(tmp_path: Path) -> None
     )
     env = {**os.environ, "MESHTAIL_CONFIG_DIR": str(config), "PYTHONPATH": str(ROOT)}
     for args in (["profiles", "list"], ["profiles", "show", "planted"]):
-        done = subprocess.run([sys.executable, "-m", "meshtail.cli", *args], capture_output=True, env=env, timeout=60)
+        done = subprocess.run([sys.executable, "-m", "meshtail", *args], capture_output=True, env=env, timeout=60)
         out = done.stdout.decode() + done.stderr.decode()
         assert "planted" in out, "the premise: the profile is printed"
         assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out, out
@@ -267,7 +267,7 @@ def test_profiles_list_and_show_print_no_escape_sequence(tmp_path: Path) -> None
 def test_an_unreadable_file_with_an_escape_sequence_in_its_name_is_named_safely(tmp_path: Path) -> None:
     name = tmp_path / "log\x1b]0;owned\x07.txt"
     done = subprocess.run(
-        [sys.executable, "-m", "meshtail.cli", "scan", str(name)],
+        [sys.executable, "-m", "meshtail", "scan", str(name)],
         capture_output=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         timeout=60,
@@ -344,7 +344,7 @@ def test_scan_redacts_raw_summary_and_attributes_by_default(
     path = tmp_path / "in.log"
     path.write_text(line + "\n")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    base = [sys.executable, "-m", "meshtail.cli", "scan", str(path), "-q", *flags]
+    base = [sys.executable, "-m", "meshtail", "scan", str(path), "-q", *flags]
     plain = subprocess.run([*base, "-o", "jsonl", "--no-redact"], capture_output=True, env=env, timeout=60)
     assert secret in plain.stdout.decode(), "the premise: the secret is in the line meshtail read"
     redacted = subprocess.run([*base, "-o", output], capture_output=True, env=env, timeout=60).stdout.decode()
@@ -405,7 +405,7 @@ def test_tail_jsonl_is_redacted_by_default_and_compare_still_matches(tmp_path: P
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     kubeconfig, sent, out = tmp_path / "kc", tmp_path / "sent.log", tmp_path / "out.jsonl"
     server = subprocess.Popen(
-        [sys.executable, "-m", "meshtail.cli", "demo", "--serve", "--kubeconfig-out", str(kubeconfig), "--rate", "200",
+        [sys.executable, "-m", "meshtail", "demo", "--serve", "--kubeconfig-out", str(kubeconfig), "--rate", "200",
          "--sent-log", str(sent), "--duration", "25", "--seed", "3"],
         stderr=subprocess.DEVNULL, env=env,
     )  # fmt: skip
@@ -416,7 +416,7 @@ def test_tail_jsonl_is_redacted_by_default_and_compare_still_matches(tmp_path: P
             time.sleep(0.1)
         with open(out, "wb") as sink:
             subprocess.run(
-                [sys.executable, "-m", "meshtail.cli", "tail", "--kubeconfig", str(kubeconfig), "-A", "-o", "jsonl",
+                [sys.executable, "-m", "meshtail", "tail", "--kubeconfig", str(kubeconfig), "-A", "-o", "jsonl",
                  "--duration", "8", "-q"],
                 stdout=sink, env=env, timeout=60,
             )  # fmt: skip

@@ -11,8 +11,8 @@ from textual.widgets import Static
 from meshtail.events import AuditEvent, RawLine, Source
 from meshtail.ingest import SourceSpec
 from meshtail.parse.detect import StreamParser
-from meshtail.profiles import Profile
-from meshtail.store import EventStore
+from meshtail.settings.profiles import Profile
+from meshtail.storage.store import EventStore
 from meshtail.ui.app import MeshtailApp
 from meshtail.ui.commands import palette_commands
 from meshtail.ui.detail import DetailScreen
@@ -258,7 +258,7 @@ async def test_save_and_load_profiles_and_survive_a_corrupt_file(config_dir: Pat
         assert app.main_screen.current == "auth"
 
     (config_dir / "profiles.toml").write_text('[profiles.broken]\nfilter = "x"\npanes = ["nope"]\n')
-    from meshtail.profiles import load
+    from meshtail.settings.profiles import load
 
     profiles, problems = load()
     app = MeshtailApp(SourceSpec("files", paths=[SAMPLE]), profile_problems=problems)

@@ -22,14 +22,14 @@ from textual.widgets._tooltip import Tooltip
 
 from meshtail.events import AuditEvent, Source
 from meshtail.ingest import SourceSpec
-from meshtail.profiles import Profile
-from meshtail.store import EventStore
+from meshtail.settings.profiles import Profile
+from meshtail.storage.store import EventStore
+from meshtail.storage.views import PANES
 from meshtail.ui.app import MeshtailApp
 from meshtail.ui.detail import DetailScreen
 from meshtail.ui.dialogs import ExportScreen, HealthScreen, HelpScreen, QuickFilterScreen, SaveProfileScreen
 from meshtail.ui.filter_bar import FilterInput
 from meshtail.ui.rows import resolve, row
-from meshtail.views import PANES
 
 from .test_tui import SAMPLE, events_from, events_of, screen_text, settle
 

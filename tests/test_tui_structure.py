@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.worker import Worker
 
 from meshtail.events import AuditEvent, Source
-from meshtail.store import EventStore
+from meshtail.storage.store import EventStore
 from meshtail.ui.app import MeshtailApp
 from meshtail.ui.dialogs import ExportScreen
 from meshtail.ui.filter_bar import FilterBar

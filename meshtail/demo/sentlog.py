@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..redact import MARK
+from ..sinks.redact import MARK
 from ..sources.kube.resume import timestamp_key
 
 Line = tuple[str, str, str]  # (kubelet timestamp, ns/pod/container, text)

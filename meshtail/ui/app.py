@@ -11,12 +11,12 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.scrollbar import ScrollBar, ScrollBarRender
 
-from ..export import ExportResult
 from ..ingest import Ingest, SourceSpec
-from ..keymap import key_label, load_keymap
-from ..profiles import Profile
-from ..profiles import load as load_profiles
-from ..store import EventStore
+from ..settings.keymap import key_label, load_keymap
+from ..settings.profiles import Profile
+from ..settings.profiles import load as load_profiles
+from ..sinks.export import ExportResult
+from ..storage.store import EventStore
 from ..text import visible
 from .commands import MeshtailCommands
 from .detail import DetailScreen

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
-from ..profiles import load as load_profiles
+from ..settings.profiles import load as load_profiles
+from ..storage.views import PANES
 from ..text import visible
-from ..views import PANES
 
 if TYPE_CHECKING:
     from .app import MeshtailApp

@@ -16,9 +16,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ..events import AuditEvent, dumps
-from ..output import where
-from ..redact import redact_event
-from ..store import EventStore
+from ..sinks.output import where
+from ..sinks.redact import redact_event
+from ..storage.store import EventStore
 from ..text import visible
 from .rows import clock, hanging, row_style
 

@@ -29,13 +29,13 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from ..events import AuditEvent
-from ..export import ExportError, ExportResult, export_jsonl
-from ..keymap import key_label, keys_label
-from ..profiles import Profile, ProfileError, save
 from ..query import exact_term
-from ..store import EventStore
+from ..settings.keymap import key_label, keys_label
+from ..settings.profiles import Profile, ProfileError, save
+from ..sinks.export import ExportError, ExportResult, export_jsonl
+from ..storage.store import EventStore
+from ..storage.views import PANES
 from ..text import visible
-from ..views import PANES
 from .rows import hanging
 
 ResultT = TypeVar("ResultT")

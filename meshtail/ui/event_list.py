@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..views import View
+from ..storage.views import View
 from .rows import Column, row
 
 

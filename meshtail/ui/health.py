@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from ..ingest import Ingest
-from ..store import EventStore
+from ..storage.store import EventStore
 from ..text import visible
 from .rows import fit
 

@@ -23,11 +23,11 @@ from textual.widgets import ContentSwitcher, Footer, Input, Static, Tabs
 
 from ..gctune import tune_for_streaming
 from ..ingest import Ingest, SourceSpec
-from ..profiles import Profile
 from ..query import Filter, FilterError, compile_filter
-from ..store import EventStore
+from ..settings.profiles import Profile
+from ..storage.store import EventStore
+from ..storage.views import PANES, PANES_BY_ID, View
 from ..text import visible
-from ..views import PANES, PANES_BY_ID, View
 from .detail import DetailScreen
 from .dialogs import ExportRequest, QuickFilterScreen
 from .event_list import EventList

@@ -8,7 +8,7 @@ from rich.cells import cell_len
 from textual.content import Content
 from textual.widgets import Tab, Tabs
 
-from ..views import PANES, Pane, View
+from ..storage.views import PANES, Pane, View
 
 SPARKS = "▁▂▃▄▅▆▇█"
 

@@ -21,7 +21,7 @@ from rich.style import Style
 from rich.text import Text
 
 from ..events import AuditEvent
-from ..output import where
+from ..sinks.output import where
 
 
 def _attr(event: AuditEvent, *names: str) -> str:

@@ -9,7 +9,7 @@ from textual.widgets import Static
 
 from ..ingest import Ingest
 from ..lag import describe as describe_lag
-from ..store import EventStore
+from ..storage.store import EventStore
 from ..text import visible
 
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .profiles import Profile
-    from .sources.loki import LokiConfig, LokiOptions, LokiSelection
+    from ..settings.profiles import Profile
+    from ..sources.loki import LokiConfig, LokiOptions, LokiSelection
 
 
 class LokiArgsError(ValueError):
@@ -86,8 +86,8 @@ def wants_loki(args: argparse.Namespace, profile: Profile | None = None) -> bool
 
 def loki_run_from_args(args: argparse.Namespace, profile: Profile | None, *, follow: bool) -> LokiRun:
     """The Loki read the flags (and the profile beneath them) describe.  Raises LokiArgsError/LokiConfigError."""
-    from .sources.loki import LokiConfig, LokiOptions, LokiSelection
-    from .sources.loki.reader import parse_time
+    from ..sources.loki import LokiConfig, LokiOptions, LokiSelection
+    from ..sources.loki.reader import parse_time
 
     saved: dict[str, Any] = dict(profile.loki) if profile is not None else {}
     if saved and not args.loki:
@@ -130,6 +130,6 @@ def loki_run_from_args(args: argparse.Namespace, profile: Profile | None, *, fol
 
 def demo_loki_run(url: str) -> LokiRun:
     """How the demo reads its own Loki stand-in: no credentials, the last hour, then live."""
-    from .sources.loki import LokiConfig, LokiOptions, LokiSelection
+    from ..sources.loki import LokiConfig, LokiOptions, LokiSelection
 
     return LokiRun(LokiConfig.from_args(url, env={}), LokiSelection(), LokiOptions(since_seconds=3600))

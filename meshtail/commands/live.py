@@ -10,23 +10,23 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .events import AuditEvent
+from ..events import AuditEvent
+from ..gctune import tune_for_streaming
+from ..lag import describe
+from ..parse.envoy_access import CompiledFormat
+from ..pipeline import Pipeline
+from ..query import Filter
+from ..sinks.ordering import Orderer
+from ..sinks.output import Writer
+from ..sources.kube.client import KubeClient
+from ..sources.kube.config import ConfigError, ConnectOptions, connect
+from ..sources.kube.errors import KubeError
+from ..sources.kube.follow import FollowOptions
+from ..sources.kube.live import LiveSource, Selection
 from .exitcodes import EXIT_INPUT, EXIT_OK, EXIT_USAGE, say
-from .gctune import tune_for_streaming
-from .lag import describe
-from .ordering import Orderer
-from .output import Writer
-from .parse.envoy_access import CompiledFormat
-from .pipeline import Pipeline
-from .query import Filter
-from .sources.kube.client import KubeClient
-from .sources.kube.config import ConfigError, ConnectOptions, connect
-from .sources.kube.errors import KubeError
-from .sources.kube.follow import FollowOptions
-from .sources.kube.live import LiveSource, Selection
 
 if TYPE_CHECKING:  # the simulator (aiohttp server, cryptography) loads only for `meshtail demo`
-    from .demo.run import Demo
+    from ..demo.run import Demo
     from .loki_args import LokiRun
 
 
@@ -92,8 +92,8 @@ async def _kube_source(run: LiveRun, pipeline: Pipeline, cluster: Any) -> AsyncI
 @contextlib.asynccontextmanager
 async def _loki_source(run: LiveRun, pipeline: Pipeline) -> AsyncIterator[tuple[Any, int]]:
     """The Loki source: labels discovered and the query built (errors named in one line) before streaming."""
-    from .query import FilterError
-    from .sources.loki import LokiClient, LokiError, LokiQueryError, LokiSource
+    from ..query import FilterError
+    from ..sources.loki import LokiClient, LokiError, LokiQueryError, LokiSource
 
     assert run.loki is not None
     async with LokiClient(run.loki.config) as client:
@@ -237,9 +237,9 @@ async def run_demo(
     loki_port: int = 0,
 ) -> int:
     """Start the stand-in cluster; then either serve it (``--serve``) or follow it like a real one."""
-    from .demo.faults import parse_faults, run_faults
-    from .demo.loki_feed import CLUSTER
-    from .demo.run import Demo, kubeconfig_file
+    from ..demo.faults import parse_faults, run_faults
+    from ..demo.loki_feed import CLUSTER
+    from ..demo.run import Demo, kubeconfig_file
 
     try:
         spec = parse_faults(faults)

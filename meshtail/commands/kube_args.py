@@ -12,15 +12,15 @@ import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the live-cluster stack loads only for the commands that use it
-    from .profiles import Profile
-    from .sources.kube.config import ConnectOptions
-    from .sources.kube.follow import FollowOptions
-    from .sources.kube.live import Selection
+    from ..settings.profiles import Profile
+    from ..sources.kube.config import ConnectOptions
+    from ..sources.kube.follow import FollowOptions
+    from ..sources.kube.live import Selection
 
 
 def selection_from_args(args: argparse.Namespace, profile: Profile | None = None) -> Selection:
     """What to follow: ``-n``/``-A``/``-l``/``-c``/``--no-config``, the profile's defaults beneath them."""
-    from .sources.kube.live import Selection
+    from ..sources.kube.live import Selection
 
     namespaces = list(args.namespace) or (list(profile.namespaces) if profile else [])
     return Selection(
@@ -34,7 +34,7 @@ def selection_from_args(args: argparse.Namespace, profile: Profile | None = None
 
 def follow_options_from_args(args: argparse.Namespace) -> FollowOptions:
     """How to read each stream: ``--since``, ``--tail``, ``--stall-timeout``, ``--no-follow`` where offered."""
-    from .sources.kube.follow import FollowOptions
+    from ..sources.kube.follow import FollowOptions
 
     return FollowOptions(
         follow=not getattr(args, "no_follow", False),
@@ -46,7 +46,7 @@ def follow_options_from_args(args: argparse.Namespace) -> FollowOptions:
 
 def connect_options_from_args(args: argparse.Namespace) -> ConnectOptions:
     """kubectl's ``--as``, ``--as-group``, ``--request-timeout``; raises ConfigError for groups without a user."""
-    from .sources.kube.config import ConnectOptions
+    from ..sources.kube.config import ConnectOptions
 
     return ConnectOptions(args.as_user, tuple(args.as_groups), args.request_timeout)
 

@@ -15,7 +15,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from .events import AuditEvent
+from ..events import AuditEvent
 
 
 def time_key(stamp: str | None) -> str:

@@ -7,13 +7,13 @@ import argparse
 import os
 import sys
 
+from ..ingest import SourceSpec
+from ..parse.detect import compile_formats
+from ..parse.envoy_access import FormatError
+from ..settings.profiles import BUILTINS, Profile, delete, load, profiles_path, user_profiles
+from ..sources.kube.live import Selection
+from ..text import cells, visible
 from .exitcodes import EXIT_INPUT, EXIT_OK, EXIT_USAGE, say
-from .ingest import SourceSpec
-from .parse.detect import compile_formats
-from .parse.envoy_access import FormatError
-from .profiles import BUILTINS, Profile, delete, load, profiles_path, user_profiles
-from .sources.kube.live import Selection
-from .text import cells, visible
 
 
 def _take_stdin() -> int | None:
@@ -46,7 +46,7 @@ def resolve_profile(name: str | None) -> tuple[Profile | None, list[str]]:
 
 
 def run_tui(spec: SourceSpec, profile: Profile | None, problems: list[str], capacity: int, redact: bool = True) -> int:
-    from .ui.app import MeshtailApp
+    from ..ui.app import MeshtailApp
 
     app = MeshtailApp(spec, profile=profile, profile_problems=problems, capacity=capacity, redact=redact)
     app.run()
@@ -64,8 +64,8 @@ def tui_from_args(args: argparse.Namespace) -> int:
         say(f"bad --format-string: {exc}")
         return EXIT_USAGE
     profile, problems = resolve_profile(args.profile)
+    from ..sources.loki import LokiConfigError
     from .loki_args import LokiArgsError, loki_run_from_args, wants_loki
-    from .sources.loki import LokiConfigError
 
     try:
         loki = loki_run_from_args(args, profile, follow=True) if wants_loki(args, profile) else None
@@ -100,7 +100,7 @@ def tui_from_args(args: argparse.Namespace) -> int:
         # fail before the screen opens when the kubeconfig or context cannot be used at all
         import asyncio
 
-        from .sources.kube.config import ConfigError, connect, use_options
+        from ..sources.kube.config import ConfigError, connect, use_options
 
         try:
             # --as, --as-group, --request-timeout: for this process, so the ingest thread's connect() has them too

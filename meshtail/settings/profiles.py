@@ -18,9 +18,9 @@ from typing import Any
 import platformdirs
 import tomli_w
 
-from .query import FilterError, compile_filter
-from .text import visible
-from .views import COLUMN_NAMES, PANES_BY_ID
+from ..query import FilterError, compile_filter
+from ..storage.views import COLUMN_NAMES, PANES_BY_ID
+from ..text import visible
 
 FILE_NAME = "profiles.toml"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -157,7 +157,7 @@ def _check(name: str, data: Any, where: str, text: str) -> Profile:
         if not columns:
             raise fail("columns", f"{pane} needs at least one column")
     if data.get("loki"):
-        from .sources.loki.config import LokiConfig
+        from ..sources.loki.config import LokiConfig
 
         unknown_keys = [k for k in data["loki"] if k not in LokiConfig.MAPPING_KEYS]
         if unknown_keys:

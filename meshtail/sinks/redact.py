@@ -29,7 +29,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from .linear import Linear
+from ..linear import Linear
 
 MARK = "[REDACTED]"
 

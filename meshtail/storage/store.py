@@ -4,7 +4,7 @@ Sources append from the ingest thread; the UI reads on a timer.  Indices are abs
 (the n-th event ever stored), so views can hold integer positions that survive eviction:
 an index below :attr:`EventStore.base` was evicted (counted in :attr:`evicted`).
 
-An event made from a line is kept as columns (:mod:`meshtail.packing`): about 25 bytes
+An event made from a line is kept as columns (:mod:`meshtail.storage.packing`): about 25 bytes
 beside its raw line, and the raw lines themselves in compressed chunks of 1,024 (zlib,
 level 1: about a quarter of their size on generated access logs, less on real ones).  A
 million access-log lines then take ~250 MB in all instead of the ~450 MB of the bare
@@ -21,7 +21,7 @@ from array import array
 from collections import OrderedDict, deque
 from collections.abc import Iterable
 
-from .events import AuditEvent, Source
+from ..events import AuditEvent, Source
 from .packing import Kind, Packer, from_micros, from_nanos, micros, nanos
 
 CHUNK = 1024  # raw lines compressed together

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .events import AuditEvent, dumps
+from ..events import AuditEvent, dumps
 from .redact import redact_event
 
 

@@ -9,19 +9,19 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from . import __version__
-from .events import RawLine, Source
+from .. import __version__
+from ..events import RawLine, Source
+from ..parse.detect import StreamParser, compile_formats
+from ..parse.envoy_access import CompiledFormat, FormatError
+from ..query import Filter, FilterError, StreamFilter, compile_filter
+from ..sinks.output import Writer
+from ..sources.files import SourceError, read_batches
+from ..text import visible
 from .exitcodes import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, say
 from .loki_args import LokiArgsError, add_loki_flags, loki_run_from_args, wants_loki
-from .output import Writer
-from .parse.detect import StreamParser, compile_formats
-from .parse.envoy_access import CompiledFormat, FormatError
-from .query import Filter, FilterError, StreamFilter, compile_filter
-from .sources.files import SourceError, read_batches
-from .text import visible
 
 if TYPE_CHECKING:
-    from .headless import LiveRun
+    from .live import LiveRun
     from .loki_args import LokiRun
 
 
@@ -299,8 +299,8 @@ def _compile(args: argparse.Namespace) -> tuple[Filter, list[CompiledFormat]] | 
 
 
 def _live_run(args: argparse.Namespace) -> LiveRun | int:
-    from .headless import LiveRun
-    from .sources.kube.live import Selection
+    from ..sources.kube.live import Selection
+    from .live import LiveRun
 
     compiled = _compile(args)
     if isinstance(compiled, int):
@@ -316,8 +316,8 @@ def _live_run(args: argparse.Namespace) -> LiveRun | int:
         order=getattr(args, "order", None),
     )
     if args.command == "tail":
+        from ..sources.kube.config import ConfigError
         from .kube_args import connect_options_from_args, follow_options_from_args, selection_from_args
-        from .sources.kube.config import ConfigError
 
         run.kubeconfig, run.context = args.kubeconfig, args.context
         try:
@@ -338,7 +338,7 @@ def _live_run(args: argparse.Namespace) -> LiveRun | int:
 
 def _loki(args: argparse.Namespace, follow: bool) -> LokiRun | int | None:
     """The Loki read the flags ask for, None for none, or an exit status after saying what is wrong."""
-    from .sources.loki import LokiConfigError
+    from ..sources.loki import LokiConfigError
 
     try:
         if not wants_loki(args):
@@ -351,7 +351,7 @@ def _loki(args: argparse.Namespace, follow: bool) -> LokiRun | int | None:
 
 def _scan_loki(args: argparse.Namespace, query: Filter, formats: list[CompiledFormat]) -> int:
     """``scan --loki URL --since 24h``: the history of a window through the same pipeline, then exit."""
-    from .headless import LiveRun, run_live
+    from .live import LiveRun, run_live
 
     if args.paths != ["-"]:
         say("scan reads files or --loki, not both")
@@ -498,7 +498,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # ``scan`` on a file starts in a fraction of the time.
     argv = _glue_dash_values(list(sys.argv[1:] if argv is None else argv))
     if not argv or argv[0] not in SUBCOMMANDS:
-        from .tui_main import tui_from_args
+        from .tui import tui_from_args
 
         args = build_tui_parser().parse_args(argv)
         return tui_from_args(args)
@@ -509,11 +509,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     try:
         if args.command == "profiles":
-            from .tui_main import profiles_command
+            from .tui import profiles_command
 
             return profiles_command(args)
         if args.command == "demo" and not args.serve and args.output is None and sys.stdout.isatty():
-            from .tui_main import demo_tui
+            from .tui import demo_tui
 
             return demo_tui(args)
         if args.command == "scan":
@@ -524,7 +524,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             run = _live_run(args)
             if isinstance(run, int):
                 return run
-            from .headless import run_demo, run_live
+            from .live import run_demo, run_live
 
             if args.command == "tail":
                 return asyncio.run(run_live(run))

@@ -3,7 +3,7 @@
 A parsed Envoy access-log event is ~25 attributes, a summary and a timestamp: about
 3 KB of Python objects for a 370-byte line, so a million of them would need more than
 3 GB.  The store keeps each event made from a line as columns instead (see
-:mod:`meshtail.store`): the raw line as UTF-8 bytes, the index of its *kind* (decision,
+:mod:`meshtail.storage.store`): the raw line as UTF-8 bytes, the index of its *kind* (decision,
 format and how it was read — a few hundred distinct values in a mesh), the index of its
 source (one per container ever followed), its line number, its kubelet timestamp and
 when it was received as integers.  That is what the panes need to place an event; the
@@ -24,10 +24,10 @@ from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from .events import MISSING, AuditEvent, Decision, RawLine, Source
-from .parse.detect import StreamParser
-from .parse.envoy_access import CompiledFormat
-from .parse.timestamps import split_kubelet_prefix
+from ..events import MISSING, AuditEvent, Decision, RawLine, Source
+from ..parse.detect import StreamParser
+from ..parse.envoy_access import CompiledFormat
+from ..parse.timestamps import split_kubelet_prefix
 
 
 class Kind(NamedTuple):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from .text import visible
+from ..text import visible
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from .events import AuditEvent, dumps_bytes
+from ..events import AuditEvent, dumps_bytes
+from ..text import visible
 from .redact import redact_event
-from .text import visible
 
 
 def where(event: AuditEvent) -> str:

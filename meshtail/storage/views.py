@@ -14,9 +14,9 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .events import SEVERITY_RANK, AuditEvent, Decision
+from ..events import SEVERITY_RANK, AuditEvent, Decision
+from ..query import Filter, compile_filter
 from .packing import Kind
-from .query import Filter, compile_filter
 from .store import EventStore
 
 _WARNING = SEVERITY_RANK["warning"]

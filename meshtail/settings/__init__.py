@@ -1,0 +1,1 @@
+"""What the user keeps between runs: filter profiles and the key map."""

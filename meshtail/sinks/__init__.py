@@ -1,0 +1,1 @@
+"""Where events go out: text/JSONL writers, JSONL export, credential redaction, time ordering."""
