@@ -158,3 +158,11 @@ async def test_the_tui_reads_the_demo_through_loki() -> None:
         assert any(e.source.kind == "loki" and e.format != "meshtail" for e in shown)
         assert len(app.main_screen.views["auth"]) > 0, "denials reach the Auth pane through Loki"
         assert "loki http://127.0.0.1" in str(app.main_screen.query_one("#status").render())
+        for _ in range(50):  # the history is read, then the tail follows
+            await pilot.pause(0.1)
+            if any(s.state == "following" for s in app.ingest.source.streams.values()):  # type: ignore[union-attr]
+                break
+        await pilot.press("h")
+        await pilot.pause(0.3)
+        health = str(app.screen.query_one("#health").render())
+        assert re.search(r"^loki +following +[\d,]+", health, re.M), health  # the health panel covers Loki
