@@ -147,6 +147,10 @@ RULES: tuple[tuple[str, str, str, str, str, bool, str], ...] = (
     # start proxy" / "failure to process message" and retries) -- the pod failed to enrol, no mesh config was
     # refused; the parser's own enrolment rules name it (before "nack", which would read "ack error" as a NACK)
     ("zds ack error", "", r"got ack error|responded with an ack error", "other", "failure", False, ""),
+    # the istio-validation init container checking that the CNI set up the pod's redirection
+    # (tools/istio-iptables/pkg/validation/validator.go: ``log.Errorf("Validation failed: %v", err)``,
+    # ``fmt.Errorf("validation timeout")``): the pod's traffic capture failed; no mesh config was refused
+    ("iptables validation", "", r"^validation (?:failed: %v$|timeout$)", "other", "failure", False, ""),
     # a proxy NACKed what it was sent
     ("nack", "", r"ack error|\bnack(?:ed)?\b|rejected by (?:envoy|proxy)", "config", "failure", True, "xds.reject"),
     # mesh config that is invalid: istiod refuses or cannot build it

@@ -29,7 +29,17 @@ from .flags import LONG_FLAGS
 from .result import Action, Parsed
 from .timestamps import normalize
 
-ACTIONS: tuple[Action, ...] = ()  # the access-log actions (classify.ACCESS_ACTIONS) are listed once
+# the access-log actions (classify.ACCESS_ACTIONS) are listed once; this is a line too cut to decide
+ACTIONS: tuple[Action, ...] = (
+    Action(
+        "access.fragment",
+        "routing",
+        "unknown",
+        False,
+        'the tail of an access line pasted without its request and status (``- "-" 0 19 0 - "-" "curl/…"``): '
+        "an access log, its outcome not shown (a refusal in its details is still read as one)",
+    ),
+)
 
 _FLAG = r"(?:[A-Z]{2,5}|[A-Z][a-z]+(?:[A-Z][a-z]*)+)"
 _REQUEST = re.compile(
@@ -40,6 +50,16 @@ _REQUEST = re.compile(
 # or with a details word, so a number and a word in any other line do not read as one
 _FRAGMENT = re.compile(
     rf'\s*(?P<status>[1-5]\d\d)\s+(?P<flags>{_FLAG}(?:,{_FLAG})*|-)\s+(?=[a-z][a-z0-9]*_[a-z0-9_.]+[{{\[\s]|")'
+)
+# a request line cut inside: ``HTTP/1.1" 403 - rbac_access_denied…`` or ``/path HTTP/1.1" 503 UF …``
+_CUT_REQUEST = re.compile(
+    rf'(?:[^\s"]{{0,400}}\s)?HTTP/[0-9.]{{1,3}}"\s+(?P<status>\d{{1,3}})\s+(?P<flags>-|{_FLAG}(?:,{_FLAG})*)(?=\s|$)'
+)
+# the tail after the flags: details (maybe cut), termination details, "transport failure reason", bytes received,
+# bytes sent, duration, upstream service time, then the quoted x-forwarded-for: Istio's default format (1.9+)
+_TAIL = re.compile(
+    r'(?P<details>[^\s"]{1,300})?\s*(?P<termination>[^\s"]{1,300}\s+)?"[^"]{0,500}"\s+\d{1,15}\s+\d{1,15}\s+\d{1,12}'
+    r'\s+(?:\d{1,12}|-)\s+"[^"]{0,500}"\s+"'
 )
 _STAMP = re.compile(
     r"(?P<open>\[?)(?P<ts>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?)"
@@ -76,6 +96,12 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         m = _FRAGMENT.match(body)
         if m is not None and _TOKEN.search(body, m.end()) is not None:
             return _read(body, m, source)
+        m = _CUT_REQUEST.match(body)
+        if m is not None and _TOKEN.search(body, m.end()) is not None:
+            return _read(body, m, source)
+        m = _TAIL.match(body)
+        if m is not None:
+            return _tail(body, m, source)
     at = body.find('{"')
     if at > 0:
         found = _embedded_json(body, at, source)
@@ -191,6 +217,29 @@ def _read(body: str, m: re.Match[str], source: Source | None) -> tuple[str, Pars
             del attrs["http.response.status_code"]
         attrs.pop("network.protocol.name", None)
     return "envoy-text", _parsed(attrs, time, source, partial)
+
+
+_REFUSALS = ("rbac_access_denied", "jwt_authn_access_denied", "ext_authz_denied", "ext_authz_error", "filter_chain")
+
+
+def _tail(body: str, m: re.Match[str], source: Source | None) -> tuple[str, Parsed]:
+    """An access line's tail without its request or status: an access log whose outcome is not shown, unless
+    its details name a refusal (decided before the status in every version)."""
+    details = m.group("details")
+    attrs: dict[str, Any] = {"envoy.log_format": "loose", "meshtail.partial": True}
+    if details and details.startswith(_REFUSALS):
+        attrs["envoy.response_code_details"] = details
+        facts = AccessFacts(None, (), details, False, False, True)
+        decision = access_decision(facts)
+        return "envoy-text", Parsed(None, *decision, access_summary(attrs, source, decision), attrs)
+    if details and details != "-":
+        attrs["envoy.response_code_details"] = details
+    tokens = [t.group(1) for t in _TOKEN.finditer(body, m.end() - 1) if t.group(1) is not None]
+    for key, value in zip(("user_agent.original", "http.request.id", "url.authority"), tokens, strict=False):
+        if value and value != "-":
+            attrs[key] = value
+    summary = "access log fragment (no request or status)"
+    return "envoy-text", Parsed(None, "routing", "unknown", False, "info", "access.fragment", summary, attrs)
 
 
 def _short_flags(value: str) -> str:

@@ -259,8 +259,11 @@ class StreamParser:
             needs_cleaning = parsed.decoded or decoded or has_unsafe(body)
             if name == "unknown":
                 heuristic_verdict(parsed, body)
-            elif parsed.outcome == "unknown":
-                parsed.outcome = outcome_from_words(parsed.severity, body[:2048])
+            else:
+                if not parsed.violation and parsed.category in ("other", "routing"):
+                    policy_denial(parsed, body)
+                if parsed.outcome == "unknown":
+                    parsed.outcome = outcome_from_words(parsed.severity, body[:2048])
         parsed.attributes.update(extra)
         summary = finish(parsed.attributes, parsed.summary, stamp, raw.decode_error, needs_cleaning)
         self.counts[name] = self.counts.get(name, 0) + 1
@@ -373,6 +376,35 @@ def heuristic_verdict(parsed: Parsed, body: str) -> None:
         parsed.severity = "warning"
     parsed.attributes["meshtail.heuristic"] = True
     parsed.attributes["meshtail.heuristic_reason"] = f"no family read this line; classified by {why}"
+
+
+# A refusal by policy in a known family's line no rule of the family named (a vendor's or another version's
+# wording: "connection … denied by policy", "RBAC: access denied", "request rejected by authorization policy").
+# Only words of a policy decision: "permission denied" is as often a file's mode as a policy.
+_POLICY_DENIAL = re.compile(
+    r"(?i)\b(?:denied|rejected|refused|blocked|disallowed) by (?:an? |the )?(?:[\w-]+ )?(?:authori[sz]ation )?"
+    r"(?:polic(?:y|ies)|rbac|authori[sz]ation)\b"
+    r"|\bpolicy (?:denied|denial|rejection|rejected)\b|\bRBAC:? (?:access )?(?:denied|rejected|deny)\b"
+    r"|rbac_access_denied|\baccess denied\b"
+)
+
+
+def _may_deny(text: str) -> bool:
+    return "enied" in text or "eject" in text or "RBAC" in text or "efused" in text
+
+
+def policy_denial(parsed: Parsed, body: str) -> None:
+    """A known family's catch-all line that says a policy refused something: a denial, marked as a guess."""
+    text = body[:2048]
+    if not _may_deny(text) or _POLICY_DENIAL.search(text) is None:
+        return
+    parsed.category, parsed.outcome, parsed.violation, parsed.action = "auth", "deny", True, "log.denial"
+    if parsed.severity in ("debug", "info"):
+        parsed.severity = "warning"
+    parsed.attributes["meshtail.heuristic"] = True
+    parsed.attributes["meshtail.heuristic_reason"] = (
+        "no rule of its family named this line; classified by words of a policy refusal"
+    )
 
 
 _LEVEL_WORD = re.compile(r"\b(ERROR|Error|error|WARN|Warn|warn|WARNING|warning|FATAL|fatal|PANIC|panic)\b")

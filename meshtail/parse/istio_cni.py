@@ -108,6 +108,20 @@ _FRAGMENT_PREFIXES = (
 _RULES_TAIL = re.compile(
     r"(?:COMMIT|\*(?:nat|mangle|raw|filter)|[-:][A-Z]{1,2}\S*(?: .*)?)(?:\t| {2,}+)ns=\S+ name=\S+"
 )
+# What the istio-validation init container (tools/istio-iptables/pkg/validation) prints, in every version:
+# 1.5-1.11 with fmt.Println (no timestamp or level: "in new validator: <ip>", "Listening on <addr>",
+# "Error connecting to 127.0.0.6:15002: ...", "validation passed", "validation failed:<err>"), 1.12+ through
+# pkg/log ("Validation failed: <err>", "Validation passed, iptables rules established"), and the command's
+# exit error ("iptables validation failed; workload is not ready for Istio.", cobra's "Error: " before it).
+# It dials 127.0.0.6 (redirected to its own listeners on 127.0.0.1 or ::1 at the proxy's capture ports):
+# those addresses tell its generic-sounding lines from another program's.
+_VALIDATOR = re.compile(
+    r"(?:Error: )?iptables validation failed\b|[Ii]n new validator: "
+    r"|(?:Error connecting to|connect to) 127\.0\.0\.6:\d+"
+    r"|Listening on (?:127\.0\.0\.1|\[::1\]):150\d\d$|[Vv]alidation (?:passed|failed:|timeout$)"
+    r"|Error on listening: |Listener failed to accept connection: |Error getting original dst: "
+)
+_VALIDATOR_FAILED = re.compile(r"(?i)(?:error|iptables validation failed|validation failed|validation timeout)")
 _KLOG_CNI_ACCOUNT = re.compile(r"serviceaccount:[\w.-]{1,253}:[\w.-]{0,253}cni\b")
 _FLAG = re.compile(r"FLAG: --([a-z0-9][a-z0-9_-]{0,79})=")
 _ISTIOD_KEBAB_FLAGS = ("tls-cipher-suites", "tls-min-version", "debug-port")
@@ -138,6 +152,8 @@ def _claims(line: GoLine, source: Source | None = None) -> bool:
             return "cni" in message and _KLOG_CNI_ACCOUNT.search(message[:2000]) is not None
         if scope != "default":
             return False
+    if _VALIDATOR.match(message) is not None:
+        return True  # the istio-validation init container (runs the CNI's istio-iptables)
     if not line.level:  # a fragment
         return (
             message.startswith(_FRAGMENT_PREFIXES)
@@ -171,6 +187,7 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         and line.scope is None
         and not line.message.startswith(_FRAGMENT_PREFIXES)
         and not _cni_template(line.message, FRAGMENT_WEIGHT)
+        and _VALIDATOR.match(line.message) is None
     ):
         return None  # "info <sentence>" with nothing of the CNI's but a prefix: too little to go on
     return FORMAT, build(line.stamp, line.level, line.scope, line.message, line.fields, line.caller)
@@ -315,6 +332,19 @@ def classify(time: str | None, level: str, scope: str | None, message: str, attr
         or (scope == "klog" and _failing(lowered))
         or message.startswith(("Failed capturing pod", "Unable to send pod to ztunnel", "failed to "))
     )
+    validator = _VALIDATOR.match(message) is not None
+    if validator and _VALIDATOR_FAILED.match(message) is not None:
+        # the pod's traffic capture is not in place: the init container fails and blocks the pod
+        if severity in ("info", "debug"):
+            severity = "error"
+        _error_of(message, attrs)
+        return Parsed(
+            time, "other", "failure", False, severity, "cni.validation_failure", f"istio-validation: {text}", attrs
+        )
+    if validator and not failing:
+        done = message.startswith(("Listening on", "validation passed", "Validation passed"))
+        outcome = "success" if done else "unknown"
+        return Parsed(time, "other", outcome, False, severity, "cni.validation", f"istio-validation: {text}", attrs)
     if message.startswith("new ztunnel connected") or message == "ztunnel connected":
         total = re.search(r"total connected: (\d+)", message)
         if total:
@@ -412,6 +442,21 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action("cni.redirect_failure", "other", "failure", False, "failed to restore iptables rules / program nftables"),
     Action("cni.redirect", "other", "unknown", False, "iptables / nftables chatter (Running iptables-restore ...)"),
+    Action(
+        "cni.validation_failure",
+        "other",
+        "failure",
+        False,
+        "istio-validation init container: Validation failed, validation timeout, Error connecting to 127.0.0.6:…, "
+        "iptables validation failed; workload is not ready",
+    ),
+    Action(
+        "cni.validation",
+        "other",
+        "success|unknown",
+        False,
+        "istio-validation init container: Listening on 127.0.0.1:150xx, Validation passed (success); in new validator",
+    ),
     Action("cni.ztunnel_connect", "other", "success", False, "new ztunnel connected, total connected: N"),
     Action("cni.repair", "other", "change", False, "Pod detected as broken, deleting / Repairing pod..."),
     Action("cni.install", "other", "success", False, "Copied istio-cni to ..., Wrote CNI config ..."),

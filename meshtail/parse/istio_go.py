@@ -1077,6 +1077,15 @@ def _gateway(time: str | None, severity: str, message: str, lowered: str, attrs:
 _CERT = re.compile(r"generated new workload certificate")
 _READY_IN = re.compile(r"Readiness succeeded in (\S+)")
 _RESOURCE_PREFIX = re.compile(r"resource:(\S+) ")
+_RESOURCE_NAME = re.compile(r'\(resource name: "?([^")\s]+)')
+# the node agent's and the agent's SDS pushes, every wording 1.1-1.5 (security/pkg/nodeagent/sds/sdsservice.go):
+# "SDS: push root cert from node agent to proxy connection: …" (1.1), "Pushed key/cert pair (resource name: …)
+# from node agent to proxy connection: …" (1.2), "CONNECTION ID: …, RESOURCE NAME: …, EVENT: pushed key/cert pair
+# to proxy" (1.3), "node:… resource:… pushed root cert to proxy" (1.5)
+_SDS_PUSHED = re.compile(
+    r"(?:SDS: push |Pushed |CONNECTION ID: .{0,300}?EVENT: pushed |node:\S+ resource:\S+ pushed )"
+    r"(?:key/cert pair|root cert|certificate chain)"
+)
 _AUTH_SCOPES = (
     "sds",
     "ca",
@@ -1146,9 +1155,10 @@ def classify_agent(time: str | None, level: str, scope: str | None, message: str
             attrs,
         )
     if message.startswith("SDS: push key/cert pair") or (
-        message.startswith("resource:") and " pushed " in message[:60]
+        (message.startswith("resource:") and " pushed " in message[:60])
+        or (severity not in ("error", "warning") and _SDS_PUSHED.match(message) is not None)
     ):
-        resource = _RESOURCE_PREFIX.match(message)
+        resource = _RESOURCE_PREFIX.match(message) or _RESOURCE_NAME.search(message[:300])
         if resource:
             attrs["istio.sds.resource"] = resource.group(1)
         return Parsed(time, "auth", "success", False, severity, "sds.push", f"istio-agent: {text}", attrs)
@@ -1420,7 +1430,16 @@ def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[s
     # other zap programs (kgateway, envoy-gateway, the OpenTelemetry collector) print the same keys:
     # a line is Istio's by a scope Istio registers, else by a message only Istio prints
     istio_scope = scope is not None and (scope in KNOWN_SCOPES or scope.startswith("envoy "))
-    strict = not istio_scope and (scope is not None or _FOREIGN_JSON_KEYS.intersection(obj))
+    # pkg/log writes the level in lower case and the time with microseconds; slog (kgateway) writes "INFO" and
+    # nanoseconds, zap's production config (Gloo, Envoy Gateway) "ts" and "logger": a line of such a shape is
+    # Istio's only when its message is one of Istio's own
+    foreign = (
+        scope is not None
+        or _FOREIGN_JSON_KEYS.intersection(obj)
+        or (isinstance(level, str) and level != level.lower())
+        or (stamp is not None and _ISTIO_JSON_TIME.fullmatch(stamp) is None)
+    )
+    strict = not istio_scope and foreign
     found = build(stamp, str(level).lower(), scope, message, fields, source, caller, strict=bool(strict))
     if found is None:
         return None
@@ -1429,6 +1448,7 @@ def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[s
 
 
 # keys pkg/log never writes (it writes level, time, scope, msg, caller and the labels): another program's
+_ISTIO_JSON_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)")
 _FOREIGN_JSON_KEYS = frozenset(("component", "logger", "ts", "controllerGroup", "reconcileID", "stacktrace"))
 _JSON_RESERVED = frozenset(("level", "time", "scope", "msg", "message", "caller", "severity", "timestamp", "logger"))
 

@@ -2516,7 +2516,7 @@ TEMPLATES: dict[str, tuple[str, str, str, str, str, bool, str]] = {
     'Using plaintext for inner HBONE server': ('istio-agent|istio-cni|istiod', 'hbone', 'info', 'other', 'unknown', False, ''),
     'Using self-generated public key: %v': ('istiod', 'pkica', 'info', 'auth', 'success', False, 'auth.event'),
     'Using user-configured CA %v': ('istio-agent', 'default', 'info', 'other', 'unknown', False, ''),
-    'Validation failed: %v': ('istio-cni', 'default', 'error', 'config', 'failure', True, 'config.invalid'),
+    'Validation failed: %v': ('istio-cni', 'default', 'error', 'other', 'failure', False, ''),
     'Validation passed': ('istio-cni', 'default', 'info', 'other', 'success', False, 'component.start'),
     'Validation passed, iptables rules established': ('istio-cni', 'default', 'info', 'other', 'success', False, 'component.start'),
     'Version %v': ('istio-agent', 'default', 'info', 'other', 'unknown', False, ''),

@@ -331,9 +331,11 @@ def _from_event(obj: dict[str, Any]) -> _Request:
         req.path = uri.split("?", 1)[0]
     status = _dict(obj.get("responseStatus"))
     req.code = _int(status.get("code"))
+    reason = _str(status.get("reason"))
+    if req.code is None and reason in ("Forbidden", "Unauthorized"):
+        req.code = 403 if reason == "Forbidden" else 401  # a Status with its reason but no code (metav1.Status)
     if req.code is not None:
         attrs["http.response.status_code"] = req.code
-    reason = _str(status.get("reason"))
     if reason:
         attrs["k8s.response_reason"] = reason
     req.message = _str(status.get("message"))
@@ -749,7 +751,7 @@ def _classify(req: _Request) -> Parsed:
         summary = f"{actor} {_PAST[change]} {target}{group}"
         return _result(t, "config", "change", False, "info", action, summary, attrs)
     word = action_word(verb or "request")
-    if denied and final:
+    if denied:  # at any stage: a 401/403 is answered before the response starts (a watch's ResponseStarted too)
         summary = f"{actor} was denied {verb or 'a request'} on {target}" + (f" -> {status}" if status else "")
         return _result(t, "auth", "deny", True, "warning", f"k8s.{word}", summary, attrs)
     if not final:

@@ -523,6 +523,11 @@ def _template_row(line: _Line) -> _Template | None:
     for row in rows:
         if (row.level in _BAD) == bad:
             return row
+    for row in rows:
+        if row.outcome == "deny":
+            # a denial is one at any level: ztunnel printed "RBAC rejected" at info and, in some builds
+            # between 1.21 and 1.22 (inbound_passthrough), at error
+            return row
     return None if level else rows[0]  # a level the source never used with it: not this message
 
 

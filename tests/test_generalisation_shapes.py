@@ -1,0 +1,114 @@
+"""Shapes of issue 11's generalisation classes, on real lines (tests/data/SOURCES.md) or their source's wording."""
+
+from __future__ import annotations
+
+import pytest
+
+from meshtail.events import RawLine, Source
+from meshtail.parse.detect import StreamParser
+
+
+def parse(line: str):  # type: ignore[no-untyped-def]
+    return StreamParser().parse(RawLine(line, Source("file", path="t", line=1), "2026-01-01T00:00:00Z"))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # ztunnel 1.18-1.21: "RBAC rejected" at info, and at error (inbound_passthrough, master 2024-04)
+        "2023-10-10T23:14:00.534962Z  INFO inbound{id=cc49 peer_ip=10.240.2.2 peer_id=spiffe://cluster.local/ns/a/sa/b}:"
+        " ztunnel::proxy::inbound: RBAC rejected conn=10.240.2.2(spiffe://cluster.local/ns/a/sa/b)->10.240.1.2:80",
+        "2024-04-11T10:00:00.000000Z ERROR inbound_passthrough{id=1}: ztunnel::proxy::inbound_passthrough:"
+        " RBAC rejected conn=10.240.2.2(none)->10.240.1.2:80",
+        # a wording no rule names: the family's catch-all must not keep a policy refusal in "routing"
+        "2023-10-10T23:14:00.534962Z  INFO inbound{id=cc49}: ztunnel::proxy::inbound: connection denied by policy"
+        " conn=10.240.2.2->10.240.1.2:80",
+    ],
+)
+def test_old_ztunnel_denials(line: str) -> None:
+    event = parse(line)
+    assert (event.format, event.category, event.outcome, event.violation) == ("ztunnel", "auth", "deny", True)
+
+
+@pytest.mark.parametrize(
+    ("line", "outcome"),
+    [
+        ("in new validator: 10.66.26.76", "unknown"),
+        ("Listening on 127.0.0.1:15001", "success"),
+        (
+            "Error connecting to 127.0.0.6:15002: dial tcp 127.0.0.1:0->127.0.0.6:15002: connect: connection refused",
+            "failure",
+        ),
+        ("2021-07-12T19:57:33.687386Z     error   validation timeout", "failure"),
+        (
+            "2021-06-01T00:00:00.000000Z\terror\tValidation failed: Error connecting to 127.0.0.6:15002: refused",
+            "failure",
+        ),
+        ("Error: iptables validation failed; workload is not ready for Istio.", "failure"),
+    ],
+)
+def test_istio_validation_init_container(line: str, outcome: str) -> None:
+    event = parse(line)
+    assert (event.format, event.category, event.outcome, event.violation) == ("istio-cni", "other", outcome, False)
+
+
+def test_node_agent_sds_push_1_2() -> None:
+    event = parse(
+        "2019-06-14T23:10:58.876337Z     info    sdsServiceLog   Pushed root cert (resource name: "
+        '"bookinfo-credential-1-cacert") from node agent to proxy connection: "router~10.60.1.190~gw.istio-system~'
+        'istio-system.svc.cluster.local-3"'
+    )
+    assert (event.format, event.category, event.outcome) == ("istio-agent", "auth", "success")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"time":"2025-07-15T12:30:58.352283845Z","level":"INFO","msg":"caches warm!","component":"proxy_syncer"}',
+        '{"time":"2025-07-15T12:30:58.352283845Z","level":"info","msg":"starting kgateway"}',
+    ],
+)
+def test_other_control_planes_json_is_not_istiod(line: str) -> None:
+    assert parse(line).format == "unknown"
+
+
+def test_envoyfilter_istiod_could_not_build() -> None:
+    event = parse(
+        "2024-06-12T20:19:21.417789Z\terror\tmodel\tfailed to build envoy filter value: Envoy filter: json: "
+        "cannot unmarshal number -1 into Go value of type uint32"
+    )
+    assert (event.format, event.category, event.outcome, event.violation) == ("istiod", "config", "failure", True)
+
+
+@pytest.mark.parametrize(
+    ("line", "verdict"),
+    [
+        (
+            'HTTP/1.1" 403 - rbac_access_denied_matched_policy[none] - "-" 0 19 0 - "-" "curl/7.81.0" "abc"'
+            ' "productpage:9080" "-" inbound|9080|| - 10.244.0.5:9080 10.244.0.6:40000 - -',
+            ("auth", "deny", True),
+        ),
+        (
+            '- "-" 0 19 0 - "-" "curl/7.81.0" "abc" "productpage:9080" "-" inbound|9080|| - 10.244.0.5:9080'
+            " 10.244.0.6:40000 - -",
+            ("routing", "unknown", False),
+        ),
+    ],
+)
+def test_access_fragments_are_partial_and_never_confidently_wrong(line: str, verdict: tuple[str, str, bool]) -> None:
+    event = parse(line)
+    assert event.format == "envoy-text"
+    assert event.attributes.get("meshtail.partial") is True
+    assert (event.category, event.outcome, event.violation) == verdict
+
+
+def test_audit_forbidden_without_code_at_response_started() -> None:
+    line = (
+        '{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"a1","stage":"ResponseStarted",'
+        '"requestURI":"/apis/networking.istio.io/v1/namespaces/default/virtualservices","verb":"create",'
+        '"user":{"username":"bob"},"objectRef":{"resource":"virtualservices","namespace":"default","name":"x",'
+        '"apiGroup":"networking.istio.io","apiVersion":"v1"},"responseStatus":{"metadata":{},"status":"Failure",'
+        '"reason":"Forbidden"}}'
+    )
+    event = parse(line)
+    assert event.outcome == "deny" and event.violation
