@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from meshtail.events import RawLine, Source
 from meshtail.parse.detect import StreamParser
 from meshtail.parse.wrappers import peel
@@ -81,6 +83,18 @@ def test_grep_file_name_before_a_line_that_starts_with_a_year() -> None:
 def test_log_ui_export_whose_second_time_is_the_lines_own() -> None:
     line = "2026-08-03 03:41:48.503\t" + NACK
     event = parse(line)
+    assert event.attributes["meshtail.wrappers"] == ["export"]
+    assert (event.category, event.violation) == ("config", True)
+    assert event.time == "2020-07-31T05:10:49.486763Z"
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    ["June 17th 2019, 02:05:59.124", "Jun 17, 2019 @ 02:05:59.124"],  # Kibana ≤ 6 and 7+ (moment.js formats)
+)
+def test_kibana_discover_copies_in_either_time_format_are_peeled(stamp: str) -> None:
+    event = parse(f"{stamp}\t{NACK}")
+    assert parse(stamp + " " * 3 + "just words").format == "unknown"  # premise: a time alone peels nothing
     assert event.attributes["meshtail.wrappers"] == ["export"]
     assert (event.category, event.violation) == ("config", True)
     assert event.time == "2020-07-31T05:10:49.486763Z"

@@ -159,6 +159,13 @@ _UI_STAMP = re.compile(
     r"(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?|\d{13})"
     r"(?:\t(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})))?(?: \| |\t)"
 )
+# Kibana's Discover (and CSV export) shows times in moment.js formats: "MMMM Do YYYY, HH:mm:ss.SSS"
+# (Kibana ≤ 6, e.g. "June 17th 2019, 02:05:59.124") and "MMM D, YYYY @ HH:mm:ss.SSS" (7+)
+_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+_KIBANA_STAMP = re.compile(
+    r"([A-Z][a-z]{2,8}) (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})(?:,| @) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?"
+    r"(?: \| |\t| {2,})"
+)
 _LOKI_CLI = re.compile(r"(\d{4}-\d{2}-\d{2}T\S+) \{((?:[\w.]+=\"[^\"]*\"(?:, )?)*)\}\s+")
 _LOKI_LABEL = re.compile(r'([\w.]+)="([^"]*)"')
 _OTEL_BODY = re.compile(r"\s*(?:Body|-> (?:log|body|message)): Str\((.*)\)\s*$", re.S)
@@ -266,6 +273,22 @@ def _log_ui(text: str, source: Source) -> Peeled | None:
     if not starts_a_record(inner):
         return None  # Istio's own "<time>\t<level>\t…" is not an export of a line
     return Peeled(inner, source, _ui_time(stamp), ["export"])
+
+
+def _kibana(text: str, source: Source) -> Peeled | None:
+    """A Kibana Discover copy or export: ``June 17th 2019, 02:05:59.124<TAB>line`` (times in Kibana's own format)."""
+    if not text[:1].isupper():
+        return None
+    match = _KIBANA_STAMP.match(text)
+    if match is None:
+        return None
+    month = _MONTHS.get(match.group(1)[:3].lower())
+    inner = text[match.end() :]
+    if month is None or not looks_like_a_line(inner):
+        return None
+    day, year, hour, minute, second, millis = match.group(2, 3, 4, 5, 6, 7)
+    stamp = f"{year}-{month:02d}-{int(day):02d}T{hour}:{minute}:{second}.{(millis or '0'):0<3}Z"
+    return Peeled(inner, source, stamp, ["export"])
 
 
 def _ui_time(stamp: str) -> str | None:
@@ -527,6 +550,7 @@ _PEELERS = (
     _kubectl_prefix,
     _kail,
     _log_ui,
+    _kibana,
     _otel_debug,
     _json_fragment,
     _grep,
