@@ -127,6 +127,11 @@ class StreamParser:
     # ------------------------------------------------------------ driver
     def _detect(self, body: str, source: Source) -> tuple[str, Parsed] | None:
         last = self._last
+        if last is self._text:
+            # a text line came before (every sidecar prints "Envoy proxy is ready" amid its access
+            # lines): the strict access formats still go first — costing a first-character check on
+            # other lines — or each later access line would be read by the loose reader, 40x slower
+            last = None
         if last is not None:
             found = last(body, source)
             if found is not None:
