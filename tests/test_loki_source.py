@@ -610,6 +610,171 @@ async def test_tail_drops_are_read_again_and_reported_with_counts(loki: LokiStan
     assert "dropped 7 entries" in report.summary and not events(seen, "meshtail.stream.gap")
 
 
+async def test_tail_drops_beyond_the_1000_loki_lists_are_read_again_too(loki: LokiStandIn) -> None:
+    """Loki lists at most 1,000 dropped entries a frame (``maxDroppedEntriesPerTailResponse``): 2,500 dropped
+    of 3,000 must still all arrive once (one read of the whole query from the oldest drop), never 1,500
+    with the unlisted 1,500 gone without a word."""
+    pushed: list[tuple[Any, ...]] = []
+    _seed(loki, pushed)
+    async with following(loki.url) as (seen, _source):
+        loki.drop_next_tail_entries(2500)
+        _push_now(loki, pushed, 3000, "live")
+        await eventually(
+            lambda: len(seen.lines) >= len(pushed) or events(seen, "meshtail.stream.gap"),
+            timeout=30,
+            describe=lambda: (len(seen.lines), [e.summary for e in seen.events]),
+        )
+        await asyncio.sleep(0.2)  # let a repeat, if the reader made one, arrive before judging
+    assert not events(seen, "meshtail.stream.gap"), [e.summary for e in events(seen, "meshtail.stream.gap")]
+    assert_exactly(seen.lines, pushed)
+    (report,) = events(seen, "meshtail.stream.resume")
+    assert report.attributes["loki.tail.dropped"] == 1000 and report.attributes["loki.tail.more_dropped"] is True
+    assert report.attributes["loki.tail.lost"] == 0 and "at least 1000" in report.summary
+
+
+async def test_tail_drops_across_200_streams_are_read_again_with_one_query(loki: LokiStandIn) -> None:
+    """A burst of drops across 200 streams is one query_range of the whole query (not one per stream, which
+    stalled the socket so that Loki dropped more); every entry still arrives once."""
+    pushed: list[tuple[Any, ...]] = []
+    _seed(loki, pushed)
+    async with following(loki.url) as (seen, _source):
+        before = len(query_ranges(loki))
+        loki.drop_next_tail_entries(600)
+        for i in range(200):
+            _push_now(loki, pushed, 4, f"live {i}", {**PROMTAIL, "pod": f"reviews-{i}"})
+        await eventually(
+            lambda: len(seen.lines) >= len(pushed) and events(seen, "meshtail.stream.resume"),
+            timeout=30,
+            describe=lambda: (len(seen.lines), [e.summary for e in seen.events]),
+        )
+        await asyncio.sleep(0.2)  # let a repeat, if the reader made one, arrive before judging
+        asked = len(query_ranges(loki)) - before
+    assert_exactly(seen.lines, pushed)
+    report = events(seen, "meshtail.stream.resume")[0]
+    assert report.attributes["loki.tail.dropped"] == 600 and report.attributes["loki.tail.lost"] == 0
+    assert not events(seen, "meshtail.stream.gap")
+    assert 1 <= asked <= 3, asked
+
+
+@pytest.mark.parametrize("held_max", [None, 50])
+async def test_the_tail_is_still_read_while_dropped_entries_are_read_again(
+    loki: LokiStandIn, monkeypatch: pytest.MonkeyPatch, held_max: int | None
+) -> None:
+    """Reading drops again must not stall the socket (Loki drops more while it is not read): frames that
+    arrive meanwhile are read and held, then delivered after the re-read, in time order and once each.
+    Beyond the held bound (``held_max``) the oldest held entries are let go and read again from the store."""
+    if held_max is not None:
+        import meshtail.sources.loki.live as loki_live
+
+        monkeypatch.setattr(loki_live, "HELD_MAX", held_max)
+    gate = asyncio.Event()
+    gate.set()
+    waiting = 0
+    frames = 0
+    query_range, tail_message = LokiClient.query_range, LokiSource._tail_message
+
+    async def gated(self: LokiClient, *args: Any, **kwargs: Any) -> Any:
+        nonlocal waiting
+        if not gate.is_set():
+            waiting += 1
+            await gate.wait()
+        return await query_range(self, *args, **kwargs)
+
+    def counted(self: LokiSource, *args: Any) -> Any:
+        nonlocal frames
+        frames += 1
+        return tail_message(self, *args)
+
+    monkeypatch.setattr(LokiClient, "query_range", gated)
+    monkeypatch.setattr(LokiSource, "_tail_message", counted)
+    pushed: list[tuple[Any, ...]] = []
+    _seed(loki, pushed)
+    async with following(loki.url) as (seen, _source):
+        gate.clear()
+        loki.drop_next_tail_entries(5)
+        _push_now(loki, pushed, 10, "first")
+        await eventually(lambda: waiting, timeout=30)  # the re-read waits for Loki
+        frames_before, lines_before = frames, len(seen.lines)
+        _push_now(loki, pushed, 300, "meanwhile")
+        await eventually(lambda: frames > frames_before, timeout=30)  # the socket is read meanwhile
+        assert len(seen.lines) == lines_before  # held: nothing newer goes out before what was dropped
+        gate.set()
+        await eventually(lambda: len(seen.lines) >= len(pushed), timeout=30)
+        await asyncio.sleep(0.2)  # let a repeat, if the reader made one, arrive before judging
+    assert_exactly(seen.lines, pushed)
+    live = [r.timestamp for r in seen.lines if r.text.startswith(("first", "meanwhile"))]
+    assert live == sorted(live)  # one stream: delivered in time order
+    resumes = events(seen, "meshtail.stream.resume")
+    assert all(e.attributes["loki.tail.lost"] == 0 for e in resumes) and not events(seen, "meshtail.stream.gap")
+    if held_max is not None:
+        assert sum(e.attributes.get("loki.tail.requeued", 0) for e in resumes) > 0
+
+
+async def test_a_bounded_run_remembers_nothing_for_a_tail_it_will_not_follow(loki: LokiStandIn) -> None:
+    """``run()`` with an end time has no tail to meet: delivered entries are not kept for dedupe (memory)."""
+    end = T0 + 10 * S
+    pushed = []
+    for i in range(50):
+        at = end - S + i * 1000
+        loki.push({**PROMTAIL, "pod": "reviews-v1-x"}, at, f"line {i}")
+        pushed.append(key(at, {**PROMTAIL, "pod": "reviews-v1-x"}, f"line {i}"))
+    seen = Collector()
+    options = LokiOptions(start_ns=T0 - 60 * S, end_ns=end, follow=False)
+    async with LokiClient(LokiConfig.from_args(loki.url, env={})) as client:
+        source = LokiSource(client, LokiSelection(), seen.line, seen.event, options)
+        await source.run()
+    assert_exactly(seen.lines, pushed)
+    assert all(len(state.seen) == 0 for state in source._states.values())
+    assert source.reading_history
+
+
+async def test_a_headless_bounded_read_of_old_history_says_nothing_about_lag(
+    loki: LokiStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``scan --loki`` of hour-old lines: the gap between written and read is their age, not meshtail falling
+    behind: no ``falling behind`` line and no ``meshtail.ingest.behind`` event while reading history."""
+    import io
+
+    from meshtail.commands.live import LiveRun, run_live
+    from meshtail.commands.loki_args import LokiRun
+
+    now = time.time_ns()
+    for i in range(20):
+        loki.push({**PROMTAIL, "pod": "reviews-v1-x"}, now - 3600 * S + i * S, DENIED)
+    looked = 0
+    real = LokiSource.reading_history
+
+    def counting(self: LokiSource) -> bool:
+        nonlocal looked
+        looked += 1
+        return real.fget(self)  # type: ignore[attr-defined, no-any-return]
+
+    run_source = LokiSource.run
+
+    async def slow_run(self: LokiSource) -> None:
+        await run_source(self)
+        # stay until the flusher has had a once-a-second lag check (ticks of 0.2 s); a safety net if it never asks
+        deadline = time.monotonic() + 3
+        while looked < 7 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+
+    monkeypatch.setattr(LokiSource, "reading_history", property(counting))
+    monkeypatch.setattr(LokiSource, "run", slow_run)
+    options = LokiOptions(start_ns=now - 3700 * S, end_ns=now - 3500 * S, follow=False)
+    run = LiveRun(
+        output="jsonl",
+        quiet=True,
+        loki=LokiRun(LokiConfig.from_args(loki.url, env={}), LokiSelection(), options),
+    )
+    out = io.StringIO()
+    assert await run_live(run, out) == 0
+    written = [json.loads(line) for line in out.getvalue().splitlines()]
+    actions = [w.get("action") for w in written]
+    assert "meshtail.stream.end" in actions, actions  # the premise: the read happened and was written
+    assert sum(1 for w in written if "rbac" in json.dumps(w)) >= 20
+    assert "meshtail.ingest.behind" not in actions
+
+
 async def test_tail_drops_the_store_no_longer_has_are_gaps_with_counts() -> None:
     """What the tail dropped and Loki cannot give back (retention, a failed ingester) is a ``stream.gap`` for
     its stream, saying how many and from when: the loss is visible."""

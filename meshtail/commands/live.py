@@ -150,6 +150,7 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
 
         async def flusher() -> None:
             ticks = 0
+            history = False
             while True:
                 await asyncio.sleep(0.2)
                 if orderer is not None:
@@ -159,6 +160,13 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
                 except BrokenPipeError:
                     broken.set()
                 ticks += 1
+                if getattr(source, "reading_history", False):
+                    # Loki history or a bounded read: its lines are old by design, a lag says nothing
+                    history = True
+                    continue
+                if history:  # now following: the lag of lines read from history must not count
+                    history = False
+                    pipeline.lag.newest.clear()
                 if ticks % 5 == 0:  # once a second: is meshtail keeping up? (say so on stderr, and as an event)
                     was = pipeline.lag.behind
                     lag = pipeline.lag.check()

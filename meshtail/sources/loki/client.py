@@ -127,12 +127,18 @@ def parse_streams(data: Any) -> list[Stream]:
 
 
 def parse_dropped(items: Any) -> list[tuple[dict[str, str], int]]:
-    """A tail message's ``dropped_entries``: ``(stream labels, ns)`` each (RFC 3339 stamps accepted too)."""
+    """A tail message's ``dropped_entries``: ``(stream labels, ns)`` each (RFC 3339 stamps accepted too).
+
+    Loki's ``dropEntry`` may put the entry's line where its labels belong: such an entry is kept
+    with no labels (``{}``, a stream not named), never skipped — a drop is never silent.
+    """
     out: list[tuple[dict[str, str], int]] = []
     for item in items or ():
         if not isinstance(item, dict):
             continue
         labels = item.get("labels") or {}
+        if not isinstance(labels, dict):
+            labels = {}
         stamp = item.get("timestamp")
         try:
             ts = int(stamp)  # type: ignore[arg-type]

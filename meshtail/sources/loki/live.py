@@ -8,9 +8,13 @@ Per tenant (Loki's tail takes one ``X-Scope-OrgID``), one reader:
    little before the last delivered entry up to now: whatever was written while connecting is
    in the store, whatever comes later arrives on the tail, and :class:`~.reader.Seen` drops the
    overlap exactly.
-3. **Drops**: ``dropped_entries`` (the tail could not send them in time) are fetched again
-   with query_range for their streams; only those Loki no longer has, or that are older than
-   the dedupe memory, become a ``meshtail.stream.gap`` naming the stream and time.
+3. **Drops**: ``dropped_entries`` (the tail could not send them in time; Loki lists at most
+   1,000 a frame) are fetched again by ONE query_range of the whole query, from the oldest
+   dropped or last delivered entry up to now, deduped by :class:`~.reader.Seen`.  It runs as
+   one task while the socket is still read: frames arriving meanwhile are held (bounded) and
+   delivered after it, their drops coalesced into the next recovery.  Listed entries Loki no
+   longer has, or older than the dedupe memory, become a ``meshtail.stream.gap`` naming the
+   stream and time, and a failed read after a full list a gap for the whole query.
 4. **Breaks**: a disconnect, and the 1011 close at Loki's ``tail_max_duration``, reconnect
    with back-off (the max-duration close at once) and read the break with query_range the
    same way.
@@ -26,6 +30,7 @@ import asyncio
 import heapq
 import random
 import time
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
@@ -41,6 +46,12 @@ from .reader import Entries, Entry, Pager, Seen, stamp
 
 MAX_DELAY_FOR = 5  # Loki refuses a larger delay_for
 MAX_DURATION_CLOSE = 1011
+# Loki's tailer lists at most this many dropped entries a frame (pkg/querier/tail/tail.go
+# ``maxDroppedEntriesPerTailResponse``): a full list means more may have been dropped
+MAX_LISTED_DROPS = 1000
+HELD_MAX = 50_000  # tail entries held while dropped ones are read again; older ones beyond are read again too
+
+Drop = tuple[str | None, int, Source]  # (stream key, or None when Loki did not name it; timestamp; source)
 
 
 def backoff(attempt: int, cap: float = 15.0, base: float = 0.25) -> float:
@@ -108,12 +119,23 @@ class _Tenant:
     stats: StreamStats = field(default_factory=StreamStats)
     history_done: bool = False
     last: int | None = None  # newest delivered timestamp
+    recorded_from: int = -1  # history entries before this were delivered without being remembered
     last_by_stream: dict[str, int] = field(default_factory=dict)
     source_by_stream: dict[str, Source] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
         return f"loki {self.name}" if self.name else "loki"
+
+
+@dataclass(slots=True)
+class _Frame:
+    """A tail message held while a recovery runs: its entries and what it says was dropped."""
+
+    batch: list[Entry]
+    drops: list[Drop]
+    capped: bool = False  # Loki listed its maximum: more may have been dropped than listed
+    requeued: int = 0  # drops that are held entries let go (HELD_MAX), not Loki's
 
 
 class LokiSource:
@@ -193,6 +215,14 @@ class LokiSource:
     def streams(self) -> dict[str, StreamStats]:
         """Per-tenant reading state for a status bar (one Loki query is one stream to meshtail)."""
         return {state.label: state.stats for state in self._states.values()}
+
+    @property
+    def reading_history(self) -> bool:
+        """True for a bounded read, and until every reader has read its history: lines are old by design
+        then, so an ingest lag (received minus written) says nothing about keeping up."""
+        if not self.options.follow or self.options.end_ns is not None:
+            return True
+        return not self._states or not all(state.history_done for state in self._states.values())
 
     # ---- events --------------------------------------------------------------------------
     def _attrs(self, state: _Tenant) -> dict[str, object]:
@@ -288,8 +318,10 @@ class LokiSource:
             loki__pushed=list(self.query.pushed) or None,
         )
         record_from = end_ns - self.options.lookback_ns  # only the last seconds can meet the tail
+        seen = state.seen if self.options.follow and self.options.end_ns is None else None  # no tail: no repeats
+        state.recorded_from = record_from
         async for batch in state.pager.read(self.query, start_ns, end_ns):
-            self._deliver(state, batch, state.seen, record_from)
+            self._deliver(state, batch, seen, record_from)
         state.history_done = True
 
     # ---- live ----------------------------------------------------------------------------
@@ -305,103 +337,229 @@ class LokiSource:
         floor = state.seen.floor
         return floor if floor >= 0 else fallback
 
-    async def _recover_dropped(self, state: _Tenant, dropped: list[tuple[dict[str, str], int]]) -> None:
+    def _drops(self, state: _Tenant, listed: list[tuple[dict[str, str], int]]) -> list[Drop]:
+        """A frame's ``dropped_entries`` as :data:`Drop` s.  Loki (``dropEntry``) may put the line where the
+        labels belong: such a drop names no stream, and any entry of its timestamp accounts for it."""
+        out: list[Drop] = []
+        identify = state.pager.entries.identify
+        for labels, ts in listed:
+            if labels:
+                key, source = identify(labels, None)
+                out.append((key, ts, source))
+            else:
+                out.append((None, ts, Source(kind="loki")))
+        return out
+
+    async def _recover_dropped(
+        self, state: _Tenant, drops: list[Drop], capped: bool = False, requeued: int = 0
+    ) -> None:
         """Fetch again what the tail dropped, and say so whatever came of it: a drop is never silent.
 
-        Per stream, the dropped span is read again with query_range (what was delivered before
-        is dropped as a repeat).  Entries Loki no longer has — or older than :class:`~.reader.Seen`'s
-        memory, which cannot be told apart from ones delivered before and are reported rather
-        than risked twice — become a ``meshtail.stream.gap`` for their stream with the counts.
-        Then one event for the whole drop: ``meshtail.stream.resume`` (``loki.tail.dropped``,
-        ``loki.tail.recovered``, ``loki.tail.lost``), a warning when something was lost.
+        ONE query_range of the whole query reads ``[start, now + delay_for + 1s)`` again, where start is
+        the oldest dropped entry or the last delivered one, whichever is older (Loki lists at most
+        :data:`MAX_LISTED_DROPS` dropped entries a frame, the oldest first: what it did not list lies
+        after them, so the window holds it too); :class:`~.reader.Seen` drops what was delivered before.
+        The start is never older than Seen's memory: listed entries older than that cannot be told
+        apart from ones delivered before and are reported rather than risked twice.  Listed entries
+        the read did not find (Loki no longer has them, or the read failed) become a
+        ``meshtail.stream.gap`` for their stream with the counts; a failed read after Loki listed its
+        maximum is a gap for the whole query too (the unlisted ones are unknown).  Then one event for
+        the whole drop: ``meshtail.stream.resume`` (``loki.tail.dropped``, ``loki.tail.recovered``,
+        ``loki.tail.lost``), a warning when something was lost.  ``requeued``: entries of the tail that
+        were not held while a recovery ran (:data:`HELD_MAX`) and are read again the same way.
         """
         assert self.query is not None
         report = self._gap_reporter(state.name)
-        by_stream: dict[str, tuple[dict[str, str], list[int]]] = {}
-        for labels, ts in dropped:
-            key = state.pager.entries.identify(labels, None)[0]
-            by_stream.setdefault(key, (labels, []))[1].append(ts)
-        total = recovered = 0
+        floor = max(state.seen.floor, state.recorded_from)  # from here on, a repeat is recognised
+        oldest = min(ts for _key, ts, _source in drops)
+        start = max(oldest if state.last is None else min(oldest, state.last), floor)
+        end = time.time_ns() + (self.options.delay_for + 1) * 1_000_000_000
+        wanted: Counter[tuple[str | None, int]] = Counter((key, ts) for key, ts, _source in drops if ts >= start)
+        any_stream = any(key is None for key, _ts, _source in drops)
+        base = state.pager.entries.base
         lines_before = state.stats.lines
-        for labels, stamps in by_stream.values():
-            source = state.pager.entries.identify(labels, None)[1]
-            total += len(stamps)
-            floor = state.seen.floor
-            lost = [ts for ts in stamps if ts < floor]
-            wanted = sorted(ts for ts in stamps if ts >= floor)
-            why = "they cannot be read again"
-            if wanted:
-                one = self.query.for_stream(labels, self.index_labels)
-                found: set[int] = set()
-                try:
-                    async for batch in state.pager.read(one, wanted[0], wanted[-1] + 1):
-                        found.update(entry[0] for entry in batch)  # delivered before or now: not lost
-                        self._deliver(state, batch, state.seen)
-                except LokiError as exc:
-                    found = set()
-                    why = f"reading them again failed ({exc.message})"
-                missing = [ts for ts in wanted if ts not in found]
-                recovered += len(wanted) - len(missing)
-                lost += missing
-            if lost:
-                report(
-                    source,
-                    min(lost),
-                    f"Loki's tail dropped {len(stamps)} entries of this stream and {len(lost)} of them are lost: "
-                    f"{why} ({stamp(min(lost))} to {stamp(max(lost))})",
-                    **{"loki.tail.dropped": len(stamps), "loki.tail.lost": len(lost)},
-                )
-        lost_total = total - recovered
-        first, last = min(ts for _labels, ts in dropped), max(ts for _labels, ts in dropped)
+        failed: str | None = None
+        try:
+            async for batch in state.pager.read(self.query, start, end):
+                if wanted:
+                    for ts, key, _line, _source in batch:  # delivered before or now: not lost
+                        for one in (key, base.get(key, key), None) if any_stream else (key, base.get(key, key)):
+                            if wanted.get((one, ts), 0) > 0:
+                                wanted[(one, ts)] -= 1
+                                break
+                self._deliver(state, batch, state.seen)
+        except LokiError as exc:
+            failed = exc.message
+        delivered = state.stats.lines - lines_before
+        lost_by_stream: dict[str | None, list[Drop]] = {}
+        count_by_stream: Counter[str | None] = Counter()
+        for drop in drops:
+            key, ts, _source = drop
+            count_by_stream[key] += 1
+            if ts < start:
+                lost_by_stream.setdefault(key, []).append(drop)
+            elif wanted.get((key, ts), 0) > 0:
+                wanted[(key, ts)] -= 1
+                lost_by_stream.setdefault(key, []).append(drop)
+        why = f"reading them again failed ({failed})" if failed else "they cannot be read again"
+        for key, lost in lost_by_stream.items():
+            stamps = [ts for _key, ts, _source in lost]
+            first, last = min(stamps), max(stamps)
+            old = sum(1 for ts in stamps if ts < start)
+            reason = why if not old else f"{why}, or are older than the dedupe memory ({old})"
+            report(
+                lost[0][2],
+                first,
+                f"Loki's tail dropped {count_by_stream[key]} entries of "
+                + ("this stream" if key is not None else "unnamed streams")
+                + f" and {len(lost)} of them are lost: {reason} ({stamp(first)} to {stamp(last)})",
+                **{"loki.tail.dropped": count_by_stream[key], "loki.tail.lost": len(lost)},
+            )
+        if failed and capped:
+            report(
+                Source(kind="loki"),
+                start,
+                f"Loki's tail dropped more entries than it lists ({MAX_LISTED_DROPS} a frame) and reading "
+                f"{stamp(start)} to {stamp(end)} again failed ({failed}): any line of the query in that time "
+                "may be lost",
+                **{"loki.tail.more_dropped": True, "meshtail.gap.until": stamp(end)},
+            )
+        total = len(drops)
+        listed = total - requeued
+        lost_total = sum(len(lost) for lost in lost_by_stream.values())
+        recovered = total - lost_total
+        first, last = oldest, max(ts for _key, ts, _source in drops)
+        streams = len(count_by_stream)
+        what = f"at least {listed}" if capped else str(listed)
         self._event(
             state,
             "meshtail.stream.resume",
-            f"Loki's tail dropped {total} entries of {len(by_stream)} streams ({stamp(first)} to {stamp(last)}), "
-            "the reader being too slow: "
+            f"Loki's tail dropped {what} entries of {streams} streams ({stamp(first)} to {stamp(last)}), "
+            "the reader being too slow"
+            + (f" (Loki lists at most {MAX_LISTED_DROPS} a frame)" if capped else "")
+            + (f", and {requeued} more were not held while reading" if requeued else "")
+            + f": read again from the store from {stamp(start)}: "
             + (
-                f"all {total} read again from the store"
-                if not lost_total
-                else f"{recovered} read again from the store, {lost_total} lost (a gap event names each stream)"
+                f"all {total} listed found"
+                if not lost_total and not failed
+                else f"{recovered} listed found, {lost_total} lost (a gap event names each stream)"
             )
-            + f"; {state.stats.lines - lines_before} lines delivered",
-            "warning" if lost_total else "info",
-            loki__tail__dropped=total,
+            + f"; {delivered} lines delivered",
+            "warning" if lost_total or failed else "info",
+            loki__tail__dropped=listed,
             loki__tail__recovered=recovered,
             loki__tail__lost=lost_total,
-            meshtail__resume__since_time=stamp(first),
+            loki__tail__more_dropped=capped or None,
+            loki__tail__requeued=requeued or None,
+            meshtail__resume__since_time=stamp(start),
         )
 
-    def _tail_message(self, state: _Tenant, data: str | bytes) -> list[tuple[dict[str, str], int]]:
-        """Deliver one tail message's entries; returns its dropped entries."""
+    def _tail_message(self, state: _Tenant, data: str | bytes) -> _Frame | None:
+        """One tail message: its entries and its dropped entries (None if it is not a message)."""
         try:
             message = orjson.loads(data)
         except orjson.JSONDecodeError:
             state.stats.errors += 1
             state.stats.last_error = "the tail sent something other than JSON"
-            return []
+            return None
         if not isinstance(message, dict):
-            return []
+            return None
         batch = state.pager.entries.flatten(parse_streams(message.get("streams")))
-        if batch:
-            self._deliver(state, batch, state.seen)
-        return parse_dropped(message.get("dropped_entries"))
+        listed = parse_dropped(message.get("dropped_entries"))
+        return _Frame(batch, self._drops(state, listed), len(listed) >= MAX_LISTED_DROPS)
+
+    def _release(self, state: _Tenant, held: deque[_Frame]) -> asyncio.Task[None] | None:
+        """Deliver the held frames up to the first with drops; then one recovery for every held drop."""
+        while held and not held[0].drops:
+            frame = held.popleft()
+            if frame.batch:
+                self._deliver(state, frame.batch, state.seen)
+        if not held:
+            return None
+        drops: list[Drop] = []
+        capped, requeued = False, 0
+        for frame in held:  # coalesced: one read covers them all; the frames wait for it (order per stream)
+            drops += frame.drops
+            capped |= frame.capped
+            requeued += frame.requeued
+            frame.drops, frame.capped, frame.requeued = [], False, 0
+        return asyncio.create_task(self._recover_dropped(state, drops, capped, requeued), name=f"{state.label} drops")
+
+    @staticmethod
+    def _bound_held(held: deque[_Frame]) -> None:
+        """At most :data:`HELD_MAX` entries held: the oldest beyond become drops, read again from the store."""
+        total = sum(len(frame.batch) for frame in held)
+        while total > HELD_MAX and len(held) > 1:
+            old = held.popleft()
+            total -= len(old.batch)
+            following = held[0]
+            following.drops = old.drops + [(key, ts, source) for ts, key, _line, source in old.batch] + following.drops
+            following.capped |= old.capped
+            following.requeued += old.requeued + len(old.batch)
 
     async def _read_tail(self, state: _Tenant, ws: aiohttp.ClientWebSocketResponse) -> tuple[int | None, str]:
-        """Deliver tail messages until the socket closes; the close code and reason."""
-        while True:
-            message = await ws.receive()
-            kind = message.type
-            if kind in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
-                dropped = self._tail_message(state, message.data)
-                if dropped:
-                    await self._recover_dropped(state, dropped)
-            elif kind == aiohttp.WSMsgType.CLOSE:
-                return message.data, str(message.extra or "")
-            elif kind in (aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED):
-                return ws.close_code, ""
-            elif kind == aiohttp.WSMsgType.ERROR:
-                error = message.data
-                raise error if isinstance(error, Exception) else aiohttp.ClientError(f"websocket error: {error}")
+        """Deliver tail messages until the socket closes; the close code and reason.
+
+        Dropped entries are read again by one recovery task at a time while the socket is still
+        read (a stalled reader makes Loki drop more): the frames that arrive meanwhile are held
+        (at most :data:`HELD_MAX` entries) and delivered after it, their own drops coalesced into
+        the next recovery.
+        """
+        held: deque[_Frame] = deque()
+        recovery: asyncio.Task[None] | None = None
+        receiving: asyncio.Future[aiohttp.WSMessage] | None = None
+        error: BaseException | None = None
+        try:
+            while True:
+                if recovery is not None:
+                    if receiving is None:
+                        receiving = asyncio.ensure_future(ws.receive())
+                    done, _ = await asyncio.wait((receiving, recovery), return_when=asyncio.FIRST_COMPLETED)
+                    if recovery in done:
+                        recovery.result()
+                        recovery = self._release(state, held)
+                        continue
+                if receiving is not None:
+                    message = await receiving
+                    receiving = None
+                else:
+                    message = await ws.receive()
+                kind = message.type
+                if kind in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
+                    frame = self._tail_message(state, message.data)
+                    if frame is None:
+                        continue
+                    if recovery is None and not held and not frame.drops:
+                        if frame.batch:
+                            self._deliver(state, frame.batch, state.seen)
+                        continue
+                    held.append(frame)
+                    self._bound_held(held)
+                    if recovery is None:
+                        recovery = self._release(state, held)
+                    continue
+                if kind == aiohttp.WSMsgType.CLOSE:
+                    result: tuple[int | None, str] = (message.data, str(message.extra or ""))
+                elif kind in (aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED):
+                    result = (ws.close_code, "")
+                elif kind == aiohttp.WSMsgType.ERROR:
+                    data = message.data
+                    error = data if isinstance(data, Exception) else aiohttp.ClientError(f"websocket error: {data}")
+                    result = (ws.close_code, "")
+                else:
+                    continue
+                break
+            while recovery is not None:  # the socket is done: finish what it dropped, then what was held
+                await recovery
+                recovery = self._release(state, held)
+            if error is not None:
+                raise error
+            return result
+        finally:
+            for task in (recovery, receiving):
+                if task is not None and not task.done():
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
 
     async def _follow(self, state: _Tenant, history_end: int) -> None:
         assert self.query is not None

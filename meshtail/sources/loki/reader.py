@@ -93,6 +93,7 @@ class Entries:
         self.layout = layout
         self.tenant_label = tenant_label  # added to every stream's labels (several tenants read apart)
         self._cache: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[str, Source]] = {}
+        self.base: dict[str, str] = {}  # key of a stream with structured metadata -> key of its stream alone
 
     def identify(self, labels: dict[str, str], metadata: dict[str, str] | None) -> tuple[str, Source]:
         labels = {name: value for name, value in labels.items() if name != "__tenant_id__"}
@@ -103,9 +104,12 @@ class Entries:
             merged = {**labels, **dict(items)}
             if len(self._cache) > 200_000:
                 self._cache.clear()
+                self.base.clear()
             key = stream_key(merged) if items else base
             if self.tenant_label is not None:
                 key = f"{self.tenant_label}/{key}"
+            if items:
+                self.base[key] = f"{self.tenant_label}/{base}" if self.tenant_label is not None else base
             found = self._cache[(base, items)] = (key, source_for(self.layout, labels, dict(items)))
         return found
 
