@@ -31,6 +31,10 @@ class _Stalled(Exception):
     pass
 
 
+class _Unverified(Exception):
+    """The API server did not say which instance a previous=true read serves (it is not read then)."""
+
+
 @dataclass
 class FollowOptions:
     follow: bool = True
@@ -226,17 +230,8 @@ class Follower:
         meanwhile, the stream is reported incomplete.
         """
         what = f"previous logs of {self.target.name}"
-        failures, tried = 0, False
+        failures = 0
         while True:
-            if tried:
-                # previous=true serves whichever instance ran before the current one: after another
-                # restart that is no longer this one, and reading it would repeat another stream's lines
-                fate = await self._instance()
-                if fate == "gone":
-                    return "the pod was deleted before it could be read"
-                if not self._previous_is_ours:
-                    return "the container restarted again before it could be read"
-            tried = True
             params = {"container": self.target.container, "timestamps": "true", "previous": "true"}
             since = self.resume.since_time()
             if since is not None:
@@ -246,8 +241,23 @@ class Follower:
             self._reading_previous = True
             try:
                 async with self.client.stream(self._path, params, what=what) as response:
+                    # previous=true names no instance: it serves whichever one ran before the current one
+                    # when the request arrived.  So which one that is is asked now that the log is being
+                    # served, never before: an answer from before the request can be seconds old when
+                    # meshtail's loop is held up (a slow reader of its output), and a restart meanwhile
+                    # makes "previous" the next instance, whose lines its own stream delivers too.
+                    fate = await self._instance()
+                    if fate != "replaced" or not self._previous_is_ours:
+                        response.close()
+                        if fate == "gone":
+                            return "the pod was deleted before it could be read"
+                        if fate == "replaced":
+                            return "the container restarted again before it could be read"
+                        raise _Unverified(fate)
                     # a terminated container's log is all there: it comes at once, or the read is stuck
                     await self._read(response, watchdog=True)
+            except _Unverified as exc:
+                self.stats.last_error = f"reading the previous log: cannot tell which instance it is ({exc})"
             except _Stalled:
                 self._drop_partial()
                 self.stats.last_error = "reading the previous log: nothing received"
