@@ -52,5 +52,4 @@ class StreamStats:
     duplicates_dropped: int = 0
     stalls: int = 0
     errors: int = 0
-    partial_dropped: int = 0
     last_error: str = ""

@@ -488,9 +488,8 @@ class Follower:
         )
 
     def _drop_partial(self) -> None:
-        if self._partial:
-            self.stats.partial_dropped += 1
-            self._partial = b""
+        """A line cut by a break: not lost — the resume reads its second again and it comes whole."""
+        self._partial = b""
 
     def _flush_partial(self) -> None:
         """At a real end of the log, an unterminated last line is a line."""
