@@ -639,7 +639,10 @@ async def test_a_client_that_falls_behind_loses_only_reported_entries(http: aioh
         return sock
 
     try:
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(socket_factory=small_socket)) as slow:
+        async with (
+            asyncio.timeout(120),  # once hung in a full CI run: fail with a traceback instead
+            aiohttp.ClientSession(connector=aiohttp.TCPConnector(socket_factory=small_socket)) as slow,
+        ):
             ws = await slow.ws_connect(f"{url}/loki/api/v1/tail", params={"query": '{app="a"}'})
             pushed = set()
             pad = "x" * 10_000
@@ -670,7 +673,7 @@ async def test_a_client_that_falls_behind_loses_only_reported_entries(http: aioh
         assert delivered == sorted(delivered)
         assert [ts for ts, _, _ in stand_in.sent_log] == delivered
     finally:
-        await stand_in.stop()
+        await asyncio.wait_for(stand_in.stop(), 30)
 
 
 async def test_tail_closes_with_1011_after_max_duration(http: aiohttp.ClientSession) -> None:
