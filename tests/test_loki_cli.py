@@ -166,3 +166,38 @@ async def test_the_tui_reads_the_demo_through_loki() -> None:
         await pilot.pause(0.3)
         health = str(app.screen.query_one("#health").render())
         assert re.search(r"^loki +following +[\d,]+", health, re.M), health  # the health panel covers Loki
+
+
+def test_what_the_loki_stand_in_served_arrives_once(tmp_path: Path) -> None:
+    """``--loki-sent-log`` records every entry Loki served; the events ``tail --loki`` wrote are judged against it."""
+    from meshtail.demo.sentlog import compare
+
+    sent, out = tmp_path / "loki-sent.log", tmp_path / "out.jsonl"
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "meshtail", "demo", "--serve", "--loki", "--loki-sent-log", str(sent)),
+            *("--rate", "400", "--traffic-for", "6", "--duration", "60", "--seed", "8"),
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
+    assert server.stderr is not None
+    try:
+        url = None
+        for _ in range(10):
+            found = re.search(r"Loki stand-in on (http://\S+)", server.stderr.readline())
+            if found:
+                url = found.group(1)
+                break
+        assert url
+        done = meshtail("tail", "--loki", url, "-o", "jsonl", "--no-redact", "-q", "--duration", "10")
+        assert done.returncode == 0, done.stderr
+        out.write_text(done.stdout)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    result = compare(sent, out)
+    assert len(result.served) > 1000, "premise: history and the live tail both served lines"
+    assert not result.duplicated, result.duplicated[:3]
+    assert not result.unexplained, result.unexplained[:3]

@@ -92,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
         "through it; with --serve, print its URL for `meshtail --loki URL`, `scan --loki` and logcli",
     )
     demo.add_argument("--loki-port", type=int, default=0, metavar="PORT", help="port for the Loki stand-in")
+    demo.add_argument(
+        "--loki-sent-log",
+        metavar="PATH",
+        help="append every entry the Loki stand-in serves to PATH, in --sent-log's format (for compare_sent.py)",
+    )
     demo.add_argument("--port", type=int, default=0, help="port for the API server (default: any free port)")
     demo.add_argument("--kubeconfig-out", metavar="PATH", help="write the demo kubeconfig to PATH")
     demo.add_argument("--seed", type=int, default=1, help="seed of the simulation (same seed, same events)")
@@ -543,6 +548,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     args.load_rate,
                     args.loki,
                     args.loki_port,
+                    args.loki_sent_log,
                 )
             )
     except BrokenPipeError:

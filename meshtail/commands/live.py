@@ -222,11 +222,13 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
     return EXIT_INPUT if source.errors and not source.streams else status
 
 
-async def _flush_sent_log(demo: Demo) -> None:
-    """Keep ``--sent-log`` current on disk (ten times a second), so it can be compared while the server runs."""
-    while demo.state.sent_log is not None:
+async def _flush_sent_log(demo: Demo, loki_sent: TextIO | None = None) -> None:
+    """Keep the sent logs current on disk (ten times a second), so they can be compared while the server runs."""
+    while True:
         await asyncio.sleep(0.1)
-        demo.state.sent_log.flush()
+        for handle in (demo.state.sent_log, loki_sent):
+            if handle is not None:
+                handle.flush()
 
 
 async def run_demo(
@@ -243,6 +245,7 @@ async def run_demo(
     load_rate: float = 0.0,
     loki: bool = False,
     loki_port: int = 0,
+    loki_sent_log: str | None = None,
 ) -> int:
     """Start the stand-in cluster; then either serve it (``--serve``) or follow it like a real one."""
     from ..demo.faults import parse_faults, run_faults
@@ -263,6 +266,16 @@ async def run_demo(
         except OSError as exc:
             say(f"cannot open --sent-log {sent_log}: {exc.strerror or exc}")
             return EXIT_INPUT
+    loki_sent = None
+    if loki_sent_log and demo.loki is not None:
+        from ..demo.loki_feed import SentLogFile
+
+        try:
+            loki_sent = open(loki_sent_log, "a", encoding="utf-8", errors="surrogateescape")
+        except OSError as exc:
+            say(f"cannot open --loki-sent-log {loki_sent_log}: {exc.strerror or exc}")
+            return EXIT_INPUT
+        demo.loki.sent_log = SentLogFile(loki_sent)  # type: ignore[assignment]
     try:
         await demo.start(port=port, loki_port=loki_port)
     except OSError as exc:
@@ -270,7 +283,7 @@ async def run_demo(
         return EXIT_INPUT
     stop_faults = asyncio.Event()
     fault_task = asyncio.create_task(run_faults(demo, spec, stop_faults, seed))
-    flusher = asyncio.create_task(_flush_sent_log(demo)) if sent_log else None
+    flusher = asyncio.create_task(_flush_sent_log(demo, loki_sent)) if sent_log or loki_sent else None
     if traffic_for is not None:
         asyncio.get_running_loop().call_later(traffic_for, demo.stop_traffic)
     kubeconfig = contextlib.ExitStack()
@@ -313,4 +326,6 @@ async def run_demo(
         await demo.stop()
         if demo.state.sent_log is not None:
             demo.state.sent_log.close()
+        if loki_sent is not None:
+            loki_sent.close()
         kubeconfig.close()

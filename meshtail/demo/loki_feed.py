@@ -11,9 +11,10 @@ source can be compared line for line on the same mesh.  Labels follow Promtail's
 from __future__ import annotations
 
 import re
+from typing import TextIO
 
 from .loki import LokiStandIn
-from .podlogs import PodLogs
+from .podlogs import PodLogs, kubelet_timestamp
 
 CLUSTER = "demo"
 # a Deployment's pod: <app>-<replicaset hash>-<pod hash>; a DaemonSet's or StatefulSet's: <app>-<suffix>
@@ -47,3 +48,20 @@ def ship(logs: PodLogs, loki: LokiStandIn, cluster: str = CLUSTER) -> None:
         loki.push(labels, ns, text)
 
     logs.on_line = on_line
+
+
+class SentLogFile:
+    """The Loki stand-in's sent log on disk, in the API server's ``--sent-log`` format.
+
+    ``<timestamp>\t<namespace>/<pod>/<container>\t<line>`` for every entry written to a client (a
+    query_range answer or a tail frame), so ``scripts/compare_sent.py`` judges what meshtail
+    delivered from Loki exactly as it judges the kube source: nothing lost without a gap, nothing twice.
+    """
+
+    def __init__(self, handle: TextIO) -> None:
+        self.handle = handle
+
+    def extend(self, entries: object) -> None:
+        for ts, labels, line in entries:  # type: ignore[attr-defined]
+            origin = f"{labels.get('namespace')}/{labels.get('pod')}/{labels.get('container')}"
+            self.handle.write(f"{kubelet_timestamp(ts)}\t{origin}\t{line}\n")
