@@ -120,6 +120,7 @@ class _Tenant:
     history_done: bool = False
     last: int | None = None  # newest delivered timestamp
     recorded_from: int = -1  # history entries before this were delivered without being remembered
+    catching_up: bool = False  # dropped entries being read again, or tail frames held meanwhile
     last_by_stream: dict[str, int] = field(default_factory=dict)
     source_by_stream: dict[str, Source] = field(default_factory=dict)
 
@@ -511,6 +512,8 @@ class LokiSource:
         error: BaseException | None = None
         try:
             while True:
+                # a stop now would leave what was dropped or held unread: behind() says so
+                state.catching_up = recovery is not None or bool(held)
                 if recovery is not None:
                     if receiving is None:
                         receiving = asyncio.ensure_future(ws.receive())
@@ -556,6 +559,7 @@ class LokiSource:
                 raise error
             return result
         finally:
+            state.catching_up = (recovery is not None and not recovery.done()) or bool(held)
             for task in (recovery, receiving):
                 if task is not None and not task.done():
                     task.cancel()
@@ -689,6 +693,8 @@ class LokiSource:
             return "reading history"
         if state.stats.state != "following":
             return state.stats.state
+        if state.catching_up:
+            return "reading dropped tail entries again"
         return None
 
     def _report_stop(self, why: str) -> None:
