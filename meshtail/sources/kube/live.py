@@ -61,6 +61,9 @@ class LiveSource:
         # containers (ns, pod, container) with an instance followed in this run: only their later
         # instances are worth reading from the previous log
         self._followed: OrderedDict[tuple[str, str, str], None] = OrderedDict()
+        # pods of the first list: their earlier instances ran before meshtail started (not its to read);
+        # a pod first seen later (a watch event, a relist after a gap) started while meshtail ran
+        self._initial_pods: set[tuple[str, str]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self.errors: list[str] = []
         self._stopped = False
@@ -113,17 +116,21 @@ class LiveSource:
     def _pod_event(self, event: WatchEvent) -> None:
         found = targets(event.obj, self.selection.containers)
         meta = event.obj.get("metadata") or {}
+        pod = (meta.get("namespace", ""), meta.get("name", ""))
         if event.type == "DELETED":
             for key, follower in self.followers.items():
                 if key[:2] == (meta.get("namespace"), meta.get("name")):
                     follower.pod_gone = True
+            self._initial_pods.discard(pod)  # a StatefulSet's next pod of that name is a new one
             return
+        if event.initial:
+            self._initial_pods.add(pod)
         for target in found:
             if not target.container_id:
                 continue
             if (
                 target.previous_id
-                and target.key in self._followed
+                and (target.key in self._followed or (not event.initial and pod not in self._initial_pods))
                 and (*target.key, target.previous_id) not in self._done_ids
                 and (*target.key, target.previous_id) not in self.followers
             ):

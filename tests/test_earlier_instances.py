@@ -1,0 +1,63 @@
+"""Which container instances a pod event starts a follower for (no cluster: the decision alone).
+
+An instance that started and was replaced before meshtail ever saw its pod — a pod created and
+restarted during a watch gap, or between two looks — ran while meshtail was running: its log is
+now the "previous" one, and nobody else will read it.  Lines of it were lost with no gap event
+under frequent churn and restarts (``tests/test_faults.py::test_random_fault_schedules``).  Pods
+of the first list are different: their earlier instances ran before meshtail started.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from meshtail.sources.kube.informer import WatchEvent
+from meshtail.sources.kube.live import LiveSource, Selection
+
+
+def pod(name: str, current: str, previous: str | None) -> dict[str, Any]:
+    status: dict[str, Any] = {"name": "istio-proxy", "containerID": current, "state": {"running": {}}}
+    if previous:
+        status["lastState"] = {"terminated": {"containerID": previous}}
+    return {
+        "metadata": {"namespace": "shop", "name": name, "labels": {"app": "cart"}},
+        "spec": {"containers": [{"name": "app"}, {"name": "istio-proxy"}]},
+        "status": {"containerStatuses": [status]},
+    }
+
+
+def started(events: list[WatchEvent]) -> list[tuple[str, str, bool]]:
+    source = LiveSource(None, Selection(all_namespaces=True), lambda line: None, lambda event: None)  # type: ignore[arg-type]
+    calls: list[tuple[str, str, bool]] = []
+    source._start = lambda target, initial, earlier=False: calls.append((target.pod, target.container_id, earlier))  # type: ignore[method-assign]
+    for event in events:
+        source._pod_event(event)
+    return calls
+
+
+def test_a_pod_first_seen_after_the_start_has_its_replaced_instance_read() -> None:
+    calls = started([WatchEvent("ADDED", pod("cart-1", "c2", "c1"), None, False)])
+    assert ("cart-1", "c1", True) in calls, "the instance that ran before the pod was seen is read (previous log)"
+    assert ("cart-1", "c2", False) in calls
+
+
+def test_a_pod_of_the_first_list_does_not_read_what_ran_before_meshtail() -> None:
+    calls = started(
+        [
+            WatchEvent("ADDED", pod("cart-1", "c2", "c1"), None, True),  # the first list
+            WatchEvent("MODIFIED", pod("cart-1", "c2", "c1"), None, False),
+        ]
+    )
+    assert [c for c in calls if c[2]] == [], calls
+    assert ("cart-1", "c2", False) in calls
+
+
+def test_a_pod_recreated_under_the_same_name_is_a_new_pod() -> None:
+    calls = started(
+        [
+            WatchEvent("ADDED", pod("db-0", "a2", "a1"), None, True),
+            WatchEvent("DELETED", pod("db-0", "a2", "a1"), None, False),
+            WatchEvent("ADDED", pod("db-0", "b2", "b1"), None, False),  # a StatefulSet's next db-0
+        ]
+    )
+    assert ("db-0", "b1", True) in calls and ("db-0", "a1", True) not in calls
