@@ -18,15 +18,21 @@ if TYPE_CHECKING:  # the live-cluster stack loads only for the commands that use
     from ..sources.kube.live import Selection
 
 
+def namespaces_and_selector(args: argparse.Namespace, profile: Profile | None) -> tuple[list[str], str | None]:
+    """``-n`` and ``-l``, else the profile's namespaces and selector: the same for every source."""
+    namespaces = list(args.namespace) or (list(profile.namespaces) if profile else [])
+    return namespaces, args.selector or (profile.selector if profile and profile.selector else None)
+
+
 def selection_from_args(args: argparse.Namespace, profile: Profile | None = None) -> Selection:
     """What to follow: ``-n``/``-A``/``-l``/``-c``/``--no-config``, the profile's defaults beneath them."""
     from ..sources.kube.live import Selection
 
-    namespaces = list(args.namespace) or (list(profile.namespaces) if profile else [])
+    namespaces, selector = namespaces_and_selector(args, profile)
     return Selection(
         namespaces=namespaces,
         all_namespaces=args.all_namespaces,
-        selector=args.selector or (profile.selector if profile and profile.selector else None),
+        selector=selector,
         containers=list(args.container),
         config=not args.no_config,
     )

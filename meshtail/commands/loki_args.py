@@ -88,6 +88,7 @@ def loki_run_from_args(args: argparse.Namespace, profile: Profile | None, *, fol
     """The Loki read the flags (and the profile beneath them) describe.  Raises LokiArgsError/LokiConfigError."""
     from ..sources.loki import LokiConfig, LokiOptions, LokiSelection
     from ..sources.loki.reader import parse_time
+    from .kube_args import namespaces_and_selector
 
     saved: dict[str, Any] = dict(profile.loki) if profile is not None else {}
     if saved and not args.loki:
@@ -114,10 +115,10 @@ def loki_run_from_args(args: argparse.Namespace, profile: Profile | None, *, fol
         raise LokiArgsError("--since and --from both say where history starts: give one")
     if end is not None and start is None and getattr(args, "since", None) is None:
         raise LokiArgsError("--to needs --from or --since")
-    namespaces = list(args.namespace) or (list(profile.namespaces) if profile else [])
+    namespaces, selector = namespaces_and_selector(args, profile)
     selection = LokiSelection(
         namespaces=[] if getattr(args, "all_namespaces", False) else namespaces,
-        selector=args.selector or (profile.selector if profile and profile.selector else None),
+        selector=selector,
         containers=list(args.container),
         clusters=list(args.cluster),
     )

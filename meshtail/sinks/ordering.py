@@ -16,23 +16,19 @@ from collections import deque
 from collections.abc import Callable
 
 from ..events import AuditEvent
+from ..sources.kube.resume import timestamp_key
 
 
 def time_key(stamp: str | None) -> str:
     """A string that sorts RFC 3339 UTC stamps by time whatever their fractional digits.
 
     ``...:13Z``, ``...:13.5Z`` and ``...:13.329Z`` compare right once the fraction has nine
-    digits; stamps that are not UTC ``Z`` (rare after normalisation) compare as they are.
+    digits (the kube resume's :func:`timestamp_key`); stamps that are not UTC ``Z`` (rare after
+    normalisation) compare as they are.
     """
     if not stamp:
         return ""
-    head, dot, rest = stamp.partition(".")
-    if dot:
-        digits = rest.rstrip("Z")
-        return f"{head}.{digits[:9]:0<9}Z" if digits.isdigit() else stamp
-    if head.endswith("Z"):
-        return f"{head[:-1]}.000000000Z"
-    return stamp
+    return timestamp_key(stamp) if stamp.endswith("Z") else stamp
 
 
 class Orderer:
