@@ -213,7 +213,7 @@ def test_a_slow_consumer_makes_the_server_wait_and_loses_nothing(tmp_path) -> No
             "--kubeconfig-out",
             str(kubeconfig),
             "--rate",
-            "1600",
+            "3200",
             "--traffic-for",
             "5",
             "--sent-log",
