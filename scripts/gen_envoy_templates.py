@@ -40,6 +40,7 @@ ISTIO_MIRROR = Path("/work/.mirror/istio+proxy/repo")  # github:istio/proxy
 
 # (label, revision): release tags, or the "repo: Release vX.Y.0" commit where the fork has no tag
 ENVOY_REVISIONS = (
+    ("v1.7.0", "v1.7.0"),  # Istio 1.0 shipped Envoy 1.7-1.8: cluster manager and config messages since reworded
     ("v1.10.0", "v1.10.0"),
     ("v1.14.0", "v1.14.0"),
     ("v1.18.0", "v1.18.0"),
@@ -624,15 +625,22 @@ RULES: tuple[Rule, ...] = (
          words=("config for {} rejected", "config update rejected", "error adding/updating listener",
                 "error adding listener", "proto constraint validation failed", "unable to create wasm http filter",
                 "unable to create wasm network filter", "error initializing configuration", "rejected: ", " nack")),
+    # Envoy 1.7 logs "<cds|lds>: fetch failure: network error" (debug/info) when the stream failed, and
+    # "<cds|lds|rds>: fetch failure: <exception>" (warning) when the update was refused
+    Rule("xds fetch network error", "config/failure", "xds.stream_closed", words=("fetch failure: network error",)),
     Rule("xds fetch rejection", "config/failure/violation", "xds.reject", paths=CONFIG_PATHS,
          words=("fetch failure", "unknown cluster", "invalid config", "didn't find a registered")),
+    Rule("xds fetch rejection 1.7", "config/failure/violation", "xds.reject", levels=_s("warning", "warn"),
+         words=("cds: fetch failure: ", "lds: fetch failure: ", "rds: fetch failure: ")),
     # --- xDS connection trouble and changes
     Rule("xds stream", "config/failure", "xds.stream_closed",
          words=("config stream closed", "config stream to {} closed", "unable to establish new stream"),
          unless=("gracefully",)),
     Rule("xds update", "config/change", "xds.update", paths=(*CONFIG_PATHS, "/upstream/"),
          levels=_s("info", "debug"),
-         words=("cds: add", "lds: add", "rds: loading", "add/update listener '", "cds: added")),
+         words=("cds: add", "lds: add", "rds: loading", "add/update listener '", "cds: added",
+                "add/update cluster {} during init", "add/update cluster {} starting warming",
+                "warming cluster {} complete")),  # Envoy 1.7's cluster manager (Istio 1.0)
     # --- extensions and the process
     Rule("wasm host error", "other/failure", "wasm.error", paths=("proxy-wasm/",)),
     Rule("wasm failure", "other/failure", "wasm.error", paths=("/wasm", "proxy-wasm"), levels=LOUD,

@@ -205,10 +205,14 @@ _AUTH_WORDS = re.compile(
     r"\bcert|certificate|\bcsr\b|\bsds\b|spiffe|trust ?(?:domain|bundle|anchor)|root ?ca\b|\bca (?:cert|server)"
     r"|private key|key/cert|secret for|\bmtls\b|\bpeer ?authentication|\bauthoriz|\bidentity"
 )
+_AUTH_FAILURE_WORDS = re.compile(r"\bjwt\b|\bjwks\b|public key|request ?authentication|\btls handshake")
 _CONFIG_WORDS = re.compile(
     r"\bpush(?:ed|ing)\b|\bxds\b|\bads\b|\b[cler]ds\b|envoy ?filter|virtual ?service|destination ?rule|service ?entry"
     r"|\bsidecar (?:scope|resource|config)|\bgateway|webhook|\bconfig (?:update|change|store|controller)"
     r"|\bconfigs?\b.*(?:added|updated|deleted|changed)|\bdebounce"
+    # sidecar injection (a webhook rewriting pods: mesh config applied), multicluster membership, config events
+    r"|\binject(?:ion|ed|or)?\b|admissionreview|^update cluster\b|for configuration\b|^new configuration\b"
+    r"|\bincremental push\b"
 )
 # outcomes by verb (level decides first: error/fatal fail, a warning that says it failed fails)
 _FAILURE_WORDS = re.compile(
@@ -220,8 +224,18 @@ _SUCCESS_WORDS = re.compile(
     r"|\bconnected\b|established|\blistening on|\bloaded\b|\bgenerated\b|(?<![\w-])issued\b|(?<![\w-])signed\b"
     r"|\bpushed\b|\bpassed\b"
 )
+# an xDS server's or client's connections are config distribution (who gets config), whatever they say
+XDS_SCOPES = frozenset("ads delta xdsproxy adsc deltaadsc".split())
+_XDS_CONNECTION = re.compile(r"\bconnect(?:ion|ed|ing)?\b|\bdisconnect|\bstream\b")
+# "… before lookup table is loaded", "waiting for … to be ready", "not yet synced": the state is not reached
+_NOT_YET = re.compile(
+    r"\b(?:before|until|unless|not(?: yet)?|waiting for|wait for|yet to be)\b[^.;:]{0,80}"
+    r"\b(?:loaded|ready|started|connected|synced|established|generated|signed|issued|listening|serving)\b"
+)
+_CNI_DONE = re.compile(r"^(?:created|copied|wrote|installed)\b")
 _START_WORDS = re.compile(r"^(?:%v )?start|\bstart(?:ed|s|ing)\b|\blistening\b|\bserving\b")
 _CHANGE_WORDS = re.compile(
+    r"^(?:update cluster|handle event|new configuration)\b|\bincremental push\b|"
     r"\b(?:updat(?:ed|ing)|creat(?:ed|ing)|delet(?:ed|ing)|add(?:ed|ing)|remov(?:ed|ing)|patch(?:ed|ing)|appl(?:ied|ying)"
     r"|chang(?:ed|ing)|rotat(?:ed|ing)|replac(?:ed|ing)|writ(?:ten|ing)|wrote|push(?:ed|ing))\b"
 )
@@ -252,11 +266,15 @@ def verdict(template: str, binary: str, scope: str, level: str) -> tuple[str, st
         outcome = "success"
     elif quiet and category == "config" and _CHANGE_WORDS.search(lowered):
         outcome = "change"
-    elif quiet and _SUCCESS_WORDS.search(lowered):
+    elif quiet and _SUCCESS_WORDS.search(lowered) and not _NOT_YET.search(lowered):
         outcome = "success"
+    elif quiet and binary == CNI and _CNI_DONE.search(lowered):
+        outcome = "success"  # install-cni's steps: "Created CNI config …", "Copied istio-cni to …"
     else:
         outcome = "unknown"
-    if by_scope and outcome == "unknown":
+    if outcome == "failure" and category != "auth" and _AUTH_FAILURE_WORDS.search(lowered):
+        category = "auth"  # fetching a JWKS, a TLS handshake: what failed is authentication's
+    if by_scope and outcome == "unknown" and not (scope in XDS_SCOPES and _XDS_CONNECTION.search(lowered)):
         category = "other"  # chatter in a config or CA scope that names nothing of either
     if outcome == "success" and _START_WORDS.search(lowered):
         category = "other"  # a server or controller starting, whatever it serves

@@ -44,8 +44,8 @@ ACTIONS: tuple[Action, ...] = (
 _FLAG = r"(?:[A-Z]{2,5}|[A-Z][a-z]+(?:[A-Z][a-z]*)+)"
 _REQUEST = re.compile(
     r'(?P<open>"?)(?P<method>[A-Z][A-Z_]{2,15}|-) (?P<path>[^\s"]*?)(?: ?(?P<proto>HTTP/[0-9.]{1,3}|-))?"'
-    rf"\s+(?P<status>\d{{1,3}})\s+(?P<flags>-|{_FLAG}(?:,{_FLAG})*)(?=\s|$)"
-)
+    rf"\s+(?P<status>\d{{1,3}})(?:\s+(?P<flags>-|{_FLAG}(?:,{_FLAG})*)(?=\s|$)|\s*$)"
+)  # the flags may be cut off with the rest: '"POST /x HTTP/2" 200 ' ends a pasted line
 # a fragment that starts at the status: "503 UF,URX "-" "TLS error: …"" — only with real flags,
 # or with a details word, so a number and a word in any other line do not read as one
 _FRAGMENT = re.compile(
@@ -55,6 +55,8 @@ _FRAGMENT = re.compile(
 _CUT_REQUEST = re.compile(
     rf'(?:[^\s"]{{0,400}}\s)?HTTP/[0-9.]{{1,3}}"\s+(?P<status>\d{{1,3}})\s+(?P<flags>-|{_FLAG}(?:,{_FLAG})*)(?=\s|$)'
 )
+# how Envoy's %PROTOCOL% spells HTTP/2 and HTTP/3 (web servers print "HTTP/2.0"): a request line with it is Envoy's
+_ENVOY_PROTOCOLS = frozenset(("HTTP/2", "HTTP/3"))
 # the tail after the flags: details (maybe cut), termination details, "transport failure reason", bytes received,
 # bytes sent, duration, upstream service time, then the quoted x-forwarded-for: Istio's default format (1.9+)
 _TAIL = re.compile(
@@ -154,7 +156,9 @@ def _read(body: str, m: re.Match[str], source: Source | None) -> tuple[str, Pars
                 pairs.append(("PROTOCOL", proto))
     else:
         partial = True  # starts at the status
-    pairs += [("RESPONSE_CODE", groups["status"]), ("RESPONSE_FLAGS", _short_flags(groups["flags"]))]
+    pairs.append(("RESPONSE_CODE", groups["status"]))
+    if groups["flags"] is not None:
+        pairs.append(("RESPONSE_FLAGS", _short_flags(groups["flags"])))
 
     tokens = [
         (t.group(1) is not None, t.group(1) if t.group(1) is not None else t.group(2))
@@ -176,7 +180,12 @@ def _read(body: str, m: re.Match[str], source: Source | None) -> tuple[str, Pars
     if i >= n:
         partial = True  # the line ends before its byte counts
         # with no flags, no byte counts and no details word, "…" 200 - is any web server's line
-        if groups["flags"] == "-" and time is None and not (bare_before and _DETAILS_WORD.match(bare_before[0])):
+        if (
+            groups["flags"] in ("-", None)
+            and time is None
+            and not (bare_before and _DETAILS_WORD.match(bare_before[0]))
+            and groups.get("proto") not in _ENVOY_PROTOCOLS
+        ):
             return None
     else:
         pairs += [("BYTES_RECEIVED", tokens[i][1]), ("BYTES_SENT", tokens[i + 1][1]), ("DURATION", tokens[i + 2][1])]

@@ -226,6 +226,17 @@ class StreamParser:
                             body, source, stamp = earlier_body, earlier_source, earlier_stamp
                             peeled.wrappers = peeled.wrappers[: len(peeled.earlier) - 1]
                             break
+                if found is None and body.startswith("Error: "):
+                    # cobra's last words when a Go command (istio-cni, pilot-agent, istioctl) exits: "Error: <err>"
+                    found = self._detect(body[7:], source)
+                    if found is not None and found[0] != "unknown" and type(found[1]) is not tuple:
+                        exited = found[1]
+                        exited.severity = "error"
+                        if exited.outcome not in ("failure", "deny"):
+                            exited.outcome = "failure"
+                        extra["meshtail.exit_error"] = True
+                    else:
+                        found = None
                 if peeled.wrappers:
                     extra["meshtail.wrappers"] = list(peeled.wrappers)
                 if peeled.partial:

@@ -126,7 +126,7 @@ _XDS_UPDATE = re.compile(
     r"(?P<api>cds|lds|rds|eds|sds|vhds|srds|ecds): (?:add|added|remove|removed|loading|add/update|update|updated)\b"
 )
 _HANDSHAKE = re.compile(r"handshake error: (\d{1,4}+)")
-_LOCAL_REPLY = re.compile(r"Sending local reply with details (?P<details>\S{1,1024}+)")
+_LOCAL_REPLY = re.compile(r"(?:Sending|Preparing) local reply with details (?P<details>\S{1,1024}+)")
 _FILTER_STATE = re.compile(r"Created the filter state '(?P<name>[^']{1,256}+)' from value '(?P<value>[^']{0,1024}+)'")
 _WASM_FILTER = re.compile(r"(?P<listener>[^\s:]{1,256}+): Unable to create Wasm ")
 _LIBPROTOBUF = re.compile(
@@ -343,6 +343,13 @@ ACTIONS: tuple[Action, ...] = (
         "at a listener whose filter chains require mTLS)",
     ),
     Action(
+        "http.no_route",
+        "routing",
+        "failure",
+        False,
+        "`no route match for URL …`, `no cluster match for URL …`: the router found no route (the request gets 404 NR)",
+    ),
+    Action(
         "http.local_reply",
         "routing",
         "failure",
@@ -443,6 +450,9 @@ def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[s
         return FORMAT, parsed
     if scope is not None:
         return None
+    custom = _custom_json(obj, source)
+    if custom is not None:
+        return FORMAT, custom
     for key in ("log", "message", "line"):
         inner = obj.get(key)
         if isinstance(inner, str) and inner:
@@ -452,6 +462,50 @@ def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[s
                 found[1].attributes.setdefault("log.envelope", key)
             return found
     return None
+
+
+# Envoy's source path as spdlog's %s:%# prints it ("source/common/…/x.cc:123", "external/envoy/source/…")
+_ENVOY_SOURCE_LINE = re.compile(r"(?:\S*/)?(?:source|contrib|envoy|extensions)/\S+\.(?:cc|h):\d+")
+
+
+# what Lua's runtime prints for an error in a script (lua_filter.cc logs it as "script log: <error>" at error)
+_LUA_RUNTIME_ERROR = re.compile(
+    r"\]:\d+: (?:attempt to (?:index|call|perform|compare|concatenate)|bad argument|stack overflow|not enough memory)"
+    r"|^script log: .{0,200}\bstack traceback:"
+)
+
+
+def _custom_json(obj: dict[str, Any], source: Source | None) -> Parsed | None:
+    """Envoy's own log in a JSON ``--log-format`` or bootstrap ``application_log_config.log_format.json_format``
+    (``{"level":"%l","name":"%n","message":"%v"}``, ``{"Timestamp","ThreadId","SourceLine","Level","Message"}``).
+
+    The keys are the operator's, so they are read case-insensitively; an Envoy logger name alone (``http``,
+    ``main``, ``config``) is too common a word, so "envoy" as a value or Envoy's source path must say so too.
+    """
+    keys = {key.lower(): value for key, value in obj.items() if isinstance(key, str)}
+    message = keys.get("message", keys.get("msg"))
+    if not isinstance(message, str):
+        return None
+    logger = keys.get("name", keys.get("logger", keys.get("component")))
+    where = keys.get("sourceline", keys.get("source_line", keys.get("source")))
+    from_source = isinstance(where, str) and _ENVOY_SOURCE_LINE.fullmatch(where) is not None
+    says_envoy = any(isinstance(value, str) and value.lower() == "envoy" for value in keys.values())
+    if not (from_source or (says_envoy and isinstance(logger, str) and logger in ENVOY_LOGGERS)):
+        return None
+    level = keys.get("level", keys.get("severity"))
+    level = level.lower() if isinstance(level, str) else None
+    stamp = keys.get("time", keys.get("timestamp", keys.get("ts")))
+    attrs: dict[str, Any] = {}
+    if from_source and isinstance(where, str):
+        file, _, lineno = where.rpartition(":")
+        attrs["code.filepath"], attrs["code.lineno"] = file, int(lineno)
+    thread = keys.get("threadid", keys.get("thread"))
+    if isinstance(thread, int) or (isinstance(thread, str) and thread.isdigit() and len(thread) < 13):
+        attrs["thread.id"] = int(thread)
+    name = logger if isinstance(logger, str) and logger in ENVOY_LOGGERS else "envoy"
+    parsed = classify(normalize(stamp) if isinstance(stamp, str) else None, level, name, message, attrs, source)
+    parsed.decoded = True
+    return parsed
 
 
 def _bracketed(body: str, head: str, source: Source | None) -> Parsed | None:
@@ -636,7 +690,16 @@ def _fragment(body: str, head: str, source: Source | None) -> Parsed | None:
         return classify(None, None, None, text, attrs, source)
     if fragment_template(text) is not None:  # a message only Envoy's source prints
         return classify(None, None, None, text, attrs, source)
+    if "ed, matched policy " in head:
+        decision = _RBAC_DECISION.search(head)
+        if decision is not None:  # "rbac_log: enforced denied, …", "... rbac ... enforced denied, …": cut in front
+            attrs["meshtail.partial"] = True
+            return classify(None, None, "rbac", text[decision.start(1) :], attrs, source)
     return None
+
+
+# the RBAC filter's decision behind a prefix an author or a tool put there (at most a few words)
+_RBAC_DECISION = re.compile(r"^.{0,60}?[\s:.]((?:enforced|shadow) (?:denied|allowed), matched policy \S)")
 
 
 def _header_fragment(text: str, attrs: dict[str, Any]) -> str | None:
@@ -1032,6 +1095,9 @@ def _decide(
             return made("auth", "unknown", False, severity, "auth.peer_identity", f"envoy: {text}")
         return made("other", "unknown", False, severity, f"envoy.{word}", f"{label}: {text}")
 
+    if m.startswith(("no route match for URL", "no cluster match for URL")):
+        return made("routing", "failure", False, severity, "http.no_route", f"{where} {text} (404 NR)")
+
     # ---- local replies (response code details)
     reply = _LOCAL_REPLY.search(m, 0, 200)
     if reply:
@@ -1147,7 +1213,12 @@ def _decide(
             return made("other", "failure", False, _floor(severity, "error"), "wasm.error", f"wasm: {text}")
         return made("other", "unknown", False, severity, f"envoy.{word}", f"{label}: {text}")
     if logger == "lua" or m.startswith(("script log: ", "script load error")):
-        if m.startswith("script load error") or level in ("error", "critical") or m.startswith("script error"):
+        if (
+            m.startswith("script load error")
+            or level in ("error", "critical")
+            or m.startswith("script error")
+            or (level is None and _LUA_RUNTIME_ERROR.search(m) is not None)  # a pasted runtime error, level lost
+        ):
             return made("other", "failure", False, _floor(severity, "error"), "lua.error", f"lua: {text}")
         return made("other", "unknown", False, severity, "envoy.lua", f"lua: {text}")
 

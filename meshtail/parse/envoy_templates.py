@@ -3,6 +3,7 @@
 Do not edit: run ``python scripts/gen_envoy_templates.py`` (it documents the extraction and the rule
 table giving each template its verdict).  Read from these revisions:
 
+* envoyproxy/envoy (via agrawroh/envoy) v1.7.0
 * envoyproxy/envoy (via agrawroh/envoy) v1.10.0
 * envoyproxy/envoy (via agrawroh/envoy) v1.14.0
 * envoyproxy/envoy (via agrawroh/envoy) v1.18.0
@@ -23,8 +24,8 @@ prefix (fmt fields written ``{}``, the first line only), ``level`` the newest re
 ``action`` with ``<logger>`` standing for the line's own logger.  Trace calls and debug chatter
 are left out.
 
-940 templates; per logger: admin 8, backtrace 6, client 2, config 156, conn_handler 3, connection 50, credential_injector 2, dns 6, envoy_bug 3, ext_authz 20, ext_proc 25, file 9, filter 156, forward_proxy 5, grpc 1, http 17, http2 22, init 8, io 2, jwt 32, lua 2, main 68, misc 118, oauth2 28, pool 2, rate_limit_quota 17, rbac 22, rds 3, router 16, runtime 3, secret 11, tracing 2, upstream 68, wasm 47.
-Per rule: auth chatter 106, auth filter error 4, auth path chatter 64, auth path error 4, authn rejection 5, chatter 300, codec error 6, config chatter 130, config error 6, crash 6, crash words 4, envoy bug 3, error 156, ext_authz denial 1, no filter chain 2, rbac denial 2, ready 6, shadow denial 2, tls chatter 37, tls handshake failure 6, upstream failure 21, wasm failure 9, wasm host error 35, xds rejection 7, xds stream 13, xds update 5.
+977 templates; per logger: admin 8, backtrace 13, client 2, config 157, conn_handler 3, connection 51, credential_injector 2, dns 6, envoy_bug 3, ext_authz 20, ext_proc 25, file 9, filter 157, forward_proxy 5, grpc 1, health_checker 1, http 17, http2 23, init 8, io 2, jwt 32, lua 2, main 69, misc 119, oauth2 28, pool 2, rate_limit_quota 17, rbac 22, rds 3, router 17, runtime 3, secret 11, tracing 2, upstream 90, wasm 47.
+Per rule: auth chatter 106, auth filter error 4, auth path chatter 65, auth path error 4, authn rejection 5, chatter 304, codec error 7, config chatter 142, config error 6, crash 13, crash words 4, envoy bug 3, error 156, ext_authz denial 1, no filter chain 2, rbac denial 2, ready 6, shadow denial 2, tls chatter 37, tls handshake failure 7, upstream failure 22, wasm failure 9, wasm host error 35, xds fetch network error 3, xds fetch rejection 2, xds fetch rejection 1.7 1, xds rejection 8, xds stream 13, xds update 8.
 """
 
 # ruff: noqa: E501
@@ -65,14 +66,29 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("backtrace", "Address mapping: "): (
         ("{}", "critical", "other", "failure", False, "envoy.crash"),
     ),
+    ("backtrace", "Back trace attempt failed"): (
+        ("", "critical", "other", "failure", False, "envoy.crash"),
+    ),
     ("backtrace", "Backtrace (use tools/stack_decode.py to get line numbers):"): (
         ("", "critical", "other", "failure", False, "envoy.crash"),
+    ),
+    ("backtrace", "Backtrace thr<"): (
+        ("{}> obj<{}> (If unsymbolized, use tools/stack_decode.py):", "critical", "other", "failure", False, "envoy.crash"),
+        ("{}> obj<{}>:", "critical", "other", "failure", False, "envoy.crash"),
     ),
     ("backtrace", "Caught "): (
         ("{}, suspect faulting address {}", "critical", "other", "failure", False, "envoy.crash"),
     ),
     ("backtrace", "Envoy version: "): (
         ("{}", "critical", "other", "failure", False, "envoy.crash"),
+    ),
+    ("backtrace", "end backtrace thread "): (
+        ("{}", "critical", "other", "failure", False, "envoy.crash"),
+    ),
+    ("backtrace", "thr<"): (
+        ("{}> #{} {} (unknown)", "critical", "other", "failure", False, "envoy.crash"),
+        ("{}> #{} {} {}", "critical", "other", "failure", False, "envoy.crash"),
+        ("{}> obj<{}>", "critical", "other", "failure", False, "envoy.crash"),
     ),
     ("client", "Error dispatching received data: "): (
         ("{}", "debug", "routing", "failure", False, "http.codec_error"),
@@ -414,6 +430,7 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("config", "gRPC config for "): (
         ("{} accepted with {} resources with version {}", "debug", "config", "unknown", False, "config.log"),
+        ("{} accepted with {} resources: {}", "debug", "config", "unknown", False, "config.log"),
         ("{} rejected: {}", "warning", "config", "failure", True, "xds.reject"),
     ),
     ("config", "gRPC config stream closed: "): (
@@ -533,6 +550,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("connection", "Failed to unpack custom TLVs from upstream host metadata for host "): (
         ("{}. Error: {}. Will still use config-level TLVs.", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("connection", "SSL error: "): (
+        ("{}:{}:{}:{}", "debug", "auth", "failure", True, "tls.handshake_error"),
     ),
     ("connection", "SSL shutdown: rc="): (
         ("{}", "debug", "auth", "unknown", False, "tls.handshake"),
@@ -991,6 +1011,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("filter", "Jwt authentication starts"): (
         ("", "debug", "auth", "unknown", False, "auth.log"),
     ),
+    ("filter", "Jwt for issuer "): (
+        ("{} is not extracted from the specified locations", "debug", "auth", "unknown", False, "auth.log"),
+    ),
     ("filter", "Jwt issuer "): (
         ("{} does not match required", "debug", "auth", "unknown", False, "auth.log"),
     ),
@@ -1314,6 +1337,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("grpc", "notifyRemoteClose invalid gRPC status code "): (
         ("{}", "error", "other", "failure", False, "envoy.<logger>"),
     ),
+    ("health_checker", "redis_health_check is deprecated, use custom_health_check instead"): (
+        ("", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("http", "Can't find a registered implementation for http filter '"): (
         ("{}'", "warning", "other", "unknown", False, "envoy.<logger>"),
         ("{}' with type URL: '{}'", "warning", "other", "unknown", False, "envoy.<logger>"),
@@ -1424,6 +1450,7 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("{} not found", "error", "other", "failure", False, "envoy.<logger>"),
     ),
     ("http2", "invalid frame: "): (
+        ("{}", "debug", "routing", "failure", False, "http.codec_error"),
         ("{} on stream {}", "debug", "routing", "failure", False, "http.codec_error"),
     ),
     ("http2", "invalid http2: "): (
@@ -1700,6 +1727,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("main", "server flags path: "): (
         ("{}", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("main", "shutdown invoked. sending SIGTERM to self"): (
+        ("", "info", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("main", "shutting down admin due to child startup"): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
@@ -1952,6 +1982,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("misc", "SSL error: "): (
         ("{}:{}:{}:{}", "debug", "auth", "failure", True, "tls.handshake_error"),
+    ),
+    ("misc", "Setting a cluster name for API config source type envoy::api::v2::core::ConfigSource::GRPC is deprecated"): (
+        ("", "warning", "config", "unknown", False, "config.log"),
     ),
     ("misc", "Skipping TLV type "): (
         ("{} because adding it would exceed the 65535 limit.", "warning", "other", "unknown", False, "envoy.<logger>"),
@@ -2333,6 +2366,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("router", "upstream per try timeout"): (
         ("", "debug", "routing", "failure", False, "upstream.failure"),
     ),
+    ("router", "upstream reset"): (
+        ("", "debug", "routing", "failure", False, "upstream.failure"),
+    ),
     ("router", "upstream reset: reset reason "): (
         ("{}", "debug", "routing", "failure", False, "upstream.failure"),
     ),
@@ -2435,6 +2471,12 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("upstream", "HdsDelegate stream/connection failure, will retry in "): (
         ("{} ms.", "warning", "routing", "failure", False, "upstream.failure"),
     ),
+    ("upstream", "Ignoring unknown type URL "): (
+        ("{}", "warning", "config", "unknown", False, "config.log"),
+    ),
+    ("upstream", "Ignoring unwatched type URL "): (
+        ("{}", "warning", "config", "unknown", False, "config.log"),
+    ),
     ("upstream", "Invalid runtime value provided for aggression parameter, aggression cannot be less than 0.0"): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
@@ -2446,6 +2488,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("upstream", "No access token or expiration after asyncGetAccessToken"): (
         ("", "debug", "auth", "unknown", False, "auth.log"),
+    ),
+    ("upstream", "No stream available to sendDiscoveryRequest for "): (
+        ("{}", "debug", "config", "unknown", False, "config.log"),
     ),
     ("upstream", "OAuth request failed."): (
         ("", "debug", "auth", "unknown", False, "auth.log"),
@@ -2459,8 +2504,17 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("upstream", "Oauth response code: "): (
         ("{}", "debug", "auth", "unknown", False, "auth.log"),
     ),
+    ("upstream", "Pausing discovery requests for "): (
+        ("{}", "debug", "config", "unknown", False, "config.log"),
+    ),
+    ("upstream", "Received gRPC message for "): (
+        ("{} at version {}", "debug", "config", "unknown", False, "config.log"),
+    ),
     ("upstream", "Response body: "): (
         ("{}", "debug", "auth", "unknown", False, "auth.log"),
+    ),
+    ("upstream", "Resuming discovery requests for "): (
+        ("{}", "debug", "config", "unknown", False, "config.log"),
     ),
     ("upstream", "Transport socket '"): (
         ("{}' not found, using default", "warning", "other", "unknown", False, "envoy.<logger>"),
@@ -2489,6 +2543,10 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("upstream", "[Error path] DNS Resolver flushing queries pending callback"): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("upstream", "add/update cluster "): (
+        ("{} during init", "debug", "config", "change", False, "xds.update"),
+        ("{} starting warming", "debug", "config", "change", False, "xds.update"),
+    ),
     ("upstream", "cds: add "): (
         ("{} cluster(s), remove {} cluster(s)", "info", "config", "change", False, "xds.update"),
     ),
@@ -2496,8 +2554,20 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("{}'", "info", "config", "change", False, "xds.update"),
         ("{}' skipped", "debug", "config", "change", False, "xds.update"),
     ),
+    ("upstream", "cds: fetch failure: "): (
+        ("{}", "warning", "config", "failure", True, "xds.reject"),
+    ),
+    ("upstream", "cds: fetch failure: network error"): (
+        ("", "debug", "config", "failure", False, "xds.stream_closed"),
+    ),
+    ("upstream", "cds: parsing response"): (
+        ("", "debug", "config", "unknown", False, "config.log"),
+    ),
     ("upstream", "cds: remove cluster '"): (
         ("{}'", "info", "config", "unknown", False, "config.log"),
+    ),
+    ("upstream", "cds: starting request"): (
+        ("", "debug", "config", "unknown", False, "config.log"),
     ),
     ("upstream", "cm init: all clusters initialized"): (
         ("", "info", "other", "success", False, "envoy.ready"),
@@ -2520,6 +2590,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("upstream", "failed to resolve address from endpoint/locality metadata field "): (
         ("{}, host={}", "error", "other", "failure", False, "envoy.<logger>"),
     ),
+    ("upstream", "gRPC config for "): (
+        ("{} update rejected: {}", "warning", "config", "failure", True, "xds.reject"),
+    ),
     ("upstream", "gRPC config stream closed: "): (
         ("{}, {}", "warning", "config", "failure", False, "xds.stream_closed"),
     ),
@@ -2537,8 +2610,20 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("upstream", "lds: add/update listener '"): (
         ("{}'", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("upstream", "lds: fetch failure: "): (
+        ("{}", "warning", "config", "failure", True, "xds.reject"),
+    ),
+    ("upstream", "lds: fetch failure: network error"): (
+        ("", "info", "config", "failure", False, "xds.stream_closed"),
+    ),
+    ("upstream", "lds: parsing response"): (
+        ("", "debug", "config", "unknown", False, "config.log"),
+    ),
     ("upstream", "lds: remove listener '"): (
         ("{}'", "info", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "lds: starting request"): (
+        ("", "debug", "config", "unknown", False, "config.log"),
     ),
     ("upstream", "no healthy host"): (
         ("", "debug", "routing", "failure", False, "upstream.failure"),
@@ -2552,6 +2637,12 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("upstream", "original_dst_load_balancer: No downstream connection or no original_dst."): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("upstream", "rds: fetch failure: "): (
+        ("{}", "warning", "config", "failure", True, "xds.reject"),
+    ),
+    ("upstream", "rds: fetch failure: network error"): (
+        ("", "debug", "config", "failure", False, "xds.stream_closed"),
+    ),
     ("upstream", "removing warming cluster "): (
         ("{}", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
@@ -2564,6 +2655,12 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("upstream", "reverse_connection: missing downstream headers; cannot evaluate formatter."): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
+    ("upstream", "ring hash: min_ring_size="): (
+        ("{} hashes_per_host={}", "info", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "sds parsing error: "): (
+        ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("upstream", "std::exception in c-ares callback"): (
         ("", "critical", "other", "failure", False, "envoy.<logger>"),
     ),
@@ -2572,6 +2669,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("upstream", "upstream: invalid active request bias supplied (runtime key "): (
         ("{}), using 1.0", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "warming cluster "): (
+        ("{} complete", "debug", "config", "change", False, "xds.update"),
     ),
     ("wasm", "Bad function signature for: "): (
         ("{}", "error", "other", "failure", False, "wasm.error"),

@@ -108,6 +108,12 @@ _FRAGMENT_PREFIXES = (
 _RULES_TAIL = re.compile(
     r"(?:COMMIT|\*(?:nat|mangle|raw|filter)|[-:][A-Z]{1,2}\S*(?: .*)?)(?:\t| {2,}+)ns=\S+ name=\S+"
 )
+# iptables rules the CNI writes, echoed one per line (iptables-save/-restore input): Istio's own chains
+_ISTIO_RULES = re.compile(r"(?:-[AIDNRFXP] |:)ISTIO_[A-Z_]+\b|-[AI] \S+ .*-j ISTIO_[A-Z_]+\b")
+# iptables' own refusal when another program holds its lock (the CNI and istio-init run it with -w)
+_XTABLES_LOCK = "currently holding the xtables lock"
+# the kubelet's (or containerd's) sandbox error naming the istio-cni plugin as the one that failed
+_PLUGIN_FAILED = re.compile(r'plugin type="istio-cni"[^\n]{0,200}\bfailed\b')
 # What the istio-validation init container (tools/istio-iptables/pkg/validation) prints, in every version:
 # 1.5-1.11 with fmt.Println (no timestamp or level: "in new validator: <ip>", "Listening on <addr>",
 # "Error connecting to 127.0.0.6:15002: ...", "validation passed", "validation failed:<err>"), 1.12+ through
@@ -158,6 +164,9 @@ def _claims(line: GoLine, source: Source | None = None) -> bool:
         return (
             message.startswith(_FRAGMENT_PREFIXES)
             or _RULES_TAIL.fullmatch(message[:4000]) is not None
+            or _ISTIO_RULES.match(message) is not None
+            or _XTABLES_LOCK in message[:400]
+            or _PLUGIN_FAILED.search(message[:4000]) is not None
             or _cni_template(message, FRAGMENT_WEIGHT)
         )
     if message.startswith(_DEFAULT_PREFIXES) or message.startswith(_FRAGMENT_PREFIXES):
@@ -190,7 +199,12 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         and _VALIDATOR.match(line.message) is None
     ):
         return None  # "info <sentence>" with nothing of the CNI's but a prefix: too little to go on
-    return FORMAT, build(line.stamp, line.level, line.scope, line.message, line.fields, line.caller)
+    parsed = build(line.stamp, line.level, line.scope, line.message, line.fields, line.caller)
+    if parsed.outcome == "unknown" and _XTABLES_LOCK in line.message[:400]:
+        parsed.outcome = "failure"  # iptables gave up: the rules were not written
+        if parsed.severity in ("debug", "info"):
+            parsed.severity = "error"
+    return FORMAT, parsed
 
 
 def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[str, Parsed] | None:

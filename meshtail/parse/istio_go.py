@@ -157,7 +157,9 @@ def _read_line(body: str) -> GoLine | None:
     if "\t" in rest:
         line = _read_tabbed(rest.lstrip("\t "), stamp, level)
     else:
-        line = _read_spaced(rest.lstrip(" "), stamp, level, single=separator == " ")
+        spaced = rest.lstrip(" ")
+        column = len(text) - len(spaced) if text.isascii() else -1  # where the scope would start
+        line = _read_spaced(spaced, stamp, level, single=separator == " ", column=column)
     return line
 
 
@@ -181,7 +183,10 @@ def _read_tabbed(rest: str, stamp: str | None, level: str) -> GoLine:
     return GoLine(stamp, level, scope, message, fields, caller)
 
 
-def _read_spaced(rest: str, stamp: str | None, level: str, single: bool) -> GoLine:
+def _read_spaced(rest: str, stamp: str | None, level: str, single: bool, column: int = -1) -> GoLine:
+    """``column``: where ``rest`` starts in the line (-1: not known).  A line whose tabs a terminal or
+    editor expanded to 8-column stops has its scope at a multiple of 8, and a 7-letter scope
+    (``install``, ``default``, ``kubeapi``) is then followed by a single space: still a column."""
     scope = caller = None
     token, _, after = rest.partition(" ")
     if token == "envoy" and after and own_envoy_message(rest):
@@ -195,7 +200,8 @@ def _read_spaced(rest: str, stamp: str | None, level: str, single: bool) -> GoLi
     elif after and _is_scope(token):
         remainder = after.lstrip(" ")
         if token in KNOWN_SCOPES:
-            taken = single or token not in _WORDY_SCOPES or after.startswith(" ")
+            expanded_tab = column > 0 and column % 8 == 0 and len(token) % 8 == 7
+            taken = single or token not in _WORDY_SCOPES or after.startswith(" ") or expanded_tab
         else:  # an unknown word is a scope only before a wide gap, and not when only labels follow
             taken = after.startswith(" ") and bool(remainder) and not _LABEL_START.match(remainder)
         if taken:
@@ -930,11 +936,13 @@ def classify_istiod(time: str | None, level: str, scope: str | None, message: st
         action = f"{kind}.{'add' if verb in ('new', 'added', 'add') else 'delete'}"
         attrs[f"istio.{kind}"] = service.group(3)
         return Parsed(time, "config", "change", False, severity, action, f"istiod: {text}", attrs)
-    if message.startswith(("Adding new cluster member", "Deleting cluster")):
-        action = "cluster.add" if message[0] == "A" else "cluster.delete"
+    if message.startswith(("Adding new cluster member", "Deleting cluster", "Update cluster", "Adding cluster")):
+        action = {"A": "cluster.add", "D": "cluster.delete", "U": "cluster.update"}[message[0]]
         return Parsed(time, "config", "change", False, severity, action, f"istiod: {text}", attrs)
     if "has no endpoints" in message:
-        return Parsed(time, "config", "unknown", False, "warning", "service.no_endpoints", f"istiod: {text}", attrs)
+        # "Incremental push, service … has no endpoints": a push all the same (of an empty endpoint set)
+        outcome = "change" if message.startswith("Incremental push") else "unknown"
+        return Parsed(time, "config", outcome, False, "warning", "service.no_endpoints", f"istiod: {text}", attrs)
     if message.startswith("constructed ") or "vhost" in lowered or message.startswith("Omitting listener"):
         return Parsed(time, "config", "unknown", False, severity, "config.generate", f"istiod: {text}", attrs)
     if scope in ("authorization", "authorization/rbac", "authn"):
@@ -1323,6 +1331,18 @@ def build(
         by_template(parsed, template.get(), generic, bool(level))
     if parsed.category == "auth" and parsed.outcome == "failure" and _IDENTITY_REFUSED.search(message[:2000]):
         refused(parsed)
+    elif message.startswith("http: TLS handshake error"):
+        # Go's HTTP server (the webhooks, the CA's and the debug ports): a client's TLS refused or failed
+        parsed.category, parsed.outcome, parsed.action = "auth", "failure", "auth.event"
+        if parsed.severity in ("debug", "info"):
+            parsed.severity = "warning"
+    elif parsed.category in ("config", "other") and parsed.outcome == "failure" and _KEY_FETCH.search(message[:2000]):
+        parsed.category, parsed.action = "auth", "auth.event"  # fetching a JWKS for RequestAuthentication
+    elif parsed.category == "config" and parsed.outcome == "failure" and _GRPC_REFUSED.search(message[:2000]):
+        # an xDS or CA stream the other side ended with Unauthenticated/PermissionDenied: the proxy's
+        # identity was refused (a token or certificate istiod would not accept), not a config fault
+        parsed.category = "auth"
+        refused(parsed)
     if not level and parsed.outcome == "failure" and parsed.severity == "info":
         parsed.severity = "warning"  # a fragment has no level of its own: what it says is at least a warning
     if parsed.outcome == "success" and parsed.severity == "error":
@@ -1343,6 +1363,11 @@ _IDENTITY_REFUSED = re.compile(
     re.I,
 )
 
+
+# a JWT issuer's keys (RequestAuthentication's jwksUri, an OIDC discovery document) named in a failed fetch
+_KEY_FETCH = re.compile(r"jwks|openid-connect|/\.well-known/openid|\bjwt\b", re.I)
+# the same, only as gRPC status codes: what turns a failed xDS stream into a refused identity
+_GRPC_REFUSED = re.compile(r"code = (?:Unauthenticated|PermissionDenied)\b")
 
 _SPECIFIC = frozenset(("xds.reject", "config.invalid", "identity.refused"))
 
@@ -1438,7 +1463,9 @@ def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[s
         or _FOREIGN_JSON_KEYS.intersection(obj)
         or (isinstance(level, str) and level != level.lower())
         or (stamp is not None and _ISTIO_JSON_TIME.fullmatch(stamp) is None)
-    )
+        or "msg" not in obj  # pkg/log's MessageKey; "message" is logrus', slog's, traefik's, ...
+        or (caller is not None and ("/" in caller.partition("/")[2] or caller.startswith(("/", "github.com"))))
+    )  # pkg/log's caller is zap's short form, "ads/ads.go:123": a module path or an absolute one is not
     strict = not istio_scope and foreign
     found = build(stamp, str(level).lower(), scope, message, fields, source, caller, strict=bool(strict))
     if found is None:
@@ -1503,7 +1530,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("workload.delete", "config", "change", False, "deleted workload"),
     Action("cluster.add", "config", "change", False, "Adding new cluster member"),
     Action("cluster.delete", "config", "change", False, "Deleting cluster"),
-    Action("service.no_endpoints", "config", "unknown", False, "service has no endpoints"),
+    Action("cluster.update", "config", "change", False, "Update cluster (a remote cluster's secret changed)"),
+    Action("service.no_endpoints", "config", "unknown|change", False, "service has no endpoints (change: in a push)"),
     Action("config.generate", "config", "unknown", False, "warnings while building proxy config (404 vhost ...)"),
     Action("config.controller", "config", "unknown|failure", False, "controllers scope with a controller label"),
     Action("authz.policy", "config", "unknown|failure", False, "authorization / authn scopes"),

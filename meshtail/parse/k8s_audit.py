@@ -160,6 +160,7 @@ class _Request:
     grpc: int | None = None  # google.rpc.Code, from a GKE entry (0 = OK)
     completed: bool = False  # the request is known to have finished (a GKE entry, an empty status)
     decision: str | None = None
+    authn_denied: bool = False  # an authentication decision annotation said deny (a login refused)
     granted: bool | None = None
     message: str | None = None
     group: str | None = None
@@ -275,9 +276,13 @@ def is_mesh(group: str | None, resource: str | None, namespace: str | None, name
 def looks_like(obj: dict[str, Any]) -> bool:
     """An ``audit.k8s.io`` Event (``kind`` may be missing in re-exported events)."""
     version = obj.get("apiVersion")
+    kind = obj.get("kind")
+    if version is None:
+        # re-exported without apiVersion (Falco's audit traces, some shippers): an audit event's own keys say so
+        keys = "auditID" in obj and "stage" in obj and ("verb" in obj or "requestURI" in obj)
+        return kind in ("Event", None) and keys
     if not (isinstance(version, str) and version.startswith("audit.k8s.io/")):
         return False
-    kind = obj.get("kind")
     return kind == "Event" or (kind is None and "auditID" in obj)
 
 
@@ -345,6 +350,10 @@ def _from_event(obj: dict[str, Any]) -> _Request:
     req.decision = _str(annotations.get("authorization.k8s.io/decision"))
     if req.decision:
         attrs["k8s.authorization.decision"] = req.decision
+    for key, value in annotations.items():  # OpenShift's oauth-server: authentication.openshift.io/decision
+        if isinstance(key, str) and key.startswith("authentication.") and key.endswith("/decision"):
+            attrs["k8s.authentication.decision"] = _str(value)
+            req.authn_denied = _str(value) in ("deny", "error")
     reason = _str(annotations.get("authorization.k8s.io/reason"))
     if reason:
         attrs["k8s.authorization.reason"] = reason
@@ -719,6 +728,7 @@ def _classify(req: _Request) -> Parsed:
         attrs["k8s.admission_webhook"] = webhook
     denied = (
         req.decision == "forbid"
+        or req.authn_denied
         or code in (401, 403)
         or grpc in _GRPC_DENIED
         or (req.granted is False and req.decision != "allow")
@@ -755,7 +765,7 @@ def _classify(req: _Request) -> Parsed:
         summary = f"{actor} was denied {verb or 'a request'} on {target}" + (f" -> {status}" if status else "")
         return _result(t, "auth", "deny", True, "warning", f"k8s.{word}", summary, attrs)
     if not final:
-        outcome = "unknown"
+        outcome = "success" if code == 101 else "unknown"  # exec/attach/port-forward: the upgrade was granted
     elif failed:
         outcome = "failure"
     else:

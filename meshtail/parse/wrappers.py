@@ -48,7 +48,7 @@ class Peeled:
 _LINE_START = re.compile(
     r"""(?:\[|\{|"|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|\d{2}-\d{2} \d{2}:\d{2}|[IWEF]\d{4} \d{2}:"""
     r"""|(?:trace|debug|info|warn|warning|error|critical|fatal|TRACE|DEBUG|INFO|WARN|ERROR)\b"""
-    r"""|(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|CONNECT) /|AUDIT:|gRPC config"""
+    r"""|(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|CONNECT) /|AUDIT:|gRPC config|-[AIN] ISTIO_"""
     r"""|\s{2,}(?:TRACE|DEBUG|INFO|WARN|ERROR)\b)"""
 )
 
@@ -75,6 +75,11 @@ _CURLY = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
+_LEVEL_COLUMN = re.compile(r"(?:trace|debug|info|warn|warning|error|TRACE|DEBUG|INFO|WARN|ERROR) {1,8}\S")
+# tab glyphs with the spaces a viewer pads them to the next stop with
+_TAB_GLYPHS = re.compile("[\u25b8\u2192\u21e5] *")
+
+
 def _artefacts(text: str, source: Source) -> Peeled | None:
     """Markdown quotes and code marks, a k9s border, indentation, ANSI colours, curly quotes, CSV quoting."""
     body = text
@@ -86,8 +91,16 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
     stripped = body.strip()
     if stripped != body:
         body = stripped
-    if body.startswith(("> ", "│ ", "| ")) and looks_like_a_line(body[2:].lstrip()):
-        body = body[2:].lstrip()
+    if body.startswith(("> ", "│ ", "| ", "$ ", "# ")) and looks_like_a_line(body[2:].lstrip()):
+        body = body[2:].lstrip()  # a quote, a table cell, a shell prompt or comment before the line
+    if body.startswith(("... ", "… ")):
+        rest = body[4:].lstrip() if body[0] == "." else body[2:].lstrip()
+        if looks_like_a_line(rest) or _LEVEL_COLUMN.match(rest):
+            body, partial = rest, True  # the author elided the start (the time): "... info  access  …"
+    if "▸" in body[:40] or "→" in body[:40] or "⇥" in body[:40]:
+        shown = _TAB_GLYPHS.sub("\t", body)
+        if shown != body and looks_like_a_line(shown):
+            body, partial = shown, True  # a viewer that shows tabs as ▸, →, ⇥
     if body.endswith(" │"):
         body = body[:-2].rstrip()
     if body.startswith("`") or body.endswith("`"):
@@ -138,7 +151,14 @@ def _utc(stamp: str) -> str | None:
 
 # ---------------------------------------------------------------- tools that name the pod
 _DNS = r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?"
-_KUBECTL = re.compile(rf"\[pod/({_DNS})/([a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?)\] ")
+# a pasted name may keep an author's placeholder for its generated part: "ztunnel-<hash>", "reviews-v1-xxxxx"
+_PASTED_DNS = r"[a-z0-9<](?:[a-z0-9.<>-]{0,251}[a-z0-9>])?"
+_KUBECTL = re.compile(rf"\[pod/({_PASTED_DNS})/([a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?)\] ")
+# "[container] line" or "[pod container] line": skaffold dev, tilt, kubetail and scripts that tag each
+# stream with its name; taken only when a log line starts right after it
+_NAME_TAG = re.compile(rf"\[({_DNS})(?: ([a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?))?\] +")
+_LEVEL_NEXT = re.compile(r"(?:debug|info|warn|warning|error|fatal|critical|trace)\s", re.I)
+_LEVEL_WORDS = frozenset("trace debug info notice warn warning error err critical crit fatal panic".split())
 _KAIL = re.compile(rf"([a-z0-9][a-z0-9_-]{{0,62}})/({_DNS})\[([a-z0-9-]{{1,63}})\]: ")
 # stern: [NAMESPACE] POD CONTAINER [TIME] line; pod names may be cut to "name-.." by stern itself
 _STERN_TAIL = (
@@ -172,12 +192,29 @@ _OTEL_BODY = re.compile(r"\s*(?:Body|-> (?:log|body|message)): Str\((.*)\)\s*$",
 
 
 def _kubectl_prefix(text: str, source: Source) -> Peeled | None:
-    if not text.startswith("[pod/"):
+    if not text.startswith("["):
         return None
+    if not text.startswith("[pod/"):
+        return _name_tag(text, source)
     match = _KUBECTL.match(text)
     if match is None:
         return None
     return Peeled(text[match.end() :], replace(source, pod=match.group(1), container=match.group(2)), None, ["kubectl"])
+
+
+def _name_tag(text: str, source: Source) -> Peeled | None:
+    """``[istio-proxy] 2021-04-25T03:02:17Z info …``: one name is the container, two are pod and container."""
+    match = _NAME_TAG.match(text)
+    if match is None:
+        return None
+    inner = text[match.end() :]
+    if not looks_like_a_line(inner) or inner.startswith("["):
+        return None  # "[debug][config] …" and Envoy's "[time][thread]" are a line's own brackets
+    first, second = match.group(1), match.group(2)
+    if second is None and first in _LEVEL_WORDS:
+        return None  # "[warning] 2021-…": a level, not a name
+    changed = replace(source, pod=first, container=second) if second else replace(source, container=first)
+    return Peeled(inner, changed, None, ["tag"])
 
 
 def _kail(text: str, source: Source) -> Peeled | None:
@@ -212,6 +249,8 @@ def _stern(text: str, source: Source) -> Peeled | None:
         ends = [(match.end(), stamp)]
         if stamp is not None:
             ends.append((match.start("stamp"), None))  # the time was the line's own
+            if _LEVEL_NEXT.match(text, match.end()):
+                ends.reverse()  # "<time> info …": a Go line's own time and level, its tabs collapsed
         for end, own_stamp in ends:
             inner = text[end:]
             if looks_like_a_line(inner):

@@ -165,7 +165,13 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action("xds.failure", "config", "failure", False, "other warn/error lines of the xds targets"),
     Action("xds.workload_timeout", "config", "failure", False, "'timed out waiting for workload ... from xds'"),
-    Action("xds.event", "config", "unknown", False, "other debug/info chatter of the xds targets"),
+    Action(
+        "xds.event",
+        "config",
+        "unknown|change|failure",
+        False,
+        "other chatter of the xds targets; a gateway/VM proxy provisioning for XDS",
+    ),
     Action(
         "inpod.add",
         "config",
@@ -680,7 +686,7 @@ class _Line:
 
 
 def _strip_target(name: str) -> str:
-    return name[9:] if name.startswith("ztunnel::") else name
+    return name[9:] if name[:9].lower() == "ztunnel::" else name  # "Ztunnel::" in pasted/translated docs
 
 
 _BY_TARGET, _BY_WORD = _index_templates()
@@ -1080,10 +1086,20 @@ def _error_decision(error: str, attrs: dict[str, Any], src: str, dst: str) -> _D
     if status is not None and status.group(1) in ("401", "403"):
         return "auth", "deny", True, "authz.deny", f"{dst} denied {src} ({clip(error, 80)})"
     if error.startswith("identity error") or "certificate fetch" in error:
-        return "auth", "failure", False, "cert.failure", f"{src} -> {dst}: {clip(error, 140)}"
+        # the CA refusing the workload's certificate request (Unauthenticated, impersonation refused) is an
+        # identity denied, as the agent's CSR refusals are; an unreachable CA is only a failure
+        refused = _IDENTITY_REFUSED.search(error) is not None
+        return "auth", "failure", refused, "cert.failure", f"{src} -> {dst}: {clip(error, 140)}"
     if error.startswith("tls error") or ("handshake" in error and _TLS_FAILURE.search(error)):
         return "auth", "failure", True, "mtls.handshake_failure", f"{src} -> {dst} TLS failed: {clip(error, 140)}"
     return "routing", "failure", False, "connection.failure", f"{src} -> {dst} failed: {clip(error, 140)}"
+
+
+_IDENTITY_REFUSED = re.compile(
+    r"Unauthenticated|PermissionDenied|authentication failure|valid authentication credentials|permission denied"
+    r"|impersonation",
+    re.I,
+)
 
 
 def _access_decision(line: _Line, attrs: dict[str, Any], errors: list[str], bad: bool) -> _Decision:
@@ -1289,6 +1305,11 @@ def _decide(line: _Line, attrs: dict[str, Any], errors: list[str]) -> _Decision:
         if bad:
             return "routing", "failure", False, "dns.failure", f"ztunnel dns: {clip(message, 160)}"
         return "routing", "unknown", False, "dns.event", f"ztunnel dns: {clip(message, 160)}"
+    if target.startswith("proxy::") and ("XDS" in message or "xds" in message):
+        # a gateway or VM ztunnel proxying or provisioning for the control plane: config distribution
+        changed = message.startswith(("provisioned", "added", "removed"))
+        outcome = "failure" if bad else "change" if changed else "unknown"
+        return "config", outcome, False, "xds.event", f"ztunnel {target}: {clip(message, 160)}"
     if target.startswith("proxy::") or (target == "proxy" and message.startswith(("accepted", "Failed TCP"))):
         if bad:
             return "routing", "failure", False, "connection.failure", f"ztunnel {target}: {clip(message, 160)}"
@@ -1419,9 +1440,13 @@ def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[s
     Istio's Go components write ``msg``; ztunnel writes ``message`` (or none: the DNS access log).
     """
     level = obj.get("level")
+    scope = obj.get("scope", obj.get("target"))
+    if level is None and scope is None and "msg" not in obj and "src.addr" in obj and "dst.addr" in obj:
+        # an access record re-serialised without its level and target (a test fixture, a shipper that kept
+        # the fields only): src.addr and dst.addr together are ztunnel's access log
+        level, scope = "info", "access"
     if not isinstance(level, str) or "msg" in obj:
         return None
-    scope = obj.get("scope", obj.get("target"))
     if not isinstance(scope, str):
         return None
     message = obj.get("message", "")
