@@ -386,3 +386,68 @@ def test_ztunnel_gateway_xds_placeholder_prefixes_and_bare_json_access() -> None
     bare = parse(BARE_JSON_ACCESS)
     assert (bare.format, bare.category, bare.outcome) == ("ztunnel", "routing", "success")
     assert parse('{"src":"a","dst":"b"}').format == "unknown"
+
+
+# ---- found on the sixth holdout set (tests/data/holdout6); sources as in the set
+
+# github markdown (repo not reported by the search index; index file id 58522348342): Vietnamese zero-trust lab write-up (Envoy + OPA ext_authz + SPIFFE
+CUSTOM_JSON_403 = '{"timestamp":"2026-06-27T11:55:04Z","method":"POST","path":"/payments/internal/execute","response_code":"403","source_ip":"10.0.0.1","svid":"spiffe://ztlab.local/aws/notification-service"}'
+
+# github markdown (repo not reported by the search index; index file id 28679341900): Korean study notes, istio in action ch.10 (ingress gateway 504 tro
+BOLD_STAMP = (
+    "2023-03-23T04:09:47.**824655Z**     debug   envoy router    [C9446][S10916694052055293453] upstream timeout"
+)
+
+# defenseunicorns/uds-core#1033 https://github.com/defenseunicorns/uds-core/issues/1033
+BORDERED_RULE = "│ -A OUTPUT -j ISTIO_OUTPUT                                                                                                                                                                                                                                                                                                         │"
+
+# istio/istio#58964 https://github.com/istio/istio/issues/58964
+INPOD_PROBES = "error handling {namespace}/{pod}, retrying (retry count: 225): failed to list elements from set istio-inpod-probes-v4: failed to run nft: JSON support not compiled-in"
+
+# istio/istio#32916 https://github.com/istio/istio/issues/32916
+QUOTED_KAIL = '> istio-system/istiod-75895584bf-dqm9c[discovery]: 2021-05-14T08:56:02.358599Z\tinfo\tserviceInstancesFromWorkloadInstances(some-service-name.namespace) failed to get k8s service => error service "some-service-name" not found'
+
+# istio/istio#55877 https://github.com/istio/istio/issues/55877
+KLOG_TRACE = "2025-04-10T11:44:02.880914Z    info    klog    GET https://<cluster_IP>/apis/networking.istio.io/v1/workloadentries?limit=500&resourceVersion=0 404 Not Found in 1 milliseconds"
+
+# istio/istio#33585 https://github.com/istio/istio/issues/33585
+WEBHOOK_NOT_FOUND = '2021-06-24T15:51:32.686993Z\twarn\tvalidationController\tvalidatingwebhookconfiguration.admissionregistration.k8s.io "istiod-istio-system" not found'
+
+# github markdown (search-index file id 9003920421): 90DaysOfDevOps 2023 day 61, Red Hat OpenShift authentication, RBAC and audit logs (oc adm node-logs
+WATCH_STARTED = '{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"5d08341a-8fa2-4fab-8e4a-4fb1c01d2d6e","stage":"ResponseStarted","requestURI":"/apis/template.openshift.io/v1/namespaces/openshift/templates?allowWatchBookmarks=true\\u0026resourceVersion=9537849\\u0026timeout=5m44s\\u0026timeoutSeconds=344\\u0026watch=true","verb":"watch","user":{"username":"system:serviceaccount:openshift-cluster-samples-operator:cluster-samples-operator","groups":["system:serviceaccounts","system:serviceaccounts:openshift-cluster-samples-operator","system:authenticated"],"extra":{"authentication.kubernetes.io/pod-name":["cluster-samples-operator-7f8d575897-s7566"],"authentication.kubernetes.io/pod-uid":["8a96caaf-1de9-4cef-915f-ace02c764e52"]}},"sourceIPs":["192.168.200.181","10.130.0.2"],"userAgent":"cluster-samples-operator/v0.0.0 (linux/amd64) kubernetes/$Format","objectRef":{"resource":"templates","namespace":"openshift","apiGroup":"template.openshift.io","apiVersion":"v1"},"responseStatus":{"metadata":{},"code":200},"requestReceivedTimestamp":"2023-03-27T09:44:50.239076Z","stageTimestamp":"2023-03-27T09:44:50.242747Z","annotations":{"authorization.k8s.io/decision":"allow","authorization.k8s.io/reason":"RBAC: allowed by RoleBinding \\"shared-resource-viewers/openshift\\" of Role \\"shared-resource-viewer\\" to Group \\"system:authenticated\\""}}'
+
+
+def test_a_custom_json_format_with_envoys_operator_names_and_json_status_keys() -> None:
+    event = parse(CUSTOM_JSON_403)
+    assert (event.format, event.category, event.outcome, event.violation) == ("envoy-json", "auth", "deny", True)
+    # a web server's JSON ("status") is not Envoy's, but a 403 next to a request is still a denial, as a guess
+    other = parse('{"time":"2026-06-27T11:55:04Z","method":"POST","path":"/x","status":403,"remote_addr":"10.0.0.1"}')
+    assert (other.format, other.category, other.violation) == ("unknown", "auth", True)
+    assert other.attributes["meshtail.heuristic"] is True
+
+
+def test_bold_marks_borders_and_quotes_around_lines_and_their_wrappers() -> None:
+    bold = parse(BOLD_STAMP)
+    assert (bold.format, bold.category, bold.outcome) == ("envoy-component", "routing", "failure")
+    assert parse(BORDERED_RULE).format == "istio-cni"
+    quoted = parse(QUOTED_KAIL)
+    assert (quoted.format, quoted.source.pod, quoted.source.container) == (
+        "istiod",
+        "istiod-75895584bf-dqm9c",
+        "discovery",
+    )
+
+
+def test_the_node_agents_probe_set_kubelet_traces_and_missing_webhooks() -> None:
+    probes = parse(INPOD_PROBES)
+    assert (probes.format, probes.outcome) == ("istio-cni", "failure")
+    trace = parse(KLOG_TRACE)
+    assert (trace.format, trace.outcome) == ("istiod", "failure")
+    assert parse(KLOG_TRACE.replace("404 Not Found", "200 OK")).outcome == "success"
+    missing = parse(WEBHOOK_NOT_FOUND)
+    assert (missing.category, missing.outcome) == ("config", "failure")
+
+
+def test_an_audit_watch_that_started_was_granted() -> None:
+    event = parse(WATCH_STARTED)
+    assert (event.format, event.outcome) == ("k8s-audit", "success")

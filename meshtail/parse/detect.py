@@ -350,7 +350,7 @@ _DENIED = re.compile(
 )
 _REQUEST_REFUSED = re.compile(
     r"\b(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|CONNECT)\s+\S+(?:\s+HTTP/[\d.]+)?\"?\s+(?:401|403)\b"
-    r"|(?i:\b(?:status|code|response_code|status_code)[=: ]+\"?(?:401|403)\b)"
+    r"|(?i:\b(?:status|code|response_code|status_code)\"?[=: ]+\"?(?:401|403)\b)"  # key=403, "status":403
 )
 _FAILED_WORDS = re.compile(
     r"(?i)\b(?:failed|failure|fails|error|errors|unable to|cannot|can't|could not|couldn't|refused|timed out|timeout"

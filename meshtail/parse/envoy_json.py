@@ -128,7 +128,11 @@ def looks_like_keys(keys: Any) -> bool:
         return False
     if names & {"response_flags", "upstream_cluster", "response_code_details", "upstream_transport_failure_reason"}:
         return True
-    return {"method", "path"} <= names and bool(names & {"duration", "authority", "upstream_host", "bytes_sent"})
+    if not {"method", "path"} <= names:
+        return False
+    # Envoy's operator spelled as a key ("response_code": %RESPONSE_CODE%) is a custom json_format's; web
+    # servers write "status"
+    return bool(names & {"duration", "authority", "upstream_host", "bytes_sent"}) or "response_code" in map(str, keys)
 
 
 def access_attributes(pairs: Any) -> dict[str, Any]:

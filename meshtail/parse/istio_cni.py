@@ -160,6 +160,8 @@ def _claims(line: GoLine, source: Source | None = None) -> bool:
             return False
     if _VALIDATOR.match(message) is not None:
         return True  # the istio-validation init container (runs the CNI's istio-iptables)
+    if "istio-inpod-probes" in message[:2000]:
+        return True  # the node agent's ipset / nft set for kubelet probes: nobody else names it
     if not line.level:  # a fragment
         return (
             message.startswith(_FRAGMENT_PREFIXES)
@@ -197,11 +199,14 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         and not line.message.startswith(_FRAGMENT_PREFIXES)
         and not _cni_template(line.message, FRAGMENT_WEIGHT)
         and _VALIDATOR.match(line.message) is None
+        and "istio-inpod-probes" not in line.message[:2000]
     ):
         return None  # "info <sentence>" with nothing of the CNI's but a prefix: too little to go on
     parsed = build(line.stamp, line.level, line.scope, line.message, line.fields, line.caller)
-    if parsed.outcome == "unknown" and _XTABLES_LOCK in line.message[:400]:
-        parsed.outcome = "failure"  # iptables gave up: the rules were not written
+    if parsed.outcome == "unknown" and (
+        _XTABLES_LOCK in line.message[:400] or _PLUGIN_FAILED.search(line.message[:4000]) is not None
+    ):
+        parsed.outcome = "failure"  # iptables gave up, or the kubelet says the plugin failed: no redirection
         if parsed.severity in ("debug", "info"):
             parsed.severity = "error"
     return FORMAT, parsed

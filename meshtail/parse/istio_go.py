@@ -708,7 +708,10 @@ _FAILURE_WORDS = (
     "not ready",
     "panic",
     "rejected",
+    "not found",
 )
+# client-go's request trace as klog prints it: "GET https://… 404 Not Found in 1 milliseconds"
+_KLOG_REQUEST = re.compile(r"(?:GET|POST|PUT|PATCH|DELETE|LIST|WATCH) \S+ ([1-5]\d\d)\b[^\n]{0,40} in \d+ milliseconds")
 _STARTED = re.compile(
     r"(?:Start(?:ing|ed)?|start(?:ing|ed)?)\b|.*(?: has started| starts, listening| kube client started$"
     r"|cache synced in |caches have been synced| is ready$| started$)",
@@ -986,6 +989,11 @@ def classify_istiod(time: str | None, level: str, scope: str | None, message: st
         return Parsed(time, "config", outcome, False, severity, "config.controller", f"istiod: {text}", attrs)
     if message.startswith("FLAG: "):
         return Parsed(time, "other", "unknown", False, severity, "process.flag", f"istiod: {text}", attrs)
+    if scope == "klog" and (trace := _KLOG_REQUEST.search(message[:2000])) is not None:
+        failed = trace.group(1) >= "400"
+        return Parsed(
+            time, "other", "failure" if failed else "success", False, severity, "istiod.klog", f"istiod: {text}", attrs
+        )
     if scope == "klog" and _failing(lowered):
         return Parsed(time, "other", "failure", False, severity, "istiod.klog", f"istiod: {text}", attrs)
     if scope in ("status", "ads", "delta", "model", "kube", "controllers", "serviceentry", "wle", "file", "push"):

@@ -765,7 +765,8 @@ def _classify(req: _Request) -> Parsed:
         summary = f"{actor} was denied {verb or 'a request'} on {target}" + (f" -> {status}" if status else "")
         return _result(t, "auth", "deny", True, "warning", f"k8s.{word}", summary, attrs)
     if not final:
-        outcome = "success" if code == 101 else "unknown"  # exec/attach/port-forward: the upgrade was granted
+        # a watch's or an exec's response has started: granted, and answered (200 for a watch, 101 an upgrade)
+        outcome = "success" if code is not None and (code == 101 or 200 <= code < 300) else "unknown"
     elif failed:
         outcome = "failure"
     else:

@@ -48,7 +48,7 @@ class Peeled:
 _LINE_START = re.compile(
     r"""(?:\[|\{|"|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|\d{2}-\d{2} \d{2}:\d{2}|[IWEF]\d{4} \d{2}:"""
     r"""|(?:trace|debug|info|warn|warning|error|critical|fatal|TRACE|DEBUG|INFO|WARN|ERROR)\b"""
-    r"""|(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|CONNECT) /|AUDIT:|gRPC config|-[AIN] ISTIO_"""
+    r"""|(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|CONNECT) /|AUDIT:|gRPC config|-[AIN] (?:ISTIO_|\S+ .*-j ISTIO_)"""
     r"""|\s{2,}(?:TRACE|DEBUG|INFO|WARN|ERROR)\b)"""
 )
 
@@ -91,8 +91,10 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
     stripped = body.strip()
     if stripped != body:
         body = stripped
-    if body.startswith(("> ", "│ ", "| ", "$ ", "# ")) and looks_like_a_line(body[2:].lstrip()):
-        body = body[2:].lstrip()  # a quote, a table cell, a shell prompt or comment before the line
+    if body.startswith(("> ", "│ ", "| ", "$ ", "# ")):
+        rest = body[2:].lstrip()
+        if looks_like_a_line(rest) or _KAIL.match(rest) or rest.startswith("[pod/"):
+            body = rest  # a quote, a table cell, a shell prompt or comment before the line (or its wrapper)
     if body.startswith(("... ", "… ")):
         rest = body[4:].lstrip() if body[0] == "." else body[2:].lstrip()
         if looks_like_a_line(rest) or _LEVEL_COLUMN.match(rest):
@@ -109,6 +111,10 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
             body, partial = inner, True
     if body.startswith("**") and body.endswith("**") and len(body) > 4:
         body, partial = body[2:-2], True
+    elif "**" in body[:60] and body.count("**") % 2 == 0:
+        plain = body.replace("**", "")
+        if looks_like_a_line(plain):
+            body, partial = plain, True  # an author's bold inside the line: "2023-03-23T04:09:47.**824655Z**"
     if "\u201c" in body or "\u201d" in body:
         body, partial = body.translate(_CURLY), True
     if len(body) > 2 and body[0] == '"' and body[-1] == '"' and '""' in body:
