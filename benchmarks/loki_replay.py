@@ -11,9 +11,11 @@ come in runs of 1–30 sharing one timestamp in a stream, and a third of the run
 timestamp with the previous run of another stream: query_range pages (5,000 entries) are cut
 inside such runs all the time, which is what the pager must get exactly right.
 
-The lines are pushed into an in-process :class:`meshtail.demo.loki.LokiStandIn` (served by its
-own event loop in a thread; the benchmark's main thread is the client, as a separate Loki would
-be) and written, oldest first, to one file per stream (as the kubelet keeps them: ``scan`` gives
+The lines are pushed into a :class:`meshtail.demo.loki.LokiStandIn` in a process of its own (``--standin
+process``, the default: this script with ``--serve-standin`` generates the same entries from the same seed,
+so Loki's serving overlaps meshtail's parsing as with a real Loki on another host; ``--standin thread``
+serves it from a thread of this process instead, sharing the GIL, as rounds before 2026-11-30 did) and
+written, oldest first, to one file per stream (as the kubelet keeps them: ``scan`` gives
 each file its own parser, as the Loki source gives each stream one).  After an untimed warm-up
 (imports, parser indexes), interleaved, RUNS rounds of:
 
@@ -26,9 +28,9 @@ each file its own parser, as the Loki source gives each stream one).  After an u
 
 stdout goes to /dev/null (in round 1 to a file, for the premise check).  Printed: lines/s of each
 (wall clock), the Loki/file ratio of the rates (≥ 1.0 is issue 12's goal), the CPU seconds of the
-client thread and of the stand-in's thread (they share the GIL, and pages are fetched one after
-another: the stand-in's serving is part of the Loki wall time, as a real Loki's query time would
-be), the query_range pages, the RSS growth during round 1 (peak — ``getrusage`` after resetting the
+client thread and of the stand-in (its process, or its thread with ``--standin thread``; meshtail asks for the
+next page while it parses the current one, so only the part of Loki's serving that parsing does not cover adds
+to the wall time), the query_range pages, the RSS growth during round 1 (peak — ``getrusage`` after resetting the
 high-water mark through ``/proc/self/clear_refs`` — minus RSS at the start; the Loki replay runs
 first, on a heap nothing was freed from), and what the dedupe memory holds at the end.
 
@@ -50,12 +52,14 @@ import asyncio
 import contextlib
 import gc
 import io
+import json
 import os
 import random
 import re
 import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -205,6 +209,65 @@ class ServedLoki:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
 
+    def requests(self) -> list[tuple[str, str]]:
+        return list(self.standin.requests)
+
+
+class ProcessLoki:
+    """The stand-in in a process of its own, as a real Loki is: its serving overlaps the client's parsing.
+
+    The child (this script with ``--serve-standin``) generates the same entries from the same seed and
+    base time, pushes them, and answers ``requests`` on stdin with the requests it served (JSON).
+    """
+
+    def __init__(self, lines: int, base_ns: int) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--serve-standin", "--lines", str(lines), "--base-ns", str(base_ns)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert self.process.stdout is not None and self.process.stdin is not None
+        self._in, self._out = self.process.stdin, self.process.stdout
+        hello = self._out.readline().split()
+        if len(hello) != 2 or hello[0] != "serving":
+            raise SystemExit(f"the stand-in did not start: {hello!r}")
+        self.url = hello[1]
+
+    def cpu(self) -> float:
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def requests(self) -> list[tuple[str, str]]:
+        self._in.write("requests\n")
+        self._in.flush()
+        return [tuple(r) for r in json.loads(self._out.readline())]  # type: ignore[misc]
+
+    def close(self) -> None:
+        self._in.close()
+        self.process.wait(30)
+
+
+def serve_standin(lines: int, base_ns: int) -> None:
+    """The child of :class:`ProcessLoki`."""
+    streams, entries = mesh_entries(lines, base_ns)
+    standin = LokiStandIn()
+    for stream, ts, line in entries:
+        standin.push(streams[stream], ts, line)
+    del entries
+    gc.collect()
+    gc.freeze()
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    url = asyncio.run_coroutine_threadsafe(standin.start(), loop).result(30)
+    print("serving", url, flush=True)
+    for command in sys.stdin:
+        if command.strip() == "requests":
+            print(json.dumps(list(standin.requests)), flush=True)
+    asyncio.run_coroutine_threadsafe(standin.stop(), loop).result(30)
+
+
+Served = ServedLoki | ProcessLoki
+
 
 # ---- running the CLI in this process -------------------------------------------------------
 def rss_mb() -> float:
@@ -250,12 +313,12 @@ def stdout_to(stream: object) -> Iterator[None]:
         sys.stdout = saved
 
 
-def run_cli(argv: list[str], served: ServedLoki, out: Path | None = None) -> dict[str, Any]:
+def run_cli(argv: list[str], served: Served, out: Path | None = None) -> dict[str, Any]:
     """One ``meshtail`` command in this process (stdout to /dev/null, or to ``out``): wall, client CPU,
     stand-in CPU, query_range pages, RSS before and at its peak, what it said on stderr."""
     gc.set_threshold(*DEFAULT_GC)  # as a fresh process would start (run_live tunes it for Loki reads)
     gc.collect()
-    pages_before = len(served.standin.requests)
+    pages_before = len(served.requests())
     err = io.StringIO()
     with open(out or os.devnull, "w", encoding="utf-8") as sink:
         before = rss_mb()
@@ -267,15 +330,15 @@ def run_cli(argv: list[str], served: ServedLoki, out: Path | None = None) -> dic
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 if peak_ok else float("nan")
     if status != 0:
         raise SystemExit(f"meshtail {' '.join(argv)} exited {status}: {err.getvalue().strip()}")
-    requests = served.standin.requests[pages_before:]
+    requests = served.requests()[pages_before:]
     pages = sum(1 for _method, path in requests if path.startswith("/loki/api/v1/query_range"))
     said = tuple(dict.fromkeys(re.sub(r"\d+(\.\d+)?", "N", line) for line in err.getvalue().splitlines()))
     return {"wall": wall, "cpu": cpu, "server": server, "rss0": before, "peak": peak, "pages": pages, "stderr": said}
 
 
-def pushed_query(served: ServedLoki) -> str:
+def pushed_query(served: Served) -> str:
     """The query of the last query_range request that carried a line filter."""
-    for _method, path in reversed(served.standin.requests):
+    for _method, path in reversed(served.requests()):
         if path.startswith("/loki/api/v1/query_range"):
             query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query).get("query", [""])[0]
             if "|" in query:
@@ -283,7 +346,7 @@ def pushed_query(served: ServedLoki) -> str:
     return "(none)"
 
 
-def run_transport(served: ServedLoki, start_ns: int, end_ns: int, filter_text: str = "") -> dict[str, Any]:
+def run_transport(served: Served, start_ns: int, end_ns: int, filter_text: str = "") -> dict[str, Any]:
     """The Loki source alone (``LokiSource``, follow=False, ``on_line`` counting): pages in, nothing parsed."""
     from meshtail.sources.loki import LokiClient, LokiConfig, LokiOptions, LokiSelection, LokiSource
 
@@ -325,7 +388,15 @@ def main() -> None:
     parser.add_argument("--no-verify", action="store_true", help="do not check the premise on the first round")
     parser.add_argument("--merged-sample", type=int, default=20_000,
                         help="also scan the first N lines as one merged file (0: skip)")  # fmt: skip
+    parser.add_argument("--standin", choices=("process", "thread"), default="process",
+                        help="the stand-in in its own process (as a real Loki; default) or in a thread of this one "
+                        "(sharing the GIL: its serving and the client's parsing cannot overlap)")  # fmt: skip
+    parser.add_argument("--serve-standin", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--base-ns", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_standin:
+        serve_standin(args.lines, args.base_ns)
+        return
 
     t0 = time.perf_counter()
     rss_start = rss_mb()
@@ -334,17 +405,22 @@ def main() -> None:
     generated = time.perf_counter() - t0
     rss_generated = rss_mb()
 
-    standin = LokiStandIn()  # Loki's defaults: max_entries_limit_per_query 5,000
     t1 = time.perf_counter()
-    for stream, ts, line in entries:
-        standin.push(streams[stream], ts, line)
+    served: Served
+    if args.standin == "process":
+        served = ProcessLoki(args.lines, base_ns)  # the same entries, generated again there from the same seed
+        rss_pushed = rss_generated
+    else:
+        standin = LokiStandIn()  # Loki's defaults: max_entries_limit_per_query 5,000
+        for stream, ts, line in entries:
+            standin.push(streams[stream], ts, line)
+        rss_pushed = rss_mb()
+        if standin.duplicates:
+            print(f"note: {standin.duplicates} generated entries were exact repeats, kept once as Loki keeps them")
+        gc.collect()
+        gc.freeze()  # the stand-in's data: out of the collector's sight, as if it lived in another process
+        served = ServedLoki(standin)
     pushed_in = time.perf_counter() - t1
-    rss_pushed = rss_mb()
-    if standin.duplicates:
-        print(f"note: {standin.duplicates} generated entries were exact repeats, kept once as Loki keeps them")
-    gc.collect()
-    gc.freeze()  # the stand-in's data: out of the collector's sight, as if it lived in another process
-    served = ServedLoki(standin)
 
     tmp = Path(tempfile.mkdtemp(prefix="loki-replay-"))
     seen: set[tuple[int, int, str]] = set()
@@ -399,7 +475,7 @@ def main() -> None:
     n = len(unique)
     print()
     print(f"{n:,} lines, median of {args.runs} round(s); wall clock, CPU seconds of the client (this thread) and of "
-          "the stand-in's thread; RSS growth = peak during the run - RSS at its start, round 1 (later rounds "
+          f"the stand-in ({args.standin}); RSS growth = peak during the run - RSS at its start, round 1 (later rounds "
           "reuse freed memory)")  # fmt: skip
     print(f"{'':18s} {'lines/s':>10s} {'wall s':>7s} {'client CPU':>10s} {'stand-in':>8s} {'pages':>6s} "
           f"{'RSS start':>9s} {'growth':>7s}")  # fmt: skip
@@ -489,7 +565,7 @@ def write_stream_files(where: Path, streams: list[dict[str, str]], entries: list
 
 
 def merged_cliff(
-    where: Path, streams: list[dict[str, str]], sample: list[tuple[int, int, str]], served: ServedLoki
+    where: Path, streams: list[dict[str, str]], sample: list[tuple[int, int, str]], served: Served
 ) -> None:
     """The same lines as ONE file (every stream interleaved by time) against one file per stream."""
     merged = where / "merged.log"

@@ -203,6 +203,46 @@ async def test_history_pages_over_equal_timestamps_lose_and_repeat_nothing(serve
         assert len(asked) < 20  # pages, not a request per timestamp
 
 
+async def test_the_next_page_is_asked_for_before_this_one_is_handed_on(loki: LokiStandIn) -> None:
+    """Loki serves page n+1 while meshtail parses page n; a reader that stops early leaves no request behind."""
+    pushed = []
+    for i in range(12_000):  # three pages of 5,000
+        labels = {**PROMTAIL, "pod": f"reviews-{i % 4}"}
+        loki.push(labels, T0 + i * 1_000_000, f"line {i}")
+        pushed.append(key(T0 + i * 1_000_000, labels, f"line {i}"))
+    calls: list[int] = []
+    at_first_line: list[int] = []
+    lines: list[RawLine] = []
+    async with LokiClient(LokiConfig.from_args(loki.url, env={})) as client:
+        real = client.query_range
+
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            calls.append(len(lines))
+            return await real(*args, **kwargs)
+
+        client.query_range = counted  # type: ignore[method-assign]
+        source = LokiSource(client, LokiSelection(), lambda _r: None, lambda _e: None, WINDOW)
+        await source.prepare()
+        start, end = WINDOW.window(time.time_ns())
+        assert end is not None
+        async for raw in source.history(start, end):
+            if not lines:
+                at_first_line.append(len(calls))
+            lines.append(raw)
+        assert_exactly(lines, pushed)
+        assert at_first_line == [2]  # page 2 was asked for before page 1's first line was handed on
+        assert calls[:3] == [0, 0, 5000]  # and page 3 once page 2 was in, while page 1 was still being read
+
+        calls.clear()
+        early = source.history(start, end)
+        async for _raw in early:
+            break  # the reader stops after one line: the page read ahead is cancelled, not left running
+        await early.aclose()
+        assert len(calls) == 2
+        others = asyncio.all_tasks() - {asyncio.current_task()}
+        assert not [t for t in others if "Pager.page" in repr(t)]
+
+
 async def test_history_in_run_reads_the_window_then_ends(loki: LokiStandIn) -> None:
     """``run()`` with an end time (``scan --from --to``): the history once, then ``stream.end``; no tail."""
     pushed = []

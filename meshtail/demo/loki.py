@@ -84,6 +84,7 @@ from dataclasses import dataclass, field
 from itertools import count, islice
 from typing import Any
 
+import orjson
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from .logql import AT_LEAST_ONE_MATCHER, LogQLError, LogQuery, parse, parse_selector
@@ -271,6 +272,10 @@ class Stream:
 
     def add(self, entry: Entry) -> bool:
         """Insert in timestamp order (push order among equal timestamps); False for a duplicate."""
+        if not self.stamps or entry.ts > self.stamps[-1]:  # the usual case: newer than all
+            self.stamps.append(entry.ts)
+            self.entries.append(entry)
+            return True
         low, high = bisect_left(self.stamps, entry.ts), bisect_right(self.stamps, entry.ts)
         for other in self.entries[low:high]:
             if other.line == entry.line and other.structured == entry.structured:
@@ -279,9 +284,9 @@ class Stream:
         self.entries.insert(high, entry)
         return True
 
-    def window(self, start: int, end: int) -> list[Entry]:
-        """Entries with ``start <= ts < end``."""
-        return self.entries[bisect_left(self.stamps, start) : bisect_left(self.stamps, end)]
+    def bounds(self, start: int, end: int) -> tuple[int, int]:
+        """The indexes of ``[start, end)`` in :attr:`entries`."""
+        return bisect_left(self.stamps, start), bisect_left(self.stamps, end)
 
 
 @dataclass(slots=True)
@@ -543,9 +548,12 @@ class LokiStandIn:
         """Matching entries in ``[start, end)``, in direction order across streams."""
 
         def one(tenant: str, stream: Stream, visible: dict[str, str]) -> Iterator[Out]:
-            window = stream.window(start, end)
-            for entry in reversed(window) if backward else window:
-                out = view.output(tenant, stream, entry, visible)
+            # by index, not a slice: a page costs what it returns, not what is left of the window (a
+            # slice per stream per request made each page of a long replay slower than the last)
+            low, high = stream.bounds(start, end)
+            entries = stream.entries
+            for i in range(high - 1, low - 1, -1) if backward else range(low, high):
+                out = view.output(tenant, stream, entries[i], visible)
                 if out is not None:
                     yield out
 
@@ -800,6 +808,8 @@ class _Tail:
         self._tasks: list[asyncio.Task[None]] = []
         self._closer: asyncio.Task[Any] | None = None
         self._selected: dict[str, dict[str, str] | None] = {}
+        # a stream's labels in Loki's order, made once per stream (its visible-labels dict is kept in _selected)
+        self._ordered: dict[int, tuple[dict[str, str], dict[str, str]]] = {}
 
     def pending_push(self, out: Out) -> None:
         heapq.heappush(self.pending, (out.ts, out.order, out.seq, out))
@@ -884,24 +894,38 @@ class _Tail:
             await asyncio.sleep(0)
 
     def _frame(self, batch: list[Out], dropped: list[dict[str, Any]]) -> str:
-        body: dict[str, Any] = {"streams": [{"stream": _sorted_labels(o.labels), "values": [o.value()]} for o in batch]}
+        ordered = self._ordered
+        streams = []
+        for o in batch:
+            labels = ordered.get(id(o.labels))
+            if labels is None or labels[0] is not o.labels:
+                labels = ordered[id(o.labels)] = (o.labels, _sorted_labels(o.labels))
+            streams.append({"stream": labels[1], "values": [o.value()]})
+        body: dict[str, Any] = {"streams": streams}
         if dropped:
             body["dropped_entries"] = dropped
         if self.flags:
             body["encodingFlags"] = self.flags
-        return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        return orjson.dumps(body).decode()
 
     async def _write(self) -> None:
         """The websocket side: frames in order, and a ping every second."""
         while not self.closed:
             try:
-                batch, dropped = await asyncio.wait_for(self.frames.get(), WS_PING_PERIOD)
-            except TimeoutError:
+                # Frames already queued go out at once, as Loki's writer goroutine takes them from
+                # its channel: waking through wait_for costs this task several loop turns per frame,
+                # in which the loop queued more, so the queue filled (and dropped ~60 % at 20,000
+                # lines/s) with the client idle.  Only a socket that does not take frames fills it.
+                batch, dropped = self.frames.get_nowait()
+            except asyncio.QueueEmpty:
                 try:
-                    await self.ws.ping()
-                except ConnectionError:
-                    return
-                continue
+                    batch, dropped = await asyncio.wait_for(self.frames.get(), WS_PING_PERIOD)
+                except TimeoutError:
+                    try:
+                        await self.ws.ping()
+                    except ConnectionError:
+                        return
+                    continue
             try:
                 await self.ws.send_str(self._frame(batch, dropped))
             except asyncio.CancelledError:

@@ -11,7 +11,6 @@ import json
 import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -44,14 +43,6 @@ class LokiError(Exception):
         """The server's ``max_entries_limit_per_query`` when this is its 400 for a too-large ``limit``."""
         found = _MAX_ENTRIES.search(self.message)
         return int(found.group(2)) if found else None
-
-
-@dataclass(slots=True)
-class Stream:
-    """One stream of a response: its labels and its entries ``(ns, line, structured metadata or None)``."""
-
-    labels: dict[str, str]
-    entries: list[tuple[int, str, dict[str, str] | None]]
 
 
 def _body_text(body: bytes) -> str:
@@ -98,32 +89,6 @@ def status_error(config: LokiConfig, status: int, body: bytes, what: str) -> Lok
         return LokiError(f"{what}: {where} has no such API (404): is it the Loki base URL?", 404)
     transient = status in (408, 429, 500, 502, 503, 504)
     return LokiError(f"{what}: {where} answered HTTP {status}{': ' + message if message else ''}", status, transient)
-
-
-def parse_streams(data: Any) -> list[Stream]:
-    """``data.result`` of a query_range answer, or ``streams`` of a tail message, as :class:`Stream` s.
-
-    With ``categorize-labels`` each value is ``[ns, line, {"structuredMetadata": {…}, "parsed": {…}}]``;
-    without it, ``[ns, line]`` and any structured metadata is merged into the stream's labels.
-    """
-    out: list[Stream] = []
-    for item in data or ():
-        if not isinstance(item, dict):
-            continue
-        labels = item.get("stream") or {}
-        entries: list[tuple[int, str, dict[str, str] | None]] = []
-        for value in item.get("values") or ():
-            try:
-                ts = int(value[0])
-                line = value[1]
-            except (IndexError, TypeError, ValueError):
-                continue
-            metadata = None
-            if len(value) > 2 and isinstance(value[2], dict):
-                metadata = value[2].get("structuredMetadata") or None
-            entries.append((ts, line if isinstance(line, str) else str(line), metadata))
-        out.append(Stream(labels if isinstance(labels, dict) else {}, entries))
-    return out
 
 
 def parse_dropped(items: Any) -> list[tuple[dict[str, str], int]]:
@@ -255,8 +220,11 @@ class LokiClient:
 
     async def query_range(
         self, query: str, start_ns: int, end_ns: int, limit: int, tenant: str | None, direction: str = "forward"
-    ) -> list[Stream]:
-        """One page: at most ``limit`` entries with ``start_ns <= ts < end_ns``, the oldest first (forward)."""
+    ) -> list[Any]:
+        """One page: at most ``limit`` entries with ``start_ns <= ts < end_ns``, the oldest first (forward).
+
+        Loki's ``data.result`` as decoded: ``[{"stream": {…}, "values": [[ns, line(, metadata)], …]}, …]``,
+        read by :meth:`meshtail.sources.loki.reader.Entries.flatten_json` (checked there, value by value)."""
         params = {
             "query": query,
             "start": str(start_ns),
@@ -268,7 +236,8 @@ class LokiClient:
         data = found.get("data") or {}
         if data.get("resultType", "streams") != "streams":
             raise LokiError(f"query Loki: expected log streams, got {data.get('resultType')!r} (a metric query?)")
-        return parse_streams(data.get("result"))
+        result = data.get("result")
+        return result if isinstance(result, list) else []
 
     @asynccontextmanager
     async def tail(

@@ -27,6 +27,7 @@ Health events are the kube source's: ``meshtail.stream.start`` / ``reconnect`` /
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import random
 import time
@@ -39,7 +40,7 @@ import orjson
 
 from ...events import AuditEvent, RawLine, Source, now_rfc3339
 from ..health import StreamStats, health_event
-from .client import LokiClient, LokiError, parse_dropped, parse_streams
+from .client import LokiClient, LokiError, parse_dropped
 from .labels import Layout, detect_layout
 from .logql import LogQuery, LokiSelection, build_query
 from .reader import Entries, Entry, Pager, Seen, stamp
@@ -50,6 +51,7 @@ MAX_DURATION_CLOSE = 1011
 # ``maxDroppedEntriesPerTailResponse``): a full list means more may have been dropped
 MAX_LISTED_DROPS = 1000
 HELD_MAX = 50_000  # tail entries held while dropped ones are read again; older ones beyond are read again too
+YIELD_EVERY = 512  # history lines handed on between turns of the event loop (the next page arrives meanwhile)
 
 Drop = tuple[str | None, int, Source]  # (stream key, or None when Loki did not name it; timestamp; source)
 
@@ -293,19 +295,24 @@ class LokiSource:
         iterators = [self._history_entries(state, query, start_ns, end_ns) for state in self._states.values()]
         received = now_rfc3339()
         if len(iterators) == 1:
-            async for batch in iterators[0]:
-                for ts, _key, line, source in batch:
-                    yield RawLine(line, source, received, stamp(ts))
+            async with contextlib.aclosing(iterators[0]) as pages:  # a reader that stops ends the read ahead now
+                async for batch in pages:
+                    for i, (ts, _key, line, source) in enumerate(batch, 1):
+                        yield RawLine(line, source, received, stamp(ts))
+                        if not i % YIELD_EVERY:
+                            await asyncio.sleep(0)  # the page read ahead comes in while this one is parsed
             return
-        async for ts, _key, line, source in _merge(iterators):
-            yield RawLine(line, source, received, stamp(ts))
+        async with contextlib.aclosing(_merge(iterators)) as merged:
+            async for ts, _key, line, source in merged:
+                yield RawLine(line, source, received, stamp(ts))
 
     async def _history_entries(
         self, state: _Tenant, query: LogQuery, start_ns: int, end_ns: int
     ) -> AsyncIterator[list[Entry]]:
-        async for batch in state.pager.read(query, start_ns, end_ns):
-            state.stats.lines += len(batch)
-            yield batch
+        async with contextlib.aclosing(state.pager.read(query, start_ns, end_ns)) as pages:
+            async for batch in pages:
+                state.stats.lines += len(batch)
+                yield batch
 
     async def _read_history(self, state: _Tenant, start_ns: int, end_ns: int) -> None:
         assert self.query is not None
@@ -321,8 +328,11 @@ class LokiSource:
         record_from = end_ns - self.options.lookback_ns  # only the last seconds can meet the tail
         seen = state.seen if self.options.follow and self.options.end_ns is None else None  # no tail: no repeats
         state.recorded_from = record_from
-        async for batch in state.pager.read(self.query, start_ns, end_ns):
-            self._deliver(state, batch, seen, record_from)
+        async with contextlib.aclosing(state.pager.read(self.query, start_ns, end_ns)) as pages:
+            async for batch in pages:
+                for at in range(0, len(batch), YIELD_EVERY):
+                    self._deliver(state, batch[at : at + YIELD_EVERY], seen, record_from)
+                    await asyncio.sleep(0)  # the page read ahead comes in while this one is parsed
         state.history_done = True
 
     # ---- live ----------------------------------------------------------------------------
@@ -330,8 +340,9 @@ class LokiSource:
         """Read ``[start_ns, end_ns)`` again and deliver what was not delivered yet."""
         assert self.query is not None
         count = 0
-        async for batch in state.pager.read(self.query, max(0, start_ns), end_ns):
-            count += self._deliver(state, batch, state.seen)
+        async with contextlib.aclosing(state.pager.read(self.query, max(0, start_ns), end_ns)) as pages:
+            async for batch in pages:
+                count += self._deliver(state, batch, state.seen)
         return count
 
     def _resume_point(self, state: _Tenant, fallback: int) -> int:
@@ -381,14 +392,17 @@ class LokiSource:
         lines_before = state.stats.lines
         failed: str | None = None
         try:
-            async for batch in state.pager.read(self.query, start, end):
-                if wanted:
-                    for ts, key, _line, _source in batch:  # delivered before or now: not lost
-                        for one in (key, base.get(key, key), None) if any_stream else (key, base.get(key, key)):
-                            if wanted.get((one, ts), 0) > 0:
-                                wanted[(one, ts)] -= 1
-                                break
-                self._deliver(state, batch, state.seen)
+            async with contextlib.aclosing(state.pager.read(self.query, start, end)) as pages:
+                async for batch in pages:
+                    if wanted:
+                        for ts, key, _line, _source in batch:  # delivered before or now: not lost
+                            for one in (key, base.get(key, key), None) if any_stream else (key, base.get(key, key)):
+                                if wanted.get((one, ts), 0) > 0:
+                                    wanted[(one, ts)] -= 1
+                                    break
+                    for at in range(0, len(batch), YIELD_EVERY):
+                        self._deliver(state, batch[at : at + YIELD_EVERY], state.seen)
+                        await asyncio.sleep(0)  # the tail keeps being read meanwhile: a stalled reader is dropped
         except LokiError as exc:
             failed = exc.message
         delivered = state.stats.lines - lines_before
@@ -465,7 +479,7 @@ class LokiSource:
             return None
         if not isinstance(message, dict):
             return None
-        batch = state.pager.entries.flatten(parse_streams(message.get("streams")))
+        batch = state.pager.entries.flatten_json(message.get("streams"))
         listed = parse_dropped(message.get("dropped_entries"))
         return _Frame(batch, self._drops(state, listed), len(listed) >= MAX_LISTED_DROPS)
 
@@ -764,12 +778,16 @@ async def _merge(iterators: list[AsyncIterator[list[Entry]]]) -> AsyncIterator[E
                 heapq.heappush(heap, (batch[0][0], index, 0, batch))
                 return
 
-    for index in range(len(iterators)):
-        await refill(index)
-    while heap:
-        _ts, index, position, batch = heapq.heappop(heap)
-        yield batch[position]
-        if position + 1 < len(batch):
-            heapq.heappush(heap, (batch[position + 1][0], index, position + 1, batch))
-        else:
+    try:
+        for index in range(len(iterators)):
             await refill(index)
+        while heap:
+            _ts, index, position, batch = heapq.heappop(heap)
+            yield batch[position]
+            if position + 1 < len(batch):
+                heapq.heappush(heap, (batch[position + 1][0], index, position + 1, batch))
+            else:
+                await refill(index)
+    finally:
+        for iterator in iterators:  # each ends its page read ahead
+            await iterator.aclose()  # type: ignore[attr-defined]

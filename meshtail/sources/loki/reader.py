@@ -17,6 +17,8 @@ so a set is exact.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import heapq
 import re
 import time
@@ -24,9 +26,10 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from operator import itemgetter
+from typing import Any
 
 from ...events import Source
-from .client import LokiClient, LokiError, Stream
+from .client import LokiClient, LokiError
 from .labels import Layout, source_for
 from .logql import LogQuery
 
@@ -94,8 +97,20 @@ class Entries:
         self.tenant_label = tenant_label  # added to every stream's labels (several tenants read apart)
         self._cache: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[str, Source]] = {}
         self.base: dict[str, str] = {}  # key of a stream with structured metadata -> key of its stream alone
+        self._sent: dict[tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]], tuple[str, Source]] = {}
 
     def identify(self, labels: dict[str, str], metadata: dict[str, str] | None) -> tuple[str, Source]:
+        # a tail frame repeats its stream's labels for every entry, in the same order: known by them as sent
+        sent = (tuple(labels.items()), tuple(metadata.items()) if metadata else ())
+        found = self._sent.get(sent)
+        if found is None:
+            found = self._identify(labels, metadata)
+            if len(self._sent) > 200_000:
+                self._sent.clear()
+            self._sent[sent] = found
+        return found
+
+    def _identify(self, labels: dict[str, str], metadata: dict[str, str] | None) -> tuple[str, Source]:
         labels = {name: value for name, value in labels.items() if name != "__tenant_id__"}
         base = stream_key(labels)
         items = tuple(sorted(metadata.items())) if metadata else ()
@@ -113,19 +128,38 @@ class Entries:
             found = self._cache[(base, items)] = (key, source_for(self.layout, labels, dict(items)))
         return found
 
-    def flatten(self, streams: list[Stream]) -> list[Entry]:
+    def flatten_json(self, items: Any) -> list[Entry]:
+        """A query_range page's ``data.result`` or a tail frame's ``streams``, as decoded, into entries sorted by
+        time; malformed values are skipped.  With ``categorize-labels`` each value is ``[ns, line,
+        {"structuredMetadata": {…}, "parsed": {…}}]``; without it, ``[ns, line]`` (structured metadata is then
+        merged into the stream's labels by Loki).  One pass, no objects in between: a tail frame is one stream
+        object per entry, and a page is 5,000 entries."""
         out: list[Entry] = []
         append = out.append
-        for stream in streams:
+        identify = self.identify
+        for item in items or ():
+            if not isinstance(item, dict):
+                continue
+            labels = item.get("stream") or {}
+            if not isinstance(labels, dict):
+                labels = {}
             plain: tuple[str, Source] | None = None
-            for ts, line, metadata in stream.entries:
+            for value in item.get("values") or ():
+                try:
+                    ts = int(value[0])
+                    line = value[1]
+                except (IndexError, TypeError, ValueError):
+                    continue
+                metadata = None
+                if len(value) > 2 and isinstance(value[2], dict):
+                    metadata = value[2].get("structuredMetadata") or None
                 if metadata:
-                    key, source = self.identify(stream.labels, metadata)
+                    key, source = identify(labels, metadata)
                 else:
                     if plain is None:
-                        plain = self.identify(stream.labels, None)
+                        plain = identify(labels, None)
                     key, source = plain
-                append((ts, key, line, source))
+                append((ts, key, line if isinstance(line, str) else str(line), source))
         out.sort(key=itemgetter(0))
         return out
 
@@ -202,7 +236,7 @@ class Pager:
         """One page of ``[start_ns, end_ns)`` and whether it was full; lowers the limit to the server's maximum."""
         while True:
             try:
-                streams = await self.client.query_range(query, start_ns, end_ns, limit, self.tenant)
+                result = await self.client.query_range(query, start_ns, end_ns, limit, self.tenant)
                 break
             except LokiError as exc:
                 allowed = exc.max_entries
@@ -212,37 +246,60 @@ class Pager:
                 self.limit = min(self.limit, allowed)
                 limit = allowed
         self.pages += 1
-        found = self.entries.flatten(streams)
+        found = self.entries.flatten_json(result)
         full = len(found) >= limit
         return [entry for entry in found if start_ns <= entry[0] < end_ns], full
 
     async def read(self, query: LogQuery, start_ns: int, end_ns: int) -> AsyncIterator[list[Entry]]:
-        """Every entry of ``[start_ns, end_ns)`` once, oldest first, a page at a time."""
+        """Every entry of ``[start_ns, end_ns)`` once, oldest first, a page at a time.
+
+        The next page is asked for before this one is handed on (its cursor is known once the page is in):
+        Loki serves it while the caller parses, instead of after.  At most one page is read ahead.
+        """
         text = query.render()
         cursor = start_ns
         boundary_ts, boundary = -1, set[tuple[str, str]]()
-        while cursor < end_ns:
-            found, full = await self.page(text, cursor, end_ns, self.limit)
-            fresh = [e for e in found if e[0] != boundary_ts or (e[1], e[2]) not in boundary]
-            if fresh:
-                yield fresh
-            if not full:
-                return
-            if not found:  # a full page with nothing in range: the server ignored the bounds
-                raise LokiError(f"query Loki: the answer for {stamp(cursor)} onwards held no entry in the range")
-            last = found[-1][0]
-            if last == cursor:
-                # every entry of the page shares the cursor's timestamp: read that nanosecond to its end
-                done = {(e[1], e[2]) for e in found}
-                if boundary_ts == cursor:
-                    done |= boundary
-                rest = await self._one_timestamp(query, cursor, done)
-                if rest:
-                    yield rest
-                cursor, boundary_ts, boundary = cursor + 1, -1, set()
-                continue
-            boundary_ts, boundary = last, {(e[1], e[2]) for e in found if e[0] == last}
-            cursor = last
+        ahead: asyncio.Task[tuple[list[Entry], bool]] | None = None
+        try:
+            while cursor < end_ns:
+                if ahead is not None:
+                    found, full = await ahead
+                    ahead = None
+                else:
+                    found, full = await self.page(text, cursor, end_ns, self.limit)
+                fresh = [e for e in found if e[0] != boundary_ts or (e[1], e[2]) not in boundary]
+                if not full:
+                    if fresh:
+                        yield fresh
+                    return
+                if not found:  # a full page with nothing in range: the server ignored the bounds
+                    raise LokiError(f"query Loki: the answer for {stamp(cursor)} onwards held no entry in the range")
+                last = found[-1][0]
+                if last == cursor:
+                    # every entry of the page shares the cursor's timestamp: read that nanosecond to its end
+                    if fresh:
+                        yield fresh
+                    done = {(e[1], e[2]) for e in found}
+                    if boundary_ts == cursor:
+                        done |= boundary
+                    rest = await self._one_timestamp(query, cursor, done)
+                    if rest:
+                        yield rest
+                    cursor, boundary_ts, boundary = cursor + 1, -1, set()
+                    continue
+                boundary_ts, boundary = last, {(e[1], e[2]) for e in found if e[0] == last}
+                cursor = last
+                ahead = asyncio.ensure_future(self.page(text, cursor, end_ns, self.limit))
+                await asyncio.sleep(0)  # the request goes out now, not when the caller next waits
+                if fresh:
+                    yield fresh
+        finally:
+            if ahead is not None and not ahead.done():
+                ahead.cancel()
+                with contextlib.suppress(asyncio.CancelledError, LokiError):
+                    await ahead
+            elif ahead is not None and not ahead.cancelled():
+                ahead.exception()  # retrieved: a read the caller stopped wanting is not an error
 
     async def _one_timestamp(self, query: LogQuery, ts: int, done: set[tuple[str, str]]) -> list[Entry]:
         """The entries at exactly ``ts`` not in ``done``: with the largest limit, else stream by stream."""
