@@ -451,3 +451,74 @@ def test_the_node_agents_probe_set_kubelet_traces_and_missing_webhooks() -> None
 def test_an_audit_watch_that_started_was_granted() -> None:
     event = parse(WATCH_STARTED)
     assert (event.format, event.outcome) == ("k8s-audit", "success")
+
+
+# ---- found on the seventh holdout set (tests/data/holdout7); sources as in the set
+
+# github markdown (repo not reported by the search index; index file id 12392105618): Envoy Gateway workshop chapter on global rate limiting (prettified
+PRETTY_FLAGS = '  "response_flags": "RL",'
+
+# github markdown (repo not reported by the search index; index file id 70958095240): Chinese note on Envoy Gateway v1.7.1 WebSocket connections cut aft
+PRETTY_HOST = '  "upstream_host": null,'
+
+# github markdown (repo not reported by the search index; index file id 12392105618): Envoy Gateway workshop chapter on global rate limiting (prettified
+PRETTY_STATUS = '  "response_code": "429",'
+
+# github markdown (repo not reported by the search index; index file id 52572950732): how-to on debugging Istio mTLS handshake failures
+TLS_IN_DETAILS = '[2026-02-24T10:00:00.000Z] "- - -" 0 UF,URX upstream_reset_before_response_started{connection_failure,TLS_error:_268435581:SSL_routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED} - "-" 0 0 5 - "-" "-" "-" "-" "10.244.1.15:8080" outbound|8080||my-service.production.svc.cluster.local - 10.244.1.15:8080 10.244.0.22:44100 - -'
+
+# github markdown (repo not reported by the search index; index file id 63162017949): Spanish Istio troubleshooting guide (sidecar readiness failing, is
+STREAM_CLOSED_COLON = "warning envoy config    StreamAggregatedResources gRPC config stream to xds-grpc closed:"
+
+# envoyproxy/envoy#20483 https://github.com/envoyproxy/envoy/issues/20483
+CODE_SPAN = "` Failed to load Wasm module due to a missing import: wasi_snapshot_preview1.fd_prestat_get`"
+
+# istio/istio#5278 https://github.com/istio/istio/issues/5278
+DISCOVERY_EXIT = "Error: failed to create discovery service: failed to register custom resources. Post https://10.96.0.1:443/apis/apiextensions.k8s.io/v1beta1/customresourcedefinitions: dial tcp 10.96.0.1:443: i/o timeout"
+
+# istio/istio.io#5432 https://github.com/istio/istio.io/issues/5432
+CA_SECRET = "2019-11-06T20:57:36.852814Z     error   caSecretController      Failed on loading CA secret istio-system:istio-ca-secret."
+
+# github markdown (repo not reported by the search index; index file id 41727218584): Korean notes on oauth2-proxy with Istio ext_authz (k3s, WSL2)
+QUOTED_LIST = "> - 2021-10-24T09:59:54.885186Z     info    ads     Incremental push, service oauth2-proxy.> default.svc.cluster.local has no endpoints"
+
+
+def test_lines_of_a_pretty_printed_json_access_record() -> None:
+    flags = parse(PRETTY_FLAGS)
+    assert (flags.format, flags.category, flags.outcome, flags.action) == (
+        "envoy-json",
+        "routing",
+        "failure",
+        "ratelimit.limited",
+    )
+    assert flags.attributes["meshtail.partial"] is True
+    host = parse(PRETTY_HOST)
+    assert (host.format, host.category, host.outcome, host.action) == ("envoy-json", "other", "unknown", "access.field")
+    status = parse(PRETTY_STATUS)
+    assert (status.format, status.category, status.outcome) == ("envoy-json", "routing", "failure")
+    # a field no access log has, or a key of no access log, is nobody's in particular
+    assert parse('  "name": "foo",').format == "unknown"
+    assert parse('  "status": 503, "message": "upstream failed",').format == "unknown"
+
+
+def test_a_tls_failure_inside_the_details_and_a_stream_closed_over_two_lines() -> None:
+    tls = parse(TLS_IN_DETAILS)
+    assert (tls.category, tls.outcome, tls.violation, tls.action) == ("auth", "failure", True, "mtls.handshake_failure")
+    closed = parse(STREAM_CLOSED_COLON)
+    assert (closed.format, closed.category, closed.outcome, closed.action) == (
+        "envoy-component",
+        "config",
+        "failure",
+        "xds.stream_closed",
+    )
+
+
+def test_code_spans_exit_errors_ca_secrets_and_quoted_list_items() -> None:
+    span = parse(CODE_SPAN)
+    assert (span.format, span.action, span.outcome) == ("envoy-component", "wasm.error", "failure")
+    exited = parse(DISCOVERY_EXIT)
+    assert (exited.format, exited.outcome) == ("istiod", "failure")
+    ca = parse(CA_SECRET)
+    assert (ca.category, ca.outcome) == ("auth", "failure")
+    listed = parse(QUOTED_LIST)
+    assert (listed.format, listed.category, listed.outcome) == ("istiod", "config", "change")

@@ -23,14 +23,29 @@ from typing import Any
 
 from ..events import Source
 from .classify import AccessFacts, access_decision, access_summary, deciding_details, tls_failure
-from .envoy_access import setter_for
-from .envoy_json import access_attributes, looks_like, looks_like_keys, parse_object, recognise_fragment
+from .envoy_access import build, setter_for
+from .envoy_json import (
+    access_attributes,
+    canonical_key,
+    looks_like,
+    looks_like_keys,
+    parse_object,
+    recognise_fragment,
+)
 from .flags import LONG_FLAGS
 from .result import Action, Parsed
 from .timestamps import normalize
 
 # the access-log actions (classify.ACCESS_ACTIONS) are listed once; this is a line too cut to decide
 ACTIONS: tuple[Action, ...] = (
+    Action(
+        "access.field",
+        "other",
+        "unknown",
+        False,
+        'one line of a pretty-printed JSON access record (``  "upstream_host": "10.0.0.7:80",``) with no field '
+        "that decides: an access log's, its outcome on another line",
+    ),
     Action(
         "access.fragment",
         "routing",
@@ -89,6 +104,10 @@ _ADDRESSES = ("UPSTREAM_LOCAL_ADDRESS", "DOWNSTREAM_LOCAL_ADDRESS", "DOWNSTREAM_
 
 def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | None:
     """An access line in no exact format, or a ``key=value`` access line; None if neither."""
+    if body.lstrip(" \t>")[:1] == '"' and '":' in body[:200]:
+        found = _pretty_field(body, source)
+        if found is not None:
+            return found
     if '"' in body:
         if '""' in body and _DOUBLED.search(body):
             body = body.replace('""', '"')  # a CSV cell's doubled quotes (the paste peeler needs a whole cell)
@@ -112,6 +131,58 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
     if "=" in body:
         return _key_values(body, source)
     return None
+
+
+# one line of a pretty-printed JSON object: only "key": value pairs, commas, braces and a trailing comment
+_PRETTY_REST = re.compile(r"[\s,{}>]*(?:#.*)?")
+# fields only an access log has: one of them must be on the line for a lone field to be read as one
+_ACCESS_ONLY = frozenset(
+    "response_code response_flags response_code_details upstream_cluster upstream_host upstream_service_time "
+    "upstream_transport_failure_reason upstream_local_address downstream_remote_address downstream_local_address "
+    "requested_server_name route_name connection_termination_details bytes_received bytes_sent".split()
+)
+
+
+def _pretty_field(body: str, source: Source | None) -> tuple[str, Parsed] | None:
+    """``  "response_flags": "UT",``: a line of a JSON access record an author pretty-printed (``jq .``).
+
+    Read only when every key on the line is an access-log field and one is a field no other log has; the
+    event is flagged partial, and says nothing of the outcome unless a deciding field is on the line.
+    """
+    pairs: list[tuple[str, Any]] = []
+    rest = _PAIR_LINE.sub("", body)
+    if _PRETTY_REST.fullmatch(rest) is None:
+        return None
+    for key, value in _PAIR_LINE.findall(body):
+        try:
+            pairs.append((key, json.loads(value)))
+        except ValueError:
+            return None
+    names = {canonical_key(key) for key, _value in pairs}
+    if not pairs or None in names or not names & _ACCESS_ONLY:
+        return None
+    attrs = access_attributes(pairs)
+    attrs["meshtail.partial"] = True
+    if names & {"response_flags", "response_code_details"}:
+        parsed = build(attrs, source)
+    elif "response_code" in names and isinstance(attrs.get("http.response.status_code"), int):
+        # the status alone (its flags and details on other lines): an HTTP answer, failed at 4xx/5xx; not
+        # judged a denial or a TCP line, which the lines not shown would say
+        status = attrs["http.response.status_code"]
+        failed = status >= 400 or status == 0
+        summary = f"a JSON access record's status: {status}"
+        parsed = Parsed(
+            None, "routing", "failure" if failed else "success", False, "warning" if failed else "info",
+            "http.request", summary, attrs,
+        )  # fmt: skip
+    else:
+        summary = "a field of a JSON access record: " + ", ".join(f"{key}={value}" for key, value in pairs)[:160]
+        parsed = Parsed(None, "other", "unknown", False, "info", "access.field", summary, attrs)
+    parsed.decoded = True
+    return "envoy-json", parsed
+
+
+_PAIR_LINE = re.compile(r'"([^"\\]{1,80})"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|null|true|false)')
 
 
 def _embedded_json(body: str, at: int, source: Source | None) -> tuple[str, Parsed] | None:

@@ -156,7 +156,9 @@ def access_decision(facts: AccessFacts) -> Decision:
         return Decision("auth", "deny", True, "warning", "extauthz.deny")
     if kind == "filter_chain_not_found":
         return Decision("auth", "deny", True, "warning", "mtls.reject")
-    if tls_bad:
+    if tls_bad or (details and ("TLS_error" in details or "TLS error" in details)):
+        # the reason in the transport failure field, or inside the details
+        # (upstream_reset_before_response_started{connection_failure,TLS_error:…CERTIFICATE_VERIFY_FAILED})
         return Decision("auth", "failure", True, "error", "mtls.handshake_failure")
     if not kind and not flags and not upstream and status in (401, 403):
         # Pre-1.9 formats carry no response-code details: a 401/403 that never reached

@@ -1181,6 +1181,15 @@ def _decide(
             "xds.stream_closed",
             summary.rstrip(),
         )
+    if m.rstrip().endswith(" closed:") and _NAMED_STREAM.match(m) and "gRPC config stream" in m:
+        # a multi-line paste: the code and the error are on the next line
+        stream = m.split(" ", 1)[0]
+        attrs["envoy.xds.stream"] = stream
+        secrets = stream == "StreamSecrets"
+        summary = f"{where} {'SDS' if secrets else 'xDS'} stream closed (its reason on the next line)"
+        outcome = "unknown" if secrets else "failure"
+        severity = severity if secrets else _floor(severity, "warning")
+        return made("auth" if secrets else "config", outcome, False, severity, "xds.stream_closed", summary)
     if m.startswith("Unable to establish new stream"):
         summary = f"{where} could not open an xDS stream"
         return made("config", "failure", False, _floor(severity, "warning"), "xds.stream_closed", summary)

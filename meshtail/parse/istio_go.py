@@ -708,7 +708,6 @@ _FAILURE_WORDS = (
     "not ready",
     "panic",
     "rejected",
-    "not found",
 )
 # client-go's request trace as klog prints it: "GET https://… 404 Not Found in 1 milliseconds"
 _KLOG_REQUEST = re.compile(r"(?:GET|POST|PUT|PATCH|DELETE|LIST|WATCH) \S+ ([1-5]\d\d)\b[^\n]{0,40} in \d+ milliseconds")
@@ -914,6 +913,8 @@ def classify_istiod(time: str | None, level: str, scope: str | None, message: st
     if scope in ("validationController", "validationServer") or attrs.get("istio.controller") == "validation":
         if "successfully rejected invalid config" in lowered or lowered.startswith("updated webhook"):
             outcome = "success"
+        elif severity == "warning" and "webhookconfiguration" in lowered and lowered.endswith("not found"):
+            outcome = "failure"  # the webhook configuration it keeps is gone: validation is not enforced
         else:
             outcome = _outcome_by_level(severity, lowered)
         return Parsed(time, "config", outcome, False, severity, "webhook.controller", f"istiod: {text}", attrs)
@@ -1289,6 +1290,7 @@ _FRAGMENT_PREFIXES = (
     "Pushing router~",
     "connected to upstream XDS server",
     "Envoy ADS stream established",
+    "failed to create discovery service",  # pilot-discovery's last words (after cobra's "Error: ")
 )
 
 
@@ -1339,6 +1341,10 @@ def build(
         by_template(parsed, template.get(), generic, bool(level))
     if parsed.category == "auth" and parsed.outcome == "failure" and _IDENTITY_REFUSED.search(message[:2000]):
         refused(parsed)
+    elif parsed.category == "other" and (scope in _CA_SCOPES or _CA_WORDS.search(message[:400]) is not None):
+        parsed.category = "auth"  # the CA's own secret and its controller: the mesh's identities hang on it
+        if parsed.action.startswith("istiod.") or parsed.action.startswith("agent."):
+            parsed.action = "auth.event"
     elif message.startswith("http: TLS handshake error"):
         # Go's HTTP server (the webhooks, the CA's and the debug ports): a client's TLS refused or failed
         parsed.category, parsed.outcome, parsed.action = "auth", "failure", "auth.event"
@@ -1372,6 +1378,8 @@ _IDENTITY_REFUSED = re.compile(
 )
 
 
+_CA_SCOPES = frozenset(("caSecretController", "ca", "citadel", "serverca", "caserver", "pkica"))
+_CA_WORDS = re.compile(r"\bCA secret\b|istio-ca-secret|cacerts\b|\bCA (?:certificate|cert|key|root)\b")
 # a JWT issuer's keys (RequestAuthentication's jwksUri, an OIDC discovery document) named in a failed fetch
 _KEY_FETCH = re.compile(r"jwks|openid-connect|/\.well-known/openid|\bjwt\b", re.I)
 # the same, only as gRPC status codes: what turns a failed xDS stream into a refused identity

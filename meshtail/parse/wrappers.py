@@ -91,6 +91,10 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
     stripped = body.strip()
     if stripped != body:
         body = stripped
+    if body.startswith(("> - ", "> * ")):
+        body = body[2:]  # a quoted list item: the quote, then the item's mark below
+    if body.startswith(("- ", "* ")) and looks_like_a_line(body[2:].lstrip()):
+        body, partial = body[2:].lstrip(), True  # a markdown list item holding the line
     if body.startswith(("> ", "│ ", "| ", "$ ", "# ")):
         rest = body[2:].lstrip()
         if looks_like_a_line(rest) or _KAIL.match(rest) or rest.startswith("[pod/"):
@@ -107,7 +111,9 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
         body = body[:-2].rstrip()
     if body.startswith("`") or body.endswith("`"):
         inner = body.strip("`").strip()
-        if inner != body and (looks_like_a_line(inner) or inner.startswith('{"')):
+        # a code span on both sides is markup whatever it holds; one mark only when a line follows it
+        both = len(body) > 2 and body[0] == "`" and body[-1] == "`" and "`" not in inner
+        if inner != body and (both or looks_like_a_line(inner) or inner.startswith('{"')):
             body, partial = inner, True
     if body.startswith("**") and body.endswith("**") and len(body) > 4:
         body, partial = body[2:-2], True
