@@ -16,6 +16,7 @@ import argparse
 import json
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,9 +29,10 @@ CORPUS = ROOT / "tests" / "data" / "corpus"
 KEYS = ("format", "category", "outcome", "violation")
 
 
-def records(kind: str = "all") -> list[tuple[Path, int, dict]]:  # type: ignore[type-arg]
+def records(kind: str = "all", root: Path = CORPUS) -> list[tuple[Path, int, dict]]:  # type: ignore[type-arg]
+    """Every record under ``root`` (``kind``: all, real, or derived files only), with its file and line."""
     out = []
-    for path in sorted(CORPUS.rglob("*.jsonl")):
+    for path in sorted(root.rglob("*.jsonl")):
         derived = path.stem.endswith("-derived")
         if (kind == "real" and derived) or (kind == "derived" and not derived):
             continue
@@ -60,27 +62,41 @@ def judge(record: dict) -> dict:  # type: ignore[type-arg]
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+Grouping = tuple[str, Callable[[Path, dict], str]]  # type: ignore[type-arg]
+
+
+def arguments(description: str) -> argparse.ArgumentParser:
+    """The options both reports take."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--misses", type=int, default=0, help="print this many wrong lines")
     parser.add_argument("--family", help="only records labelled with this format")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--derived", action="store_true", help="only *-derived files")
     group.add_argument("--real", action="store_true", help="only real lines")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def report(args: argparse.Namespace, root: Path, extra: tuple[Grouping, ...] = ()) -> int:
+    """Judge every record under ``root`` and print the tables (by format, by file, and ``extra`` groupings),
+    the totals, the denials outside auth/Violations and the first ``--misses`` wrong lines."""
     kind = "derived" if args.derived else "real" if args.real else "all"
-    rows = [(p, n, r) for p, n, r in records(kind) if not args.family or r["expect"]["format"] == args.family]
-    by_family: dict[str, Counter[str]] = defaultdict(Counter)
-    by_file: dict[str, Counter[str]] = defaultdict(Counter)
+    rows = [(p, n, r) for p, n, r in records(kind, root) if not args.family or r["expect"]["format"] == args.family]
+    groupings: tuple[Grouping, ...] = (
+        ("by labelled format", lambda _path, record: record["expect"]["format"]),
+        ("by file", lambda path, _record: str(path.relative_to(root))),
+        *extra,
+    )
+    tables: dict[str, dict[str, Counter[str]]] = {title: defaultdict(Counter) for title, _key in groupings}
     wrong_keys: Counter[str] = Counter()
     misses = []
     denials = []
     for path, number, record in rows:
         verdict = judge(record)
-        for table, key in ((by_family, record["expect"]["format"]), (by_file, str(path.relative_to(CORPUS)))):
-            table[key]["lines"] += 1
-            table[key]["recognised"] += verdict["recognised"]
-            table[key]["right"] += verdict["right"]
+        for title, key_of in groupings:
+            counts = tables[title][key_of(path, record)]
+            counts["lines"] += 1
+            counts["recognised"] += verdict["recognised"]
+            counts["right"] += verdict["right"]
         if not verdict["right"]:
             for k in KEYS:
                 if verdict["got"][k] != verdict["want"][k]:
@@ -89,18 +105,15 @@ def main(argv: list[str] | None = None) -> int:
         if verdict["missed_denial"]:
             denials.append((path, number, record, verdict))
 
-    def table(title: str, data: dict[str, Counter[str]]) -> None:
+    for title, _key in groupings[:1] if args.family else groupings:
         print(f"\n{title:<44} {'lines':>6} {'recognised':>11} {'right':>8}")
+        data = tables[title]
         for key in sorted(data):
             c = data[key]
             print(f"{key:<44} {c['lines']:>6} {c['recognised'] / c['lines']:>10.1%} {c['right'] / c['lines']:>8.1%}")
-
-    total = Counter()  # type: ignore[var-annotated]
-    for c in by_family.values():
+    total: Counter[str] = Counter()
+    for c in tables["by labelled format"].values():
         total.update(c)
-    table("by labelled format", by_family)
-    if not args.family:
-        table("by file", by_file)
     lines = total["lines"] or 1
     print(
         f"\nall: {total['lines']} lines ({kind}), recognised {total['recognised'] / lines:.1%}, "
@@ -108,12 +121,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"denials outside auth/Violations: {len(denials)}")
     for path, number, record, verdict in denials[:20]:
-        print(f"  {path.relative_to(CORPUS)}:{number} {verdict['action']} {record['raw'][:140]!r}")
+        print(f"  {path.relative_to(root)}:{number} {verdict['action']} {record['raw'][:140]!r}")
     for path, number, record, verdict in misses[: args.misses]:
         got, want = verdict["got"], verdict["want"]
         diff = ", ".join(f"{k} {got[k]}≠{want[k]}" for k in KEYS if got[k] != want[k])
-        print(f"- {path.relative_to(CORPUS)}:{number} [{verdict['action']}] {diff}\n    {record['raw'][:220]!r}")
+        print(f"- {path.relative_to(root)}:{number} [{verdict['action']}] {diff}\n    {record['raw'][:220]!r}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return report(arguments(__doc__.splitlines()[0]).parse_args(argv), CORPUS)
 
 
 if __name__ == "__main__":
