@@ -196,18 +196,15 @@ class Ingest:
             await self.source.run()
 
     async def _loki(self, run: LokiRun) -> None:
-        from .query import FilterError
-        from .sources.loki import LokiClient, LokiError, LokiQueryError, LokiSource
+        from .sources.loki import prepared
 
         self.context = f"loki {run.config.where}"
-        async with LokiClient(run.config) as client:
-            # no filter pushed down: the TUI's filter changes as the user types, the selection does not
-            source = LokiSource(client, run.selection, self.pipeline.line, self.pipeline.event, run.options)
-            try:
-                await source.prepare()
-            except (LokiError, LokiQueryError, FilterError) as exc:
-                self.error = str(exc)
-                self.pipeline.event(health_event("meshtail.source.error", str(exc), "error"))
+        # no filter pushed down: the TUI's filter changes as the user types, the selection does not
+        async with prepared(run.config, run.selection, self.pipeline.line, self.pipeline.event, run.options) as found:
+            source, error = found
+            if error is not None:
+                self.error = error
+                self.pipeline.event(health_event("meshtail.source.error", error, "error"))
                 return
             self.source = source  # type: ignore[assignment]
             await source.run()

@@ -92,21 +92,19 @@ async def _kube_source(run: LiveRun, pipeline: Pipeline, cluster: Any) -> AsyncI
 @contextlib.asynccontextmanager
 async def _loki_source(run: LiveRun, pipeline: Pipeline) -> AsyncIterator[tuple[Any, int]]:
     """The Loki source: labels discovered and the query built (errors named in one line) before streaming."""
-    from ..query import FilterError
-    from ..sources.loki import LokiClient, LokiError, LokiQueryError, LokiSource
+    from ..sources.loki import prepared
 
     assert run.loki is not None
-    async with LokiClient(run.loki.config) as client:
-        text = run.query.text if run.query is not None else ""
-        source = LokiSource(client, run.loki.selection, pipeline.line, pipeline.event, run.loki.options, text)
-        try:
-            query = await source.prepare()
-        except (LokiError, LokiQueryError, FilterError) as exc:
-            say(str(exc))
+    text = run.query.text if run.query is not None else ""
+    loki = run.loki
+    async with prepared(loki.config, loki.selection, pipeline.line, pipeline.event, loki.options, text) as found:
+        source, error = found
+        if error is not None:
+            say(error)
             yield source, EXIT_INPUT
             return
-        if not run.quiet:
-            say(f"reading Loki at {run.loki.config.where}: {query.render()}")
+        if not run.quiet and source.query is not None:
+            say(f"reading Loki at {loki.config.where}: {source.query.render()}")
         yield source, EXIT_OK
 
 

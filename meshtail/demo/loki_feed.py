@@ -15,6 +15,7 @@ from typing import TextIO
 
 from .loki import LokiStandIn
 from .podlogs import PodLogs, kubelet_timestamp
+from .sentlog import sent_line
 
 CLUSTER = "demo"
 # a Deployment's pod: <app>-<replicaset hash>-<pod hash>; a DaemonSet's or StatefulSet's: <app>-<suffix>
@@ -64,4 +65,4 @@ class SentLogFile:
     def extend(self, entries: object) -> None:
         for ts, labels, line in entries:  # type: ignore[attr-defined]
             origin = f"{labels.get('namespace')}/{labels.get('pod')}/{labels.get('container')}"
-            self.handle.write(f"{kubelet_timestamp(ts)}\t{origin}\t{line}\n")
+            self.handle.write(sent_line(kubelet_timestamp(ts), origin, line))

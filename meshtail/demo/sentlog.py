@@ -28,6 +28,12 @@ from ..sources.kube.resume import timestamp_key
 Line = tuple[str, str, str]  # (kubelet timestamp, ns/pod/container, text)
 
 
+def sent_line(stamp: str, origin: str, text: str) -> str:
+    """One line of a sent log, as the API server's and the Loki stand-in's ``--sent-log`` write it and
+    :func:`compare` reads it: ``<kubelet timestamp>\t<namespace>/<pod>/<container>\t<line>\n``."""
+    return f"{stamp}\t{origin}\t{text}\n"
+
+
 @dataclass
 class Excuse:
     """Lines of one stream written in (after, until] may be missing; None is open-ended."""

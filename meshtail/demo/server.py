@@ -29,6 +29,7 @@ from . import resources
 from .podlogs import ContainerLog, PodLogs, kubelet_timestamp, parse_timestamp_ns
 from .resources import DAEMONSET, DEPLOYMENT, POD, REPLICASET, ResourceType
 from .selectors import SelectorError, field_selector, label_selector
+from .sentlog import sent_line
 from .store import Expired, NotFound, Obj, ObjectStore
 
 VERSION = {
@@ -544,7 +545,7 @@ class ApiServer:
         if state.sent is not None:
             state.sent.extend(served)
         if state.sent_log is not None:
-            state.sent_log.write("".join(f"{stamp}\t{origin}\t{text}\n" for stamp, origin, text in served))
+            state.sent_log.write("".join(sent_line(stamp, origin, text) for stamp, origin, text in served))
 
     def hang_streams(self) -> int:
         """Fault "hang": break every log stream; the next request of each answers and then sends nothing."""

@@ -14,12 +14,14 @@ The API the command line and the TUI use::
         await source.run()              # history, then the tail until stop(); history only when not following
         # source.errors: what made a reader give up (one line each); source.streams: per-tenant StreamStats
         # or, for scan:  async for raw in source.history(start_ns, end_ns): pipeline.line(raw)
+    # the same, with prepare()'s error as one line:
+    async with prepared(config, selection, pipeline.line, pipeline.event, options, text) as (source, error): ...
 """
 
 from .client import LokiClient, LokiError
 from .config import LokiConfig, LokiConfigError, split_tenants
 from .labels import LAYOUTS, Layout, LayoutError, detect_layout, source_for
-from .live import LokiOptions, LokiSource
+from .live import LokiOptions, LokiSource, prepared
 from .logql import LogQuery, LokiQueryError, LokiSelection, build_query
 from .reader import parse_time, stamp
 
@@ -39,6 +41,7 @@ __all__ = [
     "build_query",
     "detect_layout",
     "parse_time",
+    "prepared",
     "source_for",
     "split_tenants",
     "stamp",

@@ -41,6 +41,7 @@ import orjson
 from ...events import AuditEvent, RawLine, Source, now_rfc3339
 from ..health import StreamStats, health_event
 from .client import LokiClient, LokiError, parse_dropped
+from .config import LokiConfig
 from .labels import Layout, detect_layout
 from .logql import LogQuery, LokiSelection, build_query
 from .reader import Entries, Entry, Pager, Seen, stamp
@@ -766,6 +767,30 @@ class LokiSource:
             for task in pending:
                 task.cancel()
             _, pending = await asyncio.wait(pending, timeout=2.0)
+
+
+@contextlib.asynccontextmanager
+async def prepared(
+    config: LokiConfig,
+    selection: LokiSelection,
+    on_line: Callable[[RawLine], None],
+    on_event: Callable[[AuditEvent], None],
+    options: LokiOptions,
+    filter_text: str = "",
+) -> AsyncIterator[tuple[LokiSource, str | None]]:
+    """A source with its labels discovered and its query built, on a client open for the block; or, in
+    place of None, the one line that stopped it (the server, the selection or the filter)."""
+    from ...query import FilterError
+    from .logql import LokiQueryError
+
+    async with LokiClient(config) as client:
+        source = LokiSource(client, selection, on_line, on_event, options, filter_text)
+        try:
+            await source.prepare()
+        except (LokiError, LokiQueryError, FilterError) as exc:
+            yield source, str(exc)
+            return
+        yield source, None
 
 
 async def _merge(iterators: list[AsyncIterator[list[Entry]]]) -> AsyncIterator[Entry]:
