@@ -4,9 +4,10 @@ The oracle is strict: a line written by a followed container must arrive exactly
 may be missing only where meshtail said so, and only for the lines that statement covers:
 
 * a gap (``meshtail.stream.gap``) excuses the lines of *that container instance* written
-  after the gap's ``meshtail.gap.after`` — and the gap itself must be true: the pod was
-  deleted, the container restarted at least twice after that instance, or the instance's
-  log is no longer held by the stand-in;
+  after the gap's ``meshtail.gap.after`` — or, with ``meshtail.gap.scope`` ``container`` (the
+  pod was deleted), of every instance of that container — and the gap itself must be true:
+  the pod was deleted, the container restarted at least twice after that instance, or the
+  instance's log is no longer held by the stand-in;
 
 Faults stop a while before the source does, and every stream must have caught up by then: a
 stream reported incomplete at the stop (``meshtail.stream.incomplete``) excuses nothing here
@@ -170,9 +171,12 @@ def _collect(run: FaultRun) -> None:
             after = attrs.get("meshtail.gap.after")
             if not _gap_is_true(demo, origin, instance, event.summary):
                 run.false_gaps.append(f"{origin} {instance}: {event.summary}")
-            run.excused |= {
-                line for line in run.written.get(instance, ()) if after is None or timestamp_key(line[0]) > after
-            }
+            if attrs.get("meshtail.gap.scope") == "container":
+                # the pod was deleted: every instance's log went with it, those meshtail never saw included
+                covered = {line for lines in run.written.values() for line in lines if line[1] == origin}
+            else:
+                covered = run.written.get(instance, set())
+            run.excused |= {line for line in covered if after is None or timestamp_key(line[0]) > after}
 
 
 def _gap_is_true(demo: Demo, origin: str, instance: str | None, why: str) -> bool:

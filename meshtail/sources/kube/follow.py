@@ -14,6 +14,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 
@@ -81,6 +82,10 @@ class Follower:
         self._dropped_at_resume = 0
         self._since: str | None = None
         self._previous_is_ours = True
+        # the pod as last fetched when this instance was found replaced: its newer instances, handed to the
+        # live source when this stream ends (the pod watch may be down and miss them: an instance that
+        # runs and ends while nobody looks is read from there, or reported)
+        self.replaced_in: dict[str, Any] | None = None
         self._bytes_read = 0  # on the current connection
         # resumes in a row that sent nothing at all: after two, the log may really hold nothing
         # newer (its last second rotated away), so the normal stall timeout applies again
@@ -212,6 +217,7 @@ class Follower:
         for entry in [*(status.get("containerStatuses") or []), *(status.get("initContainerStatuses") or [])]:
             if entry.get("name") == t.container:
                 if entry.get("containerID") != t.container_id:
+                    self.replaced_in = pod
                     previous = ((entry.get("lastState") or {}).get("terminated") or {}).get("containerID")
                     # previous=true serves the instance before the current one: only useful if that is us
                     self._previous_is_ours = previous in (None, t.container_id)
@@ -441,7 +447,7 @@ class Follower:
     async def _finish_after_break(self, fate: str) -> None:
         """The stream broke (or had not begun) and its container instance is no longer the current one."""
         if fate == "gone":
-            self._gap("the pod was deleted while its stream was down")
+            self._gap("the pod was deleted while its stream was down", scope="container")
             self._end("pod deleted")
             return
         if not self._previous_is_ours:
@@ -457,11 +463,19 @@ class Follower:
         where = f"from {since}" if since else "from the start"
         self._event(action, f"{why}; reconnecting {where}", "warning", error__message=why)
 
-    def _gap(self, why: str) -> None:
-        """Lines may be lost and nothing can fetch them again: say so, with the last line delivered."""
+    def _gap(self, why: str, scope: str = "instance") -> None:
+        """Lines may be lost and nothing can fetch them again: say so, with the last line delivered.
+
+        ``scope`` says what the claim covers: this container ``instance``'s lines after the last one
+        delivered, or the whole ``container`` (every instance after it: the pod was deleted, and with it the
+        logs of instances that ran while meshtail was not looking)."""
         last = self.resume.last
         after = f"lines written after {last} may be lost" if last else "lines it wrote may be lost"
-        self._event("meshtail.stream.gap", f"{why}: {after}", "warning", meshtail__gap__after=last)
+        if scope == "container":
+            after = after.replace("lines", "lines of this container (any instance)", 1)
+        self._event(
+            "meshtail.stream.gap", f"{why}: {after}", "warning", meshtail__gap__after=last, meshtail__gap__scope=scope
+        )
 
     def behind(self) -> str | None:
         """Why lines of this stream may be unread right now (reconnecting, replaying, not started), or None."""

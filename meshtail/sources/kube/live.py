@@ -109,6 +109,10 @@ class LiveSource:
             self._done_ids[key] = None
             while len(self._done_ids) > 100_000:
                 self._done_ids.popitem(last=False)
+            if follower.replaced_in is not None and not self._stopped:
+                # the stream found its instance replaced: follow the pod as it saw it, whatever the watch
+                # says (a watch that is down would learn of the next instances late, or never if they end)
+                self._pod_event(WatchEvent("MODIFIED", follower.replaced_in, None, False))
         if not task.cancelled() and task.exception() is not None:
             exc = task.exception()
             self.on_event(health_event("meshtail.internal_error", f"{task.get_name()} failed: {exc!r}", "error"))
