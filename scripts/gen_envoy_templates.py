@@ -633,6 +633,8 @@ RULES: tuple[Rule, ...] = (
     Rule("xds fetch rejection 1.7", "config/failure/violation", "xds.reject", levels=_s("warning", "warn"),
          words=("cds: fetch failure: ", "lds: fetch failure: ", "rds: fetch failure: ")),
     # --- xDS connection trouble and changes
+    # a subscription's own note that an update failed (debug; the warning that names why is its NACK)
+    Rule("xds update failed", "config/failure", "config.log", words=("grpc update for {} failed",)),
     Rule("xds stream", "config/failure", "xds.stream_closed",
          words=("config stream closed", "config stream to {} closed", "unable to establish new stream"),
          unless=("gracefully",)),

@@ -522,3 +522,78 @@ def test_code_spans_exit_errors_ca_secrets_and_quoted_list_items() -> None:
     assert (ca.category, ca.outcome) == ("auth", "failure")
     listed = parse(QUOTED_LIST)
     assert (listed.format, listed.category, listed.outcome) == ("istiod", "config", "change")
+
+
+# ---- found on the eighth holdout set (tests/data/holdout8); sources as in the set
+
+# github markdown (repo not reported by the search index; index file id 1768118187): bug report, Rust proxy-wasm WasmPlugin crashing istio-proxy 1.15.5
+UNIX_SOCKET_ADS = (
+    '2023-02-21T04:22:11.828385Z\tinfo\tads\tADS: "@" productpage-v1-66756cddfd-whs2c.default-1 terminated'
+)
+
+# istio/istio#41191 https://github.com/istio/istio/issues/41191
+LENS_STAMP = 'Thu, Sep 29 2022 4:58:08 pm | 2022-09-29T08:58:08.030090Z warning envoy config StreamSecrets gRPC config stream to sds-grpc closed: 2, failed to generate secret for spiffe://cluster.local/ns/cattle-system/sa/cattle~cattle-cluster-agent-765868bc88-rhrlz~e7b9bf3c-ab4c-46ee-a306-f9866b529932: failed to generate workload certificate: create certificate: rpc error: code = Unauthenticated desc = transport: per-RPC creds failed due to error: fetch platform credential: could not create a token for spiffe://cluster.local/ns/cattle-system/sa/cattle/&BoundObjectReference{Kind:Pod,APIVersion:v1,Name:cattle-cluster-agent-765868bc88-rhrlz,UID:e7b9bf3c-ab4c-46ee-a306-f9866b529932,}: serviceaccounts "cattle" is forbidden: User "system:serviceaccount:istio-system:ztunnel" cannot create resource "serviceaccounts/token" in API group "" in the namespace "cattle-system"'
+
+# rancher/rancher#32314 https://github.com/rancher/rancher/issues/32314
+CNI_HOST_PATH = "2021-04-22T09:18:19.566199Z\tinfo\tCopied istio-cni-taint to /host/opt/cni/bin."
+
+# maistra/istio-operator#1017 https://github.com/maistra/istio-operator/pull/1017
+CNI_EXIT = "Error: open /host/etc/cni/multus/net.d/v2-3-istio-cni.kubeconfig.tmp.3542813523: no such file or directory"
+
+# github markdown (repo not reported by the search index; index file id 3497126154): ANZ ambient-mesh demo write-up, `kubectl -n kube-system logs -l k8s
+IPSET_ADD = "2022-11-15T07:56:24.993369Z     info    ambient Adding pod 'web-api-7757bdc884-2f7xv/anz-ambient-demo' (cdd4bbe3-7b9a-4b17-ae98-0b1172517f42) to ipset"
+
+# page: bookstack.cn mirror of Istio 1.23 docs 'Troubleshooting the Istio CNI plugin' https://bookstack.cn/read/istio-1.23-en/73ea5e5bf484ce2f.md
+BROKEN_POD = "2021-07-21T08:32:17.362512Z info Deleting broken pod: service-graph00/svc00-0v1-95b5885bf-zhbzm"
+
+# hashicorp/consul-k8s#3914 https://github.com/hashicorp/consul-k8s/issues/3914
+CONSUL_TLS = '2024-04-15T02:50:25.632Z+00:00 [debug] envoy.connection(23) [Tags: "ConnectionId":"24941"] remote address:10.244.1.241:52194,TLS_error:|268435612:SSL routines:OPENSSL_internal:HTTP_REQUEST:TLS_error_end'
+
+# cilium/cilium#9539 https://github.com/cilium/cilium/issues/9539
+CILIUM_LOGFMT = '2019-11-01T18:53:11.529973203Z level=warning msg="[[external/envoy/source/common/runtime/runtime_impl.cc:497] Skipping unsupported runtime layer: name: \\"base\\"" subsys=envoy-runtime threadID=874'
+
+# envoyproxy/envoy#35940 https://github.com/envoyproxy/envoy/issues/35940
+UPDATE_FAILED = "[2024-09-02 15:31:55.952][1585][debug][config] [source/extensions/config_subscription/grpc/grpc_subscription_impl.cc:125] gRPC update for type.googleapis.com/envoy.config.cluster.v3.Cluster failed"
+
+
+def test_the_agents_local_xds_server_and_a_lens_time_column() -> None:
+    event = parse(UNIX_SOCKET_ADS)
+    assert (event.format, event.category) == ("istio-agent", "config")
+    lens = parse(LENS_STAMP)
+    assert (lens.format, lens.attributes["meshtail.wrappers"]) == ("envoy-component", ["log-ui"])
+    # istiod's ADS peers are addresses: its lines stay istiod's
+    assert parse(UNIX_SOCKET_ADS.replace('"@"', '"10.0.0.7:42724"')).format == "istiod"
+
+
+def test_install_cni_host_paths_ipset_enrolment_and_repairs() -> None:
+    assert (parse(CNI_HOST_PATH).format, parse(CNI_HOST_PATH).outcome) == ("istio-cni", "success")
+    exited = parse(CNI_EXIT)
+    assert (exited.format, exited.outcome, exited.severity) == ("istio-cni", "failure", "error")
+    added = parse(IPSET_ADD)
+    assert (added.format, added.category, added.outcome, added.action) == (
+        "istio-cni",
+        "config",
+        "change",
+        "cni.pod_add",
+    )
+    broken = parse(BROKEN_POD)
+    assert (broken.action, broken.outcome) == ("cni.repair", "change")
+
+
+def test_envoy_relayed_by_consul_dataplane_and_cilium() -> None:
+    consul = parse(CONSUL_TLS)
+    assert (consul.format, consul.category, consul.violation) == ("envoy-component", "auth", True)
+    assert consul.attributes["envoy.logger"] == "connection"
+    cilium = parse(CILIUM_LOGFMT)
+    assert (cilium.format, cilium.severity, cilium.attributes["envoy.logger"]) == (
+        "envoy-component",
+        "warning",
+        "runtime",
+    )
+    # logfmt of another subsystem is not Envoy's
+    assert parse('level=warning msg="something" subsys=daemon').format == "unknown"
+
+
+def test_a_subscriptions_failed_update_is_a_config_failure() -> None:
+    event = parse(UPDATE_FAILED)
+    assert (event.category, event.outcome, event.violation) == ("config", "failure", False)

@@ -418,6 +418,14 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         parsed = _tabbed(body, head, source)
         if parsed is not None:
             return FORMAT, parsed
+    if "] envoy." in head:
+        parsed = _hclog(body, source)
+        if parsed is not None:
+            return FORMAT, parsed
+    if "subsys=envoy-" in body:
+        parsed = _logfmt(body, source)
+        if parsed is not None:
+            return FORMAT, parsed
     parsed = _fragment(body, head, source)
     return None if parsed is None else (FORMAT, parsed)
 
@@ -504,6 +512,47 @@ def _custom_json(obj: dict[str, Any], source: Source | None) -> Parsed | None:
         attrs["thread.id"] = int(thread)
     name = logger if isinstance(logger, str) and logger in ENVOY_LOGGERS else "envoy"
     parsed = classify(normalize(stamp) if isinstance(stamp, str) else None, level, name, message, attrs, source)
+    parsed.decoded = True
+    return parsed
+
+
+# consul-dataplane relays Envoy's log in hclog's shape: "<time> [debug] envoy.connection(23) <message>"
+_HCLOG = re.compile(
+    r"(?P<stamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?)(?:[+-]\d\d:\d\d)? "
+    r"\[(?P<level>trace|debug|info|warning|warn|error|critical)\] +"
+    r"envoy\.(?P<logger>[a-z0-9_]{1,40})\((?P<thread>\d{1,12})\) +"
+)
+# cilium-agent relays its embedded Envoy's log through logrus: level=… msg="…" subsys=envoy-<logger> threadID=…
+_LOGFMT_LEVEL = re.compile(r'(?:^|\s)level=(\w+)')
+_LOGFMT_MSG = re.compile(r'(?:^|\s)msg="((?:[^"\\]|\\.)*)"')
+_LOGFMT_SUBSYS = re.compile(r"(?:^|\s)subsys=envoy-([a-z0-9_]{1,40})\b")
+_LOGFMT_TIME = re.compile(r'(?:^|\s)time="?([^"\s]+)"?')
+
+
+def _hclog(body: str, source: Source | None) -> Parsed | None:
+    match = _HCLOG.match(body)
+    if match is None:
+        return None
+    attrs: dict[str, Any] = {"thread.id": int(match.group("thread"))}
+    level = "warning" if match.group("level") == "warn" else match.group("level")
+    return classify(normalize(match.group("stamp")), level, match.group("logger"), body[match.end() :], attrs, source)
+
+
+def _logfmt(body: str, source: Source | None) -> Parsed | None:
+    subsys, message = _LOGFMT_SUBSYS.search(body), _LOGFMT_MSG.search(body)
+    if subsys is None or message is None:
+        return None
+    try:
+        text = json.loads(f'"{message.group(1)}"')
+    except ValueError:
+        text = message.group(1)
+    level = _LOGFMT_LEVEL.search(body)
+    name = level.group(1).lower() if level else None
+    name = {"warn": "warning", "fatal": "critical", "panic": "critical"}.get(name or "", name)
+    stamp = _LOGFMT_TIME.search(body)
+    attrs: dict[str, Any] = {"log.format": "logfmt"}
+    text = text[1:-1] if text.startswith("[") and text.endswith("]") else text  # cilium brackets the message
+    parsed = classify(normalize(stamp.group(1)) if stamp else None, name, subsys.group(1), text, attrs, source)
     parsed.decoded = True
     return parsed
 

@@ -110,6 +110,8 @@ _RULES_TAIL = re.compile(
 )
 # iptables rules the CNI writes, echoed one per line (iptables-save/-restore input): Istio's own chains
 _ISTIO_RULES = re.compile(r"(?:-[AIDNRFXP] |:)ISTIO_[A-Z_]+\b|-[AI] \S+ .*-j ISTIO_[A-Z_]+\b")
+# where install-cni writes on the node (the DaemonSet mounts the host's CNI directories under /host)
+_CNI_HOST_PATH = re.compile(r"/host/(?:opt/cni/bin|etc/cni/(?:net\.d|multus))\b|istio-cni\.kubeconfig|ZZZ-istio-cni")
 # iptables' own refusal when another program holds its lock (the CNI and istio-init run it with -w)
 _XTABLES_LOCK = "currently holding the xtables lock"
 # the kubelet's (or containerd's) sandbox error naming the istio-cni plugin as the one that failed
@@ -160,8 +162,8 @@ def _claims(line: GoLine, source: Source | None = None) -> bool:
             return False
     if _VALIDATOR.match(message) is not None:
         return True  # the istio-validation init container (runs the CNI's istio-iptables)
-    if "istio-inpod-probes" in message[:2000]:
-        return True  # the node agent's ipset / nft set for kubelet probes: nobody else names it
+    if "istio-inpod-probes" in message[:2000] or _CNI_HOST_PATH.search(message[:2000]) is not None:
+        return True  # the node agent's probe set, install-cni's host paths: nobody else names them
     if not line.level:  # a fragment
         return (
             message.startswith(_FRAGMENT_PREFIXES)
@@ -200,6 +202,7 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         and not _cni_template(line.message, FRAGMENT_WEIGHT)
         and _VALIDATOR.match(line.message) is None
         and "istio-inpod-probes" not in line.message[:2000]
+        and _CNI_HOST_PATH.search(line.message[:2000]) is None
     ):
         return None  # "info <sentence>" with nothing of the CNI's but a prefix: too little to go on
     parsed = build(line.stamp, line.level, line.scope, line.message, line.fields, line.caller)
@@ -239,6 +242,7 @@ _ADDING = (
     "in pod mode - adding pod",
     "pod added to ambient",
     "Pod added to ",
+    "Adding pod '",  # 1.16-1.17 ambient (iptables mode): "Adding pod '<name>/<ns>' (<uid>) to ipset"
 )
 _REMOVING = (
     "removing pod from mesh",
@@ -342,14 +346,15 @@ def _who(attrs: dict[str, Any]) -> str:
 
 
 def classify(time: str | None, level: str, scope: str | None, message: str, attrs: dict[str, Any]) -> Parsed:
-    severity = severity_of(level) if level else ("error" if message.startswith(("failed", "Failed")) else "info")
+    failed_start = message.startswith(("failed", "Failed", "Error: "))
+    severity = severity_of(level) if level else ("error" if failed_start else "info")
     text = clip(message, 180)
     lowered = message.lower()
     failing = (
         severity == "error"
         or (severity == "warning" and _failing(lowered))
         or (scope == "klog" and _failing(lowered))
-        or message.startswith(("Failed capturing pod", "Unable to send pod to ztunnel", "failed to "))
+        or message.startswith(("Failed capturing pod", "Unable to send pod to ztunnel", "failed to ", "Error: "))
     )
     validator = _VALIDATOR.match(message) is not None
     if validator and _VALIDATOR_FAILED.match(message) is not None:
@@ -369,7 +374,7 @@ def classify(time: str | None, level: str, scope: str | None, message: str, attr
         if total:
             attrs["istio.cni.ztunnel_connections"] = int(total.group(1))
         return Parsed(time, "other", "success", False, severity, "cni.ztunnel_connect", f"istio-cni: {text}", attrs)
-    if message.startswith(("Pod detected as broken", "Repairing pod")):
+    if message.startswith(("Pod detected as broken", "Repairing pod", "Deleting broken pod")):
         verb = "deleting" if "deleting" in message else "relabelling" if "label" in message else "repairing"
         return Parsed(
             time,

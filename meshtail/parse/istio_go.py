@@ -653,6 +653,8 @@ def _family_by_message(scope: str | None, message: str) -> str | None:
             return "istiod"
         return None
     if scope == "ads":
+        if message.startswith(('ADS: "@"', 'ADS: ""')):
+            return "istio-agent"  # a peer on a unix socket: Envoy at the agent's local xDS server, not istiod's
         if message.startswith("SDS: PUSH") and "cached:" not in message:
             return "istio-agent"  # the agent's SDS server; istiod's gateway secrets say cached:n/m
         if message.startswith("XDS: ") and message.endswith("Version:"):

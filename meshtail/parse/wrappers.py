@@ -198,9 +198,22 @@ _KIBANA_STAMP = re.compile(
     r"([A-Z][a-z]{2,8}) (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})(?:,| @) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?"
     r"(?: \| |\t| {2,})"
 )
+# Lens / OpenLens log view with timestamps shown: "Thu, Sep 29 2022 4:58:08 pm | <line>"
+_LENS_STAMP = re.compile(r"[A-Z][a-z]{2}, ([A-Z][a-z]{2}) (\d{1,2}) (\d{4}) (\d{1,2}):(\d{2}):(\d{2}) ([ap]m) \| ")
 _LOKI_CLI = re.compile(r"(\d{4}-\d{2}-\d{2}T\S+) \{((?:[\w.]+=\"[^\"]*\"(?:, )?)*)\}\s+")
 _LOKI_LABEL = re.compile(r'([\w.]+)="([^"]*)"')
 _OTEL_BODY = re.compile(r"\s*(?:Body|-> (?:log|body|message)): Str\((.*)\)\s*$", re.S)
+
+
+def _lens(text: str, source: Source) -> Peeled | None:
+    """A Lens log view's time column (local time, no zone: not kept as the line's time)."""
+    if not text[:1].isupper() or " | " not in text[:40]:
+        return None
+    match = _LENS_STAMP.match(text)
+    if match is None:
+        return None
+    inner = text[match.end() :]
+    return Peeled(inner, source, None, ["log-ui"]) if looks_like_a_line(inner) else None
 
 
 def _kubectl_prefix(text: str, source: Source) -> Peeled | None:
@@ -602,6 +615,7 @@ _PEELERS = (
     _kail,
     _log_ui,
     _kibana,
+    _lens,
     _otel_debug,
     _json_fragment,
     _grep,
