@@ -597,3 +597,12 @@ def test_envoy_relayed_by_consul_dataplane_and_cilium() -> None:
 def test_a_subscriptions_failed_update_is_a_config_failure() -> None:
     event = parse(UPDATE_FAILED)
     assert (event.category, event.outcome, event.violation) == ("config", "failure", False)
+
+
+# istio/istio#17718 https://github.com/istio/istio/issues/17718
+REFLECTOR_TRACE = '2019-10-09T15:56:09.855565Z     info    Trace[108601099]: "Reflector k8s.io/client-go@v11.0.1-0.20190409021438-1a26190bd76a+incompatible/tools/cache/reflector.go:98 ListAndWatch" (started: 2019-10-09 15:55:39.855122312 +0000 UTC m=+54570.679585727) (total time: 30.00042261s):'
+
+
+def test_a_word_used_as_a_fields_label_states_nothing() -> None:
+    assert parse(REFLECTOR_TRACE).outcome == "unknown"  # "(started: 2019-10-09 …)" is a time, not a start
+    assert parse("2019-10-09T15:56:09.855565Z\tinfo\tcontroller started").outcome == "success"

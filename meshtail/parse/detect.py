@@ -356,7 +356,8 @@ _FAILED_WORDS = re.compile(
     r"(?i)\b(?:failed|failure|fails|error|errors|unable to|cannot|can't|could not|couldn't|refused|timed out|timeout"
     r"|unavailable|unreachable)\b"
 )
-_DONE_WORDS = re.compile(r"(?i)\b(?:succeeded|succeed|successfully|is ready|are ready|started|connected)\b")
+# a word used as a field's label ("(started: 2019-10-09 …)", "connected=3") states nothing
+_DONE_WORDS = re.compile(r"(?i)\b(?:succeeded|succeed|successfully|is ready|are ready|started|connected)\b(?![:=])")
 _NOT_DONE = re.compile(r"(?i)\b(?:not|failed|never|no longer)\b")
 
 
