@@ -1493,7 +1493,8 @@ def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[s
 
 
 # keys pkg/log never writes (it writes level, time, scope, msg, caller and the labels): another program's
-_ISTIO_JSON_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)")
+# pkg/log's time: always six fraction digits ("2006-01-02T15:04:05.000000Z07:00"); OPA, logrus and others write none
+_ISTIO_JSON_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(?:Z|[+-]\d\d:\d\d)")
 _FOREIGN_JSON_KEYS = frozenset(("component", "logger", "ts", "controllerGroup", "reconcileID", "stacktrace"))
 _JSON_RESERVED = frozenset(("level", "time", "scope", "msg", "message", "caller", "severity", "timestamp", "logger"))
 

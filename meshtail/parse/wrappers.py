@@ -75,6 +75,7 @@ _CURLY = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
+_BOLD_SPAN = re.compile(r"\*\*[^*\s](?:[^*]{0,400}[^*\s])?\*\*")
 _LEVEL_COLUMN = re.compile(r"(?:trace|debug|info|warn|warning|error|TRACE|DEBUG|INFO|WARN|ERROR) {1,8}\S")
 # tab glyphs with the spaces a viewer pads them to the next stop with
 _TAB_GLYPHS = re.compile("[\u25b8\u2192\u21e5] *")
@@ -117,7 +118,7 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
             body, partial = inner, True
     if body.startswith("**") and body.endswith("**") and len(body) > 4:
         body, partial = body[2:-2], True
-    elif "**" in body[:60] and body.count("**") % 2 == 0:
+    elif "**" in body and body.count("**") % 2 == 0 and _BOLD_SPAN.search(body):
         plain = body.replace("**", "")
         if looks_like_a_line(plain):
             body, partial = plain, True  # an author's bold inside the line: "2023-03-23T04:09:47.**824655Z**"
