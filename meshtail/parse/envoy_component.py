@@ -523,7 +523,7 @@ _HCLOG = re.compile(
     r"envoy\.(?P<logger>[a-z0-9_]{1,40})\((?P<thread>\d{1,12})\) +"
 )
 # cilium-agent relays its embedded Envoy's log through logrus: level=… msg="…" subsys=envoy-<logger> threadID=…
-_LOGFMT_LEVEL = re.compile(r'(?:^|\s)level=(\w+)')
+_LOGFMT_LEVEL = re.compile(r"(?:^|\s)level=(\w+)")
 _LOGFMT_MSG = re.compile(r'(?:^|\s)msg="((?:[^"\\]|\\.)*)"')
 _LOGFMT_SUBSYS = re.compile(r"(?:^|\s)subsys=envoy-([a-z0-9_]{1,40})\b")
 _LOGFMT_TIME = re.compile(r'(?:^|\s)time="?([^"\s]+)"?')
