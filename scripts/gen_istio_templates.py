@@ -232,6 +232,8 @@ _NOT_YET = re.compile(
     r"\b(?:before|until|unless|not(?: yet)?|waiting for|wait for|yet to be)\b[^.;:]{0,80}"
     r"\b(?:loaded|ready|started|connected|synced|established|generated|signed|issued|listening|serving)\b"
 )
+_FALLBACK = re.compile(r"\binstead\b|\bfall(?:ing)? back\b|\bfallback\b")
+_STOP_WORDS = re.compile(r"\b(?:terminated|stopped|shut ?down|exited|closed)\b")
 _CNI_DONE = re.compile(r"^(?:created|copied|wrote|installed)\b")
 _START_WORDS = re.compile(r"^(?:%v )?start|\bstart(?:ed|s|ing)\b|\blistening\b|\bserving\b")
 _CHANGE_WORDS = re.compile(
@@ -258,15 +260,17 @@ def verdict(template: str, binary: str, scope: str, level: str) -> tuple[str, st
         category = "auth" if scope in AUTH_SCOPES else "config" if scope in CONFIG_SCOPES else "other"
         by_scope = True
     quiet = level in ("info", "debug")
-    if level in ("error", "fatal") or (level == "warn" and _FAILURE_WORDS.search(lowered)):
-        outcome = "failure"
+    if level in ("error", "fatal") or (
+        level == "warn" and _FAILURE_WORDS.search(lowered) and not _FALLBACK.search(lowered)
+    ):
+        outcome = "failure"  # (a warning that says what it did instead took a fallback: not a failure)
     elif quiet and _FAILURE_WORDS.search(lowered):
         outcome = "unknown"
-    elif quiet and "success" in lowered:
-        outcome = "success"
+    elif quiet and "success" in lowered and not _STOP_WORDS.search(lowered):
+        outcome = "success"  # "… has successfully terminated" is a stop, not an outcome
     elif quiet and category == "config" and _CHANGE_WORDS.search(lowered):
         outcome = "change"
-    elif quiet and _SUCCESS_WORDS.search(lowered) and not _NOT_YET.search(lowered):
+    elif quiet and _SUCCESS_WORDS.search(lowered) and not _NOT_YET.search(lowered) and not _STOP_WORDS.search(lowered):
         outcome = "success"
     elif quiet and binary == CNI and _CNI_DONE.search(lowered):
         outcome = "success"  # install-cni's steps: "Created CNI config …", "Copied istio-cni to …"

@@ -623,3 +623,17 @@ def test_bold_anywhere_in_a_line_and_json_times_istio_never_writes() -> None:
     assert parse("[2022-07-20T07:23:41.657Z] GET /api/**/x").attributes.get("meshtail.partial") is None
     # pkg/log writes six fraction digits; a zap-like line without them is another program's
     assert parse(OPA_JSON).format == "unknown"
+
+
+# github markdown (repo not reported by the search index; index file id 35225568776): English/Chinese blog note on an Istio 1.5 sidecar preStop hook for graceful shutdown
+SUCCESSFULLY_TERMINATED = "2020-04-16T01:58:23.257420Z info    watchFileEvents has successfully terminated"
+
+# github markdown (repo not reported by the search index; index file id 48293922187): Gloo Mesh VM integration tutorial, /var/log/istio/istio.log of an on-premise VM sidecar
+USING_INSTEAD = "2021-10-01T16:24:29.624607Z     warn    citadelclient   cannot load key pair, using token instead: open /etc/certs/"
+
+
+def test_a_stop_is_no_success_and_a_fallback_taken_is_no_failure() -> None:
+    assert parse(SUCCESSFULLY_TERMINATED).outcome == "unknown"
+    assert parse(USING_INSTEAD).outcome == "unknown"
+    # without the fallback, the same complaint is a failure
+    assert parse(USING_INSTEAD.replace(", using token instead", "")).outcome == "failure"

@@ -358,7 +358,8 @@ _FAILED_WORDS = re.compile(
 )
 # a word used as a field's label ("(started: 2019-10-09 …)", "connected=3") states nothing
 _DONE_WORDS = re.compile(r"(?i)\b(?:succeeded|succeed|successfully|is ready|are ready|started|connected)\b(?![:=])")
-_NOT_DONE = re.compile(r"(?i)\b(?:not|failed|never|no longer)\b")
+# "… has successfully terminated": a stop, whatever adverb it takes
+_NOT_DONE = re.compile(r"(?i)\b(?:not|failed|never|no longer|terminated|stopped|exited|shut ?down)\b")
 
 
 def outcome_from_words(severity: str, text: str) -> str:
@@ -367,11 +368,14 @@ def outcome_from_words(severity: str, text: str) -> str:
     is ready has succeeded."""
     if severity == "error":
         return "failure"
-    if severity == "warning" and _FAILED_WORDS.search(text):
-        return "failure"
+    if severity == "warning" and _FAILED_WORDS.search(text) and not _FALLBACK.search(text):
+        return "failure"  # (unless it says what it did instead: a fallback taken)
     if severity == "info" and _DONE_WORDS.search(text) and not _NOT_DONE.search(text):
         return "success"
     return "unknown"
+
+
+_FALLBACK = re.compile(r"(?i)\binstead\b|\bfall(?:ing)? back\b|\bfallback\b")
 
 
 def heuristic_verdict(parsed: Parsed, body: str) -> None:

@@ -720,7 +720,12 @@ _STARTED = re.compile(
 
 
 def _failing(lowered: str) -> bool:
-    return any(word in lowered for word in _FAILURE_WORDS)
+    """Words of a failure, unless the line says what it did instead ("cannot load key pair, using token
+    instead", "falling back to …"): a fallback taken is a warning, not a failure."""
+    return any(word in lowered for word in _FAILURE_WORDS) and not _FALLBACK.search(lowered)
+
+
+_FALLBACK = re.compile(r"\binstead\b|\bfall(?:ing)? back\b|\bfallback\b")
 
 
 def _outcome_by_level(severity: str, lowered: str) -> str:
