@@ -637,3 +637,20 @@ def test_a_stop_is_no_success_and_a_fallback_taken_is_no_failure() -> None:
     assert parse(USING_INSTEAD).outcome == "unknown"
     # without the fallback, the same complaint is a failure
     assert parse(USING_INSTEAD.replace(", using token instead", "")).outcome == "failure"
+
+
+# ---- found on the tenth holdout set (tests/data/holdout10)
+# github markdown (repo not reported by the search index; index file id 9140678877): Chinese Dubbo docs page "地址同步" (Dubbo3 Triple on Istio, dubbo-samples-mesh-k8s)
+WRAPPED_FROM_FLAGS = '- via_upstream - "-" 19 160 2 1 "-" "-" "6b8a5a03-5783-98bf-9bee-f93ea6e3d68e"'
+
+
+def test_an_access_line_wrapped_before_its_flags() -> None:
+    tail = parse(WRAPPED_FROM_FLAGS)
+    assert (tail.format, tail.action, tail.attributes["meshtail.partial"]) == ("envoy-text", "access.fragment", True)
+    # flags on the fragment say how it failed
+    failed = parse(
+        WRAPPED_FROM_FLAGS.replace(
+            "- via_upstream", "UF,URX upstream_reset_before_response_started{connection_failure}", 1
+        )
+    )
+    assert (failed.category, failed.outcome, failed.action) == ("routing", "failure", "upstream.failure")

@@ -75,6 +75,8 @@ _ENVOY_PROTOCOLS = frozenset(("HTTP/2", "HTTP/3"))
 # the tail after the flags: details (maybe cut), termination details, "transport failure reason", bytes received,
 # bytes sent, duration, upstream service time, then the quoted x-forwarded-for: Istio's default format (1.9+)
 _TAIL = re.compile(
+    # the flags, when the cut fell before them
+    rf"(?:(?P<flags>-|{_FLAG}(?:,{_FLAG})*)\s+(?=[a-z_]{{3,}}[^\s\"]*\s+[^\s\"]+\s+\"))?"
     r'(?P<details>[^\s"]{1,300})?\s*(?P<termination>[^\s"]{1,300}\s+)?"[^"]{0,500}"\s+\d{1,15}\s+\d{1,15}\s+\d{1,12}'
     r'\s+(?:\d{1,12}|-)\s+"[^"]{0,500}"\s+"'
 )
@@ -306,7 +308,16 @@ def _tail(body: str, m: re.Match[str], source: Source | None) -> tuple[str, Pars
     """An access line's tail without its request or status: an access log whose outcome is not shown, unless
     its details name a refusal (decided before the status in every version)."""
     details = m.group("details")
+    flags = m.group("flags")
     attrs: dict[str, Any] = {"envoy.log_format": "loose", "meshtail.partial": True}
+    if flags and flags != "-":
+        # the flags say it failed (and how), whatever the status on the line before was
+        attrs["envoy.response_flags"] = flags
+        if details:
+            attrs["envoy.response_code_details"] = details
+        facts = AccessFacts(None, tuple(_short_flags(flags).split(",")), details, False, False, True)
+        decision = access_decision(facts)
+        return "envoy-text", Parsed(None, *decision, access_summary(attrs, source, decision), attrs)
     if details and details.startswith(_REFUSALS):
         attrs["envoy.response_code_details"] = details
         facts = AccessFacts(None, (), details, False, False, True)
