@@ -491,6 +491,7 @@ class LokiSource:
             if frame.batch:
                 self._deliver(state, frame.batch, state.seen)
         if not held:
+            state.seen.pin = -1  # nothing held: the memory is the lookback again
             return None
         drops: list[Drop] = []
         capped, requeued = False, 0
@@ -552,6 +553,8 @@ class LokiSource:
                             self._deliver(state, frame.batch, state.seen)
                         continue
                     held.append(frame)
+                    if frame.batch and (state.seen.pin < 0 or frame.batch[0][0] < state.seen.pin):
+                        state.seen.pin = frame.batch[0][0]  # remembered until it is delivered, whatever comes
                     self._bound_held(held)
                     if recovery is None:
                         recovery = self._release(state, held)

@@ -174,11 +174,18 @@ class Seen:
     _order: list[int] = field(default_factory=list)
     repeats: int = 0
     unjudged: int = 0  # entries older than the memory, delivered as new (arrived later than lookback)
+    # tail frames held while dropped entries are read again carry entries the re-read delivers too; the
+    # re-read moves ``newest`` on (to now), so the memory keeps everything from the oldest held entry on
+    # until they are delivered: -1 when nothing is held
+    pin: int = -1
 
     @property
     def floor(self) -> int:
         """Entries at or after this are remembered; -1 before anything was delivered."""
-        return self.newest - self.lookback_ns if self.newest >= 0 else -1
+        if self.newest < 0:
+            return -1
+        floor = self.newest - self.lookback_ns
+        return min(floor, self.pin) if self.pin >= 0 else floor
 
     def __len__(self) -> int:
         return sum(len(bucket) for bucket in self._buckets.values())
@@ -202,7 +209,7 @@ class Seen:
         bucket.add((key, line))
         if ts > self.newest:
             self.newest = ts
-            floor = ts - self.lookback_ns
+            floor = self.floor
             order, buckets = self._order, self._buckets
             while order and order[0] < floor:
                 del buckets[heapq.heappop(order)]
