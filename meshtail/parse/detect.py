@@ -368,14 +368,11 @@ def outcome_from_words(severity: str, text: str) -> str:
     is ready has succeeded."""
     if severity == "error":
         return "failure"
-    if severity == "warning" and _FAILED_WORDS.search(text) and not _FALLBACK.search(text):
+    if severity == "warning" and _FAILED_WORDS.search(text) and not istio_go.FALLBACK.search(text):
         return "failure"  # (unless it says what it did instead: a fallback taken)
     if severity == "info" and _DONE_WORDS.search(text) and not _NOT_DONE.search(text):
         return "success"
     return "unknown"
-
-
-_FALLBACK = re.compile(r"(?i)\binstead\b|\bfall(?:ing)? back\b|\bfallback\b")
 
 
 def heuristic_verdict(parsed: Parsed, body: str) -> None:

@@ -443,15 +443,7 @@ def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[s
         level = level.lower() if isinstance(level, str) else None
         stamp = obj.get("time")
         attrs: dict[str, Any] = {}
-        caller = obj.get("caller")
-        if isinstance(caller, str):
-            file, _, lineno = caller.rpartition(":")
-            if file and lineno.isdigit():
-                attrs["code.filepath"] = file
-                attrs["code.lineno"] = int(lineno)
-        thread = obj.get("thread")
-        if isinstance(thread, int) or (isinstance(thread, str) and thread.isdigit() and len(thread) < 13):
-            attrs["thread.id"] = int(thread)
+        _json_origin(attrs, obj.get("caller"), obj.get("thread"))
         logger = scope[6:].strip() or "envoy"
         parsed = classify(normalize(stamp) if isinstance(stamp, str) else None, level, logger, message, attrs, source)
         parsed.decoded = True
@@ -470,6 +462,17 @@ def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[s
                 found[1].attributes.setdefault("log.envelope", key)
             return found
     return None
+
+
+def _json_origin(attrs: dict[str, Any], location: Any, thread: Any) -> None:
+    """A JSON record's ``file:line`` and thread id as attributes (each only when it reads as one)."""
+    if isinstance(location, str):
+        file, _, lineno = location.rpartition(":")
+        if file and lineno.isdigit():
+            attrs["code.filepath"] = file
+            attrs["code.lineno"] = int(lineno)
+    if isinstance(thread, int) or (isinstance(thread, str) and thread.isdigit() and len(thread) < 13):
+        attrs["thread.id"] = int(thread)
 
 
 # Envoy's source path as spdlog's %s:%# prints it ("source/common/…/x.cc:123", "external/envoy/source/…")
@@ -504,12 +507,7 @@ def _custom_json(obj: dict[str, Any], source: Source | None) -> Parsed | None:
     level = level.lower() if isinstance(level, str) else None
     stamp = keys.get("time", keys.get("timestamp", keys.get("ts")))
     attrs: dict[str, Any] = {}
-    if from_source and isinstance(where, str):
-        file, _, lineno = where.rpartition(":")
-        attrs["code.filepath"], attrs["code.lineno"] = file, int(lineno)
-    thread = keys.get("threadid", keys.get("thread"))
-    if isinstance(thread, int) or (isinstance(thread, str) and thread.isdigit() and len(thread) < 13):
-        attrs["thread.id"] = int(thread)
+    _json_origin(attrs, where if from_source else None, keys.get("threadid", keys.get("thread")))
     name = logger if isinstance(logger, str) and logger in ENVOY_LOGGERS else "envoy"
     parsed = classify(normalize(stamp) if isinstance(stamp, str) else None, level, name, message, attrs, source)
     parsed.decoded = True

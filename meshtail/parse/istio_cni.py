@@ -116,6 +116,18 @@ _CNI_HOST_PATH = re.compile(r"/host/(?:opt/cni/bin|etc/cni/(?:net\.d|multus))\b|
 _XTABLES_LOCK = "currently holding the xtables lock"
 # the kubelet's (or containerd's) sandbox error naming the istio-cni plugin as the one that failed
 _PLUGIN_FAILED = re.compile(r'plugin type="istio-cni"[^\n]{0,200}\bfailed\b')
+
+
+def _names_cni(message: str) -> bool:
+    """The node agent's probe set or install-cni's host paths: nobody but istio-cni names them."""
+    return "istio-inpod-probes" in message[:2000] or _CNI_HOST_PATH.search(message[:2000]) is not None
+
+
+def _redirect_failed(message: str) -> bool:
+    """iptables gave up on its lock, or the kubelet says the istio-cni plugin failed: no redirection."""
+    return _XTABLES_LOCK in message[:400] or _PLUGIN_FAILED.search(message[:4000]) is not None
+
+
 # What the istio-validation init container (tools/istio-iptables/pkg/validation) prints, in every version:
 # 1.5-1.11 with fmt.Println (no timestamp or level: "in new validator: <ip>", "Listening on <addr>",
 # "Error connecting to 127.0.0.6:15002: ...", "validation passed", "validation failed:<err>"), 1.12+ through
@@ -162,15 +174,14 @@ def _claims(line: GoLine, source: Source | None = None) -> bool:
             return False
     if _VALIDATOR.match(message) is not None:
         return True  # the istio-validation init container (runs the CNI's istio-iptables)
-    if "istio-inpod-probes" in message[:2000] or _CNI_HOST_PATH.search(message[:2000]) is not None:
-        return True  # the node agent's probe set, install-cni's host paths: nobody else names them
+    if _names_cni(message):
+        return True
     if not line.level:  # a fragment
         return (
             message.startswith(_FRAGMENT_PREFIXES)
             or _RULES_TAIL.fullmatch(message[:4000]) is not None
             or _ISTIO_RULES.match(message) is not None
-            or _XTABLES_LOCK in message[:400]
-            or _PLUGIN_FAILED.search(message[:4000]) is not None
+            or _redirect_failed(message)
             or _cni_template(message, FRAGMENT_WEIGHT)
         )
     if message.startswith(_DEFAULT_PREFIXES) or message.startswith(_FRAGMENT_PREFIXES):
@@ -201,14 +212,11 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         and not line.message.startswith(_FRAGMENT_PREFIXES)
         and not _cni_template(line.message, FRAGMENT_WEIGHT)
         and _VALIDATOR.match(line.message) is None
-        and "istio-inpod-probes" not in line.message[:2000]
-        and _CNI_HOST_PATH.search(line.message[:2000]) is None
+        and not _names_cni(line.message)
     ):
         return None  # "info <sentence>" with nothing of the CNI's but a prefix: too little to go on
     parsed = build(line.stamp, line.level, line.scope, line.message, line.fields, line.caller)
-    if parsed.outcome == "unknown" and (
-        _XTABLES_LOCK in line.message[:400] or _PLUGIN_FAILED.search(line.message[:4000]) is not None
-    ):
+    if parsed.outcome == "unknown" and _redirect_failed(line.message):
         parsed.outcome = "failure"  # iptables gave up, or the kubelet says the plugin failed: no redirection
         if parsed.severity in ("debug", "info"):
             parsed.severity = "error"

@@ -722,10 +722,11 @@ _STARTED = re.compile(
 def _failing(lowered: str) -> bool:
     """Words of a failure, unless the line says what it did instead ("cannot load key pair, using token
     instead", "falling back to …"): a fallback taken is a warning, not a failure."""
-    return any(word in lowered for word in _FAILURE_WORDS) and not _FALLBACK.search(lowered)
+    return any(word in lowered for word in _FAILURE_WORDS) and not FALLBACK.search(lowered)
 
 
-_FALLBACK = re.compile(r"\binstead\b|\bfall(?:ing)? back\b|\bfallback\b")
+# a warning that says what it did instead took a fallback (detect's words rule uses it too)
+FALLBACK = re.compile(r"(?i)\binstead\b|\bfall(?:ing)? back\b|\bfallback\b")
 
 
 def _outcome_by_level(severity: str, lowered: str) -> str:
@@ -998,7 +999,7 @@ def classify_istiod(time: str | None, level: str, scope: str | None, message: st
     if message.startswith("FLAG: "):
         return Parsed(time, "other", "unknown", False, severity, "process.flag", f"istiod: {text}", attrs)
     if scope == "klog" and (trace := _KLOG_REQUEST.search(message[:2000])) is not None:
-        failed = trace.group(1) >= "400"
+        failed = int(trace.group(1)) >= 400
         return Parsed(
             time, "other", "failure" if failed else "success", False, severity, "istiod.klog", f"istiod: {text}", attrs
         )

@@ -285,6 +285,15 @@ class LokiSource:
         state.stats.lines += count
         return count
 
+    async def _deliver_paced(
+        self, state: _Tenant, batch: list[Entry], seen: Seen | None, record_from: int = -1
+    ) -> None:
+        """:meth:`_deliver` a page :data:`YIELD_EVERY` entries at a time, the event loop turning in between: the
+        page read ahead comes in, and the tail keeps being read (a stalled reader is what Loki drops for)."""
+        for at in range(0, len(batch), YIELD_EVERY):
+            self._deliver(state, batch[at : at + YIELD_EVERY], seen, record_from)
+            await asyncio.sleep(0)
+
     # ---- history -------------------------------------------------------------------------
     async def history(self, start_ns: int, end_ns: int) -> AsyncIterator[RawLine]:
         """Every line of ``[start_ns, end_ns)``, oldest first, merged across tenants by time.
@@ -331,9 +340,7 @@ class LokiSource:
         state.recorded_from = record_from
         async with contextlib.aclosing(state.pager.read(self.query, start_ns, end_ns)) as pages:
             async for batch in pages:
-                for at in range(0, len(batch), YIELD_EVERY):
-                    self._deliver(state, batch[at : at + YIELD_EVERY], seen, record_from)
-                    await asyncio.sleep(0)  # the page read ahead comes in while this one is parsed
+                await self._deliver_paced(state, batch, seen, record_from)
         state.history_done = True
 
     # ---- live ----------------------------------------------------------------------------
@@ -401,9 +408,7 @@ class LokiSource:
                                 if wanted.get((one, ts), 0) > 0:
                                     wanted[(one, ts)] -= 1
                                     break
-                    for at in range(0, len(batch), YIELD_EVERY):
-                        self._deliver(state, batch[at : at + YIELD_EVERY], state.seen)
-                        await asyncio.sleep(0)  # the tail keeps being read meanwhile: a stalled reader is dropped
+                    await self._deliver_paced(state, batch, state.seen)
         except LokiError as exc:
             failed = exc.message
         delivered = state.stats.lines - lines_before
