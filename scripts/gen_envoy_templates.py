@@ -624,7 +624,10 @@ RULES: tuple[Rule, ...] = (
     Rule("xds rejection", "config/failure/violation", "xds.reject",
          words=("config for {} rejected", "config update rejected", "error adding/updating listener",
                 "error adding listener", "proto constraint validation failed", "unable to create wasm http filter",
-                "unable to create wasm network filter", "error initializing configuration", "rejected: ", " nack")),
+                "unable to create wasm network filter", "error initializing configuration", "rejected: ", " nack",
+                # the bootstrap file Envoy cannot load (1.14+ words it "config", and "error `{}` initializing
+                # config" when an exception names its own message)
+                "error initializing config '", "` initializing config '")),
     # Envoy 1.7 logs "<cds|lds>: fetch failure: network error" (debug/info) when the stream failed, and
     # "<cds|lds|rds>: fetch failure: <exception>" (warning) when the update was refused
     Rule("xds fetch network error", "config/failure", "xds.stream_closed", words=("fetch failure: network error",)),
@@ -668,7 +671,8 @@ RULES: tuple[Rule, ...] = (
     # --- success: at info, what says the proxy is up (debug chatter stays unknown)
     Rule("ready", "other/success", "envoy.ready", levels=_s("info"),
          words=("all clusters initialized", "starting main dispatch loop", "starting workers",
-                "all dependencies initialized", "initialized", "started", "connected", "is ready", "successfully"),
+                "all dependencies initialized", "initialized", "finished initialization", "started", "connected",
+                "is ready", "successfully"),
          unless=("previously", "no admin", "not ")),
     # --- the rest: the level says whether it failed, the source what it is about
     Rule("auth filter error", "auth/failure", "auth.log", loggers=AUTH_LOGGERS, levels=FAIL),

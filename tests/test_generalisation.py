@@ -654,3 +654,128 @@ def test_an_access_line_wrapped_before_its_flags() -> None:
         )
     )
     assert (failed.category, failed.outcome, failed.action) == ("routing", "failure", "upstream.failure")
+
+
+# ---- found on the eleventh holdout set (tests/data/holdout11: istiod and istio-agent lines)
+
+# kserve/kserve#1858 https://github.com/kserve/kserve/issues/1858
+UPSTREAM_AUTH_FAILURE = "2021-10-08T11:43:58.802364Z\twarn\txdsproxy\tupstream terminated with unexpected error rpc error: code = Unknown desc = authentication failure"
+
+
+def test_an_xds_stream_whose_status_description_says_authentication_failed_is_a_refusal() -> None:
+    refused = parse(UPSTREAM_AUTH_FAILURE)
+    assert (refused.category, refused.outcome, refused.violation) == ("auth", "deny", True)
+    # another description behind the same code is the stream failing, not an identity refused
+    broken = parse(UPSTREAM_AUTH_FAILURE.replace("authentication failure", "transport is closing"))
+    assert (broken.category, broken.outcome, broken.violation) == ("config", "failure", False)
+
+
+# istio/istio#36444 https://github.com/istio/istio/issues/36444
+INIT_CONTEXT = (
+    "2021-12-13T22:58:41.435314Z     debug   ads     InitContext 2021-12-13T22:58:41Z/23 for push took 362.937µs"
+)
+# istio/istio#6100 https://github.com/istio/istio/issues/6100 (Istio 0.8)
+OLD_CDS_PUSH = '2018-06-08T08:39:35.160314Z\tinfo\tads\tCDS: PUSH for { router 10.2.0.8 istio-ingressgateway-568c7d9cd8-mn8q6.istio-system istio-system.svc.cluster.local map[POD_NAME:istio-ingressgateway-568c7d9cd8-mn8q6 istio:sidecar]} "10.2.0.8:41250", Response: 34'
+
+
+def test_the_xds_servers_chatter_about_what_it_sends_is_config() -> None:
+    init = parse(INIT_CONTEXT)
+    assert (init.format, init.category, init.outcome) == ("istiod", "config", "unknown")
+    push = parse(OLD_CDS_PUSH)
+    assert (push.category, push.outcome) == ("config", "change")
+    # the same scope saying nothing of pushes or xDS types stays the scope's chatter
+    assert parse("2021-12-13T22:58:41.435314Z\tinfo\tads\tCluster init time 1.2s").category == "other"
+
+
+# istio/istio#30625 https://github.com/istio/istio/issues/30625
+LIST_CRDS = '2021-02-03T14:00:55.453091Z\terror\tkube\tfailed to list CRDs: Get "https://****/apis/apiextensions.k8s.io/v1beta1/customresourcedefinitions": x509: certificate signed by unknown authority'
+
+
+def test_istiod_failing_to_reach_the_kubernetes_api_is_no_config_fault() -> None:
+    event = parse(LIST_CRDS)
+    assert (event.category, event.outcome) == ("other", "failure")
+    # a kube-scope failure about the registry's own content stays config's
+    assert parse("2021-02-03T14:00:55.453091Z\terror\tkube\tfailed converting service x: no ports").category == "config"
+
+
+# envoyproxy/envoy#16893 https://github.com/envoyproxy/envoy/issues/16893
+STATUS_PORT_CLOSED = (
+    '"textPayload": "2021-06-06T07:18:55.706103Z\\terror\\taccept tcp [::]:15020: use of closed network connection\\n",'
+)
+# istio/istio#24104 https://github.com/istio/istio/issues/24104
+DNS_ERROR = "2020-05-26T13:40:54.614374Z\tdebug\tDNS error ;; opcode: QUERY, status: NOERROR, id: 13375"
+
+
+def test_the_agents_own_ports_and_dns_proxy_tell_it_from_istiod() -> None:
+    assert parse(STATUS_PORT_CLOSED).format == "istio-agent"
+    assert parse(DNS_ERROR).format == "istio-agent"
+    # istiod dialling an agent's status port is istiod's line; a program calling a scope unknown has no such scope
+    assert parse("2021-06-06T07:18:55.706103Z\terror\tdial tcp 10.0.0.7:15020: connect: refused").format == "istiod"
+    assert parse("2021-02-01T17:22:53.763316Z\terror\tunknown scope 'dns' specified").format == "istiod"
+
+
+# istio/istio#31930 https://github.com/istio/istio/issues/31930
+ENVOY_LOGGER_AS_SCOPE = '{"level":"warning","time":"2021-04-06T10:04:24.054152Z","scope":"config","msg":"StreamSecrets gRPC config stream closed: 8, grpc: received message larger than max (15301465 vs. 4194304)"}'
+
+
+def test_envoys_logger_relayed_as_the_json_scope_is_envoys() -> None:
+    event = parse(ENVOY_LOGGER_AS_SCOPE)
+    assert (event.format, event.category, event.outcome) == ("envoy-component", "auth", "failure")
+    # the scope alone decides nothing: a message Envoy never prints stays unread
+    assert parse(ENVOY_LOGGER_AS_SCOPE.replace("StreamSecrets gRPC config stream closed", "hello")).format != (
+        "envoy-component"
+    )
+
+
+# ---- found on the twelfth holdout set (tests/data/holdout12: Envoy as vendors ship it)
+
+# cilium/cilium#35525 https://github.com/cilium/cilium/issues/35525
+CILIUM_POLICY_REPLY = '[2024-10-23 18:56:30.943][82][debug][http] [external/envoy/source/common/http/filter_manager.cc:1015] [Tags: "ConnectionId":"18","StreamId":"13960165633487060769"] Preparing local reply with details cilium.l7policy:_No_policy_found_for_pod_10.244.2.136'
+
+
+def test_a_local_reply_from_another_vendors_policy_filter_is_authorizations() -> None:
+    event = parse(CILIUM_POLICY_REPLY)
+    assert (event.category, event.outcome, event.action) == ("auth", "failure", "authz.local_reply")
+    # a local reply naming no policy is the router's
+    other = parse(CILIUM_POLICY_REPLY.replace("cilium.l7policy:_No_policy_found_for_pod_10.244.2.136", "overload"))
+    assert (other.category, other.action) == ("routing", "http.local_reply")
+
+
+# github file (index file id 34343106155): Envoy dynamic modules write-up (handwritten module fails to load)
+BOOTSTRAP_CONFIG = "[2025-04-07 11:42:34.675][1][critical][main] [source/server/server.cc:422] error initializing config '  ./envoy.yaml': Failed to load dynamic module: Failed to initialize dynamic module: /x/libhandwritten.so"
+# open-policy-agent/opa#3091 https://github.com/open-policy-agent/opa/issues/3091 (indented in the issue)
+BOOTSTRAP_CONFIGURATION = " error initializing configuration '/config/envoy.yaml': Unable to parse JSON as proto (INVALID_ARGUMENT:(static_resources.listeners[0].filter_chains[0].filters[0].typed_config): invalid value Invalid type URL, unknown type: envoy.config.filter.network.ext_authz.v2 for type Any)"
+
+
+def test_a_bootstrap_envoy_cannot_load_is_invalid_config_in_every_wording() -> None:
+    for line in (BOOTSTRAP_CONFIG, BOOTSTRAP_CONFIGURATION):
+        event = parse(line)
+        assert (event.format, event.category, event.outcome, event.violation) == (
+            "envoy-component",
+            "config",
+            "failure",
+            True,
+        ), line
+
+
+# github file (index file id 62495297996): consul-dataplane-style Go test with an Envoy stderr line as fixture
+CONSUL_RELAY_NO_TIME = "[warning] envoy.config(20) DeltaAggregatedResources gRPC config stream to consul-dataplane closed: 3, Envoy 1.33.6 is too old and is not supported by Consul"
+# hashicorp/consul#15345 https://github.com/hashicorp/consul/issues/15345
+RTDS_DONE = "[2022-11-14 09:45:44.847][1][info][runtime] [source/common/runtime/runtime_impl.cc:463] RTDS has finished initialization"
+
+
+def test_consul_dataplanes_relay_without_its_time_and_initialization_finished() -> None:
+    relayed = parse(CONSUL_RELAY_NO_TIME)
+    assert (relayed.format, relayed.category, relayed.outcome) == ("envoy-component", "config", "failure")
+    assert parse(RTDS_DONE).outcome == "success"
+
+
+# github file (index file id 15992986421): AWS bootcamp journal, an ext_authz HTTP service (Node) printing headers
+SCRIPT_HEADER = "aws-bootcamp-cruddur-2023-ext_authz-http-service-1  |   'x-envoy-expected-rq-timeout-ms': '250'"
+
+
+def test_a_scripts_header_dict_is_not_an_envoy_header_dump() -> None:
+    assert parse(SCRIPT_HEADER).format == "unknown"
+    # Envoy's own dump shapes: "'name', 'value'" and 1.7's "'name':'value'"
+    assert parse("  'x-envoy-expected-rq-timeout-ms', '250'").format == "envoy-component"
+    assert parse("  'x-envoy-expected-rq-timeout-ms':'250'").format == "envoy-component"

@@ -103,7 +103,8 @@ _EPOCH = re.compile(r"\[Envoy \(Epoch (\d{1,6}+)\)\]")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 # one header of a debug dump: ``'name', 'value'`` (``'name':'value'`` in 2018 releases)
-_HEADER_LINE = re.compile(r"'(?P<name>:?[!#$%&*+.^_`|~0-9A-Za-z-]{1,256}+)' ?[:,] ?'(?P<value>.*)'\Z", re.S)
+# Envoy writes "'name', 'value'" (1.7 and older "'name':'value'"); "'name': 'value'" is a script's dict, not Envoy's
+_HEADER_LINE = re.compile(r"'(?P<name>:?[!#$%&*+.^_`|~0-9A-Za-z-]{1,256}+)'(?: ?, ?|:)'(?P<value>.*)'\Z", re.S)
 _HEADER_KV = re.compile(r"completed header: key=(?P<name>[^\s=]{1,256}+) value=(?P<value>.*)\Z", re.S)
 _THREAD_ONLY = re.compile(r"\s{0,64}+thread=(\d{1,12}+)\s*")
 
@@ -126,6 +127,7 @@ _XDS_UPDATE = re.compile(
     r"(?P<api>cds|lds|rds|eds|sds|vhds|srds|ecds): (?:add|added|remove|removed|loading|add/update|update|updated)\b"
 )
 _HANDSHAKE = re.compile(r"handshake error: (\d{1,4}+)")
+_POLICY_DETAILS = re.compile(r"(?i)polic|authz|authori[sz]|rbac|opa\b|oauth")
 _LOCAL_REPLY = re.compile(r"(?:Sending|Preparing) local reply with details (?P<details>\S{1,1024}+)")
 _FILTER_STATE = re.compile(r"Created the filter state '(?P<name>[^']{1,256}+)' from value '(?P<value>[^']{0,1024}+)'")
 _WASM_FILTER = re.compile(r"(?P<listener>[^\s:]{1,256}+): Unable to create Wasm ")
@@ -147,6 +149,8 @@ _FRAGMENT_STARTS = (
     "rds: fetch failure",
     "Unable to establish new stream",
     "Invalid path: ",
+    "error initializing configuration '",  # the bootstrap file Envoy cannot load (main, critical)
+    "error initializing config '",
     "script load error: ",
     "script log: ",
     "wasm log",
@@ -315,7 +319,7 @@ ACTIONS: tuple[Action, ...] = (
         "`cds: add N cluster(s)…`, `lds: add/update listener …`, `rds: loading new configuration`",
     ),
     Action("config.loaded", "config", "success", False, "startup `loading N cluster(s)|listener(s)`"),
-    Action("config.invalid", "config", "failure", True, "`error initializing configuration …`, `Invalid path: …`"),
+    Action("config.invalid", "config", "failure", True, "`error initializing config(uration) …`, `Invalid path: …`"),
     Action(
         "config.log",
         "config",
@@ -348,6 +352,14 @@ ACTIONS: tuple[Action, ...] = (
         "failure",
         False,
         "`no route match for URL …`, `no cluster match for URL …`: the router found no route (the request gets 404 NR)",
+    ),
+    Action(
+        "authz.local_reply",
+        "auth",
+        "failure",
+        False,
+        "`Sending local reply with details <details>` whose details name another policy filter "
+        "(`cilium.l7policy:…`, an OPA or OAuth filter): authorization answered, without saying it denied",
     ),
     Action(
         "http.local_reply",
@@ -430,6 +442,13 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
     return None if parsed is None else (FORMAT, parsed)
 
 
+# Envoy loggers no Istio scope is named after (source/common/common/logger.h)
+_ENVOY_LOGGER_SCOPE = re.compile(
+    r"config|upstream|router|connection|http|http2|pool|main|misc|filter|conn_handler|runtime|secret|rbac|jwt"
+    r"|ext_authz|lua|hc|health_checker|client|init|assert|backtrace|grpc|tracing|admin|aws|quic"
+)
+
+
 def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[str, Parsed] | None:
     """Envoy's component log as JSON (Istio's ``--log_as_json`` relays it with scope ``envoy <logger>``), or None.
 
@@ -448,6 +467,24 @@ def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[s
         parsed = classify(normalize(stamp) if isinstance(stamp, str) else None, level, logger, message, attrs, source)
         parsed.decoded = True
         return FORMAT, parsed
+    if isinstance(scope, str) and isinstance(message, str) and _ENVOY_LOGGER_SCOPE.fullmatch(scope):
+        # older agents relayed Envoy's log with its logger alone as the scope ("scope":"config"): Envoy's when
+        # the message is one of Envoy's own templates (Istio has no scope of these names)
+        if template_for(scope, message) is not None or message.startswith(_FRAGMENT_STARTS):
+            level = obj.get("level")
+            stamp = obj.get("time")
+            attrs = {}
+            _json_origin(attrs, obj.get("caller"), obj.get("thread"))
+            parsed = classify(
+                normalize(stamp) if isinstance(stamp, str) else None,
+                level.lower() if isinstance(level, str) else None,
+                scope,
+                message,
+                attrs,
+                source,
+            )
+            parsed.decoded = True
+            return FORMAT, parsed
     if scope is not None:
         return None
     custom = _custom_json(obj, source)
@@ -514,9 +551,10 @@ def _custom_json(obj: dict[str, Any], source: Source | None) -> Parsed | None:
     return parsed
 
 
-# consul-dataplane relays Envoy's log in hclog's shape: "<time> [debug] envoy.connection(23) <message>"
+# consul-dataplane relays Envoy's log in hclog's shape: "<time> [debug] envoy.connection(23) <message>" (pasted
+# without its time too)
 _HCLOG = re.compile(
-    r"(?P<stamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?)(?:[+-]\d\d:\d\d)? "
+    r"(?:(?P<stamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?)(?:[+-]\d\d:\d\d)? )?"
     r"\[(?P<level>trace|debug|info|warning|warn|error|critical)\] +"
     r"envoy\.(?P<logger>[a-z0-9_]{1,40})\((?P<thread>\d{1,12})\) +"
 )
@@ -533,7 +571,8 @@ def _hclog(body: str, source: Source | None) -> Parsed | None:
         return None
     attrs: dict[str, Any] = {"thread.id": int(match.group("thread"))}
     level = "warning" if match.group("level") == "warn" else match.group("level")
-    return classify(normalize(match.group("stamp")), level, match.group("logger"), body[match.end() :], attrs, source)
+    stamp = normalize(match.group("stamp")) if match.group("stamp") else None
+    return classify(stamp, level, match.group("logger"), body[match.end() :], attrs, source)
 
 
 def _logfmt(body: str, source: Source | None) -> Parsed | None:
@@ -731,6 +770,8 @@ def _fragment(body: str, head: str, source: Source | None) -> Parsed | None:
             return classify(None, None, None, text, attrs, source)
     if text.startswith(_FRAGMENT_STARTS) or (" gRPC config stream " in head and _NAMED_STREAM.match(head)):
         return classify(None, None, None, text, attrs, source)
+    if first == " " and text.lstrip(" ").startswith(_FRAGMENT_STARTS):  # indented as a quote or code block
+        return classify(None, None, None, text.lstrip(" "), attrs, source)
     if "Unable to create Wasm " in head and _WASM_FILTER.match(head):
         return classify(None, None, None, text, attrs, source)
     if " rejected: " in head and _REJECTED_LISTENER.search(head) is not None:  # a rejection cut at the front
@@ -1165,6 +1206,11 @@ def _decide(
         if details.startswith("jwt_authn_access_denied"):
             summary = f"{where} rejected a JWT: {details}"
             return made("auth", "deny", True, _floor(severity, "warning"), "jwt.reject", summary)
+        if _POLICY_DETAILS.search(details, 0, 120):
+            # another vendor's policy filter answered (cilium.l7policy: …): authorization's doing, but
+            # whether it denied or failed its details do not say the way RBAC's and ext_authz's do
+            summary = f"{where} a policy filter answered locally: {clip(details, 120)}"
+            return made("auth", "failure", False, _floor(severity, "warning"), "authz.local_reply", summary)
         if not details.startswith(_BENIGN_DETAILS):
             summary = f"{where} answered locally: {clip(details, 120)}"
             return made("routing", "failure", False, severity, "http.local_reply", summary)
@@ -1240,7 +1286,9 @@ def _decide(
     if m.startswith("Unable to establish new stream"):
         summary = f"{where} could not open an xDS stream"
         return made("config", "failure", False, _floor(severity, "warning"), "xds.stream_closed", summary)
-    if m.startswith(("error initializing configuration", "Invalid path: ")):
+    if m.startswith(("error initializing config", "Invalid path: ")) or (
+        m.startswith("error `") and "` initializing config '" in m[:600]
+    ):
         attrs["error.message"] = message
         return made(
             "config", "failure", True, _floor(severity, "error"), "config.invalid", f"{where} bad config: {text}"

@@ -25,7 +25,7 @@ prefix (fmt fields written ``{}``, the first line only), ``level`` the newest re
 are left out.
 
 977 templates; per logger: admin 8, backtrace 13, client 2, config 157, conn_handler 3, connection 51, credential_injector 2, dns 6, envoy_bug 3, ext_authz 20, ext_proc 25, file 9, filter 157, forward_proxy 5, grpc 1, health_checker 1, http 17, http2 23, init 8, io 2, jwt 32, lua 2, main 69, misc 119, oauth2 28, pool 2, rate_limit_quota 17, rbac 22, rds 3, router 17, runtime 3, secret 11, tracing 2, upstream 90, wasm 47.
-Per rule: auth chatter 106, auth filter error 4, auth path chatter 65, auth path error 4, authn rejection 5, chatter 304, codec error 7, config chatter 141, config error 6, crash 13, crash words 4, envoy bug 3, error 156, ext_authz denial 1, no filter chain 2, rbac denial 2, ready 6, shadow denial 2, tls chatter 37, tls handshake failure 7, upstream failure 22, wasm failure 9, wasm host error 35, xds fetch network error 3, xds fetch rejection 2, xds fetch rejection 1.7 1, xds rejection 8, xds stream 13, xds update 8, xds update failed 1.
+Per rule: auth chatter 106, auth filter error 4, auth path chatter 65, auth path error 4, authn rejection 5, chatter 303, codec error 7, config chatter 141, config error 6, crash 13, crash words 4, envoy bug 3, error 154, ext_authz denial 1, no filter chain 2, rbac denial 2, ready 7, shadow denial 2, tls chatter 37, tls handshake failure 7, upstream failure 22, wasm failure 9, wasm host error 35, xds fetch network error 3, xds fetch rejection 2, xds fetch rejection 1.7 1, xds rejection 10, xds stream 13, xds update 8, xds update failed 1.
 """
 
 # ruff: noqa: E501
@@ -1676,10 +1676,10 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("main", "error `"): (
-        ("{}` initializing config '{} {} {}'", "critical", "other", "failure", False, "envoy.<logger>"),
+        ("{}` initializing config '{} {} {}'", "critical", "config", "failure", True, "xds.reject"),
     ),
     ("main", "error initializing config '"): (
-        ("{} {} {}': {}", "critical", "other", "failure", False, "envoy.<logger>"),
+        ("{} {} {}': {}", "critical", "config", "failure", True, "xds.reject"),
     ),
     ("main", "error initializing configuration '"): (
         ("{}': {}", "critical", "config", "failure", True, "xds.reject"),
@@ -2382,7 +2382,7 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("{} hash={}", "debug", "config", "unknown", False, "config.log"),
     ),
     ("runtime", "RTDS has finished initialization"): (
-        ("", "info", "other", "unknown", False, "envoy.<logger>"),
+        ("", "info", "other", "success", False, "envoy.ready"),
     ),
     ("runtime", "parsed runtime value:"): (
         ("{} of {} is larger than uint32 max, returning default instead", "warning", "other", "unknown", False, "envoy.<logger>"),

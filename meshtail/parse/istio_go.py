@@ -641,6 +641,12 @@ def family(scope: str | None, message: str, source: Source | None, template: _Lo
     return "istiod"
 
 
+# what only the agent has: its status port (15020), its health port (15021) and its DNS proxy (15053) served
+# ("accept tcp [::]:15020: …"; istiod only dials them), and the DNS proxy's own errors ("DNS error ;; opcode …").
+# ("unknown scope 'dns' specified" says the opposite: the program that prints it has no such scope)
+_AGENT_HINT = re.compile(r"(?:accept|listen) (?:tcp|udp)\S* \S*:150(?:20|21|53)\b|^DNS error\b|\bdns proxy\b")
+
+
 def _family_by_message(scope: str | None, message: str) -> str | None:
     if scope in (None, "default"):
         if message.startswith("FLAG: "):
@@ -651,6 +657,8 @@ def _family_by_message(scope: str | None, message: str) -> str | None:
             return "istio-agent"
         if message.startswith(_ISTIOD_PREFIXES):
             return "istiod"
+        if _AGENT_HINT.search(message, 0, 300) is not None:
+            return "istio-agent"
         return None
     if scope == "ads":
         if message.startswith(('ADS: "@"', 'ADS: ""')):
@@ -1005,13 +1013,28 @@ def classify_istiod(time: str | None, level: str, scope: str | None, message: st
         )
     if scope == "klog" and _failing(lowered):
         return Parsed(time, "other", "failure", False, severity, "istiod.klog", f"istiod: {text}", attrs)
-    if scope in ("status", "ads", "delta", "model", "kube", "controllers", "serviceentry", "wle", "file", "push"):
+    # (a "kube" scope failure to reach the Kubernetes API -- "failed to list CRDs: … x509" -- is not config's)
+    if scope in ("status", "ads", "delta", "model", "controllers", "serviceentry", "wle", "file", "push") or (
+        scope == "kube" and not _KUBE_API_FAILURE.search(message[:300])
+    ):
         outcome = _outcome_by_level(severity, lowered)
         if outcome == "failure":
             action = f"istiod.{action_word(scope)}"
             return Parsed(time, "config", "failure", False, severity, action, f"istiod: {text}", attrs)
     outcome = _outcome_by_level(severity, lowered)
+    if scope in ("ads", "delta") and _ADS_DISTRIBUTION.search(message[:200]):
+        # the xDS server's own chatter about what it sends ("InitContext … for push took", "Skipping push to
+        # …", "EDS: no instances …", 0.8's "CDS: PUSH for { router … }"): config distribution
+        if _PUSH_FOR.search(message):
+            outcome = "change"
+        action = f"istiod.{action_word(scope)}"
+        return Parsed(time, "config", outcome, False, severity, action, f"istiod: {text}", attrs)
     return Parsed(time, "other", outcome, False, severity, f"istiod.{action_word(scope)}", f"istiod: {text}", attrs)
+
+
+_KUBE_API_FAILURE = re.compile(r"^failed to (?:list|watch|get) |\bforbidden\b|\bx509\b|connection refused|i/o timeout")
+_ADS_DISTRIBUTION = re.compile(r"(?i)\bpush(?:es|ing)?\b(?! status)|\b[CLER]DS\b|\bxDS\b")
+_PUSH_FOR = re.compile(r"^[CLER]DS: PUSH (?:\S+ )?for\b|^Pushing\b|, pushing$")
 
 
 def _ads(time: str | None, severity: str, message: str, attrs: dict[str, Any], who: str) -> Parsed:
@@ -1390,8 +1413,13 @@ _CA_SCOPES = frozenset(("caSecretController", "ca", "citadel", "serverca", "case
 _CA_WORDS = re.compile(r"\bCA secret\b|istio-ca-secret|cacerts\b|\bCA (?:certificate|cert|key|root)\b")
 # a JWT issuer's keys (RequestAuthentication's jwksUri, an OIDC discovery document) named in a failed fetch
 _KEY_FETCH = re.compile(r"jwks|openid-connect|/\.well-known/openid|\bjwt\b", re.I)
-# the same, only as gRPC status codes: what turns a failed xDS stream into a refused identity
-_GRPC_REFUSED = re.compile(r"code = (?:Unauthenticated|PermissionDenied)\b")
+# the same, only as gRPC statuses: what turns a failed xDS stream into a refused identity (the code, or a
+# description that says so behind another code: istiod's "code = Unknown desc = authentication failure")
+_GRPC_REFUSED = re.compile(
+    r"code = (?:Unauthenticated|PermissionDenied)\b"
+    r"|desc = .{0,60}?\b(?:authentication fail|authenticate failure|unauthori[sz]ed|permission denied)",
+    re.I,
+)
 
 _SPECIFIC = frozenset(("xds.reject", "config.invalid", "identity.refused"))
 
