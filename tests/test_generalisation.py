@@ -779,3 +779,84 @@ def test_a_scripts_header_dict_is_not_an_envoy_header_dump() -> None:
     # Envoy's own dump shapes: "'name', 'value'" and 1.7's "'name':'value'"
     assert parse("  'x-envoy-expected-rq-timeout-ms', '250'").format == "envoy-component"
     assert parse("  'x-envoy-expected-rq-timeout-ms':'250'").format == "envoy-component"
+
+
+# ---- found on the thirteenth and fourteenth holdout sets (tests/data/holdout13, holdout14)
+
+# github markdown (index file id 21390816893): Chinese blog post 'try Istio ambient' (2022-09-10)
+AMBIENT_ROUTE = "2022-09-10T09:40:07.371761Z\tinfo\tambient\tAdding route for reviews-v3-75f494fccb-gh9sr/default: [table 100 10.244.2.8/32 via 192.168.126.2 dev istioin src 10.244.2.1]"
+
+
+def test_the_early_ambient_cnis_pod_routes_are_enrolment() -> None:
+    added = parse(AMBIENT_ROUTE)
+    assert (added.format, added.category, added.outcome, added.action) == (
+        "istio-cni",
+        "config",
+        "change",
+        "cni.pod_add",
+    )
+    removed = parse("2022-09-10T09:40:07.371761Z\tinfo\tambient\tRemoving route: {Ifindex: 0 Dst: 10.244.2.8/32}")
+    assert (removed.category, removed.outcome) == ("config", "change")
+
+
+# github markdown (index file id 52273633206): OpenShift Service Mesh notes on migrating to one shared istiod
+ZTUNNEL_BAD_SIGNATURE = "XDS client connection error: invalid peer certificate: BadSignature"
+
+
+def test_ztunnel_not_trusting_istiods_certificate_is_authentication() -> None:
+    event = parse(ZTUNNEL_BAD_SIGNATURE)
+    assert (event.format, event.category, event.outcome, event.action) == (
+        "ztunnel",
+        "auth",
+        "failure",
+        "xds.tls_failure",
+    )
+    lost = parse("XDS client connection error: gRPC connection error:status: Unavailable, retrying in 10ms")
+    assert (lost.category, lost.action) == ("config", "xds.connection_failure")
+
+
+# ervikrant06/ervikrant06.github.io _posts/2018-12-27-Kubernetes-istio-telemetry-Mixer.md (Istio 1.0.5)
+MIXER_ACCESS = '{"level":"info","time":"2018-12-27T13:13:14.263217Z","instance":"accesslog.logentry.istio-system","apiClaims":"","apiKey":"","clientTraceId":"","connection_security_policy":"none","destinationApp":"policy","destinationIp":"172.17.0.20","destinationName":"istio-policy-6fcb6d655f-hhxbr","destinationNamespace":"istio-system","destinationOwner":"kubernetes://apis/apps/v1/namespaces/istio-system/deployments/istio-policy","destinationPrincipal":"","destinationServiceHost":"istio-policy.istio-system.svc.cluster.local","destinationWorkload":"istio-policy","httpAuthority":"mixer","latency":"1.145884ms","method":"POST","protocol":"http","receivedBytes":1387,"referer":"","reporter":"destination","requestId":"5c654243-cdfc-403a-bc53-7d46d37f49b2","requestSize":899,"requestedServerName":"","responseCode":200,"responseSize":70,"responseTimestamp":"2018-12-27T13:13:14.264281Z","sentBytes":206,"sourceApp":"helloworld","sourceIp":"172.17.0.14","sourceName":"helloworld-v1-575d9d9fcd-58rf6","sourceNamespace":"helloworld","sourceOwner":"kubernetes://apis/apps/v1/namespaces/helloworld/deployments/helloworld-v1","sourcePrincipal":"","sourceWorkload":"helloworld-v1","url":"/istio.mixer.v1.Mixer/Check","userAgent":"","xForwardedFor":"172.17.0.14"}'
+
+
+def test_mixers_access_log_records_are_requests() -> None:
+    event = parse(MIXER_ACCESS)
+    assert (event.format, event.category, event.outcome, event.action) == (
+        "istiod",
+        "routing",
+        "success",
+        "mixer.access",
+    )
+    assert '"responseCode":200' in MIXER_ACCESS  # the premise of the sibling: the same record, refused
+    denied = parse(MIXER_ACCESS.replace('"responseCode":200', '"responseCode":403'))
+    assert (denied.category, denied.outcome, denied.violation) == ("auth", "deny", True)
+
+
+# kubeflow/kubeflow#5367 https://github.com/kubeflow/kubeflow/issues/5367 (Istio 1.3 node agent)
+OLD_SDS_SCOPE = 'error  sdsServiceLog  CONNECTION ID: sidecar~10.253.12.32~x-0.nvidia-gpu.svc.cluster.local-7538, RESOURCE NAME： ROOTCA，EVENT：close connection. Failed to get secret for proxy "sidecar~10.253.12.32~x-0.nvidia-gpu.svc.cluster.loca" from secret cache: failed to get root cert.'
+# cloudzun/istio_course_project notes/istio-lab-guide-2026-2-8.md
+METADATA_PROBE = '2024-03-21T07:52:44.407739Z     warn    HTTP request failed: Get "http://169.254.169.254/metadata/instance?api-version=2019-08-15": context deadline exceeded (Client.Timeout exceeded while awaiting headers)'
+# istio/istio#10205 https://github.com/istio/istio/issues/10205 (Citadel, Istio 1.0)
+CITADEL_REGISTRY = '2018-11-30T10:56:17.248919Z\tinfo\tadding registry entry "spiffe://cluster.local/ns/control/sa/istio-sidecar-injector-service-account" -> "spiffe://cluster.local/ns/control/sa/istio-sidecar-injector-service-account"'
+
+
+def test_identity_scopes_words_and_the_agents_platform_probe() -> None:
+    sds = parse(OLD_SDS_SCOPE)
+    assert (sds.format, sds.category, sds.outcome) == ("istio-agent", "auth", "failure")
+    assert parse(METADATA_PROBE).format == "istio-agent"
+    citadel = parse(CITADEL_REGISTRY)
+    assert citadel.category == "auth"
+    assert parse('2018-11-30T10:56:17.248919Z\tinfo\tadding registry entry "x" -> "y"').category == "other"
+
+
+# derived: a line-number gutter ('    41<TAB>', cat -n / an editor) before a real line of github markdown (index
+# file id 54753649834), istio-cni-node reconciliation loop write-up
+NUMBERED = (
+    "    41\t  2025-05-19T04:20:04.810173Z info cni-agent created CNI config /host/etc/cni/net.d/05-cilium.conflist"
+)
+
+
+def test_a_line_number_gutter_is_peeled() -> None:
+    event = parse(NUMBERED)
+    assert (event.format, event.outcome) == ("istio-cni", "success")
+    assert event.source.line == 41

@@ -251,6 +251,7 @@ _ADDING = (
     "pod added to ambient",
     "Pod added to ",
     "Adding pod '",  # 1.16-1.17 ambient (iptables mode): "Adding pod '<name>/<ns>' (<uid>) to ipset"
+    "Adding route for ",  # and next its route: "Adding route for <name>/<ns>: {table 100 <ip>/32 via …}"
 )
 _REMOVING = (
     "removing pod from mesh",
@@ -262,6 +263,7 @@ _REMOVING = (
     "removing pod from ztunnel",
     "deleting pod from mesh",
     "Removing pod '",
+    "Removing route: ",
 )
 _REDIRECT_WORDS = (
     "iptables",

@@ -642,9 +642,13 @@ def family(scope: str | None, message: str, source: Source | None, template: _Lo
 
 
 # what only the agent has: its status port (15020), its health port (15021) and its DNS proxy (15053) served
-# ("accept tcp [::]:15020: …"; istiod only dials them), and the DNS proxy's own errors ("DNS error ;; opcode …").
+# ("accept tcp [::]:15020: …"; istiod only dials them), the DNS proxy's own errors ("DNS error ;; opcode …"),
+# and the cloud metadata server the agent's platform detection asks (169.254.169.254, metadata.google.internal).
 # ("unknown scope 'dns' specified" says the opposite: the program that prints it has no such scope)
-_AGENT_HINT = re.compile(r"(?:accept|listen) (?:tcp|udp)\S* \S*:150(?:20|21|53)\b|^DNS error\b|\bdns proxy\b")
+_AGENT_HINT = re.compile(
+    r"(?:accept|listen) (?:tcp|udp)\S* \S*:150(?:20|21|53)\b|^DNS error\b|\bdns proxy\b"
+    r"|169\.254\.169\.254|metadata\.google\.internal"
+)
 
 
 def _family_by_message(scope: str | None, message: str) -> str | None:
@@ -1149,6 +1153,14 @@ _AUTH_SCOPES = (
     "googlecas",
     "spiffe",
     "security",
+    # the node agent's scopes before 1.5 (security/pkg/nodeagent: sdsServiceLog, secretFetcherLog, cacheLog …)
+    "sdsServiceLog",
+    "secretFetcherLog",
+    "cacheLog",
+    "citadelClientLog",
+    "stsClientLog",
+    "googleCAClientLog",
+    "vaultClientLog",
 )
 _CERT_WORDS = (
     "certificate",
@@ -1372,7 +1384,12 @@ def build(
         by_template(parsed, template.get(), generic, bool(level))
     if parsed.category == "auth" and parsed.outcome == "failure" and _IDENTITY_REFUSED.search(message[:2000]):
         refused(parsed)
-    elif parsed.category == "other" and (scope in _CA_SCOPES or _CA_WORDS.search(message[:400]) is not None):
+    elif parsed.category == "other" and (
+        scope in _CA_SCOPES
+        or _CA_WORDS.search(message[:400]) is not None
+        # the control plane naming SPIFFE identities: Citadel's registry of them ("adding registry entry …")
+        or (name == "istiod" and '"spiffe://' in message[:400])
+    ):
         parsed.category = "auth"  # the CA's own secret and its controller: the mesh's identities hang on it
         if parsed.action.startswith("istiod.") or parsed.action.startswith("agent."):
             parsed.action = "auth.event"
@@ -1494,6 +1511,11 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
 
 def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[str, Parsed] | None:
     """An istiod or istio-agent JSON line (``--log_as_json``), or None."""
+    instance = obj.get("instance")
+    if isinstance(instance, str) and ".logentry." in instance:
+        mixer = _mixer_access(obj, instance)
+        if mixer is not None:
+            return "istiod", mixer
     message = obj.get("msg", obj.get("message"))
     level = obj.get("level", obj.get("severity"))
     if level is None or not isinstance(message, str):
@@ -1526,6 +1548,54 @@ def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[s
     return found
 
 
+def _mixer_access(obj: dict[str, Any], instance: str) -> Parsed | None:
+    """Mixer's access log (Istio 1.0-1.4: the ``accesslog``/``tcpaccesslog`` logentry instances its stdio adapter
+    prints, ``{"level":"info","instance":"accesslog.logentry.istio-system","responseCode":200,…}``): each record is a
+    request or a connection as the control plane saw it reported; judged by its status as Envoy's access log is."""
+    code = obj.get("responseCode")
+    event = obj.get("connectionEvent")
+    if not isinstance(code, int) and not isinstance(event, str):
+        return None
+    attrs: dict[str, Any] = {"istio.mixer.instance": instance}
+    for key, name in _MIXER_FIELDS:
+        value = obj.get(key)
+        if value not in (None, ""):
+            attrs[name] = value
+    source = obj.get("sourceWorkload") or obj.get("sourceName") or obj.get("sourceApp") or "?"
+    destination = obj.get("destinationWorkload") or obj.get("destinationName") or obj.get("destinationApp") or "?"
+    stamp = obj.get("time")
+    time = normalize(stamp) if isinstance(stamp, str) else None
+    if isinstance(code, int):
+        request = f"{obj.get('method') or ''} {obj.get('url') or ''}".strip() or "request"
+        summary = clip(f"{source} -> {destination}: {request} {code} (Mixer access log)", 200)
+        if code in (401, 403):
+            return Parsed(time, "auth", "deny", True, "warning", "mixer.access", summary, attrs)
+        failed = code == 0 or code >= 400
+        outcome, severity = ("failure", "warning") if failed else ("success", "info")
+        return Parsed(time, "routing", outcome, False, severity, "mixer.access", summary, attrs)
+    summary = clip(f"{source} -> {destination}: TCP connection {event} (Mixer access log)", 200)
+    return Parsed(time, "routing", "success", False, "info", "mixer.access", summary, attrs)
+
+
+_MIXER_FIELDS = (
+    ("responseCode", "http.response.status_code"),
+    ("method", "http.request.method"),
+    ("url", "url.path"),
+    ("userAgent", "user_agent.original"),
+    ("requestId", "http.request.id"),
+    ("responseFlags", "envoy.response_flags"),
+    ("sourceWorkload", "source.workload"),
+    ("sourceNamespace", "source.namespace"),
+    ("sourcePrincipal", "source.principal"),
+    ("destinationWorkload", "destination.workload"),
+    ("destinationNamespace", "destination.namespace"),
+    ("destinationPrincipal", "destination.principal"),
+    ("destinationServiceHost", "destination.service"),
+    ("connection_security_policy", "istio.mtls"),
+    ("connectionEvent", "network.connection.event"),
+)
+
+
 # keys pkg/log never writes (it writes level, time, scope, msg, caller and the labels): another program's
 # pkg/log's time: always six fraction digits ("2006-01-02T15:04:05.000000Z07:00"); OPA, logrus and others write none
 _ISTIO_JSON_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(?:Z|[+-]\d\d:\d\d)")
@@ -1536,6 +1606,14 @@ _JSON_RESERVED = frozenset(("level", "time", "scope", "msg", "message", "caller"
 # ============================================================================ the taxonomy
 ACTIONS: tuple[Action, ...] = (
     Action("xds.push", "config", "change", False, "istiod pushes: Push debounce stable, XDS: Pushing, <TYPE>: PUSH"),
+    Action(
+        "mixer.access",
+        "routing|auth",
+        "success|failure|deny",
+        "when 401/403",
+        "Mixer's access log records (Istio 1.0-1.4 `accesslog.logentry`): by `responseCode` as an access line "
+        "(401/403: auth deny, a violation; 4xx/5xx/0 failure); a TCP `connectionEvent` success",
+    ),
     Action(
         "xds.reject",
         "config",

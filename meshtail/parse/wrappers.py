@@ -324,6 +324,23 @@ def _grep(text: str, source: Source) -> Peeled | None:
     return Peeled(inner, changed, None, ["grep"])
 
 
+# ``cat -n`` / ``nl`` / an editor's gutter: the number right-aligned in six columns, a tab, then the line (a
+# paste may indent it further)
+_NUMBERED = re.compile(r" {0,8}(\d{1,9})\t {0,4}")
+
+
+def _numbered(text: str, source: Source) -> Peeled | None:
+    if "\t" not in text[:20]:
+        return None
+    match = _NUMBERED.match(text)
+    if match is None:
+        return None
+    inner = text[match.end() :]
+    if not looks_like_a_line(inner):
+        return None
+    return Peeled(inner, replace(source, line=int(match.group(1))), None, ["numbered"])
+
+
 def _log_ui(text: str, source: Source) -> Peeled | None:
     """A log UI's export: ``<time> | line``, ``<time>\\tline``, ``<epoch ms>\\t<time>\\tline`` (Grafana)."""
     if not text[:1].isdigit():
@@ -619,6 +636,7 @@ _PEELERS = (
     _lens,
     _otel_debug,
     _json_fragment,
+    _numbered,
     _grep,
     _compose,
     _stern,

@@ -82,6 +82,13 @@ ACTIONS: tuple[Action, ...] = (
     Action("authz.policy_unknown", "auth", "unknown", False, "'skipping unknown policy <name>'"),
     Action("cert.revoked", "auth", "deny", True, "'connection closed: peer certificate revoked by CRL'"),
     Action(
+        "xds.tls_failure",
+        "auth",
+        "failure",
+        False,
+        "'XDS client connection error: invalid peer certificate: BadSignature' (istiod's certificate not trusted)",
+    ),
+    Action(
         "mtls.handshake_failure",
         "auth",
         "failure",
@@ -320,6 +327,7 @@ _TLS_WORDS = re.compile(
 _TLS_FAILURE = re.compile(
     r"(?i:tls|ssl|certificate|cert verification|UnknownIssuer|BadSignature|NotValidForName|alert)"
 )
+_PEER_CERTIFICATE = re.compile(r"invalid peer certificate|UnknownIssuer|BadSignature|certificate verify failed")
 _INPOD_MESSAGE = re.compile(r"received message: (AddWorkload|DelWorkload|KeepWorkload|WorkloadSnapshotSent)")
 
 # ------------------------------------------------------------------ text layout
@@ -1190,6 +1198,11 @@ def _xds_decision(line: _Line, attrs: dict[str, Any], errors: list[str], bad: bo
     message = line.message
     text = f"ztunnel xds: {clip(message, 160)}"
     if message.startswith(("XDS client connection error", "XDS client error", "XDS client complete")):
+        if _PEER_CERTIFICATE.search(message, 0, 600):
+            # istiod's certificate did not verify (BadSignature, UnknownIssuer …): ztunnel cannot trust its
+            # config server -- the mesh's identities (a CA or trust-root mismatch) failed, not its config
+            summary = f"ztunnel could not verify istiod's certificate: {clip(message, 160)}"
+            return "auth", "failure", False, "xds.tls_failure", summary
         return "config", "failure", False, "xds.connection_failure", f"ztunnel lost istiod: {clip(message, 160)}"
     if message.startswith("XDS client terminated"):
         return "config", "unknown", False, "xds.reconnect", text
