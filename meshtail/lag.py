@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from .events import AuditEvent, Source
+from .events import AuditEvent, RawLine, Source
 from .sources.health import health_event
 
 BEHIND = 5.0  # seconds of ingest lag that make a health event
@@ -54,7 +54,8 @@ class LagWatch:
     """Each stream's newest (received, kubelet stamp), and the health events when meshtail falls behind."""
 
     def __init__(self, emit: Callable[[AuditEvent], None], threshold: float = BEHIND) -> None:
-        self.newest: dict[StreamKey, tuple[str, str]] = {}
+        # each stream's newest line with a kubelet stamp (the line itself: no object made per line)
+        self.newest: dict[StreamKey, RawLine] = {}
         self.emit = emit
         self.threshold = threshold
         self.behind = False
@@ -66,8 +67,8 @@ class LagWatch:
     def measure(self) -> Lag:
         now = time.time()
         lag = Lag()
-        for key, (received, stamp) in list(self.newest.items()):
-            read, written = epoch(received), epoch(stamp)
+        for key, raw in list(self.newest.items()):
+            read, written = epoch(raw.received), epoch(raw.timestamp or "")
             if read is None or written is None:
                 continue
             behind = max(0.0, read - written)

@@ -44,7 +44,7 @@ class Pipeline:
         source = raw.source
         key = (source.namespace, source.pod, source.container, source.path)
         if raw.timestamp is not None:
-            self._newest[key] = (raw.received, raw.timestamp)  # for the lag, worked out when asked
+            self._newest[key] = raw  # for the lag (received, stamp), worked out when asked
         precheck = self.query.precheck
         if precheck is not None and not precheck(raw.text):
             self.skipped += 1
@@ -80,6 +80,6 @@ class Pipeline:
 
     def _deliver(self, event: AuditEvent, verdict: bool | None = None) -> None:
         self.events += 1
-        if verdict or self.query.matches(event):
+        if verdict or not self.query.text or self.query.matches(event):
             self.matched += 1
             self.sink(event)

@@ -114,13 +114,17 @@ async def following(
     url: str,
     selection: LokiSelection | None = None,
     options: LokiOptions | None = None,
+    handoff: int | None = None,
     **config: Any,
 ) -> AsyncIterator[tuple[Collector, LokiSource]]:
-    """``run()`` (history, then the tail) in the background until the block ends; then stop() and wait."""
+    """``run()`` (history, then the tail) in the background until the block ends; then stop() and wait.
+    ``handoff``: lines read in-process before a worker takes a long history over (see loki/worker.py)."""
     seen = Collector()
     options = options or LokiOptions(since_seconds=120, delay_for=0, reconnect_cap=0.5)
     async with LokiClient(LokiConfig.from_args(url, env={}, **config)) as client:
         source = LokiSource(client, selection or LokiSelection(), seen.line, seen.event, options)
+        if handoff is not None:
+            source.handoff_lines = handoff
         task = asyncio.create_task(source.run())
         try:
             await eventually(

@@ -124,13 +124,17 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
     writer = Writer(out, run.output, redact=run.redact)
     tune_for_streaming()
     broken = asyncio.Event()
+    broken_flag: list[bool] = []  # the same, read once an event without a call
+
+    write_event = writer.write
 
     def write(event: AuditEvent) -> None:
-        if broken.is_set():
+        if broken_flag:
             return
         try:
-            writer.write(event)
+            write_event(event)
         except BrokenPipeError:
+            broken_flag.append(True)
             broken.set()
 
     orderer = Orderer(write, run.order) if run.order else None
@@ -156,6 +160,7 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
                 try:
                     out.flush()
                 except BrokenPipeError:
+                    broken_flag.append(True)
                     broken.set()
                 ticks += 1
                 if getattr(source, "reading_history", False):

@@ -327,6 +327,25 @@ class LogQuery:
     def selects(self, labels: Labels) -> bool:
         return all(m.matches(labels.get(m.name, "")) for m in self.matchers)
 
+    def lines_only(self) -> Callable[[str], bool] | None:
+        """When every stage is a line filter: one test of the line alone (a scan of a long window asks it of
+        every entry, before anything else is made), else None."""
+        filters = [stage for stage in self.stages if isinstance(stage, LineFilter)]
+        if len(filters) != len(self.stages):
+            return None
+        needle = self.needle()
+        if needle is not None:
+            return lambda line: needle in line
+        return lambda line: all(f.keep(line) for f in filters)
+
+    def needle(self) -> str | None:
+        """The text of the query's only stage when it is one ``|= "text"``, else None."""
+        if len(self.stages) == 1:
+            stage = self.stages[0]
+            if isinstance(stage, LineFilter) and stage.op == "|=" and len(stage.values) == 1:
+                return stage.values[0]
+        return None
+
     def process(self, line: str, stream: Labels, structured: Labels) -> Processed | None:
         """Run the pipeline over one entry; None when a stage drops it."""
         parsed: Labels = {}

@@ -314,6 +314,7 @@ class View:
     tenants: list[str]
     query: LogQuery
     categorize: bool
+    _keys: dict[int, tuple[dict[str, str], str]] = field(default_factory=dict, repr=False)
 
     def stream_labels(self, tenant: str, labels: dict[str, str]) -> dict[str, str]:
         if len(self.tenants) < 2:
@@ -323,6 +324,13 @@ class View:
             out[ORIGINAL_TENANT_LABEL] = out.pop(TENANT_LABEL)
         out[TENANT_LABEL] = tenant
         return out
+
+    def key_of(self, visible: dict[str, str]) -> str:
+        """A stream's label string, made once a request (the same labels object stands for one stream in it)."""
+        found = self._keys.get(id(visible))
+        if found is None or found[0] is not visible:
+            found = self._keys[id(visible)] = (visible, label_string(visible))
+        return found[1]
 
     def output(self, tenant: str, stream: Stream, entry: Entry, visible: dict[str, str]) -> Out | None:
         processed = self.query.process(entry.line, visible, entry.structured)
@@ -334,7 +342,7 @@ class View:
                 meta["structuredMetadata"] = dict(sorted(entry.structured.items()))
             if processed.parsed:
                 meta["parsed"] = dict(sorted(processed.parsed.items()))
-            return Out(entry.ts, entry.line, visible, label_string(visible), meta, stream.key, entry.seq)
+            return Out(entry.ts, entry.line, visible, self.key_of(visible), meta, stream.key, entry.seq)
         if not entry.structured and not processed.parsed:
             labels, key = visible, (stream.key if len(self.tenants) < 2 else label_string(visible))
         else:
@@ -547,12 +555,29 @@ class LokiStandIn:
     def _select(self, view: View, start: int, end: int, backward: bool) -> Iterator[Out]:
         """Matching entries in ``[start, end)``, in direction order across streams."""
 
+        keep = view.query.lines_only() if view.query.stages else None
+        needle = view.query.needle() if keep is not None else None
+
         def one(tenant: str, stream: Stream, visible: dict[str, str]) -> Iterator[Out]:
             # by index, not a slice: a page costs what it returns, not what is left of the window (a
             # slice per stream per request made each page of a long replay slower than the last)
             low, high = stream.bounds(start, end)
             entries = stream.entries
+            if keep is not None and not backward:
+                # a line filter alone decides: tested a slice at a time, nothing made for what it drops
+                for at in range(low, high, 1024):
+                    chunk = entries[at : min(at + 1024, high)]
+                    kept = [e for e in chunk if needle in e.line] if needle is not None else [
+                        e for e in chunk if keep(e.line)
+                    ]  # fmt: skip
+                    for entry in kept:
+                        out = view.output(tenant, stream, entry, visible)
+                        if out is not None:
+                            yield out
+                return
             for i in range(high - 1, low - 1, -1) if backward else range(low, high):
+                if keep is not None and not keep(entries[i].line):
+                    continue
                 out = view.output(tenant, stream, entries[i], visible)
                 if out is not None:
                     yield out

@@ -1384,11 +1384,14 @@ def build(
         by_template(parsed, template.get(), generic, bool(level))
     if parsed.category == "auth" and parsed.outcome == "failure" and _IDENTITY_REFUSED.search(message[:2000]):
         refused(parsed)
-    elif parsed.category == "other" and (
-        scope in _CA_SCOPES
-        or _CA_WORDS.search(message[:400]) is not None
-        # the control plane naming SPIFFE identities: Citadel's registry of them ("adding registry entry …")
-        or (name == "istiod" and '"spiffe://' in message[:400])
+    elif (
+        parsed.category == "other"
+        and (
+            scope in _CA_SCOPES
+            or _CA_WORDS.search(message[:400]) is not None
+            # the control plane naming SPIFFE identities: Citadel's registry of them ("adding registry entry …")
+            or (name == "istiod" and '"spiffe://' in message[:400])
+        )
     ):
         parsed.category = "auth"  # the CA's own secret and its controller: the mesh's identities hang on it
         if parsed.action.startswith("istiod.") or parsed.action.startswith("agent."):

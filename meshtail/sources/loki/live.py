@@ -45,6 +45,8 @@ from .config import LokiConfig
 from .labels import Layout, detect_layout
 from .logql import LogQuery, LokiSelection, build_query
 from .reader import Entries, Entry, Pager, Seen, stamp
+from .worker import HANDOFF_LINES, HistoryProcess, Job, Page
+from .worker import enabled as worker_enabled
 
 MAX_DELAY_FOR = 5  # Loki refuses a larger delay_for
 MAX_DURATION_CLOSE = 1011
@@ -175,6 +177,9 @@ class LokiSource:
         self._states: dict[str | None, _Tenant] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopped = False
+        # a long history read goes on in a worker process once ``handoff_lines`` were read here (see .worker)
+        self.history_worker = True
+        self.handoff_lines = HANDOFF_LINES
 
     # ---- setup ---------------------------------------------------------------------------
     async def prepare(self, now_ns: int | None = None) -> LogQuery:
@@ -338,10 +343,111 @@ class LokiSource:
         record_from = end_ns - self.options.lookback_ns  # only the last seconds can meet the tail
         seen = state.seen if self.options.follow and self.options.end_ns is None else None  # no tail: no repeats
         state.recorded_from = record_from
-        async with contextlib.aclosing(state.pager.read(self.query, start_ns, end_ns)) as pages:
-            async for batch in pages:
-                await self._deliver_paced(state, batch, seen, record_from)
+        pager = state.pager
+        helper: HistoryProcess | None = None
+        try_worker = self.history_worker and worker_enabled()
+        try:
+            async with contextlib.aclosing(pager.read(self.query, start_ns, end_ns)) as pages:
+                async for batch in pages:
+                    await self._deliver_paced(state, batch, seen, record_from)
+                    if try_worker and pager.position >= 0:
+                        try_worker = False  # decided on the first full page
+                        split = self._split_point(start_ns, pager.position, end_ns, pager.limit)
+                        if split < 0:
+                            continue  # a short read: all of it here
+                        helper = HistoryProcess()
+                        try:
+                            await helper.start(self._job(state, split, end_ns, record_from if seen is not None else -1))
+                        except LokiError as exc:  # read on here: the same lines, slower
+                            helper = None
+                            self._event(state, "meshtail.source.warning", f"{exc.message}; reading on in-process",
+                                        "warning")  # fmt: skip
+                            continue
+                        # this read goes on to the split while the worker starts and reads ahead from it
+                        pager.stop_at(split)
+            if helper is not None:
+                await self._history_in_worker(state, helper, seen)
+        finally:
+            if helper is not None:
+                await helper.close()
         state.history_done = True
+
+    def _split_point(self, start_ns: int, cursor: int, end_ns: int, limit: int) -> int:
+        """Where a worker takes over a long read, or -1 to read it all here.
+
+        The first full page says how dense the window is; this process reads on for ~:attr:`handoff_lines`
+        (the worker's start-up and its first pages overlap that), the worker reads from there to the end --
+        an exact split: query_range ranges are half-open in nanoseconds.  Worth it only for several pages."""
+        span = cursor - start_ns
+        if span <= 0:
+            return -1
+        split = cursor + span * max(1, self.handoff_lines // limit)
+        left_pages = (end_ns - split) // span
+        return split if left_pages >= 2 else -1
+
+    def _job(self, state: _Tenant, start_ns: int, end_ns: int, timestamps_from: int) -> Job:
+        assert self.query is not None and self.layout is not None
+        pager = state.pager
+        return Job(
+            self.client.config,
+            state.name,
+            pager.entries.tenant_label,
+            self.layout,
+            self.index_labels,
+            self.query,
+            pager.limit,
+            pager.max_limit,
+            start_ns,
+            end_ns,
+            timestamps_from=timestamps_from,
+        )
+
+    async def _history_in_worker(self, state: _Tenant, helper: HistoryProcess, seen: Seen | None) -> None:
+        """The rest of the window, read by ``helper``'s process (see :mod:`.worker`)."""
+        pager = state.pager
+        report = self._gap_reporter(state.name)
+        base = pager.pages
+        async for page in helper.read():
+            if isinstance(page, tuple):  # ("gap", source, ts, why)
+                report(page[1], page[2], page[3])
+                continue
+            pager.pages = base + helper.pages
+            await self._deliver_page(state, helper.table, page, seen)
+        pager.pages = base + helper.pages
+        pager.split_timestamps += helper.split_timestamps
+
+    async def _deliver_page(
+        self, state: _Tenant, table: list[tuple[str, Source]], page: Page, seen: Seen | None
+    ) -> None:
+        """:meth:`_deliver_paced` for a page the worker made: lines, stamps and stream indexes already there."""
+        received = now_rfc3339()
+        on_line = self.on_line
+        lines, stamps, streams = page.lines, page.stamps, page.streams
+        timed, first_timed = page.timestamps, page.first_timed
+        count = len(lines)
+        for at in range(0, count, YIELD_EVERY):
+            stop = min(at + YIELD_EVERY, count)
+            if seen is None or timed is None or stop <= first_timed:
+                for line, when, index in zip(lines[at:stop], stamps[at:stop], streams[at:stop], strict=True):
+                    on_line(RawLine(line, table[index][1], received, when))
+            else:
+                for i in range(at, stop):
+                    key, source = table[streams[i]]
+                    if i >= first_timed and not seen.add(timed[i - first_timed], key, lines[i]):
+                        state.stats.duplicates_dropped += 1
+                        continue
+                    on_line(RawLine(lines[i], source, received, stamps[i]))
+            await asyncio.sleep(0)
+        last_by_stream, sources = state.last_by_stream, state.source_by_stream
+        for index, ts in page.lasts:
+            key, source = table[index]
+            if last_by_stream.get(key, -1) < ts:
+                last_by_stream[key] = ts
+                if key not in sources:
+                    sources[key] = source
+        if state.last is None or page.newest > state.last:
+            state.last = page.newest
+        state.stats.lines += count
 
     # ---- live ----------------------------------------------------------------------------
     async def _backfill(self, state: _Tenant, start_ns: int, end_ns: int) -> int:
@@ -354,8 +460,14 @@ class LokiSource:
         return count
 
     def _resume_point(self, state: _Tenant, fallback: int) -> int:
+        """Where a re-read starts: what the dedupe memory still holds (older entries are known delivered) --
+        never before the history began recording, which it read whole (the memory's floor is its newest entry
+        less the lookback, and history's newest is older than its end: the seconds between were delivered
+        unrecorded, and a re-read from the floor would deliver them twice)."""
         floor = state.seen.floor
-        return floor if floor >= 0 else fallback
+        if floor < 0:
+            return fallback
+        return max(floor, state.recorded_from) if state.history_done else floor
 
     def _drops(self, state: _Tenant, listed: list[tuple[dict[str, str], int]]) -> list[Drop]:
         """A frame's ``dropped_entries`` as :data:`Drop` s.  Loki (``dropEntry``) may put the line where the

@@ -238,6 +238,8 @@ class Pager:
         self.max_limit = max(limit, max_limit)
         self.pages = 0
         self.split_timestamps = 0  # nanoseconds read on their own because a page could not get past them
+        self.position = -1  # see read()
+        self._stop: int | None = None
 
     async def page(self, query: str, start_ns: int, end_ns: int, limit: int) -> tuple[list[Entry], bool]:
         """One page of ``[start_ns, end_ns)`` and whether it was full; lowers the limit to the server's maximum."""
@@ -262,18 +264,28 @@ class Pager:
 
         The next page is asked for before this one is handed on (its cursor is known once the page is in):
         Loki serves it while the caller parses, instead of after.  At most one page is read ahead.
+        While the read runs, :meth:`stop_at` may move its end earlier (another reader takes the rest); after
+        each page handed on from a clean cut, :attr:`position` is the timestamp the read goes on from.
         """
         text = query.render()
         cursor = start_ns
         boundary_ts, boundary = -1, set[tuple[str, str]]()
         ahead: asyncio.Task[tuple[list[Entry], bool]] | None = None
+        self.position = -1
+        self._stop = None
         try:
             while cursor < end_ns:
+                self.position = -1
                 if ahead is not None:
                     found, full = await ahead
                     ahead = None
                 else:
                     found, full = await self.page(text, cursor, end_ns, self.limit)
+                if self._stop is not None and self._stop < end_ns:
+                    end_ns = self._stop
+                    if found and found[-1][0] >= end_ns:
+                        # read past the new end: the page held every entry before it (pages are oldest first)
+                        found, full = [e for e in found if e[0] < end_ns], False
                 fresh = [e for e in found if e[0] != boundary_ts or (e[1], e[2]) not in boundary]
                 if not full:
                     if fresh:
@@ -298,6 +310,7 @@ class Pager:
                 cursor = last
                 ahead = asyncio.ensure_future(self.page(text, cursor, end_ns, self.limit))
                 await asyncio.sleep(0)  # the request goes out now, not when the caller next waits
+                self.position = cursor
                 if fresh:
                     yield fresh
         finally:
@@ -307,6 +320,10 @@ class Pager:
                     await ahead
             elif ahead is not None and not ahead.cancelled():
                 ahead.exception()  # retrieved: a read the caller stopped wanting is not an error
+
+    def stop_at(self, end_ns: int) -> None:
+        """End the running read before ``end_ns`` (exactly: query_range ranges are half-open)."""
+        self._stop = end_ns
 
     async def _one_timestamp(self, query: LogQuery, ts: int, done: set[tuple[str, str]]) -> list[Entry]:
         """The entries at exactly ``ts`` not in ``done``: with the largest limit, else stream by stream."""

@@ -1,0 +1,139 @@
+"""A long Loki history read handed to a worker process (meshtail/sources/loki/worker.py), against the stand-in.
+
+The worker must change nothing a user sees: every entry once, oldest first, from the same split point on
+(the split is exact: query_range ranges are half-open); the live side's dedupe memory still learns the
+last seconds; a worker that dies is a visible error, never lines missing quietly.  Each test checks its
+premise: the worker really read part of the window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from meshtail.demo.loki import LokiStandIn
+from meshtail.sources.loki import LokiClient, LokiConfig, LokiOptions, LokiSelection, LokiSource
+from meshtail.sources.loki import worker as worker_module
+
+from .conftest import Collector, eventually
+from .test_loki_source import PROMTAIL, T0, _push_now, assert_exactly, events, following, key, loki, query_ranges
+
+__all__ = ["loki"]  # the stand-in fixture
+
+PODS = ("reviews-v1-a", "reviews-v2-b", "ratings-v1-c")
+
+
+def _push_window(stand_in: LokiStandIn, base: int, count: int, step: int) -> list[tuple[Any, ...]]:
+    """``count`` entries in runs of five sharing a timestamp across the pods, and after two thirds a run of
+    2,500 at one nanosecond (more than a page: read on its own, in the worker)."""
+    pushed = []
+    for i in range(count):
+        ts = base + (i // 5) * step
+        labels = {**PROMTAIL, "pod": PODS[i % 3]}
+        stand_in.push(labels, ts, f"GET /api/v1/products/{i} 200")
+        pushed.append(key(ts, labels, f"GET /api/v1/products/{i} 200"))
+        if i == count * 2 // 3:
+            for j in range(2500):
+                line = f"burst {j}"
+                stand_in.push({**PROMTAIL, "pod": PODS[j % 3]}, ts, line)
+                pushed.append(key(ts, {**PROMTAIL, "pod": PODS[j % 3]}, line))
+    return pushed
+
+
+async def test_a_long_read_goes_on_in_a_worker_and_every_entry_arrives_once(loki: LokiStandIn) -> None:
+    pushed = _push_window(loki, T0, 12_000, 1_000)
+    options = LokiOptions(start_ns=T0, end_ns=T0 + 3_000_000, follow=False, limit=1000)
+    seen = Collector()
+    async with LokiClient(LokiConfig.from_args(loki.url, env={})) as client:
+        source = LokiSource(client, LokiSelection(), seen.line, seen.event, options)
+        source.handoff_lines = 2000
+        await source.run()
+        asked_here = client.requests
+    assert_exactly(seen.lines, pushed)
+    stamps = [r.timestamp or "" for r in seen.lines]
+    assert stamps == sorted(stamps)  # oldest first across the split
+    pages = query_ranges(loki)
+    # the premise: most pages were asked for by the worker, not by this process
+    assert len(pages) > asked_here + 5, (len(pages), asked_here)
+    pager = source._states[None].pager
+    assert pager.split_timestamps >= 1  # the 2,500-entry nanosecond was read on its own, in the worker
+    assert pager.pages >= len(pages) - 1  # the worker's pages are counted (one read ahead may be cancelled)
+    assert events(seen, "meshtail.stream.end") and not events(seen, "meshtail.stream.gap")
+
+
+async def test_a_short_read_stays_in_process(loki: LokiStandIn) -> None:
+    pushed = _push_window(loki, T0, 1_500, 1_000)
+    options = LokiOptions(start_ns=T0, end_ns=T0 + 3_000_000, follow=False, limit=1000)
+    seen = Collector()
+    async with LokiClient(LokiConfig.from_args(loki.url, env={})) as client:
+        source = LokiSource(client, LokiSelection(), seen.line, seen.event, options)
+        await source.run()
+        asked_here = client.requests
+    assert_exactly(seen.lines, pushed)
+    assert len(query_ranges(loki)) == asked_here - 1  # every page asked for here (the one other call: labels)
+
+
+async def _history_then_tail(stand_in: LokiStandIn, handoff: int | None) -> LokiSource:
+    """History whose newest entries are within the dedupe lookback of now, then the tail: the tail's first
+    backfill reads the last seconds again, and the memory must drop every entry history delivered."""
+    now = time.time_ns()
+    pushed = _push_window(stand_in, now - 20 * 10**9, 9_000, 10**7)  # up to about 2 s before now
+    options = LokiOptions(since_seconds=21, delay_for=0, reconnect_cap=0.5, limit=1000)
+    async with following(stand_in.url, options=options, handoff=handoff) as (seen, source):
+        _push_now(stand_in, pushed, 20, "live")
+        await eventually(lambda: len(seen.lines) >= len(pushed), timeout=30)
+        await asyncio.sleep(0.5)  # anything delivered twice would arrive by now
+    assert_exactly(seen.lines, pushed)
+    state = source._states[None]
+    assert state.pager.pages > 3 and state.seen.repeats > 0  # premise: paged history, re-read at the seam
+    return source
+
+
+async def test_history_ending_inside_the_lookback_meets_the_tail_without_repeats(loki: LokiStandIn) -> None:
+    """(Before the fix, the seconds between history's newest entry less the lookback and the recording start
+    were delivered twice at the seam.)"""
+    source = await _history_then_tail(loki, None)
+    assert source.handoff_lines == worker_module.HANDOFF_LINES  # premise: read in-process (< 15,000 after page 1)
+
+
+async def test_history_read_by_the_worker_meets_the_tail_without_repeats(loki: LokiStandIn) -> None:
+    """The worker sends the timestamps of the last seconds, so the dedupe memory learns them as in-process."""
+    source = await _history_then_tail(loki, 2000)
+    # premise: the worker read part of the history (this process asked for fewer pages than were served)
+    assert source.client.requests < len(query_ranges(loki))
+
+
+async def _bounded(stand_in: LokiStandIn) -> tuple[Collector, LokiSource]:
+    options = LokiOptions(start_ns=T0, end_ns=T0 + 3_000_000, follow=False, limit=1000)
+    seen = Collector()
+    async with LokiClient(LokiConfig.from_args(stand_in.url, env={})) as client:
+        source = LokiSource(client, LokiSelection(), seen.line, seen.event, options)
+        source.handoff_lines = 2000
+        await source.run()
+    return seen, source
+
+
+async def test_a_worker_that_cannot_start_leaves_the_read_to_this_process(loki: LokiStandIn, monkeypatch: Any) -> None:
+    monkeypatch.setattr(worker_module, "PYTHON", "/nonexistent/python3")
+    pushed = _push_window(loki, T0, 12_000, 1_000)
+    seen, _source = await _bounded(loki)
+    assert_exactly(seen.lines, pushed)
+    warnings = events(seen, "meshtail.source.warning")
+    assert warnings and "cannot start the Loki history reader process" in warnings[0].summary
+
+
+async def test_a_worker_that_dies_is_an_error_not_a_silent_end(
+    loki: LokiStandIn, monkeypatch: Any, tmp_path: Any
+) -> None:
+    dying = tmp_path / "dying-python"
+    dying.write_text("#!/bin/sh\ncat >/dev/null\necho 'MemoryError: out of memory' >&2\nexit 3\n")
+    dying.chmod(0o755)
+    monkeypatch.setattr(worker_module, "PYTHON", str(dying))
+    _push_window(loki, T0, 12_000, 1_000)
+    seen, source = await _bounded(loki)
+    assert 0 < len(seen.lines) < 14_500  # premise: the read stopped part way, at the split
+    errors = events(seen, "meshtail.stream.error")
+    assert errors, [e.summary for e in seen.events]
+    assert "history reader process ended while reading (exit 3): MemoryError: out of memory" in errors[0].summary
+    assert source.errors and not events(seen, "meshtail.stream.end")
