@@ -563,6 +563,7 @@ AUTH_PATHS = (
     "/filters/http/rbac/", "/filters/network/rbac/", "/filters/common/rbac/", "/filters/http/jwt_authn/",
     "/filters/http/ext_authz/", "/filters/network/ext_authz/", "/filters/common/ext_authz/",
     "/filters/http/oauth2/", "/filters/http/basic_auth/", "/http/authn/", "/http/jwt_auth/", "/utils/authn",
+    "/jwks_fetcher",  # filters/http/common/jwks_fetcher.cc: a JWT issuer's keys
 )  # fmt: skip
 TLS_PATHS = (
     "/transport_sockets/tls/", "/transport_sockets/alts/", "/common/tls/", "/common/ssl/", "/common/secret/",
@@ -570,6 +571,7 @@ TLS_PATHS = (
 )  # fmt: skip
 CONFIG_PATHS = (
     "/common/config/", "/config_subscription/", "/listener_manager_impl", "/listener_impl.", "/server/lds_api",
+    "/listener_manager/lds_api",  # (lds_api.cc moved to source/common/listener_manager/)
     "/server/lds_subscription", "/upstream/cds_api", "/upstream/cds_subscription", "/router/rds_impl",
     "/router/scoped_rds", "/router/vhds", "/rds/", "/server/configuration_impl",
 )  # fmt: skip
@@ -595,6 +597,10 @@ RULES: tuple[Rule, ...] = (
     Rule("envoy bug", "other/failure", "envoy.<logger>", loggers=_s("envoy_bug")),
     # --- authorization and authentication decisions
     Rule("shadow denial", "auth/allow/violation", "authz.shadow_deny", words=("shadow denied",)),
+    # the filters' allow decisions (a decision, not chatter)
+    Rule("auth allow", "auth/allow", "authz.allow", paths=AUTH_PATHS,
+         words=("enforced allowed", "shadow allowed", "allowed by default", "ext_authz filter accepted the request",
+                "ext_authz filter allowed the request"), unless=("with error",)),
     Rule("rbac denial", "auth/deny/violation", "authz.deny", paths=("/rbac/",),
          words=("enforced denied", "access denied")),
     Rule("jwt rejection", "auth/deny/violation", "jwt.reject", paths=("/jwt_authn/", "/jwt_auth/"),
@@ -605,6 +611,10 @@ RULES: tuple[Rule, ...] = (
          words=("rejected the request", "deny the request", "denied the request")),
     Rule("authn rejection", "auth/deny/violation", "jwt.reject", paths=("/http/authn/", "/utils/authn"),
          words=("rejected", "validation failed", "authenticator failed", "unauthorized", "validatex509 failed")),
+    # OAuth2's and the network RBAC filter's own words for a refusal
+    Rule("other authn denial", "auth/deny/violation", "authz.deny", paths=AUTH_PATHS,
+         words=("responding with 401 unauthorized", "unauthorized, redirecting to oauth server is not allowed",
+                "will be delay denied")),
     Rule("no filter chain", "auth/deny/violation", "mtls.reject", words=("no matching filter chain",),
          unless=("for handshake",)),
     Rule("identity refused", "auth/deny/violation", "xds.stream_closed",
@@ -612,6 +622,7 @@ RULES: tuple[Rule, ...] = (
     # --- TLS and certificates
     Rule("tls handshake failure", "auth/failure/violation", "tls.handshake_error",
          words=("tls error", "tls_error", "ssl error", "handshake error", "handshake fail", "certificate verify",
+                "handshake completion error",
                 "verify cert fail", "certificate validation fail", "failed to verify", "handshake validation fail")),
     Rule("certificate failure", "auth/failure/violation", "tls.handshake_error", paths=TLS_PATHS, levels=LOUD,
          words=("certificate", "cert ", "verif", "x509", "san ", "trust", "peer"),
@@ -646,6 +657,12 @@ RULES: tuple[Rule, ...] = (
          words=("cds: add", "lds: add", "rds: loading", "add/update listener '", "cds: added",
                 "add/update cluster {} during init", "add/update cluster {} starting warming",
                 "warming cluster {} complete")),  # Envoy 1.7's cluster manager (Istio 1.0)
+    # the summaries of an update at info (cds_api_helper.cc starts them with the API's name as a "{}")
+    Rule("xds update summary", "config/change", "xds.update", levels=_s("info"),
+         paths=(*CONFIG_PATHS, "/lds_api", "/upstream/"),
+         words=("lds: add/update listener '", "lds: remove listener '", "cds: remove cluster '",
+                ": add {} cluster(s), remove {} cluster(s)", "added/updated {} cluster(s)",
+                "response indicates {} added/updated", "add {} endpoint(s), remove")),
     # --- extensions and the process
     Rule("wasm host error", "other/failure", "wasm.error", paths=("proxy-wasm/",)),
     Rule("wasm failure", "other/failure", "wasm.error", paths=("/wasm", "proxy-wasm"), levels=LOUD,
@@ -708,9 +725,12 @@ def verdict(call: Call) -> tuple[Rule, str]:
 
 
 def kept(call: Call, rule: Rule) -> bool:
-    """Whether a template goes into the table: not trace, not a dropped logger, and not debug chatter
-    (``other``/``unknown`` at debug) -- meshtail says "unknown" for that without a table."""
-    if call.level == "trace" or call.logger is None or call.logger in SKIP_LOGGERS:
+    """Whether a template goes into the table: not a dropped logger, not debug chatter (``other``/``unknown`` at
+    debug) -- meshtail says "unknown" for that without a table -- and at trace only what a rule decides (a TLS
+    failure, an ext_authz denial printed at trace still is one)."""
+    if call.logger is None or call.logger in SKIP_LOGGERS:
+        return False
+    if call.level == "trace" and rule.name.endswith("chatter"):
         return False
     first = call.template.split("\n", 1)[0]
     if len(first.replace("{}", "").strip()) < 4:

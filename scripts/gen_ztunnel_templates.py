@@ -659,6 +659,14 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule("TLS/certificate chatter", r"", ("auth", "unknown", False, "tls.event"), target=_TLS, generic=True),
     # --- connections and requests
+    # ztunnel's proxies announcing their listeners: a start
+    Rule(
+        "listening (proxy)",
+        r"(?i:listener established)",
+        ("other", "success", False, "listener.start"),
+        target=_PROXY,
+        levels=_QUIET,
+    ),
     Rule(
         "connection failed",
         r"^(?:connection failed$|failed$|connection forcefully terminated|Sending 4\d\d"

@@ -85,6 +85,7 @@ def test_the_rule_table_says_what_the_labelling_rules_say() -> None:
     assert verdicts["xDS connection error"] == ("config", "failure", False)
     assert verdicts["xDS NACK"] == ("config", "failure", True)
     assert verdicts["ready"] == verdicts["listening"] == ("other", "success", False)
+    assert verdicts["listening (proxy)"] == ("other", "success", False)  # "HBONE listener established …": a start
     assert verdicts["error level"] == ("other", "failure", False)
     assert verdicts["chatter"] == ("other", "unknown", False)
     assert data.RULES[-1][0] == "chatter"  # the last rule fits everything

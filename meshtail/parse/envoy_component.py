@@ -126,6 +126,10 @@ _FETCH_FAILURE = re.compile(r"(?P<api>[a-z]{2,5}+): fetch failure: (?P<error>.{0
 _XDS_UPDATE = re.compile(
     r"(?P<api>cds|lds|rds|eds|sds|vhds|srds|ecds): (?:add|added|remove|removed|loading|add/update|update|updated)\b"
 )
+# cds_api_helper.cc names the subscription first ("cds", or an xdstp:// name): "<name>: add 3 cluster(s), remove 0 …"
+_CLUSTER_SUMMARY = re.compile(
+    r": (?:add \d{1,9} cluster\(s\), remove \d{1,9} cluster\(s\)|added/updated \d{1,9} cluster\(s\))"
+)
 _HANDSHAKE = re.compile(r"handshake error: (\d{1,4}+)")
 _POLICY_DETAILS = re.compile(r"(?i)polic|authz|authori[sz]|rbac|opa\b|oauth")
 _LOCAL_REPLY = re.compile(r"(?:Sending|Preparing) local reply with details (?P<details>\S{1,1024}+)")
@@ -1293,7 +1297,7 @@ def _decide(
         return made(
             "config", "failure", True, _floor(severity, "error"), "config.invalid", f"{where} bad config: {text}"
         )
-    update = _XDS_UPDATE.match(m)
+    update = _XDS_UPDATE.match(m) or _CLUSTER_SUMMARY.search(m, 0, 400)
     if update:
         return made("config", "change", False, severity, "xds.update", f"{where} {text}")
     if logger == "config" and m.startswith("loading ") and ("cluster" in m[:40] or "listener" in m[:40]):

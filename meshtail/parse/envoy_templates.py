@@ -24,8 +24,8 @@ prefix (fmt fields written ``{}``, the first line only), ``level`` the newest re
 ``action`` with ``<logger>`` standing for the line's own logger.  Trace calls and debug chatter
 are left out.
 
-977 templates; per logger: admin 8, backtrace 13, client 2, config 157, conn_handler 3, connection 51, credential_injector 2, dns 6, envoy_bug 3, ext_authz 20, ext_proc 25, file 9, filter 157, forward_proxy 5, grpc 1, health_checker 1, http 17, http2 23, init 8, io 2, jwt 32, lua 2, main 69, misc 119, oauth2 28, pool 2, rate_limit_quota 17, rbac 22, rds 3, router 17, runtime 3, secret 11, tracing 2, upstream 90, wasm 47.
-Per rule: auth chatter 106, auth filter error 4, auth path chatter 65, auth path error 4, authn rejection 5, chatter 303, codec error 7, config chatter 141, config error 6, crash 13, crash words 4, envoy bug 3, error 154, ext_authz denial 1, no filter chain 2, rbac denial 2, ready 7, shadow denial 2, tls chatter 37, tls handshake failure 7, upstream failure 22, wasm failure 9, wasm host error 35, xds fetch network error 3, xds fetch rejection 2, xds fetch rejection 1.7 1, xds rejection 10, xds stream 13, xds update 8, xds update failed 1.
+997 templates; per logger: admin 8, backtrace 13, client 2, config 157, conn_handler 3, connection 53, credential_injector 2, dns 6, envoy_bug 3, ext_authz 24, ext_proc 25, file 9, filter 166, forward_proxy 5, grpc 1, health_checker 1, http 17, http2 25, init 8, io 2, jwt 32, lua 2, main 69, misc 119, oauth2 28, pool 3, rate_limit_quota 17, rbac 22, rds 3, router 17, runtime 3, secret 11, tracing 2, upstream 91, wasm 48.
+Per rule: auth allow 7, auth chatter 97, auth filter error 4, auth path chatter 70, auth path error 5, authn rejection 5, chatter 301, codec error 7, config chatter 136, config error 6, crash 13, crash words 4, envoy bug 3, error 153, ext_authz denial 6, ext_authz error 2, no filter chain 2, other authn denial 3, rbac denial 2, ready 7, shadow denial 2, tls chatter 36, tls handshake failure 10, upstream failure 25, wasm failure 9, wasm failure words 1, wasm host error 35, xds fetch network error 3, xds fetch rejection 2, xds fetch rejection 1.7 1, xds rejection 10, xds stream 13, xds update 10, xds update failed 1, xds update summary 6.
 """
 
 # ruff: noqa: E501
@@ -642,7 +642,7 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("{}", "debug", "auth", "unknown", False, "tls.handshake"),
     ),
     ("connection", "async handshake completion error"): (
-        ("", "debug", "auth", "unknown", False, "tls.handshake"),
+        ("", "debug", "auth", "failure", True, "tls.handshake_error"),
     ),
     ("connection", "connect timeout"): (
         ("", "debug", "routing", "failure", False, "upstream.failure"),
@@ -682,6 +682,12 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("connection", "socket creation failure"): (
         ("", "debug", "routing", "failure", False, "upstream.failure"),
+    ),
+    ("connection", "ssl error occurred while read: "): (
+        ("{}", "trace", "auth", "failure", True, "tls.handshake_error"),
+    ),
+    ("connection", "ssl error occurred while write: "): (
+        ("{}", "trace", "auth", "failure", True, "tls.handshake_error"),
     ),
     ("credential_injector", "Failed to inject credential: "): (
         ("{}", "debug", "auth", "unknown", False, "auth.log"),
@@ -737,6 +743,16 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("ext_authz", "ext_authz filter is buffering the request"): (
         ("", "debug", "auth", "unknown", False, "auth.log"),
+    ),
+    ("ext_authz", "ext_authz filter is disabled. Deny the request."): (
+        ("", "trace", "auth", "deny", True, "extauthz.deny"),
+    ),
+    ("ext_authz", "ext_authz filter rejected the request with an error. Response status code: "): (
+        ("{}", "trace", "auth", "failure", False, "extauthz.error"),
+    ),
+    ("ext_authz", "ext_authz filter rejected the request. Response status code: '"): (
+        ("{}", "trace", "auth", "deny", True, "extauthz.deny"),
+        ("{}'", "trace", "auth", "deny", True, "extauthz.deny"),
     ),
     ("ext_authz", "ext_authz filter: created per-route gRPC client for cluster: "): (
         ("{}.", "debug", "auth", "unknown", False, "auth.log"),
@@ -871,7 +887,13 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("{}, GetLastError: {}, exiting", "error", "other", "failure", False, "envoy.<logger>"),
     ),
     ("filter", ""): (
-        ("{}: fetch pubkey [uri = {}] failed: [cluster = {}] is not configured", "error", "other", "failure", False, "envoy.<logger>"),
+        ("{}: fetch pubkey [uri = {}] failed: [cluster = {}] is not configured", "error", "auth", "failure", False, "auth.log"),
+        ("{}: fetch pubkey [uri = {}]: body is empty", "debug", "auth", "unknown", False, "auth.log"),
+        ("{}: fetch pubkey [uri = {}]: invalid jwks", "debug", "auth", "unknown", False, "auth.log"),
+        ("{}: fetch pubkey [uri = {}]: network error {}", "debug", "auth", "unknown", False, "auth.log"),
+        ("{}: fetch pubkey [uri = {}]: response status code {}", "debug", "auth", "unknown", False, "auth.log"),
+        ("{}: fetch pubkey [uri = {}]: succeeded", "debug", "auth", "unknown", False, "auth.log"),
+        ("{}: fetch pubkey [uri = {}]: success", "debug", "auth", "unknown", False, "auth.log"),
         ("{}: json object is {}", "debug", "auth", "unknown", False, "auth.log"),
         ("{}: original_payload in exchanged token is of invalid format.", "debug", "auth", "unknown", False, "auth.log"),
         ("{}: the original payload in exchanged token is {}", "debug", "auth", "unknown", False, "auth.log"),
@@ -1201,7 +1223,7 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("filter", "ext_authz filter accepted the request"): (
-        ("", "debug", "auth", "unknown", False, "auth.log"),
+        ("", "debug", "auth", "allow", False, "authz.allow"),
     ),
     ("filter", "ext_authz filter finished buffering the request"): (
         ("", "debug", "auth", "unknown", False, "auth.log"),
@@ -1212,8 +1234,17 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("filter", "ext_authz filter is buffering the request"): (
         ("", "debug", "auth", "unknown", False, "auth.log"),
     ),
+    ("filter", "ext_authz filter is disabled. Deny the request."): (
+        ("", "trace", "auth", "deny", True, "extauthz.deny"),
+    ),
     ("filter", "ext_authz filter rejected the request"): (
         ("", "debug", "auth", "deny", True, "extauthz.deny"),
+    ),
+    ("filter", "ext_authz filter rejected the request with an error. Response status code: "): (
+        ("{}", "trace", "auth", "failure", False, "extauthz.error"),
+    ),
+    ("filter", "ext_authz filter rejected the request. Response status code: '"): (
+        ("{}", "trace", "auth", "deny", True, "extauthz.deny"),
     ),
     ("filter", "ext_authz is clearing route cache"): (
         ("", "debug", "auth", "unknown", False, "auth.log"),
@@ -1455,6 +1486,10 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("http2", "invalid http2: "): (
         ("{}", "debug", "routing", "failure", False, "http.codec_error"),
+    ),
+    ("http2", "remote reset: "): (
+        ("{}", "trace", "routing", "failure", False, "upstream.failure"),
+        ("{} {}", "trace", "routing", "failure", False, "upstream.failure"),
     ),
     ("init", "Failed to fetch the token: [cluster = "): (
         ("{}] is not found or configured.", "error", "other", "failure", False, "envoy.<logger>"),
@@ -2156,7 +2191,7 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("{}", "debug", "auth", "unknown", False, "auth.log"),
     ),
     ("oauth2", "Responding with 401 Unauthorized. Cause: "): (
-        ("{}", "warning", "auth", "unknown", False, "auth.log"),
+        ("{}", "warning", "auth", "deny", True, "authz.deny"),
     ),
     ("oauth2", "Response body: "): (
         ("{}", "debug", "auth", "unknown", False, "auth.log"),
@@ -2204,10 +2239,13 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("{} does not match redirect config", "debug", "auth", "unknown", False, "auth.log"),
     ),
     ("oauth2", "unauthorized, redirecting to OAuth server is not allowed"): (
-        ("", "debug", "auth", "unknown", False, "auth.log"),
+        ("", "debug", "auth", "deny", True, "authz.deny"),
     ),
     ("pool", "Address is not an IP address"): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("pool", "Passing pool failure up to caller."): (
+        ("", "trace", "routing", "failure", False, "upstream.failure"),
     ),
     ("pool", "connect timeout"): (
         ("", "debug", "routing", "failure", False, "upstream.failure"),
@@ -2279,7 +2317,7 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("{}, {}] evaluated to: true", "debug", "auth", "unknown", False, "auth.log"),
     ),
     ("rbac", "allowed by default or by policy"): (
-        ("", "debug", "auth", "unknown", False, "auth.log"),
+        ("", "debug", "auth", "allow", False, "authz.allow"),
     ),
     ("rbac", "checking connection: requestedServerName: "): (
         ("{}, remoteAddress: {}, localAddress: {}, ssl: {}, dynamicMetadata: {}", "debug", "auth", "unknown", False, "auth.log"),
@@ -2292,13 +2330,13 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("{}, sourceIP: {}, directRemoteIP: {}, remoteIP: {},localAddress: {}, ssl: {}, headers: {}, dynamicMetadata: {}", "debug", "auth", "unknown", False, "auth.log"),
     ),
     ("rbac", "connection will be delay denied in "): (
-        ("{}ms", "debug", "auth", "unknown", False, "auth.log"),
+        ("{}ms", "debug", "auth", "deny", True, "authz.deny"),
     ),
     ("rbac", "enforced allowed"): (
-        ("", "debug", "auth", "unknown", False, "auth.log"),
+        ("", "debug", "auth", "allow", False, "authz.allow"),
     ),
     ("rbac", "enforced allowed, matched policy "): (
-        ("{}", "debug", "auth", "unknown", False, "auth.log"),
+        ("{}", "debug", "auth", "allow", False, "authz.allow"),
     ),
     ("rbac", "enforced denied"): (
         ("", "debug", "auth", "deny", True, "authz.deny"),
@@ -2307,13 +2345,13 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("{}", "debug", "auth", "deny", True, "authz.deny"),
     ),
     ("rbac", "no engine, allowed by default"): (
-        ("", "debug", "auth", "unknown", False, "auth.log"),
+        ("", "debug", "auth", "allow", False, "authz.allow"),
     ),
     ("rbac", "shadow allowed"): (
-        ("", "debug", "auth", "unknown", False, "auth.log"),
+        ("", "debug", "auth", "allow", False, "authz.allow"),
     ),
     ("rbac", "shadow allowed, matched policy "): (
-        ("{}", "debug", "auth", "unknown", False, "auth.log"),
+        ("{}", "debug", "auth", "allow", False, "authz.allow"),
     ),
     ("rbac", "shadow denied"): (
         ("", "debug", "auth", "allow", True, "authz.shadow_deny"),
@@ -2431,14 +2469,14 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("upstream", ""): (
         ("{} gRPC config stream closed: {}, {}", "warning", "config", "failure", False, "xds.stream_closed"),
-        ("{}: add {} cluster(s), remove {} cluster(s)", "info", "config", "unknown", False, "config.log"),
+        ("{}: add {} cluster(s), remove {} cluster(s)", "info", "config", "change", False, "xds.update"),
         ("{}: add {} endpoint(s), remove {} endpoints(s)", "info", "other", "unknown", False, "envoy.<logger>"),
         ("{}: add/update cluster '{}'", "debug", "config", "unknown", False, "config.log"),
         ("{}: add/update cluster '{}' skipped", "debug", "config", "unknown", False, "config.log"),
-        ("{}: added/updated {} cluster(s) (skipped {} unmodified cluster(s)); removed {} cluster(s)", "info", "config", "unknown", False, "config.log"),
-        ("{}: added/updated {} cluster(s), skipped {} unmodified cluster(s)", "info", "config", "unknown", False, "config.log"),
+        ("{}: added/updated {} cluster(s) (skipped {} unmodified cluster(s)); removed {} cluster(s)", "info", "config", "change", False, "xds.update"),
+        ("{}: added/updated {} cluster(s), skipped {} unmodified cluster(s)", "info", "config", "change", False, "xds.update"),
         ("{}: remove cluster '{}'", "debug", "config", "unknown", False, "config.log"),
-        ("{}: response indicates {} added/updated cluster(s), {} removed cluster(s); applying changes", "info", "config", "unknown", False, "config.log"),
+        ("{}: response indicates {} added/updated cluster(s), {} removed cluster(s); applying changes", "info", "config", "change", False, "xds.update"),
     ),
     ("upstream", "An HDS Cluster with this cluster_name has already been added, not using."): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
@@ -2564,7 +2602,7 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("", "debug", "config", "unknown", False, "config.log"),
     ),
     ("upstream", "cds: remove cluster '"): (
-        ("{}'", "info", "config", "unknown", False, "config.log"),
+        ("{}'", "info", "config", "change", False, "xds.update"),
     ),
     ("upstream", "cds: starting request"): (
         ("", "debug", "config", "unknown", False, "config.log"),
@@ -2608,7 +2646,8 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("{} not found for header frame", "error", "other", "failure", False, "envoy.<logger>"),
     ),
     ("upstream", "lds: add/update listener '"): (
-        ("{}'", "info", "other", "unknown", False, "envoy.<logger>"),
+        ("{}'", "info", "config", "change", False, "xds.update"),
+        ("{}' skipped", "debug", "config", "change", False, "xds.update"),
     ),
     ("upstream", "lds: fetch failure: "): (
         ("{}", "warning", "config", "failure", True, "xds.reject"),
@@ -2620,7 +2659,7 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("", "debug", "config", "unknown", False, "config.log"),
     ),
     ("upstream", "lds: remove listener '"): (
-        ("{}'", "info", "other", "unknown", False, "envoy.<logger>"),
+        ("{}'", "info", "config", "change", False, "xds.update"),
     ),
     ("upstream", "lds: starting request"): (
         ("", "debug", "config", "unknown", False, "config.log"),
@@ -2723,6 +2762,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("wasm", "Failed to load Wasm code"): (
         ("", "error", "other", "failure", False, "wasm.error"),
+    ),
+    ("wasm", "Failed to load Wasm code (fetch failed) from "): (
+        ("{}", "trace", "other", "failure", False, "wasm.error"),
     ),
     ("wasm", "Failed to load Wasm module due to a missing import(s)"): (
         ("", "error", "other", "failure", False, "wasm.error"),

@@ -738,7 +738,9 @@ def _failing(lowered: str) -> bool:
 
 
 # a warning that says what it did instead took a fallback (detect's words rule uses it too)
-FALLBACK = re.compile(r"(?i)\binstead\b|\bfall(?:ing)? back\b|\bfallback\b")
+# (Envoy's "Unable to use runtime singleton for feature …", printed at warning by 1.9-era builds, is the same:
+# the compiled default is used instead)
+FALLBACK = re.compile(r"(?i)\binstead\b|\bfall(?:ing)? back\b|\bfallback\b|\bruntime singleton\b")
 
 
 def _outcome_by_level(severity: str, lowered: str) -> str:
