@@ -846,7 +846,7 @@ def test_identity_scopes_words_and_the_agents_platform_probe() -> None:
     assert parse(METADATA_PROBE).format == "istio-agent"
     citadel = parse(CITADEL_REGISTRY)
     assert citadel.category == "auth"
-    assert parse('2018-11-30T10:56:17.248919Z\tinfo\tadding registry entry "x" -> "y"').category == "other"
+    assert parse('2018-11-30T10:56:17.248919Z\tinfo\tadding cache entry "x" -> "y"').category == "other"
 
 
 # derived: a line-number gutter ('    41<TAB>', cat -n / an editor) before a real line of github markdown (index
@@ -870,3 +870,25 @@ RUNTIME_SINGLETON = "2021-04-27T14:10:07.854726Z\twarning\tenvoy runtime\tUnable
 def test_a_runtime_default_used_is_no_failure() -> None:
     assert parse(RUNTIME_SINGLETON).outcome == "unknown"
     assert parse(RUNTIME_SINGLETON.replace("runtime singleton", "the file")).outcome == "failure"
+
+
+# ---- the seventh holdout set again (pasted shapes), read for what the template review made general
+
+# istio/istio#38785 https://github.com/istio/istio/issues/38785
+WEBHOOK_UPDATED = "2022-05-06T10:15:42.469320Z     info    validationController    Successfully updated validatingwebhookconfiguration istiod-istio-system (failurePolicy=Ignore,resourceVersion=623801)"
+
+
+def test_the_validation_webhooks_configuration_rewritten_is_a_change() -> None:
+    event = parse(WEBHOOK_UPDATED)
+    assert (event.category, event.outcome) == ("config", "change")
+    rejected = "2022-05-06T10:15:42.469320Z\tinfo\tvalidationController\tsuccessfully rejected invalid config"
+    assert parse(rejected).outcome == "success"
+
+
+def test_citadels_identity_registry_is_identity() -> None:
+    for line in (
+        # istio/istio#6499 https://github.com/istio/istio/issues/6499 (Citadel, Istio 0.8)
+        '2018-07-11T19:25:15.560841Z\tinfo\tadding registry entry "k8s.cluster.local" -> "k8s.cluster.local"',
+        CITADEL_REGISTRY,
+    ):
+        assert parse(line).category == "auth", line

@@ -935,6 +935,8 @@ def classify_istiod(time: str | None, level: str, scope: str | None, message: st
     if scope in ("validationController", "validationServer") or attrs.get("istio.controller") == "validation":
         if "successfully rejected invalid config" in lowered or lowered.startswith("updated webhook"):
             outcome = "success"
+        elif severity in ("info", "debug") and _WEBHOOK_CHANGED.match(lowered):
+            outcome = "change"  # the webhook's configuration rewritten (failurePolicy switched, caBundle patched)
         elif severity == "warning" and "webhookconfiguration" in lowered and lowered.endswith("not found"):
             outcome = "failure"  # the webhook configuration it keeps is gone: validation is not enforced
         else:
@@ -1039,6 +1041,7 @@ def classify_istiod(time: str | None, level: str, scope: str | None, message: st
 
 
 _KUBE_API_FAILURE = re.compile(r"^failed to (?:list|watch|get) |\bforbidden\b|\bx509\b|connection refused|i/o timeout")
+_WEBHOOK_CHANGED = re.compile(r"successfully (?:updated|patched|deleted|created) (?:validating|mutating)webhook")
 _ADS_DISTRIBUTION = re.compile(r"(?i)\bpush(?:es|ing)?\b(?! status)|\b[CLER]DS\b|\bxDS\b")
 _PUSH_FOR = re.compile(r"^[CLER]DS: PUSH (?:\S+ )?for\b|^Pushing\b|, pushing$")
 
@@ -1391,8 +1394,9 @@ def build(
         and (
             scope in _CA_SCOPES
             or _CA_WORDS.search(message[:400]) is not None
-            # the control plane naming SPIFFE identities: Citadel's registry of them ("adding registry entry …")
-            or (name == "istiod" and '"spiffe://' in message[:400])
+            # the control plane naming SPIFFE identities, and Citadel's registry of identities
+            # (security/pkg/registry: "adding registry entry %q -> %q", "deleting registry entry %q")
+            or (name == "istiod" and ('"spiffe://' in message[:400] or message.startswith(_IDENTITY_REGISTRY)))
         )
     ):
         parsed.category = "auth"  # the CA's own secret and its controller: the mesh's identities hang on it
@@ -1431,6 +1435,7 @@ _IDENTITY_REFUSED = re.compile(
 )
 
 
+_IDENTITY_REGISTRY = ("adding registry entry ", "deleting registry entry ")
 _CA_SCOPES = frozenset(("caSecretController", "ca", "citadel", "serverca", "caserver", "pkica"))
 _CA_WORDS = re.compile(r"\bCA secret\b|istio-ca-secret|cacerts\b|\bCA (?:certificate|cert|key|root)\b")
 # a JWT issuer's keys (RequestAuthentication's jwksUri, an OIDC discovery document) named in a failed fetch
