@@ -892,3 +892,17 @@ def test_citadels_identity_registry_is_identity() -> None:
         CITADEL_REGISTRY,
     ):
         assert parse(line).category == "auth", line
+
+
+# github markdown (index file id 70958095240): Chinese note on Envoy Gateway v1.7.1 WebSocket connections cut after
+# 60 s, a pretty-printed JSON access record (one member a line)
+DETAILS_ALONE = '  "response_code_details": "request_overall_timeout",'
+
+
+def test_a_lone_details_member_names_a_failure_and_via_upstream_names_nothing() -> None:
+    failed = parse(DETAILS_ALONE)
+    assert (failed.format, failed.category, failed.outcome) == ("envoy-json", "routing", "failure")
+    assert failed.attributes["meshtail.partial"] is True
+    assert parse(DETAILS_ALONE.replace("request_overall_timeout", "via_upstream")).outcome == "unknown"
+    denied = parse(DETAILS_ALONE.replace("request_overall_timeout", "rbac_access_denied_matched_policy[none]"))
+    assert (denied.category, denied.outcome, denied.violation) == ("auth", "deny", True)

@@ -165,7 +165,19 @@ def _pretty_field(body: str, source: Source | None) -> tuple[str, Parsed] | None
         return None
     attrs = access_attributes(pairs)
     attrs["meshtail.partial"] = True
-    if names & {"response_flags", "response_code_details"}:
+    if names & {"response_flags", "response_code_details"} and "response_code" not in names:
+        # flags or details without their status (on another line): not a TCP line, as a record without a status
+        # would be read -- a refusal or a failure they name decides, "-"/"via_upstream" decides nothing
+        parsed = build(attrs, source)
+        if parsed.action == "tcp.connection":
+            details = attrs.get("envoy.response_code_details")
+            if details in (None, "via_upstream") and not attrs.get("envoy.response_flags"):
+                summary = "a field of a JSON access record: " + ", ".join(f"{k}={v}" for k, v in pairs)[:160]
+                parsed = Parsed(None, "other", "unknown", False, "info", "access.field", summary, attrs)
+            else:
+                summary = f"a JSON access record's details: {details}"
+                parsed = Parsed(None, "routing", "failure", False, "warning", "http.request", summary, attrs)
+    elif names & {"response_flags", "response_code_details"}:
         parsed = build(attrs, source)
     elif "response_code" in names and isinstance(attrs.get("http.response.status_code"), int):
         # the status alone (its flags and details on other lines): an HTTP answer, failed at 4xx/5xx; not
