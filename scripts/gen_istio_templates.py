@@ -182,8 +182,8 @@ RULES: tuple[tuple[str, str, str, str, str, bool, str], ...] = (
     (
         "mesh-membership",
         "debug info",
-        r"\bis (?:enabled|disabled) in ambient mesh|(?:added|adding|removed|removing) .*(?:to|from) (?:the )?"
-        r"(?:ambient )?mesh\b",
+        r"\bis (?:enabled|disabled) (?:in|from) (?:the )?ambient mesh"
+        r"|(?:added|adding|removed|removing) .*(?:to|from) (?:the )?(?:ambient )?mesh\b",
         "config",
         "change",
         False,
@@ -367,6 +367,8 @@ def _refine(lowered: str, scope: str, level: str, category: str, outcome: str, b
             outcome = "change"  # "Successfully updated validatingwebhookconfiguration …"
     if quiet and outcome == "change" and category == "config" and _NO_CHANGE.search(lowered):
         outcome = "unknown"
+    if outcome == "failure" and by_scope and scope == "wle":
+        category = "other"  # the WorkloadEntry controller's own trouble ("unable to derive WorkloadEntry …")
     return category, outcome
 
 

@@ -906,3 +906,23 @@ def test_a_lone_details_member_names_a_failure_and_via_upstream_names_nothing() 
     assert parse(DETAILS_ALONE.replace("request_overall_timeout", "via_upstream")).outcome == "unknown"
     denied = parse(DETAILS_ALONE.replace("request_overall_timeout", "rbac_access_denied_matched_policy[none]"))
     assert (denied.category, denied.outcome, denied.violation) == ("auth", "deny", True)
+
+
+# ---- the sixth holdout set again, read for classes the reviews made general
+
+# istio/istio#58293 https://github.com/istio/istio/issues/58293
+NAMESPACE_LEFT = "info cni-agent Namespace my-namespace is disabled from ambient mesh "
+# istio/istio#24388 https://github.com/istio/istio/issues/24388 (MCP, Istio 1.5)
+MCP_ACK = '2020-06-03T14:23:14.096533Z    info    mcp    MCP: connection {addr=10.132.178.178:53422 id=2} ACK collection=istio/networking/v1alpha3/virtualservices with version="25" nonce="10" inc=false'
+MCP_WATCH = '2020-06-03T14:23:14.096558Z    info    mcp    Watch(): created watch 27 for istio/networking/v1alpha3/virtualservices from group "default", version "25"'
+# istio/istio#35702 https://github.com/istio/istio/issues/35702
+WLE_ERROR = '{"level":"error","time":"2021-10-21T09:30:12.481077Z","scope":"wle","msg":"unable to derive WorkloadEntry for health update for my-vm.bookinfo"}'
+
+
+def test_membership_acks_watches_and_the_workload_entry_controllers_trouble() -> None:
+    left = parse(NAMESPACE_LEFT)
+    assert (left.format, left.category, left.outcome) == ("istio-cni", "config", "change")
+    assert parse(MCP_ACK).outcome == "success"  # the sink took the collection
+    assert parse(MCP_WATCH).outcome == "unknown"  # a watch made says nothing yet
+    wle = parse(WLE_ERROR)
+    assert (wle.category, wle.outcome) == ("other", "failure")

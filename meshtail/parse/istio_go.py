@@ -988,7 +988,11 @@ def classify_istiod(time: str | None, level: str, scope: str | None, message: st
             summary = f"istiod's MCP sink rejected config: {clip(error or message, 140)}"
             level_of = "error" if severity == "error" else "warning"
             return Parsed(time, "config", "failure", True, level_of, "xds.reject", summary, attrs)
-        outcome = "success" if "created" in lowered else _outcome_by_level(severity, lowered)
+        # a sink stream created, a collection ACKed: the config flows; a watch created says nothing yet
+        if ("created" in lowered and "watch" not in lowered) or " ACK collection=" in message:
+            outcome = "success"
+        else:
+            outcome = _outcome_by_level(severity, lowered)
         return Parsed(time, "config", outcome, False, severity, "mcp.stream", f"istiod: {text}", attrs)
     if message.startswith("Failed to update lock") or (
         "leader" in lowered and ("lease" in lowered or "election" in lowered or "lock" in lowered)
@@ -1021,8 +1025,9 @@ def classify_istiod(time: str | None, level: str, scope: str | None, message: st
         )
     if scope == "klog" and _failing(lowered):
         return Parsed(time, "other", "failure", False, severity, "istiod.klog", f"istiod: {text}", attrs)
-    # (a "kube" scope failure to reach the Kubernetes API -- "failed to list CRDs: … x509" -- is not config's)
-    if scope in ("status", "ads", "delta", "model", "controllers", "serviceentry", "wle", "file", "push") or (
+    # (a "kube" scope failure to reach the Kubernetes API -- "failed to list CRDs: … x509" -- is not config's, nor
+    # the WorkloadEntry controller's own: "unable to derive WorkloadEntry for health update")
+    if scope in ("status", "ads", "delta", "model", "controllers", "serviceentry", "file", "push") or (
         scope == "kube" and not _KUBE_API_FAILURE.search(message[:300])
     ):
         outcome = _outcome_by_level(severity, lowered)
