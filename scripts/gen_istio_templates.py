@@ -90,6 +90,8 @@ BINARIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("security/cmd/istio_ca/", (ISTIOD,)),
     ("security/", (AGENT, ISTIOD)),
     ("galley/", (ISTIOD,)),  # validation and config sources, in istiod 1.5+
+    # Mixer (1.0-1.7: policy checks and telemetry reports; its operators paste it as the control plane's)
+    ("mixer/", (ISTIOD,)),
     ("pkg/config/", (ISTIOD,)),
     ("pkg/webhooks/", (ISTIOD,)),
     ("pkg/kube/inject/", (ISTIOD,)),
@@ -109,7 +111,7 @@ BINARIES: tuple[tuple[str, tuple[str, ...]], ...] = (
 # path parts never read: tests, fakes, other programs (istioctl, operator, mixer ...)
 _SKIP = re.compile(
     r"(?:^|/)(?:test|tests|testing|testdata|testutil|fake|fakes|mock|mocks|fuzz|e2e|integration|vendor|"
-    r"benchmark|sdsc)(?:/|$)|_test\.go$|^(?:istioctl|operator|mixer|samples|prow|tests|tools/(?!istio-iptables|"
+    r"benchmark|sdsc)(?:/|$)|_test\.go$|^(?:istioctl|operator|mixer/(?:tools|test|template|pkg/protobuf)/|samples|prow|tests|tools/(?!istio-iptables|"
     r"istio-clean-iptables|istio-nftables)|pkg/test/|security/tools/|pilot/test/|install/|manifests/)"
 )
 
@@ -153,6 +155,19 @@ RULES: tuple[tuple[str, str, str, str, str, bool, str], ...] = (
     ("iptables validation", "", r"^validation (?:failed: %v$|timeout$)", "other", "failure", False, ""),
     # a proxy NACKed what it was sent
     ("nack", "", r"ack error|\bnack(?:ed)?\b|rejected by (?:envoy|proxy)", "config", "failure", True, "xds.reject"),
+    # Mixer's policy check said no (1.0-1.4: denier, RBAC, list adapters): a request refused
+    ("mixer check denied", "", r"^check denied\b", "auth", "deny", True, "identity.refused"),
+    # Mixer's config it cannot use: a rule, handler or instance that does not compile or resolve
+    (
+        "mixer invalid config",
+        "warn error fatal",
+        r"^unable to (?:compile|find a handler|create builder)|compilation failure|^compiler\.compile failed"
+        r"|^handler not found",
+        "config",
+        "failure",
+        True,
+        "config.invalid",
+    ),
     # mesh config that is invalid: istiod refuses or cannot build it
     (
         "invalid-config",

@@ -328,6 +328,11 @@ def test_the_rule_table_gives_the_documented_verdicts(
          "validationController", "info", ("config", "change")),
         ("Attempted to create GatewayClass/%v, but it was already created", "istiod", "gateway", "info",
          ("config", "unknown")),
+        # Mixer (1.0-1.4), read from its source since this round: its policy check refusing, its config unusable
+        ("Check denied: %v", "istiod", "api", "debug", ("auth", "deny")),
+        ("Unable to find a handler for action. rule[action]='%v[%v]', handler='%v'", "istiod", "default", "warn",
+         ("config", "failure")),
+        ("Check failed: %v", "istiod", "api", "error", ("other", "failure")),
     ],
 )  # fmt: skip
 def test_verdicts_read_as_a_careful_labeller_reads_the_rules(
