@@ -108,7 +108,7 @@ BINARIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("tools/istio-clean-iptables/", (CNI,)),
     ("tools/istio-nftables/", (CNI,)),
 )
-# path parts never read: tests, fakes, other programs (istioctl, operator, mixer ...)
+# path parts never read: tests, fakes, other programs (istioctl, operator, Mixer's tools ...)
 _SKIP = re.compile(
     r"(?:^|/)(?:test|tests|testing|testdata|testutil|fake|fakes|mock|mocks|fuzz|e2e|integration|vendor|"
     r"benchmark|sdsc)(?:/|$)|_test\.go$|^(?:istioctl|operator|mixer/(?:tools|test|template|pkg/protobuf)/|samples|prow|tests|tools/(?!istio-iptables|"
