@@ -926,3 +926,14 @@ def test_membership_acks_watches_and_the_workload_entry_controllers_trouble() ->
     assert parse(MCP_WATCH).outcome == "unknown"  # a watch made says nothing yet
     wle = parse(WLE_ERROR)
     assert (wle.category, wle.outcome) == ("other", "failure")
+
+
+# a template whose last value was printed empty: the line's trailing blank is gone (the reader strips it; shippers do)
+# istio/istio#38871 https://github.com/istio/istio/issues/38871 (istiod prints it on every start since 1.10)
+DNS_CERTS_NO_CUSTOM_HOST = "2022-05-12T14:07:50.840275Z     info    initializing Istiod DNS certificates host: istiod.istio-system.svc, custom host: "
+
+
+def test_a_template_ending_in_an_empty_value_still_matches() -> None:
+    assert parse(DNS_CERTS_NO_CUSTOM_HOST).category == "auth"
+    assert parse(DNS_CERTS_NO_CUSTOM_HOST.rstrip()).category == "auth"
+    assert parse(DNS_CERTS_NO_CUSTOM_HOST + "istiod.example.com").category == "auth"

@@ -245,9 +245,15 @@ class Template:
         if not message.startswith(segments[0]):
             return False
         position = len(segments[0])
-        for segment in segments[1:]:
+        last = len(segments) - 1
+        for index, segment in enumerate(segments[1:], 1):
             found = message.find(segment, position)
             if found < 0:
+                # "…, custom host: %v" printed with an empty value: the line's trailing blank is gone (the
+                # reader strips it, and so do shippers), so the last piece is met without it
+                if index == last and segment[-1:].isspace() and self.text.endswith("%v"):
+                    bare = segment.rstrip()
+                    return bool(bare) and message.endswith(bare) and len(message) - len(bare) >= position
                 return False
             position = found + len(segment)
         return True
