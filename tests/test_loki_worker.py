@@ -41,15 +41,22 @@ def _push_window(stand_in: LokiStandIn, base: int, count: int, step: int) -> lis
     return pushed
 
 
-async def test_a_long_read_goes_on_in_a_worker_and_every_entry_arrives_once(loki: LokiStandIn) -> None:
-    pushed = _push_window(loki, T0, 12_000, 1_000)
+async def _bounded(stand_in: LokiStandIn, handoff: int | None = 2000) -> tuple[Collector, LokiSource, int]:
+    """A bounded read of the window (``scan --from --to``): what was delivered, the source, and how many requests
+    this process sent (the worker's go unseen by its client)."""
     options = LokiOptions(start_ns=T0, end_ns=T0 + 3_000_000, follow=False, limit=1000)
     seen = Collector()
-    async with LokiClient(LokiConfig.from_args(loki.url, env={})) as client:
+    async with LokiClient(LokiConfig.from_args(stand_in.url, env={})) as client:
         source = LokiSource(client, LokiSelection(), seen.line, seen.event, options)
-        source.handoff_lines = 2000
+        if handoff is not None:
+            source.handoff_lines = handoff
         await source.run()
-        asked_here = client.requests
+        return seen, source, client.requests
+
+
+async def test_a_long_read_goes_on_in_a_worker_and_every_entry_arrives_once(loki: LokiStandIn) -> None:
+    pushed = _push_window(loki, T0, 12_000, 1_000)
+    seen, source, asked_here = await _bounded(loki)
     assert_exactly(seen.lines, pushed)
     stamps = [r.timestamp or "" for r in seen.lines]
     assert stamps == sorted(stamps)  # oldest first across the split
@@ -64,12 +71,7 @@ async def test_a_long_read_goes_on_in_a_worker_and_every_entry_arrives_once(loki
 
 async def test_a_short_read_stays_in_process(loki: LokiStandIn) -> None:
     pushed = _push_window(loki, T0, 1_500, 1_000)
-    options = LokiOptions(start_ns=T0, end_ns=T0 + 3_000_000, follow=False, limit=1000)
-    seen = Collector()
-    async with LokiClient(LokiConfig.from_args(loki.url, env={})) as client:
-        source = LokiSource(client, LokiSelection(), seen.line, seen.event, options)
-        await source.run()
-        asked_here = client.requests
+    seen, _source, asked_here = await _bounded(loki, handoff=None)
     assert_exactly(seen.lines, pushed)
     assert len(query_ranges(loki)) == asked_here - 1  # every page asked for here (the one other call: labels)
 
@@ -104,20 +106,10 @@ async def test_history_read_by_the_worker_meets_the_tail_without_repeats(loki: L
     assert source.client.requests < len(query_ranges(loki))
 
 
-async def _bounded(stand_in: LokiStandIn) -> tuple[Collector, LokiSource]:
-    options = LokiOptions(start_ns=T0, end_ns=T0 + 3_000_000, follow=False, limit=1000)
-    seen = Collector()
-    async with LokiClient(LokiConfig.from_args(stand_in.url, env={})) as client:
-        source = LokiSource(client, LokiSelection(), seen.line, seen.event, options)
-        source.handoff_lines = 2000
-        await source.run()
-    return seen, source
-
-
 async def test_a_worker_that_cannot_start_leaves_the_read_to_this_process(loki: LokiStandIn, monkeypatch: Any) -> None:
     monkeypatch.setattr(worker_module, "PYTHON", "/nonexistent/python3")
     pushed = _push_window(loki, T0, 12_000, 1_000)
-    seen, _source = await _bounded(loki)
+    seen, _source, _asked = await _bounded(loki)
     assert_exactly(seen.lines, pushed)
     warnings = events(seen, "meshtail.source.warning")
     assert warnings and "cannot start the Loki history reader process" in warnings[0].summary
@@ -131,7 +123,7 @@ async def test_a_worker_that_dies_is_an_error_not_a_silent_end(
     dying.chmod(0o755)
     monkeypatch.setattr(worker_module, "PYTHON", str(dying))
     _push_window(loki, T0, 12_000, 1_000)
-    seen, source = await _bounded(loki)
+    seen, source, _asked = await _bounded(loki)
     assert 0 < len(seen.lines) < 14_500  # premise: the read stopped part way, at the split
     errors = events(seen, "meshtail.stream.error")
     assert errors, [e.summary for e in seen.events]
