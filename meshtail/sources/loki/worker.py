@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ...events import Source
+from ...text import visible
 from .client import LokiClient, LokiError
 from .config import LokiConfig
 from .labels import Layout
@@ -151,7 +152,7 @@ class HistoryProcess:
             with contextlib.suppress(Exception):
                 said = await asyncio.wait_for(process.stderr.read(), 2)
         last = said.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-        why = f": {last[0][:200]}" if last[0] else ""
+        why = f": {visible(last[0][:200])}" if last[0] else ""  # (its text is shown: no control characters)
         return f"the Loki history reader process ended {when} (exit {code}){why}"
 
     async def close(self) -> None:
