@@ -160,3 +160,69 @@ def test_a_collector_record_cut_at_its_start() -> None:
     assert (event.category, event.violation) == ("config", True)
     assert event.attributes["meshtail.partial"] is True
     assert "\t" not in event.summary
+
+
+# ---- collectors' shapes a review read from their own code and docs (each was unread, or lost its names, before)
+# istio/istio#36465 https://github.com/istio/istio/issues/36465 (istiod, Istio 1.12): the inner line of each shape
+ISTIOD_PUSH = (
+    "2022-01-10T18:26:56.521678Z\tinfo\tads\tCDS: PUSH for node:istio-ingressgateway-6897dcd6f8-vrmvb.istio-system "
+    "resources:137 size:118.2kB cached:131/136"
+)
+POD, NS, CTR = "istiod-7d4f8b9c6-x2k9p", "istio-system", "discovery"  # istiod's pod: the line is istiod's
+KUBE_RUBY = (
+    f'{{"pod_name"=>"{POD}", "namespace_name"=>"{NS}", "pod_id"=>"0b0f", "host"=>"kind-worker", '
+    f'"container_name"=>"{CTR}"}}'
+)
+
+
+def _istiod_from(line: str, names: bool = True) -> None:
+    event = parse(line)
+    assert (event.format, event.action) == ("istiod", parse(ISTIOD_PUSH).action), line
+    if names:
+        assert (event.source.namespace, event.source.pod, event.source.container) == (NS, POD, CTR), line
+
+
+def test_fluent_bit_stdout_since_2_1_with_raw_strings_and_kubernetes_metadata() -> None:
+    # plugins/out_stdout/stdout.c: "[%zd] %s: [[" time, metadata "], " record "]"; msgpack-c prints strings as they are
+    _istiod_from(
+        f"[0] kube.var.log.containers.{POD}_{NS}_{CTR}-3f1d.log: [[1727162096.165869410, {{}}], "
+        f'{{"time"=>"2024-09-24T07:14:56.165869410Z", "stream"=>"stdout", "_p"=>"F", "log"=>"{ISTIOD_PUSH}", '
+        f'"kubernetes"=>{KUBE_RUBY}}}]'
+    )
+
+
+def test_coloured_names_in_front_are_taken_off_and_colour_inside_the_line_is_kept() -> None:
+    # stern's default template colours namespace, pod and container, each with its own reset
+    coloured = f"\x1b[96m{NS}\x1b[0m \x1b[96m{POD}\x1b[0m \x1b[36m{CTR}\x1b[0m {ISTIOD_PUSH}"
+    event = parse(coloured)
+    assert event.format == "istiod"
+    hostile = parse(f"\x1b[96m{POD}\x1b[0m \x1b[36m{CTR}\x1b[0m {ISTIOD_PUSH} \x1b[31mred\x1b[0m")
+    assert "\x1b[31m" in peel(hostile.raw, FILE).body  # the log's own codes are data, kept to be shown escaped
+
+
+def test_journald_and_syslog_prefixes() -> None:
+    for line in (
+        f"Sep 24 07:14:56 vm-1 pilot-agent[1234]: {ISTIOD_PUSH}",  # journalctl (short), RFC 3164
+        f"2024-09-24T07:14:56+0000 vm-1 pilot-agent[1234]: {ISTIOD_PUSH}",  # journalctl -o short-iso
+        f"<165>1 2024-09-24T07:14:56.165Z vm-1 pilot-agent 1234 - - {ISTIOD_PUSH}",  # RFC 5424
+    ):
+        _istiod_from(line, names=False)
+    journal = {"__REALTIME_TIMESTAMP": "1727162096165869", "SYSLOG_IDENTIFIER": "3f1d0c4e5b6a",
+               "CONTAINER_NAME": f"k8s_{CTR}_{POD}_{NS}_0b0f_0", "MESSAGE": ISTIOD_PUSH}  # fmt: skip
+    _istiod_from(json.dumps(journal))  # journalctl -o json (the docker/journald log driver's names)
+
+
+def test_splunk_elasticsearch_and_datadog_records() -> None:
+    hec = {"time": 1727162096.165, "host": "kind-worker", "sourcetype": f"kube:container:{CTR}", "event": ISTIOD_PUSH,
+           "fields": {"namespace": NS, "pod": POD, "container": CTR}}  # fmt: skip
+    _istiod_from(json.dumps(hec))
+    _istiod_from(json.dumps({"_raw": ISTIOD_PUSH, "_time": "2024-09-24T07:14:56.165+00:00"}), names=False)
+    _istiod_from(json.dumps({"preview": False, "result": {"_raw": ISTIOD_PUSH}}), names=False)
+    hit = {"_index": "logs", "_id": "abc", "_source": {"@timestamp": "2024-09-24T07:14:56.165Z", "message": ISTIOD_PUSH,
+           "kubernetes": {"namespace": NS, "pod": {"name": POD}, "container": {"name": CTR}}}}  # fmt: skip
+    _istiod_from(json.dumps(hit))
+    ui = {"id": "AQAAAY", "content": {"timestamp": "2024-09-24T07:14:56.165Z", "service": CTR, "message": ISTIOD_PUSH,
+          "tags": [f"kube_namespace:{NS}", f"pod_name:{POD}", f"kube_container_name:{CTR}"]}}  # fmt: skip
+    _istiod_from(json.dumps(ui))
+    # a record pasted from a JSON array keeps its comma
+    _istiod_from(json.dumps({"log": ISTIOD_PUSH + "\n", "stream": "stdout"}) + ",", names=False)

@@ -72,7 +72,11 @@ def starts_a_record(text: str) -> bool:
 
 # ---------------------------------------------------------------- text artefacts of pasting
 _CURLY = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'"})
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m|\x1b\(B")
+# the names a tool colours in front of the line (stern: namespace, pod and container, each in its colour and reset;
+# kubetail: "[pod ctr]"): a run of tokens each opening with a colour code
+_COLOURED_PREFIX = re.compile(r"(?:(?:\x1b\[[0-9;]*m|\x1b\(B)+[^\s\x1b]{0,253}(?:\x1b\[[0-9;]*m|\x1b\(B)*\s{1,4})+")
+_TRAILING_RESET = re.compile(r"(?:\x1b\(B)?\x1b\[0?m\Z")
 
 
 _BOLD_SPAN = re.compile(r"\*\*[^*\s](?:[^*]{0,400}[^*\s])?\*\*")
@@ -85,10 +89,14 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
     """Markdown quotes and code marks, a k9s border, indentation, ANSI colours, curly quotes, CSV quoting."""
     body = text
     partial = False
-    if body.startswith("\x1b["):
-        # stern and k9s colour the pod and container names in front; codes later in the line are
+    if body.startswith("\x1b"):
+        # stern, kubetail and k9s colour the names in front (and reset at the end); codes inside the line are
         # the log's own (an attacker's), kept to be shown as visible escapes
-        body = _ANSI.sub("", body, count=4)
+        coloured = _COLOURED_PREFIX.match(body)
+        if coloured is not None:
+            body = _ANSI.sub("", coloured.group(0)) + _TRAILING_RESET.sub("", body[coloured.end() :])
+        else:
+            body = _ANSI.sub("", body, count=4)
     stripped = body.strip()
     if stripped != body:
         body = stripped
@@ -341,6 +349,28 @@ def _numbered(text: str, source: Source) -> Peeled | None:
     return Peeled(inner, replace(source, line=int(match.group(1))), None, ["numbered"])
 
 
+# journald and syslog in front of a line (Istio on a VM runs under systemd: `journalctl -u istio`):
+# "Sep 24 07:14:56 vm-1 istio-start.sh[1234]: <line>" (short, RFC 3164), "2024-09-24T07:14:56+0000 vm-1 …" (short-iso),
+# "<165>1 2024-09-24T07:14:56.165Z vm-1 pilot-agent 1234 - - <line>" (RFC 5424)
+_SYSLOG = re.compile(
+    r"(?:(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,6})?)|(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?"
+    r"(?:Z|[+-]\d\d:?\d\d)))\s+[\w.-]{1,253}\s+([\w./@-]{1,100})(?:\[\d{1,10}\])?: "
+    r"|<\d{1,3}>1 \S{1,40} [\w.-]{1,253} ([\w./@-]{1,100}) \S{1,20} \S{1,40} (?:-|\[.{0,400}?\]) "
+)
+
+
+def _syslog(text: str, source: Source) -> Peeled | None:
+    if not (text[:1].isalpha() or text[:1].isdigit() or text[:1] == "<"):
+        return None
+    match = _SYSLOG.match(text)
+    if match is None:
+        return None
+    inner = text[match.end() :]
+    if not (looks_like_a_line(inner) or inner.startswith(("... ", "… ", "{"))):
+        return None
+    return Peeled(inner, source, None, ["syslog"])
+
+
 def _log_ui(text: str, source: Source) -> Peeled | None:
     """A log UI's export: ``<time> | line``, ``<time>\\tline``, ``<epoch ms>\\t<time>\\tline`` (Grafana)."""
     if not text[:1].isdigit():
@@ -448,11 +478,17 @@ def _envelope(text: str, source: Source) -> Peeled | None:
             '"LogMessage"',
             '"original"',
             '"body"',
+            '"event"',
+            '"_raw"',
+            '"MESSAGE"',
+            '"_source"',
+            '"content"',
+            '"attributes"',
         )
     ):
         return None
     try:
-        obj = json.loads(text)
+        obj = json.loads(text[:-1] if text.endswith("},") else text)  # (a record pasted from an array: its comma)
     except ValueError:
         return None
     if not isinstance(obj, dict):
@@ -516,13 +552,53 @@ def _payload(obj: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
     message = obj.get("message")
     if message is not None and not ("level" in obj and ("scope" in obj or "time" in obj)):
         collector_keys = ("kubernetes", "@timestamp", "source_type", "podName", "containerName", "pod", "container")
-        if any(key in obj for key in (*collector_keys, "file", "host", "agent", "ecs", "stream", "nodeName", "name")):
+        others = ("file", "host", "hostname", "agent", "ecs", "stream", "nodeName", "name", "ddsource", "ddtags")
+        if any(key in obj for key in (*collector_keys, *others)):
             named = ("pod", "podName", "namespace", "container", "containerName", "name")
             return message, {**labels, **{k: obj[k] for k in named if k in obj}}, stamp
     original = _dig(obj, "event", "original")
     if isinstance(original, str):
         return original, labels, stamp
+    # Splunk's HTTP event collector: {"event": <line>, "sourcetype", "source", "host", "fields": {…}}
+    if isinstance(obj.get("event"), str) and ("sourcetype" in obj or "fields" in obj):
+        fields = obj.get("fields") if isinstance(obj.get("fields"), dict) else {}
+        return obj["event"], {**labels, **fields}, stamp
+    # Splunk's search results ({"_raw": …}, and its export API's {"result": {"_raw": …}}), ECS's log.original
+    raw = obj.get("_raw", _dig(obj, "result", "_raw"))
+    if isinstance(raw, str):
+        return raw, labels, stamp or _first_time(obj.get("result") or {}, "_time")
+    original = _dig(obj, "log", "original")
+    if isinstance(original, str):
+        return original, labels, stamp
+    # journalctl -o json: MESSAGE, and the kubelet's container name k8s_<container>_<pod>_<namespace>_…
+    if isinstance(obj.get("MESSAGE"), str) and ("__REALTIME_TIMESTAMP" in obj or "SYSLOG_IDENTIFIER" in obj):
+        parts = str(obj.get("CONTAINER_NAME", "")).split("_")
+        named = {"container": parts[1], "pod": parts[2], "namespace": parts[3]} if len(parts) > 4 else {}
+        return obj["MESSAGE"], named, stamp
+    # an Elasticsearch hit ({"_index", "_source": {…}}) and Datadog's log views ({"content"|"attributes": {…}})
+    for key in ("_source", "content", "attributes"):
+        inner = obj.get(key)
+        if (
+            isinstance(inner, dict)
+            and isinstance(inner.get("message"), str)
+            and (key != "attributes" or "service" in inner)
+        ):
+            found, named, when = _payload({**inner, "@timestamp": inner.get("@timestamp", inner.get("timestamp"))})
+            if found is not None:
+                return found, {**_tag_labels(inner.get("tags")), **named}, when or stamp
+            return inner["message"], _tag_labels(inner.get("tags")), stamp
     return None, {}, None
+
+
+def _tag_labels(tags: Any) -> dict[str, str]:
+    """Datadog's ``["kube_namespace:shop", "pod_name:…", "kube_container_name:…"]`` as labels."""
+    names = {"kube_namespace": "namespace", "pod_name": "pod", "kube_container_name": "container"}
+    out: dict[str, str] = {}
+    for tag in tags if isinstance(tags, list) else ():
+        name, _, value = str(tag).partition(":")
+        if name in names and value:
+            out[names[name]] = value
+    return out
 
 
 def _first_time(obj: dict[str, Any], *names: str) -> str | None:
@@ -533,7 +609,13 @@ def _first_time(obj: dict[str, Any], *names: str) -> str | None:
     return None
 
 
-_FLUENT_STDOUT = re.compile(r"\[\d+\] [\w.-]+: \[(\d+(?:\.\d+)?), (\{.*\})\]$")
+# Fluent Bit's stdout output (plugins/out_stdout/stdout.c): "[0] <tag>: [<epoch>, {record}]" before 2.1, and
+# "[0] <tag>: [[<epoch>, {metadata}], {record}]" since; msgpack-c prints the maps Ruby-style, strings unescaped
+_FLUENT_STDOUT = re.compile(r"\[\d+\] ([\w.-]+): \[(?:\[(\d+(?:\.\d+)?), \{[^{}]*\}\]|(\d+(?:\.\d+)?)), (?=\{)")
+_RUBY_KEY = re.compile(r'"([^"]{1,200})"=>')
+_RUBY_NEXT = re.compile(r', "[^"]{1,200}"=>')
+_RUBY_COLLECTOR_NEXT = re.compile(r', "(?:kubernetes|stream|time|_p|date|docker|tag|logtag)"=>')
+_RUBY_END = re.compile(r"\}+\Z")
 _RUBY_PAIR = re.compile(r'"([\w.@:-]{1,80})"=>"(.*?)"(?=, "[\w.@:-]{1,80}"=>|\}+$)')
 _FLUENT_ARRAY = re.compile(r"\[(\d{9,11}(?:\.\d{1,9})?), ?(\{.*\})\]$")
 # CloudWatch Logs (Fluent Bit / Fluentd cloudwatch output) as `aws logs tail` prints it:
@@ -575,17 +657,19 @@ def _cloudwatch(text: str, source: Source) -> Peeled | None:
 
 
 def _fluent_stdout(text: str, source: Source) -> Peeled | None:
-    """Fluent Bit's stdout output: ``[0] tag: [1606339578.409, {"k"=>"v", …}]`` (Ruby-style hashes)."""
+    """Fluent Bit's stdout output: ``[0] tag: [1606339578.409, {"k"=>"v", …}]`` (Ruby-style hashes), and since 2.1
+    ``[0] tag: [[1727162096.165, {}], {"k"=>"v", "kubernetes"=>{…}}]``."""
     if not text.startswith("[") or "=>" not in text:
         return None
     match = _FLUENT_STDOUT.match(text)
-    if match is None:
+    if match is None or not text.endswith("]"):
         return None
+    printed = text[match.end() : -1]
     try:
-        record = json.loads(match.group(2).replace('"=>', '":'))
+        record = json.loads(printed.replace('"=>', '":'))
     except ValueError:
-        # Fluent Bit prints values without escaping their quotes ("reason"=>""-""): read the pairs
-        record = {key: value for key, value in _RUBY_PAIR.findall(match.group(2))}
+        read = _ruby_map(printed, 0, 0)  # strings unescaped ("reason"=>""-""): read as printed
+        record = read[0] if read is not None else {key: value for key, value in _RUBY_PAIR.findall(printed)}
         if not record:
             return None
     if not isinstance(record, dict):
@@ -595,8 +679,63 @@ def _fluent_stdout(text: str, source: Source) -> Peeled | None:
         body = inner.rstrip("\n")
     else:
         body = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
-    when = datetime.fromtimestamp(float(match.group(1)), UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z"
-    return Peeled(body, _labelled(source, record.get("kubernetes") or {}), when, ["fluent-bit"], decoded=True)
+    epoch = match.group(2) or match.group(3)
+    when = datetime.fromtimestamp(float(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z"
+    kubernetes = record.get("kubernetes") if isinstance(record.get("kubernetes"), dict) else {}
+    changed = _labelled(source, kubernetes)
+    named = _LOG_FILE_NAME.search(match.group(1)) if not kubernetes else None
+    if named is not None:  # the tag: kube.var.log.containers.<pod>_<namespace>_<container>-<id>.log
+        changed = replace(changed, pod=named.group(1), namespace=named.group(2), container=named.group(3))
+    return Peeled(body, changed, when, ["fluent-bit"], decoded=True)
+
+
+def _ruby_map(text: str, at: int, depth: int) -> tuple[dict[str, Any], int] | None:
+    """A map as msgpack-c prints it, from ``text[at] == "{"``: ``{"k"=>"raw string", "m"=>{…}, "n"=>1}``."""
+    if depth > 4 or at >= len(text) or text[at] != "{":
+        return None
+    at += 1
+    out: dict[str, Any] = {}
+    while at < len(text) and text[at] != "}":
+        key = _RUBY_KEY.match(text, at)
+        if key is None:
+            return None
+        name, at = key.group(1), key.end()
+        if at >= len(text):
+            return None
+        if text[at] == "{":
+            inner = _ruby_map(text, at, depth + 1)
+            if inner is None:
+                return None
+            out[name], at = inner
+        elif text[at] == '"':
+            end = _ruby_string_end(text, at + 1, name in ("log", "message"))
+            if end < 0:
+                return None
+            out[name], at = text[at + 1 : end], end + 1
+        else:
+            stop = at
+            while stop < len(text) and text[stop] not in ",}":
+                stop += 1
+            out[name], at = text[at:stop], stop
+        if text.startswith(", ", at):
+            at += 2
+    return out, at + 1
+
+
+def _ruby_string_end(text: str, start: int, free_text: bool) -> int:
+    """Where a raw string ends: at the first quote followed by the next key or the map's end; a log line may hold
+    ``", "x"=>`` itself, so for ``log``/``message`` a quote followed by a key Fluent Bit writes wins."""
+    first, at = -1, start
+    while (at := text.find('"', at)) >= 0:
+        if free_text and (_RUBY_COLLECTOR_NEXT.match(text, at + 1) or _RUBY_END.match(text, at + 1)):
+            return at
+        if _RUBY_NEXT.match(text, at + 1) or text.startswith("}", at + 1):
+            if not free_text:
+                return at
+            if first < 0:
+                first = at
+        at += 1
+    return first
 
 
 _FRAGMENT_FIELD = re.compile(r'"(?:log|line|textPayload|message|MESSAGE)" ?: ?"((?:[^"\\]|\\.)*)(")?')
@@ -637,6 +776,7 @@ _PEELERS = (
     _otel_debug,
     _json_fragment,
     _numbered,
+    _syslog,
     _grep,
     _compose,
     _stern,
