@@ -226,3 +226,18 @@ def test_splunk_elasticsearch_and_datadog_records() -> None:
     _istiod_from(json.dumps(ui))
     # a record pasted from a JSON array keeps its comma
     _istiod_from(json.dumps({"log": ISTIOD_PUSH + "\n", "stream": "stdout"}) + ",", names=False)
+
+
+def test_kubetail_colours_stern_templates_and_grep_over_a_stern_capture() -> None:
+    # kubetail: the tag coloured, then tput's reset "\x1b(B\x1b[m" before the line
+    _istiod_from(f"\x1b[32m[{POD} {CTR}]\x1b(B\x1b[m {ISTIOD_PUSH}", names=False)
+    tagged = parse(f"\x1b[32m[{POD} {CTR}]\x1b(B\x1b[m {ISTIOD_PUSH}")
+    assert (tagged.source.pod, tagged.source.container) == (POD, CTR)
+    # stern --template '{{.Namespace}}/{{.PodName}} {{.Message}}' and '[{{.PodName}}/{{.ContainerName}}] …'
+    slashed = parse(f"{NS}/{POD} {ISTIOD_PUSH}")
+    assert (slashed.format, slashed.source.namespace, slashed.source.pod) == ("istiod", NS, POD)
+    bracketed = parse(f"[{POD}/{CTR}] {ISTIOD_PUSH}")
+    assert (bracketed.format, bracketed.source.pod, bracketed.source.container) == ("istiod", POD, CTR)
+    # grep -n over a file stern wrote: both wrappers come off
+    grepped = parse(f"123:{NS} {POD} {CTR} {ISTIOD_PUSH}")
+    assert (grepped.format, grepped.source.pod, grepped.source.container) == ("istiod", POD, CTR)

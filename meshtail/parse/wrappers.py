@@ -76,6 +76,7 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m|\x1b\(B")
 # the names a tool colours in front of the line (stern: namespace, pod and container, each in its colour and reset;
 # kubetail: "[pod ctr]"): a run of tokens each opening with a colour code
 _COLOURED_PREFIX = re.compile(r"(?:(?:\x1b\[[0-9;]*m|\x1b\(B)+[^\s\x1b]{0,253}(?:\x1b\[[0-9;]*m|\x1b\(B)*\s{1,4})+")
+_NAMES_ONLY = re.compile(r"[\w.\-/\[\] ]{0,400}")
 _TRAILING_RESET = re.compile(r"(?:\x1b\(B)?\x1b\[0?m\Z")
 
 
@@ -92,11 +93,20 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
     if body.startswith("\x1b"):
         # stern, kubetail and k9s colour the names in front (and reset at the end); codes inside the line are
         # the log's own (an attacker's), kept to be shown as visible escapes
-        coloured = _COLOURED_PREFIX.match(body)
-        if coloured is not None:
-            body = _ANSI.sub("", coloured.group(0)) + _TRAILING_RESET.sub("", body[coloured.end() :])
+        cut = -1  # after the last code that only names precede (kubetail: "\x1b[32m[pod ctr]\x1b(B\x1b[m <line>")
+        for code in _ANSI.finditer(body, 0, 600):
+            if not _NAMES_ONLY.fullmatch(_ANSI.sub("", body[: code.start()])):
+                break  # past the names: codes from here on are the line's own
+            if looks_like_a_line(body[code.end() :].lstrip()):
+                cut = code.end()
+        if cut >= 0:
+            body = _ANSI.sub("", body[:cut]) + body[cut:]
         else:
-            body = _ANSI.sub("", body, count=4)
+            coloured = _COLOURED_PREFIX.match(body)
+            if coloured is not None:
+                body = _ANSI.sub("", coloured.group(0)) + _TRAILING_RESET.sub("", body[coloured.end() :])
+            else:
+                body = _ANSI.sub("", body, count=4)
     stripped = body.strip()
     if stripped != body:
         body = stripped
@@ -177,7 +187,10 @@ _PASTED_DNS = r"[a-z0-9<](?:[a-z0-9.<>-]{0,251}[a-z0-9>])?"
 _KUBECTL = re.compile(rf"\[pod/({_PASTED_DNS})/([a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?)\] ")
 # "[container] line" or "[pod container] line": skaffold dev, tilt, kubetail and scripts that tag each
 # stream with its name; taken only when a log line starts right after it
-_NAME_TAG = re.compile(rf"\[({_DNS})(?: ([a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?))?\] +")
+_NAME_TAG = re.compile(rf"\[({_DNS})(?:[ /]([a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?))?\] +")
+_DATED = re.compile(r"\[\d{4}-\d\d-\d\d")
+# stern --template '{{.Namespace}}/{{.PodName}} {{.Message}}' (kail's "ns/pod[container]: " is its own)
+_NS_POD = re.compile(rf"([a-z0-9][a-z0-9_-]{{0,62}})/({_DNS}) +")
 _LEVEL_NEXT = re.compile(r"(?:debug|info|warn|warning|error|fatal|critical|trace)\s", re.I)
 _LEVEL_WORDS = frozenset("trace debug info notice warn warning error err critical crit fatal panic".split())
 _KAIL = re.compile(rf"([a-z0-9][a-z0-9_-]{{0,62}})/({_DNS})\[([a-z0-9-]{{1,63}})\]: ")
@@ -236,13 +249,25 @@ def _kubectl_prefix(text: str, source: Source) -> Peeled | None:
     return Peeled(text[match.end() :], replace(source, pod=match.group(1), container=match.group(2)), None, ["kubectl"])
 
 
+def _ns_pod(text: str, source: Source) -> Peeled | None:
+    if "/" not in text[:320]:
+        return None
+    match = _NS_POD.match(text)
+    if match is None:
+        return None
+    inner = text[match.end() :]
+    if not looks_like_a_line(inner):
+        return None
+    return Peeled(inner, replace(source, namespace=match.group(1), pod=match.group(2)), None, ["stern"])
+
+
 def _name_tag(text: str, source: Source) -> Peeled | None:
     """``[istio-proxy] 2021-04-25T03:02:17Z info …``: one name is the container, two are pod and container."""
     match = _NAME_TAG.match(text)
     if match is None:
         return None
     inner = text[match.end() :]
-    if not looks_like_a_line(inner) or inner.startswith("["):
+    if not looks_like_a_line(inner) or (inner.startswith("[") and not _DATED.match(inner)):
         return None  # "[debug][config] …" and Envoy's "[time][thread]" are a line's own brackets
     first, second = match.group(1), match.group(2)
     if second is None and first in _LEVEL_WORDS:
@@ -316,7 +341,7 @@ def _grep(text: str, source: Source) -> Peeled | None:
         return None
     inner = text[match.end() :]
     number = match.group(2) or match.group(3)
-    if not looks_like_a_line(inner):
+    if not looks_like_a_line(inner) and _stern(inner, source) is None:  # (grep over a stern capture: peeled next)
         if not match.group(2):
             return None
         # "file.log:2025-01-10T…": the "line number" was the year of the line's own time
@@ -779,6 +804,7 @@ _PEELERS = (
     _syslog,
     _grep,
     _compose,
+    _ns_pod,
     _stern,
 )
 
