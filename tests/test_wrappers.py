@@ -241,3 +241,30 @@ def test_kubetail_colours_stern_templates_and_grep_over_a_stern_capture() -> Non
     # grep -n over a file stern wrote: both wrappers come off
     grepped = parse(f"123:{NS} {POD} {CTR} {ISTIOD_PUSH}")
     assert (grepped.format, grepped.source.pod, grepped.source.container) == ("istiod", POD, CTR)
+
+
+def test_fluent_bit_parsed_records_and_aws_logs_tail_short() -> None:
+    # a parser filter added "level" beside "log" (the kubernetes filter says the collector wrote the record)
+    record = {"log": ISTIOD_PUSH + "\n", "level": "info", "stream": "stdout",
+              "kubernetes": {"namespace_name": NS, "pod_name": POD, "container_name": CTR}}  # fmt: skip
+    _istiod_from(json.dumps(record))
+    # and without the collector's keys, a "log" beside "level" is another program's own field: not peeled
+    assert parse(json.dumps({"level": "info", "log": "x", "msg": "starting"})).format != "istiod"
+    # Merge_Log_Key: the line's own JSON (an access record with Istio's JSON keys) parsed into "log_processed"
+    merged = {
+        "date": 1727162096.1,
+        "stream": "stdout",
+        "log_processed": {
+            "response_code": 403,
+            "response_flags": "-",
+            "response_code_details": "rbac_access_denied_matched_policy[none]",
+            "upstream_cluster": "inbound|8000||",
+            "method": "GET",
+            "path": "/headers",
+        },
+        "kubernetes": {"pod_name": POD},
+    }
+    event = parse(json.dumps(merged))
+    assert (event.format, event.category, event.outcome) == ("envoy-json", "auth", "deny")
+    # aws logs tail --format short: its own zone-less time before the line's
+    _istiod_from(f"2024-09-24T07:14:56 {ISTIOD_PUSH}", names=False)

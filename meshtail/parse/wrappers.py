@@ -503,6 +503,7 @@ def _envelope(text: str, source: Source) -> Peeled | None:
             '"LogMessage"',
             '"original"',
             '"body"',
+            '"log_processed"',
             '"event"',
             '"_raw"',
             '"MESSAGE"',
@@ -539,8 +540,12 @@ def _payload(obj: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
         labels["container"] = kubernetes["container"].get("name")
     stamp = _first_time(obj, "time", "timestamp", "@timestamp", "TimeGenerated", "ts")
     # Fluent Bit / Fluentd / Docker json-file: {"log": "...\n", "stream", "time"}
-    if isinstance(obj.get("log"), str) and "level" not in obj:
+    # (a "level" beside "log" is another program's own JSON, unless the collector's keys say it added it: a parser)
+    if isinstance(obj.get("log"), str) and ("level" not in obj or "kubernetes" in obj or "stream" in obj):
         return obj["log"], labels, stamp
+    # Fluent Bit's Merge_Log with Merge_Log_Key: the line's own JSON parsed into "log_processed"
+    if isinstance(obj.get("log_processed"), dict) and ("kubernetes" in obj or "stream" in obj):
+        return obj["log_processed"], labels, stamp
     # Loki / Grafana exports and logcli -o jsonl: {"line": ..., "labels"|"fields": {...}}
     if isinstance(obj.get("line"), str) and ("labels" in obj or "fields" in obj or "timestamp" in obj):
         found = obj.get("labels") or obj.get("fields") or {}
@@ -668,8 +673,16 @@ def _fluent_array(text: str, source: Source) -> Peeled | None:
     return Peeled(inner.body, inner.source, when, ["fluent-bit", *inner.wrappers], decoded=True)
 
 
+_SHORT_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2} (?=\d{4}-\d{2}-\d{2}[T ]\d)")
+
+
 def _cloudwatch(text: str, source: Source) -> Peeled | None:
-    if not text[:1].isdigit() or " {" not in text:
+    if not text[:1].isdigit():
+        return None
+    short = _SHORT_STAMP.match(text)  # `aws logs tail --format short`: its time (no zone), then the line's own
+    if short is not None and looks_like_a_line(text[short.end() :]):
+        return Peeled(text[short.end() :], source, None, ["cloudwatch"])
+    if " {" not in text:
         return None
     match = _CLOUDWATCH.match(text)
     if match is None:
