@@ -107,6 +107,9 @@ class HistoryProcess:
                 stderr=asyncio.subprocess.PIPE,
                 env=env,
                 limit=READ_BUFFER,
+                # its own session: a Ctrl-C at the terminal is meshtail's to act on; meshtail stops the worker
+                # itself on its way out (close()), so the worker's end never races meshtail's own
+                start_new_session=True,
             )
         except OSError as exc:
             raise LokiError(f"cannot start the Loki history reader process: {exc}") from None
