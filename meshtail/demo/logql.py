@@ -333,9 +333,6 @@ class LogQuery:
         filters = [stage for stage in self.stages if isinstance(stage, LineFilter)]
         if len(filters) != len(self.stages):
             return None
-        needle = self.needle()
-        if needle is not None:
-            return lambda line: needle in line
         return lambda line: all(f.keep(line) for f in filters)
 
     def needle(self) -> str | None:

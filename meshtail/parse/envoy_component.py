@@ -461,34 +461,32 @@ def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[s
     """
     scope = obj.get("scope")
     message = obj.get("msg", obj.get("message"))
-    if isinstance(scope, str) and scope.startswith("envoy ") and isinstance(message, str):
+    logger = None
+    if isinstance(scope, str) and isinstance(message, str):
+        if scope.startswith("envoy "):
+            logger = scope[6:].strip() or "envoy"
+        elif _ENVOY_LOGGER_SCOPE.fullmatch(scope) and (
+            template_for(scope, message) is not None or message.startswith(_FRAGMENT_STARTS)
+        ):
+            # older agents relayed Envoy's log with its logger alone as the scope ("scope":"config"): Envoy's when
+            # the message is one of Envoy's own templates (Istio has no scope of these names)
+            logger = scope
+    if logger is not None:
+        assert isinstance(message, str)
         level = obj.get("level")
-        level = level.lower() if isinstance(level, str) else None
         stamp = obj.get("time")
         attrs: dict[str, Any] = {}
         _json_origin(attrs, obj.get("caller"), obj.get("thread"))
-        logger = scope[6:].strip() or "envoy"
-        parsed = classify(normalize(stamp) if isinstance(stamp, str) else None, level, logger, message, attrs, source)
+        parsed = classify(
+            normalize(stamp) if isinstance(stamp, str) else None,
+            level.lower() if isinstance(level, str) else None,
+            logger,
+            message,
+            attrs,
+            source,
+        )
         parsed.decoded = True
         return FORMAT, parsed
-    if isinstance(scope, str) and isinstance(message, str) and _ENVOY_LOGGER_SCOPE.fullmatch(scope):
-        # older agents relayed Envoy's log with its logger alone as the scope ("scope":"config"): Envoy's when
-        # the message is one of Envoy's own templates (Istio has no scope of these names)
-        if template_for(scope, message) is not None or message.startswith(_FRAGMENT_STARTS):
-            level = obj.get("level")
-            stamp = obj.get("time")
-            attrs = {}
-            _json_origin(attrs, obj.get("caller"), obj.get("thread"))
-            parsed = classify(
-                normalize(stamp) if isinstance(stamp, str) else None,
-                level.lower() if isinstance(level, str) else None,
-                scope,
-                message,
-                attrs,
-                source,
-            )
-            parsed.decoded = True
-            return FORMAT, parsed
     if scope is not None:
         return None
     custom = _custom_json(obj, source)

@@ -177,8 +177,7 @@ class LokiSource:
         self._states: dict[str | None, _Tenant] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopped = False
-        # a long history read goes on in a worker process once ``handoff_lines`` were read here (see .worker)
-        self.history_worker = True
+        # a long history goes on in a worker process from a split ~``handoff_lines`` past its first page (.worker)
         self.handoff_lines = HANDOFF_LINES
 
     # ---- setup ---------------------------------------------------------------------------
@@ -345,7 +344,7 @@ class LokiSource:
         state.recorded_from = record_from
         pager = state.pager
         helper: HistoryProcess | None = None
-        try_worker = self.history_worker and worker_enabled()
+        try_worker = worker_enabled()
         try:
             async with contextlib.aclosing(pager.read(self.query, start_ns, end_ns)) as pages:
                 async for batch in pages:

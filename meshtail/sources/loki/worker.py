@@ -84,7 +84,7 @@ def enabled() -> bool:
 
 # ---- the parent's side ---------------------------------------------------------------------------------
 class HistoryProcess:
-    """The worker process, started early (its imports overlap the in-process pages) and given its job later."""
+    """The worker process and what it has said: the streams it named and the pages it read."""
 
     def __init__(self) -> None:
         self._process: asyncio.subprocess.Process | None = None
@@ -168,10 +168,9 @@ class HistoryProcess:
                 process.kill()
         with contextlib.suppress(Exception):
             await process.wait()
-        for stream in (process.stdin,):
-            if stream is not None:
-                with contextlib.suppress(Exception):
-                    stream.close()
+        if process.stdin is not None:  # (closed once the job is written; still open if writing it failed)
+            with contextlib.suppress(Exception):
+                process.stdin.close()
 
 
 # ---- the worker's side ---------------------------------------------------------------------------------
@@ -253,7 +252,7 @@ def main() -> None:
     stdin = sys.stdin.buffer
     header = stdin.read(_HEADER.size)
     if len(header) < _HEADER.size:
-        return  # the parent finished in-process and let this worker go unused
+        return  # the parent stopped before it handed over a job
     job: Job = pickle.loads(stdin.read(_HEADER.unpack(header)[0]))
     frames: queue.Queue[bytes | None] = queue.Queue(maxsize=AHEAD)
     writer = threading.Thread(target=_write_frames, args=(frames,), name="frames", daemon=True)
