@@ -289,3 +289,132 @@ def test_actions_are_declared_with_their_categories() -> None:
         assert name in names
     assert (names["cni.pod_add"].category, names["cni.pod_add"].outcome) == ("config", "change")
     assert names["cni.<scope>"].outcome == "unknown|failure"
+
+
+# ------------------------------------------------------------------------------------ review against istio-cni's sources
+# Lines below marked "derived from <file>:<line>@<release> (<commit>)" are made from that log statement of
+# istio/istio (the message as Go prints it, with made-up arguments); the others are real, cited.
+@pytest.mark.parametrize(
+    ("line", "want", "action"),
+    [
+        # istio/istio#49538 (1.21, scope "install": its catch-all is also named cni.install)
+        ("2024-02-24T08:26:20.710236Z     info    install Istio CNI configuration and binaries validated/reinstalled.", ("other", "success"), "cni.install"),
+        # derived from cni/pkg/install/install.go:92@1.19.0 (3b3ca8ec16)
+        ("2023-09-05T08:26:20.710236Z\tinfo\tinstall\tCNI configuration and binaries reinstalled.", ("other", "success"), "cni.install"),
+        # derived from cni/pkg/repair/repaircontroller.go:167, :199, :141@1.22.0 (aaf597fbfa) (scope "repair")
+        ("2024-06-19T08:30:04.540517Z\tinfo\trepair\tPod detected as broken, deleting: default/httpbin-654c6cbbb9-xv4km", ("other", "change"), "cni.repair"),
+        ("2024-06-19T08:30:04.540517Z\tinfo\trepair\tLabeling pod default/httpbin-654c6cbbb9-xv4km with label cni.istio.io/uninitialized=true", ("other", "change"), "cni.repair"),
+        ("2024-06-19T08:30:04.540517Z\tinfo\trepair\tpod repaired\tpod=default/httpbin-654c6cbbb9-xv4km", ("other", "change"), "cni.repair"),
+    ],
+)  # fmt: skip
+def test_a_scope_named_like_an_action_keeps_its_rule(line: str, want: tuple[str, str], action: str) -> None:
+    event = parse(line, FILE)
+    assert (event.format, event.category, event.outcome, event.violation, event.action) == (
+        "istio-cni",
+        *want,
+        False,
+        action,
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "action"),
+    [
+        # istio/istio#52487 (1.22, debug: the agent's /proc scan)
+        ("2024-08-02T05:07:02.944429Z\tdebug\tcni-agent\terror processing entry: 726226 stat 726226/ns/net: no such file or directory", "cni.cni_agent"),
+        # derived from cni/pkg/nodeagent/server.go:151@main (86c9f01fd7)
+        ("2025-04-14T06:25:20.167997Z\tinfo\tcni-agent\tfailed to get CNI node worker-1, retrying: context deadline exceeded", "cni.cni_agent"),
+        # derived from cni/pkg/plugin/plugin.go:283@main (86c9f01fd7), relayed under the plugin's scope
+        ('2025-04-14T06:25:20.167997Z\tdebug\tcni-plugin\tFailed to get pod info: pods "httpbin-7b47f9576c-vt8mh" not found\tpod=default/httpbin-7b47f9576c-vt8mh', "cni.enrol_failure"),
+        # istio/istio#48854 (1.21)
+        ("2024-02-21T07:43:45.387748Z\twarn\tambient\tpod testweb8-7745c69f54-d7rlh does not appear to have any assigned IPs, not capturing", "cni.enrol_failure"),
+    ],
+)  # fmt: skip
+def test_a_quiet_line_that_says_it_failed_is_a_failure(line: str, action: str) -> None:
+    event = parse(line, FILE)
+    assert (event.format, event.category, event.outcome, event.violation, event.action) == (
+        "istio-cni",
+        "other",
+        "failure",
+        False,
+        action,
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "action"),
+    [
+        # derived from cni/pkg/ambient/informers.go:116@1.18.0 (697f4ff0fe)
+        ("2023-07-21T10:46:11.703728Z\tinfo\tambient\tPod default/httpbin-7b47f9576c-vt8mh is now stopped... cleaning up.", "cni.pod_remove"),
+        # derived from cni/pkg/nodeagent/informers.go:307@1.24.0 (8825a6b7f8)
+        ("2025-01-10T10:04:20.422580Z\tdebug\tcni-agent\tpod is deleted and was captured, removing from ztunnel\tns=default name=httpbin-7b47f9576c-vt8mh", "cni.pod_remove"),
+        # derived from cni/pkg/nodeagent/ztunnelserver_linux.go:284@main (86c9f01fd7)
+        ("2025-04-14T06:25:20.167997Z\tdebug\tcni-agent\tsent pod add to ztunnel\tuid=9aba6449-2fdb-4240-af2d-cb0bbbc84a78 name=httpbin-7b47f9576c-vt8mh namespace=default", "cni.pod_add"),
+        # derived from cni/pkg/ambient/informers.go:119@1.20.0 (6869a6c237)
+        ("2023-11-14T10:46:11.703728Z\tdebug\tambient\tPod added not in ipset, adding", "cni.pod_add"),
+    ],
+)  # fmt: skip
+def test_more_pods_joining_and_leaving_the_mesh(line: str, action: str) -> None:
+    event = parse(line, FILE)
+    assert (event.format, event.category, event.outcome, event.action) == ("istio-cni", "config", "change", action)
+
+
+@pytest.mark.parametrize(
+    ("line", "action"),
+    [
+        # derived from cni/pkg/nodeagent/ztunnelserver.go:102@1.22.0 (aaf597fbfa): %s of an int, as Go prints it
+        ("2024-05-20T18:02:59.773965Z\tinfo\tcni-agent\tztunnel disconnected, total connected %!s(int=0)", "cni.cni_agent"),
+        # derived from cni/pkg/nodeagent/ztunnelserver.go:374@main (86c9f01fd7)
+        ("2025-04-14T06:25:20.167997Z\tdebug\tcni-agent\tsending msg to connected ztunnel", "cni.cni_agent"),
+        # derived from tools/istio-iptables/pkg/builder/helper.go:55@main (86c9f01fd7)
+        ("2025-04-14T06:25:20.167997Z\tdebug\tcni-plugin\tGenerated check-rules: [-t nat -C PREROUTING -p tcp -j ISTIO_INBOUND]", "cni.cni_plugin"),
+        # derived from tools/istio-iptables/pkg/validation/validator.go:58@main (86c9f01fd7): a check begins
+        ("2025-05-20T18:02:59.773965Z\tinfo\tStarting iptables validation. This check verifies that iptables rules are properly established for the network.", "cni.validation"),
+    ],
+)  # fmt: skip
+def test_success_words_that_are_no_success(line: str, action: str) -> None:
+    event = parse(line, FILE)
+    assert (event.format, event.category, event.outcome, event.action) == ("istio-cni", "other", "unknown", action)
+
+
+@pytest.mark.parametrize(
+    ("line", "action"),
+    [
+        # derived from cni/pkg/cmd/root.go:190@main (86c9f01fd7)
+        ("2025-04-14T06:25:20.167997Z\tinfo\tcni-agent\tinitialization complete, watching node CNI dir", "component.start"),
+        # derived from cni/pkg/ambient/server.go:200@1.20.0 (6869a6c237)
+        ("2023-06-28T18:31:26.275723Z\tinfo\tambient\tactive ztunnel updated to ztunnel-bxc9w", "cni.ztunnel_connect"),
+        # derived from cni/pkg/nodeagent/ztunnelserver.go:83@1.25.0 (57e59c2e5d)
+        ("2025-03-24T00:07:43.076179Z\tdebug\tcni-agent\tlatest ztunnel connection is 8a8b2c1e-3f4d-4c5e-9a6b-7c8d9e0f1a2b, total connected 1", "cni.ztunnel_connect"),
+    ],
+)  # fmt: skip
+def test_the_node_agent_ready_or_a_ztunnel_taking_over_is_a_success(line: str, action: str) -> None:
+    event = parse(line, FILE)
+    assert (event.format, event.category, event.outcome, event.action) == ("istio-cni", "other", "success", action)
+
+
+@pytest.mark.parametrize(
+    ("line", "want"),
+    [
+        # derived from cni/pkg/taint/taintcontroller.go:353@1.17.0 (c8c901a568): the taint controller, default scope
+        ("2023-02-01T10:00:00.000000Z\tinfo\tnode worker-1 add readiness taint because it is not ready", ("other", "unknown")),
+        # derived from cni/pkg/repair/repair.go:108@1.10.0 (d26cba7e34): the repair controller, default scope
+        ("2021-06-01T10:00:00.000000Z\tinfo\tLabeling pod default/httpbin-654c6cbbb9-xv4km with label cni.istio.io/uninitialized=true", ("other", "change")),
+        # derived from cni/pkg/install/binaries.go:45@main (86c9f01fd7)
+        ("2025-04-14T06:25:20.167997Z\tinfo\tistio-iptables is in SKIP_CNI_BINARIES, skipping.", ("other", "unknown")),
+    ],
+)  # fmt: skip
+def test_default_scope_lines_only_the_cni_prints(line: str, want: tuple[str, str]) -> None:
+    event = parse(line, FILE)
+    assert (event.format, event.category, event.outcome) == ("istio-cni", *want)
+
+
+def test_the_install_configuration_dump_continues_on_its_own_lines() -> None:
+    # istio/ztunnel#1208 (the lines after "CNI race repair configuration:", cni/pkg/config/config.go String())
+    for line in ("InitContainerName: istio-validation", "InitExitCode: 126"):
+        assert judge(line) == ("istio-cni", "other", "unknown", False)
+    # derived: ``kubectl logs --timestamps`` puts its stamp on each line (cni/pkg/config/config.go:118@1.12.0 (016bc46f4a))
+    assert judge("2021-11-30T19:50:11.669778536Z CNINetDir: /etc/cni/net.d") == ("istio-cni", "other", "unknown", False)
+    # a field name anybody's configuration has is not enough
+    for line in ("LabelValue: true", "LogLevel: warn"):
+        assert istio_cni.recognise(line, None) is None

@@ -423,6 +423,274 @@ def test_kiali_audit_lines_are_not_api_server_events() -> None:
         assert recognise(json.loads(text)["raw"], None) is None
 
 
+# ---------------------------------------------------------------- shapes added by the export-shape review
+#
+# Real lines (each cites where it was found; "search-index file id" is the public-code index's id of
+# a GitHub file whose repository the index does not report).
+
+# CKS lab notes, `cat /var/log/kubernetes/audit/audit.log | grep citadel | grep resource | head`
+# (github markdown; search-index file id 17371938770), Kubernetes 1.20, impersonation by kubectl --as
+CITADEL_NOTES = "github markdown: CKS lab notes, citadel namespace (search-index file id 17371938770)"
+CITADEL_DELETE = (
+    '{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"3217e7fa-92c7-4067-a340-3ae0689f35c7",'
+    '"stage":"ResponseComplete","requestURI":"/api/v1/namespaces/citadel/configmaps/webapp-config-map","verb":"delete",'
+    '"user":{"username":"kubernetes-admin","groups":["system:masters","system:authenticated"]},'
+    '"impersonatedUser":{"username":"agent-smith","groups":["system:authenticated"]},"sourceIPs":["192.168.121.1"],'
+    '"userAgent":"kubectl/v1.20.0 (linux/amd64) kubernetes/af46c47","objectRef":{"resource":"configmaps",'
+    '"namespace":"citadel","name":"webapp-config-map","apiVersion":"v1"},"responseStatus":{"metadata":{},'
+    '"status":"Success","code":200},"requestReceivedTimestamp":"2022-06-23T13:38:21.709680Z",'
+    '"stageTimestamp":"2022-06-23T13:38:21.721166Z","annotations":{"authorization.k8s.io/decision":"allow",'
+    '"authorization.k8s.io/reason":"RBAC: allowed by RoleBinding \\"important_binding_do_not_delete/citadel\\" of '
+    'Role \\"important_role_do_not_delete\\" to User \\"agent-smith\\""}}'
+)
+# the same notes, further down: the author pasted an event without its opening brace
+CITADEL_NO_BRACE = (
+    '"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"09c1f422-4c4c-4445-8564-2e21a85aaeb6",'
+    '"stage":"ResponseComplete","requestURI":"/api/v1/namespaces/citadel/pods?fieldSelector=metadata.name%3Dwebapp-color",'
+    '"verb":"list","user":{"username":"kubernetes-admin","groups":["system:masters","system:authenticated"]},'
+    '"impersonatedUser":{"username":"agent-smith","groups":["system:authenticated"]},"sourceIPs":["192.168.121.1"],'
+    '"userAgent":"kubectl/v1.20.0 (linux/amd64) kubernetes/af46c47",'
+    '"objectRef":{"resource":"pods","namespace":"citadel","name":"webapp-color","apiVersion":"v1"},'
+    '"responseStatus":{"metadata":{},"code":200},'
+    '"requestReceivedTimestamp":"2022-06-23T14:08:21.473864Z","stageTimestamp":"2022-06-23T14:08:21.492509Z",'
+    '"annotations":{"authorization.k8s.io/decision":"allow","authorization.k8s.io/reason":'
+    '"RBAC: allowed by RoleBinding \\"important_binding_do_not_delete/citadel\\" of Role '
+    '\\"important_role_do_not_delete\\" to User \\"agent-smith\\""}}'
+)
+# Falco alerts of the k8s_audit source: a "Disallowed K8s User" alert from a Falco log (github file;
+# search-index file id 46235146), and "Anonymous Request Allowed" from a Falco k8saudit walkthrough
+# (github markdown; search-index file id 26187158881)
+FALCO_DISALLOWED = (
+    '{"hostname":"my-pool-1-node-921b61","output":"09:15:57.508657000: Warning K8s Operation performed by user not in '
+    "allowed list of users (user=yacht target=my-pool-1.18051c0a88716868/events verb=patch "
+    'uri=/api/v1/namespaces/default/events/my-pool-1.18051c0a88716868 resp=403)","output_fields":{"evt.time":'
+    '1739178957508657000,"ka.response.code":"403","ka.target.name":"my-pool-1.18051c0a88716868","ka.target.resource":'
+    '"events","ka.uri":"/api/v1/namespaces/default/events/my-pool-1.18051c0a88716868","ka.user.name":"yacht",'
+    '"ka.verb":"patch"},"priority":"Warning","rule":"Disallowed K8s User","source":"k8s_audit","tags":["k8s"],'
+    '"time":"2025-02-10T09:15:57.508657000Z"}'
+)
+FALCO_ANONYMOUS = (
+    '{"output":"2022-02-15T14:03:12.123639040+0000: Warning Request by anonymous user allowed (user=system:anonymous '
+    'verb=get uri=/readyz reason=RBAC: allowed by ClusterRoleBinding \\"system:public-info-viewer\\" of ClusterRole '
+    '\\"system:public-info-viewer\\" to Group \\"system:unauthenticated\\"))","priority":"Warning","rule":'
+    '"Anonymous Request Allowed","source":"k8s_audit","tags":["k8s"],"time":"2022-02-15T14:03:12.123639040Z", '
+    '"output_fields": {"jevt.time.iso8601":"2022-02-15T14:03:12.123639040+0000","ka.auth.reason":"RBAC: allowed by '
+    'ClusterRoleBinding \\"system:public-info-viewer\\" of ClusterRole \\"system:public-info-viewer\\" to Group '
+    '\\"system:unauthenticated\\"","ka.uri":"/readyz","ka.user.name":"system:anonymous","ka.verb":"get"}}'
+)
+
+
+def mesh_create() -> dict[str, Any]:
+    return event_json("v1-derived.jsonl", "6b48ee52-baa4-47d1-9357-98d1bf7bee7e", V1_DERIVED)
+
+
+def through_pipeline(line: str) -> Any:
+    event = parse(line)
+    assert event.format == "k8s-audit", (event.format, event.summary)
+    return event
+
+
+def test_server_side_dry_run_of_a_mesh_change_is_not_a_change() -> None:
+    # derived: the real-shape VirtualService create as `kubectl apply --dry-run=server` sends it
+    obj = mesh_create()
+    obj["requestURI"] = obj["requestURI"].replace("?", "?dryRun=All&")
+    parsed = read(obj)
+    assert decision(parsed) == ("config", "success", False) and parsed.action == "resource.create"
+    assert parsed.attributes["k8s.dry_run"] is True
+    assert parsed.summary == (
+        "kubernetes-admin dry-run create of virtualservices default/reviews (networking.istio.io) "
+        "passed (not persisted)"
+    )
+    # a dry run the Istio webhook rejects is still rejected config, a forbidden one still a denial
+    obj["responseStatus"] = {
+        "metadata": {},
+        "status": "Failure",
+        "message": 'admission webhook "validation.istio.io" denied the request: configuration is invalid: '
+        "virtual service must have at least one host",
+        "reason": "BadRequest",
+        "code": 400,
+    }
+    assert decision(read(obj)) == ("config", "failure", True)
+
+
+def test_admission_policy_findings_on_mesh_changes() -> None:
+    # derived: the real-shape create, with a ValidatingAdmissionPolicy's Audit finding (the annotation the
+    # k8s.io/api ValidationAction docs describe: a JSON list of {message, policy, binding, ...})
+    obj = mesh_create()
+    obj["annotations"]["validation.policy.admission.k8s.io/validation_failure"] = (
+        '[{"message":"failed expression: object.spec.hosts.all(h, h != \'*\')","policy":"no-wildcard-hosts",'
+        '"binding":"no-wildcard-hosts-binding","expressionIndex":0,"validationActions":["Audit"]}]'
+    )
+    parsed = read(obj)
+    assert decision(parsed) == ("config", "change", True) and parsed.severity == "warning"
+    assert parsed.summary.endswith('; admission policy "no-wildcard-hosts" (Audit) found it invalid')
+    # derived: the same policy in Deny mode with reason Forbidden: a rejection by admission, not by RBAC
+    obj = mesh_create()
+    obj["responseStatus"] = {
+        "metadata": {},
+        "status": "Failure",
+        "message": 'virtualservices.networking.istio.io "reviews" is forbidden: ValidatingAdmissionPolicy '
+        "'no-wildcard-hosts' with binding 'no-wildcard-hosts-binding' denied request: failed expression",
+        "reason": "Forbidden",
+        "code": 403,
+    }
+    parsed = read(obj)
+    assert decision(parsed) == ("config", "failure", True)
+    assert parsed.attributes["k8s.admission_policy"] == "no-wildcard-hosts"
+
+
+def test_mesh_crds_and_istio_rbac_are_mesh_config() -> None:
+    # derived: the real-shape event as a delete of the VirtualService CRD (which deletes every VirtualService)
+    obj = mesh_create()
+    obj["verb"] = "delete"
+    obj["objectRef"] = {
+        "resource": "customresourcedefinitions",
+        "name": "virtualservices.networking.istio.io",
+        "apiGroup": "apiextensions.k8s.io",
+        "apiVersion": "v1",
+    }
+    obj["responseStatus"] = {"metadata": {}, "code": 200}
+    parsed = read(obj)
+    assert decision(parsed) == ("config", "change", False) and parsed.action == "resource.delete"
+    obj["objectRef"]["name"] = "certificates.cert-manager.io"
+    assert decision(read(obj)) == ("other", "success", False)
+    # derived: a patch of istiod's ClusterRole
+    obj["verb"] = "patch"
+    obj["objectRef"] = {
+        "resource": "clusterroles",
+        "name": "istiod-clusterrole-istio-system",
+        "apiGroup": "rbac.authorization.k8s.io",
+        "apiVersion": "v1",
+    }
+    assert decision(read(obj)) == ("config", "change", False)
+    obj["objectRef"]["name"] = "system:aggregate-to-edit"
+    assert decision(read(obj)) == ("other", "success", False)
+
+
+def _aks_row(line: str, as_strings: bool) -> dict[str, Any]:
+    """The event in the columns of AKS's resource-specific AKSAudit table (learn.microsoft.com:
+    azure/azure-monitor/reference/tables/AKSAudit); `az monitor log-analytics query` gives dynamic columns as text."""
+    o = json.loads(line)
+    row: dict[str, Any] = {
+        "TimeGenerated": o["stageTimestamp"],
+        "Level": o["level"],
+        "AuditId": o["auditID"],
+        "Stage": o["stage"],
+        "RequestUri": o["requestURI"],
+        "Verb": o["verb"],
+        "User": o["user"],
+        "ImpersonatedUser": o["impersonatedUser"],
+        "SourceIps": o["sourceIPs"],
+        "UserAgent": o["userAgent"],
+        "ObjectRef": o["objectRef"],
+        "ResponseStatus": o["responseStatus"],
+        "RequestReceivedTime": o["requestReceivedTimestamp"],
+        "StageReceivedTime": o["stageTimestamp"],
+        "Annotations": o["annotations"],
+        "PodName": "kube-apiserver-5d8b9c7f6-x2l4q",
+        "Type": "AKSAuditAdmin",
+        "_ResourceId": "/subscriptions/0/resourcegroups/rg/providers/microsoft.containerservice/"
+        "managedclusters/aks-prod",
+    }
+    if as_strings:
+        for key in ("User", "ImpersonatedUser", "SourceIps", "ObjectRef", "ResponseStatus", "Annotations"):
+            row[key] = json.dumps(row[key])
+    return row
+
+
+def test_aks_resource_specific_table_rows() -> None:
+    # derived: the real CKS-notes event (CITADEL_NOTES) in AKSAuditAdmin's columns
+    for as_strings in (False, True):
+        row = _aks_row(CITADEL_DELETE, as_strings)
+        event = through_pipeline(json.dumps(row))
+        assert (event.category, event.outcome, event.violation) == ("other", "success", False)
+        a = event.attributes
+        assert a["k8s.user"] == "kubernetes-admin" and a["k8s.impersonated_user"] == "agent-smith"
+        assert a["k8s.cluster"] == "aks-prod" and a["azure.log_table"] == "AKSAuditAdmin"
+        assert event.time == "2022-06-23T13:38:21.721166Z"
+        row["ObjectRef"] = {"resource": "authorizationpolicies", "namespace": "citadel", "name": "deny-all"}
+        row["ObjectRef"]["apiGroup"] = "security.istio.io"
+        assert decision(read(row)) == ("config", "change", False)
+
+
+def test_falco_k8s_audit_alerts() -> None:
+    denied = through_pipeline(FALCO_DISALLOWED)
+    assert (denied.category, denied.outcome, denied.violation) == ("auth", "deny", True)
+    assert denied.action == "k8s.patch" and denied.attributes["falco.rule"] == "Disallowed K8s User"
+    assert denied.summary == "yacht was denied patch on events default/my-pool-1.18051c0a88716868 -> 403"
+    allowed = through_pipeline(FALCO_ANONYMOUS)
+    assert (allowed.category, allowed.outcome, allowed.violation) == ("other", "success", False)
+    assert allowed.attributes["k8s.user"] == "system:anonymous" and allowed.action == "k8s.get"
+
+
+def test_events_that_are_not_valid_json_as_pasted() -> None:
+    no_brace = through_pipeline(CITADEL_NO_BRACE)
+    assert (no_brace.category, no_brace.outcome, no_brace.violation) == ("other", "success", False)
+    assert no_brace.attributes["k8s.impersonated_user"] == "agent-smith"
+    # derived: the real line with its middle elided ("..."), as authors shorten events
+    at, to = CITADEL_DELETE.index('"sourceIPs"'), CITADEL_DELETE.index('"objectRef"')
+    elided = through_pipeline(CITADEL_DELETE[:at] + "...," + CITADEL_DELETE[to:])
+    assert (elided.category, elided.outcome, elided.violation) == ("other", "success", False)
+    assert elided.attributes["meshtail.partial"] is True
+    assert elided.summary.startswith("kubernetes-admin (as agent-smith) delete configmaps citadel/webapp-config-map")
+    # derived: the first physical line of the event hard-wrapped before requestURI: no outcome yet
+    cut = through_pipeline(CITADEL_DELETE[: CITADEL_DELETE.index('"requestURI"')])
+    assert (cut.category, cut.violation) == ("other", False)
+    # derived: a forbidden mesh patch, with a quote lost in its requestObject (not valid JSON)
+    obj = mesh_create()
+    obj["verb"] = "patch"
+    obj["responseStatus"] = {"metadata": {}, "status": "Failure", "reason": "Forbidden", "code": 403}
+    obj["annotations"]["authorization.k8s.io/decision"] = "forbid"
+    line = json.dumps(obj, separators=(",", ":")).replace(
+        '"responseStatus"', '"requestObject":{"spec":{"hosts":[reviews"]}},"responseStatus"'
+    )
+    event = through_pipeline(line)
+    assert (event.category, event.outcome, event.violation) == ("config", "deny", True)
+    # and hostile fragments cost linear time
+    for line in (
+        '{"kind":"Event","verb":"' + "\\" * 1_000_000,
+        '{"kind":"Event","verb":"get","user":{' + '"username":' * 90_000,
+        '{"kind":"Event","auditID":"x","stage":"y","responseStatus":' + '{"code":' * 120_000,
+        '{"kind":"Event","verb":"get",' + '"user": x' * 100_000,
+        '{"kind":"Event","verb":"get",' + '"objectRef":{' * 70_000,
+        '"kind":"Event",' + '"verb": ' * 100_000,
+        "kube-apiserver-audit-1," + '""' * 500_000,
+        "kube-apiserver-audit-1," + "/a," * 300_000,
+        "[0] x: " + '{"apiVersion":"audit.k8s.io/v1","x":' + "[" * 900_000,
+    ):
+        start = time.perf_counter()
+        found = (k8s_audit.recognise_fragment if line.startswith("{") else recognise)(line, None)
+        assert time.perf_counter() - start < 1.0, line[:40]
+        assert found is None or found[1].summary
+
+
+def test_cloudwatch_logs_insights_csv_rows() -> None:
+    # derived: the real EKS line of eks-derived.jsonl as a Logs Insights "Download table (CSV)" row
+    line = raw("eks-derived.jsonl", "6b48ee52-baa4-47d1-9357-98d1bf7bee7e", EKS_BLOG)
+    event_text = line[line.index("{") :]
+    stream = "kube-apiserver-audit-900118300c7497e54b1f844e21ac4f7b"
+    row = f'{stream},2024-05-19 15:17:03.612,"' + event_text.replace('"', '""') + '"'
+    event = through_pipeline(row)
+    assert (event.category, event.outcome, event.violation) == ("config", "change", False)
+    assert event.attributes["aws.log.stream"] == stream
+    # derived: the same row with the event's head elided, and a row of selected fields only
+    elided = f'{stream},2024-05-19 15:17:03.612,"...' + event_text[event_text.index('"requestURI"') :].replace(
+        '"', '""'
+    )
+    assert (through_pipeline(elided).category, through_pipeline(elided).outcome) == ("config", "change")
+    fields = f"{stream},2024-05-19 15:17:03.612,/apis/networking.istio.io/v1/namespaces/default/virtualservices,create,"
+    fields += "kubernetes-admin@example.com"
+    selected = through_pipeline(fields)
+    assert (selected.category, selected.outcome, selected.violation) == ("config", "unknown", False)
+
+
+def test_an_event_behind_a_prefix_no_wrapper_peels() -> None:
+    # derived: the real-shape event as Fluent Bit's stdout output prints a record
+    line = "[0] kube.audit: [1716131823.612000000, " + json.dumps(mesh_create(), separators=(",", ":")) + "]"
+    event = through_pipeline(line)
+    assert (event.category, event.outcome, event.violation) == ("config", "change", False)
+
+
 # ---------------------------------------------------------------- the pipeline and the contract
 
 

@@ -115,7 +115,9 @@ class StreamParser:
         try:
             obj = json.loads(body)
         except ValueError:
-            return envoy_json.recognise_fragment(body, source) if body.startswith('{"') else None
+            if not body.startswith('{"'):
+                return None
+            return k8s_audit.recognise_fragment(body, source) or envoy_json.recognise_fragment(body, source)
         if not isinstance(obj, dict):
             return None
         for recognise in JSON_FAMILIES:
@@ -359,7 +361,7 @@ _FAILED_WORDS = re.compile(
 # a word used as a field's label ("(started: 2019-10-09 …)", "connected=3") states nothing
 _DONE_WORDS = re.compile(r"(?i)\b(?:succeeded|succeed|successfully|is ready|are ready|started|connected)\b(?![:=])")
 # "… has successfully terminated": a stop, whatever adverb it takes
-_NOT_DONE = re.compile(r"(?i)\b(?:not|failed|never|no longer|terminated|stopped|exited|shut ?down)\b")
+_NOT_DONE = re.compile(r"(?i)\b(?:not|failed|never|no longer|terminated|stopped|exited|shut ?down|disconnected)\b")
 
 
 def outcome_from_words(severity: str, text: str) -> str:

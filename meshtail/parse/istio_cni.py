@@ -118,9 +118,25 @@ _XTABLES_LOCK = "currently holding the xtables lock"
 _PLUGIN_FAILED = re.compile(r'plugin type="istio-cni"[^\n]{0,200}\bfailed\b')
 
 
+# the continuation lines of install-cni's configuration dump at start ("CNI install configuration: \nCNINetDir:
+# /etc/cni/net.d\nMountedCNINetDir: …", cni/pkg/config/config.go String(), 1.10 .. main), with the stamp
+# ``kubectl logs --timestamps`` puts on each line: its own field names (not LogLevel, NodeName, Enabled …)
+_CONFIG_DUMP = re.compile(
+    r"(?:\d{4}-\d\d-\d\dT[\d:.]{8,18}Z )?"
+    r"(?:(?:Mounted)?CNINetDir|CNIConfName|ChainedCNIPlugin|CNINetworkConfig(?:File)?"
+    r"|KubeconfigFilename|LogUDSAddress|CNIEventAddress|ZtunnelUDSAddress|(?:Update|Skip)CNIBinaries|PluginLogLevel"
+    r"|NativeNftables|ForceIptablesBinary|CNIEnable(?:Re)?[Ii]nstall|CNIBin(?:TargetDirs|SourceDir)|CNIAgentRunDir"
+    r"|Ambient(?:IPv6|DNSCapture|Enabled|ReconcilePodRulesOnStartup|DisableSafeUpgrade|EnablementSelector|RedirectTPROXY)"
+    r"|EnableAmbientDetectionRetry|IstioOwnedCNIConfig(?:Filename)?|HostNSEnterExec|CNIConfGroupRead|KubeconfigMode"
+    r"|Init(?:ContainerName|TerminationMsg|ExitCode)|SidecarAnnotation): "
+)
+
+
 def _names_cni(message: str) -> bool:
-    """The node agent's probe set or install-cni's host paths: nobody but istio-cni names them."""
-    return "istio-inpod-probes" in message[:2000] or _CNI_HOST_PATH.search(message[:2000]) is not None
+    """The node agent's probe set, install-cni's host paths or settings: nobody but istio-cni names them."""
+    head = message[:2000]
+    # (install-cni's settings SKIP_CNI_BINARIES / UPDATE_CNI_BINARIES, named in its messages)
+    return "istio-inpod-probes" in head or "_CNI_BINARIES" in head or _CNI_HOST_PATH.search(head) is not None
 
 
 def _redirect_failed(message: str) -> bool:
@@ -136,7 +152,7 @@ def _redirect_failed(message: str) -> bool:
 # It dials 127.0.0.6 (redirected to its own listeners on 127.0.0.1 or ::1 at the proxy's capture ports):
 # those addresses tell its generic-sounding lines from another program's.
 _VALIDATOR = re.compile(
-    r"(?:Error: )?iptables validation failed\b|[Ii]n new validator: "
+    r"(?:Error: )?iptables validation failed\b|[Ii]n new validator: |Starting iptables validation\b"
     r"|(?:Error connecting to|connect to) 127\.0\.0\.6:\d+"
     r"|Listening on (?:127\.0\.0\.1|\[::1\]):150\d\d$|[Vv]alidation (?:passed|failed:|timeout$)"
     r"|Error on listening: |Listener failed to accept connection: |Error getting original dst: "
@@ -181,6 +197,7 @@ def _claims(line: GoLine, source: Source | None = None) -> bool:
             message.startswith(_FRAGMENT_PREFIXES)
             or _RULES_TAIL.fullmatch(message[:4000]) is not None
             or _ISTIO_RULES.match(message) is not None
+            or _CONFIG_DUMP.match(message) is not None
             or _redirect_failed(message)
             or _cni_template(message, FRAGMENT_WEIGHT)
         )
@@ -188,6 +205,11 @@ def _claims(line: GoLine, source: Source | None = None) -> bool:
         return True
     if _cni_template(message, FAMILY_WEIGHT if line.stamp is not None else FRAGMENT_WEIGHT):
         return True  # a message only the CNI's programs print (read from their sources)
+    if line.stamp is not None and template_binary(match_template(message), FAMILY_WEIGHT) == FORMAT:
+        # the same with a short or variable start ("node %v add readiness taint because …", "Labeling pod
+        # %v/%v with label …", "%v is in SKIP_CNI_BINARIES, skipping."): looked up by its words (cached for
+        # istio_go, which asks the same of the same line next)
+        return True
     if message.startswith("FLAG: --"):
         flag = _FLAG.match(message)
         return flag is not None and "-" in flag.group(1) and flag.group(1) not in _ISTIOD_KEBAB_FLAGS
@@ -252,6 +274,8 @@ _ADDING = (
     "Pod added to ",
     "Adding pod '",  # 1.16-1.17 ambient (iptables mode): "Adding pod '<name>/<ns>' (<uid>) to ipset"
     "Adding route for ",  # and next its route: "Adding route for <name>/<ns>: {table 100 <ip>/32 via …}"
+    "Pod added not in ipset, adding",  # 1.18-1.20 ambient informer (iptables mode)
+    "sent pod add to ztunnel",  # 1.26+: the node agent handed the pod to ztunnel
 )
 _REMOVING = (
     "removing pod from mesh",
@@ -296,7 +320,31 @@ _FAILURE_WORDS = (
     "refused",
     "timed out",
     "exceeded",
+    "not capturing",  # "pod <ns>/<name> does not appear to have any assigned IPs, not capturing"
 )
+# the catch-all's action until _refine names it by scope
+_CATCH_ALL = "cni.*"
+# a ztunnel connected to the node agent (1.21+: "new ztunnel connected, total connected: 1", then "latest ztunnel
+# connection is <uuid>, total connected: 1"; 1.18-1.20 ambient: "active ztunnel updated to <pod>")
+_ZTUNNEL_UP = ("new ztunnel connected", "latest ztunnel connection is ", "active ztunnel updated to ")
+_TOTAL_CONNECTED = re.compile(r"total connected:? (\d+)")
+# success words in a template that are no success: a ztunnel gone ("ztunnel disconnected, total connected
+# 0"), a message about to go over a connection ("sending msg to connected ztunnel"), iptables rules built
+# for a dump ("Generated check-rules: …", "Generated undo-rules: …"), the plugin's arguments read ("Loaded k8s
+# arguments: …")
+_NOT_DONE = re.compile(r"disconnect|^(?:sending|Sending) |^(?:Generated \w+-rules|Loaded k8s arguments)\b")
+# info/debug lines that still say an operation failed ("Failed to get pod info: …", "error writing
+# kubeconfig: …", "Failed setting up kubernetes client …"): the CNI logs many failures below warn
+_FAILED_START = re.compile(r"(?:[Ff]ail(?:ed|ure)|[Ee]rror|[Uu]nable to)\b")
+# the repair controller acting on a broken pod (deleting or labelling it, or its repair done)
+_REPAIRING = ("Pod detected as broken", "Repairing pod", "Deleting broken pod", "Labeling pod ", "pod repaired")
+# a pod leaving the mesh: 1.18-1.20 "Pod <ns>/<name> is now stopped... cleaning up.", "Pod is now opt out...";
+# 1.22+ "pod is deleted and was (fully or partially) captured, removing from ztunnel"
+_LEAVING = re.compile(
+    r"Pod (?:\S+ )?is now (?:stopped|opt out)\b|pod is deleted and was\b.{0,40}, removing from ztunnel$"
+)
+# the node agent up: "initialization complete, watching node CNI dir" (cni/pkg/cmd/root.go, 1.24+)
+_READY = ("initialization complete",)
 _STARTED = re.compile(r"(?:Start(?:ing|ed)?|start(?:ing|ed)?)\b|.*(?: kube client started$| started\b)")
 
 
@@ -364,7 +412,8 @@ def classify(time: str | None, level: str, scope: str | None, message: str, attr
         severity == "error"
         or (severity == "warning" and _failing(lowered))
         or (scope == "klog" and _failing(lowered))
-        or message.startswith(("Failed capturing pod", "Unable to send pod to ztunnel", "failed to ", "Error: "))
+        or message.startswith(("Failed capturing pod", "Unable to send pod to ztunnel", "Error: "))
+        or _FAILED_START.match(message) is not None
     )
     validator = _VALIDATOR.match(message) is not None
     if validator and _VALIDATOR_FAILED.match(message) is not None:
@@ -379,13 +428,13 @@ def classify(time: str | None, level: str, scope: str | None, message: str, attr
         done = message.startswith(("Listening on", "validation passed", "Validation passed"))
         outcome = "success" if done else "unknown"
         return Parsed(time, "other", outcome, False, severity, "cni.validation", f"istio-validation: {text}", attrs)
-    if message.startswith("new ztunnel connected") or message == "ztunnel connected":
-        total = re.search(r"total connected: (\d+)", message)
+    if message.startswith(_ZTUNNEL_UP) or message == "ztunnel connected":
+        total = _TOTAL_CONNECTED.search(message)
         if total:
             attrs["istio.cni.ztunnel_connections"] = int(total.group(1))
         return Parsed(time, "other", "success", False, severity, "cni.ztunnel_connect", f"istio-cni: {text}", attrs)
-    if message.startswith(("Pod detected as broken", "Repairing pod", "Deleting broken pod")):
-        verb = "deleting" if "deleting" in message else "relabelling" if "label" in message else "repairing"
+    if message.startswith(_REPAIRING):
+        verb = "deleting" if "deleting" in lowered else "relabelling" if "label" in lowered else "repairing"
         return Parsed(
             time,
             "other",
@@ -409,7 +458,7 @@ def classify(time: str | None, level: str, scope: str | None, message: str, attr
         elif any(word in lowered for word in _REDIRECT_WORDS) or message.startswith("Command error output"):
             action, what = "cni.redirect_failure", "istio-cni traffic redirection failed"
         else:
-            action, what = f"cni.{action_word(scope)}", "istio-cni"
+            action, what = _CATCH_ALL, "istio-cni"
         return Parsed(time, "other", "failure", False, severity, action, f"{what}: {text}", attrs)
     if message.startswith(_ADDING) or message.endswith("adding to mesh."):
         return Parsed(
@@ -422,7 +471,7 @@ def classify(time: str | None, level: str, scope: str | None, message: str, attr
             f"istio-cni added {_who(attrs)} to the ambient mesh",
             attrs,
         )
-    if message.startswith(_REMOVING) or lowered.endswith("removing from mesh"):
+    if message.startswith(_REMOVING) or lowered.endswith("removing from mesh") or _LEAVING.match(message):
         return Parsed(
             time,
             "config",
@@ -441,23 +490,37 @@ def classify(time: str | None, level: str, scope: str | None, message: str, attr
             "Wrote CNI config",
             "wrote kubeconfig",
             "Istio CNI configuration and binaries",
+            "CNI configuration and binaries reinstalled",
             "initial installation complete",
             "Created CNI config",
         )
     ):
         return Parsed(time, "other", "success", False, severity, "cni.install", f"istio-cni: {text}", attrs)
-    if severity in ("info", "debug") and _STARTED.match(message):
+    if severity in ("info", "debug") and (_STARTED.match(message) or message.startswith(_READY)):
         return Parsed(time, "other", "success", False, severity, "component.start", f"istio-cni: {text}", attrs)
     if scope in ("iptables", "nftables", "ebpf", "ipset") or "iptables" in lowered or "nftables" in lowered:
         return Parsed(time, "other", "unknown", False, severity, "cni.redirect", f"istio-cni: {text}", attrs)
-    return Parsed(time, "other", "unknown", False, severity, f"cni.{action_word(scope)}", f"istio-cni: {text}", attrs)
+    return Parsed(time, "other", "unknown", False, severity, _CATCH_ALL, f"istio-cni: {text}", attrs)
 
 
 def _refine(parsed: Parsed, level: str, message: str, scope: str | None) -> Parsed:
-    """A catch-all event refined by the template its message was printed from (istio_go.by_template)."""
+    """A catch-all event refined by the template its message was printed from (istio_go.by_template).
+
+    The catch-all is marked ``_CATCH_ALL`` until here, not told by its name: the scope's own name
+    (``cni.repair`` in scope ``repair``, ``cni.install`` in ``install``) is also a rule's action, and a
+    repair or an install a rule has read must not be handed to the template's verdict."""
     generic = f"cni.{action_word(scope)}"
-    if parsed.action == generic:
+    if parsed.action == _CATCH_ALL:
+        parsed.action = generic
+        failed = parsed.outcome == "failure"
         by_template(parsed, match_template(message, anywhere=bool(level)), generic, bool(level))
+        if failed and parsed.outcome in ("unknown", "success"):
+            # the line says it failed ("failed to get CNI node …, retrying", "Failed to get pod info: …") at
+            # info or debug, where the template's usual verdict for a quiet level is unknown: it still failed
+            parsed.category, parsed.outcome, parsed.action = "other", "failure", generic
+        if parsed.outcome == "success" and _NOT_DONE.search(message[:300]) is not None:
+            # a template read as a success by a word ("connected", "generated") that says no such thing here
+            parsed.category, parsed.outcome, parsed.action = "other", "unknown", generic
     if parsed.outcome == "success" and parsed.severity == "error":
         # an error or fatal line is never a success, whatever its words say: the scope's catch-all failure
         parsed.category, parsed.outcome, parsed.action = "other", "failure", generic

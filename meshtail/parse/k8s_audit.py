@@ -10,17 +10,29 @@ JSON shapes (:func:`recognise_json`):
   ``resourceName`` ``<group>/<version>/namespaces/<ns>/<resource>/<name>``, gRPC ``status``);
 * an Event inside a cloud envelope that reached this parser unpeeled: AKS diagnostic records
   (``properties.log``, a JSON string or an object), CloudWatch exports (``@message``), and the
-  generic ``log`` / ``message`` / ``textPayload`` / ``jsonPayload`` envelopes.
+  generic ``log`` / ``message`` / ``textPayload`` / ``jsonPayload`` envelopes;
+* a row of AKS's resource-specific tables (``AKSAudit`` / ``AKSAuditAdmin``: ``Verb``, ``User``,
+  ``ObjectRef``, ``ResponseStatus`` …, the dynamic columns as objects or as JSON strings);
+* a Falco alert of the ``k8s_audit`` source (the k8saudit plugin): the request as its ``ka.*``
+  output fields tell it.
 
 Text shapes (:func:`recognise`): the legacy ``AUDIT: id="…" ip="…" method="…" …`` lines (and
-their ``response="…"`` follow-ups), and ``aws logs tail`` lines (``kube-apiserver-audit-<hash>
-{Event JSON}``).
+their ``response="…"`` follow-ups), ``aws logs tail`` lines (``kube-apiserver-audit-<hash>
+{Event JSON}``) and CloudWatch Logs Insights CSV rows (``kube-apiserver-audit-<hash>,<time>,
+"{""kind"":…}"``), and an Event behind a prefix no wrapper peeled (Fluent Bit's stdout
+``[0] tag: [<time>, {Event}]``, a node name).
 
-Changes to mesh resources (Istio's ``*.istio.io`` groups, the Gateway API, Istio's mesh
-ConfigMaps and its admission webhook configurations) become ``config`` events naming the
-actor; a forbidden attempt is a ``deny`` violation, a rejected one (admission webhook, invalid
-object) a ``failure`` violation.  A forbidden request for anything else is an ``auth`` denial;
-every other request stays available as an ``other`` event with the same attributes.
+Events that are not valid JSON as pasted (elided with ``...``, cut by a hard wrap, a quote lost,
+the opening brace missing) are read by :func:`recognise_fragment`: the top-level fields found by
+plain string search, in the order the API server writes them.
+
+Changes to mesh resources (Istio's ``*.istio.io`` groups, the Gateway API, the CRDs that define
+them, Istio's mesh ConfigMaps, its admission webhook configurations and its RBAC objects) become
+``config`` events naming the actor; a forbidden attempt is a ``deny`` violation, a rejected one
+(admission webhook or policy, invalid object) a ``failure`` violation, one a ValidatingAdmissionPolicy
+in ``Audit`` mode found invalid a ``change`` violation, and a server-side dry run a ``success``.
+A forbidden request for anything else is an ``auth`` denial; every other request stays available
+as an ``other`` event with the same attributes.
 """
 
 from __future__ import annotations
@@ -48,6 +60,8 @@ MESH_GROUPS = frozenset(
 # revisioned installs add "-<revision>" to both names.
 MESH_CONFIGMAPS = frozenset({"istio", "istio-sidecar-injector"})
 _WEBHOOK_RESOURCES = frozenset({"mutatingwebhookconfigurations", "validatingwebhookconfigurations"})
+_RBAC_RESOURCES = frozenset({"roles", "clusterroles", "rolebindings", "clusterrolebindings"})
+_VAP_FAILURE = "validation.policy.admission.k8s.io/validation_failure"
 
 _CHANGE_VERBS = {
     "create": "create",
@@ -100,25 +114,26 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "resource.create",
         "config",
-        "change|deny|failure|unknown",
-        "when forbidden or rejected",
-        "create of an Istio / Gateway API resource, Istio's mesh ConfigMaps (istio, istio-sidecar-injector "
-        "in istio-system) or Istio's admission webhook configurations; deny when RBAC forbids it (403, "
-        "decision forbid, GKE PERMISSION_DENIED / granted false), failure when an admission webhook or "
-        "validation rejects it, unknown at RequestReceived",
+        "change|deny|failure|success|unknown",
+        "when forbidden or rejected, or found invalid by an admission policy in Audit mode",
+        "create of an Istio / Gateway API resource or of the CRD defining one, Istio's mesh ConfigMaps "
+        "(istio, istio-sidecar-injector in istio-system), Istio's admission webhook configurations or RBAC "
+        "objects; deny when RBAC forbids it (403, decision forbid, GKE PERMISSION_DENIED / granted false), "
+        "failure when an admission webhook, an admission policy or validation rejects it, success for a "
+        "server-side dry run (dryRun=All: nothing persisted), unknown at RequestReceived",
     ),
     Action(
         "resource.update",
         "config",
-        "change|deny|failure|unknown",
-        "when forbidden or rejected",
+        "change|deny|failure|success|unknown",
+        "when forbidden or rejected, or found invalid by an admission policy in Audit mode",
         "update or patch of a mesh resource (as resource.create); writes of the status subresource "
         "by controllers are k8s.<verb> events",
     ),
     Action(
         "resource.delete",
         "config",
-        "change|deny|failure|unknown",
+        "change|deny|failure|success|unknown",
         "when forbidden or rejected",
         "delete or deletecollection of a mesh resource (as resource.create)",
     ),
@@ -128,7 +143,8 @@ ACTIONS: tuple[Action, ...] = (
         "success|failure|unknown",
         False,
         "any other API-server request, named after its verb (k8s.get, k8s.list, k8s.watch, k8s.update, "
-        "k8s.create …; k8s.request when the event names none); debug for reads",
+        "k8s.create …; k8s.request when the event names none); debug for reads; also a Falco k8s_audit "
+        "alert, read from its ka.* fields",
     ),
     Action(
         "k8s.<verb>",
@@ -162,6 +178,8 @@ class _Request:
     decision: str | None = None
     authn_denied: bool = False  # an authentication decision annotation said deny (a login refused)
     granted: bool | None = None
+    dry_run: bool = False  # dryRun=All: admission ran, nothing was persisted
+    policy_audit: str | None = None  # a ValidatingAdmissionPolicy in Audit mode found the object invalid
     message: str | None = None
     group: str | None = None
     resource: str | None = None
@@ -252,10 +270,54 @@ def _webhook(message: str | None) -> str | None:
     return message[start:end] if end > start else "?"
 
 
+def _policy(message: str | None) -> str | None:
+    """The policy named in a ``ValidatingAdmissionPolicy 'X' with binding 'Y' denied request`` message."""
+    if not message:
+        return None
+    at = message.find("ValidatingAdmissionPolicy '")
+    if at < 0 or "denied request" not in message:
+        return None
+    start = at + len("ValidatingAdmissionPolicy '")
+    end = message.find("'", start, start + 256)
+    return message[start:end] if end > start else "?"
+
+
+def _dry_run(uri: str | None) -> bool:
+    """Whether a request URI asks for a server-side dry run (``dryRun=All``)."""
+    if not uri:
+        return False
+    query = uri.partition("?")[2]
+    return "dryRun=All" in query
+
+
+def _policy_failure(annotations: dict[str, Any], req: _Request) -> None:
+    """A ValidatingAdmissionPolicy's ``Audit`` finding (the annotation holds a JSON list of failures)."""
+    value = _str(annotations.get(_VAP_FAILURE))
+    if not value:
+        return
+    req.attrs["k8s.admission_policy.validation_failure"] = clip(value, 1024)
+    name = None
+    if len(value) <= 8192:
+        try:
+            failures = json.loads(value)
+        except (ValueError, RecursionError):
+            failures = None
+        if isinstance(failures, list) and failures and isinstance(failures[0], dict):
+            name = _str(failures[0].get("policy"))
+    req.policy_audit = name or "?"
+
+
+def _mesh_group(group: str) -> bool:
+    return group in MESH_GROUPS or group.endswith(".istio.io")
+
+
 def is_mesh(group: str | None, resource: str | None, namespace: str | None, name: str | None) -> bool:
     """Whether a request is about mesh configuration (see the module docstring)."""
-    if group is not None and (group in MESH_GROUPS or group.endswith(".istio.io")):
+    if group is not None and _mesh_group(group):
         return True
+    if resource == "customresourcedefinitions" and name:
+        # <plural>.<group>: deleting the CRD deletes every object of the kind
+        return _mesh_group(name.partition(".")[2])
     if resource == "configmaps" and not group and namespace and namespace.endswith("istio-system"):
         if name is None:
             return True  # deletecollection of the namespace's ConfigMaps takes the mesh config with it
@@ -267,6 +329,8 @@ def is_mesh(group: str | None, resource: str | None, namespace: str | None, name
         )
     if resource in _WEBHOOK_RESOURCES and name:
         return "istio" in name
+    if resource in _RBAC_RESOURCES and name and group in (None, "rbac.authorization.k8s.io"):
+        return "istio" in name  # istiod's and the gateways' roles and bindings
     return False
 
 
@@ -334,6 +398,8 @@ def _from_event(obj: dict[str, Any]) -> _Request:
         _fill_object(req)
     elif uri and not req.resource:
         req.path = uri.split("?", 1)[0]
+    if _dry_run(uri):
+        req.dry_run = attrs["k8s.dry_run"] = True
     status = _dict(obj.get("responseStatus"))
     req.code = _int(status.get("code"))
     reason = _str(status.get("reason"))
@@ -357,6 +423,7 @@ def _from_event(obj: dict[str, Any]) -> _Request:
     reason = _str(annotations.get("authorization.k8s.io/reason"))
     if reason:
         attrs["k8s.authorization.reason"] = reason
+    _policy_failure(annotations, req)
     stamp = (
         _str(obj.get("stageTimestamp"))
         or _str(obj.get("requestReceivedTimestamp"))
@@ -455,6 +522,7 @@ def _from_gke(obj: dict[str, Any]) -> _Request:
     reason = _str(labels.get("authorization.k8s.io/reason"))
     if reason:
         attrs["k8s.authorization.reason"] = reason
+    _policy_failure(labels, req)
     resource = _dict(obj.get("resource"))
     resource_labels = _dict(resource.get("labels"))
     for key, name in (
@@ -528,11 +596,132 @@ def _envelope(obj: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | No
     return None
 
 
+# AKS resource-specific tables (AKSAudit, AKSAuditAdmin): column -> Event key
+_AKS_COLUMNS = {
+    "AuditId": "auditID",
+    "Level": "level",
+    "Stage": "stage",
+    "RequestUri": "requestURI",
+    "Verb": "verb",
+    "User": "user",
+    "ImpersonatedUser": "impersonatedUser",
+    "SourceIps": "sourceIPs",
+    "UserAgent": "userAgent",
+    "ObjectRef": "objectRef",
+    "ResponseStatus": "responseStatus",
+    "Annotations": "annotations",
+    "RequestReceivedTime": "requestReceivedTimestamp",
+    "StageReceivedTime": "stageTimestamp",
+}
+_AKS_DYNAMIC = ("User", "ImpersonatedUser", "SourceIps", "ObjectRef", "ResponseStatus", "Annotations")
+
+
+def _is_aks_row(obj: dict[str, Any]) -> bool:
+    kind = obj.get("Type")
+    if kind in ("AKSAudit", "AKSAuditAdmin"):
+        return True
+    return kind is None and "AuditId" in obj and "Stage" in obj and ("Verb" in obj or "RequestUri" in obj)
+
+
+def _from_aks_row(obj: dict[str, Any]) -> _Request:
+    event: dict[str, Any] = {}
+    for column, key in _AKS_COLUMNS.items():
+        value = obj.get(column)
+        if column in _AKS_DYNAMIC and isinstance(value, str) and value[:1] in ("{", "["):
+            try:  # `az monitor log-analytics query` and CSV exports give dynamic columns as JSON text
+                value = json.loads(value)
+            except (ValueError, RecursionError):
+                continue
+        if value is not None:
+            event[key] = value
+    req = _from_event(event)
+    attrs = req.attrs
+    attrs["cloud.provider"] = "azure"
+    kind = _str(obj.get("Type"))
+    if kind:
+        attrs["azure.log_table"] = kind
+    resource_id = _str(obj.get("_ResourceId")) or ""
+    at = resource_id.upper().find("/MANAGEDCLUSTERS/")
+    if at >= 0:
+        cluster = resource_id[at + len("/MANAGEDCLUSTERS/") :].split("/", 1)[0]
+        if cluster:
+            attrs["k8s.cluster"] = cluster
+    pod = _str(obj.get("PodName"))
+    if pod:
+        attrs["k8s.apiserver.pod"] = pod
+    if req.time is None:
+        stamp = _str(obj.get("TimeGenerated"))
+        req.time = normalize(stamp) if stamp else None
+    return req
+
+
+def _is_falco(obj: dict[str, Any]) -> bool:
+    """A Falco alert of the k8s_audit source (the k8saudit plugin) with the request's ``ka.*`` fields."""
+    if obj.get("source") not in ("k8s_audit", "k8saudit"):
+        return False
+    fields = obj.get("output_fields")
+    return isinstance(fields, dict) and ("ka.verb" in fields or "ka.uri" in fields)
+
+
+def _from_falco(obj: dict[str, Any]) -> _Request:
+    fields: dict[str, Any] = obj["output_fields"]
+    req = _Request(completed=True)  # Falco's k8s_audit rules read finished requests (their response code)
+    attrs = req.attrs
+    req.user = _str(fields.get("ka.user.name"))
+    if req.user:
+        attrs["k8s.user"] = req.user
+    req.impersonated = _str(fields.get("ka.impuser.name"))
+    if req.impersonated:
+        attrs["k8s.impersonated_user"] = req.impersonated
+    req.verb = _str(fields.get("ka.verb")) or ""
+    attrs["k8s.verb"] = req.verb
+    uri = _str(fields.get("ka.uri"))
+    if uri:
+        attrs["k8s.request_uri"] = uri
+        _read_uri(uri, req)
+        req.dry_run = _dry_run(uri)
+    for key, name in (
+        ("ka.target.resource", "resource"),
+        ("ka.target.namespace", "namespace"),
+        ("ka.target.name", "name"),
+    ):
+        value = _str(fields.get(key))
+        if value and value != "<NA>":
+            setattr(req, name, value)
+    subresource = _str(fields.get("ka.target.subresource"))
+    if subresource and subresource != "<NA>":
+        req.subresource = subresource
+    _fill_object(req)
+    code = _str(fields.get("ka.response.code"))
+    if code and code.isdigit() and len(code) == 3:
+        req.code = attrs["http.response.status_code"] = int(code)
+    req.decision = _str(fields.get("ka.auth.decision"))
+    if req.decision:
+        attrs["k8s.authorization.decision"] = req.decision
+    reason = _str(fields.get("ka.auth.reason"))
+    if reason:
+        attrs["k8s.authorization.reason"] = reason
+    ips = fields.get("ka.sourceips")
+    if isinstance(ips, list) and ips and isinstance(ips[0], str):
+        attrs["client.address"] = ips[0]
+    for key, name in (("rule", "falco.rule"), ("priority", "falco.priority"), ("hostname", "host.name")):
+        value = _str(obj.get(key))
+        if value:
+            attrs[name] = value
+    stamp = _str(obj.get("time"))
+    req.time = normalize(stamp) if stamp else None
+    return req
+
+
 def _parse(obj: dict[str, Any], depth: int = 0) -> Parsed | None:
     if looks_like(obj):
         return _classify(_from_event(obj))
     if _is_gke(obj):
         return _classify(_from_gke(obj))
+    if _is_aks_row(obj):
+        return _classify(_from_aks_row(obj))
+    if _is_falco(obj):
+        return _classify(_from_falco(obj))
     items = obj.get("items")
     if obj.get("kind") == "EventList" and isinstance(items, list) and len(items) == 1 and isinstance(items[0], dict):
         # the webhook backend's batch, as the docs print it; a batch of several is many events, not one line's
@@ -649,6 +838,8 @@ def _legacy(body: str, at: int) -> Parsed | None:
         attrs["k8s.request_uri"] = uri
         _read_uri(uri, req)
         _fill_object(req)
+        if _dry_run(uri):
+            req.dry_run = attrs["k8s.dry_run"] = True
     namespace = fields.get("namespace")
     if namespace and namespace != "<none>":
         req.namespace = req.namespace or namespace
@@ -669,23 +860,240 @@ def _legacy(body: str, at: int) -> Parsed | None:
 
 
 def _tail(body: str, at: int) -> Parsed | None:
-    """``[<time>] kube-apiserver-audit-<hash> {Event JSON}`` (``aws logs tail``)."""
-    brace = body.find("{", at)
-    if brace < 0 or len(body[:brace].split()) > 2 or _AUDIT_MARK not in body:
+    """``[<time>] kube-apiserver-audit-<hash> {Event JSON}`` (``aws logs tail``), or a CloudWatch Logs
+    Insights CSV row ``kube-apiserver-audit-<hash>,<time>,…,"{""kind"":…}"`` (quotes doubled)."""
+    end = at + len(_TAIL_MARK)
+    size = min(len(body), end + 80)
+    while end < size and (body[end].isalnum() or body[end] in "-_"):
+        end += 1
+    stream = body[at:end]
+    csv = body.startswith(",", end)
+    if not (csv or body.startswith(" ", end)) or len(body[:at].split()) > 1:
         return None
-    stream = body[at:brace].strip()
-    if " " in stream:
+    brace = body.find("{", end)
+    if brace >= 0 and len(body[end:brace].split()) > 2:
+        brace = -1  # more than a time between the stream and the brace: not this shape
+    doubled = csv and '""' in body
+    parsed: Parsed | None = None
+    if brace >= 0 and _AUDIT_MARK in body:
+        text = body[brace:]
+        if doubled:
+            text = text.rstrip()
+            if text.endswith('"') and body[brace - 1 : brace] == '"':
+                text = text[:-1]
+            text = text.replace('""', '"')
+        try:
+            obj = json.loads(text)
+        except (ValueError, RecursionError):
+            obj = None
+        if isinstance(obj, dict) and looks_like(obj):
+            parsed = _classify(_from_event(obj))
+    if parsed is None:  # elided or cut, as pasted
+        rest = body[end:]
+        parsed = _fragment(rest.replace('""', '"') if doubled else rest, known=True)
+    if parsed is None and csv:
+        parsed = _csv_fields(body[end + 1 :])
+    if parsed is None:
         return None
-    try:
-        obj = json.loads(body[brace:])
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(obj, dict) or not looks_like(obj):
-        return None
-    parsed = _classify(_from_event(obj))
     parsed.attributes.setdefault("aws.log.stream", stream)
     parsed.attributes.setdefault("cloud.provider", "aws")
     return parsed
+
+
+_VERBS = frozenset(_CHANGE_VERBS) | _READ_VERBS | {"proxy", "connect", "impersonate", "bind", "escalate"}
+
+
+def _csv_fields(row: str) -> Parsed | None:
+    """A Logs Insights CSV row of selected fields (``<time>,<requestURI>,<verb>,<user>`` in the
+    query's order): the request URI, the verb and the user, found by their form; no outcome."""
+    cells = row.split(",", 12)[:12]
+    req = _Request()
+    for cell in cells:
+        cell = cell.strip().strip('"')
+        if cell.startswith("/") and not req.attrs.get("k8s.request_uri"):
+            req.attrs["k8s.request_uri"] = cell
+            _read_uri(cell, req)
+            _fill_object(req)
+        elif cell in _VERBS and not req.verb:
+            req.verb = req.attrs["k8s.verb"] = cell
+        elif not req.user and (cell.startswith("system:") or "@" in cell) and " " not in cell:
+            req.user = req.attrs["k8s.user"] = cell
+    if not (req.verb and req.attrs.get("k8s.request_uri")):
+        return None
+    req.attrs["meshtail.partial"] = True  # no stage and no response in the row: the outcome is not known
+    return _classify(req)
+
+
+# ------------------------------------------------------------------ events that are not valid JSON
+
+
+def _string_at(text: str, start: int) -> str | None:
+    """The JSON string whose body starts at *start* (after its opening quote), decoded; linear."""
+    scan = start
+    limit = min(len(text), start + 8192)
+    while True:
+        quote = text.find('"', scan, limit)
+        if quote < 0:
+            return None
+        back = quote - 1
+        while back >= scan and text[back] == "\\":
+            back -= 1
+        if (quote - 1 - back) % 2 == 0:
+            break
+        scan = quote + 1
+    raw = text[start:quote]
+    if "\\" not in raw:
+        return raw
+    try:
+        value = json.loads(f'"{raw}"')
+    except ValueError:
+        return _unquote(raw)
+    return value if isinstance(value, str) else None
+
+
+def _value_at(text: str, key: str, opener: str, start: int = 0, end: int | None = None) -> int:
+    """Where the value of the first ``"key":`` in ``[start, end)`` starts when it opens with *opener*
+    (a quote, a brace), spaces after the colon allowed; -1 if there is none."""
+    end = len(text) if end is None else end
+    needle = f'"{key}":'
+    at = text.find(needle, start, end)
+    while at >= 0:
+        pos = at + len(needle)
+        while pos < len(text) and pos - at < len(needle) + 4 and text[pos] == " ":
+            pos += 1
+        if text.startswith(opener, pos):
+            return pos
+        at = text.find(needle, pos, end)
+    return -1
+
+
+def _field(text: str, key: str, start: int = 0, end: int | None = None) -> str | None:
+    at = _value_at(text, key, '"', start, end)
+    return None if at < 0 else _string_at(text, at + 1)
+
+
+def _object_at(text: str, key: str) -> tuple[int, dict[str, Any] | None]:
+    """Where ``"key":{`` opens, and the object when it is flat (objectRef) and readable."""
+    at = _value_at(text, key, "{")
+    if at < 0:
+        return -1, None
+    start = at
+    close = text.find("}", start, start + 2048)
+    if close < 0:
+        return at, None
+    try:
+        obj = json.loads(text[start : close + 1])
+    except (ValueError, RecursionError):
+        return at, None
+    return at, obj if isinstance(obj, dict) else None
+
+
+_FRAGMENT_STRINGS = (
+    "auditID",
+    "stage",
+    "level",
+    "requestURI",
+    "verb",
+    "userAgent",
+    "requestReceivedTimestamp",
+    "stageTimestamp",
+    "timestamp",
+)
+
+
+def _fragment(text: str, known: bool = False) -> Parsed | None:
+    """An audit Event that does not parse as JSON, from its fields found by string search.
+
+    The API server writes an Event's fields in a fixed order (kind … verb, user, impersonatedUser,
+    sourceIPs, userAgent, objectRef, responseStatus, requestObject, responseObject, timestamps,
+    annotations); a key in a JSON string has its quotes escaped, so ``"key":"`` is a key of the
+    event or of an object it holds — the first is the event's for the keys before requestObject,
+    the last for the annotations after it.
+    """
+    if not known and '"kind":"Event"' not in text[:600] and _AUDIT_MARK not in text[:600]:
+        return None  # *known*: the line's stream already said it is an audit event
+    event: dict[str, Any] = {"kind": "Event"}
+    for key in _FRAGMENT_STRINGS:
+        value = _field(text, key)
+        if value is not None:
+            event[key] = value
+    if not ("verb" in event or "requestURI" in event or ("auditID" in event and "stage" in event)):
+        return None
+    for key in ("user", "impersonatedUser"):
+        at = _value_at(text, key, "{")
+        if at >= 0:
+            name = _field(text, "username", at, at + 1024)
+            if name is not None:
+                event[key] = {"username": name}
+    at = _value_at(text, "sourceIPs", '["')
+    if at >= 0:
+        ip = _string_at(text, at + 2)
+        if ip:
+            event["sourceIPs"] = [ip]
+    at, ref = _object_at(text, "objectRef")
+    if ref is not None:
+        event["objectRef"] = ref
+    elif at >= 0:
+        close = text.find("}", at, at + 2048)
+        event["objectRef"] = {
+            key: value
+            for key in ("resource", "namespace", "name", "apiGroup", "apiVersion", "subresource")
+            if (value := _field(text, key, at, close if close > 0 else at + 2048)) is not None
+        }
+    at = _value_at(text, "responseStatus", "{")
+    if at >= 0:
+        status: dict[str, Any] = {}
+        code_at = text.find('"code":', at, at + 8192)
+        if code_at >= 0:
+            digits = text[code_at + 7 : code_at + 12].strip()[:3]
+            if digits.isdigit() and len(digits) == 3:
+                status["code"] = int(digits)
+        stop = code_at if code_at >= 0 else at + 8192
+        for key in ("reason", "message"):
+            value = _field(text, key, at, stop)
+            if value is not None:
+                status[key] = value
+        event["responseStatus"] = status
+    annotations = {}
+    for key in ("authorization.k8s.io/decision", "authorization.k8s.io/reason", _VAP_FAILURE):
+        at = text.rfind(f'"{key}":"')
+        if at >= 0:
+            value = _string_at(text, at + len(key) + 4)
+            if value is not None:
+                annotations[key] = value
+    if annotations:
+        event["annotations"] = annotations
+    parsed = _classify(_from_event(event))
+    parsed.attributes["meshtail.partial"] = True
+    return parsed
+
+
+def recognise_fragment(body: str, source: Source | None = None) -> tuple[str, Parsed] | None:
+    """An audit Event that is not valid JSON as pasted (elided, cut, a quote lost), or None."""
+    parsed = _fragment(body)
+    return None if parsed is None else ("k8s-audit", parsed)
+
+
+def _embedded(body: str, mark: int) -> Parsed | None:
+    """An Event after a prefix no wrapper peeled (Fluent Bit's ``[0] tag: [<time>, {…}]``, a node
+    name), or pasted without its opening brace."""
+    if body.startswith('"kind":"Event"'):
+        try:
+            obj = json.loads("{" + body)
+        except (ValueError, RecursionError):
+            return _fragment(body)
+        return _classify(_from_event(obj)) if isinstance(obj, dict) and looks_like(obj) else None
+    decoder = json.JSONDecoder()
+    for brace in (body.find("{", 0, mark), body.rfind("{", 0, mark)):
+        if brace < 0:
+            continue
+        try:
+            obj, _ = decoder.raw_decode(body, brace)
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(obj, dict) and looks_like(obj):
+            return _classify(_from_event(obj))
+    return None
 
 
 # ------------------------------------------------------------------ classification
@@ -726,6 +1134,9 @@ def _classify(req: _Request) -> Parsed:
     webhook = _webhook(req.message)
     if webhook:
         attrs["k8s.admission_webhook"] = webhook
+    policy = None if webhook else _policy(req.message)
+    if policy:
+        attrs["k8s.admission_policy"] = policy
     denied = (
         req.decision == "forbid"
         or req.authn_denied
@@ -743,11 +1154,13 @@ def _classify(req: _Request) -> Parsed:
     if mesh and change and (req.subresource != "status" or denied):
         action = f"resource.{change}"
         group = f" ({req.group})" if req.group else " (mesh config)"
-        if denied and not (webhook and req.decision != "forbid"):
+        admission = webhook or policy
+        if denied and not (admission and req.decision != "forbid"):
             summary = f"{actor} was denied {verb} on {target}{group}"
             return _result(t, "config", "deny", True, "warning", action, summary, attrs)
-        if webhook:
-            summary = f'admission webhook "{clip(webhook, 80)}" rejected {actor}\'s {verb} of {target}{group}'
+        if admission:
+            what = "admission webhook" if webhook else "admission policy"
+            summary = f'{what} "{clip(admission, 80)}" rejected {actor}\'s {verb} of {target}{group}'
             return _result(t, "config", "failure", True, "warning", action, summary, attrs)
         if failed:
             summary = f"{actor} failed to {verb} {target}{group}: {status or req.stage}"
@@ -758,7 +1171,13 @@ def _classify(req: _Request) -> Parsed:
         if not final or not (known or req.stage == "ResponseComplete"):
             summary = f"{actor} {verb} {target}{group} ({req.stage or 'no response'})"
             return _result(t, "config", "unknown", False, "debug", action, summary, attrs)
+        if req.dry_run:  # admitted, validated and not persisted
+            summary = f"{actor} dry-run {verb} of {target}{group} passed (not persisted)"
+            return _result(t, "config", "success", False, "info", action, summary, attrs)
         summary = f"{actor} {_PAST[change]} {target}{group}"
+        if req.policy_audit:  # admitted, but a policy in Audit mode would have rejected it
+            summary += f'; admission policy "{clip(req.policy_audit, 80)}" (Audit) found it invalid'
+            return _result(t, "config", "change", True, "warning", action, summary, attrs)
         return _result(t, "config", "change", False, "info", action, summary, attrs)
     word = action_word(verb or "request")
     if denied:  # at any stage: a 401/403 is answered before the response starts (a watch's ResponseStarted too)
@@ -801,5 +1220,11 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
     at = body.find(_TAIL_MARK, 0, 120)
     if at >= 0:
         parsed = _tail(body, at)
-        return None if parsed is None else ("k8s-audit", parsed)
+        if parsed is not None:
+            return "k8s-audit", parsed
+    mark = body.find(_AUDIT_MARK, 0, 400)
+    if mark >= 0:
+        parsed = _embedded(body, mark)
+        if parsed is not None:
+            return "k8s-audit", parsed
     return None
