@@ -14,6 +14,7 @@ from .events import AuditEvent, RawLine
 from .lag import LagWatch
 from .parse.detect import StreamParser
 from .parse.envoy_access import CompiledFormat
+from .parse.records import split_records
 from .query import Filter, StreamFilter, compile_filter
 
 
@@ -48,6 +49,12 @@ class Pipeline:
         precheck = self.query.precheck
         if precheck is not None and not precheck(raw.text):
             self.skipped += 1
+            return
+        if raw.text[:1] in "{[" and (parts := split_records(raw.text)) is not None:
+            # a batch of records on one line (OTLP, Loki, Fluent Bit json): a line, and an event, each
+            self.lines -= 1
+            for part in parts:
+                self.line(RawLine(part, source, raw.received, raw.timestamp, raw.decode_error))
             return
         parser = self._parsers.get(key)
         if parser is None:

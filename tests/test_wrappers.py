@@ -268,3 +268,15 @@ def test_fluent_bit_parsed_records_and_aws_logs_tail_short() -> None:
     assert (event.format, event.category, event.outcome) == ("envoy-json", "auth", "deny")
     # aws logs tail --format short: its own zone-less time before the line's
     _istiod_from(f"2024-09-24T07:14:56 {ISTIOD_PUSH}", names=False)
+
+
+# istio/istio#31525: the paste lost the first digit of the time
+CUT_TIME = '021-03-12T17:08:17.573733Z    warn    ads    ADS:RDS: ACK ERROR <redacted> Internal:Proto constraint validation failed (RouteConfigurationValidationError.VirtualHosts[i]: ["embedded message failed validation"] | caused by VirtualHostValidationError.Routes[i]: ["embedded message failed validation"] | caused by RouteValidationError.Route: ["embedded message failed validation"] | caused by RouteActionValidationError.WeightedClusters: ["embedded message failed validation"] | caused by WeightedClusterValidationError.Clusters: ["value must contain at least " \'\\x01\' " item(s)"]): name: "http.80"'  # noqa: E501
+
+
+def test_a_time_cut_at_its_start_is_peeled_and_the_line_flagged_partial() -> None:
+    event = parse(CUT_TIME)
+    assert (event.format, event.category, event.outcome, event.violation) == ("istiod", "config", "failure", True)
+    assert event.attributes.get("meshtail.partial") is True
+    whole = "2" + CUT_TIME
+    assert parse(whole).attributes.get("meshtail.partial") is None  # a whole time is no artefact

@@ -13,6 +13,7 @@ from .. import __version__
 from ..events import RawLine, Source
 from ..parse.detect import StreamParser, compile_formats
 from ..parse.envoy_access import CompiledFormat, FormatError
+from ..parse.records import split_records
 from ..query import Filter, FilterError, StreamFilter, compile_filter
 from ..sinks.output import Writer
 from ..sources.files import SourceError, read_batches
@@ -398,6 +399,14 @@ def _scan(args: argparse.Namespace) -> int:
                     if precheck is not None and not precheck(text):
                         continue
                     examined += 1
+                    if text[:1] in "{[" and (parts := split_records(text)) is not None:
+                        # a batch of records on one line (OTLP, Loki, Fluent Bit json): an event each
+                        source = Source(kind, path=name, line=first + position)
+                        for part in parts:
+                            event = parser.parse(RawLine(part, source, received, decode_error=position in bad))
+                            if query.matches(event):
+                                writer.write(event)
+                        continue
                     verdict = None
                     matched = parser.match_fast(text) if bound is not None else None
                     if matched is not None:

@@ -18,6 +18,7 @@ two words, and so is the start of many sentences.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -77,6 +78,9 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m|\x1b\(B")
 # kubetail: "[pod ctr]"): a run of tokens each opening with a colour code
 _COLOURED_PREFIX = re.compile(r"(?:(?:\x1b\[[0-9;]*m|\x1b\(B)+[^\s\x1b]{0,253}(?:\x1b\[[0-9;]*m|\x1b\(B)*\s{1,4})+")
 _NAMES_ONLY = re.compile(r"[\w.\-/\[\] ]{0,400}")
+_LOGCLI_COLOURS = re.compile(
+    r"\x1b\[34m(\d{4}-\d\d-\d\dT[^\s\x1b]{1,40})\x1b\[0m (?:\x1b\[31m(\{[^{}\x1b]{0,8000}\} *)\x1b\[0m )?"
+)
 _TRAILING_RESET = re.compile(r"(?:\x1b\(B)?\x1b\[0?m\Z")
 
 
@@ -86,10 +90,21 @@ _LEVEL_COLUMN = re.compile(r"(?:trace|debug|info|warn|warning|error|TRACE|DEBUG|
 _TAB_GLYPHS = re.compile("[\u25b8\u2192\u21e5] *")
 
 
+# an ISO/RFC 3339 time whose first characters a paste cut off (its end kept: Istio's and ztunnel's "Z" column)
+_FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_CUT_STAMP = re.compile(r"(?:\d{0,3}-\d{2}-\d{2}T|\d{0,2}-\d{2}T|\d{1,2}T)?\d{0,2}:\d{2}:\d{2}\.\d{1,9}Z[ \t]+")
+
+
 def _artefacts(text: str, source: Source) -> Peeled | None:
     """Markdown quotes and code marks, a k9s border, indentation, ANSI colours, curly quotes, CSV quoting."""
     body = text
     partial = False
+    if body.startswith("\x1b[34m"):
+        # logcli's default output in a terminal (grafana/loki pkg/logcli/output/default.go): the time in
+        # color.BlueString, the label set (padded) in color.RedString, then the line
+        shown = _LOGCLI_COLOURS.match(body)
+        if shown is not None:
+            body = f"{shown.group(1)} {shown.group(2) + ' ' if shown.group(2) else ''}" + body[shown.end() :]
     if body.startswith("\x1b"):
         # stern, kubetail and k9s colour the names in front (and reset at the end); codes inside the line are
         # the log's own (an attacker's), kept to be shown as visible escapes
@@ -100,7 +115,8 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
             if looks_like_a_line(body[code.end() :].lstrip()):
                 cut = code.end()
         if cut >= 0:
-            body = _ANSI.sub("", body[:cut]) + body[cut:]
+            # (kubetail colours the whole line and resets after it: "… <line> \x1b(B\x1b[m")
+            body = _ANSI.sub("", body[:cut]) + _TRAILING_RESET.sub("", body[cut:])
         else:
             coloured = _COLOURED_PREFIX.match(body)
             if coloured is not None:
@@ -122,6 +138,12 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
         rest = body[4:].lstrip() if body[0] == "." else body[2:].lstrip()
         if looks_like_a_line(rest) or _LEVEL_COLUMN.match(rest):
             body, partial = rest, True  # the author elided the start (the time): "... info  access  …"
+    if body[:1].isdigit() and not _FULL_DATE.match(body):
+        cut = _CUT_STAMP.match(body)  # the paste lost the start of the time: "021-03-12T17:08:17.573733Z  warn  ads …"
+        if cut is not None:
+            rest = body[cut.end() :]
+            if _LEVEL_COLUMN.match(rest) or looks_like_a_line(rest):
+                body, partial = rest, True
     if "▸" in body[:40] or "→" in body[:40] or "⇥" in body[:40]:
         shown = _TAB_GLYPHS.sub("\t", body)
         if shown != body and looks_like_a_line(shown):
@@ -142,7 +164,7 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
             body, partial = plain, True  # an author's bold inside the line: "2023-03-23T04:09:47.**824655Z**"
     if "\u201c" in body or "\u201d" in body:
         body, partial = body.translate(_CURLY), True
-    if len(body) > 2 and body[0] == '"' and body[-1] == '"' and '""' in body:
+    if len(body) > 2 and body[0] == '"' and body[-1] == '"' and '""' in body and not _CSV_TIME.match(body):
         inner = body[1:-1].replace('""', '"')  # a CSV cell: the line in quotes, its quotes doubled
         if looks_like_a_line(inner):
             body, partial = inner, True
@@ -204,7 +226,16 @@ _STERN_NS = re.compile(r"(?P<ns>[a-z0-9][a-z0-9_-]{0,62}) " + _STERN_TAIL)
 _STERN = re.compile(_STERN_TAIL)
 # a pod name alone before a line's own time (stern --template '{{.PodName}} {{.Message}}', kubetail, a
 # log viewer's "pod" column): the name must end in a generated suffix (-7f8c4, -x2k4q) to be taken for one
-_POD_ONLY = re.compile(r"(?P<pod>[a-z0-9][a-z0-9.-]{0,240}-[a-z0-9]{4,10}) +(?=\d{4}-\d{2}-\d{2}[T ]\d)")
+# and k9s (derailed/k9s internal/dao/log_item.go LogItem.Render: "[<time> ][<pod> ][<container> ]<line>", the
+# container only when the pod has several, the pod only in a workload's view): one name before a record.  A name that
+# ends in a generated suffix — five characters of the alphabet k8s.io/apimachinery/pkg/util/rand draws from (no vowels,
+# no 0, 1, 3) — is a pod; another hyphenated name is a container
+_POD_ONLY = re.compile(
+    r"(?P<pod>[a-z0-9][a-z0-9.-]{0,240}[a-z0-9]) +(?=\d{4}-\d{2}-\d{2}[T ]\d|\[\d{4}-\d{2}-\d{2}[T ]\d|\{\")"
+)
+_GENERATED = re.compile(
+    r"[a-z0-9][a-z0-9.-]{0,240}-(?:[bcdfghjklmnpqrstvwxz2456789]{5}|\d{1,4})"
+)  # (or a StatefulSet's ordinal)
 _COMPOSE = re.compile(r"([A-Za-z0-9][\w.-]{0,100})\s+\| ")
 _GREP = re.compile(
     r"(?:([^\s:]{1,400}\.(?:log|txt|out|json|jsonl|gz))(?::(\d{1,9}))?[:-]|(\d{1,9})[:-](?!\d{2}-\d{2}[T ]))"
@@ -224,6 +255,7 @@ _KIBANA_STAMP = re.compile(
 _LENS_STAMP = re.compile(r"[A-Z][a-z]{2}, ([A-Z][a-z]{2}) (\d{1,2}) (\d{4}) (\d{1,2}):(\d{2}):(\d{2}) ([ap]m) \| ")
 _LOKI_CLI = re.compile(r"(\d{4}-\d{2}-\d{2}T\S+) \{((?:[\w.]+=\"[^\"]*\"(?:, )?)*)\}\s+")
 _LOKI_LABEL = re.compile(r'([\w.]+)="([^"]*)"')
+_OTEL_HEADER = re.compile(r"(?:ResourceLog|ScopeLog|LogRecord|ResourceSpans|ScopeSpans) #\d+")
 _OTEL_BODY = re.compile(r"\s*(?:Body|-> (?:log|body|message)): Str\((.*)\)\s*$", re.S)
 
 
@@ -272,7 +304,12 @@ def _name_tag(text: str, source: Source) -> Peeled | None:
     first, second = match.group(1), match.group(2)
     if second is None and first in _LEVEL_WORDS:
         return None  # "[warning] 2021-…": a level, not a name
-    changed = replace(source, pod=first, container=second) if second else replace(source, container=first)
+    if second is not None:
+        changed = replace(source, pod=first, container=second)
+    elif _GENERATED.fullmatch(first):  # kubetail's "[<pod>]" (one container): a generated name is a pod
+        changed = replace(source, pod=first)
+    else:
+        changed = replace(source, container=first)
     return Peeled(inner, changed, None, ["tag"])
 
 
@@ -305,6 +342,10 @@ def _stern(text: str, source: Source) -> Peeled | None:
         namespace, pod, container, stamp = groups.get("ns"), groups["pod"], groups.get("container"), groups.get("stamp")
         if namespace is None and pod.count("-") == 0 and "." not in pod:
             continue  # "info ads …" and the like: two plain words are not a pod and a container
+        if pattern is _POD_ONLY and _GENERATED.fullmatch(pod) is None:
+            if "." in pod or pod.lower() in _LEVEL_WORDS:
+                continue
+            pod, container = None, pod  # k9s: the container's name alone ("istio-proxy [2024-…")
         ends = [(match.end(), stamp)]
         if stamp is not None:
             ends.append((match.start("stamp"), None))  # the time was the line's own
@@ -313,7 +354,7 @@ def _stern(text: str, source: Source) -> Peeled | None:
         for end, own_stamp in ends:
             inner = text[end:]
             if looks_like_a_line(inner):
-                changed = replace(source, pod=pod.removesuffix(".."))
+                changed = replace(source, pod=pod.removesuffix("..")) if pod is not None else source
                 if container is not None:
                     changed = replace(changed, container=container)
                 if namespace is not None:
@@ -351,7 +392,8 @@ def _grep(text: str, source: Source) -> Peeled | None:
             return None
     changed = source
     if match.group(1):
-        changed = replace(source, path=match.group(1))
+        # grep -r over the node's /var/log/pods or /var/log/containers: the file names the pod
+        changed = _labelled(replace(source, path=match.group(1)), _file_names(match.group(1)))
     if number:
         changed = replace(changed, line=int(number))
     return Peeled(inner, changed, None, ["grep"])
@@ -428,6 +470,84 @@ def _kibana(text: str, source: Source) -> Peeled | None:
     return Peeled(inner, source, stamp, ["export"])
 
 
+# A CSV export's row: the time cell, then the line's cell (quotes doubled) — Kibana's "Generate CSV" (csv:quoteValues,
+# times in its moment.js format), Grafana's "Download CSV" of a logs panel (Time, Line), CloudWatch Logs Insights'
+# "Export results → CSV" (@timestamp,@message)
+_CSV_TIME = re.compile(
+    r'"?(?:\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?|\d{13}'
+    r'|[A-Z][a-z]{2,8} \d{1,2}(?:st|nd|rd|th)?,? \d{4}(?:,| @) \d{2}:\d{2}:\d{2}(?:\.\d{1,3})?)"?,"'
+)
+
+
+def _csv_row(text: str, source: Source) -> Peeled | None:
+    if not (text[:1] == '"' or text[:1].isdigit()) or text[-1:] != '"' or ',"' not in text[:48]:
+        return None
+    if _CSV_TIME.match(text) is None:
+        return None
+    try:
+        cells = next(csv.reader([text], strict=True))
+    except (csv.Error, StopIteration):
+        return None
+    for cell in cells[1:]:
+        if looks_like_a_line(cell):
+            when = _KIBANA_STAMP.match(cells[0] + "\t")
+            if when is not None:
+                found = _kibana(cells[0] + "\t" + cell, source)
+                stamp = found.stamp if found is not None else None
+            else:
+                stamp = _ui_time(cells[0]) if cells[0][:1].isdigit() else None
+            return Peeled(cell, source, stamp, ["export"])
+    return None
+
+
+# `aws logs get-log-events --output text` / `filter-log-events --output text` (the AWS CLI's text output: an EVENTS row
+# of the event's values in key order): EVENTS\t<ingestionTime>\t<message>\t<timestamp>, and with filter-log-events
+# EVENTS\t<eventId>\t<ingestionTime>\t<logStreamName>\t<message>\t<timestamp>; the message may hold tabs itself
+_AWS_EVENTS = re.compile(r"EVENTS\t(?:\d{20,80}\t\d{13}\t([^\t]{1,512})\t|\d{13}\t)")
+_AWS_EVENTS_END = re.compile(r"\t(\d{13})\Z")
+
+
+def _aws_text(text: str, source: Source) -> Peeled | None:
+    if not text.startswith("EVENTS\t"):
+        return None
+    match = _AWS_EVENTS.match(text)
+    end = _AWS_EVENTS_END.search(text)
+    if match is None or end is None or end.start() < match.end():
+        return None
+    inner = text[match.end() : end.start()]
+    names = _file_names(match.group(1)) if match.group(1) else {}
+    return Peeled(inner, _labelled(source, names), _ui_time(end.group(1)), ["cloudwatch"])
+
+
+# Vector's logfmt codec (console/file sinks, encoding.codec = "logfmt"): the event's fields flattened with dots
+# (kubernetes.pod_name=…), a value quoted when it holds a space, with only \\ and \" escaped (VRL encode_logfmt /
+# encode_key_value); Vector's sources always set source_type
+_LOGFMT_PAIR = re.compile(r'([A-Za-z_@][\w.@/-]{0,200})=("(?:[^"\\]|\\.)*"|[^ "]*)(?: +|\Z)')
+_LOGFMT_ESCAPE = re.compile(r"\\(.)", re.S)
+
+
+def _logfmt(text: str, source: Source) -> Peeled | None:
+    if not text[:1].isalpha() or "=" not in text[:64] or (" source_type=" not in text and "source_type=" != text[:12]):
+        return None
+    fields: dict[str, str] = {}
+    at = 0
+    while at < len(text):
+        pair = _LOGFMT_PAIR.match(text, at)
+        if pair is None or pair.end() == at:
+            return None
+        value = pair.group(2)
+        if value[:1] == '"':
+            value = _LOGFMT_ESCAPE.sub(r"\1", value[1:-1])
+        fields[pair.group(1)] = value
+        at = pair.end()
+    message = fields.get("message")
+    if not message or "source_type" not in fields:
+        return None
+    labels = {key[11:]: value for key, value in fields.items() if key.startswith("kubernetes.")}
+    changed = _labelled(_labelled(source, _file_names(fields.get("file", ""))), labels)
+    return Peeled(message, changed, normalize(fields.get("timestamp")), ["vector"], decoded=True)
+
+
 def _ui_time(stamp: str) -> str | None:
     if stamp.isdigit():
         return datetime.fromtimestamp(int(stamp) / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
@@ -443,6 +563,26 @@ def _loki_cli(text: str, source: Source) -> Peeled | None:
         return None
     labels = dict(_LOKI_LABEL.findall(match.group(2)))
     return Peeled(text[match.end() :], _labelled(source, labels), normalize(match.group(1)), ["loki"])
+
+
+# the debug exporter at normal verbosity (open-telemetry/opentelemetry-collector exporter/debugexporter/internal/normal
+# /logs.go): "<body> <key>=<value> …", the record's attributes after its body; a JSON body ends where its JSON does
+_OTEL_ATTRIBUTES = re.compile(r"(?: [\w.@-]{1,100}=\S{0,4096})+\Z")
+_DECODER = json.JSONDecoder()
+
+
+def _otel_normal_json(text: str, source: Source) -> Peeled | None:
+    if text[:2] != '{"' or text[-1:] == "}" or "=" not in text[-200:]:
+        return None
+    try:
+        _, end = _DECODER.raw_decode(text)
+    except ValueError:
+        return None
+    rest = text[end:]
+    if not _OTEL_ATTRIBUTES.match(rest):
+        return None
+    path = next((pair[14:] for pair in rest.split(" ") if pair.startswith("log.file.path=")), "")
+    return Peeled(text[:end], _labelled(source, _file_names(path)), None, ["otel-debug"])
 
 
 def _otel_debug(text: str, source: Source) -> Peeled | None:
@@ -463,12 +603,43 @@ def _labelled(source: Source, labels: dict[str, Any]) -> Source:
         for name in names:
             value = labels.get(name)
             if isinstance(value, str) and value:
-                return value
+                # stern -o extjson in a terminal colours the names inside the JSON strings
+                return _ANSI.sub("", value) if "\x1b" in value else value
         return None
 
-    namespace = first("namespace", "namespace_name", "k8s_namespace_name", "k8s.namespace.name", "pod_namespace")
-    pod = first("pod", "pod_name", "k8s_pod_name", "k8s.pod.name", "podName", "PodName", "name")
-    container = first("container", "container_name", "k8s_container_name", "k8s.container.name", "containerName")
+    # Promtail/Alloy and Fluent Bit names, OTel semantic conventions, Elastic's flattened ``fields``,
+    # Azure ContainerLogV2 columns, Docker json-file ``attrs`` (--log-opt labels: the kubelet's io.kubernetes.*)
+    namespace = first(
+        "namespace",
+        "namespace_name",
+        "k8s_namespace_name",
+        "k8s.namespace.name",
+        "pod_namespace",
+        "PodNamespace",
+        "kubernetes.namespace",
+        "io.kubernetes.pod.namespace",
+    )
+    pod = first(
+        "pod",
+        "pod_name",
+        "k8s_pod_name",
+        "k8s.pod.name",
+        "podName",
+        "PodName",
+        "name",
+        "kubernetes.pod.name",
+        "io.kubernetes.pod.name",
+    )
+    container = first(
+        "container",
+        "container_name",
+        "k8s_container_name",
+        "k8s.container.name",
+        "containerName",
+        "ContainerName",
+        "kubernetes.container.name",
+        "io.kubernetes.container.name",
+    )
     changed = source
     if namespace:
         changed = replace(changed, namespace=namespace)
@@ -487,39 +658,69 @@ def _dig(obj: dict[str, Any], *path: str) -> Any:
     return obj
 
 
+# the keys a collector's record holds its line (or the line's names) under; one split of the record's start on its
+# quotes tells whether any is there (cheaper than a substring search a key: JSON access logs come here every line)
+_ENVELOPE_KEYS = frozenset(
+    (
+        "log",
+        "message",
+        "line",
+        "textPayload",
+        "jsonPayload",
+        "protoPayload",
+        "properties",
+        "@message",
+        "LogMessage",
+        "original",
+        "body",
+        "log_processed",
+        "event",
+        "_raw",
+        "MESSAGE",
+        "_source",
+        "content",
+        "attributes",
+        "values",  # Loki's push body and query API: {"stream": {labels}, "values": [["<ns>", "<line>"]]}
+        "resourceLogs",  # OTLP JSON
+        "LogEntry",  # Azure ContainerLog (v1)
+        "log_s",  # AzureDiagnostics
+        "otelcol.component.id",  # the OTel collector's JSON log of its debug exporter
+        "kubernetes",  # a record whose line's own JSON was merged beside the collector's metadata
+    )
+)
+
+
 def _envelope(text: str, source: Source) -> Peeled | None:
     """A collector's JSON record around a line: Fluent Bit/Fluentd/Docker (``log``), Vector and Elastic
-    (``message``, ``event.original``), Loki (``line``), Cloud Logging (``textPayload``/``jsonPayload``),
-    Azure (``properties.log``, ``LogMessage``), CloudWatch (``@message``), stern/kail ``-o json``."""
-    if not text.startswith("{") or not any(
-        key in text[:2000]
-        for key in (
-            '"log"',
-            '"message"',
-            '"line"',
-            "Payload",
-            '"properties"',
-            '"@message"',
-            '"LogMessage"',
-            '"original"',
-            '"body"',
-            '"log_processed"',
-            '"event"',
-            '"_raw"',
-            '"MESSAGE"',
-            '"_source"',
-            '"content"',
-            '"attributes"',
-        )
-    ):
+    (``message``, ``event.original``), Loki (``line``, ``values``), Cloud Logging (``textPayload``/``jsonPayload``),
+    Azure (``properties.log``, ``LogMessage``, ``LogEntry``), CloudWatch (``@message``), OTLP JSON, stern/kail
+    ``-o json``; and a JSON array of such records (Fluent Bit ``format json``, Fluentd's forward
+    ``[tag, time, record]``)."""
+    first = text[:2]
+    if not (first[:1] == "{" or first in ("[{", '["')):
         return None
+    if _ENVELOPE_KEYS.isdisjoint(text[:2000].split('"')):
+        return None
+    body = text[:-1] if text.endswith(("},", "],")) else text  # (a record pasted from an array: its comma)
     try:
-        obj = json.loads(text[:-1] if text.endswith("},") else text)  # (a record pasted from an array: its comma)
+        obj = json.loads(body)
     except ValueError:
-        return None
+        if "\x1b" not in body:
+            return None
+        try:  # stern -o extjson in a terminal: raw colour codes inside the JSON strings
+            obj = json.loads(body, strict=False)
+        except ValueError:
+            return None
+    tag_names: dict[str, str] = {}
+    forward_time = None
+    if isinstance(obj, list):
+        if len(obj) == 3 and isinstance(obj[1], int | float) and not isinstance(obj[1], bool) and 0 < obj[1] < 1e10:
+            forward_time = datetime.fromtimestamp(obj[1], UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z"
+        obj, tag_names = _array_record(obj)
     if not isinstance(obj, dict):
         return None
     inner, labels, stamp = _payload(obj)
+    stamp = stamp or forward_time
     if inner is None:
         return None
     if isinstance(inner, dict | list):
@@ -527,7 +728,67 @@ def _envelope(text: str, source: Source) -> Peeled | None:
     if not isinstance(inner, str):
         return None  # a number or a boolean where the line should be: not an envelope of a line
     inner = inner.rstrip("\r\n")
-    return Peeled(inner, _labelled(source, labels), stamp, ["envelope"], decoded=True)
+    # names the collector's file path or log stream carries (Vector's ``file``, Filebeat's ``log.file.path``,
+    # the OTel filelog receiver's ``log.file.path``, Splunk's ``source``, CloudWatch's ``logStreamName``),
+    # under what its labels say
+    changed = _labelled(_labelled(source, tag_names or _path_labels(obj, labels)), labels)
+    return Peeled(inner, changed, stamp, ["envelope"], decoded=True)
+
+
+def _array_record(items: list[Any]) -> tuple[Any, dict[str, str]]:
+    """The record a JSON array holds: the first of ``[{…}, {…}]`` (Fluent Bit's ``format json``), the map of
+    Fluentd's forward Message mode ``[tag, time, {record}]`` (the tag names the log file).
+
+    A batch of several records reaches here only through ``peel`` alone: the pipeline splits it first
+    (:mod:`.records`), an event a record."""
+    if items and all(isinstance(item, dict) for item in items):
+        return items[0], {}
+    if len(items) == 3 and isinstance(items[0], str) and isinstance(items[1], int | float):
+        if isinstance(items[2], dict):
+            return items[2], _file_names(items[0])
+    return None, {}
+
+
+# the kubelet's log files: /var/log/pods/<namespace>_<pod>_<uid>/<container>/<n>.log and the symlinks
+# /var/log/containers/<pod>_<namespace>_<container>-<container id>.log (kubernetes pkg/kubelet/kuberuntime/helpers.go,
+# BuildPodLogsDirectory / BuildContainerLogsDirectory; pkg/kubelet/kuberuntime/kuberuntime_container.go legacy links)
+_PODS_DIR = re.compile(
+    r"/var/log/pods/([a-z0-9][a-z0-9-]{0,62})_([a-z0-9][a-z0-9.-]{0,252})_[0-9a-f-]{36}/([a-z0-9][a-z0-9-]{0,62})/"
+)
+
+
+def _file_names(path: str) -> dict[str, str]:
+    """Namespace, pod and container a kubelet log file's path (or a tag made of it) names, or ``{}``."""
+    if "/var/log/pods/" in path:
+        match = _PODS_DIR.search(path[:600])
+        if match is not None:
+            return {"namespace": match.group(1), "pod": match.group(2), "container": match.group(3)}
+        return {}
+    named = _LOG_FILE_NAME.search(path[:600]) if "_" in path else None
+    if named is None:
+        return {}
+    return {"pod": named.group(1), "namespace": named.group(2), "container": named.group(3)}
+
+
+def _path_labels(obj: dict[str, Any], labels: dict[str, Any]) -> dict[str, str]:
+    """Names from the record's file path or stream name, when its labels name no pod."""
+    if any(labels.get(key) for key in ("pod", "pod_name", "k8s.pod.name", "PodName", "podName")):
+        return {}
+    for path in (
+        obj.get("file"),  # Vector file / kubernetes_logs sources
+        obj.get("filename"),  # Promtail's label
+        _dig(obj, "log", "file", "path"),  # Filebeat / Elastic Agent (ECS)
+        labels.get("log.file.path"),  # OTel filelog receiver (attribute)
+        obj.get("source"),  # Splunk HEC
+        labels.get("source"),  # Splunk's search results (the export API's "result")
+        obj.get("logStreamName"),  # CloudWatch Logs events
+        obj.get("@logStream"),
+    ):
+        if isinstance(path, str) and path:
+            found = _file_names(path)
+            if found:
+                return found
+    return {}
 
 
 def _payload(obj: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
@@ -539,6 +800,32 @@ def _payload(obj: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
     if isinstance(kubernetes.get("container"), dict):
         labels["container"] = kubernetes["container"].get("name")
     stamp = _first_time(obj, "time", "timestamp", "@timestamp", "TimeGenerated", "ts")
+    attrs = obj.get("attrs")
+    if isinstance(attrs, dict):  # Docker json-file --log-opt labels/env: the kubelet's io.kubernetes.* labels
+        labels.update(attrs)
+    # Vector's native_json codec: the event under its type, {"log": {…}} (lib/codecs/src/encoding/format/native_json.rs)
+    if len(obj) == 1 and isinstance(obj.get("log"), dict):
+        found, named, when = _payload(obj["log"])
+        if found is not None:
+            return found, {**named, **{k: v for k, v in obj["log"].items() if k in ("file", "source")}}, when
+    # OTLP JSON (the collector's file exporter, Fluent Bit's otlp_json, an OTLP/HTTP body): resourceLogs[].scopeLogs[]
+    # .logRecords[] — a line of many records is split before (:mod:`.records`); peel alone reads the first
+    if "resourceLogs" in obj or ("body" in obj and ("timeUnixNano" in obj or "observedTimeUnixNano" in obj)):
+        return _otlp(obj)
+    # the collector's own JSON log (service.telemetry.logs.encoding: json) of what its debug exporter printed: the
+    # records at normal verbosity, one a line after "ResourceLog #n" / "ScopeLog #n" headers; the first is read
+    if isinstance(obj.get("msg"), str) and "otelcol.component.id" in obj:
+        for row in obj["msg"].splitlines():
+            if row.strip() and not _OTEL_HEADER.match(row):
+                path = next((pair[14:] for pair in row.split(" ") if pair.startswith("log.file.path=")), None)
+                return row, {"log.file.path": path} if path else {}, stamp
+        return None, {}, None
+    # Loki: a push body {"streams": [{"stream": {labels}, "values": [["<unix ns>", "<line>"(, {metadata})], …]}]},
+    # a query API response {"data": {"result": [ … ]}} and one element of it (grafana/loki docs reference/loki-http-api)
+    if "values" in obj or "streams" in obj or "data" in obj:
+        found = _loki_stream(obj)
+        if found is not None:
+            return found
     # Fluent Bit / Fluentd / Docker json-file: {"log": "...\n", "stream", "time"}
     # (a "level" beside "log" is another program's own JSON, unless the collector's keys say it added it: a parser)
     if isinstance(obj.get("log"), str) and ("level" not in obj or "kubernetes" in obj or "stream" in obj):
@@ -580,12 +867,22 @@ def _payload(obj: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
         return obj["body"], dict(resources), stamp
     # Vector, Elastic/Filebeat, stern -o json, kail -o json: "message" beside the collector's own keys
     message = obj.get("message")
-    if message is not None and not ("level" in obj and ("scope" in obj or "time" in obj)):
+    collected = "source_type" in obj  # Vector's own key: "message" is the line even beside the line's parsed keys
+    if message is not None and (collected or not ("level" in obj and ("scope" in obj or "time" in obj))):
         collector_keys = ("kubernetes", "@timestamp", "source_type", "podName", "containerName", "pod", "container")
         others = ("file", "host", "hostname", "agent", "ecs", "stream", "nodeName", "name", "ddsource", "ddtags")
-        if any(key in obj for key in (*collector_keys, *others)):
-            named = ("pod", "podName", "namespace", "container", "containerName", "name")
-            return message, {**labels, **{k: obj[k] for k in named if k in obj}}, stamp
+        # CloudWatch Logs events (aws logs filter-log-events / get-log-events): logStreamName, eventId, ingestionTime
+        cloudwatch = ("logStreamName", "ingestionTime", "eventId")
+        if any(key in obj for key in (*collector_keys, *others, *cloudwatch)):
+            # (top-level names only when they are strings: ECS's "container" is an object)
+            named = ("pod", "podName", "namespace", "container", "containerName", "name", "container_name")
+            found = {k: obj[k] for k in named if isinstance(obj.get(k), str)}
+            tags = obj.get("ddtags")  # the Datadog agent's intake payload: "kube_namespace:x,pod_name:y,…"
+            if isinstance(tags, str):
+                found = {**_tag_labels(tags.split(",")), **found}
+            if stamp is None and isinstance(obj.get("timestamp"), int):
+                stamp = _ui_time(str(obj["timestamp"])) if len(str(obj["timestamp"])) == 13 else None
+            return message, {**labels, **found}, stamp
     original = _dig(obj, "event", "original")
     if isinstance(original, str):
         return original, labels, stamp
@@ -596,15 +893,40 @@ def _payload(obj: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
     # Splunk's search results ({"_raw": …}, and its export API's {"result": {"_raw": …}}), ECS's log.original
     raw = obj.get("_raw", _dig(obj, "result", "_raw"))
     if isinstance(raw, str):
-        return raw, labels, stamp or _first_time(obj.get("result") or {}, "_time")
+        result = obj.get("result") if isinstance(obj.get("result"), dict) else obj
+        return raw, {**result, **labels}, stamp or _first_time(result, "_time")
     original = _dig(obj, "log", "original")
     if isinstance(original, str):
         return original, labels, stamp
     # journalctl -o json: MESSAGE, and the kubelet's container name k8s_<container>_<pod>_<namespace>_…
     if isinstance(obj.get("MESSAGE"), str) and ("__REALTIME_TIMESTAMP" in obj or "SYSLOG_IDENTIFIER" in obj):
-        parts = str(obj.get("CONTAINER_NAME", "")).split("_")
-        named = {"container": parts[1], "pod": parts[2], "namespace": parts[3]} if len(parts) > 4 else {}
-        return obj["MESSAGE"], named, stamp
+        return obj["MESSAGE"], _docker_names(obj.get("CONTAINER_NAME")), stamp
+    # Azure Monitor's ContainerLog (v1) table: LogEntry, LogEntrySource, Name = the Docker name of the container
+    # (learn.microsoft.com/azure/azure-monitor/reference/tables/containerlog)
+    if isinstance(obj.get("LogEntry"), str) and ("LogEntrySource" in obj or "ContainerID" in obj):
+        return obj["LogEntry"], _docker_names(obj.get("Name")), stamp
+    # AzureDiagnostics (diagnostic settings without resource-specific tables): log_s, pod_s, Category
+    # (learn.microsoft.com/azure/aks/monitor-aks-reference: kube-audit, kube-apiserver, … rows)
+    if isinstance(obj.get("log_s"), str) and ("Category" in obj or "pod_s" in obj):
+        found = obj["log_s"]
+        if found.startswith("{"):
+            try:
+                found = json.loads(found)
+            except ValueError:
+                pass
+        return found, {"pod": obj.get("pod_s")}, stamp
+    # an Elasticsearch / Kibana document with ``fields`` (each a list: {"message": [...], "kubernetes.pod.name": [...]})
+    fields = obj.get("fields")
+    if "_index" in obj and isinstance(fields, dict) and isinstance(fields.get("message"), list) and fields["message"]:
+        flat = {k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in fields.items()}
+        if isinstance(flat["message"], str):
+            return flat["message"], flat, stamp or _first_time(flat, "@timestamp")
+    # CloudWatch Logs: aws logs filter-log-events / get-log-events print {"events": [{…, "message"}], …}
+    events = obj.get("events")
+    first_event = events[0] if isinstance(events, list) and events else None
+    if isinstance(first_event, dict) and isinstance(first_event.get("message"), str):
+        found, named, when = _payload(first_event)
+        return found, {**_file_names(str(first_event.get("logStreamName", ""))), **named}, when
     # an Elasticsearch hit ({"_index", "_source": {…}}) and Datadog's log views ({"content"|"attributes": {…}})
     for key in ("_source", "content", "attributes"):
         inner = obj.get(key)
@@ -617,7 +939,103 @@ def _payload(obj: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
             if found is not None:
                 return found, {**_tag_labels(inner.get("tags")), **named}, when or stamp
             return inner["message"], _tag_labels(inner.get("tags")), stamp
+    # Fluent Bit's kubernetes filter with Merge_Log On and Keep_Log Off (the fluent/helm-charts default), and an
+    # Elasticsearch document made of it: the line's own JSON keys beside the collector's — the line is what is left
+    if isinstance(kubernetes, dict) and (labels.get("pod_name") or labels.get("pod")):
+        rest = {k: v for k, v in obj.items() if k not in _COLLECTOR_KEYS}
+        if len(rest) >= 2:
+            return rest, labels, stamp
     return None, {}, None
+
+
+# what Fluent Bit (tail + cri/docker parsers, kubernetes filter, es output) adds to a record of a line
+_COLLECTOR_KEYS = frozenset(("kubernetes", "stream", "_p", "logtag", "date", "@timestamp", "docker", "log_processed"))
+
+
+def _docker_names(name: Any) -> dict[str, str]:
+    """The names in the kubelet's Docker container name ``k8s_<container>_<pod>_<namespace>_<uid>_<attempt>``
+    (kubernetes pkg/kubelet/dockershim naming.go), or ``{}``."""
+    parts = name.split("_") if isinstance(name, str) else []
+    if len(parts) < 5 or parts[0] != "k8s":
+        return {}
+    return {"container": parts[1], "pod": parts[2], "namespace": parts[3]}
+
+
+def _otlp_value(value: Any) -> Any:
+    """An OTLP JSON AnyValue as a plain value (opentelemetry-proto common.proto AnyValue; JSON per the OTLP spec)."""
+    if not isinstance(value, dict):
+        return None
+    if "stringValue" in value:
+        return value["stringValue"]
+    if "kvlistValue" in value:
+        return _otlp_attributes(_dig(value, "kvlistValue", "values"))
+    if "arrayValue" in value:
+        found = _dig(value, "arrayValue", "values")
+        return [_otlp_value(item) for item in found] if isinstance(found, list) else None
+    for key in ("intValue", "boolValue", "doubleValue"):
+        if key in value:
+            return value[key]
+    return None
+
+
+def _otlp_attributes(items: Any) -> dict[str, Any]:
+    """OTLP JSON ``[{"key": k, "value": AnyValue}, …]`` as a dict."""
+    out: dict[str, Any] = {}
+    for item in items if isinstance(items, list) else ():
+        if isinstance(item, dict) and isinstance(item.get("key"), str):
+            out[item["key"]] = _otlp_value(item.get("value"))
+    return out
+
+
+def _otlp(obj: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
+    """The first log record of an OTLP JSON ExportLogsServiceRequest / LogsData, or one LogRecord alone
+    (opentelemetry-proto logs.proto; the collector's fileexporter writes one request a line; before 0.15,
+    instrumentationLibraryLogs[].logs[])."""
+    resource: dict[str, Any] = {}
+    record: Any = obj
+    if "resourceLogs" in obj:
+        first = obj["resourceLogs"][0] if isinstance(obj["resourceLogs"], list) and obj["resourceLogs"] else None
+        if not isinstance(first, dict):
+            return None, {}, None
+        resource = _otlp_attributes(_dig(first, "resource", "attributes"))
+        scopes = first.get("scopeLogs", first.get("instrumentationLibraryLogs"))
+        scope = scopes[0] if isinstance(scopes, list) and scopes else None
+        records = scope.get("logRecords", scope.get("logs")) if isinstance(scope, dict) else None
+        record = records[0] if isinstance(records, list) and records else None
+    if not isinstance(record, dict):
+        return None, {}, None
+    body = _otlp_value(record.get("body"))
+    if not isinstance(body, str | dict | list):
+        return None, {}, None
+    stamp = None
+    for key in ("timeUnixNano", "observedTimeUnixNano"):
+        nanos = record.get(key)
+        if isinstance(nanos, str | int) and str(nanos).isdigit() and int(nanos) > 0:
+            stamp = _nanos(str(nanos))
+            break
+    return body, {**_otlp_attributes(record.get("attributes")), **resource}, stamp
+
+
+def _nanos(value: str) -> str | None:
+    """A Unix time in nanoseconds (Loki, OTLP) as RFC 3339."""
+    if not value.isdigit() or len(value) > 19:
+        return None
+    seconds, nanos = divmod(int(value), 1_000_000_000)
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{nanos:09d}Z"
+
+
+def _loki_stream(obj: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None] | None:
+    streams = obj.get("streams", _dig(obj, "data", "result"))
+    stream = streams[0] if isinstance(streams, list) and streams else obj
+    if not isinstance(stream, dict):
+        return None
+    labels, values = stream.get("stream"), stream.get("values")
+    if not isinstance(labels, dict) or not isinstance(values, list) or not values:
+        return None
+    entry = values[0]
+    if not isinstance(entry, list) or len(entry) < 2 or not isinstance(entry[0], str) or not isinstance(entry[1], str):
+        return None
+    return entry[1], labels, _nanos(entry[0])
 
 
 def _tag_labels(tags: Any) -> dict[str, str]:
@@ -651,8 +1069,14 @@ _FLUENT_ARRAY = re.compile(r"\[(\d{9,11}(?:\.\d{1,9})?), ?(\{.*\})\]$")
 # CloudWatch Logs (Fluent Bit / Fluentd cloudwatch output) as `aws logs tail` prints it:
 # <time> <log stream> <record>; the stream is the container's log file name
 # (<pod>_<namespace>_<container>-<container id>) or a tag made of it
+# Fluentd's stdout output and filter (docs.fluentd.org/output/stdout, formatter/stdout: "<time> <tag>: <json>", the
+# time "%Y-%m-%d %H:%M:%S.%N %z") and its out_file (docs.fluentd.org/formatter/out_file: "<iso time>\t<tag>\t<json>")
+# have the same three parts; so has CloudWatch, whose text messages (the awslogs driver's, Fluent Bit's "Format
+# plain") follow a stream name that is a path ("<prefix>/<container>/<task id>") or a tag
 _CLOUDWATCH = re.compile(
-    r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})) (\S{1,512}) (?=\{)"
+    r"(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})? ?(?:Z|[+-]\d{2}:?\d{2}))[ \t]"
+    r"(?!(?:trace|debug|info|warn|warning|error|critical|fatal|TRACE|DEBUG|INFO|WARN|WARNING|ERROR)\s|std(?:out|err) )"
+    r"([A-Za-z][^\s{]{0,511}?)(:?)[ \t](?=\S)"
 )
 _LOG_FILE_NAME = re.compile(
     r"(?:[\w.-]*\.)?([a-z0-9][a-z0-9.-]{0,252})_([a-z0-9][a-z0-9-]{0,62})_([a-z0-9][a-z0-9-]{0,62})-[0-9a-f]{64}"
@@ -673,7 +1097,9 @@ def _fluent_array(text: str, source: Source) -> Peeled | None:
     return Peeled(inner.body, inner.source, when, ["fluent-bit", *inner.wrappers], decoded=True)
 
 
-_SHORT_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2} (?=\d{4}-\d{2}-\d{2}[T ]\d)")
+_SHORT_STAMP = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2} (?=\d{4}-\d{2}-\d{2}[T ]\d|\{\"|\[\d{4}-\d{2}-\d{2}[T ])"
+)
 
 
 def _cloudwatch(text: str, source: Source) -> Peeled | None:
@@ -682,16 +1108,21 @@ def _cloudwatch(text: str, source: Source) -> Peeled | None:
     short = _SHORT_STAMP.match(text)  # `aws logs tail --format short`: its time (no zone), then the line's own
     if short is not None and looks_like_a_line(text[short.end() :]):
         return Peeled(text[short.end() :], source, None, ["cloudwatch"])
-    if " {" not in text:
-        return None
-    match = _CLOUDWATCH.match(text)
+    match = _CLOUDWATCH.match(text) if text[10:11] in ("T", " ") else None
     if match is None:
         return None
-    changed = source
-    named = _LOG_FILE_NAME.search(match.group(2))
-    if named is not None:
-        changed = replace(source, pod=named.group(1), namespace=named.group(2), container=named.group(3))
-    return Peeled(text[match.end() :], changed, normalize(match.group(1)), ["cloudwatch"])
+    stream, rest = match.group(2), text[match.end() :]
+    if stream.lower() in _LEVEL_WORDS or stream in ("stdout", "stderr"):
+        return None  # "<time> info {…}": a line's own level; "<time> stdout F": the CRI's stream
+    if rest[:1] != "{" and not starts_a_record(rest):
+        return None
+    names = _file_names(stream)
+    if not ("/" in stream or "." in stream or match.group(3) or names):
+        # a stream or tag is a path, dotted ("kube.var.log.containers.…"), a log file's name, or Fluentd's "<tag>: "
+        return None
+    stamp = _utc(match.group(1).replace(" +", "+").replace(" -", "-").replace(" ", "T", 1))
+    changed = _labelled(source, names) if names else source
+    return Peeled(rest, changed, stamp, ["fluentd" if match.group(1)[10] == " " or "\t" in text[:40] else "cloudwatch"])
 
 
 def _fluent_stdout(text: str, source: Source) -> Peeled | None:
@@ -809,9 +1240,13 @@ _PEELERS = (
     _kubectl_prefix,
     _kail,
     _log_ui,
+    _csv_row,
+    _aws_text,
     _kibana,
     _lens,
     _otel_debug,
+    _otel_normal_json,
+    _logfmt,
     _json_fragment,
     _numbered,
     _syslog,
