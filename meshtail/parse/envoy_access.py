@@ -60,6 +60,36 @@ ISTIO_FORMATS: dict[str, str] = {
     f"%DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% {_TAIL_COMMON}",
 }
 
+# Kuma's placeholders: kuma-cp writes the mesh, the services and the source address into the format
+# before Envoy sees it (kumahq/kuma pkg/xds/envoy/listeners/v3/access_log_configurer.go,
+# InterpolateKumaValues), so each is a word of literal text to Envoy and a field to a reader.
+KUMA_PLACEHOLDERS: dict[str, str] = {
+    "KUMA_MESH": "kuma.mesh",
+    "KUMA_SOURCE_SERVICE": "kuma.source.service",
+    "KUMA_DESTINATION_SERVICE": "kuma.destination.service",
+    "KUMA_SOURCE_ADDRESS": "kuma.source.address",
+    "KUMA_SOURCE_ADDRESS_WITHOUT_PORT": "client.address",
+    "KUMA_TRAFFIC_DIRECTION": "kuma.traffic_direction",
+    "KUMA_ZONE": "kuma.zone",
+    "KUMA_WORKLOAD": "kuma.workload",
+}
+
+# Other Envoy-based products' DEFAULT text formats (their own source, cited beside each); tried after
+# Istio's.  Contour, App Mesh and Gloo print Envoy's own default ("envoy-default" above).
+VENDOR_FORMATS: dict[str, str] = {
+    # Kuma / Kong Mesh MeshAccessLog (and TrafficLog) defaults, kumahq/kuma
+    # pkg/plugins/policies/meshaccesslog/plugin/xds/configurer.go (defaultHttpAccessLogFormat,
+    # defaultNetworkAccessLogFormat) at 348b6528bc234b3c4bd7f22ad7c5bf950d6149fc
+    "kuma-http": '[%START_TIME%] %KUMA_MESH% "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" '
+    "%RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "
+    '"%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-B3-TRACEID?X-DATADOG-TRACEID)%" "%REQ(X-REQUEST-ID)%" '
+    '"%REQ(:AUTHORITY)%" "%KUMA_SOURCE_SERVICE%" "%KUMA_DESTINATION_SERVICE%" "%KUMA_SOURCE_ADDRESS_WITHOUT_PORT%" '
+    '"%UPSTREAM_HOST%"',
+    "kuma-tcp": "[%START_TIME%] %RESPONSE_FLAGS% %KUMA_MESH% %KUMA_SOURCE_ADDRESS_WITHOUT_PORT%(%KUMA_SOURCE_SERVICE%)"
+    "->%UPSTREAM_HOST%(%KUMA_DESTINATION_SERVICE%) took %DURATION%ms, sent %BYTES_SENT% bytes, "
+    "received: %BYTES_RECEIVED% bytes",
+}
+
 # ---------------------------------------------------------------- operators -> attributes
 _INT_OPERATORS = {
     "RESPONSE_CODE": "http.response.status_code",
@@ -213,6 +243,8 @@ def _plan(operator: str) -> tuple[str, str | Setter]:
     op = re.sub(r":\d+$", "", operator)  # %REQ(USER-AGENT):64% truncation suffix
     if op.startswith("START_TIME"):
         return "str", "envoy.start_time"
+    if op in KUMA_PLACEHOLDERS:
+        return "str", KUMA_PLACEHOLDERS[op]
     if op in _PATH_OPERATORS:
         return "path", ""
     if op == "REQ(:AUTHORITY)" or op == "REQ(HOST)":
@@ -562,7 +594,7 @@ def compile_format(fmt: str, name: str = "custom") -> CompiledFormat:
     pieces: list[tuple[str, str]] = []  # (kind, text) kind in {"lit", "op"}
     pos = 0
     for match in _OPERATOR.finditer(fmt):
-        if not envoy_operators.is_known(match.group(1)):
+        if not envoy_operators.is_known(match.group(1)) and match.group(1) not in KUMA_PLACEHOLDERS:
             raise _unknown_operator(match.group(1), match.start(), fmt)
         if match.start() > pos:
             pieces.append(("lit", fmt[pos : match.start()]))
@@ -811,7 +843,7 @@ class AccessLogParser:
 
 @lru_cache(maxsize=1)
 def _istio_formats() -> tuple[CompiledFormat, ...]:
-    return tuple(compile_format(fmt, name) for name, fmt in ISTIO_FORMATS.items())
+    return tuple(compile_format(fmt, name) for name, fmt in (*ISTIO_FORMATS.items(), *VENDOR_FORMATS.items()))
 
 
 def istio_text_parser() -> AccessLogParser:

@@ -72,6 +72,14 @@ SYNONYMS: dict[str, str] = {
     "url_path": "path",
     "duration_ms": "duration",
     "request_duration": "duration",
+    # Gloo Edge's access-logging guide (``clientDuration: '%DURATION%'``, ``systemTime: '%START_TIME%'``) and
+    # kgateway's HTTPListenerPolicy example (``total_duration``, ``resp_upstream_service_time``,
+    # ``req_x_forwarded_for``; internal/kgateway/setup/testdata/accesslog-httplisteneropt.yaml)
+    "client_duration": "duration",
+    "total_duration": "duration",
+    "system_time": "start_time",
+    "resp_upstream_service_time": "upstream_service_time",
+    "req_x_forwarded_for": "x_forwarded_for",
     "upstream_address": "upstream_host",
     "upstream": "upstream_host",
     "cluster": "upstream_cluster",

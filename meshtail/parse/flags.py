@@ -82,10 +82,16 @@ _BRACKETED = re.compile(r"^([a-z0-9_.]+)(?:\{([^}]*)\}|\[(.*)\])?$")
 
 
 def flag_list(value: str | None) -> list[str]:
-    """``"UF,URX"`` -> ``["UF", "URX"]``; ``"-"`` or empty -> ``[]``."""
+    """``"UF,URX"`` -> ``["UF", "URX"]``; ``"-"`` or empty -> ``[]``.
+
+    Long names (``%RESPONSE_FLAGS_LONG%``, Envoy 1.27+: ``UnauthorizedExternalService``) become the
+    short flags the decisions read, so a format printing them decides the same way.
+    """
     if not value or value == "-":
         return []
-    return [flag for flag in value.split(",") if flag]
+    if value.isupper():  # short flags (the common case): no look-up
+        return [flag for flag in value.split(",") if flag]
+    return [LONG_FLAGS.get(flag, flag) for flag in value.split(",") if flag]
 
 
 def explain_flags(flags: list[str]) -> list[str]:
