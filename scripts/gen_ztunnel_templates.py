@@ -474,10 +474,14 @@ def events_in(path: str, text: str, wrappers: dict[str, Wrapper]) -> Iterator[Ev
 
 
 _ERROR_ATTR = re.compile(r"#\[error\(")
+# a hand-written Display (proxy.rs AuthorizationRejectionError: "allow policies exist, but none allowed")
+_DISPLAY_IMPL = re.compile(r"\bimpl(?:<[^>{]*>)? +(?:std::)?(?:fmt::)?Display +for +\w*(?:Error|Rejection)\b")
+_WRITE_CALL = re.compile(r"\bwrite!\(")
 
 
 def error_texts(path: str, text: str) -> Iterator[tuple[str, str]]:
-    """The ``#[error("...")]`` (thiserror) texts of a file's error types: what ``error=``/``err=`` fields hold."""
+    """The texts of a file's error types, what ``error=``/``err=`` fields hold: ``#[error("...")]``
+    (thiserror), and the ``write!(f, "...")`` arms of a hand-written ``impl Display`` for an error type."""
     src = drop_test_items(strip_comments(text))
     for found in _ERROR_ATTR.finditer(src):
         end = matching(src, found.end() - 1)
@@ -485,6 +489,17 @@ def error_texts(path: str, text: str) -> Iterator[tuple[str, str]]:
         fmt = string_literal(args[0]) if args else None
         if fmt is not None:
             yield module_path(path), fmt
+    for found in _DISPLAY_IMPL.finditer(src):
+        body_at = src.find("{", found.end())
+        body_end = matching(src, body_at) if body_at > 0 else -1
+        if body_end <= 0:
+            continue
+        for call in _WRITE_CALL.finditer(src, body_at, body_end):
+            end = matching(src, call.end() - 1)
+            args = split_args(src[call.end() : end - 1]) if end > 0 else []
+            fmt = string_literal(args[1]) if len(args) > 1 else None
+            if fmt is not None and len(fmt) >= 12 and " " in fmt:  # a sentence, not "{}" or a bare name
+                yield module_path(path), fmt
 
 
 def read_revision(git: Git, sha: str) -> tuple[list[Event], list[tuple[str, str]]]:
@@ -777,6 +792,12 @@ RULES: tuple[Rule, ...] = (
         ("other", "failure", False, "ztunnel.{target}"),
         levels=_ERR,
         note="a warn/error line with no more specific meaning",
+    ),
+    Rule(
+        "says it failed",
+        r"(?i:\bfailed\b|^unable to |\bcannot\b)",
+        ("other", "failure", False, "ztunnel.{target}"),
+        note="an info/debug line whose own words report a failure (`retrying workload failed: …`)",
     ),
     Rule("chatter", r"", ("other", "unknown", False, "ztunnel.{target}"), generic=True),
 )

@@ -829,3 +829,38 @@ def test_a_megabyte_line_is_read_in_linear_time(head: str) -> None:
 
 def test_the_module_exports_its_family_name() -> None:
     assert envoy_component.FORMAT == "envoy-component"
+
+
+# Anthos Service Mesh: the proxy could not make its own call credentials (grpc-go's "per-RPC creds failed"),
+# GoogleCloudPlatform/anthos-service-mesh-packages#1486; Kuma's Envoy under systemd, its SDS server
+# unreachable, kumahq/kuma#1820
+NO_CALL_CREDENTIALS = '2023-08-26T06:06:10.789736Z\twarning\tenvoy config external/envoy/source/common/config/grpc_stream.h:163\tStreamAggregatedResources gRPC config stream to xds-grpc closed: 16, transport: per-RPC creds failed due to error: token manager failed to generate access token: federated token response does not have access token. {"error":"invalid_target","error_description":"The target service indicated by the \\"audience\\" parameters is invalid. This might either be because the pool or provider is disabled or deleted or because it doesn\'t exist."}\tthread=17'  # noqa: E501
+SDS_UNREACHABLE = "Jul 07 17:17:09 node1 kuma-dp[31561]: [2021-07-07 17:17:09.198][32027][warning][config] [bazel-out/k8-opt/bin/external/envoy/source/common/config/_virtual_includes/grpc_stream_lib/common/config/grpc_stream.h:101] StreamSecrets gRPC config stream closed: 14, upstream connect error or disconnect/reset before headers. reset reason: local reset"  # noqa: E501
+
+
+def test_an_xds_stream_without_call_credentials_or_an_unreachable_sds_server_is_a_config_failure() -> None:
+    # the proxy's own side failed (no token to send, no server to reach): nothing refused who it is
+    for line in (NO_CALL_CREDENTIALS, SDS_UNREACHABLE):
+        event = parse(line)
+        assert event.format == "envoy-component" and event.action == "xds.stream_closed", line
+        assert (event.category, event.outcome, event.violation) == ("config", "failure", False), line
+    # an SDS stream whose certificate could not be made for the same reason stays the workload's identity trouble
+    refused = NO_CALL_CREDENTIALS.replace("StreamAggregatedResources", "StreamSecrets")
+    assert parse(refused).category == "auth"
+
+
+# cilium-agent relaying its Envoy: newer cilium opens a bracket it never closes (cilium/cilium#32224,
+# cilium/cilium-service-mesh-beta#33)
+CILIUM_LDS = 'cilium-259zh cilium-agent time="2024-04-29T09:57:10Z" level=info msg="[lds: add/update listener \'kube-system/cilium-ingress/listener\'" subsys=envoy-upstream threadID=50'  # noqa: E501
+CILIUM_CM = 'level=info msg="[cm init: initializing cds" subsys=envoy-upstream threadID=687'
+
+
+def test_cilium_relayed_envoy_messages_are_read_past_the_open_bracket() -> None:
+    event = parse(CILIUM_LDS)
+    assert (event.format, event.category, event.outcome, event.action) == (
+        "envoy-component",
+        "config",
+        "change",
+        "xds.update",
+    )
+    assert "[" not in parse(CILIUM_CM).summary.split(":", 1)[-1][:3]

@@ -786,3 +786,29 @@ def test_a_template_only_a_different_level_printed_is_not_applied() -> None:
     line = "2025-04-15T19:39:27.314164Z\terror\tproxy::inbound\tlistener established\taddress=[::]:15008"
     event = parse(line)
     assert event.format == "ztunnel" and event.outcome == "failure"
+
+
+# ztunnel logs some failures at info (istio/istio#55794), and a paste may carry no level at all
+# (istio/istio#52077): the message's own words say it failed
+RETRY_FAILED = '2025-04-03T14:02:04.440974Z    info    inpod::statemanager    retrying workload failed: failed to bind to address [::1]:15053: Cannot assign requested address (os error 99)    uid="977102b2-1599-4d65-b9d4-7a467648f2cb"'  # noqa: E501
+NO_SERVER = 'inpod::workloadmanager    failed to connect to server "/var/run/ztunnel/ztunnel.sock": Os { code: 2, kind: NotFound, message: "No such file or directory" }.'  # noqa: E501
+
+
+@pytest.mark.parametrize("line", [RETRY_FAILED, NO_SERVER])
+def test_a_message_that_says_it_failed_is_a_failure_at_any_level(line: str) -> None:
+    event = parse(line)
+    assert event.format == "ztunnel" and event.outcome == "failure", (event.action, event.outcome)
+    assert not event.violation
+
+
+# the reason of a policy rejection quoted alone (Korean troubleshooting notes of an ambient install, public code
+# search index file 37844933009): ztunnel's AuthorizationRejectionError texts (src/proxy.rs, impl Display), which
+# only ever follow "connection closed due to policy rejection: "
+@pytest.mark.parametrize(
+    "line",
+    ['error="allow policies exist, but none allowed"', "allow policies exist, but none allowed"],
+)
+def test_a_policy_rejection_reason_alone_is_a_ztunnel_denial(line: str) -> None:
+    event = parse(line)
+    assert (event.format, event.category, event.outcome, event.violation) == ("ztunnel", "auth", "deny", True)
+    assert event.action == "authz.deny"

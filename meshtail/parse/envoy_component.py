@@ -565,6 +565,7 @@ _LOGFMT_LEVEL = re.compile(r"(?:^|\s)level=(\w+)")
 _LOGFMT_MSG = re.compile(r'(?:^|\s)msg="((?:[^"\\]|\\.)*)"')
 _LOGFMT_SUBSYS = re.compile(r"(?:^|\s)subsys=envoy-([a-z0-9_]{1,40})\b")
 _LOGFMT_TIME = re.compile(r'(?:^|\s)time="?([^"\s]+)"?')
+_LOCATION_HEAD = re.compile(r"\[[\w./+-]{1,300}+:\d{1,6}\]")
 
 
 def _hclog(body: str, source: Source | None) -> Parsed | None:
@@ -590,7 +591,14 @@ def _logfmt(body: str, source: Source | None) -> Parsed | None:
     name = {"warn": "warning", "fatal": "critical", "panic": "critical"}.get(name or "", name)
     stamp = _LOGFMT_TIME.search(body)
     attrs: dict[str, Any] = {"log.format": "logfmt"}
-    text = text[1:-1] if text.startswith("[") and text.endswith("]") else text  # cilium brackets the message
+    if text.startswith("["):
+        # cilium brackets the message, and newer cilium opens the bracket without closing it
+        # (`msg="[lds: add/update listener '…'"`, `msg="[[external/envoy/…cc:497] …"`): one `[` off
+        # unless it opens Envoy's own `[file.cc:N]` location
+        if text.endswith("]"):
+            text = text[1:-1]
+        elif text.startswith("[[") or not _LOCATION_HEAD.match(text):
+            text = text[1:]
     parsed = classify(normalize(stamp.group(1)) if stamp else None, name, subsys.group(1), text, attrs, source)
     parsed.decoded = True
     return parsed
@@ -977,6 +985,9 @@ _IDENTITY_REFUSED = re.compile(
 )
 # the control plane refused who the proxy is (gRPC 16 UNAUTHENTICATED, 7 PERMISSION_DENIED): a denial
 _IDENTITY_DENIED = re.compile(r"(?i)unauthenticated|authenticate failure|permission ?denied|permissiondenied")
+# grpc's transport: the client failed to get per-RPC credentials itself (grpc-go http2_client.go
+# "transport: per-RPC creds failed due to error"; grpc-core "Getting metadata from plugin failed")
+_LOCAL_CREDS = re.compile(r"per-RPC creds failed|Getting metadata from plugin failed")
 
 
 def _floor(severity: str, floor: str) -> str:
@@ -1259,6 +1270,17 @@ def _decide(
         # workload has no identity: auth failure, and a violation when the identity was refused
         cert_trouble = secrets and _CERT_TROUBLE.search(m, closed.start("error"), 4096) is not None
         routine = code == 0 or (secrets and code == 2 and not cert_trouble)
+        if not secrets and _LOCAL_CREDS.search(m, closed.start("error"), 4096) is not None:
+            # gRPC's client could not make its own call credentials (its token file, a plugin): code 16
+            # from the proxy's side, nothing the control plane refused — the stream failed, not a denial
+            # (an SDS stream failing so is a workload left without its certificate: the rules below)
+            summary = f"{where} could not open its {stream or 'xDS'} stream (no call credentials): "
+            summary += clip(error_text.strip(), 120)
+            return made("config", "failure", False, _floor(severity, "warning"), "xds.stream_closed", summary)
+        if secrets and code == 14 and not cert_trouble:
+            # the SDS server unreachable (reset, connect error): an xDS connection failing, the same as ADS's
+            summary = f"{where} SDS stream closed: {code} {clip(error_text.strip(), 120)}"
+            return made("config", "failure", False, _floor(severity, "warning"), "xds.stream_closed", summary)
         if code in (7, 16) or _IDENTITY_DENIED.search(m, closed.start("error"), 4096) is not None:
             what = "workload certificate" if secrets else "configuration"
             summary = f"{where} was refused its {what} ({code}): {clip(error_text.strip(), 140)}"

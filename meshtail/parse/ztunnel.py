@@ -1064,8 +1064,16 @@ def _destination_name(attrs: dict[str, Any]) -> str:
 _Decision = tuple[str, str, bool, str, str]  # category, outcome, violation, action, summary
 
 
+# ztunnel src/proxy.rs, impl Display for AuthorizationRejectionError (1.24+): why a connection was refused
+_REJECTION_REASONS = ("allow policies exist, but none allowed", "explicitly denied by: ")
+
+
 def _error_decision(error: str, attrs: dict[str, Any], src: str, dst: str) -> _Decision:
     """What an access line's ``error=`` value (or a pasted error text) means."""
+    if error.startswith(_REJECTION_REASONS):
+        # the reason alone, without "connection closed due to policy rejection: " (a cut paste):
+        # proxy.rs AuthorizationRejectionError's Display, only ever the text of a policy rejection
+        error = "connection closed due to policy rejection: " + error
     if "policy rejection" in error:
         denied_by = _DENIED_BY.search(error)
         reason = error.split("policy rejection", 1)[1].lstrip(": ").strip()
@@ -1329,9 +1337,14 @@ def _decide(line: _Line, attrs: dict[str, Any], errors: list[str]) -> _Decision:
         return "routing", "unknown", False, "connection.event", f"ztunnel {target}: {clip(message, 160)}"
     action = f"ztunnel.{action_word(target or 'ztunnel')}"
     text = f"ztunnel {target}: {clip(message, 160)}" if target else f"ztunnel: {clip(message, 160)}"
-    if bad:
+    if bad or _SAYS_FAILED.search(message, 0, 200):  # its own words report a failure, whatever the level
         return "other", "failure", False, action, text
     return "other", "unknown", False, action, text
+
+
+# a message that reports its own failure (ztunnel logs some at info, and a paste may have no level):
+# the same words as the template table's "says it failed" rule (scripts/gen_ztunnel_templates.py)
+_SAYS_FAILED = re.compile(r"(?i)\bfailed\b|^unable to |\bcannot\b")
 
 
 def _pod(attrs: dict[str, Any]) -> str:
