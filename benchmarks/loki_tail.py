@@ -65,7 +65,26 @@ sys.path.insert(0, str(ROOT))
 _POD = re.compile(rb'"pod":"([^"]+)"')
 _STAMP = re.compile(rb'"k8s\.log\.timestamp":"([^"]+)"')
 # one event's pod and kube timestamp (the writer's key order: source before attributes), line by line
-_EVENT = re.compile(rb'"pod":"([^"]+)"[^\n]*?"k8s\.log\.timestamp":"([^"]+)"')
+
+
+def events_in(data: bytes) -> list[tuple[bytes, bytes]]:
+    """Each event's (pod, kube timestamp) in whole JSONL lines (the writer's key order: source before attributes).
+
+    bytes.find, not a regex: a lazy ``"pod":…[^\n]*?"k8s.log.timestamp"`` regex cost ~17 µs an event (a third
+    of a core at 20,000 lines/s, taken from the client's two cores); this is ~4 µs."""
+    out = []
+    for line in data.split(b"\n"):
+        at = line.find(b'"pod":"')
+        if at < 0:
+            continue
+        stamp = line.find(b'"k8s.log.timestamp":"', at)
+        if stamp < 0:
+            continue
+        at, stamp = at + 7, stamp + 21
+        out.append((line[at : line.index(b'"', at)], line[stamp : line.index(b'"', stamp)]))
+    return out
+
+
 _TICKS = os.sysconf("SC_CLK_TCK")
 ALNUM = "bcdfghjklmnpqrstvwxz2456789"
 
@@ -264,8 +283,7 @@ def run_loki(
             data, rest = data[:cut], data[cut:]
             if b'"format":"meshtail"' in data:
                 health.extend(line for line in data.split(b"\n") if b'"format":"meshtail"' in line)
-            for pod, ts in _EVENT.findall(data):
-                key = (pod, ts)
+            for key in events_in(data):
                 got[key] += 1
                 arrivals.setdefault(key, now)
 

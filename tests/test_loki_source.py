@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import threading
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -748,10 +749,94 @@ async def test_the_tail_is_still_read_while_dropped_entries_are_read_again(
     assert_exactly(seen.lines, pushed)
     live = [r.timestamp for r in seen.lines if r.text.startswith(("first", "meanwhile"))]
     assert live == sorted(live)  # one stream: delivered in time order
+    if held_max is None:
+        # the re-read ends at the newest entry of the frame that reported the drops: Loki dropped nothing
+        # after it, and what came since (held) is not read a second time from the store
+        first = max(k[0] for k in pushed if k[-1].startswith("first"))
+        meanwhile = min(k[0] for k in pushed if k[-1].startswith("meanwhile"))
+        ends = [int(q["end"]) for q in query_ranges(loki)[-1:]]
+        assert ends and stamp(ends[0] - 1) <= first < meanwhile, (ends, first, meanwhile)
     resumes = events(seen, "meshtail.stream.resume")
     assert all(e.attributes["loki.tail.lost"] == 0 for e in resumes) and not events(seen, "meshtail.stream.gap")
     if held_max is not None:
         assert sum(e.attributes.get("loki.tail.requeued", 0) for e in resumes) > 0
+
+
+async def test_a_spike_parsed_slower_than_it_arrives_is_read_ahead_and_loki_drops_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A spike the client parses slower than it arrives (20,000 lines in ~2 s, parsed at under 5,000 a second) must not
+    overflow Loki's ten-frame tail queue: the socket is read as fast as it delivers, into memory, so nothing
+    is dropped, nothing read again from the store, no gap — the lines come late, not by another road.
+
+    The stand-in runs in a thread of its own (as Loki runs elsewhere): in the client's event loop it could
+    only send while the client is idle, and no spike would ever outrun the reader."""
+    stand_in = LokiStandIn(sent_log=[])
+    stand_in.tail_throttle = 0.05
+    caller = asyncio.get_running_loop()
+    ready: asyncio.Future[str] = caller.create_future()
+    done = threading.Event()
+    loop_of: list[asyncio.AbstractEventLoop] = []
+
+    def serve() -> None:
+        async def main() -> None:
+            loop_of.append(asyncio.get_running_loop())
+            url = await stand_in.start()
+            caller.call_soon_threadsafe(ready.set_result, url)
+            while not done.is_set():
+                await asyncio.sleep(0.02)
+            await stand_in.stop()
+
+        asyncio.run(main())
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    url = await asyncio.wait_for(ready, 10)
+    plain = Collector.line
+
+    def slow(self: Collector, raw: RawLine) -> None:  # over 200 µs a line: parsing at under 5,000 lines/s
+        plain(self, raw)
+        if len(self.lines) % 10 == 0:
+            time.sleep(0.002)
+
+    pushed: list[tuple[Any, ...]] = []
+    pad = "x" * 500
+
+    async def spike() -> None:  # in the stand-in's loop: 200 entries every 10 ms for 2 s
+        for tick in range(200):
+            _push_now(stand_in, pushed, 100, f"spike {tick} {pad}")
+            await asyncio.sleep(0.01)
+
+    try:
+        asyncio.run_coroutine_threadsafe(asyncio.sleep(0), loop_of[0]).result(5)
+        loop_of[0].call_soon_threadsafe(_seed, stand_in, pushed)
+        monkeypatch.setattr(Collector, "line", slow)  # bound when the source is made: set before
+        async with following(url) as (seen, _source):
+            ranges_before = len(query_ranges(stand_in))
+            started = time.monotonic()
+            pushing = asyncio.wrap_future(asyncio.run_coroutine_threadsafe(spike(), loop_of[0]))
+            await pushing
+            pushed_in = time.monotonic() - started
+            await eventually(
+                lambda: len(seen.lines) >= len(pushed),
+                timeout=60,
+                describe=lambda: (
+                    len(seen.lines),
+                    [(len(t.pending), t.frames.qsize(), len(t.dropped)) for t in stand_in._tails],
+                    pushed_in,
+                ),
+            )
+            took = time.monotonic() - started
+            await asyncio.sleep(0.3)  # a repeat or a report, if the reader made one, arrives before judging
+    finally:
+        done.set()
+        thread.join(10)
+    # premise: the lines came faster than they were parsed (a spike the parser lagged behind)
+    assert len(pushed) == 20_001 and took > 1.4 * pushed_in, (took, pushed_in)
+    assert_exactly(seen.lines, pushed)
+    assert not events(seen, "meshtail.stream.resume") and not events(seen, "meshtail.stream.gap")
+    assert len(query_ranges(stand_in)) == ranges_before  # nothing was read again from the store
+    assert sum(len(tail.dropped) for tail in stand_in._tails) == 0
 
 
 async def test_a_stop_while_dropped_entries_are_read_again_says_the_tail_is_incomplete(

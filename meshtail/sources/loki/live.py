@@ -53,6 +53,7 @@ MAX_DURATION_CLOSE = 1011
 # Loki's tailer lists at most this many dropped entries a frame (pkg/querier/tail/tail.go
 # ``maxDroppedEntriesPerTailResponse``): a full list means more may have been dropped
 MAX_LISTED_DROPS = 1000
+INBOX_BYTES = 64 << 20  # tail messages read ahead of parsing (~150,000 access lines)
 HELD_MAX = 50_000  # tail entries held while dropped ones are read again; older ones beyond are read again too
 YIELD_EVERY = 512  # history lines handed on between turns of the event loop (the next page arrives meanwhile)
 
@@ -142,6 +143,57 @@ class _Frame:
     drops: list[Drop]
     capped: bool = False  # Loki listed its maximum: more may have been dropped than listed
     requeued: int = 0  # drops that are held entries let go (HELD_MAX), not Loki's
+    newest: int | None = None  # the newest entry of the frame that reported its drops (what they are older than)
+
+
+class _Inbox:
+    """The tail socket read as fast as it delivers, into memory, by a task of its own.
+
+    Loki queues ten frames for a tail client and drops entries when they are full (its
+    ``maxBufferedTailResponses``); aiohttp stops reading the socket once 64 kB of messages wait
+    unread.  Read only between frames being parsed, a burst or a slow moment fills both and Loki
+    drops, and every drop is a ``query_range`` of the store, costlier than the tail itself.  Up to
+    :data:`INBOX_BYTES` of messages wait here instead; beyond that the socket is left unread (and
+    Loki drops, reported and read again as ever).  Ends after a close or error message.
+    """
+
+    __slots__ = ("_arrived", "_room", "messages", "size", "ws")
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self.messages: deque[aiohttp.WSMessage] = deque()
+        self.size = 0
+        self._arrived = asyncio.Event()
+        self._room = asyncio.Event()
+        self._room.set()
+
+    async def fill(self) -> None:
+        ws, messages = self.ws, self.messages
+        while True:
+            if self.size >= INBOX_BYTES:
+                self._room.clear()
+                await self._room.wait()
+            message = await ws.receive()
+            data = message.data
+            self.size += len(data) if isinstance(data, str | bytes) else 0
+            messages.append(message)
+            self._arrived.set()
+            if message.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
+                return  # close, closing, closed, error: the reader ends on it
+
+    async def wait(self) -> bool:
+        while not self.messages:
+            self._arrived.clear()
+            await self._arrived.wait()
+        return True
+
+    def take(self) -> aiohttp.WSMessage:
+        message = self.messages.popleft()
+        data = message.data
+        self.size -= len(data) if isinstance(data, str | bytes) else 0
+        if self.size < INBOX_BYTES:
+            self._room.set()
+        return message
 
 
 class LokiSource:
@@ -482,14 +534,19 @@ class LokiSource:
         return out
 
     async def _recover_dropped(
-        self, state: _Tenant, drops: list[Drop], capped: bool = False, requeued: int = 0
+        self, state: _Tenant, drops: list[Drop], capped: bool = False, requeued: int = 0, until: int | None = None
     ) -> None:
         """Fetch again what the tail dropped, and say so whatever came of it: a drop is never silent.
 
-        ONE query_range of the whole query reads ``[start, now + delay_for + 1s)`` again, where start is
-        the oldest dropped entry or the last delivered one, whichever is older (Loki lists at most
+        ONE query_range of the whole query reads ``[start, until]`` again, where start is the oldest
+        dropped entry or the last delivered one, whichever is older (Loki lists at most
         :data:`MAX_LISTED_DROPS` dropped entries a frame, the oldest first: what it did not list lies
-        after them, so the window holds it too); :class:`~.reader.Seen` drops what was delivered before.
+        after them, so the window holds it too), and ``until`` the newest entry of the frames that
+        reported the drops: Loki's tailer drops an entry only while its channel is full and lists it
+        in the next frame it gets out, so every entry dropped before that frame is older than the
+        frame's own (None: ``now + delay_for + 1s``).  Reading on to now would read again everything
+        the tail delivered since — a second road for the whole stream while the reader is busiest.
+        :class:`~.reader.Seen` drops what was delivered before.
         The start is never older than Seen's memory: listed entries older than that cannot be told
         apart from ones delivered before and are reported rather than risked twice.  Listed entries
         the read did not find (Loki no longer has them, or the read failed) become a
@@ -504,7 +561,7 @@ class LokiSource:
         floor = max(state.seen.floor, state.recorded_from)  # from here on, a repeat is recognised
         oldest = min(ts for _key, ts, _source in drops)
         start = max(oldest if state.last is None else min(oldest, state.last), floor)
-        end = time.time_ns() + (self.options.delay_for + 1) * 1_000_000_000
+        end = time.time_ns() + (self.options.delay_for + 1) * 1_000_000_000 if until is None else until + 1
         wanted: Counter[tuple[str | None, int]] = Counter((key, ts) for key, ts, _source in drops if ts >= start)
         any_stream = any(key is None for key, _ts, _source in drops)
         base = state.pager.entries.base
@@ -598,25 +655,37 @@ class LokiSource:
             return None
         batch = state.pager.entries.flatten_json(message.get("streams"))
         listed = parse_dropped(message.get("dropped_entries"))
-        return _Frame(batch, self._drops(state, listed), len(listed) >= MAX_LISTED_DROPS)
+        if not listed:
+            return _Frame(batch, [])
+        newest = max(entry[0] for entry in batch) if batch else None
+        return _Frame(batch, self._drops(state, listed), len(listed) >= MAX_LISTED_DROPS, newest=newest)
 
-    def _release(self, state: _Tenant, held: deque[_Frame]) -> asyncio.Task[None] | None:
-        """Deliver the held frames up to the first with drops; then one recovery for every held drop."""
-        while held and not held[0].drops:
-            frame = held.popleft()
+    def _release_one(self, state: _Tenant, held: deque[_Frame]) -> asyncio.Task[None] | None:
+        """One step through the held frames, oldest first: deliver one, or — when it says Loki dropped
+        something — start one recovery for every drop held (coalesced: one read covers them all; the frames
+        wait for it, for order per stream).  One frame a turn: tens of thousands of held entries delivered at
+        once would leave the socket unread for seconds, and Loki drops for that."""
+        frame = held[0]
+        if not frame.drops:
+            held.popleft()
             if frame.batch:
                 self._deliver(state, frame.batch, state.seen)
-        if not held:
-            state.seen.pin = -1  # nothing held: the memory is the lookback again
+            if not held:
+                state.seen.pin = -1  # nothing held: the memory is the lookback again
             return None
         drops: list[Drop] = []
         capped, requeued = False, 0
-        for frame in held:  # coalesced: one read covers them all; the frames wait for it (order per stream)
-            drops += frame.drops
-            capped |= frame.capped
-            requeued += frame.requeued
-            frame.drops, frame.capped, frame.requeued = [], False, 0
-        return asyncio.create_task(self._recover_dropped(state, drops, capped, requeued), name=f"{state.label} drops")
+        until: int | None = -1
+        for each in held:
+            if each.drops:
+                # a frame that reported drops without entries of its own bounds nothing: read on to now
+                until = None if until is None or each.newest is None else max(until, each.newest)
+            drops += each.drops
+            capped |= each.capped
+            requeued += each.requeued
+            each.drops, each.capped, each.requeued = [], False, 0
+        recovery = self._recover_dropped(state, drops, capped, requeued, until)
+        return asyncio.create_task(recovery, name=f"{state.label} drops")
 
     @staticmethod
     def _bound_held(held: deque[_Frame]) -> None:
@@ -629,36 +698,53 @@ class LokiSource:
             following.drops = old.drops + [(key, ts, source) for ts, key, _line, source in old.batch] + following.drops
             following.capped |= old.capped
             following.requeued += old.requeued + len(old.batch)
+            # the entries let go and what the old frame reported are all older than what it and this one hold
+            bounds = [
+                following.newest,
+                old.newest,
+                *(max(e[0] for e in frame.batch) for frame in (old, following) if frame.batch),
+            ]
+            known = [bound for bound in bounds if bound is not None]
+            following.newest = max(known) if known else None
 
     async def _read_tail(self, state: _Tenant, ws: aiohttp.ClientWebSocketResponse) -> tuple[int | None, str]:
         """Deliver tail messages until the socket closes; the close code and reason.
 
-        Dropped entries are read again by one recovery task at a time while the socket is still
-        read (a stalled reader makes Loki drop more): the frames that arrive meanwhile are held
-        (at most :data:`HELD_MAX` entries) and delivered after it, their own drops coalesced into
-        the next recovery.
+        The socket is read by a task of its own into an inbox (:class:`_Inbox`, at most
+        :data:`INBOX_BYTES`), so a moment spent parsing never leaves Loki's ten-frame queue full:
+        Loki drops what it cannot queue, and every drop costs a read of the store.  Dropped entries
+        are read again by one recovery task at a time while the socket is still read: the frames
+        that arrive meanwhile are held (at most :data:`HELD_MAX` entries) and delivered after it,
+        their own drops coalesced into the next recovery.
         """
         held: deque[_Frame] = deque()
         recovery: asyncio.Task[None] | None = None
-        receiving: asyncio.Future[aiohttp.WSMessage] | None = None
+        inbox = _Inbox(ws)
+        receiver = asyncio.create_task(inbox.fill(), name=f"{state.label} tail socket")
+        waiting: asyncio.Task[bool] | None = None
         error: BaseException | None = None
         try:
             while True:
                 # a stop now would leave what was dropped or held unread: behind() says so
-                state.catching_up = recovery is not None or bool(held)
-                if recovery is not None:
-                    if receiving is None:
-                        receiving = asyncio.ensure_future(ws.receive())
-                    done, _ = await asyncio.wait((receiving, recovery), return_when=asyncio.FIRST_COMPLETED)
-                    if recovery in done:
-                        recovery.result()
-                        recovery = self._release(state, held)
-                        continue
-                if receiving is not None:
-                    message = await receiving
-                    receiving = None
-                else:
-                    message = await ws.receive()
+                state.catching_up = recovery is not None or bool(held) or bool(inbox.messages)
+                if recovery is not None and recovery.done():
+                    recovery.result()
+                    recovery = None
+                if recovery is None and held:  # held frames before newer ones, one a turn
+                    recovery = self._release_one(state, held)
+                    await asyncio.sleep(0)
+                    continue
+                if not inbox.messages:
+                    if waiting is None:
+                        waiting = asyncio.create_task(inbox.wait())
+                    await asyncio.wait(
+                        (waiting, recovery) if recovery is not None else (waiting,),
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+                    if waiting.done():
+                        waiting = None
+                    continue
+                message = inbox.take()
                 kind = message.type
                 if kind in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
                     frame = self._tail_message(state, message.data)
@@ -667,13 +753,12 @@ class LokiSource:
                     if recovery is None and not held and not frame.drops:
                         if frame.batch:
                             self._deliver(state, frame.batch, state.seen)
+                        await asyncio.sleep(0)  # the socket task reads on while the next frame is parsed
                         continue
                     held.append(frame)
                     if frame.batch and (state.seen.pin < 0 or frame.batch[0][0] < state.seen.pin):
                         state.seen.pin = frame.batch[0][0]  # remembered until it is delivered, whatever comes
                     self._bound_held(held)
-                    if recovery is None:
-                        recovery = self._release(state, held)
                     continue
                 if kind == aiohttp.WSMsgType.CLOSE:
                     result: tuple[int | None, str] = (message.data, str(message.extra or ""))
@@ -686,15 +771,19 @@ class LokiSource:
                 else:
                     continue
                 break
-            while recovery is not None:  # the socket is done: finish what it dropped, then what was held
-                await recovery
-                recovery = self._release(state, held)
+            while recovery is not None or held:  # the socket is done: finish what it dropped, then what was held
+                if recovery is not None:
+                    await recovery
+                    recovery = None
+                else:
+                    recovery = self._release_one(state, held)
+                    await asyncio.sleep(0)
             if error is not None:
                 raise error
             return result
         finally:
             state.catching_up = (recovery is not None and not recovery.done()) or bool(held)
-            for task in (recovery, receiving):
+            for task in (recovery, waiting, receiver):
                 if task is not None and not task.done():
                     task.cancel()
                     await asyncio.gather(task, return_exceptions=True)
