@@ -185,3 +185,21 @@ def test_long_upstream_flag_names_in_an_exact_format_are_an_upstream_failure() -
     )
     assert event.action == "upstream.failure"
     assert event.attributes["envoy.response_flags"] == ["UF", "URX"]
+
+
+# Istio 1.0.3-1.0.9's TCP proxy format (EnvoyTCPLogFormat, pilot/pkg/networking/core/v1alpha3/listener.go at
+# tag 1.0.6). The line: the "Debugging Istio Traffic Management" demo for Google Cloud Next 2019 (HYB303), public
+# code search index file 10955704762; the failure is the same format with Envoy's UF flag and no upstream host.
+ISTIO_10_TCP = (
+    '[2019-03-20T20:10:51.322Z] - 162 365 48 "10.56.2.27:5000" outbound|5000||weather-backend.default.svc.cluster.local'
+    " 10.56.2.26:36050 10.59.240.90:5000 10.56.2.26:52622"
+)
+
+
+def test_istio_1_0_tcp_proxy_lines_are_read_exactly() -> None:
+    event = parse(ISTIO_10_TCP)
+    assert decision(event) == ("envoy-text", "routing", "success", False) and event.action == "tcp.connection"
+    assert event.attributes["envoy.log_format"] == "istio-1.0-tcp"
+    assert event.attributes["envoy.upstream_cluster"].startswith("outbound|5000||weather-backend")
+    failed = parse(ISTIO_10_TCP.replace('] - 162 365 48 "10.56.2.27:5000"', '] UF 0 0 1 "-"'))
+    assert (failed.category, failed.outcome) == ("routing", "failure")

@@ -58,6 +58,10 @@ ISTIO_FORMATS: dict[str, str] = {
     # Envoy's own default (13 fields): Istio 0.x, standalone Envoy.
     "envoy-default": f"[%START_TIME%] {_REQLINE} %RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% "
     f"%DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% {_TAIL_COMMON}",
+    # Istio 1.0.3-1.0.9 TCP proxies (9 fields): EnvoyTCPLogFormat, pilot/pkg/networking/core/v1alpha3/listener.go
+    # at tag 1.0.6 (1.1 logged TCP in the one HTTP format)
+    "istio-1.0-tcp": '[%START_TIME%] %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION% "%UPSTREAM_HOST%" '
+    "%UPSTREAM_CLUSTER% %UPSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS%",
 }
 
 # Kuma's placeholders: kuma-cp writes the mesh, the services and the source address into the format

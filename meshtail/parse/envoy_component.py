@@ -322,7 +322,7 @@ ACTIONS: tuple[Action, ...] = (
         False,
         "`cds: add N cluster(s)…`, `lds: add/update listener …`, `rds: loading new configuration`",
     ),
-    Action("config.loaded", "config", "success", False, "startup `loading N cluster(s)|listener(s)`"),
+    Action("config.loaded", "config", "unknown", False, "startup `loading N cluster(s)|listener(s)` (chatter)"),
     Action("config.invalid", "config", "failure", True, "`error initializing config(uration) …`, `Invalid path: …`"),
     Action(
         "config.log",
@@ -1321,7 +1321,8 @@ def _decide(
     if update:
         return made("config", "change", False, severity, "xds.update", f"{where} {text}")
     if logger == "config" and m.startswith("loading ") and ("cluster" in m[:40] or "listener" in m[:40]):
-        return made("config", "success", False, severity, "config.loaded", f"{where} {text}")
+        # start-up chatter (labelled unknown by three of four labellers): the loading is announced, not done
+        return made("config", "unknown", False, severity, "config.loaded", f"{where} {text}")
     if "deprecated" in m[:200] or (
         logger == "config"
         and ("listener" in m[:100] or "type URL" in m[:60] or "cluster(s)" in m[:100] or "route config" in m[:100])
