@@ -428,9 +428,8 @@ def test_kiali_audit_lines_are_not_api_server_events() -> None:
 # Real lines (each cites where it was found; "search-index file id" is the public-code index's id of
 # a GitHub file whose repository the index does not report).
 
-# CKS lab notes, `cat /var/log/kubernetes/audit/audit.log | grep citadel | grep resource | head`
+# CITADEL_NOTES: CKS lab notes, `cat /var/log/kubernetes/audit/audit.log | grep citadel | grep resource | head`
 # (github markdown; search-index file id 17371938770), Kubernetes 1.20, impersonation by kubectl --as
-CITADEL_NOTES = "github markdown: CKS lab notes, citadel namespace (search-index file id 17371938770)"
 CITADEL_DELETE = (
     '{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"3217e7fa-92c7-4067-a340-3ae0689f35c7",'
     '"stage":"ResponseComplete","requestURI":"/api/v1/namespaces/citadel/configmaps/webapp-config-map","verb":"delete",'
