@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import jsonschema
@@ -16,6 +17,15 @@ DATA = Path(__file__).parent / "data"
 def lines(name: str) -> list[str]:
     """The lines of tests/data/<name>, without terminators."""
     return (DATA / name).read_text("utf-8").splitlines()
+
+
+def corpus_raw(name: str, contains: str) -> str:
+    """The raw line of the corpus record (tests/data/corpus/<name>) holding ``contains`` (its source is cited there)."""
+    for row in (DATA / "corpus" / name).read_text("utf-8").splitlines():
+        record = json.loads(row)
+        if contains in record["raw"]:
+            return str(record["raw"])
+    raise LookupError(contains)
 
 
 def parse(line: str, source: Source | None = None, parser: StreamParser | None = None) -> AuditEvent:

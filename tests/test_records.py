@@ -20,21 +20,14 @@ from meshtail.parse.records import split_records
 from meshtail.pipeline import Pipeline
 from meshtail.query import compile_filter
 
-CORPUS = Path(__file__).parent / "data" / "corpus"
+from .conftest import corpus_raw
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def real(name: str, contains: str) -> str:
-    for row in (CORPUS / name).read_text("utf-8").splitlines():
-        record = json.loads(row)
-        if contains in record["raw"]:
-            return record["raw"]
-    raise LookupError(contains)
-
-
 # a JWT denial (401) and an istiod push, as the corpus keeps them (sources in those files)
-DENIAL = real("envoy/access-text.jsonl", "jwt_authn_access_denied{Jwt_verification_fails}")
-PUSH = real("istio/istiod-text.jsonl", "CDS: PUSH for node:istio-ingressgateway-6897dcd6f8-vrmvb")
+DENIAL = corpus_raw("envoy/access-text.jsonl", "jwt_authn_access_denied{Jwt_verification_fails}")
+PUSH = corpus_raw("istio/istiod-text.jsonl", "CDS: PUSH for node:istio-ingressgateway-6897dcd6f8-vrmvb")
 
 
 def compact(obj: object) -> str:

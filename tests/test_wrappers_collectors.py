@@ -8,7 +8,6 @@ lost its line or its pod/namespace/container before the peelers in meshtail/pars
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,25 +16,17 @@ from meshtail.events import RawLine, Source
 from meshtail.parse.detect import StreamParser
 from meshtail.parse.wrappers import peel
 
-CORPUS = Path(__file__).parent / "data" / "corpus"
+from .conftest import corpus_raw
+
 FILE = Source("file", path="pasted.log", line=1)
 
 
-def real(name: str, contains: str) -> str:
-    """The raw line of the corpus record (tests/data/corpus/<name>) holding ``contains``."""
-    for row in (CORPUS / name).read_text("utf-8").splitlines():
-        record = json.loads(row)
-        if contains in record["raw"]:
-            return record["raw"]
-    raise LookupError(contains)
-
-
 # istio/istio#… records as the corpus keeps them (their sources are in the files)
-ENVOY = real("envoy/access-text.jsonl", "jwt_authn_access_denied{Jwt_verification_fails}")
-ISTIOD = real("istio/istiod-text.jsonl", "CDS: PUSH for node:istio-ingressgateway-6897dcd6f8-vrmvb")
-ZTUNNEL = real("ztunnel/policy.jsonl", "2024-10-30T11:49:40.421833Z error access")
-AUDIT = real("k8s-audit/v1.jsonl", '"auditID":"abcde12345"')
-EJSON = real("envoy/access-json.jsonl", '"bytes_sent":"303518"')
+ENVOY = corpus_raw("envoy/access-text.jsonl", "jwt_authn_access_denied{Jwt_verification_fails}")
+ISTIOD = corpus_raw("istio/istiod-text.jsonl", "CDS: PUSH for node:istio-ingressgateway-6897dcd6f8-vrmvb")
+ZTUNNEL = corpus_raw("ztunnel/policy.jsonl", "2024-10-30T11:49:40.421833Z error access")
+AUDIT = corpus_raw("k8s-audit/v1.jsonl", '"auditID":"abcde12345"')
+EJSON = corpus_raw("envoy/access-json.jsonl", '"bytes_sent":"303518"')
 
 NS, POD, CTR = "hello-app", "helloworld-v1-7d9c8b5f4-x2k4q", "istio-proxy"
 CID = "3f1d0c4e5b6a79880f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a6978"

@@ -554,6 +554,17 @@ def _decode(value: Any) -> dict[str, Any] | None:
     return inner if isinstance(inner, dict) else None
 
 
+def _aks_place(attrs: dict[str, Any], resource_id: str | None, pod: str | None) -> None:
+    """The AKS cluster named in an Azure resource id (``…/managedClusters/<name>``) and the API server pod."""
+    at = (resource_id or "").upper().find("/MANAGEDCLUSTERS/")
+    if at >= 0:
+        cluster = (resource_id or "")[at + len("/MANAGEDCLUSTERS/") :].split("/", 1)[0]
+        if cluster:
+            attrs["k8s.cluster"] = cluster
+    if pod:
+        attrs["k8s.apiserver.pod"] = pod
+
+
 def _envelope(obj: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """``(inner Event, attributes the envelope adds)`` for an envelope around an audit Event."""
     properties = obj.get("properties")
@@ -564,15 +575,7 @@ def _envelope(obj: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | No
             category = _str(obj.get("category"))
             if category:
                 extra["azure.log_category"] = category
-            resource_id = _str(obj.get("resourceId")) or ""
-            at = resource_id.upper().find("/MANAGEDCLUSTERS/")
-            if at >= 0:
-                cluster = resource_id[at + len("/MANAGEDCLUSTERS/") :].split("/", 1)[0]
-                if cluster:
-                    extra["k8s.cluster"] = cluster
-            pod = _str(properties.get("pod"))
-            if pod:
-                extra["k8s.apiserver.pod"] = pod
+            _aks_place(extra, _str(obj.get("resourceId")), _str(properties.get("pod")))
             return inner, extra
     for key in _ENVELOPE_KEYS:
         if key not in obj:
@@ -640,15 +643,7 @@ def _from_aks_row(obj: dict[str, Any]) -> _Request:
     kind = _str(obj.get("Type"))
     if kind:
         attrs["azure.log_table"] = kind
-    resource_id = _str(obj.get("_ResourceId")) or ""
-    at = resource_id.upper().find("/MANAGEDCLUSTERS/")
-    if at >= 0:
-        cluster = resource_id[at + len("/MANAGEDCLUSTERS/") :].split("/", 1)[0]
-        if cluster:
-            attrs["k8s.cluster"] = cluster
-    pod = _str(obj.get("PodName"))
-    if pod:
-        attrs["k8s.apiserver.pod"] = pod
+    _aks_place(attrs, _str(obj.get("_ResourceId")), _str(obj.get("PodName")))
     if req.time is None:
         stamp = _str(obj.get("TimeGenerated"))
         req.time = normalize(stamp) if stamp else None
