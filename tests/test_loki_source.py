@@ -19,6 +19,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import aiohttp
 import pytest
 from aiohttp import web
 
@@ -837,6 +838,97 @@ async def test_a_spike_parsed_slower_than_it_arrives_is_read_ahead_and_loki_drop
     assert not events(seen, "meshtail.stream.resume") and not events(seen, "meshtail.stream.gap")
     assert len(query_ranges(stand_in)) == ranges_before  # nothing was read again from the store
     assert sum(len(tail.dropped) for tail in stand_in._tails) == 0
+
+
+async def test_drops_reported_with_a_late_older_entry_are_still_read_again(loki: LokiStandIn) -> None:
+    """Loki's tailer gives entries in time order only among those it holds: an older entry arriving late (a
+    shipper's retry, a second ingester) can be all a frame carries when it reports drops.  The re-read must
+    still reach the dropped entries (their listed times, or past the frame's arrival when the list is full)."""
+    pushed: list[tuple[Any, ...]] = []
+    _seed(loki, pushed)
+    x, y, z = ({**PROMTAIL, "pod": pod} for pod in ("x", "y", "z"))
+    options = LokiOptions(since_seconds=120, delay_for=1, reconnect_cap=0.5)
+    async with following(loki.url, options=options) as (seen, _source):
+        await asyncio.sleep(0.3)
+        now = time.time_ns()
+        loki.drop_next_tail_entries(1050)  # 1,000 listed, 50 past Loki's list (named nowhere)
+        for i in range(1000):
+            loki.push(x, now + i, f"dropped x {i}")
+            pushed.append(key(now + i, x, f"dropped x {i}"))
+        for i in range(50):
+            loki.push(y, now + 5000 + i, f"dropped y {i}")
+            pushed.append(key(now + 5000 + i, y, f"dropped y {i}"))
+        await eventually(lambda: not loki._drop_next, timeout=30)  # premise: Loki dropped all 1,050
+        late = now - 3 * S  # written late: 3 s older than what was dropped
+        loki.push(z, late, "late z")
+        pushed.append(key(late, z, "late z"))
+        await eventually(lambda: len(seen.lines) >= len(pushed), timeout=30)
+        await asyncio.sleep(0.3)
+    assert_exactly(seen.lines, pushed)
+    assert events(seen, "meshtail.stream.resume") and not events(seen, "meshtail.stream.gap")
+
+
+async def test_a_socket_error_inside_receive_is_a_break_that_reconnects(
+    loki: LokiStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """aiohttp's receive() answers a ping outside its own try: a reset there raises from receive().  The
+    reader must take that as a break (reconnect, read the gap again), not wait for a message forever."""
+    from aiohttp.client_ws import ClientWebSocketResponse
+
+    real = ClientWebSocketResponse.receive
+    armed: list[bool] = []
+
+    async def receive(self: ClientWebSocketResponse, *args: Any, **kwargs: Any) -> Any:
+        if armed and armed.pop():
+            raise aiohttp.ClientConnectionResetError("Cannot write to closing transport")
+        return await real(self, *args, **kwargs)
+
+    monkeypatch.setattr(ClientWebSocketResponse, "receive", receive)
+    pushed: list[tuple[Any, ...]] = []
+    _seed(loki, pushed)
+    async with following(loki.url) as (seen, _source):
+        await asyncio.sleep(0.3)
+        armed.append(True)  # the next receive() after the one waiting now raises
+        _push_now(loki, pushed, 20, "before")
+        await asyncio.sleep(0.5)
+        _push_now(loki, pushed, 20, "after")
+        await eventually(lambda: len(seen.lines) >= len(pushed), timeout=30)
+        await asyncio.sleep(0.2)
+    assert not armed  # premise: receive() did raise
+    assert_exactly(seen.lines, pushed)
+    assert events(seen, "meshtail.stream.reconnect")
+
+
+async def test_a_stop_with_tail_messages_read_but_not_parsed_says_the_tail_is_incomplete(
+    loki: LokiStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Messages read ahead but not parsed when meshtail stops are lines Loki sent that were never delivered:
+    the stop must say the reader was behind (an incomplete event), not that all was read."""
+    from aiohttp.client_ws import ClientWebSocketResponse
+
+    real = ClientWebSocketResponse.receive
+    holder: dict[str, Any] = {}
+
+    async def receive(self: ClientWebSocketResponse, *args: Any, **kwargs: Any) -> Any:
+        message = await real(self, *args, **kwargs)
+        if message.type == aiohttp.WSMsgType.TEXT and "live 0" in message.data and "stop" not in holder:
+            # stopped while this message sits in the inbox, before the reader takes it
+            holder["stop"] = asyncio.get_running_loop().create_task(holder["source"].stop())
+        return message
+
+    monkeypatch.setattr(ClientWebSocketResponse, "receive", receive)
+    pushed: list[tuple[Any, ...]] = []
+    _seed(loki, pushed)
+    async with following(loki.url) as (seen, source):
+        holder["source"] = source
+        await asyncio.sleep(0.3)
+        _push_now(loki, pushed, 5, "live")
+        await eventually(lambda: "stop" in holder, timeout=30)
+        await holder["stop"]
+    assert not any(line.text.startswith("live") for line in seen.lines)  # premise: none of them was parsed
+    assert events(seen, "meshtail.stream.incomplete")
+    (stopped,) = events(seen, "meshtail.source.stop")
+    assert "behind" in stopped.summary
 
 
 async def test_a_stop_while_dropped_entries_are_read_again_says_the_tail_is_incomplete(

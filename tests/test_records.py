@@ -176,3 +176,37 @@ def test_one_record_containers_and_ordinary_lines_are_left_whole() -> None:
         RawLine(otlp_batch(), Source("stdin", path="<stdin>", line=1), "2026-01-01T00:00:00Z")
     )
     assert events == []
+
+
+def test_an_application_record_with_an_events_or_hits_key_stays_one_record() -> None:
+    # only the answers' own keys around the records: an app's JSON keeps its other keys, and its one event
+    app = compact({"events": [{"type": "Added"}, {"type": "Deleted"}], "log": DENIAL})
+    search_like = compact({"hits": {"hits": [{"_id": "1"}, {"_id": "2"}]}, "message": DENIAL})
+    for text in (app, search_like):
+        assert split_records(text) is None
+        (event,) = through_pipeline(text)
+        assert event.violation and event.category == "auth"  # the denial beside the key is still read
+
+
+def test_batches_inside_a_batch_are_opened_alike_by_scan_and_the_pipeline(tmp_path: Path) -> None:
+    # `jq -s` over two `aws logs filter-log-events` answers: one line, two answers, four records
+    def answer(*paths: str) -> dict[str, object]:
+        return {
+            "events": [
+                {"logStreamName": "s", "timestamp": 1700000000000 + i, "message": DENIAL.replace("/helloworld", p)}
+                for i, p in enumerate(paths)
+            ],
+            "searchedLogStreams": [],
+        }
+
+    line = compact([answer("/a1", "/a2"), answer("/b1", "/b2")])
+    assert DENIAL.count("/helloworld") == 1  # premise: each record is told apart by its path
+    piped = [e.attributes.get("url.path") for e in through_pipeline(line)]
+    path = tmp_path / "answers.jsonl"
+    path.write_text(line + "\n", "utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "meshtail", "scan", str(path), "-o", "jsonl"], capture_output=True, cwd=ROOT, check=False
+    )
+    scanned = [json.loads(out)["attributes"].get("url.path") for out in run.stdout.splitlines()]
+    assert len(piped) == 4 and piped == scanned, (piped, scanned)
+    assert [p.split("/")[1] if p else p for p in piped] == ["a1", "a2", "b1", "b2"]

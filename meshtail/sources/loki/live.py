@@ -53,7 +53,7 @@ MAX_DURATION_CLOSE = 1011
 # Loki's tailer lists at most this many dropped entries a frame (pkg/querier/tail/tail.go
 # ``maxDroppedEntriesPerTailResponse``): a full list means more may have been dropped
 MAX_LISTED_DROPS = 1000
-INBOX_BYTES = 64 << 20  # tail messages read ahead of parsing (~150,000 access lines)
+INBOX_BYTES = 64 << 20  # characters of tail messages read ahead of parsing (~150,000 access lines)
 HELD_MAX = 50_000  # tail entries held while dropped ones are read again; older ones beyond are read again too
 YIELD_EVERY = 512  # history lines handed on between turns of the event loop (the next page arrives meanwhile)
 
@@ -126,7 +126,9 @@ class _Tenant:
     history_done: bool = False
     last: int | None = None  # newest delivered timestamp
     recorded_from: int = -1  # history entries before this were delivered without being remembered
-    catching_up: bool = False  # dropped entries being read again, or tail frames held meanwhile
+    # what the tail reader still holds (dropped entries being read again, frames held meanwhile, messages
+    # read ahead and not parsed), asked at the moment of a stop: None when nothing
+    backlog: Callable[[], str | None] | None = None
     last_by_stream: dict[str, int] = field(default_factory=dict)
     source_by_stream: dict[str, Source] = field(default_factory=dict)
 
@@ -161,8 +163,9 @@ class _Inbox:
 
     def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         self.ws = ws
-        self.messages: deque[aiohttp.WSMessage] = deque()
-        self.size = 0
+        # each message with the wall-clock time it came off the socket (what a capped drop list is older than)
+        self.messages: deque[tuple[aiohttp.WSMessage, int]] = deque()
+        self.size = 0  # characters (or bytes) of the messages waiting
         self._arrived = asyncio.Event()
         self._room = asyncio.Event()
         self._room.set()
@@ -173,10 +176,13 @@ class _Inbox:
             if self.size >= INBOX_BYTES:
                 self._room.clear()
                 await self._room.wait()
-            message = await ws.receive()
+            try:
+                message = await ws.receive()
+            except Exception as exc:  # aiohttp answers a ping outside its own try: a reset there is a break
+                message = aiohttp.WSMessage(aiohttp.WSMsgType.ERROR, exc, None)
             data = message.data
             self.size += len(data) if isinstance(data, str | bytes) else 0
-            messages.append(message)
+            messages.append((message, time.time_ns()))
             self._arrived.set()
             if message.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
                 return  # close, closing, closed, error: the reader ends on it
@@ -187,13 +193,13 @@ class _Inbox:
             await self._arrived.wait()
         return True
 
-    def take(self) -> aiohttp.WSMessage:
-        message = self.messages.popleft()
+    def take(self) -> tuple[aiohttp.WSMessage, int]:
+        message, arrived = self.messages.popleft()
         data = message.data
         self.size -= len(data) if isinstance(data, str | bytes) else 0
         if self.size < INBOX_BYTES:
             self._room.set()
-        return message
+        return message, arrived
 
 
 class LokiSource:
@@ -643,8 +649,15 @@ class LokiSource:
             meshtail__resume__since_time=stamp(start),
         )
 
-    def _tail_message(self, state: _Tenant, data: str | bytes) -> _Frame | None:
-        """One tail message: its entries and its dropped entries (None if it is not a message)."""
+    def _tail_message(self, state: _Tenant, data: str | bytes, arrived: int | None = None) -> _Frame | None:
+        """One tail message: its entries and its dropped entries (None if it is not a message).
+
+        A frame that lists drops also says how far a re-read must go (``newest``): with the whole list,
+        its newest listed entry (or the frame's own newest, whichever is later); with a capped list the
+        unlisted drops are unknown, but Loki sent only what was older than its clock less ``delay_for``,
+        so the frame's arrival + ``delay_for`` + 1 s (clock skew) bounds them.  Not the frame's own
+        entries alone: a late write (an older entry reaching the tailer after newer ones) can make every
+        entry of the reporting frame older than what it reports dropped."""
         try:
             message = orjson.loads(data)
         except orjson.JSONDecodeError:
@@ -657,8 +670,13 @@ class LokiSource:
         listed = parse_dropped(message.get("dropped_entries"))
         if not listed:
             return _Frame(batch, [])
-        newest = max(entry[0] for entry in batch) if batch else None
-        return _Frame(batch, self._drops(state, listed), len(listed) >= MAX_LISTED_DROPS, newest=newest)
+        capped = len(listed) >= MAX_LISTED_DROPS
+        newest: int | None
+        if capped:
+            newest = None if arrived is None else arrived + (self.options.delay_for + 1) * 1_000_000_000
+        else:
+            newest = max([ts for _labels, ts in listed] + [entry[0] for entry in batch])
+        return _Frame(batch, self._drops(state, listed), capped, newest=newest)
 
     def _release_one(self, state: _Tenant, held: deque[_Frame]) -> asyncio.Task[None] | None:
         """One step through the held frames, oldest first: deliver one, or — when it says Loki dropped
@@ -695,6 +713,7 @@ class LokiSource:
             old = held.popleft()
             total -= len(old.batch)
             following = held[0]
+            unbounded = (bool(following.drops) and following.newest is None) or (bool(old.drops) and old.newest is None)
             following.drops = old.drops + [(key, ts, source) for ts, key, _line, source in old.batch] + following.drops
             following.capped |= old.capped
             following.requeued += old.requeued + len(old.batch)
@@ -705,7 +724,7 @@ class LokiSource:
                 *(max(e[0] for e in frame.batch) for frame in (old, following) if frame.batch),
             ]
             known = [bound for bound in bounds if bound is not None]
-            following.newest = max(known) if known else None
+            following.newest = None if unbounded or not known else max(known)  # None: read on to now
 
     async def _read_tail(self, state: _Tenant, ws: aiohttp.ClientWebSocketResponse) -> tuple[int | None, str]:
         """Deliver tail messages until the socket closes; the close code and reason.
@@ -723,10 +742,19 @@ class LokiSource:
         receiver = asyncio.create_task(inbox.fill(), name=f"{state.label} tail socket")
         waiting: asyncio.Task[bool] | None = None
         error: BaseException | None = None
+
+        def backlog() -> str | None:
+            """What a stop now would leave unread (asked live: a flag set once a turn goes stale)."""
+            if (recovery is not None and not recovery.done()) or held:
+                return "reading dropped tail entries again"
+            if inbox.messages:
+                count = len(inbox.messages)
+                return f"holding {count} tail message{'' if count == 1 else 's'} read but not yet parsed"
+            return None
+
+        state.backlog = backlog
         try:
             while True:
-                # a stop now would leave what was dropped or held unread: behind() says so
-                state.catching_up = recovery is not None or bool(held) or bool(inbox.messages)
                 if recovery is not None and recovery.done():
                     recovery.result()
                     recovery = None
@@ -735,19 +763,23 @@ class LokiSource:
                     await asyncio.sleep(0)
                     continue
                 if not inbox.messages:
+                    if receiver.done():  # ended without a close or error message: a break all the same
+                        receiver.result()
+                        result: tuple[int | None, str] = (ws.close_code, "")
+                        break
                     if waiting is None:
                         waiting = asyncio.create_task(inbox.wait())
                     await asyncio.wait(
-                        (waiting, recovery) if recovery is not None else (waiting,),
+                        (waiting, receiver, recovery) if recovery is not None else (waiting, receiver),
                         return_when=asyncio.FIRST_COMPLETED,
                     )
                     if waiting.done():
                         waiting = None
                     continue
-                message = inbox.take()
+                message, arrived = inbox.take()
                 kind = message.type
                 if kind in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
-                    frame = self._tail_message(state, message.data)
+                    frame = self._tail_message(state, message.data, arrived)
                     if frame is None:
                         continue
                     if recovery is None and not held and not frame.drops:
@@ -761,7 +793,7 @@ class LokiSource:
                     self._bound_held(held)
                     continue
                 if kind == aiohttp.WSMsgType.CLOSE:
-                    result: tuple[int | None, str] = (message.data, str(message.extra or ""))
+                    result = (message.data, str(message.extra or ""))
                 elif kind in (aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED):
                     result = (ws.close_code, "")
                 elif kind == aiohttp.WSMsgType.ERROR:
@@ -782,7 +814,10 @@ class LokiSource:
                 raise error
             return result
         finally:
-            state.catching_up = (recovery is not None and not recovery.done()) or bool(held)
+            left = backlog()  # what this reader leaves: the next connection reads it again from the store
+            state.backlog = (lambda: left) if left is not None else None
+            if held:
+                state.seen.pin = -1  # held entries were never delivered: nothing of theirs to remember
             for task in (recovery, waiting, receiver):
                 if task is not None and not task.done():
                     task.cancel()
@@ -916,9 +951,7 @@ class LokiSource:
             return "reading history"
         if state.stats.state != "following":
             return state.stats.state
-        if state.catching_up:
-            return "reading dropped tail entries again"
-        return None
+        return state.backlog() if state.backlog is not None else None
 
     def _report_stop(self, why: str) -> None:
         if self._stopped:
