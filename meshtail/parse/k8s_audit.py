@@ -258,28 +258,26 @@ def _fill_object(req: _Request) -> None:
             req.attrs.setdefault(key, value)
 
 
-def _webhook(message: str | None) -> str | None:
-    """The admission webhook named in a ``admission webhook "X" denied the request`` message."""
+def _named(message: str | None, head: str, verdict: str) -> str | None:
+    """The name quoted after ``head`` in a message saying ``verdict`` (``?`` when cut); None if it is not one."""
     if not message:
         return None
-    at = message.find('admission webhook "')
-    if at < 0 or "denied the request" not in message:
+    at = message.find(head)
+    if at < 0 or verdict not in message:
         return None
-    start = at + len('admission webhook "')
-    end = message.find('"', start, start + 256)
+    start = at + len(head)
+    end = message.find(head[-1], start, start + 256)
     return message[start:end] if end > start else "?"
+
+
+def _webhook(message: str | None) -> str | None:
+    """The admission webhook named in a ``admission webhook "X" denied the request`` message."""
+    return _named(message, 'admission webhook "', "denied the request")
 
 
 def _policy(message: str | None) -> str | None:
     """The policy named in a ``ValidatingAdmissionPolicy 'X' with binding 'Y' denied request`` message."""
-    if not message:
-        return None
-    at = message.find("ValidatingAdmissionPolicy '")
-    if at < 0 or "denied request" not in message:
-        return None
-    start = at + len("ValidatingAdmissionPolicy '")
-    end = message.find("'", start, start + 256)
-    return message[start:end] if end > start else "?"
+    return _named(message, "ValidatingAdmissionPolicy '", "denied request")
 
 
 def _dry_run(uri: str | None) -> bool:
