@@ -221,3 +221,20 @@ def test_a_line_full_of_quotes_does_not_stall_the_lenient_retry():
     assert compiled.match(line) is None
     # a quote or two inside a quoted field still parse (test_quote_inside_a_quoted_field_still_parses)
     assert compiled.match('[x] "GET / HTTP/1.1" 200 - 0 0 1 - "-" "a "b" c" "id" "h" "u"') is not None
+
+
+# openshift/assisted-service#4670: an Envoy json_format that logs the path and protocol but not the method; the
+# 401 came from the upstream app (upstream host set, no flags)
+NO_METHOD = (
+    '{"response_flags":"-","user_agent":"curl/7.61.1","authority":"localhost:8090","x_forwarded_for":"-",'
+    '"protocol":"HTTP/1.1","path":"/api/assisted-install/v2/clusters/foobar","upstream_host":"127.0.0.1:8090",'
+    '"route_name":"-","response_code":"401","x_agent_name":"-"}'
+)
+
+
+def test_a_json_record_without_its_method_is_still_an_http_request_and_its_status_counts() -> None:
+    event = parse(NO_METHOD)
+    assert event.format == "envoy-json" and event.attributes["http.response.status_code"] == 401
+    assert (event.category, event.outcome, event.action) == ("routing", "failure", "http.request")
+    tcp = parse('{"response_code":0,"response_flags":"-","upstream_host":"10.0.0.1:5432","duration":12,"bytes_sent":9}')
+    assert tcp.action == "tcp.connection" and tcp.outcome == "success"  # no request at all: TCP, as before

@@ -90,7 +90,7 @@ class AccessFacts(NamedTuple):
     details: str | None
     upstream_host: bool
     tls_failure: bool  # UPSTREAM_TRANSPORT_FAILURE_REASON names a TLS/certificate problem
-    http: bool  # a request line (method) was logged; TCP lines have none
+    http: bool  # a request (method or path) was logged; TCP lines have none
 
 
 def facts_from(attrs: dict[str, Any]) -> AccessFacts:
@@ -108,7 +108,7 @@ def facts_from(attrs: dict[str, Any]) -> AccessFacts:
         ),
         bool(attrs.get("envoy.upstream_host")),
         bool(reason) and any(word in str(reason) for word in _TLS_WORDS),
-        attrs.get("http.request.method") is not None,
+        attrs.get("http.request.method") is not None or attrs.get("url.path") is not None,
     )
 
 

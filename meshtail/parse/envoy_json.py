@@ -157,7 +157,9 @@ def access_attributes(pairs: Any) -> dict[str, Any]:
             setter(attrs, text)
         else:
             attrs[attr_key("envoy", str(key))] = value
-    if attrs.get("http.request.method") is None:
+    if attrs.get("http.request.method") is None and attrs.get("url.path") is None:
+        # a TCP record (no request at all): its response code 0 means nothing.  A custom json_format that
+        # leaves the method out but logs the path is still an HTTP request, and its status counts
         if attrs.get("http.response.status_code") == 0:
             del attrs["http.response.status_code"]
         attrs.pop("network.protocol.name", None)
