@@ -40,7 +40,8 @@ class Pipeline:
         self.lag = LagWatch(self.event)
         self._newest = self.lag.newest
 
-    def line(self, raw: RawLine) -> None:
+    def line(self, raw: RawLine, batch: bool = True) -> None:
+        """One line in; ``batch=False`` for a record already split out of a batch line (not split again)."""
         self.lines += 1
         source = raw.source
         key = (source.namespace, source.pod, source.container, source.path)
@@ -50,11 +51,11 @@ class Pipeline:
         if precheck is not None and not precheck(raw.text):
             self.skipped += 1
             return
-        if raw.text[:1] in "{[" and (parts := split_records(raw.text)) is not None:
+        if batch and raw.text[:1] in "{[" and (parts := split_records(raw.text)) is not None:
             # a batch of records on one line (OTLP, Loki, Fluent Bit json): a line, and an event, each
             self.lines -= 1
             for part in parts:
-                self.line(RawLine(part, source, raw.received, raw.timestamp, raw.decode_error))
+                self.line(RawLine(part, source, raw.received, raw.timestamp, raw.decode_error), False)
             return
         parser = self._parsers.get(key)
         if parser is None:

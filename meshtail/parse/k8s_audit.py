@@ -348,21 +348,29 @@ def looks_like(obj: dict[str, Any]) -> bool:
     return kind == "Event" or (kind is None and "auditID" in obj)
 
 
+def _set_actor(req: _Request, user: str | None, impersonated: str | None, groups: list[str] | None = None) -> None:
+    """Who made the request (and their groups), and whom they acted as: on the request and in its attributes."""
+    req.user, req.impersonated = user, impersonated
+    if user:
+        req.attrs["k8s.user"] = user
+    if groups:
+        req.attrs["k8s.user.groups"] = groups
+    if impersonated:
+        req.attrs["k8s.impersonated_user"] = impersonated
+
+
+def _set_verb(req: _Request, verb: str | None) -> None:
+    req.verb = verb or ""
+    req.attrs["k8s.verb"] = req.verb
+
+
 def _from_event(obj: dict[str, Any]) -> _Request:
     req = _Request()
     attrs = req.attrs
     user = _dict(obj.get("user"))
-    req.user = _str(user.get("username"))
-    if req.user:
-        attrs["k8s.user"] = req.user
-    groups = _strings(user.get("groups"))
-    if groups:
-        attrs["k8s.user.groups"] = groups
-    req.impersonated = _str(_dict(obj.get("impersonatedUser")).get("username"))
-    if req.impersonated:
-        attrs["k8s.impersonated_user"] = req.impersonated
-    req.verb = _str(obj.get("verb")) or ""
-    attrs["k8s.verb"] = req.verb
+    impersonated = _str(_dict(obj.get("impersonatedUser")).get("username"))
+    _set_actor(req, _str(user.get("username")), impersonated, _strings(user.get("groups")))
+    _set_verb(req, _str(obj.get("verb")))
     for key, name in (
         ("auditID", "k8s.audit_id"),
         ("stage", "k8s.stage"),
@@ -660,14 +668,8 @@ def _from_falco(obj: dict[str, Any]) -> _Request:
     fields: dict[str, Any] = obj["output_fields"]
     req = _Request(completed=True)  # Falco's k8s_audit rules read finished requests (their response code)
     attrs = req.attrs
-    req.user = _str(fields.get("ka.user.name"))
-    if req.user:
-        attrs["k8s.user"] = req.user
-    req.impersonated = _str(fields.get("ka.impuser.name"))
-    if req.impersonated:
-        attrs["k8s.impersonated_user"] = req.impersonated
-    req.verb = _str(fields.get("ka.verb")) or ""
-    attrs["k8s.verb"] = req.verb
+    _set_actor(req, _str(fields.get("ka.user.name")), _str(fields.get("ka.impuser.name")))
+    _set_verb(req, _str(fields.get("ka.verb")))
     uri = _str(fields.get("ka.uri"))
     if uri:
         attrs["k8s.request_uri"] = uri
