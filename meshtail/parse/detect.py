@@ -20,7 +20,7 @@ from . import access_loose, envoy_component, envoy_json, istio_cni, istio_go, k8
 from .envoy_access import AccessLogParser, CompiledFormat, compile_format, istio_text_parser
 from .result import Parsed, attr_key, finish, severity_of
 from .timestamps import normalize
-from .wrappers import peel
+from .wrappers import peel, peel_loosely
 
 MAX_PARSE = 1 << 20  # lines longer than this are kept whole but not parsed
 
@@ -206,6 +206,22 @@ class StreamParser:
             return compiled.event(m, raw.text, raw.source, raw, raw.timestamp, raw.text)  # no wrapper to peel
         return self._parse(raw)
 
+    def _exit_error(self, body: str, source: Source, extra: dict[str, Any]) -> tuple[str, Parsed] | None:
+        """cobra's last words when a Go command (istio-cni, pilot-agent, istioctl) exits: ``Error: <err>``,
+        read as the family whose error it is, at error level and failed."""
+        if not body.startswith("Error: "):
+            return None
+        found = self._detect(body[7:], source)
+        if found is None or found[0] == "unknown" or type(found[1]) is tuple:
+            return None
+        exited = found[1]
+        assert isinstance(exited, Parsed)
+        exited.severity = "error"
+        if exited.outcome not in ("failure", "deny"):
+            exited.outcome = "failure"
+        extra["meshtail.exit_error"] = True
+        return found
+
     def _parse(self, raw: RawLine) -> AuditEvent:
         text = raw.text
         found: tuple[str, Parsed | AccessMatch] | None = None
@@ -218,7 +234,34 @@ class StreamParser:
             try:
                 peeled = peel(text, raw.source, raw.timestamp)
                 body, source, stamp = peeled.body, peeled.source, peeled.stamp
-                found = self._detect(body, source)
+                found = self._detect(body, source) or self._exit_error(body, source, extra)
+                if found is None:
+                    # a wrapper's prefix before a message alone: peeled only if a family then claims the message
+                    for loose in peel_loosely(body, source):
+                        found = self._detect(loose.body, loose.source) or self._exit_error(
+                            loose.body, loose.source, extra
+                        )
+                        if found is not None:
+                            body, source, stamp = loose.body, loose.source, stamp or loose.stamp
+                            peeled.wrappers = [*peeled.wrappers, *loose.wrappers]
+                            peeled.partial = peeled.partial or loose.partial
+                            peeled.decoded = peeled.decoded or loose.decoded
+                            break
+                elif type(found[1]) is not tuple and found[1].outcome == "unknown":
+                    # read with a prefix no program writes ("1234:", "> ") and no outcome told: the message
+                    # behind the prefix may tell one (its family's rules anchor at the message's start)
+                    for loose in peel_loosely(body, source, foreign_only=True):
+                        better = self._detect(loose.body, loose.source)
+                        if (
+                            better is not None
+                            and better[0] == found[0]
+                            and type(better[1]) is not tuple
+                            and better[1].outcome != "unknown"
+                        ):
+                            found, body, source = better, loose.body, loose.source
+                            peeled.wrappers = [*peeled.wrappers, *loose.wrappers]
+                            peeled.partial = peeled.partial or loose.partial
+                            break
                 if found is None:
                     # a peeler may have taken what was the line's own (a timestamp, two words):
                     # read the less peeled text, innermost first
@@ -228,17 +271,6 @@ class StreamParser:
                             body, source, stamp = earlier_body, earlier_source, earlier_stamp
                             peeled.wrappers = peeled.wrappers[: len(peeled.earlier) - 1]
                             break
-                if found is None and body.startswith("Error: "):
-                    # cobra's last words when a Go command (istio-cni, pilot-agent, istioctl) exits: "Error: <err>"
-                    found = self._detect(body[7:], source)
-                    if found is not None and found[0] != "unknown" and type(found[1]) is not tuple:
-                        exited = found[1]
-                        exited.severity = "error"
-                        if exited.outcome not in ("failure", "deny"):
-                            exited.outcome = "failure"
-                        extra["meshtail.exit_error"] = True
-                    else:
-                        found = None
                 if peeled.wrappers:
                     extra["meshtail.wrappers"] = list(peeled.wrappers)
                 if peeled.partial:

@@ -89,7 +89,24 @@ _TABBED = re.compile(
     rf"(?<![^\s]){_LEVEL}(?:\t| {{1,16}}+)envoy (?P<logger>[\w.-]{{1,64}}+)"
     r"(?: (?P<file>[\w./+-]{1,400}+):(?P<line>\d{1,7}+))?(?=[\t ]|$)"
 )
-_LOGGER_TAB = re.compile(r"envoy (?P<logger>[\w.-]{1,64}+)\t")
+_LOGGER_TAB = re.compile(r"envoy (?P<logger>[\w.-]{1,64}+)(?:\t| {2,})")
+# the source location column of Istio's shape (``envoy router external/envoy/…/router.cc:539\t[Tags: …``)
+_COLUMN_LOCATION = re.compile(r"(?P<file>[\w./+-]{1,400}+):(?P<line>\d{1,7}+)(?:\t| +)")
+# the same after its tab became one space: taken only for a logger of Envoy's before a message of Envoy's
+_LOGGER_SPACE = re.compile(r"envoy (?P<logger>[\w.-]{1,64}+) (?=\S)")
+
+
+def _relayed(logger: str, rest: str, body: str) -> bool:
+    """Whether ``envoy <logger> <rest>`` (one space) is an Envoy line without its time and level, not a
+    sentence of the agent's own that starts with "envoy" (``envoy connection is not closed: EOF``)."""
+    if logger not in ENVOY_LOGGERS or own_envoy_message(body):
+        return False
+    if rest.startswith(("[C", "[Tags", "wasm log")) or template_for(logger, rest) is not None:
+        return True
+    located = _COLUMN_LOCATION.match(rest)  # Istio's column shape: the source location leads
+    return located is not None and located.group("file").endswith(_SOURCE_FILE)
+
+
 _STAMP_TOKEN = re.compile(
     r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?|\[[A-Za-z_ ]{1,20}\]"
 )
@@ -668,11 +685,18 @@ def _tabbed(body: str, head: str, source: Source | None) -> Parsed | None:
     if match is None:
         if not head.startswith("envoy "):
             return None
-        match = _LOGGER_TAB.match(head)
+        match = _LOGGER_TAB.match(head) or _LOGGER_SPACE.match(head)
         if match is None:
             return None
-        level = stamp = None
         rest = body[match.end() :]
+        if match.re is _LOGGER_SPACE and not _relayed(match.group("logger"), rest, body):
+            return None
+        located = _COLUMN_LOCATION.match(rest)
+        if located is not None and located.group("file").endswith(_SOURCE_FILE):
+            attrs["code.filepath"] = located.group("file")
+            attrs["code.lineno"] = int(located.group("line"))
+            rest = rest[located.end() :]
+        level = stamp = None
     else:
         level = match.group("level")
         before = body[: match.start()].rstrip()
@@ -889,10 +913,20 @@ def _templates() -> tuple[dict[str, list[Template]], list[Template], dict[str, l
         )
         if len(prefix) >= 4:
             by_start.setdefault(prefix[:4], []).append(template)
-            if _distinctive(prefix):
+            if _distinctive(prefix) or (len(prefix) >= 8 and _distinctive(" ".join((prefix.rstrip(), *pieces)))):
                 distinctive.setdefault(prefix[:8], []).append(template)
         elif pieces and len(pieces[0]) >= 8:
             short.append(template)
+            lead = pieces[0].strip(" :,=")
+            if (
+                not prefix.strip()
+                and rest.startswith("{}")
+                and lead[:1].isalpha()
+                and _distinctive(lead)
+                and (len(lead) >= 28 or _TECHNICAL.search(lead) is not None)  # not "{} is not a valid address"
+            ):
+                # a value first (``{}: JWT token verification completed with: {}``): filed by the word after it
+                distinctive.setdefault("\x00" + lead.split(None, 1)[0], []).append(template)
     for index in (by_start, distinctive):
         for found in index.values():
             found.sort(key=lambda t: -t.weight)
@@ -902,7 +936,10 @@ def _templates() -> tuple[dict[str, list[Template]], list[Template], dict[str, l
 
 def _distinctive(prefix: str) -> bool:
     """A prefix only Envoy would start a line with: long, several words, and when it opens like any
-    program's prose (``Failed to …``) naming something of Envoy's (``Failed to load Wasm module``)."""
+    program's prose (``Failed to …``) naming something of Envoy's (``Failed to load Wasm module``).
+
+    Asked too of a template's whole fixed text (``cds: add {} cluster(s), remove {} cluster(s)``): a short
+    start is distinctive when what follows its values is."""
     words = prefix.split()
     if len(prefix) < 18 or len(words) < 3:
         return False
@@ -970,11 +1007,18 @@ def _reason_template(m: str) -> Template | None:
 def fragment_template(text: str) -> Template | None:
     """A distinctive Envoy template that a message pasted without its prefix starts with, or None (cheap)."""
     found = _DISTINCTIVE.get(text[:8])
-    if found is None:
-        return None
-    for template in found:
+    for template in found or ():
         if text.startswith(template.prefix) and _fits(template, text, len(template.prefix)):
             return template
+    # a template that starts with a value: its fixed text follows the first word or two (``origins-0: JWT …``)
+    words = text[:120].split(None, 3)
+    for position in (1, 2):
+        if len(words) <= position:
+            break
+        for template in _DISTINCTIVE.get("\x00" + words[position], ()):
+            at = text.find(template.rest[0].strip(), 0, 120)
+            if at > 0 and _fits(template, text, at):
+                return template
     return None
 
 

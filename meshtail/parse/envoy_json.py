@@ -126,21 +126,27 @@ def looks_like(obj: dict[str, Any]) -> bool:
     return looks_like_keys(obj)
 
 
+_APP_LOG_KEYS = frozenset(("level", "lvl", "msg", "severity", "logger", "caller"))
 _SECOND = frozenset({"response_flags", "upstream_cluster", "upstream_host", "response_code_details", "method"})
 
 
 def looks_like_keys(keys: Any) -> bool:
     """The keys of a record name a response code and an Envoy-only field, or a method, path and duration."""
-    names = {canonical_key(str(key)) for key in keys}
+    keys = [str(key) for key in keys]
+    names = {canonical_key(key) for key in keys}
     if "response_code" not in names:
         return False
     if names & {"response_flags", "upstream_cluster", "response_code_details", "upstream_transport_failure_reason"}:
         return True
     if not {"method", "path"} <= names:
         return False
+    if _APP_LOG_KEYS.intersection(key.lower() for key in keys) and "upstream_host" not in names:
+        # a logger's own keys (level, msg): an application's structured log of a request it served (zap, slog,
+        # logrus), not a proxy's access log -- Envoy's has no level or message
+        return False
     # Envoy's operator spelled as a key ("response_code": %RESPONSE_CODE%) is a custom json_format's; web
     # servers write "status"
-    return bool(names & {"duration", "authority", "upstream_host", "bytes_sent"}) or "response_code" in map(str, keys)
+    return bool(names & {"duration", "authority", "upstream_host", "bytes_sent"}) or "response_code" in keys
 
 
 def access_attributes(pairs: Any) -> dict[str, Any]:

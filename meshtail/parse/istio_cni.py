@@ -30,6 +30,7 @@ from .istio_go import (
     claiming_template,
     match_template,
     read_line,
+    read_scope_first,
     template_binary,
 )
 from .result import Action, Parsed, action_word, attr_key, severity_of
@@ -173,6 +174,9 @@ def _from_cni_container(source: Source | None) -> bool:
     return source is not None and (source.container in _CNI_CONTAINERS or source.kind in ("cni", "istio-cni"))
 
 
+_CONTROLLER_LABEL = re.compile(r" controller=(repair pods|\S+)\s*$")
+
+
 def _claims(line: GoLine, source: Source | None = None) -> bool:
     """Whether a Go-shaped line is istio-cni's (asked before istio_go, so never istiod's)."""
     scope = line.scope
@@ -183,11 +187,17 @@ def _claims(line: GoLine, source: Source | None = None) -> bool:
         if scope in SCOPES:
             return True
         if scope == "controllers":
-            return line.fields.get("controller") in _CONTROLLERS
+            named = line.fields.get("controller")
+            if named is None:  # its tabs became single spaces: the label is the message's last word
+                label = _CONTROLLER_LABEL.search(message, max(0, len(message) - 80))
+                named = label.group(1) if label is not None else None
+            return named in _CONTROLLERS
         if scope == "klog":
             return "cni" in message and _KLOG_CNI_ACCOUNT.search(message[:2000]) is not None
         if scope != "default":
-            return False
+            # a first word read as a scope when the tab after the level became a space ("info file modified:
+            # /host/etc/cni/net.d/…"): the CNI's host paths are nobody else's
+            return scope.isalpha() and _names_cni(message)
     if _VALIDATOR.match(message) is not None:
         return True  # the istio-validation init container (runs the CNI's istio-iptables)
     if _names_cni(message):
@@ -225,6 +235,14 @@ def _cni_template(message: str, weight: int) -> bool:
 def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | None:
     """An istio-cni text line, or None."""
     line = read_line(body)
+    if line is not None and not line.level and line.scope is None:
+        # a paste from the scope column on ("cni-agent\tremoving pod …"); after one space only when the
+        # message alone would be claimed as the CNI's
+        scoped = read_scope_first(line.message) or read_scope_first(line.message, single=True)
+        if scoped is not None and scoped.scope in SCOPES:
+            wide = read_scope_first(line.message) is not None
+            if wide or _claims(GoLine(None, "", None, scoped.message, scoped.fields), source):
+                line = scoped
     if line is None or not _claims(line, source):
         return None
     if (

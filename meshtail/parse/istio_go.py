@@ -266,11 +266,15 @@ FAMILY_WEIGHT = 18
 FRAGMENT_WEIGHT = 24
 # fixed prefix a template needs to claim a line with nothing else to go on
 CLAIM_PREFIX = 16
+# a template of one program whose prefix is short (``Namespace %v is enabled in ambient mesh``) or a verb
+# (``%v pushed key/cert pair to proxy``) claims a message alone only with this much fixed text after it
+CLAIM_REST = 24
 _Index = tuple[
     dict[str, list[Template]],
     dict[str, list[Template]],
     dict[str, list[Template]],
     frozenset[str],
+    dict[str, list[Template]],
     dict[str, list[Template]],
 ]
 _index: _Index | None = None
@@ -290,6 +294,7 @@ def _build_index() -> _Index:
     partial: dict[str, list[Template]] = {}
     inner: dict[str, list[Template]] = {}
     claims: dict[str, list[Template]] = {}
+    short: dict[str, list[Template]] = {}
     for text, (binary, scope, level, category, outcome, violation, action) in istio_templates.TEMPLATES.items():
         segments = tuple(part for index, part in enumerate(text.split("%v")) if part or index == 0)
         template = Template(
@@ -306,13 +311,20 @@ def _build_index() -> _Index:
             word = segments[1].split(None, 1)[0]
             if len(word) >= 3:
                 inner.setdefault(word, []).append(template)
-        if len(prefix) >= CLAIM_PREFIX and template.weight >= FAMILY_WEIGHT and "|" not in binary:
+        if "|" in binary:
+            continue
+        if len(prefix) >= CLAIM_PREFIX and template.weight >= FAMILY_WEIGHT:
             claims.setdefault(prefix[:CLAIM_PREFIX], []).append(template)
-    for table in (by_words, partial, inner, claims):
+        elif template.weight - len(prefix) >= CLAIM_REST and len(segments) > 1:
+            # filed by the prefix's first word, or for a verb-led one by the first word after the verb
+            word = prefix.split(" ", 1)[0] if prefix.strip() else segments[1].split(None, 1)[0]
+            if len(word) >= 3 and (prefix.strip() == "" or prefix.endswith(" ") or len(prefix) >= 4):
+                short.setdefault(word, []).append(template)
+    for table in (by_words, partial, inner, claims, short):
         for candidates in table.values():
             candidates.sort(key=lambda template: -template.weight)
     firsts = frozenset(key.split(" ", 1)[0] for key in by_words)  # a message whose first word is none: no lookups
-    return by_words, partial, inner, firsts, claims
+    return by_words, partial, inner, firsts, claims, short
 
 
 def _best(group: list[Template] | None, head: str, best: Template | None) -> Template | None:
@@ -345,7 +357,7 @@ _last_match: tuple[str, bool, Template | None] = ("", False, None)
 
 
 def _match(message: str, anywhere: bool, index: _Index) -> Template | None:
-    by_words, partial, inner, firsts, _claims = index
+    by_words, partial, inner, firsts = index[:4]
     space = message.find(" ", 0, 300)
     best: Template | None = None
     if space > 0 and message[:space] in firsts:
@@ -374,8 +386,20 @@ def claiming_template(message: str) -> Template | None:
         return last[1]
     if _index is None:
         _index = _build_index()
+    head = message[:2000]
     group = _index[4].get(message[:CLAIM_PREFIX])
-    found = _best(group, message[:2000], None) if group else None
+    found = _best(group, head, None) if group else None
+    if found is None:
+        # a short prefix or a leading verb: by the first word, or one of the next two after a value
+        words = message[:200].split(None, 3)
+        for position, word in enumerate(words[:3]):
+            candidates = _index[5].get(word)
+            for template in candidates or ():
+                if (not template.segments[0].strip()) == (position > 0) and template.matches(head):
+                    found = template
+                    break
+            if found is not None:
+                break
     _last_claim = (message, found)
     return found
 
@@ -658,6 +682,10 @@ _AGENT_HINT = re.compile(
 
 
 def _family_by_message(scope: str | None, message: str) -> str | None:
+    if scope is None and message.startswith(("ADS: ", "SDS: ", "XDS: ")):
+        said = _ads_family(message)  # a message alone may be one of the ads scope's: the same words say whose
+        if said is not None:
+            return said
     if scope in (None, "default"):
         if message.startswith("FLAG: "):
             return _flag_family(message)
@@ -670,13 +698,17 @@ def _family_by_message(scope: str | None, message: str) -> str | None:
         if _AGENT_HINT.search(message, 0, 300) is not None:
             return "istio-agent"
         return None
-    if scope == "ads":
-        if message.startswith(('ADS: "@"', 'ADS: ""')):
-            return "istio-agent"  # a peer on a unix socket: Envoy at the agent's local xDS server, not istiod's
-        if message.startswith("SDS: PUSH") and "cached:" not in message:
-            return "istio-agent"  # the agent's SDS server; istiod's gateway secrets say cached:n/m
-        if message.startswith("XDS: ") and message.endswith("Version:"):
-            return "istio-agent"  # the agent's SDS server pushes without a push-context version
+    return _ads_family(message) if scope == "ads" else None
+
+
+def _ads_family(message: str) -> str | None:
+    """Whose a message of the ``ads`` scope is: the agent's SDS server prints some of istiod's xDS messages."""
+    if message.startswith(('ADS: "@"', 'ADS: ""')):
+        return "istio-agent"  # a peer on a unix socket: Envoy at the agent's local xDS server, not istiod's
+    if message.startswith("SDS: PUSH") and "cached:" not in message:
+        return "istio-agent"  # the agent's SDS server; istiod's gateway secrets say cached:n/m
+    if message.startswith("XDS: ") and message.endswith("Version:"):
+        return "istio-agent"  # the agent's SDS server pushes without a push-context version
     return None
 
 
@@ -1358,6 +1390,25 @@ _REJECTED_COUNT = re.compile(r"\b[1-9]\d* rejected\b")
 _SCOPE_FIRST = re.compile(r"([a-z][a-zA-Z0-9_.-]{1,30})(?:\t| {2,})(?=\S)")
 
 
+def read_scope_first(message: str, single: bool = False) -> GoLine | None:
+    """A fragment that starts at the scope column, read as a line without time and level: its scope,
+    message and labels (``cni-agent\tremoving pod from mesh\tns=… name=…``); None when no scope leads.
+
+    With ``single``, one space after the scope will do (a paste whose tabs became single spaces): the
+    caller must then still find the message one of its program's own."""
+    scoped = (_SCOPE_SPACED if single else _SCOPE_FIRST).match(message)
+    if scoped is None:
+        return None
+    if message[scoped.end(1)] == "\t":
+        line = _read_tabbed(message, None, "")
+    else:
+        line = _read_spaced(message, None, "", single=message[scoped.end(1) + 1] != " ")
+    return line if line.scope == scoped.group(1) and line.message else None
+
+
+_SCOPE_SPACED = re.compile(r"([a-z][a-zA-Z0-9_.-]{1,30})(?:\t| +)(?=\S)")
+
+
 def known_message(message: str) -> bool:
     """True for a message only Istio's Go components print (claimable with nothing else to go on)."""
     if message.startswith(_FRAGMENT_PREFIXES) or _PUSH_STATUS.match(message):
@@ -1374,13 +1425,15 @@ def build(
     source: Source | None,
     caller: str | None = None,
     strict: bool = False,
+    column: bool = False,
 ) -> tuple[str, Parsed] | None:
     """The event for a line's columns; with ``strict`` (no timestamp or no level to go on) None
     unless the message is one this module knows (:func:`known_message`, or a template of istiod's or
-    the agent's with fixed text enough)."""
+    the agent's with fixed text enough).  ``column``: the level stands in pkg/log's own column (lower
+    case, a tab or a wide gap after it), so any of their templates will do."""
     if strict and not known_message(message):
         found = template_binary(claiming_template(message), FAMILY_WEIGHT if level else FRAGMENT_WEIGHT)
-        if found not in ("istiod", "istio-agent"):
+        if found not in ("istiod", "istio-agent") and not (column and _any_template(message)):
             return None
     template = _Lookup(message, bool(level))
     attrs: dict[str, Any] = {attr_key("istio", key): value for key, value in fields.items() if key != "caller"}
@@ -1503,6 +1556,19 @@ def refused(parsed: Parsed) -> None:
     parsed.outcome, parsed.violation, parsed.action = "deny", True, "identity.refused"
 
 
+# pkg/log's level column (a paste that left the time behind): lower case, then its tab or the gap a viewer made of it
+_LEVEL_COLUMN = re.compile(r"(?:debug|info|warn|error|fatal)(?:\t| {2,}+)(?=\S)")
+
+
+def _any_template(message: str) -> bool:
+    """Whether istiod, the agent or the CNI print this message (a template with some fixed text), or a
+    message only one of them says."""
+    found = match_template(message, anywhere=False)
+    if found is not None and found.weight >= 12 and found.segments[0]:
+        return True
+    return message.startswith("FLAG: --") or _family_by_message(None, message) is not None
+
+
 def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | None:
     """An istiod or istio-agent text line, or None.
 
@@ -1515,18 +1581,30 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
     if not line.level:
         if len(line.message) < 12:
             return None
-        scoped = _SCOPE_FIRST.match(line.message)
-        if scoped is not None and scoped.group(1) in KNOWN_SCOPES:
-            rest = line.message[scoped.end() :]
-            if known_message(rest):
-                return build(None, "", scoped.group(1), rest, {}, source, strict=True)
+        scoped = read_scope_first(line.message, single=True)
+        if scoped is not None and scoped.scope in KNOWN_SCOPES:
+            # strict: the message must still be one of theirs (a known one or a template with fixed text enough)
+            found = build(None, "", scoped.scope, scoped.message, scoped.fields, source, scoped.caller, strict=True)
+            if found is not None:
+                return found
         return build(None, "", None, line.message, {}, source, strict=True)
     if line.stamp is None or not _ISTIO_STAMP.fullmatch(line.stamp):
         # no timestamp, or not pkg/log's (always UTC with six fraction digits): another zap program
         # (the OpenTelemetry collector prints milliseconds) unless the scope or message is Istio's
         known = line.scope is not None and (line.scope in KNOWN_SCOPES or line.scope.startswith("envoy "))
         stamp = line.stamp
-        return build(stamp, line.level, line.scope, line.message, line.fields, source, line.caller, strict=not known)
+        column = stamp is None and _LEVEL_COLUMN.match(body.lstrip(" ")) is not None
+        return build(
+            stamp,
+            line.level,
+            line.scope,
+            line.message,
+            line.fields,
+            source,
+            line.caller,
+            strict=not known,
+            column=column,
+        )
     return build(line.stamp, line.level, line.scope, line.message, line.fields, source, line.caller)
 
 

@@ -242,14 +242,16 @@ _GREP = re.compile(
 )
 _UI_STAMP = re.compile(
     r"(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?|\d{13})"
-    r"(?:\t(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})))?(?: \| |\t)"
+    r"(?:[\t ]+(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})))?"
+    # the column's tab, or (its tab turned into spaces) a gap before the line's own ISO time
+    r"(?: \| |\t| +(?=\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}))"
 )
 # Kibana's Discover (and CSV export) shows times in moment.js formats: "MMMM Do YYYY, HH:mm:ss.SSS"
 # (Kibana ≤ 6, e.g. "June 17th 2019, 02:05:59.124") and "MMM D, YYYY @ HH:mm:ss.SSS" (7+)
 _MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
 _KIBANA_STAMP = re.compile(
     r"([A-Z][a-z]{2,8}) (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})(?:,| @) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?"
-    r"(?: \| |\t| {2,})"
+    r"(?: \| |\t| {2,}| (?=\d{4}-\d{2}-\d{2}T\d{2}:))"
 )
 # Lens / OpenLens log view with timestamps shown: "Thu, Sep 29 2022 4:58:08 pm | <line>"
 _LENS_STAMP = re.compile(r"[A-Z][a-z]{2}, ([A-Z][a-z]{2}) (\d{1,2}) (\d{4}) (\d{1,2}):(\d{2}):(\d{2}) ([ap]m) \| ")
@@ -1210,16 +1212,25 @@ def _ruby_string_end(text: str, start: int, free_text: bool) -> int:
 _FRAGMENT_FIELD = re.compile(r'"(?:log|line|textPayload|message|MESSAGE)" ?: ?"((?:[^"\\]|\\.)*)(")?')
 
 
+_CUT_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{0,3})?\Z")
+
+
 def _json_fragment(text: str, source: Source) -> Peeled | None:
-    """A collector record whose start was cut (``timestamp":159…,"log":"2020-07-31T…\\twarn\\t…``):
-    the line inside its ``log``/``message`` string, decoded, flagged partial."""
-    if text.startswith("{") or ('":"' not in text and '": "' not in text):
+    """A collector record whose start or end was cut (``timestamp":159…,"log":"2020-07-31T…\\twarn\\t…``,
+    ``{"log":"[2022-…] \\"GET /api HTTP/1.1\\" 403 - rbac_acc``): the line inside its ``log``/``message``
+    string, decoded as far as it goes, flagged partial."""
+    if '":"' not in text and '": "' not in text:
         return None
+    if text.startswith("{") and text.rstrip().endswith("}"):
+        return None  # whole JSON (read by the envelope peeler or the JSON families), not a cut record
     match = _FRAGMENT_FIELD.search(text)
     if match is None:
         return None
+    value = match.group(1)
+    if match.group(2) is None:  # cut inside the string: an escape cut in half is dropped
+        value = _CUT_ESCAPE.sub("", value)
     try:
-        inner = json.loads(f'"{match.group(1)}"')
+        inner = json.loads(f'"{value}"')
     except ValueError:
         return None
     inner = inner.rstrip("\r\n")
@@ -1255,6 +1266,109 @@ _PEELERS = (
     _ns_pod,
     _stern,
 )
+
+
+# ---------------------------------------------------------------- a wrapper before a bare message
+_QUOTE_MARKS = ("> ", "│ ", "| ", "$ ", "# ")
+
+
+def _loose_stern(text: str, source: Source) -> Peeled | None:
+    """stern's ``[NAMESPACE] POD CONTAINER`` when a generated pod name says it is one (the names alone)."""
+    for pattern in (_STERN_NS, _STERN):
+        match = pattern.match(text)
+        if match is None:
+            continue
+        pod = match.group("pod")
+        if _GENERATED.fullmatch(pod.removesuffix("..")) is None and not pod.endswith(".."):
+            continue
+        changed = replace(source, pod=pod.removesuffix(".."), container=match.group("container"))
+        if pattern is _STERN_NS:
+            changed = replace(changed, namespace=match.group("ns"))
+        stamp = match.group("stamp")
+        return Peeled(text[match.end() :], changed, _utc(stamp) if stamp and stamp[4] == "-" else None, ["stern"])
+    return None
+
+
+def _loose_grep(text: str, source: Source) -> Peeled | None:
+    match = _GREP.match(text)
+    if match is None:
+        return None
+    changed = source
+    if match.group(1):
+        changed = _labelled(replace(source, path=match.group(1)), _file_names(match.group(1)))
+    number = match.group(2) or match.group(3)
+    if number:
+        changed = replace(changed, line=int(number))
+    return Peeled(text[match.end() :], changed, None, ["grep"])
+
+
+def _loose_compose(text: str, source: Source) -> Peeled | None:
+    match = _COMPOSE.match(text) if "| " in text[:120] else None
+    if match is None:
+        return None
+    return Peeled(text[match.end() :], replace(source, container=match.group(1)), None, ["compose"])
+
+
+def _loose_export(text: str, source: Source) -> Peeled | None:
+    match = _UI_STAMP.match(text) if text[:1].isdigit() else None
+    if match is None:
+        return None
+    return Peeled(text[match.end() :], source, _ui_time(match.group(2) or match.group(1)), ["export"])
+
+
+def _loose_quote(text: str, source: Source) -> Peeled | None:
+    if not text.startswith(_QUOTE_MARKS):
+        return None
+    return Peeled(text[2:].lstrip(), source, None, ["paste"])
+
+
+def _loose_csv(text: str, source: Source) -> Peeled | None:
+    """A CSV cell: the text in quotes, its own quotes doubled."""
+    if len(text) < 3 or text[0] != '"' or text[-1] != '"' or '""' not in text:
+        return None
+    return Peeled(text[1:-1].replace('""', '"'), source, None, ["paste"], partial=True)
+
+
+_LOOSE = (_loose_quote, _loose_csv, _loose_export, _loose_grep, _loose_compose, _loose_stern)
+
+
+def _loose_bar(text: str, source: Source) -> Peeled | None:
+    """A log UI's ``<time> | `` column (not its tab: Istio's own time is followed by one)."""
+    found = _loose_export(text, source)
+    return found if found is not None and text[: len(text) - len(found.body)].endswith("| ") else None
+
+
+# prefixes no program starts its own line with (a quote mark, CSV quoting, grep's file and number, stern's
+# generated pod name, a compose or log UI column)
+_FOREIGN_ONLY = (_loose_quote, _loose_csv, _loose_bar, _loose_grep, _loose_compose, _loose_stern)
+
+
+def peel_loosely(text: str, source: Source, foreign_only: bool = False) -> list[Peeled]:
+    """Readings of ``text`` with a wrapper's prefix taken off although no log line's start follows it.
+
+    :func:`peel` leaves a prefix on unless a line's start (a time, a level) follows, as two words or a
+    number and a colon begin many sentences.  A pasted message alone behind stern's names, ``grep -n``,
+    a compose column, a log UI's time or a quote mark has no such start: when nothing reads the line as
+    it is, the detector tries these readings (each peeled further as usual) and takes one only if a
+    family then claims its message.  ``foreign_only``: only prefixes no program starts its own line with
+    (asked when a family read the text with its prefix but could not tell the outcome)."""
+    readings: list[Peeled] = []
+    for loose in _FOREIGN_ONLY if foreign_only else _LOOSE:
+        found = loose(text, source)
+        if found is None or not found.body.strip():
+            continue
+        inner = peel(found.body, found.source, found.stamp)
+        readings.append(
+            Peeled(
+                inner.body,
+                inner.source,
+                inner.stamp,
+                [*found.wrappers, *inner.wrappers],
+                inner.partial,
+                inner.decoded,
+            )
+        )
+    return readings
 
 
 def peel(text: str, source: Source, stamp: str | None = None) -> Peeled:

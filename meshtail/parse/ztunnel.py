@@ -864,6 +864,14 @@ def _parse_fragment(body: str) -> _Line | None:
                 message, fields = _after_target(body, end, body[end] == "\t")
                 if message or fields:
                     return _Line(None, None, _strip_target(name), _span_list(items[1:]), message, fields)
+    column = _TARGET_COLUMN.match(body)
+    if column is not None and column.group(1) in _TARGETS:
+        # a paste that starts at the target column ("readiness\tTask 'state manager' complete …"): the
+        # target's own rules decide, as for a whole line without its time (a weak target wants evidence)
+        target = column.group(1)
+        message, fields = _after_target(body, column.start(2), column.group(2)[0] == "\t")
+        if target in _STRONG_TARGETS or _has_evidence(message, fields, target):
+            return _Line(None, None, target, [], message, fields)
     if _key_start(body):
         fields = parse_fields(body)
         keys = {key for key, _ in fields}
@@ -886,6 +894,9 @@ def _parse_fragment(body: str) -> _Line | None:
             return _Line(None, None, None, [], message, fields)
     return None
 
+
+# a fragment that starts at the target column of the tabbed layout (tabs kept, expanded or collapsed)
+_TARGET_COLUMN = re.compile(r"([a-z_]{2,20})(\t[ \t]*| +)(?=\S)")
 
 # a message alone (no target, level or time) is claimed only by ztunnel's most distinctive messages
 _FRAGMENT_MESSAGES = (
