@@ -145,3 +145,99 @@ def test_a_level_in_pkg_logs_column_before_one_of_their_messages() -> None:
     assert reading('info    FLAG: --concurrency="0"')[0] == "istio-agent"
     # another program's sentence after a level word is not theirs
     assert reading("info    my service started on port 8080")[0] == "unknown"
+
+
+# ---------------------------------------------------------------- found by the blind sets holdout17 and holdout18
+def test_an_access_lines_deciding_words_quoted_alone() -> None:
+    # istio/istio#42587, istio/istio#47622 (in a code span), envoyproxy/envoy#29052 (a field table's row)
+    assert reading("NR filter_chain_not_found") == ("envoy-text", "auth", "deny", True)
+    assert reading("`UAEX`") == ("envoy-text", "auth", "deny", True)
+    assert reading("rbac_access_denied_matched_policy[none]") == ("envoy-text", "auth", "deny", True)
+    assert reading("response_flags | UH") == ("envoy-json", "routing", "failure", False)
+    assert reading("response_code_details: filter_chain_not_found") == ("envoy-json", "auth", "deny", True)
+    event = parse("503 UF,URX upstream_reset_before_response_started{connection_failure}")
+    assert (event.format, event.outcome) == ("envoy-text", "failure") and "TCP ?" not in event.summary
+    # two capitals alone, or a word with underscores that is no details of Envoy's, say nothing
+    for text in ("UH", "OK", "foo_bar", "via_upstream"):
+        assert parse(text).format == "unknown", text
+
+
+def test_quotes_emphasis_and_escapes_an_author_put_around_a_line() -> None:
+    # istio/ztunnel#1901; istio/istio#15275 (markdown italics)
+    assert reading('"allow policies exist, but none allowed"') == ("ztunnel", "auth", "deny", True)
+    assert reading("_Epoch 0 terminated with an error: exit status 1_") == ("istio-agent", "other", "failure", False)
+    # envoyproxy/envoy#13636: a JSON line copied out of a JSON string, its quotes escaped
+    escaped = '{\\"level\\":\\"info\\",\\"time\\":\\"2020-10-19T14:19:47.299995Z\\",\\"scope\\":\\"main\\",\\"msg\\":\\"exiting\\"}'
+    assert parse(escaped).format == "envoy-component"
+    # envoyproxy/envoy#15020: the message's own quotes left unescaped inside the JSON
+    broken = '{"level":"warning","time":"2021-02-10T14:45:45.640752Z","scope":"envoy config","msg":"StreamAggregatedResources gRPC config stream closed: 14, connection error: desc = "transport: Error while dialing dial tcp [::1]:15012: connect: connection refused""}'
+    event = parse(broken)
+    assert (event.format, event.category, event.outcome) == ("envoy-component", "config", "failure")
+    assert event.attributes["meshtail.partial"] is True
+
+
+def test_refusals_named_alone_and_their_lookalikes() -> None:
+    # istio/istio#35096 (an issue's title)
+    assert reading('Authenticator KubeJWTAuthenticator: failed to validate the JWT from cluster "Kubernetes"') == (
+        "istiod", "auth", "deny", True,
+    )  # fmt: skip
+    # tetratelabs/getmesh#98: the operating system refusing a file is no policy's denial
+    event = parse("cannot read mesh config file open ./etc/istio/config/mesh: permission denied")
+    assert not event.violation and event.category != "auth"
+    assert parse("open /var/run/x: permission denied; RBAC: access denied").violation  # a policy's words still count
+    # istio/istio#33571: Multus quoting the istio-cni plugin's failure
+    assert reading('multus: error adding container to network "istio-cni": delegateAdd error invoking DelegateAdd - "istio-cni": error in getting result from AddNetwork: exit status 127.') == (
+        "istio-cni", "other", "failure", False,
+    )  # fmt: skip
+
+
+def test_ztunnel_refusing_the_peers_identity_is_a_tls_failure() -> None:
+    # github markdown (search index file id 67230987956): multi-network ambient through an east-west gateway
+    line = '2026-06-08T08:52:53.326278Z\terror\taccess\tconnection complete\tsrc.addr=10.244.0.9:51948 src.workload="sleep-7bf44b8df8-rx25b" src.namespace="sample" src.identity="spiffe://cluster.local/ns/sample/sa/sleep" dst.addr=172.18.0.5:15008 dst.hbone_addr=helloworld.sample.svc.cluster.local:5000 dst.service="helloworld.sample.svc.cluster.local" dst.workload="NetworkGateway/network-b/172.18.0.5/0" dst.namespace="istio-system" dst.identity="spiffe://cluster.local/ns/istio-system/sa/istio-eastwestgateway" direction="outbound" bytes_sent=0 bytes_recv=0 duration="4ms" error="io error: invalid peer certificate: Other(OtherError(identity verification error: peer did not present the expected SAN (spiffe://cluster.local/ns/sample/sa/default), got spiffe://cluster.local/ns/sample/sa/waypoint))"'
+    assert reading(line) == ("ztunnel", "auth", "failure", True)
+
+
+def test_mixer_and_citadel_lines_of_istio_1_0_to_1_4() -> None:
+    # istio/istio.io#2900, istio/istio#13052, istio/istio#17728
+    assert reading("error   Handler not found: handler='handler.mygrpcadapter'") == (
+        "istiod",
+        "config",
+        "failure",
+        True,
+    )
+    assert reading("2019-08-02T07:20:56.609657Z\tinfo\tBuilt new config.Snapshot: id='0'") == (
+        "istiod",
+        "config",
+        "change",
+        False,
+    )
+    assert reading('2019-10-01T12:23:08.196626Z     info    Istio secret for service account "default" in namespace "somenamespace" has been deleted') == (
+        "istiod", "auth", "change", False,
+    )  # fmt: skip
+
+
+def test_vendor_records_and_envelopes() -> None:
+    # solo-io/gloo docs (access logging): a JSON format without a status is a request whose end is not known
+    gloo = '{"protocol":"HTTP/1.1","upstreamHost":"10.52.0.54:8080","duration":"4","upstreamCluster":"default-petstore-8080_gloo-system"}'
+    assert reading(gloo) == ("envoy-json", "routing", "unknown", False)
+    # cilium/cilium#6172: the cilium agent's own envoy-manager line is not Envoy's
+    assert (
+        parse(
+            '2018-11-05T14:42:50.154401827Z level=warning msg="Envoy: Proxy crashed" error="signal: killed" subsys=envoy-manager'
+        ).format
+        == "unknown"
+    )
+    # a webhook receiver that kept the API server's audit event under "event" (OpenShift 3.11 notes, search index
+    # file id 8778913436)
+    audit = {
+        "event": {
+            "stage": "ResponseComplete",
+            "verb": "create",
+            "auditID": "eec24884-b70a-4b27-80c1-431111d2f4f5",
+            "user": {"username": "admin"},
+            "objectRef": {"apiGroup": "project.openshift.io", "resource": "projectrequests", "name": "test"},
+            "responseStatus": {"code": 201},
+            "requestURI": "/apis/project.openshift.io/v1/projectrequests",
+        }
+    }
+    assert parse(json.dumps(audit)).format == "k8s-audit"

@@ -22,6 +22,7 @@ import re
 from typing import Any
 
 from ..events import Source
+from ..text import clip
 from .classify import AccessFacts, access_decision, access_summary, deciding_details, tls_failure
 from .envoy_access import build, setter_for
 from .envoy_json import (
@@ -32,7 +33,7 @@ from .envoy_json import (
     parse_object,
     recognise_fragment,
 )
-from .flags import LONG_FLAGS
+from .flags import LONG_FLAGS, RESPONSE_FLAGS, decode_details, explain_flags
 from .result import Action, Parsed
 from .timestamps import normalize
 
@@ -132,7 +133,106 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
             return found
     if "=" in body:
         return _key_values(body, source)
+    if len(body) <= _TOKENS_LIMIT:
+        return _tokens(body, source) or _bare_field(body, source)
     return None
+
+
+# ---------------------------------------------------------------- an access line's deciding words, quoted alone
+_TOKENS_LIMIT = 240
+_DETAILS_TOKEN = (
+    r"[a-z][a-z0-9]*(?:[_.][a-z0-9]+)+"  # the details word, then its reason in braces or its policy in brackets
+    r"(?:\{[^{}\s]{0,200}\}|\[[^\[\]\s]{0,200}(?:\[[^\[\]\s]{0,80}\][^\[\]\s]{0,80})*\])?"
+)
+_FLAGS_TOKEN = rf"{_FLAG}(?:,{_FLAG})*"
+# "NR filter_chain_not_found", "0 NR filter_chain_not_found", "403 - rbac_access_denied_matched_policy[none]",
+# "UAEX", "rbac_access_denied_matched_policy[none]": an author quoting what an access line said (a table's other
+# cells may follow after " | ")
+_TOKENS = re.compile(
+    rf"(?:(?P<status>[1-5]\d\d|0)\s+)?(?:(?P<flags>{_FLAGS_TOKEN}|-)(?:\s+(?P<details>{_DETAILS_TOKEN}))?"
+    rf"|(?P<alone>{_DETAILS_TOKEN}))\s*(?:\|.*)?"
+)
+# details Envoy writes (envoy/stream_info/stream_info.h ResponseCodeDetailValues, and the filters' own): a word of
+# them alone is the access log's
+_DETAILS_STARTS = (
+    "rbac_access_denied",
+    "jwt_authn_access_denied",
+    "ext_authz_",
+    "filter_chain_not_found",
+    "upstream_reset_",
+    "no_healthy_upstream",
+    "route_not_found",
+    "cluster_not_found",
+    "via_upstream",
+    "downstream_remote_disconnect",
+    "request_overall_timeout",
+    "response_timeout",
+    "upstream_per_try_timeout",
+    "upstream_response_timeout",
+    "local_rate_limited",
+    "request_rate_limited",
+    "direct_response",
+    "http1.",
+    "http2.",
+    "codec_error",
+    "stream_idle_timeout",
+    "duration_timeout",
+    "maintenance_mode",
+    "admin_filter_response",
+)
+
+
+def _tokens(body: str, source: Source | None) -> tuple[str, Parsed] | None:
+    """The response flags and/or details of an access line, quoted on their own: read with the same decision.
+
+    A flag alone must be one of Envoy's longer ones (``UAEX``, ``URX``): two capitals alone say too little.
+    """
+    m = _TOKENS.fullmatch(body.strip())
+    if m is None:
+        return None
+    flags, details, alone, status = m.group("flags"), m.group("details"), m.group("alone"), m.group("status")
+    details = details or alone
+    if details is not None and not details.startswith(_DETAILS_STARTS):
+        return None
+    codes = [] if flags in (None, "-") else flags.split(",")
+    if any(code not in RESPONSE_FLAGS and code not in LONG_FLAGS for code in codes):
+        return None
+    if details is None and (not codes or (len(codes) == 1 and len(codes[0]) < 3 and status is None)):
+        return None
+    attrs: dict[str, Any] = {}
+    if codes:
+        attrs["envoy.response_flags"] = [LONG_FLAGS.get(code, code) for code in codes]
+    if details is not None:
+        attrs["envoy.response_code_details"] = details
+    if status is not None:
+        attrs["http.response.status_code"] = int(status)
+    parsed = _parsed(attrs, None, source, True)
+    if parsed.action == "tcp.connection" and parsed.outcome == "success":
+        return None  # nothing that decides ("- via_upstream" alone)
+    # (no request or connection is known: say what the quoted fields say, not "TCP ? -> ?")
+    said = [*explain_flags([LONG_FLAGS.get(code, code) for code in codes])]
+    if details is not None:
+        said.append(decode_details(details).get("explanation") or details)
+    parsed.summary = clip(f"access-log fields quoted alone ({body.strip()[:80]}): " + "; ".join(said), 240)
+    return "envoy-text", parsed
+
+
+# ``response_flags | UH``, ``response_code_details: filter_chain_not_found``: a field of a JSON access record as a
+# table row, a YAML-ish dump or a log UI's field list shows it
+_BARE_FIELD = re.compile(
+    r"[\s|*>-]{0,6}(?P<key>response_flags|response_code_details|upstream_transport_failure_reason|response_code"
+    r"|connection_termination_details)\s*(?::|\||=)\s*\"?(?P<value>[^\s\"|]{1,300})\"?\s*\|?\s*"
+)
+
+
+def _bare_field(body: str, source: Source | None) -> tuple[str, Parsed] | None:
+    m = _BARE_FIELD.fullmatch(body)
+    if m is None:
+        return None
+    line = f'"{m.group("key")}": {json.dumps(m.group("value"))}'
+    if m.group("key") == "response_code" and m.group("value").isdigit():
+        line = f'"response_code": {m.group("value")}'
+    return _pretty_field(line, source)
 
 
 # one line of a pretty-printed JSON object: only "key": value pairs, commas, braces and a trailing comment

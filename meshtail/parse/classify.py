@@ -76,7 +76,13 @@ ACCESS_ACTIONS: tuple[Action, ...] = (
     ),
     Action("downstream.disconnect", "routing", "failure", False, "flag `DC` or details `downstream_remote_disconnect`"),
     Action("tcp.connection", "routing", "success|failure", False, 'a TCP line (`"- - -"`): failure with any flag'),
-    Action("http.request", "routing", "success|failure", False, "any other request: failure at 4xx/5xx or status 0"),
+    Action(
+        "http.request",
+        "routing",
+        "success|failure|unknown",
+        False,
+        "any other request: failure at 4xx/5xx or status 0; unknown when its format logs no status",
+    ),
 )
 
 _TLS_WORDS = ("TLS", "SSL", "CERTIFICATE", "certificate", "tls")

@@ -597,8 +597,8 @@ def _hclog(body: str, source: Source | None) -> Parsed | None:
 
 def _logfmt(body: str, source: Source | None) -> Parsed | None:
     subsys, message = _LOGFMT_SUBSYS.search(body), _LOGFMT_MSG.search(body)
-    if subsys is None or message is None:
-        return None
+    if subsys is None or message is None or subsys.group(1) == "manager":
+        return None  # (cilium's envoy-manager subsystem is the agent's own lines about Envoy, not Envoy's)
     try:
         text = json.loads(f'"{message.group(1)}"')
     except ValueError:

@@ -127,6 +127,9 @@ def looks_like(obj: dict[str, Any]) -> bool:
 
 
 _APP_LOG_KEYS = frozenset(("level", "lvl", "msg", "severity", "logger", "caller"))
+_CONNECTION_KEYS = frozenset(
+    ("duration", "protocol", "bytes_sent", "bytes_received", "downstream_remote_address", "upstream_local_address")
+)
 _SECOND = frozenset({"response_flags", "upstream_cluster", "upstream_host", "response_code_details", "method"})
 
 
@@ -135,7 +138,9 @@ def looks_like_keys(keys: Any) -> bool:
     keys = [str(key) for key in keys]
     names = {canonical_key(key) for key in keys}
     if "response_code" not in names:
-        return False
+        # no status (a TCP format, or a custom one that leaves it out): the cluster and host it went to, and one
+        # more field of a request or connection, are a proxy's access record still
+        return {"upstream_cluster", "upstream_host"} <= names and len(names & _CONNECTION_KEYS) >= 1
     if names & {"response_flags", "upstream_cluster", "response_code_details", "upstream_transport_failure_reason"}:
         return True
     if not {"method", "path"} <= names:
@@ -175,6 +180,15 @@ def access_attributes(pairs: Any) -> dict[str, Any]:
 def parse_object(obj: dict[str, Any], source: Source | None = None) -> Parsed:
     attrs = access_attributes(obj.items())
     parsed = build(attrs, source)
+    if (
+        parsed.action == "tcp.connection"
+        and "http.response.status_code" not in attrs
+        and attrs.get("network.protocol.version")
+    ):
+        # an HTTP request's record (its protocol says so) in a format that leaves the status out: where it went
+        # is known, how it ended is not -- no TCP connection's success
+        parsed.action, parsed.outcome = "http.request", "unknown"
+        parsed.summary = parsed.summary.replace("TCP ", "HTTP ", 1) + " (no status in this format)"
     parsed.decoded = True
     return parsed
 

@@ -116,7 +116,11 @@ _CNI_HOST_PATH = re.compile(r"/host/(?:opt/cni/bin|etc/cni/(?:net\.d|multus))\b|
 # iptables' own refusal when another program holds its lock (the CNI and istio-init run it with -w)
 _XTABLES_LOCK = "currently holding the xtables lock"
 # the kubelet's (or containerd's) sandbox error naming the istio-cni plugin as the one that failed
-_PLUGIN_FAILED = re.compile(r'plugin type="istio-cni"[^\n]{0,200}\bfailed\b')
+_PLUGIN_FAILED = re.compile(
+    r'plugin type="istio-cni"[^\n]{0,200}\bfailed\b'
+    # Multus delegating to it (k8snetworkplumbingwg/multus-cni: "error adding container to network %q: %v")
+    r'|error adding container to network "istio-cni"'
+)
 
 
 # the continuation lines of install-cni's configuration dump at start ("CNI install configuration: \nCNINetDir:

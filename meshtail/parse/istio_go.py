@@ -268,7 +268,7 @@ FRAGMENT_WEIGHT = 24
 CLAIM_PREFIX = 16
 # a template of one program whose prefix is short (``Namespace %v is enabled in ambient mesh``) or a verb
 # (``%v pushed key/cert pair to proxy``) claims a message alone only with this much fixed text after it
-CLAIM_REST = 24
+CLAIM_REST = 20
 _Index = tuple[
     dict[str, list[Template]],
     dict[str, list[Template]],
@@ -917,6 +917,13 @@ def _xds_push(who: str, message: str, severity: str, attrs: dict[str, Any], time
     return None
 
 
+_MIXER_CONFIG = ("Built new config.Snapshot", "Handler not found: handler=", "Unable to initialize adapter: ")
+
+
+def _floor_warning(severity: str) -> str:
+    return severity if severity in ("warning", "error", "critical") else "warning"
+
+
 def classify_istiod(time: str | None, level: str, scope: str | None, message: str, attrs: dict[str, Any]) -> Parsed:
     """What an istiod line means."""
     severity = severity_of(level) if level else "info"
@@ -930,7 +937,7 @@ def classify_istiod(time: str | None, level: str, scope: str | None, message: st
         # a conflict report ("Listener=... RejectedTCP=...") is istiod dropping part of the config
         outcome = "failure" if "Rejected" in message else "unknown"
         return Parsed(time, "config", outcome, False, severity, "xds.push_status", f"istiod push status: {text}", attrs)
-    if message.startswith(("Failed to authenticate client", "Unauthorized XDS")):
+    if message.startswith(("Failed to authenticate client", "Unauthorized XDS", *_AUTHENTICATORS)):
         refused = _REFUSED.match(message[:4000])
         if refused:
             peer = refused.group("from") or refused.group("struct") or refused.group("peer")
@@ -946,11 +953,25 @@ def classify_istiod(time: str | None, level: str, scope: str | None, message: st
             True,
             "error" if severity == "error" else "warning",
             "xds.unauthorized",
-            f"istiod refused an xDS client: {text}",
+            # (an authenticator's refusal alone may be the CA's, refusing a certificate request)
+            f"istiod refused a client's credentials: {text}"
+            if message.startswith(_AUTHENTICATORS)
+            else f"istiod refused an xDS client: {text}",
             attrs,
         )
     if message.startswith("Authenticated XDS"):
         return Parsed(time, "auth", "success", False, severity, "xds.authenticated", f"istiod: {text}", attrs)
+    if message.startswith(_MIXER_CONFIG):
+        # Mixer and Galley (1.0 .. 1.7) reading the mesh's config: a new snapshot is a change; a rule naming a
+        # handler that does not exist is invalid config; an adapter that will not start is a config failure
+        if message.startswith("Built new config.Snapshot"):
+            return Parsed(time, "config", "change", False, severity, "config.snapshot", f"istiod: {text}", attrs)
+        invalid = message.startswith("Handler not found")
+        action = "config.invalid" if invalid else "config.event"
+        return Parsed(time, "config", "failure", invalid, _floor_warning(severity), action, f"istiod: {text}", attrs)
+    if message.startswith("Istio secret for service account") and message.endswith("has been deleted"):
+        # Citadel (1.0 .. 1.4) deleting a service account's key and certificate secret: an identity's credentials
+        return Parsed(time, "auth", "change", False, severity, "cert.rotate", f"istiod: {text}", attrs)
     lowered = message.lower()
     if "webhook-always-reject" in message:
         # istiod's own start-up probe of its validation webhook, not a user's config
@@ -1357,6 +1378,12 @@ def _xds_proxy(time: str | None, severity: str, message: str, lowered: str, attr
 
 # ============================================================================ entry points
 # Messages distinctive enough to claim without timestamp, level or scope (a fragment pasted alone).
+# one authenticator's refusal out of the list a failed authentication prints (security/pkg/server/ca, pkg/security:
+# "Authenticator %s: %v", "Authenticator %s at index %d got error: %v"), quoted alone (an issue's title)
+_AUTHENTICATORS = tuple(
+    f"Authenticator {name}"
+    for name in ("ClientCertAuthenticator", "KubeJWTAuthenticator", "XfccAuthenticator", "IDTokenAuthenticator")
+)
 _FRAGMENT_PREFIXES = (
     "Push debounce stable[",
     "XDS: Pushing",
@@ -1366,6 +1393,8 @@ _FRAGMENT_PREFIXES = (
     "Full push, new service",
     "Failed to authenticate client",
     "Unauthorized XDS:",
+    *_AUTHENTICATORS,
+    "Handler not found: handler=",
     "configuration is invalid:",
     "Envoy proxy is ready",
     "Envoy proxy is NOT ready",
@@ -1725,7 +1754,13 @@ ACTIONS: tuple[Action, ...] = (
     Action("xds.connect", "config", "success", False, "ADS: new connection; xdsproxy connected to istiod"),
     Action("xds.disconnect", "config", "unknown|failure", False, "ADS: ... terminated (failure with an error)"),
     Action("xds.ads", "config", "unknown|failure", False, "other ADS:<TYPE>: messages"),
-    Action("xds.unauthorized", "auth", "deny", True, "Failed to authenticate client / Unauthorized XDS"),
+    Action(
+        "xds.unauthorized",
+        "auth",
+        "deny",
+        True,
+        "Failed to authenticate client / Unauthorized XDS / an authenticator's refusal alone",
+    ),
     Action("xds.authenticated", "auth", "success", False, "Authenticated XDS"),
     Action("xds.proxy", "config", "unknown", False, "istio-agent xdsproxy chatter"),
     Action("xds.upstream_error", "config", "failure", False, "istio-agent xdsproxy upstream errors"),
@@ -1740,6 +1775,7 @@ ACTIONS: tuple[Action, ...] = (
         "identity.refused", "auth", "deny", True, "an identity or request refused (Unauthenticated, permission denied)"
     ),
     Action("config.event", "config", "success|failure|change|unknown", False, "other config messages (by template)"),
+    Action("config.snapshot", "config", "change", False, "Mixer/Galley built a new config snapshot"),
     Action(
         "auth.event", "auth", "success|failure|change|unknown", False, "other certificate/CA/SDS messages (template)"
     ),

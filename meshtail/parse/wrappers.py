@@ -162,6 +162,10 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
         plain = body.replace("**", "")
         if looks_like_a_line(plain):
             body, partial = plain, True  # an author's bold inside the line: "2023-03-23T04:09:47.**824655Z**"
+    if body.startswith('{\\"') and body.rstrip().endswith("}"):
+        # a JSON line copied out of a JSON string (a collector's record, a test's fixture): its quotes escaped
+        unescaped = body.replace("\\\\", "\x00").replace('\\"', '"').replace("\x00", "\\")
+        body, partial = unescaped, True
     if "\u201c" in body or "\u201d" in body:
         body, partial = body.translate(_CURLY), True
     if len(body) > 2 and body[0] == '"' and body[-1] == '"' and '""' in body and not _CSV_TIME.match(body):
@@ -888,10 +892,12 @@ def _payload(obj: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
     original = _dig(obj, "event", "original")
     if isinstance(original, str):
         return original, labels, stamp
-    # Splunk's HTTP event collector: {"event": <line>, "sourcetype", "source", "host", "fields": {…}}
-    if isinstance(obj.get("event"), str) and ("sourcetype" in obj or "fields" in obj):
+    # Splunk's HTTP event collector: {"event": <line or record>, "sourcetype", "source", "host", "fields": {…}};
+    # a webhook receiver (Logstash's http input) that kept the posted record under "event" alone
+    event = obj.get("event")
+    if isinstance(event, str | dict) and ("sourcetype" in obj or "fields" in obj or len(obj) == 1):
         fields = obj.get("fields") if isinstance(obj.get("fields"), dict) else {}
-        return obj["event"], {**labels, **fields}, stamp
+        return event, {**labels, **fields}, stamp
     # Splunk's search results ({"_raw": …}, and its export API's {"result": {"_raw": …}}), ECS's log.original
     raw = obj.get("_raw", _dig(obj, "result", "_raw"))
     if isinstance(raw, str):
@@ -1215,12 +1221,49 @@ _FRAGMENT_FIELD = re.compile(r'"(?:log|line|textPayload|message|MESSAGE)" ?: ?"(
 _CUT_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{0,3})?\Z")
 
 
+_ZAP_PAIR = re.compile(r'"([\w.]{1,40})":("(?:[^"\\]|\\.){0,400}"|-?\d{1,20}(?:\.\d{1,9})?|true|false|null),')
+
+
+def _unquoted_message(text: str) -> str | None:
+    """A zap JSON line (Istio's ``--log_as_json``) whose ``msg`` holds quotes left unescaped by a paste or a
+    relay (``"msg":"… desc = "transport: Error while dialing …"``): the record rebuilt, or None when it is
+    well-formed (then it is no business of this peeler's).  The message runs to the record's last quote."""
+    at = text.find('"msg":"')
+    scan = at + 7
+    while True:  # the message's first unescaped quote: what follows it says whether the string ended there
+        quote = text.find('"', scan)
+        if quote < 0:
+            return None
+        back = quote - 1
+        while text[back] == "\\":
+            back -= 1
+        if (quote - 1 - back) % 2 == 0:
+            break
+        scan = quote + 1
+    if text[quote + 1 : quote + 2] in (",", "}"):
+        return None  # the string ends there: well-formed (or broken elsewhere)
+    record: dict[str, Any] = {}
+    for key, value in _ZAP_PAIR.findall(text[1:at]):
+        try:
+            record[key] = json.loads(value)
+        except ValueError:
+            return None
+    end = text.rstrip().rstrip("}").rstrip()
+    message = end[at + 7 : -1] if end.endswith('"') and len(end) > at + 7 else end[at + 7 :]
+    record["msg"] = message.replace('\\"', '"')
+    return json.dumps(record) if "level" in record else None
+
+
 def _json_fragment(text: str, source: Source) -> Peeled | None:
     """A collector record whose start or end was cut (``timestamp":159…,"log":"2020-07-31T…\\twarn\\t…``,
     ``{"log":"[2022-…] \\"GET /api HTTP/1.1\\" 403 - rbac_acc``): the line inside its ``log``/``message``
     string, decoded as far as it goes, flagged partial."""
     if '":"' not in text and '": "' not in text:
         return None
+    if text.startswith('{"') and '"msg":"' in text[:600]:
+        mended = _unquoted_message(text)
+        if mended is not None:
+            return Peeled(mended, source, None, ["paste"], partial=True, decoded=True)
     if text.startswith("{") and text.rstrip().endswith("}"):
         return None  # whole JSON (read by the envelope peeler or the JSON families), not a cut record
     match = _FRAGMENT_FIELD.search(text)
@@ -1329,7 +1372,35 @@ def _loose_csv(text: str, source: Source) -> Peeled | None:
     return Peeled(text[1:-1].replace('""', '"'), source, None, ["paste"], partial=True)
 
 
-_LOOSE = (_loose_quote, _loose_csv, _loose_export, _loose_grep, _loose_compose, _loose_stern)
+def _loose_marks(text: str, source: Source) -> Peeled | None:
+    """A message an author put in quotes or markdown emphasis (``"allow policies exist, but none allowed"``,
+    ``_Epoch 0 terminated with an error: exit status 1_``)."""
+    if len(text) < 8 or text[0] != text[-1] or text[0] not in "\"_*'":
+        return None
+    inner = text[1:-1].strip()
+    if text[0] in inner or not inner:
+        return None  # quotes inside: not one quoted message
+    return Peeled(inner, source, None, ["paste"], partial=True)
+
+
+def _loose_stamp(text: str, source: Source) -> Peeled | None:
+    """``kubectl logs --timestamps`` (or a CRI file's stamp and stream) before a message printed without time."""
+    match = _OFFSET_STAMP.match(text) if text[:1].isdigit() else None
+    if match is None:
+        return None
+    return Peeled(text[match.end() :], source, _utc(match.group(1)), ["kubectl"])
+
+
+_LOOSE = (
+    _loose_quote,
+    _loose_csv,
+    _loose_marks,
+    _loose_export,
+    _loose_stamp,
+    _loose_grep,
+    _loose_compose,
+    _loose_stern,
+)
 
 
 def _loose_bar(text: str, source: Source) -> Peeled | None:

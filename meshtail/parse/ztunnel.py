@@ -1119,6 +1119,10 @@ def _error_decision(error: str, attrs: dict[str, Any], src: str, dst: str) -> _D
         return "auth", "failure", refused, "cert.failure", f"{src} -> {dst}: {clip(error, 140)}"
     if error.startswith("tls error") or ("handshake" in error and _TLS_FAILURE.search(error)):
         return "auth", "failure", True, "mtls.handshake_failure", f"{src} -> {dst} TLS failed: {clip(error, 140)}"
+    if _PEER_CERTIFICATE.search(error, 0, 600):
+        # rustls refused the peer's certificate or identity (an unexpected SAN: "identity verification error: peer
+        # did not present the expected SAN"), whatever wraps it ("io error: invalid peer certificate: …")
+        return "auth", "failure", True, "mtls.handshake_failure", f"{src} -> {dst} TLS failed: {clip(error, 140)}"
     return "routing", "failure", False, "connection.failure", f"{src} -> {dst} failed: {clip(error, 140)}"
 
 
