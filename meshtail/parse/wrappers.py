@@ -19,6 +19,7 @@ two words, and so is the start of many sentences.
 from __future__ import annotations
 
 import csv
+import html
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -95,10 +96,24 @@ _FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CUT_STAMP = re.compile(r"(?:\d{0,3}-\d{2}-\d{2}T|\d{0,2}-\d{2}T|\d{1,2}T)?\d{0,2}:\d{2}:\d{2}\.\d{1,9}Z[ \t]+")
 
 
+# what a web page, a wiki or a chat makes of a line's blanks: no-break and other Unicode spaces for its spaces and
+# tabs, zero-width characters between its words (the parsers read ASCII blanks; the raw line keeps what was pasted)
+_BLANKS = {codepoint: " " for codepoint in (0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000)}
+_BLANKS.update({codepoint: None for codepoint in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)})
+_BLANKS_TABLE = str.maketrans(_BLANKS)
+# an HTML page's escapes of a line's quotes and angle brackets (a bare "&amp;" may be a query string's own)
+_HTML_ENTITY = re.compile(r"&(?:quot|lt|gt|apos|#3[49]|#6[02]|#x2[27]|#x3[ce]);")
+
+
 def _artefacts(text: str, source: Source) -> Peeled | None:
-    """Markdown quotes and code marks, a k9s border, indentation, ANSI colours, curly quotes, CSV quoting."""
-    body = text
+    """Markdown quotes and code marks, a k9s border, indentation, ANSI colours, curly quotes, CSV quoting,
+    Unicode blanks."""
+    body = text if text.isascii() else text.translate(_BLANKS_TABLE)
     partial = False
+    decoded = False
+    if "&" in body and _HTML_ENTITY.search(body) is not None:
+        body = html.unescape(body)  # a page's source or a wiki's export: the line's quotes as &quot;, &#34;, &lt;
+        decoded = True  # (any entity is decoded then, &#27; too: the visible-safety pass must see the result)
     if body.startswith("\x1b[34m"):
         # logcli's default output in a terminal (grafana/loki pkg/logcli/output/default.go): the time in
         # color.BlueString, the label set (padded) in color.RedString, then the line
@@ -174,7 +189,7 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
             body, partial = inner, True
     if body == text:
         return None
-    return Peeled(body, source, partial=partial, wrappers=["paste"])
+    return Peeled(body, source, partial=partial, wrappers=["paste"], decoded=decoded)
 
 
 # ---------------------------------------------------------------- timestamps in front
