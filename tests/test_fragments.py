@@ -241,3 +241,44 @@ def test_vendor_records_and_envelopes() -> None:
         }
     }
     assert parse(json.dumps(audit)).format == "k8s-audit"
+
+
+# ---------------------------------------------------------------- found by the blind set holdout19 (istiod and the agent)
+def test_whose_an_unknown_scope_and_a_logging_flag_are() -> None:
+    # istio/istio#24595: pkg/log refuses a scope the program lacks -- 'ads' asked of a 1.6 pilot-agent
+    assert reading("Error: unknown scope 'ads' specified") == ("istio-agent", "other", "failure", False)
+    # (a scope only the agent has, asked of istiod, is istiod's refusal)
+    assert parse("2021-02-01T17:22:53.763316Z\terror\tunknown scope 'dns' specified").format == "istiod"
+    # istio/istio#27873: pkg/log's own flags, both programs', are a sidecar's far more often
+    assert parse('2020-10-11T15:51:18.741768Z     info    FLAG: --log_as_json="true"').format == "istio-agent"
+
+
+def test_the_config_pipeline_failing_and_reconciling_is_config() -> None:
+    # istio/istio#21046, istio/istio#53106, istio/istio#21521, istio/istio#30027
+    webhook = '2020-02-12T00:10:09.009192Z\terror\tInternal error occurred: failed calling webhook "validation.istio.io": Post https://istiod.istio-system.svc:443/validate?timeout=30s: endpoints "istiod" not found'
+    assert reading(webhook) == ("istiod", "config", "failure", False)
+    assert reading("2024-09-11T09:30:24.387340Z    error    Pod injection failed: failed to run injection template") == (
+        "istiod", "config", "failure", False,
+    )  # fmt: skip
+    assert reading("2020-02-26T16:53:46.314058Z\tinfo\tReconciling IstioOperator")[:2] == ("istiod", "config")
+    finalizer = "2021-01-14T09:04:16.506852Z     info    Adding finalizer istio-finalizer.install.istio.io to istio-system/example-iop"
+    assert reading(finalizer) == ("istiod", "config", "change", False)
+
+
+def test_the_cas_own_certificate_refused_at_start_and_a_panics_message() -> None:
+    # istio/istio#27800
+    ca = "Error: failed to create discovery service: enableCA: failed to create an Citadel: certificate is not authorized to sign other certificates"
+    assert reading(ca) == ("istiod", "auth", "failure", False)
+    # istio/istio#46849: a Go panic's first line names istiod's own message
+    assert reading("panic: ADS:WDS: New ACK and old ACK check mismatch: true vs false")[:3] == (
+        "istiod",
+        "config",
+        "failure",
+    )
+    assert parse("panic: runtime error: index out of range [0] with length 0").format == "unknown"
+
+
+def test_a_line_in_a_diff_and_the_old_rbac_builder() -> None:
+    # istio/istio.io#6767: debug lines of 1.5's authorization builder shown in a pull request's diff
+    event = parse("+    2020-03-05T23:43:21.623648Z   debug   rbac   added TCP filter to filter chain 1")
+    assert (event.format, event.category) == ("istiod", "config")

@@ -207,9 +207,10 @@ class StreamParser:
         return self._parse(raw)
 
     def _exit_error(self, body: str, source: Source, extra: dict[str, Any]) -> tuple[str, Parsed] | None:
-        """cobra's last words when a Go command (istio-cni, pilot-agent, istioctl) exits: ``Error: <err>``,
-        read as the family whose error it is, at error level and failed."""
-        if not body.startswith("Error: "):
+        """cobra's last words when a Go command (istio-cni, pilot-agent, istioctl) exits: ``Error: <err>``, and a
+        Go panic's first line (``panic: <message>``), read as the family whose message it is, at error level and
+        failed."""
+        if not body.startswith(("Error: ", "panic: ")):
             return None
         found = self._detect(body[7:], source)
         if found is None or found[0] == "unknown" or type(found[1]) is tuple:

@@ -641,7 +641,8 @@ def _flag_family(message: str) -> str | None:
         return "istio-agent"
     if name == "domain":  # the agent's is "<namespace>.svc.<cluster domain>", istiod's the cluster domain
         return "istio-agent" if ".svc." in value else "istiod"
-    if name == "meshConfig":
+    if name == "meshConfig" or name.startswith("log_"):
+        # (pkg/log's own flags, both programs': pasted from a sidecar's log far more often)
         return "istio-agent"
     return "istiod"
 
@@ -668,17 +669,34 @@ def family(scope: str | None, message: str, source: Source | None, template: _Lo
             return "istiod"
         if source.kind in _SOURCE_AGENT_KINDS or source.container == "istio-proxy":
             return "istio-agent"
+    if message.startswith("All caches have been synced up"):
+        # the xDS server's start (pilot/pkg/xds): istiod's and the agent's SDS server's alike, told apart by the
+        # source only; with none, a sidecar's log, where the agent prints it at each start, is the likelier paste
+        return "istio-agent"
     return "istiod"
 
 
 # what only the agent has: its status port (15020), its health port (15021) and its DNS proxy (15053) served
 # ("accept tcp [::]:15020: …"; istiod only dials them), the DNS proxy's own errors ("DNS error ;; opcode …"),
 # and the cloud metadata server the agent's platform detection asks (169.254.169.254, metadata.google.internal).
-# ("unknown scope 'dns' specified" says the opposite: the program that prints it has no such scope)
 _AGENT_HINT = re.compile(
     r"(?:accept|listen) (?:tcp|udp)\S* \S*:150(?:20|21|53)\b|^DNS error\b|\bdns proxy\b"
     r"|169\.254\.169\.254|metadata\.google\.internal"
 )
+_UNKNOWN_SCOPE = re.compile(r"unknown scope '([\w/ .-]{1,60})' specified")
+
+
+def _scope_refused_by(message: str) -> str | None:
+    """pkg/log refusing a scope named in --log_output_level: the program that prints it has no such scope -- a scope
+    only the agent has was asked of istiod, one only istiod has of the agent; a scope both have, or neither, was most
+    likely asked of the sidecar (its level is what the proxy annotations and proxyComponentLogLevel set)."""
+    match = _UNKNOWN_SCOPE.match(message)
+    if match is None:
+        return None
+    scope = match.group(1)
+    if scope in AGENT_SCOPES and scope not in ISTIOD_SCOPES:
+        return "istiod"
+    return "istio-agent"
 
 
 def _family_by_message(scope: str | None, message: str) -> str | None:
@@ -697,6 +715,8 @@ def _family_by_message(scope: str | None, message: str) -> str | None:
             return "istiod"
         if _AGENT_HINT.search(message, 0, 300) is not None:
             return "istio-agent"
+        if message.startswith("unknown scope '"):
+            return _scope_refused_by(message)
         return None
     return _ads_family(message) if scope == "ads" else None
 
@@ -917,6 +937,7 @@ def _xds_push(who: str, message: str, severity: str, attrs: dict[str, Any], time
     return None
 
 
+_CONFIG_PIPELINE = ("Pod injection failed", "Reconciling IstioOperator", "Adding finalizer istio-finalizer")
 _MIXER_CONFIG = ("Built new config.Snapshot", "Handler not found: handler=", "Unable to initialize adapter: ")
 
 
@@ -969,6 +990,12 @@ def classify_istiod(time: str | None, level: str, scope: str | None, message: st
         invalid = message.startswith("Handler not found")
         action = "config.invalid" if invalid else "config.event"
         return Parsed(time, "config", "failure", invalid, _floor_warning(severity), action, f"istiod: {text}", attrs)
+    if "failed calling webhook" in message[:300] or message.startswith(_CONFIG_PIPELINE):
+        # the API server could not reach istiod's validation or injection webhook, an injection template that does
+        # not apply, the operator reconciling an IstioOperator: the mesh's config not being applied as asked
+        failed = severity in ("error", "critical") or "failed" in message[:80]
+        outcome = "failure" if failed else ("change" if message.startswith("Adding finalizer") else "unknown")
+        return Parsed(time, "config", outcome, False, severity, "config.event", f"istiod: {text}", attrs)
     if message.startswith("Istio secret for service account") and message.endswith("has been deleted"):
         # Citadel (1.0 .. 1.4) deleting a service account's key and certificate secret: an identity's credentials
         return Parsed(time, "auth", "change", False, severity, "cert.rotate", f"istiod: {text}", attrs)
@@ -1032,7 +1059,7 @@ def classify_istiod(time: str | None, level: str, scope: str | None, message: st
         return Parsed(time, "config", outcome, False, "warning", "service.no_endpoints", f"istiod: {text}", attrs)
     if message.startswith("constructed ") or "vhost" in lowered or message.startswith("Omitting listener"):
         return Parsed(time, "config", "unknown", False, severity, "config.generate", f"istiod: {text}", attrs)
-    if scope in ("authorization", "authorization/rbac", "authn"):
+    if scope in ("authorization", "authorization/rbac", "authn", "rbac"):  # (1.0 .. 1.5 logged its builder as rbac)
         outcome = _outcome_by_level(severity, lowered)
         return Parsed(time, "config", outcome, False, severity, "authz.policy", f"istiod: {text}", attrs)
     if scope == "mcp":
@@ -1395,6 +1422,7 @@ _FRAGMENT_PREFIXES = (
     "Unauthorized XDS:",
     *_AUTHENTICATORS,
     "Handler not found: handler=",
+    "unknown scope '",
     "configuration is invalid:",
     "Envoy proxy is ready",
     "Envoy proxy is NOT ready",
@@ -1530,7 +1558,11 @@ _IDENTITY_REFUSED = re.compile(
 
 _IDENTITY_REGISTRY = ("adding registry entry ", "deleting registry entry ")
 _CA_SCOPES = frozenset(("caSecretController", "ca", "citadel", "serverca", "caserver", "pkica"))
-_CA_WORDS = re.compile(r"\bCA secret\b|istio-ca-secret|cacerts\b|\bCA (?:certificate|cert|key|root)\b")
+_CA_WORDS = re.compile(
+    r"\bCA secret\b|istio-ca-secret|cacerts\b|\bCA (?:certificate|cert|key|root)\b"
+    # the CA's own certificate material refused at start (a bundle that does not parse, a cert that may not sign)
+    r"|CA KeyCertBundle|not authorized to sign other certificates"
+)
 # a JWT issuer's keys (RequestAuthentication's jwksUri, an OIDC discovery document) named in a failed fetch
 _KEY_FETCH = re.compile(r"jwks|openid-connect|/\.well-known/openid|\bjwt\b", re.I)
 # the same, only as gRPC statuses: what turns a failed xDS stream into a refused identity (the code, or a

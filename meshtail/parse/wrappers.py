@@ -145,6 +145,10 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
         body = body[2:]  # a quoted list item: the quote, then the item's mark below
     if body.startswith(("- ", "* ")) and looks_like_a_line(body[2:].lstrip()):
         body, partial = body[2:].lstrip(), True  # a markdown list item holding the line
+    if body[:1] in "+-" and body[1:2] in (" ", "\t"):
+        rest = body[1:].lstrip()
+        if looks_like_a_line(rest) and not rest.startswith(("-", "[")):
+            body = rest  # a line of a diff shown in a pull request ("+    2020-03-05T23:43:21Z   debug   rbac …")
     if body.startswith(("> ", "│ ", "| ", "$ ", "# ")):
         rest = body[2:].lstrip()
         if looks_like_a_line(rest) or _KAIL.match(rest) or rest.startswith("[pod/"):
