@@ -282,3 +282,13 @@ def test_a_line_in_a_diff_and_the_old_rbac_builder() -> None:
     # istio/istio.io#6767: debug lines of 1.5's authorization builder shown in a pull request's diff
     event = parse("+    2020-03-05T23:43:21.623648Z   debug   rbac   added TCP filter to filter chain 1")
     assert (event.format, event.category) == ("istiod", "config")
+
+
+def test_another_programs_bracketed_level_is_no_istio_1_0_tcp_line() -> None:
+    # prequel-dev/cre rule test data: a kubelet event behind a Go log time; Istio 1.0's TCP format has no quoted
+    # request line to anchor it, so its time and numbers must be Envoy's
+    line = '2025/07/02 08:29:03 [ERROR] kubelet: event.go:295 FailedScheduling: pod "test-app-deployment-abc123-xyz" failed to fit in any node'
+    assert parse(line).format == parse(line.split(" ", 2)[2]).format == "unknown"
+    # (holdout14, Istio 1.0 TCP line: still read)
+    tcp = '[2019-03-20T20:10:51.322Z] - 162 365 48 "10.56.2.27:5000" outbound|5000||weather-backend.default.svc.cluster.local 10.56.2.26:36050 10.59.247.219:5000 10.56.2.27:51216'
+    assert reading(tcp) == ("envoy-text", "routing", "success", False)

@@ -847,7 +847,19 @@ class AccessLogParser:
 
 @lru_cache(maxsize=1)
 def _istio_formats() -> tuple[CompiledFormat, ...]:
-    return tuple(compile_format(fmt, name) for name, fmt in (*ISTIO_FORMATS.items(), *VENDOR_FORMATS.items()))
+    compiled = tuple(compile_format(fmt, name) for name, fmt in (*ISTIO_FORMATS.items(), *VENDOR_FORMATS.items()))
+    for one in compiled:
+        if one.name == "istio-1.0-tcp":
+            # no quoted request line to anchor it: its time, flags and numbers must be what Envoy prints, or any
+            # "[ERROR] kubelet: a b c "d" e f g h" line is a TCP connection (the same ten groups, typed)
+            one.strict, one.lenient = _TCP_10_STRICT, None
+    return compiled
+
+
+_TCP_10_STRICT = re.compile(
+    r"^\[(\d{4}-\d{2}-\d{2}T[^\]]*+)\] ([A-Z,-]*+) (\d++|-) (\d++|-) (\d++|-) "  # time, flags, bytes, duration
+    r'"([^"]*+)" ([^ ]*+) ([^ ]*+) ([^ ]*+) (.*)$'  # upstream host, cluster, the three addresses
+)
 
 
 def istio_text_parser() -> AccessLogParser:

@@ -149,6 +149,10 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
         rest = body[1:].lstrip()
         if looks_like_a_line(rest) and not rest.startswith(("-", "[")):
             body = rest  # a line of a diff shown in a pull request ("+    2020-03-05T23:43:21Z   debug   rbac …")
+    if body.startswith((">>", "> >")):
+        rest = body.lstrip("> ")  # a quote of a quote (a reply to a reply, an email thread)
+        if looks_like_a_line(rest) or _KAIL.match(rest) or rest.startswith("[pod/"):
+            body = rest
     if body.startswith(("> ", "│ ", "| ", "$ ", "# ")):
         rest = body[2:].lstrip()
         if looks_like_a_line(rest) or _KAIL.match(rest) or rest.startswith("[pod/"):
@@ -477,6 +481,29 @@ def _log_ui(text: str, source: Source) -> Peeled | None:
     if not starts_a_record(inner):
         return None  # Istio's own "<time>\t<level>\t…" is not an export of a line
     return Peeled(inner, source, _ui_time(stamp), ["export"])
+
+
+# a time another program put before the line in its own format: Go's log package ("2024/05/01 10:11:12"), Python's
+# logging ("2024-05-01 10:11:12,123"), a chat's message time ("[10:42 AM]", "[10:42:07]")
+_CLOCK = re.compile(
+    r"(?:\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,9})?|\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}"
+    r"|\[\d{1,2}:\d{2}(?::\d{2})?(?: ?[AaPp][Mm])?\]) +"
+)
+
+
+def _clock(text: str, source: Source) -> Peeled | None:
+    if not (text[:1].isdigit() or text[:1] == "["):
+        return None
+    match = _CLOCK.match(text)
+    if match is None:
+        return None
+    inner = text[match.end() :]
+    return Peeled(inner, source, None, ["export"]) if looks_like_a_line(inner) or _KAIL.match(inner) else None
+
+
+def _loose_clock(text: str, source: Source) -> Peeled | None:
+    match = _CLOCK.match(text) if text[:1].isdigit() or text[:1] == "[" else None
+    return Peeled(text[match.end() :], source, None, ["export"]) if match is not None else None
 
 
 def _kibana(text: str, source: Source) -> Peeled | None:
@@ -1316,6 +1343,7 @@ _PEELERS = (
     _csv_row,
     _aws_text,
     _kibana,
+    _clock,
     _lens,
     _otel_debug,
     _otel_normal_json,
@@ -1381,7 +1409,8 @@ def _loose_export(text: str, source: Source) -> Peeled | None:
 def _loose_quote(text: str, source: Source) -> Peeled | None:
     if not text.startswith(_QUOTE_MARKS):
         return None
-    return Peeled(text[2:].lstrip(), source, None, ["paste"])
+    rest = text.lstrip("> ") if text[0] == ">" else text[2:].lstrip()  # (a quote of a quote: every mark off)
+    return Peeled(rest, source, None, ["paste"])
 
 
 def _loose_csv(text: str, source: Source) -> Peeled | None:
@@ -1416,6 +1445,7 @@ _LOOSE = (
     _loose_marks,
     _loose_export,
     _loose_stamp,
+    _loose_clock,
     _loose_grep,
     _loose_compose,
     _loose_stern,
@@ -1429,8 +1459,8 @@ def _loose_bar(text: str, source: Source) -> Peeled | None:
 
 
 # prefixes no program starts its own line with (a quote mark, CSV quoting, grep's file and number, stern's
-# generated pod name, a compose or log UI column)
-_FOREIGN_ONLY = (_loose_quote, _loose_csv, _loose_bar, _loose_grep, _loose_compose, _loose_stern)
+# generated pod name, a compose or log UI column, another program's clock)
+_FOREIGN_ONLY = (_loose_quote, _loose_csv, _loose_bar, _loose_clock, _loose_grep, _loose_compose, _loose_stern)
 
 
 def peel_loosely(text: str, source: Source, foreign_only: bool = False) -> list[Peeled]:
