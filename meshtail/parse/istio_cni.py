@@ -225,9 +225,14 @@ def _claims(line: GoLine, source: Source | None = None) -> bool:
         # istio_go, which asks the same of the same line next)
         return True
     if message.startswith("FLAG: --"):
-        flag = _FLAG.match(message)
-        return flag is not None and "-" in flag.group(1) and flag.group(1) not in _ISTIOD_KEBAB_FLAGS
+        return _cni_flag(message)
     return message == 'cluster "" kube client started'  # the CNI agent's kube client has no cluster ID
+
+
+def _cni_flag(message: str) -> bool:
+    """A flag dump line of the CNI's (its flags are kebab-case; istiod's and the agent's camelCase, but a few)."""
+    flag = _FLAG.match(message) if message.startswith("FLAG: --") else None
+    return flag is not None and "-" in flag.group(1) and flag.group(1) not in _ISTIOD_KEBAB_FLAGS
 
 
 def _cni_template(message: str, weight: int) -> bool:
@@ -257,6 +262,8 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         and not _cni_template(line.message, FRAGMENT_WEIGHT)
         and _VALIDATOR.match(line.message) is None
         and not _names_cni(line.message)
+        and not _cni_flag(line.message)
+        and line.message != 'cluster "" kube client started'
     ):
         return None  # "info <sentence>" with nothing of the CNI's but a prefix: too little to go on
     parsed = build(line.stamp, line.level, line.scope, line.message, line.fields, line.caller)

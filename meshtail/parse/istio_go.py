@@ -1423,6 +1423,7 @@ _FRAGMENT_PREFIXES = (
     *_AUTHENTICATORS,
     "Handler not found: handler=",
     "unknown scope '",
+    *_CONFIG_PIPELINE,
     "configuration is invalid:",
     "Envoy proxy is ready",
     "Envoy proxy is NOT ready",
