@@ -292,3 +292,27 @@ def test_another_programs_bracketed_level_is_no_istio_1_0_tcp_line() -> None:
     # (holdout14, Istio 1.0 TCP line: still read)
     tcp = '[2019-03-20T20:10:51.322Z] - 162 365 48 "10.56.2.27:5000" outbound|5000||weather-backend.default.svc.cluster.local 10.56.2.26:36050 10.59.247.219:5000 10.56.2.27:51216'
     assert reading(tcp) == ("envoy-text", "routing", "success", False)
+
+
+# ---------------------------------------------------------------- found by the blind set holdout20 (access logs)
+def test_a_sentence_quoting_an_access_lines_words_in_a_code_span() -> None:
+    # the log is the code span, the sentence the author's (github markdown, search index file ids 70401295754 and
+    # 10557450327: OpenShift GitOps notes, a troubleshooting write-up)
+    assert reading("   `403 ext_authz_error` shown to the browser.") == ("envoy-text", "auth", "failure", False)
+    case = "**Case 2:** 2 services within one namespace cannot communicate with each other, envoy returns `503 Service Unavailable`, in `istio-proxy` logs there is: `0 NR filter_chain_not_found`"
+    assert reading(case) == ("envoy-text", "auth", "deny", True)
+    assert parse("I ran `kubectl get pods` and saw nothing").format == "unknown"
+
+
+def test_a_lone_field_that_still_decides_and_one_that_does_not() -> None:
+    # an author's trimmed, pretty-printed JSON access record: the upstream TLS handshake failed (github markdown, search
+    # index file id 5058222044)
+    line = '  "upstream_transport_failure_reason": "TLS_error:|268435581:SSL_routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED",'
+    assert reading(line) == ("envoy-json", "auth", "failure", True)
+    assert reading('  "upstream_transport_failure_reason": null,')[1:3] == ("other", "unknown")
+    # two fields of a ztunnel access line quoted alone: no end of a connection on the line (search index file id
+    # 56245966365: Envoy Gateway under ambient notes)
+    fields = (
+        'src.workload="envoy-istio-test-envoy-gateway-578b908d-b4d7677dd-6tqt4" src.namespace="envoy-gateway-system"'
+    )
+    assert reading(fields) == ("ztunnel", "other", "unknown", False)

@@ -265,7 +265,12 @@ def _pretty_field(body: str, source: Source | None) -> tuple[str, Parsed] | None
         return None
     attrs = access_attributes(pairs)
     attrs["meshtail.partial"] = True
-    if names & {"response_flags", "response_code_details"} and "response_code" not in names:
+    reason = attrs.get("envoy.upstream_transport_failure_reason")
+    if isinstance(reason, str) and tls_failure(reason) and not names & {"response_flags", "response_code_details"}:
+        # the TLS reason alone (the author kept the field that mattered): the handshake to the upstream failed
+        summary = f"a JSON access record's upstream TLS failure: {clip(reason, 160)}"
+        parsed = Parsed(None, "auth", "failure", True, "error", "mtls.handshake_failure", summary, attrs)
+    elif names & {"response_flags", "response_code_details"} and "response_code" not in names:
         # flags or details without their status (on another line): not a TCP line, as a record without a status
         # would be read -- a refusal or a failure they name decides, "-"/"via_upstream" decides nothing
         parsed = build(attrs, source)

@@ -1463,6 +1463,18 @@ def _loose_bar(text: str, source: Source) -> Peeled | None:
 _FOREIGN_ONLY = (_loose_quote, _loose_csv, _loose_bar, _loose_clock, _loose_grep, _loose_compose, _loose_stern)
 
 
+_CODE_SPAN = re.compile(r"`([^`]{6,2000})`")
+
+
+def _code_spans(text: str, source: Source) -> list[Peeled]:
+    """The code spans of a sentence that quotes a log (``in istio-proxy logs there is: `0 NR filter_chain_not_found```),
+    last first: the sentence is the author's, the span the program's."""
+    if text.count("`") < 2:
+        return []
+    spans = _CODE_SPAN.findall(text, 0, 8192)
+    return [Peeled(span.strip().strip('"'), source, None, ["paste"], partial=True) for span in reversed(spans[-4:])]
+
+
 def peel_loosely(text: str, source: Source, foreign_only: bool = False) -> list[Peeled]:
     """Readings of ``text`` with a wrapper's prefix taken off although no log line's start follows it.
 
@@ -1472,7 +1484,7 @@ def peel_loosely(text: str, source: Source, foreign_only: bool = False) -> list[
     it is, the detector tries these readings (each peeled further as usual) and takes one only if a
     family then claims its message.  ``foreign_only``: only prefixes no program starts its own line with
     (asked when a family read the text with its prefix but could not tell the outcome)."""
-    readings: list[Peeled] = []
+    readings: list[Peeled] = [] if foreign_only else _code_spans(text, source)
     for loose in _FOREIGN_ONLY if foreign_only else _LOOSE:
         found = loose(text, source)
         if found is None or not found.body.strip():

@@ -137,6 +137,13 @@ ACTIONS: tuple[Action, ...] = (
         "vendor builds' 'http access' 'request complete' (by response_code)",
     ),
     Action("connection.event", "routing", "unknown", False, "debug/info chatter of proxy::* and access targets"),
+    Action(
+        "access.field",
+        "other",
+        "unknown",
+        False,
+        "some fields of an access line quoted alone (src.workload=… dst.service=…) with none its end logs",
+    ),
     Action("dns.query", "routing", "success|failure", False, "DNS access log (target dns, fields only) by result"),
     Action("dns.failure", "routing", "failure", False, "warn/error lines of the dns targets"),
     Action("dns.event", "routing", "unknown", False, "debug/info DNS chatter (not the server's start/stop)"),
@@ -1133,6 +1140,10 @@ _IDENTITY_REFUSED = re.compile(
 )
 
 
+# what only the end of a connection logs (proxy/metrics.rs ConnectionResult): a line with none of them says no outcome
+_COMPLETION_FIELDS = frozenset(("bytes_sent", "bytes_recv", "duration", "error", "direction"))
+
+
 def _access_decision(line: _Line, attrs: dict[str, Any], errors: list[str], bad: bool) -> _Decision:
     src, dst = _source_name(attrs), _destination_name(attrs)
     message = line.message
@@ -1157,6 +1168,10 @@ def _access_decision(line: _Line, attrs: dict[str, Any], errors: list[str], bad:
         return "routing", "unknown", False, "tcp.open", f"{src} -> {dst} opened"
     if message == "connection failed" or (bad and message.startswith("connection")):
         return "routing", "failure", False, "connection.failure", f"{src} -> {dst} {message or 'failed'}"
+    if not message and line.level is None and not _COMPLETION_FIELDS.intersection(key for key, _ in line.fields):
+        # some fields of an access line quoted alone (the source or destination an author cared about): the
+        # connection's end is not on the line
+        return "other", "unknown", False, "access.field", f"ztunnel access fields: {src} -> {dst}"
     if message in ("connection complete", "complete", "") or message.endswith("complete"):
         duration = attrs.get("ztunnel.duration_ms")
         timing = f" in {duration}ms" if duration is not None else ""
