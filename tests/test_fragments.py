@@ -316,3 +316,26 @@ def test_a_lone_field_that_still_decides_and_one_that_does_not() -> None:
         'src.workload="envoy-istio-test-envoy-gateway-578b908d-b4d7677dd-6tqt4" src.namespace="envoy-gateway-system"'
     )
     assert reading(fields) == ("ztunnel", "other", "unknown", False)
+
+
+def test_a_syslog_relay_without_its_colon_and_a_quoted_token_in_a_sentence() -> None:
+    # istio/istio#24196: a gateway's logs relayed by syslog: "<time> <host = pod> <tag = container> <level> <message>"
+    for text, outcome in (
+        ("May 27 13:27:53 istio-ingressgateway-bd7cbd644-kzdvg istio-proxy info Agent draining Proxy", "unknown"),
+        (
+            "May 27 13:27:53 istio-ingressgateway-bd7cbd644-kzdvg istio-proxy error accept tcp [::]:15020: use of closed network connection",
+            "failure",
+        ),
+    ):
+        event = parse(text)
+        assert (event.format, event.outcome, event.source.container) == ("istio-agent", outcome, "istio-proxy"), text
+    # a level word and the words after it are no stern namespace, pod and container
+    assert parse("error accept tcp [::]:15020: use of closed network connection").source.pod is None
+    # istio/istio#30819: a sentence quoting the access line's words in double quotes
+    assert reading('TCP mTLS through ingressgateway "NR filter_chain_not_found"') == (
+        "envoy-text",
+        "auth",
+        "deny",
+        True,
+    )
+    assert parse('He said "hello there" and left').format == "unknown"

@@ -1619,6 +1619,7 @@ def refused(parsed: Parsed) -> None:
 
 
 # pkg/log's level column (a paste that left the time behind): lower case, then its tab or the gap a viewer made of it
+_ISTIO_CONTAINERS = frozenset(("istio-proxy", "discovery", "istiod"))
 _LEVEL_COLUMN = re.compile(r"(?:debug|info|warn|error|fatal)(?:\t| {2,}+)(?=\S)")
 
 
@@ -1655,7 +1656,11 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         # (the OpenTelemetry collector prints milliseconds) unless the scope or message is Istio's
         known = line.scope is not None and (line.scope in KNOWN_SCOPES or line.scope.startswith("envoy "))
         stamp = line.stamp
-        column = stamp is None and _LEVEL_COLUMN.match(body.lstrip(" ")) is not None
+        column = stamp is None and (
+            _LEVEL_COLUMN.match(body.lstrip(" ")) is not None
+            # (a wrapper named the container: its level word, after one space too, is pkg/log's column)
+            or (source is not None and source.container in _ISTIO_CONTAINERS)
+        )
         return build(
             stamp,
             line.level,

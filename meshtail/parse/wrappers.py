@@ -371,6 +371,8 @@ def _stern(text: str, source: Source) -> Peeled | None:
         namespace, pod, container, stamp = groups.get("ns"), groups["pod"], groups.get("container"), groups.get("stamp")
         if namespace is None and pod.count("-") == 0 and "." not in pod:
             continue  # "info ads …" and the like: two plain words are not a pod and a container
+        if (namespace or pod).lower() in _LEVEL_WORDS:
+            continue  # "error accept tcp [::]:15020: …": a line's level and words, no names
         if pattern is _POD_ONLY and _GENERATED.fullmatch(pod) is None:
             if "." in pod or pod.lower() in _LEVEL_WORDS:
                 continue
@@ -1431,6 +1433,19 @@ def _loose_marks(text: str, source: Source) -> Peeled | None:
     return Peeled(inner, source, None, ["paste"], partial=True)
 
 
+# a syslog relay's header without the colon after the tag ("May 27 13:27:53 <host> <tag> <line>"), the host a pod's
+_SYSLOG_BARE = re.compile(r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d ([\w.-]{1,253}) ([\w./@-]{1,100}) (?=\S)")
+
+
+def _loose_syslog(text: str, source: Source) -> Peeled | None:
+    match = _SYSLOG_BARE.match(text) if text[:1].isupper() else None
+    if match is None:
+        return None
+    host, tag = match.groups()
+    changed = replace(source, pod=host) if _GENERATED.fullmatch(host) else source
+    return Peeled(text[match.end() :], replace(changed, container=tag), None, ["syslog"])
+
+
 def _loose_stamp(text: str, source: Source) -> Peeled | None:
     """``kubectl logs --timestamps`` (or a CRI file's stamp and stream) before a message printed without time."""
     match = _OFFSET_STAMP.match(text) if text[:1].isdigit() else None
@@ -1446,6 +1461,7 @@ _LOOSE = (
     _loose_export,
     _loose_stamp,
     _loose_clock,
+    _loose_syslog,
     _loose_grep,
     _loose_compose,
     _loose_stern,
@@ -1464,14 +1480,19 @@ _FOREIGN_ONLY = (_loose_quote, _loose_csv, _loose_bar, _loose_clock, _loose_grep
 
 
 _CODE_SPAN = re.compile(r"`([^`]{6,2000})`")
+_QUOTED_SPAN = re.compile(r'"([^"]{6,2000})"')
 
 
 def _code_spans(text: str, source: Source) -> list[Peeled]:
     """The code spans of a sentence that quotes a log (``in istio-proxy logs there is: `0 NR filter_chain_not_found```),
-    last first: the sentence is the author's, the span the program's."""
-    if text.count("`") < 2:
+    last first: the sentence is the author's, the span the program's; without code marks, its double-quoted spans
+    (``TCP mTLS through ingressgateway "NR filter_chain_not_found"``)."""
+    if text.count("`") >= 2:
+        spans = _CODE_SPAN.findall(text, 0, 8192)
+    elif text.count('"') == 2 and not text.startswith('"'):
+        spans = _QUOTED_SPAN.findall(text, 0, 8192)
+    else:
         return []
-    spans = _CODE_SPAN.findall(text, 0, 8192)
     return [Peeled(span.strip().strip('"'), source, None, ["paste"], partial=True) for span in reversed(spans[-4:])]
 
 
