@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -89,7 +90,16 @@ WRAPPERS: dict[str, Wrap] = {
     "no-break spaces": lambda s, pod, ctr: s.replace(" ", "\u00a0").replace("\t", "\u00a0" * 4) if " " in s else None,
     "zero-width spaces": lambda s, pod, ctr: s.replace("/", "/\u200b", 3) if "/" in s else None,
     "HTML entities": lambda s, pod, ctr: html.escape(s) if any(c in s for c in '"<>') else None,
+    # a blog engine's typography (WordPress's wptexturize): dashes and dots, and straight quotes made curly
+    "blog typography": lambda s, pod, ctr: _texturize(s) if any(c in s for c in '-."') else None,
 }
+
+
+def _texturize(text: str) -> str:
+    text = text.replace(" - ", " \u2013 ").replace("--", "\u2013").replace("...", "\u2026")
+    return re.sub(r'"([^"]*)"', lambda m: "\u201c" + m.group(1) + "\u201d", text)
+
+
 # at most this share of the lines may read differently behind one wrapper (the few left are wrappers
 # stacked in ways no tool stacks them: grep over a grep capture, a log UI's time behind grep -H)
 TOLERANCE = 0.004

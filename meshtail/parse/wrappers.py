@@ -97,10 +97,22 @@ _CUT_STAMP = re.compile(r"(?:\d{0,3}-\d{2}-\d{2}T|\d{0,2}-\d{2}T|\d{1,2}T)?\d{0,
 
 
 # what a web page, a wiki or a chat makes of a line's blanks: no-break and other Unicode spaces for its spaces and
-# tabs, zero-width characters between its words (the parsers read ASCII blanks; the raw line keeps what was pasted)
+# tabs, zero-width characters between its words (the parsers read ASCII; the raw line keeps what was pasted)
 _BLANKS = {codepoint: " " for codepoint in (0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000)}
 _BLANKS.update({codepoint: None for codepoint in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)})
+# and what a blog engine's typography makes of its dashes and dots (WordPress's wptexturize: "--" and " - " to an en
+# dash, "---" to an em dash, "..." to an ellipsis): a flag's "--", a TCP line's "- - -", a message's trailing dots
+_BLANKS.update({0x2013: "-", 0x2014: "--", 0x2026: "..."})
 _BLANKS_TABLE = str.maketrans(_BLANKS)
+_FLAG_DASH = re.compile("(?<![\\w-])\u2013(?=[A-Za-z])")  # "–log_output_level": a flag's "--" made one dash
+
+
+def _typography(text: str) -> str:
+    if "\u2013" in text:
+        text = _FLAG_DASH.sub("--", text)
+    return text.translate(_BLANKS_TABLE)
+
+
 # an HTML page's escapes of a line's quotes and angle brackets (a bare "&amp;" may be a query string's own)
 _HTML_ENTITY = re.compile(r"&(?:quot|lt|gt|apos|#3[49]|#6[02]|#x2[27]|#x3[ce]);")
 
@@ -108,7 +120,7 @@ _HTML_ENTITY = re.compile(r"&(?:quot|lt|gt|apos|#3[49]|#6[02]|#x2[27]|#x3[ce]);"
 def _artefacts(text: str, source: Source) -> Peeled | None:
     """Markdown quotes and code marks, a k9s border, indentation, ANSI colours, curly quotes, CSV quoting,
     Unicode blanks."""
-    body = text if text.isascii() else text.translate(_BLANKS_TABLE)
+    body = text if text.isascii() else _typography(text)
     partial = False
     decoded = False
     if "&" in body and _HTML_ENTITY.search(body) is not None:
