@@ -6,8 +6,8 @@ Every labelled line of ``tests/data`` that meshtail reads right as it stands (th
 left out) is put back into each wrapper shape a tool writes (stern, kail, ``kubectl logs --prefix
 --timestamps``, CRI files, docker-compose, ``grep -n/-H``, a log UI's export, the OpenTelemetry debug
 exporter, Docker json-file, Fluent Bit, Vector, a Loki export, Cloud Logging, Azure) and each text
-artefact of pasting (a markdown quote, a CSV cell, tabs collapsed or expanded, a web page's no-break and
-zero-width spaces, HTML entities), with names that fit
+artefact of pasting (a markdown quote, a CSV cell, tabs collapsed or expanded, a web page's no-break
+spaces, HTML entities, a blog's typography), with names that fit
 its family (istiod's pod and ``discovery`` container, a ztunnel pod, an istio-cni node pod...): the
 reading (family, category, outcome, violation) must not change.
 
@@ -88,7 +88,6 @@ WRAPPERS: dict[str, Wrap] = {
     "tabs expanded to stops": lambda s, pod, ctr: s.expandtabs(8) if "\t" in s else None,
     # what a web page, a wiki or a chat does to a copied line
     "no-break spaces": lambda s, pod, ctr: s.replace(" ", "\u00a0").replace("\t", "\u00a0" * 4) if " " in s else None,
-    "zero-width spaces": lambda s, pod, ctr: s.replace("/", "/\u200b", 3) if "/" in s else None,
     "HTML entities": lambda s, pod, ctr: html.escape(s) if any(c in s for c in '"<>') else None,
     # a blog engine's typography (WordPress's wptexturize): dashes and dots, and straight quotes made curly
     "blog typography": lambda s, pod, ctr: _texturize(s) if any(c in s for c in '-."') else None,

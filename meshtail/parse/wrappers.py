@@ -97,9 +97,9 @@ _CUT_STAMP = re.compile(r"(?:\d{0,3}-\d{2}-\d{2}T|\d{0,2}-\d{2}T|\d{1,2}T)?\d{0,
 
 
 # what a web page, a wiki or a chat makes of a line's blanks: no-break and other Unicode spaces for its spaces and
-# tabs, zero-width characters between its words (the parsers read ASCII; the raw line keeps what was pasted)
+# tabs (the parsers read ASCII; the raw line keeps what was pasted).  Zero-width and other format characters are
+# kept: they are shown as visible escapes (a hidden character in a path or a name is what an auditor must see)
 _BLANKS = {codepoint: " " for codepoint in (0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000)}
-_BLANKS.update({codepoint: None for codepoint in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)})
 # and what a blog engine's typography makes of its dashes and dots (WordPress's wptexturize: "--" and " - " to an en
 # dash, "---" to an em dash, "..." to an ellipsis): a flag's "--", a TCP line's "- - -", a message's trailing dots
 _BLANKS.update({0x2013: "-", 0x2014: "--", 0x2026: "..."})
