@@ -351,3 +351,33 @@ def test_a_scope_of_theirs_then_any_of_their_messages() -> None:
     )
     assert reading("cache\tGenerateSecret default")[:3] == ("istio-agent", "auth", "success")
     assert parse("cache\tsomething only a person would write here").format == "unknown"
+
+
+# ---------------------------------------------------------------- found by the blind set holdout22 (Envoy's own logs)
+def test_envoy_with_its_thread_and_logger_first_as_espv2_prints_it() -> None:
+    # GoogleCloudPlatform/esp-v2#615, #238, #791: "[%t][%n]" formats, behind glog's head or in a code block
+    tls = " 09:20:35.995 28 envoy] [28][connection][C16] TLS error: 268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED"
+    assert reading(tls) == ("envoy-component", "auth", "failure", True)
+    done = "D0723 02:03:33.466 53 envoy] [53][connection][external/envoy/source/extensions/transport_sockets/tls/ssl_socket.cc:176] [C4] handshake complete"
+    event = parse(done)
+    assert (event.format, event.category, event.outcome, event.severity) == (
+        "envoy-component",
+        "auth",
+        "success",
+        "debug",
+    )
+    assert reading("[26][jwt]Jwks async fetching url=https://example/.well-known/jwks.json: failed")[:3] == (
+        "envoy-component", "auth", "failure",
+    )  # fmt: skip
+    # (a thread number and a word that is no logger of Envoy's: not this shape)
+    assert parse("[12][mything] hello").format == "unknown"
+
+
+def test_envoys_certificate_checks_secret_updates_and_validation_refusals() -> None:
+    # envoyproxy/envoy#26788, envoyproxy/envoy#7059, open-telemetry/opentelemetry-demo#1090
+    x509 = "[2023-04-17 14:55:03.428][17][debug][connection] [source/extensions/transport_sockets/tls/cert_validator/default_validator.cc:207] X509_verify_cert: certificate verification error at depth 1: unable to get issuer certificate"
+    assert reading(x509) == ("envoy-component", "auth", "failure", True)
+    secret = "[2019-05-23 11:51:36.811][1][debug][config] [source/extensions/transport_sockets/tls/ssl_socket.cc:495] Secret is updated."
+    assert reading(secret) == ("envoy-component", "auth", "change", False)
+    refused = "Proto constraint validation failed (BootstrapValidationError.StaticResources: embedded message failed validation)"
+    assert reading(refused) == ("envoy-component", "config", "failure", True)

@@ -171,6 +171,7 @@ _FRAGMENT_STARTS = (
     "Unable to establish new stream",
     "Invalid path: ",
     "error initializing configuration '",  # the bootstrap file Envoy cannot load (main, critical)
+    "Proto constraint validation failed (",  # protoc-gen-validate refusing a resource (a NACK's or a bootstrap's)
     "error initializing config '",
     "script load error: ",
     "script log: ",
@@ -304,11 +305,12 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "tls.handshake",
         "auth",
-        "unknown|failure",
+        "unknown|failure|success",
         False,
-        "`handshake expecting read|write`, `handshake error: 2|3` (waiting for data)",
+        "`handshake expecting read|write`, `handshake error: 2|3` (waiting for data); `handshake complete` (success)",
     ),
     Action("tls.socket_match", "auth", "unknown|failure", False, "`transport socket match, socket tlsMode-… selected`"),
+    Action("tls.secret_update", "auth", "change", False, "`Secret is updated.` (an SDS secret rotated in)"),
     Action("auth.peer_identity", "auth", "unknown|failure", False, "a filter state holding a principal or SPIFFE id"),
     Action(
         "auth.log", "auth", "unknown|failure", False, "other auth filters' chatter (oauth2, basic_auth, authz paths)"
@@ -444,7 +446,7 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         if parsed is not None:
             return FORMAT, parsed
     if "][" in head or head.startswith("["):
-        parsed = _bracketed(body, head, source)
+        parsed = _bracketed(body, head, source) or _thread_logger(body, source)
         if parsed is not None:
             return FORMAT, parsed
     if "envoy " in head:
@@ -619,6 +621,28 @@ def _logfmt(body: str, source: Source | None) -> Parsed | None:
     parsed = classify(normalize(stamp.group(1)) if stamp else None, name, subsys.group(1), text, attrs, source)
     parsed.decoded = True
     return parsed
+
+
+# Envoy with a --log-format of its thread and logger first ("[%t][%n][%g:%#] %v"), as ESPv2 and Envoy Mobile print it,
+# behind glog's own head when a host program logs through glog ("D0723 02:03:33.466 53 envoy] [53][connection][…]")
+_THREAD_LOGGER = re.compile(
+    r"(?:(?P<glog>[DIWEF])\d{4} \d{2}:\d{2}:\d{2}\.\d{1,9} \d{1,10} envoy\] "  # glog's head: level, date, time, pid
+    r"|\s?\d{2}:\d{2}:\d{2}\.\d{1,9} \d{1,10} envoy\] )?"
+    r"\[(?P<thread>\d{1,10})\]\[(?P<logger>[\w.-]{1,40})\](?:\[(?P<file>[\w./+-]{1,400}):(?P<line>\d{1,7})\])? ?"
+)
+_GLOG_LEVELS = {"D": "debug", "I": "info", "W": "warning", "E": "error", "F": "critical"}
+
+
+def _thread_logger(body: str, source: Source | None) -> Parsed | None:
+    match = _THREAD_LOGGER.match(body)
+    if match is None or match.group("logger") not in ENVOY_LOGGERS:
+        return None
+    attrs: dict[str, Any] = {"thread.id": int(match.group("thread"))}
+    if match.group("file"):
+        attrs["code.filepath"] = match.group("file")
+        attrs["code.lineno"] = int(match.group("line"))
+    level = _GLOG_LEVELS.get(match.group("glog") or "")
+    return classify(None, level, match.group("logger"), body[match.end() :], attrs, source)
 
 
 def _bracketed(body: str, head: str, source: Source | None) -> Parsed | None:
@@ -1211,6 +1235,11 @@ def _decide(
         summary = f"{where} Mixer check denied a request: {clip(status, 120)}"
         return made("auth", "deny", True, _floor(severity, "warning"), "mixer.check", summary)
 
+    if m.startswith("Proto constraint validation failed ("):
+        # protoc-gen-validate refusing a resource or the bootstrap: invalid config, whoever sent it
+        summary = f"{where} rejected config: {clip(m, 140)}"
+        return made("config", "failure", True, _floor(severity, "warning"), "config.invalid", summary)
+
     # ---- TLS
     for marker in ("TLS error:", "TLS_error:", "SSL error:"):
         at = m.find(marker)
@@ -1229,8 +1258,17 @@ def _decide(
             return made("auth", "unknown", False, severity, "tls.handshake", f"{where} TLS handshake waiting for data")
         summary = f"{where} TLS handshake failed (error {code})"
         return made("auth", "failure", True, _floor(severity, "warning"), "tls.handshake_error", summary)
-    if m.startswith("handshake expecting ") or m.startswith("handshake complete"):
+    if m.startswith("handshake complete"):  # (ssl_socket.cc: the peer's certificate accepted, keys agreed)
+        return made("auth", "success", False, severity, "tls.handshake", f"{where} TLS handshake complete")
+    if m.startswith("handshake expecting "):
         return made("auth", "unknown", False, severity, "tls.handshake", f"tls: {text}")
+    if m.startswith("X509_verify_cert: certificate verification error"):
+        # (cert_validator/default_validator.cc: the peer's chain refused, at debug level only)
+        attrs["tls.error"] = clip(m, 300)
+        summary = f"{where} TLS certificate verification failed: {clip(m[49:].strip(), 120)}"
+        return made("auth", "failure", True, _floor(severity, "warning"), "tls.handshake_error", summary)
+    if m.startswith("Secret is updated"):  # (an SDS secret rotated into a TLS context)
+        return made("auth", "change", False, severity, "tls.secret_update", f"{where} TLS secret updated")
     if m.startswith("transport socket match"):
         return made("auth", "unknown", False, severity, "tls.socket_match", f"tls: {text}")
     state = _FILTER_STATE.match(m)
