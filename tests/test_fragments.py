@@ -381,3 +381,21 @@ def test_envoys_certificate_checks_secret_updates_and_validation_refusals() -> N
     assert reading(secret) == ("envoy-component", "auth", "change", False)
     refused = "Proto constraint validation failed (BootstrapValidationError.StaticResources: embedded message failed validation)"
     assert reading(refused) == ("envoy-component", "config", "failure", True)
+
+
+# ---------------------------------------------------------------- found by the blind set holdout21 (ambient)
+def test_ambient_lines_of_holdout21() -> None:
+    # istio/istio#57448: a waypoint's Envoy refusing the peer's SAN
+    san = "2025-08-08T15:22:29.586412Z\tdebug\tenvoy connection external/envoy/source/common/tls/cert_validator/default_validator.cc:271\tverify cert failed: SAN matcher\tthread=30"
+    assert reading(san) == ("envoy-component", "auth", "failure", True)
+    # rossoctl/rossoctl#1570: ztunnel's rustls error quoted alone
+    expired = "tls handshake error: Custom { kind: InvalidData, error: InvalidCertificate(ExpiredContext { time: UnixTime(1778681736), not_after: UnixTime(1778681170) }) }"
+    assert reading(expired) == ("ztunnel", "auth", "failure", True)
+    # istio/ztunnel#2092: a connection's addresses and direction, quoted without its end
+    assert reading('src.addr=10.20.0.20:50980 dst.addr=10.20.0.10:15008 direction="inbound"')[1:3] == (
+        "other",
+        "unknown",
+    )
+    # istio/istio#41683: 2022's ambient waypoint controller, a multi-word scope
+    adding = "2022-10-28T09:12:58.543854Z\tinfo\twaypoint proxy\tadding waypoint proxy waypoint-waypoint-proxy\tgateway=echo-1-82265/waypoint"
+    assert reading(adding) == ("istiod", "config", "change", False)

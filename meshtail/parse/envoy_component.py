@@ -1262,10 +1262,10 @@ def _decide(
         return made("auth", "success", False, severity, "tls.handshake", f"{where} TLS handshake complete")
     if m.startswith("handshake expecting "):
         return made("auth", "unknown", False, severity, "tls.handshake", f"tls: {text}")
-    if m.startswith("X509_verify_cert: certificate verification error"):
+    if m.startswith(("X509_verify_cert: certificate verification error", "verify cert failed: ")):
         # (cert_validator/default_validator.cc: the peer's chain refused, at debug level only)
         attrs["tls.error"] = clip(m, 300)
-        summary = f"{where} TLS certificate verification failed: {clip(m[49:].strip(), 120)}"
+        summary = f"{where} TLS certificate verification failed: {clip(m.split(': ', 1)[-1].strip(), 120)}"
         return made("auth", "failure", True, _floor(severity, "warning"), "tls.handshake_error", summary)
     if m.startswith("Secret is updated"):  # (an SDS secret rotated into a TLS context)
         return made("auth", "change", False, severity, "tls.secret_update", f"{where} TLS secret updated")

@@ -58,7 +58,7 @@ AGENT_SCOPES = AGENT_SCOPES | _GENERATED_SCOPES["istio-agent"]  # 1.1-1.4: sdsSe
 ISTIOD_SCOPES = ISTIOD_SCOPES | _GENERATED_SCOPES["istiod"]
 KNOWN_SCOPES = AGENT_SCOPES | ISTIOD_SCOPES | SHARED_SCOPES | CNI_SCOPES | frozenset(istio_templates.SCOPES)
 # scope names with a space in them (RegisterScope("ingress status", ...))
-_MULTIWORD_SCOPES = ("ingress status", "gateway deployment")
+_MULTIWORD_SCOPES = ("ingress status", "gateway deployment", "waypoint proxy")  # (the last: ambient, 2022)
 _MULTIWORD_PREFIXES = tuple(f"{name} " for name in _MULTIWORD_SCOPES)
 # words that also start plain sentences: taken as a scope after a single space only when the
 # whole line is single-spaced (a docs rendering), not in a tab-expanded paste
@@ -1028,7 +1028,7 @@ def classify_istiod(time: str | None, level: str, scope: str | None, message: st
         else:
             outcome = _outcome_by_level(severity, lowered)
         return Parsed(time, "config", outcome, False, severity, "webhook.controller", f"istiod: {text}", attrs)
-    if scope in ("gateway", "gatewaycommon", "gateway deployment"):
+    if scope in ("gateway", "gatewaycommon", "gateway deployment", "waypoint proxy"):  # (the last: 2022's ambient)
         return _gateway(time, severity, message, lowered, attrs)
     if scope == "krt":
         if message.endswith(" synced") or " synced (uid " in message:
@@ -1214,7 +1214,9 @@ def _gateway(time: str | None, severity: str, message: str, lowered: str, attrs:
         return Parsed(
             time, "config", "unknown", False, severity, "gateway.reconcile", f"istiod reconciling gateway{where}", attrs
         )
-    if any(word in lowered for word in ("updated", "created", "patched", "deleted", "applied", "wrote", "written")):
+    if any(word in lowered for word in ("updated", "created", "patched", "deleted", "applied", "wrote", "written")) or (
+        lowered.startswith(("adding ", "removing ", "deleting "))
+    ):
         return Parsed(
             time, "config", "change", False, severity, "gateway.update", f"istiod gateway{where}: {text}", attrs
         )

@@ -318,6 +318,7 @@ _ERRORS_ALONE = (
     "no ip addresses were resolved for workload",
     "destination disconnected before all data was written",
     "client disconnected before all data was written",
+    "tls handshake error: Custom { kind:",  # rustls' error in Rust's Debug form (the "{ kind:" is Rust's own)
 )
 # ... and with these too when they are the value of an `error=` field
 _ERRORS = (*_ERRORS_ALONE, "http status: ", "io error: ", "tls error: ", "identity error: ", "unknown destination: ")
@@ -1141,7 +1142,7 @@ _IDENTITY_REFUSED = re.compile(
 
 
 # what only the end of a connection logs (proxy/metrics.rs ConnectionResult): a line with none of them says no outcome
-_COMPLETION_FIELDS = frozenset(("bytes_sent", "bytes_recv", "duration", "error", "direction"))
+_COMPLETION_FIELDS = frozenset(("bytes_sent", "bytes_recv", "duration", "error"))
 
 
 def _access_decision(line: _Line, attrs: dict[str, Any], errors: list[str], bad: bool) -> _Decision:
