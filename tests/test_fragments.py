@@ -399,3 +399,15 @@ def test_ambient_lines_of_holdout21() -> None:
     # istio/istio#41683: 2022's ambient waypoint controller, a multi-word scope
     adding = "2022-10-28T09:12:58.543854Z\tinfo\twaypoint proxy\tadding waypoint proxy waypoint-waypoint-proxy\tgateway=echo-1-82265/waypoint"
     assert reading(adding) == ("istiod", "config", "change", False)
+
+
+def test_boringssls_packed_error_quoted_alone_is_a_tls_failure() -> None:
+    # (holdout20, a code span in an issue) and istio/istio#29565's message without its columns
+    assert reading('`"TLS error: 268435703:SSL routines:OPENSSL_internal:WRONG_VERSION_NUMBER"`')[1:] == (
+        "auth",
+        "failure",
+        True,
+    )
+    assert reading("TLS error: 268435648:SSL routines:OPENSSL_internal:PEER_DID_NOT_RETURN_A_CERTIFICATE")[1:] == (
+        "auth", "failure", True,
+    )  # fmt: skip

@@ -172,6 +172,8 @@ _FRAGMENT_STARTS = (
     "Invalid path: ",
     "error initializing configuration '",  # the bootstrap file Envoy cannot load (main, critical)
     "Proto constraint validation failed (",  # protoc-gen-validate refusing a resource (a NACK's or a bootstrap's)
+    "TLS error: 2684",  # BoringSSL's packed error code as Envoy prints it ("TLS error: 268435581:SSL routines:…")
+    "TLS_error:|2684",
     "error initializing config '",
     "script load error: ",
     "script log: ",
