@@ -1265,6 +1265,8 @@ def _decide(
     if m.startswith("handshake expecting "):
         return made("auth", "unknown", False, severity, "tls.handshake", f"tls: {text}")
     if m.startswith(("X509_verify_cert: certificate verification error", "verify cert failed: ")):
+        # (the certificate validator's error details, logged from a variable: "verify cert failed: SAN matcher",
+        # "… cert hash and spki", "… no trust bundle store", …; the template table holds only the literal one)
         # (cert_validator/default_validator.cc: the peer's chain refused, at debug level only)
         attrs["tls.error"] = clip(m, 300)
         summary = f"{where} TLS certificate verification failed: {clip(m.split(': ', 1)[-1].strip(), 120)}"
