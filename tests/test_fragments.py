@@ -411,3 +411,25 @@ def test_boringssls_packed_error_quoted_alone_is_a_tls_failure() -> None:
     assert reading("TLS error: 268435648:SSL routines:OPENSSL_internal:PEER_DID_NOT_RETURN_A_CERTIFICATE")[1:] == (
         "auth", "failure", True,
     )  # fmt: skip
+
+
+# ---------------------------------------------------------------- found by the blind set holdout24 (JSON logs)
+def test_lines_of_json_records_an_author_pretty_printed() -> None:
+    # github markdown (search index file id 55974477870): an agent's --log_as_json record pretty-printed
+    assert reading('  "scope": "xdsproxy",') == ("istio-agent", "other", "unknown", False)
+    msg = '  "msg": "connected to delta upstream XDS server: istiod-1-25-0.istio-system.svc:15012",'
+    assert reading(msg)[:3] == ("istio-agent", "config", "success")
+    assert parse('  "msg": "hello world my app",').format == "unknown"
+    assert parse('  "scope": "myapp",').format == "unknown"
+    # kgateway.dev blog (egress with kgateway and ambient): a non-TLS upstream failure reason alone
+    reason = '  "upstream_transport_failure_reason": "delayed connect error: Connection refused",'
+    assert reading(reason) == ("envoy-json", "routing", "failure", False)
+
+
+def test_mixers_access_log_under_an_operators_own_instance_and_a_go_zap_line() -> None:
+    # istio.io docs/tasks/observability/logs/collecting-logs (Istio 1.0/1.1): a logentry instance named by the operator
+    mixer = '{"level":"warn","time":"2018-09-15T20:46:36.026993Z","instance":"newlog.xxxxx.istio-system","destination":"reviews","latency":"919.482857ms","responseCode":200,"responseSize":295,"source":"productpage","user":"unknown"}'
+    assert reading(mixer) == ("istiod", "routing", "success", False)
+    # envoyproxy/gateway#5952: Envoy Gateway's zap console line names an "admin" logger and a Go caller: not ztunnel
+    zap = '2025-05-07T23:50:00.562Z        INFO    admin   admin/server.go:34      starting admin server   {"address": "127.0.0.1:19000", "enablePprof": false}'
+    assert parse(zap).format == "unknown"

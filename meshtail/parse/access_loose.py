@@ -270,6 +270,12 @@ def _pretty_field(body: str, source: Source | None) -> tuple[str, Parsed] | None
         # the TLS reason alone (the author kept the field that mattered): the handshake to the upstream failed
         summary = f"a JSON access record's upstream TLS failure: {clip(reason, 160)}"
         parsed = Parsed(None, "auth", "failure", True, "error", "mtls.handshake_failure", summary, attrs)
+    elif (
+        isinstance(reason, str) and reason not in ("-", "") and not names & {"response_flags", "response_code_details"}
+    ):
+        # any other reason the upstream connection failed ("delayed connect error: Connection refused")
+        summary = f"a JSON access record's upstream connection failure: {clip(reason, 160)}"
+        parsed = Parsed(None, "routing", "failure", False, "warning", "upstream.failure", summary, attrs)
     elif names & {"response_flags", "response_code_details"} and "response_code" not in names:
         # flags or details without their status (on another line): not a TCP line, as a record without a status
         # would be read -- a refusal or a failure they name decides, "-"/"via_upstream" decides nothing

@@ -19,6 +19,7 @@ it, only settles what the line itself leaves open.  The CNI node agent prints th
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from itertools import islice
@@ -1634,12 +1635,55 @@ def _any_template(message: str) -> bool:
     return message.startswith("FLAG: --") or _family_by_message(None, message) is not None
 
 
+# one line of a --log_as_json record an author pretty-printed or cut ('  "scope": "xdsproxy",', ' "msg":"…"}')
+_JSON_FIELD_LINE = re.compile(
+    r'\s*\{?\s*(?:"(?:level|time|scope|msg|caller)"\s*:\s*"(?:[^"\\]|\\.)*"\s*,?\s*)+\}?\s*,?\s*'
+)
+_JSON_FIELD = re.compile(r'"(level|time|scope|msg|caller)"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _json_field_line(body: str, source: Source | None) -> tuple[str, Parsed] | None:
+    """A line of an Istio JSON record holding only its own keys: its message read as a fragment of theirs, or its
+    scope alone naming whose record it is."""
+    if _JSON_FIELD_LINE.fullmatch(body) is None:
+        return None
+    fields: dict[str, str] = {}
+    for key, value in _JSON_FIELD.findall(body):
+        try:
+            fields[key] = json.loads(f'"{value}"')
+        except ValueError:
+            return None
+    scope, message, level = fields.get("scope"), fields.get("msg"), fields.get("level", "")
+    if scope is not None and scope not in KNOWN_SCOPES:
+        return None
+    if message:
+        found = build(fields.get("time"), level, scope, message, {}, source, strict=True, column=scope is not None)
+    elif scope is not None:
+        who = "istio-agent" if scope in AGENT_SCOPES else "istiod"  # (a scope both have: istiod's, as family() says)
+        generic = f"{'agent' if who == 'istio-agent' else 'istiod'}.{action_word(scope)}"
+        summary = f"{who}: a field of a JSON record (scope {scope})"
+        found = (
+            who,
+            Parsed(None, "other", "unknown", False, severity_of(level) if level else "info", generic, summary, {}),
+        )
+    else:
+        return None
+    if found is not None:
+        found[1].attributes["meshtail.partial"] = True
+        found[1].decoded = True
+    return found
+
+
 def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | None:
     """An istiod or istio-agent text line, or None.
 
     A line with timestamp and level is claimed whatever its message (this family is asked last);
     one without a timestamp only with a scope Istio's Go components use, and a bare message only
     when it is one of theirs."""
+    if body[:1] in ' {"' and '":' in body[:60]:
+        field = _json_field_line(body, source)
+        if field is not None:
+            return field
     line = read_line(body)
     if line is None:
         return None
@@ -1683,7 +1727,11 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
 def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[str, Parsed] | None:
     """An istiod or istio-agent JSON line (``--log_as_json``), or None."""
     instance = obj.get("instance")
-    if isinstance(instance, str) and ".logentry." in instance:
+    if isinstance(instance, str) and (
+        ".logentry." in instance
+        # an operator's own logentry instance ("newlog.<ns>.istio-system") with Mixer's access-log keys
+        or (instance.endswith(".istio-system") and ("responseCode" in obj or "connectionEvent" in obj))
+    ):
         mixer = _mixer_access(obj, instance)
         if mixer is not None:
             return "istiod", mixer

@@ -738,6 +738,8 @@ def _claim_target(
     items: list[tuple[str, str | None]], column: bool, message: str, fields: list[tuple[str, str]], stamped: bool
 ) -> bool:
     """Whether a target (and its spans) at the head of a line is ztunnel's."""
+    if _GO_CALLER.match(message):
+        return False  # a Go program's zap console line ("INFO  admin  admin/server.go:34  starting …"): Rust has none
     name, own = items[0]
     base = _strip_target(name)
     spans = items[1:] if own is None else items
@@ -755,6 +757,8 @@ def _claim_target(
         return _has_evidence(message, fields, base)
     return False
 
+
+_GO_CALLER = re.compile(r"[\w./-]{1,200}\.go:\d{1,6}\s")
 
 # targets that are also pkg/log scopes of Istio's Go programs, in the same column layout (istiod's authorization
 # builder logged as "rbac" up to Istio 1.5, its telemetry config as "telemetry"): the column does not say whose a
