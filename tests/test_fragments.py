@@ -433,3 +433,54 @@ def test_mixers_access_log_under_an_operators_own_instance_and_a_go_zap_line() -
     # envoyproxy/gateway#5952: Envoy Gateway's zap console line names an "admin" logger and a Go caller: not ztunnel
     zap = '2025-05-07T23:50:00.562Z        INFO    admin   admin/server.go:34      starting admin server   {"address": "127.0.0.1:19000", "enablePprof": false}'
     assert parse(zap).format == "unknown"
+
+
+# ---------------------------------------------------------------- found by the blind set holdout23 (platform exports)
+def test_records_as_search_engines_and_shippers_keep_them() -> None:
+    line = '[2024-03-14T14:43:03.130Z] "POST /oteldemo.CurrencyService/Convert HTTP/2" 200 - via_upstream - "-" 26 19 7 6 "-" "grpc-go/1.46.2" "422dff1b-2f95-9d22-87da-b8f2fa491c10" "otel-currencyservice:8080" "100.64.0.12:8080" outbound|8080||otel-currencyservice.otel.svc.cluster.local 100.64.0.10:36104 100.96.0.12:8080 100.64.0.10:51282 - default'
+    # kyma-project/telemetry-manager docs (OTLP logs PoC): an OpenSearch hit of an OpenTelemetry log record
+    hit = {
+        "_index": "logs-otel-v1-2024.03.14",
+        "_source": {
+            "traceId": "",
+            "severityText": "",
+            "body": line,
+            "observedTime": "2024-03-14T14:43:03.13Z",
+            "resource.attributes.k8s@pod@name": "otel-checkoutservice-5454f58ff6-lrklm",
+        },
+    }
+    event = parse(json.dumps(hit))
+    assert (event.format, event.outcome, event.source.pod) == (
+        "envoy-text",
+        "success",
+        "otel-checkoutservice-5454f58ff6-lrklm",
+    )
+    # ... the same line copied out of the JSON, its quotes escaped, and one line of the hit pretty-printed
+    assert reading("   " + line.replace('"', '\\"'))[:3] == ("envoy-text", "routing", "success")
+    assert reading('    "body": ' + json.dumps(line) + ",")[:3] == ("envoy-text", "routing", "success")
+    # fluent/fluent-bit-docs (lua filter example): a shipper that parsed the access record into "log"
+    record = {
+        "log": {
+            "response_code": 200,
+            "authority": "randomservice.randomservice",
+            "method": "GET",
+            "path": "/",
+            "upstream_cluster": "outbound|80||randomservice",
+            "duration": 14493,
+        },
+        "stream": "stdout",
+        "time": "2024-01-01T00:00:00Z",
+    }
+    assert reading(json.dumps(record)) == ("envoy-json", "routing", "success", False)
+
+
+def test_istiods_ca_taking_new_material_is_a_credential_change() -> None:
+    # MicrosoftDocs/azure-aks-docs istio-plugin-ca.md (AKS Istio add-on: plug-in CA rotation)
+    assert reading("    2023-11-07T06:16:21.091844Z     info    Update Istiod cacerts") == (
+        "istiod",
+        "auth",
+        "change",
+        False,
+    )
+    assert reading("    2023-11-07T06:42:00.288254Z     info    Update trust anchor with new root cert")[2] == "change"
+    assert reading("    2023-11-07T06:16:21.355012Z     info    Istiod certificates are reloaded")[2] == "success"

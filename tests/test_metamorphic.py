@@ -71,6 +71,15 @@ WRAPPERS: dict[str, Wrap] = {
             "kubernetes": {"pod_name": pod, "pod_namespace": "default", "container_name": ctr},
         }
     ),
+    "Filebeat (ECS)": lambda s, pod, ctr: json.dumps(
+        {
+            "@timestamp": "2024-05-01T10:11:12.123Z",
+            "message": s,
+            "log": {"file": {"path": f"/var/log/containers/{pod}_default_{ctr}-0.log"}, "offset": 1},
+            "stream": "stdout",
+            "kubernetes": {"pod": {"name": pod}, "container": {"name": ctr}},
+        }
+    ),
     "Loki export": lambda s, pod, ctr: json.dumps(
         {"line": s, "timestamp": "1714558272123000000", "fields": {"pod": pod}}
     ),

@@ -1527,6 +1527,11 @@ def build(
         parsed.category = "auth"  # the CA's own secret and its controller: the mesh's identities hang on it
         if parsed.action.startswith("istiod.") or parsed.action.startswith("agent."):
             parsed.action = "auth.event"
+    if parsed.category == "auth" and parsed.outcome == "unknown" and name == "istiod":
+        if _CA_ROTATED.search(message[:300]):
+            parsed.outcome = "change"  # the CA's certificates or trust anchors replaced (a rotation, a new root)
+        elif _CA_RELOADED.search(message[:300]):
+            parsed.outcome = "success"
     elif message.startswith("http: TLS handshake error"):
         # Go's HTTP server (the webhooks, the CA's and the debug ports): a client's TLS refused or failed
         parsed.category, parsed.outcome, parsed.action = "auth", "failure", "auth.event"
@@ -1562,6 +1567,14 @@ _IDENTITY_REFUSED = re.compile(
 
 _IDENTITY_REGISTRY = ("adding registry entry ", "deleting registry entry ")
 _CA_SCOPES = frozenset(("caSecretController", "ca", "citadel", "serverca", "caserver", "pkica"))
+# istiod's CA taking new material (pilot/pkg/bootstrap, security/pkg/pki: "Update Istiod cacerts", "Istiod has
+# detected the newly added intermediate CA and updated its key and certs accordingly", "Update trust anchor with new
+# root cert", "updating Source IstioCA with certs") and reloading it ("Istiod certificates are reloaded")
+_CA_ROTATED = re.compile(
+    r"^(?:Update|Updating|updating)\b.{0,60}\b(?:cacerts|certs?|CA|trust anchor|root cert)\b"
+    r"|\b(?:updated|rotated|replaced) its (?:key and )?certs\b"
+)
+_CA_RELOADED = re.compile(r"\bcertificates are reloaded\b|\bcerts? (?:were |was )?reloaded\b")
 _CA_WORDS = re.compile(
     r"\bCA secret\b|istio-ca-secret|cacerts\b|\bCA (?:certificate|cert|key|root)\b"
     # the CA's own certificate material refused at start (a bundle that does not parse, a cert that may not sign)
@@ -1894,7 +1907,13 @@ ACTIONS: tuple[Action, ...] = (
     Action("authz.policy", "config", "unknown|failure", False, "authorization / authn scopes"),
     Action("mcp.stream", "config", "success|unknown|failure", False, "MCP sink stream"),
     Action("leader.election", "other", "success|failure|unknown", False, "leader election"),
-    Action("ca.event", "auth", "unknown|failure", False, "istiod CA scopes (pkica, serverca, rootcertrotator ...)"),
+    Action(
+        "ca.event",
+        "auth",
+        "unknown|failure|change|success",
+        False,
+        "istiod CA scopes (pkica, serverca, rootcertrotator ...)",
+    ),
     Action("ca.unauthenticated", "auth", "deny", True, "istiod CA could not authenticate a CSR"),
     Action("component.start", "other", "success", False, "Starting ..., ... started, caches synced"),
     Action("process.flag", "other", "unknown", False, "FLAG: --name=value dump at start"),

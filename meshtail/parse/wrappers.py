@@ -197,6 +197,8 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
         plain = body.replace("**", "")
         if looks_like_a_line(plain):
             body, partial = plain, True  # an author's bold inside the line: "2023-03-23T04:09:47.**824655Z**"
+    if '\\"' in body and '"' not in body.replace('\\"', "") and not body.lstrip().startswith("{"):
+        body, partial = body.replace('\\"', '"'), True  # a text line copied out of a JSON string: \" for each quote
     if body.startswith('{\\"') and body.rstrip().endswith("}"):
         # a JSON line copied out of a JSON string (a collector's record, a test's fixture): its quotes escaped
         unescaped = body.replace("\\\\", "\x00").replace('\\"', '"').replace("\x00", "\\")
@@ -857,6 +859,9 @@ def _path_labels(obj: dict[str, Any], labels: dict[str, Any]) -> dict[str, str]:
     return {}
 
 
+_ECS_LOG_KEYS = frozenset(("file", "offset", "origin", "level", "logger", "flags", "syslog"))
+
+
 def _payload(obj: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
     """(the wrapped line or record, labels naming where it came from, the collector's time) — or (None, {}, None)."""
     kubernetes = obj.get("kubernetes") if isinstance(obj.get("kubernetes"), dict) else {}
@@ -874,6 +879,13 @@ def _payload(obj: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
         found, named, when = _payload(obj["log"])
         if found is not None:
             return found, {**named, **{k: v for k, v in obj["log"].items() if k in ("file", "source")}}, when
+        return obj["log"], labels, stamp  # the record itself under "log" (a JSON line a shipper parsed into it)
+    # an Elasticsearch/OpenSearch hit: the document under "_source"
+    if isinstance(obj.get("_source"), dict) and "_index" in obj:
+        found, named, when = _payload(obj["_source"])
+        if found is not None:
+            return found, {**labels, **named}, when or stamp
+        return obj["_source"], labels, stamp
     # OTLP JSON (the collector's file exporter, Fluent Bit's otlp_json, an OTLP/HTTP body): resourceLogs[].scopeLogs[]
     # .logRecords[] — a line of many records is split before (:mod:`.records`); peel alone reads the first
     if "resourceLogs" in obj or ("body" in obj and ("timeUnixNano" in obj or "observedTimeUnixNano" in obj)):
@@ -896,6 +908,15 @@ def _payload(obj: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
     # (a "level" beside "log" is another program's own JSON, unless the collector's keys say it added it: a parser)
     if isinstance(obj.get("log"), str) and ("level" not in obj or "kubernetes" in obj or "stream" in obj):
         return obj["log"], labels, stamp
+    # a shipper that parsed the line's own JSON into "log" ({"log": {…record…}, "stream", "time"})
+    record = obj.get("log")
+    if (
+        isinstance(record, dict)
+        and "message" not in obj
+        and not _ECS_LOG_KEYS.intersection(record)  # (ECS's "log" object is metadata: file, offset, origin)
+        and ("stream" in obj or "kubernetes" in obj or "time" in obj)
+    ):
+        return record, labels, stamp
     # Fluent Bit's Merge_Log with Merge_Log_Key: the line's own JSON parsed into "log_processed"
     if isinstance(obj.get("log_processed"), dict) and ("kubernetes" in obj or "stream" in obj):
         return obj["log_processed"], labels, stamp
@@ -927,6 +948,13 @@ def _payload(obj: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
     # CloudWatch exports: @message
     if isinstance(obj.get("@message"), str | dict):
         return obj["@message"], labels, stamp
+    # an OpenTelemetry log record flattened by OpenSearch Data Prepper (body, severityText, observedTime, traceId, and
+    # "log.attributes.*" / "resource.attributes.*" keys)
+    if isinstance(obj.get("body"), str) and ("severityText" in obj or "observedTime" in obj or "traceId" in obj):
+        flat = {
+            k.rsplit(".", 1)[-1].replace("@", "_"): v for k, v in obj.items() if k.startswith("resource.attributes.")
+        }
+        return obj["body"], flat, stamp or _first_time(obj, "observedTime")
     # The OpenTelemetry loki exporter's {body, attributes, resources}
     if "body" in obj and ("attributes" in obj or "resources" in obj):
         resources = obj.get("resources") if isinstance(obj.get("resources"), dict) else {}
@@ -1275,7 +1303,7 @@ def _ruby_string_end(text: str, start: int, free_text: bool) -> int:
     return first
 
 
-_FRAGMENT_FIELD = re.compile(r'"(?:log|line|textPayload|message|MESSAGE)" ?: ?"((?:[^"\\]|\\.)*)(")?')
+_FRAGMENT_FIELD = re.compile(r'"(?:log|line|textPayload|message|MESSAGE|body)" ?: ?"((?:[^"\\]|\\.)*)(")?')
 
 
 _CUT_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{0,3})?\Z")
