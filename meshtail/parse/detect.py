@@ -244,9 +244,7 @@ class StreamParser:
                         )
                         if found is not None:
                             body, source, stamp = loose.body, loose.source, stamp or loose.stamp
-                            peeled.wrappers = [*peeled.wrappers, *loose.wrappers]
-                            peeled.partial = peeled.partial or loose.partial
-                            peeled.decoded = peeled.decoded or loose.decoded
+                            peeled.adopt(loose)
                             break
                 elif type(found[1]) is not tuple and found[1].outcome == "unknown":
                     # read with a prefix no program writes ("1234:", "> ") and no outcome told: the message
@@ -260,8 +258,7 @@ class StreamParser:
                             and better[1].outcome != "unknown"
                         ):
                             found, body, source = better, loose.body, loose.source
-                            peeled.wrappers = [*peeled.wrappers, *loose.wrappers]
-                            peeled.partial = peeled.partial or loose.partial
+                            peeled.adopt(loose)
                             break
                 if found is None:
                     # a peeler may have taken what was the line's own (a timestamp, two words):

@@ -247,10 +247,10 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
     if line is not None and not line.level and line.scope is None:
         # a paste from the scope column on ("cni-agent\tremoving pod …"); after one space only when the
         # message alone would be claimed as the CNI's
-        scoped = read_scope_first(line.message) or read_scope_first(line.message, single=True)
+        wide = read_scope_first(line.message)
+        scoped = wide or read_scope_first(line.message, single=True)
         if scoped is not None and scoped.scope in SCOPES:
-            wide = read_scope_first(line.message) is not None
-            if wide or _claims(GoLine(None, "", None, scoped.message, scoped.fields), source):
+            if wide is not None or _claims(GoLine(None, "", None, scoped.message, scoped.fields), source):
                 line = scoped
     if line is None or not _claims(line, source):
         return None

@@ -288,6 +288,16 @@ def _dry_run(uri: str | None) -> bool:
     return "dryRun=All" in query
 
 
+def _authorization(req: _Request, decision: Any, reason: Any) -> None:
+    """The authorizer's decision and its reason, as GKE's labels and Falco's fields carry them."""
+    req.decision = _str(decision)
+    if req.decision:
+        req.attrs["k8s.authorization.decision"] = req.decision
+    said = _str(reason)
+    if said:
+        req.attrs["k8s.authorization.reason"] = said
+
+
 def _policy_failure(annotations: dict[str, Any], req: _Request) -> None:
     """A ValidatingAdmissionPolicy's ``Audit`` finding (the annotation holds a JSON list of failures)."""
     value = _str(annotations.get(_VAP_FAILURE))
@@ -522,12 +532,7 @@ def _from_gke(obj: dict[str, Any]) -> _Request:
     if req.message:
         attrs["k8s.response_message"] = req.message
     labels = _dict(obj.get("labels"))
-    req.decision = _str(labels.get("authorization.k8s.io/decision"))
-    if req.decision:
-        attrs["k8s.authorization.decision"] = req.decision
-    reason = _str(labels.get("authorization.k8s.io/reason"))
-    if reason:
-        attrs["k8s.authorization.reason"] = reason
+    _authorization(req, labels.get("authorization.k8s.io/decision"), labels.get("authorization.k8s.io/reason"))
     _policy_failure(labels, req)
     resource = _dict(obj.get("resource"))
     resource_labels = _dict(resource.get("labels"))
@@ -690,12 +695,7 @@ def _from_falco(obj: dict[str, Any]) -> _Request:
     code = _str(fields.get("ka.response.code"))
     if code and code.isdigit() and len(code) == 3:
         req.code = attrs["http.response.status_code"] = int(code)
-    req.decision = _str(fields.get("ka.auth.decision"))
-    if req.decision:
-        attrs["k8s.authorization.decision"] = req.decision
-    reason = _str(fields.get("ka.auth.reason"))
-    if reason:
-        attrs["k8s.authorization.reason"] = reason
+    _authorization(req, fields.get("ka.auth.decision"), fields.get("ka.auth.reason"))
     ips = fields.get("ka.sourceips")
     if isinstance(ips, list) and ips and isinstance(ips[0], str):
         attrs["client.address"] = ips[0]

@@ -45,6 +45,13 @@ class Peeled:
     # each earlier stage (outermost first): if no family reads the body, a less peeled one is tried
     earlier: list[tuple[str, Source, str | None]] = field(default_factory=list)
 
+    def adopt(self, loose: Peeled) -> None:
+        """Take on what a loose reading of this body peeled further (its wrappers, and whether it mended or
+        decoded the text): the detector read the line through it."""
+        self.wrappers = [*self.wrappers, *loose.wrappers]
+        self.partial = self.partial or loose.partial
+        self.decoded = self.decoded or loose.decoded
+
 
 # ---------------------------------------------------------------- what a log line starts with
 _LINE_START = re.compile(
@@ -409,16 +416,17 @@ def _stern(text: str, source: Source) -> Peeled | None:
     return None
 
 
-def _compose(text: str, source: Source) -> Peeled | None:
-    if "| " not in text[:120]:
-        return None
-    match = _COMPOSE.match(text)
+def _loose_compose(text: str, source: Source) -> Peeled | None:
+    """docker-compose's ``<service>  | `` column, whatever follows it."""
+    match = _COMPOSE.match(text) if "| " in text[:120] else None
     if match is None:
         return None
-    inner = text[match.end() :]
-    if not looks_like_a_line(inner):
-        return None
-    return Peeled(inner, replace(source, container=match.group(1)), None, ["compose"])
+    return Peeled(text[match.end() :], replace(source, container=match.group(1)), None, ["compose"])
+
+
+def _compose(text: str, source: Source) -> Peeled | None:
+    found = _loose_compose(text, source)
+    return found if found is not None and looks_like_a_line(found.body) else None
 
 
 def _grep(text: str, source: Source) -> Peeled | None:
@@ -435,13 +443,15 @@ def _grep(text: str, source: Source) -> Peeled | None:
         number = None
         if not looks_like_a_line(inner):
             return None
+    return Peeled(inner, _grep_source(match, source, number), None, ["grep"])
+
+
+def _grep_source(match: re.Match[str], source: Source, number: str | None) -> Source:
+    """What grep's prefix says: the file (under /var/log/pods or /var/log/containers it names the pod), the line."""
     changed = source
     if match.group(1):
-        # grep -r over the node's /var/log/pods or /var/log/containers: the file names the pod
         changed = _labelled(replace(source, path=match.group(1)), _file_names(match.group(1)))
-    if number:
-        changed = replace(changed, line=int(number))
-    return Peeled(inner, changed, None, ["grep"])
+    return replace(changed, line=int(number)) if number else changed
 
 
 # ``cat -n`` / ``nl`` / an editor's gutter: the number right-aligned in six columns, a tab, then the line (a
@@ -507,19 +517,14 @@ _CLOCK = re.compile(
 )
 
 
-def _clock(text: str, source: Source) -> Peeled | None:
-    if not (text[:1].isdigit() or text[:1] == "["):
-        return None
-    match = _CLOCK.match(text)
-    if match is None:
-        return None
-    inner = text[match.end() :]
-    return Peeled(inner, source, None, ["export"]) if looks_like_a_line(inner) or _KAIL.match(inner) else None
-
-
 def _loose_clock(text: str, source: Source) -> Peeled | None:
     match = _CLOCK.match(text) if text[:1].isdigit() or text[:1] == "[" else None
     return Peeled(text[match.end() :], source, None, ["export"]) if match is not None else None
+
+
+def _clock(text: str, source: Source) -> Peeled | None:
+    found = _loose_clock(text, source)
+    return found if found is not None and (looks_like_a_line(found.body) or _KAIL.match(found.body)) else None
 
 
 def _kibana(text: str, source: Source) -> Peeled | None:
@@ -1425,20 +1430,7 @@ def _loose_grep(text: str, source: Source) -> Peeled | None:
     match = _GREP.match(text)
     if match is None:
         return None
-    changed = source
-    if match.group(1):
-        changed = _labelled(replace(source, path=match.group(1)), _file_names(match.group(1)))
-    number = match.group(2) or match.group(3)
-    if number:
-        changed = replace(changed, line=int(number))
-    return Peeled(text[match.end() :], changed, None, ["grep"])
-
-
-def _loose_compose(text: str, source: Source) -> Peeled | None:
-    match = _COMPOSE.match(text) if "| " in text[:120] else None
-    if match is None:
-        return None
-    return Peeled(text[match.end() :], replace(source, container=match.group(1)), None, ["compose"])
+    return Peeled(text[match.end() :], _grep_source(match, source, match.group(2) or match.group(3)), None, ["grep"])
 
 
 def _loose_export(text: str, source: Source) -> Peeled | None:
