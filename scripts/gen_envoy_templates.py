@@ -40,6 +40,7 @@ ISTIO_MIRROR = Path("/work/.mirror/istio+proxy/repo")  # github:istio/proxy
 
 # (label, revision): release tags, or the "repo: Release vX.Y.0" commit where the fork has no tag
 ENVOY_REVISIONS = (
+    ("v1.5.0", "v1.5.0"),  # Istio 0.x and 2018's Envoy-based gateways (Ambassador, Contour): older wording still
     ("v1.7.0", "v1.7.0"),  # Istio 1.0 shipped Envoy 1.7-1.8: cluster manager and config messages since reworded
     ("v1.10.0", "v1.10.0"),
     ("v1.14.0", "v1.14.0"),
@@ -646,6 +647,11 @@ RULES: tuple[Rule, ...] = (
          words=("fetch failure", "unknown cluster", "invalid config", "didn't find a registered")),
     Rule("xds fetch rejection 1.7", "config/failure/violation", "xds.reject", levels=_s("warning", "warn"),
          words=("cds: fetch failure: ", "lds: fetch failure: ", "rds: fetch failure: ")),
+    # --- xDS updates the proxy accepted (it ACKs them: grpc_mux_subscription_impl.cc / grpc_subscription_impl.cc
+    # "gRPC config for {} accepted with {} resources…", the delta and "Config update for … accepted" forms)
+    Rule("xds accepted", "config/success", "xds.accepted", paths=CONFIG_PATHS,
+         words=("config for {} accepted with", "config update for {} (version {}) accepted with",
+                "delta config for {} accepted with")),
     # --- xDS connection trouble and changes
     # a subscription's own note that an update failed (debug; the warning that names why is its NACK)
     Rule("xds update failed", "config/failure", "config.log", words=("grpc update for {} failed",)),
@@ -655,7 +661,7 @@ RULES: tuple[Rule, ...] = (
     Rule("xds update", "config/change", "xds.update", paths=(*CONFIG_PATHS, "/upstream/"),
          levels=_s("info", "debug"),
          words=("cds: add", "lds: add", "rds: loading", "add/update listener '", "cds: added",
-                "add/update cluster {} during init", "add/update cluster {} starting warming",
+                "add/update cluster {}",  # (1.5: "add/update cluster {}"; later "… during init|starting warming")
                 "warming cluster {} complete")),  # Envoy 1.7's cluster manager (Istio 1.0)
     # the summaries of an update at info (cds_api_helper.cc starts them with the API's name as a "{}")
     Rule("xds update summary", "config/change", "xds.update", levels=_s("info"),

@@ -61,6 +61,9 @@ ALL = (AGENT, ISTIOD, CNI)
 # Shared packages get every program that links them; the parsers treat those as saying nothing.
 BINARIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pilot/cmd/pilot-agent/", (AGENT,)),
+    # the gRPC client's TLS (a provisioned cert, else the token): only the agent's CA client and xDS proxy dial
+    # with it (ClientOptions' callers, 1.20+; the same messages were in those two before)
+    ("pilot/pkg/grpc/tls.go", (AGENT,)),
     ("pilot/pkg/proxy/envoy/v2/", (ISTIOD,)),  # istiod's ADS server before 1.6
     ("pilot/pkg/proxy/envoy/discovery.go", (ISTIOD,)),  # pilot's v1 discovery service (1.0-1.3)
     # the ADS server core: the agent runs it too, for its SDS server and local xDS (1.8+)
@@ -102,6 +105,9 @@ BINARIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pkg/spiffe/", (AGENT, ISTIOD)),
     ("pkg/security/", (AGENT, ISTIOD)),
     ("pkg/istio-agent", (AGENT,)),
+    # remote clusters read from their secrets: only istiod's bootstrap, registries, CA and injector import it
+    ("pkg/kube/multicluster/", (ISTIOD,)),
+    ("pkg/kube/secretcontroller/", (ISTIOD,)),  # the same, 1.6-1.12
     ("pkg/", ALL),  # pkg/log, pkg/kube, pkg/ctrlz, pkg/cmd, pkg/monitoring ...
     ("cni/", (CNI,)),
     ("tools/istio-iptables/", (CNI,)),  # the CNI plugin's rules and the istio-validation init container
@@ -192,6 +198,19 @@ RULES: tuple[tuple[str, str, str, str, str, bool, str], ...] = (
         "deny",
         True,
         "config.invalid",
+    ),
+    # a remote cluster joining, changing or leaving the mesh (pkg/kube/multicluster: "Adding cluster_id=%v from
+    # secret=%v", "Deleting cluster_id=%v configured by secret=%v", "Updating cluster %v"): istiod's service
+    # registries and endpoints change with it
+    (
+        "remote cluster",
+        "debug info",
+        r"^(?!.*\bidentical\b)(?:(?:adding|updating|deleting|removing) cluster(?:_id=| member:| %v| \w)"
+        r"|(?:add|update|delete|remove) cluster\b)",
+        "config",
+        "change",
+        False,
+        "config.event",
     ),
     # a pod or namespace joining or leaving the (ambient) mesh: a change to what the mesh covers
     (
@@ -345,7 +364,9 @@ _READY = re.compile(
     r"|\bbecame ready\b|\bsucceeded\b"
 )
 # a change verb that says nothing changed
-_NO_CHANGE = re.compile(r"\bskip(?:ping|ped)?\b|\bnot applied\b|\balready (?:created|exists|applied)\b")
+_NO_CHANGE = re.compile(
+    r"\bskip(?:ping|ped)?\b|\bnot applied\b|\balready (?:created|exists|applied)\b|\bare identical\b"
+)
 
 
 def _refine(lowered: str, scope: str, level: str, category: str, outcome: str, by_scope: bool) -> tuple[str, str]:

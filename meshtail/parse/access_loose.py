@@ -244,6 +244,31 @@ _ACCESS_ONLY = frozenset(
     "requested_server_name route_name connection_termination_details bytes_received bytes_sent".split()
 )
 
+# Fields of Envoy's gRPC access-log entry (envoy/data/accesslog/v3/accesslog.proto: AccessLogCommon, TLSProperties,
+# HTTPRequestProperties, HTTPResponseProperties) that no other log has, as a pretty print of one shows them
+# (``"tlsSniHostname": "outbound_.9080_._.reviews…",``): a record's line still, though no access attribute is set
+_ENTRY_ONLY = frozenset(
+    "tls_sni_hostname tls_properties peer_certificate_properties local_certificate_properties common_properties "
+    "downstream_direct_remote_address time_to_last_rx_byte time_to_first_upstream_tx_byte "
+    "time_to_last_upstream_tx_byte time_to_first_upstream_rx_byte time_to_last_upstream_rx_byte "
+    "time_to_first_downstream_tx_byte time_to_last_downstream_tx_byte upstream_request_attempt_count "
+    "downstream_wire_bytes_sent downstream_wire_bytes_received upstream_wire_bytes_sent upstream_wire_bytes_received "
+    "request_headers_bytes response_headers_bytes downstream_transport_failure_reason intermediate_log_entry "
+    "access_log_type".split()
+)
+# ... and fields other logs name too (nginx's JSON formats have ``tls_version``), the entry's only in protobuf's
+# lowerCamel JSON names (``tlsVersion``)
+_ENTRY_CAMEL = frozenset("tls_version tls_cipher_suite tls_session_id upstream_remote_address ja3_fingerprint".split())
+_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _entry_key(key: str) -> str | None:
+    """A gRPC access-log entry's field name (camelCase as protobuf's JSON prints it, or snake_case), or None."""
+    folded = _HUMP.sub("_", key).lower()
+    if folded in _ENTRY_ONLY or (folded in _ENTRY_CAMEL and folded != key):
+        return folded
+    return None
+
 
 def _pretty_field(body: str, source: Source | None) -> tuple[str, Parsed] | None:
     """``  "response_flags": "UT",``: a line of a JSON access record an author pretty-printed (``jq .``).
@@ -261,7 +286,13 @@ def _pretty_field(body: str, source: Source | None) -> tuple[str, Parsed] | None
         except ValueError:
             return None
     names = {canonical_key(key) for key, _value in pairs}
-    if not pairs or None in names or not names & _ACCESS_ONLY:
+    entry = {_entry_key(key) for key, _value in pairs if canonical_key(key) is None}
+    if entry and None not in entry:
+        # an entry's own fields: known, though they set nothing
+        names.discard(None)
+        pairs = [(key, value) for key, value in pairs if canonical_key(key) is not None]
+        names |= entry
+    if not names or None in names or not names & (_ACCESS_ONLY | _ENTRY_ONLY | _ENTRY_CAMEL):
         return None
     attrs = access_attributes(pairs)
     attrs["meshtail.partial"] = True

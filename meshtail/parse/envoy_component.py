@@ -126,8 +126,11 @@ _HEADER_KV = re.compile(r"completed header: key=(?P<name>[^\s=]{1,256}+) value=(
 _THREAD_ONLY = re.compile(r"\s{0,64}+thread=(\d{1,12}+)\s*")
 
 _POLICY = re.compile(r"matched policy (\S{1,512}+)")
+# jwt_authn's verdict: "Jwt authentication completed with: <status>" (1.19+), "Called Filter : check complete
+# <status>" before (filter.cc onComplete; 1.10 printed the status as a number, 0 for Ok); not Ok answers 401
 _JWT_DONE = re.compile(
-    r"(?:JWT token verification|Jwt authentication|JWT authentication) completed with: (?P<reason>.{0,512}+)"
+    r"(?:(?:JWT token verification|Jwt authentication|JWT authentication) completed with: "
+    r"|^Called Filter : check complete )(?P<reason>.{0,512}+)"
 )
 _JWT_ONDONE = re.compile(r"JwtVerificationFilter::onDone with status (?P<reason>.{0,512}+)")
 _EXT_AUTHZ_CODE = re.compile(r"(?:Response status code|received status code):? '?(\d{3})")
@@ -184,6 +187,13 @@ _FRAGMENT_STARTS = (
     "ext_authz filter ",
     "JWT token verification completed with: ",
     "Jwt authentication completed with: ",
+)
+# the listener manager's debugLog(): "<what> listener: name=<name>, hash=…, [tag=…, ]address=…" as a listener
+# (LDS) is added, updated, warmed, drained or removed (listener_manager_impl.cc / listener_impl.cc, 1.5+)
+_LISTENER_LIFECYCLE = re.compile(
+    r"(?P<what>(?:add|update) (?:warming|active) listener|removing (?:warming |draining )?listener"
+    r"|draining listener(?: removal complete)?|listener removal complete|warm complete\. updating active listener"
+    r"|execute in place filter chain update): name=(?P<name>[^,\s]{1,256}+), hash="
 )
 _REJECTED_LISTENER = re.compile(r" rejected: (?:Error adding/updating listener|Proto constraint validation failed)")
 _NAMED_STREAM = re.compile(r"\w{1,64}+ gRPC config stream ")
@@ -342,6 +352,14 @@ ACTIONS: tuple[Action, ...] = (
         "change",
         False,
         "`cds: add N cluster(s)…`, `lds: add/update listener …`, `rds: loading new configuration`",
+    ),
+    Action(
+        "xds.accepted",
+        "config",
+        "success",
+        False,
+        "`gRPC config for <type> accepted with N resources …` (also delta, `Config update for … accepted`): "
+        "the proxy applied (ACKed) an update",
     ),
     Action("config.loaded", "config", "unknown", False, "startup `loading N cluster(s)|listener(s)` (chatter)"),
     Action("config.invalid", "config", "failure", True, "`error initializing config(uration) …`, `Invalid path: …`"),
@@ -1194,7 +1212,7 @@ def _decide(
     if done:
         reason = done.group("reason").strip()
         attrs["jwt.result"] = reason
-        if reason in ("OK", "Ok", "ok"):
+        if reason in ("OK", "Ok", "ok", "0"):
             return made("auth", "allow", False, severity, "jwt.accept", f"{where} accepted a JWT")
         if reason == "Jwt is missing":
             return made("auth", "unknown", False, severity, "jwt.missing", f"{where} saw a request without a JWT")
@@ -1341,6 +1359,11 @@ def _decide(
         return made(
             "config", "failure", True, _floor(severity, "error"), "xds.reject", f"{where} rejected config: {text}"
         )
+    lifecycle = _LISTENER_LIFECYCLE.match(m)
+    if lifecycle:
+        attrs["envoy.listener"] = lifecycle.group("name")
+        summary = f"{where} {lifecycle.group('what')}: {lifecycle.group('name')}"
+        return made("config", "change", False, severity, "xds.update", summary)
     closed = _XDS_CLOSED.search(m, 0, 300)
     if closed:
         code = int(closed.group("code"))
@@ -1432,7 +1455,9 @@ def _decide(
             m.startswith("script load error")
             or level in ("error", "critical")
             or m.startswith("script error")
-            or (level is None and _LUA_RUNTIME_ERROR.search(m) is not None)  # a pasted runtime error, level lost
+            # Lua's own runtime error ("[string \"…\"]:3: attempt to call …"), at any level: some builds log a
+            # caught script error at the script's log level, and a paste may have lost the level
+            or _LUA_RUNTIME_ERROR.search(m) is not None
         ):
             return made("other", "failure", False, _floor(severity, "error"), "lua.error", f"lua: {text}")
         return made("other", "unknown", False, severity, "envoy.lua", f"lua: {text}")

@@ -3,6 +3,7 @@
 Do not edit: run ``python scripts/gen_envoy_templates.py`` (it documents the extraction and the rule
 table giving each template its verdict).  Read from these revisions:
 
+* envoyproxy/envoy (via agrawroh/envoy) v1.5.0
 * envoyproxy/envoy (via agrawroh/envoy) v1.7.0
 * envoyproxy/envoy (via agrawroh/envoy) v1.10.0
 * envoyproxy/envoy (via agrawroh/envoy) v1.14.0
@@ -24,8 +25,8 @@ prefix (fmt fields written ``{}``, the first line only), ``level`` the newest re
 ``action`` with ``<logger>`` standing for the line's own logger.  Trace calls and debug chatter
 are left out.
 
-997 templates; per logger: admin 8, backtrace 13, client 2, config 157, conn_handler 3, connection 53, credential_injector 2, dns 6, envoy_bug 3, ext_authz 24, ext_proc 25, file 9, filter 166, forward_proxy 5, grpc 1, health_checker 1, http 17, http2 25, init 8, io 2, jwt 32, lua 2, main 69, misc 119, oauth2 28, pool 3, rate_limit_quota 17, rbac 22, rds 3, router 17, runtime 3, secret 11, tracing 2, upstream 91, wasm 48.
-Per rule: auth allow 7, auth chatter 97, auth filter error 4, auth path chatter 70, auth path error 5, authn rejection 5, chatter 301, codec error 7, config chatter 136, config error 6, crash 13, crash words 4, envoy bug 3, error 153, ext_authz denial 6, ext_authz error 2, no filter chain 2, other authn denial 3, rbac denial 2, ready 7, shadow denial 2, tls chatter 36, tls handshake failure 10, upstream failure 25, wasm failure 9, wasm failure words 1, wasm host error 35, xds fetch network error 3, xds fetch rejection 2, xds fetch rejection 1.7 1, xds rejection 10, xds stream 13, xds update 10, xds update failed 1, xds update summary 6.
+1004 templates; per logger: admin 8, backtrace 15, client 2, config 159, conn_handler 3, connection 54, credential_injector 2, dns 6, envoy_bug 3, ext_authz 24, ext_proc 25, file 9, filter 166, forward_proxy 5, grpc 1, health_checker 1, http 17, http2 25, init 8, io 2, jwt 32, lua 3, main 69, misc 119, oauth2 28, pool 3, rate_limit_quota 17, rbac 22, rds 3, router 17, runtime 3, secret 11, tracing 2, upstream 92, wasm 48.
+Per rule: auth allow 7, auth chatter 97, auth filter error 4, auth path chatter 70, auth path error 5, authn rejection 5, chatter 301, codec error 7, config chatter 134, config error 6, crash 15, crash words 4, envoy bug 3, error 153, ext_authz denial 6, ext_authz error 2, lua failure 1, no filter chain 2, other authn denial 3, rbac denial 2, ready 7, shadow denial 2, tls chatter 36, tls handshake failure 10, upstream failure 26, wasm failure 9, wasm failure words 1, wasm host error 35, xds accepted 4, xds fetch network error 3, xds fetch rejection 2, xds fetch rejection 1.7 1, xds rejection 10, xds stream 13, xds update 11, xds update failed 1, xds update summary 6.
 """
 
 # ruff: noqa: E501
@@ -72,6 +73,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("backtrace", "Backtrace (use tools/stack_decode.py to get line numbers):"): (
         ("", "critical", "other", "failure", False, "envoy.crash"),
     ),
+    ("backtrace", "Backtrace obj<"): (
+        ("{}> thr<{}> (use tools/stack_decode.py):", "critical", "other", "failure", False, "envoy.crash"),
+    ),
     ("backtrace", "Backtrace thr<"): (
         ("{}> obj<{}> (If unsymbolized, use tools/stack_decode.py):", "critical", "other", "failure", False, "envoy.crash"),
         ("{}> obj<{}>:", "critical", "other", "failure", False, "envoy.crash"),
@@ -86,6 +90,7 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("{}", "critical", "other", "failure", False, "envoy.crash"),
     ),
     ("backtrace", "thr<"): (
+        ("{}> #{} {}", "critical", "other", "failure", False, "envoy.crash"),
         ("{}> #{} {} (unknown)", "critical", "other", "failure", False, "envoy.crash"),
         ("{}> #{} {} {}", "critical", "other", "failure", False, "envoy.crash"),
         ("{}> obj<{}>", "critical", "other", "failure", False, "envoy.crash"),
@@ -154,7 +159,7 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("{} rejected: {}", "warning", "config", "failure", True, "xds.reject"),
     ),
     ("config", "Config update for "): (
-        ("{} (version {}) accepted with {} resources", "debug", "config", "unknown", False, "config.log"),
+        ("{} (version {}) accepted with {} resources", "debug", "config", "success", False, "xds.accepted"),
     ),
     ("config", "Create NotReadySslSocket"): (
         ("", "debug", "auth", "unknown", False, "tls.handshake"),
@@ -172,7 +177,7 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("{} (previous count {})", "debug", "config", "unknown", False, "config.log"),
     ),
     ("config", "Delta config for "): (
-        ("{} accepted with {} resources added, {} removed", "debug", "config", "unknown", False, "config.log"),
+        ("{} accepted with {} resources added, {} removed", "debug", "config", "success", False, "xds.accepted"),
     ),
     ("config", "Didn't find a registered factory for the optional http filter "): (
         ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
@@ -398,6 +403,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("config", "delta update for "): (
         ("{} failed", "debug", "config", "unknown", False, "config.log"),
     ),
+    ("config", "duplicate listener '"): (
+        ("{}'. no add/update", "debug", "config", "unknown", False, "config.log"),
+    ),
     ("config", "duplicate/locked listener '"): (
         ("{}'. no add/update", "debug", "config", "unknown", False, "config.log"),
     ),
@@ -429,8 +437,8 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("{} for {} already exists!", "warning", "config", "unknown", False, "config.log"),
     ),
     ("config", "gRPC config for "): (
-        ("{} accepted with {} resources with version {}", "debug", "config", "unknown", False, "config.log"),
-        ("{} accepted with {} resources: {}", "debug", "config", "unknown", False, "config.log"),
+        ("{} accepted with {} resources with version {}", "debug", "config", "success", False, "xds.accepted"),
+        ("{} accepted with {} resources: {}", "debug", "config", "success", False, "xds.accepted"),
         ("{} rejected: {}", "warning", "config", "failure", True, "xds.reject"),
     ),
     ("config", "gRPC config stream closed: "): (
@@ -505,6 +513,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("config", "static secret #"): (
         ("{}: {}", "debug", "config", "unknown", False, "config.log"),
+    ),
+    ("config", "unknown listener '"): (
+        ("{}'. no remove", "debug", "config", "unknown", False, "config.log"),
     ),
     ("config", "unknown/locked listener '"): (
         ("{}'. no remove", "debug", "config", "unknown", False, "config.log"),
@@ -673,6 +684,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("connection", "immediate connection error: "): (
         ("{}", "debug", "routing", "failure", False, "upstream.failure"),
+    ),
+    ("connection", "raising immediate connect error"): (
+        ("", "debug", "routing", "failure", False, "upstream.failure"),
     ),
     ("connection", "remote address:"): (
         ("{},{}", "debug", "auth", "unknown", False, "tls.handshake"),
@@ -1600,6 +1614,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("lua", "envoy_on_response() function not found. Lua filter will not hook responses."): (
         ("", "info", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("lua", "no '"): (
+        ("{}' global found in script", "warning", "other", "failure", False, "lua.error"),
     ),
     ("main", "  "): (
         ("{}: {} bytes: {}", "info", "other", "unknown", False, "envoy.<logger>"),
@@ -2582,6 +2599,7 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("upstream", "add/update cluster "): (
+        ("{}", "info", "config", "change", False, "xds.update"),
         ("{} during init", "debug", "config", "change", False, "xds.update"),
         ("{} starting warming", "debug", "config", "change", False, "xds.update"),
     ),

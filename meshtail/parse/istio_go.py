@@ -1802,6 +1802,14 @@ def _mixer_access(obj: dict[str, Any], instance: str) -> Parsed | None:
         summary = clip(f"{source} -> {destination}: {request} {code} (Mixer access log)", 200)
         if code in (401, 403):
             return Parsed(time, "auth", "deny", True, "warning", "mixer.access", summary, attrs)
+        if obj.get("permissiveResponseCode") == "denied":
+            # RBAC in permissive mode (1.1's rbac-permissive-telemetry sample logs rbac.permissive.response_code):
+            # the request went through, the policy under test would have denied it -- a dry-run denial
+            policy = obj.get("permissiveResponsePolicyID")
+            if isinstance(policy, str) and policy:
+                attrs["istio.policy"] = policy
+            summary = clip(f"{source} -> {destination}: {request} {code}, denied by RBAC in permissive mode", 200)
+            return Parsed(time, "auth", "allow", True, "warning", "mixer.access", summary, attrs)
         failed = code == 0 or code >= 400
         outcome, severity = ("failure", "warning") if failed else ("success", "info")
         return Parsed(time, "routing", outcome, False, severity, "mixer.access", summary, attrs)
@@ -1841,10 +1849,11 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "mixer.access",
         "routing|auth",
-        "success|failure|deny",
-        "when 401/403",
+        "success|failure|deny|allow",
+        "when 401/403, or RBAC in permissive mode denied",
         "Mixer's access log records (Istio 1.0-1.4 `accesslog.logentry`): by `responseCode` as an access line "
-        "(401/403: auth deny, a violation; 4xx/5xx/0 failure); a TCP `connectionEvent` success",
+        "(401/403: auth deny, a violation; 4xx/5xx/0 failure); `permissiveResponseCode: denied` (RBAC's permissive "
+        "mode, 1.1): auth allow, a violation (dry-run denial); a TCP `connectionEvent` success",
     ),
     Action(
         "xds.reject",

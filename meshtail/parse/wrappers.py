@@ -1486,8 +1486,18 @@ def _loose_stamp(text: str, source: Source) -> Peeled | None:
     return Peeled(text[match.end() :], source, _utc(match.group(1)), ["kubectl"])
 
 
+def _loose_continuation(text: str, source: Source) -> Peeled | None:
+    """The second part of a list of errors a program joined with "; " (Istio's failed authentication:
+    "…: Authenticator ClientCertAuthenticator: …; Authenticator KubeJWTAuthenticator: …"), its
+    separator leading the line a page or a terminal wrapped it into."""
+    if not text.startswith("; ") or len(text) < 10:
+        return None
+    return Peeled(text[2:].lstrip(), source, None, ["paste"], partial=True)
+
+
 _LOOSE = (
     _loose_quote,
+    _loose_continuation,
     _loose_csv,
     _loose_marks,
     _loose_export,
@@ -1508,7 +1518,16 @@ def _loose_bar(text: str, source: Source) -> Peeled | None:
 
 # prefixes no program starts its own line with (a quote mark, CSV quoting, grep's file and number, stern's
 # generated pod name, a compose or log UI column, another program's clock)
-_FOREIGN_ONLY = (_loose_quote, _loose_csv, _loose_bar, _loose_clock, _loose_grep, _loose_compose, _loose_stern)
+_FOREIGN_ONLY = (
+    _loose_quote,
+    _loose_continuation,
+    _loose_csv,
+    _loose_bar,
+    _loose_clock,
+    _loose_grep,
+    _loose_compose,
+    _loose_stern,
+)
 
 
 _CODE_SPAN = re.compile(r"`([^`]{6,2000})`")
@@ -1549,8 +1568,8 @@ def peel_loosely(text: str, source: Source, foreign_only: bool = False) -> list[
                 inner.source,
                 inner.stamp,
                 [*found.wrappers, *inner.wrappers],
-                inner.partial,
-                inner.decoded,
+                inner.partial or found.partial,  # (a quoted or continued message is a part of a line)
+                inner.decoded or found.decoded,
             )
         )
     return readings
