@@ -659,7 +659,7 @@ RULES: tuple[Rule, ...] = (
          words=("config stream closed", "config stream to {} closed", "unable to establish new stream"),
          unless=("gracefully",)),
     Rule("xds update", "config/change", "xds.update", paths=(*CONFIG_PATHS, "/upstream/"),
-         levels=_s("info", "debug"),
+         levels=_s("info", "debug"), unless=("' skipped", "} skipped"),  # (the same config again: nothing changed)
          words=("cds: add", "lds: add", "rds: loading", "add/update listener '", "cds: added",
                 "add/update cluster {}",  # (1.5: "add/update cluster {}"; later "… during init|starting warming")
                 "warming cluster {} complete")),  # Envoy 1.7's cluster manager (Istio 1.0)

@@ -550,3 +550,41 @@ def test_istio_lines_told_apart_and_judged_by_their_source() -> None:
     assert reading(PERMISSIVE_DENIED.replace('"denied"', '"allowed"')) == ("istiod", "routing", "success", False)
     # a remote cluster joining the mesh is istiod's (pkg/kube/multicluster) and changes what it serves
     assert reading(REMOTE_CLUSTER) == ("istiod", "config", "change", False)
+
+
+# ---- from the blind set holdout26 (lines as forums, blogs and issue threads show them)
+# istio/istio#37725 https://github.com/istio/istio/issues/37725 (the selection began after the year; the Push
+# Status dump's per-proxy message, pretty-printed)
+CUT_YEAR = "-03-03T23:16:10.601392Z     info    ads     Push Status: {"
+DUPLICATE_CLUSTER = '            "message": "Duplicate cluster outbound|9080||details.bookinfo.svc.cluster.local found while pushing CDS"'
+# istio/istio#5016 https://github.com/istio/istio/issues/5016 (Pilot 0.7 printing a proxy's NACK)
+NACK_DETAIL = "error_detail:<code:13 message:\"route: unknown cluster 'unresolved-cluster'\" >"
+# istio/istio#13267 https://github.com/istio/istio/issues/13267
+NACK_QUOTED = 'When we create multiple virtual services on same domain envoy doesn\'t allow and throw error in istio-pilot logs saying `<code:13 message:"Only unique values for domains are permitted. Duplicate entry of domain paymentservice.paymentservice.svc.cluster.local" >`'
+# istio/istio#12761 https://github.com/istio/istio/issues/12761 (the quote ends at "ACK ERROR")
+ACK_ERROR_CUT = "Pilot reports `warn\tads\tADS:LDS: ACK ERROR` caused by "
+# istio/istio#54898 https://github.com/istio/istio/issues/54898
+TRIPLE_IN_PROSE = (
+    "503 UF, URX upstream_reset_before_response_started{connection_timeout} is the error in ingress gateway logs"
+)
+# github markdown, search-index file id 7603083620 (Korean troubleshooting notes; the author's arrow and note)
+ANNOTATED = "# rbac_access_denied_matched_policy[none] ← 정책 매치 실패!"
+# envoyproxy/envoy#20086 https://github.com/envoyproxy/envoy/issues/20086
+LDS_SKIPPED = "2022-12-05T02:32:02.185475Z\tdebug\tenvoy upstream external/envoy/source/server/lds_api.cc:85\tlds: add/update listener '10.96.0.10_53' skipped"
+
+
+def test_lines_as_pages_and_selections_keep_them() -> None:
+    assert reading(CUT_YEAR)[0] == "istiod"
+    assert parse(CUT_YEAR).attributes.get("meshtail.partial") is True
+    assert reading(DUPLICATE_CLUSTER) == ("istiod", "config", "failure", False)  # a conflict istiod dropped
+    for line in (NACK_DETAIL, NACK_QUOTED, ACK_ERROR_CUT):  # a proxy's NACK, however little of it is left
+        assert reading(line) == ("istiod", "config", "failure", True), line
+        assert parse(line).action == "xds.reject"
+    # Istio's status, flags and details in that order inside a sentence (flags as retyped, ", " between)
+    assert reading(TRIPLE_IN_PROSE) == ("envoy-text", "routing", "failure", False)
+    assert reading("we see 503 on every call, about 403 - of them")[0] == "unknown"  # no details word: no triple
+    # an author's arrow and note after the quoted details
+    assert reading(ANNOTATED) == ("envoy-text", "auth", "deny", True)
+    # lds_api.cc: the same listener again, nothing changed
+    assert reading(LDS_SKIPPED) == ("envoy-component", "config", "unknown", False)
+    assert reading(LDS_SKIPPED.replace("' skipped", "'").replace("debug", "info"))[2] == "change"

@@ -134,7 +134,7 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
     if "=" in body:
         return _key_values(body, source)
     if len(body) <= _TOKENS_LIMIT:
-        return _tokens(body, source) or _bare_field(body, source)
+        return _tokens(body, source) or _bare_field(body, source) or _quoted_triple(body, source)
     return None
 
 
@@ -180,6 +180,23 @@ _DETAILS_STARTS = (
     "maintenance_mode",
     "admin_filter_response",
 )
+
+
+# the status, flags and details of Istio's default format in that order, inside an author's sentence ("503 UF, URX
+# upstream_reset_before_response_started{connection_timeout} is the error in ingress gateway logs"): all three
+# must be there, the flags Envoy's and the details a word of Envoy's, for the sentence to be read by them
+_TRIPLE = re.compile(
+    rf"(?<![\w.:/-])(?P<status>[1-5]\d\d|0) (?P<flags>-|{_FLAG}(?:, ?{_FLAG})*) "
+    rf"(?P<details>{_DETAILS_TOKEN})(?![\w{{\[])"
+)
+
+
+def _quoted_triple(body: str, source: Source | None) -> tuple[str, Parsed] | None:
+    m = _TRIPLE.search(body)
+    if m is None or not m.group("details").startswith(_DETAILS_STARTS):
+        return None
+    quoted = f"{m.group('status')} {m.group('flags').replace(' ', '')} {m.group('details')}"
+    return _tokens(quoted, source)
 
 
 def _tokens(body: str, source: Source | None) -> tuple[str, Parsed] | None:

@@ -1427,7 +1427,7 @@ def _decide(
             "config", "failure", True, _floor(severity, "error"), "config.invalid", f"{where} bad config: {text}"
         )
     update = _XDS_UPDATE.match(m) or _CLUSTER_SUMMARY.search(m, 0, 400)
-    if update:
+    if update and not m.endswith("' skipped"):  # (lds_api.cc: the same listener again, nothing changed)
         return made("config", "change", False, severity, "xds.update", f"{where} {text}")
     if logger == "config" and m.startswith("loading ") and ("cluster" in m[:40] or "listener" in m[:40]):
         # start-up chatter (labelled unknown by three of four labellers): the loading is announced, not done

@@ -26,7 +26,7 @@ prefix (fmt fields written ``{}``, the first line only), ``level`` the newest re
 are left out.
 
 1004 templates; per logger: admin 8, backtrace 15, client 2, config 159, conn_handler 3, connection 54, credential_injector 2, dns 6, envoy_bug 3, ext_authz 24, ext_proc 25, file 9, filter 166, forward_proxy 5, grpc 1, health_checker 1, http 17, http2 25, init 8, io 2, jwt 32, lua 3, main 69, misc 119, oauth2 28, pool 3, rate_limit_quota 17, rbac 22, rds 3, router 17, runtime 3, secret 11, tracing 2, upstream 92, wasm 48.
-Per rule: auth allow 7, auth chatter 97, auth filter error 4, auth path chatter 70, auth path error 5, authn rejection 5, chatter 301, codec error 7, config chatter 134, config error 6, crash 15, crash words 4, envoy bug 3, error 153, ext_authz denial 6, ext_authz error 2, lua failure 1, no filter chain 2, other authn denial 3, rbac denial 2, ready 7, shadow denial 2, tls chatter 36, tls handshake failure 10, upstream failure 26, wasm failure 9, wasm failure words 1, wasm host error 35, xds accepted 4, xds fetch network error 3, xds fetch rejection 2, xds fetch rejection 1.7 1, xds rejection 10, xds stream 13, xds update 11, xds update failed 1, xds update summary 6.
+Per rule: auth allow 7, auth chatter 97, auth filter error 4, auth path chatter 70, auth path error 5, authn rejection 5, chatter 301, codec error 7, config chatter 136, config error 6, crash 15, crash words 4, envoy bug 3, error 153, ext_authz denial 6, ext_authz error 2, lua failure 1, no filter chain 2, other authn denial 3, rbac denial 2, ready 7, shadow denial 2, tls chatter 36, tls handshake failure 10, upstream failure 26, wasm failure 9, wasm failure words 1, wasm host error 35, xds accepted 4, xds fetch network error 3, xds fetch rejection 2, xds fetch rejection 1.7 1, xds rejection 10, xds stream 13, xds update 9, xds update failed 1, xds update summary 6.
 """
 
 # ruff: noqa: E501
@@ -2608,7 +2608,7 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("upstream", "cds: add/update cluster '"): (
         ("{}'", "info", "config", "change", False, "xds.update"),
-        ("{}' skipped", "debug", "config", "change", False, "xds.update"),
+        ("{}' skipped", "debug", "config", "unknown", False, "config.log"),
     ),
     ("upstream", "cds: fetch failure: "): (
         ("{}", "warning", "config", "failure", True, "xds.reject"),
@@ -2665,7 +2665,7 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("upstream", "lds: add/update listener '"): (
         ("{}'", "info", "config", "change", False, "xds.update"),
-        ("{}' skipped", "debug", "config", "change", False, "xds.update"),
+        ("{}' skipped", "debug", "config", "unknown", False, "config.log"),
     ),
     ("upstream", "lds: fetch failure: "): (
         ("{}", "warning", "config", "failure", True, "xds.reject"),

@@ -743,13 +743,18 @@ _TYPE_PUSH = re.compile(
     r"(?:ADS: )?([A-Z]{2,4}|[A-Za-z]+\.[\w.]+): (PUSH(?: INC)?)(?: request)?(?: [\w:]+)? for node: ?(\S+)(.*)", re.S
 )
 # lines of the multi-line "Push Status: {...}" / "Push finished: ... {" JSON dump (pilot's ProxyStatus)
-_PUSH_STATUS = re.compile(r'"(?:ProxyStatus": \{|pilot_[a-z_]{3,80}": \{|message": "Listener=)')
+# (a proxy's message there names the conflict: "Listener=…", "Duplicate cluster <name> found while pushing CDS" --
+# pilot/pkg/networking/core/v1alpha3/cluster.go -- "Duplicate domain …")
+_PUSH_STATUS = re.compile(
+    r'"(?:ProxyStatus": \{|pilot_[a-z_]{3,80}": \{|message": "(?:Listener=|Duplicate (?:cluster|domain) ))'
+)
 _OLD_TYPE_PUSH = re.compile(r"([A-Z]{2,4}): PUSH (\S+) for (\S+)")
 _COUNT = re.compile(r"\b(resources|clusters|listeners|routes|endpoints):(\d+)")
 # the NACK: "ADS:<TYPE>: ACK ERROR <conn> <code>:<error>"; Istio 1.6-1.7's generator path
 # (pilot/pkg/{proxy/envoy/v2,xds}/gen2.go) leaves the type out: "ADS: ACK ERROR <conn> <code>:<error>" --
 # the same rejection, so the type is optional
-_ACK_ERROR = re.compile(r"ADS:(?:(\w+):)? ACK ERROR (.*)", re.S)
+# (a paste may end at "ACK ERROR", the proxy and its error cut off)
+_ACK_ERROR = re.compile(r"ADS:(?:(\w+):)? ACK ERROR(?: (.*)|\s*$)", re.S)
 # "Failed to authenticate client from <addr>: <why>" (older: no colon, or a Go struct),
 # "Unauthorized XDS: <addr> with identity <ids>: <err>"
 _REFUSED = re.compile(
@@ -957,7 +962,7 @@ def classify_istiod(time: str | None, level: str, scope: str | None, message: st
         return _ads(time, severity, message, attrs, "istiod")
     if message.startswith('"') and _PUSH_STATUS.match(message):
         # a conflict report ("Listener=... RejectedTCP=...") is istiod dropping part of the config
-        outcome = "failure" if "Rejected" in message else "unknown"
+        outcome = "failure" if "Rejected" in message or '"Duplicate ' in message else "unknown"
         return Parsed(time, "config", outcome, False, severity, "xds.push_status", f"istiod push status: {text}", attrs)
     if message.startswith(("Failed to authenticate client", "Unauthorized XDS", *_AUTHENTICATORS)):
         refused = _REFUSED.match(message[:4000])
@@ -1143,7 +1148,7 @@ def _ads(time: str | None, severity: str, message: str, attrs: dict[str, Any], w
     text = clip(message, 180)
     ack = _ACK_ERROR.match(message)
     if ack:
-        xds_type, rest = ack.groups()
+        xds_type, rest = ack.group(1), ack.group(2) or ""
         if xds_type:
             attrs["istio.xds.type"] = xds_type
         proxy = _proxy_in(rest)
@@ -1650,9 +1655,15 @@ def _any_template(message: str) -> bool:
 
 # one line of a --log_as_json record an author pretty-printed or cut ('  "scope": "xdsproxy",', ' "msg":"…"}')
 _JSON_FIELD_LINE = re.compile(
-    r'\s*\{?\s*(?:"(?:level|time|scope|msg|caller)"\s*:\s*"(?:[^"\\]|\\.)*"\s*,?\s*)+\}?\s*,?\s*'
+    r'\s*\{?\s*(?:"(?:level|time|scope|msg|message|caller)"\s*:\s*"(?:[^"\\]|\\.)*"\s*,?\s*)+\}?\s*,?\s*'
 )
-_JSON_FIELD = re.compile(r'"(level|time|scope|msg|caller)"\s*:\s*"((?:[^"\\]|\\.)*)"')
+# ("message": the Push Status dump's per-proxy messages, and other encoders' key for the message)
+_JSON_FIELD = re.compile(r'"(level|time|scope|msg|message|caller)"\s*:\s*"((?:[^"\\]|\\.)*)"')
+# a proxy's NACK as pilot printed the DiscoveryRequest (Go's %v of its google.rpc.Status, 0.x-1.0 debug logs):
+# "error_detail:<code:13 message:"route: unknown cluster 'x'" >", or the status alone quoted from it
+_NACK_DETAIL = re.compile(
+    r'(?:\berror_detail:?\s*[<{]|^\s*<)\s*code:\s*(?P<code>\d{1,2})\s+message:\s*"(?P<error>(?:[^"\\]|\\.){1,2000})"'
+)
 
 
 def _json_field_line(body: str, source: Source | None) -> tuple[str, Parsed] | None:
@@ -1666,7 +1677,7 @@ def _json_field_line(body: str, source: Source | None) -> tuple[str, Parsed] | N
             fields[key] = json.loads(f'"{value}"')
         except ValueError:
             return None
-    scope, message, level = fields.get("scope"), fields.get("msg"), fields.get("level", "")
+    scope, message, level = fields.get("scope"), fields.get("msg", fields.get("message")), fields.get("level", "")
     if scope is not None and scope not in KNOWN_SCOPES:
         return None
     if message:
@@ -1697,6 +1708,14 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         field = _json_field_line(body, source)
         if field is not None:
             return field
+    if "code:" in body[:400]:
+        nack = _NACK_DETAIL.search(body, 0, 4000)
+        if nack is not None:
+            error = nack.group("error")
+            attrs: dict[str, Any] = {"error.message": error, "rpc.code": int(nack.group("code"))}
+            attrs["meshtail.partial"] = True
+            summary = f"a proxy rejected config pilot sent: {clip(error, 160)}"
+            return "istiod", Parsed(None, "config", "failure", True, "warning", "xds.reject", summary, attrs)
     line = read_line(body)
     if line is None:
         return None

@@ -100,7 +100,9 @@ _TAB_GLYPHS = re.compile("[\u25b8\u2192\u21e5] *")
 
 # an ISO/RFC 3339 time whose first characters a paste cut off (its end kept: Istio's and ztunnel's "Z" column)
 _FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_CUT_STAMP = re.compile(r"(?:\d{0,3}-\d{2}-\d{2}T|\d{0,2}-\d{2}T|\d{1,2}T)?\d{0,2}:\d{2}:\d{2}\.\d{1,9}Z[ \t]+")
+_CUT_STAMP = re.compile(
+    r"(?:\d{0,3}-\d{2}-\d{2}T|-?\d{0,2}-\d{2}T|\d{1,2}T)?\d{0,2}:\d{2}:\d{2}\.\d{1,9}Z[ \t]+"
+)  # ("-03-03T…": the cut fell just after the year)
 
 
 # what a web page, a wiki or a chat makes of a line's blanks: no-break and other Unicode spaces for its spaces and
@@ -180,7 +182,7 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
         rest = body[4:].lstrip() if body[0] == "." else body[2:].lstrip()
         if looks_like_a_line(rest) or _LEVEL_COLUMN.match(rest):
             body, partial = rest, True  # the author elided the start (the time): "... info  access  …"
-    if body[:1].isdigit() and not _FULL_DATE.match(body):
+    if (body[:1].isdigit() or body[:2].lstrip("-")[:1].isdigit()) and not _FULL_DATE.match(body):
         cut = _CUT_STAMP.match(body)  # the paste lost the start of the time: "021-03-12T17:08:17.573733Z  warn  ads …"
         if cut is not None:
             rest = body[cut.end() :]
@@ -1495,9 +1497,24 @@ def _loose_continuation(text: str, source: Source) -> Peeled | None:
     return Peeled(text[2:].lstrip(), source, None, ["paste"], partial=True)
 
 
+# an author's note after the line: "rbac_access_denied_matched_policy[none] ← 정책 매치 실패!", "… <-- here"
+_ANNOTATION = re.compile(r"\s+(?:←|⬅|<--?|<==?|👈)\s")
+
+
+def _loose_annotation(text: str, source: Source) -> Peeled | None:
+    found = _ANNOTATION.search(text, 8)
+    if found is None:
+        return None
+    line = text[: found.start()]
+    if line.startswith(_QUOTE_MARKS):
+        line = line[2:].lstrip()  # (a quoted or commented line, annotated)
+    return Peeled(line, source, None, ["paste"], partial=True)
+
+
 _LOOSE = (
     _loose_quote,
     _loose_continuation,
+    _loose_annotation,
     _loose_csv,
     _loose_marks,
     _loose_export,
