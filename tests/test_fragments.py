@@ -10,6 +10,7 @@ own words name, and never invent one for another program's line.
 from __future__ import annotations
 
 import json
+import re
 
 from meshtail.events import RawLine, Source
 from meshtail.parse.detect import StreamParser
@@ -588,3 +589,50 @@ def test_lines_as_pages_and_selections_keep_them() -> None:
     # lds_api.cc: the same listener again, nothing changed
     assert reading(LDS_SKIPPED) == ("envoy-component", "config", "unknown", False)
     assert reading(LDS_SKIPPED.replace("' skipped", "'").replace("debug", "info"))[2] == "change"
+
+
+# ---- what pages put around a line: list marks, an author's label, a table's borders, redacted addresses
+# istio/istio#33986 https://github.com/istio/istio/issues/33986 (the istio-validation init container, 1.10)
+VALIDATOR_LISTENING = "Listening on 127.0.0.1:15001"
+VALIDATOR_REFUSED = (
+    "Error connecting to 127.0.0.6:15002: dial tcp 127.0.0.1:0->127.0.0.6:15002: connect: connection refused"
+)
+# cloudzun/istio_course_project notes/istio-lab-guide-2026-2-8.md (the agent's platform detection on Azure)
+IMDS = '2024-03-21T07:52:44.407739Z     warn    HTTP request failed: Get "http://169.254.169.254/metadata/instance?api-version=2019-08-15": context deadline exceeded (Client.Timeout exceeded while awaiting headers)'
+# blog: talkin.icu 'Fixing 503 Errors In Istio Ambient Mode' https://talkin.icu/blog/fixing-503-errors-in-istio
+# (the access line in a markdown table's cell as the page shows it, its "|" escaped)
+TABLE_CELL = '| [2025-11-02T23:09:49.230Z] "GET /http-echo/ HTTP/2" 503 UC upstream_reset_before_response_started{connection_termination} - "-" 0 95 0 - "10.168.22.98" "Blackbox Exporter/0.25.0" "0388d677-ae55-9b34-86b6-3137ea0019ad" "http-echo-istio.bluesteel-dev.aws.corp.intranet" "envoy://connect_originate/10.199.174.112:80" outbound\\|80\\|\\|http-echo.http-echo-istio.svc.cluster.local envoy://internal_client_address/ 10.199.115.131:8443 10.168.22.98:41151 http-echo-istio.bluesteel-dev.aws.corp.intranet - |'
+
+
+def test_a_line_behind_a_pages_list_mark_label_or_table_border() -> None:
+    whole = reading(ROOT_ROTATED)
+    assert whole == ("istio-agent", "auth", "change", False)  # the premise: the line as it stands
+    for shown in (f"1. {ROOT_ROTATED}", f"12) {ROOT_ROTATED}", f"• {ROOT_ROTATED}", f"ログ: {ROOT_ROTATED}",
+                  f"**istio-proxy:** {ROOT_ROTATED}", f"istio-proxy logs: {ROOT_ROTATED}", f"│ {ROOT_ROTATED} │"):  # fmt: skip
+        assert reading(shown) == whole, shown
+    # a message alone behind them is read as its program's too (a fragment: flagged partial)
+    message = ROOT_ROTATED.split("\t", 3)[3]
+    for shown in (f"1. {message}", f"- {message}", f"**istio-agent:** {message}"):
+        assert reading(shown)[:2] == ("istio-agent", "auth"), shown
+        assert parse(shown).attributes.get("meshtail.partial") is True
+    table = reading(TABLE_CELL)
+    assert table == ("envoy-text", "routing", "failure", False)
+    assert reading(TABLE_CELL[2:-2].replace("\\|", "|")) == table
+    # a message's own first word is no label: Envoy's local reply body stays a heuristic denial of no family, and
+    # Envoy's "lds: …" its own
+    denied = parse("RBAC: access denied")
+    assert (denied.format, denied.category, denied.outcome) == ("unknown", "auth", "deny")
+    assert reading(LDS_SKIPPED.split("\t", 3)[3])[:2] == ("envoy-component", "config")
+
+
+def test_lines_told_by_an_address_still_read_with_it_redacted() -> None:
+    for line, want in (
+        (VALIDATOR_LISTENING, ("istio-cni", "other", "success", False)),
+        (VALIDATOR_REFUSED, ("istio-cni", "other", "failure", False)),
+        (IMDS, ("istio-agent", "other", "failure", False)),
+    ):
+        assert reading(line) == want, line  # the premise
+        for hidden in ("x.x.x.x", "xxx.xxx.xxx.xxx", "<IP>", "<redacted>"):
+            redacted = re.sub(r"\b\d{1,3}(?:\.\d{1,3}){3}\b", hidden, line)
+            assert redacted != line
+            assert reading(redacted) == want, redacted

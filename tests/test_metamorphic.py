@@ -91,6 +91,15 @@ WRAPPERS: dict[str, Wrap] = {
     "quote of a quote": lambda s, pod, ctr: f"> > {s}",
     "Go log time": lambda s, pod, ctr: f"2024/05/01 10:11:12 {s}",
     "chat message time": lambda s, pod, ctr: f"[10:42 AM] {s}",
+    # what pages and chats put before a line: a numbered list's mark, a bullet, an author's label in another
+    # script or in bold, a markdown table's borders (its "|" escaped), with a redacted address
+    "numbered list": lambda s, pod, ctr: f"1. {s}",
+    "bullet": lambda s, pod, ctr: f"* {s}",
+    "label in another script": lambda s, pod, ctr: f"ログ: {s}",
+    "bold label": lambda s, pod, ctr: f"**{ctr}:** {s}",
+    "markdown table cell": lambda s, pod, ctr: "| " + s.replace("|", "\\|") + " |",
+    "k9s border": lambda s, pod, ctr: f"│ {s} │",
+    "addresses redacted": lambda s, pod, ctr: _IPV4.sub("x.x.x.x", s) if _IPV4.search(s) else None,
     "CSV cell": lambda s, pod, ctr: '"' + s.replace('"', '""') + '"' if '"' in s else None,
     "tabs as one space": lambda s, pod, ctr: s.replace("\t", " ") if "\t" in s else None,
     "tabs as four spaces": lambda s, pod, ctr: s.replace("\t", "    ") if "\t" in s else None,
@@ -101,6 +110,9 @@ WRAPPERS: dict[str, Wrap] = {
     # a blog engine's typography (WordPress's wptexturize): dashes and dots, and straight quotes made curly
     "blog typography": lambda s, pod, ctr: _texturize(s) if any(c in s for c in '-."') else None,
 }
+
+
+_IPV4 = re.compile(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b")
 
 
 def _texturize(text: str) -> str:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+# an IPv4 address an author hid before pasting ("x.x.x.x", "xxx.xxx.xxx.xxx", "<IP>", "<redacted>", "***"): a rule
+# that tells a line by its address takes these for it (a regex fragment, no groups)
+REDACTED_IPV4 = r"(?:[xX]{1,3}(?:\.[xX]{1,3}){3}|<(?:ip|IP|ipv4|IPv4|redacted|REDACTED)>|\*{3,})"
+
 
 def split_hostport(value: str) -> tuple[str, int | None]:
     """``10.0.0.1:80`` -> ``("10.0.0.1", 80)``; ``[::1]:80`` -> ``("::1", 80)``; no port -> ``(value, None)``."""

@@ -22,6 +22,7 @@ from typing import Any
 
 from ..events import Source
 from ..text import clip
+from .addresses import REDACTED_IPV4
 from .istio_go import (
     FAMILY_WEIGHT,
     FRAGMENT_WEIGHT,
@@ -158,8 +159,8 @@ def _redirect_failed(message: str) -> bool:
 # those addresses tell its generic-sounding lines from another program's.
 _VALIDATOR = re.compile(
     r"(?:Error: )?iptables validation failed\b|[Ii]n new validator: |Starting iptables validation\b"
-    r"|(?:Error connecting to|connect to) 127\.0\.0\.6:\d+"
-    r"|Listening on (?:127\.0\.0\.1|\[::1\]):150\d\d$|[Vv]alidation (?:passed|failed:|timeout$)"
+    rf"|(?:Error connecting to|connect to) (?:127\.0\.0\.6|{REDACTED_IPV4}):\d+"
+    rf"|Listening on (?:127\.0\.0\.1|\[::1\]|{REDACTED_IPV4}):150\d\d$|[Vv]alidation (?:passed|failed:|timeout$)"
     r"|Error on listening: |Listener failed to accept connection: |Error getting original dst: "
 )
 _VALIDATOR_FAILED = re.compile(r"(?i)(?:error|iptables validation failed|validation failed|validation timeout)")

@@ -683,6 +683,8 @@ def family(scope: str | None, message: str, source: Source | None, template: _Lo
 _AGENT_HINT = re.compile(
     r"(?:accept|listen) (?:tcp|udp)\S* \S*:150(?:20|21|53)\b|^DNS error\b|\bdns proxy\b"
     r"|169\.254\.169\.254|metadata\.google\.internal"
+    # (the metadata paths say it with the address redacted: Azure's, AWS's and GCP's instance metadata)
+    r"|/metadata/instance\?api-version=|/latest/meta-data/|/computeMetadata/v1/"
 )
 _UNKNOWN_SCOPE = re.compile(r"unknown scope '([\w/ .-]{1,60})' specified")
 

@@ -166,6 +166,10 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
         body = body[2:]  # a quoted list item: the quote, then the item's mark below
     if body.startswith(("- ", "* ")) and looks_like_a_line(body[2:].lstrip()):
         body, partial = body[2:].lstrip(), True  # a markdown list item holding the line
+    elif body[:1].isdigit() or body[:1] in "*_" or not body[:1].isascii():
+        label = _LIST_NUMBER.match(body) or _LABEL.match(body)
+        if label is not None and looks_like_a_line(body[label.end() :]):
+            body = body[label.end() :]  # a numbered list's item, or an author's label ("ログ: ", "**istiod:** ")
     if body[:1] in "+-" and body[1:2] in (" ", "\t"):
         rest = body[1:].lstrip()
         if looks_like_a_line(rest) and not rest.startswith(("-", "[")):
@@ -174,6 +178,10 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
         rest = body.lstrip("> ")  # a quote of a quote (a reply to a reply, an email thread)
         if looks_like_a_line(rest) or _KAIL.match(rest) or rest.startswith("[pod/"):
             body = rest
+    if body.startswith(("| ", "│ ")) and body.endswith((" |", " │")) and len(body) > 6:
+        body = body[2:-2].strip()  # a table's cell: the line between its borders (a markdown table, k9s)
+        if "\\|" in body:
+            body = body.replace("\\|", "|")  # (markdown escapes a "|" inside a cell)
     if body.startswith(("> ", "│ ", "| ", "$ ", "# ")):
         rest = body[2:].lstrip()
         if looks_like_a_line(rest) or _KAIL.match(rest) or rest.startswith("[pod/"):
@@ -1497,6 +1505,35 @@ def _loose_continuation(text: str, source: Source) -> Peeled | None:
     return Peeled(text[2:].lstrip(), source, None, ["paste"], partial=True)
 
 
+# a numbered list's mark ("1. ", "12) "), a bullet, and an author's label before a line ("ログ: ", "istiod logs: ",
+# "**istio-proxy:** ", "Error log -> ")
+_LIST_NUMBER = re.compile(r"\d{1,3}[.)][ \t]+")
+_BULLET = re.compile(r"(?:\d{1,3}[.)]|[-*+•·▪◦‣])[ \t]+")
+_LABEL = re.compile(r"(?:\*\*|__)?[^\s:*_]{1,40}(?: [^\s:*]{1,40}){0,3}(?::|：|->|=>)(?:\*\*|__)?[ \t]+")
+
+
+def _loose_list(text: str, source: Source) -> Peeled | None:
+    found = _BULLET.match(text)
+    return None if found is None else Peeled(text[found.end() :], source, None, ["paste"], partial=True)
+
+
+# what makes a prefix an author's label rather than a message's own first word ("RBAC: access denied", "lds: …",
+# "accesslog: …" are the program's): emphasis, a script other than Latin, the word "log(s)"/"output", or a mesh
+# component's name
+_LABEL_WORDS = re.compile(
+    r"[*_]|[^\x00-\u024f]|\b(?:logs?|output|istio-proxy|istiod|discovery|pilot|sidecar|ztunnel|envoy|"
+    r"istio-cni|install-cni|cni-node|ingress ?gateway|egress ?gateway|waypoint|proxy)\b",
+    re.I,
+)
+
+
+def _loose_label(text: str, source: Source) -> Peeled | None:
+    found = _LABEL.match(text)
+    if found is None or _LABEL_WORDS.search(text, 0, found.end()) is None:
+        return None
+    return Peeled(text[found.end() :], source, None, ["paste"], partial=True)
+
+
 # an author's note after the line: "rbac_access_denied_matched_policy[none] ← 정책 매치 실패!", "… <-- here"
 _ANNOTATION = re.compile(r"\s+(?:←|⬅|<--?|<==?|👈)\s")
 
@@ -1515,6 +1552,8 @@ _LOOSE = (
     _loose_quote,
     _loose_continuation,
     _loose_annotation,
+    _loose_list,
+    _loose_label,
     _loose_csv,
     _loose_marks,
     _loose_export,
