@@ -662,6 +662,7 @@ RULES: tuple[Rule, ...] = (
          levels=_s("info", "debug"), unless=("' skipped", "} skipped"),  # (the same config again: nothing changed)
          words=("cds: add", "lds: add", "rds: loading", "add/update listener '", "cds: added",
                 "add/update cluster {}",  # (1.5: "add/update cluster {}"; later "… during init|starting warming")
+                "removing cluster {}",  # (the cluster manager dropping a cluster CDS no longer sends)
                 "warming cluster {} complete")),  # Envoy 1.7's cluster manager (Istio 1.0)
     # the summaries of an update at info (cds_api_helper.cc starts them with the API's name as a "{}")
     Rule("xds update summary", "config/change", "xds.update", levels=_s("info"),
@@ -741,7 +742,25 @@ def kept(call: Call, rule: Rule) -> bool:
     first = call.template.split("\n", 1)[0]
     if len(first.replace("{}", "").strip()) < 4:
         return False  # nothing to recognise it by (``{}``, ``{}: {}``)
-    return not (rule.name == "chatter" and call.level == "debug")
+    if rule.name == "chatter" and call.level == "debug":
+        # debug chatter only when its start alone says Envoy (``queueing stream due to no available connections``):
+        # then a message pasted without Envoy's prefix is still read as Envoy's (its verdict is "unknown" either way)
+        # (and naming something of Envoy's: "creating a new connection to {}" is any program's prose)
+        prefix = first.split("{}", 1)[0]
+        return (
+            len(prefix) >= 24
+            and len(prefix.split()) >= 4
+            and not prefix.startswith(_PROSE_START)
+            and _ENVOY_NOUN.search(prefix[1:]) is not None
+        )
+    return True
+
+
+_PROSE_START = ("Failed to ", "Unable to ", "failed to ", "unable to ", "Error ", "error ", "Invalid ", "invalid ")
+_ENVOY_NOUN = re.compile(
+    r"[A-Z0-9_]|\b(?:stream|listener|cluster|upstream|downstream|filter|codec|wasm|runtime|overload|dispatcher"
+    r"|deferred|drain|xds|tls|ssl|dns|http2|quic|socket|envoy|worker|admin|vhost|route)s?\b"
+)
 
 
 # ------------------------------------------------------------------ main

@@ -374,7 +374,9 @@ _CONFIG_REJECTED = re.compile(
     r"(?i)\b(?:denied the request|rejected|rejecting|is invalid|invalid|nack(?:ed)?|ack error|validation failed)\b"
 )
 _DENIED = re.compile(
-    r"(?i)\b(?:den(?:y|ied|ies|ying)(?![=:]\s*0\b)|forbidden|unauthori[sz]ed|unauthenticated|not authori[sz]ed"
+    # ("deny" inside a name -- a rule "deny-guestbook", a policy "deny-all" -- says nothing was refused)
+    r"(?i)(?<![\w/.-])den(?:y|ied|ies|ying)(?![\w-]|[=:]\s*0\b)"
+    r"|\b(?:forbidden|unauthori[sz]ed|unauthenticated|not authori[sz]ed"
     r"|not allowed|permission ?denied|permission_denied|rejected|rbac: access denied)\b"
     # Envoy's own words for a refusal, inside identifiers where \b does not apply
     r"|rbac_access_denied|jwt_authn_access_denied|ext_authz_denied|filter_chain_not_found"

@@ -133,6 +133,15 @@ _JWT_DONE = re.compile(
     r"|^Called Filter : check complete )(?P<reason>.{0,512}+)"
 )
 _JWT_ONDONE = re.compile(r"JwtVerificationFilter::onDone with status (?P<reason>.{0,512}+)")
+# a JWT verdict's own words alone (source/common/jwt/status.cc, jwt_verify_lib's getStatusString: the status the
+# filter logs and answers a 401 with, "Jwks doesn't have key to match kid or alg from Jwt", quoted from a log or
+# from curl's body)
+_JWT_STATUS = re.compile(
+    r"(?P<reason>(?:Jwt (?:is (?:missing|expired|not in the form of )|not yet valid|header |payload |signature "
+    r"|issuer is not configured|verification fails|ED25519 signature)|Jwks (?:is an invalid JSON|does(?:n't| not) "
+    r"have |RSA |EC |Oct key |OKP |remote fetch is failed)|Audiences in Jwt are not allowed|Found multiple Jwt tokens)"
+    r".{0,400}+)"
+)
 _EXT_AUTHZ_CODE = re.compile(r"(?:Response status code|received status code):? '?(\d{3})")
 _XDS_REJECT = re.compile(
     r"(?:gRPC|delta) config for (?P<type>\S{1,256}?)(?: update)? rejected: (?P<error>.{0,4096}+)", re.S
@@ -187,6 +196,26 @@ _FRAGMENT_STARTS = (
     "ext_authz filter ",
     "JWT token verification completed with: ",
     "Jwt authentication completed with: ",
+    "Called Filter : check complete ",
+    "Jwt ",  # (read only when one of jwt_verify_lib's statuses follows: _JWT_STATUS)
+    "Jwks ",
+    "Audiences in Jwt are not allowed",
+    "Found multiple Jwt tokens",
+    # the certificate validator's refusal (default_validator.cc), the signal handler's last words (signal_action.cc),
+    # the deprecation warning (protobuf/utility.cc), the RBAC filter's check and decision in its own words
+    "X509_verify_cert: certificate verification error at depth ",
+    "Using deprecated option '",
+    "checking connection: requestedServerName: ",
+    "checking request: requestedServerName: ",
+    "enforced denied",
+    "enforced allowed",
+    "shadow denied",
+    "shadow allowed",
+)
+# the signal handler's report and its backtrace frames (source/common/signal/signal_action.cc, backtrace.h):
+# "Caught Segmentation fault, suspect faulting address 0x0", "#3: Envoy::Router::ConfigImpl::route() [0xb78bd5]"
+_CRASH_FRAGMENT = re.compile(
+    r"Caught [A-Z][\w ]{2,40}, suspect faulting address 0x|#\d{1,3}: (?:Envoy::|\[0x[0-9a-f]+\]$)"
 )
 # the listener manager's debugLog(): "<what> listener: name=<name>, hash=…, [tag=…, ]address=…" as a listener
 # (LDS) is added, updated, warmed, drained or removed (listener_manager_impl.cc / listener_impl.cc, 1.5+)
@@ -195,6 +224,8 @@ _LISTENER_LIFECYCLE = re.compile(
     r"|draining listener(?: removal complete)?|listener removal complete|warm complete\. updating active listener"
     r"|execute in place filter chain update): name=(?P<name>[^,\s]{1,256}+), hash="
 )
+# Envoy's xDS client and config subscriptions, by source file (common/config, config_subscription, the APIs' own)
+_CONFIG_SOURCE = re.compile(r"/common/config/|/config_subscription/|/(?:lds|cds|rds|srds|vhds|sds)_api|/grpc_mux")
 _REJECTED_LISTENER = re.compile(r" rejected: (?:Error adding/updating listener|Proto constraint validation failed)")
 _NAMED_STREAM = re.compile(r"\w{1,64}+ gRPC config stream ")
 
@@ -846,8 +877,12 @@ def _fragment(body: str, head: str, source: Source | None) -> Parsed | None:
         location = _LOCATION.match(head)
         if location is not None and location.group("file").endswith(_SOURCE_FILE) and "/" in location.group("file"):
             return classify(None, None, None, text, attrs, source)
+    if text.startswith(("Jwt ", "Jwks ")) and _JWT_STATUS.match(text) is None:
+        return None  # ("Jwt " alone is anyone's word; only the library's statuses are Envoy's)
     if text.startswith(_FRAGMENT_STARTS) or (" gRPC config stream " in head and _NAMED_STREAM.match(head)):
         return classify(None, None, None, text, attrs, source)
+    if (first == "C" or first == "#") and _CRASH_FRAGMENT.match(text):
+        return classify(None, "critical", "backtrace", text, attrs, source)
     if first == " " and text.lstrip(" ").startswith(_FRAGMENT_STARTS):  # indented as a quote or code block
         return classify(None, None, None, text.lstrip(" "), attrs, source)
     if "Unable to create Wasm " in head and _WASM_FILTER.match(head):
@@ -1165,6 +1200,15 @@ def _decide(
                     outcome = "failure"
             elif template is not None and template.category == category:
                 attrs["envoy.template"] = clip(template.text, 200)  # it says what the rule says: named only
+            if (
+                category == "other"
+                and outcome == "unknown"
+                and action == fallback
+                and _CONFIG_SOURCE.search(path) is not None
+            ):
+                # the line names its source file, and it is the xDS client's (``[upstream] … grpc_mux_impl.cc``:
+                # 1.10's mux logged under "upstream"): chatter about configuration
+                category, action = "config", "config.log"
         if outcome == "unknown" and failed:  # an error or critical line is a failure of what it is about
             outcome = "failure"
         elif outcome == "success" and failed:  # ... and never a success, whatever its words
@@ -1208,7 +1252,7 @@ def _decide(
         return made("auth", "unknown", False, severity, "authz.check", f"rbac: {text}")
 
     # ---- authentication: JWT (jwt_authn; Istio's old jwt_auth and authn filters)
-    done = _JWT_DONE.search(m) or _JWT_ONDONE.search(m)
+    done = _JWT_DONE.search(m) or _JWT_ONDONE.search(m) or (m[:1] in "JAF" and _JWT_STATUS.match(m))
     if done:
         reason = done.group("reason").strip()
         attrs["jwt.result"] = reason

@@ -25,8 +25,8 @@ prefix (fmt fields written ``{}``, the first line only), ``level`` the newest re
 ``action`` with ``<logger>`` standing for the line's own logger.  Trace calls and debug chatter
 are left out.
 
-1004 templates; per logger: admin 8, backtrace 15, client 2, config 159, conn_handler 3, connection 54, credential_injector 2, dns 6, envoy_bug 3, ext_authz 24, ext_proc 25, file 9, filter 166, forward_proxy 5, grpc 1, health_checker 1, http 17, http2 25, init 8, io 2, jwt 32, lua 3, main 69, misc 119, oauth2 28, pool 3, rate_limit_quota 17, rbac 22, rds 3, router 17, runtime 3, secret 11, tracing 2, upstream 92, wasm 48.
-Per rule: auth allow 7, auth chatter 97, auth filter error 4, auth path chatter 70, auth path error 5, authn rejection 5, chatter 301, codec error 7, config chatter 136, config error 6, crash 15, crash words 4, envoy bug 3, error 153, ext_authz denial 6, ext_authz error 2, lua failure 1, no filter chain 2, other authn denial 3, rbac denial 2, ready 7, shadow denial 2, tls chatter 36, tls handshake failure 10, upstream failure 26, wasm failure 9, wasm failure words 1, wasm host error 35, xds accepted 4, xds fetch network error 3, xds fetch rejection 2, xds fetch rejection 1.7 1, xds rejection 10, xds stream 13, xds update 9, xds update failed 1, xds update summary 6.
+1395 templates; per logger: admin 8, backtrace 15, client 2, config 170, conn_handler 8, connection 62, credential_injector 2, dns 7, envoy_bug 3, ext_authz 24, ext_proc 61, file 9, filter 255, forward_proxy 21, grpc 2, hc 2, health_checker 1, http 51, http2 50, init 9, io 2, jwt 32, lua 6, main 70, misc 152, oauth2 28, pool 18, rate_limit_quota 30, rbac 22, rds 3, router 44, runtime 5, secret 11, tracing 2, upstream 160, wasm 48.
+Per rule: auth allow 7, auth chatter 97, auth filter error 4, auth path chatter 70, auth path error 5, authn rejection 5, chatter 691, codec error 7, config chatter 136, config error 6, crash 15, crash words 4, envoy bug 3, error 153, ext_authz denial 6, ext_authz error 2, lua failure 1, no filter chain 2, other authn denial 3, rbac denial 2, ready 7, shadow denial 2, tls chatter 36, tls handshake failure 10, upstream failure 26, wasm failure 9, wasm failure words 1, wasm host error 35, xds accepted 4, xds fetch network error 3, xds fetch rejection 2, xds fetch rejection 1.7 1, xds rejection 10, xds stream 13, xds update 10, xds update failed 1, xds update summary 6.
 """
 
 # ruff: noqa: E501
@@ -166,6 +166,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("config", "Create listen socket for listener "): (
         ("{} on address {}", "debug", "config", "unknown", False, "config.log"),
+    ),
+    ("config", "Created the filter state '"): (
+        ("{}' from value '{}'", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("config", "DNS resolution for cluster replica address "): (
         ("{} returned no results", "warning", "other", "unknown", False, "envoy.<logger>"),
@@ -379,6 +382,12 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("config", "all dependencies initialized. starting workers"): (
         ("", "info", "other", "success", False, "envoy.ready"),
     ),
+    ("config", "async DNS resolution complete for primary slot address "): (
+        ("{} at index location {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("config", "async DNS resolution complete for replica address "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("config", "begin add/update listener: name="): (
         ("{} hash={}", "debug", "config", "unknown", False, "config.log"),
     ),
@@ -408,6 +417,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("config", "duplicate/locked listener '"): (
         ("{}'. no add/update", "debug", "config", "unknown", False, "config.log"),
+    ),
+    ("config", "executing redis cluster slot request for '"): (
+        ("{}'", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("config", "ext_authz HTTP client failed to parse the HTTP status code."): (
         ("", "warning", "auth", "unknown", False, "auth.log"),
@@ -481,8 +493,18 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("config", "match_upstream and scheme_to_overwrite both set, using scheme_to_overwrite"): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("config", "matcher API points to an absent filter chain '"): (
+        ("{}'", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("config", "obtained socket for address "): (
         ("{} from parent", "debug", "config", "unknown", False, "config.log"),
+    ),
+    ("config", "redis cluster slot request for '"): (
+        ("{}' failed", "debug", "other", "unknown", False, "envoy.<logger>"),
+        ("{}' succeeded", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("config", "redis cluster slot request is already in progress for '"): (
+        ("{}'", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("config", "replacing existing listener "): (
         ("{}", "debug", "config", "unknown", False, "config.log"),
@@ -505,6 +527,12 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("config", "srds: remove scoped route '"): (
         ("{}', version: {}", "debug", "config", "unknown", False, "config.log"),
     ),
+    ("config", "starting async DNS resolution for primary slot address "): (
+        ("{} at index location {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("config", "starting async DNS resolution for replica address "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("config", "starting worker "): (
         ("{}", "debug", "config", "unknown", False, "config.log"),
     ),
@@ -526,6 +554,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("config", "use in place update filter chain update path for listener name="): (
         ("{} hash={}", "debug", "config", "unknown", False, "config.log"),
     ),
+    ("config", "using default router filter"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("config", "verify cert failed: no cert chain"): (
         ("", "debug", "auth", "failure", True, "tls.handshake_error"),
     ),
@@ -535,11 +566,26 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("conn_handler", "UDP listener has no filters. Packets will be dropped."): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("conn_handler", "Warning: the internal listener cannot be disabled."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("conn_handler", "Warning: the internal listener is always enabled."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("conn_handler", "closing connection from "): (
         ("{}: no matching filter chain found", "debug", "auth", "deny", True, "mtls.reject"),
     ),
+    ("conn_handler", "closing connection: no filters"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("conn_handler", "closing connection: no matching filter chain found"): (
         ("", "debug", "auth", "deny", True, "mtls.reject"),
+    ),
+    ("conn_handler", "fallback to default listener filter"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("conn_handler", "listener filter times out after "): (
+        ("{} ms", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("connection", "Async cert selection completed"): (
         ("", "debug", "auth", "unknown", False, "tls.handshake"),
@@ -553,6 +599,21 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("connection", "Dubbo codec: decoding error: "): (
         ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("connection", "Dubbo codec: heartbeat from downstream/upstream"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("connection", "Dubbo codec: try to decode new dubbo request/response body"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("connection", "Dubbo codec: try to decode new dubbo request/response header"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("connection", "Dubbo codec: waiting for more input data"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("connection", "Failed getsockopt(IPPROTO_TCP, TCP_INFO): rc "): (
+        ("{} errno {} optlen {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("connection", "Failed to set IP socket option on non-IP socket"): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
@@ -561,6 +622,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("connection", "Failed to unpack custom TLVs from upstream host metadata for host "): (
         ("{}. Error: {}. Will still use config-level TLVs.", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("connection", "Not closing conn, socket is not open"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("connection", "SSL error: "): (
         ("{}:{}:{}:{}", "debug", "auth", "failure", True, "tls.handshake_error"),
@@ -652,6 +716,12 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("connection", "TSI: unprotecting buffer size: "): (
         ("{}", "debug", "auth", "unknown", False, "tls.handshake"),
     ),
+    ("connection", "UpstreamReverseConnectionAddress: Using ReverseTunnelAcceptor for node: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("connection", "UpstreamReverseConnectionAddress: socketInterface() called for node: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("connection", "async handshake completion error"): (
         ("", "debug", "auth", "failure", True, "tls.handshake_error"),
     ),
@@ -718,6 +788,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("dns", "EnvoyException in c-ares callback: "): (
         ("{}", "critical", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("dns", "Performing periodic UDP channel refresh after "): (
+        ("{} ms", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("dns", "Unknown exception in c-ares callback"): (
         ("", "critical", "other", "failure", False, "envoy.<logger>"),
@@ -813,11 +886,38 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("ext_proc", "After mutation, the total header size "): (
         ("{} bytes exceeds the size limit {} kilobytes. Returning error.", "error", "other", "failure", False, "envoy.<logger>"),
     ),
+    ("ext_proc", "Applying body response to buffered data. State = "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("ext_proc", "Applying body response to chunk of data. Size = "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("ext_proc", "Applying response to buffered trailers, body_mode_ "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("ext_proc", "Calling deferred close on stream"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("ext_proc", "Calling half-close on stream"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("ext_proc", "Cannot send request: stream is null"): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
+    ("ext_proc", "Clearing route cache due to the filter RouterCacheAction is configured with CLEAR"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("ext_proc", "Clearing route cache due to the filter RouterCacheAction is configured with DEFAULT and response has clear_route_cache set."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("ext_proc", "Closing connection: "): (
         ("{}, close_type: {}", "info", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("ext_proc", "Closing gRPC stream after receiving last response"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("ext_proc", "Creating new gRPC stream to external processor"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("ext_proc", "Ext_proc server new timeout setting is out of config range. Ignoring the message."): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
@@ -828,14 +928,26 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("ext_proc", "Ext_proc server new timeout setting is out of range. Ignoring the message."): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("ext_proc", "External processing is completed when trying to open the gRPC stream"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("ext_proc", "External processor requested to close connection with FIN"): (
         ("", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("ext_proc", "External processor requested to reset connection"): (
         ("", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("ext_proc", "FULL_DUPLEX_STREAMED body response is received and body_mode_: "): (
+        ("{} ", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("ext_proc", "Failed to create gRPC stream to external processor"): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("ext_proc", "Filter has disable_immediate_response configured. "): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("ext_proc", "Filter has disable_immediate_response configured. Treat the immediate response message as spurious response."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("ext_proc", "Header "): (
         ("{} may not be modified. Returning error", "error", "other", "failure", False, "envoy.<logger>"),
@@ -847,17 +959,75 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("ext_proc", "Header mutation set header count "): (
         ("{} exceeds the max header count limit {}. Returning error.", "error", "other", "failure", False, "envoy.<logger>"),
     ),
+    ("ext_proc", "Ignoring attempt to set invalid HTTP status "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("ext_proc", "Ignoring send immediate response when ext_proc filter is in upstream"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("ext_proc", "Ignoring stream message received after processing complete"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("ext_proc", "Immediate response mutations failed with "): (
         ("{}", "error", "other", "failure", False, "envoy.<logger>"),
     ),
     ("ext_proc", "Message timeout with failure_mode_allow=false, closing connection"): (
         ("", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("ext_proc", "Message timeout with failure_mode_allow=true, continuing"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("ext_proc", "NOT clearing route cache, it is disabled by the filter config"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("ext_proc", "NOT clearing route cache, it is disabled in the config"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("ext_proc", "NOT clearing route cache, no header mutations detected"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("ext_proc", "NOT clearing route cache. No header mutation in the response"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("ext_proc", "NOT clearing route cache. The filter is in upstream filter chain."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("ext_proc", "Only one of value or raw_value in the HeaderValue message should be set, may not be append."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("ext_proc", "Opening gRPC stream to external processor"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("ext_proc", "Processing already completed, skipping stream creation"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("ext_proc", "Received Error response from server"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("ext_proc", "Received gRPC error on stream: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
         ("{}, message {}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("ext_proc", "Received gRPC stream close"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("ext_proc", "Received unknown stream message "): (
+        ("{} -- ignoring and marking spurious", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("ext_proc", "Sending body message in ObservabilityMode"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("ext_proc", "Spurious response message "): (
         ("{} received on gRPC stream", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("ext_proc", "Stream error encountered with failure_mode_allow: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("ext_proc", "Trying to encode filter protocol configurations"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("ext_proc", "Underlying filter object has been destroyed."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("ext_proc", "Unknown connection status from external processor."): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
@@ -868,8 +1038,17 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("ext_proc", "ext_proc: gRPC error: "): (
         ("{}, message: {}", "error", "other", "failure", False, "envoy.<logger>"),
     ),
+    ("ext_proc", "gRPC stream closed by peer"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("ext_proc", "gRPC stream closed remotely with status "): (
+        ("{}: {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("ext_proc", "remove_headers contain invalid character, may not be removed."): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("ext_proc", "set_headers contain invalid character in key or value, may not be appended."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("ext_proc", "set_headers contain invalid character in key, may not be appended."): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
@@ -912,14 +1091,29 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("{}: original_payload in exchanged token is of invalid format.", "debug", "auth", "unknown", False, "auth.log"),
         ("{}: the original payload in exchanged token is {}", "debug", "auth", "unknown", False, "auth.log"),
     ),
+    ("filter", "Alpn Protocol matched. Waiting to read more initial header."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Alpn Protocol matched. Waiting to read more metadata."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("filter", "Alpn protocol matched. Magic matched. Metadata Not found."): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Apply on_missing for all rules on a valid application/json body but not a json object."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("filter", "AuthenticationFilter::decodeHeaders with config"): (
         ("", "debug", "auth", "unknown", False, "auth.log"),
     ),
     ("filter", "BaggageDiscovery peer metadata discovery option is only available for downstream peer discovery"): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "BandwidthLimiter <decode data>: request_limiter not set."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "BandwidthLimiter <encode data>: response_limiter not set"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("filter", "CORS preflight request allowed regardless of JWT policy"): (
         ("", "debug", "auth", "unknown", False, "auth.log"),
@@ -945,6 +1139,46 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("filter", "Called JwtVerificationFilter : "): (
         ("{} Stop", "debug", "auth", "unknown", False, "auth.log"),
+    ),
+    ("filter", "Called Mixer::Filter : check complete "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Called Proto Message Extraction Filter : "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Called ProtoApiScrubber::decodeData: data size="): (
+        ("{} end_stream={}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Called ProtoApiScrubber::encodeData: data size="): (
+        ("{} end_stream={}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Called tcp filter completeCheck: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Called tcp filter onEvent: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+        ("{} upstream {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Called tcp filter onNewConnection: remote "): (
+        ("{}, local {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Called tcp filter onRead bytes: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Called tcp filter onWrite bytes: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Creating connection to cluster "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "DecompressorFilter::decodeHeaders advertise Accept-Encoding with value '"): (
+        ("{}'", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Delaying upstream connection establishment until TLS handshake completes"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Delaying upstream connection establishment until initial data received"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("filter", "Deleting draining Istio stats scope after "): (
         ("{}ms.", "info", "other", "unknown", False, "envoy.<logger>"),
@@ -1007,8 +1241,35 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("filter", "Failed to start multicast: "): (
         ("{}", "error", "other", "failure", False, "envoy.<logger>"),
     ),
+    ("filter", "Found route specific configuration but failed to parse Lambda ARN "): (
+        ("{}.", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("filter", "Generic proxy: as least on terminal decoder filter should be added."): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("filter", "Generic proxy: complete decoder filters for common frame (end_stream: "): (
+        ("{})", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Generic proxy: complete decoder filters for header frame (end_stream: "): (
+        ("{})", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Generic proxy: complete encoder filters for common frame (end_stream: "): (
+        ("{})", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Generic proxy: complete encoder filters for header frame (end_stream: "): (
+        ("{})", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Generic proxy: decode common frame (filter: "): (
+        ("{} status: {} stream: {}).", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Generic proxy: decode header frame (filter: "): (
+        ("{} status: {} stream: {}).", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Generic proxy: encode common frame (filter: "): (
+        ("{} status: {} stream: {}).", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Generic proxy: encode header frame (filter: "): (
+        ("{} status: {} stream: {}).", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("filter", "Generic proxy: invalid local reply: null or not end stream."): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
@@ -1025,8 +1286,23 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("filter", "Generic proxy: response encoding failure: "): (
         ("{}", "error", "other", "failure", False, "envoy.<logger>"),
     ),
+    ("filter", "Geoip filter: configured header '"): (
+        ("{}' is missing from request", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Geoip filter: failed to parse IP address from header '"): (
+        ("{}': '{}'", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Geoip filter: finished decoding geolocation headers"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Got a new connection in the original_src filter for address "): (
+        ("{}. Marking with {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("filter", "Incorrect istio-peer-exchange ALPN magic. Peer missing TCP MetadataExchange filter."): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Initial data received, establishing upstream connection. early_data_buffer_.length()="): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("filter", "Invalid binding value "): (
         ("{}", "error", "auth", "failure", False, "auth.log"),
@@ -1056,6 +1332,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("filter", "JwtVerificationFilter::onDone with status "): (
         ("{}", "debug", "auth", "unknown", False, "auth.log"),
     ),
+    ("filter", "Metadata found for upstream peer address "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("filter", "Method-level matcher evaluation for "): (
         ("{} was not complete. Allowing request.", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
@@ -1074,11 +1353,17 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("filter", "No method defined. Skip source authentication."): (
         ("", "debug", "auth", "unknown", False, "auth.log"),
     ),
+    ("filter", "No route for current request and send local reply"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("filter", "No upstream host, cannot confirm that upstream host uses HBONE"): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
     ("filter", "No upstream information, cannot confirm that upstream uses HBONE"): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("filter", "Opening gRPC stream to external processor"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("filter", "Origin authenticator failed"): (
         ("", "debug", "auth", "deny", True, "jwt.reject"),
@@ -1101,14 +1386,38 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("filter", "Re-defining standard metric not allowed:: "): (
         ("{}", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("filter", "Received gRPC error on stream: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Received gRPC stream close"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("filter", "Regex requirement '"): (
         ("{}' matched.", "debug", "auth", "unknown", False, "auth.log"),
     ),
     ("filter", "Request code "): (
         ("{} not supported yet", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("filter", "Request isn't gRPC as its headers don't have application/grpc content-type. Passed through the request without extraction."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Request isn't gRPC as its headers don't have application/grpc content-type. Passed through the request without scrubbing."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Request isn't gRPC. Passed through the request without scrubbing."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Request rejected because the filter's internal buffer size exceeds the configured limit: "): (
+        ("{} > {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("filter", "Reset pending request "): (
         ("{} due to error: {}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Response discarded because the filter's internal buffer size exceeds the configured limit: "): (
+        ("{} > {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Response headers is NOT application/grpc content-type. Response is passed through without message extraction."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("filter", "Response scrubbing failed with error: "): (
         ("{}. The response will not be modified.", "warning", "other", "unknown", False, "envoy.<logger>"),
@@ -1137,8 +1446,20 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("filter", "Set principal from peer: "): (
         ("{}", "debug", "auth", "unknown", False, "auth.log"),
     ),
+    ("filter", "Skipping ALPN header rewrite because istio.alpn_override metadata is false"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("filter", "Spurious response message "): (
         ("{} received on gRPC stream", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Squash: Holding request and requesting debug attachment"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "StreamRateLimiter <onTokenTimer>: scheduling wakeup for "): (
+        ("{}ms, buffered={}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "StreamRateLimiter <writeData>: got new "): (
+        ("{} bytes of data. token timer {} scheduled.", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("filter", "Tag is not standard: "): (
         ("{}", "info", "other", "unknown", False, "envoy.<logger>"),
@@ -1155,11 +1476,29 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("filter", "Token for issuer "): (
         ("{} did not specify extract location", "debug", "auth", "unknown", False, "auth.log"),
     ),
+    ("filter", "Try route request to the upstream based on the route entry"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Trying to check filter metadata of host "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Trying to check upstream host info of host "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("filter", "Unable to scrub request payload. Error details: "): (
         ("{}", "error", "other", "failure", False, "envoy.<logger>"),
     ),
     ("filter", "Unknown peer authentication param "): (
         ("{}", "error", "auth", "failure", False, "auth.log"),
+    ),
+    ("filter", "Unsupported V2 proxy protocol address family"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Unsupported V2 proxy protocol version"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Upstream peer address is null. Fall back to localAddress"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("filter", "UpstreamFilterState peer metadata discovery option is only available for upstream peer discovery"): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
@@ -1167,8 +1506,35 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("filter", "Validating request path "): (
         ("{} for jwt {}", "debug", "auth", "unknown", False, "auth.log"),
     ),
+    ("filter", "[Windows] Querying for redirect record for outbound listener"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "aws request signing from decodeData"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "aws request signing from decodeHeaders use_unsigned_payload: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "closing connection: cannot broker connection to original destination [Query redirect record failed] with error "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("filter", "connect timeout"): (
         ("", "debug", "routing", "failure", False, "upstream.failure"),
+    ),
+    ("filter", "credentials are set from filter configuration, default credentials providers chain will be ignored and only this credentials will be used"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "decodeData: convert back data size="): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "downstream TLS handshake complete"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "downstream TLS handshake completed via Connected event"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "downstream connection is not TLS, treating TLS handshake mode as IMMEDIATE"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("filter", "error parsing LengthEncodedInteger in mysql ClientLogin msg"): (
         ("", "info", "other", "unknown", False, "envoy.<logger>"),
@@ -1276,6 +1642,18 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("filter", "fetch pubkey from [uri = "): (
         ("{}]: start", "debug", "auth", "unknown", False, "auth.log"),
     ),
+    ("filter", "gRPC stream closed remotely with status "): (
+        ("{}: {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "generic proxy upstream request: complete upstream request "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "generic proxy upstream request: reset upstream request"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "generic proxy: downstream connection event "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("filter", "generic proxy: id "): (
         ("{} not found for stream frame", "error", "other", "failure", False, "envoy.<logger>"),
     ),
@@ -1291,8 +1669,17 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("filter", "generic proxy: request header frame from codec is null"): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
+    ("filter", "generic proxy: route to cluster: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "geoip: stored data in filter state key '"): (
+        ("{}'", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("filter", "http inspector: reached max buffer without determining HTTP version, dropping connection"): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "local_rate_limit: rate limiting socket. remote address: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("filter", "mTLS PERMISSIVE mode is used, connection can be either plaintext or TLS, and client cert can be omitted. Please consider to upgrade to mTLS STRICT mode for more secure configuration that only allows TLS connection with client cert. See https://istio.io/docs/tasks/security/mtls-migration/"): (
         ("", "warning", "auth", "unknown", False, "auth.log"),
@@ -1303,23 +1690,71 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("filter", "mysql_proxy: ignoring out-of-sync packet"): (
         ("", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("filter", "original_dst: New connection accepted"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "original_dst: set destination to "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("filter", "postgres_proxy: cannot enable secure transport. Check configuration."): (
         ("", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("filter", "proxy_protocol: Failed to unpack typed metadata for TLV type "): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("filter", "proxy_protocol: New connection accepted"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "proxy_protocol: new connection accepted"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "receive_before_connect enabled with max buffer size: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "receive_before_connect is enabled (legacy)"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "reverse_tunnel: cluster_id validation failed. Expected: '"): (
+        ("{}', Actual: '{}'", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("filter", "reverse_tunnel: codec dispatch error: "): (
         ("{}", "debug", "routing", "failure", False, "http.codec_error"),
+    ),
+    ("filter", "reverse_tunnel: connection accepted for node '"): (
+        ("{}' in cluster '{}' (tenant: '{}')", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("filter", "reverse_tunnel: failed to duplicate socket handle"): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
+    ("filter", "reverse_tunnel: missing required headers (node/cluster/tenant)"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "reverse_tunnel: new connection established"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "reverse_tunnel: node_id validation failed. Expected: '"): (
+        ("{}', Actual: '{}'", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "reverse_tunnel: original socket not available or not open"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("filter", "reverse_tunnel: reverse tunnel socket interface not found"): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
+    ("filter", "reverse_tunnel: socket interface not registered, skipping socket reuse"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("filter", "reverse_tunnel: socket manager not available"): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("filter", "reverse_tunnel: successfully registered wrapped socket for reuse"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "reverse_tunnel: thread local registry not available on this thread"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "reverse_tunnel: validation failed for node '"): (
+        ("{}', cluster '{}'", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("filter", "rocketmq_proxy: request buffer length is less than min frame size: "): (
         ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
@@ -1335,6 +1770,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("filter", "thrift error: "): (
         ("{}", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("filter", "tls inspector: parseClientHello failed: "): (
+        ("{}, {}: {}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("filter", "trust domain validation failed: cannot get local trust domain"): (
         ("", "error", "auth", "deny", True, "jwt.reject"),
@@ -1366,9 +1804,28 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("filter", "validateX509 mode "): (
         ("{}: ssl={}, has_user={}", "debug", "auth", "unknown", False, "auth.log"),
     ),
+    ("filter", "waiting for downstream TLS handshake before connecting"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "zookeeper_proxy: decodeOnData failed: unknown opcode "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("forward_proxy", ""): (
         ("{} is not a valid address", "warning", "other", "unknown", False, "envoy.<logger>"),
         ("{} is not a valid ttl", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("forward_proxy", "DNS cache entry already loaded, continuing"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("forward_proxy", "DNS cache overflow for host '"): (
+        ("{}'", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("forward_proxy", "DNS pre-resolve starting for host "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("forward_proxy", "DNS refresh rate reset for host '"): (
+        ("{}', (failure) refresh rate {} ms", "debug", "other", "unknown", False, "envoy.<logger>"),
+        ("{}', refresh rate {} ms", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("forward_proxy", "Failed to update DFP host after IP version update due to "): (
         ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
@@ -1379,8 +1836,50 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("forward_proxy", "Unable to parse cache line '"): (
         ("{}'", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("forward_proxy", "adding pending cluster for: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("forward_proxy", "beginning DNS cache force refresh"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("forward_proxy", "dynamic forward cluster is gone"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("forward_proxy", "load DNS cache complete, continuing"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("forward_proxy", "load DNS cache complete, continuing after adding resolved host: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("forward_proxy", "load cluster complete, continuing"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("forward_proxy", "load cluster failed, aborting"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("forward_proxy", "persistent dns cache load complete for host '"): (
+        ("{}': {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("forward_proxy", "using the thread local cluster after touch success"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("forward_proxy", "waiting to load DNS cache entry"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("forward_proxy", "waiting to load cluster entry"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("grpc", "Client teardown, resetting streams"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("grpc", "notifyRemoteClose invalid gRPC status code "): (
         ("{}", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("hc", "connection going away goaway_code="): (
+        ("{}, health_flags={}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("hc", "connection going away health_flags="): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("health_checker", "redis_health_check is deprecated, use custom_health_check instead"): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
@@ -1389,8 +1888,38 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("{}'", "warning", "other", "unknown", False, "envoy.<logger>"),
         ("{}' with type URL: '{}'", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("http", "Codec completed encoding stream."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "Codec timed out flushing stream"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "Disabling upstream stream due to downstream stream watermark."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "Disabling upstream stream due to filter callbacks."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "Enabling upstream stream due to downstream stream watermark."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "Enabling upstream stream due to filter callbacks."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "Generic proxy HTTP1 client codec: response complete before request complete"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("http", "Generic proxy HTTP1 codec: body size exceeds max size("): (
         ("{} vs {})", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "Generic proxy HTTP1 codec: decoding message body (end_stream="): (
+        ("{} size={})", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "Generic proxy HTTP1 codec: encoding response body (end_stream="): (
+        ("{} size={})", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "Generic proxy HTTP1 codec: encoding response headers (end_stream="): (
+        ("{}):", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("http", "Generic proxy HTTP1 codec: failed to encode request headers: "): (
         ("{}", "error", "other", "failure", False, "envoy.<logger>"),
@@ -1413,14 +1942,84 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("http", "Generic proxy HTTP1 codec: unsupported HTTP version, only HTTP/1.1 is supported."): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
+    ("http", "Generic proxy HTTP1 server codec: no request for coming response"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "Generic proxy HTTP1 server codec: response complete before request complete"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "HTTP1-safe max connection duration is configured -- skipping drain sequence."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("http", 'No per filter config is found by filter config name "'): (
         ('{}" and fallback to use filter canonical name "{}". This is deprecated and will be forbidden very soon. Please use the filter config name to index per filter config. See https://github.com/envoyproxy/envoy/issues/29461 for more detail.', "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "Read-disabling downstream stream due to filter callbacks."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "Read-enabling downstream stream due to filter callbacks."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "Resetting stream due to "): (
+        ("{}. Prior headers have already been sent", "debug", "other", "unknown", False, "envoy.<logger>"),
+        ("{}. onLocalReply requested reset.", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "Resetting stream. Response data too large and headers have already been sent"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "Setting new filter manager buffer limit: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("http", "The filter "): (
         ("{} doesn't support virtual host-specific configurations. Set runtime config `envoy.reloadable_features.check_unsupported_typed_per_filter_config` as true to reject any invalid virtual-host specific configuration.", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("http", "async http request response headers (end_stream="): (
+        ("{}):", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "decoding request headers complete (end_stream="): (
+        ("{}):", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "decoding response headers complete (end_stream="): (
+        ("{}):", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "disabling keepalive due to envoy overload"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("http", "dispatch error: "): (
         ("{}", "debug", "routing", "failure", False, "http.codec_error"),
+    ),
+    ("http", "encoding 100 continue headers via codec:"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "encoding 1xx continue headers via codec:"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "encoding headers via codec (end_stream="): (
+        ("{}):", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "encoding metadata via codec:"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "encoding request body (end_stream="): (
+        ("{} size={})", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "encoding request headers (end_stream="): (
+        ("{}):", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "encoding trailers via codec"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "encoding trailers via codec:"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "found websocket connection. (end_stream="): (
+        ("{}):", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "request end stream timestamp recorded"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "request headers complete (end_stream="): (
+        ("{}):", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("http", "stream reset: reset reason: "): (
         ("{}, response details: {}", "debug", "routing", "failure", False, "upstream.failure"),
@@ -1433,6 +2032,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("http", "the buffer size limit for async client response body has been exceeded, draining data"): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http2", "Buffering the payload of non-200 response to be added to the trailers later."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("http2", "Couldn't find a gRPC method matching "): (
         ("{}", "error", "other", "failure", False, "envoy.<logger>"),
@@ -1458,17 +2060,38 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("http2", "Failed to parse the transcoded request to build the path header."): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
+    ("http2", "Http2Visitor invoking stream close listener for "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http2", "Http2Visitor: remaining data payload: "): (
+        ("{}, end_stream: {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http2", "Initializing per route config, if available"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("http2", "Payload size "): (
         ("{} exceeds the max bound.", "error", "other", "failure", False, "envoy.<logger>"),
     ),
     ("http2", "Request headers are passed through"): (
         ("", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("http2", "Request headers has application/grpc content-type. Request is passed through without transcoding."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http2", "Request is passed through without transcoding because it cannot be mapped to a gRPC method."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http2", "Request message is of type HttpBody"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("http2", "Request size has exceeded the maximum allowed request size limit"): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
     ("http2", "Response headers are passed through"): (
         ("", "info", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http2", "Response headers is NOT application/grpc content-type. Response is passed through without transcoding."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("http2", "Response size has exceeded the maximum allowed response size limit"): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
@@ -1491,8 +2114,38 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("http2", "The path for the request message of type google.api.HttpBody shouldn't contain any variables except the API version"): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
+    ("http2", "Transcoding is disabled for the route. Request headers is passed through."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http2", "Transcoding of query arguments of HttpBody request is not done (unexpected state)"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http2", "Using the entire gRPC message as the request body"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http2", "adding initial data during decodeHeaders, transcoded data size="): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http2", "adding remaining data during decodeTrailers, transcoded data size="): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http2", "adding remaining data during encodeTrailers, transcoded data size="): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http2", "buffered onStreamClose for stream: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http2", "continuing request during decodeData, transcoded data size="): (
+        ("{}, end_stream={}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http2", "continuing response during encodeData, transcoded data size="): (
+        ("{}, end_stream={}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("http2", "error sending data frame: stream "): (
         ("{} not found", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("http2", "internally buffering unary response waiting for end_stream during encodeData, transcoded data size="): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("http2", "invalid frame: "): (
         ("{}", "debug", "routing", "failure", False, "http.codec_error"),
@@ -1501,9 +2154,28 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("http2", "invalid http2: "): (
         ("{}", "debug", "routing", "failure", False, "http.codec_error"),
     ),
+    ("http2", "invoking onStreamClose for stream: "): (
+        ("{} via processBufferedData", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http2", "no stream for stream_id "): (
+        ("{} while completing METADATA", "debug", "other", "unknown", False, "envoy.<logger>"),
+        ("{} while receiving METADATA", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http2", "pending stream flush timeout"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("http2", "remote reset: "): (
         ("{}", "trace", "routing", "failure", False, "upstream.failure"),
         ("{} {}", "trace", "routing", "failure", False, "upstream.failure"),
+    ),
+    ("http2", "setting HPACK table size to "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http2", "setting max concurrent streams to "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http2", "setting stream-level initial window size to "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("init", "Failed to fetch the token: [cluster = "): (
         ("{}] is not found or configured.", "error", "other", "failure", False, "envoy.<logger>"),
@@ -1516,6 +2188,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("init", "Response body is empty"): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("init", "Response status is OK, message body length "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("init", "Response status is not OK, status: "): (
         ("{}", "error", "other", "failure", False, "envoy.<logger>"),
@@ -1609,6 +2284,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("jwt", "use filter state value "): (
         ("{} to find verifier.", "debug", "auth", "unknown", False, "auth.log"),
     ),
+    ("lua", "async HTTP response complete"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("lua", "envoy_on_request() function not found. Lua filter will not hook requests."): (
         ("", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
@@ -1617,6 +2295,12 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("lua", "no '"): (
         ("{}' global found in script", "warning", "other", "failure", False, "lua.error"),
+    ),
+    ("lua", "resuming body due to end stream"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("lua", "resuming nil trailers due to end stream"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("main", "  "): (
         ("{}: {} bytes: {}", "info", "other", "unknown", False, "envoy.<logger>"),
@@ -1662,6 +2346,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("main", "No admin address given, so no admin HTTP server started."): (
         ("", "info", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("main", "No overload action is configured for "): (
+        ("{}.", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("main", "Notifying "): (
         ("{} callback(s) with completion.", "info", "other", "unknown", False, "envoy.<logger>"),
@@ -1824,14 +2511,35 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("misc", ""): (
         ("{}: '{}' ({})", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("misc", " Ext_Proc HTTP client send request to uri "): (
+        ("{}, host {}, path {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("misc", " {Failed to allocate unknown proactive resource }"): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("misc", " {Failed to deallocate unknown proactive resource }"): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("misc", "AWS IAM Authentication Response: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "AWSConfigFileRegionProvider: Region string retrieved: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "AWSConfigFileRegionProvider: RegionSet string retrieved: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "AWSCredentialsFileRegionProvider: Region string retrieved: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "AWSCredentialsFileRegionProvider: RegionSet string retrieved: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("misc", "Added a "): (
         ("{} internal cluster [name: {}, address:{}] to fetch aws credentials", "info", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "Allocating TCP conn pool"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("misc", "Bind failure. Failed to bind to "): (
         ("{}: {}", "debug", "routing", "failure", False, "upstream.failure"),
@@ -1860,6 +2568,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("misc", "Checking buffer limits: actual "): (
         ("{} > limit {}?", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("misc", "Could not fetch AWS metadata: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("misc", "Could not reify "): (
         ("{} with unknown type URL {}", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
@@ -1881,6 +2592,15 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("misc", "Deprecated field: "): (
         ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("misc", "Dropping truncated UDP packet with size: "): (
+        ("{}.", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "EnvironmentRegionProvider: Region string retrieved: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "EnvironmentRegionProvider: RegionSet string retrieved: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("misc", "Error reading SAN, value skipped: "): (
         ("{}", "debug", "auth", "unknown", False, "tls.handshake"),
     ),
@@ -1889,6 +2609,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("misc", "Expected cgroup v2 file not accessible at "): (
         ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "Extractor status not healthy: Status: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("misc", "Failed to add internal cluster "): (
         ("{}: {}", "error", "other", "failure", False, "envoy.<logger>"),
@@ -1916,6 +2639,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("misc", "Failed to terminate tid "): (
         ("{}", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("misc", "Found cgroup v1 with CPU controller at "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("misc", "GRO requested but not supported by the OS. Check OS config or disable prefer_gro."): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
@@ -2005,6 +2731,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("misc", "No auth_username found for cluster "): (
         ("{}, AWS IAM Authentication will be disabled for this cluster", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("misc", "No istio metadata found on upstream host."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("misc", "Null StatName"): (
         ("", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
@@ -2059,8 +2788,21 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("misc", "Skipping malformed cgroup line: no colon separator"): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("misc", "Skipping upstream workload discovery for an endpoint on a remote network"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("misc", "Statistic '"): (
         ("{}' is too long with {} characters, it will be truncated to {} characters", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "The listener cannot be disable since it's not bind to port."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "The listener cannot be enabled since it's not bind to port."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "ThreadAwareLoadBalancerBase::BoundedLoadHashingLoadBalancer::chooseHost: selected host #"): (
+        ("{} (attempt:1)", "debug", "other", "unknown", False, "envoy.<logger>"),
+        ("{}:{} (attempt:{})", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("misc", "Unable to atomically refresh secrets due to > "): (
         ("{} non-atomic rotations observed", "warning", "auth", "unknown", False, "tls.handshake"),
@@ -2079,6 +2821,15 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("misc", "Unknown cgroup version: "): (
         ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "Using cgroup v1 files at "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "Using cgroup v2 file at "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "Using cgroup v2 mount at "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("misc", "Using deprecated and ignored alternate_protocols_cache_options in alternate_protocols_cache config."): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
@@ -2101,6 +2852,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("misc", "Windows is currently unsupported for terminateThread."): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
+    ("misc", "Writing socket trace for [C"): (
+        ("{}] to {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("misc", 'admin: Invalid regex: "'): (
         ('{}": {}', "error", "other", "failure", False, "envoy.<logger>"),
     ),
@@ -2109,6 +2863,12 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("misc", "caught ENVOY_SIGTERM"): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "cgroup v1 unlimited CPU (quota = -1)"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "cgroup v2 unlimited CPU (quota = max)"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("misc", "change all log levels: level='"): (
         ("{}'", "info", "other", "unknown", False, "envoy.<logger>"),
@@ -2124,6 +2884,12 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("misc", "counter: "): (
         ("{}", "info", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "create Apple DNS resolver type: "): (
+        ("{} in MacOS.", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "create DNS resolver type: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("misc", "disabled extension '"): (
         ("{}'", "info", "other", "unknown", False, "envoy.<logger>"),
@@ -2146,6 +2912,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("misc", "final placeholder message in the stream, not being parsed"): (
         ("", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("misc", "free final placeholder message in the stream"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("misc", "gauge: "): (
         ("{}", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
@@ -2155,8 +2924,23 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("misc", "len(parsing_buffer_)="): (
         ("{}", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("misc", "original_dst: failed to parse address: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "original_dst: set destination from filter state to "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "original_dst: set destination from metadata to "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "original_dst: set source from filter state to "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("misc", "regex '"): (
         ("{}' RE2 program size of {} > max program size of {} set for the warn level threshold. Increase configured max program size if necessary.", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "registered field extraction for gRPC method `"): (
+        ("{}`", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("misc", "resetting "): (
         ("{} streams in bucket {}.", "warning", "other", "unknown", False, "envoy.<logger>"),
@@ -2258,14 +3042,59 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("oauth2", "unauthorized, redirecting to OAuth server is not allowed"): (
         ("", "debug", "auth", "deny", True, "authz.deny"),
     ),
+    ("pool", "0-RTT connected with capacity "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("pool", "Address is not an IP address"): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
     ("pool", "Passing pool failure up to caller."): (
         ("", "trace", "routing", "failure", False, "upstream.failure"),
     ),
+    ("pool", "attaching to next stream"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("pool", "connect timeout"): (
         ("", "debug", "routing", "failure", False, "upstream.failure"),
+    ),
+    ("pool", "creating stream for early data."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("pool", "invoking idle callbacks - is_draining_for_deletion_="): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("pool", "max connection duration reached, Draining"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("pool", "max pending streams overflow"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("pool", "maximum requests per connection, DRAINING"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("pool", "maximum streams per connection, DRAINING"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("pool", "maximum streams per connection, Draining"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("pool", "maximum streams per connection, start draining"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("pool", "queueing stream due to no available connections"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("pool", "queueing stream due to no available connections (ready="): (
+        ("{} busy={} connecting={})", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("pool", "saw upstream close connection"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("pool", "saw upstream connection: close"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("pool", "unexpected data from upstream, closing connection"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("rate_limit_quota", "A new TokenBucket has been configured by the RLQS filter for id: "): (
         ("{}", "info", "other", "unknown", False, "envoy.<logger>"),
@@ -2276,11 +3105,23 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("rate_limit_quota", "Bug: an RLQS bucket is cached with a missing quota_assignment_action or rate_limit_strategy causing the filter to fail open."): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
+    ("rate_limit_quota", "Creating a new cache & RLQS client for target ("): (
+        ("{}) and domain ({}).", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("rate_limit_quota", "Failed to start the RLQS stream. Dropping the collected usage reports."): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
     ("rate_limit_quota", "Failed to start the gRPC stream: "): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("rate_limit_quota", "Found existing cache & RLQS client for target ("): (
+        ("{}) and domain ({}).", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("rate_limit_quota", "Previewed matcher would have resulted in FilterHeadersStatus::"): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("rate_limit_quota", "RLQS buckets cache written to TLS."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("rate_limit_quota", "RLQS stream failed to start. Usage collection will continue regardless while reattempting to open the stream."): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
@@ -2303,20 +3144,47 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("rate_limit_quota", "Reports timer has been destroyed; no periodical report send"): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
+    ("rate_limit_quota", "Requesting addition to the global RLQS bucket cache: "): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("rate_limit_quota", "RequestsPerTimeUnit is not yet supported by RLQS."): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("rate_limit_quota", "RequestsPerTimeUnit rate limit strategies are not yet supported in RLQS."): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
+    ("rate_limit_quota", "Start the usage reporting timer for the RLQS stream."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("rate_limit_quota", "The RLQS stream is not currently open. Attempting to start / restart it now."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("rate_limit_quota", "The TokenBucket for id: "): (
         ("{} is carried over during response processing as the assignment hasn't changed.", "info", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("rate_limit_quota", "The bucket-specific usage report that will be sent to RLQS server:"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("rate_limit_quota", "The gRPC stream is established and active"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("rate_limit_quota", "The received response is not matched to any quota cache entry: "): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
+    ("rate_limit_quota", "The response that is received from RLQS server:"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("rate_limit_quota", "The usage report that will be sent to RLQS server:"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("rate_limit_quota", "Trying to start the new gRPC stream"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("rate_limit_quota", "Unexpected rate limit strategy in RLQS response: "): (
         ("{}", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("rate_limit_quota", "gRPC stream closed remotely with status "): (
+        ("{}: {}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("rbac", "Did not find filter state with key: "): (
         ("{}. Do you have a filter in the filter chain before the RBAC filter which populates the filter state with upstream addresses ?", "warning", "auth", "unknown", False, "auth.log"),
@@ -2385,6 +3253,18 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("rds", "rds: vhds configuration present/changed, (re)starting vhds: config_name="): (
         ("{} hash={}", "debug", "config", "unknown", False, "config.log"),
     ),
+    ("router", "Aborting stream after host resolution is complete"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("router", "Attached upstream connection [C"): (
+        ("{}] to downstream connection [C{}]", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("router", "Continuing stream now that host resolution is complete"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("router", "Executing cleanup(): resetting retry_state_ and disabling timers"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("router", "Failed to make request to upstream due to local connection error. Host: "): (
         ("{}", "error", "other", "failure", False, "envoy.<logger>"),
     ),
@@ -2403,11 +3283,59 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("router", "Multiple values for auto sni header '"): (
         ("{}' and use the first one", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("router", "Router filter: cluster DROP_OVERLOAD configuration: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("router", "Server sent a delta RDS update attempting to remove a resource (name: "): (
         ("{}). Ignoring.", "error", "config", "failure", False, "config.log"),
     ),
+    ("router", "Setting new filter manager buffer limit: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("router", "The configured DROP_OVERLOAD ratio is 100%, drop everything unconditionally."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("router", "The random value can not be found from the header and it will fall back to the value that is set by stream id"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("router", "The request is dropped by DROP_OVERLOAD"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("router", "There is no cluster name in header: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("router", "Unable to acquire a connection to send request to upstream"): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("router", "`strip_query` is set to true, but `path_redirect` contains query string and it will not be stripped: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("router", "dubbo upstream request: reset connection data"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("router", "dubbo upstream request: reset connection pool handler"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("router", "dubbo upstream request: selected upstream "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("router", "dubbo upstream request: start sending data to the server "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("router", "dubbo upstream request: tcp connection has ready"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("router", "dubbo upstream request: the request is oneway, reset downstream stream"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("router", "ignored upstream per try timeout due to already started downstream response"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("router", "no cluster match for URL '"): (
+        ("{}'", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("router", "no route match for URL '"): (
+        ("{}'", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("router", "rds: loading new configuration: config_name="): (
         ("{} hash={}", "debug", "config", "change", False, "xds.update"),
@@ -2415,8 +3343,29 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("router", "rds: vhds configuration present/changed, (re)starting vhds: config_name="): (
         ("{} hash={}", "debug", "config", "unknown", False, "config.log"),
     ),
+    ("router", "retry or shadow overflow: No upstream requests, resetting and calling cleanup()"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("router", "retry or shadow overflow: Upstream requests exist, deferring to normal upstream failure handling"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("router", "retry or shadow overflow: retry_state_ reset, buffering set to false"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("router", "return null when route match status is Continue but there is no more routes"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("router", "route was resolved but final route did not match incoming request"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("router", "route was resolved but final route list did not match incoming request"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("router", "unknown cluster '"): (
         ("{}'", "debug", "routing", "failure", False, "upstream.failure"),
+    ),
+    ("router", "upstream headers complete: end_stream="): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("router", "upstream per try timeout"): (
         ("", "debug", "routing", "failure", False, "upstream.failure"),
@@ -2436,8 +3385,14 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("router", "vhds: loading new configuration: config_name="): (
         ("{} hash={}", "debug", "config", "unknown", False, "config.log"),
     ),
+    ("runtime", "Clear RTDS snapshot for onConfigUpdate"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("runtime", "RTDS has finished initialization"): (
         ("", "info", "other", "success", False, "envoy.ready"),
+    ),
+    ("runtime", "Reloading RTDS snapshot for onConfigUpdate"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("runtime", "parsed runtime value:"): (
         ("{} of {} is larger than uint32 max, returning default instead", "warning", "other", "unknown", False, "envoy.<logger>"),
@@ -2495,15 +3450,56 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("{}: remove cluster '{}'", "debug", "config", "unknown", False, "config.log"),
         ("{}: response indicates {} added/updated cluster(s), {} removed cluster(s); applying changes", "info", "config", "change", False, "xds.update"),
     ),
+    ("upstream", "  upstream network filter #"): (
+        ("{}:", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("upstream", "An HDS Cluster with this cluster_name has already been added, not using."): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "Cluster onInitDone pending initialize health check count "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "Connecting to configured HTTP/1.1 proxy at "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "DNS Resolver flushing queries pending callback"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "DNS hosts have changed for "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "DNS refresh rate reset for "): (
+        ("{}, (failure) refresh rate {} ms", "debug", "other", "unknown", False, "envoy.<logger>"),
+        ("{}, refresh rate {} ms", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("upstream", "DNS resolver error ("): (
         ("{}) in DNSServiceProcessResult", "warning", "other", "unknown", False, "envoy.<logger>"),
         ("{}) in dnsServiceGetAddrInfo for {}", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("upstream", "DNS resolver file event ("): (
+        ("{})", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "DNSServiceRefDeallocate individual sd ref"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "DNSServiceRefDeallocate main sd ref"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "Deferring add or update for TLS cluster "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "Did not receive EDS response on time, using cached ClusterLoadAssignment for cluster "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("upstream", "Dispatching OAuth request for access token."): (
         ("", "debug", "auth", "unknown", False, "auth.log"),
+    ),
+    ("upstream", "EDS hosts changed for cluster: "): (
+        ("{} ({}) priority {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "EDS hosts or locality weights changed for cluster: "): (
+        ("{} ({}) priority {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+        ("{} current hosts {} priority {}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("upstream", "EnvoyException in c-ares callback"): (
         ("", "critical", "other", "failure", False, "envoy.<logger>"),
@@ -2513,6 +3509,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("upstream", "Error parsing response body, received exception: "): (
         ("{}", "debug", "auth", "unknown", False, "auth.log"),
+    ),
+    ("upstream", "Establishing new gRPC bidi stream for "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("upstream", "Failed to add host from cache: "): (
         ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
@@ -2541,8 +3540,14 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("upstream", "Load reporter stats stream/connection will retry in "): (
         ("{} ms.", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("upstream", "No ADS clusters defined, ADS will not be initialized."): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("upstream", "No access token or expiration after asyncGetAccessToken"): (
         ("", "debug", "auth", "unknown", False, "auth.log"),
+    ),
+    ("upstream", "No added or removed LbEndpoint entries for cluster "): (
+        ("{} in onConfigUpdate()", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("upstream", "No stream available to sendDiscoveryRequest for "): (
         ("{}", "debug", "config", "unknown", False, "config.log"),
@@ -2570,6 +3575,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("upstream", "Resuming discovery requests for "): (
         ("{}", "debug", "config", "unknown", False, "config.log"),
+    ),
+    ("upstream", "Sending EndpointHealthResponse to server "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("upstream", "Transport socket '"): (
         ("{}' not found, using default", "warning", "other", "unknown", False, "envoy.<logger>"),
@@ -2603,6 +3611,24 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("{} during init", "debug", "config", "change", False, "xds.update"),
         ("{} starting warming", "debug", "config", "change", False, "xds.update"),
     ),
+    ("upstream", "adding TLS initial cluster "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "adding TLS local cluster "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "adding new dfproxy cluster host '"): (
+        ("{}'", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "adding or updating cluster '"): (
+        ("{}' for aggregate cluster '{}'", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "async DNS resolution complete for primary slot address "): (
+        ("{} at index location {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "async DNS resolution complete for replica address "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("upstream", "cds: add "): (
         ("{} cluster(s), remove {} cluster(s)", "info", "config", "change", False, "xds.update"),
     ),
@@ -2625,8 +3651,14 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("upstream", "cds: starting request"): (
         ("", "debug", "config", "unknown", False, "config.log"),
     ),
+    ("upstream", "cm init: adding: cluster="): (
+        ("{} primary={} secondary={}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("upstream", "cm init: all clusters initialized"): (
         ("", "info", "other", "success", False, "envoy.ready"),
+    ),
+    ("upstream", "cm init: init complete: cluster="): (
+        ("{} primary={} secondary={}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("upstream", "cm init: initializing cds"): (
         ("", "info", "other", "unknown", False, "envoy.<logger>"),
@@ -2637,8 +3669,28 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("upstream", "cm odcds: cluster "): (
         ("{} not found during on-demand discovery", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("upstream", "cm odcds: forwarding the on-demand discovery request for cluster "): (
+        ("{} to the main thread", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("upstream", "cm odcds: on-demand discovery for cluster "): (
+        ("{} is already in progress", "debug", "other", "unknown", False, "envoy.<logger>"),
+        ("{} is already in progress, something else in thread {} has already requested it", "debug", "other", "unknown", False, "envoy.<logger>"),
         ("{} timed out", "info", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "cm odcds: the requested cluster "): (
+        ("{} is already known, posting the callback back to {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "continue initializing secondary clusters"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "drainConnections called for all clusters"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "drainConnections called for cluster "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "executing redis cluster slot request for '"): (
+        ("{}'", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("upstream", "failed to parse proto from endpoint/locality metadata field "): (
         ("{}, host={}", "error", "other", "failure", False, "envoy.<logger>"),
@@ -2654,6 +3706,21 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("upstream", "generic proxy shared encoder decoder: decoding failure ("): (
         ("{})", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("upstream", "generic proxy upstream manager: cancel pending connection"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "generic proxy upstream manager: clean up upstream (close: "): (
+        ("{})", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "generic proxy upstream manager: on upstream connection failure (host: "): (
+        ("{})", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "generic proxy upstream manager: on upstream connection ready (host: "): (
+        ("{})", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "generic proxy upstream request: close upstream connection"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("upstream", "generic proxy upstream: id "): (
         ("{} already registered for waiting responses", "error", "other", "failure", False, "envoy.<logger>"),
@@ -2682,6 +3749,19 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("upstream", "lds: starting request"): (
         ("", "debug", "config", "unknown", False, "config.log"),
     ),
+    ("upstream", "maybe finish initialize primary init clusters empty: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "maybe finish initialize secondary init clusters empty: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "member update for cluster '"): (
+        ("{}' in aggregate cluster '{}'", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "membership update for TLS cluster "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+        ("{} added {} removed {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("upstream", "no healthy host"): (
         ("", "debug", "routing", "failure", False, "upstream.failure"),
     ),
@@ -2691,8 +3771,20 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("upstream", "no healthy host for TCP connection pool"): (
         ("", "debug", "routing", "failure", False, "upstream.failure"),
     ),
+    ("upstream", "odcds: notifying about potential missing cluster "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "odcds: sending request for awaiting cluster names "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("upstream", "original_dst_load_balancer: No downstream connection or no original_dst."): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "original_dst_load_balancer: invalid override header value. "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "original_dst_load_balancer: invalid override metadata value. "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("upstream", "rds: fetch failure: "): (
         ("{}", "warning", "config", "failure", True, "xds.reject"),
@@ -2700,11 +3792,33 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("upstream", "rds: fetch failure: network error"): (
         ("", "debug", "config", "failure", False, "xds.stream_closed"),
     ),
+    ("upstream", "re-creating local LB for TLS cluster "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "redis cluster slot request for '"): (
+        ("{}' failed", "debug", "other", "unknown", False, "envoy.<logger>"),
+        ("{}' succeeded", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "redis cluster slot request is already in progress for '"): (
+        ("{}'", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "removing cluster "): (
+        ("{}", "debug", "config", "change", False, "xds.update"),
+    ),
+    ("upstream", "removing dfproxy cluster host '"): (
+        ("{}'", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "removing hosts for TLS cluster "): (
+        ("{} removed {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("upstream", "removing warming cluster "): (
         ("{}", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("upstream", "reverse_connection: chooseHost called with null context"): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("upstream", "reverse_connection: host already created for "): (
+        ("{} during contention.", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("upstream", "reverse_connection: host_id formatter returned empty value."): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
@@ -2712,17 +3826,50 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("upstream", "reverse_connection: missing downstream headers; cannot evaluate formatter."): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
+    ("upstream", "reverse_connection: resolved key '"): (
+        ("{}' to node: '{}'", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "reverse_connection: reusing existing host for "): (
+        ("{}.", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "reverse_connection: using host identifier from formatter: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("upstream", "ring hash: min_ring_size="): (
         ("{} hashes_per_host={}", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("upstream", "sds parsing error: "): (
         ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("upstream", "sds refresh complete for cluster: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "sds refresh failure for cluster: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "shutting down thread local cluster manager"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "starting async DNS resolution for primary slot address "): (
+        ("{} at index location {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "starting async DNS resolution for replica address "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "starting sds refresh for cluster: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("upstream", "std::exception in c-ares callback"): (
         ("", "critical", "other", "failure", False, "envoy.<logger>"),
     ),
     ("upstream", "std::exception in c-ares callback: "): (
         ("{}", "critical", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("upstream", "transport socket match, socket "): (
+        ("{} selected for host with address {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "updating dfproxy cluster host address '"): (
+        ("{}'", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("upstream", "upstream: invalid active request bias supplied (runtime key "): (
         ("{}), using 1.0", "warning", "other", "unknown", False, "envoy.<logger>"),

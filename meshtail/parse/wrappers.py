@@ -186,8 +186,8 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
         rest = body[2:].lstrip()
         if looks_like_a_line(rest) or _KAIL.match(rest) or rest.startswith("[pod/"):
             body = rest  # a quote, a table cell, a shell prompt or comment before the line (or its wrapper)
-    if body.startswith(("... ", "… ")):
-        rest = body[4:].lstrip() if body[0] == "." else body[2:].lstrip()
+    if body.startswith(_ELIDED):
+        rest = body.split(None, 1)[1].lstrip() if " " in body else ""
         if looks_like_a_line(rest) or _LEVEL_COLUMN.match(rest):
             body, partial = rest, True  # the author elided the start (the time): "... info  access  …"
     if (body[:1].isdigit() or body[:2].lstrip("-")[:1].isdigit()) and not _FULL_DATE.match(body):
@@ -383,6 +383,22 @@ def _kail(text: str, source: Source) -> Peeled | None:
     return Peeled(
         inner, replace(source, namespace=match.group(1), pod=match.group(2), container=match.group(3)), None, ["kail"]
     )
+
+
+# Carvel kapp's ``kapp logs``: "<pod> > <container> | <line>" (the line may be empty)
+_KAPP = re.compile(rf"({_DNS}) > ([a-z0-9][a-z0-9-]{{0,62}}) \|(?: |$)")
+
+
+def _kapp(text: str, source: Source) -> Peeled | None:
+    if " > " not in text[:260]:
+        return None
+    match = _KAPP.match(text)
+    if match is None:
+        return None
+    inner = text[match.end() :]
+    if inner and not looks_like_a_line(inner):
+        return None
+    return Peeled(inner, replace(source, pod=match.group(1), container=match.group(2)), None, ["kapp"])
 
 
 def _stern(text: str, source: Source) -> Peeled | None:
@@ -1396,6 +1412,7 @@ _PEELERS = (
     _kubelet,
     _kubectl_prefix,
     _kail,
+    _kapp,
     _log_ui,
     _csv_row,
     _aws_text,
@@ -1509,7 +1526,19 @@ def _loose_continuation(text: str, source: Source) -> Peeled | None:
 # "**istio-proxy:** ", "Error log -> ")
 _LIST_NUMBER = re.compile(r"\d{1,3}[.)][ \t]+")
 _BULLET = re.compile(r"(?:\d{1,3}[.)]|[-*+•·▪◦‣])[ \t]+")
-_LABEL = re.compile(r"(?:\*\*|__)?[^\s:*_]{1,40}(?: [^\s:*]{1,40}){0,3}(?::|：|->|=>)(?:\*\*|__)?[ \t]+")
+_LABEL = re.compile(
+    r"(?:\*\*|__)?[^\s:*_：]{1,40}(?: [^\s:*：]{1,40}){0,3} ?(?:(?::|->|=>)(?:\*\*|__)?[ \t]+|：(?:\*\*|__)?[ \t]*)"
+)  # (a full-width colon needs no space after it)
+
+
+# what an author writes for the start of a line left out ("... info  access …", "<omit> xdsproxy  …", "[...] …")
+_ELIDED = ("... ", "… ", "<omit> ", "<omitted> ", "<snip> ", "<...> ", "[...] ", "[…] ", "(...) ")
+
+
+def _loose_elided(text: str, source: Source) -> Peeled | None:
+    if not text.startswith(_ELIDED):
+        return None
+    return Peeled(text.split(None, 1)[1].lstrip(), source, None, ["paste"], partial=True)
 
 
 def _loose_list(text: str, source: Source) -> Peeled | None:
@@ -1527,10 +1556,15 @@ _LABEL_WORDS = re.compile(
 )
 
 
+_OWN_WORD = re.compile(r"\b(?:error|warning|warn|panic|fatal|info|debug)\s?(?::|：|->|=>)(?:\*\*|__)?[ \t]+$", re.I)
+
+
 def _loose_label(text: str, source: Source) -> Peeled | None:
     found = _LABEL.match(text)
     if found is None or _LABEL_WORDS.search(text, 0, found.end()) is None:
         return None
+    if _OWN_WORD.search(text, 0, found.end()) is not None:
+        return None  # "… Error: failed to …": the message's own first word, not an author's label
     return Peeled(text[found.end() :], source, None, ["paste"], partial=True)
 
 
@@ -1552,8 +1586,6 @@ _LOOSE = (
     _loose_quote,
     _loose_continuation,
     _loose_annotation,
-    _loose_list,
-    _loose_label,
     _loose_csv,
     _loose_marks,
     _loose_export,
@@ -1563,6 +1595,9 @@ _LOOSE = (
     _loose_grep,
     _loose_compose,
     _loose_stern,
+    _loose_elided,
+    _loose_list,  # (the least specific last: a list's mark, an author's label)
+    _loose_label,
 )
 
 
@@ -1586,7 +1621,6 @@ _FOREIGN_ONLY = (
 )
 
 
-_CODE_SPAN = re.compile(r"`([^`]{6,2000})`")
 _QUOTED_SPAN = re.compile(r'"([^"]{6,2000})"')
 
 
@@ -1595,7 +1629,8 @@ def _code_spans(text: str, source: Source) -> list[Peeled]:
     last first: the sentence is the author's, the span the program's; without code marks, its double-quoted spans
     (``TCP mTLS through ingressgateway "NR filter_chain_not_found"``)."""
     if text.count("`") >= 2:
-        spans = _CODE_SPAN.findall(text, 0, 8192)
+        # (the marks pair up in order: "`kid` … `Jwks doesn't …`" has two spans, not one between kid's end and the next)
+        spans = [span for span in text[:8192].split("`")[1:-1:2] if 6 <= len(span) <= 2000]
     elif text.count('"') == 2 and not text.startswith('"'):
         spans = _QUOTED_SPAN.findall(text, 0, 8192)
     else:
