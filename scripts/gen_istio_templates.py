@@ -27,6 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from meshtail.parse.istio_paths import AGENT, CNI, ISTIOD, programs_of  # noqa: E402
+
 OUTPUT = ROOT / "meshtail" / "parse" / "istio_templates.py"
 
 # (repository, revision name, commit): releases 1.0 .. the newest main that was read
@@ -55,65 +58,7 @@ REVISIONS: tuple[tuple[str, str, str], ...] = (
 )
 MIRRORS = {"istio/istio": "/work/.mirror/istio+istio/repo", "istio/cni": "/work/.mirror/istio+cni/repo"}
 
-AGENT, ISTIOD, CNI = "istio-agent", "istiod", "istio-cni"
-ALL = (AGENT, ISTIOD, CNI)
-# Which program a package is built into: the first prefix of its path that matches (istio/istio).
-# Shared packages get every program that links them; the parsers treat those as saying nothing.
-BINARIES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("pilot/cmd/pilot-agent/", (AGENT,)),
-    # the gRPC client's TLS (a provisioned cert, else the token): only the agent's CA client and xDS proxy dial
-    # with it (ClientOptions' callers, 1.20+; the same messages were in those two before)
-    ("pilot/pkg/grpc/tls.go", (AGENT,)),
-    ("pilot/pkg/proxy/envoy/v2/", (ISTIOD,)),  # istiod's ADS server before 1.6
-    ("pilot/pkg/proxy/envoy/discovery.go", (ISTIOD,)),  # pilot's v1 discovery service (1.0-1.3)
-    # the ADS server core: the agent runs it too, for its SDS server and local xDS (1.8+)
-    ("pilot/pkg/xds/ads.go", (AGENT, ISTIOD)),
-    ("pilot/pkg/xds/delta.go", (AGENT, ISTIOD)),
-    ("pilot/pkg/xds/discovery.go", (AGENT, ISTIOD)),
-    ("pilot/pkg/xds/xdsgen.go", (AGENT, ISTIOD)),
-    ("pilot/pkg/xds/monitoring.go", (AGENT, ISTIOD)),
-    ("pkg/xds/", (AGENT, ISTIOD)),
-    ("pilot/pkg/proxy/", (AGENT,)),  # the agent's Envoy watcher/supervisor before 1.5
-    ("pilot/", (ISTIOD,)),
-    ("pkg/istio-agent/", (AGENT,)),
-    ("pkg/envoy/", (AGENT,)),
-    ("pkg/dns/", (AGENT,)),
-    ("pkg/wasm/", (AGENT,)),
-    ("security/pkg/nodeagent/", (AGENT,)),  # the node agent / SDS server (separate DaemonSet 1.1-1.4)
-    ("security/cmd/node_agent", (AGENT,)),
-    ("security/pkg/stsservice/", (AGENT,)),
-    ("security/pkg/credentialfetcher/", (AGENT,)),
-    ("security/pkg/caclient/", (AGENT,)),
-    ("security/pkg/platform/", (AGENT,)),
-    ("security/pkg/server/", (ISTIOD,)),  # Citadel, istiod's CA (1.5+)
-    ("security/pkg/pki/", (ISTIOD,)),
-    ("security/pkg/k8s/", (ISTIOD,)),
-    ("security/pkg/registry/", (ISTIOD,)),
-    ("security/pkg/cmd/", (ISTIOD,)),
-    ("security/cmd/istio_ca/", (ISTIOD,)),
-    ("security/", (AGENT, ISTIOD)),
-    ("galley/", (ISTIOD,)),  # validation and config sources, in istiod 1.5+
-    # Mixer (1.0-1.7: policy checks and telemetry reports; its operators paste it as the control plane's)
-    ("mixer/", (ISTIOD,)),
-    ("pkg/config/", (ISTIOD,)),
-    ("pkg/webhooks/", (ISTIOD,)),
-    ("pkg/kube/inject/", (ISTIOD,)),
-    ("pkg/mcp/", (ISTIOD,)),
-    ("pkg/servicemesh/", (ISTIOD,)),
-    ("pkg/bootstrap/", (AGENT, ISTIOD)),
-    ("pkg/adsc/", (AGENT, ISTIOD)),
-    ("pkg/spiffe/", (AGENT, ISTIOD)),
-    ("pkg/security/", (AGENT, ISTIOD)),
-    ("pkg/istio-agent", (AGENT,)),
-    # remote clusters read from their secrets: only istiod's bootstrap, registries, CA and injector import it
-    ("pkg/kube/multicluster/", (ISTIOD,)),
-    ("pkg/kube/secretcontroller/", (ISTIOD,)),  # the same, 1.6-1.12
-    ("pkg/", ALL),  # pkg/log, pkg/kube, pkg/ctrlz, pkg/cmd, pkg/monitoring ...
-    ("cni/", (CNI,)),
-    ("tools/istio-iptables/", (CNI,)),  # the CNI plugin's rules and the istio-validation init container
-    ("tools/istio-clean-iptables/", (CNI,)),
-    ("tools/istio-nftables/", (CNI,)),
-)
+# which program a package is built into: meshtail/parse/istio_paths.py (the parsers read a line's path by it too)
 # path parts never read: tests, fakes, other programs (istioctl, operator, Mixer's tools ...)
 _SKIP = re.compile(
     r"(?:^|/)(?:test|tests|testing|testdata|testutil|fake|fakes|mock|mocks|fuzz|e2e|integration|vendor|"
@@ -127,10 +72,7 @@ def binaries_of(repo: str, path: str) -> tuple[str, ...] | None:
         return None
     if repo == "istio/cni":
         return (CNI,)
-    for prefix, names in BINARIES:
-        if path.startswith(prefix):
-            return names
-    return None
+    return programs_of(path)
 
 
 # ============================================================================ the rule table

@@ -719,3 +719,29 @@ def test_non_english_pages_labels_spans_and_jwts_own_words() -> None:
     message = 'xdsproxy  Initializing with upstream address "istiod.istio-system.svc:15012" and cluster "Kubernetes"'
     for elided in (f"<omit> {message}", f"[...] {message}", f"… {message}"):
         assert reading(elided)[:2] == ("istio-agent", "config"), elided
+
+
+# ---- from the blind sets holdout30 and holdout31
+# istio/istio#15616 https://github.com/istio/istio/issues/15616 (klog's reflector names its Go source: the node agent's)
+REFLECTOR = 'error\tistio.io/istio/security/pkg/nodeagent/secretfetcher/secretfetcher.go:150: Failed to list *v1.Secret: secrets is forbidden: User "system:serviceaccount:istio-system:istio-ingressgateway-service-account" cannot list resource "secrets" in API group "" in the namespace "istio-system"'
+# github markdown, search-index file id 66524332793: Vietnamese notes, a sidecar's log (Istio 1.28.2)
+LOCAL_SDS_CONNECTION = "2026-01-04T07:20:37.810177Z\tinfo\tads\tADS: new connection for node:2"
+# github markdown, search-index file id 41900621878: the AKS Istio add-on's ingress gateway lab
+RUNTIME_KEY = "2025-08-02T11:51:52.683447Z\twarning\tenvoy main external/envoy/source/server/server.cc:863\tUsage of the deprecated runtime key overload.global_downstream_max_connections"
+
+
+def test_a_lines_source_path_says_whose_and_the_agents_local_server() -> None:
+    # the path's package (security/pkg/nodeagent) is built into pilot-agent alone: its failure, no guessed denial
+    assert reading(REFLECTOR) == ("istio-agent", "other", "failure", False)
+    galley = REFLECTOR.replace(
+        "security/pkg/nodeagent/secretfetcher/secretfetcher.go:150", "galley/pkg/source/kube/dynamic/source.go:126"
+    )
+    assert reading(galley)[0] == "istiod"
+    # a proxy with no id of its own ("node:2") is Envoy at the agent's local SDS server; istiod names pods
+    assert reading(LOCAL_SDS_CONNECTION) == ("istio-agent", "config", "success", False)
+    assert (
+        reading(LOCAL_SDS_CONNECTION.replace("node:2", "node:productpage-v1-7bbdd59459-dqhcb.default-12"))[0]
+        == "istiod"
+    )
+    # a deprecated runtime key is no xDS configuration (a deprecated xDS field still is)
+    assert reading(RUNTIME_KEY)[:3] == ("envoy-component", "other", "unknown")

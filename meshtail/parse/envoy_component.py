@@ -1476,9 +1476,12 @@ def _decide(
     if logger == "config" and m.startswith("loading ") and ("cluster" in m[:40] or "listener" in m[:40]):
         # start-up chatter (labelled unknown by three of four labellers): the loading is announced, not done
         return made("config", "unknown", False, severity, "config.loaded", f"{where} {text}")
-    if "deprecated" in m[:200] or (
-        logger == "config"
-        and ("listener" in m[:100] or "type URL" in m[:60] or "cluster(s)" in m[:100] or "route config" in m[:100])
+    if (
+        ("deprecated" in m[:200] and "deprecated runtime key" not in m[:200])
+        or (  # (a runtime key: no xDS config)
+            logger == "config"
+            and ("listener" in m[:100] or "type URL" in m[:60] or "cluster(s)" in m[:100] or "route config" in m[:100])
+        )
     ):
         return made("config", "unknown", False, severity, "config.log", f"envoy config: {text}")
 

@@ -28,6 +28,7 @@ from typing import Any
 from ..events import Source
 from ..text import clip
 from . import istio_templates
+from .istio_paths import program_in
 from .result import Action, Parsed, action_word, attr_key, severity_of
 from .timestamps import normalize
 
@@ -720,6 +721,11 @@ def _family_by_message(scope: str | None, message: str) -> str | None:
             return "istio-agent"
         if message.startswith("unknown scope '"):
             return _scope_refused_by(message)
+        if "istio.io/istio/" in message[:300]:
+            # the line names its own source file (klog's reflector: "istio.io/istio/security/pkg/nodeagent/…go:150:")
+            program = program_in(message)
+            if program in ("istiod", "istio-agent"):
+                return program
         return None
     return _ads_family(message) if scope == "ads" else None
 
@@ -732,7 +738,14 @@ def _ads_family(message: str) -> str | None:
         return "istio-agent"  # the agent's SDS server; istiod's gateway secrets say cached:n/m
     if message.startswith("XDS: ") and message.endswith("Version:"):
         return "istio-agent"  # the agent's SDS server pushes without a push-context version
+    if message.startswith("ADS: ") and _COUNTER_NODE.search(message, 0, 200) is not None:
+        # "ADS: new connection for node:2": a proxy with no id of its own is Envoy at the agent's local SDS server
+        # (istiod names each proxy by its pod: "node:productpage-v1-….default-12")
+        return "istio-agent"
     return None
+
+
+_COUNTER_NODE = re.compile(r"\bnode:\d{1,9}(?:\s|$)")
 
 
 # ============================================================================ classification
