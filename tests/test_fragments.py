@@ -745,3 +745,18 @@ def test_a_lines_source_path_says_whose_and_the_agents_local_server() -> None:
     )
     # a deprecated runtime key is no xDS configuration (a deprecated xDS field still is)
     assert reading(RUNTIME_KEY)[:3] == ("envoy-component", "other", "unknown")
+
+
+# istio/istio#52039 https://github.com/istio/istio/issues/52039 (the agent's DNS proxy and its upstream, quoted alone)
+DNS_UPSTREAM_FAILURE = "upstream failure: read udp 10.2.166.81:36064->172.20.0.10:53: i/o timeout"
+DNS_SERVFAIL = 'upstream response for hostname "ocsp2.globalsign.com.core.svc.cluster.local." : ;; opcode: QUERY, status: SERVFAIL, id: 10321 ;; flags: qr rd; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0  ;; QUESTION SECTION: ;ocsp2.globalsign.com.core.svc.cluster.local.\tIN\t A'
+# istio/istio#58445 https://github.com/istio/istio/issues/58445 (a remote cluster's secret read, 1.2x wording)
+ADD_CLUSTER = "2025-11-30T13:36:25.872905Z     info    Add cluster     cluster=cluster3 secret=istio-system/istio-remote-secret-cluster3"
+
+
+def test_the_dns_proxy_alone_and_a_remote_cluster_added() -> None:
+    assert reading(DNS_UPSTREAM_FAILURE) == ("istio-agent", "other", "failure", False)  # pkg/dns: port 53 upstream
+    assert reading(DNS_SERVFAIL) == ("istio-agent", "other", "failure", False)
+    assert reading(DNS_SERVFAIL.replace("SERVFAIL", "NOERROR"))[2] == "unknown"  # an answer is no failure
+    assert reading("upstream failure: connection refused")[0] == "unknown"  # no resolver named: anyone's words
+    assert reading(ADD_CLUSTER) == ("istiod", "config", "change", False)

@@ -687,6 +687,12 @@ _AGENT_HINT = re.compile(
     # (the metadata paths say it with the address redacted: Azure's, AWS's and GCP's instance metadata)
     r"|/metadata/instance\?api-version=|/latest/meta-data/|/computeMetadata/v1/"
 )
+# the DNS proxy's word on its upstream (pkg/dns/client/dns.go: "upstream failure: %v" naming the resolver's port 53,
+# "parallel querying upstream failure: %v", "upstream response for hostname %q : %v")
+_DNS_UPSTREAM = re.compile(
+    r"(?:parallel querying )?upstream failure: .{0,300}?:53\b|upstream response for hostname \"[^\"]{1,260}\" : "
+)
+_DNS_SERVER_FAILURE = re.compile(r"status: (?:SERVFAIL|REFUSED)\b")
 _UNKNOWN_SCOPE = re.compile(r"unknown scope '([\w/ .-]{1,60})' specified")
 
 
@@ -717,7 +723,7 @@ def _family_by_message(scope: str | None, message: str) -> str | None:
             return "istio-agent"
         if message.startswith(_ISTIOD_PREFIXES):
             return "istiod"
-        if _AGENT_HINT.search(message, 0, 300) is not None:
+        if _AGENT_HINT.search(message, 0, 300) is not None or _DNS_UPSTREAM.match(message) is not None:
             return "istio-agent"
         if message.startswith("unknown scope '"):
             return _scope_refused_by(message)
@@ -966,6 +972,19 @@ def _floor_warning(severity: str) -> str:
     return severity if severity in ("warning", "error", "critical") else "warning"
 
 
+# a remote cluster (its secret) added, updated or removed: "Adding cluster_id=…", 1.2x's "Add cluster" with labels
+_REMOTE_CLUSTER = (
+    "Adding new cluster member",
+    "Deleting cluster",
+    "Delete cluster",
+    "Update cluster",
+    "Adding cluster",
+    "Add cluster",
+    "Removing cluster",
+    "Remove cluster",
+)
+
+
 def classify_istiod(time: str | None, level: str, scope: str | None, message: str, attrs: dict[str, Any]) -> Parsed:
     """What an istiod line means."""
     severity = severity_of(level) if level else "info"
@@ -1071,8 +1090,8 @@ def classify_istiod(time: str | None, level: str, scope: str | None, message: st
         action = f"{kind}.{'add' if verb in ('new', 'added', 'add') else 'delete'}"
         attrs[f"istio.{kind}"] = service.group(3)
         return Parsed(time, "config", "change", False, severity, action, f"istiod: {text}", attrs)
-    if message.startswith(("Adding new cluster member", "Deleting cluster", "Update cluster", "Adding cluster")):
-        action = {"A": "cluster.add", "D": "cluster.delete", "U": "cluster.update"}[message[0]]
+    if message.startswith(_REMOTE_CLUSTER):
+        action = {"A": "cluster.add", "D": "cluster.delete", "R": "cluster.delete", "U": "cluster.update"}[message[0]]
         return Parsed(time, "config", "change", False, severity, action, f"istiod: {text}", attrs)
     if "has no endpoints" in message:
         # "Incremental push, service … has no endpoints": a push all the same (of an empty endpoint set)
@@ -1306,6 +1325,11 @@ def classify_agent(time: str | None, level: str, scope: str | None, message: str
         attrs.setdefault("istio.sds.resource", attrs["istio.resourceName"])
     if message.startswith(("Envoy proxy is ready", "Envoy is ready")) or _READY_IN.match(message):
         return Parsed(time, "other", "success", False, severity, "proxy.ready", f"istio-agent: {text}", attrs)
+    if message[:1] in "up" and _DNS_UPSTREAM.match(message):
+        # the DNS proxy's upstream (the cluster's DNS) failed to answer, or answered with a server failure
+        failed = not message.startswith("upstream response") or _DNS_SERVER_FAILURE.search(message, 0, 400) is not None
+        outcome = "failure" if failed else "unknown"
+        return Parsed(time, "other", outcome, False, severity, "dns.upstream", f"istio-agent DNS proxy: {text}", attrs)
     if message.startswith("Envoy proxy is NOT ready"):
         # "… cds updates: 1 successful, 0 rejected; lds updates: 0 successful, 1 rejected": a NACK
         if "but was rejected" in message or _REJECTED_COUNT.search(message):
@@ -1492,7 +1516,7 @@ _SCOPE_SPACED = re.compile(r"([a-z][a-zA-Z0-9_.-]{1,30})(?:\t| +)(?=\S)")
 
 def known_message(message: str) -> bool:
     """True for a message only Istio's Go components print (claimable with nothing else to go on)."""
-    if message.startswith(_FRAGMENT_PREFIXES) or _PUSH_STATUS.match(message):
+    if message.startswith(_FRAGMENT_PREFIXES) or _PUSH_STATUS.match(message) or _DNS_UPSTREAM.match(message):
         return True
     return _TYPE_PUSH.match(message) is not None and " for node:" in message[:40]
 
@@ -1963,6 +1987,14 @@ ACTIONS: tuple[Action, ...] = (
     Action("istiod.<scope>", "other", "unknown|failure", False, "any other istiod line (failure for errors)"),
     Action("istiod.<scope>", "config", "failure", False, "errors in istiod's config scopes (ads, status, kube ...)"),
     Action("proxy.ready", "other", "success", False, "Envoy proxy is ready / Readiness succeeded"),
+    Action(
+        "dns.upstream",
+        "other",
+        "failure|unknown",
+        False,
+        "the agent's DNS proxy asking upstream (pkg/dns): `upstream failure: … :53: …` (failure), "
+        "`upstream response for hostname …` (failure on SERVFAIL/REFUSED)",
+    ),
     Action("proxy.not_ready", "other", "failure", False, "Envoy proxy is NOT ready (config not received)"),
     Action("proxy.config", "config", "change", False, "Received new config, creating new Envoy epoch"),
     Action("proxy.command", "other", "unknown", False, "Envoy command: [...]"),
