@@ -760,3 +760,18 @@ def test_the_dns_proxy_alone_and_a_remote_cluster_added() -> None:
     assert reading(DNS_SERVFAIL.replace("SERVFAIL", "NOERROR"))[2] == "unknown"  # an answer is no failure
     assert reading("upstream failure: connection refused")[0] == "unknown"  # no resolver named: anyone's words
     assert reading(ADD_CLUSTER) == ("istiod", "config", "change", False)
+
+
+def test_istiods_name_not_resolving_is_the_agents_failure() -> None:
+    # github markdown, search-index file id 70968922792 (a k3d-manager bug report, ArgoCD with an Istio sidecar):
+    # the lookup error alone, in the report's sentence
+    quoted = "  `lookup istiod.istio-system.svc on 10.43.0.10:53: read: connection refused` and"
+    assert reading(quoted) == ("istio-agent", "other", "failure", False)
+    # with the xDS proxy's own words around it, the more specific rule still speaks (holdout14/istio-agent.jsonl:6)
+    wrapped = next(
+        json.loads(line)["raw"]
+        for line in Path(__file__).parent.joinpath("data/holdout14/istio-agent.jsonl").read_text().splitlines()
+        if "failed to create upstream grpc client" in line
+    )
+    assert "lookup istiod" in wrapped  # the premise
+    assert reading(wrapped) == ("istio-agent", "config", "failure", False)

@@ -693,6 +693,9 @@ _DNS_UPSTREAM = re.compile(
     r"(?:parallel querying )?upstream failure: .{0,300}?:53\b|upstream response for hostname \"[^\"]{1,260}\" : "
 )
 _DNS_SERVER_FAILURE = re.compile(r"status: (?:SERVFAIL|REFUSED)\b")
+# the agent failing to resolve istiod itself (its xDS proxy and CA client dial "istiod.<ns>.svc"): Go's resolver
+# error, "lookup istiod.istio-system.svc on 10.96.0.10:53: read udp …: connection refused"
+_ISTIOD_LOOKUP = re.compile(r"\blookup istiod[\w.-]{0,120} on \S{1,60}:53: ")
 _UNKNOWN_SCOPE = re.compile(r"unknown scope '([\w/ .-]{1,60})' specified")
 
 
@@ -723,7 +726,11 @@ def _family_by_message(scope: str | None, message: str) -> str | None:
             return "istio-agent"
         if message.startswith(_ISTIOD_PREFIXES):
             return "istiod"
-        if _AGENT_HINT.search(message, 0, 300) is not None or _DNS_UPSTREAM.match(message) is not None:
+        if (
+            _AGENT_HINT.search(message, 0, 300) is not None
+            or _DNS_UPSTREAM.match(message) is not None
+            or _ISTIOD_LOOKUP.search(message, 0, 300) is not None
+        ):
             return "istio-agent"
         if message.startswith("unknown scope '"):
             return _scope_refused_by(message)
@@ -1425,6 +1432,10 @@ def classify_agent(time: str | None, level: str, scope: str | None, message: str
         outcome = _outcome_by_level(severity, lowered)
         return Parsed(time, "auth", outcome, False, severity, "cert.info", f"istio-agent: {text}", attrs)
     outcome = _outcome_by_level(severity, lowered)
+    if _ISTIOD_LOOKUP.search(message, 0, 300):
+        # istiod's own name did not resolve (no rule above knew the message): the agent cannot reach its control
+        # plane or CA -- a failure, whatever level the quote kept
+        outcome, severity = "failure", _floor_warning(severity)
     return Parsed(time, "other", outcome, False, severity, f"agent.{action_word(scope)}", f"istio-agent: {text}", attrs)
 
 
@@ -1517,6 +1528,8 @@ _SCOPE_SPACED = re.compile(r"([a-z][a-zA-Z0-9_.-]{1,30})(?:\t| +)(?=\S)")
 def known_message(message: str) -> bool:
     """True for a message only Istio's Go components print (claimable with nothing else to go on)."""
     if message.startswith(_FRAGMENT_PREFIXES) or _PUSH_STATUS.match(message) or _DNS_UPSTREAM.match(message):
+        return True
+    if _ISTIOD_LOOKUP.search(message, 0, 300):
         return True
     return _TYPE_PUSH.match(message) is not None and " for node:" in message[:40]
 
