@@ -17,6 +17,7 @@ from typing import Any
 from ..events import MISSING, AuditEvent, RawLine, Source
 from ..text import clip, has_unsafe
 from . import access_loose, envoy_component, envoy_json, istio_cni, istio_go, k8s_audit, ztunnel
+from .cutjson import close_cut_object
 from .envoy_access import AccessLogParser, CompiledFormat, compile_format, istio_text_parser
 from .result import Parsed, attr_key, finish, severity_of
 from .timestamps import normalize
@@ -117,7 +118,18 @@ class StreamParser:
         except ValueError:
             if not body.startswith('{"'):
                 return None
-            return k8s_audit.recognise_fragment(body, source) or envoy_json.recognise_fragment(body, source)
+            found = k8s_audit.recognise_fragment(body, source) or envoy_json.recognise_fragment(body, source)
+            if found is not None:
+                return found
+            mended = close_cut_object(body)  # a record cut at its end: what is left of it, flagged partial
+            if mended is None:
+                return None
+            for recognise in JSON_FAMILIES:
+                found = recognise(mended, source)
+                if found is not None:
+                    found[1].attributes["meshtail.partial"] = True
+                    return found
+            return None
         if not isinstance(obj, dict):
             return None
         for recognise in JSON_FAMILIES:

@@ -1,0 +1,55 @@
+# ruff: noqa: E501  (real log lines, verbatim)
+"""A JSON record cut at its end (a selection, a terminal's width, a page's "…") is read as far as it goes.
+
+The lines are real (sources above them); each is cut at every point from just after its message key on, and the
+reading must keep its family and category, never invent a violation, and say the event is partial.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from meshtail.events import RawLine, Source
+from meshtail.parse.cutjson import close_cut_object
+from meshtail.parse.detect import StreamParser
+
+# istio/istio#61097 https://github.com/istio/istio/issues/61097
+NACK = '{"level":"warn","time":"2026-08-03T03:41:48.503582Z","scope":"ads","msg":"ADS:CDS: ACK ERROR deviceuser-545b9b4c5f-k2sbk.device-47920 Internal:Proto constraint validation failed (ClusterValidationError.OutlierDetection: embedded message failed validation"}'
+# istio/istio#28120 https://github.com/istio/istio/issues/28120
+PUSH = '{"level":"info","time":"2020-10-20T18:38:58.574420Z","scope":"ads","msg":"XDS:EDSInc Pushing:2020-10-20T18:11:26Z/249 Services:map[admin.private-advert-service.svc.cluster.local:{}] ConnectedEndpoints:146"}'
+
+
+def parse(text: str):
+    return StreamParser().parse(RawLine(text, Source("file", path="pasted.log", line=1), "2026-01-01T00:00:00Z"))
+
+
+@pytest.mark.parametrize("line", [NACK, PUSH], ids=["nack", "push"])
+def test_a_record_cut_anywhere_after_its_message_key_keeps_its_family(line: str) -> None:
+    whole = parse(line)
+    assert whole.format == "istiod" and whole.category == "config"  # the premise: the whole record is read
+    start = line.index('"msg":"') + len('"msg":"') + 12
+    cuts = range(start, len(line) - 2, 7)
+    assert len(cuts) > 10
+    for end in cuts:
+        cut = line[:end]
+        with pytest.raises(ValueError):
+            json.loads(cut)  # the premise: no JSON as it stands
+        event = parse(cut)
+        assert (event.format, event.category) == (whole.format, whole.category), cut
+        assert event.violation in (whole.violation, False), cut  # never a violation the whole line has not
+        assert event.attributes.get("meshtail.partial") is True, cut
+
+
+def test_what_is_closed_and_what_is_not() -> None:
+    assert close_cut_object('{"a":"b","c":"d') == {"a": "b", "c": "d"}  # the string the cut fell in, ended
+    assert close_cut_object('{"a":"b","e":"f","cd') == {"a": "b", "e": "f"}  # a key cut: its member dropped
+    assert close_cut_object('{"x":1,"a":{"b":[1,2') == {"x": 1, "a": {"b": [1, 2]}}  # brackets closed in order
+    assert close_cut_object('{"a":"b","cd') is None  # one member left says too little to read
+    assert close_cut_object('{"a":"x \\"q\\" y","b":"z\\') == {"a": 'x "q" y', "b": "z"}  # an escape cut in half
+    assert close_cut_object('{"a":"b","c":"d"…') == {"a": "b", "c": "d"}  # a page's ellipsis
+    assert close_cut_object('{"a":"b"]') is None  # brackets that do not pair: not a cut object
+    assert close_cut_object('{"a":"b", "c": }') is None  # closed, broken elsewhere: not mended
+    assert close_cut_object('{"a') is None  # nothing left of it
+    assert close_cut_object("[1,2") is None  # only objects
