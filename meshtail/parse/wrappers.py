@@ -1569,14 +1569,14 @@ def _loose_label(text: str, source: Source) -> Peeled | None:
 
 
 # an author's note after the line: "rbac_access_denied_matched_policy[none] ← 정책 매치 실패!", "… <-- here"
-_ANNOTATION = re.compile(r"\s+(?:←|⬅|<--?|<==?|👈)\s")
+_ANNOTATION = re.compile(r"\s(?:←|⬅|<--?|<==?|👈)\s")  # (one blank before: a run of them is not tried from each)
 
 
 def _loose_annotation(text: str, source: Source) -> Peeled | None:
     found = _ANNOTATION.search(text, 8)
     if found is None:
         return None
-    line = text[: found.start()]
+    line = text[: found.start()].rstrip()
     if line.startswith(_QUOTE_MARKS):
         line = line[2:].lstrip()  # (a quoted or commented line, annotated)
     return Peeled(line, source, None, ["paste"], partial=True)
