@@ -53,3 +53,13 @@ def test_what_is_closed_and_what_is_not() -> None:
     assert close_cut_object('{"a":"b", "c": }') is None  # closed, broken elsewhere: not mended
     assert close_cut_object('{"a') is None  # nothing left of it
     assert close_cut_object("[1,2") is None  # only objects
+
+
+def test_the_first_line_of_a_record_wrapped_by_hand_is_istiods() -> None:
+    # github markdown, search-index file id 52530110908 (an east-west gateway write-up, Istio 1-29-2): the record's
+    # first line as the author wrapped it; its scope alone says whose
+    first = '{"level":"warn","scope":"ads",'
+    with pytest.raises(ValueError):
+        json.loads(first)
+    event = parse(first)
+    assert (event.format, event.category, event.outcome) == ("istiod", "other", "unknown")

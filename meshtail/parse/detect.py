@@ -123,13 +123,14 @@ class StreamParser:
                 return found
             mended = close_cut_object(body)  # a record cut at its end: what is left of it, flagged partial
             if mended is None:
-                return None
+                # the first line of an Istio record an author wrapped by hand ('{"level":"warn","scope":"ads",')
+                return istio_go.json_field_line(body, source)
             for recognise in JSON_FAMILIES:
                 found = recognise(mended, source)
                 if found is not None:
                     found[1].attributes["meshtail.partial"] = True
                     return found
-            return None
+            return istio_go.json_field_line(body, source)
         if not isinstance(obj, dict):
             return None
         for recognise in JSON_FAMILIES:

@@ -1718,7 +1718,7 @@ _NACK_DETAIL = re.compile(
 )
 
 
-def _json_field_line(body: str, source: Source | None) -> tuple[str, Parsed] | None:
+def json_field_line(body: str, source: Source | None) -> tuple[str, Parsed] | None:
     """A line of an Istio JSON record holding only its own keys: its message read as a fragment of theirs, or its
     scope alone naming whose record it is."""
     if _JSON_FIELD_LINE.fullmatch(body) is None:
@@ -1757,7 +1757,7 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
     one without a timestamp only with a scope Istio's Go components use, and a bare message only
     when it is one of theirs."""
     if body[:1] in ' {"' and '":' in body[:60]:
-        field = _json_field_line(body, source)
+        field = json_field_line(body, source)
         if field is not None:
             return field
     if "code:" in body[:400]:
