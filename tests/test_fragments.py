@@ -775,3 +775,25 @@ def test_istiods_name_not_resolving_is_the_agents_failure() -> None:
     )
     assert "lookup istiod" in wrapped  # the premise
     assert reading(wrapped) == ("istio-agent", "config", "failure", False)
+
+
+# ---- from the blind set holdout32 (Istio on VMs, vendor platforms)
+# github markdown, search-index file id 43621087828: a Chinese post on Istio 1.9's iptables on a VM (a zh_CN journal)
+JOURNAL_ZH = "7\u6708 19 09:03:35 localhost.localdomain istio-start.sh[6717]: iptables -t nat -D PREROUTING -p tcp -j ISTIO_INBOUND"
+JOURNAL_ZH_WRITING = "7\u6708 19 09:03:35 localhost.localdomain istio-start.sh[6717]: Writing following contents to rules file:  /tmp/iptables-rules-1626685415906987113.txt145448538"
+# github markdown, search-index file id 66149574583: OpenShift Service Mesh 3 VM lab (the NACK's detail alone)
+LISTENER_REFUSED = "0.0.0.0_8000: unable to open file '/dev/stdout': No such device or address"
+
+
+def test_a_vm_journal_in_another_locale_and_a_listeners_refusal_alone() -> None:
+    # journald's head with a Chinese month, then istio-iptables echoing the commands it runs (Istio's own chains)
+    for line in (JOURNAL_ZH, JOURNAL_ZH_WRITING):
+        event = parse(line)
+        assert (event.format, event.category, event.outcome) == ("istio-cni", "other", "unknown"), line
+        assert event.source.container == "istio-start.sh" or "syslog" in event.attributes.get("meshtail.wrappers", [])
+    assert (
+        reading("7月 19 09:03:35 localhost.localdomain sshd[812]: iptables -t nat -L")[0] == "unknown"
+    )  # not Istio's chains
+    # an Istio listener's name, then why Envoy could not build it: the tail of a rejected listener update
+    assert reading(LISTENER_REFUSED) == ("envoy-component", "config", "failure", True)
+    assert reading("0.0.0.0_8000: listening on all interfaces")[0] == "unknown"

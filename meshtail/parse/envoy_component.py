@@ -226,6 +226,11 @@ _LISTENER_LIFECYCLE = re.compile(
 )
 # Envoy's xDS client and config subscriptions, by source file (common/config, config_subscription, the APIs' own)
 _CONFIG_SOURCE = re.compile(r"/common/config/|/config_subscription/|/(?:lds|cds|rds|srds|vhds|sds)_api|/grpc_mux")
+# a listener of Istio's by name ("0.0.0.0_8000", "10.0.0.1_15006", "virtualInbound") then why Envoy could not build it
+_LISTENER_ERROR = re.compile(
+    r"(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]{2,45}\])_\d{1,5}|virtual(?:In|Out)bound): "
+    r"(?:unable to |cannot |[Ee]rror |[Ii]nvalid |Didn't find |[Ff]ailed |no such |duplicate )"
+)
 _REJECTED_LISTENER = re.compile(r" rejected: (?:Error adding/updating listener|Proto constraint validation failed)")
 _NAMED_STREAM = re.compile(r"\w{1,64}+ gRPC config stream ")
 
@@ -887,6 +892,11 @@ def _fragment(body: str, head: str, source: Source | None) -> Parsed | None:
         return classify(None, None, None, text.lstrip(" "), attrs, source)
     if "Unable to create Wasm " in head and _WASM_FILTER.match(head):
         return classify(None, None, None, text, attrs, source)
+    if first.isdigit() or first == "v" or first == "[":
+        refused = _LISTENER_ERROR.match(text)
+        if refused is not None:  # the tail of "Error adding/updating listener(s) <name>: <why>" (a NACK's detail)
+            attrs["meshtail.partial"] = True
+            return classify(None, None, None, f"Error adding/updating listener(s) {text}", attrs, source)
     if " rejected: " in head and _REJECTED_LISTENER.search(head) is not None:  # a rejection cut at the front
         return classify(None, None, None, text, attrs, source)
     if fragment_template(text) is not None:  # a message only Envoy's source prints

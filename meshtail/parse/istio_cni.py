@@ -100,6 +100,7 @@ _FRAGMENT_PREFIXES = (
     "istio-cni cmdAdd ",
     "Clean-state detected, new iptables are needed",
     "Running iptables-restore with the following input:",
+    "Writing following contents to rules file: ",  # istio-iptables before 1.12 (tools/istio-iptables/pkg/cmd/run.go)
     "Running iptables-legacy-restore with the following input:",
     "Running iptables-nft-restore with the following input:",
     "Start a UDS server for CNI plugin logs",
@@ -111,7 +112,11 @@ _RULES_TAIL = re.compile(
     r"(?:COMMIT|\*(?:nat|mangle|raw|filter)|[-:][A-Z]{1,2}\S*(?: .*)?)(?:\t| {2,}+)ns=\S+ name=\S+"
 )
 # iptables rules the CNI writes, echoed one per line (iptables-save/-restore input): Istio's own chains
-_ISTIO_RULES = re.compile(r"(?:-[AIDNRFXP] |:)ISTIO_[A-Z_]+\b|-[AI] \S+ .*-j ISTIO_[A-Z_]+\b")
+# (and istio-iptables echoing each command it runs before 1.12: "iptables -t nat -D PREROUTING -p tcp -j ISTIO_INBOUND")
+_ISTIO_RULES = re.compile(
+    r"(?:-[AIDNRFXP] |:)ISTIO_[A-Z_]+\b|-[AI] \S+ .*-j ISTIO_[A-Z_]+\b"
+    r"|ip6?tables(?:-legacy|-nft)? (?:-w \d+ )?(?:-t \w+ )?-[AIDNRFXP] .{0,400}?\bISTIO_[A-Z_]+\b"
+)
 # where install-cni writes on the node (the DaemonSet mounts the host's CNI directories under /host)
 _CNI_HOST_PATH = re.compile(r"/host/(?:opt/cni/bin|etc/cni/(?:net\.d|multus))\b|istio-cni\.kubeconfig|ZZZ-istio-cni")
 # iptables' own refusal when another program holds its lock (the CNI and istio-init run it with -w)

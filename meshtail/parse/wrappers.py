@@ -501,13 +501,15 @@ def _numbered(text: str, source: Source) -> Peeled | None:
 # "Sep 24 07:14:56 vm-1 istio-start.sh[1234]: <line>" (short, RFC 3164), "2024-09-24T07:14:56+0000 vm-1 …" (short-iso),
 # "<165>1 2024-09-24T07:14:56.165Z vm-1 pilot-agent 1234 - - <line>" (RFC 5424)
 _SYSLOG = re.compile(
-    r"(?:(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,6})?)|(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?"
+    r"(?:(?:(?:[A-Z][a-z]{2}|\d{1,2}[月월]) ?[ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,6})?)"
+    r"|(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?"
     r"(?:Z|[+-]\d\d:?\d\d)))\s+[\w.-]{1,253}\s+([\w./@-]{1,100})(?:\[\d{1,10}\])?: "
     r"|<\d{1,3}>1 \S{1,40} [\w.-]{1,253} ([\w./@-]{1,100}) \S{1,20} \S{1,40} (?:-|\[.{0,400}?\]) "
 )
 
 
 def _syslog(text: str, source: Source) -> Peeled | None:
+    # (a journal in a Chinese, Japanese or Korean locale: "7月 19 09:03:35 host istio-start.sh[6717]: …")
     if not (text[:1].isalpha() or text[:1].isdigit() or text[:1] == "<"):
         return None
     match = _SYSLOG.match(text)
@@ -1497,6 +1499,10 @@ _SYSLOG_BARE = re.compile(r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d ([\w.-]{1,253})
 
 
 def _loose_syslog(text: str, source: Source) -> Peeled | None:
+    if text[:1].isalnum() or text[:1] == "<":
+        headed = _SYSLOG.match(text)  # a journal's head before a message alone (istio-iptables' echoed commands)
+        if headed is not None:
+            return Peeled(text[headed.end() :], source, None, ["syslog"])
     match = _SYSLOG_BARE.match(text) if text[:1].isupper() else None
     if match is None:
         return None
