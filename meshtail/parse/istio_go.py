@@ -1531,6 +1531,8 @@ def known_message(message: str) -> bool:
         return True
     if _ISTIOD_LOOKUP.search(message, 0, 300):
         return True
+    if "istio.io/istio/" in message[:300] and program_in(message) in ("istiod", "istio-agent"):
+        return True  # (it names its own Go source, a package one program is built from)
     return _TYPE_PUSH.match(message) is not None and " for node:" in message[:40]
 
 

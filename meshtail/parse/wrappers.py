@@ -1547,6 +1547,20 @@ def _loose_elided(text: str, source: Source) -> Peeled | None:
     return Peeled(text.split(None, 1)[1].lstrip(), source, None, ["paste"], partial=True)
 
 
+# glog/klog's head ("W0219 02:12:02.462170       1 reflector.go:341] "), as pilot 0.x and every client-go user print
+_GLOG = re.compile(r"([IWEF])\d{4} \d\d:\d\d:\d\d\.\d{6} +\d{1,9} [\w.-]{1,120}\.go:\d{1,6}\] ")
+_GLOG_LEVELS = {"I": "info", "W": "warn", "E": "error", "F": "fatal"}
+
+
+def _loose_glog(text: str, source: Source) -> Peeled | None:
+    """The message behind glog's head when it names Istio's own Go source (pilot 0.x), given the head's level as
+    pkg/log's column (a family must then claim it)."""
+    found = _GLOG.match(text) if text[:1] in "IWEF" else None
+    if found is None or "istio.io/istio/" not in text[found.end() : found.end() + 300]:
+        return None  # (client-go's own words -- leader election, reflectors -- are every controller's)
+    return Peeled(f"{_GLOG_LEVELS[found.group(1)]}\t{text[found.end() :]}", source, None, ["glog"])
+
+
 def _loose_list(text: str, source: Source) -> Peeled | None:
     found = _BULLET.match(text)
     return None if found is None else Peeled(text[found.end() :], source, None, ["paste"], partial=True)
@@ -1602,6 +1616,7 @@ _LOOSE = (
     _loose_compose,
     _loose_stern,
     _loose_elided,
+    _loose_glog,
     _loose_list,  # (the least specific last: a list's mark, an author's label)
     _loose_label,
 )
