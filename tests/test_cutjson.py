@@ -63,3 +63,12 @@ def test_the_first_line_of_a_record_wrapped_by_hand_is_istiods() -> None:
         json.loads(first)
     event = parse(first)
     assert (event.format, event.category, event.outcome) == ("istiod", "other", "unknown")
+
+
+def test_a_mixer_log_entry_cut_before_its_status_is_still_mixers() -> None:
+    # github markdown, search-index file id 34706409635 (Chinese notes on Mixer 0.8's Report API): Mixer's access-log
+    # entry, the author's wrap cutting it before any status
+    first = '{"level":"info","time":"2018-07-15T09:27:30.739801Z","instance":"accesslog.logentry.istio-system","apiClaims":"",'
+    event = parse(first)
+    assert (event.format, event.category, event.outcome, event.violation) == ("istiod", "other", "unknown", False)
+    assert event.attributes.get("meshtail.partial") is True

@@ -1819,6 +1819,12 @@ def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[s
         or (instance.endswith(".istio-system") and ("responseCode" in obj or "connectionEvent" in obj))
     ):
         mixer = _mixer_access(obj, instance)
+        if mixer is None and ".logentry." in instance:
+            # Mixer's logentry with nothing deciding on it (a record cut, or an instance that logs no status)
+            time = normalize(obj["time"]) if isinstance(obj.get("time"), str) else None
+            summary = clip(f"Mixer log entry ({instance})", 200)
+            attrs = {"istio.mixer.instance": instance}
+            mixer = Parsed(time, "other", "unknown", False, "info", "mixer.access", summary, attrs)
         if mixer is not None:
             return "istiod", mixer
     message = obj.get("msg", obj.get("message"))
@@ -1921,12 +1927,13 @@ ACTIONS: tuple[Action, ...] = (
     Action("xds.push", "config", "change", False, "istiod pushes: Push debounce stable, XDS: Pushing, <TYPE>: PUSH"),
     Action(
         "mixer.access",
-        "routing|auth",
-        "success|failure|deny|allow",
+        "routing|auth|other",
+        "success|failure|deny|allow|unknown",
         "when 401/403, or RBAC in permissive mode denied",
         "Mixer's access log records (Istio 1.0-1.4 `accesslog.logentry`): by `responseCode` as an access line "
         "(401/403: auth deny, a violation; 4xx/5xx/0 failure); `permissiveResponseCode: denied` (RBAC's permissive "
-        "mode, 1.1): auth allow, a violation (dry-run denial); a TCP `connectionEvent` success",
+        "mode, 1.1): auth allow, a violation (dry-run denial); a TCP `connectionEvent` success; a record with none "
+        "of these (cut, or an instance that logs no status): other/unknown",
     ),
     Action(
         "xds.reject",
