@@ -689,6 +689,8 @@ def test_the_old_meshs_lines_and_a_tools_prefix() -> None:
     # "deny" inside a name refuses nothing: no guessed denial (a real refusal's words still make one)
     assert reading(RULE_NAMED_DENY) == ("unknown", "other", "unknown", False)
     assert reading("request to /admin denied by the deny-all policy")[1:] == ("auth", "deny", True)
+    # a refusal's word at the end of a hyphenated code still is one (only a name going on after "deny" is a name)
+    assert reading("error=rbac-denied for GET /admin")[1:] == ("auth", "deny", True)
     event = parse(KAPP)
     assert (event.format, event.category, event.outcome) == ("istio-agent", "auth", "failure")
     assert (event.source.pod, event.source.container) == ("istio-ingressgateway-jv9w7", "ingress-sds")
@@ -713,6 +715,11 @@ def test_non_english_pages_labels_spans_and_jwts_own_words() -> None:
         assert reading(status) == ("envoy-component", "auth", "deny", True), status
         assert parse(status).action == "jwt.reject"
     assert reading("Jwt is missing")[:3] == ("envoy-component", "auth", "unknown")  # (an optional JWT: no refusal)
+    # the filter's own verdict line alone, its words starting "Jwt " too (envoyproxy/envoy#34988, its prefix left
+    # behind): read by its verdict, as before the statuses were read alone
+    verdict = "Jwt authentication completed with: OK"
+    assert reading(verdict) == ("envoy-component", "auth", "allow", False)
+    assert reading(verdict.replace("OK", "Jwt is expired")) == ("envoy-component", "auth", "deny", True)
     assert reading("Jwt tokens are rotated every hour")[0] == "unknown"  # "Jwt " alone is anyone's word
     # an author's "<omit>" for the time and level left out, the scope's tab shown as two spaces (the line: github
     # markdown, search-index file id 42451751784, Chinese Istio 1.11 notes; the "<omit>" shape: higress-group/higress#3114)

@@ -47,12 +47,11 @@ def close_cut_object(text: str) -> dict[str, Any] | None:
             commas.append((at, "".join(reversed(closers))))
     if not closers:
         return None  # closed (a whole object, which json rejected for another reason)
-    candidates = []
-    if in_string:
-        candidates.append(text[:-1] if escaped else text)  # (an escape cut in half is dropped)
-        candidates[-1] += '"' + "".join(reversed(closers))
+    closing = "".join(reversed(closers))
+    if in_string:  # end the string the cut fell in (an escape cut in half is dropped)
+        candidates = [(text[:-1] if escaped else text) + '"' + closing]
     else:
-        candidates.append(text.rstrip(" ,:") + "".join(reversed(closers)))
+        candidates = [text.rstrip(" ,:") + closing]
     candidates.extend(text[:at] + closing for at, closing in reversed(commas[-3:]))
     for candidate in candidates:
         try:

@@ -122,14 +122,13 @@ class StreamParser:
             if found is not None:
                 return found
             mended = close_cut_object(body)  # a record cut at its end: what is left of it, flagged partial
-            if mended is None:
-                # the first line of an Istio record an author wrapped by hand ('{"level":"warn","scope":"ads",')
-                return istio_go.json_field_line(body, source)
-            for recognise in JSON_FAMILIES:
-                found = recognise(mended, source)
-                if found is not None:
-                    found[1].attributes["meshtail.partial"] = True
-                    return found
+            if mended is not None:
+                for recognise in JSON_FAMILIES:
+                    found = recognise(mended, source)
+                    if found is not None:
+                        found[1].attributes["meshtail.partial"] = True
+                        return found
+            # the first line of an Istio record an author wrapped by hand ('{"level":"warn","scope":"ads",')
             return istio_go.json_field_line(body, source)
         if not isinstance(obj, dict):
             return None
@@ -388,7 +387,7 @@ _CONFIG_REJECTED = re.compile(
 )
 _DENIED = re.compile(
     # ("deny" inside a name -- a rule "deny-guestbook", a policy "deny-all" -- says nothing was refused)
-    r"(?i)(?<![\w/.-])den(?:y|ied|ies|ying)(?![\w-]|[=:]\s*0\b)"
+    r"(?i)\bden(?:y|ied|ies|ying)(?![\w-]|[=:]\s*0\b)"
     r"|\b(?:forbidden|unauthori[sz]ed|unauthenticated|not authori[sz]ed"
     r"|not allowed|permission ?denied|permission_denied|rejected|rbac: access denied)\b"
     # Envoy's own words for a refusal, inside identifiers where \b does not apply

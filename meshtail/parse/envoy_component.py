@@ -197,10 +197,6 @@ _FRAGMENT_STARTS = (
     "JWT token verification completed with: ",
     "Jwt authentication completed with: ",
     "Called Filter : check complete ",
-    "Jwt ",  # (read only when one of jwt_verify_lib's statuses follows: _JWT_STATUS)
-    "Jwks ",
-    "Audiences in Jwt are not allowed",
-    "Found multiple Jwt tokens",
     # the certificate validator's refusal (default_validator.cc), the signal handler's last words (signal_action.cc),
     # the deprecation warning (protobuf/utility.cc), the RBAC filter's check and decision in its own words
     "X509_verify_cert: certificate verification error at depth ",
@@ -882,9 +878,11 @@ def _fragment(body: str, head: str, source: Source | None) -> Parsed | None:
         location = _LOCATION.match(head)
         if location is not None and location.group("file").endswith(_SOURCE_FILE) and "/" in location.group("file"):
             return classify(None, None, None, text, attrs, source)
-    if text.startswith(("Jwt ", "Jwks ")) and _JWT_STATUS.match(text) is None:
-        return None  # ("Jwt " alone is anyone's word; only the library's statuses are Envoy's)
-    if text.startswith(_FRAGMENT_STARTS) or (" gRPC config stream " in head and _NAMED_STREAM.match(head)):
+    if (
+        text.startswith(_FRAGMENT_STARTS)
+        or (first in "JAF" and _JWT_STATUS.match(text) is not None)
+        or (" gRPC config stream " in head and _NAMED_STREAM.match(head))
+    ):
         return classify(None, None, None, text, attrs, source)
     if (first == "C" or first == "#") and _CRASH_FRAGMENT.match(text):
         return classify(None, "critical", "backtrace", text, attrs, source)
