@@ -136,30 +136,35 @@ async def test_a_worker_that_dies_is_an_error_not_a_silent_end(
     assert source.errors and not events(seen, "meshtail.stream.end")
 
 
-def _workers() -> list[int]:
-    """Running history workers (their command line names the module)."""
+def _workers(parent: int) -> list[int]:
+    """Running history workers of ``parent`` (their command line names the module; other runs' are not counted)."""
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError, IndexError, ValueError):
                 if b"meshtail.sources.loki.worker" in Path(f"/proc/{entry}/cmdline").read_bytes():
-                    found.append(int(entry))
+                    stat = Path(f"/proc/{entry}/stat").read_text()
+                    if int(stat.rsplit(")", 1)[1].split()[1]) == parent:  # the field after the state: ppid
+                        found.append(int(entry))
     return found
 
 
-async def test_ctrl_c_at_the_terminal_stops_the_scan_not_the_worker_first(loki: LokiStandIn) -> None:
+async def test_ctrl_c_at_the_terminal_stops_the_scan_not_the_worker_first(loki: LokiStandIn, tmp_path: Path) -> None:
     """A terminal's Ctrl-C goes to its whole foreground process group: the scan stops as a scan does (its summary,
-    exit 0, no "reader process ended" error) and leaves no worker behind."""
+    exit 0, no "reader process ended" error) and leaves no worker and no spool of the worker's output behind."""
     for i in range(100_000):
         loki.push({**PROMTAIL, "pod": PODS[i % 3]}, T0 + i * 1_000, f"GET /api/v1/products/{i} 200")
     scan = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "meshtail", "scan", "--loki", loki.url, "--from", str(T0), "--to", str(T0 + 10**9),
         "-o", "jsonl", stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, start_new_session=True,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
     )  # fmt: skip
-    await eventually(lambda: bool(_workers()) or scan.returncode is not None, timeout=60)
-    assert _workers(), "the premise: a worker was reading when Ctrl-C came"
+    await eventually(lambda: bool(_workers(scan.pid)) or scan.returncode is not None, timeout=60)
+    workers = _workers(scan.pid)
+    assert workers, "the premise: a worker was reading when Ctrl-C came"
     os.killpg(scan.pid, signal.SIGINT)
     _out, err = await asyncio.wait_for(scan.communicate(), 60)
     assert scan.returncode == 0, err
     assert b"reader process ended" not in err and b"lines" in err
-    await eventually(lambda: not _workers(), timeout=15)
+    await eventually(lambda: not any(os.path.exists(f"/proc/{pid}") for pid in workers), timeout=15)
+    assert not list(tmp_path.glob("meshtail-loki-*"))

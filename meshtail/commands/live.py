@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -27,6 +27,7 @@ from .exitcodes import EXIT_INPUT, EXIT_OK, EXIT_USAGE, say
 
 if TYPE_CHECKING:  # the simulator (aiohttp server, cryptography) loads only for `meshtail demo`
     from ..demo.run import Demo
+    from ..sources.loki.parsed import Counts, ParallelOutput
     from .loki_args import LokiRun
 
 
@@ -108,6 +109,48 @@ async def _loki_source(run: LiveRun, pipeline: Pipeline) -> AsyncIterator[tuple[
         yield source, EXIT_OK
 
 
+def _follows(loki: LokiRun) -> bool:
+    return loki.options.follow and loki.options.end_ns is None
+
+
+def _parallel(
+    run: LiveRun, out: TextIO, write_segment: Callable[[str], None], add: Callable[[Counts], None]
+) -> ParallelOutput:
+    """How a Loki history worker writes its half: with this run's writer's settings (see sources.loki.parsed)."""
+    from ..sources.loki import parsed
+    from ..sources.loki.parsed import Output, ParallelOutput
+
+    assert run.loki is not None
+    output = Output(
+        output=run.output,
+        redact=run.redact,
+        filter_text=run.query.text if run.query is not None else "",
+        format_strings=[compiled.format_string for compiled in run.formats or []],
+        encoding=getattr(out, "encoding", None) or "utf-8",
+        errors=getattr(out, "errors", None) or "surrogateescape",
+        where=run.loki.config.where,
+        segment_bytes=parsed.SEGMENT_BYTES,
+        max_segments=parsed.MAX_SEGMENTS,
+    )
+    return ParallelOutput(output, write_segment, add)
+
+
+def _adder(pipeline: Pipeline, writer: Writer) -> Callable[[Counts], None]:
+    """Adds what a Loki history worker's pipeline and writer counted to this run's, for the summary."""
+
+    def add(counts: Counts) -> None:
+        pipeline.lines += counts.lines
+        pipeline.skipped += counts.skipped
+        pipeline.events += counts.events
+        pipeline.matched += counts.matched
+        pipeline.formats_seen.update(counts.formats_seen)
+        pipeline.health.update(counts.health)
+        writer.written += counts.written
+        writer.redactions += counts.redactions
+
+    return add
+
+
 async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Event | None = None) -> int:
     """Follow the cluster (or Loki) into ``stream`` until stopped, ``duration`` passes, or all is read."""
     out = stream or sys.stdout
@@ -148,6 +191,19 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
     async with opened as (source, status):
         if status != EXIT_OK:
             return status
+        if run.loki is not None and orderer is None and not _follows(run.loki):
+            from ..sources.loki.parsed import copy_file
+
+            def write_segment(path: str) -> None:
+                if broken_flag:
+                    return
+                try:
+                    copy_file(path, out)
+                except BrokenPipeError:
+                    broken_flag.append(True)
+                    broken.set()
+
+            source.parallel = _parallel(run, out, write_segment, _adder(pipeline, writer))
         task = asyncio.create_task(source.run(), name="live source")
 
         async def flusher() -> None:

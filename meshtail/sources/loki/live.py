@@ -29,21 +29,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import heapq
+import os
 import random
+import shutil
+import tempfile
 import time
 from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import aiohttp
 import orjson
 
 from ...events import AuditEvent, RawLine, Source, now_rfc3339
 from ..health import StreamStats, health_event
+from . import parsed
 from .client import LokiClient, LokiError, parse_dropped
 from .config import LokiConfig
 from .labels import Layout, detect_layout
 from .logql import LogQuery, LokiSelection, build_query
+from .parsed import ParallelOutput, gap_event
 from .reader import Entries, Entry, Pager, Seen, stamp
 from .worker import HANDOFF_LINES, HistoryProcess, Job, Page
 from .worker import enabled as worker_enabled
@@ -237,6 +242,8 @@ class LokiSource:
         self._stopped = False
         # a long history goes on in a worker process from a split ~``handoff_lines`` past its first page (.worker)
         self.handoff_lines = HANDOFF_LINES
+        # a bounded read written by a plain writer: the worker parses and writes its half too (.parsed)
+        self.parallel: ParallelOutput | None = None
 
     # ---- setup ---------------------------------------------------------------------------
     async def prepare(self, now_ns: int | None = None) -> LogQuery:
@@ -312,14 +319,7 @@ class LokiSource:
     def _gap_reporter(self, tenant: str | None) -> Callable[..., None]:
         def report(source: Source, first_missing: int, why: str, **extra: object) -> None:
             state = self._states.get(tenant)
-            after = stamp(first_missing - 1)
-            attrs: dict[str, object] = {"meshtail.gap.after": after, "loki.url": self.client.config.where}
-            if tenant:
-                attrs["loki.tenant"] = tenant
-            attrs |= extra
-            self.on_event(
-                health_event("meshtail.stream.gap", f"{why}: lines after {after} may be lost", "warning", source, attrs)
-            )
+            self.on_event(gap_event(source, first_missing, why, self.client.config.where, tenant, extra))
             if state is not None:
                 state.stats.errors += 1
 
@@ -403,18 +403,29 @@ class LokiSource:
         pager = state.pager
         helper: HistoryProcess | None = None
         try_worker = worker_enabled()
+        parallel = self.parallel if seen is None and len(self._states) == 1 else None  # see .parsed
+        spool = ""
         try:
             async with contextlib.aclosing(pager.read(self.query, start_ns, end_ns)) as pages:
                 async for batch in pages:
                     await self._deliver_paced(state, batch, seen, record_from)
                     if try_worker and pager.position >= 0:
                         try_worker = False  # decided on the first full page
-                        split = self._split_point(start_ns, pager.position, end_ns, pager.limit)
+                        split = -1
+                        if parallel is not None:
+                            split = self._half_point(start_ns, pager.position, end_ns, pager.limit)
+                            parallel = parallel if split >= 0 else None
+                        if split < 0:
+                            split = self._split_point(start_ns, pager.position, end_ns, pager.limit)
                         if split < 0:
                             continue  # a short read: all of it here
+                        job = self._job(state, split, end_ns, record_from if seen is not None else -1)
+                        if parallel is not None:
+                            spool = tempfile.mkdtemp(prefix="meshtail-loki-")  # (0700: the output's own)
+                            job.output = replace(parallel.output, spool=spool)
                         helper = HistoryProcess()
                         try:
-                            await helper.start(self._job(state, split, end_ns, record_from if seen is not None else -1))
+                            await helper.start(job)
                         except LokiError as exc:  # read on here: the same lines, slower
                             helper = None
                             self._event(state, "meshtail.source.warning", f"{exc.message}; reading on in-process",
@@ -422,11 +433,16 @@ class LokiSource:
                             continue
                         # this read goes on to the split while the worker starts and reads ahead from it
                         pager.stop_at(split)
-            if helper is not None:
+            if helper is not None and spool:
+                assert parallel is not None
+                await self._history_parsed_in_worker(state, helper, parallel)
+            elif helper is not None:
                 await self._history_in_worker(state, helper, seen)
         finally:
             if helper is not None:
                 await helper.close()
+            if spool:
+                shutil.rmtree(spool, ignore_errors=True)
         state.history_done = True
 
     def _split_point(self, start_ns: int, cursor: int, end_ns: int, limit: int) -> int:
@@ -441,6 +457,22 @@ class LokiSource:
         split = cursor + span * max(1, self.handoff_lines // limit)
         left_pages = (end_ns - split) // span
         return split if left_pages >= 2 else -1
+
+    @staticmethod
+    def _half_point(start_ns: int, cursor: int, end_ns: int, limit: int) -> int:
+        """Where a worker that parses too (:mod:`.parsed`) takes over, or -1 when the window is too short for it.
+
+        As dense throughout as its first page (``limit`` entries up to ``cursor``), the rest of the window is
+        shared so that both processes end together: this one parses :data:`~.parsed.STARTUP_LINES` more than the
+        worker, which starts meanwhile."""
+        span = cursor - start_ns
+        if span <= 0:
+            return -1
+        left = (end_ns - cursor) * limit // span  # lines, estimated
+        if left < parsed.WORTH_LINES or left < 2 * limit:
+            return -1
+        split = cursor + (left + parsed.STARTUP_LINES) // 2 * span // limit
+        return split if (end_ns - split) // span >= 1 else -1
 
     def _job(self, state: _Tenant, start_ns: int, end_ns: int, timestamps_from: int) -> Job:
         assert self.query is not None and self.layout is not None
@@ -470,6 +502,39 @@ class LokiSource:
                 continue
             pager.pages = base + helper.pages
             await self._deliver_page(state, helper.table, page, seen)
+        pager.pages = base + helper.pages
+        pager.split_timestamps += helper.split_timestamps
+
+    async def _history_parsed_in_worker(self, state: _Tenant, helper: HistoryProcess, parallel: ParallelOutput) -> None:
+        """The rest of the window, parsed and written by ``helper``'s process: its segments copied to the output
+        in order once this process has written its part, its counts added to this process's (see :mod:`.parsed`)."""
+        pager = state.pager
+        base = pager.pages
+        last_by_stream, sources = state.last_by_stream, state.source_by_stream
+        try:
+            async for frame in helper.read():
+                if frame[0] == "gap":  # (not sent in parse mode: the worker writes its gaps in their place)
+                    continue
+                _, path, _new, lasts, newest = frame
+                parallel.write_file(path)
+                with contextlib.suppress(OSError):
+                    os.unlink(path)  # (the worker waits while too many are left)
+                for index, ts in lasts:  # as far as each stream is written, should a stop come next
+                    key, source = helper.table[index]
+                    if last_by_stream.get(key, -1) < ts:
+                        last_by_stream[key] = ts
+                        sources.setdefault(key, source)
+                if newest >= 0 and (state.last is None or newest > state.last):
+                    state.last = newest
+                pager.pages = base + helper.pages
+                await asyncio.sleep(0)
+        finally:
+            counts = helper.counts
+            if counts is not None:
+                helper.counts = None
+                parallel.add_counts(counts)
+                state.stats.lines += counts.entries
+                state.stats.errors += counts.gaps
         pager.pages = base + helper.pages
         pager.split_timestamps += helper.split_timestamps
 

@@ -11,6 +11,10 @@ exact dedupe at equal-timestamp boundaries, same gap reports) runs there with it
 RFC 3339 stamp, its stream (a small index; new streams' :class:`~meshtail.events.Source` sent once) and, only
 where the live side needs them, its timestamps.  The parent is left with building one ``RawLine`` a line.
 
+For a bounded read written by a plain writer (``scan --loki``), the job carries an :class:`~.parsed.Output` and
+the split is the window's middle: the worker then also parses, filters and writes its half, into spool files that
+the parent copies to its output after its own half (see :mod:`.parsed`).
+
 Frames on the child's stdout: 8-byte big-endian length + a pickle (the child is our own program; nothing
 else writes there).  The job comes on stdin the same way.  A child that dies, or cannot start, is a
 :class:`~.client.LokiError` naming it, never lines lost quietly: the read fails as any Loki read fails.
@@ -37,6 +41,7 @@ from .client import LokiClient, LokiError
 from .config import LokiConfig
 from .labels import Layout
 from .logql import LogQuery
+from .parsed import Counts, Output, parse_window
 from .reader import Entries, Pager, stamp
 
 # lines this process reads on after the first page, while the worker starts and reads ahead from the split
@@ -63,6 +68,7 @@ class Job:
     start_ns: int  # a split point: nothing at or after it was read before
     end_ns: int
     timestamps_from: int = -1  # send each line's timestamp from here on (-1: never): what Seen remembers
+    output: Output | None = None  # parse and write the window too (.parsed), not only read it
 
 
 @dataclass
@@ -91,6 +97,7 @@ class HistoryProcess:
         self.table: list[tuple[str, Source]] = []  # stream index -> (stream key, source)
         self.pages = 0
         self.split_timestamps = 0
+        self.counts: Counts | None = None  # in parse mode: what the worker's pipeline counted
 
     async def start(self, job: Job) -> None:
         """Start the process and hand it ``job`` (it reads ahead at once); raises LokiError."""
@@ -123,7 +130,8 @@ class HistoryProcess:
             raise LokiError(await self._died("before it took its job")) from None
 
     async def read(self) -> Any:
-        """Yields :class:`Page` objects and ``("gap", source, ts, why)`` tuples, in order; raises LokiError."""
+        """Yields :class:`Page` objects and ``("gap", source, ts, why)`` tuples, in order, or in parse mode
+        ``("segment", path, new streams, lasts, newest)`` tuples; raises LokiError."""
         process = self._process
         assert process is not None and process.stdout is not None
         while True:
@@ -138,10 +146,16 @@ class HistoryProcess:
                 self.table.extend(new)
                 self.pages = pages
                 yield Page(lines, stamps, streams, timestamps, first_timed, lasts, newest)
-            elif kind == "gap":
+            elif kind in ("gap", "segment"):
+                if kind == "segment":
+                    self.table.extend(frame[2])
                 yield frame
+            elif kind == "counts":
+                self.counts = frame[1]
             elif kind == "done":
                 self.pages, self.split_timestamps = frame[1], frame[2]
+                if len(frame) > 3:
+                    self.counts = frame[3]
                 return
             else:  # ("error", message, status, transient)
                 raise LokiError(frame[1], frame[2], frame[3])
@@ -190,10 +204,19 @@ async def _run(job: Job, frames: queue.Queue[bytes | None]) -> None:
     def send(item: tuple[Any, ...]) -> bytes:
         return pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
 
+    async def put(item: tuple[Any, ...]) -> None:
+        await asyncio.to_thread(frames.put, send(item))
+
     gaps: list[tuple[Any, ...]] = []
     index: dict[str, int] = {}
     async with LokiClient(job.config) as client:
         entries = Entries(job.layout, job.tenant_label)
+        if job.output is not None:  # parse mode (.parsed): this process parses and writes its part too
+            try:
+                await parse_window(job, client, entries, put)
+            except LokiError as exc:
+                await put(("error", exc.message, exc.status, exc.transient))
+            return
         pager = Pager(
             client,
             job.tenant,

@@ -1,0 +1,234 @@
+"""A long bounded history parsed in two processes at once, its output handed over in order.
+
+A headless replay (``scan --loki``, ``tail --loki --to``) costs what parsing costs: ~35 µs a line for the
+parser, the filter and the writer, on one core, while Loki (or the stand-in) and the page reading need little.
+A file scan does the same work on the same core, so a Loki replay on one parsing thread can at best equal it.
+Here the window is split in two at an exact nanosecond (query_range ranges are half-open): this process reads
+and parses the first half as before, while the history worker (:mod:`.worker`) reads the second half and runs
+the *same* pipeline on it -- the same filter text, access-log formats, redaction and writer -- into spool
+files (segments) in a private directory.  Once this process has written its half, it copies the segments to
+its output in order and merges the worker's counts into its own, so the output is what one process would have
+written: the same events in the same order.
+
+Only a bounded read with a plain writer qualifies (no tail to meet, no ``--order`` holding events, one tenant):
+the TUI keeps reading through its store.  Each stream's parser in the worker starts at the split without the
+stream's earlier lines; format detection is decided per line (a stream's previous family is only tried first),
+so a line reads the same either side of it.
+
+The spool is bounded: the worker waits while :data:`MAX_SEGMENTS` segments of ~:data:`SEGMENT_BYTES` are
+waiting to be copied, so a day's window costs disk in proportion to the part still ahead of this process's
+writing, not to the window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from ...events import AuditEvent, RawLine, Source, now_rfc3339
+from ..health import health_event
+from .client import LokiError
+from .reader import Pager, stamp
+
+# The worker's start-up (interpreter, parsers, first page) costs ~1 s of CPU, the time this process parses ~25,000
+# lines in: it takes that many more than half (half of it each way), and the split is made only for a window
+# of at least WORTH_LINES (read in two, a smaller one would end later than read in one).
+STARTUP_LINES = 25_000
+WORTH_LINES = 80_000
+SEGMENT_BYTES = 32 << 20  # a segment is handed over once it holds this much output
+MAX_SEGMENTS = 16  # the worker waits while this many are written and not yet copied (~512 MB of disk)
+_WAIT = 0.02  # how often a waiting worker looks whether a segment was copied
+
+
+def gap_event(
+    source: Source, first_missing: int, why: str, where: str, tenant: str | None, extra: dict[str, object] | None = None
+) -> AuditEvent:
+    """The event for lines of a Loki read that may be lost after ``first_missing`` (both processes make it)."""
+    after = stamp(first_missing - 1)
+    attrs: dict[str, object] = {"meshtail.gap.after": after, "loki.url": where}
+    if tenant:
+        attrs["loki.tenant"] = tenant
+    attrs |= extra or {}
+    return health_event("meshtail.stream.gap", f"{why}: lines after {after} may be lost", "warning", source, attrs)
+
+
+@dataclass
+class Output:
+    """How the worker writes what it parses, as this process's writer does (sent to it pickled)."""
+
+    output: str  # the writer's format: "jsonl" or "text"
+    redact: bool
+    filter_text: str
+    format_strings: list[str]  # the user's --format-string values, compiled again there
+    encoding: str = "utf-8"  # of this process's output, for text written there
+    errors: str = "strict"
+    where: str = ""  # the Loki URL, as gap events name it
+    spool: str = ""  # the private directory the segments go to (made by this process for the job)
+    segment_bytes: int = SEGMENT_BYTES
+    max_segments: int = MAX_SEGMENTS
+
+
+@dataclass
+class Counts:
+    """What the worker's pipeline and writer counted, added to this process's own at the end."""
+
+    lines: int = 0
+    skipped: int = 0
+    events: int = 0
+    matched: int = 0
+    formats_seen: dict[str, int] = field(default_factory=dict)
+    health: dict[str, int] = field(default_factory=dict)
+    written: int = 0
+    redactions: int = 0
+    entries: int = 0  # Loki entries read (before the pipeline splits batch lines)
+    gaps: int = 0
+
+
+@dataclass
+class ParallelOutput:
+    """What ``run_live`` offers a bounded Loki read: the worker's settings, and where its work goes here.
+
+    ``write_file`` copies one segment to the output after everything written so far (False: the output is
+    gone, stop); ``add_counts`` adds the worker's counts to the pipeline's and the writer's."""
+
+    output: Output
+    write_file: Callable[[str], bool]
+    add_counts: Callable[[Counts], None]
+
+
+def copy_file(path: str, out: TextIO) -> None:
+    """Append the file at ``path`` to ``out``: as bytes when ``out`` has a binary buffer, else as text."""
+    out.flush()
+    binary = getattr(out, "buffer", None)
+    with open(path, "rb") as segment:
+        if binary is not None:
+            while chunk := segment.read(1 << 20):
+                binary.write(chunk)
+            binary.flush()
+        else:
+            encoding = getattr(out, "encoding", None) or "utf-8"
+            out.write(segment.read().decode(encoding, getattr(out, "errors", None) or "strict"))
+
+
+# ---- the worker's side -----------------------------------------------------------------------------------
+class _Spool:
+    """Numbered segment files in ``output.spool``, each opened as the writer's stream."""
+
+    def __init__(self, output: Output) -> None:
+        self.output = output
+        self.number = 0
+        self.path = ""
+        self.stream: TextIO | None = None
+
+    def open(self) -> TextIO:
+        self.number += 1
+        self.path = os.path.join(self.output.spool, f"{self.number:08d}.out")
+        opened = open(self.path, "w", encoding=self.output.encoding, errors=self.output.errors, buffering=1 << 20)
+        self.stream = opened
+        return opened
+
+    def size(self) -> int:
+        assert self.stream is not None
+        self.stream.flush()  # (JSONL goes to the binary buffer under the text layer: both are counted)
+        return self.stream.buffer.tell()
+
+    def close(self) -> str:
+        assert self.stream is not None
+        self.stream.close()
+        self.stream = None
+        return self.path
+
+    async def room(self) -> None:
+        """Wait while :attr:`Output.max_segments` segments are waiting to be copied (this process removes each
+        one it has copied)."""
+        while len(os.listdir(self.output.spool)) >= self.output.max_segments:
+            await asyncio.sleep(_WAIT)
+
+
+async def parse_window(job: Any, client: Any, entries: Any, put: Callable[[tuple[Any, ...]], Awaitable[None]]) -> None:
+    """The worker's read in parse mode: ``job``'s window parsed and written to segments.
+
+    Frames put: ``("segment", path, new streams, lasts, newest)`` for each written segment, then ``("done",
+    pages, split timestamps, Counts)``; on an error, the segment so far and ``("counts", Counts)``, then the
+    error is raised (the caller sends it on)."""
+    from ...gctune import tune_for_streaming
+    from ...parse.detect import compile_formats
+    from ...pipeline import Pipeline
+    from ...query import compile_filter
+    from ...sinks.output import Writer
+
+    output: Output = job.output
+    spool = _Spool(output)
+    writers: list[Writer] = []
+
+    def new_writer() -> Writer:
+        writer = Writer(spool.open(), output.output, redact=output.redact)
+        writers.append(writer)
+        return writer
+
+    current = [new_writer()]
+    pipeline = Pipeline(
+        lambda event: current[0].write(event),
+        compile_filter(output.filter_text),
+        compile_formats(output.format_strings),
+    )
+    counts = Counts()
+
+    def on_gap(source: Source, first_missing: int, why: str) -> None:
+        counts.gaps += 1
+        pipeline.event(gap_event(source, first_missing, why, output.where, job.tenant))
+
+    pager = Pager(client, job.tenant, entries, job.index_labels, on_gap, job.limit, job.max_limit)
+    index: dict[str, int] = {}
+    new: list[tuple[str, Source]] = []
+    lasts: dict[int, int] = {}
+    newest = -1
+
+    async def hand_over() -> None:
+        nonlocal new, lasts
+        current[0].stream.flush()
+        path = spool.close()
+        await put(("segment", path, new, list(lasts.items()), newest))
+        new, lasts = [], {}
+        await spool.room()
+
+    def counted() -> Counts:
+        counts.lines, counts.skipped, counts.events, counts.matched = (
+            pipeline.lines,
+            pipeline.skipped,
+            pipeline.events,
+            pipeline.matched,
+        )
+        counts.formats_seen, counts.health = dict(pipeline.formats_seen), dict(pipeline.health)
+        counts.written = sum(writer.written for writer in writers)
+        counts.redactions = sum(writer.redactions for writer in writers)
+        return counts
+
+    tune_for_streaming()
+    on_line = pipeline.line
+    try:
+        async for batch in pager.read(job.query, job.start_ns, job.end_ns):
+            received = now_rfc3339()
+            for ts, key, line, source in batch:
+                on_line(RawLine(line, source, received, stamp(ts)))
+                at = index.get(key)
+                if at is None:
+                    at = index[key] = len(index)
+                    new.append((key, source))
+                lasts[at] = ts
+            counts.entries += len(batch)
+            if batch:
+                newest = batch[-1][0]
+            if spool.size() >= output.segment_bytes:
+                await hand_over()
+                current[0] = new_writer()
+    except LokiError:
+        if spool.stream is not None:  # what was written before an error is output all the same, in its place
+            await hand_over()
+            await put(("counts", counted()))
+        raise
+    await hand_over()
+    await put(("done", pager.pages, pager.split_timestamps, counted()))
