@@ -39,6 +39,8 @@ class Pipeline:
         self.health: Counter[str] = Counter()
         self.lag = LagWatch(self.event)
         self._newest = self.lag.newest
+        # per stream, how its parser goes on (StreamParser.state), for streams whose parser starts here mid-way
+        self.carried: dict[tuple[str | None, str | None, str | None, str | None], tuple[str | None, ...]] = {}
 
     def line(self, raw: RawLine, batch: bool = True) -> None:
         """One line in; ``batch=False`` for a record already split out of a batch line (not split again)."""
@@ -60,6 +62,8 @@ class Pipeline:
         parser = self._parsers.get(key)
         if parser is None:
             parser = self._parsers[key] = StreamParser(self.formats)
+            if self.carried and (state := self.carried.get(key)) is not None:
+                parser.restore(state)  # type: ignore[arg-type]
             if self.query.text:
                 self._bound[key] = StreamFilter(self.query, source)
         verdict = None
@@ -74,6 +78,10 @@ class Pipeline:
         event = parser.parse(raw, matched)
         self.formats_seen[event.format] += 1
         self._deliver(event, verdict)
+
+    def states(self) -> dict[tuple[str | None, str | None, str | None, str | None], tuple[str | None, ...]]:
+        """Every stream's parser state (:meth:`StreamParser.state`), to carry over to another pipeline."""
+        return {key: parser.state() for key, parser in self._parsers.items()}
 
     def event(self, event: AuditEvent) -> None:
         if event.format == "meshtail":

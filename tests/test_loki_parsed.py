@@ -12,6 +12,7 @@ import asyncio
 import io
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -221,3 +222,92 @@ async def test_a_loki_error_in_the_workers_half_is_written_after_every_line_befo
     every = [e for e in _comparable(whole) if e.get("format") != "meshtail"]
     assert lines == every[: len(lines)]  # in order, nothing lost or repeated before the error
     assert len(lines) >= 9_000 - 1_000  # all but at most the page the error came on
+
+
+async def test_a_stop_while_the_workers_half_is_copied_counts_what_was_written(
+    loki: LokiStandIn, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """(Found in review.)  The summary's "events written" is what was written, also when the run stops after some
+    of the worker's segments were copied (Ctrl-C, --duration): the worker sends running totals with each one."""
+    _push(loki)
+    monkeypatch.setenv(worker_module.ENV_SWITCH, "1")
+    monkeypatch.setattr(parsed, "SEGMENT_BYTES", 4096)
+    stop = asyncio.Event()
+    copied: list[str] = []
+
+    def copy(path: str, out: Any) -> None:
+        copied.append(path)
+        REAL_COPY(path, out)
+        if len(copied) == 3:
+            stop.set()
+
+    monkeypatch.setattr(parsed, "copy_file", copy)
+    options = LokiOptions(start_ns=T0, end_ns=END, follow=False, limit=1000)
+    run = LiveRun(
+        query=compile_filter(""),
+        formats=compile_formats([]),
+        output="jsonl",
+        loki=LokiRun(LokiConfig.from_args(loki.url, env={}), LokiSelection(), options, ""),
+    )
+    out = io.StringIO()
+    await run_live(run, out, stop)
+    summary = [line for line in capsys.readouterr().err.splitlines() if "events written" in line][-1]
+    written = out.getvalue().splitlines()
+    assert len(copied) == 3 and len(written) < 12_000  # the premise: stopped part way through the copies
+    said = int(re.search(r"(\d+) events written", summary).group(1))  # type: ignore[union-attr]
+    assert said == len(written), summary
+    lines = int(re.search(r"(\d+) lines", summary).group(1))  # type: ignore[union-attr]
+    assert lines == sum(1 for line in written if '"format":"meshtail"' not in line), summary
+
+
+async def test_without_a_spool_directory_the_worker_only_fetches(
+    loki: LokiStandIn, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """(Found in review.)  A temp directory that cannot hold the spool (not a directory, full, read-only) is a
+    warning, and the read goes on as before: every line, parsed here."""
+    _push(loki)
+    not_a_directory = tmp_path / "not-a-dir"
+    not_a_directory.write_text("")
+    monkeypatch.setattr(tempfile, "tempdir", str(not_a_directory))
+    two, copied = await _scan(loki, monkeypatch, in_two=True)
+    assert not copied
+    written = _comparable(two)
+    warnings = [e["summary"] for e in written if e.get("action") == "meshtail.source.warning"]
+    assert warnings and "cannot make a spool" in warnings[0]
+    assert sum(1 for e in written if e.get("format") != "meshtail") == 12_000
+
+
+# istio/istio#24095 https://github.com/istio/istio/issues/24095: Istio 1.1-1.5's text format, which only that format
+# reads; and tests/data/envoy-text.log line 7 (an Istio 1.7-era egress walkthrough, SOURCES.md): a TCP line that the
+# 1.1 format and the 1.3 format both match, each reading it its own way
+ISTIO_1_1 = (
+    '[2020-05-27T07:05:41.663Z] "POST /operate HTTP/1.1" 0 DC "-" 13 0 10481 - "-" "curl/7.58.0" '
+    '"7797e6c3-e625-9a52-a185-690cb04d97f7" "172.16.3.51:32354" "127.0.0.1:6666" '
+    "inbound|6666|http|istio-mesh.istio-testing.svc.cluster.local - 10.244.2.136:6666 10.244.0.0:34052 -"
+)
+EITHER = (
+    '[2020-12-03T10:54:15.891Z] "- - -" 0 UF,URX "-" "-" 0 0 10009 - "-" "-" "-" "-" "23.21.42.25:443" '
+    "outbound|443||api.ipify.org - 54.243.164.148:443 10.10.167.168:53850 - -"
+)
+
+
+async def test_each_stream_goes_on_in_the_worker_with_the_format_it_had(
+    loki: LokiStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """(Found in review.)  A stream's access format is sticky: a line two formats match is read with the one the
+    stream used last.  The worker's parsers start from each stream's state after this process's first page."""
+    _push(loki)
+    legacy = {**PROMTAIL, "pod": "legacy-1-1"}
+    for i in range(40):  # the 1.1-only line in the first page, the ambiguous one in the worker's half
+        loki.push(legacy, T0 + 1000 + i, ISTIO_1_1)
+        loki.push(legacy, END - 10_000 + i, EITHER)
+    one, _ = await _scan(loki, monkeypatch, in_two=False)
+    two, copied = await _scan(loki, monkeypatch, in_two=True)
+    assert any("api.ipify.org" in segment for segment in copied)  # the premise: the worker read them
+
+    def formats(text: str) -> set[str]:
+        return {e["attributes"].get("envoy.log_format") for e in _comparable(text) if "api.ipify.org" in e["raw"]}
+
+    assert formats(one) == {"istio-1.1"}  # the premise: the stream's format decides
+    assert formats(two) == formats(one)
+    assert _comparable(two) == _comparable(one)

@@ -168,3 +168,23 @@ async def test_ctrl_c_at_the_terminal_stops_the_scan_not_the_worker_first(loki: 
     assert b"reader process ended" not in err and b"lines" in err
     await eventually(lambda: not any(os.path.exists(f"/proc/{pid}") for pid in workers), timeout=15)
     assert not list(tmp_path.glob("meshtail-loki-*"))
+
+
+async def test_a_worker_whose_meshtail_is_killed_removes_its_spool_and_ends(loki: LokiStandIn, tmp_path: Path) -> None:
+    """(Found in review.)  A meshtail killed outright (SIGKILL, an OOM kill) cannot end its worker, which runs in a
+    session of its own: the worker sees its parent gone, removes the spool of parsed output nobody will copy, and
+    ends -- no process polling forever, no disk held."""
+    for i in range(120_000):
+        loki.push({**PROMTAIL, "pod": PODS[i % 3]}, T0 + i * 1_000, f"GET /api/v1/products/{i} 200")
+    scan = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "meshtail", "scan", "--loki", loki.url, "--from", str(T0), "--to", str(T0 + 10**9),
+        "-o", "jsonl", stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL, start_new_session=True,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )  # fmt: skip
+    await eventually(lambda: bool(_workers(scan.pid)) or scan.returncode is not None, timeout=60)
+    workers = _workers(scan.pid)
+    assert workers and list(tmp_path.glob("meshtail-loki-*")), "the premise: a worker parsing into its spool"
+    scan.kill()
+    await scan.wait()
+    await eventually(lambda: not any(os.path.exists(f"/proc/{pid}") for pid in workers), timeout=30)
+    assert not list(tmp_path.glob("meshtail-loki-*"))

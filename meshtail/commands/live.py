@@ -50,6 +50,10 @@ class LiveRun:
     loki: LokiRun | None = None  # --loki: read Grafana Loki instead of the Kubernetes API
 
 
+# a closed terminal's SIGHUP stops a run as Ctrl-C does: its summary said, its Loki history worker ended
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 async def _preflight(client: KubeClient, source: LiveSource) -> int:
     """Reach the server and read pods in each namespace once, so problems are named before streaming."""
     try:
@@ -114,7 +118,11 @@ def _follows(loki: LokiRun) -> bool:
 
 
 def _parallel(
-    run: LiveRun, out: TextIO, write_segment: Callable[[str], None], add: Callable[[Counts], None]
+    run: LiveRun,
+    out: TextIO,
+    write_segment: Callable[[str], None],
+    add: Callable[[Counts], None],
+    states: Callable[[], dict[Any, tuple[str | None, ...]]],
 ) -> ParallelOutput:
     """How a Loki history worker writes its half: with this run's writer's settings (see sources.loki.parsed)."""
     from ..sources.loki import parsed
@@ -132,7 +140,7 @@ def _parallel(
         segment_bytes=parsed.SEGMENT_BYTES,
         max_segments=parsed.MAX_SEGMENTS,
     )
-    return ParallelOutput(output, write_segment, add)
+    return ParallelOutput(output, write_segment, add, states)
 
 
 def _adder(pipeline: Pipeline, writer: Writer) -> Callable[[Counts], None]:
@@ -184,7 +192,7 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
     pipeline = Pipeline(orderer.push if orderer else write, run.query, run.formats)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in _STOP_SIGNALS:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     opened = _kube_source(run, pipeline, cluster) if run.loki is None else _loki_source(run, pipeline)
@@ -203,7 +211,7 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
                     broken_flag.append(True)
                     broken.set()
 
-            source.parallel = _parallel(run, out, write_segment, _adder(pipeline, writer))
+            source.parallel = _parallel(run, out, write_segment, _adder(pipeline, writer), pipeline.states)
         task = asyncio.create_task(source.run(), name="live source")
 
         async def flusher() -> None:
@@ -245,7 +253,7 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
                 waiter.cancel()
             await source.stop()
             await asyncio.gather(*waits, flush, return_exceptions=True)
-            for sig in (signal.SIGINT, signal.SIGTERM):
+            for sig in _STOP_SIGNALS:
                 with contextlib.suppress(NotImplementedError, RuntimeError):
                     loop.remove_signal_handler(sig)
         if task.done() and not task.cancelled() and task.exception() is not None:

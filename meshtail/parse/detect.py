@@ -183,6 +183,27 @@ class StreamParser:
                         parser.last = compiled
         return self.parse(raw)
 
+    def state(self) -> tuple[str | None, str | None, str | None, str | None]:
+        """What this stream's parser goes on with (the family tried first, the access formats last matched, the
+        text family): for a parser in another process that takes the stream over mid-way (see :meth:`restore`)."""
+        return (
+            self._family_names.get(self._last) if self._last is not None else None,  # type: ignore[arg-type]
+            self._istio.last.name,
+            self._custom.last.name if self._custom is not None else None,
+            TEXT_NAMES[self._last_text] if self._last_text is not None else None,
+        )
+
+    def restore(self, state: tuple[str | None, str | None, str | None, str | None]) -> None:
+        """Go on as the parser whose :meth:`state` this is: a line several formats match is read the same."""
+        family, istio, custom, text = state
+        self._last = self._families.get(family or "")
+        for parser, name in ((self._istio, istio), (self._custom, custom)):
+            if parser is not None and name is not None:
+                for compiled in parser.formats:
+                    if compiled.name == name:
+                        parser.last = compiled
+        self._last_text = TEXT_BY_NAME.get(text or "")
+
     def match_fast(self, text: str) -> AccessMatch | None:
         """The short path's match: an access-log line in the same format as the stream's line before.
 

@@ -411,26 +411,11 @@ class LokiSource:
                     await self._deliver_paced(state, batch, seen, record_from)
                     if try_worker and pager.position >= 0:
                         try_worker = False  # decided on the first full page
-                        split = -1
-                        if parallel is not None:
-                            split = self._half_point(start_ns, pager.position, end_ns, pager.limit)
-                            parallel = parallel if split >= 0 else None
-                        if split < 0:
-                            split = self._split_point(start_ns, pager.position, end_ns, pager.limit)
-                        if split < 0:
-                            continue  # a short read: all of it here
-                        job = self._job(state, split, end_ns, record_from if seen is not None else -1)
-                        if parallel is not None:
-                            spool = tempfile.mkdtemp(prefix="meshtail-loki-")  # (0700: the output's own)
-                            job.output = replace(parallel.output, spool=spool)
-                        helper = HistoryProcess()
-                        try:
-                            await helper.start(job)
-                        except LokiError as exc:  # read on here: the same lines, slower
-                            helper = None
-                            self._event(state, "meshtail.source.warning", f"{exc.message}; reading on in-process",
-                                        "warning")  # fmt: skip
-                            continue
+                        timed = record_from if seen is not None else -1  # (the timestamps the dedupe memory learns)
+                        handed = await self._hand_off(state, start_ns, end_ns, timed, parallel)
+                        if handed is None:
+                            continue  # a short read, or no worker: all of it here
+                        helper, spool, split = handed
                         # this read goes on to the split while the worker starts and reads ahead from it
                         pager.stop_at(split)
             if helper is not None and spool:
@@ -444,6 +429,41 @@ class LokiSource:
             if spool:
                 shutil.rmtree(spool, ignore_errors=True)
         state.history_done = True
+
+    async def _hand_off(
+        self, state: _Tenant, start_ns: int, end_ns: int, timestamps_from: int, parallel: ParallelOutput | None
+    ) -> tuple[HistoryProcess, str, int] | None:
+        """Start a worker on the rest of the window after the first full page: the worker, its spool when it
+        parses too (:mod:`.parsed`; else ""), the split; or None to read it all here."""
+        pager = state.pager
+        split = -1
+        spool = ""
+        if parallel is not None:
+            split = self._half_point(start_ns, pager.position, end_ns, pager.limit)
+            if split >= 0:
+                try:
+                    spool = tempfile.mkdtemp(prefix="meshtail-loki-")  # (0700: the output's own)
+                except OSError as exc:  # the worker only fetches then, as for the TUI
+                    why = f"cannot make a spool for the Loki history reader ({exc.strerror or exc})"
+                    self._event(state, "meshtail.source.warning", f"{why}: parsing it all here", "warning")
+                    split = -1
+        if not spool:
+            split = self._split_point(start_ns, pager.position, end_ns, pager.limit)
+            if split < 0:
+                return None
+        job = self._job(state, split, end_ns, timestamps_from)
+        if spool:
+            assert parallel is not None
+            job.output = replace(parallel.output, spool=spool, states=parallel.states())
+        helper = HistoryProcess()
+        try:
+            await helper.start(job)
+        except LokiError as exc:  # read on here: the same lines, slower
+            if spool:
+                shutil.rmtree(spool, ignore_errors=True)
+            self._event(state, "meshtail.source.warning", f"{exc.message}; reading on in-process", "warning")
+            return None
+        return helper, spool, split
 
     def _split_point(self, start_ns: int, cursor: int, end_ns: int, limit: int) -> int:
         """Where a worker takes over a long read, or -1 to read it all here.
@@ -511,12 +531,22 @@ class LokiSource:
         pager = state.pager
         base = pager.pages
         last_by_stream, sources = state.last_by_stream, state.source_by_stream
+        applied = parsed.Counts()
+
+        def add(totals: parsed.Counts) -> None:  # the worker's running totals: what is new since the last ones
+            nonlocal applied
+            counts, applied = totals.minus(applied), totals
+            parallel.add_counts(counts)
+            state.stats.lines += counts.entries
+            state.stats.errors += counts.gaps
+
         try:
             async for frame in helper.read():
                 if frame[0] == "gap":  # (not sent in parse mode: the worker writes its gaps in their place)
                     continue
-                _, path, _new, lasts, newest = frame
+                _, path, _new, lasts, newest, totals = frame
                 parallel.write_file(path)
+                add(totals)  # (what a stop right after this reports has these in its counts)
                 with contextlib.suppress(OSError):
                     os.unlink(path)  # (the worker waits while too many are left)
                 for index, ts in lasts:  # as far as each stream is written, should a stop come next
@@ -529,12 +559,8 @@ class LokiSource:
                 pager.pages = base + helper.pages
                 await asyncio.sleep(0)
         finally:
-            counts = helper.counts
-            if counts is not None:
-                helper.counts = None
-                parallel.add_counts(counts)
-                state.stats.lines += counts.entries
-                state.stats.errors += counts.gaps
+            if helper.counts is not None:
+                add(helper.counts)
         pager.pages = base + helper.pages
         pager.split_timestamps += helper.split_timestamps
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -69,6 +70,8 @@ class Output:
     spool: str = ""  # the private directory the segments go to (made by this process for the job)
     segment_bytes: int = SEGMENT_BYTES
     max_segments: int = MAX_SEGMENTS
+    states: dict[Any, tuple[str | None, ...]] = field(default_factory=dict)  # Pipeline.states() after page one
+    parent: int = field(default_factory=os.getpid)  # meshtail's process: the worker's parent while it lives
 
 
 @dataclass
@@ -86,17 +89,38 @@ class Counts:
     entries: int = 0  # Loki entries read (before the pipeline splits batch lines)
     gaps: int = 0
 
+    def minus(self, before: Counts) -> Counts:
+        """What was counted since ``before`` (the worker sends running totals, meshtail adds what is new)."""
+
+        def less(now: dict[str, int], then: dict[str, int]) -> dict[str, int]:
+            return {key: value - then.get(key, 0) for key, value in now.items() if value != then.get(key, 0)}
+
+        return Counts(
+            self.lines - before.lines,
+            self.skipped - before.skipped,
+            self.events - before.events,
+            self.matched - before.matched,
+            less(self.formats_seen, before.formats_seen),
+            less(self.health, before.health),
+            self.written - before.written,
+            self.redactions - before.redactions,
+            self.entries - before.entries,
+            self.gaps - before.gaps,
+        )
+
 
 @dataclass
 class ParallelOutput:
     """What ``run_live`` offers a bounded Loki read: the worker's settings, and where its work goes here.
 
-    ``write_file`` copies one segment to the output after everything written so far (False: the output is
-    gone, stop); ``add_counts`` adds the worker's counts to the pipeline's and the writer's."""
+    ``write_file`` copies one segment to the output after everything written so far (a broken output stops
+    the run there); ``add_counts`` adds counts of the worker's to the pipeline's and the writer's;
+    ``states`` is each stream's parser state, which the worker's parsers start from."""
 
     output: Output
-    write_file: Callable[[str], bool]
+    write_file: Callable[[str], None]
     add_counts: Callable[[Counts], None]
+    states: Callable[[], dict[Any, tuple[str | None, ...]]]
 
 
 def copy_file(path: str, out: TextIO) -> None:
@@ -142,18 +166,27 @@ class _Spool:
         return self.path
 
     async def room(self) -> None:
-        """Wait while :attr:`Output.max_segments` segments are waiting to be copied (this process removes each
-        one it has copied)."""
+        """Wait while :attr:`Output.max_segments` segments are waiting to be copied (meshtail removes each one
+        it has copied)."""
         while len(os.listdir(self.output.spool)) >= self.output.max_segments:
+            self.check_parent()
             await asyncio.sleep(_WAIT)
+
+    def check_parent(self) -> None:
+        """A worker whose meshtail is gone (a closed terminal's SIGHUP to it alone, a kill) removes the spool
+        and ends: nobody will copy it, and it may hold what a --no-redact run did not redact."""
+        if os.getppid() != self.output.parent:  # (meshtail's pid, sent: it may be gone before this one asks)
+            shutil.rmtree(self.output.spool, ignore_errors=True)
+            os._exit(0)
 
 
 async def parse_window(job: Any, client: Any, entries: Any, put: Callable[[tuple[Any, ...]], Awaitable[None]]) -> None:
     """The worker's read in parse mode: ``job``'s window parsed and written to segments.
 
-    Frames put: ``("segment", path, new streams, lasts, newest)`` for each written segment, then ``("done",
-    pages, split timestamps, Counts)``; on an error, the segment so far and ``("counts", Counts)``, then the
-    error is raised (the caller sends it on)."""
+    Frames put: ``("segment", path, new streams, lasts, newest, Counts so far)`` for each written segment, then
+    ``("done", pages, split timestamps, Counts)``.  A Loki error hands over the segment so far (complete: pages
+    fail between pages) and is raised for the caller to send on; a spool that cannot be written (a full disk)
+    is raised as one too, after the last complete segment: what is output is what was written whole."""
     from ...gctune import tune_for_streaming
     from ...parse.detect import compile_formats
     from ...pipeline import Pipeline
@@ -175,6 +208,7 @@ async def parse_window(job: Any, client: Any, entries: Any, put: Callable[[tuple
         compile_filter(output.filter_text),
         compile_formats(output.format_strings),
     )
+    pipeline.carried = dict(output.states)  # each stream's parser goes on as this process's first page left it
     counts = Counts()
 
     def on_gap(source: Source, first_missing: int, why: str) -> None:
@@ -186,14 +220,6 @@ async def parse_window(job: Any, client: Any, entries: Any, put: Callable[[tuple
     new: list[tuple[str, Source]] = []
     lasts: dict[int, int] = {}
     newest = -1
-
-    async def hand_over() -> None:
-        nonlocal new, lasts
-        current[0].stream.flush()
-        path = spool.close()
-        await put(("segment", path, new, list(lasts.items()), newest))
-        new, lasts = [], {}
-        await spool.room()
 
     def counted() -> Counts:
         counts.lines, counts.skipped, counts.events, counts.matched = (
@@ -207,28 +233,45 @@ async def parse_window(job: Any, client: Any, entries: Any, put: Callable[[tuple
         counts.redactions = sum(writer.redactions for writer in writers)
         return counts
 
+    async def hand_over() -> None:
+        nonlocal new, lasts
+        stream = current[0].stream
+        stream.flush()
+        path = spool.close()
+        await put(("segment", path, new, list(lasts.items()), newest, counted()))
+        new, lasts = [], {}
+
     tune_for_streaming()
     on_line = pipeline.line
     try:
-        async for batch in pager.read(job.query, job.start_ns, job.end_ns):
-            received = now_rfc3339()
-            for ts, key, line, source in batch:
-                on_line(RawLine(line, source, received, stamp(ts)))
-                at = index.get(key)
-                if at is None:
-                    at = index[key] = len(index)
-                    new.append((key, source))
-                lasts[at] = ts
-            counts.entries += len(batch)
-            if batch:
-                newest = batch[-1][0]
-            if spool.size() >= output.segment_bytes:
-                await hand_over()
-                current[0] = new_writer()
-    except LokiError:
-        if spool.stream is not None:  # what was written before an error is output all the same, in its place
-            await hand_over()
-            await put(("counts", counted()))
-        raise
-    await hand_over()
+        try:
+            async for batch in pager.read(job.query, job.start_ns, job.end_ns):
+                spool.check_parent()
+                received = now_rfc3339()
+                for ts, key, line, source in batch:
+                    on_line(RawLine(line, source, received, stamp(ts)))
+                    at = index.get(key)
+                    if at is None:
+                        at = index[key] = len(index)
+                        new.append((key, source))
+                    lasts[at] = ts
+                counts.entries += len(batch)
+                if batch:
+                    newest = batch[-1][0]
+                if spool.size() >= output.segment_bytes:
+                    await hand_over()
+                    await spool.room()
+                    current[0] = new_writer()
+        except LokiError:
+            await hand_over()  # what was written before a Loki error is output all the same, in its place
+            raise
+        await hand_over()
+    except OSError as exc:
+        raise LokiError(
+            f"cannot write the Loki history spool in {os.path.dirname(output.spool) or '.'} "
+            f"({exc.strerror or exc}): the read stops after what was written whole"
+        ) from None
     await put(("done", pager.pages, pager.split_timestamps, counted()))
+    while os.path.isdir(output.spool):  # until meshtail has copied it all and ends this process, or is gone
+        spool.check_parent()
+        await asyncio.sleep(_WAIT * 5)

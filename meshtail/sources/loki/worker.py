@@ -27,6 +27,7 @@ import contextlib
 import os
 import pickle
 import queue
+import shutil
 import struct
 import sys
 import threading
@@ -97,7 +98,7 @@ class HistoryProcess:
         self.table: list[tuple[str, Source]] = []  # stream index -> (stream key, source)
         self.pages = 0
         self.split_timestamps = 0
-        self.counts: Counts | None = None  # in parse mode: what the worker's pipeline counted
+        self.counts: Counts | None = None  # in parse mode: what the worker's pipeline counted in all
 
     async def start(self, job: Job) -> None:
         """Start the process and hand it ``job`` (it reads ahead at once); raises LokiError."""
@@ -131,7 +132,7 @@ class HistoryProcess:
 
     async def read(self) -> Any:
         """Yields :class:`Page` objects and ``("gap", source, ts, why)`` tuples, in order, or in parse mode
-        ``("segment", path, new streams, lasts, newest)`` tuples; raises LokiError."""
+        ``("segment", path, new streams, lasts, newest, Counts so far)`` tuples; raises LokiError."""
         process = self._process
         assert process is not None and process.stdout is not None
         while True:
@@ -150,8 +151,6 @@ class HistoryProcess:
                 if kind == "segment":
                     self.table.extend(frame[2])
                 yield frame
-            elif kind == "counts":
-                self.counts = frame[1]
             elif kind == "done":
                 self.pages, self.split_timestamps = frame[1], frame[2]
                 if len(frame) > 3:
@@ -188,16 +187,21 @@ class HistoryProcess:
 
 
 # ---- the worker's side ---------------------------------------------------------------------------------
-def _write_frames(frames: queue.Queue[bytes | None]) -> None:
+def _write_frames(frames: queue.Queue[bytes | None], spool: str | None) -> None:
     out = sys.stdout.buffer
-    while True:
-        frame = frames.get()
-        if frame is None:
+    try:
+        while True:
+            frame = frames.get()
+            if frame is None:
+                out.flush()
+                return
+            out.write(_HEADER.pack(len(frame)))
+            out.write(frame)
             out.flush()
-            return
-        out.write(_HEADER.pack(len(frame)))
-        out.write(frame)
-        out.flush()
+    except OSError:  # meshtail is gone (its end of the pipe closed): nobody reads on, or copies the spool
+        if spool:
+            shutil.rmtree(spool, ignore_errors=True)
+        os._exit(0)
 
 
 async def _run(job: Job, frames: queue.Queue[bytes | None]) -> None:
@@ -278,7 +282,8 @@ def main() -> None:
         return  # the parent stopped before it handed over a job
     job: Job = pickle.loads(stdin.read(_HEADER.unpack(header)[0]))
     frames: queue.Queue[bytes | None] = queue.Queue(maxsize=AHEAD)
-    writer = threading.Thread(target=_write_frames, args=(frames,), name="frames", daemon=True)
+    spool = job.output.spool if job.output is not None else None
+    writer = threading.Thread(target=_write_frames, args=(frames, spool), name="frames", daemon=True)
     writer.start()
     try:
         asyncio.run(_run(job, frames))
