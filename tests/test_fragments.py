@@ -818,3 +818,41 @@ def test_a_glog_line_naming_istios_own_source_is_its_programs() -> None:
         "istio.io/istio/pilot/pkg/kube/admit/admit.go:161", "k8s.io/client-go/tools/cache/reflector.go:98"
     )
     assert reading(other)[0] == "unknown"
+
+
+# ---- stop 22: messages pasted without Envoy's prefix that open with a value
+# Gloo Edge OSS demo README (github markdown index file id 22921470065), the message of
+# "[2024-05-31 16:26:04.458][1][info][upstream] [external/envoy/source/common/upstream/cds_api_helper.cc:69] ..."
+# (envoy source/common/upstream/cds_api_helper.cc: "{}: added/updated {} cluster(s), skipped {} unmodified cluster(s)")
+CDS_ALONE = "cds: added/updated 96 cluster(s), skipped 0 unmodified cluster(s)"
+
+
+def test_a_template_opening_with_a_value_is_known_by_its_fixed_text_alone() -> None:
+    assert reading(CDS_ALONE) == ("envoy-component", "config", "change", False)
+    assert reading("> " + CDS_ALONE)[:2] == ("envoy-component", "config")
+    # one short piece after the value is any program's prose, not Envoy's
+    assert reading("10.0.0.7:8080 is not a valid address")[0] == "unknown"
+    assert reading("orders: added/updated 3 rows")[0] == "unknown"
+
+
+# pilot 1.1, no scope column: istio/istio#12495 https://github.com/istio/istio/issues/12495 (a Gateway deleted) and
+# istio/istio#15540 https://github.com/istio/istio/issues/15540 (an invalid VirtualService; tabs expanded as pasted)
+ROUTE_WITHOUT_SERVER = (
+    "2019-03-14T15:52:32.412426Z\terror\tbuildGatewayRoutes: could not find server for routeName http.20433, have "
+    'map[http.80:[port:<number:80 protocol:"HTTP" name:"http" > hosts:"*" ]]'
+)
+PORT_NOT_FOUND = (
+    "2019-07-15T19:23:41.916727Z     warn    Failed to find port for service default/analytics-event-normalizer: no "
+    "suitable port for manifest: a403302f-a655-11e9-b604-005056be395c"
+)
+
+
+def test_pilot_finding_the_mesh_config_wanting_while_building_is_config() -> None:
+    for line in (ROUTE_WITHOUT_SERVER, PORT_NOT_FOUND):
+        assert reading(line) == ("istiod", "config", "failure", False), line
+    # the same words at info are no failure; other pilot chatter stays other
+    assert reading("2019-11-01T05:34:14.904173Z info Configuration not synced: first push for ")[1:3] == (
+        "config",
+        "unknown",
+    )
+    assert reading("2020-06-01T01:08:34.752053Z     info    ControlZ available at 127.0.0.1:9876")[1] == "other"

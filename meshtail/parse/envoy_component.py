@@ -1005,12 +1005,17 @@ def _templates() -> tuple[dict[str, list[Template]], list[Template], dict[str, l
         elif pieces and len(pieces[0]) >= 8:
             short.append(template)
             lead = pieces[0].strip(" :,=")
+            fixed = " ".join(piece.strip(" :,=") for piece in pieces)
             if (
                 not prefix.strip()
                 and rest.startswith("{}")
                 and lead[:1].isalpha()
-                and _distinctive(lead)
-                and (len(lead) >= 28 or _TECHNICAL.search(lead) is not None)  # not "{} is not a valid address"
+                and (
+                    (_distinctive(lead) and (len(lead) >= 28 or _TECHNICAL.search(lead) is not None))
+                    # or its fixed text between the values, as long and in several pieces (``{}: added/updated
+                    # {} cluster(s), skipped {} unmodified cluster(s)``): not "{} is not a valid address"
+                    or (len(pieces) >= 3 and len(fixed) >= 28 and _distinctive(fixed))
+                )
             ):
                 # a value first (``{}: JWT token verification completed with: {}``): filed by the word after it
                 distinctive.setdefault("\x00" + lead.split(None, 1)[0], []).append(template)

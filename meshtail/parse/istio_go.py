@@ -1168,6 +1168,10 @@ def classify_istiod(time: str | None, level: str, scope: str | None, message: st
             action = f"istiod.{action_word(scope)}"
             return Parsed(time, "config", "failure", False, severity, action, f"istiod: {text}", attrs)
     outcome = _outcome_by_level(severity, lowered)
+    if _CONFIG_BUILD.match(message):
+        # pilot building a proxy's config and finding the mesh's config wanting (a gateway's route naming no
+        # server, a service's port no manifest names): config, whatever scope printed it (1.0-1.4 printed none)
+        return Parsed(time, "config", outcome, False, severity, "istiod.config_build", f"istiod: {text}", attrs)
     if scope in ("ads", "delta") and _ADS_DISTRIBUTION.search(message[:200]):
         # the xDS server's own chatter about what it sends ("InitContext … for push took", "Skipping push to
         # …", "EDS: no instances …", 0.8's "CDS: PUSH for { router … }"): config distribution
@@ -1180,6 +1184,13 @@ def classify_istiod(time: str | None, level: str, scope: str | None, message: st
 
 _KUBE_API_FAILURE = re.compile(r"^failed to (?:list|watch|get) |\bforbidden\b|\bx509\b|connection refused|i/o timeout")
 _WEBHOOK_CHANGED = re.compile(r"successfully (?:updated|patched|deleted|created) (?:validating|mutating)webhook")
+# pilot/pkg/networking/core/v1alpha3 (gateway.go "buildGatewayRoutes: could not find server for routeName %s,
+# have %v"), pilot/pkg/serviceregistry ("Failed to find port for service %s: %v"), pilot/pkg/proxy/envoy/v2
+# ("Configuration not synced: first push for %s")
+_CONFIG_BUILD = re.compile(
+    r"build\w{0,40}(?:Routes?|Listeners?|Clusters?|Gateways?|Filters?|Chains?): |Failed to find port for service "
+    r"|Configuration not synced: "
+)
 _ADS_DISTRIBUTION = re.compile(r"(?i)\bpush(?:es|ing)?\b(?! status)|\b[CLER]DS\b|\bxDS\b")
 _PUSH_FOR = re.compile(r"^[CLER]DS: PUSH (?:\S+ )?for\b|^Pushing\b|, pushing$")
 
@@ -2006,6 +2017,13 @@ ACTIONS: tuple[Action, ...] = (
     Action("ca.unauthenticated", "auth", "deny", True, "istiod CA could not authenticate a CSR"),
     Action("component.start", "other", "success", False, "Starting ..., ... started, caches synced"),
     Action("process.flag", "other", "unknown", False, "FLAG: --name=value dump at start"),
+    Action(
+        "istiod.config_build",
+        "config",
+        "unknown|failure",
+        False,
+        "pilot building proxy config finds the mesh config wanting (buildGatewayRoutes: could not find server, …)",
+    ),
     Action("istiod.<scope>", "other", "unknown|failure", False, "any other istiod line (failure for errors)"),
     Action("istiod.<scope>", "config", "failure", False, "errors in istiod's config scopes (ads, status, kube ...)"),
     Action("proxy.ready", "other", "success", False, "Envoy proxy is ready / Readiness succeeded"),
