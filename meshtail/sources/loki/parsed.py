@@ -12,8 +12,11 @@ written: the same events in the same order.
 
 Only a bounded read with a plain writer qualifies (no tail to meet, no ``--order`` holding events, one tenant):
 the TUI keeps reading through its store.  Each stream's parser in the worker starts at the split without the
-stream's earlier lines; format detection is decided per line (a stream's previous family is only tried first),
-so a line reads the same either side of it.
+stream's earlier lines.  Detection is per line except where a stream's history decides: a line that two access
+formats match is read with the format the stream matched last.  So the worker's parsers start from each
+stream's state after this process's first page (:meth:`~meshtail.pipeline.Pipeline.states`), which is the
+stream's format for any stream that keeps one; a stream first seen, or changing format, between that page and
+the split is the one case where a line both readings fit could be read differently than in one process.
 
 The spool is bounded: the worker waits while :data:`MAX_SEGMENTS` segments of ~:data:`SEGMENT_BYTES` are
 waiting to be copied, so a day's window costs disk in proportion to the part still ahead of this process's
