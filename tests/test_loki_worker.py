@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import time
+from asyncio.subprocess import Process
 from pathlib import Path
 from typing import Any
 
@@ -149,42 +150,43 @@ def _workers(parent: int) -> list[int]:
     return found
 
 
-async def test_ctrl_c_at_the_terminal_stops_the_scan_not_the_worker_first(loki: LokiStandIn, tmp_path: Path) -> None:
-    """A terminal's Ctrl-C goes to its whole foreground process group: the scan stops as a scan does (its summary,
-    exit 0, no "reader process ended" error) and leaves no worker and no spool of the worker's output behind."""
-    for i in range(100_000):
-        loki.push({**PROMTAIL, "pod": PODS[i % 3]}, T0 + i * 1_000, f"GET /api/v1/products/{i} 200")
+async def _scan_with_a_worker(stand_in: LokiStandIn, tmp_path: Path, lines: int) -> tuple[Process, list[int]]:
+    """``meshtail scan --loki`` of ``lines`` pushed entries in a process of its own (spool under ``tmp_path``), once
+    its history worker runs: the scan and its workers' pids."""
+    for i in range(lines):
+        stand_in.push({**PROMTAIL, "pod": PODS[i % 3]}, T0 + i * 1_000, f"GET /api/v1/products/{i} 200")
     scan = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "meshtail", "scan", "--loki", loki.url, "--from", str(T0), "--to", str(T0 + 10**9),
+        sys.executable, "-m", "meshtail", "scan", "--loki", stand_in.url, "--from", str(T0), "--to", str(T0 + 10**9),
         "-o", "jsonl", stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, start_new_session=True,
         env={**os.environ, "TMPDIR": str(tmp_path)},
     )  # fmt: skip
     await eventually(lambda: bool(_workers(scan.pid)) or scan.returncode is not None, timeout=60)
-    workers = _workers(scan.pid)
+    return scan, _workers(scan.pid)
+
+
+async def _ended(workers: list[int], tmp_path: Path, timeout: float) -> None:
+    await eventually(lambda: not any(os.path.exists(f"/proc/{pid}") for pid in workers), timeout=timeout)
+    assert not list(tmp_path.glob("meshtail-loki-*"))  # no spool of parsed output left behind
+
+
+async def test_ctrl_c_at_the_terminal_stops_the_scan_not_the_worker_first(loki: LokiStandIn, tmp_path: Path) -> None:
+    """A terminal's Ctrl-C goes to its whole foreground process group: the scan stops as a scan does (its summary,
+    exit 0, no "reader process ended" error) and leaves no worker and no spool of the worker's output behind."""
+    scan, workers = await _scan_with_a_worker(loki, tmp_path, 100_000)
     assert workers, "the premise: a worker was reading when Ctrl-C came"
     os.killpg(scan.pid, signal.SIGINT)
     _out, err = await asyncio.wait_for(scan.communicate(), 60)
     assert scan.returncode == 0, err
     assert b"reader process ended" not in err and b"lines" in err
-    await eventually(lambda: not any(os.path.exists(f"/proc/{pid}") for pid in workers), timeout=15)
-    assert not list(tmp_path.glob("meshtail-loki-*"))
+    await _ended(workers, tmp_path, 15)
 
 
 async def test_a_worker_whose_meshtail_is_killed_removes_its_spool_and_ends(loki: LokiStandIn, tmp_path: Path) -> None:
     """(Found in review.)  A meshtail killed outright (SIGKILL, an OOM kill) cannot end its worker, which runs in a
     session of its own: the worker sees its parent gone, removes the spool of parsed output nobody will copy, and
     ends -- no process polling forever, no disk held."""
-    for i in range(120_000):
-        loki.push({**PROMTAIL, "pod": PODS[i % 3]}, T0 + i * 1_000, f"GET /api/v1/products/{i} 200")
-    scan = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "meshtail", "scan", "--loki", loki.url, "--from", str(T0), "--to", str(T0 + 10**9),
-        "-o", "jsonl", stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL, start_new_session=True,
-        env={**os.environ, "TMPDIR": str(tmp_path)},
-    )  # fmt: skip
-    await eventually(lambda: bool(_workers(scan.pid)) or scan.returncode is not None, timeout=60)
-    workers = _workers(scan.pid)
+    scan, workers = await _scan_with_a_worker(loki, tmp_path, 120_000)
     assert workers and list(tmp_path.glob("meshtail-loki-*")), "the premise: a worker parsing into its spool"
     scan.kill()
-    await scan.wait()
-    await eventually(lambda: not any(os.path.exists(f"/proc/{pid}") for pid in workers), timeout=30)
-    assert not list(tmp_path.glob("meshtail-loki-*"))
+    await scan.communicate()
+    await _ended(workers, tmp_path, 30)
