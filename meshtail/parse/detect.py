@@ -127,6 +127,8 @@ class StreamParser:
                     found = recognise(mended, source)
                     if found is not None:
                         found[1].attributes["meshtail.partial"] = True
+                        if found[0] == "envoy-json":
+                            found = "envoy-json", envoy_json.cut_verdict(found[1])
                         return found
             # the first line of an Istio record an author wrapped by hand ('{"level":"warn","scope":"ads",')
             return istio_go.json_field_line(body, source)

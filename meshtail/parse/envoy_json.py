@@ -133,10 +133,21 @@ _CONNECTION_KEYS = frozenset(
 _SECOND = frozenset({"response_flags", "upstream_cluster", "upstream_host", "response_code_details", "method"})
 
 
-def looks_like_keys(keys: Any) -> bool:
-    """The keys of a record name a response code and an Envoy-only field, or a method, path and duration."""
+# fields only a proxy's access record has: a record cut before its status is still one when it names three
+_ENVOY_ONLY = frozenset(
+    "response_flags response_code_details upstream_cluster upstream_host upstream_service_time "
+    "upstream_transport_failure_reason upstream_local_address downstream_local_address requested_server_name "
+    "route_name connection_termination_details istio_policy_status x_forwarded_client_cert".split()
+)
+
+
+def looks_like_keys(keys: Any, cut: bool = False) -> bool:
+    """The keys of a record name a response code and an Envoy-only field, or a method, path and duration; a
+    record ``cut`` before the rest of its keys, three Envoy-only fields (what its start has of Istio's)."""
     keys = [str(key) for key in keys]
     names = {canonical_key(key) for key in keys}
+    if cut and len(names & _ENVOY_ONLY) >= 3:
+        return True
     if "response_code" not in names:
         # no status (a TCP format, or a custom one that leaves it out): the cluster and host it went to, and one
         # more field of a request or connection, are a proxy's access record still
@@ -205,13 +216,28 @@ def recognise_fragment(text: str, source: Source | None = None) -> tuple[str, Pa
             pairs.append((key, json.loads(value)))
         except ValueError:
             continue
-    if len(pairs) < 3 or not looks_like_keys(key for key, _ in pairs):
+    if len(pairs) < 3 or not looks_like_keys((key for key, _ in pairs), cut=True):
         return None
     attrs = access_attributes(pairs)
     attrs["meshtail.partial"] = True
-    parsed = build(attrs, source)
+    parsed = cut_verdict(build(attrs, source))
     parsed.decoded = True
     return "envoy-json", parsed
+
+
+def cut_verdict(parsed: Parsed) -> Parsed:
+    """A record cut before its status, with no flag, details or transport failure to decide by, is a request
+    whose outcome is unknown -- not the TCP connection or answered request its remaining fields would make it."""
+    attrs = parsed.attributes
+    if (
+        "http.response.status_code" in attrs
+        or attrs.get("envoy.response_flags")
+        or attrs.get("envoy.response_code_details") not in (None, "-", "via_upstream")
+        or attrs.get("envoy.upstream_transport_failure_reason") not in (None, "-", "")
+    ):
+        return parsed
+    summary = f"a JSON access record cut before its status: {parsed.summary.removeprefix('TCP ')}"
+    return Parsed(parsed.time, "routing", "unknown", False, "info", "http.request", summary, attrs)
 
 
 def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[str, Parsed] | None:

@@ -1336,7 +1336,9 @@ def _ruby_string_end(text: str, start: int, free_text: bool) -> int:
     return first
 
 
-_FRAGMENT_FIELD = re.compile(r'"(?:log|line|textPayload|message|MESSAGE|body)" ?: ?"((?:[^"\\]|\\.)*)(")?')
+_FRAGMENT_FIELD = re.compile(
+    r'"(?:log|line|textPayload|message|MESSAGE|body|LogMessage|LogEntry|original|@message)" ?: ?"((?:[^"\\]|\\.)*)(")?'
+)
 
 
 _CUT_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{0,3})?\Z")
@@ -1398,7 +1400,9 @@ def _json_fragment(text: str, source: Source) -> Peeled | None:
     except ValueError:
         return None
     inner = inner.rstrip("\r\n")
-    if not looks_like_a_line(inner):
+    # a record's own start (``{"message":"ACCESS [2023-…``) says it is a collector's envelope: its line is read
+    # whatever it starts with; a fragment of one (its start cut too) only when its line starts as a log line does
+    if not looks_like_a_line(inner) and not (text.startswith('{"') and match.start() < 400 and inner.strip()):
         return None
     return Peeled(inner, source, None, ["envelope"], partial=True, decoded=True)
 
