@@ -856,3 +856,17 @@ def test_pilot_finding_the_mesh_config_wanting_while_building_is_config() -> Non
         "unknown",
     )
     assert reading("2020-06-01T01:08:34.752053Z     info    ControlZ available at 127.0.0.1:9876")[1] == "other"
+
+
+# istiod at startup (istio/istio#50057 https://github.com/istio/istio/issues/50057), its end cut by a paste's "…"
+DEBOUNCE_CUT = (
+    "2024-03-22T08:15:32.944929Z\tinfo\tads\tPush debounce stable[3] 208 for reason service and 207 more reasons: "
+    "100.913443ms since la…"
+)
+
+
+def test_a_push_debounce_cut_before_its_timings_is_still_a_push() -> None:
+    assert reading(DEBOUNCE_CUT) == ("istiod", "config", "change", False)
+    assert reading(
+        "Push debounce stable[5179] 1 for config ServiceEntry/data/delay-queue.data.svc.cluster.local: 111.1"
+    )[1:3] == ("config", "change")

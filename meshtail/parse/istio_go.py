@@ -766,6 +766,7 @@ _DEBOUNCE = re.compile(
     r"Push debounce stable\[(\d+)\] (\d+)(?: for (?:config (\S+?)(?: and (\d+) more configs?)?|reason (.+?)))?: "
     r"(\S+) since last change, (\S+) since last push(?:, (full|forced)=(true|false))?"
 )
+_DEBOUNCE_START = re.compile(r"Push debounce stable\[(\d+)\] (\d+)(?: for (?:config (\S+)|reason \S))?")
 _PUSH_FIELD = re.compile(r"(Services|ConnectedEndpoints|Version|Pushing):(\S*)")
 _TYPE_PUSH = re.compile(
     r"(?:ADS: )?([A-Z]{2,4}|[A-Za-z]+\.[\w.]+): (PUSH(?: INC)?)(?: request)?(?: [\w:]+)? for node: ?(\S+)(.*)", re.S
@@ -888,6 +889,10 @@ def _xds_push(who: str, message: str, severity: str, attrs: dict[str, Any], time
         return Parsed(
             time, "config", "change", False, severity, "xds.push", f"{who} debounced {what}{more}: {kind}", attrs
         )
+    cut = _DEBOUNCE_START.match(message[:600]) if message.startswith("Push debounce stable[") else None
+    if cut:  # the same, cut before its timings (a paste's "…", a terminal's width): a push all the same
+        what = (cut.group(3) or f"{cut.group(2)} change(s)").rstrip(":.…")
+        return Parsed(time, "config", "change", False, severity, "xds.push", f"{who} debounced {what}", attrs)
     if message.startswith("Full push") and not message.startswith("Full push, new service"):
         # istiod 1.5-1.8 (xds/eds.go): "Full push, service accounts changed, <host>" — a full push was
         # triggered ("Full push, new service <host>" is a service added: service.add)
