@@ -870,3 +870,18 @@ def test_a_push_debounce_cut_before_its_timings_is_still_a_push() -> None:
     assert reading(
         "Push debounce stable[5179] 1 for config ServiceEntry/data/delay-queue.data.svc.cluster.local: 111.1"
     )[1:3] == ("config", "change")
+
+
+# ztunnel's DNS access line (a Go test fixture 'realDebugTrace', package ztlog; github index file id 58869704205)
+DNS_ANSWERED = (
+    '2026-08-19T22:32:58.367675Z\tdebug\tdns\tsrc.workload="ztunnel-diag-1787178776283731000-0" '
+    'src.namespace="ztunnel-diag" query="A" domain="kubernetes.default.svc.cluster.local.ztunnel-diag.svc.cluster.'
+    'local." result="success" endpoints=1'
+)
+
+
+def test_a_ztunnel_dns_line_cut_before_or_inside_its_result_says_no_outcome() -> None:
+    assert reading(DNS_ANSWERED) == ("ztunnel", "routing", "success", False)
+    for cut in (DNS_ANSWERED[: DNS_ANSWERED.index(' result="')], DNS_ANSWERED[: DNS_ANSWERED.index('ss" endp')]):
+        assert reading(cut) == ("ztunnel", "routing", "unknown", False), cut
+    assert reading(DNS_ANSWERED.replace("success", "NXDomain"))[2] == "failure"

@@ -144,7 +144,13 @@ ACTIONS: tuple[Action, ...] = (
         False,
         "some fields of an access line quoted alone (src.workload=… dst.service=…) with none its end logs",
     ),
-    Action("dns.query", "routing", "success|failure", False, "DNS access log (target dns, fields only) by result"),
+    Action(
+        "dns.query",
+        "routing",
+        "success|failure|unknown",
+        False,
+        "DNS access log (target dns, fields only) by result (unknown: cut before it)",
+    ),
     Action("dns.failure", "routing", "failure", False, "warn/error lines of the dns targets"),
     Action("dns.event", "routing", "unknown", False, "debug/info DNS chatter (not the server's start/stop)"),
     Action(
@@ -1298,13 +1304,18 @@ def _decide(line: _Line, attrs: dict[str, Any], errors: list[str]) -> _Decision:
         return policy
     if target == "dns" and not message and keys & _DNS_KEYS:
         result = str(attrs.get("ztunnel.result", ""))
-        ok = result in ("success", "forwarded")
+        if result in ("success", "forwarded"):
+            outcome = "success"
+        elif not result or "success".startswith(result) or "forwarded".startswith(result):
+            outcome = "unknown"  # the line cut before its result, or inside it ("succe…")
+        else:
+            outcome = "failure"
         who = _source_name(attrs)
         domain = attrs.get("ztunnel.domain", "?")
         query = attrs.get("ztunnel.query", "")
         return (
             "routing",
-            "success" if ok else "failure",
+            outcome,
             False,
             "dns.query",
             f"{who} DNS {query} {domain}: {result or '?'}".replace("  ", " "),
