@@ -311,3 +311,16 @@ async def test_each_stream_goes_on_in_the_worker_with_the_format_it_had(
     assert formats(one) == {"istio-1.1"}  # the premise: the stream's format decides
     assert formats(two) == formats(one)
     assert _comparable(two) == _comparable(one)
+
+
+async def test_a_window_longer_than_its_logs_is_shared_by_its_entries(
+    loki: LokiStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A window asked for (``--since 24h``) often holds logs in part of it only: the split is the middle of what is
+    there (the newest entry asked for once), not of the window, or one process would parse it all."""
+    _push(loki, step=250)  # every entry in the window's first third
+    two, copied = await _scan(loki, monkeypatch, in_two=True)
+    from_worker = "".join(copied).count("\n")
+    assert 4_000 < from_worker < 8_000, from_worker
+    one, _ = await _scan(loki, monkeypatch, in_two=False)
+    assert _comparable(two) == _comparable(one)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
+import resource
 import signal
 import sys
 import time
@@ -190,3 +192,31 @@ async def test_a_worker_whose_meshtail_is_killed_removes_its_spool_and_ends(loki
     scan.kill()
     await scan.communicate()
     await _ended(workers, tmp_path, 30)
+
+
+async def test_a_spool_that_cannot_be_written_is_one_clear_error_after_what_was_written(
+    loki: LokiStandIn, tmp_path: Path
+) -> None:
+    """(Found in review.)  The disk under the spool full (here: a 2 MB file-size limit, so the worker's first
+    segment cannot be written): the scan writes its own half, then says what stopped it, and fails."""
+    for i in range(100_000):
+        loki.push({**PROMTAIL, "pod": PODS[i % 3]}, T0 + i * 1_000, f"GET /api/v1/products/{i} 200")
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2_000_000, 2_000_000))
+
+    scan = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "meshtail", "scan", "--loki", loki.url, "--from", str(T0), "--to", str(T0 + 10**9),
+        "-o", "jsonl", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "TMPDIR": str(tmp_path)}, preexec_fn=small_files,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(scan.communicate(), 120)
+    events = [json.loads(line) for line in out.splitlines()]
+    lines = [e for e in events if e["format"] != "meshtail"]
+    errors = [e["summary"] for e in events if e["action"] == "meshtail.stream.error"]
+    assert scan.returncode == 1, err
+    assert errors and "cannot write the Loki history spool" in errors[0] and "File too large" in errors[0]
+    assert 20_000 < len(lines) < 100_000  # the premise: this process's half was written, the worker's was not
+    products = [int(e["raw"].split("/")[-1].split()[0]) for e in lines]
+    assert products == list(range(len(products)))  # in order, nothing repeated, nothing skipped before the stop
+    assert not list(tmp_path.glob("meshtail-loki-*"))

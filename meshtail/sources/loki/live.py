@@ -439,7 +439,9 @@ class LokiSource:
         split = -1
         spool = ""
         if parallel is not None:
-            split = self._half_point(start_ns, pager.position, end_ns, pager.limit)
+            # halves of the entries, not of the window: a day asked for may hold logs in its last hours only
+            newest = await self._newest_entry(state, pager.position, end_ns)
+            split = self._half_point(start_ns, pager.position, end_ns if newest is None else newest + 1, pager.limit)
             if split >= 0:
                 try:
                     spool = tempfile.mkdtemp(prefix="meshtail-loki-")  # (0700: the output's own)
@@ -477,6 +479,16 @@ class LokiSource:
         split = cursor + span * max(1, self.handoff_lines // limit)
         left_pages = (end_ns - split) // span
         return split if left_pages >= 2 else -1
+
+    async def _newest_entry(self, state: _Tenant, start_ns: int, end_ns: int) -> int | None:
+        """The timestamp of the window's newest entry (one backward page of one entry), or None if Loki says not."""
+        assert self.query is not None
+        try:
+            found = await self.client.query_range(self.query.render(), start_ns, end_ns, 1, state.name, "backward")
+        except LokiError:
+            return None
+        entries = state.pager.entries.flatten_json(found)
+        return entries[-1][0] if entries else None
 
     @staticmethod
     def _half_point(start_ns: int, cursor: int, end_ns: int, limit: int) -> int:
