@@ -12,8 +12,8 @@ RFC 3339 stamp, its stream (a small index; new streams' :class:`~meshtail.events
 where the live side needs them, its timestamps.  The parent is left with building one ``RawLine`` a line.
 
 For a bounded read written by a plain writer (``scan --loki``), the job carries an :class:`~.parsed.Output` and
-the split is the middle of the window's entries: the worker then also parses, filters and writes its half, into spool files that
-the parent copies to its output after its own half (see :mod:`.parsed`).
+the split is the middle of the window's entries: the worker then also parses, filters and writes its half, into
+spool files that the parent copies to its output after its own half (see :mod:`.parsed`).
 
 Frames on the child's stdout: 8-byte big-endian length + a pickle (the child is our own program; nothing
 else writes there).  The job comes on stdin the same way.  A child that dies, or cannot start, is a
