@@ -1585,7 +1585,7 @@ def build(
     else:
         parsed = classify_agent(time, level, scope, message, attrs)
     generic = f"{'istiod' if name == 'istiod' else 'agent'}.{action_word(scope)}"
-    if parsed.action == generic or parsed.action == "cert.info":
+    if parsed.action in (generic, "cert.info", "istiod.config_build"):  # (the last: a violation its template says)
         by_template(parsed, template.get(), generic, bool(level))
     if parsed.category == "auth" and parsed.outcome == "failure" and _IDENTITY_REFUSED.search(message[:2000]):
         refused(parsed)
