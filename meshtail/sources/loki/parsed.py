@@ -136,8 +136,9 @@ def copy_file(path: str, out: TextIO) -> None:
                 binary.write(chunk)
             binary.flush()
         else:
+            # (as the worker wrote it: this output's encoding and errors, or UTF-8 keeping undecodable bytes)
             encoding = getattr(out, "encoding", None) or "utf-8"
-            out.write(segment.read().decode(encoding, getattr(out, "errors", None) or "strict"))
+            out.write(segment.read().decode(encoding, getattr(out, "errors", None) or "surrogateescape"))
 
 
 # ---- the worker's side -----------------------------------------------------------------------------------
