@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ..events import AuditEvent
 from ..gctune import tune_for_streaming
 from ..lag import describe
 from ..parse.envoy_access import CompiledFormat
@@ -113,10 +112,6 @@ async def _loki_source(run: LiveRun, pipeline: Pipeline) -> AsyncIterator[tuple[
         yield source, EXIT_OK
 
 
-def _follows(loki: LokiRun) -> bool:
-    return loki.options.follow and loki.options.end_ns is None
-
-
 def _parallel(
     run: LiveRun,
     out: TextIO,
@@ -177,17 +172,21 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
     broken = asyncio.Event()
     broken_flag: list[bool] = []  # the same, read once an event without a call
 
-    write_event = writer.write
+    def until_broken(call: Callable[[Any], None]) -> Callable[[Any], None]:
+        """``call``, or nothing once the output is gone (a closed pipe ends the run, once)."""
 
-    def write(event: AuditEvent) -> None:
-        if broken_flag:
-            return
-        try:
-            write_event(event)
-        except BrokenPipeError:
-            broken_flag.append(True)
-            broken.set()
+        def guarded(item: Any) -> None:
+            if broken_flag:
+                return
+            try:
+                call(item)
+            except BrokenPipeError:
+                broken_flag.append(True)
+                broken.set()
 
+        return guarded
+
+    write = until_broken(writer.write)
     orderer = Orderer(write, run.order) if run.order else None
     pipeline = Pipeline(orderer.push if orderer else write, run.query, run.formats)
     stop = stop or asyncio.Event()
@@ -199,18 +198,10 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
     async with opened as (source, status):
         if status != EXIT_OK:
             return status
-        if run.loki is not None and orderer is None and not _follows(run.loki):
+        if run.loki is not None and orderer is None and run.loki.options.bounded:
             from ..sources.loki.parsed import copy_file
 
-            def write_segment(path: str) -> None:
-                if broken_flag:
-                    return
-                try:
-                    copy_file(path, out)
-                except BrokenPipeError:
-                    broken_flag.append(True)
-                    broken.set()
-
+            write_segment = until_broken(lambda path: copy_file(path, out))
             source.parallel = _parallel(run, out, write_segment, _adder(pipeline, writer), pipeline.states)
         task = asyncio.create_task(source.run(), name="live source")
 

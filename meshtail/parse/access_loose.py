@@ -26,6 +26,7 @@ from ..text import clip
 from .classify import AccessFacts, access_decision, access_summary, deciding_details, tls_failure
 from .envoy_access import build, setter_for
 from .envoy_json import (
+    ACCESS_ONLY,
     access_attributes,
     canonical_key,
     looks_like,
@@ -254,12 +255,6 @@ def _bare_field(body: str, source: Source | None) -> tuple[str, Parsed] | None:
 
 # one line of a pretty-printed JSON object: only "key": value pairs, commas, braces and a trailing comment
 _PRETTY_REST = re.compile(r"[\s,{}>]*(?:#.*)?")
-# fields only an access log has: one of them must be on the line for a lone field to be read as one
-_ACCESS_ONLY = frozenset(
-    "response_code response_flags response_code_details upstream_cluster upstream_host upstream_service_time "
-    "upstream_transport_failure_reason upstream_local_address downstream_remote_address downstream_local_address "
-    "requested_server_name route_name connection_termination_details bytes_received bytes_sent".split()
-)
 
 # Fields of Envoy's gRPC access-log entry (envoy/data/accesslog/v3/accesslog.proto: AccessLogCommon, TLSProperties,
 # HTTPRequestProperties, HTTPResponseProperties) that no other log has, as a pretty print of one shows them
@@ -309,7 +304,8 @@ def _pretty_field(body: str, source: Source | None) -> tuple[str, Parsed] | None
         names.discard(None)
         pairs = [(key, value) for key, value in pairs if canonical_key(key) is not None]
         names |= entry
-    if not names or None in names or not names & (_ACCESS_ONLY | _ENTRY_ONLY | _ENTRY_CAMEL):
+    # one field an access log alone has must be on the line
+    if not names or None in names or not names & (ACCESS_ONLY | _ENTRY_ONLY | _ENTRY_CAMEL):
         return None
     attrs = access_attributes(pairs)
     attrs["meshtail.partial"] = True

@@ -133,12 +133,18 @@ _CONNECTION_KEYS = frozenset(
 _SECOND = frozenset({"response_flags", "upstream_cluster", "upstream_host", "response_code_details", "method"})
 
 
-# fields only a proxy's access record has: a record cut before its status is still one when it names three
-_ENVOY_ONLY = frozenset(
-    "response_flags response_code_details upstream_cluster upstream_host upstream_service_time "
-    "upstream_transport_failure_reason upstream_local_address downstream_local_address requested_server_name "
-    "route_name connection_termination_details istio_policy_status x_forwarded_client_cert".split()
+# fields only an access log has (the loose reader's test for a lone pretty-printed field, too)
+ACCESS_ONLY = frozenset(
+    "response_code response_flags response_code_details upstream_cluster upstream_host upstream_service_time "
+    "upstream_transport_failure_reason upstream_local_address downstream_remote_address downstream_local_address "
+    "requested_server_name route_name connection_termination_details bytes_received bytes_sent".split()
 )
+# ... of which a record cut before its status must name three to still be one: not its status, counts or client
+# (any request log names those), and Istio's own two fields besides
+_ENVOY_ONLY = (ACCESS_ONLY - {"response_code", "downstream_remote_address", "bytes_received", "bytes_sent"}) | {
+    "istio_policy_status",
+    "x_forwarded_client_cert",
+}
 
 
 def looks_like_keys(keys: Any, cut: bool = False) -> bool:

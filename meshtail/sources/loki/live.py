@@ -109,6 +109,11 @@ class LokiOptions:
             )
 
     @property
+    def bounded(self) -> bool:
+        """A read that ends (``scan``, ``--to``, ``--no-follow``): no tail to meet, nothing read twice."""
+        return not self.follow or self.end_ns is not None
+
+    @property
     def lookback_ns(self) -> int:
         seconds = self.lookback if self.lookback is not None else self.delay_for + 10.0
         return int(seconds * 1e9)
@@ -293,7 +298,7 @@ class LokiSource:
     def reading_history(self) -> bool:
         """True for a bounded read, and until every reader has read its history: lines are old by design
         then, so an ingest lag (received minus written) says nothing about keeping up."""
-        if not self.options.follow or self.options.end_ns is not None:
+        if self.options.bounded:
             return True
         return not self._states or not all(state.history_done for state in self._states.values())
 
@@ -398,7 +403,7 @@ class LokiSource:
             loki__pushed=list(self.query.pushed) or None,
         )
         record_from = end_ns - self.options.lookback_ns  # only the last seconds can meet the tail
-        seen = state.seen if self.options.follow and self.options.end_ns is None else None  # no tail: no repeats
+        seen = None if self.options.bounded else state.seen  # no tail: no repeats
         state.recorded_from = record_from
         pager = state.pager
         helper: HistoryProcess | None = None
@@ -553,9 +558,7 @@ class LokiSource:
             state.stats.errors += counts.gaps
 
         try:
-            async for frame in helper.read():
-                if frame[0] == "gap":  # (not sent in parse mode: the worker writes its gaps in their place)
-                    continue
+            async for frame in helper.read():  # (segments only: the worker writes its gaps in their place)
                 _, path, _new, lasts, newest, totals = frame
                 parallel.write_file(path)
                 add(totals)  # (what a stop right after this reports has these in its counts)
@@ -1021,7 +1024,7 @@ class LokiSource:
             self.errors.append(exc.message)
             self._event(state, "meshtail.stream.error", exc.message, "error", error__message=exc.message)
             return
-        if not self.options.follow or end_ns is not None:
+        if self.options.bounded:  # (end_ns is the options' end)
             state.stats.state = "ended"
             self._event(state, "meshtail.stream.end", f"history read: {state.stats.lines} lines")
             return
@@ -1042,7 +1045,7 @@ class LokiSource:
                 if not job.cancelled() and job.exception() is not None:
                     raise job.exception()  # type: ignore[misc]
         finally:
-            if self.options.follow and end is None:
+            if not self.options.bounded:
                 await self.stop(jobs)
             self._tasks.difference_update(jobs)
 
