@@ -429,10 +429,12 @@ class LokiSource:
             elif helper is not None:
                 await self._history_in_worker(state, helper, seen)
         finally:
+            if spool:  # before any await: a stop cancels again while this task waits, and the rest is skipped
+                if helper is not None:
+                    helper.kill()  # (it writes no more segments then)
+                shutil.rmtree(spool, ignore_errors=True)
             if helper is not None:
                 await helper.close()
-            if spool:
-                shutil.rmtree(spool, ignore_errors=True)
         state.history_done = True
 
     async def _hand_off(

@@ -171,14 +171,19 @@ class HistoryProcess:
         why = f": {visible(last[0][:200])}" if last[0] else ""  # (its text is shown: no control characters)
         return f"the Loki history reader process ended {when} (exit {code}){why}"
 
+    def kill(self) -> None:
+        """End the process now, without waiting (:meth:`close` waits): nothing it writes after this."""
+        process = self._process
+        if process is not None and process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+
     async def close(self) -> None:
+        self.kill()
         process = self._process
         self._process = None
         if process is None:
             return
-        if process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
         with contextlib.suppress(Exception):
             await process.wait()
         if process.stdin is not None:  # (closed once the job is written; still open if writing it failed)
