@@ -28,6 +28,7 @@ from meshtail.query import compile_filter
 from meshtail.sources.loki import LokiConfig, LokiOptions, LokiSelection, LokiSource, parsed
 from meshtail.sources.loki import worker as worker_module
 
+from .conftest import eventually
 from .test_loki_source import PROMTAIL, T0, loki
 
 __all__ = ["loki"]  # the stand-in fixture
@@ -324,3 +325,38 @@ async def test_a_window_longer_than_its_logs_is_shared_by_its_entries(
     assert 4_000 < from_worker < 8_000, from_worker
     one, _ = await _scan(loki, monkeypatch, in_two=False)
     assert _comparable(two) == _comparable(one)
+
+
+async def test_a_stop_while_the_worker_starts_leaves_no_spool_and_no_worker(
+    loki: LokiStandIn, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """(Found by a flaky CI run: Ctrl-C the moment the worker appeared left its spool.)  A stop that comes while the
+    worker is being started and handed its job ends the worker and removes the spool."""
+    from .test_loki_worker import _workers
+
+    _push(loki)
+    monkeypatch.setenv(worker_module.ENV_SWITCH, "1")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    started = asyncio.Event()
+    start = worker_module.HistoryProcess.start
+
+    async def slow_start(self: worker_module.HistoryProcess, job: Any) -> None:
+        await start(self, job)
+        started.set()
+        await asyncio.sleep(60)  # still starting when the stop comes
+
+    monkeypatch.setattr(worker_module.HistoryProcess, "start", slow_start)
+    options = LokiOptions(start_ns=T0, end_ns=END, follow=False, limit=1000)
+    run = LiveRun(
+        output="jsonl",
+        quiet=True,
+        loki=LokiRun(LokiConfig.from_args(loki.url, env={}), LokiSelection(), options, ""),
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_live(run, io.StringIO(), stop))
+    await asyncio.wait_for(started.wait(), 30)
+    assert list(tmp_path.glob("meshtail-loki-*")) and _workers(os.getpid())  # the premise: both there
+    stop.set()
+    await asyncio.wait_for(task, 30)
+    assert not list(tmp_path.glob("meshtail-loki-*"))
+    await eventually(lambda: not _workers(os.getpid()), timeout=15)

@@ -472,6 +472,11 @@ class LokiSource:
                 shutil.rmtree(spool, ignore_errors=True)
             self._event(state, "meshtail.source.warning", f"{exc.message}; reading on in-process", "warning")
             return None
+        except BaseException:  # a stop while the worker starts (Ctrl-C the moment it appears): leave none of it
+            helper.kill()
+            if spool:
+                shutil.rmtree(spool, ignore_errors=True)
+            raise
         return helper, spool, split
 
     def _split_point(self, start_ns: int, cursor: int, end_ns: int, limit: int) -> int:
