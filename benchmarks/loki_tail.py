@@ -1,7 +1,7 @@
 """Issue 12: following Loki live — ``meshtail tail --loki`` at R lines/s, against a bare client and the kube path.
 
     python benchmarks/loki_tail.py [--rate 20000] [--seconds 20] [--streams 200] [--tail-frames 10]
-                                   [--clients raw,meshtail] [--no-kube]
+                                   [--clients raw,meshtail,meshtail-1p] [--busy N] [--no-kube]
 
 Three processes, as in production:
 
@@ -17,7 +17,9 @@ Three processes, as in production:
   the reader, the bottleneck.)
 * **the client**, in its own process: ``python -m meshtail tail --loki URL -o jsonl -q`` (history
   of the last hour, then the tail with ``delay_for`` 2; every line parsed, classified and
-  JSON-encoded), or ``raw`` — this script with ``--raw-tail``: the tail websocket decoded and
+  JSON-encoded; the parsing and writing in its writer process, ``meshtail.writer_process``),
+  ``meshtail-1p`` (the same with ``MESHTAIL_WRITER_PROCESS=0``: all in one process, the baseline
+  for it), or ``raw`` — this script with ``--raw-tail``: the tail websocket decoded and
   nothing else, the floor the stand-in allows (it does not read drops again).
 * **this process** reads the client's stdout and notes when each entry arrives.
 
@@ -95,6 +97,17 @@ def proc_cpu(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def family(pid: int) -> list[int]:
+    """``pid`` and its living descendants: the client and its writer process (meshtail.writer_process)."""
+    found, todo = [], [pid]
+    while todo:
+        one = todo.pop()
+        found.append(one)
+        with contextlib.suppress(OSError):
+            todo.extend(int(c) for c in Path(f"/proc/{one}/task/{one}/children").read_text().split())
+    return found
 
 
 def proc_status(pid: int, key: str) -> float:
@@ -256,9 +269,11 @@ def run_loki(
         raise SystemExit(f"the stand-in did not start: {url!r}")
     command = (
         [sys.executable, "-m", "meshtail", "tail", "--loki", url, "-o", "jsonl", "-q"]
-        if client == "meshtail"
+        if client.startswith("meshtail")
         else [sys.executable, __file__, "--raw-tail", url]
     )
+    if client == "meshtail-1p":  # the baseline: parsing and writing in the reading process (no writer process)
+        env = {**env, "MESHTAIL_WRITER_PROCESS": "0"}
     reader = subprocess.Popen(
         command,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
@@ -294,10 +309,12 @@ def run_loki(
     writing = server.stdout.readline().split()
     if not writing or writing[0] != "writing":
         raise SystemExit(f"the stand-in did not start writing: {writing!r}")
-    cpu0, server0, wall0 = proc_cpu(reader.pid), proc_cpu(server.pid), time.monotonic()
+    pids = family(reader.pid)  # (the writer process, when meshtail runs one, is started by now)
+    cpu0, server0, wall0 = [proc_cpu(pid) for pid in pids], proc_cpu(server.pid), time.monotonic()
     written = server.stdout.readline().split()
     window = time.monotonic() - wall0
-    cpu, server_cpu = proc_cpu(reader.pid) - cpu0, proc_cpu(server.pid) - server0
+    cpus = [proc_cpu(pid) - before for pid, before in zip(pids, cpu0, strict=True)]
+    cpu, server_cpu = sum(cpus), proc_cpu(server.pid) - server0
     # the last entries come delay_for later; then whatever the reader still works through
     quiet_since, seen = time.monotonic(), sum(got.values())
     give_up = time.monotonic() + 120
@@ -306,7 +323,7 @@ def run_loki(
         if (now_seen := sum(got.values())) != seen:
             quiet_since, seen = time.monotonic(), now_seen
     drained = time.monotonic() - wall0 - window
-    peak_rss = proc_status(reader.pid, "VmHWM")
+    peak_rss = sum(proc_status(pid, "VmHWM") for pid in pids)
     reader.send_signal(signal.SIGINT)
     try:
         reader.wait(15)
@@ -358,7 +375,7 @@ def run_loki(
     return {
         "asked": rate, "window": window, "written": int(written[2]) if len(written) > 2 else 0,
         "pushed": sum(pushed.values()), "delivered": sum(got.values()), "lost": sum(lost.values()),
-        "extra": sum(extra.values()), "dup": dup, "lags": lags, "cpu": cpu, "server_cpu": server_cpu,
+        "extra": sum(extra.values()), "dup": dup, "lags": lags, "cpu": cpu, "cpus": cpus, "server_cpu": server_cpu,
         "rss": peak_rss, "drained": drained, "counts": counts, "events": events, "tail_dropped": tail_dropped,
         "tail_recovered": tail_recovered, "tail_lost": tail_lost, "gaps": gaps, "excused": excused,
         "stderr": sorted({re.sub(rb"\d+(\.\d+)?", b"N", line.strip()).decode() for line in stderr}),
@@ -373,7 +390,7 @@ def report(client: str, r: dict[str, Any], args: argparse.Namespace, delay_for: 
           f"{args.rate:,.0f}) plus {args.streams} before; the client went quiet {r['drained']:.1f} s after "
           "the writer")  # fmt: skip
     why = (f" ({r['excused']:,} after a gap or incomplete event for their stream, {r['lost'] - r['excused']:,} "
-           "silently)" if client == "meshtail" else " (a bare client does not read drops again)")  # fmt: skip
+           "silently)" if client.startswith("meshtail") else " (a bare client does not read drops again)")  # fmt: skip
     print(f"  pushed {r['pushed']:,}, delivered {r['delivered']:,}: lost {r['lost']:,}{why}, "
           f"not pushed {r['extra']:,}, duplicated {r['dup']:,}")  # fmt: skip
     total_dropped = counts["dropped_reported"] + counts["dropped_unreported"]
@@ -381,14 +398,16 @@ def report(client: str, r: dict[str, Any], args: argparse.Namespace, delay_for: 
           f"{counts['dropped_reported']:,} listed in dropped_entries, {counts['dropped_unreported']:,} past Loki's "
           f"1,000 a frame (listed nowhere); the client saw {r['tail_dropped']:,} listed"
           + (f", read {r['tail_recovered']:,} again, gave up {r['tail_lost']:,}; gap events {r['gaps']}; "
-             f"query_range requests {counts['query_range']:,}" if client == "meshtail" else ""))  # fmt: skip
+             f"query_range requests {counts['query_range']:,}" if client.startswith("meshtail") else ""))  # fmt: skip
     if r["events"]:
         print(f"  health events: {dict(r['events'])}")
     print(f"  lag (arrival here − entry timestamp): p50 {p50:.3f} s, p95 {p95:.3f} s, p99 {p99:.3f} s, max "
           f"{max(lags, default=float('nan')):.3f} s; minus delay_for: p50 {p50 - delay_for:.3f} s, p99 "
           f"{p99 - delay_for:.3f} s (goal p99 < delay_for + 1 s: "
           f"{'met' if p99 < delay_for + 1 else 'MISSED'})")  # fmt: skip
-    print(f"  client CPU {r['cpu']:.1f} s = {100 * r['cpu'] / r['window']:.0f} % of a core, peak RSS "
+    split = (" (" + " + ".join(f"{100 * c / r['window']:.0f} %" for c in r["cpus"]) + ": reader + writer process)"
+             if len(r["cpus"]) > 1 else "")  # fmt: skip
+    print(f"  client CPU {r['cpu']:.1f} s = {100 * r['cpu'] / r['window']:.0f} % of a core{split}, peak RSS "
           f"{r['rss']:.0f} MB; "
           f"the stand-in (writer + Loki) {100 * r['server_cpu'] / r['window']:.0f} %")  # fmt: skip
     for line in r["stderr"]:
@@ -401,13 +420,21 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--streams", type=int, default=200)
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument(
+        "--busy", type=int, default=0, help="run N CPU-bound processes beside each client (a busy shared machine)"
+    )
     parser.add_argument("--no-kube", action="store_true", help="skip the Kubernetes API baseline")
     parser.add_argument("--tail-frames", type=int, default=10,
                         help="tail frames the stand-in queues per client before dropping (Loki: 10)")  # fmt: skip
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--pushed", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--raw-tail", metavar="URL", help=argparse.SUPPRESS)
-    parser.add_argument("--clients", default="raw,meshtail", help="Loki clients to run: raw (the floor), meshtail")
+    parser.add_argument(
+        "--clients",
+        default="raw,meshtail",
+        help="Loki clients to run: raw (the floor), meshtail, meshtail-1p "
+        "(one process: the writer process switched off, the baseline for it)",
+    )
     args = parser.parse_args()
     delay_for = 2  # LokiOptions' default, what `meshtail tail --loki` uses
     if args.serve:
@@ -418,10 +445,26 @@ def main() -> None:
         return
     results = {}
     for client in args.clients.split(","):
-        results[client] = r = run_loki(
-            client, args.rate, args.seconds, args.streams, delay_for, args.seed, args.tail_frames
-        )
+        # --busy: a shared machine's neighbours, as CPU-bound processes running through the client's window
+        hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy)]
+        try:
+            results[client] = r = run_loki(
+                client, args.rate, args.seconds, args.streams, delay_for, args.seed, args.tail_frames
+            )
+        finally:
+            for hog in hogs:
+                hog.kill()
+                hog.wait()
+        if args.busy:
+            print(f"(with {args.busy} busy process{'es' if args.busy > 1 else ''} beside it)")
         report(client, r, args, delay_for)
+    if "meshtail" in results and "meshtail-1p" in results:
+        two, one = results["meshtail"], results["meshtail-1p"]
+        with contextlib.suppress(ZeroDivisionError):
+            print(f"ratios writer process / one process: lag p99 minus delay_for "
+                  f"{(pct(two['lags'], .99) - delay_for) / (pct(one['lags'], .99) - delay_for):.2f}, client CPU "
+                  f"{(two['cpu'] / two['window']) / (one['cpu'] / one['window']):.2f}, the reading process's CPU "
+                  f"{(two['cpus'][0] / two['window']) / (one['cpus'][0] / one['window']):.2f}")  # fmt: skip
     if args.no_kube or "meshtail" not in results:
         return
     r = results["meshtail"]

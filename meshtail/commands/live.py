@@ -22,6 +22,7 @@ from ..sources.kube.config import ConfigError, ConnectOptions, connect
 from ..sources.kube.errors import KubeError
 from ..sources.kube.follow import FollowOptions
 from ..sources.kube.live import LiveSource, Selection
+from ..writer_process import WriterJob, WriterProcess, add_totals
 from .exitcodes import EXIT_INPUT, EXIT_OK, EXIT_USAGE, say
 
 if TYPE_CHECKING:  # the simulator (aiohttp server, cryptography) loads only for `meshtail demo`
@@ -94,14 +95,16 @@ async def _kube_source(run: LiveRun, pipeline: Pipeline, cluster: Any) -> AsyncI
 
 
 @contextlib.asynccontextmanager
-async def _loki_source(run: LiveRun, pipeline: Pipeline) -> AsyncIterator[tuple[Any, int]]:
+async def _loki_source(
+    run: LiveRun, on_line: Callable[[Any], None], on_event: Callable[[Any], None]
+) -> AsyncIterator[tuple[Any, int]]:
     """The Loki source: labels discovered and the query built (errors named in one line) before streaming."""
     from ..sources.loki import prepared
 
     assert run.loki is not None
     text = run.query.text if run.query is not None else ""
     loki = run.loki
-    async with prepared(loki.config, loki.selection, pipeline.line, pipeline.event, loki.options, text) as found:
+    async with prepared(loki.config, loki.selection, on_line, on_event, loki.options, text) as found:
         source, error = found
         if error is not None:
             say(error)
@@ -154,6 +157,31 @@ def _adder(pipeline: Pipeline, writer: Writer) -> Callable[[Counts], None]:
     return add
 
 
+async def _writer_process(run: LiveRun, out: TextIO) -> WriterProcess | None:
+    """A Loki live tail parses and writes in a second process (see meshtail.writer_process), where it can.
+
+    Not for a bounded read (its history worker splits the window instead), nor ``--order`` (which holds
+    events here), nor an output without a file descriptor; a child that cannot start leaves the work here."""
+    if run.loki is None or run.order or run.loki.options.bounded or not WriterProcess.usable(out):
+        return None
+    process = WriterProcess()
+    job = WriterJob(
+        output=run.output,
+        redact=run.redact,
+        filter_text=run.query.text if run.query is not None else "",
+        format_strings=[compiled.format_string for compiled in run.formats or []],
+        encoding=getattr(out, "encoding", None) or "utf-8",
+        errors=getattr(out, "errors", None) or "strict",
+        quiet=run.quiet,
+    )
+    try:
+        await process.start(job, out)
+    except OSError as exc:
+        say(f"warning: cannot start the writer process ({exc.strerror or exc}): parsing in this process")
+        return None
+    return process
+
+
 async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Event | None = None) -> int:
     """Follow the cluster (or Loki) into ``stream`` until stopped, ``duration`` passes, or all is read."""
     out = stream or sys.stdout
@@ -194,62 +222,86 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
     for sig in _STOP_SIGNALS:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    opened = _kube_source(run, pipeline, cluster) if run.loki is None else _loki_source(run, pipeline)
-    async with opened as (source, status):
-        if status != EXIT_OK:
-            return status
-        if run.loki is not None and orderer is None and run.loki.options.bounded:
-            from ..sources.loki.parsed import copy_file
+    # (a Loki live tail: this process reads, a second one parses and writes; its counts come back at the end)
+    offload = await _writer_process(run, out)
+    on_line, on_event = (pipeline.line, pipeline.event) if offload is None else (offload.line, offload.event)
+    opened = _kube_source(run, pipeline, cluster) if run.loki is None else _loki_source(run, on_line, on_event)
+    try:
+        async with opened as (source, status):
+            if status != EXIT_OK:
+                return status
+            if run.loki is not None and orderer is None and run.loki.options.bounded:
+                from ..sources.loki.parsed import copy_file
 
-            write_segment = until_broken(lambda path: copy_file(path, out))
-            source.parallel = _parallel(run, out, write_segment, _adder(pipeline, writer), pipeline.states)
-        task = asyncio.create_task(source.run(), name="live source")
+                write_segment = until_broken(lambda path: copy_file(path, out))
+                source.parallel = _parallel(run, out, write_segment, _adder(pipeline, writer), pipeline.states)
+            task = asyncio.create_task(source.run(), name="live source")
 
-        async def flusher() -> None:
-            ticks = 0
-            history = False
-            while True:
-                await asyncio.sleep(0.2)
-                if orderer is not None:
-                    orderer.release()
-                try:
-                    out.flush()
-                except BrokenPipeError:
-                    broken_flag.append(True)
-                    broken.set()
-                ticks += 1
-                if getattr(source, "reading_history", False):
-                    # Loki history or a bounded read: its lines are old by design, a lag says nothing
-                    history = True
-                    continue
-                if history:  # now following: the lag of lines read from history must not count
-                    history = False
-                    pipeline.lag.newest.clear()
-                if ticks % 5 == 0:  # once a second: is meshtail keeping up? (say so on stderr, and as an event)
-                    was = pipeline.lag.behind
-                    lag = pipeline.lag.check()
-                    if pipeline.lag.behind and (not was or ticks % 50 == 0):
-                        say(f"falling behind the logs: {describe(lag)}")
-                    elif was and not pipeline.lag.behind:
-                        say(f"caught up with the logs ({describe(lag)})")
+            async def flusher() -> None:
+                ticks = 0
+                history = False
+                while True:
+                    await asyncio.sleep(0.2)
+                    if orderer is not None:
+                        orderer.release()
+                    try:
+                        out.flush()
+                    except BrokenPipeError:
+                        broken_flag.append(True)
+                        broken.set()
+                    ticks += 1
+                    reading = getattr(source, "reading_history", False)
+                    if offload is not None:  # (the lag is measured where the lines are parsed)
+                        if reading != history:
+                            offload.history(reading)
+                            history = reading
+                        continue
+                    if reading:
+                        # Loki history or a bounded read: its lines are old by design, a lag says nothing
+                        history = True
+                        continue
+                    if history:  # now following: the lag of lines read from history must not count
+                        history = False
+                        pipeline.lag.newest.clear()
+                    if ticks % 5 == 0:  # once a second: is meshtail keeping up? (say so on stderr, and as an event)
+                        was = pipeline.lag.behind
+                        lag = pipeline.lag.check()
+                        if pipeline.lag.behind and (not was or ticks % 50 == 0):
+                            say(f"falling behind the logs: {describe(lag)}")
+                        elif was and not pipeline.lag.behind:
+                            say(f"caught up with the logs ({describe(lag)})")
 
-        flush = asyncio.create_task(flusher())
-        waits = [task, asyncio.create_task(stop.wait()), asyncio.create_task(broken.wait())]
-        if run.duration is not None:
-            waits.append(asyncio.create_task(asyncio.sleep(run.duration)))
-        try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for waiter in [*waits, flush]:
-                waiter.cancel()
-            await source.stop()
-            await asyncio.gather(*waits, flush, return_exceptions=True)
-            for sig in _STOP_SIGNALS:
-                with contextlib.suppress(NotImplementedError, RuntimeError):
-                    loop.remove_signal_handler(sig)
-        if task.done() and not task.cancelled() and task.exception() is not None:
-            say(f"live source failed: {task.exception()!r}")
-            status = EXIT_INPUT
+            if offload is not None:
+                offload.history(getattr(source, "reading_history", False))
+            flush = asyncio.create_task(flusher())
+            waits = [task, asyncio.create_task(stop.wait()), asyncio.create_task(broken.wait())]
+            if offload is not None and offload.ended is not None:
+                waits.append(asyncio.ensure_future(asyncio.shield(offload.ended)))
+            if run.duration is not None:
+                waits.append(asyncio.create_task(asyncio.sleep(run.duration)))
+            try:
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiter in [*waits, flush]:
+                    waiter.cancel()
+                if offload is not None:
+                    offload.judge()  # (a child that ended first: a closed output, or a failure)
+                await source.stop()
+                await asyncio.gather(*waits, flush, return_exceptions=True)
+                for sig in _STOP_SIGNALS:
+                    with contextlib.suppress(NotImplementedError, RuntimeError):
+                        loop.remove_signal_handler(sig)
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                say(f"live source failed: {task.exception()!r}")
+                status = EXIT_INPUT
+    finally:
+        if offload is not None:  # everything sent is written before the summary is said
+            totals = await offload.close()
+            if totals is not None:
+                add_totals(totals, pipeline, writer)
+    if offload is not None and offload.failure is not None:
+        say(offload.failure)
+        status = EXIT_INPUT
     if orderer is not None:
         orderer.flush()
     with contextlib.suppress(BrokenPipeError):
