@@ -8,6 +8,7 @@ and the breaks must show up as health events.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import Counter
 
 import pytest
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from meshtail.demo.faults import parse_faults
+from meshtail.sources.kube.resume import timestamp_key
 
 from .fault_harness import FaultRun, run_with_faults
 
@@ -194,7 +196,6 @@ async def test_a_hundred_pods_come_and_go(tmp_path) -> None:  # type: ignore[no-
 def test_a_slow_consumer_makes_the_server_wait_and_loses_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """meshtail's output is read slowly: its stdout blocks, its sockets fill, the server's writes block."""
     import os
-    import re
     import subprocess
     import sys
     import time
@@ -268,3 +269,29 @@ def test_a_slow_consumer_makes_the_server_wait_and_loses_nothing(tmp_path) -> No
     report = server.stderr.read().decode() if server.stderr else ""
     blocked = re.search(r"blocked-write (\d+)", report)
     assert blocked and int(blocked.group(1)) > 0, f"the server's writes waited for the slow reader: {report}"
+
+
+async def test_a_gap_after_a_break_inside_a_run_of_equal_timestamps_covers_the_rest_of_the_run(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """(Found by test_random_fault_schedules.)  A stream broken inside a run of lines sharing one timestamp, whose
+    container then restarted twice before the rest could be read: the run's undelivered lines are lost with the
+    instance, and the gap must cover them -- it claimed only the lines *after* the last delivered stamp, so
+    those at it were lost silently."""
+    faults = "churn=0.5s,stall=0.5s,expire=1.3s,split=0.3s,restart-container=0.3s,429=0.03"
+    lost_at_last: list[tuple[str, str, str]] = []
+    for attempt in range(6):  # (the break lands inside such a run in about two runs of three)
+        (tmp_path / str(attempt)).mkdir()
+        run = await run_with_faults(tmp_path / str(attempt), faults, seconds=5.0, stall_timeout=1.0, seed=23)
+        check(run)
+        delivered = set(run.delivered)
+        for event in run.seen.events:
+            if event.action != "meshtail.stream.gap":
+                continue
+            written = run.written.get(event.attributes.get("k8s.container.id"), set())
+            stamps = [timestamp_key(line[0]) for line in written if line in delivered]
+            if stamps:
+                last = max(stamps)
+                lost_at_last += [line for line in written if timestamp_key(line[0]) == last and line not in delivered]
+                assert f"at or after {last}" in event.summary, event.summary  # and it says so
+        if lost_at_last:
+            break
+    assert lost_at_last, "premise: a gap fell inside a run of lines sharing its last delivered timestamp"

@@ -3,7 +3,8 @@
 A served line may be missing from the output only where meshtail said it could be:
 
 * after a **gap** (``meshtail.stream.gap``): lines of that stream written after the gap's
-  ``meshtail.gap.after`` (the last line delivered) and before the gap was reported — the
+  ``meshtail.gap.after`` (just before the last line delivered: the rest of its timestamp's run
+  may be lost too) and before the gap was reported — the
   instance whose log could not be read again ended before meshtail noticed;
 * after an **incomplete** stream at the end of the run (``meshtail.stream.incomplete``):
   lines written after its ``meshtail.stream.last_delivered``;

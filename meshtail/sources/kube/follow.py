@@ -25,7 +25,7 @@ from .client import KubeClient
 from .errors import KubeError
 from .informer import backoff
 from .proxies import Target
-from .resume import Resume, split_stamp
+from .resume import Resume, instant_before, split_stamp
 
 
 class _Stalled(Exception):
@@ -470,11 +470,21 @@ class Follower:
         delivered, or the whole ``container`` (every instance after it: the pod was deleted, and with it the
         logs of instances that ran while meshtail was not looking)."""
         last = self.resume.last
-        after = f"lines written after {last} may be lost" if last else "lines it wrote may be lost"
+        # (stated from just before the last delivered line: the break may have fallen inside a run of lines
+        # sharing its timestamp, and those of the run not delivered are as lost as the ones after it)
+        after = (
+            f"lines written at or after {last}, other than those delivered, may be lost"
+            if last
+            else "lines it wrote may be lost"
+        )
         if scope == "container":
             after = after.replace("lines", "lines of this container (any instance)", 1)
         self._event(
-            "meshtail.stream.gap", f"{why}: {after}", "warning", meshtail__gap__after=last, meshtail__gap__scope=scope
+            "meshtail.stream.gap",
+            f"{why}: {after}",
+            "warning",
+            meshtail__gap__after=instant_before(last) if last else None,
+            meshtail__gap__scope=scope,
         )
 
     def behind(self) -> str | None:

@@ -24,6 +24,21 @@ def timestamp_key(stamp: str) -> str:
     return f"{head}.{digits[:9]:0<9}Z"
 
 
+def instant_before(stamp: str) -> str:
+    """The kubelet timestamp one nanosecond before ``stamp`` (in :func:`timestamp_key` form).
+
+    A gap says the lines *after* a stamp may be lost; a stream broken inside a run of lines that share
+    its last delivered stamp may have lost the rest of that run too, so the gap is stated from just before it."""
+    from datetime import UTC, datetime, timedelta
+
+    key = timestamp_key(stamp)
+    nanos = int(key[20:29])
+    if nanos:
+        return f"{key[:20]}{nanos - 1:09d}Z"
+    second = datetime.strptime(key[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC) - timedelta(seconds=1)
+    return second.strftime("%Y-%m-%dT%H:%M:%S") + ".999999999Z"
+
+
 def split_stamp(line: str) -> tuple[str | None, str]:
     """Split ``<RFC3339Nano> <text>`` as the log endpoint sends it with ``timestamps=true``."""
     space = line.find(" ")
