@@ -91,7 +91,7 @@ def test_envoyfilter_istiod_could_not_build() -> None:
         (
             '- "-" 0 19 0 - "-" "curl/7.81.0" "abc" "productpage:9080" "-" inbound|9080|| - 10.244.0.5:9080'
             " 10.244.0.6:40000 - -",
-            ("routing", "unknown", False),
+            ("other", "unknown", False),
         ),
     ],
 )

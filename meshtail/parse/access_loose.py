@@ -50,11 +50,13 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "access.fragment",
-        "routing",
+        "other",
         "unknown",
         False,
-        'the tail of an access line pasted without its request and status (``- "-" 0 19 0 - "-" "curl/…"``): '
-        "an access log, its outcome not shown (a refusal in its details is still read as one)",
+        'the tail of an access line pasted without its request and status (``- "-" 0 19 0 - "-" "curl/…"``, '
+        '``"reviews:9080" "10.0.0.7:9080" outbound|9080||reviews… 10.0.0.5:4 …``): an access log whose outcome is '
+        "not shown -- like a lone field of a JSON record (``access.field``), not counted as routing "
+        "(a refusal or failure in its flags or details is still read as one)",
     ),
 )
 
@@ -65,8 +67,11 @@ _REQUEST = re.compile(
 )  # the flags may be cut off with the rest: '"POST /x HTTP/2" 200 ' ends a pasted line
 # a fragment that starts at the status: "503 UF,URX "-" "TLS error: …"" — only with real flags,
 # or with a details word, so a number and a word in any other line do not read as one
+# (or, in the format before Istio 1.9, without details: "200 - 0 86 2 2 "-" "curl/7.54.0" …", the status then the
+# byte counts, duration and upstream time before the quoted x-forwarded-for)
 _FRAGMENT = re.compile(
-    rf'\s*(?P<status>[1-5]\d\d)\s+(?P<flags>{_FLAG}(?:,{_FLAG})*|-)\s+(?=[a-z][a-z0-9]*_[a-z0-9_.]+[{{\[\s]|")'
+    rf"\s*(?P<status>[1-5]\d\d)\s+(?P<flags>{_FLAG}(?:,{_FLAG})*|-)\s+"
+    r'(?=[a-z][a-z0-9]*_[a-z0-9_.]+[{\[\s]|"|\d{1,15}\s+\d{1,15}\s+\d{1,12}\s+(?:\d{1,12}|-)\s+")'
 )
 # a request line cut inside: ``HTTP/1.1" 403 - rbac_access_denied…`` or ``/path HTTP/1.1" 503 UF …``
 _CUT_REQUEST = re.compile(
@@ -81,6 +86,27 @@ _TAIL = re.compile(
     rf"(?:(?P<flags>-|{_FLAG}(?:,{_FLAG})*)\s+(?=[a-z_]{{3,}}[^\s\"]*\s+[^\s\"]+\s+\"))?"
     r'(?P<details>[^\s"]{1,300})?\s*(?P<termination>[^\s"]{1,300}\s+)?"[^"]{0,500}"\s+\d{1,15}\s+\d{1,15}\s+\d{1,12}'
     r'\s+(?:\d{1,12}|-)\s+"[^"]{0,500}"\s+"'
+)
+# The end of Istio's default format pasted without its start: ``… "AUTHORITY" "UPSTREAM_HOST" UPSTREAM_CLUSTER
+# UPSTREAM_LOCAL_ADDRESS DOWNSTREAM_LOCAL_ADDRESS DOWNSTREAM_REMOTE_ADDRESS SNI ROUTE`` -- found by an upstream
+# cluster only Istio names so (``inbound|9080||``, ``outbound|80||reviews.default.svc.cluster.local``,
+# ``PassthroughCluster``, …) followed by the three addresses (the first may be ``-``; internal listeners write
+# ``envoy://…``; authors mask them as ``x.x.x.x``); or, cut elsewhere, by the quoted request id (a UUID, as Envoy
+# makes them) between the user agent and the authority, the upstream host after it
+_ADDR = r"(?:\[[0-9a-fA-F:.]{2,45}\]|\d{1,3}(?:\.\d{1,3}){3}|[xX*]{1,3}(?:\.[xX*]{1,3}){3}|<IP>):\d{1,5}"
+_ISTIO_CLUSTER = (
+    r"(?:(?:inbound|outbound)(?:-vip)?\|\d{1,5}\|[^\s|\"]{0,100}\|[^\s|\"]{0,253}|PassthroughCluster"
+    r"|BlackHoleCluster|InboundPassthroughCluster(?:IpV4|IpV6)?|outbound_pod_local_tunnel_clus_[^\s\"]{1,300})"
+)
+_SOCKET = rf"(?:{_ADDR}|envoy://[^\s\"]{{1,300}})"
+_CLUSTER_TAIL = re.compile(
+    rf'(?:^|[\s"])(?P<cluster>{_ISTIO_CLUSTER})\s+(?P<upstream_local>{_SOCKET}|-)\s+(?P<downstream_local>{_SOCKET})'
+    rf"\s+(?P<downstream_remote>{_SOCKET})(?:\s+(?P<sni>[^\s\"]{{1,300}})(?:\s+(?P<route>[^\s\"]{{1,300}}))?)?(?=\s|$|['`…])"
+)
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_ID_RUN = re.compile(
+    rf'(?:^|\s)"(?P<agent>[^"]{{1,500}})"\s+"(?P<id>{_UUID})"\s+"(?P<authority>[^"\s]{{1,300}})"'
+    rf'\s+"(?P<upstream>{_ADDR}|-)"'
 )
 _STAMP = re.compile(
     r"(?P<open>\[?)(?P<ts>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?)"
@@ -127,6 +153,14 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         m = _TAIL.match(body)
         if m is not None:
             return _tail(body, m, source)
+    if "|" in body or "Cluster" in body or "_clus_" in body:
+        m = _CLUSTER_TAIL.search(body)
+        if m is not None:
+            return _cluster_tail(body, m, source)
+    if '"' in body:
+        m = _ID_RUN.search(body)
+        if m is not None:
+            return _id_run(body, m, source)
     at = body.find('{"')
     if at > 0:
         found = _embedded_json(body, at, source)
@@ -497,7 +531,44 @@ def _tail(body: str, m: re.Match[str], source: Source | None) -> tuple[str, Pars
         if value and value != "-":
             attrs[key] = value
     summary = "access log fragment (no request or status)"
-    return "envoy-text", Parsed(None, "routing", "unknown", False, "info", "access.fragment", summary, attrs)
+    return "envoy-text", Parsed(None, "other", "unknown", False, "info", "access.fragment", summary, attrs)
+
+
+def _fragment(pairs: list[tuple[str, str]], what: str) -> tuple[str, Parsed]:
+    """An access line's fields read by their operators, as a whole line's are; its outcome is not shown."""
+    attrs: dict[str, Any] = {"envoy.log_format": "loose", "meshtail.partial": True}
+    for operator, value in pairs:
+        if value and value != "-":
+            setter_for(operator)(attrs, value)
+    summary = clip(f"access log fragment ({what}; no request or status)", 240)
+    return "envoy-text", Parsed(None, "other", "unknown", False, "info", "access.fragment", summary, attrs)
+
+
+def _cluster_tail(body: str, m: re.Match[str], source: Source | None) -> tuple[str, Parsed]:
+    """The end of an Istio access line: where it went (cluster, addresses, route)."""
+    pairs = [
+        ("UPSTREAM_CLUSTER", m.group("cluster")),
+        ("UPSTREAM_LOCAL_ADDRESS", m.group("upstream_local")),
+        ("DOWNSTREAM_LOCAL_ADDRESS", m.group("downstream_local")),
+        ("DOWNSTREAM_REMOTE_ADDRESS", m.group("downstream_remote")),
+        ("REQUESTED_SERVER_NAME", m.group("sni") or "-"),
+        ("ROUTE_NAME", m.group("route") or "-"),
+    ]
+    quoted = [t.group(1) for t in _TOKEN.finditer(body, 0, m.start() + 1) if t.group(1) is not None]
+    if quoted:
+        pairs.append(("UPSTREAM_HOST", quoted[-1]))
+    return _fragment(pairs, f"to {m.group('cluster')}")
+
+
+def _id_run(body: str, m: re.Match[str], source: Source | None) -> tuple[str, Parsed]:
+    """A user agent, request id, authority and upstream host in a row, quoted as Istio's default format has them."""
+    pairs = [
+        ("REQ(USER-AGENT)", m.group("agent")),
+        ("REQ(X-REQUEST-ID)", m.group("id")),
+        ("REQ(:AUTHORITY)", m.group("authority")),
+        ("UPSTREAM_HOST", m.group("upstream")),
+    ]
+    return _fragment(pairs, f"request {m.group('id')} to {m.group('authority')}")
 
 
 def _short_flags(value: str) -> str:
@@ -527,7 +598,8 @@ def _parsed(attrs: dict[str, Any], time: str | None, source: Source | None, part
         ),
         bool(attrs.get("envoy.upstream_host")),
         tls_failure(reason if isinstance(reason, str) else None),
-        attrs.get("http.request.method") is not None,
+        # (a line cut before its request: a status other than 0 is an HTTP response's, TCP lines log 0)
+        attrs.get("http.request.method") is not None or (isinstance(status, int) and status > 0),
     )
     decision = access_decision(facts)
     summary = access_summary(attrs, source, decision)
