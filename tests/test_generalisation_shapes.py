@@ -112,3 +112,71 @@ def test_audit_forbidden_without_code_at_response_started() -> None:
     )
     event = parse(line)
     assert event.outcome == "deny" and event.violation
+
+
+# ---- access lines cut before their request, found by the end of Istio's default format
+@pytest.mark.parametrize(
+    ("line", "fields"),
+    [
+        # github markdown, Chinese Dubbo docs page on dubbo-samples-apiserver (search-index file id 22447894226): the
+        # last physical line of a wrapped sidecar access line
+        (
+            "inbound|50052|| 127.0.0.6:40761 172.17.0.9:50052 172.17.0.5:33626 "
+            "outbound_.50052_._.dubbo-samples-apiserver-provider.dubbo-demo.svc.cluster.local default",
+            {"envoy.upstream_cluster": "inbound|50052||", "envoy.route_name": "default"},
+        ),
+        # rootsongjc/cloud-native-library content/tsb/troubleshooting/Multiple-Transfer-encoding-chunked.md: the
+        # second half of a broken access line
+        (
+            ' - "-" "curl/7.83.1" "fbcd5bff-1981-40a5-a2c8-fd6133161976" "transfer:8080" "10.0.2.7:8080" '
+            "inbound|8080|| 127.0.0.6:53799 10.0.2.7:8080 10.0.0.21:59960 "
+            "outbound_.8080_._.transfer.test.svc.cluster.local default",
+            {"envoy.upstream_cluster": "inbound|8080||", "envoy.upstream_host": "10.0.2.7:8080"},
+        ),
+        # github markdown, GKE/Istio troubleshooting (search-index file id 54002326963): a TCP line's tail in backticks
+        (
+            '`" 0 0 10002 - "-" "-" "-" "-" "100.68.34.241:443" outbound|443||sharevpc-fqnd.appdev.aibang - '
+            "10.105.0.249:443 100.64.3.68:56902 sharevpc-fqnd.appdev.aibang -`",
+            {"envoy.upstream_cluster": "outbound|443||sharevpc-fqnd.appdev.aibang"},
+        ),
+        # OriolFilter/Istio_Examples 00-Troubleshooting/README.md, the tail of a BlackHoleCluster line
+        (
+            '"-" "-" "-" BlackHoleCluster - 10.111.90.232:8080 172.17.121.65:52006 - -',
+            {"envoy.upstream_cluster": "BlackHoleCluster"},
+        ),
+        # solo-io/gloo docs/content/guides/security/access_logging/_index.md, cut after the request line
+        (
+            '"curl/7.54.0" "eb5af05f-f14f-467b-994c-aeac9b5383f1" "35.196.131.38" "10.52.0.54:8080"',
+            {
+                "http.request.header.x-request-id": "eb5af05f-f14f-467b-994c-aeac9b5383f1",
+                "envoy.upstream_host": "10.52.0.54:8080",
+            },
+        ),
+    ],
+)
+def test_an_access_line_cut_before_its_request_is_read_by_its_tail(line: str, fields: dict[str, str]) -> None:
+    """No status, no flags: an access log (format, partial, its fields), its outcome not claimed either way."""
+    event = parse(line)
+    assert (event.format, event.action, event.category, event.outcome) == (
+        "envoy-text",
+        "access.fragment",
+        "other",
+        "unknown",
+    )
+    assert event.attributes["meshtail.partial"] is True
+    assert fields.items() <= event.attributes.items()
+
+
+def test_an_istio_cluster_name_in_prose_is_not_an_access_line() -> None:
+    """A sentence naming a cluster without its three addresses stays what it is."""
+    event = parse("traffic to outbound|9080||reviews.default.svc.cluster.local fails after the upgrade")
+    assert event.action != "access.fragment"
+
+
+def test_the_format_before_istio_1_9_cut_at_its_status_is_read_with_it() -> None:
+    # solo-io/gloo docs/content/guides/security/access_logging/_index.md, cut before the status
+    event = parse(
+        '200 - 0 86 2 2 "-" "curl/7.54.0" "eb5af05f-f14f-467b-994c-aeac9b5383f1" "35.196.131.38" "10.52.0.54:8080"'
+    )
+    assert (event.format, event.category, event.outcome) == ("envoy-text", "routing", "success")
+    assert event.attributes["http.response.status_code"] == 200 and event.attributes["meshtail.partial"] is True
