@@ -128,7 +128,7 @@ class Ingest:
             ticks += 1
             # once a second: is ingestion keeping up? (a health event when it is not) — not while a
             # source replays history (Loki): its lines are old by design, not late
-            if ticks % 20 == 0 and not getattr(self.source, "reading_history", False):
+            if ticks % 20 == 0 and self.pipeline.lag.live(getattr(self.source, "reading_history", False)):
                 self.lag = self.pipeline.lag.check()
 
     def _flush(self) -> None:
@@ -207,6 +207,7 @@ class Ingest:
                 self.pipeline.event(health_event("meshtail.source.error", error, "error"))
                 return
             self.source = source  # type: ignore[assignment]
+            self.pipeline.lag.allowance = source.lag_allowance
             await source.run()
 
     async def _demo(self) -> None:

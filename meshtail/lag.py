@@ -60,9 +60,26 @@ class LagWatch:
         self.threshold = threshold
         self.behind = False
         self.peak = 0.0
+        # seconds every line is late by design, not meshtail's: Loki's tail holds entries ``delay_for``
+        self.allowance = 0.0
+        self._history = True  # until the source says it follows (see live)
 
     def forget(self, key: StreamKey) -> None:
         self.newest.pop(key, None)
+
+    def live(self, reading_history: bool) -> bool:
+        """Whether the lag means anything now, told whether the source still reads history.
+
+        Lines read from history are old by design: nothing is measured while it lasts, and what it noted
+        is forgotten once it ends -- also when it ended before the first look (a short Loki history), which
+        otherwise read as meshtail being behind by the history's age."""
+        if reading_history:
+            self._history = True
+            return False
+        if self._history:
+            self._history = False
+            self.newest.clear()
+        return True
 
     def measure(self) -> Lag:
         now = time.time()
@@ -71,7 +88,7 @@ class LagWatch:
             read, written = epoch(raw.received), epoch(raw.timestamp or "")
             if read is None or written is None:
                 continue
-            behind = max(0.0, read - written)
+            behind = max(0.0, read - written - self.allowance)
             lag.streams[key] = behind
             if now - read <= RECENT and behind > lag.overall:
                 lag.overall, lag.worst = behind, key

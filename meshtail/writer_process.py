@@ -11,7 +11,8 @@ ordered pipe carries every line and every event the source makes.
 
 The pipe: 8-byte big-endian length + a pickle of ``(new sources, items)`` -- a new stream's
 :class:`~meshtail.events.Source` is sent once and its lines name it by number; an item is a line as a tuple,
-an :class:`~meshtail.events.AuditEvent` the source made (health, gaps), or ``("history", flag)``.  The child is
+an :class:`~meshtail.events.AuditEvent` the source made (health, gaps), ``("history", flag)`` or
+``("allowance", seconds)`` (how the lag is measured).  The child is
 our own program, on a pipe nobody else holds.  A batch is sent once the source's current callback is done
 (``call_soon``), so a websocket frame's lines travel together and wait for nothing.  Writes block when the
 pipe is full: a child that cannot keep up slows the source, as a busy single process would -- Loki then drops
@@ -172,6 +173,11 @@ class WriterProcess:
     def history(self, reading: bool) -> None:
         """The source is reading history (its lines are old by design: no lag is measured) or not."""
         self._items.append(("history", reading))
+        self._later()
+
+    def allowance(self, seconds: float) -> None:
+        """Seconds every line is late by design (Loki's ``delay_for``): the lag is measured beyond them."""
+        self._items.append(("allowance", seconds))
         self._later()
 
     def _later(self) -> None:
@@ -355,10 +361,10 @@ def serve(job: WriterJob, frames: _Frames, out: TextIO) -> tuple[Totals, bool]:
                         if len(item) == 5:
                             number, text, received, timestamp, decode_error = item
                             on_line(RawLine(text, sources[number], received, timestamp, decode_error))
-                        else:  # ("history", reading)
-                            if history and not item[1]:  # now following: history's lag must not count
-                                pipeline.lag.newest.clear()
+                        elif item[0] == "history":
                             history = item[1]
+                        else:  # ("allowance", seconds)
+                            pipeline.lag.allowance = item[1]
                     else:
                         on_event(item)
                 if not frames.waiting():
@@ -367,7 +373,7 @@ def serve(job: WriterJob, frames: _Frames, out: TextIO) -> tuple[Totals, bool]:
                 next_tick = time.monotonic() + TICK
                 out.flush()
                 ticks += 1
-                if not history:
+                if pipeline.lag.live(history):
                     _lag_tick(pipeline, ticks, job.quiet)
     except EOFError:
         with contextlib.suppress(BrokenPipeError):

@@ -9,6 +9,9 @@ from meshtail.lag import Lag, epoch
 from meshtail.pipeline import Pipeline
 
 from .conftest import lines
+from .test_loki_source import loki
+
+__all__ = ["loki"]  # the Loki stand-in fixture
 
 ACCESS = next(t for t in lines("envoy-text.log") if t.startswith("[20"))
 
@@ -63,3 +66,50 @@ async def test_the_status_bar_and_health_panel_show_the_lag(tmp_path: Path) -> N
         await pilot.pause(0.1)
         status = str(app.query_one("#status").render())
         assert "lag 12.5s (shop/cart-1[istio-proxy])" in status
+
+
+def test_lokis_delay_for_is_not_meshtail_falling_behind(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Loki's tail holds every entry ``delay_for`` seconds on purpose: a line read 6 s after it was written
+    through a tail with ``delay_for`` 2 is 4 s behind on meshtail's part, under the 5 s that makes an event."""
+    import meshtail.lag as lag_module
+    from meshtail.sources.loki import LokiClient, LokiConfig, LokiOptions, LokiSelection, LokiSource
+
+    seen = []
+    pipeline = Pipeline(seen.append)
+    monkeypatch.setattr(lag_module.time, "time", lambda: epoch("2026-03-01T10:00:06.500000Z"))
+    pipeline.line(_line("2026-03-01T10:00:06.000000Z", "2026-03-01T10:00:00.000000000Z"))
+    assert 5.9 < pipeline.lag.measure().overall < 6.1, "premise: 6 s between written and read"
+    client = LokiClient(LokiConfig.from_args("http://127.0.0.1:9", env={}))  # (not opened: nothing is read)
+    source = LokiSource(client, LokiSelection(), pipeline.line, pipeline.event, LokiOptions(follow=True, delay_for=2))
+    pipeline.lag.allowance = source.lag_allowance
+    lag = pipeline.lag.check()
+    assert 3.9 < lag.overall < 4.1 and not [e for e in seen if e.action == "meshtail.ingest.behind"]
+
+
+async def test_a_history_read_before_the_first_look_is_not_a_lag(loki, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """``tail --loki``: a short history (here a minute old) is read before the first once-a-second look, then
+    the tail is quiet: its lines' age must not read as meshtail being a minute behind."""
+    import io
+    import json
+    import time
+
+    from meshtail.commands.live import LiveRun, run_live
+    from meshtail.commands.loki_args import LokiRun
+    from meshtail.sources.loki import LokiConfig, LokiOptions, LokiSelection
+
+    from .test_loki_source import DENIED, PROMTAIL
+
+    now = time.time_ns()
+    for i in range(20):
+        loki.push({**PROMTAIL, "pod": "reviews-v1-x"}, now - 60 * 10**9 + i * 10**6, DENIED)
+    run = LiveRun(
+        output="jsonl",
+        quiet=True,
+        duration=2.5,
+        loki=LokiRun(LokiConfig.from_args(loki.url, env={}), LokiSelection(), LokiOptions(start_ns=now - 120 * 10**9)),
+    )
+    out = io.StringIO()  # (no file descriptor: parsed in this process)
+    assert await run_live(run, out) == 0
+    written = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert sum(1 for w in written if "rbac" in json.dumps(w)) == 20, "premise: the history was read"
+    assert "meshtail.ingest.behind" not in [w.get("action") for w in written]

@@ -237,9 +237,11 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
                 source.parallel = _parallel(run, out, write_segment, _adder(pipeline, writer), pipeline.states)
             task = asyncio.create_task(source.run(), name="live source")
 
+            pipeline.lag.allowance = getattr(source, "lag_allowance", 0.0)
+
             async def flusher() -> None:
                 ticks = 0
-                history = False
+                history = None
                 while True:
                     await asyncio.sleep(0.2)
                     if orderer is not None:
@@ -256,14 +258,9 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
                             offload.history(reading)
                             history = reading
                         continue
-                    if reading:
-                        # Loki history or a bounded read: its lines are old by design, a lag says nothing
-                        history = True
-                        continue
-                    if history:  # now following: the lag of lines read from history must not count
-                        history = False
-                        pipeline.lag.newest.clear()
-                    if ticks % 5 == 0:  # once a second: is meshtail keeping up? (say so on stderr, and as an event)
+                    # once a second: is meshtail keeping up? (said on stderr, and as an event) -- not while
+                    # Loki history or a bounded read is read: its lines are old by design, a lag says nothing
+                    if pipeline.lag.live(reading) and ticks % 5 == 0:
                         was = pipeline.lag.behind
                         lag = pipeline.lag.check()
                         if pipeline.lag.behind and (not was or ticks % 50 == 0):
@@ -273,6 +270,7 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
 
             if offload is not None:
                 offload.history(getattr(source, "reading_history", False))
+                offload.allowance(pipeline.lag.allowance)
             flush = asyncio.create_task(flusher())
             waits = [task, asyncio.create_task(stop.wait()), asyncio.create_task(broken.wait())]
             if offload is not None and offload.ended is not None:

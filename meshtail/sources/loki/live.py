@@ -302,6 +302,12 @@ class LokiSource:
             return True
         return not self._states or not all(state.history_done for state in self._states.values())
 
+    @property
+    def lag_allowance(self) -> float:
+        """Seconds every tailed line is late by design: Loki holds each entry ``delay_for`` to order late
+        writes, which is not meshtail falling behind (the ingest lag is measured beyond it)."""
+        return float(self.options.delay_for) if self.options.follow else 0.0
+
     # ---- events --------------------------------------------------------------------------
     def _attrs(self, state: _Tenant) -> dict[str, object]:
         attrs: dict[str, object] = {
