@@ -33,6 +33,7 @@ import fcntl
 import os
 import pickle
 import select
+import signal
 import struct
 import sys
 import time
@@ -45,9 +46,11 @@ from .events import AuditEvent, RawLine, Source
 _HEADER = struct.Struct(">Q")
 ENV_SWITCH = "MESHTAIL_WRITER_PROCESS"  # "0": parse and write in meshtail's own process (a debugging aid)
 EXIT_BROKEN = 32  # the child's output was closed (EPIPE)
+EXIT_FAILED = 33  # the child could not go on (its output failed, or it did): Totals.failed says why
 BATCH = 2000  # items a batch holds at most: a frame of a few hundred kB
 PIPE_BYTES = 1 << 20  # the pipe's capacity, asked for (Linux's unprivileged maximum by default)
 F_SETPIPE_SZ = 1031  # Linux fcntl
+ID_CACHE = 50_000  # sources remembered by id (a cache: cleared when full, the numbers stay)
 TICK = 0.2  # the child flushes its output at least this often, and checks the lag every fifth tick
 PYTHON = sys.executable
 
@@ -67,7 +70,6 @@ class WriterJob:
     encoding: str = "utf-8"  # of this process's stdout
     errors: str = "strict"
     results: int = -1  # the child's end of the pipe its counts go back on
-    quiet: bool = False  # --quiet: no lag messages on stderr
 
 
 @dataclass
@@ -83,6 +85,7 @@ class Totals:
     written: int = 0
     redactions: int = 0
     lag_peak: float = 0.0
+    failed: str | None = None  # why the child stopped writing before the end (its output, or itself)
 
 
 # ---- the parent's side ---------------------------------------------------------------------------------
@@ -96,8 +99,11 @@ class WriterProcess:
         self._process: asyncio.subprocess.Process | None = None
         self._pipe = -1
         self._results = -1
-        self._sources: dict[int, int] = {}  # id(Source) -> its number in the child
-        self._held: list[Source] = []  # (kept alive, so an id is never reused for another source)
+        # a Source's number in the child: by what it says (a Loki stream with structured metadata makes a new,
+        # equal Source per metadata set -- an OTLP trace id per line), so the table grows with the streams only;
+        # and by id, a cache in front of that (with the objects kept alive so no id is reused while it holds them)
+        self._numbers: dict[tuple[Any, ...], int] = {}
+        self._by_id: dict[int, tuple[int, Source]] = {}
         self._new: list[Source] = []
         self._items: list[Any] = []
         self._scheduled = False
@@ -158,13 +164,22 @@ class WriterProcess:
     # the source's two callbacks -------------------------------------------------------------------------
     def line(self, raw: RawLine) -> None:
         source = raw.source
-        number = self._sources.get(id(source))
-        if number is None:
-            number = self._sources[id(source)] = len(self._held)
-            self._held.append(source)
-            self._new.append(source)
-        self._items.append((number, raw.text, raw.received, raw.timestamp, raw.decode_error))
+        known = self._by_id.get(id(source))
+        if known is None or known[1] is not source:
+            known = (self._number(source), source)
+            if len(self._by_id) >= ID_CACHE:
+                self._by_id.clear()
+            self._by_id[id(source)] = known
+        self._items.append((known[0], raw.text, raw.received, raw.timestamp, raw.decode_error))
         self._later()
+
+    def _number(self, source: Source) -> int:
+        said = _said(source)
+        number = self._numbers.get(said)
+        if number is None:
+            number = self._numbers[said] = len(self._numbers)
+            self._new.append(source)
+        return number
 
     def event(self, event: AuditEvent) -> None:
         self._items.append(event)
@@ -190,7 +205,10 @@ class WriterProcess:
     def flush(self) -> None:
         """Send what is batched (after the source's current callback: a frame's lines go together)."""
         self._scheduled = False
-        if not self._items or self._pipe < 0:
+        if self._pipe < 0:  # (the child is gone: ``ended`` ends the run, and nothing sent now is written)
+            self._items.clear()
+            return
+        if not self._items:
             return
         self.lines += sum(1 for item in self._items if type(item) is tuple and len(item) == 5)
         frame = pickle.dumps((self._new, self._items), protocol=pickle.HIGHEST_PROTOCOL)
@@ -222,28 +240,39 @@ class WriterProcess:
         os.close(self._results)
         self._results = -1
         self._judge(code)
-        if code not in (0, EXIT_BROKEN) or not data:
+        if code not in (0, EXIT_BROKEN, EXIT_FAILED) or not data:
             return None
         totals: Totals = pickle.loads(data)
+        if totals.failed is not None:
+            self.failure = totals.failed
         return totals
 
     def _judge(self, code: int) -> None:
         if code == EXIT_BROKEN:
             self.broken = True
-        elif code != 0 and self.failure is None:
+        elif code not in (0, EXIT_FAILED) and self.failure is None:
             self.failure = f"the writer process ended (exit {code}): output stops at what it had written"
 
     def judge(self) -> None:
         """After ``ended``: say why the child ended before it was asked to."""
         if self.ended is not None and self.ended.done() and not self.ended.cancelled():
             self._judge(self.ended.result())
-            if not self.broken and self.failure is None and not self._closing:
+            code = self.ended.result()
+            if not self.broken and self.failure is None and not self._closing and code != EXIT_FAILED:
                 self.failure = "the writer process ended before meshtail did: output stops at what it had written"
 
     def kill(self) -> None:
         if self._process is not None and self._process.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 self._process.kill()
+
+
+def _said(source: Source) -> tuple[Any, ...]:
+    """Everything a Source says (its slots), as a key: equal sources are one stream to the child."""
+    return tuple(getattr(source, name, None) for name in _SOURCE_FIELDS)
+
+
+_SOURCE_FIELDS = tuple(Source.__slots__) + (() if "cluster" in Source.__slots__ else ("cluster",))
 
 
 def _read_all(fd: int) -> bytes:
@@ -316,7 +345,7 @@ class _Frames:
             self.buffer += chunk
 
 
-def _lag_tick(pipeline: Any, ticks: int, quiet: bool) -> None:
+def _lag_tick(pipeline: Any, ticks: int) -> None:
     """Once a second: is meshtail keeping up? (said on stderr, and as an event) -- as ``tail`` does in one process."""
     from .commands.exitcodes import say
     from .lag import describe
@@ -325,8 +354,6 @@ def _lag_tick(pipeline: Any, ticks: int, quiet: bool) -> None:
         return
     was = pipeline.lag.behind
     lag = pipeline.lag.check()
-    if quiet:
-        return
     if pipeline.lag.behind and (not was or ticks % 50 == 0):
         say(f"falling behind the logs: {describe(lag)}")
     elif was and not pipeline.lag.behind:
@@ -348,6 +375,7 @@ def serve(job: WriterJob, frames: _Frames, out: TextIO) -> tuple[Totals, bool]:
     on_line, on_event = pipeline.line, pipeline.event
     history = False
     broken = True  # until the pipe's end is written out whole
+    failed: str | None = None
     ticks = 0
     next_tick = time.monotonic() + TICK
     try:
@@ -374,13 +402,17 @@ def serve(job: WriterJob, frames: _Frames, out: TextIO) -> tuple[Totals, bool]:
                 out.flush()
                 ticks += 1
                 if pipeline.lag.live(history):
-                    _lag_tick(pipeline, ticks, job.quiet)
+                    _lag_tick(pipeline, ticks)
     except EOFError:
         with contextlib.suppress(BrokenPipeError):
             out.flush()
             broken = False
     except BrokenPipeError:
         pass
+    except OSError as exc:  # the output cannot be written (a full disk, a terminal gone): said once, here
+        failed = f"cannot write the output: {exc.strerror or exc}"
+    except Exception as exc:  # a failure of the pipeline itself: one line, as a failing source is said
+        failed = f"the writer process failed: {exc!r}"
     return Totals(
         pipeline.lines,
         pipeline.skipped,
@@ -391,10 +423,15 @@ def serve(job: WriterJob, frames: _Frames, out: TextIO) -> tuple[Totals, bool]:
         writer.written,
         writer.redactions,
         pipeline.lag.peak,
+        failed,
     ), broken
 
 
 def main() -> int:
+    # a stop is meshtail's to make: it closes the pipe and this process writes what it holds and ends; a signal
+    # sent to every process of the service (systemctl stop, pkill) must not end it first with lines in the pipe
+    for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, signal.SIG_IGN)
     frames = _Frames(sys.stdin.fileno())
     try:
         first = frames.next(3600.0)
@@ -409,6 +446,10 @@ def main() -> int:
     with contextlib.suppress(OSError):  # (a parent that is gone reads no counts)
         os.write(job.results, pickle.dumps(totals, protocol=pickle.HIGHEST_PROTOCOL))
         os.close(job.results)
+    if totals.failed is not None:
+        with contextlib.suppress(OSError):
+            os.close(1)  # (nothing more is written; the interpreter's own flush at its end must not fail)
+        return EXIT_FAILED
     return EXIT_BROKEN if broken else 0
 
 

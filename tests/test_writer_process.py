@@ -94,7 +94,7 @@ async def _offloaded(
 ) -> tuple[WriterProcess, Totals | None]:
     with open(path, "w", encoding="utf-8", errors="surrogateescape") as out:
         process = WriterProcess()
-        job = WriterJob(output, True, text, formats, "utf-8", "surrogateescape", quiet=True)
+        job = WriterJob(output, True, text, formats, "utf-8", "surrogateescape")
         await process.start(job, out)
         process.history(history)  # (history: no lag is measured on these old lines)
         for n, item in enumerate(items):
@@ -273,6 +273,8 @@ async def test_a_writer_process_that_dies_is_an_error_not_a_quiet_stop(loki: Lok
     _out, err = await asyncio.wait_for(tail.communicate(), 30)  # (it ends by itself: no Ctrl-C needed)
     assert tail.returncode == 1, err
     assert b"the writer process ended" in err and b"Traceback" not in err
+    # (found in review) its counts died with it: the summary says so rather than "0 events written"
+    assert b"events written not known" in err and re.search(rb"[1-9]\d* lines", err), err
 
 
 async def test_a_killed_meshtail_leaves_no_writer_process(loki: LokiStandIn, tmp_path: Path) -> None:
@@ -286,3 +288,64 @@ async def test_a_killed_meshtail_leaves_no_writer_process(loki: LokiStandIn, tmp
     tail.kill()
     await tail.communicate()
     await eventually(lambda: not any(os.path.exists(f"/proc/{pid}") for pid in children), timeout=15)
+
+
+async def test_the_lag_is_said_when_the_history_ends_before_the_first_look(loki: LokiStandIn, tmp_path: Path) -> None:
+    """(Found in review.)  A short history is read before the flusher's first look: the writer process must still
+    be told the tail follows, or lines 20 s late (beyond Loki's hold) go unsaid for the whole run."""
+
+    async def push_late() -> None:
+        for i in range(60):
+            loki.push({**PROMTAIL, "pod": "reviews-v1"}, time.time_ns() - 20 * 10**9, f"GET /late/{i} 200")
+            await asyncio.sleep(0.1)
+
+    pushing = asyncio.create_task(push_late())
+    tail = await _tail(loki, tmp_path / "out", "--since", "10s", "--duration", "5")
+    _out, err = await asyncio.wait_for(tail.communicate(), 60)
+    await pushing
+    written = (tmp_path / "out").read_text()
+    assert "/late/" in written, "premise: late lines were read by the tail"
+    assert b"falling behind the logs" in err and '"meshtail.ingest.behind"' in written, err
+
+
+async def test_a_stop_signal_to_every_process_of_the_service_is_a_clean_stop(loki: LokiStandIn, tmp_path: Path) -> None:
+    """(Found in review.)  ``systemctl stop`` (KillMode=control-group) or ``pkill -f meshtail`` sends SIGTERM to
+    meshtail and its writer process at once: the run stops as it does alone, everything read written."""
+    _push(loki, 2000, time.time_ns() - 60 * 10**9)
+    tail = await _tail(loki, tmp_path / "out")
+    await eventually(lambda: (tmp_path / "out").stat().st_size > 0 or tail.returncode is not None, timeout=30)
+    children = _writer_children(tail.pid)
+    assert children, "premise: a writer process was writing"
+    await asyncio.sleep(0.5)
+    for pid in (tail.pid, *children):
+        os.kill(pid, signal.SIGTERM)
+    _out, err = await asyncio.wait_for(tail.communicate(), 60)
+    assert tail.returncode == 0, err
+    said = re.search(rb"(\d+) events written", err)
+    assert said and int(said.group(1)) == len((tmp_path / "out").read_text().splitlines()), err
+    assert len(_log_events(tmp_path / "out")) == 2000
+
+
+async def test_an_output_that_cannot_be_written_is_one_line_not_a_traceback(loki: LokiStandIn) -> None:
+    """(Found in review.)  A full disk under the output: one line naming it, exit 1, no traceback."""
+    _push(loki, 200, time.time_ns() - 60 * 10**9)
+    with open("/dev/full", "wb") as full:
+        tail = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "meshtail", "tail", "--loki", loki.url, "--since", "1h", "--duration", "3",
+            "-o", "jsonl", stdout=full, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+    _out, err = await asyncio.wait_for(tail.communicate(), 60)
+    assert tail.returncode == 1, err
+    assert b"cannot write the output: No space left on device" in err and b"Traceback" not in err, err
+
+
+def test_equal_sources_are_one_stream_to_the_writer_process() -> None:
+    """(Found in review.)  Loki entries with structured metadata (an OTLP trace id per line) each come with a new
+    Source object saying the same thing: the table sent to the child must grow with the streams, not the lines."""
+    process = WriterProcess()  # (not started: what it would send is all this looks at)
+    process._pipe = 0  # (as if started; nothing is sent, no loop runs)
+    made = [Source(kind="loki", namespace="shop", pod="reviews-1", container="istio-proxy") for _ in range(1500)]
+    for source in made:
+        process.line(RawLine("GET / 200", source, RECEIVED, None))
+    assert len({id(source) for source in made}) == 1500, "premise: distinct Source objects"
+    assert len(process._new) == 1 and {item[0] for item in process._items} == {0}

@@ -172,7 +172,6 @@ async def _writer_process(run: LiveRun, out: TextIO) -> WriterProcess | None:
         format_strings=[compiled.format_string for compiled in run.formats or []],
         encoding=getattr(out, "encoding", None) or "utf-8",
         errors=getattr(out, "errors", None) or "strict",
-        quiet=run.quiet,
     )
     try:
         await process.start(job, out)
@@ -224,6 +223,7 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
             loop.add_signal_handler(sig, stop.set)
     # (a Loki live tail: this process reads, a second one parses and writes; its counts come back at the end)
     offload = await _writer_process(run, out)
+    counted = True  # the summary's counts are known (not so when a writer process died)
     on_line, on_event = (pipeline.line, pipeline.event) if offload is None else (offload.line, offload.event)
     opened = _kube_source(run, pipeline, cluster) if run.loki is None else _loki_source(run, on_line, on_event)
     try:
@@ -297,6 +297,9 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
             totals = await offload.close()
             if totals is not None:
                 add_totals(totals, pipeline, writer)
+            else:  # (a writer process that died took its counts with it: what was handed to it is known)
+                pipeline.lines += offload.lines
+                counted = False
     if offload is not None and offload.failure is not None:
         say(offload.failure)
         status = EXIT_INPUT
@@ -311,7 +314,7 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
         parts = [
             f"{len(stats)} streams",
             f"{pipeline.lines} lines",
-            f"{pipeline.matched} events written",
+            f"{pipeline.matched} events written" if counted else "events written not known (the writer process died)",
             f"{reconnects} reconnects",
             f"{dropped} repeated lines dropped on resume",
         ]
