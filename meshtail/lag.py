@@ -125,6 +125,19 @@ class LagWatch:
         return lag
 
 
+def say_lag(watch: LagWatch, ticks: int, say: Callable[[str], None]) -> None:
+    """A headless run's look at the lag, on its 0.2 s ticks: once a second measured (crossings are health events),
+    and said on stderr when meshtail falls behind (again every ten seconds while it is) and when it catches up."""
+    if ticks % 5:
+        return
+    was = watch.behind
+    lag = watch.check()
+    if watch.behind and (not was or ticks % 50 == 0):
+        say(f"falling behind the logs: {describe(lag)}")
+    elif was and not watch.behind:
+        say(f"caught up with the logs ({describe(lag)})")
+
+
 def _name(key: StreamKey | None) -> str:
     if key is None:
         return "-"

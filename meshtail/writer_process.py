@@ -37,10 +37,11 @@ import signal
 import struct
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from .counts import Counts
 from .events import AuditEvent, RawLine, Source
 
 _HEADER = struct.Struct(">Q")
@@ -73,19 +74,15 @@ class WriterJob:
 
 
 @dataclass
-class Totals:
+class Totals(Counts):
     """What the child's pipeline and writer counted, for the parent's summary."""
 
-    lines: int = 0
-    skipped: int = 0
-    events: int = 0
-    matched: int = 0
-    formats_seen: dict[str, int] = field(default_factory=dict)
-    health: dict[str, int] = field(default_factory=dict)
-    written: int = 0
-    redactions: int = 0
     lag_peak: float = 0.0
     failed: str | None = None  # why the child stopped writing before the end (its output, or itself)
+
+    def add_to(self, pipeline: Any, writer: Any) -> None:
+        super().add_to(pipeline, writer)
+        pipeline.lag.peak = max(pipeline.lag.peak, self.lag_peak)
 
 
 # ---- the parent's side ---------------------------------------------------------------------------------
@@ -282,19 +279,6 @@ def _read_all(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-def add_totals(totals: Totals, pipeline: Any, writer: Any) -> None:
-    """Add the child's counts to this process's (idle) pipeline and writer, which the summary reads."""
-    pipeline.lines += totals.lines
-    pipeline.skipped += totals.skipped
-    pipeline.events += totals.events
-    pipeline.matched += totals.matched
-    pipeline.formats_seen.update(totals.formats_seen)
-    pipeline.health.update(totals.health)
-    pipeline.lag.peak = max(pipeline.lag.peak, totals.lag_peak)
-    writer.written += totals.written
-    writer.redactions += totals.redactions
-
-
 # ---- the child's side ----------------------------------------------------------------------------------
 class _Frames:
     """Frames from a pipe: ``next(timeout)`` gives one, None when none came in time; EOFError at its end."""
@@ -345,24 +329,11 @@ class _Frames:
             self.buffer += chunk
 
 
-def _lag_tick(pipeline: Any, ticks: int) -> None:
-    """Once a second: is meshtail keeping up? (said on stderr, and as an event) -- as ``tail`` does in one process."""
-    from .commands.exitcodes import say
-    from .lag import describe
-
-    if ticks % 5:
-        return
-    was = pipeline.lag.behind
-    lag = pipeline.lag.check()
-    if pipeline.lag.behind and (not was or ticks % 50 == 0):
-        say(f"falling behind the logs: {describe(lag)}")
-    elif was and not pipeline.lag.behind:
-        say(f"caught up with the logs ({describe(lag)})")
-
-
 def serve(job: WriterJob, frames: _Frames, out: TextIO) -> tuple[Totals, bool]:
     """Run the pipeline on every frame until the pipe ends, or ``out`` is closed (then True: broken)."""
+    from .commands.exitcodes import say
     from .gctune import tune_for_streaming
+    from .lag import say_lag
     from .parse.detect import compile_formats
     from .pipeline import Pipeline
     from .query import compile_filter
@@ -402,7 +373,7 @@ def serve(job: WriterJob, frames: _Frames, out: TextIO) -> tuple[Totals, bool]:
                 out.flush()
                 ticks += 1
                 if pipeline.lag.live(history):
-                    _lag_tick(pipeline, ticks)
+                    say_lag(pipeline.lag, ticks, say)
     except EOFError:
         with contextlib.suppress(BrokenPipeError):
             out.flush()
@@ -413,18 +384,9 @@ def serve(job: WriterJob, frames: _Frames, out: TextIO) -> tuple[Totals, bool]:
         failed = f"cannot write the output: {exc.strerror or exc}"
     except Exception as exc:  # a failure of the pipeline itself: one line, as a failing source is said
         failed = f"the writer process failed: {exc!r}"
-    return Totals(
-        pipeline.lines,
-        pipeline.skipped,
-        pipeline.events,
-        pipeline.matched,
-        dict(pipeline.formats_seen),
-        dict(pipeline.health),
-        writer.written,
-        writer.redactions,
-        pipeline.lag.peak,
-        failed,
-    ), broken
+    totals = Totals(lag_peak=pipeline.lag.peak, failed=failed)
+    totals.take(pipeline, [writer])
+    return totals, broken
 
 
 def main() -> int:

@@ -105,3 +105,20 @@ class Collector:
             for r in self.lines
             if (pod is None or r.source.pod == pod) and r.source.container == container
         ]
+
+
+def children_running(parent: int, module: str) -> list[int]:
+    """Running processes of ``parent`` whose command line names ``module`` (other runs' are not counted)."""
+    import contextlib
+    import os
+    from pathlib import Path
+
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                if module.encode() in Path(f"/proc/{entry}/cmdline").read_bytes():
+                    stat = Path(f"/proc/{entry}/stat").read_text()
+                    if int(stat.rsplit(")", 1)[1].split()[1]) == parent:  # the field after the state: ppid
+                        found.append(int(entry))
+    return found

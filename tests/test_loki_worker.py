@@ -9,7 +9,6 @@ premise: the worker really read part of the window.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import resource
@@ -24,7 +23,7 @@ from meshtail.demo.loki import LokiStandIn
 from meshtail.sources.loki import LokiClient, LokiConfig, LokiOptions, LokiSelection, LokiSource
 from meshtail.sources.loki import worker as worker_module
 
-from .conftest import Collector, eventually
+from .conftest import Collector, children_running, eventually
 from .test_loki_source import PROMTAIL, T0, _push_now, assert_exactly, events, following, key, loki, query_ranges
 
 __all__ = ["loki"]  # the stand-in fixture
@@ -140,16 +139,8 @@ async def test_a_worker_that_dies_is_an_error_not_a_silent_end(
 
 
 def _workers(parent: int) -> list[int]:
-    """Running history workers of ``parent`` (their command line names the module; other runs' are not counted)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                if b"meshtail.sources.loki.worker" in Path(f"/proc/{entry}/cmdline").read_bytes():
-                    stat = Path(f"/proc/{entry}/stat").read_text()
-                    if int(stat.rsplit(")", 1)[1].split()[1]) == parent:  # the field after the state: ppid
-                        found.append(int(entry))
-    return found
+    """Running history workers of ``parent``."""
+    return children_running(parent, "meshtail.sources.loki.worker")
 
 
 async def _scan_with_a_worker(stand_in: LokiStandIn, tmp_path: Path, lines: int) -> tuple[Process, list[int]]:

@@ -12,7 +12,6 @@ hostile ones (terminal escapes, markup, undecodable bytes) and a credential to r
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import re
@@ -34,7 +33,7 @@ from meshtail.sources.health import health_event
 from meshtail.sources.loki.reader import stamp
 from meshtail.writer_process import EXIT_BROKEN, Totals, WriterJob, WriterProcess
 
-from .conftest import eventually
+from .conftest import children_running, eventually
 from .test_loki_source import PROMTAIL, loki
 
 __all__ = ["loki"]  # the stand-in fixture
@@ -184,16 +183,7 @@ async def test_a_closed_output_ends_the_child_as_a_closed_pipe_ends_a_run(tmp_pa
 
 # ---- the whole command, against the Loki stand-in --------------------------------------------------------
 def _writer_children(parent: int) -> list[int]:
-    """Running writer processes of ``parent`` (their command line names the module)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                if b"meshtail.writer_process" in Path(f"/proc/{entry}/cmdline").read_bytes():
-                    stat = Path(f"/proc/{entry}/stat").read_text()
-                    if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
-                        found.append(int(entry))
-    return found
+    return children_running(parent, "meshtail.writer_process")
 
 
 def _push(stand_in: LokiStandIn, count: int, base: int) -> None:
@@ -269,6 +259,7 @@ async def test_a_writer_process_that_dies_is_an_error_not_a_quiet_stop(loki: Lok
     await eventually(lambda: bool(_writer_children(tail.pid)) or tail.returncode is not None, timeout=30)
     children = _writer_children(tail.pid)
     assert children, "premise: a writer process ran"
+    await eventually(lambda: (tmp_path / "out").stat().st_size > 0, timeout=30)  # (it was handed lines)
     os.kill(children[0], signal.SIGKILL)
     _out, err = await asyncio.wait_for(tail.communicate(), 30)  # (it ends by itself: no Ctrl-C needed)
     assert tail.returncode == 1, err

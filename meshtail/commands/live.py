@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..gctune import tune_for_streaming
-from ..lag import describe
+from ..lag import say_lag
 from ..parse.envoy_access import CompiledFormat
 from ..pipeline import Pipeline
 from ..query import Filter
@@ -22,7 +22,7 @@ from ..sources.kube.config import ConfigError, ConnectOptions, connect
 from ..sources.kube.errors import KubeError
 from ..sources.kube.follow import FollowOptions
 from ..sources.kube.live import LiveSource, Selection
-from ..writer_process import WriterJob, WriterProcess, add_totals
+from ..writer_process import WriterJob, WriterProcess
 from .exitcodes import EXIT_INPUT, EXIT_OK, EXIT_USAGE, say
 
 if TYPE_CHECKING:  # the simulator (aiohttp server, cryptography) loads only for `meshtail demo`
@@ -141,22 +141,6 @@ def _parallel(
     return ParallelOutput(output, write_segment, add, states)
 
 
-def _adder(pipeline: Pipeline, writer: Writer) -> Callable[[Counts], None]:
-    """Adds what a Loki history worker's pipeline and writer counted to this run's, for the summary."""
-
-    def add(counts: Counts) -> None:
-        pipeline.lines += counts.lines
-        pipeline.skipped += counts.skipped
-        pipeline.events += counts.events
-        pipeline.matched += counts.matched
-        pipeline.formats_seen.update(counts.formats_seen)
-        pipeline.health.update(counts.health)
-        writer.written += counts.written
-        writer.redactions += counts.redactions
-
-    return add
-
-
 async def _writer_process(run: LiveRun, out: TextIO) -> WriterProcess | None:
     """A Loki live tail parses and writes in a second process (see meshtail.writer_process), where it can.
 
@@ -234,7 +218,8 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
                 from ..sources.loki.parsed import copy_file
 
                 write_segment = until_broken(lambda path: copy_file(path, out))
-                source.parallel = _parallel(run, out, write_segment, _adder(pipeline, writer), pipeline.states)
+                add = lambda counts: counts.add_to(pipeline, writer)  # noqa: E731  (the worker's counts, to the summary)
+                source.parallel = _parallel(run, out, write_segment, add, pipeline.states)
             task = asyncio.create_task(source.run(), name="live source")
 
             pipeline.lag.allowance = getattr(source, "lag_allowance", 0.0)
@@ -260,13 +245,8 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
                         continue
                     # once a second: is meshtail keeping up? (said on stderr, and as an event) -- not while
                     # Loki history or a bounded read is read: its lines are old by design, a lag says nothing
-                    if pipeline.lag.live(reading) and ticks % 5 == 0:
-                        was = pipeline.lag.behind
-                        lag = pipeline.lag.check()
-                        if pipeline.lag.behind and (not was or ticks % 50 == 0):
-                            say(f"falling behind the logs: {describe(lag)}")
-                        elif was and not pipeline.lag.behind:
-                            say(f"caught up with the logs ({describe(lag)})")
+                    if pipeline.lag.live(reading):
+                        say_lag(pipeline.lag, ticks, say)
 
             if offload is not None:
                 offload.history(getattr(source, "reading_history", False))
@@ -296,7 +276,7 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
         if offload is not None:  # everything sent is written before the summary is said
             totals = await offload.close()
             if totals is not None:
-                add_totals(totals, pipeline, writer)
+                totals.add_to(pipeline, writer)
             else:  # (a writer process that died took its counts with it: what was handed to it is known)
                 pipeline.lines += offload.lines
                 counted = False

@@ -32,6 +32,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from ...counts import Counts as PipelineCounts
 from ...events import AuditEvent, RawLine, Source, now_rfc3339
 from ..health import health_event
 from .client import LokiError
@@ -78,17 +79,9 @@ class Output:
 
 
 @dataclass
-class Counts:
+class Counts(PipelineCounts):
     """What the worker's pipeline and writer counted, added to this process's own at the end."""
 
-    lines: int = 0
-    skipped: int = 0
-    events: int = 0
-    matched: int = 0
-    formats_seen: dict[str, int] = field(default_factory=dict)
-    health: dict[str, int] = field(default_factory=dict)
-    written: int = 0
-    redactions: int = 0
     entries: int = 0  # Loki entries read (before the pipeline splits batch lines)
     gaps: int = 0
 
@@ -99,16 +92,16 @@ class Counts:
             return {key: value - then.get(key, 0) for key, value in now.items() if value != then.get(key, 0)}
 
         return Counts(
-            self.lines - before.lines,
-            self.skipped - before.skipped,
-            self.events - before.events,
-            self.matched - before.matched,
-            less(self.formats_seen, before.formats_seen),
-            less(self.health, before.health),
-            self.written - before.written,
-            self.redactions - before.redactions,
-            self.entries - before.entries,
-            self.gaps - before.gaps,
+            lines=self.lines - before.lines,
+            skipped=self.skipped - before.skipped,
+            events=self.events - before.events,
+            matched=self.matched - before.matched,
+            formats_seen=less(self.formats_seen, before.formats_seen),
+            health=less(self.health, before.health),
+            written=self.written - before.written,
+            redactions=self.redactions - before.redactions,
+            entries=self.entries - before.entries,
+            gaps=self.gaps - before.gaps,
         )
 
 
@@ -226,15 +219,7 @@ async def parse_window(job: Any, client: Any, entries: Any, put: Callable[[tuple
     newest = -1
 
     def counted() -> Counts:
-        counts.lines, counts.skipped, counts.events, counts.matched = (
-            pipeline.lines,
-            pipeline.skipped,
-            pipeline.events,
-            pipeline.matched,
-        )
-        counts.formats_seen, counts.health = dict(pipeline.formats_seen), dict(pipeline.health)
-        counts.written = sum(writer.written for writer in writers)
-        counts.redactions = sum(writer.redactions for writer in writers)
+        counts.take(pipeline, writers)
         return counts
 
     async def hand_over() -> None:
