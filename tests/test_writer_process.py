@@ -237,13 +237,19 @@ async def test_tail_loki_writes_the_same_events_with_and_without_the_writer_proc
     assert summary and int(summary.group(1)) == 3000, err_two  # the child's counts reached the summary
 
 
-async def test_ctrl_c_writes_everything_read_and_says_so(loki: LokiStandIn, tmp_path: Path) -> None:
-    _push(loki, 2000, time.time_ns() - 60 * 10**9)
-    tail = await _tail(loki, tmp_path / "out")
+async def _writing(stand_in: LokiStandIn, tmp_path: Path) -> tuple[Any, list[int]]:
+    """A tail of 2,000 pushed lines, once its writer process is writing them: the tail and the writer's pid."""
+    _push(stand_in, 2000, time.time_ns() - 60 * 10**9)
+    tail = await _tail(stand_in, tmp_path / "out")
     await eventually(lambda: (tmp_path / "out").stat().st_size > 0 or tail.returncode is not None, timeout=30)
     children = _writer_children(tail.pid)
     assert children, "premise: a writer process was writing"
     await asyncio.sleep(0.5)
+    return tail, children
+
+
+async def test_ctrl_c_writes_everything_read_and_says_so(loki: LokiStandIn, tmp_path: Path) -> None:
+    tail, children = await _writing(loki, tmp_path)
     os.killpg(tail.pid, signal.SIGINT)  # the terminal's Ctrl-C: the writer, in its own session, is not sent it
     _out, err = await asyncio.wait_for(tail.communicate(), 60)
     assert tail.returncode == 0, err
@@ -302,12 +308,7 @@ async def test_the_lag_is_said_when_the_history_ends_before_the_first_look(loki:
 async def test_a_stop_signal_to_every_process_of_the_service_is_a_clean_stop(loki: LokiStandIn, tmp_path: Path) -> None:
     """(Found in review.)  ``systemctl stop`` (KillMode=control-group) or ``pkill -f meshtail`` sends SIGTERM to
     meshtail and its writer process at once: the run stops as it does alone, everything read written."""
-    _push(loki, 2000, time.time_ns() - 60 * 10**9)
-    tail = await _tail(loki, tmp_path / "out")
-    await eventually(lambda: (tmp_path / "out").stat().st_size > 0 or tail.returncode is not None, timeout=30)
-    children = _writer_children(tail.pid)
-    assert children, "premise: a writer process was writing"
-    await asyncio.sleep(0.5)
+    tail, children = await _writing(loki, tmp_path)
     for pid in (tail.pid, *children):
         os.kill(pid, signal.SIGTERM)
     _out, err = await asyncio.wait_for(tail.communicate(), 60)

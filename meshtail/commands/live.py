@@ -115,6 +115,19 @@ async def _loki_source(
         yield source, EXIT_OK
 
 
+def _writing(run: LiveRun, out: TextIO) -> dict[str, Any]:
+    """How this run writes, for a process that writes part of its output (a history worker, a writer process):
+    the same writer format, redaction, filter text and ``--format-string`` values, in ``out``'s encoding."""
+    return {
+        "output": run.output,
+        "redact": run.redact,
+        "filter_text": run.query.text if run.query is not None else "",
+        "format_strings": [compiled.format_string for compiled in run.formats or []],
+        "encoding": getattr(out, "encoding", None) or "utf-8",
+        "errors": getattr(out, "errors", None) or "surrogateescape",
+    }
+
+
 def _parallel(
     run: LiveRun,
     out: TextIO,
@@ -128,12 +141,7 @@ def _parallel(
 
     assert run.loki is not None
     output = Output(
-        output=run.output,
-        redact=run.redact,
-        filter_text=run.query.text if run.query is not None else "",
-        format_strings=[compiled.format_string for compiled in run.formats or []],
-        encoding=getattr(out, "encoding", None) or "utf-8",
-        errors=getattr(out, "errors", None) or "surrogateescape",
+        **_writing(run, out),
         where=run.loki.config.where,
         segment_bytes=parsed.SEGMENT_BYTES,
         max_segments=parsed.MAX_SEGMENTS,
@@ -149,14 +157,7 @@ async def _writer_process(run: LiveRun, out: TextIO) -> WriterProcess | None:
     if run.loki is None or run.order or run.loki.options.bounded or not WriterProcess.usable(out):
         return None
     process = WriterProcess()
-    job = WriterJob(
-        output=run.output,
-        redact=run.redact,
-        filter_text=run.query.text if run.query is not None else "",
-        format_strings=[compiled.format_string for compiled in run.formats or []],
-        encoding=getattr(out, "encoding", None) or "utf-8",
-        errors=getattr(out, "errors", None) or "strict",
-    )
+    job = WriterJob(**_writing(run, out))
     try:
         await process.start(job, out)
     except OSError as exc:
