@@ -180,3 +180,29 @@ def test_the_format_before_istio_1_9_cut_at_its_status_is_read_with_it() -> None
     )
     assert (event.format, event.category, event.outcome) == ("envoy-text", "routing", "success")
     assert event.attributes["http.response.status_code"] == 200 and event.attributes["meshtail.partial"] is True
+
+
+# ---- a scope whose tab to the message was lost in a paste
+# dev-study-club/istio-in-action content/istio-in-action/채영/2.md ('kubectl logs … -c istio-proxy' output; the tab
+# between the scope, xdsproxy, and the message is missing in the paste)
+GLUED = (
+    "2026-08-11T11:27:13.535543Z\tinfo\txdsproxyconnected to delta upstream XDS server: istiod.istio-system.svc:15012"
+    "\t id=2"
+)
+
+
+@pytest.mark.parametrize("line", [GLUED, GLUED.replace("\t", "    ")])
+def test_a_scope_glued_to_its_message_is_read_as_that_scope(line: str) -> None:
+    event = parse(line)
+    assert (event.format, event.category, event.outcome, event.action) == (
+        "istio-agent",
+        "config",
+        "success",
+        "xds.connect",
+    )
+
+
+def test_a_word_that_only_starts_like_a_scope_is_not_split() -> None:
+    """``adsc`` is no scope, ``ads`` is: but "c: …" is no message of ads's, so nothing is split off."""
+    event = parse("2026-08-11T11:27:13.535543Z\tinfo\tadscfoo bar baz")
+    assert (event.action, event.attributes.get("istio.scope")) == ("istiod.default", None)

@@ -177,12 +177,27 @@ def _read_tabbed(rest: str, stamp: str | None, level: str) -> GoLine:
             len(parts) == 2 and head not in KNOWN_SCOPES and _LABEL_START.match(parts[1])
         ):  # a one-word default-scope message followed by its labels is not a scope
             scope = parts.pop(0)
+    if scope is None and (glued := _glued_scope(parts[0])) is not None:
+        scope, parts[0] = glued
     if len(parts) > 1 and _CALLER.fullmatch(parts[0]):
         caller = parts.pop(0)
     if len(parts) > 1 and _LABEL_START.match(parts[-1]):
         fields = parse_labels(parts.pop())
     message = "\t".join(parts).strip(" ")
     return GoLine(stamp, level, scope, message, fields, caller)
+
+
+def _glued_scope(text: str) -> tuple[str, str] | None:
+    """A scope whose tab to the message was lost in a copy (``xdsproxyconnected to delta upstream XDS server``):
+    a known scope at the start of the first word, the rest a message that scope prints (its template's)."""
+    word = text[: text.find(" ")] if " " in text else text
+    for end in range(min(len(word) - 1, 40), 2, -1):
+        scope = word[:end]
+        if scope in KNOWN_SCOPES and word[end].isalpha():
+            template = match_template(text[end:], anywhere=False)
+            if template is not None and scope in template.scope.split("|"):
+                return scope, text[end:]
+    return None
 
 
 def _read_spaced(rest: str, stamp: str | None, level: str, single: bool, column: int = -1) -> GoLine:
@@ -208,6 +223,8 @@ def _read_spaced(rest: str, stamp: str | None, level: str, single: bool, column:
             taken = after.startswith(" ") and bool(remainder) and not _LABEL_START.match(remainder)
         if taken:
             scope, rest = token, remainder
+    if scope is None and (glued := _glued_scope(rest)) is not None:
+        scope, rest = glued
     token, _, after = rest.partition(" ")
     if after and _CALLER.fullmatch(token):
         caller, rest = token, after.lstrip(" ")
