@@ -219,6 +219,27 @@ async def test_stalled_stream_is_detected_and_resumed(demo) -> None:  # type: ig
     assert stall.severity == "warning" and "stall" in stall.summary
 
 
+async def test_a_quiet_container_is_not_a_stalled_stream(demo) -> None:  # type: ignore[no-untyped-def]
+    """An idle sidecar says nothing for longer than the stall timeout: its log, looked at, holds nothing newer,
+    so the stream stays open -- no stall warning, no reconnect every timeout -- and lines written later arrive
+    on it.  (It reconnected, said "stall" and fetched the last second again every stall timeout.)"""
+    selection = Selection(namespaces=["bookinfo"], selector="app=productpage", config=False)
+    async with live(demo, selection, stall_timeout=0.6) as (source, seen):
+        await eventually(lambda: len(source.followers) == 1)
+        pp = demo.mesh._one("bookinfo", "productpage")
+        demo.mesh.browse()
+        await eventually(lambda: seen.delivered(pp.name) == written(demo, "bookinfo", pp.name) != [])
+        follower = next(iter(source.followers.values()))
+        lines = follower.stats.lines
+        await asyncio.sleep(3.0)  # five stall timeouts of silence
+        assert follower.stats.lines == lines, "premise: nothing was written meanwhile"
+        assert "meshtail.stream.stall" not in seen.actions() and follower.stats.reconnects == 0
+        assert follower.stats.quiet_checks >= 2  # (the log was looked at, and had not moved on)
+        demo.mesh.browse()  # it speaks again: on the same stream
+        await eventually(lambda: seen.delivered(pp.name) == written(demo, "bookinfo", pp.name), timeout=10)
+        assert follower.stats.reconnects == 0
+
+
 async def test_forbidden_namespace_is_reported_and_others_still_followed(demo) -> None:  # type: ignore[no-untyped-def]
     demo.state.deny_namespaces.add("shop")
     async with live(demo, Selection(namespaces=["shop", "bookinfo"], config=False)) as (source, seen):

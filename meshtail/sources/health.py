@@ -51,5 +51,6 @@ class StreamStats:
     reconnects: int = 0
     duplicates_dropped: int = 0
     stalls: int = 0
+    quiet_checks: int = 0  # silences the log itself showed to be a quiet container, not a stuck stream
     errors: int = 0
     last_error: str = ""

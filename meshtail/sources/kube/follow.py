@@ -25,7 +25,7 @@ from .client import KubeClient
 from .errors import KubeError
 from .informer import backoff
 from .proxies import Target
-from .resume import Resume, instant_before, split_stamp
+from .resume import Resume, instant_before, split_stamp, timestamp_key
 
 
 class _Stalled(Exception):
@@ -34,6 +34,9 @@ class _Stalled(Exception):
 
 class _Unverified(Exception):
     """The API server did not say which instance a previous=true read serves (it is not read then)."""
+
+
+_PROBE_BYTES = 1 << 16  # how much of a quiet stream's log is read to see whether it moved on (see _log_moved_on)
 
 
 @dataclass
@@ -161,9 +164,37 @@ class Follower:
             limit = self._silence_limit()
             await asyncio.sleep(max(0.05, min(limit / 4, 1.0)))
             if time.monotonic() - self._progress > self._silence_limit():
+                asked = time.monotonic()
+                if limit == self.options.stall_timeout and self.stats.lines and not await self._log_moved_on():
+                    # a quiet container, not a stuck stream: an idle sidecar may say nothing for hours, and
+                    # reconnecting (a warning, the last second sent again) every stall timeout is noise
+                    self._progress = max(self._progress, asked)
+                    self.stats.quiet_checks += 1
+                    continue
                 self._stalled = True
                 response.close()
                 return
+
+    async def _log_moved_on(self) -> bool:
+        """Whether the log holds a line newer than the last one delivered (one bounded, non-following read from
+        the last delivered second): the stream is stuck if so.  A failed look counts as stuck (reconnect)."""
+        since = self.resume.since_time()
+        last = self.resume.last
+        if since is None or last is None:
+            return True
+        params = {"container": self.target.container, "timestamps": "true", "sinceTime": since}
+        params["limitBytes"] = str(_PROBE_BYTES)
+        try:
+            async with self.client.stream(self._path, params, what=f"logs of {self.target.name}") as response:
+                data = await asyncio.wait_for(response.content.read(_PROBE_BYTES), self.options.resume_timeout)
+        except (KubeError, aiohttp.ClientError, ConnectionError, TimeoutError):
+            return True
+        newest = timestamp_key(last)
+        for text in data.decode("utf-8", "replace").splitlines():
+            stamp, _ = split_stamp(text)
+            if stamp is not None and timestamp_key(stamp) > newest:
+                return True
+        return len(data) >= _PROBE_BYTES  # (the second it resumes from filled the look: not known, so stuck)
 
     async def _read(self, response: aiohttp.ClientResponse, watchdog: bool = True) -> None:
         self._progress = time.monotonic()
