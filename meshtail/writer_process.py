@@ -253,15 +253,10 @@ class WriterProcess:
     def judge(self) -> None:
         """After ``ended``: say why the child ended before it was asked to."""
         if self.ended is not None and self.ended.done() and not self.ended.cancelled():
-            self._judge(self.ended.result())
             code = self.ended.result()
+            self._judge(code)
             if not self.broken and self.failure is None and not self._closing and code != EXIT_FAILED:
                 self.failure = "the writer process ended before meshtail did: output stops at what it had written"
-
-    def kill(self) -> None:
-        if self._process is not None and self._process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                self._process.kill()
 
 
 def _said(source: Source) -> tuple[Any, ...]:
@@ -288,12 +283,16 @@ class _Frames:
         self.buffer = bytearray()
         self.eof = False
 
-    def _complete(self) -> bytes | None:
+    def _end(self) -> int:
+        """Where the first frame in the buffer ends, or 0 while it is not whole."""
         if len(self.buffer) < _HEADER.size:
-            return None
-        size = _HEADER.unpack_from(self.buffer)[0]
-        end = _HEADER.size + size
-        if len(self.buffer) < end:
+            return 0
+        end = _HEADER.size + _HEADER.unpack_from(self.buffer)[0]
+        return end if len(self.buffer) >= end else 0
+
+    def _complete(self) -> bytes | None:
+        end = self._end()
+        if not end:
             return None
         frame = bytes(self.buffer[_HEADER.size : end])
         del self.buffer[:end]
@@ -301,14 +300,7 @@ class _Frames:
 
     def waiting(self) -> bool:
         """A frame is already here, or more bytes are (so the output need not be flushed yet)."""
-        if self._complete_ready():
-            return True
-        return bool(select.select([self.fd], [], [], 0)[0])
-
-    def _complete_ready(self) -> bool:
-        if len(self.buffer) < _HEADER.size:
-            return False
-        return len(self.buffer) >= _HEADER.size + _HEADER.unpack_from(self.buffer)[0]
+        return bool(self._end()) or bool(select.select([self.fd], [], [], 0)[0])
 
     def next(self, timeout: float) -> bytes | None:
         deadline = time.monotonic() + timeout

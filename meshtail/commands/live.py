@@ -219,8 +219,9 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
                 from ..sources.loki.parsed import copy_file
 
                 write_segment = until_broken(lambda path: copy_file(path, out))
-                add = lambda counts: counts.add_to(pipeline, writer)  # noqa: E731  (the worker's counts, to the summary)
-                source.parallel = _parallel(run, out, write_segment, add, pipeline.states)
+                source.parallel = _parallel(  # (the worker's counts are added to this run's for the summary)
+                    run, out, write_segment, lambda counts: counts.add_to(pipeline, writer), pipeline.states
+                )
             task = asyncio.create_task(source.run(), name="live source")
 
             pipeline.lag.allowance = getattr(source, "lag_allowance", 0.0)

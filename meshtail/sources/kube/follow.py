@@ -165,7 +165,7 @@ class Follower:
             await asyncio.sleep(max(0.05, min(limit / 4, 1.0)))
             if time.monotonic() - self._progress > self._silence_limit():
                 asked = time.monotonic()
-                if limit == self.options.stall_timeout and self.stats.lines and not await self._log_moved_on():
+                if limit == self.options.stall_timeout and not await self._log_moved_on():
                     # a quiet container, not a stuck stream: an idle sidecar may say nothing for hours, and
                     # reconnecting (a warning, the last second sent again) every stall timeout is noise
                     self._progress = max(self._progress, asked)
@@ -178,12 +178,11 @@ class Follower:
     async def _log_moved_on(self) -> bool:
         """Whether the log holds a line newer than the last one delivered (one bounded, non-following read from
         the last delivered second): the stream is stuck if so.  A failed look counts as stuck (reconnect)."""
-        since = self.resume.since_time()
         last = self.resume.last
-        if since is None or last is None:
-            return True
-        params = {"container": self.target.container, "timestamps": "true", "sinceTime": since}
-        params["limitBytes"] = str(_PROBE_BYTES)
+        if last is None:
+            return True  # (nothing delivered yet: nothing to compare with)
+        params = {**self._params(), "limitBytes": str(_PROBE_BYTES)}  # (from the last delivered second)
+        params.pop("follow", None)
         try:
             async with self.client.stream(self._path, params, what=f"logs of {self.target.name}") as response:
                 data = await asyncio.wait_for(response.content.read(_PROBE_BYTES), self.options.resume_timeout)
