@@ -354,7 +354,11 @@ def run_loki(
         obj = json.loads(line)
         events[obj.get("action")] += 1
         attrs = obj.get("attributes") or {}
-        after = attrs.get("meshtail.gap.after") or attrs.get("meshtail.stream.last_delivered")
+        after = (
+            attrs.get("meshtail.gap.after")
+            or attrs.get("meshtail.incomplete.after")
+            or attrs.get("meshtail.stream.last_delivered")
+        )
         if after and obj.get("action") in ("meshtail.stream.gap", "meshtail.stream.incomplete"):
             pod = (obj.get("source") or {}).get("pod")
             where = pod.encode() if pod else None

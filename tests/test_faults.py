@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from meshtail.demo.faults import parse_faults
-from meshtail.sources.kube.resume import timestamp_key
+from meshtail.demo.sentlog import excuse_for
+from meshtail.sources.kube.resume import instant_before, timestamp_key
 
 from .fault_harness import FaultRun, run_with_faults
 
@@ -168,6 +169,11 @@ async def test_streams_behind_at_the_stop_say_so(tmp_path) -> None:  # type: ign
             assert not delivered and "none of its lines were read" in event.summary
         else:
             assert max(delivered) == last, "the last line read is the one named"
+            # a stream broken inside a run of lines sharing that stamp has not read the rest of the run: the
+            # claim (and the sent-log judge) runs from just before it, as a gap's does
+            assert event.attributes["meshtail.incomplete.after"] == instant_before(last)
+            found = excuse_for(event.to_dict())
+            assert found is not None and found[1].covers(last) and not found[1].covers(instant_before(last))
     stop = [e for e in seen.events if e.action == "meshtail.source.stop"]
     assert len(stop) == 1 and stop[0].attributes["meshtail.source.behind"] == len(incomplete)
 

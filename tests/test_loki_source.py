@@ -24,9 +24,11 @@ import pytest
 from aiohttp import web
 
 from meshtail.demo.loki import LokiStandIn
+from meshtail.demo.sentlog import excuse_for
 from meshtail.events import AuditEvent, RawLine
 from meshtail.pipeline import Pipeline
 from meshtail.query import compile_filter
+from meshtail.sources.kube.resume import instant_before
 from meshtail.sources.loki import (
     LokiClient,
     LokiConfig,
@@ -958,6 +960,11 @@ async def test_a_stop_while_dropped_entries_are_read_again_says_the_tail_is_inco
     assert stop and stop[-1].attributes["meshtail.source.behind"] == 1, [e.summary for e in stop]
     incomplete = events(seen, "meshtail.stream.incomplete")
     assert incomplete and all("reading dropped tail entries again" in e.summary for e in incomplete)
+    for event in incomplete:  # (from just before the last entry read: entries sharing its nanosecond may be unread)
+        last = event.attributes["meshtail.stream.last_delivered"]
+        assert event.attributes["meshtail.incomplete.after"] == instant_before(last)
+        found = excuse_for(event.to_dict())
+        assert found is not None and found[1].covers(last)
 
 
 async def test_a_bounded_run_remembers_nothing_for_a_tail_it_will_not_follow(loki: LokiStandIn) -> None:

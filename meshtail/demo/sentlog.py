@@ -7,7 +7,8 @@ A served line may be missing from the output only where meshtail said it could b
   may be lost too) and before the gap was reported — the
   instance whose log could not be read again ended before meshtail noticed;
 * after an **incomplete** stream at the end of the run (``meshtail.stream.incomplete``):
-  lines written after its ``meshtail.stream.last_delivered``;
+  lines written after its ``meshtail.incomplete.after`` (just before its ``meshtail.stream.last_delivered``,
+  as for a gap);
 * in the **last seconds of the run**: lines written less than ``grace`` seconds before
   meshtail stopped (``meshtail.source.stop``), or after it — they may still have been on
   the wire.
@@ -106,7 +107,8 @@ def excuse_for(event: dict) -> tuple[str, Excuse] | None:  # type: ignore[type-a
     if event["action"] == "meshtail.stream.gap":
         return origin, Excuse(attrs.get("meshtail.gap.after"), event.get("time"), "gap")
     if event["action"] == "meshtail.stream.incomplete":
-        return origin, Excuse(attrs.get("meshtail.stream.last_delivered"), None, "incomplete")
+        after = attrs.get("meshtail.incomplete.after", attrs.get("meshtail.stream.last_delivered"))
+        return origin, Excuse(after, None, "incomplete")
     return None
 
 

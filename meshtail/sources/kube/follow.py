@@ -533,12 +533,19 @@ class Follower:
         if reason is None:
             return
         last = self.resume.last
-        after = f"lines after {last} were not read" if last else "none of its lines were read"
+        # (from just before the last stamp delivered, as a gap: a stream broken inside a run of lines sharing that
+        # stamp has not read the rest of the run either)
+        after = (
+            f"lines at or after {last} were not read, other than those delivered"
+            if last
+            else "none of its lines were read"
+        )
         self._event(
             "meshtail.stream.incomplete",
             f"{why} while the stream was {reason}: {after}",
             "warning",
             meshtail__stream__last_delivered=last,
+            meshtail__incomplete__after=instant_before(last) if last else None,
         )
 
     def _drop_partial(self) -> None:

@@ -1086,11 +1086,15 @@ class LokiSource:
             streams = sorted(state.last_by_stream.items(), key=lambda item: item[1])[-self.ended_kept :]
             for key, last in streams:
                 source = state.source_by_stream[key]
-                attrs = self._attrs(state) | {"meshtail.stream.last_delivered": stamp(last)}
+                attrs = self._attrs(state) | {
+                    "meshtail.stream.last_delivered": stamp(last),
+                    "meshtail.incomplete.after": stamp(last - 1),  # (entries sharing its nanosecond, not all read)
+                }
                 self.on_event(
                     health_event(
                         "meshtail.stream.incomplete",
-                        f"{why} while the Loki reader was {reason}: lines after {stamp(last)} were not read",
+                        f"{why} while the Loki reader was {reason}: lines at or after {stamp(last)} were not read, "
+                        "other than those delivered",
                         "warning",
                         source,
                         attrs,
@@ -1101,9 +1105,14 @@ class LokiSource:
                 state,
                 "meshtail.stream.incomplete",
                 f"{why} while the Loki reader was {reason}: "
-                + (f"lines after {last} were not read" if last else "none of its lines were read"),
+                + (
+                    f"lines at or after {last} were not read, other than those delivered"
+                    if last
+                    else "none of its lines were read"
+                ),
                 "warning",
                 meshtail__stream__last_delivered=last,
+                meshtail__incomplete__after=stamp(state.last - 1) if state.last is not None else None,
             )
         live = len(self._states)
         self.on_event(
