@@ -206,3 +206,30 @@ def test_a_word_that_only_starts_like_a_scope_is_not_split() -> None:
     """``adsc`` is no scope, ``ads`` is: but "c: …" is no message of ads's, so nothing is split off."""
     event = parse("2026-08-11T11:27:13.535543Z\tinfo\tadscfoo bar baz")
     assert (event.action, event.attributes.get("istio.scope")) == ("istiod.default", None)
+
+
+def test_a_fragment_s_and_a_mixer_record_s_request_id_find_the_same_request() -> None:
+    """The request id of an access line cut before its request, and of Mixer's access record (Istio 1.0-1.4), is
+    found by ``request_id:`` and links the request's other hops (the detail view reads the same name) as a whole
+    line's is -- they were kept under a name of their own that neither reads."""
+    from meshtail.query import compile_filter
+    from meshtail.ui.detail import REQUEST_ID
+
+    from .test_generalisation import MIXER_ACCESS, WRAPPED_FROM_FLAGS
+
+    rid = "6b8a5a03-5783-98bf-9bee-f93ea6e3d68e"
+    whole = parse(
+        '[2021-05-06T07:08:09.010Z] "GET /productpage HTTP/1.1" 200 - via_upstream - "-" 0 5183 31 30 "-" "curl/7.68"'
+        f' "{rid}" "productpage:9080" "10.1.1.7:9080" inbound|9080|| 127.0.0.6:51845 10.1.1.7:9080 10.1.1.1:0 - default'
+    )
+    fragment = parse(WRAPPED_FROM_FLAGS + ' "productpage:9080"')
+    assert (fragment.action, whole.action) == ("access.fragment", "http.request"), "premise: a fragment and a line"
+    wanted = compile_filter(f"request_id:{rid}")
+    for event in (whole, fragment):
+        assert event.attributes[REQUEST_ID] == rid and wanted.matches(event)
+    assert fragment.attributes["server.address"] == "productpage"  # (the authority, as a whole line names it)
+    mixer = parse(MIXER_ACCESS)
+    assert mixer.action == "mixer.access" and compile_filter("request_id:5c654243-cdfc-403a-bc53-7d46d37f49b2").matches(
+        mixer
+    )
+    assert mixer.attributes[REQUEST_ID] == "5c654243-cdfc-403a-bc53-7d46d37f49b2"

@@ -505,6 +505,9 @@ def _read(body: str, m: re.Match[str], source: Source | None) -> tuple[str, Pars
 _REFUSALS = ("rbac_access_denied", "jwt_authn_access_denied", "ext_authz_denied", "ext_authz_error", "filter_chain")
 
 
+_TAIL_QUOTED = ("REQ(USER-AGENT)", "REQ(X-REQUEST-ID)", "REQ(:AUTHORITY)")
+
+
 def _tail(body: str, m: re.Match[str], source: Source | None) -> tuple[str, Parsed]:
     """An access line's tail without its request or status: an access log whose outcome is not shown, unless
     its details name a refusal (decided before the status in every version)."""
@@ -527,9 +530,11 @@ def _tail(body: str, m: re.Match[str], source: Source | None) -> tuple[str, Pars
     if details and details != "-":
         attrs["envoy.response_code_details"] = details
     tokens = [t.group(1) for t in _TOKEN.finditer(body, m.end() - 1) if t.group(1) is not None]
-    for key, value in zip(("user_agent.original", "http.request.id", "url.authority"), tokens, strict=False):
+    # the default format's quoted fields after the details, under a whole line's names (the request_id filter and
+    # the same request's other hops read x-request-id)
+    for operator, value in zip(_TAIL_QUOTED, tokens, strict=False):
         if value and value != "-":
-            attrs[key] = value
+            setter_for(operator)(attrs, value)
     summary = "access log fragment (no request or status)"
     return "envoy-text", Parsed(None, "other", "unknown", False, "info", "access.fragment", summary, attrs)
 

@@ -1946,7 +1946,8 @@ _MIXER_FIELDS = (
     ("method", "http.request.method"),
     ("url", "url.path"),
     ("userAgent", "user_agent.original"),
-    ("requestId", "http.request.id"),
+    ("requestId", "http.request.header.x-request-id"),  # (Envoy's name for it: the request_id filter, the same hops)
+    ("httpAuthority", "http.request.header.host"),
     ("responseFlags", "envoy.response_flags"),
     ("sourceWorkload", "source.workload"),
     ("sourceNamespace", "source.namespace"),
