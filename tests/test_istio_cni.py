@@ -418,3 +418,20 @@ def test_the_install_configuration_dump_continues_on_its_own_lines() -> None:
     # a field name anybody's configuration has is not enough
     for line in ("LabelValue: true", "LogLevel: warn"):
         assert istio_cni.recognise(line, None) is None
+
+
+def test_a_pod_s_enrolment_is_found_by_its_namespace() -> None:
+    """``ns:echo-1-98991`` finds istio-cni adding that namespace's pod to the mesh (the pod it is about), though the
+    line came from the CNI agent's own pod elsewhere -- as an audited object's namespace is found."""
+    from meshtail.query import compile_filter
+
+    line = (
+        "2025-01-10T10:04:20.422580Z        info    cni-agent       sending pod add to ztunnel      "
+        "uid=9aba6449-2fdb-4240-af2d-cb0bbbc84a78 name=captured-v1-9945c6685-58zx7 namespace=echo-1-98991 "
+        "serviceAccount=captured"
+    )
+    event = parse(line, Source("kube", "istio-system", "istio-cni-node-7q6z7", "install-cni"))
+    assert event.action == "cni.pod_add" and event.source.namespace == "istio-system", "premise: from the agent's pod"
+    assert compile_filter("ns:echo-1-98991").matches(event)
+    assert compile_filter("namespace:echo-1-98991 outcome:change").matches(event)
+    assert not compile_filter("ns:default").matches(event)

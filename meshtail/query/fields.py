@@ -176,8 +176,11 @@ FIELDS: dict[str, Getter] = {
     "raw": _top("raw"),
     "time": _top("time"),
     "received": _top("received"),
-    "ns": _both(_source("namespace"), _attr("k8s.namespace", "istio.destination.namespace")),
-    "namespace": _both(_source("namespace"), _attr("k8s.namespace", "istio.destination.namespace")),
+    # where it ran, the object it is about (an audited resource; the pod istio-cni or istiod handled), where it went
+    "ns": _both(_source("namespace"), _attr("k8s.namespace", "k8s.namespace.name", "istio.destination.namespace")),
+    "namespace": _both(
+        _source("namespace"), _attr("k8s.namespace", "k8s.namespace.name", "istio.destination.namespace")
+    ),
     "pod": _source("pod"),
     "container": _source("container"),
     "kind": _source("kind"),
