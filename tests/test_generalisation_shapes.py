@@ -233,3 +233,7 @@ def test_a_fragment_s_and_a_mixer_record_s_request_id_find_the_same_request() ->
         mixer
     )
     assert mixer.attributes[REQUEST_ID] == "5c654243-cdfc-403a-bc53-7d46d37f49b2"
+    # and who called whom, under the names Envoy's and ztunnel's events use (src:, dst:, ns: read them)
+    for text in ("src:helloworld-v1", "dst:istio-policy", "dst:istio-policy.istio-system.svc.cluster.local"):
+        assert compile_filter(text).matches(mixer), text
+    assert compile_filter("ns:istio-system").matches(mixer) and not compile_filter("ns:default").matches(mixer)

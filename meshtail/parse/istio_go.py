@@ -1949,13 +1949,15 @@ _MIXER_FIELDS = (
     ("requestId", "http.request.header.x-request-id"),  # (Envoy's name for it: the request_id filter, the same hops)
     ("httpAuthority", "http.request.header.host"),
     ("responseFlags", "envoy.response_flags"),
-    ("sourceWorkload", "source.workload"),
-    ("sourceNamespace", "source.namespace"),
-    ("sourcePrincipal", "source.principal"),
-    ("destinationWorkload", "destination.workload"),
-    ("destinationNamespace", "destination.namespace"),
-    ("destinationPrincipal", "destination.principal"),
-    ("destinationServiceHost", "destination.service"),
+    # (the names Envoy's and ztunnel's events use, which src:, dst:, ns: and principal: read -- not source.*, which
+    # a filter takes for the event's own source)
+    ("sourceWorkload", "istio.source.workload"),
+    ("sourceNamespace", "istio.source.namespace"),
+    ("sourcePrincipal", "istio.source.principal"),
+    ("destinationWorkload", "istio.destination.workload"),
+    ("destinationNamespace", "istio.destination.namespace"),
+    ("destinationPrincipal", "istio.destination.principal"),
+    ("destinationServiceHost", "istio.destination.service"),
     ("connection_security_policy", "istio.mtls"),
     ("connectionEvent", "network.connection.event"),
 )
