@@ -812,3 +812,19 @@ def test_a_policy_rejection_reason_alone_is_a_ztunnel_denial(line: str) -> None:
     event = parse(line)
     assert (event.format, event.category, event.outcome, event.violation) == ("ztunnel", "auth", "deny", True)
     assert event.action == "authz.deny"
+
+
+def test_the_pod_ztunnel_enrols_is_found_by_its_namespace() -> None:
+    """istio/istio#52487 (tracing.jsonl:55): ztunnel enrolling a pod names it as istio-cni's lines do, so
+    ``ns:herculesdev9a-worker`` finds the enrolment ztunnel logs from its own pod in istio-system."""
+    from meshtail.query import compile_filter
+
+    line = (
+        '2024-08-07T08:16:27.676289Z\tinfo\tinpod::statemanager\tpod received, starting proxy\tuid="4a7f439b-b4c0-4f11-'
+        'b6af-7d4bcb4563b0" name="stackstorm-ha-st2actionrunner-5d9fc664c7-fr49p" namespace="herculesdev9a-worker"'
+    )
+    event = parse(line, Source("kube", "istio-system", "ztunnel-x7k2p", "istio-proxy"))
+    assert event.action == "inpod.add" and event.source.namespace == "istio-system", "premise: from ztunnel's pod"
+    assert compile_filter("ns:herculesdev9a-worker").matches(event)
+    assert event.attributes["k8s.pod.name"] == "stackstorm-ha-st2actionrunner-5d9fc664c7-fr49p"
+    assert not compile_filter("ns:default").matches(event)

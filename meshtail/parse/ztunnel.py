@@ -1394,8 +1394,16 @@ _SAYS_FAILED = re.compile(r"(?i)\bfailed\b|^unable to |\bcannot\b")
 
 
 def _pod(attrs: dict[str, Any]) -> str:
+    """The pod ztunnel enrols or removes; named as istio-cni's lines name it too (``ns:`` finds it by its namespace)."""
     name = attrs.get("ztunnel.name")
     namespace = attrs.get("ztunnel.namespace")
+    for key, value in (
+        ("k8s.pod.name", name),
+        ("k8s.namespace.name", namespace),
+        ("k8s.pod.uid", attrs.get("ztunnel.uid")),
+    ):
+        if isinstance(value, str) and value:
+            attrs[key] = value
     if name:
         return f"{namespace}/{name}" if namespace else str(name)
     return str(attrs.get("ztunnel.uid", "?"))
