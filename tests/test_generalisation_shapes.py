@@ -237,3 +237,24 @@ def test_a_fragment_s_and_a_mixer_record_s_request_id_find_the_same_request() ->
     for text in ("src:helloworld-v1", "dst:istio-policy", "dst:istio-policy.istio-system.svc.cluster.local"):
         assert compile_filter(text).matches(mixer), text
     assert compile_filter("ns:istio-system").matches(mixer) and not compile_filter("ns:default").matches(mixer)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # istio/istio#14818 (Istio 1.2 gateway SDS, the PR's sample log)
+        "2019-06-13T22:22:09.987501Z\twarn\tsecretFetcherLog\tCannot find secret bookinfo-credential-1, searching for "
+        "fallback secret gateway-fallback",
+        # istio/istio#27740 (k9s's frame kept)
+        "│ 2020-10-05T17:27:03.409868Z    warn    secretfetcher    Cannot find secret httpbin-tls-certificate, "
+        "searching for fallback secret gateway-fallback                      ",
+    ],
+)
+def test_a_fallback_looked_for_is_no_fallback_taken(line: str) -> None:
+    """A gateway without its credential looks for a fallback secret: that is a failure at warning, not the
+    "used X instead" that a fallback taken is (which stays unknown, tests/test_generalisation.py)."""
+    event = parse(line)
+    assert (event.format, event.category, event.outcome) == ("istio-agent", "auth", "failure")
+    from .test_generalisation import USING_INSTEAD
+
+    assert parse(USING_INSTEAD).outcome == "unknown"  # (the agent went on with its token)

@@ -861,8 +861,13 @@ def _failing(lowered: str) -> bool:
 
 # a warning that says what it did instead took a fallback (detect's words rule uses it too)
 # (Envoy's "Unable to use runtime singleton for feature …", printed at warning by 1.9-era builds, is the same:
-# the compiled default is used instead)
-FALLBACK = re.compile(r"(?i)\binstead\b|\bfall(?:ing)? back\b|\bfallback\b|\bruntime singleton\b")
+# the compiled default is used instead) -- a fallback taken ("using token instead", "falling back to", "will fallback
+# to IMDSv1"), not one looked for: "Cannot find secret X, searching for fallback secret gateway-fallback" is a gateway
+# without its credential, a failure
+FALLBACK = re.compile(
+    r"(?i)\binstead\b|\bfall(?:ing|s)? back\b|\bfell back\b|\bfallback to\b|\busing (?:the |a )?fallback\b"
+    r"|\bruntime singleton\b"
+)
 
 
 def _outcome_by_level(severity: str, lowered: str) -> str:
