@@ -705,7 +705,7 @@ RULES: tuple[Rule, ...] = (
     Rule("error", "other/failure", "envoy.<logger>", levels=FAIL),
     Rule("auth chatter", "auth/unknown", "auth.log", loggers=AUTH_LOGGERS),
     Rule("auth path chatter", "auth/unknown", "auth.log", paths=AUTH_PATHS),
-    Rule("tls chatter", "auth/unknown", "tls.handshake", paths=TLS_PATHS),
+    Rule("tls chatter", "auth/unknown", "tls.handshake", paths=TLS_PATHS, unless=("shutdown",)),  # (a close)
     Rule("config chatter", "config/unknown", "config.log", paths=CONFIG_PATHS, unless=("filter state",)),
     Rule("chatter", "other/unknown", "envoy.<logger>"),
 )

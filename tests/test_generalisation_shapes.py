@@ -258,3 +258,27 @@ def test_a_fallback_looked_for_is_no_fallback_taken(line: str) -> None:
     from .test_generalisation import USING_INSTEAD
 
     assert parse(USING_INSTEAD).outcome == "unknown"  # (the agent went on with its token)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # istio/community#784 (Istio's JSON log encoding)
+        '{"level":"debug","time":"2022-08-16T11:06:52.214650Z","scope":"envoy connection","msg":"[C1187] SSL shutdown: '
+        'rc=0"}',
+        # Korean study notes, istio in action ch.10 (index file 28679341900)
+        "2023-03-23T04:09:47.824938Z     debug   envoy connection        [C9386] SSL shutdown: rc=0",
+    ],
+)
+def test_a_tls_connection_closed_is_no_handshake(line: str) -> None:
+    """Envoy's ``SSL shutdown`` is a TLS connection being closed: connection chatter, not an authentication step
+    (scripts/gen_envoy_templates.py's TLS rule now leaves it out); a handshake's own lines stay auth."""
+    event = parse(line)
+    assert (event.format, event.category, event.outcome, event.violation) == (
+        "envoy-component",
+        "other",
+        "unknown",
+        False,
+    )
+    handshake = parse(line.replace("SSL shutdown: rc=0", "handshake expecting read"))
+    assert handshake.category == "auth"  # (the premise: the same shape about the handshake is auth)
