@@ -828,3 +828,23 @@ def test_the_pod_ztunnel_enrols_is_found_by_its_namespace() -> None:
     assert compile_filter("ns:herculesdev9a-worker").matches(event)
     assert event.attributes["k8s.pod.name"] == "stackstorm-ha-st2actionrunner-5d9fc664c7-fr49p"
     assert not compile_filter("ns:default").matches(event)
+
+
+def test_kialis_ztunnel_log_view_line_is_a_completed_connection() -> None:
+    """kiali/kiali#8146: Kiali's ztunnel log view keeps the pod in brackets and only the access fields; with its
+    bytes and duration it is a completed connection (routing/success) of that pod, as the whole line is."""
+    line = (
+        '[ztunnel-b8dqs] src.addr=10.244.0.23:37034 src.workload="waypoint-5f89fbb8b5-jwb7g" src.namespace="bookinfo"'
+        ' src.identity="spiffe://cluster.local/ns/bookinfo/sa/waypoint" dst.addr=10.244.0.12:15008 dst.hbone_addr=10.24'
+        '4.0.12:9080 dst.service="ratings.bookinfo.svc.cluster.local" dst.workload="ratings-v1-794db9df8f-pmrj9" dst.na'
+        'mespace="bookinfo" dst.identity="spiffe://cluster.local/ns/bookinfo/sa/bookinfo-ratings" direction="inbound" b'
+        'ytes_sent=444 bytes_recv=716 duration="6000ms"'
+    )
+    event = parse(line)
+    assert (event.format, event.category, event.outcome, event.action) == (
+        "ztunnel",
+        "routing",
+        "success",
+        "tcp.connection",
+    )
+    assert event.source.pod == "ztunnel-b8dqs" and event.attributes["ztunnel.duration_ms"] == 6000

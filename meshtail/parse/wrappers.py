@@ -58,6 +58,7 @@ _LINE_START = re.compile(
     r"""(?:\[|\{|"|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|\d{2}-\d{2} \d{2}:\d{2}|[IWEF]\d{4} \d{2}:"""
     r"""|(?:trace|debug|info|warn|warning|error|critical|fatal|TRACE|DEBUG|INFO|WARN|ERROR)\b"""
     r"""|(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|CONNECT) /|AUDIT:|gRPC config|-[AIN] (?:ISTIO_|\S+ .*-j ISTIO_)"""
+    r"""|src\.(?:addr|workload|identity)="""  # ztunnel's access fields alone (Kiali's ztunnel log view)
     r"""|\s{2,}(?:TRACE|DEBUG|INFO|WARN|ERROR)\b)"""
 )
 
