@@ -90,7 +90,7 @@ HEALTH_ACTIONS: tuple[Action, ...] = (
         "other",
         "failure",
         False,
-        "the run ended while the stream was behind; last delivered time given",
+        "the run ended while the stream was behind; `meshtail.incomplete.after` says from when",
     ),
     Action("meshtail.stream.error", "other", "failure", False, "the API refused the stream (Status message kept)"),
     Action("meshtail.stream.end", "other", "success", False, "the container's log ended"),
