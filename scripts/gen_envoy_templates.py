@@ -656,7 +656,9 @@ RULES: tuple[Rule, ...] = (
     # a subscription's own note that an update failed (debug; the warning that names why is its NACK)
     Rule("xds update failed", "config/failure", "config.log", words=("grpc update for {} failed",)),
     Rule("xds stream", "config/failure", "xds.stream_closed",
-         words=("config stream closed", "config stream to {} closed", "unable to establish new stream"),
+         # (HDS, the management server's health-check stream, is one more such stream: its "stream/connection failure")
+         words=("config stream closed", "config stream to {} closed", "unable to establish new stream",
+                "hdsdelegate stream/connection failure"),
          unless=("gracefully",)),
     Rule("xds update", "config/change", "xds.update", paths=(*CONFIG_PATHS, "/upstream/"),
          levels=_s("info", "debug"), unless=("' skipped", "} skipped"),  # (the same config again: nothing changed)

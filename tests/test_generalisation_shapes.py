@@ -282,3 +282,21 @@ def test_a_tls_connection_closed_is_no_handshake(line: str) -> None:
     )
     handshake = parse(line.replace("SSL shutdown: rc=0", "handshake expecting read"))
     assert handshake.category == "auth"  # (the premise: the same shape about the handshake is auth)
+
+
+def test_the_health_discovery_stream_failing_is_the_control_plane_s_stream() -> None:
+    """kumahq/kuma#6653: Envoy's HDS stream (the management server's health checking, one more gRPC stream to the
+    control plane, which also logs "gRPC config stream closed") failing is config/failure, as an xDS stream's is --
+    not a request's upstream failure."""
+    line = (
+        "2023-05-01T19:37:53.239290000Z [2023-05-01 19:37:53.239][38][warning][upstream] [source/common/upstream/"
+        "health_discovery_service.cc:67] HdsDelegate stream/connection failure, will retry in 126 ms."
+    )
+    event = parse(line)
+    assert (event.format, event.category, event.outcome, event.violation, event.action) == (
+        "envoy-component",
+        "config",
+        "failure",
+        False,
+        "xds.stream_closed",
+    )
