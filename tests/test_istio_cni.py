@@ -435,3 +435,16 @@ def test_a_pod_s_enrolment_is_found_by_its_namespace() -> None:
     assert compile_filter("ns:echo-1-98991").matches(event)
     assert compile_filter("namespace:echo-1-98991 outcome:change").matches(event)
     assert not compile_filter("ns:default").matches(event)
+
+
+def test_the_plugin_named_as_failing_in_a_wrapped_sandbox_error() -> None:
+    """istio/ztunnel#727: k9s wrapped the kubelet's FailedCreatePodSandBox event, so its second row starts inside
+    ``plugin type="istio-cni"``; containerd's 'name="istio-cni" failed (add)' still names the plugin that failed."""
+    line = (
+        '│ -cni" name="istio-cni" failed (add): failed to get info for if(eth0) in ns(net): failed to Statfs '
+        '"/var/run/netns/net": no such file or directory'
+    )
+    event = parse(line, FILE)
+    assert (event.format, event.category, event.outcome, event.violation) == ("istio-cni", "other", "failure", False)
+    other = parse(line.replace("istio-cni", "calico"), FILE)
+    assert other.format != "istio-cni"  # (the premise: it is the plugin's name that says so)

@@ -124,6 +124,8 @@ _XTABLES_LOCK = "currently holding the xtables lock"
 # the kubelet's (or containerd's) sandbox error naming the istio-cni plugin as the one that failed
 _PLUGIN_FAILED = re.compile(
     r'plugin type="istio-cni"[^\n]{0,200}\bfailed\b'
+    # (the same message wrapped or cut before its type: containerd's 'name="istio-cni" failed (add): …')
+    r'|\bname="istio-cni" failed \((?:add|delete|del|check|status)\)'
     # Multus delegating to it (k8snetworkplumbingwg/multus-cni: "error adding container to network %q: %v")
     r'|error adding container to network "istio-cni"'
 )
