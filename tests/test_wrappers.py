@@ -80,6 +80,18 @@ def test_grep_file_name_before_a_line_that_starts_with_a_year() -> None:
     assert numbered.source.line == 12 and numbered.body == ACCESS_NR
 
 
+def test_grep_file_name_before_a_log_ui_export_whose_time_has_a_space() -> None:
+    # grep -H over an exported log view (istio/istio#50596's lines: the viewer's local time, a tab, the line):
+    # "file.log:2024-04-17 14:24:00.096" is the file and the export's time, not line 2024 and grep's "-" context mark
+    line = "istio-proxy.log:2024-04-17 14:24:00.096\t2024-04-17T05:24:00.096412Z\tinfo\tplatform detected is AWS"
+    peeled = peel(line, FILE)
+    assert peeled.wrappers == ["grep", "export"] and peeled.source.line == 1  # (the source's own, not 2024)
+    assert peeled.body == "2024-04-17T05:24:00.096412Z\tinfo\tplatform detected is AWS"
+    assert parse(line).format == "istio-agent"
+    numbered = peel("istio-proxy.log:12:" + ACCESS_NR, FILE)  # (a line number still reads as one)
+    assert numbered.source.line == 12 and numbered.body == ACCESS_NR
+
+
 def test_log_ui_export_whose_second_time_is_the_lines_own() -> None:
     line = "2026-08-03 03:41:48.503\t" + NACK
     event = parse(line)

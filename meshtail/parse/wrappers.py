@@ -297,7 +297,9 @@ _GENERATED = re.compile(
 )  # (or a StatefulSet's ordinal)
 _COMPOSE = re.compile(r"([A-Za-z0-9][\w.-]{0,100})\s+\| ")
 _GREP = re.compile(
-    r"(?:([^\s:]{1,400}\.(?:log|txt|out|json|jsonl|gz))(?::(\d{1,9}))?[:-]|(\d{1,9})[:-](?!\d{2}-\d{2}[T ]))"
+    # (not a year and its month taken for a line number and grep's "-": "x.log:2024-04-17 14:24:00 …")
+    r"(?:([^\s:]{1,400}\.(?:log|txt|out|json|jsonl|gz))(?::(\d{1,9}))?[:-](?!\d{2}-\d{2}[T ])"
+    r"|(\d{1,9})[:-](?!\d{2}-\d{2}[T ]))"
 )
 _UI_STAMP = re.compile(
     r"(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?|\d{13})"
