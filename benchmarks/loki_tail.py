@@ -31,8 +31,10 @@ Printed per client: lines pushed and delivered, lost (pushed, never delivered; f
 into those after a ``meshtail.stream.gap``/``incomplete`` event for their stream and those lost
 silently) and duplicated, matched as a multiset of (pod, timestamp); what the stand-in dropped and
 what the client was told; end-to-end lag (arrival here − the entry's timestamp) p50/p95/p99/max,
-and minus ``delay_for`` (Loki holds every entry that long on purpose); the client's CPU (% of one
-core over the window) and peak RSS; the stand-in's CPU.
+and minus ``delay_for`` (Loki holds every entry that long on purpose); for meshtail, that lag split at
+each event's ``received`` (before: Loki's hold, the stand-in, the socket, the read-ahead; after: parsing,
+writing, the pipes); the client's CPU (% of one core over the window, per process) and peak RSS; the
+stand-in's CPU.
 
 Baseline in the same run (unless ``--no-kube``): ``benchmarks/live_follow.py``'s meshtail client —
 ``meshtail tail`` through the Kubernetes API against ``meshtail demo --serve --pods STREAMS
