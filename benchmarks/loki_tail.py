@@ -59,7 +59,6 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -92,14 +91,6 @@ def events_in(data: bytes, received: dict[tuple[bytes, bytes], bytes] | None = N
         if received is not None and key not in received and (read := line.find(b'"received":"', 0, at)) >= 0:
             received[key] = line[read + 12 : line.index(b'"', read + 12)]
     return out
-
-
-def epoch_of(stamp: bytes) -> float:
-    """An RFC 3339 UTC stamp (``…Z``, any fraction) as seconds since the epoch."""
-    text = stamp.decode().rstrip("Z")
-    whole, _, fraction = text.partition(".")
-    seconds = datetime.fromisoformat(whole).replace(tzinfo=UTC).timestamp()
-    return seconds + (float("0." + fraction) if fraction else 0.0)
 
 
 _TICKS = os.sysconf("SC_CLK_TCK")
@@ -268,6 +259,8 @@ def raw_tail(url: str, delay_for: int) -> None:
 def run_loki(
     client: str, rate: float, seconds: float, streams: int, delay_for: int, seed: int, tail_frames: int
 ) -> dict[str, Any]:
+    from meshtail.demo.sentlog import excuse_for
+    from meshtail.lag import epoch
     from meshtail.sources.loki.reader import parse_time, stamp
 
     tmp = Path(tempfile.mkdtemp(prefix="loki-tail-"))
@@ -365,7 +358,8 @@ def run_loki(
     lags = [arrivals[k] - ns_of[k] / 1e9 for k in window_keys if k in arrivals]
     # the lag in two: until meshtail's source handed the entry on (Loki's hold, the stand-in, the socket, the
     # read-ahead) and after (parsing, writing, the pipes to here)
-    read_at = {k: epoch_of(received[k]) for k in window_keys if k in arrivals and k in received}
+    stamps = ((k, epoch(received[k].decode())) for k in window_keys if k in arrivals and k in received)
+    read_at = {k: at for k, at in stamps if at is not None}
     before = [read_at[k] - ns_of[k] / 1e9 for k in read_at]
     inside = [arrivals[k] - read_at[k] for k in read_at]
     events: Counter[str] = Counter()
@@ -375,15 +369,11 @@ def run_loki(
         obj = json.loads(line)
         events[obj.get("action")] += 1
         attrs = obj.get("attributes") or {}
-        after = (
-            attrs.get("meshtail.gap.after")
-            or attrs.get("meshtail.incomplete.after")
-            or attrs.get("meshtail.stream.last_delivered")
-        )
-        if after and obj.get("action") in ("meshtail.stream.gap", "meshtail.stream.incomplete"):
+        found = excuse_for(obj)  # (what the sent-log judge excuses: from when a gap or incomplete stream says)
+        if found is not None and found[1].after:
             pod = (obj.get("source") or {}).get("pod")
             where = pod.encode() if pod else None
-            excuse_after[where] = min(excuse_after.get(where, 2**63), parse_time(after))
+            excuse_after[where] = min(excuse_after.get(where, 2**63), parse_time(found[1].after))
         if obj.get("action") == "meshtail.stream.resume" and "loki.tail.dropped" in attrs:
             tail_dropped += attrs["loki.tail.dropped"]
             tail_recovered += attrs.get("loki.tail.recovered", 0)
