@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from ..events import Source
@@ -492,9 +493,7 @@ def _read(body: str, m: re.Match[str], source: Source | None) -> tuple[str, Pars
                     pairs.append((operator, value))
                 i += 1
     attrs: dict[str, Any] = {}
-    for operator, value in pairs:
-        if value and value != "-":
-            setter_for(operator)(attrs, value)
+    _set_fields(attrs, pairs)
     if attrs.get("http.request.method") is None:
         if attrs.get("http.response.status_code") == 0:
             del attrs["http.response.status_code"]
@@ -532,19 +531,22 @@ def _tail(body: str, m: re.Match[str], source: Source | None) -> tuple[str, Pars
     tokens = [t.group(1) for t in _TOKEN.finditer(body, m.end() - 1) if t.group(1) is not None]
     # the default format's quoted fields after the details, under a whole line's names (the request_id filter and
     # the same request's other hops read x-request-id)
-    for operator, value in zip(_TAIL_QUOTED, tokens, strict=False):
-        if value and value != "-":
-            setter_for(operator)(attrs, value)
+    _set_fields(attrs, zip(_TAIL_QUOTED, tokens, strict=False))
     summary = "access log fragment (no request or status)"
     return "envoy-text", Parsed(None, "other", "unknown", False, "info", "access.fragment", summary, attrs)
+
+
+def _set_fields(attrs: dict[str, Any], pairs: Iterable[tuple[str, str]]) -> None:
+    """Each (operator, value) a fragment shows, set as a whole line's field is (``-``: not logged)."""
+    for operator, value in pairs:
+        if value and value != "-":
+            setter_for(operator)(attrs, value)
 
 
 def _fragment(pairs: list[tuple[str, str]], what: str) -> tuple[str, Parsed]:
     """An access line's fields read by their operators, as a whole line's are; its outcome is not shown."""
     attrs: dict[str, Any] = {"envoy.log_format": "loose", "meshtail.partial": True}
-    for operator, value in pairs:
-        if value and value != "-":
-            setter_for(operator)(attrs, value)
+    _set_fields(attrs, pairs)
     summary = clip(f"access log fragment ({what}; no request or status)", 240)
     return "envoy-text", Parsed(None, "other", "unknown", False, "info", "access.fragment", summary, attrs)
 

@@ -161,6 +161,9 @@ class _Policy:
 
 _attr, _top, _source, _both = _Attr, _Top, _Source, _Both
 _policy = _Policy()
+# where it ran, the object it is about (an audited resource; the pod istio-cni, istiod or ztunnel handled), where it
+# went
+_namespace = _both(_source("namespace"), _attr("k8s.namespace", "k8s.namespace.name", "istio.destination.namespace"))
 
 
 FIELDS: dict[str, Getter] = {
@@ -176,11 +179,8 @@ FIELDS: dict[str, Getter] = {
     "raw": _top("raw"),
     "time": _top("time"),
     "received": _top("received"),
-    # where it ran, the object it is about (an audited resource; the pod istio-cni or istiod handled), where it went
-    "ns": _both(_source("namespace"), _attr("k8s.namespace", "k8s.namespace.name", "istio.destination.namespace")),
-    "namespace": _both(
-        _source("namespace"), _attr("k8s.namespace", "k8s.namespace.name", "istio.destination.namespace")
-    ),
+    "ns": _namespace,
+    "namespace": _namespace,
     "pod": _source("pod"),
     "container": _source("container"),
     "kind": _source("kind"),
