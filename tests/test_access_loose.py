@@ -191,3 +191,16 @@ def test_other_programs_request_lines_stay_unparsed() -> None:
     assert nginx.action == "log.unparsed"
     prose = parse('the client sent "GET / HTTP/1.1" and got 200 - that was all')
     assert prose.action == "log.unparsed"
+
+
+def test_an_access_line_the_author_cut_right_after_its_status_is_read() -> None:
+    # Istio course notes (search-index file 71337311897, holdout23): kubectl logs --prefix output in a
+    # '> ' tip block, cut by the author with '…' right after the status; '200 - …' was read, '200 …' was not
+    for tail, status, action in (("200 …", 200, "http.request"), ("403 ...", 403, "authz.deny")):
+        prefix = "> [pod/notification-service-v1-.../istio-proxy] [2026-09-29T11:04:18.220Z] "
+        event = parse(f'{prefix}"GET /notify HTTP/1.1" {tail}')
+        assert (event.format, event.action) == ("envoy-text", action)
+        assert event.attributes["http.response.status_code"] == status
+        assert event.attributes["meshtail.partial"] is True
+    # without its time the same cut line is any web server's, and stays unread
+    assert parse('"GET /notify HTTP/1.1" 200 …').format == "unknown"
