@@ -278,6 +278,39 @@ def test_a_foreign_prefix_before_an_envoy_head_is_kept_apart(line: str) -> None:
     assert parsed.time is not None
 
 
+# Envoy Gateway troubleshooting notes (search-index file 68292420547, tests/data/holdout34): the proxy's NACK
+# pasted with level and logger as tab-separated columns and the time cut off
+_COLUMNS_NACK = (
+    "warning\tconfig\t[source/extensions/config_subscription/grpc/delta_subscription_state.cc:282] delta config "
+    "for type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment rejected: "
+    "Address must be set: goo.gle/debug"
+)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [_COLUMNS_NACK, "envoy-default-my-lb-5498b5f48f-6hdk8 envoy " + _COLUMNS_NACK, _COLUMNS_NACK.replace("\t", "   ")],
+)
+def test_level_and_logger_columns_before_a_source_location(line: str) -> None:
+    # was log.config_rejected with format unknown: the NACK was seen, but not as the proxy's
+    event = parse(line)
+    assert (event.format, event.action, event.violation) == ("envoy-component", "xds.reject", True)
+    assert event.attributes["envoy.logger"] == "config"
+    assert event.attributes["code.filepath"].endswith("delta_subscription_state.cc")
+    assert event.attributes["log.level"] == "warning"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "info\tconfig\t[internal/config/load.go:12] loaded",  # a Go file: not Envoy's source
+        "error\tmain_loop\t[main.cc:12] started",  # not a logger Envoy has
+    ],
+)
+def test_level_and_logger_columns_need_envoys_logger_and_source(line: str) -> None:
+    assert recognise(line) is None
+
+
 def test_a_line_cut_out_of_a_json_string_ends_at_its_quote() -> None:
     # istio/istio#13848: a docker json-file record pasted without its opening brace
     line = (

@@ -84,6 +84,14 @@ ENVOY_LOGGERS = frozenset(
 ) | frozenset(logger for logger, _ in TEMPLATES)
 # ``[logger] [file:line]`` with the stamp, thread and level cut off
 _LOGGER_ONLY = re.compile(r"\[(?P<logger>[a-z][\w.-]{0,63}+)\] (?=\[?(?:\*\*)?[\w./+-]{1,400}+:\d)")
+# level and logger as columns before the bracketed source location, the time cut off or shown in a column of
+# its own by a log viewer (``warning<TAB>config<TAB>[source/…/delta_subscription_state.cc:282] delta config for
+# … rejected``, an Envoy Gateway proxy's NACK in troubleshooting notes): Envoy's only with a logger of Envoy's
+# and a C++ source file (:func:`_level_logger`)
+_LEVEL_LOGGER = re.compile(
+    rf"(?<![^\s]){_LEVEL}(?:\t| {{1,16}}+)(?P<logger>[a-z][a-z0-9_]{{0,31}}+)(?:\t| {{1,16}}+)"
+    r"\[(?P<file>[\w./+-]{1,400}+):(?P<line>\d{1,7}+)\] ?"
+)
 # Istio's column shape: level, ``envoy <logger>``, optionally `` <file>:<line>``
 _TABBED = re.compile(
     rf"(?<![^\s]){_LEVEL}(?:\t| {{1,16}}+)envoy (?P<logger>[\w.-]{{1,64}}+)"
@@ -505,6 +513,10 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         parsed = _tabbed(body, head, source)
         if parsed is not None:
             return FORMAT, parsed
+    if ".cc:" in head or ".h:" in head:
+        parsed = _level_logger(body, head, source)
+        if parsed is not None:
+            return FORMAT, parsed
     if "] envoy." in head:
         parsed = _hclog(body, source)
         if parsed is not None:
@@ -715,6 +727,22 @@ def _bracketed(body: str, head: str, source: Source | None) -> Parsed | None:
         attrs["thread.id"] = int(thread)
     message = _prefix(body[: match.start()], body[match.end() :], attrs)
     return classify(normalize(stamp), level, match.group("logger"), message, attrs, source)
+
+
+def _level_logger(body: str, head: str, source: Source | None) -> Parsed | None:
+    """``warning<TAB>config<TAB>[source/…/x.cc:282] msg`` (see :data:`_LEVEL_LOGGER`), or None."""
+    match = _LEVEL_LOGGER.search(head)
+    if match is None or match.group("logger") not in ENVOY_LOGGERS or not match.group("file").endswith(_SOURCE_FILE):
+        return None
+    before = body[: match.start()].rstrip()
+    stamp = before.rsplit(None, 1)[-1] if before else None
+    if stamp is not None and not _STAMP_TOKEN.fullmatch(stamp):
+        stamp = None  # a wrapper's words (a pod and container name), not the line's own time
+    attrs: dict[str, Any] = {"code.filepath": match.group("file"), "code.lineno": int(match.group("line"))}
+    message = _prefix(body[: match.start()], body[match.end() :], attrs)
+    return classify(
+        normalize(stamp) if stamp else None, match.group("level"), match.group("logger"), message, attrs, source
+    )
 
 
 def _spaced(body: str, head: str, source: Source | None) -> Parsed | None:
