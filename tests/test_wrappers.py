@@ -47,6 +47,76 @@ def test_stern_short_time_and_a_line_with_its_own_time() -> None:
     assert event.source.pod == "ratings-v1-b6994bb9-wd8kj" and event.action != "log.unparsed"
 
 
+# istio/istio#31555: Envoy's network RBAC denial, Istio's default text access format
+TCP_DENIAL = (
+    '[2021-03-16T09:30:47.919Z] "- - -" 0 - - rbac_access_denied_matched_policy[none] "-" 0 0 0 - "-" "-" '
+    '"-" "-" "-" inbound|12950|| - 10.244.0.31:12950 10.244.0.1:11504 - -'
+)
+# tests/data/corpus/envoy/headers-dump.jsonl: a multi-line Envoy message's indented last line
+CONTINUATION = "        thread=20"
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "10-22 14:55:42",  # --timestamps=short (stern/stern stern/tail.go TimestampFormatShort "01-02 15:04:05")
+        "2024-05-01T12:00:00.123456789+02:00",  # --timestamps in the local zone (TimestampFormatDefault)
+        "2024-05-01T12:00:00.123456789Z",  # --timestamps --timezone UTC
+    ],
+)
+@pytest.mark.parametrize("message", ["Push debounce stable[127] 3 for config ServiceEntry", CONTINUATION])
+def test_sterns_own_time_before_a_message_without_a_time_of_its_own(stamp: str, message: str) -> None:
+    # the names and stern's time were left on the line (read as a line starting "10-22 14:55:42") or, with
+    # blanks after the time, nothing was peeled: either way the message was unparsed
+    peeled = peel(f"istiod-5d95bbc58f-78xxg discovery {stamp} {message}", FILE)
+    assert peeled.wrappers[0] == "stern"
+    assert (peeled.source.pod, peeled.source.container) == ("istiod-5d95bbc58f-78xxg", "discovery")
+    assert peeled.body.lstrip() == message.lstrip()
+    assert parse(f"istiod-5d95bbc58f-78xxg discovery {stamp} {message}").action != "log.unparsed"
+
+
+def test_sterns_time_keeps_a_denial_a_denial() -> None:
+    line = f"productpage-v1-7bbdd59459-dqhcb istio-proxy 2024-05-01T12:00:00.123456789+02:00 {TCP_DENIAL}"
+    event = parse(line)
+    assert (event.category, event.violation, event.action) == ("auth", True, "authz.deny")
+    assert event.source.pod == "productpage-v1-7bbdd59459-dqhcb"
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        "2024-05-01T12:00:00.1Z stdout F ",  # a CRI file (containerd trims the fraction's zeros)
+        "2024-05-01T12:00:00.123456789+02:00 stderr F ",  # CRI-O, local offset
+        "2024-05-01T12:00:00.123456789Z ",  # kubectl logs --timestamps (RFC3339NanoFixed)
+    ],
+)
+def test_a_kubelet_or_cri_stamp_before_a_line_that_starts_with_blanks(prefix: str) -> None:
+    # the stream marker was handed on as the line ("stdout F   thread=20"), or nothing was peeled
+    peeled = peel(prefix + CONTINUATION, FILE)
+    assert peeled.body.lstrip() == CONTINUATION.lstrip()
+    assert parse(prefix + CONTINUATION).format == "envoy-component"
+
+
+def test_an_istio_line_with_its_tab_expanded_is_not_a_kubelet_prefix() -> None:
+    # Istio prints six digits: the spaces after its time are its own expanded tab, not a wrapper's
+    line = "2020-10-22T14:55:42.314876Z     info    xdsproxy        Envoy ADS stream established"
+    assert parse(line).time == "2020-10-22T14:55:42.314876Z"
+    assert not peel(line, FILE).wrappers
+
+
+def test_stern_json_with_timestamps() -> None:
+    record = {
+        "message": "2024-05-01T12:00:00.123456789+02:00 " + TCP_DENIAL,
+        "nodeName": "gke-prod-default-pool-1a2b3c4d-x9z8",
+        "namespace": "bookinfo",
+        "podName": "productpage-v1-7bbdd59459-dqhcb",
+        "containerName": "istio-proxy",
+    }
+    event = parse(json.dumps(record))
+    assert (event.category, event.violation, event.action) == ("auth", True, "authz.deny")
+    assert event.source.pod == "productpage-v1-7bbdd59459-dqhcb"
+
+
 def test_stern_time_that_belongs_to_the_line() -> None:
     # stern without --timestamps: the time after the container is the istio-agent line's own
     line = (

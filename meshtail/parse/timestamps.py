@@ -12,10 +12,13 @@ from datetime import UTC, datetime, timedelta, timezone
 
 _TS = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d{1,9})?(Z|z|[+-]\d{2}:?\d{2}| ?UTC)?$")
 # kubelet prefix: exactly one space after the stamp and then not another space, so an
-# Istio line whose tab was expanded to spaces is not mistaken for a prefix.
+# Istio line whose tab was expanded to spaces is not mistaken for a prefix.  After a CRI stream
+# marker, or the kubelet's own nine-digit UTC stamp (RFC3339NanoFixed), the line is whatever
+# follows, blanks included: a pretty-printed JSON member or an indented continuation line (stern's
+# ``--timestamps`` prints nine digits too, in the local zone).
 _KUBELET = re.compile(
     r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})) "
-    r"(?:(stdout|stderr) ([FP]) )?(?=\S|$)"
+    r"(?:(stdout|stderr) ([FP])(?: |$)|(?<=\.\d{9}Z )|(?<=\.\d{9}[+-]\d{2}:\d{2} )|(?=\S|$))"
 )
 
 

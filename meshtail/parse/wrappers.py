@@ -234,7 +234,8 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
 
 # ---------------------------------------------------------------- timestamps in front
 _OFFSET_STAMP = re.compile(
-    r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2}))(?: (stdout|stderr) ([FP]))? (?=\S)"
+    r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2}))"
+    r"(?: (stdout|stderr) ([FP])(?: |$)| (?=\S))"
 )
 
 
@@ -243,7 +244,9 @@ def _kubelet(text: str, source: Source) -> Peeled | None:
     if not text[:1].isdigit():
         return None
     stamp, body = split_kubelet_prefix(text)
-    exact = stamp is not None and (len(stamp) == 30 or text[len(stamp) + 1 : len(stamp) + 8] in ("stdout ", "stderr "))
+    exact = stamp is not None and (
+        _nine_digits(stamp) or text[len(stamp) + 1 : len(stamp) + 8] in ("stdout ", "stderr ")
+    )
     if stamp is None:
         match = _OFFSET_STAMP.match(text)
         if match is None:
@@ -255,6 +258,12 @@ def _kubelet(text: str, source: Source) -> Peeled | None:
     # (the kubelet's own form — nine digits, or a CRI stream marker — is peeled whatever follows;
     # if no family reads what is left, the parser tries the unpeeled line too)
     return Peeled(body, source, _utc(stamp), ["kubelet"])
+
+
+def _nine_digits(stamp: str) -> bool:
+    """The kubelet's RFC3339NanoFixed (UTC) or stern's ``--timestamps`` (any zone): nine fractional digits, a
+    width no emitter meshtail reads prints its own time in, so what follows is the line whatever it is."""
+    return len(stamp) in (30, 35) and stamp[19] == "." and stamp[20:29].isdigit()
 
 
 def _utc(stamp: str) -> str | None:
@@ -404,6 +413,17 @@ def _kapp(text: str, source: Source) -> Peeled | None:
     return Peeled(inner, replace(source, pod=match.group(1), container=match.group(2)), None, ["kapp"])
 
 
+def _stamp_of_sterns(stamp: str) -> bool:
+    """Whether a time after stern's names is stern's own (``--timestamps``), whatever the message after it.
+
+    stern/stern stern/tail.go prints ``TimestampFormatDefault`` ("2006-01-02T15:04:05.000000000Z07:00":
+    always nine fractional digits, in the --timezone, local by default) or ``TimestampFormatShort``
+    ("01-02 15:04:05"); no emitter meshtail reads starts its own line with either (Istio and ztunnel print
+    six digits, Envoy three), so a message that starts with blanks or a fragment is still the message.
+    """
+    return stamp[2] == "-" or _nine_digits(stamp)
+
+
 def _stern(text: str, source: Source) -> Peeled | None:
     """stern: ``[NAMESPACE] POD CONTAINER [TIME] line``.
 
@@ -428,13 +448,15 @@ def _stern(text: str, source: Source) -> Peeled | None:
                 continue
             pod, container = None, pod  # k9s: the container's name alone ("istio-proxy [2024-…")
         ends = [(match.end(), stamp)]
-        if stamp is not None:
+        cri = text.startswith(("stdout ", "stderr "), match.end())  # a CRI file's line: its time is its own
+        fixed = stamp is not None and not cri and _stamp_of_sterns(stamp)
+        if stamp is not None and not fixed:
             ends.append((match.start("stamp"), None))  # the time was the line's own
             if _LEVEL_NEXT.match(text, match.end()):
                 ends.reverse()  # "<time> info …": a Go line's own time and level, its tabs collapsed
         for end, own_stamp in ends:
             inner = text[end:]
-            if looks_like_a_line(inner):
+            if fixed or looks_like_a_line(inner):
                 changed = replace(source, pod=pod.removesuffix("..")) if pod is not None else source
                 if container is not None:
                     changed = replace(changed, container=container)
