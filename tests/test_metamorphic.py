@@ -38,6 +38,7 @@ NAMES = {
     "istio-cni": ("istio-cni-node-7q6z7", "install-cni"),
     "ztunnel": ("ztunnel-2vfp8", "istio-proxy"),
     "k8s-audit": ("kube-apiserver-master-1", "kube-apiserver"),
+    "unknown": ("opa-7d9f8b6c5d-x2k4q", "opa"),  # a line of no mesh family comes from a program of its own
 }
 PROXY = ("productpage-v1-7bbdd59459-dqhcb", "istio-proxy")
 
@@ -47,14 +48,30 @@ WRAPPERS: dict[str, Wrap] = {
     "stern": lambda s, pod, ctr: f"{pod} {ctr} {s}",
     "stern -A": lambda s, pod, ctr: f"default {pod} {ctr} {s}",
     "stern --timestamps": lambda s, pod, ctr: f"{pod} {ctr} {STAMP} {s}",
+    # stern/stern stern/tail.go: TimestampFormatShort "01-02 15:04:05", and the default format in the
+    # operator's own zone (--timezone defaults to Local)
+    "stern --timestamps=short": lambda s, pod, ctr: f"{pod} {ctr} 05-01 10:11:12 {s}",
+    "stern --timestamps (local zone)": lambda s, pod, ctr: f"{pod} {ctr} 2024-05-01T12:11:12.123456789+02:00 {s}",
+    "stern -o json --timestamps": lambda s, pod, ctr: json.dumps(
+        {
+            "message": f"2024-05-01T12:11:12.123456789+02:00 {s}",
+            "nodeName": "gke-prod-default-pool-1a2b3c4d-x9z8",
+            "namespace": "default",
+            "podName": pod,
+            "containerName": ctr,
+        }
+    ),
     "kail": lambda s, pod, ctr: f"default/{pod}[{ctr}]: {s}",
     "kubectl --prefix": lambda s, pod, ctr: f"[pod/{pod}/{ctr}] {s}",
     "kubectl --timestamps": lambda s, pod, ctr: f"{STAMP} {s}",
     "CRI file": lambda s, pod, ctr: f"{STAMP} stdout F {s}",
+    "CRI-O file (local offset)": lambda s, pod, ctr: f"2024-05-01T12:11:12.123456789+02:00 stderr F {s}",
     "docker-compose": lambda s, pod, ctr: f"{ctr}_1  | {s}",
     "grep -n": lambda s, pod, ctr: f"1234:{s}",
     "grep -H": lambda s, pod, ctr: f"{ctr}.log:{s}",
     "log UI export": lambda s, pod, ctr: f"2024-05-01 10:11:12.123 | {s}",
+    # grafana/grafana public/app/features/inspector/utils/download.ts: "<epoch ms>\t<time>\t<line>"
+    "Grafana download": lambda s, pod, ctr: f"1714558272123\t2024-05-01T10:11:12.123Z\t{s}",
     "OTel debug exporter": lambda s, pod, ctr: f"Body: Str({s})",
     "Docker json-file": lambda s, pod, ctr: json.dumps({"log": s + "\n", "stream": "stdout", "time": STAMP}),
     "Fluent Bit": lambda s, pod, ctr: json.dumps(
@@ -86,6 +103,9 @@ WRAPPERS: dict[str, Wrap] = {
     "Cloud Logging": lambda s, pod, ctr: json.dumps(
         {"textPayload": s, "resource": {"type": "k8s_container", "labels": {"pod_name": pod, "container_name": ctr}}}
     ),
+    # a JSON line as Cloud Logging keeps it: jsonPayload, its time and severity moved out by the agent
+    # (cloud.google.com/logging/docs/structured-logging)
+    "Cloud Logging jsonPayload": lambda s, pod, ctr: _json_payload(s, pod, ctr),
     "Azure": lambda s, pod, ctr: json.dumps({"time": STAMP, "properties": {"log": s, "pod": pod}}),
     "markdown quote": lambda s, pod, ctr: f"> {s}",
     "quote of a quote": lambda s, pod, ctr: f"> > {s}",
@@ -115,10 +135,25 @@ WRAPPERS: dict[str, Wrap] = {
 _IPV4 = re.compile(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b")
 
 
+def _json_payload(line: str, pod: str, container: str) -> str | None:
+    try:
+        payload = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(payload, dict):
+        return None
+    moved = {k: v for k, v in payload.items() if k not in ("time", "timestamp", "severity")}
+    resource = {"type": "k8s_container", "labels": {"pod_name": pod, "container_name": container}}
+    return json.dumps({"jsonPayload": moved, "resource": resource, "timestamp": "2024-05-01T10:11:12.123456Z"})
+
+
 def _texturize(text: str) -> str:
     text = text.replace(" - ", " \u2013 ").replace("--", "\u2013").replace("...", "\u2026")
     return re.sub(r'"([^"]*)"', lambda m: "\u201c" + m.group(1) + "\u201d", text)
 
+
+# wrappers only a JSON line can go into (the labelled set holds a few hundred of them)
+JSON_ONLY = frozenset(("Cloud Logging jsonPayload",))
 
 # at most this share of the lines may read differently behind one wrapper (the few left are wrappers
 # stacked in ways no tool stacks them: grep over a grep capture, a log UI's time behind grep -H)
@@ -178,7 +213,7 @@ def test_a_line_reads_the_same_behind_each_wrapper(wrapper: str, labelled) -> No
         got = _reading(_parse(text))
         if got != want:
             broken.append(f"{name}: want {want} got {got} | {text[:160]!r}")
-    assert tried > 500
+    assert tried > (200 if wrapper in JSON_ONLY else 500)
     assert len(broken) <= TOLERANCE * tried, f"{len(broken)} of {tried} lines read differently:\n" + "\n".join(
         broken[:20]
     )

@@ -362,3 +362,40 @@ def test_a_time_cut_at_its_start_is_peeled_and_the_line_flagged_partial() -> Non
     assert event.attributes.get("meshtail.partial") is True
     whole = "2" + CUT_TIME
     assert parse(whole).attributes.get("meshtail.partial") is None  # a whole time is no artefact
+
+
+def test_grafanas_download_before_a_line_without_a_time_of_its_own() -> None:
+    # grafana/grafana download.ts writes "<epoch ms>\t<time>\t<line>": both times are the export's, so an
+    # access line pasted from its status on is still the ext_authz denial it was (it read as other/unknown)
+    line = f"1714557600123\t2024-05-01T10:00:00.123Z\t{TCP_DENIAL.split('] ', 1)[1]}"
+    peeled = peel(line, FILE)
+    assert peeled.wrappers == ["export"] and peeled.body.startswith('"- - -" 0 -')
+    assert parse(line).action == "authz.deny"
+    fragment = (
+        '503 UAEX "-" 131 0 30 - "10.34.0.0" "-" "1797b0d3-56f0-4674-8cf2-a8a61f9adaea" "api" "-" - - 10.40.0.29:443'
+    )
+    assert parse(fragment).action == "extauthz.deny"  # the premise
+    assert parse(f"1714557600123\t2024-05-01T10:00:00.123Z\t{fragment}").action == "extauthz.deny"
+    # an Istio line's own time after the epoch stays the line's
+    own = "1714557600123\t2020-10-22T14:55:42.314876Z\tinfo\txdsproxy\tEnvoy ADS stream established"
+    assert parse(own).time == "2020-10-22T14:55:42.314876Z"
+
+
+def _cloud_logging(payload: dict, pod: str, container: str) -> str:
+    # Cloud Logging keeps a JSON line as jsonPayload, its time and severity moved out by the agent
+    # (cloud.google.com/logging/docs/structured-logging)
+    labels = {"namespace_name": "istio-system", "pod_name": pod, "container_name": container}
+    resource = {"type": "k8s_container", "labels": labels}
+    return json.dumps({"jsonPayload": payload, "resource": resource, "timestamp": "2022-07-19T01:09:27.672459Z"})
+
+
+def test_a_json_payload_without_its_time_belongs_to_the_container_that_printed_it() -> None:
+    # istio/istio#39963: istio-cni 1.14's line, its time gone into the entry; it read as istiod's
+    cni = parse(_cloud_logging({"level": "info", "msg": "Added ::6 address"}, "istio-cni-node-7q6z7", "install-cni"))
+    assert cni.format == "istio-cni"
+    # solo-io/workshops (Gloo Mesh 2.5, ext-auth-service's OPA sidecar): another program's zap line, read as istiod's
+    opa = {"level": "info", "msg": "Bundle loaded and activated successfully.", "name": "authz", "plugin": "bundle"}
+    assert parse(_cloud_logging(opa, "ext-auth-service-5d8f7c9b4-x2k4q", "opa")).format == "unknown"
+    # Istio's own line from its own container is still Istio's
+    ads = {"level": "info", "scope": "ads", "msg": "Push debounce stable[127] 3 for config ServiceEntry"}
+    assert parse(_cloud_logging(ads, "istiod-5d95bbc58f-78xxg", "discovery")).format == "istiod"

@@ -292,7 +292,9 @@ def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[s
     scope = scope if isinstance(scope, str) else None
     fields = {k: v for k, v in obj.items() if k not in ("level", "time", "scope", "msg", "caller")}
     line = GoLine(obj.get("time") if isinstance(obj.get("time"), str) else None, level.lower(), scope, message, fields)
-    if not _claims(line, source):
+    # pkg/log's keys from the CNI DaemonSet's container, its time moved out by a collector (GKE's jsonPayload)
+    from_cni = _from_cni_container(source) and level == level.lower() and "msg" in obj
+    if not (from_cni or _claims(line, source)):
         return None
     caller = obj.get("caller") if isinstance(obj.get("caller"), str) else None
     parsed = build(line.stamp, line.level, scope, message, fields, caller)

@@ -1743,8 +1743,36 @@ def refused(parsed: Parsed) -> None:
     parsed.outcome, parsed.violation, parsed.action = "deny", True, "identity.refused"
 
 
-# pkg/log's level column (a paste that left the time behind): lower case, then its tab or the gap a viewer made of it
+# the containers an agent's or istiod's line comes from
 _ISTIO_CONTAINERS = frozenset(("istio-proxy", "discovery", "istiod"))
+# every container Istio's charts have run a Go binary of Istio's in (1.0-1.28: the control plane before istiod, the
+# CNI DaemonSet, the init containers)
+_ANY_ISTIO_CONTAINER = _ISTIO_CONTAINERS | frozenset(
+    (
+        "install-cni",
+        "istio-cni",
+        "cni-agent",
+        "istio-cni-node",
+        "istio-init",
+        "istio-validation",
+        "mixer",
+        "citadel",
+        "galley",
+        "sidecar-injector-webhook",
+        "istio-operator",
+        "pilot",
+        "ingress-sds",
+        "istio-nodeagent",
+    )
+)
+
+
+def _istio_container(source: Source) -> bool:
+    """Whether the source's container is one Istio's charts run a Go binary of Istio's in."""
+    return source.container in _ANY_ISTIO_CONTAINER
+
+
+# pkg/log's level column (a paste that left the time behind): lower case, then its tab or the gap a viewer made of it
 _LEVEL_COLUMN = re.compile(r"(?:debug|info|warn|error|fatal)(?:\t| {2,}+)(?=\S)")
 
 
@@ -1900,6 +1928,9 @@ def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[s
         or (stamp is not None and _ISTIO_JSON_TIME.fullmatch(stamp) is None)
         or "msg" not in obj  # pkg/log's MessageKey; "message" is logrus', slog's, traefik's, ...
         or (caller is not None and ("/" in caller.partition("/")[2] or caller.startswith(("/", "github.com"))))
+        # pkg/log always writes "time": without one (a collector moved it out, as GKE's agent does with
+        # jsonPayload) the shape says little, and an envelope that names another program's container says no
+        or (stamp is None and source is not None and source.container is not None and not _istio_container(source))
     )  # pkg/log's caller is zap's short form, "ads/ads.go:123": a module path or an absolute one is not
     strict = not istio_scope and foreign
     found = build(stamp, str(level).lower(), scope, message, fields, source, caller, strict=bool(strict))

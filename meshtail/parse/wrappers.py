@@ -556,7 +556,12 @@ def _log_ui(text: str, source: Source) -> Peeled | None:
     inner = text[match.end() :]
     stamp = match.group(2) or match.group(1)
     if not starts_a_record(inner) and match.group(2):
-        inner, stamp = text[match.start(2) :], match.group(1)  # "<time>\t<the line's own time>\t<level>…"
+        if _LEVEL_NEXT.match(inner):
+            inner, stamp = text[match.start(2) :], match.group(1)  # "<time>\t<the line's own time>\t<level>…"
+        else:
+            # Grafana's "<epoch ms>\t<time>\t": both times are the export's and the line had none of its own
+            # (a message, a fragment); no emitter starts its own line with an epoch and a time
+            return Peeled(inner, source, _ui_time(stamp), ["export"])
     if not starts_a_record(inner):
         return None  # Istio's own "<time>\t<level>\t…" is not an export of a line
     return Peeled(inner, source, _ui_time(stamp), ["export"])
