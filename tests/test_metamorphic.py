@@ -69,6 +69,9 @@ WRAPPERS: dict[str, Wrap] = {
     "docker-compose": lambda s, pod, ctr: f"{ctr}_1  | {s}",
     "grep -n": lambda s, pod, ctr: f"1234:{s}",
     "grep -H": lambda s, pod, ctr: f"{ctr}.log:{s}",
+    # a context line of grep -C/-A/-B: "-" where a match has ":"
+    "grep -n context": lambda s, pod, ctr: f"1234-{s}",
+    "grep -H context": lambda s, pod, ctr: f"{ctr}.log-{s}",
     "log UI export": lambda s, pod, ctr: f"2024-05-01 10:11:12.123 | {s}",
     # grafana/grafana public/app/features/inspector/utils/download.ts: "<epoch ms>\t<time>\t<line>"
     "Grafana download": lambda s, pod, ctr: f"1714558272123\t2024-05-01T10:11:12.123Z\t{s}",

@@ -399,3 +399,17 @@ def test_a_json_payload_without_its_time_belongs_to_the_container_that_printed_i
     # Istio's own line from its own container is still Istio's
     ads = {"level": "info", "scope": "ads", "msg": "Push debounce stable[127] 3 for config ServiceEntry"}
     assert parse(_cloud_logging(ads, "istiod-5d95bbc58f-78xxg", "discovery")).format == "istiod"
+
+
+@pytest.mark.parametrize("mark", ["123-", "123:", "ztunnel.log-", "ztunnel.log:"])
+def test_grep_marks_before_a_message_are_not_names_or_an_authors_label(mark: str) -> None:
+    # istio/istio ztunnel (holdout21): a certificate expiry as ztunnel logs it, behind grep -n / -H (-C context)
+    message = (
+        "tls handshake error: Custom { kind: InvalidData, error: InvalidCertificate(ExpiredContext "
+        "{ time: UnixTime(1778681736), not_after: UnixTime(1778681170) }) }"
+    )
+    assert parse(message).format == "ztunnel"  # the premise
+    event = parse(mark + message)
+    # "123-tls handshake" was read as stern's pod and container, "123-script load error: " as a label
+    assert event.source.pod is None
+    assert (event.format, event.category, event.violation) == ("ztunnel", "auth", True)

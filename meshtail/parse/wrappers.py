@@ -167,7 +167,7 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
         body = body[2:]  # a quoted list item: the quote, then the item's mark below
     if body.startswith(("- ", "* ")) and looks_like_a_line(body[2:].lstrip()):
         body, partial = body[2:].lstrip(), True  # a markdown list item holding the line
-    elif body[:1].isdigit() or body[:1] in "*_" or not body[:1].isascii():
+    elif (body[:1].isdigit() and not _GREP_MARK.match(body)) or body[:1] in "*_" or not body[:1].isascii():
         label = _LIST_NUMBER.match(body) or _LABEL.match(body)
         if label is not None and looks_like_a_line(body[label.end() :]):
             body = body[label.end() :]  # a numbered list's item, or an author's label ("ログ: ", "**istiod:** ")
@@ -310,6 +310,10 @@ _GREP = re.compile(
     r"(?:([^\s:]{1,400}\.(?:log|txt|out|json|jsonl|gz))(?::(\d{1,9}))?[:-](?!\d{2}-\d{2}[T ])"
     r"|(\d{1,9})[:-](?!\d{2}-\d{2}[T ]))"
 )
+# grep -H's file name and its context mark, glued to the line's first word
+_GREP_FILE_MARK = re.compile(r"\.(?:log|txt|out|json|jsonl|gz)-")
+# grep's line number and its mark, glued to the line ("123-script log: …", "123:{"log": …"): not an author's label
+_GREP_MARK = re.compile(r"\d{1,9}[:-](?!\d{2}-\d{2}[T ])(?=\S)")
 _UI_STAMP = re.compile(
     r"(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?|\d{13})"
     r"(?:[\t ]+(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})))?"
@@ -443,6 +447,8 @@ def _stern(text: str, source: Source) -> Peeled | None:
             continue  # "info ads …" and the like: two plain words are not a pod and a container
         if (namespace or pod).lower() in _LEVEL_WORDS:
             continue  # "error accept tcp [::]:15020: …": a line's level and words, no names
+        if (namespace or pod).partition("-")[0].isdigit() or _GREP_FILE_MARK.search(namespace or pod):
+            continue  # "123-script load error: …", "x.log-tls handshake …": grep's context mark before a message
         if pattern is _POD_ONLY and _GENERATED.fullmatch(pod) is None:
             if "." in pod or pod.lower() in _LEVEL_WORDS:
                 continue
