@@ -413,3 +413,14 @@ def test_grep_marks_before_a_message_are_not_names_or_an_authors_label(mark: str
     # "123-tls handshake" was read as stern's pod and container, "123-script load error: " as a label
     assert event.source.pod is None
     assert (event.format, event.category, event.violation) == ("ztunnel", "auth", True)
+
+
+def test_grep_h_before_a_line_that_starts_with_a_clock() -> None:
+    # GoogleCloudPlatform/esp-v2#615 (holdout22): a glog-headed Envoy line cut before its date, behind grep -H;
+    # "09" was taken for grep's line number, though grep writes none with a leading zero
+    line = "09:20:35.992 28 envoy] [28][router][C0][S6749944153606445985] performing retry"
+    assert parse(line).format == "envoy-component"  # the premise
+    event = parse(f"router.log:{line}")
+    assert event.format == "envoy-component"
+    assert event.source.path == "router.log" and event.source.line != 9
+    assert parse(f"router.log:9:{line}").source.line == 9  # grep -Hn's own number still is one

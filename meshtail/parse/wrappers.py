@@ -306,9 +306,10 @@ _GENERATED = re.compile(
 )  # (or a StatefulSet's ordinal)
 _COMPOSE = re.compile(r"([A-Za-z0-9][\w.-]{0,100})\s+\| ")
 _GREP = re.compile(
-    # (not a year and its month taken for a line number and grep's "-": "x.log:2024-04-17 14:24:00 …")
-    r"(?:([^\s:]{1,400}\.(?:log|txt|out|json|jsonl|gz))(?::(\d{1,9}))?[:-](?!\d{2}-\d{2}[T ])"
-    r"|(\d{1,9})[:-](?!\d{2}-\d{2}[T ]))"
+    # (not a year and its month taken for a line number and grep's "-": "x.log:2024-04-17 14:24:00 …"; nor a clock's
+    # hour: grep writes no leading zero, so "x.log:09:20:35.992 …" is a file and a line that starts with a time)
+    r"(?:([^\s:]{1,400}\.(?:log|txt|out|json|jsonl|gz))(?::([1-9]\d{0,8}))?[:-](?!\d{2}-\d{2}[T ])"
+    r"|([1-9]\d{0,8})[:-](?!\d{2}-\d{2}[T ]))"
 )
 # grep -H's file name and its context mark, glued to the line's first word
 _GREP_FILE_MARK = re.compile(r"\.(?:log|txt|out|json|jsonl|gz)-")
