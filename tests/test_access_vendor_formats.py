@@ -157,6 +157,32 @@ def test_kgateway_json_keys_map_to_the_same_attributes() -> None:
     assert a["http.request.header.x-forwarded-for"] == "10.0.0.1"
 
 
+# Korean study notes on Istio 1.28.2 fault injection (search-index file 27520713531, tests/data/holdout34): a custom
+# JSON accessLogFormat with its own abbreviations, pasted behind a shell comment's "# " (once with the author's
+# comment after the object); both were unread
+_LAB_JSON = (
+    '{"req_headers_end-user":"admin","req_method":"GET","req_path":"/reviews/0","res_code":0,'
+    '"upstream_info":"outbound|9080||reviews-v2.default.svc.cluster.local"}'
+)
+
+
+@pytest.mark.parametrize("line", [_LAB_JSON, f"# {_LAB_JSON}", f"# {_LAB_JSON} # res_code가 0으로 표시되며 지연 발생"])
+def test_a_custom_formats_side_prefixed_keys_and_an_istio_cluster_make_an_access_record(line: str) -> None:
+    event = parse(line)
+    assert decision(event) == ("envoy-json", "routing", "failure", False)  # status 0: the client gave up
+    assert event.attributes["http.request.method"] == "GET"
+    assert event.attributes["http.response.status_code"] == 0
+
+
+def test_side_prefixed_keys_alone_are_no_proxys_record() -> None:
+    # an application's request log with the same abbreviations and no cluster of Istio's is no access record
+    for line in (
+        '{"req_method":"GET","req_path":"/x","res_code":200,"level":"info","msg":"done"}',
+        '{"req_method":"GET","res_code":200,"upstream_info":"backend-1"}',
+    ):
+        assert parse(line).format != "envoy-json"
+
+
 # %RESPONSE_FLAGS_LONG% (Envoy 1.27+, envoyproxy/envoy#28572) swapped into a product's format: the long names
 # must decide as the short ones do.  Lines derived from Envoy's default format (usage.rst "Default Format
 # String") and Envoy Gateway's default JSON (envoyproxy/gateway internal/xds/translator/accesslog.go).

@@ -116,14 +116,36 @@ def canonical_key(key: str) -> str | None:
     folded = _CAMEL.sub("_", key).lower().strip(":-_ ").replace("-", "_").replace(" ", "_")
     if folded in _SETTERS:
         return folded
-    return SYNONYMS.get(folded)
+    found = SYNONYMS.get(folded)
+    if found is None and folded.startswith(_SIDE_PREFIXES):
+        # a custom format's own abbreviations of the same operators (an Istio 1.28 lab's accessLogFormat:
+        # "req_method", "req_path", "res_code"; kgateway's "resp_upstream_service_time"): the side, then the key
+        base = folded.partition("_")[2]
+        found = base if base in _SETTERS else SYNONYMS.get(base)
+    return found
+
+
+# the request or response side a custom format names a key after (req_method, res_code, resp_flags)
+_SIDE_PREFIXES = ("req_", "res_", "resp_")
 
 
 def looks_like(obj: dict[str, Any]) -> bool:
     """An access log in JSON: a response code with any second field only a proxy's access log has."""
     if all(key in obj for key in SIGNATURE) or ("start_time" in obj and "response_flags" in obj):
         return True
-    return looks_like_keys(obj)
+    if looks_like_keys(obj):
+        return True
+    # a custom format that names the cluster its own way ("upstream_info": "outbound|9080||reviews…"): a request
+    # with a status that went to a cluster only Istio names so is a proxy's access record whatever the key
+    names = {canonical_key(str(key)) for key in obj}
+    return (
+        "response_code" in names
+        and bool(names & {"method", "path", "duration"})
+        and any(isinstance(value, str) and _ISTIO_CLUSTER.match(value) for value in obj.values())
+    )
+
+
+_ISTIO_CLUSTER = re.compile(r"(?:inbound|outbound)(?:-vip)?\|\d{1,5}\|[^\s|\"]{0,100}\|")
 
 
 _APP_LOG_KEYS = frozenset(("level", "lvl", "msg", "severity", "logger", "caller"))
