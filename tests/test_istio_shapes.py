@@ -439,6 +439,12 @@ def test_json_without_scope_and_with_typed_labels() -> None:
         ("2020-06-29T23:37:27.335723Z\tinfo\tUsing user-configured CA istiod.istio-system.svc:15012", ("istio-agent", "auth", "unknown", False)),
         ('2020-06-29T23:37:27.287996Z\tinfo\tPilotSAN []string{"istiod.istio-system.svc"}', ("istio-agent", "other", "unknown", False)),
         ("2020-06-29T23:37:27.285550Z\tinfo\tVersion 1.6.3-1e8c62baad31c829c5993235c429248f36a85478-dirty-Modified", ("istio-agent", "other", "unknown", False)),
+        # an Istio 1.28 sidecar's start (a GitHub markdown log, tests/data/holdout34): the pod's resolver file is the
+        # agent's to read (it was istiod's)
+        (
+            "2025-11-23T05:59:12.289107Z     warn    Failed to load the zone name of the pod from resolv.conf",
+            ("istio-agent", "other", "failure", False),
+        ),
         # readiness: istio/istio#13215 (JSON, no scope) and istio/istio#45393
         (
             '{"level":"info","time":"2019-04-10T18:16:05.804067Z","msg":"Envoy proxy is NOT ready: config not received '

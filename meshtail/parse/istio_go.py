@@ -712,6 +712,9 @@ def family(scope: str | None, message: str, source: Source | None, template: _Lo
 # and the cloud metadata server the agent's platform detection asks (169.254.169.254, metadata.google.internal).
 _AGENT_HINT = re.compile(
     r"(?:accept|listen) (?:tcp|udp)\S* \S*:150(?:20|21|53)\b|^DNS error\b|\bdns proxy\b"
+    # the pod's resolver file: the agent's DNS proxy and its zone lookup read it, istiod serves no pod's DNS
+    # ("Failed to load the zone name of the pod from resolv.conf", a 1.28 sidecar)
+    r"|\bresolv\.conf\b"
     r"|169\.254\.169\.254|metadata\.google\.internal"
     # (the metadata paths say it with the address redacted: Azure's, AWS's and GCP's instance metadata)
     r"|/metadata/instance\?api-version=|/latest/meta-data/|/computeMetadata/v1/"
