@@ -424,3 +424,27 @@ def test_grep_h_before_a_line_that_starts_with_a_clock() -> None:
     assert event.format == "envoy-component"
     assert event.source.path == "router.log" and event.source.line != 9
     assert parse(f"router.log:9:{line}").source.line == 9  # grep -Hn's own number still is one
+
+
+def test_gelf_from_dockers_gelf_driver() -> None:
+    # docs.docker.com/engine/logging/drivers/gelf: the line is short_message, the container's Docker name (the
+    # kubelet's k8s_<container>_<pod>_<namespace>_… under dockershim) is _container_name
+    record = {
+        "version": "1.1",
+        "host": "node-1",
+        "short_message": TCP_DENIAL,
+        "timestamp": 1615887047.919,
+        "level": 6,
+        "_command": "/usr/local/bin/pilot-agent proxy sidecar",
+        "_container_id": "9f8e7d6c5b4a",
+        "_container_name": "k8s_istio-proxy_productpage-v1-7bbdd59459-dqhcb_bookinfo_5d1c_0",
+        "_image_name": "docker.io/istio/proxyv2:1.9.0",
+        "_tag": "9f8e7d6c5b4a",
+    }
+    event = parse(json.dumps(record))
+    assert (event.format, event.action, event.violation) == ("envoy-text", "authz.deny", True)
+    assert (event.source.namespace, event.source.pod, event.source.container) == (
+        "bookinfo",
+        "productpage-v1-7bbdd59459-dqhcb",
+        "istio-proxy",
+    )

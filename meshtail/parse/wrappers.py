@@ -815,6 +815,7 @@ _ENVELOPE_KEYS = frozenset(
         "event",
         "_raw",
         "MESSAGE",
+        "short_message",  # GELF (Graylog; Docker's gelf log driver)
         "_source",
         "content",
         "attributes",
@@ -1067,6 +1068,11 @@ def _payload(obj: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
     # journalctl -o json: MESSAGE, and the kubelet's container name k8s_<container>_<pod>_<namespace>_…
     if isinstance(obj.get("MESSAGE"), str) and ("__REALTIME_TIMESTAMP" in obj or "SYSLOG_IDENTIFIER" in obj):
         return obj["MESSAGE"], _docker_names(obj.get("CONTAINER_NAME")), stamp
+    # GELF (Graylog, and Docker's gelf log driver: docs.docker.com/engine/logging/drivers/gelf): the line is the
+    # short_message, the container's Docker name in _container_name (k8s_<container>_<pod>_<namespace>_… on a node)
+    if isinstance(obj.get("short_message"), str) and ("version" in obj or "host" in obj):
+        container = obj.get("_container_name")
+        return obj["short_message"], _docker_names(container.lstrip("/") if isinstance(container, str) else None), stamp
     # Azure Monitor's ContainerLog (v1) table: LogEntry, LogEntrySource, Name = the Docker name of the container
     # (learn.microsoft.com/azure/azure-monitor/reference/tables/containerlog)
     if isinstance(obj.get("LogEntry"), str) and ("LogEntrySource" in obj or "ContainerID" in obj):
