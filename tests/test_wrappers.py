@@ -448,3 +448,11 @@ def test_gelf_from_dockers_gelf_driver() -> None:
         "productpage-v1-7bbdd59459-dqhcb",
         "istio-proxy",
     )
+
+
+def test_logstash_rubydebug_message_field() -> None:
+    # Logstash's stdout { codec => rubydebug } prints a record a field a line: '       "message" => "<line>",'
+    # (elastic logstash docs, codec-rubydebug); the line inside is JSON-escaped, tabs and all
+    event = parse('       "message" => ' + json.dumps(NACK) + ",")
+    assert (event.format, event.action) == ("istiod", "xds.reject")
+    assert event.attributes["meshtail.partial"] is True

@@ -1379,8 +1379,10 @@ def _ruby_string_end(text: str, start: int, free_text: bool) -> int:
     return first
 
 
+# (Logstash's rubydebug codec prints the same field as ``"message" => "…",``)
 _FRAGMENT_FIELD = re.compile(
-    r'"(?:log|line|textPayload|message|MESSAGE|body|LogMessage|LogEntry|original|@message)" ?: ?"((?:[^"\\]|\\.)*)(")?'
+    r'"(?:log|line|textPayload|message|MESSAGE|body|LogMessage|LogEntry|original|@message)"(?: ?: ?| => )'
+    r'"((?:[^"\\]|\\.)*)(")?'
 )
 
 
@@ -1424,7 +1426,7 @@ def _json_fragment(text: str, source: Source) -> Peeled | None:
     """A collector record whose start or end was cut (``timestamp":159…,"log":"2020-07-31T…\\twarn\\t…``,
     ``{"log":"[2022-…] \\"GET /api HTTP/1.1\\" 403 - rbac_acc``): the line inside its ``log``/``message``
     string, decoded as far as it goes, flagged partial."""
-    if '":"' not in text and '": "' not in text:
+    if '":"' not in text and '": "' not in text and '" => "' not in text:
         return None
     if text.startswith('{"') and '"msg":"' in text[:600]:
         mended = _unquoted_message(text)
