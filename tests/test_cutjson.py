@@ -108,6 +108,19 @@ def test_a_json_access_record_cut_before_its_status_is_a_request_of_unknown_outc
     assert parse('{"upstream_cluster":"a","route_name":"b","user":"x","note":"y z').format == "unknown"
 
 
+def test_a_cut_record_that_names_an_istio_cluster_is_an_access_record() -> None:
+    # tests/data/corpus/envoy/access-json.jsonl (a keycloak sidecar's records), cut where a UI's column ends
+    for line in (
+        '{"bytes_sent":"0","upstream_cluster":"outbound|7600||keycloak-headless.our_ns.svc.cluster.local","do…',
+        '{"bytes_sent":"303518","upstream_cluster":"InboundPassthroughClusterIpv4","downstream_remote_address…',
+    ):
+        event = parse(line)
+        assert (event.format, event.outcome, event.action) == ("envoy-json", "unknown", "http.request"), line
+        assert event.attributes["meshtail.partial"] is True
+    # a cluster of Istio's alone, or beside an application's own keys, is not enough
+    assert parse('{"upstream_cluster":"outbound|7600||kc.ns.svc.cluster.local","level":"info","ms…').format == "unknown"
+
+
 def test_a_collectors_record_cut_after_its_start_is_still_peeled() -> None:
     ambassador = parse(AMBASSADOR_CUT)
     assert (ambassador.format, ambassador.category, ambassador.outcome) == ("envoy-text", "routing", "failure")

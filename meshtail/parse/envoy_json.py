@@ -145,7 +145,12 @@ def looks_like(obj: dict[str, Any]) -> bool:
     )
 
 
-_ISTIO_CLUSTER = re.compile(r"(?:inbound|outbound)(?:-vip)?\|\d{1,5}\|[^\s|\"]{0,100}\|")
+# the clusters Istio's xDS names (pilot/pkg/networking/util: BuildSubsetKey; PassthroughCluster, BlackHoleCluster,
+# InboundPassthroughClusterIpv4/6)
+_ISTIO_CLUSTER = re.compile(
+    r"(?:(?:inbound|outbound)(?:-vip)?\|\d{1,5}\|[^\s|\"]{0,100}\||(?:Inbound)?PassthroughCluster(?:Ipv[46])?\Z"
+    r"|BlackHoleCluster\Z)"
+)
 
 
 _APP_LOG_KEYS = frozenset(("level", "lvl", "msg", "severity", "logger", "caller"))
@@ -244,8 +249,15 @@ def recognise_fragment(text: str, source: Source | None = None) -> tuple[str, Pa
             pairs.append((key, json.loads(value)))
         except ValueError:
             continue
-    if len(pairs) < 3 or not looks_like_keys((key for key, _ in pairs), cut=True):
+    if len(pairs) < 2:
         return None
+    if len(pairs) < 3 or not looks_like_keys((key for key, _ in pairs), cut=True):
+        # what is left names a cluster only Istio names so, beside another field an access record has
+        # ('{"bytes_sent":"0","upstream_cluster":"outbound|7600||keycloak…","do…')
+        clustered = any(isinstance(value, str) and _ISTIO_CLUSTER.match(value) for _key, value in pairs)
+        names = {canonical_key(key) for key, _value in pairs}
+        if not clustered or not names & (ACCESS_ONLY | {"method", "path", "duration"}) - {"upstream_cluster"}:
+            return None
     attrs = access_attributes(pairs)
     attrs["meshtail.partial"] = True
     parsed = cut_verdict(build(attrs, source))
