@@ -14,6 +14,7 @@ import os
 import resource
 import signal
 import sys
+import threading
 import time
 from asyncio.subprocess import Process
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Any
 from meshtail.demo.loki import LokiStandIn
 from meshtail.sources.loki import LokiClient, LokiConfig, LokiOptions, LokiSelection, LokiSource
 from meshtail.sources.loki import worker as worker_module
+from meshtail.sources.loki.parsed import remove_spool
 
 from .conftest import Collector, children_running, eventually
 from .test_loki_source import PROMTAIL, T0, _push_now, assert_exactly, events, following, key, loki, query_ranges
@@ -211,3 +213,36 @@ async def test_a_spool_that_cannot_be_written_is_one_clear_error_after_what_was_
     products = [int(e["raw"].split("/")[-1].split()[0]) for e in lines]
     assert products == list(range(len(products)))  # in order, nothing repeated, nothing skipped before the stop
     assert not list(tmp_path.glob("meshtail-loki-*"))
+
+
+def test_a_spool_removed_while_segments_are_still_being_made_is_gone(tmp_path: Path) -> None:
+    """(Found by CI under load.)  The worker's writer thread removes the spool when meshtail is gone while its
+    reading thread may be opening the next segment: a plain rmtree that listed the directory before that segment
+    was made left the directory, and its parsed output, behind."""
+    left = 0
+    for round_ in range(40):
+        spool = tmp_path / f"meshtail-loki-{round_}"
+        spool.mkdir()
+        for number in range(50):
+            (spool / f"{number:08d}.out").write_text("x")
+        made, stop = [0], threading.Event()
+
+        def keep_making(spool: Path = spool, made: list[int] = made, stop: threading.Event = stop) -> None:
+            while not stop.is_set():
+                try:
+                    (spool / f"{50 + made[0]:08d}.out").write_text("x")
+                except OSError:
+                    return  # the directory is gone (or renamed): no segment can be made under its name
+                made[0] += 1
+
+        maker = threading.Thread(target=keep_making)
+        maker.start()
+        while made[0] < 5:
+            time.sleep(0.0005)
+        remove_spool(str(spool))
+        stop.set()
+        maker.join()
+        assert made[0] >= 5  # the premise: segments were being made while the spool was removed
+        left += spool.exists() or Path(f"{spool}.removed").exists()
+    assert left == 0
+    assert not list(tmp_path.iterdir())

@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -173,8 +174,26 @@ class _Spool:
         """A worker whose meshtail is gone (a closed terminal's SIGHUP to it alone, a kill) removes the spool
         and ends: nobody will copy it, and it may hold what a --no-redact run did not redact."""
         if os.getppid() != self.output.parent:  # (meshtail's pid, sent: it may be gone before this one asks)
-            shutil.rmtree(self.output.spool, ignore_errors=True)
+            remove_spool(self.output.spool)
             os._exit(0)
+
+
+def remove_spool(spool: str) -> None:
+    """Remove a spool while another thread of this worker may still be opening a segment in it.
+
+    A plain ``rmtree`` lost that race (a segment made after it listed the directory left the directory
+    behind, its error ignored): the directory is first renamed, so no new segment can be made under its name,
+    then removed until it is gone (a segment whose path was resolved before the rename may still land in it)."""
+    gone = f"{spool}.removed"
+    try:
+        os.rename(spool, gone)
+    except OSError:
+        gone = spool  # (already gone, or renaming is refused: remove it where it is)
+    for _attempt in range(50):
+        shutil.rmtree(gone, ignore_errors=True)
+        if not os.path.lexists(gone):
+            return
+        time.sleep(0.01)
 
 
 async def parse_window(job: Any, client: Any, entries: Any, put: Callable[[tuple[Any, ...]], Awaitable[None]]) -> None:

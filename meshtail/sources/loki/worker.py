@@ -27,7 +27,6 @@ import contextlib
 import os
 import pickle
 import queue
-import shutil
 import struct
 import sys
 import threading
@@ -42,7 +41,7 @@ from .client import LokiClient, LokiError
 from .config import LokiConfig
 from .labels import Layout
 from .logql import LogQuery
-from .parsed import Counts, Output, parse_window
+from .parsed import Counts, Output, parse_window, remove_spool
 from .reader import Entries, Pager, stamp
 
 # lines this process reads on after the first page, while the worker starts and reads ahead from the split
@@ -205,7 +204,7 @@ def _write_frames(frames: queue.Queue[bytes | None], spool: str | None) -> None:
             out.flush()
     except OSError:  # meshtail is gone (its end of the pipe closed): nobody reads on, or copies the spool
         if spool:
-            shutil.rmtree(spool, ignore_errors=True)
+            remove_spool(spool)
         os._exit(0)
 
 
