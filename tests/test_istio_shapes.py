@@ -425,6 +425,29 @@ def test_json_without_scope_and_with_typed_labels() -> None:
     assert event.attributes["istio.meta"] == {"a": {"b": [1, 2]}}
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        # cert-manager/istio-csr#84, #161, #215: istio-csr logs through Istio's pkg/log, its klog bridge included
+        "2021-08-11T02:46:06.989373Z\tinfo\tklog\tattempting to acquire leader lease istio-system/istio-csr...",
+        "2022-06-13T16:23:06.639640Z     info    klog    successfully acquired lease istio-system/istio-csr",
+        '2023-07-10T04:12:47.528397Z    error    klog    manager "msg"="error received after stop sequence was engaged" '
+        '"error"="leader election lost" ',
+        '2021-08-11T02:46:08.306969Z\tinfo\tklog\tcert-manager "msg"="created CertificateRequest" '
+        '"identity"="istio-csr-serving" "name"="istio-csr-7hsrl" "namespace"="istio-system" ',
+    ],
+)
+def test_another_programs_klog_lines_are_not_istiods(line: str) -> None:
+    # istio-csr's leader election and controller-runtime's logr pairs read as istiod's own leader election
+    assert parse(line, FILE).format == "unknown"
+
+
+def test_istiods_own_klog_lines_stay_istiods() -> None:
+    # istio/istio (holdout7): istiod's reflector through the same bridge
+    line = "2023-07-19T06:48:44.482039Z     info    klog    Config not found: /var/run/secrets/remote/config"
+    assert parse(line, FILE).format == "istiod"
+
+
 # ------------------------------------------------------------------------------------ istio-agent
 @pytest.mark.parametrize(
     ("line", "want"),

@@ -1589,6 +1589,12 @@ def known_message(message: str) -> bool:
     return _TYPE_PUSH.match(message) is not None and " for node:" in message[:40]
 
 
+# what Istio's klog bridge relays only for programs other than istiod and the agent: logr's quoted pairs
+# (controller-runtime's manager: '"msg"="created CertificateRequest" "identity"=…') and cert-manager's istio-csr
+# naming its own lease and lock ("attempting to acquire leader lease istio-system/istio-csr...")
+_FOREIGN_KLOG = re.compile(r'"msg"="|\bistio-csr\b')
+
+
 def build(
     stamp: str | None,
     level: str,
@@ -1604,6 +1610,8 @@ def build(
     unless the message is one this module knows (:func:`known_message`, or a template of istiod's or
     the agent's with fixed text enough).  ``column``: the level stands in pkg/log's own column (lower
     case, a tab or a wide gap after it), so any of their templates will do."""
+    if scope == "klog" and _FOREIGN_KLOG.search(message, 0, 400) is not None:
+        return None  # another program that logs through Istio's pkg/log (istio-csr, a controller-runtime manager)
     if strict and not known_message(message):
         found = template_binary(claiming_template(message), FAMILY_WEIGHT if level else FRAGMENT_WEIGHT)
         if found not in ("istiod", "istio-agent") and not (column and _any_template(message)):
