@@ -468,6 +468,17 @@ def test_istiods_own_klog_lines_stay_istiods() -> None:
             "2025-11-23T05:59:12.289107Z     warn    Failed to load the zone name of the pod from resolv.conf",
             ("istio-agent", "other", "failure", False),
         ),
+        # the agent's platform probe and 0.6-1.0 locality guess (a GitHub markdown workshop, holdout29; a VM's
+        # journal, holdout32): both were istiod's
+        (
+            "2018-04-04T14:08:02.514139Z\tinfo\tAvailability zone not set, proxy will default to not using zone aware "
+            "routing.",
+            ("istio-agent", "other", "unknown", False),
+        ),
+        (
+            "2026-03-20T00:45:51.841490Z     debug   token is empty, will fallback to IMDSv1",
+            ("istio-agent", "other", "unknown", False),
+        ),
         # readiness: istio/istio#13215 (JSON, no scope) and istio/istio#45393
         (
             '{"level":"info","time":"2019-04-10T18:16:05.804067Z","msg":"Envoy proxy is NOT ready: config not received '

@@ -715,6 +715,10 @@ _AGENT_HINT = re.compile(
     # the pod's resolver file: the agent's DNS proxy and its zone lookup read it, istiod serves no pod's DNS
     # ("Failed to load the zone name of the pod from resolv.conf", a 1.28 sidecar)
     r"|\bresolv\.conf\b"
+    # the platform probe at the agent's start (pkg/bootstrap/platform: AWS's IMDS token, "token is empty, will
+    # fallback to IMDSv1") and 0.8-1.0's locality guess ("Availability zone not set, proxy will default to not
+    # using zone aware routing.")
+    r"|\bIMDSv[12]\b|\bzone aware routing\b"
     r"|169\.254\.169\.254|metadata\.google\.internal"
     # (the metadata paths say it with the address redacted: Azure's, AWS's and GCP's instance metadata)
     r"|/metadata/instance\?api-version=|/latest/meta-data/|/computeMetadata/v1/"
