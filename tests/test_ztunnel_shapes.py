@@ -848,3 +848,16 @@ def test_kialis_ztunnel_log_view_line_is_a_completed_connection() -> None:
         "tcp.connection",
     )
     assert event.source.pod == "ztunnel-b8dqs" and event.attributes["ztunnel.duration_ms"] == 6000
+
+
+def test_an_access_record_kept_without_its_level_and_target() -> None:
+    # a ztunnel access-log collector's Go test fixture (search-index file 56489498162, tests/data/holdout5): the
+    # record's fields only, its destination the HBONE address; it was JSON of no family
+    line = (
+        '{"src.addr":"10.0.0.5:45000","dst.hbone_addr":"10.244.0.20:9080","direction":"outbound",'
+        '"message":"connection complete"}'
+    )
+    event = parse(line)
+    assert (event.format, event.category, event.action) == ("ztunnel", "routing", "tcp.connection")
+    # an address alone is nobody's
+    assert parse('{"src.addr":"10.0.0.5:45000","message":"connection complete"}').format == "unknown"

@@ -1514,6 +1514,11 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
     return "ztunnel", _build(line, decoded=False)
 
 
+# where ztunnel's access log says a connection went (src/proxy/metrics.rs: dst.addr, or dst.hbone_addr through a
+# waypoint or a peer's ztunnel, and the service and workload names)
+_DST_KEYS = frozenset(("dst.addr", "dst.hbone_addr", "dst.service", "dst.workload"))
+
+
 def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[str, Parsed] | None:
     """A ztunnel JSON line (``LOG_FORMAT=json``), or None.
 
@@ -1521,9 +1526,9 @@ def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[s
     """
     level = obj.get("level")
     scope = obj.get("scope", obj.get("target"))
-    if level is None and scope is None and "msg" not in obj and "src.addr" in obj and "dst.addr" in obj:
+    if level is None and scope is None and "msg" not in obj and "src.addr" in obj and _DST_KEYS.intersection(obj):
         # an access record re-serialised without its level and target (a test fixture, a shipper that kept
-        # the fields only): src.addr and dst.addr together are ztunnel's access log
+        # the fields only): src.addr beside a dst. address or name is ztunnel's access log
         level, scope = "info", "access"
     if not isinstance(level, str) or "msg" in obj:
         return None
