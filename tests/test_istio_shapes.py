@@ -355,6 +355,18 @@ def test_istiod_decisions(line: str, want: tuple[str, str, str, bool]) -> None:
     assert judge(line) == want
 
 
+def test_an_injector_template_that_renders_invalid_yaml_is_invalid_config() -> None:
+    # rancher/rancher#30921 (Istio 1.5's istio-sidecar-injector, tests/data/holdout35): the injection config is
+    # broken; it was a config failure that no Violations pane showed
+    event = parse(
+        "2021-01-20T20:16:08.176482Z\terror\tInjection data: err=failed parsing generated injected YAML (check Istio "
+        "sidecar injector configuration): error converting YAML to JSON: yaml: line 160: did not find expected key spec=",
+        FILE,
+    )
+    assert (event.format, event.category, event.outcome, event.violation) == ("istiod", "config", "failure", True)
+    assert event.action == "config.invalid"
+
+
 def test_webhook_self_probe_is_not_a_violation() -> None:
     # tests/data/istiod.log line 13 (istiod's start-up probe of its own webhook)
     event = parse(

@@ -1017,6 +1017,7 @@ def _xds_push(who: str, message: str, severity: str, attrs: dict[str, Any], time
     return None
 
 
+_INJECTOR_INVALID = "(check Istio sidecar injector configuration)"
 _CONFIG_PIPELINE = ("Pod injection failed", "Reconciling IstioOperator", "Adding finalizer istio-finalizer")
 _MIXER_CONFIG = ("Built new config.Snapshot", "Handler not found: handler=", "Unable to initialize adapter: ")
 
@@ -1638,6 +1639,10 @@ def build(
         by_template(parsed, template.get(), generic, bool(level))
     if parsed.category == "auth" and parsed.outcome == "failure" and _IDENTITY_REFUSED.search(message[:2000]):
         refused(parsed)
+    elif parsed.outcome == "failure" and _INJECTOR_INVALID in message[:600]:
+        # the injector's template does not render to valid YAML (pkg/kube/inject: "failed parsing generated injected
+        # YAML (check Istio sidecar injector configuration)"): the mesh's injection config is invalid
+        parsed.category, parsed.violation, parsed.action = "config", True, "config.invalid"
     elif (
         parsed.category == "other"
         and (
@@ -2061,7 +2066,8 @@ ACTIONS: tuple[Action, ...] = (
         "config",
         "deny|failure",
         True,
-        "validation webhook rejected config (configuration is invalid); istiod could not build invalid config",
+        "validation webhook rejected config (configuration is invalid); istiod could not build invalid config; the "
+        "injector's template renders invalid YAML",
     ),
     Action(
         "identity.refused", "auth", "deny", True, "an identity or request refused (Unauthenticated, permission denied)"
