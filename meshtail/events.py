@@ -252,19 +252,21 @@ class AuditEvent:
     # ---- out -----------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         decision = self.decision
-        attributes = self.attributes  # first: building them also finds the time
+        if self._attributes is None:
+            self._expand()  # first: building them also finds the time
+        time = self._time
         return {
-            "time": self.time,
+            "time": time if time is not MISSING else self.time,
             "received": self.received,
             "category": decision.category,
             "outcome": decision.outcome,
             "violation": decision.violation,
             "severity": decision.severity,
             "action": decision.action,
-            "summary": self.summary,
+            "summary": self._summary if self._summary is not None else self.summary,
             "format": self.format,
             "source": self.source.to_dict(),
-            "attributes": attributes,
+            "attributes": self._attributes,
             "raw": self.raw,
         }
 
@@ -303,6 +305,14 @@ def dumps_bytes(obj: Any) -> bytes:
         return orjson.dumps(obj)
     except TypeError:
         return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
+
+
+def dumps_line(obj: Any) -> bytes:
+    """:func:`dumps_bytes` and the newline that ends a JSONL line (orjson appends it without a copy)."""
+    try:
+        return orjson.dumps(obj, option=orjson.OPT_APPEND_NEWLINE)
+    except TypeError:
+        return dumps_bytes(obj) + b"\n"
 
 
 def dumps(obj: Any) -> str:

@@ -14,7 +14,7 @@ from .events import AuditEvent, RawLine
 from .lag import LagWatch
 from .parse.detect import StreamParser
 from .parse.envoy_access import CompiledFormat
-from .parse.records import split_records
+from .parse.records import BATCH_STARTS, split_records
 from .query import Filter, StreamFilter, compile_filter
 
 
@@ -45,15 +45,16 @@ class Pipeline:
     def line(self, raw: RawLine, batch: bool = True) -> None:
         """One line in; ``batch=False`` for a record already split out of a batch line (not split again)."""
         self.lines += 1
-        source = raw.source
+        source, text = raw.source, raw.text
         key = (source.namespace, source.pod, source.container, source.path)
         if raw.timestamp is not None:
             self._newest[key] = raw  # for the lag (received, stamp), worked out when asked
         precheck = self.query.precheck
-        if precheck is not None and not precheck(raw.text):
+        if precheck is not None and not precheck(text):
             self.skipped += 1
             return
-        if batch and raw.text[:1] in "{[" and (parts := split_records(raw.text)) is not None:
+        # (an access line starts with "[" too: the prefixes first, not a call per line)
+        if batch and text.startswith(BATCH_STARTS) and (parts := split_records(text)) is not None:
             # a batch of records on one line (OTLP, Loki, Fluent Bit json): a line, and an event, each
             self.lines -= 1
             for part in parts:
@@ -67,7 +68,7 @@ class Pipeline:
             if self.query.text:
                 self._bound[key] = StreamFilter(self.query, source)
         verdict = None
-        matched = parser.match_fast(raw.text)
+        matched = parser.match_fast(text)
         if matched is not None and self.query.text:
             # most access-log lines are judged on their regex match: no event for those that fail
             verdict = self._bound[key].verdict(*matched)

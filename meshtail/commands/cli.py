@@ -13,7 +13,7 @@ from .. import __version__
 from ..events import RawLine, Source
 from ..parse.detect import StreamParser, compile_formats
 from ..parse.envoy_access import CompiledFormat, FormatError
-from ..parse.records import split_records
+from ..parse.records import BATCH_STARTS, split_records
 from ..query import Filter, FilterError, StreamFilter, compile_filter
 from ..sinks.output import Writer
 from ..sources.files import SourceError, read_batches
@@ -399,7 +399,7 @@ def _scan(args: argparse.Namespace) -> int:
                     if precheck is not None and not precheck(text):
                         continue
                     examined += 1
-                    if text[:1] in "{[" and (parts := split_records(text)) is not None:
+                    if text.startswith(BATCH_STARTS) and (parts := split_records(text)) is not None:
                         # a batch of records on one line (OTLP, Loki, Fluent Bit json): an event each
                         source = Source(kind, path=name, line=first + position)
                         for part in parts:

@@ -25,8 +25,17 @@ from typing import Any
 
 import orjson
 
-# what a batch line starts with (the collectors write their keys in this order)
-_STARTS = ('{"resourceLogs"', '{"streams"', '{"status":"success"', '{"data"', '{"took"', '{"hits"', '{"events"', "[{")
+# what a batch line starts with (the collectors write their keys in this order): callers test it before calling
+BATCH_STARTS = (
+    '{"resourceLogs"',
+    '{"streams"',
+    '{"status":"success"',
+    '{"data"',
+    '{"took"',
+    '{"hits"',
+    '{"events"',
+    "[{",
+)
 # the keys of the answers split here: a record that merely has an "events" or "hits" key of its own (an
 # application's JSON) is not an answer, and splitting it would lose its other keys
 _CLOUDWATCH_KEYS = frozenset({"events", "searchedLogStreams", "nextToken", "nextForwardToken", "nextBackwardToken"})
@@ -134,7 +143,7 @@ def _flatten(obj: Any, depth: int, out: list[Any]) -> bool:
 def split_records(text: str) -> list[str] | None:
     """The records of a batch line, one container each, in order; None when the line holds one record or is
     no batch.  Every record of the line becomes a part: the work is linear in the line, however many."""
-    if not text.startswith(_STARTS):
+    if not text.startswith(BATCH_STARTS):
         return None
     try:
         obj = orjson.loads(text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from ..events import AuditEvent, dumps_bytes
+from ..events import AuditEvent, dumps_line
 from ..text import visible
 from .redact import redact_event
 
@@ -49,17 +49,15 @@ class Writer:
 
     def write(self, event: AuditEvent) -> None:
         if self.format == "jsonl":
+            obj = event.to_dict()
             if self.redact:
-                obj, n = redact_event(event.to_dict())
+                obj, n = redact_event(obj)
                 self.redactions += n
-                data = dumps_bytes(obj)
-            else:
-                data = event.to_json_bytes()
+            data = dumps_line(obj)  # (with its newline)
             if self._binary is not None:
-                self._binary.write(data + b"\n")
+                self._binary.write(data)
             else:
                 self.stream.write(data.decode("utf-8"))
-                self.stream.write("\n")
         else:
             summary = None
             if self.redact:
