@@ -44,3 +44,11 @@ class Linear:
         if engine is not None and self._anchor is not None:
             return engine.Match(self._anchor, data, 0, len(data))[0] != self._null  # type: ignore[no-any-return]
         return self.pattern.search(data) is not None  # type: ignore[no-any-return]
+
+    def start(self, data: bytes, pos: int = 0) -> int:
+        """Where the first match at or after byte ``pos`` of UTF-8 ``data`` starts, or -1."""
+        engine = self._engine
+        if engine is not None and self._anchor is not None:
+            return engine.Match(self._anchor, data, pos, len(data))[0][0]  # type: ignore[no-any-return]
+        match = self.pattern.search(data, pos)
+        return -1 if match is None else match.start()  # type: ignore[no-any-return]

@@ -347,6 +347,7 @@ def serve(job: WriterJob, frames: _Frames, out: TextIO) -> tuple[Totals, bool]:
             if frame is not None:
                 new, items = pickle.loads(frame)
                 sources.extend(new)
+                writer.expect([item[1] for item in items if type(item) is tuple and len(item) == 5])
                 for item in items:
                     if type(item) is tuple:
                         if len(item) == 5:

@@ -99,3 +99,20 @@ async def test_a_gap_for_a_deleted_pod_covers_the_container() -> None:
     gap = next(e for e in events if e.action == "meshtail.stream.gap")
     assert gap.attributes["meshtail.gap.scope"] == "container"
     assert "any instance" in gap.summary
+
+
+def test_a_chunk_is_told_ahead_with_the_very_texts_then_delivered() -> None:
+    """The read-ahead (the writer's credential pre-check of a chunk) is given the bodies the lines then carry,
+    the same objects: the writer knows them again by identity."""
+    from meshtail.sources.kube.follow import Follower, FollowOptions
+    from meshtail.sources.kube.proxies import Target
+
+    told: list[list[str]] = []
+    delivered = []
+    target = Target("shop", "cart-1", "istio-proxy", "sidecar", "c1", "running")
+    follower = Follower(None, target, delivered.append, lambda e: None, FollowOptions(), False, ahead=told.append)  # type: ignore[arg-type]
+    follower._lines(b"2024-05-01T10:00:00.000000001Z one\n2024-05-01T10:00:00.000000002Z two\nthree", "now")
+    follower._lines(b"\n", "now")
+    assert [[*chunk] for chunk in told] == [["one", "two"], ["three"]]
+    assert [line.text for line in delivered] == ["one", "two", "three"]
+    assert all(line.text is body for line, body in zip(delivered, [*told[0], *told[1]], strict=True))

@@ -368,6 +368,65 @@ def test_redaction_counts_every_value_it_replaced() -> None:
     assert count == out["attributes"]["meshtail.redacted"] >= 4, "raw, summary and url.query each had them"
 
 
+_HINTED = [
+    "Bearer abcdefgh12",
+    "x?access_token=1",
+    "user:pw@host",
+    "ſecret",  # (RE2 folds the long s to s)
+    "eyJhbGciOi.eyJzdWIi.sig",
+    "a basic b",
+    "API_KEY",
+    "\udcff token",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from([*_HINTED, "", "basic", "bas", "ic ", "\udcff", "é", "\n", "-", *lines("envoy-text.log")]),
+            st.text(max_size=40),
+        ),
+        max_size=12,
+    )
+)
+def test_a_chunk_is_read_for_credential_hints_as_each_line_alone_would_be(texts: list[str]) -> None:
+    from meshtail.sinks.redact import _hinted, unhinted
+
+    texts = [text if i % 2 else "".join(list(text)) for i, text in enumerate(texts)]  # (one object, or copies)
+    clean = unhinted(texts)
+    assert [id(text) in clean for text in texts] == [not _hinted(text) for text in texts]
+
+
+def test_read_ahead_changes_no_byte_of_the_output() -> None:
+    import io
+
+    from meshtail.pipeline import Pipeline
+    from meshtail.sinks.output import Writer
+
+    texts = [
+        *lines("envoy-text.log"),
+        '[2024-05-01T10:00:00.000Z] "GET /x?token=abcdef123 HTTP/1.1" 200 - - - "-" 0 2 3 2 '
+        '"-" "curl" "rid" "x" "10.0.0.1:80" outbound|80||x - 10.0.0.2:80 10.0.0.3:1 - default',
+        *lines("envoy-component.log")[:20],
+    ]
+    written = []
+    for ahead in (0, 1, 3, 1000):
+        buffer = io.BytesIO()
+        writer = Writer(io.TextIOWrapper(buffer, encoding="utf-8"), "jsonl")
+        pipeline = Pipeline(writer.write)
+        for start in range(0, len(texts), ahead or len(texts)):
+            chunk = texts[start : start + (ahead or len(texts))]
+            if ahead:
+                writer.expect(chunk)
+            for text in chunk:
+                pipeline.line(RawLine(text, Source("pod", namespace="ns", pod="p"), "2026-01-01T00:00:00.000000Z"))
+        writer.stream.flush()
+        written.append((buffer.getvalue(), writer.redactions))
+    assert written[0][1] >= 2, "the token is redacted in raw, summary and url.query"
+    assert all(one == written[0] for one in written)
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="making a device node needs root")
 def test_overwrite_replaces_only_regular_files(tmp_path: Path) -> None:
     events = [parse(lines("envoy-text.log")[0])]

@@ -87,10 +87,12 @@ def raise_file_limit() -> None:
 
 
 @contextlib.asynccontextmanager
-async def _kube_source(run: LiveRun, pipeline: Pipeline, cluster: Any) -> AsyncIterator[tuple[Any, int]]:
+async def _kube_source(
+    run: LiveRun, pipeline: Pipeline, cluster: Any, ahead: Callable[[list[str]], None] | None = None
+) -> AsyncIterator[tuple[Any, int]]:
     """The Kubernetes API source, reached and checked once before streaming."""
     async with KubeClient(cluster) as client:
-        source = LiveSource(client, run.selection, pipeline.line, pipeline.event, run.options)
+        source = LiveSource(client, run.selection, pipeline.line, pipeline.event, run.options, ahead)
         yield source, await _preflight(client, source)
 
 
@@ -210,7 +212,11 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
     offload = await _writer_process(run, out)
     counted = True  # the summary's counts are known (not so when a writer process died)
     on_line, on_event = (pipeline.line, pipeline.event) if offload is None else (offload.line, offload.event)
-    opened = _kube_source(run, pipeline, cluster) if run.loki is None else _loki_source(run, on_line, on_event)
+    opened = (
+        _kube_source(run, pipeline, cluster, writer.expect)
+        if run.loki is None
+        else _loki_source(run, on_line, on_event)
+    )
     try:
         async with opened as (source, status):
             if status != EXIT_OK:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from typing import TextIO
 
 from ..events import AuditEvent, dumps_line
 from ..text import visible
-from .redact import redact_event
+from .redact import redact_event, unhinted
 
 
 def where(event: AuditEvent) -> str:
@@ -30,6 +32,10 @@ def text_line(event: AuditEvent, summary: str | None = None) -> str:
     return f"{time} {flag}{event.severity:<7} {event.category}/{event.action} {where(event)} {text}"
 
 
+AHEAD_MIN = 4  # lines a chunk needs for :meth:`Writer.expect` to scan it at once
+_NOTHING_AHEAD: tuple[Sequence[str], AbstractSet[int]] = ((), frozenset())
+
+
 class Writer:
     """Writes events in one output format to a text stream, credentials redacted unless ``redact`` is False.
 
@@ -46,12 +52,21 @@ class Writer:
         self._binary = getattr(stream, "buffer", None) if output == "jsonl" else None
         if self._binary is not None:
             stream.flush()  # anything already written as text goes first
+        # the lines told ahead and the ids of those with no credential hint (held: the ids name these texts only)
+        self._ahead: tuple[Sequence[str], AbstractSet[int]] = _NOTHING_AHEAD
+
+    def expect(self, texts: list[str]) -> None:
+        """The lines a source read at once, before they are parsed: their events' credential pre-check is then
+        one scan for them all (:func:`~meshtail.sinks.redact.unhinted`), not a call per line."""
+        if self.redact and self.format == "jsonl":
+            # (a chunk of a line or two: a call per line costs no more)
+            self._ahead = (texts, unhinted(texts)) if len(texts) >= AHEAD_MIN else _NOTHING_AHEAD
 
     def write(self, event: AuditEvent) -> None:
         if self.format == "jsonl":
             obj = event.to_dict()
             if self.redact:
-                obj, n = redact_event(obj)
+                obj, n = redact_event(obj, id(event.raw) in self._ahead[1])
                 self.redactions += n
             data = dumps_line(obj)  # (with its newline)
             if self._binary is not None:

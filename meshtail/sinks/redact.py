@@ -65,6 +65,36 @@ _HINT = Linear(
     case_sensitive=False,
 )
 _hinted = _HINT.found
+
+
+def unhinted(texts: list[str]) -> set[int]:
+    """The ``id`` of each text with no hint of a credential (what ``_HINT`` looks for), found in one RE2 scan.
+
+    A call into RE2 costs ~0.6 µs before it reads a byte, about what reading an access line costs; a chunk of
+    lines a source read at once is scanned joined by newlines instead (no alternative of the hint holds a newline,
+    an anchor or a word boundary, so a match lies inside one text, and is the one that text alone gives).  Only a
+    chunk with a hint is looked at text by text, from the text the hit is in.  An ``id`` names its text only while
+    that text is alive: the caller keeps ``texts``.
+    """
+    data = "\n".join(texts).encode("utf-8", "surrogatepass")
+    first = _HINT.start
+    hit = first(data)
+    if hit < 0:
+        return set(map(id, texts))
+    clean: set[int] = set()
+    start = 0
+    for text in texts:
+        end = start + (len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass")))
+        if hit < 0 or hit >= end:
+            clean.add(id(text))
+        elif end < len(data):
+            hit = first(data, end + 1)  # (this one has a hint: look on from the next)
+        else:
+            hit = -1
+        start = end + 1
+    return clean
+
+
 _SENSITIVE_KEY = re.compile(
     rf"(?i)(?:^|[._-])(?:{_SECRET_NAME}|signature|jwt)$|^http\.request\.header\.(?:x-)?(?:auth|session|csrf|xsrf)"
 )
@@ -147,11 +177,11 @@ def _walk(value: Any, secrets: tuple[str, ...], key: str = "") -> tuple[Any, int
 _PLAIN_KEYS: set[str] = set()  # attribute names seen and known not to name a secret (checked once each)
 
 
-def _needs_work(obj: dict[str, Any], substrings: bool = False) -> bool:
+def _needs_work(obj: dict[str, Any], substrings: bool = False, raw_unhinted: bool = False) -> bool:
     """Whether anything in the event may hold a credential (most events: no, in a few µs).
 
     ``substrings``: every attribute value is a piece of ``raw`` (access logs in text), so
-    looking at ``raw`` covers them.
+    looking at ``raw`` covers them.  ``raw_unhinted``: ``raw`` is already known to hold no hint.
     """
     attrs = obj.get("attributes") or {}
     if not _PLAIN_KEYS.issuperset(attrs):
@@ -161,7 +191,7 @@ def _needs_work(obj: dict[str, Any], substrings: bool = False) -> bool:
                     return True
                 if len(_PLAIN_KEYS) < 100_000:
                     _PLAIN_KEYS.add(key)
-    if _hinted(obj.get("raw") or ""):
+    if not raw_unhinted and _hinted(obj.get("raw") or ""):
         return True
     if substrings:  # the summary is made of the same pieces, and of names from the cluster
         return False
@@ -170,12 +200,13 @@ def _needs_work(obj: dict[str, Any], substrings: bool = False) -> bool:
     return any(isinstance(v, str | list | dict) and _hinted(str(v)) for v in attrs.values())
 
 
-def redact_event(obj: dict[str, Any]) -> tuple[dict[str, Any], int]:
+def redact_event(obj: dict[str, Any], raw_unhinted: bool = False) -> tuple[dict[str, Any], int]:
     """A redacted copy of an event's JSON form (the same object when there is nothing to redact).
 
     The copy says how many values were replaced in ``attributes["meshtail.redacted"]``.
+    ``raw_unhinted``: ``raw`` is known to hold no hint of a credential (:func:`unhinted` said so).
     """
-    if not _needs_work(obj, obj.get("format") == "envoy-text"):
+    if not _needs_work(obj, obj.get("format") == "envoy-text", raw_unhinted):
         return obj, 0
     found: list[str] = []
     _secrets_of(obj.get("attributes") or {}, "", found)

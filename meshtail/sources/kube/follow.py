@@ -64,9 +64,12 @@ class Follower:
         options: FollowOptions,
         initial: bool,
         earlier_instance: bool = False,
+        ahead: Callable[[list[str]], None] | None = None,
     ) -> None:
         self.client = client
         self.target = target
+        # told each chunk's lines before they are delivered one by one (the writer reads them for credentials at once)
+        self.ahead = ahead
         # an instance that is no longer current and was never followed: read once through previous=true
         self.earlier_instance = earlier_instance
         self.on_line = on_line
@@ -143,8 +146,10 @@ class Follower:
                 if bad:
                     bad_at.add(position)
         resume, stats, source, on_line = self.resume, self.stats, self.source, self.on_line
-        for position, text in enumerate(texts):
-            stamp, body = split_stamp(text)
+        stamped = [split_stamp(text) for text in texts]
+        if self.ahead is not None:
+            self.ahead([body for _, body in stamped])
+        for position, (stamp, body) in enumerate(stamped):
             if not resume.accept(stamp, body):
                 stats.duplicates_dropped += 1
                 continue

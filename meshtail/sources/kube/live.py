@@ -47,11 +47,13 @@ class LiveSource:
         on_line: Callable[[RawLine], None],
         on_event: Callable[[AuditEvent], None],
         options: FollowOptions | None = None,
+        ahead: Callable[[list[str]], None] | None = None,
     ) -> None:
         self.client = client
         self.selection = selection
         self.on_line = on_line
         self.on_event = on_event
+        self.ahead = ahead  # (see Follower.ahead)
         self.options = options or FollowOptions()
         self.followers: dict[tuple[str, str, str, str], Follower] = {}
         # ended streams leave `followers` (pod churn would grow it forever); the last ones stay visible here,
@@ -90,7 +92,9 @@ class LiveSource:
         key = (*target.key, target.container_id or "")
         if key in self.followers or key in self._done_ids:
             return
-        follower = Follower(self.client, target, self.on_line, self.on_event, self.options, initial, earlier)
+        follower = Follower(
+            self.client, target, self.on_line, self.on_event, self.options, initial, earlier, self.ahead
+        )
         self.followers[key] = follower
         self._followed[target.key] = None
         while len(self._followed) > 100_000:
