@@ -64,8 +64,9 @@ ACTIONS: tuple[Action, ...] = (
 _FLAG = r"(?:[A-Z]{2,5}|[A-Z][a-z]+(?:[A-Z][a-z]*)+)"
 _REQUEST = re.compile(
     r'(?P<open>"?)(?P<method>[A-Z][A-Z_]{2,15}|-) (?P<path>[^\s"]*?)(?: ?(?P<proto>HTTP/[0-9.]{1,3}|-))?"'
-    rf"\s+(?P<status>\d{{1,3}})(?:\s+(?P<flags>-|{_FLAG}(?:,{_FLAG})*)(?=\s|$)|\s*(?:…|\.{{3}})?\s*$)"
+    rf"\s+(?P<status>\d{{1,3}})(?:\s+(?P<flags>-|{_FLAG}(?:,{_FLAG})*)(?=\s|$)|(?:\s*+(?P<elided>…|\.{{3}}))?\s*+$)"
 )  # the flags may be cut off with the rest: '"POST /x HTTP/2" 200 ' (or an author's '200 …') ends a pasted line
+# (possessive blanks: a long run of them before the line's end must not be tried split two ways)
 # a fragment that starts at the status: "503 UF,URX "-" "TLS error: …"" — only with real flags,
 # or with a details word, so a number and a word in any other line do not read as one
 # (or, in the format before Istio 1.9, without details: "200 - 0 86 2 2 "-" "curl/7.54.0" …", the status then the
@@ -417,6 +418,8 @@ def _read(body: str, m: re.Match[str], source: Source | None) -> tuple[str, Pars
         prefix = body[: m.start()]
         stamp = _STAMP.search(prefix)
         if stamp is not None:
+            if groups.get("elided") and not (stamp.group("open") and stamp.group("close")):
+                return None  # cut right after its status: only Envoy's bracketed time says it is a proxy's line
             time = normalize(stamp.group("ts"))
             pairs.append(("START_TIME", stamp.group("ts")))
             partial = not (stamp.group("open") and stamp.group("close") and groups["open"])
