@@ -174,13 +174,25 @@ def test_a_custom_formats_side_prefixed_keys_and_an_istio_cluster_make_an_access
     assert event.attributes["http.response.status_code"] == 0
 
 
-def test_side_prefixed_keys_alone_are_no_proxys_record() -> None:
-    # an application's request log with the same abbreviations and no cluster of Istio's is no access record
-    for line in (
+@pytest.mark.parametrize(
+    "line",
+    [
+        # (found in review) an application's own request logs use the same prefixes: with no cluster of Istio's
+        # they are no proxy's record (a 403 of the app's own was a proxy denial)
+        '{"time":"2025-01-01T00:00:00+00:00","req_method":"GET","req_path":"/admin","res_status":403,"duration":3}',
+        '{"time":"2025-01-01T00:00:00+00:00","remote_addr":"10.0.0.1","req_method":"GET","req_uri":"/login",'
+        '"req_host":"shop.example.com","res_status":401,"req_duration":0.003}',
+        '{"req_method":"GET","req_path":"/x","res_status":404,"res_details":"not found"}',
         '{"req_method":"GET","req_path":"/x","res_code":200,"level":"info","msg":"done"}',
         '{"req_method":"GET","res_code":200,"upstream_info":"backend-1"}',
-    ):
-        assert parse(line).format != "envoy-json"
+        # a client's log of its call to a mesh service names the cluster too, beside its logger's keys
+        '{"level":"warn","ts":"2025-01-01T00:00:00Z","caller":"client/client.go:88","msg":"request to reviews failed",'
+        '"status":503,"method":"GET","target":"outbound|9080||reviews.default.svc.cluster.local"}',
+        '{"level":"error","msg":"dial failed","status":503,"duration":"2s","target":"PassthroughCluster"}',
+    ],
+)
+def test_side_prefixed_keys_or_a_cluster_in_an_applications_log_are_no_proxys_record(line: str) -> None:
+    assert parse(line).format != "envoy-json"
 
 
 # %RESPONSE_FLAGS_LONG% (Envoy 1.27+, envoyproxy/envoy#28572) swapped into a product's format: the long names

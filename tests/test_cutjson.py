@@ -117,8 +117,13 @@ def test_a_cut_record_that_names_an_istio_cluster_is_an_access_record() -> None:
         event = parse(line)
         assert (event.format, event.outcome, event.action) == ("envoy-json", "unknown", "http.request"), line
         assert event.attributes["meshtail.partial"] is True
-    # a cluster of Istio's alone, or beside an application's own keys, is not enough
-    assert parse('{"upstream_cluster":"outbound|7600||kc.ns.svc.cluster.local","level":"info","ms…').format == "unknown"
+    # a cluster of Istio's alone, or beside an application's own keys, is not enough (the last two found in review)
+    for cut in (
+        '{"upstream_cluster":"outbound|7600||kc.ns.svc.cluster.local","level":"info","ms…',
+        '{"ts":"2025-01-01","level":"debug","route":"default","cluster":"outbound|80||foo","mess',
+        '{"duration":"5ms","name":"PassthroughCluster","msg":"x',
+    ):
+        assert parse(cut).format == "unknown", cut
 
 
 def test_a_collectors_record_cut_after_its_start_is_still_peeled() -> None:

@@ -116,13 +116,22 @@ def canonical_key(key: str) -> str | None:
     folded = _CAMEL.sub("_", key).lower().strip(":-_ ").replace("-", "_").replace(" ", "_")
     if folded in _SETTERS:
         return folded
-    found = SYNONYMS.get(folded)
-    if found is None and folded.startswith(_SIDE_PREFIXES):
-        # a custom format's own abbreviations of the same operators (an Istio 1.28 lab's accessLogFormat:
-        # "req_method", "req_path", "res_code"; kgateway's "resp_upstream_service_time"): the side, then the key
-        base = folded.partition("_")[2]
-        found = base if base in _SETTERS else SYNONYMS.get(base)
-    return found
+    return SYNONYMS.get(folded)
+
+
+@lru_cache(maxsize=1024)
+def side_key(key: str) -> str | None:
+    """:func:`canonical_key`, or the key a custom format's side prefix abbreviates (an Istio 1.28 lab's
+    accessLogFormat: "req_method", "req_path", "res_code"): only for a record already known to be a proxy's,
+    because applications' own request logs use the same prefixes ("res_status": 403 of a web app's own log)."""
+    found = canonical_key(key)
+    if found is not None:
+        return found
+    folded = _CAMEL.sub("_", key).lower().strip(":-_ ").replace("-", "_").replace(" ", "_")
+    if not folded.startswith(_SIDE_PREFIXES):
+        return None
+    base = folded.partition("_")[2]
+    return base if base in _SETTERS else SYNONYMS.get(base)
 
 
 # the request or response side a custom format names a key after (req_method, res_code, resp_flags)
@@ -135,13 +144,21 @@ def looks_like(obj: dict[str, Any]) -> bool:
         return True
     if looks_like_keys(obj):
         return True
-    # a custom format that names the cluster its own way ("upstream_info": "outbound|9080||reviews…"): a request
-    # with a status that went to a cluster only Istio names so is a proxy's access record whatever the key
-    names = {canonical_key(str(key)) for key in obj}
-    return (
-        "response_code" in names
-        and bool(names & {"method", "path", "duration"})
-        and any(isinstance(value, str) and _ISTIO_CLUSTER.match(value) for value in obj.values())
+    return names_istio_cluster(obj.items())
+
+
+def names_istio_cluster(pairs: Any) -> bool:
+    """A custom format that names the cluster its own way (``"upstream_info": "outbound|9080||reviews…"``): a
+    request or connection that went to a cluster only Istio names so is a proxy's access record whatever its keys
+    are called -- unless a logger's own keys say an application wrote it (its client's view of the same call)."""
+    pairs = list(pairs)
+    if _APP_LOG_KEYS.intersection(str(key).lower() for key, _value in pairs) or "ts" in (k for k, _v in pairs):
+        return False
+    if not any(isinstance(value, str) and _ISTIO_CLUSTER.match(value) for _key, value in pairs):
+        return False
+    names = {side_key(str(key)) for key, _value in pairs}
+    return bool(names & {"response_code", "bytes_sent", "bytes_received"}) and bool(
+        names & {"method", "path", "duration", "bytes_sent", "downstream_remote_address"} - {None}
     )
 
 
@@ -206,7 +223,7 @@ def access_attributes(pairs: Any) -> dict[str, Any]:
         if value is None or value == "-" or value == "":
             continue
         text = value if isinstance(value, str) else str(value) if isinstance(value, int | float) else None
-        name = canonical_key(str(key))
+        name = side_key(str(key))
         setter = _SETTERS.get(name) if name is not None else None
         if setter is not None and text is not None and not isinstance(value, bool):
             setter(attrs, text)
@@ -251,13 +268,10 @@ def recognise_fragment(text: str, source: Source | None = None) -> tuple[str, Pa
             continue
     if len(pairs) < 2:
         return None
-    if len(pairs) < 3 or not looks_like_keys((key for key, _ in pairs), cut=True):
-        # what is left names a cluster only Istio names so, beside another field an access record has
-        # ('{"bytes_sent":"0","upstream_cluster":"outbound|7600||keycloak…","do…')
-        clustered = any(isinstance(value, str) and _ISTIO_CLUSTER.match(value) for _key, value in pairs)
-        names = {canonical_key(key) for key, _value in pairs}
-        if not clustered or not names & (ACCESS_ONLY | {"method", "path", "duration"}) - {"upstream_cluster"}:
-            return None
+    if (len(pairs) < 3 or not looks_like_keys((key for key, _ in pairs), cut=True)) and not names_istio_cluster(pairs):
+        # (what is left names a cluster only Istio names so, beside another field an access record has:
+        # '{"bytes_sent":"0","upstream_cluster":"outbound|7600||keycloak…","do…')
+        return None
     attrs = access_attributes(pairs)
     attrs["meshtail.partial"] = True
     parsed = cut_verdict(build(attrs, source))
