@@ -305,10 +305,16 @@ def test_level_and_logger_columns_before_a_source_location(line: str) -> None:
     [
         "info\tconfig\t[internal/config/load.go:12] loaded",  # a Go file: not Envoy's source
         "error\tmain_loop\t[main.cc:12] started",  # not a logger Envoy has
+        # (found in review) other C++ programs with loggers of the same names: their files are not Envoy's tree
+        "error\tmain\t[src/server.cc:42] failed to bind: permission denied",
+        "2025-01-01 00:00:00.123 error  client  [client/session.cc:88] request denied by server: 403 Forbidden",
+        "I0101 00:00:00.000 main.cc:12] info main [foo.cc:1] x",  # the columns in the middle of another line
     ],
 )
 def test_level_and_logger_columns_need_envoys_logger_and_source(line: str) -> None:
     assert recognise(line) is None
+    if "denied" in line:
+        assert parse(line).action == "log.denial"  # the denial is still seen, by the fallback
 
 
 def test_a_line_cut_out_of_a_json_string_ends_at_its_quote() -> None:

@@ -89,9 +89,12 @@ _LOGGER_ONLY = re.compile(r"\[(?P<logger>[a-z][\w.-]{0,63}+)\] (?=\[?(?:\*\*)?[\
 # … rejected``, an Envoy Gateway proxy's NACK in troubleshooting notes): Envoy's only with a logger of Envoy's
 # and a C++ source file (:func:`_level_logger`)
 _LEVEL_LOGGER = re.compile(
-    rf"(?<![^\s]){_LEVEL}(?:\t| {{1,16}}+)(?P<logger>[a-z][a-z0-9_]{{0,31}}+)(?:\t| {{1,16}}+)"
-    r"\[(?P<file>[\w./+-]{1,400}+):(?P<line>\d{1,7}+)\] ?"
+    rf"(?P<stamp>{_STAMP}(?:Z|[+-]\d{{2}}:?\d{{2}})?+[\t ]++)?+{_LEVEL}(?:\t| {{1,16}}+)"
+    r"(?P<logger>[a-z][a-z0-9_]{0,31}+)(?:\t| {1,16}+)\[(?P<file>[\w./+-]{1,400}+):(?P<line>\d{1,7}+)\] ?"
 )
+# where Envoy's own files are, as its builds print __FILE__ (source/…, ./source/…, external/envoy/source/…,
+# bazel-out/…/source/…, contrib/…; istio/proxy's src/envoy/… and extensions/…; cilium's envoy cilium/…)
+_ENVOY_SOURCE_PATH = re.compile(r"(?:\./)?(?:source|contrib|external/envoy|bazel-out|src/envoy|extensions|cilium)/")
 # Istio's column shape: level, ``envoy <logger>``, optionally `` <file>:<line>``
 _TABBED = re.compile(
     rf"(?<![^\s]){_LEVEL}(?:\t| {{1,16}}+)envoy (?P<logger>[\w.-]{{1,64}}+)"
@@ -731,17 +734,23 @@ def _bracketed(body: str, head: str, source: Source | None) -> Parsed | None:
 
 def _level_logger(body: str, head: str, source: Source | None) -> Parsed | None:
     """``warning<TAB>config<TAB>[source/…/x.cc:282] msg`` (see :data:`_LEVEL_LOGGER`), or None."""
-    match = _LEVEL_LOGGER.search(head)
-    if match is None or match.group("logger") not in ENVOY_LOGGERS or not match.group("file").endswith(_SOURCE_FILE):
-        return None
-    before = body[: match.start()].rstrip()
-    stamp = before.rsplit(None, 1)[-1] if before else None
-    if stamp is not None and not _STAMP_TOKEN.fullmatch(stamp):
-        stamp = None  # a wrapper's words (a pod and container name), not the line's own time
+    match = _LEVEL_LOGGER.match(head)  # (at the line's start: a wrapper before it is peeled first)
+    if (
+        match is None
+        or match.group("logger") not in ENVOY_LOGGERS
+        or not match.group("file").endswith(_SOURCE_FILE)
+        or _ENVOY_SOURCE_PATH.match(match.group("file")) is None
+    ):
+        return None  # another C++ program's "error<TAB>main<TAB>[src/server.cc:42] …": not Envoy's
+    stamp = match.group("stamp")
     attrs: dict[str, Any] = {"code.filepath": match.group("file"), "code.lineno": int(match.group("line"))}
-    message = _prefix(body[: match.start()], body[match.end() :], attrs)
     return classify(
-        normalize(stamp) if stamp else None, match.group("level"), match.group("logger"), message, attrs, source
+        normalize(stamp.strip()) if stamp else None,
+        match.group("level"),
+        match.group("logger"),
+        body[match.end() :],
+        attrs,
+        source,
     )
 
 
