@@ -246,3 +246,22 @@ def test_a_spool_removed_while_segments_are_still_being_made_is_gone(tmp_path: P
         left += spool.exists() or Path(f"{spool}.removed").exists()
     assert left == 0
     assert not list(tmp_path.iterdir())
+
+
+def test_both_threads_removing_the_spool_at_once_leave_nothing(tmp_path: Path) -> None:
+    """(Found in review.)  Both of the worker's threads may remove the spool at once -- the frames thread on a
+    closed pipe, the reading thread on its parent gone -- and each ends the process as soon as it returns.  The
+    second one, finding the spool already renamed, returned at once and the process ended while the first was
+    still removing the renamed directory: the segments, unredacted if --no-redact, stayed on disk."""
+    spool = tmp_path / "meshtail-loki-x"
+    spool.mkdir()
+    for number in range(5_000):
+        (spool / f"{number:08d}.out").write_text("x")
+    first = threading.Thread(target=remove_spool, args=(str(spool),))
+    first.start()
+    while spool.exists():  # the first remover has renamed it and is removing the renamed directory
+        time.sleep(0.0001)
+    remove_spool(str(spool))  # the second; the process would end the moment this returns
+    left = sorted(path.name for path in tmp_path.iterdir())
+    first.join()
+    assert left == []

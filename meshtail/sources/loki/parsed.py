@@ -26,8 +26,10 @@ writing, not to the window.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -179,21 +181,27 @@ class _Spool:
 
 
 def remove_spool(spool: str) -> None:
-    """Remove a spool while another thread of this worker may still be opening a segment in it.
+    """Remove a spool while another thread of this worker may still be opening a segment in it, or removing it too.
 
-    A plain ``rmtree`` lost that race (a segment made after it listed the directory left the directory
-    behind, its error ignored): the directory is first renamed, so no new segment can be made under its name,
-    then removed until it is gone (a segment whose path was resolved before the rename may still land in it)."""
+    A plain ``rmtree`` lost the first race (a segment made after it listed the directory left the directory
+    behind, its error ignored): the directory is first renamed, so no new segment can be made under its name.
+    Both of the worker's threads may get here at once (the frames thread on a closed pipe, the reading thread on
+    its parent gone) and each ends the process right after: one lock makes the second wait for the first, and each
+    removes both names until neither is there (a segment whose path was resolved before the rename may still land).
+    """
     gone = f"{spool}.removed"
-    try:
-        os.rename(spool, gone)
-    except OSError:
-        gone = spool  # (already gone, or renaming is refused: remove it where it is)
-    for _attempt in range(50):
-        shutil.rmtree(gone, ignore_errors=True)
-        if not os.path.lexists(gone):
-            return
-        time.sleep(0.01)
+    with _REMOVING:
+        with contextlib.suppress(OSError):
+            os.rename(spool, gone)
+        for _attempt in range(50):
+            for path in (gone, spool):
+                shutil.rmtree(path, ignore_errors=True)
+            if not os.path.lexists(gone) and not os.path.lexists(spool):
+                return
+            time.sleep(0.01)
+
+
+_REMOVING = threading.Lock()
 
 
 async def parse_window(job: Any, client: Any, entries: Any, put: Callable[[tuple[Any, ...]], Awaitable[None]]) -> None:
