@@ -113,10 +113,15 @@ def canonical_key(key: str) -> str | None:
     """The Istio JSON key a format's key means (``responseCode``, ``:authority``, ``status`` -> …), or None."""
     if key in _SETTERS:
         return key
-    folded = _CAMEL.sub("_", key).lower().strip(":-_ ").replace("-", "_").replace(" ", "_")
+    folded = _fold(key)
     if folded in _SETTERS:
         return folded
     return SYNONYMS.get(folded)
+
+
+def _fold(key: str) -> str:
+    """A key as snake case (``responseCode``, ``:authority``, ``x-request-id`` -> ``response_code``, …)."""
+    return _CAMEL.sub("_", key).lower().strip(":-_ ").replace("-", "_").replace(" ", "_")
 
 
 @lru_cache(maxsize=1024)
@@ -127,7 +132,7 @@ def side_key(key: str) -> str | None:
     found = canonical_key(key)
     if found is not None:
         return found
-    folded = _CAMEL.sub("_", key).lower().strip(":-_ ").replace("-", "_").replace(" ", "_")
+    folded = _fold(key)
     if not folded.startswith(_SIDE_PREFIXES):
         return None
     base = folded.partition("_")[2]
@@ -158,7 +163,7 @@ def names_istio_cluster(pairs: Any) -> bool:
         return False
     names = {side_key(str(key)) for key, _value in pairs}
     return bool(names & {"response_code", "bytes_sent", "bytes_received"}) and bool(
-        names & {"method", "path", "duration", "bytes_sent", "downstream_remote_address"} - {None}
+        names & {"method", "path", "duration", "bytes_sent", "downstream_remote_address"}
     )
 
 

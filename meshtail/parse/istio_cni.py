@@ -24,6 +24,7 @@ from ..events import Source
 from ..text import clip
 from .addresses import REDACTED_IPV4
 from .istio_go import (
+    CNI_CONTAINERS,
     FAMILY_WEIGHT,
     FRAGMENT_WEIGHT,
     GoLine,
@@ -178,12 +179,9 @@ _NS_NAME = re.compile(r"(?<![\w./-])([a-z0-9][a-z0-9-]{0,62})/([a-z0-9][a-z0-9.-
 _POD_NAME = re.compile(r"\bpod(?:Name)?:? '?([a-z0-9][a-z0-9.-]{0,252})'?")
 
 
-_CNI_CONTAINERS = frozenset(("install-cni", "istio-cni", "cni-agent", "istio-cni-node"))
-
-
 def _from_cni_container(source: Source | None) -> bool:
     """The source says so: the istio-cni-node DaemonSet's container (only when a source knows it)."""
-    return source is not None and (source.container in _CNI_CONTAINERS or source.kind in ("cni", "istio-cni"))
+    return source is not None and (source.container in CNI_CONTAINERS or source.kind in ("cni", "istio-cni"))
 
 
 _CONTROLLER_LABEL = re.compile(r" controller=(repair pods|\S+)\s*$")

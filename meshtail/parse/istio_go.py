@@ -1765,24 +1765,26 @@ def refused(parsed: Parsed) -> None:
 
 # the containers an agent's or istiod's line comes from
 _ISTIO_CONTAINERS = frozenset(("istio-proxy", "discovery", "istiod"))
+# the istio-cni-node DaemonSet's containers (istio_cni reads a source's container by these too)
+CNI_CONTAINERS = frozenset(("install-cni", "istio-cni", "cni-agent", "istio-cni-node"))
 # every container Istio's charts have run a Go binary of Istio's in (1.0-1.28: the control plane before istiod, the
 # CNI DaemonSet, the init containers)
-_ANY_ISTIO_CONTAINER = _ISTIO_CONTAINERS | frozenset(
-    (
-        "install-cni",
-        "istio-cni",
-        "cni-agent",
-        "istio-cni-node",
-        "istio-init",
-        "istio-validation",
-        "mixer",
-        "citadel",
-        "galley",
-        "sidecar-injector-webhook",
-        "istio-operator",
-        "pilot",
-        "ingress-sds",
-        "istio-nodeagent",
+_ANY_ISTIO_CONTAINER = (
+    _ISTIO_CONTAINERS
+    | CNI_CONTAINERS
+    | frozenset(
+        (
+            "istio-init",
+            "istio-validation",
+            "mixer",
+            "citadel",
+            "galley",
+            "sidecar-injector-webhook",
+            "istio-operator",
+            "pilot",
+            "ingress-sds",
+            "istio-nodeagent",
+        )
     )
 )
 
