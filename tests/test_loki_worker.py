@@ -187,6 +187,36 @@ async def test_a_worker_whose_meshtail_is_killed_removes_its_spool_and_ends(loki
     await _ended(workers, tmp_path, 30)
 
 
+_STARTS_AND_HANGS = """
+import os, subprocess, sys, tempfile, time
+from types import SimpleNamespace
+from meshtail.sources.loki.worker import command
+spool = tempfile.mkdtemp(prefix="meshtail-loki-")
+open(os.path.join(spool, "00000001.out"), "w").close()
+argv = command(SimpleNamespace(output=SimpleNamespace(spool=spool, parent=os.getpid())))
+worker = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True)
+print(worker.pid, flush=True)
+time.sleep(600)  # killed here: the spool made, the worker started, its job never written
+"""
+
+
+async def test_a_meshtail_killed_before_its_worker_took_the_job_leaves_no_spool(tmp_path: Path) -> None:
+    """(CI found it.)  meshtail makes the spool, then starts the worker, then writes it its job: killed between
+    the last two, the worker read no job and ended, and nobody removed the spool.  The worker's command line
+    names the spool, and a worker left without a job by a parent gone removes it."""
+    starter = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _STARTS_AND_HANGS, stdout=asyncio.subprocess.PIPE,
+        env={**os.environ, "TMPDIR": str(tmp_path)}, start_new_session=True,
+    )  # fmt: skip
+    assert starter.stdout is not None
+    worker = int(await asyncio.wait_for(starter.stdout.readline(), 60))
+    spools = list(tmp_path.glob("meshtail-loki-*"))
+    assert spools and os.path.exists(f"/proc/{worker}"), "the premise: a spool made and a worker started"
+    starter.kill()
+    await starter.wait()
+    await _ended([worker], tmp_path, 30)
+
+
 async def test_a_spool_that_cannot_be_written_is_one_clear_error_after_what_was_written(
     loki: LokiStandIn, tmp_path: Path
 ) -> None:

@@ -30,6 +30,7 @@ import queue
 import struct
 import sys
 import threading
+import time
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,6 +90,16 @@ def enabled() -> bool:
 
 
 # ---- the parent's side ---------------------------------------------------------------------------------
+def command(job: Job) -> list[str]:
+    """The worker's command line.  In parse mode it names the spool and meshtail's pid as well: a meshtail killed
+    after making the spool but before its job reached the worker (SIGKILL, an OOM kill) leaves a worker with no
+    job, and only the command line can tell that worker which directory nobody will remove now."""
+    argv = [PYTHON, "-m", "meshtail.sources.loki.worker"]
+    if job.output is not None and job.output.spool:
+        argv += [job.output.spool, str(job.output.parent)]
+    return argv
+
+
 class HistoryProcess:
     """The worker process and what it has said: the streams it named and the pages it read."""
 
@@ -106,9 +117,7 @@ class HistoryProcess:
         env["PYTHONPATH"] = package_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         try:
             self._process = process = await asyncio.create_subprocess_exec(
-                PYTHON,
-                "-m",
-                "meshtail.sources.loki.worker",
+                *command(job),
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
@@ -279,12 +288,39 @@ async def _run(job: Job, frames: queue.Queue[bytes | None]) -> None:
             await asyncio.to_thread(frames.put, send(("error", exc.message, exc.status, exc.transient)))
 
 
-def main() -> None:
+def _read_job() -> Job | None:
+    """The job from stdin, or None when meshtail stopped or died before it was all written."""
     stdin = sys.stdin.buffer
     header = stdin.read(_HEADER.size)
     if len(header) < _HEADER.size:
-        return  # the parent stopped before it handed over a job
-    job: Job = pickle.loads(stdin.read(_HEADER.unpack(header)[0]))
+        return None
+    size = _HEADER.unpack(header)[0]
+    payload = stdin.read(size)
+    return pickle.loads(payload) if len(payload) == size else None
+
+
+def _orphaned_spool(argv: list[str]) -> None:
+    """No job came.  A meshtail that stopped on purpose removes the spool it made and ends this process; a
+    meshtail that was killed cannot, so this process removes it once its parent is seen gone (the pipe closes
+    a moment before the kernel hands this process to a new parent: it waits a little for that, no longer)."""
+    if len(argv) != 2:
+        return  # a fetch-only job: no spool
+    spool, parent = argv[0], int(argv[1])
+    for _look in range(_ORPHAN_LOOKS):
+        if os.getppid() != parent:
+            remove_spool(spool)
+            return
+        time.sleep(0.02)
+
+
+_ORPHAN_LOOKS = 250  # 5 s
+
+
+def main(argv: list[str]) -> None:
+    job = _read_job()
+    if job is None:
+        _orphaned_spool(argv)
+        return
     frames: queue.Queue[bytes | None] = queue.Queue(maxsize=AHEAD)
     spool = job.output.spool if job.output is not None else None
     writer = threading.Thread(target=_write_frames, args=(frames, spool), name="frames", daemon=True)
@@ -298,4 +334,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     with contextlib.suppress(BrokenPipeError, KeyboardInterrupt):
-        main()
+        main(sys.argv[1:])
