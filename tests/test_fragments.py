@@ -885,3 +885,38 @@ def test_a_ztunnel_dns_line_cut_before_or_inside_its_result_says_no_outcome() ->
     for cut in (DNS_ANSWERED[: DNS_ANSWERED.index(' result="')], DNS_ANSWERED[: DNS_ANSWERED.index('ss" endp')]):
         assert reading(cut) == ("ztunnel", "routing", "unknown", False), cut
     assert reading(DNS_ANSWERED.replace("success", "NXDomain"))[2] == "failure"
+
+
+# istio/istio tools/bug-report/pkg/testdata/input/ingress.log (Istio 1.6.3 pilot-agent), lines 97 and 4
+EPOCH = "2020-06-29T23:37:27.440225Z\tinfo\tEpoch 0 starting"
+PRIVATE_IP = "2020-06-29T23:37:27.285885Z\tinfo\tObtained private IP [10.36.1.5]"
+# the Envoy front-proxy example's docker-compose output (a Chinese blog's notes, 2021-03-17)
+LOADING = "front-envoy_1  | [2021-03-17 12:26:52.275][1][info][config] [source/server/configuration_impl.cc:91] loading 2 cluster(s)"
+# Gloo Edge OSS demo README, gateway-proxy logs (2024-05-31)
+LDS_REMOVE = "[2024-05-31 16:27:26.146][1][info][upstream] [external/envoy/source/extensions/listener_managers/listener_manager/lds_api.cc:62] lds: remove listener 'listener-::-8080'"
+
+
+def test_a_short_message_its_programs_template_explains_whole_is_theirs() -> None:
+    """A message pasted alone whose start is too short to claim it (``Epoch 0 starting``) is the program's when
+    one of its templates prints all of it, each value a single word; before, these were unknown."""
+    for line, message, family in (
+        (EPOCH, "Epoch 0 starting", "istio-agent"),
+        (PRIVATE_IP, "Obtained private IP [10.36.1.5]", "istio-agent"),
+        (LOADING, "loading 2 cluster(s)", "envoy-component"),
+        (LDS_REMOVE, "lds: remove listener 'listener-::-8080'", "envoy-component"),
+    ):
+        assert line.endswith(message) and reading(line)[0] == family  # the premise: the whole line is theirs
+        assert reading(message)[:2] == reading(line)[:2], message
+
+
+def test_the_same_fixed_words_with_more_to_say_or_too_few_are_anyones() -> None:
+    """Two words with no value, a value of several words, or more after the template: another program's."""
+    for message in (
+        "Stop requested",  # istiod prints it, and so does any program
+        "service updated",
+        "waiting 5s for lock",  # "waiting %v for %v": too little fixed text
+        "Epoch 0 starting the nightly batch job",  # more than the template says
+        "Epoch 3 of 10 starting",  # a value of several words
+        "loading 2 cluster(s) of the config file now",
+    ):
+        assert reading(message)[0] == "unknown", message

@@ -934,7 +934,7 @@ def _fragment(body: str, head: str, source: Source | None) -> Parsed | None:
             return classify(None, None, None, f"Error adding/updating listener(s) {text}", attrs, source)
     if " rejected: " in head and _REJECTED_LISTENER.search(head) is not None:  # a rejection cut at the front
         return classify(None, None, None, text, attrs, source)
-    if fragment_template(text) is not None:  # a message only Envoy's source prints
+    if fragment_template(text) is not None or whole_template(text) is not None:  # a message only Envoy prints
         return classify(None, None, None, text, attrs, source)
     if "ed, matched policy " in head:
         decision = _RBAC_DECISION.search(head)
@@ -1131,6 +1131,38 @@ def _reason_template(m: str) -> Template | None:
     """The template of a failure reason inside a chatter message (``…, failure reason: <reason>``)."""
     at = m.find("reason: ", 0, 200)
     return template_for(None, m[at + 8 :], 1) if at >= 0 else None
+
+
+def whole_template(text: str) -> Template | None:
+    """A template that prints the whole of a short pasted message, each value one word (``loading 1
+    cluster(s)``, ``tls inspector: done: true``): less fixed text than a distinctive prefix needs, because
+    nothing of the message is left unexplained.  None for anything else (cheap: one dict lookup)."""
+    if len(text) > WHOLE_LENGTH:
+        return None
+    for template in _BY_START.get(text[:4], ()):
+        if template.weight < WHOLE_WEIGHT or " " not in template.text.strip() or not text.startswith(template.prefix):
+            continue
+        if template.exact:
+            if text == template.prefix:
+                return template
+            continue
+        position = len(template.prefix)
+        for piece in template.rest:
+            at = text.find(piece, position)
+            if at <= position or _BLANK.search(text, position, at) is not None:
+                break  # (a value of more words than one: another message that shares the fixed text)
+            position = at + len(piece)
+        else:
+            rest = text[position:]
+            if template.text.endswith("{}") != bool(rest) or _BLANK.search(rest) is not None:
+                continue
+            return template
+    return None
+
+
+WHOLE_LENGTH = 200
+WHOLE_WEIGHT = 16
+_BLANK = re.compile(r"\s")
 
 
 def fragment_template(text: str) -> Template | None:

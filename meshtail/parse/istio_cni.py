@@ -34,6 +34,7 @@ from .istio_go import (
     read_line,
     read_scope_first,
     template_binary,
+    whole_template,
 )
 from .result import Action, Parsed, action_word, attr_key, severity_of
 from .timestamps import normalize
@@ -244,7 +245,7 @@ def _cni_flag(message: str) -> bool:
 def _cni_template(message: str, weight: int) -> bool:
     """Whether the message is printed by the CNI's programs only (plugin, node agent, install, repair,
     and the istio-validation init container's iptables checks), with fixed text enough to say so."""
-    return template_binary(claiming_template(message), weight) == FORMAT
+    return template_binary(claiming_template(message), weight) == FORMAT or whole_template(message) == FORMAT
 
 
 def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | None:

@@ -1619,7 +1619,11 @@ def build(
         return None  # another program that logs through Istio's pkg/log (istio-csr, a controller-runtime manager)
     if strict and not known_message(message):
         found = template_binary(claiming_template(message), FAMILY_WEIGHT if level else FRAGMENT_WEIGHT)
-        if found not in ("istiod", "istio-agent") and not (column and _any_template(message)):
+        if (
+            found not in ("istiod", "istio-agent")
+            and not (column and _any_template(message))
+            and whole_template(message) not in ("istiod", "istio-agent")
+        ):
             return None
     template = _Lookup(message, bool(level))
     attrs: dict[str, Any] = {attr_key("istio", key): value for key, value in fields.items() if key != "caller"}
@@ -1796,6 +1800,41 @@ def _istio_container(source: Source) -> bool:
 
 # pkg/log's level column (a paste that left the time behind): lower case, then its tab or the gap a viewer made of it
 _LEVEL_COLUMN = re.compile(r"(?:debug|info|warn|error|fatal)(?:\t| {2,}+)(?=\S)")
+
+
+def whole_template(message: str) -> str | None:
+    """The one program whose template prints this whole message, each value one word: ``Epoch 0 starting``,
+    ``Obtained private IP [10.36.1.5]``.  Less fixed text than a claim by prefix
+    needs, because nothing of the message is left unexplained; None for anything else."""
+    if len(message) > 240:
+        return None
+    found = match_template(message, anywhere=False)
+    if found is None or "|" in found.binary or found.weight < WHOLE_WEIGHT or not found.segments[0]:
+        return None
+    if len(found.segments) == 1 and found.weight < WHOLE_EXACT and found.text.count(" ") < 2:
+        return None  # two words and no value ("Stop requested", "service updated"): any program's
+    position = 0
+    segments = found.segments
+    for index, segment in enumerate(segments):
+        at = message.find(segment, position) if index else 0
+        if at < 0:
+            return None
+        value = message[position:at]
+        if index and (not value or _BLANK.search(value) is not None):
+            return None  # a value of more than one word: another message that shares the fixed text
+        position = at + len(segment)
+    rest = message[position:]
+    if found.text.endswith("%v"):
+        if not rest or _BLANK.search(rest) is not None:
+            return None
+    elif rest:
+        return None
+    return found.binary
+
+
+WHOLE_WEIGHT = 14  # ("waiting %v for %v", "DNS error %v": any program's)
+WHOLE_EXACT = 18
+_BLANK = re.compile(r"\s")
 
 
 def _any_template(message: str) -> bool:
