@@ -920,3 +920,48 @@ def test_the_same_fixed_words_with_more_to_say_or_too_few_are_anyones() -> None:
         "loading 2 cluster(s) of the config file now",
     ):
         assert reading(message)[0] == "unknown", message
+
+
+# istio/istio tools/bug-report/pkg/testdata/input/ingress.log (Istio 1.6.3 pilot-agent)
+ROOTCA_PUSHED = "2020-06-29T23:37:29.663899Z\tinfo\tsds\tresource:ROOTCA pushed root cert to proxy"
+# Vietnamese debugging notes, spring-petclinic on Istio 1.28.2 (`kubectl logs … -c istio-proxy`), 2026-01-04
+PROXY_LOG_LEVEL = '2026-01-04T07:20:36.503372Z\tinfo\tFLAG: --proxyLogLevel="warning"'
+# istio/istio#26225 https://github.com/istio/istio/issues/26225
+ROTATE_REFUSED = "2020-08-06T06:00:12.358671Z\terror\tcache\tresource:default failed to rotate secret: rpc error: code = Unauthenticated desc = request authenticate failure"
+
+
+def test_the_agents_certificate_name_first_and_its_own_flags_alone_are_the_agents() -> None:
+    """The agent's secret cache names the certificate before its message (``resource:default …``, from
+    security/pkg/nodeagent/cache cacheLogPrefix), and only the agent dumps camelCase flags of its own list:
+    either alone was unknown, or istiod's (``resource:ROOTCA pushed root cert to proxy``), and a refused
+    rotation lost its denial's family."""
+    for line in (ROOTCA_PUSHED, PROXY_LOG_LEVEL, ROTATE_REFUSED):
+        whole = reading(line)
+        assert whole[0] == "istio-agent"  # the premise
+        message = line.split("\t")[-1]
+        assert reading(message)[:2] == whole[:2], message
+    assert reading(ROTATE_REFUSED.split("\t")[-1])[1:] == ("auth", "deny", True)
+    # the same shapes from other programs: a kubelet's flag dump, a plan naming a resource
+    for message in (
+        'FLAG: --address="0.0.0.0"',
+        'FLAG: --concurrency="2"',
+        "resource:aws_instance.web will be created",
+    ):
+        assert reading(message)[0] == "unknown", message
+
+
+# istio/istio#54475 https://github.com/istio/istio/issues/54475 (and pilot/pkg/config/kube/gateway/deploymentcontroller.go)
+GATEWAY_UPDATED = "2024-12-26T08:20:11.976590Z\tinfo\tgateway\tgateway updated\tgateway=istio-system/istio-egress"
+
+
+def test_a_message_with_pkg_logs_labels_after_a_tab_is_theirs() -> None:
+    """A paste from the message column on keeps pkg/log's own layout, its labels after a tab: any message of
+    theirs will do then, as after its level column (before, the labels made the message no template's)."""
+    whole = reading(GATEWAY_UPDATED)
+    assert whole[:3] == ("istiod", "config", "change")  # the premise
+    fragment = "gateway updated\tgateway=istio-system/istio-egress"
+    assert GATEWAY_UPDATED.endswith(fragment)
+    assert reading(fragment) == whole
+    event = parse(fragment)
+    assert event.attributes.get("istio.gateway") == "istio-system/istio-egress"
+    assert reading("request completed\tstatus=200 path=/healthz")[0] == "unknown"  # another program's words

@@ -758,7 +758,7 @@ def _family_by_message(scope: str | None, message: str) -> str | None:
             return _flag_family(message)
         if message.startswith("Version ") or message == "starting" or message.startswith(_AGENT_WAITING):
             return "istio-agent"  # pilot-discovery says "version: ..."; pkg/envoy's agent says a bare "starting"
-        if message.startswith(_AGENT_PREFIXES):
+        if message.startswith(_AGENT_PREFIXES) or _resource_prefixed(message):
             return "istio-agent"
         if message.startswith(_ISTIOD_PREFIXES):
             return "istiod"
@@ -777,6 +777,19 @@ def _family_by_message(scope: str | None, message: str) -> str | None:
                 return program
         return None
     return _ads_family(message) if scope == "ads" else None
+
+
+def _resource_prefixed(message: str) -> bool:
+    """The agent's secret cache and SDS server name the certificate first (security/pkg/nodeagent/cache
+    cacheLogPrefix: ``resource:default new connection``, ``resource:ROOTCA pushed root cert to proxy``): such a
+    message, when the rest is one of the agent's templates."""
+    if not message.startswith("resource:") or _RESOURCE_PREFIX.match(message) is None:
+        return False
+    found = match_template(message)
+    return found is not None and "istio-agent" in found.binary and not found.segments[0]
+
+
+_RESOURCE_PREFIX = re.compile(r"resource:[\w.:/@~-]{1,200} (?:request:[\w-]{1,64} )?\S")
 
 
 def _ads_family(message: str) -> str | None:
@@ -1587,6 +1600,13 @@ def known_message(message: str) -> bool:
     """True for a message only Istio's Go components print (claimable with nothing else to go on)."""
     if message.startswith(_FRAGMENT_PREFIXES) or _PUSH_STATUS.match(message) or _DNS_UPSTREAM.match(message):
         return True
+    if _resource_prefixed(message):
+        return True
+    if message.startswith("FLAG: --"):
+        # Cobra's flag dump is every Kubernetes program's ("FLAG: --address=…" from the kubelet), but only the
+        # agent names its flags in camelCase from its own list ("FLAG: --proxyLogLevel=\"warning\"")
+        flag = _FLAG.match(message)
+        return flag is not None and flag.group(1) in _AGENT_FLAGS and not flag.group(1).islower()
     if _ISTIOD_LOOKUP.search(message, 0, 300):
         return True
     if "istio.io/istio/" in message[:300] and program_in(message) in ("istiod", "istio-agent"):
@@ -1625,7 +1645,8 @@ def build(
             and whole_template(message) not in ("istiod", "istio-agent")
         ):
             return None
-    template = _Lookup(message, bool(level))
+    # (a fragment's message is looked up by its start only, but for the agent's certificate name before it)
+    template = _Lookup(message, bool(level) or _resource_prefixed(message))
     attrs: dict[str, Any] = {attr_key("istio", key): value for key, value in fields.items() if key != "caller"}
     attrs["log.message"] = message
     if scope:
@@ -1924,7 +1945,14 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
             )
             if found is not None:
                 return found
-        return build(None, "", None, line.message, {}, source, strict=True)
+        message, fields = line.message, {}
+        head, _tab, tail = message.rpartition("\t")
+        if len(head.strip()) >= 12 and _LABEL_START.match(tail):
+            # pkg/log's labels after a tab ("gateway updated\tgateway=istio-system/istio-egress"): its own
+            # layout, so any of their messages will do, as after its level column
+            fields = parse_labels(tail)
+            return build(None, "", None, head.strip(" "), fields, source, strict=True, column=True)
+        return build(None, "", None, message, fields, source, strict=True)
     if line.stamp is None or not _ISTIO_STAMP.fullmatch(line.stamp):
         # no timestamp, or not pkg/log's (always UTC with six fraction digits): another zap program
         # (the OpenTelemetry collector prints milliseconds) unless the scope or message is Istio's
