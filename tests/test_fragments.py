@@ -965,3 +965,21 @@ def test_a_message_with_pkg_logs_labels_after_a_tab_is_theirs() -> None:
     event = parse(fragment)
     assert event.attributes.get("istio.gateway") == "istio-system/istio-egress"
     assert reading("request completed\tstatus=200 path=/healthz")[0] == "unknown"  # another program's words
+
+
+# istio/ztunnel#1512 https://github.com/istio/ztunnel/pull/1512
+ZTUNNEL_DNS = '2025-04-08T05:43:56.082658Z\tdebug\tdns\tsrc.workload="sleep-64d59dd8d9-nh48s" src.namespace="default" query="AAAA" domain="baidu.com.cluster.local." result="forwarding failed" endpoints=0'
+
+
+def test_ztunnels_dns_record_from_its_fields_on_is_still_a_dns_answer() -> None:
+    """ztunnel's DNS access record pasted without its time, level and ``dns`` column: its query, domain and
+    result still say what it is (before, its ``src.workload`` made it a bare access fragment, ``other``)."""
+    whole = parse(ZTUNNEL_DNS)
+    assert (whole.format, whole.category, whole.outcome, whole.action) == ("ztunnel", "routing", "failure", "dns.query")
+    fragment = parse(ZTUNNEL_DNS.split("\t", 3)[3])
+    assert (fragment.format, fragment.category, fragment.outcome, fragment.action) == (
+        "ztunnel",
+        "routing",
+        "failure",
+        "dns.query",
+    )

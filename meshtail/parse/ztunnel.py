@@ -240,6 +240,7 @@ _ACCESS_KEYS = frozenset(
     "dst.workload dst.namespace dst.identity dst.cluster".split()
 )
 _DNS_KEYS = frozenset(("query", "domain", "result", "endpoints"))
+_DNS_RECORD = frozenset(("query", "domain", "result"))
 
 # Messages only ztunnel prints (its source's info!/warn!/error!/debug! strings), by their start.
 _MESSAGES = (
@@ -1295,14 +1296,15 @@ def _decide(line: _Line, attrs: dict[str, Any], errors: list[str]) -> _Decision:
     keys = {key for key, _ in line.fields}
     if (
         target in ("access", "http access")
-        or (not target and (keys & _ACCESS_KEYS))
+        or (not target and (keys & _ACCESS_KEYS) and not (not message and _DNS_RECORD <= keys))
         or message in ("connection complete", "connection opened", "connection failed")
     ):
         return _access_decision(line, attrs, errors, bad)
     policy = _policy_decision(message, attrs)
     if policy is not None:
         return policy
-    if target == "dns" and not message and keys & _DNS_KEYS:
+    # (a paste from the fields on, its dns column left behind: a query, its domain and its result say it)
+    if not message and (keys & _DNS_KEYS if target == "dns" else not target and _DNS_RECORD <= keys):
         result = str(attrs.get("ztunnel.result", ""))
         if result in ("success", "forwarded"):
             outcome = "success"
