@@ -983,3 +983,19 @@ def test_ztunnels_dns_record_from_its_fields_on_is_still_a_dns_answer() -> None:
         "failure",
         "dns.query",
     )
+
+
+# istio/istio#1194 https://github.com/istio/istio/issues/1194 (Istio 0.2 pilot, glog's layout, behind a tailer's names)
+PILOT_0_2_GLOG = "istio-pilot-643415899-4d2cj discovery I1020 13:55:07.677134       1 discovery.go:332] Cleared discovery service cache"
+KUBE_GLOG = "W0227 21:51:03.156818       1 admission.go:257] Failed calling webhook, failing open sidecar-injector.istio.io"
+
+
+def test_istio_0x_glog_lines_in_its_own_container_are_its_programs() -> None:
+    """Istio 0.x logged through glog: behind a wrapper naming pilot's ``discovery`` container the line is
+    istiod's (its level the letter, its caller the file); the same layout with no container named is any
+    Kubernetes program's (the API server's webhook call here) and stays unknown."""
+    event = parse(PILOT_0_2_GLOG)
+    assert (event.format, event.severity, event.source.container) == ("istiod", "info", "discovery")
+    assert event.attributes.get("istio.caller") == "discovery.go:332"
+    assert event.attributes.get("log.message") == "Cleared discovery service cache"
+    assert parse(KUBE_GLOG).format == "unknown"

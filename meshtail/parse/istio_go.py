@@ -1912,6 +1912,11 @@ def json_field_line(body: str, source: Source | None) -> tuple[str, Parsed] | No
     return found
 
 
+# glog's header (Istio 0.x's pilot and agent): "I1020 13:55:07.677134       1 discovery.go:332] message"
+_GLOG = re.compile(r"([IWEF])(\d{4} \d\d:\d\d:\d\d\.\d{6}) +\d{1,10} ([\w.-]{1,80}:\d{1,6})\] ?(.*)", re.S)
+_GLOG_LEVELS = {"I": "info", "W": "warn", "E": "error", "F": "fatal"}
+
+
 def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | None:
     """An istiod or istio-agent text line, or None.
 
@@ -1922,6 +1927,16 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         field = json_field_line(body, source)
         if field is not None:
             return field
+    if body[:1] in "IWEF" and source is not None and source.container in _ISTIO_CONTAINERS:
+        glog = _GLOG.match(body)
+        if glog is not None:
+            # Istio 0.x logged through glog (pilot's discovery, the agent beside Envoy): a wrapper named the
+            # container, so the line is that program's, its level the letter and its caller the file
+            level, stamp, caller, message = glog.groups()
+            found = build(None, _GLOG_LEVELS[level], "klog", message, {}, source, caller)
+            if found is not None:
+                found[1].attributes["istio.glog_time"] = stamp
+            return found
     if "code:" in body[:400]:
         nack = _NACK_DETAIL.search(body, 0, 4000)
         if nack is not None:
