@@ -274,10 +274,6 @@ class AuditEvent:
         """One JSON object on one line (control characters escaped by the encoder)."""
         return dumps(self.to_dict())
 
-    def to_json_bytes(self) -> bytes:
-        """:meth:`to_json` as UTF-8, for writers that skip the text layer."""
-        return dumps_bytes(self.to_dict())
-
     def __eq__(self, other: object) -> bool:
         """The same event: the same stored place, or (not stored) the same object."""
         if not isinstance(other, AuditEvent):
