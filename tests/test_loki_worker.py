@@ -181,7 +181,11 @@ async def test_a_worker_whose_meshtail_is_killed_removes_its_spool_and_ends(loki
     session of its own: the worker sees its parent gone, removes the spool of parsed output nobody will copy, and
     ends -- no process polling forever, no disk held."""
     scan, workers = await _scan_with_a_worker(loki, tmp_path, 120_000)
-    assert workers and list(tmp_path.glob("meshtail-loki-*")), "the premise: a worker parsing into its spool"
+    spools = list(tmp_path.glob("meshtail-loki-*"))
+    assert workers and spools, "the premise: a worker parsing into its spool"
+    # the worker meshtail started names its spool and meshtail's pid (what it needs if no job reaches it)
+    argv = Path(f"/proc/{workers[0]}/cmdline").read_bytes().split(b"\0")
+    assert str(spools[0]).encode() in argv and str(scan.pid).encode() in argv
     scan.kill()
     await scan.communicate()
     await _ended(workers, tmp_path, 30)
@@ -215,6 +219,27 @@ async def test_a_meshtail_killed_before_its_worker_took_the_job_leaves_no_spool(
     starter.kill()
     await starter.wait()
     await _ended([worker], tmp_path, 30)
+
+
+async def test_spools_whose_meshtail_is_gone_are_removed_by_the_next_read(loki: LokiStandIn, tmp_path: Path) -> None:
+    """A meshtail killed between making its spool and starting its worker leaves a spool nobody knows of: the
+    next meshtail that makes one removes those whose process is gone (this user's only, never a running one's)."""
+    ended = await asyncio.create_subprocess_exec("true")
+    await ended.wait()  # a pid that no process has now
+    stale = [tmp_path / f"meshtail-loki-{ended.pid}-a1b2c3", tmp_path / f"meshtail-loki-{ended.pid}-d4e5f6.removed"]
+    running = tmp_path / f"meshtail-loki-{os.getpid()}-g7h8i9"  # this test's own process runs
+    for directory in (*stale, running):
+        directory.mkdir()
+        (directory / "00000001.out").write_text("parsed output nobody will copy\n")
+    unrelated = tmp_path / "meshtail-loki-notes"  # not a spool's name
+    unrelated.mkdir()
+    scan, workers = await _scan_with_a_worker(loki, tmp_path, 100_000)
+    assert workers, "the premise: this read made a spool of its own"
+    await asyncio.wait_for(scan.communicate(), 120)
+    assert scan.returncode == 0
+    assert not any(path.exists() for path in stale)
+    assert running.exists() and unrelated.exists()
+    assert {path.name for path in tmp_path.iterdir()} == {running.name, unrelated.name}  # its own spool gone too
 
 
 async def test_a_spool_that_cannot_be_written_is_one_clear_error_after_what_was_written(

@@ -934,8 +934,10 @@ def _fragment(body: str, head: str, source: Source | None) -> Parsed | None:
             return classify(None, None, None, f"Error adding/updating listener(s) {text}", attrs, source)
     if " rejected: " in head and _REJECTED_LISTENER.search(head) is not None:  # a rejection cut at the front
         return classify(None, None, None, text, attrs, source)
-    if fragment_template(text) is not None or whole_template(text) is not None:  # a message only Envoy prints
+    if fragment_template(text) is not None:  # a message only Envoy's source prints
         return classify(None, None, None, text, attrs, source)
+    if source is not None and source.container in PROXY_CONTAINERS and whole_template(text) is not None:
+        return classify(None, None, None, text, attrs, source)  # a short one, in a proxy's own container
     if "ed, matched policy " in head:
         decision = _RBAC_DECISION.search(head)
         if decision is not None:  # "rbac_log: enforced denied, …", "... rbac ... enforced denied, …": cut in front
@@ -1136,12 +1138,16 @@ def _reason_template(m: str) -> Template | None:
 def whole_template(text: str) -> Template | None:
     """A template that prints the whole of a short pasted message, each value one word (``loading 1
     cluster(s)``, ``tls inspector: done: true``): less fixed text than a distinctive prefix needs, because
-    nothing of the message is left unexplained.  None for anything else (cheap: one dict lookup)."""
+    nothing of the message is left unexplained -- but short templates are any program's words too ("handshake
+    error: {}", "upstream timeout"), so it is asked only of a line a wrapper put in a proxy's container.
+    None for anything else (cheap: one dict lookup)."""
     if len(text) > WHOLE_LENGTH:
         return None
     for template in _BY_START.get(text[:4], ()):
         if template.weight < WHOLE_WEIGHT or " " not in template.text.strip() or not text.startswith(template.prefix):
             continue
+        if template.exact and template.weight < WHOLE_EXACT and template.text.count(" ") < 2:
+            continue  # two words and no value ("upstream timeout", "enforced allowed")
         if template.exact:
             if text == template.prefix:
                 return template
@@ -1162,6 +1168,20 @@ def whole_template(text: str) -> Template | None:
 
 WHOLE_LENGTH = 200
 WHOLE_WEIGHT = 16
+WHOLE_EXACT = 18
+# containers Envoy runs in, as wrappers name them: Istio's sidecar and gateways, Envoy Gateway's and Contour's
+# proxies, Gloo's gateway-proxy, Kuma's and Consul's sidecars
+PROXY_CONTAINERS = frozenset(
+    (
+        "istio-proxy",
+        "envoy",
+        "envoy-sidecar",
+        "gateway-proxy",
+        "kuma-sidecar",
+        "consul-dataplane",
+        "consul-connect-envoy",
+    )
+)
 _BLANK = re.compile(r"\s")
 
 

@@ -226,6 +226,8 @@ def _claims(line: GoLine, source: Source | None = None) -> bool:
         return True
     if _cni_template(message, FAMILY_WEIGHT if line.stamp is not None else FRAGMENT_WEIGHT):
         return True  # a message only the CNI's programs print (read from their sources)
+    if _from_cni_container(source) and whole_template(message) == FORMAT:
+        return True  # a short one its template explains whole, in the CNI's own container
     if line.stamp is not None and template_binary(match_template(message), FAMILY_WEIGHT) == FORMAT:
         # the same with a short or variable start ("node %v add readiness taint because …", "Labeling pod
         # %v/%v with label …", "%v is in SKIP_CNI_BINARIES, skipping."): looked up by its words (cached for
@@ -245,7 +247,7 @@ def _cni_flag(message: str) -> bool:
 def _cni_template(message: str, weight: int) -> bool:
     """Whether the message is printed by the CNI's programs only (plugin, node agent, install, repair,
     and the istio-validation init container's iptables checks), with fixed text enough to say so."""
-    return template_binary(claiming_template(message), weight) == FORMAT or whole_template(message) == FORMAT
+    return template_binary(claiming_template(message), weight) == FORMAT
 
 
 def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | None:

@@ -783,13 +783,17 @@ def _resource_prefixed(message: str) -> bool:
     """The agent's secret cache and SDS server name the certificate first (security/pkg/nodeagent/cache
     cacheLogPrefix: ``resource:default new connection``, ``resource:ROOTCA pushed root cert to proxy``): such a
     message, when the rest is one of the agent's templates."""
-    if not message.startswith("resource:") or _RESOURCE_PREFIX.match(message) is None:
+    if not message.startswith("resource:") or _SDS_RESOURCE.match(message) is None:
         return False
     found = match_template(message)
     return found is not None and "istio-agent" in found.binary and not found.segments[0]
 
 
-_RESOURCE_PREFIX = re.compile(r"resource:[\w.:/@~-]{1,200} (?:request:[\w-]{1,64} )?\S")
+# the names the agent's SDS serves: the workload's certificate and root, file-mounted ones, a gateway's credential
+_SDS_RESOURCE = re.compile(
+    r"resource:(?:default|ROOTCA|file-(?:cert|root):\S{1,300}|(?:kubernetes|sds)://\S{1,300}) "
+    r"(?:request:[\w-]{1,64} )?\S"
+)
 
 
 def _ads_family(message: str) -> str | None:
@@ -1630,11 +1634,13 @@ def build(
     caller: str | None = None,
     strict: bool = False,
     column: bool = False,
+    program: str | None = None,
 ) -> tuple[str, Parsed] | None:
     """The event for a line's columns; with ``strict`` (no timestamp or no level to go on) None
     unless the message is one this module knows (:func:`known_message`, or a template of istiod's or
     the agent's with fixed text enough).  ``column``: the level stands in pkg/log's own column (lower
-    case, a tab or a wide gap after it), so any of their templates will do."""
+    case, a tab or a wide gap after it), so any of their templates will do.  ``program``: whose the line
+    is when the caller knows (the container a wrapper named), not what its words suggest."""
     if scope == "klog" and _FOREIGN_KLOG.search(message, 0, 400) is not None:
         return None  # another program that logs through Istio's pkg/log (istio-csr, a controller-runtime manager)
     if strict and not known_message(message):
@@ -1642,7 +1648,9 @@ def build(
         if (
             found not in ("istiod", "istio-agent")
             and not (column and _any_template(message))
-            and whole_template(message) not in ("istiod", "istio-agent")
+            # (a short message a template explains whole: only where a wrapper named the container -- alone,
+            # "failed to parse config.yaml" or "Start listening on 0.0.0.0:8080" is any program's)
+            and not (_named_container(source) and whole_template(message) in ("istiod", "istio-agent"))
         ):
             return None
     # (a fragment's message is looked up by its start only, but for the agent's certificate name before it)
@@ -1654,7 +1662,7 @@ def build(
     if caller:
         attrs["istio.caller"] = caller
     time = normalize(stamp)
-    name = family(scope, message, source, template)
+    name = program or family(scope, message, source, template)
     if name == "istiod":
         parsed = classify_istiod(time, level, scope, message, attrs)
     else:
@@ -1823,10 +1831,16 @@ def _istio_container(source: Source) -> bool:
 _LEVEL_COLUMN = re.compile(r"(?:debug|info|warn|error|fatal)(?:\t| {2,}+)(?=\S)")
 
 
+def _named_container(source: Source | None) -> bool:
+    """A wrapper (stern, ``kubectl logs --prefix``, a collector's record) named a container Istio runs."""
+    return source is not None and source.container in _ANY_ISTIO_CONTAINER
+
+
 def whole_template(message: str) -> str | None:
     """The one program whose template prints this whole message, each value one word: ``Epoch 0 starting``,
-    ``Obtained private IP [10.36.1.5]``.  Less fixed text than a claim by prefix
-    needs, because nothing of the message is left unexplained; None for anything else."""
+    ``Obtained private IP [10.36.1.5]``.  Less fixed text than a claim by prefix needs, because nothing of the
+    message is left unexplained -- but short templates are any program's words too ("failed to parse %v"), so
+    callers ask it only of a line whose container a wrapper named; None for anything else."""
     if len(message) > 240:
         return None
     found = match_template(message, anywhere=False)
@@ -1912,8 +1926,26 @@ def json_field_line(body: str, source: Source | None) -> tuple[str, Parsed] | No
     return found
 
 
+# labels Istio's programs give their scopes (pkg/log WithLabels in istio/istio: the generic ones -- name, id,
+# type, path, time -- left out, any program's key=value says them)
+_OWN_LABELS = frozenset(
+    "cluster controller gateway cni-event conn_uuid podUID netns ipset iKey oKey webhook owner ns pod node "
+    "resource resourceName remoteAddr ips revision".split()
+)
 # glog's header (Istio 0.x's pilot and agent): "I1020 13:55:07.677134       1 discovery.go:332] message"
-_GLOG = re.compile(r"([IWEF])(\d{4} \d\d:\d\d:\d\d\.\d{6}) +\d{1,10} ([\w.-]{1,80}:\d{1,6})\] ?(.*)", re.S)
+_GLOG = re.compile(r"([IWEF])(\d{4} \d\d:\d\d:\d\d\.\d{6}) +\d{1,10} ([\w./-]{1,200}:\d{1,6})\] ?(.*)", re.S)
+# the containers of Istio 0.x-1.0 whose programs logged through glog, and whose family each is: the control plane's
+# (pilot's discovery, mixer, the CA, the sidecar injector) istiod's, the proxies' (sidecar, ingress) the agent's
+_GLOG_CONTAINERS = {
+    "discovery": "istiod",
+    "istiod": "istiod",
+    "mixer": "istiod",
+    "citadel": "istiod",
+    "istio-ca": "istiod",
+    "sidecar-injector-webhook": "istiod",
+    "istio-proxy": "istio-agent",
+    "istio-ingress": "istio-agent",
+}
 _GLOG_LEVELS = {"I": "info", "W": "warn", "E": "error", "F": "fatal"}
 
 
@@ -1927,13 +1959,15 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         field = json_field_line(body, source)
         if field is not None:
             return field
-    if body[:1] in "IWEF" and source is not None and source.container in _ISTIO_CONTAINERS:
+    if body[:1] in "IWEF" and source is not None and source.container in _GLOG_CONTAINERS:
         glog = _GLOG.match(body)
         if glog is not None:
-            # Istio 0.x logged through glog (pilot's discovery, the agent beside Envoy): a wrapper named the
-            # container, so the line is that program's, its level the letter and its caller the file
+            # Istio 0.x logged through glog (pilot's discovery, the agent beside Envoy, mixer, the CA): a
+            # wrapper named the container, so the line is that program's, its level the letter and its caller
+            # the file
             level, stamp, caller, message = glog.groups()
-            found = build(None, _GLOG_LEVELS[level], "klog", message, {}, source, caller)
+            program = _GLOG_CONTAINERS[source.container]
+            found = build(None, _GLOG_LEVELS[level], "klog", message, {}, source, caller, program=program)
             if found is not None:
                 found[1].attributes["istio.glog_time"] = stamp
             return found
@@ -1963,10 +1997,12 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         message, fields = line.message, {}
         head, _tab, tail = message.rpartition("\t")
         if len(head.strip()) >= 12 and _LABEL_START.match(tail):
-            # pkg/log's labels after a tab ("gateway updated\tgateway=istio-system/istio-egress"): its own
-            # layout, so any of their messages will do, as after its level column
             fields = parse_labels(tail)
-            return build(None, "", None, head.strip(" "), fields, source, strict=True, column=True)
+            if not _OWN_LABELS.isdisjoint(fields):
+                # pkg/log's layout, its labels after a tab, with a label Istio's programs set ("gateway updated
+                # <TAB>gateway=istio-system/istio-egress"): any of their messages will do, as after its level column
+                return build(None, "", None, head.strip(" "), fields, source, strict=True, column=True)
+            fields = {}
         return build(None, "", None, message, fields, source, strict=True)
     if line.stamp is None or not _ISTIO_STAMP.fullmatch(line.stamp):
         # no timestamp, or not pkg/log's (always UTC with six fraction digits): another zap program

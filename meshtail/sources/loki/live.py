@@ -32,7 +32,6 @@ import heapq
 import os
 import random
 import shutil
-import tempfile
 import time
 from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable
@@ -457,7 +456,7 @@ class LokiSource:
             split = self._half_point(start_ns, pager.position, end_ns if newest is None else newest + 1, pager.limit)
             if split >= 0:
                 try:
-                    spool = tempfile.mkdtemp(prefix="meshtail-loki-")  # (0700: the output's own)
+                    spool = parsed.make_spool()  # (0700: the output's own)
                 except OSError as exc:  # the worker only fetches then, as for the TUI
                     why = f"cannot make a spool for the Loki history reader ({exc.strerror or exc})"
                     self._event(state, "meshtail.source.warning", f"{why}: parsing it all here", "warning")

@@ -28,7 +28,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -202,6 +204,54 @@ def remove_spool(spool: str) -> None:
 
 
 _REMOVING = threading.Lock()
+
+# a spool's name carries the pid of the meshtail that made it ("meshtail-loki-<pid>-<random>", and the name a
+# removal renames it to), so a later meshtail can tell one whose owner is gone
+SPOOL_PREFIX = "meshtail-loki-"
+_SPOOL_NAME = re.compile(r"meshtail-loki-(\d{1,10})-\w{1,64}(?:\.removed)?")
+
+
+def make_spool() -> str:
+    """A new private spool directory (0700) under the temporary directory, named for this process."""
+    sweep_spools(tempfile.gettempdir())
+    return tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-")
+
+
+def sweep_spools(directory: str) -> int:
+    """Remove the spools in ``directory`` whose meshtail is gone: its worker removes a spool it sees orphaned,
+    but a meshtail killed between making a spool and starting the worker leaves one nobody knows of.  Only
+    this user's, only directories, never one whose process still runs (or whose pid another user's process
+    has taken since: that one stays).  Returns how many were removed."""
+    removed = 0
+    try:
+        entries = os.scandir(directory)
+    except OSError:
+        return 0
+    with entries:
+        for entry in entries:
+            named = _SPOOL_NAME.fullmatch(entry.name)
+            if named is None or int(named.group(1)) == os.getpid():
+                continue
+            try:
+                if not entry.is_dir(follow_symlinks=False) or entry.stat(follow_symlinks=False).st_uid != os.getuid():
+                    continue
+            except OSError:
+                continue
+            if _running(int(named.group(1))):
+                continue
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # (another user's process: not ours to judge)
+    return True
 
 
 async def parse_window(job: Any, client: Any, entries: Any, put: Callable[[tuple[Any, ...]], Awaitable[None]]) -> None:
