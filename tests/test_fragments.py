@@ -972,6 +972,8 @@ def test_the_agents_certificate_name_first_and_its_own_flags_alone_are_the_agent
         message = line.split("\t")[-1]
         assert reading(message)[:2] == whole[:2], message
     assert reading(ROTATE_REFUSED.split("\t")[-1])[1:] == ("auth", "deny", True)
+    # the agent's --domain is its namespace's service domain (the same istio-agent flag dump as PROXY_LOG_LEVEL)
+    assert reading('FLAG: --domain="petclinic.svc.cluster.local"')[0] == "istio-agent"
     # the same shapes from other programs: a kubelet's flag dump, a plan naming a resource
     for message in (
         'FLAG: --address="0.0.0.0"',

@@ -1610,6 +1610,9 @@ def known_message(message: str) -> bool:
         # Cobra's flag dump is every Kubernetes program's ("FLAG: --address=…" from the kubelet), but only the
         # agent names its flags in camelCase from its own list ("FLAG: --proxyLogLevel=\"warning\"")
         flag = _FLAG.match(message)
+        if flag is not None and flag.group(1) == "domain":
+            return ".svc." in flag.group(2)  # the agent's "<namespace>.svc.<cluster domain>" (the kubelet's is
+            # --cluster-domain)
         return flag is not None and flag.group(1) in _AGENT_FLAGS and not flag.group(1).islower()
     if _ISTIOD_LOOKUP.search(message, 0, 300):
         return True
