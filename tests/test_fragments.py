@@ -1062,3 +1062,42 @@ def test_istio_0x_glog_lines_in_its_own_container_are_its_programs() -> None:
         ),
     ):
         assert reading(line)[0] == family, line
+
+
+# istio/istio#57664 https://github.com/istio/istio/issues/57664
+SIGN_CSR = "2025-09-15T11:12:53.731799Z\terror\tcitadelclient\tfailed to sign CSR: create certificate: rpc error: code = Unimplemented desc = unknown service istio.v1.auth.IstioCertificateService"
+
+
+def test_prose_that_names_nothing_of_istios_is_not_claimed_by_a_template_start() -> None:
+    """(Found by feeding the log messages of Kiali, Contour, Envoy Gateway, Emissary, consul-dataplane, Gloo and
+    the Sail operator -- 6,561 -- through the parser: 45 were read as Istio's.)  A template that opens like any
+    program's prose claims a fragment only when it names something of Istio's after its first words, and one
+    without values only a message that is all of it."""
+    whole = reading(SIGN_CSR)
+    assert whole[0] == "istio-agent"  # the premise
+    assert reading(SIGN_CSR.split("\t")[-1])[:2] == whole[:2]  # "failed to sign CSR: …" names a CSR
+    for message in (
+        "Unable to marshal graph to JSON. Err: json: unsupported value",  # Kiali
+        "failed to listen on UDS /var/run/envoy.sock: address already in use",  # Envoy Gateway
+        "failed to get service name: backend",  # the AI gateway; "failed to get service" is istiod's, whole
+        "addr cannot be empty for host",  # Gloo; "addr cannot be empty" is the CNI's, whole
+        "failed to find namespace shop in watchNamespace. Please make sure it exist",  # Contour
+        # a strong ztunnel target word after one space is only a word (Gloo's AWS credentials)
+        "access key or secret key not provided, reading credentials from ~/.aws/credentials",
+    ):
+        assert reading(message)[0] == "unknown", message
+
+
+def test_a_pods_generated_name_first_is_not_sterns_namespace() -> None:
+    """stern without -A: ``POD CONTAINER line``.  Read as ``NAMESPACE POD CONTAINER``, Envoy Gateway's
+    "transient error processing gateways" became container "transient" and an istiod line at level error."""
+    event = parse("envoy-gateway-7d9f8b6c5d-x2k4q envoy-gateway transient error processing gateways")
+    assert event.source.container != "transient" and event.format == "unknown"
+    ns_form = parse(
+        "istio-system istiod-5d95bbc58f-78xxg discovery 2024-05-01T10:11:12.123456Z\tinfo\tads\tPush debounce stable[3] 2 for config ServiceEntry/default/x: 100.1ms since last change, 100.2ms since last push, full=true"
+    )
+    assert (ns_form.source.namespace, ns_form.source.pod, ns_form.format) == (
+        "istio-system",
+        "istiod-5d95bbc58f-78xxg",
+        "istiod",
+    )

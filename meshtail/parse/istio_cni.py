@@ -247,7 +247,7 @@ def _cni_flag(message: str) -> bool:
 def _cni_template(message: str, weight: int) -> bool:
     """Whether the message is printed by the CNI's programs only (plugin, node agent, install, repair,
     and the istio-validation init container's iptables checks), with fixed text enough to say so."""
-    return template_binary(claiming_template(message), weight) == FORMAT
+    return template_binary(claiming_template(message), weight, message) == FORMAT
 
 
 def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | None:

@@ -462,13 +462,58 @@ class _Lookup:
         return self.value  # type: ignore[return-value]
 
 
-def template_binary(template: Template | None, weight: int = FAMILY_WEIGHT) -> str | None:
-    """The one program a template belongs to when it has fixed text enough to say so, else None."""
+def template_binary(template: Template | None, weight: int = FAMILY_WEIGHT, message: str | None = None) -> str | None:
+    """The one program a template belongs to when it has fixed text enough to say so, else None.
+
+    Given the ``message`` (a fragment to claim, nothing else to go on): a template that opens like any
+    program's prose ("failed to %v", "Unable to marshal %v", "Validation failed: %v") must name something
+    technical after its first words ("failed to sign CSR: %v"), and one without values claims only a message
+    that is all of it (found in review: "failed to get service" claimed "failed to get service name: …")."""
     if template is None or "|" in template.binary:
         return None
-    if template.weight < weight and not (len(template.segments) == 1 and template.weight >= 12):
-        return None  # (a message with no verbs at all, matched whole, says it with less: "Validation passed")
+    if message is not None and _generic(template):
+        return None
+    if template.weight < weight:
+        if len(template.segments) != 1 or template.weight < 12:
+            return None  # (a message with no verbs at all, matched whole, says it with less: "Validation passed")
+        if message is not None and "%v" not in template.text and message.rstrip(" .") != template.text.rstrip(" ."):
+            return None
     return template.binary
+
+
+def _generic(template: Template) -> bool:
+    """A template whose fixed start is any program's prose, naming nothing of Istio's (Envoy's rule too)."""
+    prefix = template.segments[0]
+    if not prefix.startswith(_PROSE):
+        return False
+    words = " ".join(template.segments).split()
+    return not any(_TECHNICAL.search(word) or word.lower().strip(":,.") in _MESH_WORDS for word in words[2:])
+
+
+_PROSE = (
+    "failed to ",
+    "Failed to ",
+    "unable to ",
+    "Unable to ",
+    "could not ",
+    "Could not ",
+    "cannot ",
+    "Cannot ",
+    "error ",
+    "Error ",
+    "invalid ",
+    "Invalid ",
+    "Validation failed",
+    "validation failed",
+)
+_TECHNICAL = re.compile(r"[A-Z0-9_(]")
+# what a prose start must go on to name to be Istio's own words ("Failed to fetch jwt public key", "failed to
+# fetch key and certificate for", "failed to create ambient nodeagent service")
+_MESH_WORDS = frozenset(
+    "jwt jwks cert certs certificate certificates csr sds xds ads envoy istio istiod pilot sidecar sidecars mesh "
+    "ambient nodeagent iptables ip6tables ipset nftables ztunnel spiffe mtls tls webhook crd crds injection "
+    "injector waypoint cni veth netns hbone key pubkey secret adapter handler kinds".split()
+)
 
 
 # ============================================================================ which component
@@ -1647,7 +1692,7 @@ def build(
     if scope == "klog" and _FOREIGN_KLOG.search(message, 0, 400) is not None:
         return None  # another program that logs through Istio's pkg/log (istio-csr, a controller-runtime manager)
     if strict and not known_message(message):
-        found = template_binary(claiming_template(message), FAMILY_WEIGHT if level else FRAGMENT_WEIGHT)
+        found = template_binary(claiming_template(message), FAMILY_WEIGHT if level else FRAGMENT_WEIGHT, message)
         if (
             found not in ("istiod", "istio-agent")
             and not (column and _any_template(message))

@@ -448,6 +448,10 @@ def _stern(text: str, source: Source) -> Peeled | None:
             continue  # "info ads …" and the like: two plain words are not a pod and a container
         if (namespace or pod).lower() in _LEVEL_WORDS:
             continue  # "error accept tcp [::]:15020: …": a line's level and words, no names
+        if namespace is not None and _GENERATED.fullmatch(namespace) and not _GENERATED.fullmatch(pod):
+            # "contour-7d9f8b6c5d-x2k4q contour transient error …": a pod's generated name is no namespace's;
+            # without -A the line is "transient error …", not a container "transient" and "error …"
+            continue
         if (namespace or pod).partition("-")[0].isdigit() or _GREP_FILE_MARK.search(namespace or pod):
             continue  # "123-script load error: …", "x.log-tls handshake …": grep's context mark before a message
         if pattern is _POD_ONLY and _GENERATED.fullmatch(pod) is None:

@@ -889,7 +889,9 @@ def _parse_fragment(body: str) -> _Line | None:
         # target's own rules decide, as for a whole line without its time (a weak target wants evidence)
         target = column.group(1)
         message, fields = _after_target(body, column.start(2), column.group(2)[0] == "\t")
-        if target in _STRONG_TARGETS or _has_evidence(message, fields, target):
+        # (after one space a strong target is only a word: "access key or secret key not provided" is prose)
+        strong = target in _STRONG_TARGETS and column.group(2) != " "
+        if strong or _has_evidence(message, fields, target):
             return _Line(None, None, target, [], message, fields)
     if _key_start(body):
         fields = parse_fields(body)
