@@ -1101,3 +1101,26 @@ def test_a_pods_generated_name_first_is_not_sterns_namespace() -> None:
         "istiod-5d95bbc58f-78xxg",
         "istiod",
     )
+
+
+# istio/istio#44256 https://github.com/istio/istio/issues/44256 (a 1.17-era ztunnel at trace level)
+HYPER_TRACE = "2023-04-05T19:23:09.291159Z TRACE hyper::proto::h2::server: incoming request"
+
+
+def test_other_rust_programs_in_tracings_layout_are_not_ztunnel() -> None:
+    """tracing's default layout is every Rust program's: only ztunnel's own module paths make a line ztunnel's
+    (before, any ``a::b`` target did, and sqlx's "slow statement: execution time exceeded" was a ztunnel
+    certificate failure).  A dependency's path (hyper's) is ztunnel's in a ztunnel pod's own stream only."""
+    for line in (
+        "2024-05-01T10:00:00.123456Z  INFO vector::topology::builder: Healthcheck passed.",
+        "2024-05-01T10:00:00.123456Z ERROR sqlx::query: slow statement: execution time exceeded alert threshold",
+        "2024-05-01T10:00:00.123456Z  WARN linkerd_app_inbound::policy: failed to discover policy error=connection refused",
+        HYPER_TRACE,
+    ):
+        assert reading(line)[0] == "unknown", line
+    assert reading("2024-05-01T10:00:00.123456Z  INFO xds::client: Stream established")[0] == "ztunnel"
+    assert reading(f"ztunnel-2vfp8 istio-proxy {HYPER_TRACE}")[0] == "ztunnel"  # stern names a ztunnel pod
+    own = StreamParser().parse(
+        RawLine(HYPER_TRACE, Source("ztunnel", namespace="istio-system", pod="ztunnel-2vfp8"), "2026-01-01T00:00:00Z")
+    )
+    assert own.format == "ztunnel"

@@ -231,6 +231,11 @@ _WEAK_TARGETS = frozenset(
     "time tls version xds hyper h2 tower tokio tracing".split()
 )
 _TARGETS = _STRONG_TARGETS | _WEAK_TARGETS
+# ztunnel's own modules, from every target its source logs under (ztunnel_templates: "ztunnel::proxy::inbound"
+# -> "proxy"), and the targets it names itself ("access", "dns")
+_OWN_MODULES = frozenset(
+    {row[0].split("::")[1] for row in TEMPLATES if row[0].startswith("ztunnel::")} | {"access", "dns"}
+)
 _LEVELS = frozenset("trace debug info warn error TRACE DEBUG INFO WARN ERROR".split())
 _BAD = ("warn", "error")
 
@@ -787,6 +792,7 @@ def _legacy_line(
     stamp: str | None,
     level: str | None,
     crate_only: bool = False,
+    own: bool = False,
 ) -> _Line | None:
     """tracing_subscriber's default layout (before 1.22) after its time and level, from the chain read at its
     start: ``span{..}:span2: ztunnel::target: message k=v`` (spans optional)."""
@@ -804,18 +810,21 @@ def _legacy_line(
     name = target_items[0][0]
     if crate_only and not name.startswith("ztunnel::"):
         return None  # no time or level: only ztunnel's own module paths
+    first = name.partition("::")[0]
     if not (
         name.startswith("ztunnel")
-        or "::" in name
+        # a module path of ztunnel's own ("xds::client", "proxy::inbound"); any Rust program prints its own
+        # ("vector::topology::builder", "sqlx::query") in this layout
+        or ("::" in name and (own or first in _OWN_MODULES))
         or name in _STRONG_TARGETS
         or spans
-        or (name in _WEAK_TARGETS and _has_evidence(message, fields, name))
+        or ((name in _WEAK_TARGETS or first in _WEAK_TARGETS) and _has_evidence(message, fields, first))
     ):
         return None
     return _Line(stamp, level, _strip_target(name), _span_list(spans), message, fields)
 
 
-def _parse_head(body: str, pos: int, strict: bool) -> _Line | None:
+def _parse_head(body: str, pos: int, strict: bool, own: bool = False) -> _Line | None:
     """A line with a timestamp and/or a level at *pos*; *strict* (after an unknown prefix) wants a strong target."""
     head = _STAMPED.match(body, pos)
     if head is not None:
@@ -838,7 +847,7 @@ def _parse_head(body: str, pos: int, strict: bool) -> _Line | None:
     items, end, colon = chain
     legacy = colon and (level.isupper() or "{" in body[start:end] or items[0][0].startswith("ztunnel"))
     if legacy:
-        return _legacy_line(body, items, end, stamp, level)
+        return _legacy_line(body, items, end, stamp, level, own=own)
     if end < len(body) and body[end] not in " \t":
         return None  # the target is not a whole word
     tabbed = "\t" in sep and end < len(body) and body[end] == "\t"
@@ -966,7 +975,7 @@ def _find_stamp(body: str, pos: int, limit: int) -> re.Match[str] | None:
     return None
 
 
-def _split(body: str) -> _Line | None:
+def _split(body: str, own: bool = False) -> _Line | None:
     if "\x1b" in body:
         body = _ANSI.sub("", body)
     body = body.rstrip()
@@ -974,7 +983,7 @@ def _split(body: str) -> _Line | None:
         return None
     first = body[:1]
     if first.isdigit() or first in "tdiewTDIEW":
-        line = _parse_head(body, 0, strict=False)
+        line = _parse_head(body, 0, strict=False, own=own)
         if line is not None:
             return line
     line = _parse_fragment(body)
@@ -1511,8 +1520,11 @@ def _build(line: _Line, decoded: bool) -> Parsed:
 
 # ------------------------------------------------------------------ entry points
 def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | None:
-    """A ztunnel text line (recognised from its content), or None."""
-    line = _split(body)
+    """A ztunnel text line (recognised from its content), or None.  In a ztunnel pod's own stream (the kube
+    source names it, or a wrapper names a ztunnel pod) any Rust module path is ztunnel's: its dependencies'
+    (``hyper::proto::h2::server``) too."""
+    own = source is not None and (source.kind == "ztunnel" or (source.pod or "").startswith("ztunnel-"))
+    line = _split(body, own=own)
     if line is None:
         return None
     return "ztunnel", _build(line, decoded=False)
