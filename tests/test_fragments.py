@@ -1124,3 +1124,24 @@ def test_other_rust_programs_in_tracings_layout_are_not_ztunnel() -> None:
         RawLine(HYPER_TRACE, Source("ztunnel", namespace="istio-system", pod="ztunnel-2vfp8"), "2026-01-01T00:00:00Z")
     )
     assert own.format == "ztunnel"
+
+
+# higress-group/higress#3114 https://github.com/higress-group/higress/issues/3114
+CA_ENDPOINT = (
+    "2025-11-11T14:31:44.690187Z\tinfo\tCA Endpoint higress-controller.higress-system.svc:15012, provider Citadel"
+)
+# maddevsio/aws-eks-base#368 https://github.com/maddevsio/aws-eks-base/issues/368 (istiod, its tabs collapsed)
+CONTROLLERS_COLLAPSED = "error controllers error handling istiod-default-validator, retrying(retry count: 1): webhook is not ready, retry controller=validation"
+
+
+def test_a_level_word_and_everyday_word_after_single_spaces_may_be_a_sentence() -> None:
+    """Without a time, ``error processing …`` is pkg/log's level and scope with its tabs collapsed, or a
+    sentence: Linkerd's "error processing endpoints resource" was istiod's.  After such a word the message must
+    be theirs; a scope no sentence uses (``controllers``) still says it, and a level word leading a message a
+    template explains whole is theirs (the time cut, the tab collapsed)."""
+    assert reading("error processing endpoints resource, got default/web-1 expected *corev1.Endpoints")[0] == "unknown"
+    assert reading("error install helm chart: exit status 1")[0] == "unknown"
+    assert reading(CONTROLLERS_COLLAPSED)[0] == "istiod"
+    whole = reading(CA_ENDPOINT)
+    assert whole[0] == "istio-agent"  # the premise
+    assert reading("info " + CA_ENDPOINT.split("\t")[-1])[:2] == whole[:2]

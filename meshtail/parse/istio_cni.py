@@ -33,6 +33,7 @@ from .istio_go import (
     match_template,
     read_line,
     read_scope_first,
+    stamp_less_prose,
     template_binary,
     whole_template,
 )
@@ -263,6 +264,10 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
                 line = scoped
     if line is None or not _claims(line, source):
         return None
+    if line.stamp is None and line.scope is not None and stamp_less_prose(body, line.scope):
+        # "error install helm chart: …": a sentence as well as the CNI's level and scope, tabs collapsed
+        if not (_cni_template(line.message, FRAGMENT_WEIGHT) or _from_cni_container(source)):
+            return None
     if (
         line.level
         and line.stamp is None

@@ -1683,12 +1683,14 @@ def build(
     strict: bool = False,
     column: bool = False,
     program: str | None = None,
+    whole: bool = False,
 ) -> tuple[str, Parsed] | None:
     """The event for a line's columns; with ``strict`` (no timestamp or no level to go on) None
     unless the message is one this module knows (:func:`known_message`, or a template of istiod's or
     the agent's with fixed text enough).  ``column``: the level stands in pkg/log's own column (lower
     case, a tab or a wide gap after it), so any of their templates will do.  ``program``: whose the line
-    is when the caller knows (the container a wrapper named), not what its words suggest."""
+    is when the caller knows (the container a wrapper named), not what its words suggest.  ``whole``: their
+    level word leads the line, so a message one of their templates explains whole will do."""
     if scope == "klog" and _FOREIGN_KLOG.search(message, 0, 400) is not None:
         return None  # another program that logs through Istio's pkg/log (istio-csr, a controller-runtime manager)
     if strict and not known_message(message):
@@ -1698,7 +1700,7 @@ def build(
             and not (column and _any_template(message))
             # (a short message a template explains whole: only where a wrapper named the container -- alone,
             # "failed to parse config.yaml" or "Start listening on 0.0.0.0:8080" is any program's)
-            and not (_named_container(source) and whole_template(message) in ("istiod", "istio-agent"))
+            and not ((whole or _named_container(source)) and whole_template(message) in ("istiod", "istio-agent"))
         ):
             return None
     # (a fragment's message is looked up by its start only, but for the agent's certificate name before it)
@@ -1997,6 +1999,27 @@ _GLOG_CONTAINERS = {
 _GLOG_LEVELS = {"I": "info", "W": "warn", "E": "error", "F": "fatal"}
 
 
+# scopes that are also everyday words: after a level word and single spaces they may be a sentence's
+# ("error processing …", "error install helm chart: …", "warning status …")
+_WORD_SCOPES = frozenset(
+    "analysis cache default delta file install model monitor monitoring processing push repair resource runtime "
+    "security server simulation snapshot source status token validation".split()
+)
+
+
+def stamp_less_prose(body: str, scope: str) -> bool:
+    """A line with no time whose level word and everyday-word scope are each followed by a single space: it
+    reads as a sentence as well as pkg/log's columns with their tabs collapsed."""
+    if scope not in _WORD_SCOPES:
+        return False
+    text = body.lstrip(" ")
+    level, _, rest = text.partition(" ")
+    return rest.startswith(scope + " ") and not rest.startswith(scope + "  ") and level.lower() in _PROSE_LEVELS
+
+
+_PROSE_LEVELS = frozenset(("error", "warn", "warning", "info", "debug", "fatal"))
+
+
 def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | None:
     """An istiod or istio-agent text line, or None.
 
@@ -2056,6 +2079,8 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         # no timestamp, or not pkg/log's (always UTC with six fraction digits): another zap program
         # (the OpenTelemetry collector prints milliseconds) unless the scope or message is Istio's
         known = line.scope is not None and (line.scope in KNOWN_SCOPES or line.scope.startswith("envoy "))
+        if known and stamp_less_prose(body, line.scope):
+            known = False  # "error processing endpoints resource, …": a sentence, unless the message is theirs
         stamp = line.stamp
         column = stamp is None and (
             _LEVEL_COLUMN.match(body.lstrip(" ")) is not None
@@ -2072,6 +2097,9 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
             line.caller,
             strict=not known,
             column=column,
+            # (pkg/log's lower-case level word first, its tab collapsed to a space: a message one of their
+            # templates explains whole is theirs, as behind a wrapper naming their container)
+            whole=stamp is None and body.lstrip(" ").partition(" ")[0] in _PROSE_LEVELS,
         )
     return build(line.stamp, line.level, line.scope, line.message, line.fields, source, line.caller)
 
