@@ -1103,7 +1103,8 @@ def test_a_pods_generated_name_first_is_not_sterns_namespace() -> None:
     )
 
 
-# istio/istio#44256 https://github.com/istio/istio/issues/44256 (a 1.17-era ztunnel at trace level)
+# istio/istio#44256 https://github.com/istio/istio/issues/44256 (a 1.17-era ztunnel at trace level); the
+# hickory_proto JSON line below: istio/ztunnel#1360 https://github.com/istio/ztunnel/issues/1360
 HYPER_TRACE = "2023-04-05T19:23:09.291159Z TRACE hyper::proto::h2::server: incoming request"
 
 
@@ -1119,6 +1120,15 @@ def test_other_rust_programs_in_tracings_layout_are_not_ztunnel() -> None:
     ):
         assert reading(line)[0] == "unknown", line
     assert reading("2024-05-01T10:00:00.123456Z  INFO xds::client: Stream established")[0] == "ztunnel"
+    # tracing's JSON (Linkerd's proxy): "target" is every Rust program's key; ztunnel's own layout says "scope"
+    linkerd = '{"timestamp":"2024-05-01T10:00:00.123456Z","level":"INFO","fields":{"message":"listening","addr":"0.0.0.0:4143"},"target":"linkerd_app_inbound::server"}'
+    assert reading(linkerd)[0] == "unknown"
+    assert (
+        reading(
+            '{"level":"warn","time":"2024-11-08T08:32:16.370762Z","scope":"hickory_proto::udp::udp_client_stream","message":"expected message id: 16243 got: 15069, dropped"}'
+        )[0]
+        == "ztunnel"
+    )
     assert reading(f"ztunnel-2vfp8 istio-proxy {HYPER_TRACE}")[0] == "ztunnel"  # stern names a ztunnel pod
     own = StreamParser().parse(
         RawLine(HYPER_TRACE, Source("ztunnel", namespace="istio-system", pod="ztunnel-2vfp8"), "2026-01-01T00:00:00Z")

@@ -1555,9 +1555,15 @@ def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[s
         return None
     target = _strip_target(scope)
     keys = set(obj)
+    # ztunnel's own JSON layout names the target "scope" (src/telemetry.rs IstioJsonFormat): any module path
+    # there is its, a dependency's too ("hickory_proto::udp::udp_client_stream"); tracing's default JSON names
+    # it "target" and is every Rust program's (Linkerd's proxy's, Vector's): only ztunnel's own modules then
+    own = "scope" in obj or (
+        source is not None and (source.kind == "ztunnel" or (source.pod or "").startswith("ztunnel-"))
+    )
     if not (
         scope.startswith("ztunnel")
-        or "::" in scope
+        or ("::" in scope and (own or scope.partition("::")[0] in _OWN_MODULES))
         or target in _TARGETS
         or target == "http access"
         or keys & _ACCESS_KEYS
