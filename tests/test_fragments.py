@@ -1151,6 +1151,8 @@ def test_a_level_word_and_everyday_word_after_single_spaces_may_be_a_sentence() 
     template explains whole is theirs (the time cut, the tab collapsed)."""
     assert reading("error processing endpoints resource, got default/web-1 expected *corev1.Endpoints")[0] == "unknown"
     assert reading("error install helm chart: exit status 1")[0] == "unknown"
+    assert reading("error gateway is unspecified")[0] == "unknown"  # Envoy Gateway's configuration check
+    assert reading("error failed to load config: open /etc/kiali/config.yaml: no such file")[0] == "unknown"  # Kiali
     assert reading(CONTROLLERS_COLLAPSED)[0] == "istiod"
     whole = reading(CA_ENDPOINT)
     assert whole[0] == "istio-agent"  # the premise

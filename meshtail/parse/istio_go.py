@@ -1896,6 +1896,8 @@ def whole_template(message: str) -> str | None:
     found = match_template(message, anywhere=False)
     if found is None or "|" in found.binary or found.weight < WHOLE_WEIGHT or not found.segments[0]:
         return None
+    if _generic(found):
+        return None  # "failed to load config: %v": any program's prose
     if len(found.segments) == 1 and found.weight < WHOLE_EXACT and found.text.count(" ") < 2:
         return None  # two words and no value ("Stop requested", "service updated"): any program's
     position = 0
@@ -2002,8 +2004,8 @@ _GLOG_LEVELS = {"I": "info", "W": "warn", "E": "error", "F": "fatal"}
 # scopes that are also everyday words: after a level word and single spaces they may be a sentence's
 # ("error processing …", "error install helm chart: …", "warning status …")
 _WORD_SCOPES = frozenset(
-    "analysis cache default delta file install model monitor monitoring processing push repair resource runtime "
-    "security server simulation snapshot source status token validation".split()
+    "analysis cache default delta file gateway install model monitor monitoring processing push repair resource "
+    "runtime security server simulation snapshot source status token validation".split()
 )
 
 
