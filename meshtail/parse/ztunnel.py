@@ -1519,12 +1519,16 @@ def _build(line: _Line, decoded: bool) -> Parsed:
 
 
 # ------------------------------------------------------------------ entry points
+def _ztunnel_stream(source: Source | None) -> bool:
+    """A ztunnel pod's own stream: the kube source says so, or a wrapper named a ztunnel pod."""
+    return source is not None and (source.kind == "ztunnel" or (source.pod or "").startswith("ztunnel-"))
+
+
 def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | None:
     """A ztunnel text line (recognised from its content), or None.  In a ztunnel pod's own stream (the kube
     source names it, or a wrapper names a ztunnel pod) any Rust module path is ztunnel's: its dependencies'
     (``hyper::proto::h2::server``) too."""
-    own = source is not None and (source.kind == "ztunnel" or (source.pod or "").startswith("ztunnel-"))
-    line = _split(body, own=own)
+    line = _split(body, own=_ztunnel_stream(source))
     if line is None:
         return None
     return "ztunnel", _build(line, decoded=False)
@@ -1558,9 +1562,7 @@ def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[s
     # ztunnel's own JSON layout names the target "scope" (src/telemetry.rs IstioJsonFormat): any module path
     # there is its, a dependency's too ("hickory_proto::udp::udp_client_stream"); tracing's default JSON names
     # it "target" and is every Rust program's (Linkerd's proxy's, Vector's): only ztunnel's own modules then
-    own = "scope" in obj or (
-        source is not None and (source.kind == "ztunnel" or (source.pod or "").startswith("ztunnel-"))
-    )
+    own = "scope" in obj or _ztunnel_stream(source)
     if not (
         scope.startswith("ztunnel")
         or ("::" in scope and (own or scope.partition("::")[0] in _OWN_MODULES))
