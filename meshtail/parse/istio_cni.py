@@ -260,13 +260,20 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         wide = read_scope_first(line.message)
         scoped = wide or read_scope_first(line.message, single=True)
         if scoped is not None and scoped.scope in SCOPES:
-            if wide is not None or _claims(GoLine(None, "", None, scoped.message, scoped.fields), source):
+            found = claiming_template(scoped.message)
+            if (
+                wide is not None
+                or _claims(GoLine(None, "", None, scoped.message, scoped.fields), source)
+                or (found is not None and found.binary == FORMAT and found.scope == scoped.scope)
+            ):
                 line = scoped
     if line is None or not _claims(line, source):
         return None
     if line.stamp is None and line.scope is not None and stamp_less_prose(body, line.scope):
         # "error install helm chart: …": a sentence as well as the CNI's level and scope, tabs collapsed
-        if not (_cni_template(line.message, FRAGMENT_WEIGHT) or _from_cni_container(source)):
+        if not (
+            _cni_template(line.message, FRAGMENT_WEIGHT) or _from_cni_container(source) or _names_cni(line.message)
+        ):
             return None
     if (
         line.level

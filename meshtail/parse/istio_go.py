@@ -487,6 +487,8 @@ def _generic(template: Template) -> bool:
     if not prefix.startswith(_PROSE):
         return False
     words = " ".join(template.segments).split()
+    if sum(w.strip(":,.%v/").isalpha() for w in words[2:]) >= 4:
+        return False  # (fixed words enough to be one program's: "Failed to find port for service %v: %v")
     return not any(_TECHNICAL.search(word) or word.lower().strip(":,.") in _MESH_WORDS for word in words[2:])
 
 
@@ -2004,8 +2006,9 @@ _GLOG_LEVELS = {"I": "info", "W": "warn", "E": "error", "F": "fatal"}
 # scopes that are also everyday words: after a level word and single spaces they may be a sentence's
 # ("error processing …", "error install helm chart: …", "warning status …")
 _WORD_SCOPES = frozenset(
-    "analysis cache default delta file gateway install model monitor monitoring processing push repair resource "
-    "runtime security server simulation snapshot source status token validation".split()
+    "analysis api authn authorization ca cache default delta dns file gateway install kube model monitor monitoring "
+    "probes processing push rbac repair resource runtime security server simulation snapshot source status "
+    "telemetry token validation vault wasm".split()
 )
 
 
@@ -2016,7 +2019,21 @@ def stamp_less_prose(body: str, scope: str) -> bool:
         return False
     text = body.lstrip(" ")
     level, _, rest = text.partition(" ")
-    return rest.startswith(scope + " ") and not rest.startswith(scope + "  ") and level.lower() in _PROSE_LEVELS
+    if not (rest.startswith(scope + " ") and not rest.startswith(scope + "  ") and level.lower() in _PROSE_LEVELS):
+        return False
+    after = rest[len(scope) + 1 :]
+    found = match_template(after, anywhere=False)
+    if found is not None and scope in found.scope.split("|") and found.weight >= 8:
+        return False  # a message of that very scope ("gateway updated" in gateway, "GenerateSecret %v" in cache)
+    whole = match_template(scope + " " + after, anywhere=False)
+    if (
+        whole is not None
+        and whole.segments[0].startswith(scope + " ")
+        and "|" not in whole.binary
+        and whole.weight >= 12
+    ):
+        return False  # no scope: the word is the message's first ("processing secret event for secret %v")
+    return True
 
 
 _PROSE_LEVELS = frozenset(("error", "warn", "warning", "info", "debug", "fatal"))

@@ -304,6 +304,8 @@ _POD_ONLY = re.compile(
 _GENERATED = re.compile(
     r"[a-z0-9][a-z0-9.-]{0,240}-(?:[bcdfghjklmnpqrstvwxz2456789]{5}|\d{1,4})"
 )  # (or a StatefulSet's ordinal)
+# a generated name's random suffix alone (a namespace may end in a number: "tenant-1", "team-42")
+_HASHED = re.compile(r"[a-z0-9][a-z0-9.-]{0,240}-[bcdfghjklmnpqrstvwxz2456789]{5}")
 _COMPOSE = re.compile(r"([A-Za-z0-9][\w.-]{0,100})\s+\| ")
 _GREP = re.compile(
     # (not a year and its month taken for a line number and grep's "-": "x.log:2024-04-17 14:24:00 …"; nor a clock's
@@ -448,7 +450,7 @@ def _stern(text: str, source: Source) -> Peeled | None:
             continue  # "info ads …" and the like: two plain words are not a pod and a container
         if (namespace or pod).lower() in _LEVEL_WORDS:
             continue  # "error accept tcp [::]:15020: …": a line's level and words, no names
-        if namespace is not None and _GENERATED.fullmatch(namespace) and not _GENERATED.fullmatch(pod):
+        if namespace is not None and _HASHED.fullmatch(namespace) and not _GENERATED.fullmatch(pod):
             # "contour-7d9f8b6c5d-x2k4q contour transient error …": a pod's generated name is no namespace's;
             # without -A the line is "transient error …", not a container "transient" and "error …"
             continue

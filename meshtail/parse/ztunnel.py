@@ -236,6 +236,20 @@ _TARGETS = _STRONG_TARGETS | _WEAK_TARGETS
 _OWN_MODULES = frozenset(
     {row[0].split("::")[1] for row in TEMPLATES if row[0].startswith("ztunnel::")} | {"access", "dns"}
 )
+# ...and its module paths whole ("xds::client", "proxy::inbound": another program has an "app::server" too)
+_OWN_PATHS = frozenset(row[0][9:] for row in TEMPLATES if row[0].startswith("ztunnel::"))
+# the DNS proxy's crates, which ztunnel 1.21-1.22 logged under tracing's own layouts (text, and JSON with "target")
+_DNS_CRATES = frozenset(
+    "hickory_proto hickory_server hickory_resolver hickory_net trust_dns_proto trust_dns_server "
+    "trust_dns_resolver".split()
+)
+
+
+def _own_path(name: str) -> bool:
+    """A module path ztunnel logs under (without its crate), or its DNS proxy's crates'."""
+    return name in _OWN_PATHS or name.partition("::")[0] in _DNS_CRATES
+
+
 _LEVELS = frozenset("trace debug info warn error TRACE DEBUG INFO WARN ERROR".split())
 _BAD = ("warn", "error")
 
@@ -815,7 +829,7 @@ def _legacy_line(
         name.startswith("ztunnel")
         # a module path of ztunnel's own ("xds::client", "proxy::inbound"); any Rust program prints its own
         # ("vector::topology::builder", "sqlx::query") in this layout
-        or ("::" in name and (own or first in _OWN_MODULES))
+        or ("::" in name and (own or _own_path(name)))
         or name in _STRONG_TARGETS
         or spans
         or ((name in _WEAK_TARGETS or first in _WEAK_TARGETS) and _has_evidence(message, fields, first))
@@ -1565,7 +1579,7 @@ def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[s
     own = "scope" in obj or _ztunnel_stream(source)
     if not (
         scope.startswith("ztunnel")
-        or ("::" in scope and (own or scope.partition("::")[0] in _OWN_MODULES))
+        or ("::" in scope and (own or _own_path(scope)))
         or target in _TARGETS
         or target == "http access"
         or keys & _ACCESS_KEYS
