@@ -45,6 +45,7 @@ from .envoy_templates import TEMPLATES
 from .istio_go import own_envoy_message
 from .result import Action, Parsed, action_word, attr_key, severity_of
 from .timestamps import normalize
+from .whole import one_word_values
 
 FORMAT = "envoy-component"
 HEAD = 512  # prefixes and heads are looked for in this many leading characters
@@ -1148,20 +1149,7 @@ def whole_template(text: str) -> Template | None:
             continue
         if template.exact and template.weight < WHOLE_EXACT and template.text.count(" ") < 2:
             continue  # two words and no value ("upstream timeout", "enforced allowed")
-        if template.exact:
-            if text == template.prefix:
-                return template
-            continue
-        position = len(template.prefix)
-        for piece in template.rest:
-            at = text.find(piece, position)
-            if at <= position or _BLANK.search(text, position, at) is not None:
-                break  # (a value of more words than one: another message that shares the fixed text)
-            position = at + len(piece)
-        else:
-            rest = text[position:]
-            if template.text.endswith("{}") != bool(rest) or _BLANK.search(rest) is not None:
-                continue
+        if one_word_values(text, template.prefix, template.rest, template.text.endswith("{}")):
             return template
     return None
 
@@ -1182,7 +1170,6 @@ PROXY_CONTAINERS = frozenset(
         "consul-connect-envoy",
     )
 )
-_BLANK = re.compile(r"\s")
 
 
 def fragment_template(text: str) -> Template | None:

@@ -260,11 +260,15 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         wide = read_scope_first(line.message)
         scoped = wide or read_scope_first(line.message, single=True)
         if scoped is not None and scoped.scope in SCOPES:
-            found = claiming_template(scoped.message)
             if (
                 wide is not None
                 or _claims(GoLine(None, "", None, scoped.message, scoped.fields), source)
-                or (found is not None and found.binary == FORMAT and found.scope == scoped.scope)
+                # (a CNI template printed in that very scope)
+                or (
+                    (found := claiming_template(scoped.message)) is not None
+                    and found.binary == FORMAT
+                    and found.scope == scoped.scope
+                )
             ):
                 line = scoped
     if line is None or not _claims(line, source):

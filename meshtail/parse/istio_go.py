@@ -31,6 +31,7 @@ from . import istio_templates
 from .istio_paths import program_in
 from .result import Action, Parsed, action_word, attr_key, severity_of
 from .timestamps import normalize
+from .whole import one_word_values
 
 # In a tab-expanded copy, structured fields start after a run of spaces (and after a non-space,
 # so a long run of spaces is tried once, not from each of its positions).
@@ -1702,7 +1703,10 @@ def build(
             and not (column and _any_template(message))
             # (a short message a template explains whole: only where a wrapper named the container -- alone,
             # "failed to parse config.yaml" or "Start listening on 0.0.0.0:8080" is any program's)
-            and not ((whole or _named_container(source)) and whole_template(message) in ("istiod", "istio-agent"))
+            and not (
+                (whole or (source is not None and _istio_container(source)))
+                and whole_template(message) in ("istiod", "istio-agent")
+            )
         ):
             return None
     # (a fragment's message is looked up by its start only, but for the agent's certificate name before it)
@@ -1883,11 +1887,6 @@ def _istio_container(source: Source) -> bool:
 _LEVEL_COLUMN = re.compile(r"(?:debug|info|warn|error|fatal)(?:\t| {2,}+)(?=\S)")
 
 
-def _named_container(source: Source | None) -> bool:
-    """A wrapper (stern, ``kubectl logs --prefix``, a collector's record) named a container Istio runs."""
-    return source is not None and source.container in _ANY_ISTIO_CONTAINER
-
-
 def whole_template(message: str) -> str | None:
     """The one program whose template prints this whole message, each value one word: ``Epoch 0 starting``,
     ``Obtained private IP [10.36.1.5]``.  Less fixed text than a claim by prefix needs, because nothing of the
@@ -1902,28 +1901,13 @@ def whole_template(message: str) -> str | None:
         return None  # "failed to load config: %v": any program's prose
     if len(found.segments) == 1 and found.weight < WHOLE_EXACT and found.text.count(" ") < 2:
         return None  # two words and no value ("Stop requested", "service updated"): any program's
-    position = 0
-    segments = found.segments
-    for index, segment in enumerate(segments):
-        at = message.find(segment, position) if index else 0
-        if at < 0:
-            return None
-        value = message[position:at]
-        if index and (not value or _BLANK.search(value) is not None):
-            return None  # a value of more than one word: another message that shares the fixed text
-        position = at + len(segment)
-    rest = message[position:]
-    if found.text.endswith("%v"):
-        if not rest or _BLANK.search(rest) is not None:
-            return None
-    elif rest:
+    if not one_word_values(message, found.segments[0], found.segments[1:], found.text.endswith("%v")):
         return None
     return found.binary
 
 
 WHOLE_WEIGHT = 14  # ("waiting %v for %v", "DNS error %v": any program's)
 WHOLE_EXACT = 18
-_BLANK = re.compile(r"\s")
 
 
 def _any_template(message: str) -> bool:
@@ -2084,16 +2068,14 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
             )
             if found is not None:
                 return found
-        message, fields = line.message, {}
-        head, _tab, tail = message.rpartition("\t")
+        head, _tab, tail = line.message.rpartition("\t")
         if len(head.strip()) >= 12 and _LABEL_START.match(tail):
             fields = parse_labels(tail)
             if not _OWN_LABELS.isdisjoint(fields):
                 # pkg/log's layout, its labels after a tab, with a label Istio's programs set ("gateway updated
                 # <TAB>gateway=istio-system/istio-egress"): any of their messages will do, as after its level column
                 return build(None, "", None, head.strip(" "), fields, source, strict=True, column=True)
-            fields = {}
-        return build(None, "", None, message, fields, source, strict=True)
+        return build(None, "", None, line.message, {}, source, strict=True)
     if line.stamp is None or not _ISTIO_STAMP.fullmatch(line.stamp):
         # no timestamp, or not pkg/log's (always UTC with six fraction digits): another zap program
         # (the OpenTelemetry collector prints milliseconds) unless the scope or message is Istio's

@@ -301,11 +301,10 @@ _STERN = re.compile(_STERN_TAIL)
 _POD_ONLY = re.compile(
     r"(?P<pod>[a-z0-9][a-z0-9.-]{0,240}[a-z0-9]) +(?=\d{4}-\d{2}-\d{2}[T ]\d|\[\d{4}-\d{2}-\d{2}[T ]\d|\{\")"
 )
-_GENERATED = re.compile(
-    r"[a-z0-9][a-z0-9.-]{0,240}-(?:[bcdfghjklmnpqrstvwxz2456789]{5}|\d{1,4})"
-)  # (or a StatefulSet's ordinal)
+_RANDOM_SUFFIX = "[bcdfghjklmnpqrstvwxz2456789]{5}"  # (what a ReplicaSet's or a Job's pod name ends in)
+_GENERATED = re.compile(rf"[a-z0-9][a-z0-9.-]{{0,240}}-(?:{_RANDOM_SUFFIX}|\d{{1,4}})")  # (or a StatefulSet's ordinal)
 # a generated name's random suffix alone (a namespace may end in a number: "tenant-1", "team-42")
-_HASHED = re.compile(r"[a-z0-9][a-z0-9.-]{0,240}-[bcdfghjklmnpqrstvwxz2456789]{5}")
+_HASHED = re.compile(rf"[a-z0-9][a-z0-9.-]{{0,240}}-{_RANDOM_SUFFIX}")
 _COMPOSE = re.compile(r"([A-Za-z0-9][\w.-]{0,100})\s+\| ")
 _GREP = re.compile(
     # (not a year and its month taken for a line number and grep's "-": "x.log:2024-04-17 14:24:00 …"; nor a clock's

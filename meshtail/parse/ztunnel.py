@@ -231,13 +231,9 @@ _WEAK_TARGETS = frozenset(
     "time tls version xds hyper h2 tower tokio tracing".split()
 )
 _TARGETS = _STRONG_TARGETS | _WEAK_TARGETS
-# ztunnel's own modules, from every target its source logs under (ztunnel_templates: "ztunnel::proxy::inbound"
-# -> "proxy"), and the targets it names itself ("access", "dns")
-_OWN_MODULES = frozenset(
-    {row[0].split("::")[1] for row in TEMPLATES if row[0].startswith("ztunnel::")} | {"access", "dns"}
-)
-# ...and its module paths whole ("xds::client", "proxy::inbound": another program has an "app::server" too)
-_OWN_PATHS = frozenset(row[0][9:] for row in TEMPLATES if row[0].startswith("ztunnel::"))
+# ztunnel's module paths, whole, from every target its source logs under (ztunnel_templates:
+# "ztunnel::xds::client" -> "xds::client"; another program has an "app::server" too)
+_OWN_PATHS = frozenset(row[0].removeprefix("ztunnel::") for row in TEMPLATES if row[0].startswith("ztunnel::"))
 # the DNS proxy's crates, which ztunnel 1.21-1.22 logged under tracing's own layouts (text, and JSON with "target")
 _DNS_CRATES = frozenset(
     "hickory_proto hickory_server hickory_resolver hickory_net trust_dns_proto trust_dns_server "
@@ -1319,17 +1315,18 @@ def _decide(line: _Line, attrs: dict[str, Any], errors: list[str]) -> _Decision:
     level = (line.level or "").lower()
     bad = level in _BAD
     keys = {key for key, _ in line.fields}
+    # a DNS answer's fields (a paste from the fields on, its dns column left behind: its query, domain and result)
+    dns_fields = not message and (bool(keys & _DNS_KEYS) if target == "dns" else not target and _DNS_RECORD <= keys)
     if (
         target in ("access", "http access")
-        or (not target and (keys & _ACCESS_KEYS) and not (not message and _DNS_RECORD <= keys))
+        or (not target and (keys & _ACCESS_KEYS) and not dns_fields)
         or message in ("connection complete", "connection opened", "connection failed")
     ):
         return _access_decision(line, attrs, errors, bad)
     policy = _policy_decision(message, attrs)
     if policy is not None:
         return policy
-    # (a paste from the fields on, its dns column left behind: a query, its domain and its result say it)
-    if not message and (keys & _DNS_KEYS if target == "dns" else not target and _DNS_RECORD <= keys):
+    if dns_fields:
         result = str(attrs.get("ztunnel.result", ""))
         if result in ("success", "forwarded"):
             outcome = "success"

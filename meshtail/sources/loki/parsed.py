@@ -208,7 +208,7 @@ _REMOVING = threading.Lock()
 # a spool's name carries the pid of the meshtail that made it ("meshtail-loki-<pid>-<random>", and the name a
 # removal renames it to), so a later meshtail can tell one whose owner is gone
 SPOOL_PREFIX = "meshtail-loki-"
-_SPOOL_NAME = re.compile(r"meshtail-loki-(\d{1,10})-\w{1,64}(?:\.removed)?")
+_SPOOL_NAME = re.compile(rf"{re.escape(SPOOL_PREFIX)}(\d{{1,10}})-\w{{1,64}}(?:\.removed)?")
 
 
 def make_spool() -> str:
