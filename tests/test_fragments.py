@@ -987,6 +987,25 @@ def test_the_agents_certificate_name_first_and_its_own_flags_alone_are_the_agent
         assert reading(message)[0] == "unknown", message
 
 
+# pastebin.com/Nd1T3TLF (an Istio 1.3-era sidecar's start-up, tests/data/holdout36): a flag the agent defined only in
+# 1.1-1.3, missing from the hand-kept list; istio/istio#43555 (istiod's flag dump)
+OLD_AGENT_FLAG = '2019-12-11T12:03:02.711912Z info FLAG: --envoyMetricsServiceAddress=""'
+ISTIOD_FLAG = '2023-02-23T09:44:05.268845Z\tinfo\tFLAG: --clusterID="Kubernetes"'
+
+
+def test_a_flag_names_its_program_by_the_flags_each_defined_in_every_release() -> None:
+    """Which program a flag dump line is from follows the flags each program defined in any minor release
+    (meshtail/parse/istio_flags.py, generated from the sources): before, a flag the agent had for three
+    releases was istiod's, and istiod's own camelCase flags alone were no one's."""
+    assert reading(OLD_AGENT_FLAG)[0] == "istio-agent"
+    assert reading(ISTIOD_FLAG)[0] == "istiod"
+    assert reading(ISTIOD_FLAG.split("\t")[-1])[0] == "istiod"  # the message alone
+    assert reading(OLD_AGENT_FLAG.split(" info ")[-1])[0] == "istio-agent"
+    # names any Go server might give its flags, and the kubelet's kebab-case ones, say nothing alone
+    for message in ('FLAG: --httpAddr=":8080"', 'FLAG: --tlsCertFile=""', 'FLAG: --cluster-domain="cluster.local"'):
+        assert reading(message)[0] == "unknown", message
+
+
 # istio/istio#54475 https://github.com/istio/istio/issues/54475 (and pilot/pkg/config/kube/gateway/deploymentcontroller.go)
 GATEWAY_UPDATED = "2024-12-26T08:20:11.976590Z\tinfo\tgateway\tgateway updated\tgateway=istio-system/istio-egress"
 

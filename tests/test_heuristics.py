@@ -53,6 +53,18 @@ def test_a_refused_request_of_another_program_is_a_guessed_denial() -> None:
     assert ok.action == "log.unparsed"
 
 
+def test_a_clients_copy_of_the_status_line_alone_is_not_a_denial() -> None:
+    """``curl -v``'s first response line, pasted under the proxy's own lines (oneuptime.com "How to Debug Why
+    Authorization Policy is Blocking Traffic", tests/data/holdout36): the client's view of an answer, which both
+    blind collectors labelled unknown; the proxy's access line of the same request is the denial. Its body and a
+    request with its status still are guesses."""
+    for text in ("< HTTP/1.1 403 Forbidden", "HTTP/2 403 ", "< HTTP/1.1 401 Unauthorized"):
+        event = parse(text)
+        assert (event.format, event.category, event.violation) == ("unknown", "other", False), text
+    for text in ("RBAC: access denied", '"GET /api HTTP/1.1" 403', "HTTP/1.1 403 Forbidden: RBAC: access denied"):
+        assert parse(text).action == "log.denial", text
+
+
 def test_ordinary_lines_are_not_guessed_at() -> None:
     for text in (
         "Starting the application on port 8080",

@@ -727,3 +727,37 @@ def test_the_agents_messages_that_start_with_envoy_are_not_envoys() -> None:
         assert (event.format, event.attributes["log.message"]) == ("istio-agent", "envoy connection is not closed: EOF")
     relayed = "2024-05-01T12:00:00.123456Z\tinfo\tenvoy connection\t[C7] closing data_to_write=0 type=1"
     assert parse(relayed).format == "envoy-component"
+
+
+_flags_spec = importlib.util.spec_from_file_location("gen_istio_flags", ROOT / "scripts" / "gen_istio_flags.py")
+assert _flags_spec and _flags_spec.loader
+gen_flags = importlib.util.module_from_spec(_flags_spec)
+_flags_spec.loader.exec_module(gen_flags)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("MESHTAIL_GENERATOR_CHECK") or not Path(gen_flags.MIRROR).exists(),
+    reason="reads istio/istio's release tags from a local mirror: set MESHTAIL_GENERATOR_CHECK=1",
+)
+def test_the_flag_table_is_current_with_istios_sources() -> None:
+    assert gen_flags.main(["--check"]) == 0
+
+
+def test_the_flag_reader_finds_definitions_as_istio_writes_them() -> None:
+    """cobra's typed setters in every form the agent used (a cast target, a flag name on the next line, Uint16Var),
+    and Go's flag package; not a flag's value or a name in a comment."""
+    source = """
+	proxyCmd.PersistentFlags().StringVar((*string)(&registry), "serviceregistry",
+		string(serviceregistry.KubernetesRegistry), "Select the platform for service registry")
+	proxyCmd.PersistentFlags().Uint16Var(&statusPort, "statusPort", 0,
+	proxyCmd.PersistentFlags().StringVar(&envoyMetricsServiceAddress,
+		"envoyMetricsServiceAddress", values.EnvoyMetricsServiceAddress, "Address of the Envoy Metrics Service")
+	flag.BoolVar(&enableProfiling, "enableProfiling", true, "Enable profiling")
+	// Flags().StringVar is how they are defined
+"""
+    assert gen_flags._DEFINITION.findall(source) == [
+        "serviceregistry",
+        "statusPort",
+        "envoyMetricsServiceAddress",
+        "enableProfiling",
+    ]

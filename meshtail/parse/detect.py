@@ -427,6 +427,9 @@ _REQUEST_REFUSED = re.compile(
     r"\b(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|CONNECT)\s+\S+(?:\s+HTTP/[\d.]+)?\"?\s+(?:401|403)\b"
     r"|(?i:\b(?:status|code|response_code|status_code)\"?[=: ]+\"?(?:401|403)\b)"  # key=403, "status":403
 )
+# the status line of a response as a client prints it ("< HTTP/1.1 403 Forbidden" from curl -v, "HTTP/2 403" from
+# curl -i), alone: the client's view of an answer, not a log line of the mesh's (both blind collectors: unknown)
+_CLIENT_STATUS = re.compile(r"\s*(?:< )?HTTP/[\d.]{1,3} [1-5]\d\d(?: [A-Za-z][A-Za-z' -]{0,40})?\s*")
 _FAILED_WORDS = re.compile(
     r"(?i)\b(?:failed|failure|fails|error|errors|unable to|cannot|can't|could not|couldn't|refused|timed out|timeout"
     r"|unavailable|unreachable)\b"
@@ -457,6 +460,8 @@ def heuristic_verdict(parsed: Parsed, body: str) -> None:
     one left in "other" is not seen at all.  ``meshtail.heuristic`` is true on every such event.
     """
     text = body[:4096]
+    if _CLIENT_STATUS.fullmatch(text):
+        return  # a client's copy of the answer (the proxy's own line of that request is the event)
     rejected = _CONFIG_REJECTED.search(text)
     if rejected and _CONFIG_WORDS.search(text):
         verdict = ("config", "failure", True, "log.config_rejected", "words of a rejected configuration")

@@ -28,6 +28,7 @@ from typing import Any
 from ..events import Source
 from ..text import clip
 from . import istio_templates
+from .istio_flags import AGENT_ONLY, ISTIOD_ONLY
 from .istio_paths import program_in
 from .result import Action, Parsed, action_word, attr_key, severity_of
 from .timestamps import normalize
@@ -696,17 +697,18 @@ _ISTIOD_PREFIXES = (
     "webhook ",
     "Cluster init time",
 )
-# pilot-agent's own flags (camelCase like istiod's; the CNI agent's are kebab-case)
-_AGENT_FLAGS = frozenset(
-    "concurrency disableInternalTelemetry serviceCluster stsPort tokenManagerPlugin proxyLogLevel "
-    "proxyComponentLogLevel templateFile outlierLogPath profiling timeoutSeconds requestTimeoutMillis "
-    "periodMillis url binaryPath configPath customConfigFile discoveryAddress drainDuration "
-    "parentShutdownDuration proxyAdminPort statusPort controlPlaneAuthPolicy controlPlaneBootstrap "
-    "dnsRefreshRate mixerIdentity statsdUdpAddress zipkinAddress lightstepAddress lightstepAccessToken "
-    "lightstepSecure lightstepCacertPath datadogAgentAddress envoyMetricsService envoyAccessLogService "
-    "tlsCertsToWatch id ip bootstrapv2 applicationPorts kubeAppProberConfig sdsUdsPath proxyXDSViaAgent "
-    "stackdriverTracingEnabled stackdriverTracingProjectID disableEnvoy availabilityZone serviceregistry "
-    "debug-port trust-domain".split()
+# pilot-agent's own flags (camelCase like istiod's; the CNI agent's are kebab-case): every name only the agent defined
+# in a minor release (istio_flags, generated from the sources); names of patch releases and vendor builds the generator
+# does not read; and two both define that sidecars' dumps carry far more often (configPath, trust-domain)
+_AGENT_FLAGS = AGENT_ONLY | frozenset(
+    "configPath disableEnvoy kubeAppProberConfig proxyXDSViaAgent sdsUdsPath stackdriverTracingEnabled "
+    "stackdriverTracingProjectID tlsCertsToWatch trust-domain".split()
+)
+# istiod's (and the programs it absorbed) that other Go servers name the same way: alone they say nothing
+_COMMON_FLAGS = frozenset(
+    "httpAddr httpsAddr grpcAddr kubeConfig tlsCertFile tlsKeyFile maxMessageSize maxConcurrentStreams "
+    "maxReceivedMessageSize pprofPort configDir healthCheckFile healthCheckInterval resyncPeriod singleThreaded "
+    "enableProfiling shutdownDuration".split()
 )
 _FLAG = re.compile(r"FLAG: --([\w-]{1,80})=(.*)")
 
@@ -720,6 +722,8 @@ def _flag_family(message: str) -> str | None:
         return "istio-agent"
     if name == "domain":  # the agent's is "<namespace>.svc.<cluster domain>", istiod's the cluster domain
         return "istio-agent" if ".svc." in value else "istiod"
+    if name in ISTIOD_ONLY:
+        return "istiod"
     if name == "meshConfig" or name.startswith("log_"):
         # (pkg/log's own flags, both programs': pasted from a sidecar's log far more often)
         return "istio-agent"
@@ -1655,13 +1659,19 @@ def known_message(message: str) -> bool:
     if _resource_prefixed(message):
         return True
     if message.startswith("FLAG: --"):
-        # Cobra's flag dump is every Kubernetes program's ("FLAG: --address=…" from the kubelet), but only the
-        # agent names its flags in camelCase from its own list ("FLAG: --proxyLogLevel=\"warning\"")
+        # Cobra's flag dump is every Kubernetes program's ("FLAG: --address=…" from the kubelet), but only Istio's
+        # name their flags in camelCase from their own lists ("FLAG: --proxyLogLevel=\"warning\"",
+        # "FLAG: --clusterID=\"Kubernetes\""), but for names any Go server might use ("httpAddr")
         flag = _FLAG.match(message)
-        if flag is not None and flag.group(1) == "domain":
+        if flag is None:
+            return False
+        name = flag.group(1)
+        if name == "domain":
             return ".svc." in flag.group(2)  # the agent's "<namespace>.svc.<cluster domain>" (the kubelet's is
             # --cluster-domain)
-        return flag is not None and flag.group(1) in _AGENT_FLAGS and not flag.group(1).islower()
+        if name.islower() or name in _COMMON_FLAGS:
+            return False
+        return name in _AGENT_FLAGS or name in ISTIOD_ONLY
     if _ISTIOD_LOOKUP.search(message, 0, 300):
         return True
     if "istio.io/istio/" in message[:300] and program_in(message) in ("istiod", "istio-agent"):
