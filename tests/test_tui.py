@@ -488,6 +488,36 @@ async def test_details_and_copy_follow_the_redaction_setting() -> None:
                 assert copied["raw"] == SECRET_LINE
 
 
+# envoyproxy/envoy#19245: one line of an Envoy debug header dump (each header on its own line), token as posted
+HEADER_DUMP_LINE = (
+    "'authorization', 'Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiVVNFUiIsImlzcyI6InNlc3Npb25zLmNvbSIs"
+    "InN1YiI6IjYxYjNjNTJhNWQ0MGNkNjY2ZGFkYzcxZSIsImlhdCI6MTYzOTE3MTM3NX0.gt0vMOBYVTGdl9yzrDtLNMid_Wtv6H8gD3cTfhG0EPA'"
+)
+
+
+async def test_the_list_follows_the_redaction_setting_too() -> None:
+    """Found by an outside audit: the details screen hid a header dump's bearer token while the list's summary
+    showed it (a shared screen, a screenshot). With redaction on no row shows it; turned off, the rows show the line
+    as logged, at once."""
+    parser = StreamParser()
+    events = [
+        parser.parse(RawLine(line, Source("file", path="x", line=n), "2026-01-01T00:00:00Z"))
+        for n, line in enumerate([HEADER_DUMP_LINE, SECRET_LINE], 1)
+    ]
+    assert "eyJyb2xlIjoiVVNFUiIs" in events[0].summary, "the premise: the summary carries the token"
+    app = MeshtailApp(store=EventStore())
+    app.store.extend(events)
+    async with app.run_test(size=(200, 30)) as pilot:
+        await pilot.pause(0.3)
+        shown = screen_text(app)
+        assert "'authorization'" in shown and "/api?access_token=" in shown  # both rows are on screen
+        assert "eyJyb2xlIjoiVVNFUiIs" not in shown and "eyJzdWIiOiJib2IifQ" not in shown
+        assert "[REDACTED]" in shown
+        app.action_toggle_redaction()
+        await pilot.pause(0.2)
+        assert "eyJyb2xlIjoiVVNFUiIs" in screen_text(app)
+
+
 async def test_quick_filter_on_a_hostile_request_id_selects_only_that_request() -> None:
     """The request id is `/./`: the quick filter used to build `request_id:/./`, a regex matching everything."""
     parser = StreamParser()

@@ -190,6 +190,7 @@ class MeshtailApp(App[None]):
         state = "on: credentials are replaced" if self.redact else "OFF: exports and copies hold credentials as logged"
         self.notify(f"Redaction {state}", severity="information" if self.redact else "warning")
         self.main_screen.update_status()
+        self.main_screen.refresh_lists()
 
 
 __all__ = ["MeshtailApp"]

@@ -60,7 +60,7 @@ class EventList(ScrollView, can_focus=True):
         self.cursor = -1
         self.following = True
         self.new_since_pause = 0
-        self._cache: LRUCache[tuple[int, int, bool, bool], Strip] = LRUCache(2000)
+        self._cache: LRUCache[tuple[int, int, bool, bool, bool], Strip] = LRUCache(2000)
 
     # ---- data ----------------------------------------------------------------------------
     def reset(self) -> None:
@@ -109,10 +109,11 @@ class EventList(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         is_cursor = position == self.cursor
         is_marked = index in self.marked
-        key = (index, width, is_cursor, is_marked)
+        redact = bool(getattr(self.app, "redact", True))
+        key = (index, width, is_cursor, is_marked, redact)
         strip = self._cache.get(key)
         if strip is None:
-            text = row(event, self.columns, width, is_marked)
+            text = row(event, self.columns, width, is_marked, redact)
             if is_cursor:
                 text.stylize(self.get_component_rich_style("event-list--cursor"))
             segments = list(text.render(self.app.console))

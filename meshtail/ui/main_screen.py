@@ -187,6 +187,11 @@ class MainScreen(Screen[None]):
                 self._status_tick, self._status_due = self._ticks, False
                 self.update_status()
 
+    def refresh_lists(self) -> None:
+        """Redraw every pane's rows (the redaction setting changed what a cell may show)."""
+        for event_list in self.lists.values():
+            event_list.refresh()
+
     def update_status(self) -> None:
         event_list = self.list()
         self.status_bar.show(

@@ -22,6 +22,7 @@ from rich.text import Text
 
 from ..events import AuditEvent
 from ..sinks.output import where
+from ..sinks.redact import redact_text
 
 
 def _attr(event: AuditEvent, *names: str) -> str:
@@ -272,14 +273,19 @@ def header(columns: list[Column], width: int) -> Text:
     return text
 
 
-def row(event: AuditEvent, columns: list[Column], width: int, marked: bool = False) -> Text:
-    """The row's text, exactly ``width`` cells wide, every column at its own cell offset."""
+def row(event: AuditEvent, columns: list[Column], width: int, marked: bool = False, redact: bool = False) -> Text:
+    """The row's text, exactly ``width`` cells wide, every column at its own cell offset.  With ``redact`` (the
+    app's setting) credentials in a cell are replaced as the details and exports replace them: a list on a shared
+    screen must not show the token its details screen hides (``envoy header: 'authorization', 'Bearer …'``)."""
     text = Text("● " if marked else "  ", style="bold green" if marked else "", no_wrap=True, end="")
     for i, (column, cell) in enumerate(layout(columns, width)):
         if i:
             text.append(" ")
         # values were made visible-safe at ingest (no TAB, newline or format character is left)
-        text.append(fit(column.value(event), cell))
+        value = column.value(event)
+        if redact:
+            value = redact_text(value)[0]
+        text.append(fit(value, cell))
     style = row_style(event)
     if style is not None:
         text.stylize(style, 2)
