@@ -8,6 +8,7 @@ describes it.  Keep the two in step.
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass
 from importlib import resources
@@ -289,24 +290,49 @@ class AuditEvent:
         return f"AuditEvent({self.format} {self.decision.action} {self.raw[:60]!r})"
 
 
+# Characters JSON may carry literally but that a reader of the file must not get literally (in UTF-8): C1 controls
+# and U+2028/U+2029, which str.splitlines() and JavaScript take for line ends (one record becomes two); bidi
+# embeddings, overrides and isolates, which make `cat` or `jq -r` show a line reordered (Trojan Source); zero-width
+# and other invisible format characters, soft hyphen, and the BOM.  Log text is attacker-controlled: written as
+# \\uXXXX escapes, the values read back the same.
+_INVISIBLE = re.compile(
+    rb"\xc2[\x80-\x9f\xad]|\xd8\x9c|\xe2\x80[\x8b-\x8f\xa8-\xae]|\xe2\x81[\xa0-\xa4\xa6-\xa9]|\xef\xbb\xbf"
+)
+_INVISIBLE_LEADS = (b"\xc2", b"\xd8\x9c", b"\xe2\x80", b"\xe2\x81", b"\xef\xbb\xbf")
+
+
+def _escaped(match: re.Match[bytes]) -> bytes:
+    return b"\\u%04x" % ord(match.group().decode("utf-8"))
+
+
+def _escape_invisible(data: bytes) -> bytes:
+    """``data`` with the characters above as JSON escapes (several substring checks when there are none)."""
+    for lead in _INVISIBLE_LEADS:
+        if lead in data:
+            return _INVISIBLE.sub(_escaped, data)
+    return data
+
+
 def dumps_bytes(obj: Any) -> bytes:
     """Compact JSON as UTF-8 bytes: the form of every JSONL line meshtail writes.
 
     orjson writes it about six times faster than the standard library (``benchmarks/
     parse_throughput.py``).  Values it refuses — integers beyond 64 bits, lone surrogates
     from decoded JSON — go through :mod:`json`; a lone surrogate becomes its ``\\uXXXX``
-    escape, so the output is always valid UTF-8 and valid JSON.
+    escape, so the output is always valid UTF-8 and valid JSON.  Line separators, bidi and
+    invisible format characters are escaped too (``_INVISIBLE``).
     """
     try:
-        return orjson.dumps(obj)
+        data = orjson.dumps(obj)
     except TypeError:
-        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
+        data = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
+    return _escape_invisible(data)
 
 
 def dumps_line(obj: Any) -> bytes:
     """:func:`dumps_bytes` and the newline that ends a JSONL line (orjson appends it without a copy)."""
     try:
-        return orjson.dumps(obj, option=orjson.OPT_APPEND_NEWLINE)
+        return _escape_invisible(orjson.dumps(obj, option=orjson.OPT_APPEND_NEWLINE))
     except TypeError:
         return dumps_bytes(obj) + b"\n"
 

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from meshtail.events import AuditEvent, RawLine, Source
+from meshtail.events import AuditEvent, RawLine, Source, dumps
 from meshtail.parse.detect import StreamParser
 from meshtail.query import FilterError, compile_filter, exact_term
 from meshtail.settings.profiles import load
@@ -356,6 +356,41 @@ def test_scan_redacts_raw_summary_and_attributes_by_default(
         for original, shown in zip(before, after, strict=True):
             if secret in original["raw"]:
                 assert "[REDACTED]" in shown["raw"], "raw is redacted too"
+
+
+# an Envoy access line whose path carries what a JSON writer may leave literal: a line separator (str.splitlines()
+# and JavaScript end a line there), a bidi override (Trojan Source: `cat` and `jq -r` show the line reordered), a
+# zero-width space, an isolate, a BOM and a C1 NEL
+INVISIBLE_PATH = "/a\u2028b\u202ec\u200bd\u2066e\ufefff\x85g"
+INVISIBLE_LINE = (
+    f'[2024-05-01T10:00:00.000Z] "GET {INVISIBLE_PATH} HTTP/1.1" 200 - via_upstream - "-" 0 2 3 2 "-" "curl" "r-1"'
+    ' "api" "10.0.0.1:80" outbound|80||api - 10.0.0.2:80 10.0.0.3:1 - default'
+)
+
+
+@pytest.mark.parametrize("redact", [[], ["--no-redact"]])
+def test_jsonl_output_escapes_line_separators_bidi_and_invisible_characters(tmp_path: Path, redact: list[str]) -> None:
+    """Found by an outside audit: ``scan -o jsonl`` and the TUI's export wrote these characters literally, so one
+    record read as two by line-splitting readers and a viewer showed the text reordered. Written as ``\\uXXXX``, the
+    values read back exactly as logged."""
+    path = tmp_path / "in.log"
+    path.write_bytes(INVISIBLE_LINE.encode() + b"\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(
+        [sys.executable, "-m", "meshtail", "scan", str(path), "-q", "-o", "jsonl", *redact],
+        capture_output=True,
+        env=env,
+        timeout=60,
+    ).stdout
+    text = out.decode("utf-8")
+    assert len(text.splitlines()) == 1, text
+    for char in "\u2028\u202e\u200b\u2066\ufeff\x85":
+        assert char not in text, repr(char)
+    record = json.loads(text)
+    assert record["raw"] == INVISIBLE_LINE  # the premise: the characters were read, and come back exact
+    exported = dumps({"raw": INVISIBLE_LINE})  # the TUI's export and copy write through the same function
+    assert len(exported.splitlines()) == 1 and "\u202e" not in exported
+    assert json.loads(exported)["raw"] == INVISIBLE_LINE
 
 
 def test_redaction_counts_every_value_it_replaced() -> None:
