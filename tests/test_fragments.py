@@ -1083,6 +1083,25 @@ def test_istio_0x_glog_lines_in_its_own_container_are_its_programs() -> None:
         assert reading(line)[0] == family, line
 
 
+# gist.github.com/kyessenov/0e446c8c0e838c9bedfdf5bc70af5fa8 (2017, the proxy agent hot-restarting Envoy; holdout37)
+AGENT_0X_GLOG = (
+    "I0307 22:28:20.091076 1 agent.go:139] Envoy starting: [-c /etc/envoy/envoy-rev0.json --restart-epoch 0"
+    " --drain-time-s 30 --parent-shutdown-time-s 45 --service-cluster istio-proxy --service-node 10.0.0.143]"
+)
+
+
+def test_a_bare_glog_line_is_istios_only_by_a_message_only_istio_prints() -> None:
+    """With no wrapper naming the container, glog's layout is every Kubernetes program's: the line is Istio's only
+    when its message is one of theirs alone -- the agent starting Envoy on the bootstrap file it wrote
+    (``-c /etc/envoy/envoy-rev0.json``), pilot's push debounce. Before, any bare glog line was unknown."""
+    assert reading(AGENT_0X_GLOG)[0] == "istio-agent"
+    assert reading(AGENT_0X_GLOG.split("] ", 1)[1])[0] == "istio-agent"  # the message alone
+    debounce = "I0307 22:28:20.091076 1 main.go:139] Push debounce stable[3] 1: 100ms since last change, 100ms since last push, full=true"
+    assert reading(debounce)[0] == "istiod"
+    for line in (KUBE_GLOG, "I0307 22:28:20.091076       1 reflector.go:139] Starting reflector *v1.Pod"):
+        assert reading(line)[0] == "unknown", line
+
+
 # istio/istio#57664 https://github.com/istio/istio/issues/57664
 SIGN_CSR = "2025-09-15T11:12:53.731799Z\terror\tcitadelclient\tfailed to sign CSR: create certificate: rpc error: code = Unimplemented desc = unknown service istio.v1.auth.IstioCertificateService"
 

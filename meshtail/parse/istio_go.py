@@ -766,7 +766,7 @@ _AGENT_HINT = re.compile(
     r"(?:accept|listen) (?:tcp|udp)\S* \S*:150(?:20|21|53)\b|^DNS error\b|\bdns proxy\b"
     # the pod's resolver file: the agent's DNS proxy and its zone lookup read it, istiod serves no pod's DNS
     # ("Failed to load the zone name of the pod from resolv.conf", a 1.28 sidecar)
-    r"|\bresolv\.conf\b"
+    r"|\bresolv\.conf\b|-c /?etc/(?:istio/proxy|envoy)/envoy-rev\d*\.json\b"
     # the platform probe at the agent's start (pkg/bootstrap/platform: AWS's IMDS token, "token is empty, will
     # fallback to IMDSv1") and 0.8-1.0's locality guess ("Availability zone not set, proxy will default to not
     # using zone aware routing.")
@@ -1672,12 +1672,16 @@ def known_message(message: str) -> bool:
         if name.islower() or name in _COMMON_FLAGS:
             return False
         return name in _AGENT_FLAGS or name in ISTIOD_ONLY
-    if _ISTIOD_LOOKUP.search(message, 0, 300):
+    if _ISTIOD_LOOKUP.search(message, 0, 300) or _AGENT_BOOTSTRAP.search(message, 0, 300):
         return True
     if "istio.io/istio/" in message[:300] and program_in(message) in ("istiod", "istio-agent"):
         return True  # (it names its own Go source, a package one program is built from)
     return _TYPE_PUSH.match(message) is not None and " for node:" in message[:40]
 
+
+# the bootstrap file the agent writes for Envoy and names when it starts it (0.x "Envoy starting: [-c
+# /etc/envoy/envoy-rev0.json …]", 1.x "Envoy command: [-c etc/istio/proxy/envoy-rev.json …]")
+_AGENT_BOOTSTRAP = re.compile(r"-c /?etc/(?:istio/proxy|envoy)/envoy-rev\d*\.json\b")
 
 # what Istio's klog bridge relays only for programs other than istiod and the agent: logr's quoted pairs
 # (controller-runtime's manager: '"msg"="created CertificateRequest" "identity"=…') and cert-manager's istio-csr
@@ -2043,6 +2047,18 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         field = json_field_line(body, source)
         if field is not None:
             return field
+    if body[:1] in "IWEF" and (source is None or source.container not in _GLOG_CONTAINERS):
+        glog = _GLOG.match(body)
+        if glog is not None:
+            # no wrapper named the container: klog is every Kubernetes program's, so only a message one of
+            # Istio's programs alone prints says whose ("Envoy starting: [-c /etc/envoy/envoy-rev0.json …]")
+            level, stamp, caller, message = glog.groups()
+            if not known_message(message):
+                return None
+            found = build(None, _GLOG_LEVELS[level], None, message, {}, source, caller)
+            if found is not None:
+                found[1].attributes["istio.glog_time"] = stamp
+            return found
     if body[:1] in "IWEF" and source is not None and source.container in _GLOG_CONTAINERS:
         glog = _GLOG.match(body)
         if glog is not None:
