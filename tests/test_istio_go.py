@@ -100,3 +100,23 @@ def test_agent_lines():
     assert events[6].attributes["istio.sds.resource"] == "ROOTCA"
     assert (events[7].action, events[7].outcome) == ("cert.failure", "failure")
     assert events[8].time == "2020-10-17T14:54:40.680797Z" and events[8].attributes["istio.scope"] == "sds"
+
+
+# apl-docs.net "Istio" known issues (tests/data/holdout38): istiod's authorization builder dropping a rule at error
+SKIPPED_RULE = (
+    "error    authorization    skipped rule ns[monitoring]-policy[grafana-dev-clusterid.akamai-apl-net]-rule[0]:"
+    " :authority must not be used in TCP"
+)
+
+
+def test_an_authorization_rule_istiod_skipped_at_error_is_invalid_config() -> None:
+    """A policy rule the builder could not build does not take effect as written: invalid config, a violation (it was
+    an ordinary config failure); the same words at debug on a TCP filter chain are expected and stay chatter."""
+    event = parse(SKIPPED_RULE)
+    assert (event.format, event.category, event.outcome, event.violation) == ("istiod", "config", "failure", True)
+    assert event.action == "config.invalid"
+    tcp = parse(
+        "2026-01-01T00:00:00.000000Z\tdebug\tauthorization\tskipped rule ns[foo]-policy[x]-rule[0] on TCP filter"
+        " chain: :authority must not be used in TCP"
+    )
+    assert (tcp.format, tcp.violation, tcp.action) == ("istiod", False, "authz.policy")

@@ -1223,6 +1223,11 @@ def classify_istiod(time: str | None, level: str, scope: str | None, message: st
     if message.startswith("constructed ") or "vhost" in lowered or message.startswith("Omitting listener"):
         return Parsed(time, "config", "unknown", False, severity, "config.generate", f"istiod: {text}", attrs)
     if scope in ("authorization", "authorization/rbac", "authn", "rbac"):  # (1.0 .. 1.5 logged its builder as rbac)
+        if severity == "error" and message.startswith("skipped rule "):
+            # the builder dropped a rule it could not turn into Envoy's RBAC config (pilot/pkg/security/authz/builder:
+            # "skipped rule %s: %v" at error): a policy of the mesh that does not take effect as written -- invalid
+            # config (on a TCP filter chain the same words are debug and expected: HTTP fields do not apply there)
+            return Parsed(time, "config", "failure", True, severity, "config.invalid", f"istiod: {text}", attrs)
         outcome = _outcome_by_level(severity, lowered)
         return Parsed(time, "config", outcome, False, severity, "authz.policy", f"istiod: {text}", attrs)
     if scope == "mcp":
@@ -2289,8 +2294,8 @@ ACTIONS: tuple[Action, ...] = (
         "config",
         "deny|failure",
         True,
-        "validation webhook rejected config (configuration is invalid); istiod could not build invalid config; the "
-        "injector's template renders invalid YAML",
+        "validation webhook rejected config (configuration is invalid); istiod could not build invalid config, or "
+        "skipped an authorization rule it could not build (error); the injector's template renders invalid YAML",
     ),
     Action(
         "identity.refused", "auth", "deny", True, "an identity or request refused (Unauthenticated, permission denied)"
