@@ -105,7 +105,17 @@ async def test_list_with_selectors_and_table(demo) -> None:  # type: ignore[no-u
         table_headers = auth | {"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"}
         table = await (await session.get(url, params={"labelSelector": "app=reviews"}, headers=table_headers)).json()
         assert table["kind"] == "Table"
-        assert [c["name"] for c in table["columnDefinitions"]] == ["Name", "Ready", "Status", "Restarts", "Age"]
+        assert [(c["name"], c["priority"]) for c in table["columnDefinitions"]] == [
+            ("Name", 0),
+            ("Ready", 0),
+            ("Status", 0),
+            ("Restarts", 0),
+            ("Age", 0),
+            ("IP", 1),
+            ("Node", 1),
+            ("Nominated Node", 1),
+            ("Readiness Gates", 1),
+        ]
         cells = {row["cells"][0]: row["cells"] for row in table["rows"]}
         v3 = next(n for n in cells if n.startswith("reviews-v3"))
         assert cells[v3][1] == "2/2", "a native sidecar counts as a container, as kubectl shows it"
@@ -250,3 +260,208 @@ def test_load_generator_spreads_real_access_lines_over_the_load_pods() -> None:
             actions[event.action] += 1
     assert sum(actions.values()) == 1000
     assert actions["http.request"] > 900 and actions["authz.deny"] > 0 and actions["upstream.failure"] > 0
+
+
+_TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+
+
+async def test_unparsable_integer_parameters_are_status_objects_as_the_api_server_answers(demo) -> None:  # type: ignore[no-untyped-def]
+    """An unparsable integer parameter is a JSON Status, never a plain-text 500 with a traceback (found by an outside
+    audit): 400 BadRequest for the handler's own parameters; for ``resourceVersion`` the storage layer's 500 without a
+    reason, as real API servers answer it (kubernetes/kubernetes#113939, #139485)."""
+    session, auth = _client(demo)
+    url = demo.url + "/api/v1/pods"
+    async with session:
+
+        async def refused(params: dict[str, str], code: int = 400) -> str:
+            response = await session.get(url, params=params, headers=auth)
+            assert response.status == code, (params, response.status, await response.text())
+            body = await response.json()  # a Status object, never a plain-text traceback
+            assert (body["kind"], body.get("reason", ""), body["code"]) == (
+                "Status",
+                "BadRequest" if code == 400 else "",
+                code,
+            )
+            return str(body["message"])
+
+        message = await refused({"watch": "1", "resourceVersion": "abc"}, 500)
+        assert message == 'resourceVersion: Invalid value: "abc": strconv.ParseUint: parsing "abc": invalid syntax'
+        message = await refused({"watch": "1", "resourceVersion": "-5"}, 500)
+        assert message == 'resourceVersion: Invalid value: "-5": strconv.ParseUint: parsing "-5": invalid syntax'
+        assert await refused({"watch": "1", "timeoutSeconds": "soon"}) == (
+            'strconv.ParseInt: parsing "soon": invalid syntax'
+        )
+        assert await refused({"watch": "1", "timeoutSeconds": "1.5"}) == (
+            'strconv.ParseInt: parsing "1.5": invalid syntax'
+        )
+        assert await refused({"limit": "abc"}) == 'strconv.ParseInt: parsing "abc": invalid syntax'
+        assert await refused({"limit": "99999999999999999999"}) == (
+            'strconv.ParseInt: parsing "99999999999999999999": value out of range'
+        )
+        assert "ParseUint" in await refused({"resourceVersion": "x1"}, 500)
+        # the premise: the same parameters, well formed, are served
+        ok = await session.get(url, params={"watch": "1", "resourceVersion": "0", "timeoutSeconds": "1"}, headers=auth)
+        assert ok.status == 200
+        await ok.read()
+
+
+async def test_lists_page_with_limit_and_continue_on_one_snapshot(demo) -> None:  # type: ignore[no-untyped-def]
+    session, auth = _client(demo)
+    url = demo.url + "/api/v1/pods"
+    everything = {(p.workload.namespace, p.name) for p in demo.mesh.pods.values()}
+    assert len(everything) > 6, "the premise: enough pods for several pages"
+    async with session:
+        first = await (await session.get(url, params={"limit": "2"}, headers=auth)).json()
+        assert len(first["items"]) == 2
+        assert first["metadata"]["remainingItemCount"] == len(everything) - 2
+        rv = first["metadata"]["resourceVersion"]
+        # the cluster changes between pages: the pages still add up to the list as it was at rv
+        gone = demo.mesh._one("shop", "cart")
+        demo.mesh.delete_pod(gone)
+        demo.mesh.add_pod(gone.workload)
+        seen = [(i["metadata"]["namespace"], i["metadata"]["name"]) for i in first["items"]]
+        token = first["metadata"]["continue"]
+        pages = 1
+        while token:
+            page = await (await session.get(url, params={"limit": "2", "continue": token}, headers=auth)).json()
+            assert page["metadata"]["resourceVersion"] == rv, "every page is read at the first page's version"
+            seen += [(i["metadata"]["namespace"], i["metadata"]["name"]) for i in page["items"]]
+            token = page["metadata"].get("continue")
+            pages += 1
+        assert seen == sorted(seen, key=lambda k: f"{k[0]}/{k[1]}"), "in etcd key order"
+        assert set(seen) == everything and len(seen) == len(everything)
+        assert pages == (len(everything) + 1) // 2
+        # a Table pages the same way
+        table = await (await session.get(url, params={"limit": "3"}, headers=auth | {"Accept": _TABLE})).json()
+        assert table["kind"] == "Table" and len(table["rows"]) == 3 and table["metadata"]["continue"]
+        # a token that is no token: 400; one the history no longer reaches: 410 Expired, with a way on
+        bad = await session.get(url, params={"limit": "2", "continue": "not a token"}, headers=auth)
+        body = await bad.json()
+        assert bad.status == 400 and body["reason"] == "BadRequest"
+        assert body["message"].startswith("invalid continue token: continue key is not valid")
+        demo.store.compact()
+        expired = await session.get(url, params={"limit": "2", "continue": first["metadata"]["continue"]}, headers=auth)
+        body = await expired.json()
+        assert expired.status == 410 and body["reason"] == "Expired" and body["code"] == 410
+        assert body["message"].startswith("The provided continue parameter is too old")
+        onward = await session.get(url, params={"limit": "50", "continue": body["metadata"]["continue"]}, headers=auth)
+        rest = await onward.json()
+        assert onward.status == 200 and "continue" not in rest["metadata"]
+        # the offered token goes on after the first page, at the latest version (an inconsistent list)
+        after = f"{seen[1][0]}/{seen[1][1]}"
+        now = sorted(f"{p.workload.namespace}/{p.name}" for p in demo.mesh.pods.values())
+        assert [f"{i['metadata']['namespace']}/{i['metadata']['name']}" for i in rest["items"]] == [
+            k for k in now if k > after
+        ]
+
+
+async def test_table_rows_carry_what_include_object_asks_for(demo) -> None:  # type: ignore[no-untyped-def]
+    session, auth = _client(demo)
+    url = demo.url + "/api/v1/namespaces/bookinfo/pods"
+    headers = auth | {"Accept": _TABLE}
+    async with session:
+        default = await (await session.get(url, headers=headers)).json()
+        assert {r["object"]["kind"] for r in default["rows"]} == {"PartialObjectMetadata"}
+        whole = await (await session.get(url, params={"includeObject": "Object"}, headers=headers)).json()
+        objects = [r["object"] for r in whole["rows"]]
+        assert {o["kind"] for o in objects} == {"Pod"} and all(o["status"]["podIP"] for o in objects)
+        bare = await (await session.get(url, params={"includeObject": "None"}, headers=headers)).json()
+        assert [r["object"] for r in bare["rows"]] == [None] * len(bare["rows"]) and bare["rows"]
+        wrong = await session.get(url, params={"includeObject": "All"}, headers=headers)
+        assert wrong.status == 400 and (await wrong.json())["message"] == 'unrecognized includeObject value: "All"'
+
+
+async def test_pod_table_cells_are_the_real_printers(demo) -> None:  # type: ignore[no-untyped-def]
+    session, auth = _client(demo)
+    sim = demo.mesh._one("bookinfo", "ratings")
+    demo.mesh.restart_container(sim, "ratings")
+    async with session:
+        url = demo.url + f"/api/v1/namespaces/bookinfo/pods/{sim.name}"
+        table = await (await session.get(url, headers=auth | {"Accept": _TABLE})).json()
+        names = [c["name"] for c in table["columnDefinitions"]]
+        cells = dict(zip(names, table["rows"][0]["cells"], strict=True))
+        assert cells["Restarts"].startswith("1 (") and cells["Restarts"].endswith(" ago)"), cells
+        assert (cells["IP"], cells["Node"], cells["Nominated Node"]) == (sim.ip, sim.node, "<none>")
+        other = demo.mesh._one("bookinfo", "details")
+        row = await (
+            await session.get(
+                demo.url + f"/api/v1/namespaces/bookinfo/pods/{other.name}", headers=auth | {"Accept": _TABLE}
+            )
+        ).json()
+        assert row["rows"][0]["cells"][3] == "0", "a string, as the column declares"
+        namespaces = await (
+            await session.get(demo.url + "/api/v1/namespaces", headers=auth | {"Accept": _TABLE})
+        ).json()
+        assert [c["name"] for c in namespaces["columnDefinitions"]] == ["Name", "Status", "Age"]
+        assert {r["cells"][1] for r in namespaces["rows"]} == {"Active"}
+
+
+async def test_log_options_are_validated_as_the_api_server_does(demo) -> None:  # type: ignore[no-untyped-def]
+    session, auth = _client(demo)
+    pod = _pod(demo, "details")
+    url = demo.url + f"/api/v1/namespaces/bookinfo/pods/{pod}/log"
+    async with session:
+
+        async def answer(**params: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+            response = await session.get(url, params={"container": "istio-proxy", **params}, headers=auth)
+            return response.status, await response.json()
+
+        for params, field_, text in [
+            ({"tailLines": "-1"}, "tailLines", "Invalid value: -1: must be greater than or equal to 0"),
+            ({"limitBytes": "0"}, "limitBytes", "Invalid value: 0: must be greater than 0"),
+            ({"sinceSeconds": "0"}, "sinceSeconds", "Invalid value: 0: must be greater than 0"),
+            ({"sinceSeconds": "-3"}, "sinceSeconds", "Invalid value: -3: must be greater than 0"),
+        ]:
+            code, body = await answer(**params)
+            assert (code, body["reason"]) == (422, "Invalid"), params
+            assert body["message"] == f'PodLogOptions "{pod}" is invalid: {field_}: {text}'
+            assert body["details"]["causes"][0]["field"] == field_
+        code, body = await answer(sinceTime="yesterday")
+        assert (code, body["reason"]) == (400, "BadRequest")
+        assert body["message"] == (
+            'parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": cannot parse "yesterday" as "2006"'
+        )
+        code, body = await answer(sinceTime="2025-01-02 03:04:05Z")
+        assert code == 400 and body["message"].endswith('cannot parse " 03:04:05Z" as "T"')
+        code, body = await answer(tailLines="many")
+        assert (code, body["message"]) == (400, 'strconv.ParseInt: parsing "many": invalid syntax')
+        # the premise: valid values are served
+        ok = await session.get(
+            url, params={"container": "istio-proxy", "tailLines": "0", "sinceSeconds": "1"}, headers=auth
+        )
+        assert ok.status == 200
+
+
+async def test_completed_init_container_serves_its_log_and_reports_its_run(demo) -> None:  # type: ignore[no-untyped-def]
+    session, auth = _client(demo)
+    pod = _pod(demo, "reviews")
+    async with session:
+        got = await (await session.get(demo.url + f"/api/v1/namespaces/bookinfo/pods/{pod}", headers=auth)).json()
+        init = next(s for s in got["status"]["initContainerStatuses"] if s["name"] == "istio-init")
+        done = init["state"]["terminated"]
+        assert done["reason"] == "Completed" and done["exitCode"] == 0
+        assert done["startedAt"] and done["finishedAt"] and done["startedAt"] <= done["finishedAt"]
+        assert init["containerID"] == done["containerID"] and init["containerID"].startswith("containerd://")
+        assert got["status"]["podIPs"] == [{"ip": got["status"]["podIP"]}]
+        url = demo.url + f"/api/v1/namespaces/bookinfo/pods/{pod}/log"
+        response = await session.get(url, params={"container": "istio-init"}, headers=auth)
+        assert response.status == 200, await response.text()
+        text = await response.text()
+        assert "\tinfo\tIstio iptables environment:" in text.splitlines()[0]
+        assert "-A ISTIO_REDIRECT -p tcp -j REDIRECT --to-ports 15001" in text.splitlines()
+        # a followed log of an exited container ends at once, as the kubelet's does
+        followed = await session.get(url, params={"container": "istio-init", "follow": "true"}, headers=auth)
+        assert await asyncio.wait_for(followed.text(), 5) == text
+
+
+async def test_not_found_names_the_object_and_its_group(demo) -> None:  # type: ignore[no-untyped-def]
+    session, auth = _client(demo)
+    async with session:
+        response = await session.get(demo.url + "/api/v1/namespaces/nons/pods/x", headers=auth)
+        body = await response.json()
+        assert response.status == 404 and body["message"] == 'pods "x" not found'
+        url = demo.url + "/apis/networking.istio.io/v1/namespaces/bookinfo/virtualservices/nope"
+        response = await session.get(url, headers=auth)
+        body = await response.json()
+        assert response.status == 404 and body["message"] == 'virtualservices.networking.istio.io "nope" not found'
+        assert body["details"] == {"name": "nope", "group": "networking.istio.io", "kind": "virtualservices"}

@@ -111,8 +111,11 @@ async def test_get_virtualservices_by_full_resource_name(demo, tmp_path) -> None
     code, out, err = await kubectl(demo, tmp_path, "get", "virtualservices.networking.istio.io", "-A")
     assert code == 0, err
     rows = [line.split() for line in out.splitlines()]
-    assert rows[0] == ["NAMESPACE", "NAME", "AGE"]
+    # the CRD's additionalPrinterColumns, as Istio ships them; lists print as JSON, as the API server prints them
+    assert rows[0] == ["NAMESPACE", "NAME", "GATEWAYS", "HOSTS", "AGE"]
     assert {(r[0], r[1]) for r in rows[1:]} == {("bookinfo", "bookinfo"), ("bookinfo", "reviews")}
+    bookinfo = next(r for r in rows[1:] if r[1] == "bookinfo")
+    assert bookinfo[2:4] == ['["bookinfo-gateway"]', '["bookinfo.example.com"]'], out
 
 
 async def test_get_authorizationpolicies_yaml(demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -131,3 +134,67 @@ async def test_kubectl_is_told_no_for_writes(demo, tmp_path) -> None:  # type: i
     code, _out, err = await kubectl(demo, tmp_path, "delete", "pod", "-n", "bookinfo", pod.name, "--wait=false")
     assert code != 0 and "forbidden" in err
     assert ("bookinfo", pod.name) in demo.mesh.pods
+
+
+async def test_get_pods_in_chunks_pages_through_continue(demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    everything = {(p.workload.namespace, p.name) for p in demo.mesh.pods.values()}
+    assert len(everything) > 4, "the premise: more pods than one chunk"
+    before = len(demo.state.requests)
+    code, out, err = await kubectl(demo, tmp_path, "get", "pods", "-A", "--chunk-size=2")
+    assert code == 0, err
+    rows = [line.split() for line in out.splitlines()]
+    assert rows[0] == ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    assert {(r[0], r[1]) for r in rows[1:]} == everything and len(rows) - 1 == len(everything)
+    lists = [path for _, path in list(demo.state.requests)[before:] if path.startswith("/api/v1/pods?")]
+    assert all("limit=2" in path for path in lists), lists
+    assert sum("continue=" in path for path in lists) == (len(everything) + 1) // 2 - 1, lists
+
+
+async def test_get_pods_sorted_by_pod_ip(demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = await kubectl(demo, tmp_path, "get", "pods", "-A", "--sort-by=.status.podIP", "-o", "wide")
+    assert code == 0, err
+    assert "No resources found" not in out + err
+    rows = [line.split() for line in out.splitlines()]
+    header = rows[0]
+    assert header[:6] == ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    assert header[6:] == ["IP", "NODE", "NOMINATED", "NODE", "READINESS", "GATES"]
+    pods = {(p.workload.namespace, p.name): p for p in demo.mesh.pods.values()}
+    assert {(r[0], r[1]) for r in rows[1:]} == set(pods)
+    ips = [r[6] for r in rows[1:]]
+    assert ips == sorted(ips), "kubectl sorted by the objects the rows carry"
+    assert all(r[6] == pods[(r[0], r[1])].ip and r[7] == pods[(r[0], r[1])].node for r in rows[1:])
+    assert all(r[8:] == ["<none>", "<none>"] for r in rows[1:])
+
+
+async def test_logs_of_all_containers_include_the_completed_init_container(demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    sims = [p for p in demo.mesh.pods.values() if p.workload.app == "reviews"]
+    assert sims and all("istio-init" in p.workload.containers()[1] for p in sims), "the premise: sidecar pods"
+    code, out, err = await kubectl(
+        demo, tmp_path, "logs", "-n", "bookinfo", "-l", "app=reviews", "--all-containers", "--prefix", "--tail=-1"
+    )
+    assert code == 0, err
+    for sim in sims:
+        mine = [line for line in out.splitlines() if line.startswith(f"[pod/{sim.name}/istio-init] ")]
+        assert any("Istio iptables environment:" in line for line in mine), out
+        assert f"[pod/{sim.name}/istio-init] COMMIT" in mine
+    code, out, err = await kubectl(demo, tmp_path, "describe", "pod", "-n", "bookinfo", sims[0].name)
+    assert code == 0, err
+    init = out[out.index("Init Containers:") : out.index("\nContainers:")]
+    assert "Completed" in init and "0001" not in init, init
+    assert "Started:" in init and "Finished:" in init
+
+
+async def test_get_namespaces_shows_status(demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = await kubectl(demo, tmp_path, "get", "ns")
+    assert code == 0, err
+    rows = [line.split() for line in out.splitlines()]
+    assert rows[0] == ["NAME", "STATUS", "AGE"]
+    assert {r[1] for r in rows[1:]} == {"Active"} and "bookinfo" in {r[0] for r in rows[1:]}
+
+
+async def test_get_mesh_policies_show_their_printer_columns(demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = await kubectl(demo, tmp_path, "get", "authorizationpolicies", "-n", "bookinfo")
+    assert code == 0, err
+    rows = [line.split() for line in out.splitlines()]
+    assert rows[0] == ["NAME", "ACTION", "AGE"]
+    assert ["deny-admin-paths", "DENY"] == next(r[:2] for r in rows if r[0] == "deny-admin-paths")

@@ -102,13 +102,25 @@ class Cluster:
     def run(self, pod: SimPod, only: str | None = None) -> None:
         """Start (or restart) a pod's containers: new containerIDs, fresh logs, startup lines."""
         names, inits = pod.workload.containers()
+        now = rfc3339()
+        if "istio-init" in inits and "istio-init" not in pod.ids:
+            # the init container runs once, before the others: it sets up iptables, logs so and exits 0
+            pod.ids["istio-init"] = f"containerd://{self.ids.hex(64)}"
+            pod.started["istio-init"] = pod.finished["istio-init"] = now
+            log = self.logs.start(pod.workload.namespace, pod.name, "istio-init", pod.ids["istio-init"])
+            for text in lines.istio_init(utcnow()):
+                self.write(log, text)
+            log.finish()
         for name in [*names, *[i for i in inits if i != "istio-init"]]:
             if only and name != only:
                 continue
             if name in pod.ids:
                 pod.restarts[name] = pod.restarts.get(name, 0) + 1
                 pod.previous_ids[name] = pod.ids[name]
+                pod.finished[name] = now
+                pod.previous_started[name] = pod.started.get(name, now)
             pod.ids[name] = f"containerd://{self.ids.hex(64)}"
+            pod.started[name] = now
             pod.logs[name] = self.logs.start(pod.workload.namespace, pod.name, name, pod.ids[name])
         pod.running = True
         self.store.update(POD, pod.workload.namespace, pod.name, self._refresh(pod), "kubelet", "Update", "status")
@@ -243,18 +255,33 @@ class Cluster:
 
         def status_of(name: str, init: bool) -> Obj:
             entry: Obj = {"name": name, "image": spec_of(name)["image"], "restartCount": pod.restarts.get(name, 0)}
-            if init and name == "istio-init":
-                entry |= {"ready": False, "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}}
-                entry["containerID"] = f"containerd://{pod.name}-init"
+            if init and name == "istio-init" and name in pod.ids:
+                terminated = {
+                    "exitCode": 0,
+                    "reason": "Completed",
+                    "startedAt": pod.started[name],
+                    "finishedAt": pod.finished[name],
+                    "containerID": pod.ids[name],
+                }
+                entry |= {"ready": True, "started": False, "containerID": pod.ids[name]}
+                entry["state"] = {"terminated": terminated}
+            elif init and name == "istio-init":
+                entry |= {"ready": False, "started": False, "state": {"waiting": {"reason": "PodInitializing"}}}
             elif pod.running and name in pod.ids:
                 entry |= {
                     "ready": True,
                     "started": True,
                     "containerID": pod.ids[name],
-                    "state": {"running": {"startedAt": now}},
+                    "state": {"running": {"startedAt": pod.started.get(name, now)}},
                 }
                 if name in pod.previous_ids:  # as the kubelet reports the instance before a restart
-                    terminated = {"exitCode": 137, "reason": "Error", "containerID": pod.previous_ids[name]}
+                    terminated = {
+                        "exitCode": 137,
+                        "reason": "Error",
+                        "startedAt": pod.previous_started.get(name, now),
+                        "finishedAt": pod.finished.get(name, now),
+                        "containerID": pod.previous_ids[name],
+                    }
                     entry["lastState"] = {"terminated": terminated}
             else:
                 entry |= {"ready": False, "started": False, "state": {"waiting": {"reason": "ContainerCreating"}}}
@@ -269,6 +296,7 @@ class Cluster:
             labels |= pod.owner.hash_label
             metadata["generateName"] = f"{pod.owner.owner_name}-"
             metadata["ownerReferences"] = [pod.owner.owner_reference()]
+        host_ip = "172.18.0.2" if pod.node == NODES[0] else "172.18.0.3"
         obj: Obj = {
             "metadata": metadata,
             "spec": {
@@ -278,8 +306,10 @@ class Cluster:
             },
             "status": {
                 "phase": "Running" if pod.running else "Pending",
-                "hostIP": "172.18.0.2" if pod.node == NODES[0] else "172.18.0.3",
+                "hostIP": host_ip,
+                "hostIPs": [{"ip": host_ip}],
                 "podIP": pod.ip,
+                "podIPs": [{"ip": pod.ip}],
                 "containerStatuses": [status_of(n, False) for n in names],
             },
         }

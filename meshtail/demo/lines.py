@@ -78,3 +78,69 @@ def ztunnel_access(now: datetime, level: str, fields: dict[str, str | int]) -> s
         if key in fields:
             text = text.replace(f'{key}="{fields[key]}"', f"{key}={fields[key]}")
     return f"{go_time(now)}\t{level}\taccess\tconnection complete\t{text}"
+
+
+def istio_init(now: datetime, uid: int = 1337) -> list[str]:
+    """What ``istio-iptables`` (the istio-init container) prints as it sets up traffic capture, then exits."""
+    stamp = go_time(now)
+    rules = [
+        "* nat",
+        "-N ISTIO_INBOUND",
+        "-N ISTIO_REDIRECT",
+        "-N ISTIO_IN_REDIRECT",
+        "-N ISTIO_OUTPUT",
+        "-A ISTIO_INBOUND -p tcp --dport 15008 -j RETURN",
+        "-A ISTIO_REDIRECT -p tcp -j REDIRECT --to-ports 15001",
+        "-A ISTIO_IN_REDIRECT -p tcp -j REDIRECT --to-ports 15006",
+        "-A PREROUTING -p tcp -j ISTIO_INBOUND",
+        "-A ISTIO_INBOUND -p tcp --dport 15090 -j RETURN",
+        "-A ISTIO_INBOUND -p tcp --dport 15021 -j RETURN",
+        "-A ISTIO_INBOUND -p tcp --dport 15020 -j RETURN",
+        "-A ISTIO_INBOUND -p tcp -j ISTIO_IN_REDIRECT",
+        "-A OUTPUT -p tcp -j ISTIO_OUTPUT",
+        "-A ISTIO_OUTPUT -o lo -s 127.0.0.6/32 -j RETURN",
+        "-A ISTIO_OUTPUT -o lo ! -d 127.0.0.1/32 -p tcp ! --dport 15008 -m owner "
+        f"--uid-owner {uid} -j ISTIO_IN_REDIRECT",
+        f"-A ISTIO_OUTPUT -o lo -m owner ! --uid-owner {uid} -j RETURN",
+        f"-A ISTIO_OUTPUT -m owner --uid-owner {uid} -j RETURN",
+        "-A ISTIO_OUTPUT -o lo ! -d 127.0.0.1/32 -p tcp ! --dport 15008 -m owner "
+        f"--gid-owner {uid} -j ISTIO_IN_REDIRECT",
+        f"-A ISTIO_OUTPUT -o lo -m owner ! --gid-owner {uid} -j RETURN",
+        f"-A ISTIO_OUTPUT -m owner --gid-owner {uid} -j RETURN",
+        "-A ISTIO_OUTPUT -d 127.0.0.1/32 -j RETURN",
+        "-A ISTIO_OUTPUT -j ISTIO_REDIRECT",
+        "COMMIT",
+    ]
+    return [
+        f"{stamp}\tinfo\tIstio iptables environment:",
+        "ENVOY_PORT=",
+        "INBOUND_CAPTURE_PORT=",
+        "ISTIO_INBOUND_INTERCEPTION_MODE=",
+        "ISTIO_INBOUND_PORTS=",
+        "ISTIO_OUTBOUND_PORTS=",
+        "ISTIO_LOCAL_EXCLUDE_PORTS=",
+        "ISTIO_EXCLUDE_INTERFACES=",
+        "ISTIO_SERVICE_CIDR=",
+        "ISTIO_SERVICE_EXCLUDE_CIDR=",
+        "ISTIO_META_DNS_CAPTURE=",
+        "INVALID_DROP=",
+        f"{stamp}\tinfo\tIstio iptables variables:",
+        "IPTABLES_VERSION=",
+        "PROXY_PORT=15001",
+        "PROXY_INBOUND_CAPTURE_PORT=15006",
+        "PROXY_TUNNEL_PORT=15008",
+        f"PROXY_UID={uid}",
+        f"PROXY_GID={uid}",
+        "INBOUND_INTERCEPTION_MODE=REDIRECT",
+        "INBOUND_PORTS_INCLUDE=*",
+        "INBOUND_PORTS_EXCLUDE=15090,15021,15020",
+        "OUTBOUND_IP_RANGES_INCLUDE=*",
+        "OUTBOUND_IP_RANGES_EXCLUDE=",
+        "KUBE_VIRT_INTERFACES=",
+        "ENABLE_INBOUND_IPV6=false",
+        "DNS_CAPTURE=false",
+        "DRY_RUN=false",
+        f"{stamp}\tinfo\tRunning iptables-restore with the following input:",
+        *rules,
+        f"{stamp}\tinfo\tRunning command (with wait lock): iptables-restore --noflush --wait=30",
+    ]

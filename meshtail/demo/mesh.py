@@ -76,7 +76,15 @@ class Mesh:
         namespaces = {**NAMESPACES, **({"load": {}} if self.extra_pods else {})}
         for ns, extra in namespaces.items():
             labels = {"kubernetes.io/metadata.name": ns, **extra}
-            self.store.create(NAMESPACE, {"metadata": {"name": ns, "labels": labels}}, "kube-apiserver")
+            self.store.create(
+                NAMESPACE,
+                {
+                    "metadata": {"name": ns, "labels": labels},
+                    "spec": {"finalizers": ["kubernetes"]},
+                    "status": {"phase": "Active"},
+                },
+                "kube-apiserver",
+            )
         for fixture in (*POLICIES, *ROUTING):
             self.store.create(fixture.rtype, fixture.object(), "argocd-controller", "Apply")
         for workload in WORKLOADS:

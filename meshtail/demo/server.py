@@ -12,8 +12,11 @@ and the identity each request acted as, so tests can prove ``--as`` arrives.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import json
 import random
+import re
 import socket
 import ssl
 import time
@@ -27,7 +30,7 @@ from aiohttp import web
 
 from . import resources
 from .podlogs import ContainerLog, PodLogs, kubelet_timestamp, parse_timestamp_ns
-from .resources import DAEMONSET, DEPLOYMENT, POD, REPLICASET, ResourceType
+from .resources import DAEMONSET, DEPLOYMENT, NAMESPACE, POD, REPLICASET, ResourceType
 from .selectors import SelectorError, field_selector, label_selector
 from .sentlog import sent_line
 from .store import Expired, NotFound, Obj, ObjectStore
@@ -46,20 +49,120 @@ VERSION = {
 _VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
 
 
-def status(code: int, reason: str, message: str, details: dict[str, Any] | None = None) -> web.Response:
-    """A ``Status`` error object, as the API server writes them."""
+def status(
+    code: int,
+    reason: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> web.Response:
+    """A ``Status`` error object, as the API server writes them (an empty ``reason`` is left out, as Go omits it)."""
     body: dict[str, Any] = {
         "kind": "Status",
         "apiVersion": "v1",
-        "metadata": {},
+        "metadata": metadata or {},
         "status": "Failure",
         "message": message,
         "reason": reason,
         "code": code,
     }
+    if not reason:
+        del body["reason"]
     if details:
         body["details"] = details
     return web.json_response(body, status=code)
+
+
+class BadParameter(Exception):
+    """A query parameter the API server would refuse: carries the Status response to answer with."""
+
+    def __init__(self, response: web.Response) -> None:
+        super().__init__(response.text)
+        self.response = response
+
+
+def _go_quote(text: str) -> str:
+    """Go's ``%q`` / strconv.Quote for the plain strings error messages quote."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+_DECIMAL = re.compile(r"[+-]?[0-9]+")
+_UNSIGNED = re.compile(r"[0-9]+")
+
+
+def _int_param(query: Any, name: str) -> int | None:
+    """An int64 query parameter as the API server's parameter codec decodes it (strconv.ParseInt).
+
+    A value Go cannot parse is a 400 BadRequest with Go's own wording, never a 500.
+    """
+    if name not in query:
+        return None
+    raw = query[name]
+    if not _DECIMAL.fullmatch(raw):
+        reason = "invalid syntax"
+    elif not -(2**63) <= int(raw) < 2**63:
+        reason = "value out of range"
+    else:
+        return int(raw)
+    raise BadParameter(status(400, "BadRequest", f"strconv.ParseInt: parsing {_go_quote(raw)}: {reason}"))
+
+
+def _resource_version(raw: str | None) -> int | None:
+    """A ``resourceVersion`` parameter as the storage layer parses it (None: unset or "0", "any")."""
+    if raw in (None, "", "0"):
+        return None
+    assert raw is not None
+    if _UNSIGNED.fullmatch(raw) and int(raw) < 2**64:
+        return int(raw)
+    reason = "value out of range" if _UNSIGNED.fullmatch(raw) else "invalid syntax"
+    quoted = _go_quote(raw)
+    message = f"resourceVersion: Invalid value: {quoted}: strconv.ParseUint: parsing {quoted}: {reason}"
+    # a 500 with no reason, as the real storage layer answers (kubernetes/kubernetes#113939, #139485: still open in
+    # 2026): a JSON Status all the same, never a traceback
+    raise BadParameter(status(500, "", message))
+
+
+# the API server's messages for continue tokens (k8s.io/apiserver/pkg/storage)
+_INVALID_CONTINUE = "continue key is not valid"
+_CONTINUE_TOO_OLD = (
+    "The provided continue parameter is too old to display a consistent list result. You can start a new list "
+    "without the continue parameter, or use the continue token in this response to retrieve the remainder of "
+    "the results. Continuing with the provided token results in an inconsistent list - objects that were "
+    "created, modified, or deleted between the time the first chunk was returned and now may show up in the list."
+)
+
+
+def encode_continue(start: str, rv: int) -> str:
+    """A continue token as the API server makes one: unpadded URL-safe base64 of ``{"v","rv","start"}``."""
+    token = json.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": start}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(token.encode()).decode().rstrip("=")
+
+
+def decode_continue(token: str) -> tuple[str, int]:
+    """The (start key, resourceVersion) of a continue token; a bad token is a 400 as the API server says it."""
+
+    def bad(why: str) -> BadParameter:
+        return BadParameter(status(400, "BadRequest", f"invalid continue token: {why}"))
+
+    illegal = re.search(r"[^A-Za-z0-9_-]", token)
+    if illegal is not None or len(token) % 4 == 1:
+        at = illegal.start() if illegal is not None else len(token) - 1
+        raise bad(f"{_INVALID_CONTINUE}: illegal base64 data at input byte {at}")
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (binascii.Error, ValueError):
+        raise bad(f"{_INVALID_CONTINUE}: invalid character looking for beginning of value") from None
+    if not isinstance(data, dict) or data.get("v") != "meta.k8s.io/v1":
+        version = data.get("v", "") if isinstance(data, dict) else ""
+        raise bad(f"{_INVALID_CONTINUE}: server does not recognize this encoded version {_go_quote(str(version))}")
+    rv, start = data.get("rv"), data.get("start")
+    if not isinstance(rv, int) or isinstance(rv, bool) or rv == 0 or rv < -1:
+        raise bad(f"{_INVALID_CONTINUE}: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
+    if not isinstance(start, str) or not start:
+        raise bad(f"{_INVALID_CONTINUE}: encoded start key empty (version meta.k8s.io/v1)")
+    if start.startswith("/") or ".." in start.split("/"):
+        raise bad(f"{_INVALID_CONTINUE}: {_go_quote(start)} is not a valid key")
+    return start, rv
 
 
 @dataclass
@@ -211,6 +314,8 @@ class ApiServer:
             return self._list(request, target)
         except SelectorError as exc:
             return status(400, "BadRequest", str(exc))
+        except BadParameter as exc:
+            return exc.response
 
     def _identity(self, request: web.Request) -> tuple[str, tuple[str, ...]] | web.Response:
         """Who the request acts as: the token's user, or whom it impersonates (``kubectl --as/--as-group``).
@@ -305,13 +410,14 @@ class ApiServer:
         return obj
 
     def _get(self, request: web.Request, target: Request) -> web.StreamResponse:
+        include = _include_object(request)
         try:
             obj = self.store.get(target.rtype, target.namespace or "", target.name or "")
         except NotFound as exc:
-            return status(404, "NotFound", str(exc), {"name": target.name, "kind": target.rtype.plural})
+            return status(404, "NotFound", str(exc), _not_found_details(target.rtype, target.name or ""))
         obj = self._serve(obj, target)
         if _wants_table(request):
-            return web.json_response(_table(target.rtype, [obj], obj["metadata"]["resourceVersion"]))
+            return web.json_response(_table(target.rtype, [obj], obj["metadata"]["resourceVersion"], include))
         return web.json_response(obj)
 
     def _matcher(self, request: web.Request) -> Any:
@@ -320,29 +426,68 @@ class ApiServer:
         return lambda obj: labels(obj["metadata"].get("labels") or {}) and fields(obj)
 
     def _list(self, request: web.Request, target: Request) -> web.StreamResponse:
-        items, rv = self.store.list(target.rtype, target.namespace, self._matcher(request))
-        items = [self._serve(o, target) for o in items]
+        """A list, paged as the API server pages one (``limit``, ``continue``, ``remainingItemCount``).
+
+        Keys are etcd's (``namespace/name``) and pages after the first are read at the first
+        page's resourceVersion, so the pages together are one consistent snapshot; a token older
+        than the retained history is 410 Expired, with a token to go on inconsistently.
+        """
+        query = request.query
+        include = _include_object(request)
+        limit = _int_param(query, "limit")
+        raw_rv = query.get("resourceVersion")
+        _resource_version(raw_rv)
+        token = query.get("continue")
+        match = self._matcher(request)
+        selected = bool(query.get("labelSelector") or query.get("fieldSelector"))
+        prefix = f"{target.namespace}/" if target.namespace and target.rtype.namespaced else ""
+        start = ""
+        if token:
+            if raw_rv not in (None, "", "0"):
+                raise BadParameter(
+                    status(400, "BadRequest", "specifying resource version is not allowed when using continue")
+                )
+            start, rv = decode_continue(token)
+            if rv == -1:  # the inconsistent token an Expired answer offers: go on at the latest version
+                rv = self.store.rv
+        else:
+            rv = self.store.rv
+            if raw_rv == "0":
+                limit = None  # served from the watch cache, which does not page
+        try:
+            keyed = self.store.list_at(target.rtype, target.namespace, match, rv)
+        except Expired:
+            return status(410, "Expired", _CONTINUE_TOO_OLD, metadata={"continue": encode_continue(start, -1)})
+        if start:
+            keyed = [(key, obj) for key, obj in keyed if key >= prefix + start]
+        meta: dict[str, Any] = {"resourceVersion": str(rv)}
+        if limit is not None and limit > 0 and len(keyed) > limit:
+            last_key = keyed[limit - 1][0]
+            meta["continue"] = encode_continue(last_key[len(prefix) :] + "\x00", rv)
+            if not selected:  # as etcd counts it: only without a selector
+                meta["remainingItemCount"] = len(keyed) - limit
+            keyed = keyed[:limit]
+        items = [self._serve(o, target) for _, o in keyed]
         if _wants_table(request):
-            return web.json_response(_table(target.rtype, items, str(rv)))
+            table = _table(target.rtype, items, str(rv), include)
+            table["metadata"] = meta
+            return web.json_response(table)
         body = {
             "kind": f"{target.rtype.kind}List",
             "apiVersion": target.rtype.api_version(target.version),
-            "metadata": {"resourceVersion": str(rv)},
+            "metadata": meta,
             "items": items,
         }
         return web.json_response(body)
 
     async def _watch(self, request: web.Request, target: Request) -> web.StreamResponse:
-        raw_rv = request.query.get("resourceVersion")
-        since = int(raw_rv) if raw_rv not in (None, "", "0") else None
-        if raw_rv == "0":
-            since = None
-        try:
-            timeout = float(request.query.get("timeoutSeconds") or self._rng.uniform(1800, 3600))
-        except ValueError:
-            return status(400, "BadRequest", "invalid timeoutSeconds")
+        since = _resource_version(request.query.get("resourceVersion"))
+        _int_param(request.query, "limit")  # decoded (and so checked) though a watch does not page
+        seconds = _int_param(request.query, "timeoutSeconds")
+        timeout = float(seconds) if seconds else self._rng.uniform(1800, 3600)
         bookmarks = _truthy(request.query.get("allowWatchBookmarks"))
         table = _wants_table(request)
+        include = _include_object(request) if table else "Metadata"
         match = self._matcher(request)
         response = web.StreamResponse(headers={"Content-Type": "application/json", "Cache-Control": "no-cache"})
         response.enable_chunked_encoding()
@@ -369,7 +514,7 @@ class ApiServer:
         def encode(kind: str, obj: Obj) -> bytes:
             obj = self._serve(obj, target)
             if table and kind != "BOOKMARK":
-                obj = _table(target.rtype, [obj], obj["metadata"]["resourceVersion"])
+                obj = _table(target.rtype, [obj], obj["metadata"]["resourceVersion"], include)
             return json.dumps({"type": kind, "object": obj}, separators=(",", ":")).encode() + b"\n"
 
         deadline = time.monotonic() + timeout
@@ -407,11 +552,19 @@ class ApiServer:
     # ---- logs ------------------------------------------------------------------------------
     async def _log(self, request: web.Request, target: Request) -> web.StreamResponse:
         ns, name = target.namespace or "", target.name or ""
+        query = request.query
+        # as the API server: decode the options (400), validate them (422), then look the pod up
+        since_seconds = _int_param(query, "sinceSeconds")
+        tail = _int_param(query, "tailLines")
+        limit = _int_param(query, "limitBytes")
+        since_time = _since_time(query.get("sinceTime"))
+        invalid = _log_option_errors(since_seconds, since_time, tail, limit)
+        if invalid:
+            return _invalid("PodLogOptions", name, invalid)
         try:
             pod = self.store.get(POD, ns, name)
         except NotFound as exc:
             return status(404, "NotFound", str(exc), {"name": name, "kind": "pods"})
-        query = request.query
         containers = [c["name"] for c in pod["spec"].get("containers", [])]
         inits = [c["name"] for c in pod["spec"].get("initContainers", [])]
         container = query.get("container")
@@ -424,13 +577,6 @@ class ApiServer:
             container = containers[0]
         if container not in containers and container not in inits:
             return status(400, "BadRequest", f"container {container} is not valid for pod {name}")
-        if "sinceSeconds" in query and "sinceTime" in query:
-            return status(
-                422,
-                "Invalid",
-                'PodLogOptions.core "" is invalid: sinceSeconds: Forbidden: at most one of '
-                "`sinceTime` or `sinceSeconds` may be specified",
-            )
         previous = _truthy(query.get("previous"))
         if previous:
             log = self.logs.previous(ns, name, container)
@@ -445,12 +591,12 @@ class ApiServer:
                 return status(
                     400, "BadRequest", f'container "{container}" in pod "{name}" is waiting to start: {reason}'
                 )
-        try:
-            since_ns = _since(query)
-            tail = int(query["tailLines"]) if "tailLines" in query else None
-            limit = int(query["limitBytes"]) if "limitBytes" in query else None
-        except ValueError as exc:
-            return status(400, "BadRequest", f"invalid log options: {exc}")
+        if since_time is not None:
+            since_ns: int | None = since_time - since_time % 1_000_000_000  # the kubelet gets whole seconds
+        elif since_seconds is not None:
+            since_ns = time.time_ns() - since_seconds * 1_000_000_000
+        else:
+            since_ns = None
         follow = _truthy(query.get("follow")) and not previous
         stamps = _truthy(query.get("timestamps"))
         start = log.base if tail is None or tail < 0 else max(log.base, log.end - tail)
@@ -583,13 +729,113 @@ def _truthy(value: str | None) -> bool:
     return value is not None and value.lower() not in ("", "0", "false", "f")
 
 
-def _since(query: Any) -> int | None:
-    if "sinceTime" in query:
-        ns = parse_timestamp_ns(query["sinceTime"])
-        return ns - ns % 1_000_000_000  # the API server passes whole seconds to the kubelet
-    if "sinceSeconds" in query:
-        return time.time_ns() - int(query["sinceSeconds"]) * 1_000_000_000
+_RFC3339 = "2006-01-02T15:04:05Z07:00"
+
+
+def _since_time(raw: str | None) -> int | None:
+    """``sinceTime`` as metav1.Time decodes it (Go's ``time.Parse(time.RFC3339, …)``), in ns.
+
+    A value Go would refuse is a 400 BadRequest with Go's error text, e.g.
+    ``parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": cannot parse "yesterday" as "2006"``.
+    """
+    if not raw:
+        return None
+    problem = _go_rfc3339_error(raw)
+    if problem is not None:
+        raise BadParameter(status(400, "BadRequest", problem))
+    return parse_timestamp_ns(raw)
+
+
+def _go_rfc3339_error(value: str) -> str | None:
+    """The error Go's time.Parse(RFC3339, value) returns, or None if it parses."""
+    whole = _go_quote(value)
+
+    def cannot(rest: str, element: str) -> str:
+        return f"parsing time {whole} as {_go_quote(_RFC3339)}: cannot parse {_go_quote(rest)} as {_go_quote(element)}"
+
+    def out_of_range(what: str) -> str:
+        return f"parsing time {whole}: {what} out of range"
+
+    rest = value
+    numbers: dict[str, int] = {}
+    # (literal before, element, digits, (low, high, name) range check)
+    steps = [
+        ("", "2006", 4, None),
+        ("-", "01", 2, (1, 12, "month")),
+        ("-", "02", 2, (1, 31, "day")),
+        ("T", "15", 2, (0, 23, "hour")),
+        (":", "04", 2, (0, 59, "minute")),
+        (":", "05", 2, (0, 59, "second")),
+    ]
+    for literal, element, digits, bounds in steps:
+        if not rest.startswith(literal):
+            return cannot(rest, literal)
+        rest = rest[len(literal) :]
+        head = rest[:digits]
+        if len(head) < digits or not head.isascii() or not head.isdigit():
+            return cannot(rest, element)
+        numbers[element] = int(head)
+        if bounds is not None and not bounds[0] <= int(head) <= bounds[1]:
+            return out_of_range(bounds[2])
+        rest = rest[digits:]
+    if len(rest) >= 2 and rest[0] in ".," and rest[1].isdigit():  # fractional seconds the layout does not name
+        rest = rest[1:].lstrip("0123456789")
+    if rest.startswith("Z"):
+        rest = rest[1:]
+    elif len(rest) >= 6 and rest[0] in "+-" and rest[3] == ":" and (rest[1:3] + rest[4:6]).isdigit():
+        rest = rest[6:]
+    else:
+        return cannot(rest, "Z07:00")
+    if rest:
+        return f"parsing time {whole}: extra text: {_go_quote(rest)}"
+    year, month, day = numbers["2006"], numbers["01"], numbers["02"]
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    days = [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+    if day > days:
+        return out_of_range("day")
     return None
+
+
+def _log_option_errors(
+    since_seconds: int | None, since_time: int | None, tail: int | None, limit: int | None
+) -> list[tuple[str, str, str]]:
+    """ValidatePodLogOptions: (field, reason, message) per error, in the API server's order."""
+    errors: list[tuple[str, str, str]] = []
+    if tail is not None and tail < 0:
+        errors.append(("tailLines", "FieldValueInvalid", f"Invalid value: {tail}: must be greater than or equal to 0"))
+    if limit is not None and limit < 1:
+        errors.append(("limitBytes", "FieldValueInvalid", f"Invalid value: {limit}: must be greater than 0"))
+    if since_seconds is not None and since_time is not None:
+        forbidden = "Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified"
+        errors.append(("sinceSeconds", "FieldValueForbidden", forbidden))
+    elif since_seconds is not None and since_seconds < 1:
+        errors.append(("sinceSeconds", "FieldValueInvalid", f"Invalid value: {since_seconds}: must be greater than 0"))
+    return errors
+
+
+def _invalid(kind: str, name: str, errors: list[tuple[str, str, str]]) -> web.Response:
+    """A 422 Invalid Status as ``errors.NewInvalid`` builds it (one error, or ``[a, b]`` for several)."""
+    texts = [f"{fld}: {message}" for fld, _, message in errors]
+    summary = texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"
+    causes = [{"reason": reason, "message": message, "field": fld} for fld, reason, message in errors]
+    details = {"name": name, "kind": kind, "causes": causes}
+    return status(422, "Invalid", f"{kind} {_go_quote(name)} is invalid: {summary}", details)
+
+
+def _not_found_details(rtype: ResourceType, name: str) -> dict[str, Any]:
+    details: dict[str, Any] = {"name": name}
+    if rtype.group:
+        details["group"] = rtype.group
+    details["kind"] = rtype.plural
+    return details
+
+
+def _include_object(request: web.Request) -> str:
+    """The Table ``includeObject`` option: ``None``, ``Metadata`` (the default) or ``Object``."""
+    value = request.query.get("includeObject") or "Metadata"
+    if value not in ("None", "Metadata", "Object"):
+        raise BadParameter(status(400, "BadRequest", f"unrecognized includeObject value: {_go_quote(value)}"))
+    return value
 
 
 def _waiting_reason(pod: Obj, container: str) -> str | None:
@@ -672,12 +918,23 @@ def _pod_cells(pod: Obj) -> list[Any]:
             phase = waiting.get("reason", phase)
     if pod["metadata"].get("deletionTimestamp"):
         phase = "Terminating"
+    # RESTARTS is a string column: "0", or "2 (5m ago)" after the last container restart
+    finished = [s.get("lastState", {}).get("terminated", {}).get("finishedAt") for s in [*statuses, *init_statuses]]
+    last = max((f for f in finished if f), default=None)
+    restart_cell = f"{restarts} ({_age(last)} ago)" if restarts and last else str(restarts)
+    gates = pod["spec"].get("readinessGates") or []
+    conditions = {c.get("type"): c.get("status") for c in pod.get("status", {}).get("conditions", [])}
+    gates_cell = f"{sum(1 for g in gates if conditions.get(g.get('conditionType')) == 'True')}/{len(gates)}"
     return [
         pod["metadata"]["name"],
         f"{ready}/{total}",
         phase,
-        restarts,
+        restart_cell,
         _age(pod["metadata"].get("creationTimestamp")),
+        pod.get("status", {}).get("podIP") or "<none>",
+        pod["spec"].get("nodeName") or "<none>",
+        pod.get("status", {}).get("nominatedNodeName") or "<none>",
+        gates_cell if gates else "<none>",
     ]
 
 
@@ -805,26 +1062,149 @@ _WORKLOAD_COLUMNS: dict[ResourceType, tuple[list[dict[str, Any]], Callable[[Obj]
 }
 
 
-def _table(rtype: ResourceType, items: list[Obj], rv: str) -> dict[str, Any]:
-    """A ``meta.k8s.io/v1`` Table, the shape kubectl asks for with ``as=Table``."""
+# as pkg/printers/internalversion's podColumnDefinitions (``-o wide`` shows the priority 1 ones)
+_POD_COLUMNS = [
+    _NAME_COL,
+    _column("Ready", "string", "The aggregate readiness state of this pod for accepting traffic."),
+    _column("Status", "string", "The aggregate status of the containers in this pod."),
+    _column(
+        "Restarts",
+        "string",
+        "The number of times the containers in this pod have been restarted and when the last container "
+        "in this pod has restarted.",
+    ),
+    _AGE_COL,
+    _column("IP", "string", "podIP address allocated to the pod. Routable at least within the cluster.", 1),
+    _column("Node", "string", "NodeName indicates in which node this pod is scheduled.", 1),
+    _column("Nominated Node", "string", "nominatedNodeName is set only when this pod preempts other pods.", 1),
+    _column("Readiness Gates", "string", "If specified, all readiness gates will be evaluated for pod readiness.", 1),
+]
+_NAMESPACE_COLUMNS = [
+    _NAME_COL,
+    _column("Status", "string", "The status of the namespace"),
+    _AGE_COL,
+]
+
+
+def _crd_column(name: str, kind: str, path: str, description: str, priority: int = 0) -> dict[str, Any]:
+    return {**_column(name, kind, description, priority), "jsonPath": path}
+
+
+_CRD_AGE = _crd_column(
+    "Age",
+    "date",
+    ".metadata.creationTimestamp",
+    "CreationTimestamp is a timestamp representing the server time when this object was created. It is not "
+    "guaranteed to be set in happens-before order across separate operations. Clients may not set this value. "
+    "It is represented in RFC3339 form and is in UTC. Populated by the system. Read-only. Null for lists. More "
+    "info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+)
+# additionalPrinterColumns of the CRDs as Istio and Gateway API ship them (type, JSONPath, description)
+_CRD_COLUMNS: dict[str, list[dict[str, Any]]] = {
+    "virtualservices.networking.istio.io": [
+        _crd_column(
+            "Gateways",
+            "string",
+            ".spec.gateways",
+            "The names of gateways and sidecars that should apply these routes",
+        ),
+        _crd_column("Hosts", "string", ".spec.hosts", "The destination hosts to which traffic is being sent"),
+        _CRD_AGE,
+    ],
+    "destinationrules.networking.istio.io": [
+        _crd_column("Host", "string", ".spec.host", "The name of a service from the service registry"),
+        _CRD_AGE,
+    ],
+    "serviceentries.networking.istio.io": [
+        _crd_column("Hosts", "string", ".spec.hosts", "The hosts associated with the ServiceEntry"),
+        _crd_column(
+            "Location", "string", ".spec.location", "Whether the service is external to the mesh or part of the mesh."
+        ),
+        _crd_column("Resolution", "string", ".spec.resolution", "Service resolution mode for the hosts."),
+        _CRD_AGE,
+    ],
+    "authorizationpolicies.security.istio.io": [
+        _crd_column("Action", "string", ".spec.action", "The operation to take."),
+        _CRD_AGE,
+    ],
+    "peerauthentications.security.istio.io": [
+        _crd_column("Mode", "string", ".spec.mtls.mode", "Defines the mTLS mode used for peer authentication."),
+        _CRD_AGE,
+    ],
+    "gateways.gateway.networking.k8s.io": [
+        _crd_column("Class", "string", ".spec.gatewayClassName", ""),
+        _crd_column("Address", "string", ".status.addresses[*].value", ""),
+        _crd_column("Programmed", "string", '.status.conditions[?(@.type=="Programmed")].status', ""),
+        _CRD_AGE,
+    ],
+    "httproutes.gateway.networking.k8s.io": [
+        _crd_column("Hostnames", "string", ".spec.hostnames", ""),
+        _CRD_AGE,
+    ],
+    "gatewayclasses.gateway.networking.k8s.io": [
+        _crd_column("Controller", "string", ".spec.controllerName", ""),
+        _crd_column("Accepted", "string", '.status.conditions[?(@.type=="Accepted")].status', ""),
+        _CRD_AGE,
+        _crd_column("Description", "string", ".spec.description", "", 1),
+    ],
+}
+
+
+def _json_path(obj: Any, path: str) -> Any:
+    """The few JSONPath forms the CRDs' printer columns use: ``.a.b``, ``.a[*].b``, ``.a[?(@.k=="v")].b``."""
+    values = [obj]
+    for part in re.findall(r"\.([A-Za-z0-9_]+)(\[[^\]]*\])?", path):
+        name, index = part
+        values = [v[name] for v in values if isinstance(v, dict) and name in v]
+        if index == "[*]":
+            values = [item for v in values if isinstance(v, list) for item in v]
+        elif index:
+            match = re.fullmatch(r'\[\?\(@\.(\w+)=="([^"]*)"\)\]', index)
+            key, wanted = match.groups() if match else ("", "")
+            values = [item for v in values if isinstance(v, list) for item in v if item.get(key) == wanted]
+    return values
+
+
+def _crd_cell(column: dict[str, Any], obj: Obj) -> Any:
+    """A CRD column's cell as the API server's table convertor prints it (JSON for lists, age for dates)."""
+    values = _json_path(obj, column["jsonPath"])
+    if not values:
+        return None
+    if column["type"] == "date":
+        return _age(values[0]) if isinstance(values[0], str) else None
+    value = values[0] if len(values) == 1 or "[" not in column["jsonPath"] else " ".join(map(str, values))
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _table(rtype: ResourceType, items: list[Obj], rv: str, include: str = "Metadata") -> dict[str, Any]:
+    """A ``meta.k8s.io/v1`` Table, the shape kubectl asks for with ``as=Table``.
+
+    ``include`` is the request's ``includeObject``: each row carries the whole object
+    (``Object``, which ``kubectl get --sort-by`` asks for), its metadata only (``Metadata``,
+    the default) or nothing (``None``).
+    """
     if rtype is POD:
-        columns = [
-            _NAME_COL,
-            {
-                "name": "Ready",
-                "type": "string",
-                "format": "",
-                "description": "The readiness of the containers.",
-                "priority": 0,
-            },
-            {"name": "Status", "type": "string", "format": "", "description": "The aggregate status.", "priority": 0},
-            {"name": "Restarts", "type": "string", "format": "", "description": "Container restarts.", "priority": 0},
-            _AGE_COL,
-        ]
+        columns = _POD_COLUMNS
         rows = [_pod_cells(o) for o in items]
+    elif rtype is NAMESPACE:
+        columns = _NAMESPACE_COLUMNS
+        rows = [
+            [
+                o["metadata"]["name"],
+                o.get("status", {}).get("phase", "Active"),
+                _age(o["metadata"].get("creationTimestamp")),
+            ]
+            for o in items
+        ]
     elif rtype in _WORKLOAD_COLUMNS:
         columns, cells_of = _WORKLOAD_COLUMNS[rtype]
         rows = [cells_of(o) for o in items]
+    elif rtype.key in _CRD_COLUMNS:
+        extra = _CRD_COLUMNS[rtype.key]
+        columns = [_NAME_COL, *[{k: v for k, v in c.items() if k != "jsonPath"} for c in extra]]
+        rows = [[o["metadata"]["name"], *[_crd_cell(c, o) for c in extra]] for o in items]
     else:
         columns = [_NAME_COL, _AGE_COL]
         rows = [[o["metadata"]["name"], _age(o["metadata"].get("creationTimestamp"))] for o in items]
@@ -833,15 +1213,17 @@ def _table(rtype: ResourceType, items: list[Obj], rv: str) -> dict[str, Any]:
         "apiVersion": "meta.k8s.io/v1",
         "metadata": {"resourceVersion": rv},
         "columnDefinitions": columns,
-        "rows": [
-            {
-                "cells": cells,
-                "object": {
-                    "kind": "PartialObjectMetadata",
-                    "apiVersion": "meta.k8s.io/v1",
-                    "metadata": {k: v for k, v in o["metadata"].items() if k != "managedFields"},
-                },
-            }
-            for cells, o in zip(rows, items, strict=True)
-        ],
+        "rows": [{"cells": cells, "object": _row_object(o, include)} for cells, o in zip(rows, items, strict=True)],
+    }
+
+
+def _row_object(obj: Obj, include: str) -> Obj | None:
+    if include == "Object":
+        return obj
+    if include == "None":
+        return None
+    return {
+        "kind": "PartialObjectMetadata",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": {k: v for k, v in obj["metadata"].items() if k != "managedFields"},
     }

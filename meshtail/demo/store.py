@@ -94,6 +94,36 @@ class ObjectStore:
         ]
         return items, self.rv
 
+    def list_at(
+        self, rtype: ResourceType, namespace: str | None, match: Callable[[Obj], bool], rv: int
+    ) -> list[tuple[str, Obj]]:
+        """The type's objects as they were at ``rv`` (for a paged list), with their etcd-style keys, in key order.
+
+        Keys are ``namespace/name`` (``name`` for cluster-scoped types), as etcd orders them.
+        Changes after ``rv`` are undone from the history; raises :class:`Expired` when the
+        history no longer reaches back to ``rv`` (etcd compacted it).
+        """
+        if rv < self.oldest_rv():
+            raise Expired(rv, self.oldest_rv())
+        state = dict(self._objects.get(rtype.key, {}))
+        for change in reversed(self._history):
+            if change.rv <= rv:
+                break
+            if change.key != rtype.key:
+                continue
+            meta = change.obj["metadata"]
+            key = (meta.get("namespace", "") if rtype.namespaced else "", meta["name"])
+            if change.type == "ADDED":
+                state.pop(key, None)
+            elif change.old is not None:
+                state[key] = change.old
+        items = [
+            (f"{ns}/{name}" if rtype.namespaced else name, obj)
+            for (ns, name), obj in state.items()
+            if (not namespace or ns == namespace) and match(obj)
+        ]
+        return sorted(items, key=lambda item: item[0])
+
     def oldest_rv(self) -> int:
         return self._history[0].rv - 1 if self._history else self.rv
 

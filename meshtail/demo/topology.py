@@ -126,6 +126,9 @@ class SimPod:
     ids: dict[str, str] = field(default_factory=dict)
     restarts: dict[str, int] = field(default_factory=dict)
     previous_ids: dict[str, str] = field(default_factory=dict)
+    started: dict[str, str] = field(default_factory=dict)  # container -> startedAt of its current instance
+    finished: dict[str, str] = field(default_factory=dict)  # container -> finishedAt of its last ended instance
+    previous_started: dict[str, str] = field(default_factory=dict)  # container -> startedAt of that instance
     logs: dict[str, ContainerLog] = field(default_factory=dict)
     owner: Controller | None = None
     failing: int = 0  # requests left that this pod's proxy fails (connection failure) after a restart
