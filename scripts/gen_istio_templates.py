@@ -101,6 +101,9 @@ RULES: tuple[tuple[str, str, str, str, str, bool, str], ...] = (
     # (tools/istio-iptables/pkg/validation/validator.go: ``log.Errorf("Validation failed: %v", err)``,
     # ``fmt.Errorf("validation timeout")``): the pod's traffic capture failed; no mesh config was refused
     ("iptables validation", "", r"^validation (?:failed: %v$|timeout$)", "other", "failure", False, ""),
+    # an authorization rule istiod could not build into Envoy's RBAC config and dropped (pilot/pkg/security/authz/
+    # builder: "skipped rule %s: %v" at error): a mesh policy that does not take effect as written, invalid config
+    ("authz rule skipped", "error", r"^skipped rule %v: %v$", "config", "failure", True, "config.invalid"),
     # a proxy NACKed what it was sent
     ("nack", "", r"ack error|\bnack(?:ed)?\b|rejected by (?:envoy|proxy)", "config", "failure", True, "xds.reject"),
     # Mixer's policy check said no (1.0-1.4: denier, RBAC, list adapters): a request refused

@@ -4803,7 +4803,7 @@ TEMPLATES: dict[str, tuple[str, str, str, str, str, bool, str]] = {
     'skip writing ConfigMap %v/%v as we do not have permissions to do so': ('istiod', 'default', 'info', 'other', 'unknown', False, ''),
     'skipped deleting from mesh for pod, pod not in mesh': ('istio-cni', 'cni-agent', 'debug', 'other', 'unknown', False, ''),
     'skipped nil rule %v': ('istiod', 'authorization', 'error', 'other', 'failure', False, ''),
-    'skipped rule %v: %v': ('istiod', 'authorization', 'error', 'other', 'failure', False, ''),
+    'skipped rule %v: %v': ('istiod', 'authorization', 'error', 'config', 'failure', True, 'config.invalid'),
     'skipping %v/%v/%v, already managed': ('istiod', 'gateway', 'debug', 'config', 'unknown', False, 'config.event'),
     'skipping DFP cluster for unsupported protocol %v for service %v': ('istiod', 'default', 'debug', 'other', 'unknown', False, ''),
     'skipping Kubernetes credential reader, which was enabled by ISTIOD_ENABLE_SDS_SERVER. %v': ('istiod', 'default', 'warn', 'other', 'unknown', False, ''),
