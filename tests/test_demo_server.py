@@ -465,3 +465,136 @@ async def test_not_found_names_the_object_and_its_group(demo) -> None:  # type: 
         body = await response.json()
         assert response.status == 404 and body["message"] == 'virtualservices.networking.istio.io "nope" not found'
         assert body["details"] == {"name": "nope", "group": "networking.istio.io", "kind": "virtualservices"}
+
+
+async def test_self_subject_access_reviews_decide_and_word_as_rbac(demo) -> None:  # type: ignore[no-untyped-def]
+    url = demo.url + "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+    session, auth = _client(demo)
+
+    async def review(spec: dict, **headers: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+        body = {"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1", "spec": spec}
+        response = await session.post(url, json=body, headers={**auth, **headers})
+        return response.status, await response.json()
+
+    async with session:
+        code, answer = await review(
+            {"resourceAttributes": {"namespace": "bookinfo", "verb": "list", "resource": "pods"}}
+        )
+        assert code == 201 and answer["kind"] == "SelfSubjectAccessReview"
+        assert answer["spec"]["resourceAttributes"]["verb"] == "list"
+        assert answer["status"] == {
+            "allowed": True,
+            "reason": f'RBAC: allowed by ClusterRoleBinding "meshtail-reader" of ClusterRole "meshtail-reader" '
+            f'to User "{demo.state.user}"',
+        }
+        code, answer = await review({"resourceAttributes": {"verb": "get", "resource": "pods", "subresource": "log"}})
+        assert answer["status"]["allowed"] is True
+        code, answer = await review(
+            {"resourceAttributes": {"verb": "watch", "group": "security.istio.io", "resource": "authorizationpolicies"}}
+        )
+        assert answer["status"]["allowed"] is True
+        code, answer = await review(
+            {"resourceAttributes": {"namespace": "bookinfo", "verb": "delete", "resource": "pods"}}
+        )
+        assert code == 201 and answer["status"] == {"allowed": False}, "RBAC has no opinion: denied, no reason"
+        code, answer = await review({"nonResourceAttributes": {"path": "/openapi/v3", "verb": "get"}})
+        assert answer["status"] == {
+            "allowed": True,
+            "reason": 'RBAC: allowed by ClusterRoleBinding "system:discovery" of ClusterRole "system:discovery" '
+            'to Group "system:authenticated"',
+        }
+        code, answer = await review({"nonResourceAttributes": {"path": "/metrics", "verb": "get"}})
+        assert answer["status"] == {"allowed": False}
+        code, answer = await review(
+            {"resourceAttributes": {"verb": "list", "resource": "pods"}}, **{"Impersonate-User": "alice"}
+        )
+        assert answer["status"] == {"allowed": False}, "only the kubeconfig's user holds meshtail-reader"
+        code, answer = await review({})
+        assert code == 422 and answer["reason"] == "Invalid"
+        assert "exactly one of nonResourceAttributes or resourceAttributes must be specified" in answer["message"]
+        # reviews are create-only; other reviews, and every other write, stay forbidden
+        response = await session.get(url, headers=auth)
+        assert response.status == 405 and (await response.json())["reason"] == "MethodNotAllowed"
+        response = await session.post(
+            demo.url + "/apis/authorization.k8s.io/v1/subjectaccessreviews", json={}, headers=auth
+        )
+        assert response.status == 403
+        assert (await response.json())["message"] == (
+            f'subjectaccessreviews.authorization.k8s.io is forbidden: User "{demo.state.user}" cannot create '
+            'resource "subjectaccessreviews" in API group "authorization.k8s.io" at the cluster scope'
+        )
+        response = await session.post(demo.url + "/api/v1/namespaces/bookinfo/pods", json={}, headers=auth)
+        assert response.status == 403 and "cannot create resource" in (await response.json())["message"]
+        rules = await session.post(
+            demo.url + "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews",
+            json={"spec": {"namespace": "bookinfo"}},
+            headers=auth,
+        )
+        status_ = (await rules.json())["status"]
+        assert rules.status == 201 and status_["incomplete"] is False
+        assert {"verbs": ["get"], "apiGroups": [""], "resources": ["pods/log"]} in status_["resourceRules"]
+        assert {"create", "get", "list", "watch"} == {v for r in status_["resourceRules"] for v in r["verbs"]}
+
+
+async def test_review_kinds_are_discoverable_with_create_only(demo) -> None:  # type: ignore[no-untyped-def]
+    session, auth = _client(demo)
+    async with session:
+        groups = await (await session.get(demo.url + "/apis", headers=auth)).json()
+        names = [g["name"] for g in groups["groups"]]
+        assert names.index("apps") < names.index("authentication.k8s.io") < names.index("authorization.k8s.io")
+        listing = await (await session.get(demo.url + "/apis/authorization.k8s.io/v1", headers=auth)).json()
+        verbs = {r["name"]: r["verbs"] for r in listing["resources"]}
+        assert verbs["selfsubjectaccessreviews"] == ["create"] and verbs["selfsubjectrulesreviews"] == ["create"]
+        listing = await (await session.get(demo.url + "/apis/authentication.k8s.io/v1", headers=auth)).json()
+        assert {r["name"]: r["verbs"] for r in listing["resources"]}["selfsubjectreviews"] == ["create"]
+        whoami = await session.post(
+            demo.url + "/apis/authentication.k8s.io/v1/selfsubjectreviews", json={}, headers=auth
+        )
+        user = (await whoami.json())["status"]["userInfo"]
+        assert user == {"username": demo.state.user, "groups": ["system:authenticated"]}
+
+
+async def test_openapi_v3_documents_as_a_real_server_serves_them(demo) -> None:  # type: ignore[no-untyped-def]
+    session, auth = _client(demo)
+    async with session:
+        root = await session.get(demo.url + "/openapi/v3", headers=auth)
+        assert root.status == 200 and root.content_type == "application/json"
+        paths = (await root.json())["paths"]
+        assert "api/v1" in paths and "apis/networking.istio.io/v1alpha3" in paths
+        for group_version, entry in paths.items():
+            url = demo.url + entry["serverRelativeURL"]
+            response = await session.get(url, headers={**auth, "Accept": "application/json"})
+            assert response.status == 200 and response.content_type == "application/json", group_version
+            assert response.headers["Cache-Control"] == "public, immutable"
+            doc = await response.json()
+            schemas = doc["components"]["schemas"]
+            assert "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" in schemas
+            patched = set()
+            for path, item in doc["paths"].items():
+                patch = item.get("patch")
+                if patch is None:
+                    continue
+                names = {p["name"] for p in patch["parameters"] if p["in"] == "query"}
+                assert {"fieldValidation", "dryRun", "fieldManager", "force"} <= names, path
+                gvk = patch["x-kubernetes-group-version-kind"]
+                patched.add(gvk["kind"])
+                kinds = [s for s in schemas.values() if gvk in s.get("x-kubernetes-group-version-kind", [])]
+                assert len(kinds) == 1, (path, gvk)
+                properties = kinds[0]["properties"]
+                assert properties["metadata"]["allOf"] == [
+                    {"$ref": "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"}
+                ]
+            listing = await (await session.get(demo.url + "/" + group_version, headers=auth)).json()
+            readable = {r["kind"] for r in listing["resources"] if "get" in r["verbs"] and "/" not in r["name"]}
+            assert readable <= patched, (group_version, readable - patched)
+        # the protobuf encoding alone is not served: 406, and the client asks for JSON
+        url = demo.url + paths["api/v1"]["serverRelativeURL"]
+        proto = await session.get(
+            url, headers={**auth, "Accept": "application/com.github.proto-openapi.spec.v3@v1.0+protobuf"}
+        )
+        assert proto.status == 406
+        stale = await session.get(demo.url + "/openapi/v3/api/v1?hash=ABC", headers=auth, allow_redirects=False)
+        assert stale.status == 301 and stale.headers["Location"] == paths["api/v1"]["serverRelativeURL"]
+        missing = await session.get(demo.url + "/openapi/v3/apis/nope/v1", headers=auth)
+        assert missing.status == 404
+        assert (await session.get(demo.url + "/openapi/v2", headers=auth)).status == 404

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import shutil
+from pathlib import Path
 
 import pytest
 import yaml
@@ -16,7 +19,12 @@ pytestmark = pytest.mark.skipif(
 
 
 async def kubectl(
-    demo, tmp, *args: str, timeout: float = 20.0, stop_after: float | None = None
+    demo,
+    tmp,
+    *args: str,
+    timeout: float = 20.0,
+    stop_after: float | None = None,
+    env: dict[str, str] | None = None,
 ) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
     """Run kubectl against the stand-in (in this event loop's server); return (code, stdout, stderr)."""
     process = await asyncio.create_subprocess_exec(
@@ -28,6 +36,7 @@ async def kubectl(
         *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, **env} if env else None,
     )
     if stop_after is not None:
         await asyncio.sleep(stop_after)
@@ -198,3 +207,158 @@ async def test_get_mesh_policies_show_their_printer_columns(demo, tmp_path) -> N
     rows = [line.split() for line in out.splitlines()]
     assert rows[0] == ["NAME", "ACTION", "AGE"]
     assert ["deny-admin-paths", "DENY"] == next(r[:2] for r in rows if r[0] == "deny-admin-paths")
+
+
+# ---- kubectl auth: the self reviews, answered as RBAC with meshtail's documented role ----------------
+
+
+async def test_auth_can_i_answers_as_the_documented_read_only_role(demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from meshtail.demo.authz import MESHTAIL_READER_RULES
+
+    role = yaml.safe_load((Path(__file__).parent.parent / "deploy" / "rbac.yaml").read_text())
+    assert [dict(r) for r in MESHTAIL_READER_RULES] == role["rules"], "the premise: the stand-in holds deploy/rbac.yaml"
+    for args in (
+        ("list", "pods"),
+        ("watch", "pods", "-A"),
+        ("get", "pods", "--subresource=log"),
+        ("list", "virtualservices.networking.istio.io"),
+        ("watch", "httproutes.gateway.networking.k8s.io", "-n", "shop"),
+        ("create", "selfsubjectaccessreviews"),
+    ):
+        code, out, err = await kubectl(demo, tmp_path, "auth", "can-i", *args)
+        assert (code, out.strip()) == (0, "yes"), (args, out, err)
+    for args in (
+        ("delete", "pods"),
+        ("create", "pods"),
+        ("patch", "virtualservices.networking.istio.io"),
+        ("list", "pods", "--subresource=log"),
+        ("list", "secrets"),
+        ("impersonate", "users"),
+    ):
+        code, out, err = await kubectl(demo, tmp_path, "auth", "can-i", *args)
+        assert (code, out.strip()) == (1, "no"), (args, out, err)
+    # another user holds no binding of meshtail-reader
+    code, out, _err = await kubectl(demo, tmp_path, "auth", "can-i", "list", "pods", "--as", "alice@example.com")
+    assert (code, out.strip()) == (1, "no")
+    assert {m for m, p in demo.state.requests if "selfsubjectaccessreviews" in p} == {"POST"}
+    assert all(m in ("GET", "POST") for m, _ in demo.state.requests)
+
+
+async def test_auth_can_i_list_prints_the_rules_table(demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = await kubectl(demo, tmp_path, "auth", "can-i", "--list", "-n", "bookinfo")
+    assert code == 0, err
+    rows = [line.split() for line in out.splitlines()]
+    assert rows[0] == ["Resources", "Non-Resource", "URLs", "Resource", "Names", "Verbs"]
+    line = {r[0]: " ".join(r[1:]) for r in rows[1:] if not r[0].startswith("[")}
+    assert line["pods"] == "[] [] [get list watch]"
+    assert line["pods/log"] == "[] [] [get]"
+    assert line["*.networking.istio.io"] == "[] [] [get list watch]"
+    assert line["*.gateway.networking.k8s.io"] == "[] [] [get list watch]"
+    assert line["selfsubjectaccessreviews.authorization.k8s.io"] == "[] [] [create]"
+    assert line["selfsubjectreviews.authentication.k8s.io"] == "[] [] [create]"
+    urls = {r[0] for r in rows[1:] if r[0].startswith("[")}
+    assert {"[/api]", "[/apis/*]", "[/openapi/*]", "[/version]"} <= urls
+    writes = [
+        r for r in rows[1:] if {"[create]", "[delete]", "[patch]", "[update]"} & set(r) and "reviews." not in r[0]
+    ]
+    assert writes == [], out
+
+
+async def test_auth_whoami_names_the_kubeconfig_user(demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = await kubectl(demo, tmp_path, "auth", "whoami")
+    assert code == 0, err
+    rows = [line.split(None, 1) for line in out.splitlines()]
+    assert rows == [["ATTRIBUTE", "VALUE"], ["Username", demo.state.user], ["Groups", "[system:authenticated]"]]
+    code, out, err = await kubectl(demo, tmp_path, "auth", "whoami", "--as", "alice", "--as-group", "dev", "-o", "json")
+    assert code == 0, err
+    review = yaml.safe_load(out)
+    assert review["kind"] == "SelfSubjectReview" and review["apiVersion"] == "authentication.k8s.io/v1"
+    assert review["status"]["userInfo"] == {"username": "alice", "groups": ["dev", "system:authenticated"]}
+
+
+# ---- OpenAPI v3: apply and edit reach the server (and its 403); explain works ----------------------
+
+
+def _forbidden_patch(err: str, user: str) -> bool:
+    return (
+        f'virtualservices.networking.istio.io "reviews" is forbidden: User "{user}" cannot patch resource '
+        '"virtualservices" in API group "networking.istio.io" in the namespace "bookinfo"'
+    ) in err
+
+
+async def test_apply_reaches_the_server_and_is_forbidden(demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = await kubectl(demo, tmp_path, "get", "vs", "reviews", "-n", "bookinfo", "-o", "yaml")
+    assert code == 0, err
+    manifest = yaml.safe_load(out)
+    before = json.loads(json.dumps(manifest["spec"]))
+    routes = manifest["spec"]["http"][0]["route"]
+    assert len(routes) > 1, "the premise: a weighted route to change"
+    routes[0]["weight"] = (routes[0].get("weight") or 0) + 1
+    path = tmp_path / "vs.yaml"
+    path.write_text(yaml.safe_dump(manifest))
+    code, _out, err = await kubectl(demo, tmp_path, "apply", "-f", str(path))
+    assert code == 1, err
+    assert "failed to download openapi" not in err and "error validating" not in err, err
+    assert _forbidden_patch(err, demo.state.user), err
+    patches = [p for m, p in demo.state.requests if m == "PATCH"]
+    assert len(patches) == 1 and "fieldValidation=Strict" in patches[0], patches
+    code, out, err = await kubectl(demo, tmp_path, "get", "vs", "reviews", "-n", "bookinfo", "-o", "yaml")
+    assert yaml.safe_load(out)["spec"] == before, "nothing was written"
+    # a new object: create, refused the same way
+    manifest["metadata"] = {"name": "brand-new", "namespace": "bookinfo"}
+    path.write_text(yaml.safe_dump(manifest))
+    code, _out, err = await kubectl(demo, tmp_path, "apply", "-f", str(path))
+    assert code == 1 and "Error from server (Forbidden)" in err, err
+    assert 'cannot create resource "virtualservices" in API group "networking.istio.io"' in err, err
+
+
+async def test_edit_reaches_the_server_and_is_forbidden(demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    editor = tmp_path / "editor.sh"
+    editor.write_text('#!/bin/sh\nsed -i "s/weight: \\([0-9]*\\)/weight: 1\\1/" "$1"\n')
+    editor.chmod(0o755)
+    code, out, _err = await kubectl(demo, tmp_path, "get", "vs", "reviews", "-n", "bookinfo", "-o", "yaml")
+    assert "weight:" in out, "the premise: the editor script has something to change"
+    code, _out, err = await kubectl(
+        demo, tmp_path, "edit", "vs", "reviews", "-n", "bookinfo", env={"EDITOR": str(editor), "KUBE_EDITOR": ""}
+    )
+    assert code == 1, err
+    assert "Edit cancelled" not in err and "is invalid" not in err, err
+    assert 'virtualservices.networking.istio.io "reviews" could not be patched' in err, err
+    assert _forbidden_patch(err, demo.state.user), err
+
+
+async def test_explain_reads_the_openapi_v3_documents(demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = await kubectl(demo, tmp_path, "explain", "pods")
+    assert code == 0, err
+    assert out.startswith("KIND:       Pod\nVERSION:    v1\n"), out
+    assert "Pod is a collection of containers that can run on a host." in out
+    fields = [line.split()[0] for line in out.splitlines() if line.startswith("  ") and "\t<" in line]
+    assert fields == ["apiVersion", "kind", "metadata", "spec", "status"], out
+    assert "metadata\t<ObjectMeta>" in out and "spec\t<PodSpec>" in out
+    code, out, err = await kubectl(demo, tmp_path, "explain", "pods.spec.containers.image")
+    assert code == 0 and "FIELD: image <string>" in out, out + err
+    code, out, err = await kubectl(demo, tmp_path, "explain", "virtualservice.spec")
+    assert code == 0, err
+    assert "GROUP:      networking.istio.io" in out and "KIND:       VirtualService" in out
+    assert "FIELD: spec <Object>" in out and "Configuration affecting label/content routing" in out, out
+    assert "hosts\t<[]string>" in out, out
+    code, out, err = await kubectl(demo, tmp_path, "explain", "authorizationpolicies.spec.action")
+    assert code == 0 and "ALLOW" in out and "DENY" in out, out + err
+
+
+async def test_get_raw_openapi_v3_lists_every_served_group_version(demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = await kubectl(demo, tmp_path, "get", "--raw", "/apis")
+    assert code == 0, err
+    served = {v["groupVersion"] for g in yaml.safe_load(out)["groups"] for v in g["versions"]}
+    assert {"networking.istio.io/v1alpha3", "authorization.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"} <= served
+    code, out, err = await kubectl(demo, tmp_path, "get", "--raw", "/openapi/v3")
+    assert code == 0, err
+    paths = yaml.safe_load(out)["paths"]
+    assert set(paths) == {"api/v1"} | {f"apis/{gv}" for gv in served}
+    for gv, entry in paths.items():
+        assert entry["serverRelativeURL"].startswith(f"/openapi/v3/{gv}?hash="), entry
+    code, out, err = await kubectl(
+        demo, tmp_path, "get", "--raw", paths["apis/networking.istio.io/v1"]["serverRelativeURL"]
+    )
+    assert code == 0, err
+    assert "io.istio.networking.v1.VirtualService" in yaml.safe_load(out)["components"]["schemas"]

@@ -15,6 +15,7 @@ class ResourceType:
     namespaced: bool = True
     short_names: tuple[str, ...] = ()
     categories: tuple[str, ...] = field(default=())
+    verbs: tuple[str, ...] = ("get", "list", "watch")
 
     @property
     def key(self) -> str:
@@ -108,10 +109,34 @@ ALL_TYPES: tuple[ResourceType, ...] = (POD, NAMESPACE, *GROUPED_TYPES)
 BY_KEY = {t.key: t for t in ALL_TYPES}
 
 
+def _review(group: str, plural: str, kind: str, namespaced: bool = False) -> ResourceType:
+    return ResourceType(group, ("v1",), plural, kind, kind.lower(), namespaced, verbs=("create",))
+
+
+# The review kinds every real API server has: "create" requests that store nothing and answer in
+# ``status`` (``kubectl auth can-i``, ``auth can-i --list``, ``auth whoami``).  Served outside the
+# object store; the ones a user without RBAC grants cannot create are refused as on a real server.
+SELF_SUBJECT_REVIEW = _review("authentication.k8s.io", "selfsubjectreviews", "SelfSubjectReview")
+SELF_SUBJECT_ACCESS_REVIEW = _review("authorization.k8s.io", "selfsubjectaccessreviews", "SelfSubjectAccessReview")
+SELF_SUBJECT_RULES_REVIEW = _review("authorization.k8s.io", "selfsubjectrulesreviews", "SelfSubjectRulesReview")
+REVIEW_TYPES: tuple[ResourceType, ...] = (
+    SELF_SUBJECT_REVIEW,
+    _review("authentication.k8s.io", "tokenreviews", "TokenReview"),
+    _review("authorization.k8s.io", "localsubjectaccessreviews", "LocalSubjectAccessReview", namespaced=True),
+    SELF_SUBJECT_ACCESS_REVIEW,
+    SELF_SUBJECT_RULES_REVIEW,
+    _review("authorization.k8s.io", "subjectaccessreviews", "SubjectAccessReview"),
+)
+# every type discovery lists, in a real server's group order (core, apps, authentication, authorization, CRDs)
+DISCOVERED_TYPES: tuple[ResourceType, ...] = (POD, NAMESPACE, *APPS_TYPES, *REVIEW_TYPES, *MESH_TYPES)
+
+
 def groups() -> dict[str, list[str]]:
     """Every non-core group with its served versions, preferred first (``apps`` first, as a real server lists it)."""
     out: dict[str, list[str]] = {}
-    for t in GROUPED_TYPES:
+    for t in DISCOVERED_TYPES:
+        if not t.group:
+            continue
         versions = out.setdefault(t.group, [])
         for v in t.versions:
             if v not in versions:
@@ -120,9 +145,9 @@ def groups() -> dict[str, list[str]]:
     return {g: sorted(vs, key=lambda v: order.get(v, 9)) for g, vs in out.items()}
 
 
-def find(group: str, version: str, plural: str) -> ResourceType | None:
+def find(group: str, version: str, plural: str, among: tuple[ResourceType, ...] = ALL_TYPES) -> ResourceType | None:
     """The type served at ``/apis/group/version/plural`` (``/api/v1/plural`` for core), if any."""
-    for t in ALL_TYPES:
+    for t in among:
         if t.group == group and t.plural == plural and version in t.versions:
             return t
     return None

@@ -5,8 +5,12 @@ reasons, chunked ``follow`` log bodies, watch streams with bookmarks and 410 Exp
 Table responses for kubectl (pods, Deployments, ReplicaSets, DaemonSets with the columns a
 real API server prints), bearer-token auth, impersonation (``Impersonate-User`` /
 ``Impersonate-Group``, as ``kubectl --as`` sends them) and 403 for namespaces it is told to
-deny.  Every request's method and path is recorded so tests can prove meshtail only reads,
-and the identity each request acted as, so tests can prove ``--as`` arrives.
+deny.  Every write is refused (403) except the review kinds, which store nothing: ``kubectl auth
+can-i`` / ``can-i --list`` / ``whoami`` are answered as RBAC answers a user holding meshtail's
+documented ClusterRole (:mod:`.authz`).  OpenAPI v3 documents (:mod:`.openapi`) let ``kubectl
+explain`` work and let ``apply``/``edit`` reach the server, and so its 403.  Every request's
+method and path is recorded so tests can prove meshtail only reads, and the identity each
+request acted as, so tests can prove ``--as`` arrives.
 """
 
 from __future__ import annotations
@@ -23,12 +27,12 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from aiohttp import web
 
-from . import resources
+from . import authz, openapi, resources
 from .podlogs import ContainerLog, PodLogs, kubelet_timestamp, parse_timestamp_ns
 from .resources import DAEMONSET, DEPLOYMENT, NAMESPACE, POD, REPLICASET, ResourceType
 from .selectors import SelectorError, field_selector, label_selector
@@ -287,9 +291,17 @@ class ApiServer:
         if self.state.error_rate and self._rng.random() < self.state.error_rate:
             self.state.faulted["503"] += 1
             return status(503, "ServiceUnavailable", "the server is currently unable to handle the request")
+        if path == "/openapi/v3" or path.startswith("/openapi/v3/"):
+            return _openapi(request, path)
         discovery = self._discovery(path)
         if discovery is not None:
             return web.json_response(discovery)
+        denied = set(self.state.deny_namespaces)
+        for subject in (user, *groups):
+            denied |= self.state.deny_for.get(subject, set())
+        review = self._review_route(path)
+        if review is not None:
+            return await self._review(request, review, user, groups, denied)
         try:
             target = self._route(path)
         except LookupError:
@@ -297,9 +309,6 @@ class ApiServer:
         if request.method != "GET":
             return self._forbidden(user, target, _VERBS.get(request.method, request.method.lower()))
         verb = "get" if target.name else ("watch" if _truthy(request.query.get("watch")) else "list")
-        denied = set(self.state.deny_namespaces)
-        for subject in (user, *groups):
-            denied |= self.state.deny_for.get(subject, set())
         if target.namespace in denied or (denied and target.namespace is None and target.rtype.namespaced):
             return self._forbidden(user, target, verb)
         try:
@@ -358,6 +367,87 @@ class ApiServer:
             details["name"] = target.name
         return status(403, "Forbidden", message, details)
 
+    # ---- the review kinds (kubectl auth can-i / whoami) ------------------------------------------
+    def _review_route(self, path: str) -> Request | None:
+        """The review kind at ``path`` (``/apis/authorization.k8s.io/v1/selfsubjectaccessreviews``, ...), if any."""
+        parts = path.strip("/").split("/")
+        if parts[0] != "apis" or len(parts) not in (4, 6):
+            return None
+        namespace = None
+        if len(parts) == 6:
+            if parts[3] != "namespaces":
+                return None
+            namespace = parts[4]
+        rtype = resources.find(parts[1], parts[2], parts[-1], resources.REVIEW_TYPES)
+        if rtype is None or (namespace is None) == rtype.namespaced:
+            return None
+        return Request(rtype, parts[2], namespace, None, None)
+
+    async def _review(
+        self, request: web.Request, target: Request, user: str, groups: tuple[str, ...], denied: set[str]
+    ) -> web.Response:
+        """Answer a review as a real server does: computed from the request, stored nowhere.
+
+        Reviews only take ``create`` (POST); any other method is 405, as for a path the API
+        server registered for POST alone.  Whether the user may create the review is RBAC's
+        decision too: everyone may create the self reviews, nobody here the others.
+        """
+        rtype = target.rtype
+        if request.method != "POST":
+            return status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+        attributes = {"verb": "create", "group": rtype.group, "resource": rtype.plural, "namespace": target.namespace}
+        if not authz.authorize(self.state.user, user, groups, attributes)[0]:
+            return self._forbidden(user, target, "create")
+        try:
+            body = json.loads(await request.read() or b"{}")
+        except (ValueError, UnicodeDecodeError) as exc:
+            return status(400, "BadRequest", f"the body of the request could not be decoded as JSON: {exc}")
+        if not isinstance(body, dict):
+            return status(400, "BadRequest", "the body of the request is not a JSON object")
+        spec = body.get("spec") if isinstance(body.get("spec"), dict) else {}
+        answer: dict[str, Any] = {
+            "kind": rtype.kind,
+            "apiVersion": rtype.api_version(target.version),
+            "metadata": {"creationTimestamp": None},
+        }
+        if rtype is resources.SELF_SUBJECT_REVIEW:
+            answer["status"] = {"userInfo": {"username": user, "groups": list(groups)}}
+            return web.json_response(answer, status=201)
+        if rtype is resources.SELF_SUBJECT_RULES_REVIEW:
+            namespace = str(spec.get("namespace") or "")
+            reader = self.state.user if namespace not in denied else ""
+            resource_rules, url_rules = authz.rules_for(reader, user, groups)
+            answer["spec"] = spec
+            answer["status"] = {"resourceRules": resource_rules, "nonResourceRules": url_rules, "incomplete": False}
+            return web.json_response(answer, status=201)
+        # SelfSubjectAccessReview
+        on_resource, on_url = spec.get("resourceAttributes"), spec.get("nonResourceAttributes")
+        if (on_resource is None) == (on_url is None):
+            what, problem = (
+                ("nonResourceAttributes", "cannot be specified in combination with resourceAttributes")
+                if on_resource is not None
+                else (
+                    "resourceAttributes",
+                    "exactly one of nonResourceAttributes or resourceAttributes must be specified",
+                )
+            )
+            message = f'{rtype.kind}.{rtype.group} "" is invalid: spec.{what}: Invalid value: "null": {problem}'
+            cause = {
+                "reason": "FieldValueInvalid",
+                "message": f'Invalid value: "null": {problem}',
+                "field": f"spec.{what}",
+            }
+            return status(422, "Invalid", message, {"group": rtype.group, "kind": rtype.kind, "causes": [cause]})
+        attributes = dict(on_resource if isinstance(on_resource, dict) else on_url if isinstance(on_url, dict) else {})
+        reader = self.state.user
+        namespace = str(attributes.get("namespace") or "")
+        if on_resource is not None and denied and (namespace in denied or not namespace):
+            reader = ""  # the --faults deny / deny_for namespaces: this user holds no grant there
+        allowed, reason = authz.authorize(reader, user, groups, attributes, resource_request=on_resource is not None)
+        answer["spec"] = spec
+        answer["status"] = {"allowed": allowed, **({"reason": reason} if reason else {})}
+        return web.json_response(answer, status=201)
+
     def _route(self, path: str) -> Request:
         parts = path.strip("/").split("/")
         if parts[:2] == ["api", "v1"]:
@@ -399,7 +489,7 @@ class ApiServer:
         if parts[0] == "apis" and len(parts) == 2 and parts[1] in groups:
             return {"kind": "APIGroup", "apiVersion": "v1", **_group(parts[1], groups[parts[1]])}
         if parts[0] == "apis" and len(parts) == 3 and parts[2] in groups.get(parts[1], ()):
-            types = [t for t in resources.GROUPED_TYPES if t.group == parts[1] and parts[2] in t.versions]
+            types = [t for t in resources.DISCOVERED_TYPES if t.group == parts[1] and parts[2] in t.versions]
             return _resource_list(f"{parts[1]}/{parts[2]}", types, parts[2])
         return None
 
@@ -724,6 +814,60 @@ def _inside_group(served: list[tuple[str, str, str]]) -> int | None:
     return None
 
 
+_OPENAPI_JSON = "application/json"
+_OPENAPI_TYPES = (
+    "application/json",
+    "application/com.github.proto-openapi.spec.v3@v1.0+protobuf",
+    "application/com.github.proto-openapi.spec.v3.v1.0+protobuf",
+)
+
+
+def _openapi(request: web.Request, path: str) -> web.Response:
+    """``/openapi/v3`` and its per group-version documents, negotiated as kube-openapi's handler3 does.
+
+    Only JSON is written: an Accept that allows it (or ``*/*``, or none) gets JSON; one that
+    names only the protobuf encoding gets 406, and the client asks again for JSON.
+    """
+    if request.method != "GET":
+        return status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+    if path == "/openapi/v3":
+        return web.json_response(openapi.discovery(), headers={"Cache-Control": "no-cache, no-store, must-revalidate"})
+    group_version = path[len("/openapi/v3/") :]
+    body = openapi.document(group_version)
+    if body is None:
+        return web.Response(status=404, text="404 page not found\n")
+    if not _accepts_json(request.headers.get("Accept", "")):
+        return web.Response(status=406, text=f"406 Not Acceptable: only {', '.join(_OPENAPI_TYPES)} can be served\n")
+    etag = openapi.digest(group_version)
+    headers = {"Etag": f'"{etag}"', "Vary": "Accept"}
+    wanted = request.query.get("hash")
+    if wanted is not None:
+        if wanted != etag:
+            raise web.HTTPMovedPermanently(f"/openapi/v3/{group_version}?hash={etag}")
+        headers["Cache-Control"] = "public, immutable"
+        expires = datetime.now(UTC) + timedelta(days=365)
+        headers["Expires"] = expires.strftime("%a, %d %b %Y %H:%M:%S GMT")
+    else:
+        headers["Cache-Control"] = "no-cache, no-store, must-revalidate"
+    if request.headers.get("If-None-Match") == f'"{etag}"':
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=body, content_type=_OPENAPI_JSON, headers=headers)
+
+
+def _accepts_json(accept: str) -> bool:
+    """Whether an Accept header allows application/json (goautoneg: ``*/*``, ``application/*``, or no header)."""
+    if not accept.strip():
+        return True
+    for clause in accept.split(","):
+        media = clause.split(";")[0].strip().lower()
+        params = [p.strip() for p in clause.split(";")[1:]]
+        if any(p.replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in params):
+            continue
+        if media in ("*/*", "application/*", "application/json"):
+            return True
+    return False
+
+
 def _truthy(value: str | None) -> bool:
     """Go's strconv.ParseBool as the API server applies it to query flags."""
     return value is not None and value.lower() not in ("", "0", "false", "f")
@@ -863,7 +1007,7 @@ def _resource_list(group_version: str, types: Iterable[ResourceType], version: s
             "singularName": t.singular,
             "namespaced": t.namespaced,
             "kind": t.kind,
-            "verbs": ["get", "list", "watch"],
+            "verbs": list(t.verbs),
         }
         if t.short_names:
             entry["shortNames"] = list(t.short_names)

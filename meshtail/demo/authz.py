@@ -1,0 +1,172 @@
+"""Who the stand-in's user is and what RBAC lets them do: the answers to the self-review kinds.
+
+The stand-in behaves as a cluster where the kubeconfig's user holds exactly meshtail's
+documented read-only ClusterRole (``deploy/rbac.yaml``, bound by a ClusterRoleBinding of the
+same name) plus the roles every authenticated user has on a real cluster
+(``system:basic-user``, ``system:discovery``, ``system:public-info-viewer``).  It decides as the
+RBAC authorizer does — rules matched by verb, API group and resource (``*`` and ``*/sub``
+forms), non-resource URLs by exact path or ``prefix*`` — and words its reasons the same way:
+``RBAC: allowed by ClusterRoleBinding "b" of ClusterRole "r" to User "u"`` when allowed, no
+reason when nothing allows it (RBAC has no opinion, so the request is denied).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+# deploy/rbac.yaml's ClusterRole, rule for rule (a test checks the two stay equal)
+MESHTAIL_READER = "meshtail-reader"
+MESHTAIL_READER_RULES: tuple[dict[str, list[str]], ...] = (
+    {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]},
+    {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
+    {
+        "apiGroups": [
+            "networking.istio.io",
+            "security.istio.io",
+            "telemetry.istio.io",
+            "extensions.istio.io",
+            "gateway.networking.k8s.io",
+        ],
+        "resources": ["*"],
+        "verbs": ["get", "list", "watch"],
+    },
+)
+
+# the bootstrap roles of k8s.io/apiserver's bootstrappolicy, as a 1.31 server has them
+_BASIC_USER_RULES: tuple[dict[str, list[str]], ...] = (
+    {
+        "apiGroups": ["authorization.k8s.io"],
+        "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
+        "verbs": ["create"],
+    },
+    {"apiGroups": ["authentication.k8s.io"], "resources": ["selfsubjectreviews"], "verbs": ["create"]},
+)
+_DISCOVERY_RULES: tuple[dict[str, list[str]], ...] = (
+    {
+        "nonResourceURLs": [
+            "/api",
+            "/api/*",
+            "/apis",
+            "/apis/*",
+            "/healthz",
+            "/livez",
+            "/openapi",
+            "/openapi/*",
+            "/readyz",
+            "/version",
+            "/version/",
+        ],
+        "verbs": ["get"],
+    },
+)
+_PUBLIC_INFO_RULES: tuple[dict[str, list[str]], ...] = (
+    {"nonResourceURLs": ["/healthz", "/livez", "/readyz", "/version", "/version/"], "verbs": ["get"]},
+)
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A ClusterRoleBinding of one ClusterRole to one subject (``User`` or ``Group``)."""
+
+    name: str
+    role: str
+    subject_kind: str
+    subject: str
+    rules: tuple[dict[str, list[str]], ...]
+
+    def applies(self, user: str, groups: tuple[str, ...]) -> bool:
+        return self.subject == user if self.subject_kind == "User" else self.subject in groups
+
+    def reason(self) -> str:
+        return (
+            f'RBAC: allowed by ClusterRoleBinding "{self.name}" of ClusterRole "{self.role}" '
+            f'to {self.subject_kind} "{self.subject}"'
+        )
+
+
+def bindings(reader: str) -> list[Binding]:
+    """The cluster's ClusterRoleBindings: meshtail's role bound to ``reader``, and the built-in ones."""
+    return [
+        Binding(MESHTAIL_READER, MESHTAIL_READER, "User", reader, MESHTAIL_READER_RULES),
+        Binding("system:basic-user", "system:basic-user", "Group", "system:authenticated", _BASIC_USER_RULES),
+        Binding("system:discovery", "system:discovery", "Group", "system:authenticated", _DISCOVERY_RULES),
+        Binding(
+            "system:public-info-viewer",
+            "system:public-info-viewer",
+            "Group",
+            "system:authenticated",
+            _PUBLIC_INFO_RULES,
+        ),
+        Binding(
+            "system:public-info-viewer",
+            "system:public-info-viewer",
+            "Group",
+            "system:unauthenticated",
+            _PUBLIC_INFO_RULES,
+        ),
+    ]
+
+
+def _has(values: list[str], wanted: str) -> bool:
+    return "*" in values or wanted in values
+
+
+def _resource_matches(rule: dict[str, list[str]], resource: str, subresource: str) -> bool:
+    """rbac's ResourceMatches: ``*``, the exact ``resource[/sub]``, or ``*/sub``."""
+    combined = f"{resource}/{subresource}" if subresource else resource
+    for allowed in rule.get("resources", []):
+        if allowed in ("*", combined) or (subresource and allowed == f"*/{subresource}"):
+            return True
+    return False
+
+
+def _url_matches(rule: dict[str, list[str]], path: str) -> bool:
+    for allowed in rule.get("nonResourceURLs", []):
+        if allowed == "*" or allowed == path or (allowed.endswith("*") and path.startswith(allowed[:-1])):
+            return True
+    return False
+
+
+def _allows(rule: dict[str, list[str]], attributes: dict[str, Any], resource_request: bool) -> bool:
+    verb = str(attributes.get("verb") or "")
+    if not _has(rule.get("verbs", []), verb):
+        return False
+    if not resource_request:
+        return "nonResourceURLs" in rule and _url_matches(rule, str(attributes.get("path") or ""))
+    if "nonResourceURLs" in rule:
+        return False
+    return _has(rule.get("apiGroups", []), str(attributes.get("group") or "")) and _resource_matches(
+        rule, str(attributes.get("resource") or ""), str(attributes.get("subresource") or "")
+    )
+
+
+def authorize(
+    reader: str, user: str, groups: tuple[str, ...], attributes: dict[str, Any], resource_request: bool = True
+) -> tuple[bool, str]:
+    """(allowed, reason) for one request, as the RBAC authorizer decides and words it."""
+    for binding in bindings(reader):
+        if binding.applies(user, groups) and any(_allows(r, attributes, resource_request) for r in binding.rules):
+            return True, binding.reason()
+    return False, ""
+
+
+def rules_for(reader: str, user: str, groups: tuple[str, ...]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(resourceRules, nonResourceRules) of a SelfSubjectRulesReview: every rule of every binding that applies."""
+    resource_rules: list[dict[str, Any]] = []
+    url_rules: list[dict[str, Any]] = []
+    for binding in bindings(reader):
+        if not binding.applies(user, groups):
+            continue
+        for rule in binding.rules:
+            if "nonResourceURLs" in rule:
+                url_rules.append({"verbs": list(rule["verbs"]), "nonResourceURLs": list(rule["nonResourceURLs"])})
+            else:
+                resource_rules.append(
+                    {
+                        "verbs": list(rule["verbs"]),
+                        "apiGroups": list(rule["apiGroups"]),
+                        "resources": list(rule["resources"]),
+                    }
+                )
+    return resource_rules, url_rules
