@@ -1100,6 +1100,11 @@ def test_a_bare_glog_line_is_istios_only_by_a_message_only_istio_prints() -> Non
     assert reading(debounce)[0] == "istiod"
     for line in (KUBE_GLOG, "I0307 22:28:20.091076       1 reflector.go:139] Starting reflector *v1.Pod"):
         assert reading(line)[0] == "unknown", line
+    # (found in review) only those messages: another glog line that merely starts like one of Istio's fragments stays
+    # unknown (it had become an istiod authentication refusal), and what other rules read in glog's layout still is
+    assert reading("E0101 00:00:00.000000 1 x.go:1] Failed to authenticate client from 10.0.0.1")[0] == "unknown"
+    nack = reading('I0101 00:00:00.000000 1 x.go:1] request error_detail:{code: 3 message: "bad"}')
+    assert nack == ("istiod", "config", "failure", True)
 
 
 # istio/istio#57664 https://github.com/istio/istio/issues/57664

@@ -429,7 +429,14 @@ _REQUEST_REFUSED = re.compile(
 )
 # the status line of a response as a client prints it ("< HTTP/1.1 403 Forbidden" from curl -v, "HTTP/2 403" from
 # curl -i), alone: the client's view of an answer, not a log line of the mesh's (both blind collectors: unknown)
-_CLIENT_STATUS = re.compile(r"\s*(?:< )?HTTP/[\d.]{1,3} [1-5]\d\d(?: [A-Za-z][A-Za-z' -]{0,40})?\s*")
+# (only the registered reason phrases: "HTTP/1.1 403 RBAC access denied" is a refusal's words, and stays a guess)
+_CLIENT_STATUS = re.compile(
+    r"\s*(?:< )?HTTP/[\d.]{1,3} [1-5]\d\d(?: (?:OK|Created|Accepted|No Content|Moved Permanently|Found|See Other"
+    r"|Not Modified|Temporary Redirect|Permanent Redirect|Bad Request|Unauthorized|Forbidden|Not Found"
+    r"|Method Not Allowed|Request Timeout|Conflict|Gone|Payload Too Large|Too Many Requests"
+    r"|Request Header Fields Too Large|Internal Server Error|Not Implemented|Bad Gateway|Service Unavailable"
+    r"|Gateway Timeout))?\s*"
+)
 _FAILED_WORDS = re.compile(
     r"(?i)\b(?:failed|failure|fails|error|errors|unable to|cannot|can't|could not|couldn't|refused|timed out|timeout"
     r"|unavailable|unreachable)\b"

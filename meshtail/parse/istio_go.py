@@ -1990,6 +1990,7 @@ _OWN_LABELS = frozenset(
     "resource resourceName remoteAddr ips revision".split()
 )
 # glog's header (Istio 0.x's pilot and agent): "I1020 13:55:07.677134       1 discovery.go:332] message"
+_GLOG_OWN = re.compile(r"Envoy (?:starting|command): \[-c /?etc/(?:istio/proxy|envoy)/envoy-rev|Push debounce stable\[")
 _GLOG = re.compile(r"([IWEF])(\d{4} \d\d:\d\d:\d\d\.\d{6}) +\d{1,10} ([\w./-]{1,200}:\d{1,6})\] ?(.*)", re.S)
 # the containers of Istio 0.x-1.0 whose programs logged through glog, and whose family each is: the control plane's
 # (pilot's discovery, mixer, the CA, the sidecar injector) istiod's, the proxies' (sidecar, ingress) the agent's
@@ -2052,18 +2053,17 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         field = json_field_line(body, source)
         if field is not None:
             return field
-    if body[:1] in "IWEF" and (source is None or source.container not in _GLOG_CONTAINERS):
+    if body[:1] in "IWEF" and (source is None or source.container is None):
         glog = _GLOG.match(body)
-        if glog is not None:
-            # no wrapper named the container: klog is every Kubernetes program's, so only a message one of
-            # Istio's programs alone prints says whose ("Envoy starting: [-c /etc/envoy/envoy-rev0.json …]")
+        if glog is not None and _GLOG_OWN.match(glog.group(4)):
+            # no wrapper named the container: klog is every Kubernetes program's (the API server's webhook
+            # failures name istiod too), so only a message no other program prints says whose: the agent
+            # starting Envoy on the bootstrap file it wrote, pilot's push debounce
             level, stamp, caller, message = glog.groups()
-            if not known_message(message):
-                return None
             found = build(None, _GLOG_LEVELS[level], None, message, {}, source, caller)
             if found is not None:
                 found[1].attributes["istio.glog_time"] = stamp
-            return found
+                return found
     if body[:1] in "IWEF" and source is not None and source.container in _GLOG_CONTAINERS:
         glog = _GLOG.match(body)
         if glog is not None:
