@@ -361,7 +361,7 @@ def test_scan_redacts_raw_summary_and_attributes_by_default(
 # an Envoy access line whose path carries what a JSON writer may leave literal: a line separator (str.splitlines()
 # and JavaScript end a line there), a bidi override (Trojan Source: `cat` and `jq -r` show the line reordered), a
 # zero-width space, an isolate, a BOM and a C1 NEL
-INVISIBLE_PATH = "/a\u2028b\u202ec\u200bd\u2066e\ufefff\x85g"
+INVISIBLE_PATH = "/a\u2028b\u202ec\u200bd\u2066e\ufefff\x85g\U000e0041h\u206ai\u180ej"  # (and a tag character)
 INVISIBLE_LINE = (
     f'[2024-05-01T10:00:00.000Z] "GET {INVISIBLE_PATH} HTTP/1.1" 200 - via_upstream - "-" 0 2 3 2 "-" "curl" "r-1"'
     ' "api" "10.0.0.1:80" outbound|80||api - 10.0.0.2:80 10.0.0.3:1 - default'
@@ -384,7 +384,7 @@ def test_jsonl_output_escapes_line_separators_bidi_and_invisible_characters(tmp_
     ).stdout
     text = out.decode("utf-8")
     assert len(text.splitlines()) == 1, text
-    for char in "\u2028\u202e\u200b\u2066\ufeff\x85":
+    for char in "\u2028\u202e\u200b\u2066\ufeff\x85\U000e0041\u206a\u180e":
         assert char not in text, repr(char)
     record = json.loads(text)
     assert record["raw"] == INVISIBLE_LINE  # the premise: the characters were read, and come back exact

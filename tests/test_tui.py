@@ -499,12 +499,20 @@ async def test_the_list_follows_the_redaction_setting_too() -> None:
     """Found by an outside audit: the details screen hid a header dump's bearer token while the list's summary
     showed it (a shared screen, a screenshot). With redaction on no row shows it; turned off, the rows show the line
     as logged, at once."""
+    # (found in review) an opaque credential the line names in its own field and repeats elsewhere (here in the
+    # path): the export replaces it everywhere, and so must the list
+    opaque = (
+        '{"start_time":"2024-01-01T00:00:00.000Z","method":"GET","path":"/api/v1?k=opaqueTokenValue12345",'
+        '"protocol":"HTTP/1.1","response_code":200,"authorization":"opaqueTokenValue12345",'
+        '"upstream_cluster":"outbound|80||api"}'
+    )
     parser = StreamParser()
     events = [
         parser.parse(RawLine(line, Source("file", path="x", line=n), "2026-01-01T00:00:00Z"))
-        for n, line in enumerate([HEADER_DUMP_LINE, SECRET_LINE], 1)
+        for n, line in enumerate([HEADER_DUMP_LINE, SECRET_LINE, opaque], 1)
     ]
     assert "eyJyb2xlIjoiVVNFUiIs" in events[0].summary, "the premise: the summary carries the token"
+    assert "opaqueTokenValue12345" in events[2].summary, "the premise: the summary repeats the credential"
     app = MeshtailApp(store=EventStore())
     app.store.extend(events)
     async with app.run_test(size=(200, 30)) as pilot:
@@ -512,6 +520,7 @@ async def test_the_list_follows_the_redaction_setting_too() -> None:
         shown = screen_text(app)
         assert "'authorization'" in shown and "/api?access_token=" in shown  # both rows are on screen
         assert "eyJyb2xlIjoiVVNFUiIs" not in shown and "eyJzdWIiOiJib2IifQ" not in shown
+        assert "opaqueTokenValue12345" not in shown and "/api/v1?k=" in shown
         assert "[REDACTED]" in shown
         app.action_toggle_redaction()
         await pilot.pause(0.2)

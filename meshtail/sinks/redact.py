@@ -200,6 +200,15 @@ def _needs_work(obj: dict[str, Any], substrings: bool = False, raw_unhinted: boo
     return any(isinstance(v, str | list | dict) and _hinted(str(v)) for v in attrs.values())
 
 
+def secrets_of(attributes: dict[str, Any]) -> tuple[str, ...]:
+    """The values of an event's credential attributes (``http.request.header.authorization``, a JSON access log's
+    ``authorization``), to replace wherever else they stand -- a token in a path, a summary -- longest first, so a
+    value and the token inside it are replaced whole."""
+    found: list[str] = []
+    _secrets_of(attributes, "", found)
+    return tuple(sorted(set(found), key=len, reverse=True))
+
+
 def redact_event(obj: dict[str, Any], raw_unhinted: bool = False) -> tuple[dict[str, Any], int]:
     """A redacted copy of an event's JSON form (the same object when there is nothing to redact).
 
@@ -208,10 +217,7 @@ def redact_event(obj: dict[str, Any], raw_unhinted: bool = False) -> tuple[dict[
     """
     if not _needs_work(obj, obj.get("format") == "envoy-text", raw_unhinted):
         return obj, 0
-    found: list[str] = []
-    _secrets_of(obj.get("attributes") or {}, "", found)
-    # longest first, so a value and the token inside it are replaced whole
-    secrets = tuple(sorted(set(found), key=len, reverse=True))
+    secrets = secrets_of(obj.get("attributes") or {})
     out = dict(obj)
     total = 0
     for field in ("summary", "raw"):

@@ -22,7 +22,7 @@ from rich.text import Text
 
 from ..events import AuditEvent
 from ..sinks.output import where
-from ..sinks.redact import redact_text
+from ..sinks.redact import redact_text, secrets_of
 
 
 def _attr(event: AuditEvent, *names: str) -> str:
@@ -278,13 +278,16 @@ def row(event: AuditEvent, columns: list[Column], width: int, marked: bool = Fal
     app's setting) credentials in a cell are replaced as the details and exports replace them: a list on a shared
     screen must not show the token its details screen hides (``envoy header: 'authorization', 'Bearer …'``)."""
     text = Text("● " if marked else "  ", style="bold green" if marked else "", no_wrap=True, end="")
+    # (and the values of its credential attributes wherever they stand, as the export replaces them: found in review,
+    # a JSON access log's opaque "authorization" value repeated in its path)
+    secrets = secrets_of(event.attributes) if redact else ()
     for i, (column, cell) in enumerate(layout(columns, width)):
         if i:
             text.append(" ")
         # values were made visible-safe at ingest (no TAB, newline or format character is left)
         value = column.value(event)
         if redact:
-            value = redact_text(value)[0]
+            value = redact_text(value, secrets)[0]
         text.append(fit(value, cell))
     style = row_style(event)
     if style is not None:
