@@ -237,9 +237,20 @@ async def test_auth_can_i_answers_as_the_documented_read_only_role(demo, tmp_pat
     ):
         code, out, err = await kubectl(demo, tmp_path, "auth", "can-i", *args)
         assert (code, out.strip()) == (1, "no"), (args, out, err)
-    # another user holds no binding of meshtail-reader
+    # every signed-in user holds it (a demo cluster), but where the fault knobs deny a namespace; and what the
+    # review answers is what is served (found in review: namespaces and Deployments were served to a "no")
     code, out, _err = await kubectl(demo, tmp_path, "auth", "can-i", "list", "pods", "--as", "alice@example.com")
+    assert (code, out.strip()) == (0, "yes")
+    for args in (("list", "namespaces"), ("list", "deployments.apps"), ("watch", "replicasets.apps", "-A")):
+        code, out, err = await kubectl(demo, tmp_path, "auth", "can-i", *args)
+        assert (code, out.strip()) == (0, "yes"), (args, out, err)
+    demo.state.deny_for["alice@example.com"] = {"bookinfo"}
+    code, out, _err = await kubectl(
+        demo, tmp_path, "auth", "can-i", "list", "pods", "-n", "bookinfo", "--as", "alice@example.com"
+    )
     assert (code, out.strip()) == (1, "no")
+    code, _out, err = await kubectl(demo, tmp_path, "get", "pods", "-n", "bookinfo", "--as", "alice@example.com")
+    assert code == 1 and "forbidden" in err
     assert {m for m, p in demo.state.requests if "selfsubjectaccessreviews" in p} == {"POST"}
     assert all(m in ("GET", "POST") for m, _ in demo.state.requests)
 

@@ -1,13 +1,16 @@
 """Who the stand-in's user is and what RBAC lets them do: the answers to the self-review kinds.
 
-The stand-in behaves as a cluster where the kubeconfig's user holds exactly meshtail's
-documented read-only ClusterRole (``deploy/rbac.yaml``, bound by a ClusterRoleBinding of the
-same name) plus the roles every authenticated user has on a real cluster
-(``system:basic-user``, ``system:discovery``, ``system:public-info-viewer``).  It decides as the
-RBAC authorizer does — rules matched by verb, API group and resource (``*`` and ``*/sub``
-forms), non-resource URLs by exact path or ``prefix*`` — and words its reasons the same way:
-``RBAC: allowed by ClusterRoleBinding "b" of ClusterRole "r" to User "u"`` when allowed, no
-reason when nothing allows it (RBAC has no opinion, so the request is denied).
+The stand-in behaves as a cluster where every signed-in user (the kubeconfig's, and whomever
+``--as`` impersonates) holds exactly meshtail's documented read-only ClusterRole
+(``deploy/rbac.yaml``, bound by a ClusterRoleBinding of the same name), a read-only role for the
+rest of what the stand-in serves (namespaces, Deployments, ReplicaSets, DaemonSets), and the roles
+every authenticated user has on a real cluster (``system:basic-user``, ``system:discovery``,
+``system:public-info-viewer``).  It decides as the RBAC authorizer does — rules matched by verb,
+API group and resource (``*`` and ``*/sub`` forms), non-resource URLs by exact path or
+``prefix*`` — and words its reasons the same way: ``RBAC: allowed by ClusterRoleBinding "b" of
+ClusterRole "r" to Group "g"`` when allowed, no reason when nothing allows it (RBAC has no
+opinion, so the request is denied).  The server asks it of every request, so what the reviews
+answer is what is served.
 """
 
 from __future__ import annotations
@@ -29,6 +32,18 @@ MESHTAIL_READER_RULES: tuple[dict[str, list[str]], ...] = (
             "gateway.networking.k8s.io",
         ],
         "resources": ["*"],
+        "verbs": ["get", "list", "watch"],
+    },
+)
+
+# what the demo cluster lets its user read besides meshtail's role, so that kubectl's `get ns`, `get deploy,rs` and
+# `logs deploy/NAME` work against it (meshtail itself needs none of it: a test checks its requests against the role)
+DEMO_VIEWER = "meshtail-demo-viewer"
+DEMO_VIEWER_RULES: tuple[dict[str, list[str]], ...] = (
+    {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "watch"]},
+    {
+        "apiGroups": ["apps"],
+        "resources": ["deployments", "replicasets", "daemonsets"],
         "verbs": ["get", "list", "watch"],
     },
 )
@@ -86,9 +101,19 @@ class Binding:
 
 
 def bindings(reader: str) -> list[Binding]:
-    """The cluster's ClusterRoleBindings: meshtail's role bound to ``reader``, and the built-in ones."""
+    """The cluster's ClusterRoleBindings: meshtail's role and the demo's viewer role bound to every signed-in user
+    (the kubeconfig's, and whomever ``kubectl --as`` / ``meshtail --as`` impersonates: a demo cluster), unless
+    ``reader`` is empty (a namespace the fault knobs deny), and the built-in ones."""
+    granted = (
+        [
+            Binding(MESHTAIL_READER, MESHTAIL_READER, "Group", "system:authenticated", MESHTAIL_READER_RULES),
+            Binding(DEMO_VIEWER, DEMO_VIEWER, "Group", "system:authenticated", DEMO_VIEWER_RULES),
+        ]
+        if reader
+        else []
+    )
     return [
-        Binding(MESHTAIL_READER, MESHTAIL_READER, "User", reader, MESHTAIL_READER_RULES),
+        *granted,
         Binding("system:basic-user", "system:basic-user", "Group", "system:authenticated", _BASIC_USER_RULES),
         Binding("system:discovery", "system:discovery", "Group", "system:authenticated", _DISCOVERY_RULES),
         Binding(

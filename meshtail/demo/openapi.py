@@ -978,11 +978,16 @@ def _types_of(group_version: str) -> list[tuple[ResourceType, str]]:
     return [(t, version) for t in resources.DISCOVERED_TYPES if t.group == group and version in t.versions]
 
 
-@cache
 def document(group_version: str) -> bytes | None:
-    """The OpenAPI v3 document of one group-version (``api/v1``, ``apis/networking.istio.io/v1``), as JSON."""
+    """The OpenAPI v3 document of one group-version (``api/v1``, ``apis/networking.istio.io/v1``), as JSON; None
+    for any other path (checked before the cache, so a client asking for random paths grows nothing)."""
     if group_version not in group_versions():
         return None
+    return _document(group_version)
+
+
+@cache
+def _document(group_version: str) -> bytes:
     schemas = _meta_schemas()
     paths: dict[str, Any] = {}
     for rtype, version in _types_of(group_version):

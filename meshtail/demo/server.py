@@ -94,6 +94,14 @@ _DECIMAL = re.compile(r"[+-]?[0-9]+")
 _UNSIGNED = re.compile(r"[0-9]+")
 
 
+# the string fields of ResourceAttributes and NonResourceAttributes
+_REVIEW_STRINGS = ("namespace", "verb", "group", "version", "resource", "subresource", "name", "path")
+
+
+def _method_not_allowed() -> web.Response:
+    return status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+
+
 def _int_param(query: Any, name: str) -> int | None:
     """An int64 query parameter as the API server's parameter codec decodes it (strconv.ParseInt).
 
@@ -104,7 +112,8 @@ def _int_param(query: Any, name: str) -> int | None:
     raw = query[name]
     if not _DECIMAL.fullmatch(raw):
         reason = "invalid syntax"
-    elif not -(2**63) <= int(raw) < 2**63:
+    elif len(raw.lstrip("+-").lstrip("0")) > 19 or not -(2**63) <= int(raw) < 2**63:
+        # (the length first: Python refuses to convert over 4,300 digits, and no int64 has more than 19)
         reason = "value out of range"
     else:
         return int(raw)
@@ -116,7 +125,7 @@ def _resource_version(raw: str | None) -> int | None:
     if raw in (None, "", "0"):
         return None
     assert raw is not None
-    if _UNSIGNED.fullmatch(raw) and int(raw) < 2**64:
+    if _UNSIGNED.fullmatch(raw) and len(raw.lstrip("0")) <= 20 and int(raw) < 2**64:
         return int(raw)
     reason = "value out of range" if _UNSIGNED.fullmatch(raw) else "invalid syntax"
     quoted = _go_quote(raw)
@@ -267,6 +276,8 @@ class ApiServer:
         self.state.methods[request.method] += 1
         path = request.path.rstrip("/") or "/"
         if path in ("/healthz", "/livez", "/readyz"):
+            if request.method not in ("GET", "HEAD"):
+                return _method_not_allowed()
             return web.Response(text="ok")
         if self.state.tokens:
             auth = request.headers.get("Authorization", "")
@@ -292,9 +303,13 @@ class ApiServer:
             self.state.faulted["503"] += 1
             return status(503, "ServiceUnavailable", "the server is currently unable to handle the request")
         if path == "/openapi/v3" or path.startswith("/openapi/v3/"):
+            if request.method not in ("GET", "HEAD"):
+                return _method_not_allowed()
             return _openapi(request, path)
         discovery = self._discovery(path)
         if discovery is not None:
+            if request.method not in ("GET", "HEAD"):
+                return _method_not_allowed()  # (found in review: a POST to /apis answered 200)
             return web.json_response(discovery)
         denied = set(self.state.deny_namespaces)
         for subject in (user, *groups):
@@ -310,6 +325,16 @@ class ApiServer:
             return self._forbidden(user, target, _VERBS.get(request.method, request.method.lower()))
         verb = "get" if target.name else ("watch" if _truthy(request.query.get("watch")) else "list")
         if target.namespace in denied or (denied and target.namespace is None and target.rtype.namespaced):
+            return self._forbidden(user, target, verb)
+        attributes = {
+            "verb": verb,
+            "group": target.rtype.group,
+            "resource": target.rtype.plural,
+            "subresource": target.subresource or "",
+            "namespace": target.namespace,
+        }
+        if not authz.authorize(self.state.user, user, groups, attributes)[0]:
+            # what the self-reviews answer is what is served: RBAC decides both (found in review)
             return self._forbidden(user, target, verb)
         try:
             if target.subresource == "log":
@@ -400,7 +425,7 @@ class ApiServer:
             return self._forbidden(user, target, "create")
         try:
             body = json.loads(await request.read() or b"{}")
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             return status(400, "BadRequest", f"the body of the request could not be decoded as JSON: {exc}")
         if not isinstance(body, dict):
             return status(400, "BadRequest", "the body of the request is not a JSON object")
@@ -422,6 +447,13 @@ class ApiServer:
             return web.json_response(answer, status=201)
         # SelfSubjectAccessReview
         on_resource, on_url = spec.get("resourceAttributes"), spec.get("nonResourceAttributes")
+        for field_name, given in (("resourceAttributes", on_resource), ("nonResourceAttributes", on_url)):
+            if given is not None and (
+                not isinstance(given, dict) or any(not isinstance(given.get(key, ""), str) for key in _REVIEW_STRINGS)
+            ):
+                # what does not decode into the Go type is the decoder's 400, not a review (found in review)
+                message = f"json: cannot unmarshal into Go struct field SelfSubjectAccessReviewSpec.spec.{field_name}"
+                return status(400, "BadRequest", message)
         if (on_resource is None) == (on_url is None):
             what, problem = (
                 ("nonResourceAttributes", "cannot be specified in combination with resourceAttributes")
@@ -540,6 +572,11 @@ class ApiServer:
             start, rv = decode_continue(token)
             if rv == -1:  # the inconsistent token an Expired answer offers: go on at the latest version
                 rv = self.store.rv
+            elif rv > self.store.rv:
+                # a revision etcd has not reached (a forged token): the storage layer's answer (found in review)
+                message = f"Too large resource version: {rv}, current: {self.store.rv}"
+                details = {"causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}]}
+                return status(504, "Timeout", message, details)
         else:
             rv = self.store.rv
             if raw_rv == "0":
@@ -887,7 +924,12 @@ def _since_time(raw: str | None) -> int | None:
     problem = _go_rfc3339_error(raw)
     if problem is not None:
         raise BadParameter(status(400, "BadRequest", problem))
-    return parse_timestamp_ns(raw)
+    try:
+        return parse_timestamp_ns(raw)
+    except (ValueError, OverflowError) as exc:
+        # what Go reads but Python's datetime cannot hold (year 0, an offset of 24 hours or more): refused all the
+        # same, never a traceback
+        raise BadParameter(status(400, "BadRequest", f"parsing time {_go_quote(raw)}: {exc}")) from None
 
 
 def _go_rfc3339_error(value: str) -> str | None:
