@@ -120,3 +120,46 @@ async def test_tail_exit_codes_and_messages(demo, tmp_path: Path, capsys) -> Non
     err = capsys.readouterr().err
     assert 'cannot list resource "pods" in API group "" in the namespace "bookinfo"' in err
     assert "Traceback" not in err
+
+
+async def test_a_moment_of_503_is_asked_again_and_a_lasting_one_is_named(demo) -> None:  # type: ignore[no-untyped-def]
+    """Found by an outside audit: one 503 at start made `tail` exit 1, and one during discovery switched config
+    watching off for the whole run. A 502/503/504 is asked again a few times with back-off before anyone hears of
+    it; one that lasts is named with how often it came; the throttle's give-up says it gave up."""
+    async with KubeClient(await connect(demo.kubeconfig_path)) as client:
+        demo.state.unavailable_next = 4
+        listed = await client.get_json("/api/v1/pods")
+        assert listed["items"] and client.unavailable == 4 and demo.state.faulted["503"] == 4  # the premise
+        demo.state.unavailable_next = 5
+        with pytest.raises(KubeError, match=r"HTTP 503 5 times in a row; gave up"):
+            await client.get_json("/api/v1/pods")
+        demo.state.throttle_next = 6
+        with pytest.raises(KubeError, match=r"throttled by the API server \(429\) 6 times in a row; gave up"):
+            await client.get_json("/api/v1/pods")
+
+
+async def test_mesh_config_discovery_is_tried_again_until_it_answers(demo) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from meshtail.sources.kube.mesh_resources import watch_mesh_config
+
+    events = []
+    demo.state.error_rate = 1.0  # the API server answers 503 to everything, for a while
+    async with KubeClient(await connect(demo.kubeconfig_path)) as client:
+        task = asyncio.create_task(watch_mesh_config(client, None, events.append, follow=True))
+        for _ in range(200):
+            await asyncio.sleep(0.05)
+            if any("trying again" in e.summary for e in events):
+                break
+        assert any(e.action == "meshtail.watch.error" and "trying again" in e.summary for e in events), "said so"
+        demo.state.error_rate = 0.0
+        for _ in range(400):
+            await asyncio.sleep(0.05)
+            if any(e.action == "meshtail.watch.start" for e in events):
+                break
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+    assert any(e.action == "meshtail.watch.start" for e in events), [e.summary for e in events]

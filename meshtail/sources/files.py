@@ -25,7 +25,9 @@ class SourceError(Exception):
 def _open(path: str, stdin: io.BufferedReader | None = None) -> BinaryIO:
     """Open *path* for binary reading, transparently un-gzipping it (by content, not name)."""
     if path == "-":
-        handle: io.BufferedReader = stdin or sys.stdin.buffer  # type: ignore[assignment]
+        if stdin is None and sys.stdin is None:
+            raise SourceError("-: standard input is closed")  # (`meshtail scan - <&-`: found by an outside audit)
+        handle: io.BufferedReader = stdin or sys.stdin.buffer  # type: ignore[assignment,union-attr]
     else:
         try:
             handle = open(path, "rb")

@@ -19,11 +19,12 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from .config import Cluster
-from .errors import KubeError, status_error
+from .errors import KubeError, backoff, status_error
 
 # A followed log or watch has no total deadline; only connecting does.
 STREAM_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=15, connect=30)
 MAX_THROTTLE_RETRIES = 5
+MAX_UNAVAILABLE_RETRIES = 4  # 502/503/504 asked again (0.3-2 s apart) before the caller hears of it
 
 
 def request_timeout(seconds: float | None) -> aiohttp.ClientTimeout:
@@ -40,6 +41,7 @@ class KubeClient:
         self.cluster = cluster
         self._session: aiohttp.ClientSession | None = None
         self.throttled = 0
+        self.unavailable = 0  # 502/503/504 answers asked again
         self._request_timeout = request_timeout(cluster.options.timeout)
         self._proxy: URL | None = None
         self._proxy_headers: dict[str, str] | None = None
@@ -90,7 +92,7 @@ class KubeClient:
         """GET with 401-refresh and 429-Retry-After handling; yields a 2xx response."""
         url = self.cluster.host + path
         refreshed = False
-        throttles = 0
+        throttles = unavailable = 0
         while True:
             headers = await self._headers(accept)
             try:
@@ -158,6 +160,21 @@ class KubeClient:
                 self.throttled += 1
                 await asyncio.sleep(min(error.retry_after if error.retry_after is not None else 1.0, 30.0))
                 continue
+            if response.status in (502, 503, 504) and unavailable < MAX_UNAVAILABLE_RETRIES:
+                # an API server restarting or behind a load balancer that lost it for a moment: asked again
+                # after a short back-off, as client-go's reflectors do, before anyone hears of it
+                unavailable += 1
+                self.unavailable += 1
+                wait = error.retry_after if error.retry_after is not None else backoff(unavailable, cap=2.0)
+                await asyncio.sleep(min(wait, 30.0))
+                continue
+            if response.status == 429 or (response.status in (502, 503, 504) and unavailable):
+                tries = throttles if response.status == 429 else unavailable
+                reason = "throttled by the API server (429)" if response.status == 429 else f"HTTP {response.status}"
+                raise KubeError(
+                    f"{what}: {reason} {tries + 1} times in a row; gave up", response.status, error.reason,
+                    error.retry_after, transient=True,
+                )  # fmt: skip
             raise error
 
     async def get_json(self, path: str, params: Mapping[str, str] | None = None, what: str = "") -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from typing import Any
 
 RBAC_HINT = (
@@ -56,3 +57,8 @@ def status_error(status: int, body: bytes, what: str, retry_after: str | None = 
     else:
         text = f"{what}: HTTP {status}{' ' + reason if reason else ''}{': ' + message if message else ''}"
     return KubeError(text, status, reason, wait, transient=status in (429, 500, 502, 503, 504))
+
+
+def backoff(attempt: int, base: float = 0.25, cap: float = 30.0) -> float:
+    """Exponential back-off with full jitter."""
+    return random.uniform(0, min(cap, base * 2**attempt)) + 0.05

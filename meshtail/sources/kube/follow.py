@@ -22,8 +22,7 @@ from ...events import AuditEvent, RawLine, Source, now_rfc3339
 from ..files import decode
 from ..health import StreamStats, health_event
 from .client import KubeClient
-from .errors import KubeError
-from .informer import backoff
+from .errors import KubeError, backoff
 from .proxies import Target
 from .resume import Resume, instant_before, split_stamp, timestamp_key
 

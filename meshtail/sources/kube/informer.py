@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 import aiohttp
 
 from .client import KubeClient
-from .errors import KubeError
+from .errors import KubeError, backoff
 
 Obj = dict[str, Any]
 
@@ -35,11 +34,6 @@ class WatchEvent:
 def object_key(obj: Obj) -> tuple[str, str]:
     meta = obj.get("metadata", {})
     return meta.get("namespace", ""), meta.get("name", "")
-
-
-def backoff(attempt: int, base: float = 0.25, cap: float = 30.0) -> float:
-    """Exponential back-off with full jitter."""
-    return random.uniform(0, min(cap, base * 2**attempt)) + 0.05
 
 
 async def informer(

@@ -14,7 +14,7 @@ from ...events import AuditEvent
 from ..health import health_event
 from .changes import Kind, config_event
 from .client import KubeClient
-from .errors import KubeError
+from .errors import KubeError, backoff
 from .informer import informer
 
 MESH_GROUPS = (
@@ -121,18 +121,34 @@ async def list_kind(client: KubeClient, kind: Kind, namespace: str | None, emit:
         emit(config_event(kind, "ADDED", obj, None, initial=True))
 
 
+DISCOVERY_TRIES = 3  # a one-shot list (scan, --no-follow) asks again this many times
+
+
 async def watch_mesh_config(
     client: KubeClient,
     namespaces: list[str] | None,
     emit: Callable[[AuditEvent], None],
     follow: bool = True,
 ) -> None:
-    """Watch every mesh kind the cluster serves (``namespaces`` None: cluster-wide)."""
-    try:
-        kinds = await discover(client)
-    except KubeError as exc:
-        emit(health_event("meshtail.watch.error", f"cannot discover mesh resources: {exc.message}", "error"))
-        return
+    """Watch every mesh kind the cluster serves (``namespaces`` None: cluster-wide).
+
+    Discovery that fails for a moment (a 503 while the API server restarts) is tried again with back-off -- for as
+    long as meshtail follows, a few times for a one-shot list -- and said each time: one lost answer used to switch
+    config watching off for the whole run (found by an outside audit)."""
+    attempt = 0
+    while True:
+        try:
+            kinds = await discover(client)
+            break
+        except KubeError as exc:
+            attempt += 1
+            if not exc.transient or (not follow and attempt > DISCOVERY_TRIES):
+                emit(health_event("meshtail.watch.error", f"cannot discover mesh resources: {exc.message}", "error"))
+                return
+            wait = backoff(attempt, cap=30.0)
+            message = f"cannot discover mesh resources yet: {exc.message}; trying again in {wait:.1f}s"
+            emit(health_event("meshtail.watch.error", message, "warning"))
+            await asyncio.sleep(wait)
     emit(
         health_event(
             "meshtail.watch.start",
