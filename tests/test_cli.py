@@ -226,3 +226,22 @@ def test_unknown_format_operator_is_refused_with_the_known_ones():
         "scan", str(SAMPLE), "-q", "--format-string", "[%START_TIME%] %DOWNSTREAM_PEER_FINGERPRINT_256% %BYTES_SENT%"
     )
     assert ok.returncode == 0, ok.stderr
+
+
+@pytest.mark.parametrize("command", [["scan", "-"], ["-"]], ids=["scan", "tui"])
+def test_a_closed_stdin_is_named_not_a_traceback(command: list[str]) -> None:
+    """Found by an outside audit: `meshtail scan - <&-` ended in an AttributeError traceback, and the TUI in a
+    Textual traceback and exit 0."""
+    import os
+
+    done = subprocess.run(
+        [sys.executable, "-m", "meshtail", *command],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=60,
+        preexec_fn=lambda: os.close(0),  # the premise: the child starts with no fd 0
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    err = done.stderr.decode()
+    assert done.returncode == 1, err
+    assert "standard input is closed" in err and "Traceback" not in err

@@ -76,6 +76,9 @@ def tui_from_args(args: argparse.Namespace) -> int:
         if loki is not None and args.loki:
             say("meshtail reads files or --loki, not both")
             return EXIT_USAGE
+        if "-" in args.paths and sys.stdin is None:
+            say("-: standard input is closed")
+            return EXIT_INPUT
         stdin_fd = _take_stdin() if "-" in args.paths else None
         spec = SourceSpec("files", paths=args.paths, formats=formats, stdin_fd=stdin_fd)
     elif loki is not None:
