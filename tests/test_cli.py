@@ -245,3 +245,24 @@ def test_a_closed_stdin_is_named_not_a_traceback(command: list[str]) -> None:
     err = done.stderr.decode()
     assert done.returncode == 1, err
     assert "standard input is closed" in err and "Traceback" not in err
+
+
+def test_a_file_truncated_while_read_is_said_not_a_silent_end(tmp_path: Path) -> None:
+    """Found by an outside audit: a file cut short while meshtail read it (copytruncate log rotation) ended the read
+    silently, exit 0, its lines past that point gone unsaid. The reader now names the file, the byte and the line."""
+    from meshtail.sources.files import SourceError, read_batches
+
+    path = tmp_path / "rotated.log"
+    path.write_bytes(b"".join(b"line %d of the log before rotation\n" % n for n in range(2000)))
+    batches = read_batches(str(path), size=4096)
+    first = next(batches)
+    assert first.texts and first.texts[0] == "line 0 of the log before rotation"  # the premise: reading began
+    with open(path, "r+b") as handle:
+        handle.truncate(0)  # copytruncate: the same file, emptied
+        handle.write(b"new\n")
+    with pytest.raises(SourceError, match=r"rotated\.log: the file was truncated to 4 bytes while meshtail read it"):
+        for _ in batches:
+            pass
+    # the same file read whole, untouched: no such claim
+    path.write_bytes(b"a\nb\n")
+    assert [t for b in read_batches(str(path)) for t in b.texts] == ["a", "b"]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -94,6 +96,24 @@ def _batch(block: bytes, first: int) -> LineBatch:
         return LineBatch(first, texts, frozenset(bad), now_rfc3339())
 
 
+def _check_not_truncated(handle: BinaryIO, name: str, lines: int) -> None:
+    """A regular file that ends before the bytes already read from it was truncated while being read (log rotation
+    by copytruncate): what it held past that point is gone, and the last line read may be cut.  Said, not
+    swallowed (found by an outside audit: the read just ended, exit 0)."""
+    if not isinstance(handle, io.BufferedReader):
+        return  # (a gzip stream: its size says nothing of the position)
+    try:
+        info = os.fstat(handle.fileno())
+        position = handle.tell()
+    except (OSError, ValueError):
+        return
+    if stat.S_ISREG(info.st_mode) and info.st_size < position:
+        raise SourceError(
+            f"{name}: the file was truncated to {info.st_size} bytes while meshtail read it (at byte {position}, after"
+            f" line {lines}, the last of which may be cut): what it held past that point is gone"
+        )
+
+
 def read_batches(path: str, stdin: io.BufferedReader | None = None, size: int = 1 << 20) -> Iterator[LineBatch]:
     """Every line of *path* (``-`` for stdin) in batches, terminators (``\\n``, ``\\r\\n``) removed.
 
@@ -130,6 +150,7 @@ def read_batches(path: str, stdin: io.BufferedReader | None = None, size: int = 
             batch = _batch(b"".join(pending), number + 1)
             number += len(batch.texts)
             yield batch
+        _check_not_truncated(handle, name, number)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise SourceError(f"{name}: read error after line {number}: {exc}") from None
     finally:
