@@ -256,6 +256,14 @@ async def test_save_and_load_profiles_and_survive_a_corrupt_file(config_dir: Pat
         assert all(v.query.text == "status:403" for v in app.main_screen.views.values())
         await pilot.press("3")  # routing is hidden in this profile
         assert app.main_screen.current == "auth"
+        # (found by an outside audit) a view saved with another pane in front opens on that pane
+        await pilot.press("5")
+        assert app.main_screen.current == "violations"  # the premise
+        again = app.main_screen.current_profile("again")
+    app = MeshtailApp(SourceSpec("files", paths=[SAMPLE]), profile=again)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert app.main_screen.current == "violations" and app.main_screen.visible_panes == ["auth", "violations"]
 
     (config_dir / "profiles.toml").write_text('[profiles.broken]\nfilter = "x"\npanes = ["nope"]\n')
     from meshtail.settings.profiles import load

@@ -335,7 +335,9 @@ class MainScreen(Screen[None]):
         return Profile(
             name,
             filter=self.filter_text,
-            panes=[p for p in self.visible_panes],
+            # the pane in front first: a profile opens on its first pane (found by an outside audit: saved on Auth,
+            # the profile opened on All)
+            panes=[self.current, *(p for p in self.visible_panes if p != self.current)],
             columns={
                 p: [c.name for c in cols]
                 for p, cols in self.columns.items()
