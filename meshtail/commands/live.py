@@ -296,11 +296,11 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
     with contextlib.suppress(BrokenPipeError):
         out.flush()
     if not run.quiet:
-        stats = list(source.streams.values())
-        reconnects = sum(s.reconnects for s in stats)
-        dropped = sum(s.duplicates_dropped for s in stats)
+        # (every stream of the run, ended ones and each container instance too: found by an outside audit, the
+        # count left out streams that ended before the stop and instances that replaced one another)
+        streams, reconnects, dropped = source.totals()
         parts = [
-            f"{len(stats)} streams",
+            f"{streams} streams",
             f"{pipeline.lines} lines",
             f"{pipeline.matched} events written" if counted else "events written not known (the writer process died)",
             f"{reconnects} reconnects",

@@ -59,6 +59,9 @@ class LiveSource:
         # ended streams leave `followers` (pod churn would grow it forever); the last ones stay visible here,
         # and their container instances are remembered so a late pod event cannot start them again
         self.ended: deque[Follower] = deque(maxlen=self.ended_kept)
+        # every stream that ended, its reconnects and repeated lines dropped (the run's closing count: `ended` keeps
+        # only the last ones, and `streams` one per container, whatever its restarts)
+        self.ended_totals = [0, 0, 0]
         self._done_ids: OrderedDict[tuple[str, str, str, str], None] = OrderedDict()
         # containers (ns, pod, container) with an instance followed in this run: only their later
         # instances are worth reading from the previous log
@@ -76,6 +79,16 @@ class LiveSource:
         out = {f.target.name: f.stats for f in self.ended}
         out.update({f.target.name: f.stats for f in list(self.followers.values())})
         return out
+
+    def totals(self) -> tuple[int, int, int]:
+        """(streams, reconnects, repeated lines dropped) of the whole run: every stream that ended, every open one."""
+        open_ = list(self.followers.values())
+        streams, reconnects, dropped = self.ended_totals
+        return (
+            streams + len(open_),
+            reconnects + sum(f.stats.reconnects for f in open_),
+            dropped + sum(f.stats.duplicates_dropped for f in open_),
+        )
 
     def scopes(self) -> list[str | None]:
         if self.selection.all_namespaces:
@@ -110,6 +123,9 @@ class LiveSource:
         follower = self.followers.pop(key, None)
         if follower is not None:
             self.ended.append(follower)
+            self.ended_totals[0] += 1
+            self.ended_totals[1] += follower.stats.reconnects
+            self.ended_totals[2] += follower.stats.duplicates_dropped
             self._done_ids[key] = None
             while len(self._done_ids) > 100_000:
                 self._done_ids.popitem(last=False)

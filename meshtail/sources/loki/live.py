@@ -293,6 +293,11 @@ class LokiSource:
         """Per-tenant reading state for a status bar (one Loki query is one stream to meshtail)."""
         return {state.label: state.stats for state in self._states.values()}
 
+    def totals(self) -> tuple[int, int, int]:
+        """(streams, reconnects, repeated lines dropped) of the whole run, as the kube source counts them."""
+        stats = list(self.streams.values())
+        return len(stats), sum(s.reconnects for s in stats), sum(s.duplicates_dropped for s in stats)
+
     @property
     def reading_history(self) -> bool:
         """True for a bounded read, and until every reader has read its history: lines are old by design
