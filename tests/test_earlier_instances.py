@@ -75,7 +75,8 @@ def test_a_stream_that_found_its_instance_replaced_starts_the_next_one_whatever_
     calls: list[tuple[str, str | None, bool]] = []
     source._start = lambda target, initial, earlier=False: calls.append((target.pod, target.container_id, earlier))  # type: ignore[method-assign]
     key = ("shop", "cart-1", "istio-proxy", "c1")
-    source.followers[key] = SimpleNamespace(replaced_in=pod("cart-1", "c2", "c1"))  # type: ignore[assignment]
+    stats = SimpleNamespace(reconnects=2, duplicates_dropped=3)  # (what the run's closing count reads of it)
+    source.followers[key] = SimpleNamespace(replaced_in=pod("cart-1", "c2", "c1"), stats=stats)  # type: ignore[assignment]
     source._followed[key[:3]] = None
     loop = asyncio.new_event_loop()
     try:
@@ -85,6 +86,7 @@ def test_a_stream_that_found_its_instance_replaced_starts_the_next_one_whatever_
     finally:
         loop.close()
     assert calls == [("cart-1", "c2", False)], "the next instance is followed; the ended one is not read again"
+    assert source.totals() == (1, 2, 3), "the ended stream is counted with its reconnects and repeats"
 
 
 async def test_a_gap_for_a_deleted_pod_covers_the_container() -> None:
