@@ -759,6 +759,11 @@ def family(scope: str | None, message: str, source: Source | None, template: _Lo
     return "istiod"
 
 
+# the bootstrap file the agent writes for Envoy and names when it starts it (0.x "Envoy starting: [-c
+# /etc/envoy/envoy-rev0.json …]", 1.x "Envoy command: [-c etc/istio/proxy/envoy-rev.json …]")
+_BOOTSTRAP_ARG = r"-c /?etc/(?:istio/proxy|envoy)/envoy-rev"
+_AGENT_BOOTSTRAP = re.compile(_BOOTSTRAP_ARG + r"\d*\.json\b")
+
 # what only the agent has: its status port (15020), its health port (15021) and its DNS proxy (15053) served
 # ("accept tcp [::]:15020: …"; istiod only dials them), the DNS proxy's own errors ("DNS error ;; opcode …"),
 # and the cloud metadata server the agent's platform detection asks (169.254.169.254, metadata.google.internal).
@@ -766,7 +771,7 @@ _AGENT_HINT = re.compile(
     r"(?:accept|listen) (?:tcp|udp)\S* \S*:150(?:20|21|53)\b|^DNS error\b|\bdns proxy\b"
     # the pod's resolver file: the agent's DNS proxy and its zone lookup read it, istiod serves no pod's DNS
     # ("Failed to load the zone name of the pod from resolv.conf", a 1.28 sidecar)
-    r"|\bresolv\.conf\b|-c /?etc/(?:istio/proxy|envoy)/envoy-rev\d*\.json\b"
+    r"|\bresolv\.conf\b|" + _AGENT_BOOTSTRAP.pattern +
     # the platform probe at the agent's start (pkg/bootstrap/platform: AWS's IMDS token, "token is empty, will
     # fallback to IMDSv1") and 0.8-1.0's locality guess ("Availability zone not set, proxy will default to not
     # using zone aware routing.")
@@ -1684,10 +1689,6 @@ def known_message(message: str) -> bool:
     return _TYPE_PUSH.match(message) is not None and " for node:" in message[:40]
 
 
-# the bootstrap file the agent writes for Envoy and names when it starts it (0.x "Envoy starting: [-c
-# /etc/envoy/envoy-rev0.json …]", 1.x "Envoy command: [-c etc/istio/proxy/envoy-rev.json …]")
-_AGENT_BOOTSTRAP = re.compile(r"-c /?etc/(?:istio/proxy|envoy)/envoy-rev\d*\.json\b")
-
 # what Istio's klog bridge relays only for programs other than istiod and the agent: logr's quoted pairs
 # (controller-runtime's manager: '"msg"="created CertificateRequest" "identity"=…') and cert-manager's istio-csr
 # naming its own lease and lock ("attempting to acquire leader lease istio-system/istio-csr...")
@@ -1990,7 +1991,7 @@ _OWN_LABELS = frozenset(
     "resource resourceName remoteAddr ips revision".split()
 )
 # glog's header (Istio 0.x's pilot and agent): "I1020 13:55:07.677134       1 discovery.go:332] message"
-_GLOG_OWN = re.compile(r"Envoy (?:starting|command): \[-c /?etc/(?:istio/proxy|envoy)/envoy-rev|Push debounce stable\[")
+_GLOG_OWN = re.compile(r"Envoy (?:starting|command): \[" + _BOOTSTRAP_ARG + r"|Push debounce stable\[")
 _GLOG = re.compile(r"([IWEF])(\d{4} \d\d:\d\d:\d\d\.\d{6}) +\d{1,10} ([\w./-]{1,200}:\d{1,6})\] ?(.*)", re.S)
 # the containers of Istio 0.x-1.0 whose programs logged through glog, and whose family each is: the control plane's
 # (pilot's discovery, mixer, the CA, the sidecar injector) istiod's, the proxies' (sidecar, ingress) the agent's
@@ -2053,29 +2054,23 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         field = json_field_line(body, source)
         if field is not None:
             return field
-    if body[:1] in "IWEF" and (source is None or source.container is None):
-        glog = _GLOG.match(body)
-        if glog is not None and _GLOG_OWN.match(glog.group(4)):
-            # no wrapper named the container: klog is every Kubernetes program's (the API server's webhook
-            # failures name istiod too), so only a message no other program prints says whose: the agent
-            # starting Envoy on the bootstrap file it wrote, pilot's push debounce
+    if body[:1] in "IWEF":
+        program = _GLOG_CONTAINERS.get(source.container or "") if source is not None else None
+        named = source is not None and source.container is not None
+        glog = _GLOG.match(body) if program is not None or not named else None
+        # Istio 0.x logged through glog (pilot's discovery, the agent beside Envoy, mixer, the CA): where a wrapper
+        # named the container the line is that program's, its level the letter and its caller the file; where none
+        # did, klog is every Kubernetes program's (the API server's webhook failures name istiod too), so only a
+        # message no other program prints says whose: the agent starting Envoy on the bootstrap file it wrote,
+        # pilot's push debounce
+        if glog is not None and (program is not None or _GLOG_OWN.match(glog.group(4))):
             level, stamp, caller, message = glog.groups()
-            found = build(None, _GLOG_LEVELS[level], None, message, {}, source, caller)
+            scope = "klog" if program is not None else None
+            found = build(None, _GLOG_LEVELS[level], scope, message, {}, source, caller, program=program)
             if found is not None:
                 found[1].attributes["istio.glog_time"] = stamp
+            if found is not None or program is not None:
                 return found
-    if body[:1] in "IWEF" and source is not None and source.container in _GLOG_CONTAINERS:
-        glog = _GLOG.match(body)
-        if glog is not None:
-            # Istio 0.x logged through glog (pilot's discovery, the agent beside Envoy, mixer, the CA): a
-            # wrapper named the container, so the line is that program's, its level the letter and its caller
-            # the file
-            level, stamp, caller, message = glog.groups()
-            program = _GLOG_CONTAINERS[source.container]
-            found = build(None, _GLOG_LEVELS[level], "klog", message, {}, source, caller, program=program)
-            if found is not None:
-                found[1].attributes["istio.glog_time"] = stamp
-            return found
     if "code:" in body[:400]:
         nack = _NACK_DETAIL.search(body, 0, 4000)
         if nack is not None:

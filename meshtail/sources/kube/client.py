@@ -24,7 +24,8 @@ from .errors import KubeError, backoff, status_error
 # A followed log or watch has no total deadline; only connecting does.
 STREAM_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=15, connect=30)
 MAX_THROTTLE_RETRIES = 5
-MAX_UNAVAILABLE_RETRIES = 4  # 502/503/504 asked again (0.3-2 s apart) before the caller hears of it
+UNAVAILABLE = (502, 503, 504)  # a gateway or the API server itself away for a moment
+MAX_UNAVAILABLE_RETRIES = 4  # such answers asked again (0.3-2 s apart) before the caller hears of it
 
 
 def request_timeout(seconds: float | None) -> aiohttp.ClientTimeout:
@@ -114,7 +115,7 @@ class KubeClient:
                     f"{what}: the proxy {self.cluster.via} refused to connect to {self.cluster.host}: "
                     f"{exc.status} {exc.message}",
                     exc.status,
-                    transient=exc.status in (502, 503, 504),
+                    transient=exc.status in UNAVAILABLE,
                 ) from exc
             except aiohttp.ClientConnectorCertificateError as exc:
                 raise KubeError(
@@ -149,7 +150,7 @@ class KubeClient:
                     f"{what}: the proxy {self.cluster.via} answered HTTP {response.status}{reason} "
                     f"instead of the API server at {self.cluster.host}",
                     response.status,
-                    transient=response.status in (502, 503, 504),
+                    transient=response.status in UNAVAILABLE,
                 )
             error = status_error(response.status, body, what, response.headers.get("Retry-After"))
             if response.status == 401 and not refreshed and await self.cluster.refresh(headers.get("Authorization")):
@@ -160,7 +161,7 @@ class KubeClient:
                 self.throttled += 1
                 await asyncio.sleep(min(error.retry_after if error.retry_after is not None else 1.0, 30.0))
                 continue
-            if response.status in (502, 503, 504) and unavailable < MAX_UNAVAILABLE_RETRIES:
+            if response.status in UNAVAILABLE and unavailable < MAX_UNAVAILABLE_RETRIES:
                 # an API server restarting or behind a load balancer that lost it for a moment: asked again
                 # after a short back-off, as client-go's reflectors do, before anyone hears of it
                 unavailable += 1
@@ -168,7 +169,7 @@ class KubeClient:
                 wait = error.retry_after if error.retry_after is not None else backoff(unavailable, cap=2.0)
                 await asyncio.sleep(min(wait, 30.0))
                 continue
-            if response.status == 429 or (response.status in (502, 503, 504) and unavailable):
+            if response.status == 429 or (response.status in UNAVAILABLE and unavailable):
                 tries = throttles if response.status == 429 else unavailable
                 reason = "throttled by the API server (429)" if response.status == 429 else f"HTTP {response.status}"
                 raise KubeError(
