@@ -206,6 +206,25 @@ async def test_mark_and_export_jsonl_redacted_by_default(tmp_path: Path, validat
     assert oct(out.stat().st_mode & 0o777) == "0o600"
 
 
+async def test_a_path_typed_right_after_e_is_where_the_export_goes(tmp_path: Path, monkeypatch) -> None:
+    """Keys pressed as the dialog opens go to the path (an audit typed a name after `e`: the choice of what to
+    export took the keys and did nothing with them, and Enter toggled a radio button instead of writing)."""
+    monkeypatch.chdir(tmp_path)
+    store = EventStore()
+    store.extend(events_from(["envoy-text.log"]))
+    app = MeshtailApp(store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("e", *"out.jsonl", "enter")  # no pause: typed as a user types
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if (tmp_path / "out.jsonl").exists():
+                break
+        assert not isinstance(app.screen, ExportScreen), "Enter in the path wrote the file and closed the dialog"
+    assert len((tmp_path / "out.jsonl").read_text().splitlines()) == len(store)
+    assert [p.name for p in tmp_path.iterdir()] == ["out.jsonl"], "the typed name replaced the suggested one"
+
+
 async def test_export_errors_stay_in_the_dialog_and_keep_files_intact(tmp_path: Path) -> None:
     store = EventStore()
     store.extend(events_from(["envoy-text.log"]))

@@ -105,6 +105,9 @@ class ExportScreen(Dialog[ExportResult | None]):
     """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="export.cancel")]
+    # the path is what the user types: keys pressed right after `e` go there (its text selected, so typing
+    # replaces the suggested name), not to the choice above it, which took them and did nothing
+    AUTO_FOCUS = "#path"
     DEFAULT_CSS = """
     ExportScreen RadioSet { width: 100%; }
     """
