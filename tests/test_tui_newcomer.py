@@ -379,6 +379,25 @@ async def test_at_80x24_the_auth_pane_keeps_decision_and_policy_and_every_tab_is
         assert app.main_screen.current == "violations"
 
 
+async def test_at_40x12_the_auth_pane_shows_decision_and_policy() -> None:
+    """An operator in a split terminal still sees who was denied and why: TIME, DECISION and POLICY stay (an audit
+    found POLICY left out at 40 columns once the list had a scrollbar, its DECISION column stretched instead)."""
+    app = MeshtailApp(store=EventStore())
+    app.store.extend(events_from(["envoy-text.log", "envoy-component.log", "ztunnel.log"]))
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("2")
+        await pilot.pause(0.3)
+        lst = app.main_screen.list("auth")
+        assert len(app.main_screen.views["auth"]) > lst.size.height, "the premise: the list scrolls"
+        assert lst.scrollable_content_region.width < 40, "the premise: a scrollbar takes its columns"
+        title = str(app.screen.query_one("#header-auth", Static).render())
+        assert "TIME" in title and "DECISION" in title and "POLICY" in title, title
+        shown = screen_text(app, "auth")
+        policies = [e.attributes.get("istio.policy") for e in events_of(app, "auth")]
+        assert any(p and p[:6] in shown for p in policies), f"a policy's name is on screen:\n{shown}"
+
+
 async def test_at_60x15_dialogs_fit_and_the_export_buttons_can_be_pressed(tmp_path: Path) -> None:
     app = MeshtailApp(store=EventStore())
     app.store.extend(events_from(["envoy-text.log"]))
