@@ -158,3 +158,13 @@ def test_profiles_round_trip_and_report_file_line_key(tmp_path: Path) -> None:
 def test_export_to_an_unwritable_place_says_so(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match=r"cannot write /sys/meshtail\.jsonl: permission denied"):
         export_jsonl(parse_file("envoy-text.log"), "/sys/meshtail.jsonl")
+
+
+@pytest.mark.skipif(not Path("/proc/sys/kernel").is_dir(), reason="needs Linux procfs")
+def test_export_into_a_folder_that_makes_no_files_names_the_folder(tmp_path: Path) -> None:
+    """/proc answers ENOENT for a new file in a folder that is there: "the folder does not exist" was untrue."""
+    assert Path("/proc/sys/kernel").is_dir(), "the premise: the folder exists"
+    with pytest.raises(ExportError, match=r"x\.jsonl: no file can be created in /proc/sys/kernel"):
+        export_jsonl(parse_file("envoy-text.log"), "/proc/sys/kernel/x.jsonl")
+    with pytest.raises(ExportError, match=r"the folder does not exist"):
+        export_jsonl(parse_file("envoy-text.log"), tmp_path / "missing" / "x.jsonl")

@@ -26,12 +26,15 @@ class ExportResult:
     redactions: int
 
 
-def _reason(exc: OSError) -> str:
+def _reason(exc: OSError, folder: Path | None = None) -> str:
     if isinstance(exc, IsADirectoryError):
         return "is a directory"
     if isinstance(exc, PermissionError):
         return "permission denied"
     if isinstance(exc, FileNotFoundError):
+        if folder is not None and folder.is_dir():
+            # ENOENT from a folder that is there: a kernel file system (/proc) that makes no new files
+            return f"no file can be created in {folder}"
         return "the folder does not exist"
     if exc.errno == errno.ENOSPC:
         return "no space left on the device"
@@ -77,7 +80,7 @@ def export_jsonl(
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=parent)
     except OSError as exc:
-        raise ExportError(f"cannot write {target}: {_reason(exc)}") from exc
+        raise ExportError(f"cannot write {target}: {_reason(exc, parent)}") from exc
     count = redactions = 0
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
