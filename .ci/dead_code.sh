@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
   --min-confidence 60 \
   --exclude 'meshtail/parse/*_templates.py' \
   --ignore-decorators '@on,@work,@property,@pytest.fixture' \
-  --ignore-names 'on_*,action_*,watch_*,validate_*,compute_*,compose,check_action,get_default_screen,get_key_display,render_line,render,DEFAULT_CSS,CSS,CSS_PATH,TITLE,SUB_TITLE,BINDINGS,COMMANDS,ENABLE_COMMAND_PALETTE,COMPONENT_CLASSES,VERTICAL_BREAKPOINTS,HORIZONTAL_BREAKPOINTS,VERTICAL_BARS,HORIZONTAL_BARS,renderer,disabled,cursor_position,active,can_focus,parameters,markup,pytestmark'
+  --ignore-names 'on_*,action_*,watch_*,validate_*,compute_*,compose,check_action,get_default_screen,get_key_display,render_line,render,DEFAULT_CSS,CSS,CSS_PATH,TITLE,SUB_TITLE,BINDINGS,COMMANDS,ENABLE_COMMAND_PALETTE,AUTO_FOCUS,COMPONENT_CLASSES,VERTICAL_BREAKPOINTS,HORIZONTAL_BREAKPOINTS,VERTICAL_BARS,HORIZONTAL_BARS,renderer,disabled,cursor_position,active,can_focus,parameters,markup,pytestmark'
