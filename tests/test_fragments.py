@@ -1256,3 +1256,37 @@ def test_a_namespace_ending_in_a_number_is_still_sterns_namespace() -> None:
         "istio-proxy",
     )
     assert event.format == "istio-agent"
+
+
+def test_envoy_messages_quoted_alone_that_say_why_are_envoys() -> None:
+    """The local reply's details and the loader's refusal of a resource, quoted without Envoy's prefix, are read
+    (before: unparsed, or only a heuristic denial with no family)."""
+    # envoyproxy/envoy#12986 https://github.com/envoyproxy/envoy/issues/12986 (triple backticks as the issue shows them)
+    local_reply = "```Sending local reply with details upstream_reset_before_response_started{connection failure}```"
+    assert reading(local_reply) == ("envoy-component", "routing", "failure", False)
+    # the same message with an RBAC filter's details (filter_manager.cc: ENVOY_STREAM_LOG(debug, "Sending local
+    # reply with details {}", ...)): a denial, read as the RBAC filter's, not guessed
+    denied = parse("Sending local reply with details rbac_access_denied_matched_policy[none]")
+    assert (denied.format, denied.category, denied.outcome, denied.violation) == (
+        "envoy-component",
+        "auth",
+        "deny",
+        True,
+    )
+    assert not denied.attributes.get("meshtail.heuristic")
+    # istio/istio#25269 https://github.com/istio/istio/issues/25269 (the bootstrap Envoy could not load)
+    assert reading("Unable to parse JSON as proto (INVALID_ARGUMENT:Expected a value.") == (
+        "envoy-component", "config", "failure", True,
+    )  # fmt: skip
+    # protobuf/utility.cc StrictValidationVisitorImpl: "Protobuf message ({}) has unknown fields"
+    unknown_field = "Protobuf message (type envoy.config.cluster.v3.Cluster reason INVALID_ARGUMENT:foo: Cannot find field.) has unknown fields"
+    assert reading(unknown_field) == ("envoy-component", "config", "failure", True)
+
+
+def test_a_template_whose_last_value_is_empty_at_the_end_of_the_line_is_matched() -> None:
+    """A paste or a shipper drops the blank a template ends in when its last value is empty: the template is still
+    the message's (tanjunchen.github.io 2022-11-18, the version wrapped onto the next line; router.cc's reset)."""
+    accepted = "2022-08-09T09:21:21.296466Z debug envoy config gRPC config for type.googleapis.com/envoy.config.listener.v3.Listener accepted with 2 resources with version "
+    assert reading(accepted) == ("envoy-component", "config", "success", False)
+    reset = "upstream reset: reset reason: connection termination, transport failure reason: "
+    assert reading(reset) == ("envoy-component", "routing", "failure", False)

@@ -219,6 +219,12 @@ _FRAGMENT_STARTS = (
     "enforced allowed",
     "shadow denied",
     "shadow allowed",
+    # the filter manager's local reply, whose details say why (filter_manager.cc, conn_manager_impl.cc before
+    # 1.16): the line most pasted from a debug log; and what Envoy's JSON/YAML loader throws at a bad resource
+    # (protobuf/utility.cc), quoted alone from a NACK or a bootstrap error
+    "Sending local reply with details ",
+    "Unable to parse JSON as proto (",
+    "Protobuf message (type ",
 )
 # the signal handler's report and its backtrace frames (source/common/signal/signal_action.cc, backtrace.h):
 # "Caught Segmentation fault, suspect faulting address 0x0", "#3: Envoy::Router::ConfigImpl::route() [0xb78bd5]"
@@ -238,6 +244,11 @@ _CONFIG_SOURCE = re.compile(r"/common/config/|/config_subscription/|/(?:lds|cds|
 _LISTENER_ERROR = re.compile(
     r"(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]{2,45}\])_\d{1,5}|virtual(?:In|Out)bound): "
     r"(?:unable to |cannot |[Ee]rror |[Ii]nvalid |Didn't find |[Ff]ailed |no such |duplicate )"
+)
+_INVALID_RESOURCE = (
+    "Proto constraint validation failed (",
+    "Unable to parse JSON as proto (",
+    "Protobuf message (type ",
 )
 _REJECTED_LISTENER = re.compile(r" rejected: (?:Error adding/updating listener|Proto constraint validation failed)")
 _NAMED_STREAM = re.compile(r"\w{1,64}+ gRPC config stream ")
@@ -1092,10 +1103,13 @@ def _fits(template: Template, m: str, start: int) -> bool:
         return not after or after[0] == "\n"
     pos = start
     limit = min(len(m), DECIDE)
-    for piece in template.rest:
+    last = len(template.rest) - 1
+    for number, piece in enumerate(template.rest):
         at = m.find(piece, pos, limit)
         if at < 0:
-            return False
+            # the last value empty at the end of a line, whose trailing blank the paste or the shipper dropped
+            # ("…, transport failure reason: " read as "…, transport failure reason:")
+            return number == last and piece[-1:] == " " and m.rstrip().endswith(piece.rstrip()) and len(m) <= limit
         pos = at + len(piece)
     return True
 
@@ -1388,8 +1402,9 @@ def _decide(
         summary = f"{where} Mixer check denied a request: {clip(status, 120)}"
         return made("auth", "deny", True, _floor(severity, "warning"), "mixer.check", summary)
 
-    if m.startswith("Proto constraint validation failed ("):
-        # protoc-gen-validate refusing a resource or the bootstrap: invalid config, whoever sent it
+    if m.startswith(_INVALID_RESOURCE):
+        # protoc-gen-validate or the JSON/YAML loader refusing a resource or the bootstrap: invalid config, whoever
+        # sent it (protobuf/utility.cc throws these; a NACK or the bootstrap error carries them)
         summary = f"{where} rejected config: {clip(m, 140)}"
         return made("config", "failure", True, _floor(severity, "warning"), "config.invalid", summary)
 
