@@ -1290,3 +1290,24 @@ def test_a_template_whose_last_value_is_empty_at_the_end_of_the_line_is_matched(
     assert reading(accepted) == ("envoy-component", "config", "success", False)
     reset = "upstream reset: reset reason: connection termination, transport failure reason: "
     assert reading(reset) == ("envoy-component", "routing", "failure", False)
+
+
+def test_an_extension_the_build_lacks_quoted_alone_is_a_config_rejection() -> None:
+    """Envoy's refusal of a resource naming an extension it has no factory for, quoted without the NACK around it
+    (holdout41: a Chinese upgrade note, 'sidecar报错'; an Envoy integration-config write-up)."""
+    for line in (
+        "Didn't find a registered implementation for name: 'envoy.transport_sockets.tls', virtualInbound: Didn't find a registered implementation for name: 'envoy.transport_sockets.tls'",
+        "Didn't find a registered implementation for name: 'envoy.retry_host_predicates.previous_hosts",
+        "Didn't find a registered implementation for type: 'envoy.extensions.filters.http.wasm.v3.Wasm'",
+    ):
+        assert reading(line) == ("envoy-component", "config", "failure", True), line
+
+
+def test_a_nack_whose_blanks_a_page_widened_is_still_a_nack() -> None:
+    """knative/docs' debugging guide renders Envoy's line with the blanks widened inside it ("gRPC     config")."""
+    line = " [2019-01-16 23:59:41.408][23][warning][config] bazel-out/k8-opt/bin/external/envoy/source/common/config/_virtual_includes/grpc_mux_subscription_lib/common/config/grpc_mux_subscription_impl.h:70] gRPC     config for type.googleapis.com/envoy.api.v2.RouteConfiguration rejected: Only unique values for domains are permitted. Duplicate entry of domain chan.knative-debug.channels.cluster.local"
+    event = parse(line)
+    assert (event.format, event.category, event.outcome, event.violation, event.action) == (
+        "envoy-component", "config", "failure", True, "xds.reject",
+    )  # fmt: skip
+    assert event.attributes["istio.xds.type"] == "type.googleapis.com/envoy.api.v2.RouteConfiguration"

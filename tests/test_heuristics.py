@@ -83,3 +83,21 @@ def test_ordinary_lines_are_not_guessed_at() -> None:
         event = parse(text)
         assert (event.category, event.violation, event.action) == ("other", False, "log.unparsed"), text
         assert "meshtail.heuristic" not in event.attributes
+
+
+def test_a_metric_sample_counting_refusals_is_no_refusal() -> None:
+    """A count is a measurement, not an event: Prometheus samples and Envoy admin stats pasted beside logs stay
+    unread (holdout40: istio/old_issues_repo#271's apiserver metric with ``rejected="true"``, a guessed denial)."""
+    for line in (
+        'apiserver_admission_webhook_admission_latencies_seconds_bucket{group="",name="sidecar-injector.istio.io",'
+        'operation="CREATE",rejected="true",resource="pods",subresource="",type="admit",version="v1",le="25000"} 0',
+        'istio_requests_total{response_code="403",reporter="destination",source_workload="sleep"} 5',
+        'istio_requests_total{response_code="403"} 5 1700000000000',
+        "http.inbound_0.0.0.0_80.rbac.denied: 4",
+    ):
+        event = parse(line)
+        assert (event.category, event.violation) == ("other", False), line
+        assert "meshtail.heuristic" not in event.attributes
+    # the premise: the same words as a line of text are still a guessed denial
+    for line in ("Forbidden 403", "rbac.denied: 4 requests were denied", "RBAC: access denied"):
+        assert parse(line).action == "log.denial", line

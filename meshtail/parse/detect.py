@@ -437,6 +437,13 @@ _CLIENT_STATUS = re.compile(
     r"|Request Header Fields Too Large|Internal Server Error|Not Implemented|Bad Gateway|Service Unavailable"
     r"|Gateway Timeout))?\s*"
 )
+# a measurement, not an event: a Prometheus exposition sample (``istio_requests_total{response_code="403"} 5``,
+# ``apiserver_admission_webhook_…{rejected="true"} 0``) or an Envoy admin stat (``http.inbound_….rbac.denied: 4``):
+# a count of refusals is no refusal, and which of them the mesh logged is in its own lines
+_METRIC_SAMPLE = re.compile(
+    r"\s*(?:(?=[\w:]{0,200}[_{])[a-zA-Z_:][\w:]{0,200}(?:\{[^{}\n]{0,2000}\})?\s+[-+]?(?:\d[\d.]*(?:[eE][-+]?\d+)?|NaN|\+?Inf)(?:\s+\d{10,13})?"
+    r"|[a-zA-Z_][\w.|:\[\]-]{0,300}\.[\w-]{1,100}:\s+\d{1,20})\s*"
+)
 _FAILED_WORDS = re.compile(
     r"(?i)\b(?:failed|failure|fails|error|errors|unable to|cannot|can't|could not|couldn't|refused|timed out|timeout"
     r"|unavailable|unreachable)\b"
@@ -469,6 +476,8 @@ def heuristic_verdict(parsed: Parsed, body: str) -> None:
     text = body[:4096]
     if _CLIENT_STATUS.fullmatch(text):
         return  # a client's copy of the answer (the proxy's own line of that request is the event)
+    if _METRIC_SAMPLE.fullmatch(text):
+        return
     rejected = _CONFIG_REJECTED.search(text)
     if rejected and _CONFIG_WORDS.search(text):
         verdict = ("config", "failure", True, "log.config_rejected", "words of a rejected configuration")

@@ -155,8 +155,11 @@ _JWT_STATUS = re.compile(
     r".{0,400}+)"
 )
 _EXT_AUTHZ_CODE = re.compile(r"(?:Response status code|received status code):? '?(\d{3})")
+# (blanks widened inside the message as a rendered page left them, "gRPC     config for …": still the NACK)
 _XDS_REJECT = re.compile(
-    r"(?:gRPC|delta) config for (?P<type>\S{1,256}?)(?: update)? rejected: (?P<error>.{0,4096}+)", re.S
+    r"(?:gRPC|delta) {1,8}config {1,8}for {1,8}(?P<type>\S{1,256}?)(?: {1,8}update)? {1,8}rejected: "
+    r"(?P<error>.{0,4096}+)",
+    re.S,
 )
 _XDS_CLOSED = re.compile(
     r"(?P<stream>\w{1,64}+ )?gRPC config stream (?:to \S{1,256}+ )?closed(?: since \d{1,12}+s ago)?: "
@@ -225,6 +228,7 @@ _FRAGMENT_STARTS = (
     "Sending local reply with details ",
     "Unable to parse JSON as proto (",
     "Protobuf message (type ",
+    "Didn't find a registered implementation for ",  # an extension this build lacks (config/utility.h)
 )
 # the signal handler's report and its backtrace frames (source/common/signal/signal_action.cc, backtrace.h):
 # "Caught Segmentation fault, suspect faulting address 0x0", "#3: Envoy::Router::ConfigImpl::route() [0xb78bd5]"
@@ -249,6 +253,7 @@ _INVALID_RESOURCE = (
     "Proto constraint validation failed (",
     "Unable to parse JSON as proto (",
     "Protobuf message (type ",
+    "Didn't find a registered implementation for ",
 )
 _REJECTED_LISTENER = re.compile(r" rejected: (?:Error adding/updating listener|Proto constraint validation failed)")
 _NAMED_STREAM = re.compile(r"\w{1,64}+ gRPC config stream ")
