@@ -247,6 +247,31 @@ def test_a_closed_stdin_is_named_not_a_traceback(command: list[str]) -> None:
     assert "standard input is closed" in err and "Traceback" not in err
 
 
+def test_the_tui_refuses_a_terminal_as_its_standard_input() -> None:
+    """Found by an outside audit: `meshtail -` typed at a shell opened the screen on an empty store, and the stdin
+    reader took the keys as log lines: q and Ctrl+C did nothing, only kill ended it (leaving the terminal raw)."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        assert os.isatty(follower), "the premise: the child's stdin is a terminal"
+        done = subprocess.run(
+            [sys.executable, "-m", "meshtail", "-"],
+            stdin=follower,
+            capture_output=True,
+            cwd=ROOT,
+            timeout=60,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+    finally:
+        os.close(leader)
+        os.close(follower)
+    err = done.stderr.decode()
+    assert done.returncode == 2, err
+    assert "standard input is the terminal" in err and "meshtail -" in err
+
+
 def test_a_file_truncated_while_read_is_said_not_a_silent_end(tmp_path: Path) -> None:
     """Found by an outside audit: a file cut short while meshtail read it (copytruncate log rotation) ended the read
     silently, exit 0, its lines past that point gone unsaid. The reader now names the file, the byte and the line."""
@@ -266,3 +291,12 @@ def test_a_file_truncated_while_read_is_said_not_a_silent_end(tmp_path: Path) ->
     # the same file read whole, untouched: no such claim
     path.write_bytes(b"a\nb\n")
     assert [t for b in read_batches(str(path)) for t in b.texts] == ["a", "b"]
+
+
+@pytest.mark.parametrize("value", ["-5", "nan", "inf"])
+def test_a_negative_or_endless_duration_is_a_usage_error(value: str) -> None:
+    """float() took "-5", "nan" and "inf" as durations (found by an outside audit: --since -5 asked the API for
+    a negative sinceSeconds)."""
+    done = run("tail", "--since", value, "--no-follow")
+    assert done.returncode == 2, done.stderr
+    assert b"invalid duration" in done.stderr and b"Traceback" not in done.stderr

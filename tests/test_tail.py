@@ -172,3 +172,35 @@ def test_tail_on_a_real_cluster_does_not_load_the_simulator_or_textual():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
     assert out[0] == "[]"
     assert out[1] == "['cryptography']"
+
+
+async def test_a_log_option_the_api_refuses_is_said_once_not_asked_for_ever(demo) -> None:  # type: ignore[no-untyped-def]
+    """Found by an outside audit: `tail --no-follow --since 0` asked sinceSeconds=0 of every stream, the API
+    answered 422 Invalid each time, and meshtail reconnected for ever (109 reconnects in 30 s, never exiting)."""
+    out = io.StringIO()
+    run = LiveRun(
+        kubeconfig=demo.kubeconfig_path,
+        selection=Selection(namespaces=["bookinfo"]),
+        options=FollowOptions(follow=False, since_seconds=0),
+        output="jsonl",
+    )
+    assert await asyncio.wait_for(run_live(run, out), 30) is not None
+    events = [json.loads(line) for line in out.getvalue().splitlines()]
+    errors = [e for e in events if e["action"] == "meshtail.stream.error"]
+    assert errors and all("sinceSeconds" in e["summary"] for e in errors), "the premise: the API refused the option"
+    assert not [e for e in events if e["action"] == "meshtail.stream.reconnect"], "no stream asked again"
+
+
+def test_since_zero_is_no_limit_as_kubectl() -> None:
+    """kubectl leaves sinceSeconds unset for --since=0; a part of a second is asked as one second."""
+    import argparse
+
+    from meshtail.commands.kube_args import follow_options_from_args
+
+    def options(since: float | None) -> FollowOptions:
+        return follow_options_from_args(argparse.Namespace(since=since, tail=None, stall_timeout=120.0))
+
+    assert options(0.0).since_seconds is None
+    assert options(0.4).since_seconds == 1
+    assert options(600.0).since_seconds == 600
+    assert options(None).since_seconds is None

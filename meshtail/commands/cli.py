@@ -153,17 +153,26 @@ FILTER_HELP = (
 
 
 def _seconds(text: str) -> float:
-    """kubectl-style durations: ``30s``, ``5m``, ``1h30m``, ``48h``; a bare number is seconds."""
+    """kubectl-style durations: ``30s``, ``5m``, ``1h30m``, ``48h``; a bare number is seconds; never negative."""
     text = text.strip()
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
-        pass
-    parts = re.fullmatch(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?", text)
-    if not text or parts is None:
-        raise argparse.ArgumentTypeError(f"invalid duration {text!r} (use e.g. 30s, 5m, 1h30m)")
-    hours, minutes, seconds = (float(p) if p else 0.0 for p in parts.groups())
-    return hours * 3600 + minutes * 60 + seconds
+        parts = re.fullmatch(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?", text)
+        if not text or parts is None:
+            raise argparse.ArgumentTypeError(f"invalid duration {text!r} (use e.g. 30s, 5m, 1h30m)") from None
+        hours, minutes, seconds = (float(p) if p else 0.0 for p in parts.groups())
+        value = hours * 3600 + minutes * 60 + seconds
+    if not 0 <= value < 1e12:  # (float() takes "-5", "nan" and "inf" too)
+        raise argparse.ArgumentTypeError(f"invalid duration {text!r} (0 or more, e.g. 30s, 5m, 1h30m)")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    value = _seconds(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"invalid duration {text!r} (more than 0, e.g. 30s, 5m)")
+    return value
 
 
 def _kube_flags(parser: argparse.ArgumentParser) -> None:
@@ -188,7 +197,7 @@ def _kube_flags(parser: argparse.ArgumentParser) -> None:
         type=_seconds,
         default=None,
         metavar="DUR",
-        help="for containers already running: only lines newer than DUR (e.g. 10m)",
+        help="for containers already running: only lines newer than DUR (e.g. 10m; 0: no limit, as kubectl)",
     )
     group.add_argument(
         "--tail",
@@ -200,7 +209,7 @@ def _kube_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--no-config", action="store_true", help="do not watch Istio / Gateway API resources")
     group.add_argument(
         "--stall-timeout",
-        type=_seconds,
+        type=_positive_seconds,
         default=120.0,
         metavar="DUR",
         help="reconnect a stream that sends nothing for DUR while its container runs (default 120s)",

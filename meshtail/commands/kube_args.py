@@ -9,6 +9,7 @@ names none, its context when ``--context`` is absent).
 from __future__ import annotations
 
 import argparse
+import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the live-cluster stack loads only for the commands that use it
@@ -38,13 +39,22 @@ def selection_from_args(args: argparse.Namespace, profile: Profile | None = None
     )
 
 
+def _since_seconds(since: float | None) -> int | None:
+    """``--since`` as the API's whole ``sinceSeconds``: 0 is no limit, as kubectl leaves it unset (the API refuses
+    sinceSeconds=0 with 422, which meshtail asked again for ever: found by an outside audit); a part of a second
+    is one second."""
+    if not since:
+        return None
+    return max(1, math.ceil(since))
+
+
 def follow_options_from_args(args: argparse.Namespace) -> FollowOptions:
     """How to read each stream: ``--since``, ``--tail``, ``--stall-timeout``, ``--no-follow`` where offered."""
     from ..sources.kube.follow import FollowOptions
 
     return FollowOptions(
         follow=not getattr(args, "no_follow", False),
-        since_seconds=int(args.since) if args.since is not None else None,
+        since_seconds=_since_seconds(args.since),
         tail=args.tail,
         stall_timeout=args.stall_timeout,
     )

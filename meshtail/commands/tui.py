@@ -79,6 +79,11 @@ def tui_from_args(args: argparse.Namespace) -> int:
         if "-" in args.paths and sys.stdin is None:
             say("-: standard input is closed")
             return EXIT_INPUT
+        if "-" in args.paths and sys.stdin.isatty():
+            # the screen and the lines would both read the keyboard: keys were taken as log lines and q did
+            # nothing (found by an outside audit); `scan -` still reads a terminal until Ctrl-D, as grep does
+            say("-: standard input is the terminal; pipe the logs in (kubectl logs POD | meshtail -) or name files")
+            return EXIT_USAGE
         stdin_fd = _take_stdin() if "-" in args.paths else None
         spec = SourceSpec("files", paths=args.paths, formats=formats, stdin_fd=stdin_fd)
     elif loki is not None:

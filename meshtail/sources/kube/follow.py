@@ -448,7 +448,9 @@ class Follower:
                     continue
                 self.stats.errors += 1
                 self.stats.last_error = exc.message
-                if exc.status == 400:
+                if exc.status in (400, 422):
+                    # the request itself is wrong (422 Invalid: a log option the API refuses): asking again gets the
+                    # same answer, so it is said once, not retried for ever (found by an outside audit)
                     self.stats.state = "failed"
                     self._event("meshtail.stream.error", exc.message, "error", error__message=exc.message)
                     return
