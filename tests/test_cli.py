@@ -300,3 +300,57 @@ def test_a_negative_or_endless_duration_is_a_usage_error(value: str) -> None:
     done = run("tail", "--since", value, "--no-follow")
     assert done.returncode == 2, done.stderr
     assert b"invalid duration" in done.stderr and b"Traceback" not in done.stderr
+
+
+def test_sigterm_ends_the_tui_and_gives_the_terminal_back() -> None:
+    """Found by an outside audit: `kill PID` (or `timeout`) left the shell in the alternate screen with echo off.
+    Now the app quits as `q` does: the screen is left (``ESC[?1049l``) and the exit status is 128+15."""
+    import os
+    import pty
+    import select
+    import signal
+    import time
+
+    leader, follower = pty.openpty()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "meshtail", str(SAMPLE)],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"},
+        start_new_session=True,
+    )
+    os.close(follower)
+    seen = b""
+
+    def read_for(seconds: float) -> None:
+        nonlocal seen
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            ready, _, _ = select.select([leader], [], [], 0.1)
+            if ready:
+                try:
+                    seen += os.read(leader, 65536)
+                except OSError:
+                    return
+
+    try:
+        for _ in range(100):  # the premise: the screen was drawn
+            read_for(0.2)
+            if b"\x1b[?1049h" in seen and b"mesh-sample" in seen:
+                break
+        assert b"\x1b[?1049h" in seen, "the premise: the app entered the alternate screen"
+        drawn = len(seen)
+        child.send_signal(signal.SIGTERM)
+        for _ in range(50):
+            read_for(0.2)
+            if child.poll() is not None:
+                break
+        read_for(0.3)
+        assert child.wait(timeout=20) == 128 + signal.SIGTERM
+        assert b"\x1b[?1049l" in seen[drawn:], "the alternate screen was left"
+    finally:
+        if child.poll() is None:
+            child.kill()
+        os.close(leader)

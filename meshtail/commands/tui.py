@@ -50,6 +50,8 @@ def run_tui(spec: SourceSpec, profile: Profile | None, problems: list[str], capa
 
     app = MeshtailApp(spec, profile=profile, profile_problems=problems, capacity=capacity, redact=redact)
     app.run()
+    if app.terminated_by is not None:
+        return 128 + app.terminated_by  # the shell's convention for a signal's end (143 for SIGTERM)
     if app.ingest is not None and app.ingest.error and spec.kind != "files":
         say(app.ingest.error)
         return EXIT_INPUT

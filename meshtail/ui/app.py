@@ -6,6 +6,10 @@ the first screen on the stack; dialogs and the details are pushed over it.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
+
 from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
@@ -78,6 +82,7 @@ class MeshtailApp(App[None]):
         self.profile_problems = list(profile_problems or [])
         self._tick_interval = tick
         self._main_screen: MainScreen | None = None
+        self.terminated_by: int | None = None  # the signal that ended the app, if one did
 
     # ---- the main screen -------------------------------------------------------------------
     def get_default_screen(self) -> MainScreen:
@@ -102,6 +107,16 @@ class MeshtailApp(App[None]):
             self.notify(problem, title="profiles", severity="warning", markup=False, timeout=15)
         if self.ingest is not None:
             self.ingest.start()
+        # `kill`, `timeout`, a closing tmux pane: quit as `q` does, so Textual gives the terminal back (found by an
+        # outside audit: SIGTERM left the shell in the alternate screen with echo off)
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGTERM, signal.SIGHUP):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(number, self._end_by_signal, number)
+
+    def _end_by_signal(self, number: int) -> None:
+        self.terminated_by = number
+        self.exit()
 
     def on_unmount(self) -> None:
         if self.ingest is not None:
