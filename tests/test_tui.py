@@ -162,6 +162,32 @@ async def test_details_show_attributes_explanations_related_hops_and_copy() -> N
         assert not isinstance(app.screen, DetailScreen)
 
 
+async def test_the_details_of_a_huge_line_show_its_start_and_copy_all_of_it() -> None:
+    """Found by an outside audit: the details of a 50 MB one-line file took 26 s and 2 GB to lay out and highlight,
+    q ignored meanwhile.  Long values are shown cut, saying how much more there is; `c` copies the whole event."""
+    from meshtail.ui.detail import SHOWN_CHARACTERS
+
+    line = '[2024-05-01T10:11:12.123Z] "GET /' + "a" * 3_000_000 + ' HTTP/1.1" 200 - via_upstream - "-" 0 1 2 1 "-"'
+    parser = StreamParser()
+    event = parser.parse(RawLine(line, Source("file", path="big.log", line=1), "2026-01-01T00:00:00Z"))
+    app = MeshtailApp(store=EventStore())
+    app.store.extend([event])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        app.main_screen.list().action_first()
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, DetailScreen)
+        raw = str(app.screen.query_one("#raw").render())
+        assert len(line) > 40 * SHOWN_CHARACTERS, "the premise: the line is far longer than what is shown"
+        assert "more characters" in raw and len(raw) < SHOWN_CHARACTERS + 200
+        assert "more characters" in str(app.screen.query_one("#json").render())
+        await pilot.press("c")
+        assert json.loads(app.clipboard)["raw"] == line
+        await pilot.press("q")
+        assert not isinstance(app.screen, DetailScreen)
+
+
 async def test_mark_and_export_jsonl_redacted_by_default(tmp_path: Path, validator) -> None:  # type: ignore[no-untyped-def]
     secret_lines = [
         '[2024-05-01T10:00:00.000Z] "GET /api?access_token=s3cr3t HTTP/1.1" 200 - via_upstream - "-" 0 10 1 1 "-" '
