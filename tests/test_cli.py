@@ -60,6 +60,24 @@ def test_stdin_and_gzip(tmp_path):
     assert from_gzip.stdout.count(b"\n") == data.count(b"\n")
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_file_reads_as_its_text(tmp_path: Path, encoding: str) -> None:
+    """Windows PowerShell 5 writes `kubectl logs … > f` as UTF-16: read as UTF-8, every line was unparsed and a
+    stray NUL line was added (found by an outside audit).  With a byte-order mark or without, gzipped or not."""
+    text = SAMPLE.read_text("utf-8")
+    plain = run("scan", str(SAMPLE), "-o", "jsonl")
+    wide = tmp_path / "kubectl-logs.txt"
+    wide.write_bytes(text.encode(encoding))
+    assert wide.read_bytes().count(b"\x00") > len(text) // 3, "the premise: every other byte is NUL"
+    for path in (wide, tmp_path / "kubectl-logs.txt.gz"):
+        if path.suffix == ".gz":
+            path.write_bytes(gzip.compress(wide.read_bytes()))
+        done = run("scan", str(path), "-o", "jsonl")
+        assert done.returncode == 0, done.stderr
+        got = [(e["raw"], e["format"], e["action"]) for e in map(json.loads, done.stdout.splitlines())]
+        assert got == [(e["raw"], e["format"], e["action"]) for e in map(json.loads, plain.stdout.splitlines())]
+
+
 def test_bad_filter_exits_2_with_a_pointer():
     result = run("scan", str(SAMPLE), "--filter", "status:403 (cat:auth")
     assert result.returncode == 2

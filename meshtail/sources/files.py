@@ -6,6 +6,7 @@ an odd byte never stops a scan and never disappears.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import os
@@ -42,8 +43,46 @@ def _open(path: str, stdin: io.BufferedReader | None = None) -> BinaryIO:
         except OSError as exc:
             raise SourceError(f"{path}: {exc.strerror or exc}") from None
     if handle.peek(2)[:2] == _GZIP_MAGIC:
-        return gzip.GzipFile(fileobj=handle)  # type: ignore[return-value]
+        handle = gzip.GzipFile(fileobj=handle)  # type: ignore[assignment]
+    encoding = _utf16(handle.peek(4096)[:4096])
+    if encoding is not None:
+        return _Recoded(handle, encoding)  # type: ignore[return-value]
     return handle
+
+
+def _utf16(start: bytes) -> str | None:
+    """``utf-16`` when *start* opens with a UTF-16 byte-order mark, ``utf-16-le``/``-be`` when it has none but
+    every other byte is NUL beside printable ones (Windows PowerShell 5's ``kubectl logs … > f`` writes UTF-16;
+    read as UTF-8 every line was unparsed and a stray NUL line was added: found by an outside audit)."""
+    if start[:2] in (b"\xff\xfe", b"\xfe\xff") and start[:4] != b"\xff\xfe\x00\x00":
+        return "utf-16"
+    pairs = len(start) // 2
+    if pairs < 8:
+        return None
+    for zero_at, name in ((1, "utf-16-le"), (0, "utf-16-be")):
+        zeros = start[zero_at::2][:pairs]
+        text = start[1 - zero_at :: 2][:pairs]
+        if zeros.count(0) >= pairs * 0.95 and sum(32 <= b < 127 or b in (9, 10, 13) for b in text) >= pairs * 0.9:
+            return name
+    return None
+
+
+class _Recoded:
+    """A UTF-16 input read as UTF-8 bytes, a block at a time (a live pipe's lines still come as they arrive)."""
+
+    def __init__(self, handle: BinaryIO, encoding: str) -> None:
+        self._handle = handle
+        self._decoder = codecs.getincrementaldecoder(encoding)("replace")
+
+    def read1(self, size: int = -1) -> bytes:
+        while True:
+            data = self._handle.read1(size)  # type: ignore[attr-defined]
+            text = self._decoder.decode(data, final=not data)
+            if text or not data:
+                return text.encode("utf-8", "surrogatepass")
+
+    def close(self) -> None:
+        self._handle.close()
 
 
 def decode(data: bytes) -> tuple[str, bool]:
