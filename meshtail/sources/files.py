@@ -54,16 +54,17 @@ def _utf16(start: bytes) -> str | None:
     """``utf-16`` when *start* opens with a UTF-16 byte-order mark, ``utf-16-le``/``-be`` when it has none but
     every other byte is NUL beside printable ones (Windows PowerShell 5's ``kubectl logs … > f`` writes UTF-16;
     read as UTF-8 every line was unparsed and a stray NUL line was added: found by an outside audit)."""
-    if start[:2] in (b"\xff\xfe", b"\xfe\xff") and start[:4] != b"\xff\xfe\x00\x00":
-        return "utf-16"
-    pairs = len(start) // 2
-    if pairs < 8:
+    # (a mark alone is not enough: "\xff\xfe" also opens binary garbage, which stays bytes escaped line by line)
+    marked = start[:2] in (b"\xff\xfe", b"\xfe\xff")
+    body = start[2:] if marked else start
+    pairs = len(body) // 2
+    if pairs < 4:
         return None
     for zero_at, name in ((1, "utf-16-le"), (0, "utf-16-be")):
-        zeros = start[zero_at::2][:pairs]
-        text = start[1 - zero_at :: 2][:pairs]
+        zeros = body[zero_at::2][:pairs]
+        text = body[1 - zero_at :: 2][:pairs]
         if zeros.count(0) >= pairs * 0.95 and sum(32 <= b < 127 or b in (9, 10, 13) for b in text) >= pairs * 0.9:
-            return name
+            return "utf-16" if marked else name
     return None
 
 
