@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import errno
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -92,20 +95,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="also run a Loki stand-in the mesh's logs are shipped to (Promtail labels), and read the demo "
         "through it; with --serve, print its URL for `meshtail --loki URL`, `scan --loki` and logcli",
     )
-    demo.add_argument("--loki-port", type=int, default=0, metavar="PORT", help="port for the Loki stand-in")
+    demo.add_argument("--loki-port", type=_port, default=0, metavar="PORT", help="port for the Loki stand-in")
     demo.add_argument(
         "--loki-sent-log",
         metavar="PATH",
         help="append every entry the Loki stand-in serves to PATH, in --sent-log's format (for compare_sent.py)",
     )
-    demo.add_argument("--port", type=int, default=0, help="port for the API server (default: any free port)")
+    demo.add_argument("--port", type=_port, default=0, help="port for the API server (default: any free port)")
     demo.add_argument("--kubeconfig-out", metavar="PATH", help="write the demo kubeconfig to PATH")
     demo.add_argument("--seed", type=int, default=1, help="seed of the simulation (same seed, same events)")
-    demo.add_argument("--rate", type=float, default=40.0, help="log lines per second across the mesh (default 40)")
-    demo.add_argument("--pods", type=int, default=0, metavar="N", help="N extra sidecar pods in namespace 'load'")
+    demo.add_argument(
+        "--rate", type=_positive(float), default=40.0, help="log lines per second across the mesh (default 40)"
+    )
+    demo.add_argument(
+        "--pods", type=_at_least_zero(int), default=0, metavar="N", help="N extra sidecar pods in namespace 'load'"
+    )
     demo.add_argument(
         "--load-rate",
-        type=float,
+        type=_at_least_zero(float),
         default=0.0,
         metavar="LINES",
         help="also write LINES access-log lines per second to the --pods pods, in bursts (for load tests)",
@@ -150,6 +157,45 @@ FILTER_HELP = (
     'field:>=N / <N; field:/regex/[i]; bare words and "quoted phrases" search the raw line and summary. '
     "Example: --filter 'cat:auth outcome:deny -ns:test'"
 )
+
+
+_OUTPUT_ERRORS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO})
+
+
+def _port(text: str) -> int:
+    """A TCP port (0: any free one): a bind() error's traceback was the only answer to 70000 or -1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid port {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"invalid port {text!r} (0-65535; 0: any free port)")
+    return value
+
+
+def _number(kind: type, zero: bool):  # type: ignore[no-untyped-def]
+    """A finite number more than 0 (or 0 or more, with ``zero``): ``--capacity 0`` ran with a store of one event,
+    ``--rate -5`` and ``--pods -1`` were taken (found by an outside audit)."""
+    words = "0 or more" if zero else "more than 0"
+
+    def parse(text: str):  # type: ignore[no-untyped-def]
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid number {text!r}") from None
+        if not (0 <= value < float("inf") if zero else 0 < value < float("inf")):  # (NaN compares false)
+            raise argparse.ArgumentTypeError(f"invalid number {text!r} ({words})")
+        return value
+
+    return parse
+
+
+def _positive(kind: type):  # type: ignore[no-untyped-def]
+    return _number(kind, zero=False)
+
+
+def _at_least_zero(kind: type):  # type: ignore[no-untyped-def]
+    return _number(kind, zero=True)
 
 
 def _seconds(text: str) -> float:
@@ -505,7 +551,7 @@ def build_tui_parser() -> argparse.ArgumentParser:
     _format_string_flag(parser)
     parser.add_argument(
         "--capacity",
-        type=int,
+        type=_positive(int),
         default=1_000_000,
         metavar="N",
         help="events kept in memory (oldest evicted first; default 1,000,000)",
@@ -573,6 +619,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         # the reader (head, less) went away: not an error for a filter command
         sys.stderr.close()
         return EXIT_OK
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_ERRORS:
+            raise
+        # the output cannot take more (`> /dev/full`, a full disk, a quota): one line, not a traceback (found by an
+        # outside audit); what is still buffered for stdout goes nowhere, so the interpreter's last flush is quiet
+        say(f"cannot write the output: {exc.strerror or exc}")
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_INPUT
     except KeyboardInterrupt:
         sys.stdout.flush()
         return EXIT_INTERRUPTED
