@@ -406,3 +406,21 @@ def test_an_output_that_takes_no_more_is_one_line_not_a_traceback(output: str) -
     assert done.returncode == 1, done.stderr
     assert done.stderr.strip().splitlines()[-1] == b"meshtail: cannot write the output: No space left on device"
     assert b"Traceback" not in done.stderr and b"Exception ignored" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("-n", "shop"), b"-n, -l, -c and --since on scan read Loki: give --loki URL"),
+        (("--since", "1h"), b"-n, -l, -c and --since on scan read Loki: give --loki URL"),
+        (("--loki-tenant", "team-a"), b"--loki-tenant needs --loki URL"),
+        (("--loki-insecure",), b"--loki-insecure needs --loki URL"),
+        (("--loki", "http://127.0.0.1:9"), b"scan reads files or --loki, not both"),
+    ],
+)
+def test_loki_flags_on_a_scan_of_files_say_what_is_wrong(args: tuple[str, ...], words: bytes) -> None:
+    """Found by an outside audit: `scan -n shop FILE` said "files or --loki, not both" with no --loki given, and
+    --loki-tenant, --loki-insecure and --loki-token-file were ignored on files without a word."""
+    done = run("scan", *args, str(SAMPLE))
+    assert done.returncode == 2, done.stderr
+    assert words in done.stderr and done.stdout == b""

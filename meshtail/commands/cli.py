@@ -414,6 +414,12 @@ def _scan_loki(args: argparse.Namespace, query: Filter, formats: list[CompiledFo
     """``scan --loki URL --since 24h``: the history of a window through the same pipeline, then exit."""
     from .live import LiveRun, run_live
 
+    if not args.loki:
+        # (said before the files: with no --loki, "files or --loki, not both" was untrue -- an outside audit)
+        refused = _loki(args, follow=False)  # a Loki-only flag is named: "--loki-tenant needs --loki URL"
+        if not isinstance(refused, int):
+            say("-n, -l, -c and --since on scan read Loki: give --loki URL (files are read whole)")
+        return EXIT_USAGE
     if args.paths != ["-"]:
         say("scan reads files or --loki, not both")
         return EXIT_USAGE
@@ -432,7 +438,10 @@ def _scan(args: argparse.Namespace) -> int:
     if isinstance(compiled, int):
         return compiled
     query, formats = compiled
-    loki_only = (args.loki, args.time_from, args.time_to, args.cluster, args.namespace, args.selector, args.container)
+    loki_only = (
+        args.loki, args.time_from, args.time_to, args.cluster, args.namespace, args.selector, args.container,
+        args.loki_tenant, args.loki_token, args.loki_token_file, args.loki_user, args.loki_insecure,
+    )  # fmt: skip
     if any(loki_only) or args.since is not None:
         return _scan_loki(args, query, formats)
     writer = Writer(sys.stdout, args.output, redact=args.redact)

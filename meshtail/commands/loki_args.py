@@ -70,7 +70,9 @@ def add_loki_flags(parser: argparse.ArgumentParser, *, selection: bool = False, 
         group.add_argument("--since", type=_seconds, default=None, metavar="DUR", help="history of the last DUR")
 
 
-_LOKI_ONLY = ("time_from", "time_to", "cluster", "loki_tenant", "loki_token_file", "loki_token", "loki_user")
+_LOKI_ONLY = (
+    "time_from", "time_to", "cluster", "loki_tenant", "loki_token_file", "loki_token", "loki_user", "loki_insecure"
+)  # fmt: skip
 
 
 def wants_loki(args: argparse.Namespace, profile: Profile | None = None) -> bool:
