@@ -424,3 +424,19 @@ def test_loki_flags_on_a_scan_of_files_say_what_is_wrong(args: tuple[str, ...], 
     done = run("scan", *args, str(SAMPLE))
     assert done.returncode == 2, done.stderr
     assert words in done.stderr and done.stdout == b""
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("--profile", "nope", str(SAMPLE)), b"no profile 'nope'"),
+        (("demo", "--profile", "denials", "-o", "text"), b"--profile starts the TUI"),
+        (("profiles", "list", "extra"), b"profiles list takes no NAME"),
+    ],
+)
+def test_profile_arguments_that_cannot_be_used_are_usage_errors(args: tuple[str, ...], words: bytes) -> None:
+    """Found by an outside audit: a missing profile exited 1 (not the usage status), demo -o ignored --profile
+    without a word, and `profiles list` took a stray NAME."""
+    done = run(*args)
+    assert done.returncode == 2, done.stderr
+    assert words in done.stderr and b"Traceback" not in done.stderr

@@ -597,6 +597,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "scan":
             return _scan(args)
         if args.command in ("tail", "demo"):
+            if getattr(args, "profile", None):
+                # (it was ignored without a word: found by an outside audit)
+                say("--profile starts the TUI; with -o or --serve give the filter with --filter")
+                return EXIT_USAGE
             if args.output is None:
                 args.output = "text"
             run = _live_run(args)

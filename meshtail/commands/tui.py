@@ -39,9 +39,9 @@ def resolve_profile(name: str | None) -> tuple[Profile | None, list[str]]:
     if name is None:
         return None, problems
     if name not in profiles:
-        raise SystemExit(
-            f"meshtail: no profile {name!r} (known: {', '.join(sorted(profiles))}); see `meshtail profiles list`"
-        )
+        # a name the user typed that is not there: a usage error, exit 2, as other bad arguments (an outside audit)
+        say(f"no profile {visible(repr(name))} (known: {', '.join(sorted(profiles))}); see `meshtail profiles list`")
+        raise SystemExit(EXIT_USAGE)
     return profiles[name], problems
 
 
@@ -141,6 +141,9 @@ def profiles_command(args: argparse.Namespace) -> int:
     for problem in problems:
         say(problem)
     if args.action == "list":
+        if args.name:
+            say(f"profiles list takes no NAME (got {visible(repr(args.name))})")
+            return EXIT_USAGE
         for name, profile in profiles.items():
             # the file is not meshtail's text: an escape sequence in it must not reach the terminal
             origin = "built-in" if profile.builtin else visible(str(profiles_path()))
