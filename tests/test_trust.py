@@ -276,6 +276,26 @@ def test_an_unreadable_file_with_an_escape_sequence_in_its_name_is_named_safely(
     assert done.returncode == 1 and "cannot read" in err and "\\x1b]0;owned" in err and "\x1b" not in err
 
 
+def test_a_file_name_that_is_not_utf8_is_written_as_raw_bytes_are(tmp_path: Path) -> None:
+    """Found by an outside audit: the OS keeps such a name's bytes as lone surrogates, and the JSONL said
+    ``"path":"bad\\udcff\\udcfe.log"``, which strict JSON readers (serde_json) refuse.  Written ``\\xff`` as in raw."""
+    name = os.fsdecode(b"bad\xff\xfe.log")
+    assert "\udcff" in name, "the premise: the OS hands meshtail the name's bytes as lone surrogates"
+    (tmp_path / name).write_bytes(b"one line\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "meshtail", "scan", "-o", "jsonl", name],
+        capture_output=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert b"\\udc" not in done.stdout
+    event = json.loads(done.stdout)
+    assert event["source"]["path"] == "bad\\xff\\xfe.log"
+    event["source"]["path"].encode("utf-8")  # no lone surrogate left
+
+
 # ---------------------------------------------------------------- credentials
 
 

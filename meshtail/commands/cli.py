@@ -19,7 +19,7 @@ from ..parse.envoy_access import CompiledFormat, FormatError
 from ..parse.records import BATCH_STARTS, split_records
 from ..query import Filter, FilterError, StreamFilter, compile_filter
 from ..sinks.output import Writer
-from ..sources.files import SourceError, read_batches
+from ..sources.files import SourceError, path_text, read_batches
 from ..text import visible
 from .exitcodes import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, say
 from .loki_args import LokiArgsError, add_loki_flags, loki_run_from_args, wants_loki
@@ -451,7 +451,7 @@ def _scan(args: argparse.Namespace) -> int:
     counts: dict[str, int] = {}
     for path in args.paths:
         parser = StreamParser(formats)
-        kind, name = ("stdin", "<stdin>") if path == "-" else ("file", path)
+        kind, name = ("stdin", "<stdin>") if path == "-" else ("file", path_text(path))
         # the filter, bound to each access-log format: most lines are judged on their regex match
         bound = StreamFilter(query, Source(kind, path=name)) if query.text else None
         try:

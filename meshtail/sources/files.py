@@ -94,6 +94,14 @@ def decode(data: bytes) -> tuple[str, bool]:
         return data.decode("utf-8", "backslashreplace"), True
 
 
+def path_text(path: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (kept by the OS as lone surrogates, which strict JSON readers
+    refuse) written ``\\xff`` as in ``raw`` (found by an outside audit: ``"path":"bad\\udcff.log"``)."""
+    if path.isascii():
+        return path
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 @dataclass(slots=True)
 class LineBatch:
     """Lines read together: ``texts[i]`` is line ``first + i`` (1-based); ``bad`` holds the
@@ -110,7 +118,7 @@ class LineBatch:
         With ``keep``, lines it rejects are skipped before any object is made for them
         (``scan`` passes the filter's pre-check here).
         """
-        kind, name = ("stdin", "<stdin>") if path == "-" else ("file", path)
+        kind, name = ("stdin", "<stdin>") if path == "-" else ("file", path_text(path))
         first, bad, received = self.first, self.bad, self.received
         for position, text in enumerate(self.texts):
             if keep is None or keep(text):
