@@ -204,3 +204,23 @@ def test_since_zero_is_no_limit_as_kubectl() -> None:
     assert options(0.4).since_seconds == 1
     assert options(600.0).since_seconds == 600
     assert options(None).since_seconds is None
+
+
+def test_a_reader_that_closes_the_output_is_said_in_the_summary() -> None:
+    """Found by an outside audit: `meshtail demo -o jsonl | head -2` ended saying "10123 events written"."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "meshtail", "demo", "-o", "jsonl", "--duration", "60"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(os.path.abspath(__file__)))},
+    )
+    assert child.stdout is not None
+    taken = [child.stdout.readline() for _ in range(2)]
+    assert all(json.loads(line) for line in taken), "the premise: events were written"
+    child.stdout.close()  # as head does after its lines
+    _, err = child.communicate(timeout=60)
+    summary = err.decode().strip().splitlines()[-1]
+    assert child.returncode == 0, err
+    assert "events written before the output's reader closed it" in summary, summary
+    written = int(summary.split("at most ", 1)[1].split()[0])
+    assert 2 <= written < 10_000, summary
