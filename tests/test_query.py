@@ -80,6 +80,15 @@ def test_and_or_not_and_grouping():
     assert matching("cat:routing AND status:418") == {"ok"}
 
 
+def test_not_equal_and_a_lone_bar_mean_what_users_of_other_tools_type() -> None:
+    """Found by an outside audit: `status:!=403` was the value "!=403" (no event, no word) and `|` a word to find."""
+    assert matching("status:!=403") == matching("-status:=403") == set(EVENTS) - {"deny"}
+    assert matching("ns:!=istio-system cat:routing") == {"ok", "tcp"}
+    assert matching("status:403 | status:404") == matching("status:403 OR status:404") == {"deny", "nr"}
+    with pytest.raises(FilterError, match="missing value"):
+        compile_filter("status:!=")
+
+
 @pytest.mark.parametrize(
     ("query", "position", "fragment"),
     [

@@ -107,7 +107,14 @@ def tokenize(text: str) -> list[Token]:
             vstart = field.end() + 1
             token = Token("TERM", i, field=name, field_pos=i, value_pos=vstart)
             j = vstart
-            for op in _OPS:
+            negated = text.startswith("!=", j)
+            if negated:
+                # `status:!=403`: not this exact value (it was read as the value "!=403" and matched nothing, without
+                # a word: found by an outside audit)
+                tokens.append(Token("NOT", i))
+                token.op = "="
+                j += 2
+            for op in _OPS if not negated else ():
                 if text.startswith(op, j):
                     token.op = op
                     j += len(op)
@@ -130,7 +137,7 @@ def tokenize(text: str) -> list[Token]:
             continue
         end = _read_bare(text, i)
         word = text[i:end]
-        if word == "OR" or word == "||":
+        if word in ("OR", "||", "|"):  # (a lone "|" was a word to search for)
             tokens.append(Token("OR", i))
         elif word == "NOT":
             tokens.append(Token("NOT", i))
