@@ -120,3 +120,20 @@ def test_an_authorization_rule_istiod_skipped_at_error_is_invalid_config() -> No
         " chain: :authority must not be used in TCP"
     )
     assert (tcp.format, tcp.violation, tcp.action) == ("istiod", False, "authz.policy")
+
+
+def test_the_old_agents_certificate_watcher_is_certificate_activity() -> None:
+    """pilot-agent 0.x-1.4 watched the mounted certificates (watcher.go) and said so in its own words, under glog
+    in 0.x: both are the certificate lifecycle (auth), as the agent's later cert lines are."""
+    # istio/istio#7872 https://github.com/istio/istio/issues/7872
+    notifying = parse("2018-08-13T18:40:10.674530Z\tinfo\twatchFileEvents: notifying")
+    assert (notifying.format, notifying.category, notifying.action) == ("istio-agent", "auth", "cert.info")
+    # istio/istio#1667 https://github.com/istio/istio/issues/1667 (stern's names before the 0.x agent's glog line)
+    created = parse(
+        "greeter-server-3388118735-qflpt istio-proxy 2017-11-16T22:24:40.385127891Z I1116 22:24:40.384915       1 "
+        'watcher.go:121] watchFileEvents: "/etc/certs//..119811_16_11_22_24_40.173021835": CREATE'
+    )
+    assert (created.format, created.category, created.action) == ("istio-agent", "auth", "cert.info")
+    # the watcher's own end is not certificate activity
+    ended = parse("2020-04-16T01:58:23.257420Z info    watchFileEvents has successfully terminated")
+    assert ended.category == "other"

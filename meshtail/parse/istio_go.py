@@ -1455,6 +1455,7 @@ _CERT_WORDS = (
     "trust anchor",
     "key/cert",
     "root cert",
+    "watchFileEvents:",  # pilot-agent 0.x-1.4's watcher of the mounted certificates (watcher.go): "…: notifying"
 )
 
 
@@ -1565,7 +1566,8 @@ def classify_agent(time: str | None, level: str, scope: str | None, message: str
         return Parsed(time, "other", "success", False, severity, "component.start", f"istio-agent: {text}", attrs)
     if message.startswith("FLAG: "):
         return Parsed(time, "other", "unknown", False, severity, "process.flag", f"istio-agent: {text}", attrs)
-    if scope in _AUTH_SCOPES or (scope in (None, "default") and any(word in message for word in _CERT_WORDS)):
+    # ("klog": the agent's glog lines of Istio 0.x, cert.go and watcher.go among them, are read under that scope)
+    if scope in _AUTH_SCOPES or (scope in (None, "default", "klog") and any(word in message for word in _CERT_WORDS)):
         outcome = _outcome_by_level(severity, lowered)
         return Parsed(time, "auth", outcome, False, severity, "cert.info", f"istio-agent: {text}", attrs)
     outcome = _outcome_by_level(severity, lowered)
