@@ -709,6 +709,8 @@ RULES: tuple[Rule, ...] = (
     Rule("auth path chatter", "auth/unknown", "auth.log", paths=AUTH_PATHS),
     Rule("tls chatter", "auth/unknown", "tls.handshake", paths=TLS_PATHS, unless=("shutdown",)),  # (a close)
     Rule("config chatter", "config/unknown", "config.log", paths=CONFIG_PATHS, unless=("filter state",)),
+    # the bootstrap's own shape said at start (server.cc): the configuration, as both blind collectors labelled it
+    Rule("bootstrap chatter", "config/unknown", "config.log", words=("no admin address given",)),
     Rule("chatter", "other/unknown", "envoy.<logger>"),
 )
 # fmt: on

@@ -903,3 +903,17 @@ def test_cilium_relayed_envoy_messages_are_read_past_the_open_bracket() -> None:
         "xds.update",
     )
     assert "[" not in parse(CILIUM_CM).summary.split(":", 1)[-1][:3]
+
+
+def test_envoy_starting_without_an_admin_address_is_about_its_configuration() -> None:
+    """server.cc's warning at start says what the bootstrap lacks: config, as two blind collectors labelled it from
+    four tutorials and READMEs (holdout23, holdout41: docker compose, func-e run, an Envoy 1.12 start-up log)."""
+    for line in (
+        "envoy-hello-envoy-1  | [2021-11-24 02:53:48.683][1][warning][main] [source/server/server.cc:585] "
+        "No admin address given, so no admin HTTP server started.",
+        "[2019-11-18 16:55:42.411][227532][warning][main] [source/server/server.cc:327] "
+        "No admin address given, so no admin HTTP server started.",
+    ):
+        event = parse(line)
+        reading = (event.format, event.category, event.outcome, event.violation)
+        assert reading == ("envoy-component", "config", "unknown", False), line

@@ -26,7 +26,7 @@ prefix (fmt fields written ``{}``, the first line only), ``level`` the newest re
 are left out.
 
 1394 templates; per logger: admin 8, backtrace 15, client 2, config 170, conn_handler 8, connection 61, credential_injector 2, dns 7, envoy_bug 3, ext_authz 24, ext_proc 61, file 9, filter 255, forward_proxy 21, grpc 2, hc 2, health_checker 1, http 51, http2 50, init 9, io 2, jwt 32, lua 6, main 70, misc 152, oauth2 28, pool 18, rate_limit_quota 30, rbac 22, rds 3, router 44, runtime 5, secret 11, tracing 2, upstream 160, wasm 48.
-Per rule: auth allow 7, auth chatter 97, auth filter error 4, auth path chatter 70, auth path error 5, authn rejection 5, chatter 691, codec error 7, config chatter 136, config error 6, crash 15, crash words 4, envoy bug 3, error 153, ext_authz denial 6, ext_authz error 2, lua failure 1, no filter chain 2, other authn denial 3, rbac denial 2, ready 7, shadow denial 2, tls chatter 35, tls handshake failure 10, upstream failure 25, wasm failure 9, wasm failure words 1, wasm host error 35, xds accepted 4, xds fetch network error 3, xds fetch rejection 2, xds fetch rejection 1.7 1, xds rejection 10, xds stream 14, xds update 10, xds update failed 1, xds update summary 6.
+Per rule: auth allow 7, auth chatter 97, auth filter error 4, auth path chatter 70, auth path error 5, authn rejection 5, bootstrap chatter 1, chatter 690, codec error 7, config chatter 136, config error 6, crash 15, crash words 4, envoy bug 3, error 153, ext_authz denial 6, ext_authz error 2, lua failure 1, no filter chain 2, other authn denial 3, rbac denial 2, ready 7, shadow denial 2, tls chatter 35, tls handshake failure 10, upstream failure 25, wasm failure 9, wasm failure words 1, wasm host error 35, xds accepted 4, xds fetch network error 3, xds fetch rejection 2, xds fetch rejection 1.7 1, xds rejection 10, xds stream 14, xds update 10, xds update failed 1, xds update summary 6.
 """
 
 # ruff: noqa: E501
@@ -2342,7 +2342,7 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
     ("main", "No admin address given, so no admin HTTP server started."): (
-        ("", "info", "other", "unknown", False, "envoy.<logger>"),
+        ("", "info", "config", "unknown", False, "config.log"),
     ),
     ("main", "No overload action is configured for "): (
         ("{}.", "debug", "other", "unknown", False, "envoy.<logger>"),
