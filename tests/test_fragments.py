@@ -1311,3 +1311,22 @@ def test_a_nack_whose_blanks_a_page_widened_is_still_a_nack() -> None:
         "envoy-component", "config", "failure", True, "xds.reject",
     )  # fmt: skip
     assert event.attributes["istio.xds.type"] == "type.googleapis.com/envoy.api.v2.RouteConfiguration"
+
+
+def test_an_authors_bold_inside_a_prefixed_access_line_is_taken_away() -> None:
+    """An issue author bolded the status and flags of Ambassador's `ACCESS `-prefixed Envoy line (holdout41,
+    emissary-ingress/emissary#1461, the query shortened here): the
+    bold went only where the rest looked like a line from its start, so the 503 UC was an access fragment."""
+    line = (
+        '`ACCESS [2019-04-30T06:23:58.601Z] "GET /api/v1/query?query=up HTTP/2" **503 UC** 0 57 0 - "100.96.66.0" '
+        '"Mozilla/5.0" "de590163-2ac6-4508-89c7-03937c6f73f8" "prometheus.granite.rock.swiggy" "100.67.36.178:80"`'
+    )
+    event = parse(line)
+    assert (event.format, event.category, event.outcome) == ("envoy-text", "routing", "failure")
+    assert event.attributes["http.response.status_code"] == 503 and event.attributes["meshtail.partial"] is True
+    # a run of stars that is no bold span (a masked name) is left as it is
+    masked = parse(
+        "2021-07-27T03:11:17.166387Z     info    Sidecar injection request for default/details-v1-66b6955995-***** "
+        "(actual name not yet known)"
+    )
+    assert masked.format == "istiod" and "*****" in masked.summary

@@ -213,8 +213,10 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
         body, partial = body[2:-2], True
     elif "**" in body and body.count("**") % 2 == 0 and _BOLD_SPAN.search(body):
         plain = body.replace("**", "")
-        if looks_like_a_line(plain):
-            body, partial = plain, True  # an author's bold inside the line: "2023-03-23T04:09:47.**824655Z**"
+        # an author's bold inside the line ("2023-03-23T04:09:47.**824655Z**", an Ambassador access line's
+        # "**503 UC**"): taken away when every "**" is one end of a bold span
+        if looks_like_a_line(plain) or "**" not in _BOLD_SPAN.sub("", body):
+            body, partial = plain, True
     if '\\"' in body and '"' not in body.replace('\\"', "") and not body.lstrip().startswith("{"):
         body, partial = body.replace('\\"', '"'), True  # a text line copied out of a JSON string: \" for each quote
     if body.startswith('{\\"') and body.rstrip().endswith("}"):
