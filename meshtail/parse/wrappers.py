@@ -214,8 +214,9 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
     elif "**" in body and body.count("**") % 2 == 0 and _BOLD_SPAN.search(body):
         plain = body.replace("**", "")
         # an author's bold inside the line ("2023-03-23T04:09:47.**824655Z**", an Ambassador access line's
-        # "**503 UC**"): taken away when every "**" is one end of a bold span
-        if looks_like_a_line(plain) or "**" not in _BOLD_SPAN.sub("", body):
+        # "**503 UC**"): taken away when every "**" is one end of a bold span (an author's label, "**istio-agent:** ",
+        # is read as a label below)
+        if looks_like_a_line(plain) or ("**" not in _BOLD_SPAN.sub("", body) and _LABEL.match(body) is None):
             body, partial = plain, True
     if '\\"' in body and '"' not in body.replace('\\"', "") and not body.lstrip().startswith("{"):
         body, partial = body.replace('\\"', '"'), True  # a text line copied out of a JSON string: \" for each quote
