@@ -399,3 +399,33 @@ async def test_restarts_while_a_stream_is_down(demo) -> None:  # type: ignore[no
     for stamp, text in seen.delivered(v3.name):
         counts[(stamp, text)] = counts.get((stamp, text), 0) + 1
     assert max(counts.values()) == 1, "no line twice"
+
+
+async def test_lines_on_their_way_when_the_quiet_look_finds_them_are_no_stall(demo) -> None:  # type: ignore[no-untyped-def]
+    """The look at a quiet container's log can come just after it spoke: the newer lines it finds are on their way
+    on the stream, which is not stuck.  (It was closed as stalled and reconnected at once: seen as a flaky
+    test_a_quiet_container_is_not_a_stalled_stream under load.)"""
+    selection = Selection(namespaces=["bookinfo"], selector="app=productpage", config=False)
+    async with live(demo, selection, stall_timeout=0.6) as (source, seen):
+        await eventually(lambda: len(source.followers) == 1)
+        pp = demo.mesh._one("bookinfo", "productpage")
+        demo.mesh.browse()
+        await eventually(lambda: seen.delivered(pp.name) == written(demo, "bookinfo", pp.name) != [])
+        follower = next(iter(source.followers.values()))
+        looked = follower._log_moved_on
+        spoke: list[bool] = []
+
+        async def spoke_just_before_the_look() -> bool:
+            if not spoke:  # once: the container speaks, and the look sees it before the stream has carried it
+                spoke.append(True)
+                demo.mesh.browse()
+                return True
+            return await looked()
+
+        follower._log_moved_on = spoke_just_before_the_look  # type: ignore[method-assign]
+        await eventually(lambda: bool(spoke), timeout=10)
+        await eventually(lambda: seen.delivered(pp.name) == written(demo, "bookinfo", pp.name), timeout=10)
+        await asyncio.sleep(1.5)
+        assert spoke, "the premise: the look found newer lines"
+        assert follower.stats.stalls == 0 and follower.stats.reconnects == 0
+        assert "meshtail.stream.stall" not in seen.actions()

@@ -169,12 +169,19 @@ class Follower:
             await asyncio.sleep(max(0.05, min(limit / 4, 1.0)))
             if time.monotonic() - self._progress > self._silence_limit():
                 asked = time.monotonic()
-                if limit == self.options.stall_timeout and not await self._log_moved_on():
-                    # a quiet container, not a stuck stream: an idle sidecar may say nothing for hours, and
-                    # reconnecting (a warning, the last second sent again) every stall timeout is noise
-                    self._progress = max(self._progress, asked)
-                    self.stats.quiet_checks += 1
-                    continue
+                if limit == self.options.stall_timeout:
+                    if not await self._log_moved_on():
+                        # a quiet container, not a stuck stream: an idle sidecar may say nothing for hours, and
+                        # reconnecting (a warning, the last second sent again) every stall timeout is noise
+                        self._progress = max(self._progress, asked)
+                        self.stats.quiet_checks += 1
+                        continue
+                    # the look found newer lines: a container that spoke just now has them on their way here,
+                    # so they get a moment to arrive before the stream counts as stuck (a quiet sidecar that
+                    # spoke again was reconnected as stalled when the look came first)
+                    await asyncio.sleep(min(1.0, limit / 2))
+                    if self._progress >= asked:
+                        continue
                 self._stalled = True
                 response.close()
                 return
