@@ -64,7 +64,9 @@ class StreamParser:
     """Parses the lines of one stream (a container, a file, stdin).
 
     ``custom_formats`` are the user's own Envoy access-log format strings; they are
-    tried before Istio's defaults.
+    tried before Istio's defaults.  A line none of them fits (from :func:`compile_formats`: its
+    literal text in place and its typed fields parsed) goes on to Istio's formats and the other
+    families, as if no format had been given.
     """
 
     def __init__(self, custom_formats: list[CompiledFormat] | None = None) -> None:
@@ -552,8 +554,13 @@ def _unrecognised_json(obj: dict[str, Any]) -> Parsed:
 
 
 def compile_formats(formats: list[str]) -> list[CompiledFormat]:
-    """The user's ``--format-string`` values, compiled (raises ``FormatError``)."""
+    """The user's ``--format-string`` values, compiled (raises ``FormatError``).
+
+    Typed (see :func:`~meshtail.parse.envoy_access.compile_format`): a line the user's format
+    matches only with a field error — a status code that is not a number, a time that is not one
+    — does not fit it, and :class:`StreamParser` reads it with the built-in formats instead.
+    """
     return [
-        compile_format(fmt, name=f"custom-{index + 1}" if len(formats) > 1 else "custom")
+        compile_format(fmt, name=f"custom-{index + 1}" if len(formats) > 1 else "custom", typed=True)
         for index, fmt in enumerate(formats)
     ]

@@ -13,6 +13,7 @@ import re
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -255,6 +256,9 @@ def _plan(operator: str) -> tuple[str, str | Setter]:
     op = re.sub(r":\d+$", "", operator)  # %REQ(USER-AGENT):64% truncation suffix
     if op.startswith("START_TIME"):
         return "str", "envoy.start_time"
+    name = op.split("(", 1)[0]
+    if name in envoy_operators.TIME_OPERATORS:  # one attribute whatever its format: %EMIT_TIME(%s)%
+        return "str", f"envoy.{name.lower()}"
     if op in KUMA_PLACEHOLDERS:
         return "str", KUMA_PLACEHOLDERS[op]
     if op in _PATH_OPERATORS:
@@ -347,8 +351,237 @@ def _builder(operators: list[str]) -> AttrsBuilder:
     return scope["build"]
 
 
+# ---------------------------------------------------------------- time operators' formats
+# What Envoy prints for each specifier of a time operator's format (absl::FormatTime in the C locale,
+# plus Envoy's own %s and %f/%1f…%9f), as a bounded regex, and the civil field it gives (None: not
+# read).  Every quantifier is bounded and the whole is matched inside an atomic group, so a time
+# group cannot backtrack polynomially however the line ends.
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_DAYS = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+_DAY_NAMES = "(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_STRFTIME: dict[str, tuple[str, str | None]] = {
+    "Y": (r"\d{4}", "Y"),
+    "y": (r"\d{2}", "y"),
+    "C": (r"\d{2}", "C"),
+    "G": (r"\d{4}", None),
+    "g": (r"\d{2}", None),
+    "m": (r"\d{2}", "m"),
+    "d": (r"\d{2}", "d"),
+    "e": (r"[ \d]\d", "d"),
+    "j": (r"\d{3}", "j"),
+    "H": (r"\d{2}", "H"),
+    "k": (r"[ \d]\d", "H"),
+    "I": (r"\d{2}", "I"),
+    "l": (r"[ \d]\d", "I"),
+    "M": (r"\d{2}", "M"),
+    "S": (r"\d{2}", "S"),
+    "p": (r"[AP]M", "p"),
+    "a": (_DAYS, None),
+    "A": (_DAY_NAMES, None),
+    "b": (f"(?:{'|'.join(_MONTHS)})", "b"),
+    "B": (f"(?:{'|'.join(_MONTH_NAMES)})", "b"),
+    "u": (r"[1-7]", None),
+    "w": (r"[0-6]", None),
+    "U": (r"\d{2}", None),
+    "W": (r"\d{2}", None),
+    "V": (r"\d{2}", None),
+    "z": (r"[+-]\d{4}", "z"),
+    "Z": (r"[A-Za-z]{1,6}|[+-]\d{2,4}", "Z"),
+    "s": (r"\d{1,19}", "s"),  # Envoy's: seconds since the Epoch
+    "f": (r"\d{9}", "f"),  # Envoy's: fractional seconds, nine digits
+    "%": ("%", None),
+    "t": ("\t", None),
+    "n": ("\n", None),  # Envoy refuses it (envoy_operators.argument_problem); a line never holds one
+}
+# specifiers that stand for several (strftime's shorthands, in the C locale)
+_STRFTIME_SHORTHANDS = {
+    "F": "%Y-%m-%d",
+    "T": "%H:%M:%S",
+    "D": "%m/%d/%y",
+    "R": "%H:%M",
+    "r": "%I:%M:%S %p",
+    "c": "%a %b %e %H:%M:%S %Y",
+    "x": "%m/%d/%y",
+    "X": "%H:%M:%S",
+    "h": "%b",
+}
+_SPECIFIER = re.compile(r"%(?:E\*[Szf]|E\d[Sf]|E4Y|Ez|[EO]?[1-9]f|[EO]?[A-Za-z%])|%|[^%]+")
+# Envoy's default for every time operator (AccessLogDateTimeFormatter: %Y-%m-%dT%H:%M:%E3SZ; the
+# _LOCAL operators print their zone's offset)
+_DEFAULT_TIME = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?"
+
+
+@dataclass(frozen=True, slots=True)
+class TimeFormat:
+    """A time operator's strftime format: what Envoy prints for it (``pattern``, no capturing groups)
+    and how to read a printed value back (``reader``, named groups), or None where it cannot be."""
+
+    pattern: str
+    reader: re.Pattern[str] | None
+
+
+@lru_cache(maxsize=64)
+def strftime_format(spec: str) -> TimeFormat | None:
+    """The regex of what Envoy prints for the time format *spec*; None for a specifier meshtail does not know.
+
+    ``%Y-%m-%d``, ``%s.%3f``, ``%d/%b/%Y:%H:%M:%S %z``, ``%E3S``, ``%Ez``, ``%F %T``…  The reader has
+    named groups for the fields a time is built from (see :func:`_read_civil`).
+    """
+    pattern: list[str] = []
+    reader: list[str] = []
+    named: set[str] = set()
+
+    def add(regex: str, name: str | None) -> None:
+        pattern.append(f"(?:{regex})")
+        if name is None or name in named:
+            reader.append(f"(?:{regex})")
+        else:
+            named.add(name)
+            reader.append(f"(?P<{name}>{regex})")
+
+    def specifier(code: str) -> bool:
+        """Add one specifier (the text after its "%"); False if meshtail does not know it."""
+        if code.startswith("E*"):  # full precision: trailing zeros dropped
+            if code[2] == "S":
+                add(r"\d{2}", "S")
+                add(r"(?:\.\d{1,15})?", "f")
+            elif code[2] == "f":
+                add(r"\d{1,15}", "f")
+            else:
+                add(r"[+-]\d{2}:\d{2}(?::\d{2})?", "z")
+            return True
+        if code[:1] == "E" and code[1:2].isdigit():  # %E3S, %E6f: that many fractional digits
+            digits = int(code[1])
+            if code[2] == "S":
+                add(r"\d{2}", "S")
+                if digits:
+                    add(rf"\.\d{{{digits}}}", "f")
+            else:
+                add(rf"\d{{{digits}}}", "f")
+            return True
+        if code == "E4Y":
+            add(r"\d{4}", "Y")
+            return True
+        if code == "Ez":
+            add(r"[+-]\d{2}:\d{2}", "z")
+            return True
+        if code[:1] in ("E", "O") and len(code) > 1:
+            code = code[1:]  # the locale's alternative forms: the C locale's are the plain ones
+        if code[:1].isdigit():  # Envoy's %1f…%9f
+            add(rf"\d{{{code[0]}}}", "f")
+            return True
+        if code in _STRFTIME_SHORTHANDS:
+            return text(_STRFTIME_SHORTHANDS[code])
+        if code not in _STRFTIME:
+            return False
+        add(*_STRFTIME[code])
+        return True
+
+    def text(spec: str) -> bool:
+        """Add a whole format; False at a lone "%" or a specifier meshtail does not know."""
+        for token in _SPECIFIER.findall(spec):
+            if not token.startswith("%"):
+                pattern.append(re.escape(token))
+                reader.append(re.escape(token))
+            elif token == "%" or not specifier(token[1:]):
+                return False
+        return True
+
+    if not text(spec) or not pattern:
+        return None
+    return TimeFormat("".join(pattern), re.compile("".join(reader)))
+
+
+def _read_civil(fields: dict[str, str | None]) -> str | None:
+    """RFC 3339 UTC from the fields a time format printed, or None if they do not name an instant.
+
+    Seconds since the Epoch (``%s``) decide alone; otherwise the year, month (or day of the year), day,
+    hour and minute must all be there.  Without a zone the time is taken as UTC: the zone Envoy
+    prints the non-``_LOCAL`` operators in, and what :func:`normalize` assumes (a ``_LOCAL``
+    operator's zone is the proxy's, which the line does not say; Istio's proxies run in UTC).
+    """
+    frac = (fields.get("f") or "").lstrip(".")[:9]
+    tail = (f".{frac}" if frac else "") + "Z"
+    try:
+        if fields.get("s"):
+            at = datetime.fromtimestamp(int(fields["s"] or 0), UTC)
+            return at.strftime("%Y-%m-%dT%H:%M:%S") + tail
+        year_text, short = fields.get("Y"), fields.get("y")
+        if year_text:
+            year = int(year_text)
+        elif short:
+            century = fields.get("C")
+            year = int(century) * 100 + int(short) if century else (2000 if int(short) < 69 else 1900) + int(short)
+        else:
+            return None
+        if fields.get("b"):
+            month = _MONTHS.index((fields["b"] or "")[:3]) + 1
+        elif fields.get("m"):
+            month = int(fields["m"] or 0)
+        else:
+            month = 0
+        day = int((fields.get("d") or "0").strip())
+        hour_text, twelve = fields.get("H"), fields.get("I")
+        if hour_text:
+            hour = int(hour_text.strip())
+        elif twelve and fields.get("p"):
+            hour = int(twelve.strip()) % 12 + (12 if fields["p"] == "PM" else 0)
+        else:
+            return None
+        if not fields.get("M"):
+            return None
+        minute, second = int(fields["M"] or 0), int(fields.get("S") or 0)
+        if month and day:
+            at = datetime(year, month, day, hour, minute, second)
+        elif fields.get("j"):
+            at = datetime(year, 1, 1, hour, minute, second) + timedelta(days=int(fields["j"] or 1) - 1)
+        else:
+            return None
+        zone, name = fields.get("z"), fields.get("Z")
+        if zone:
+            digits = zone[1:].replace(":", "")
+            offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4]), seconds=int(digits[4:6] or 0))
+            at -= offset if zone[0] == "+" else -offset
+        elif name and name.upper() not in ("UTC", "GMT", "Z"):
+            return None  # a zone abbreviation names no offset meshtail can know
+    except (ValueError, OverflowError, OSError):
+        return None
+    return at.strftime("%Y-%m-%dT%H:%M:%S") + tail
+
+
+def strftime_reader(spec: str) -> Callable[[str], str | None]:
+    """A function from what Envoy printed for the time format *spec* to RFC 3339 UTC (None where it cannot)."""
+    found = strftime_format(spec)
+    reader = found.reader if found is not None else None
+    if reader is None:
+        return normalize  # the unknown specifier's value may still be a time normalize reads
+
+    def read(value: str) -> str | None:
+        m = reader.fullmatch(value)
+        return _read_civil(m.groupdict()) if m is not None else normalize(value)
+
+    return read
+
+
 # ---------------------------------------------------------------- the compiler
-_OPERATOR = re.compile(r"%([A-Z][A-Z0-9_]*(?:\([^%]*?\))?(?::\d+)?)%")
+# NAME, an optional "(argument)", an optional ":<length>".  The argument runs to the first ")%" and may
+# hold "(" and ")" (a CEL expression), or to the first ")" and may hold "%" (Envoy's own rule,
+# ``\([^\)]*\)``: a time format such as START_TIME(%Y-%m-%dT%H:%M:%S%z)).
+_OPERATOR = re.compile(r"%([A-Z][A-Z0-9_]*(?:\([^%]*?\)|\([^)]*\))?(?::\d+)?)%")
 
 
 class FormatError(ValueError):
@@ -404,6 +637,8 @@ class CompiledFormat:
     # single attributes read straight from the groups (filters on status, duration, path, …)
     accessors: dict[str, Accessor] = field(default_factory=dict)
     possible: frozenset[str] = frozenset()  # every attribute a line of this format can have
+    # the start time's printed value to RFC 3339 UTC (Envoy's default form, or the %START_TIME(...)% format's)
+    read_time: Callable[[str], str | None] = normalize
     # attributes that are one group, as ("text" | "number", group number): filters test these directly
     simple_groups: dict[str, tuple[str, int]] = field(default_factory=dict)
     detail: AccessDetail = field(init=False)
@@ -477,7 +712,7 @@ class CompiledFormat:
         if start is None:
             return None
         value = groups[start]
-        return normalize(value) if _present(value) else None
+        return self.read_time(value) if _present(value) else None
 
     def event(
         self,
@@ -514,7 +749,7 @@ class AccessDetail:
         attrs = attributes_from(compiled, m.groups())
         attrs["envoy.log_format"] = compiled.name
         start = attrs.pop("envoy.start_time", None)
-        time = normalize(start) if isinstance(start, str) else None
+        time = compiled.read_time(start) if isinstance(start, str) else None
         if start is not None and time is None:
             attrs["envoy.start_time"] = start
         summary = access_summary(attrs, event.source, event.decision)
@@ -598,23 +833,78 @@ def _unknown_operator(operator: str, position: int, fmt: str) -> FormatError:
     return FormatError(why, position, fmt, f"Envoy's command operators (1.10 to 1.39):\n{listing}")
 
 
-def compile_format(fmt: str, name: str = "custom") -> CompiledFormat:
+_OPERATOR_PARTS = re.compile(r"([A-Z0-9_]+)(?:\((.*)\))?(:\d+)?", re.DOTALL)
+
+
+def _time_spec(operator: str) -> tuple[str, str | None] | None:
+    """``(name, format)`` of a time operator (format None: Envoy's default form); None for any other."""
+    parts = _OPERATOR_PARTS.fullmatch(operator)
+    if parts is None or parts.group(1) not in envoy_operators.TIME_OPERATORS or parts.group(3):
+        return None
+    return parts.group(1), parts.group(2) or None
+
+
+def _typed_group(operator: str, stop: str | None) -> str | None:
+    """The regex (no capturing group) of the values Envoy can print for a typed operator, or None.
+
+    Typed: the numbers meshtail reads as integers (``-`` where Envoy has none) and the times (Envoy's
+    default form, or what the operator's strftime format prints).  *stop* is the first character of
+    the literal text that follows (None at the end of the line); a digit class leaves it out, and a
+    time is matched in an atomic group of bounded quantifiers, so nothing here can backtrack more
+    than a constant.
+    """
+    time = _time_spec(operator)
+    if time is not None:
+        name, spec = time
+        if spec is None:
+            pattern = _DEFAULT_TIME
+        else:
+            found = strftime_format(spec)
+            if found is None:
+                return None  # a specifier meshtail does not know: any text up to the literal after it
+            pattern = found.pattern
+        may_lack = name.startswith(("DOWNSTREAM_PEER_CERT", "UPSTREAM_PEER_CERT"))  # no certificate: "-"
+        return f"(?>{pattern}{'|-' if may_lack else ''})"
+    if _plan(operator)[0] == "int":
+        digits = "".join(d for d in "0123456789" if d != stop)
+        return f"-|[{digits}]*+"
+    return None
+
+
+def compile_format(fmt: str, name: str = "custom", typed: bool = False) -> CompiledFormat:
     """Compile an Envoy access-log format string into a parser.
 
     Each operator captures up to the first character of the literal text that follows
     it (a linear, backtracking-free match).  When a quoted value may itself contain a
     quote (attacker-chosen user agents do), a lenient variant retries the quoted
     fields with lazy matching.
+
+    ``typed`` (the user's ``--format-string``, see :func:`meshtail.parse.detect.compile_formats`):
+    a line *fits* the format only if its literal text is where the format puts it **and** every
+    typed field holds what Envoy prints for it — a number meshtail reads as an integer is digits
+    or ``-``; a time is in Envoy's default form (``2024-05-01T10:00:00.000Z``) or in the form its
+    ``%START_TIME(<strftime>)%`` format prints.  A line that would match only with a field error
+    (``status_code`` not a number) does not fit: the regex itself refuses it, so detection goes
+    on with the other formats.  Untyped (Istio's and the vendors' built-in formats) a value that
+    is not a number is kept and reported in ``meshtail.field_errors``.
+
+    Time operators may carry an Envoy time format (``%START_TIME(%s.%3f)%``,
+    ``%START_TIME(%d/%b/%Y:%H:%M:%S %z)%``, absl's ``%E3S`` / ``%Ez``…); where what it prints names
+    an instant (a date and a clock, or ``%s``), the event's time is read from it.
     """
     fmt = clean_format_string(fmt)
     pieces: list[tuple[str, str]] = []  # (kind, text) kind in {"lit", "op"}
     pos = 0
     for match in _OPERATOR.finditer(fmt):
-        if not envoy_operators.is_known(match.group(1)) and match.group(1) not in KUMA_PLACEHOLDERS:
-            raise _unknown_operator(match.group(1), match.start(), fmt)
+        operator = match.group(1)
+        if not envoy_operators.is_known(operator) and operator not in KUMA_PLACEHOLDERS:
+            raise _unknown_operator(operator, match.start(), fmt)
+        problem = envoy_operators.argument_problem(operator)
+        if problem is not None:
+            raise FormatError(problem, match.start(), fmt)
         if match.start() > pos:
             pieces.append(("lit", fmt[pos : match.start()]))
-        pieces.append(("op", match.group(1)))
+        pieces.append(("op", operator))
         pos = match.end()
     if pos < len(fmt):
         pieces.append(("lit", fmt[pos:]))
@@ -637,15 +927,20 @@ def compile_format(fmt: str, name: str = "custom") -> CompiledFormat:
             continue
         following = pieces[index + 1] if index + 1 < len(pieces) else None
         previous = pieces[index - 1] if index > 0 else None
-        if following is None:
-            strict_parts.append("(.*)")
-            lenient_parts.append("(.*)")
-        elif following[0] == "op":
+        if following is not None and following[0] == "op":
             # Two operators with nothing between them cannot be told apart: the value goes to
             # the last one.  (Lazy ``\S*?`` groups here backtracked polynomially — seconds for
             # a 50-character line that does not match; found by scripts/fuzz.py.)
             strict_parts.append("()")
             lenient_parts.append("()")
+            continue
+        group = _typed_group(text, following[1][0] if following is not None else None) if typed else None
+        if group is not None:
+            strict_parts.append(f"({group})")
+            lenient_parts.append(f"({group})")
+        elif following is None:
+            strict_parts.append("(.*)")
+            lenient_parts.append("(.*)")
         else:
             stop = following[1][0]
             # possessive, and no "\\n" in the class (lines are split already): the class stops at the
@@ -661,6 +956,8 @@ def compile_format(fmt: str, name: str = "custom") -> CompiledFormat:
     lenient_parts.append("$")
     first = pieces[0][1][0] if pieces[0][0] == "lit" else ""
     accessors, simple = _accessors(operators)
+    deciders = _deciders(operators)
+    time = _time_spec(operators[deciders.start]) if deciders.start is not None else None
     return CompiledFormat(
         name=name,
         format_string=fmt,
@@ -669,10 +966,11 @@ def compile_format(fmt: str, name: str = "custom") -> CompiledFormat:
         builder=_builder(operators),
         first_char=first,
         max_quotes=fmt.count('"') + CompiledFormat.STRAY_QUOTES,
-        deciders=_deciders(operators),
+        deciders=deciders,
         accessors=accessors,
         simple_groups=simple,
         possible=_possible(operators),
+        read_time=strftime_reader(time[1]) if time is not None and time[1] is not None else normalize,
     )
 
 

@@ -521,3 +521,55 @@ def is_known(operator: str) -> bool:
     if match.group("args") is None:
         return match.group("name") in PLAIN
     return match.group("name") in WITH_ARGS
+
+
+HEADER_OPERATORS: frozenset[str] = frozenset(
+    {"REQ", "RESP", "TRAILER", "REQ_WITHOUT_QUERY", "REQUEST_HEADER", "RESPONSE_HEADER", "RESPONSE_TRAILER"}
+)
+"""Operators whose argument is ``HEADER`` or ``HEADER?ALTERNATIVE`` (Envoy's ``parseSubcommandHeaders``)."""
+
+TIME_OPERATORS: frozenset[str] = frozenset(
+    {
+        "START_TIME",
+        "START_TIME_LOCAL",
+        "EMIT_TIME",
+        "EMIT_TIME_LOCAL",
+        "DOWNSTREAM_PEER_CERT_V_START",
+        "DOWNSTREAM_PEER_CERT_V_END",
+        "UPSTREAM_PEER_CERT_V_START",
+        "UPSTREAM_PEER_CERT_V_END",
+    }
+)
+"""Operators Envoy prints with its ``SystemTimeFormatter``: bare, ``2024-05-01T10:00:00.000Z``
+(``%Y-%m-%dT%H:%M:%E3SZ``); with an argument, that argument as an absl/strftime format, plus Envoy's
+own ``%s`` (seconds since the Epoch) and ``%f`` / ``%1f``…``%9f`` (fractional seconds)."""
+
+
+# Envoy's getSystemTimeFormatNewlinePattern: "%n" with strftime's flags, width and modifier
+_TIME_NEWLINE = re.compile(r"%[-_0^#]*[1-9]*[EO]?n")
+
+
+def argument_problem(operator: str) -> str | None:
+    """Why Envoy would refuse the argument of an operator :func:`is_known` accepts, or None.
+
+    An operator that requires an argument (in ``WITH_ARGS`` and not in ``PLAIN``, Envoy's
+    ``PARAMS_REQUIRED``) refuses empty parentheses ("REQ requires parameters"); a header operator
+    refuses an empty header name on either side of ``?`` and more than one alternative; a time
+    operator refuses a format that prints a newline ("Format string contains newline").
+    """
+    match = _OPERATOR.fullmatch(operator)
+    if match is None or match.group("args") is None:
+        return None
+    name, args = match.group("name"), match.group("args")
+    if name in HEADER_OPERATORS:
+        names = args.split("?")
+        if len(names) > 2:
+            return f"%{operator}% names more than one alternative header (Envoy allows %{name}(A?B)%)"
+        if any(not header.strip() for header in names):
+            return f"%{operator}% has an empty header name, e.g. %{name}(USER-AGENT)% or %{name}(X-A?X-B)%"
+        return None
+    if name in TIME_OPERATORS and _TIME_NEWLINE.search(args):
+        return f"%{operator}%: a time format may not print a newline (Envoy refuses %n in it)"
+    if name not in PLAIN and not args.strip():
+        return f"%{name}()% has an empty argument; %{name}% needs one, e.g. %{name}(...)%"
+    return None
