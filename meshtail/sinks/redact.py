@@ -9,18 +9,24 @@ sees that a credential was there; the event records how many values were replace
 
 What counts as a credential:
 
-* header values by name, wherever the name stands next to its value — ``authorization:
-  Bearer …``, JSON ``"x-api-key":"…"``, Envoy's debug header dumps ``'cookie', '…'``,
-  ``key=value`` fields — for Authorization, Proxy-Authorization, Cookie, Set-Cookie and
-  any header whose name ends in token, secret, password, key or credential;
-* ``Bearer``/``Basic``/… tokens and JWTs anywhere;
+* the value of a field or header named as one (:func:`secret_name`), wherever the name stands
+  next to its value -- ``x-secret-key: …``, ``private_key=…``, JSON ``"secretKey":"…"`` (escaped
+  inside another JSON string too), Envoy's debug header dumps ``'x-api-key', '…'``.  A quoted
+  value is replaced whole, spaces and escaped quotes included; an Authorization value whole,
+  whatever its scheme (``Digest username=…, response=…``, ``AWS4-HMAC-SHA256 Credential=…,
+  Signature=…``: only a known scheme's word stays); a Cookie value with all its pairs;
+* ``Bearer``/``Basic``/``Digest``/``AWS4-HMAC-SHA256`` credentials and JWTs anywhere;
 * secrets in query strings (``access_token``, ``auth_token``, ``private_token``, ``jwt``,
   ``password``, ``X-Amz-Signature``, ``X-Goog-Signature``, ``sig``, …);
 * the password of a URL's or an authority's userinfo (``user:pass@host``);
 * the value of any attribute whose name says it is a secret (``http.request.header.
   authorization`` from a custom ``%REQ(AUTHORIZATION)%`` format, a JSON access log's
-  ``cookie`` field) — and that same value wherever else it appears, ``raw`` included,
+  ``cookie`` field) -- and that same value wherever else it appears, ``raw`` included,
   even where no name stands beside it.
+
+Every pattern runs in time linear in the text, by construction: each starts only where a run of
+its characters starts (a lookbehind), and every repetition is possessive over a class the next
+token cannot match, so no position is read again for another start or another way to split a run.
 """
 
 from __future__ import annotations
@@ -33,35 +39,238 @@ from ..linear import Linear
 
 MARK = "[REDACTED]"
 
-# a header (or field) name that holds a credential
-_SECRET_NAME = (
-    r"(?:proxy-)?authorization|(?:set-)?cookie|x-api-key|api[-_]?key|apikey|x-auth-token|private[-_]token"
-    r"|x-amz-security-token|x-vault-token|[\w-]*(?:token|secret|password|passwd|credentials?)"
+# ---- which names hold a credential -------------------------------------------------------------------------------
+
+# the last word of a name that ends like this names a credential, whatever stands before it (`x-auth-token`,
+# `client_secret`, `aws_secret_access_key` by its `key`, `set-cookie`, `x-amz-credential`, `JSESSIONID`)
+_SUFFIXES = (
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "passphrase",
+    "credential",
+    "credentials",
+    "cookie",
+    "authorization",
+    "signature",
+    "sessid",
+    "sessionid",
+    # one word for "<what> key": `apikey`, `secretkey`, `accesskey` (`accessKey` splits into two words anyway)
+    "apikey",
+    "secretkey",
+    "accesskey",
+    "privatekey",
+    "privkey",
+    "authkey",
+    "masterkey",
+    "signingkey",
+    "clientkey",
+    "appkey",
+    "sessionkey",
+    "subscriptionkey",
+    "licensekey",
+    "encryptionkey",
 )
-_HEADER = re.compile(
-    rf"(?i)(?<![\w-])({_SECRET_NAME})"
-    # the separator: `: `, `=`, JSON `":"`, Envoy's dump `', '`, YAML `: "`
-    r"""(["']?\s*[:=,]\s*["']?)"""
-    r"""((?:bearer|basic|digest|negotiate|token)\s+[^\s,;"'\\]+|"[^"]*"|[^\s,;&#"'\\]+(?:;\s*[^\s,;&#"'\\]+=[^\s,;&#"'\\]*)*)"""
+# a last word that names a credential only after another word (`db_pass`, `x-secret-key`, `accessKey`,
+# `client_assertion`, `url_sig`, `user-session`): alone, `key`, `pass`, `pwd`, `sig`, `session` and `assertion` are
+# a protobuf map's key, a count, a shell's working directory, a signal, an MCP session, a failed assert
+_QUALIFIED = frozenset({"key", "pass", "pwd", "sig", "session", "assertion"})
+_ALONE = frozenset({"hmac", "creds"})
+# "<what> key" where the key is an identifier, not a secret
+_NOT_SECRET_KEYS = frozenset(
+    {
+        "public",
+        "cache",
+        "partition",
+        "primary",
+        "foreign",
+        "sort",
+        "range",
+        "hash",
+        "routing",
+        "route",
+        "idempotency",
+        "dedup",
+        "dedupe",
+        "lookup",
+        "map",
+        "shard",
+        "object",
+        "row",
+        "index",
+        "label",
+        "annotation",
+        "metadata",
+        "header",
+        "pattern",
+        "field",
+        "group",
+        "tag",
+        "node",
+        "cluster",
+        "stat",
+        "stats",
+        "trace",
+        "match",
+        "unique",
+        "sequence",
+        "entry",
+        "item",
+        "resource",
+        "ring",
+        "scope",
+        "dev",
+    }
 )
-_SCHEME_TOKEN = re.compile(r"(?i)\b(bearer|basic|digest|negotiate)\s+(?!\[REDACTED\])[A-Za-z0-9._~+/=-]{6,}")
-_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+_DIGITS = "0123456789"
+
+
+@lru_cache(maxsize=8192)
+def secret_name(name: str) -> bool:
+    """True for a field or header name that holds a credential: its last word (split at ``-``, ``_``, ``.``, ``/``
+    and camelCase; a trailing number dropped) ends in token, secret, password, credential(s), cookie, authorization,
+    or signature, or is ``key``/``pass``/``pwd``/``sig``/``session``/``assertion`` after another word, or is a
+    session id.  ``tokens_used``, ``max_tokens``, ``monkey``, ``keyword``, ``public_key``, ``cache_key``,
+    ``x-request-id`` and ``tls_session_id`` are not."""
+    # (a Kubernetes label's name says what after its `/`: `knative.dev/key` is a key, not a credential)
+    words = [word for word in _NOT_WORD.split(_CAMEL.sub("_", name.rpartition("/")[2]).lower()) if word]
+    # a trailing number says which one, not what (`x-hub-signature-256`, `password2`)
+    if words and words[-1].isdigit():
+        words.pop()
+    if not words:
+        return False
+    last = words[-1].rstrip(_DIGITS)
+    before = words[-2] if len(words) > 1 else ""
+    if last.endswith(_SUFFIXES):
+        return not (last in ("sessionid", "sessid") and before in ("tls", "ssl"))
+    if last == "id":  # `session_id`, `sessionId` -- not TLS's session id, which the handshake shows anyone
+        return before == "session" and (len(words) < 3 or words[-3] not in ("tls", "ssl"))
+    if last in _QUALIFIED:
+        return bool(before) and not (last == "key" and before in _NOT_SECRET_KEYS)
+    return last in _ALONE
+
+
+# Authorization schemes whose word stays readable (`Digest [REDACTED]`); an unknown scheme's word goes too
+_SCHEMES = frozenset(
+    {
+        "basic",
+        "bearer",
+        "digest",
+        "negotiate",
+        "ntlm",
+        "kerberos",
+        "hoba",
+        "mutual",
+        "vapid",
+        "dpop",
+        "gnap",
+        "concealed",
+        "privatetoken",
+        "scram-sha-1",
+        "scram-sha-256",
+        "oauth",
+        "hawk",
+        "signature",
+        "aws",
+        "aws4-hmac-sha256",
+        "aws4-ecdsa-p256-sha256",
+        "goog4-hmac-sha256",
+        "goog4-rsa-sha256",
+        "eg1-hmac-sha256",
+        "hmac",
+        "hmac-sha1",
+        "hmac-sha256",
+        "sharedkey",
+        "sharedkeylite",
+        "sharedaccesssignature",
+        "ssws",
+        "splunk",
+        "sso-key",
+        "apikey",
+        "api-key",
+        "token",
+        "jwt",
+    }
+)
+_SCHEME = "|".join(re.escape(scheme) for scheme in sorted(_SCHEMES, key=len, reverse=True))
+
+# ---- the patterns ------------------------------------------------------------------------------------------------
+
+# a quoted value, its closing quote (or the end of the line: a record cut short) included; escapes kept inside
+_DQ = r'"(?P<dq>(?:[^"\\\n]++|\\.)*+)(?:"|\\?(?=\n|\Z))'
+_SQ = r"'(?P<sq>(?:[^'\\\n]++|\\.)*+)(?:'|\\?(?=\n|\Z))"
+# a JSON string inside another JSON string: `{\"password\":\"a b\"}`
+# (its own escapes arrive escaped once more: an escaped backslash, then the one character it escapes)
+_ESC = r'\\"(?P<esc>(?:[^"\\\n]++|\\[^"\\\n]|\\\\(?:\\[^\n]|[^"\\\n]))*+)(?:\\"|(?=\n|\Z))'
+# an auth scheme's parameters (Digest's `username="bob", response="…"`, SigV4's `Credential=…, Signature=…`,
+# EdgeGrid's `;`-separated ones), or one token68 (`Bearer abc…`, `AWS AKID:sig`)
+_PARAM = r'[\w-]++[ \t]*+=[ \t]*+(?:"(?:[^"\\\n]++|\\.)*+"|[^\s,;"\']*+)'
+_PARAMS = rf"{_PARAM}(?:[ \t]*+[,;][ \t]*+{_PARAM})*+"
+_TOKEN68 = r"[^\s,;\"'\\]++"
+_BRACKETS = r"\[(?P<list>[^\]\n]*+)\]"  # `secret: [default/web-1]`, JSON's `"tokens":["a","b"]`, a `[REDACTED]`
+_BARE = r"[^\s,;&#\"'\\\]}]++"
+# A name, then its separator; the value is read only after :func:`secret_name` took the name, so a name that holds
+# no credential costs no look at what follows it (that is where the search goes on).
+_NAMED = re.compile(
+    # a name starts where a run of name characters starts (not inside a word or a path), and is read whole ...
+    r"(?i)(?<![\w.\-/])(?P<name>[\w.-]++)"
+    # ... and ends the way a credential's name may (:func:`secret_name` decides)
+    r"(?:(?<=token)|(?<=secret)|(?<=passwd)|(?<=password)|(?<=phrase)|(?<=credential)|(?<=credentials)|(?<=cookie)"
+    r"|(?<=authorization)|(?<=signature)|(?<=sessid)|(?<=sessionid)|(?<=session.id)|(?<=key)|(?<=pass)"
+    r"|(?<=pwd)|(?<=sig)|(?<=session)|(?<=assertion)|(?<=hmac)|(?<=creds)|(?<=\d))"
+    # the separator: `: `, `=`, JSON's `":`, escaped JSON's `\":`, Envoy's dump `', '`
+    r"""(?:(?:\\?["'])?[ \t]*+(?:(?P<colon>:)|=)[ \t]*+|'[ \t]*+,[ \t]*+(?='))"""
+)
+
+
+def _value_pattern(cookie: bool = False, any_scheme: bool = False) -> re.Pattern[str]:
+    """A credential's value: quoted (whole), a known scheme's credentials, or one bare word; a Cookie's bare value
+    reads on through its `; name=value` pairs, an Authorization header's through any scheme's credentials."""
+    pattern = rf"(?i){_DQ}|{_SQ}|{_ESC}|{_BRACKETS}|(?P<scheme>{_SCHEME})[ \t]++(?:{_PARAMS}|{_TOKEN68})"
+    if any_scheme:  # `Authorization: <any scheme> <credentials>` (not after `=`: `authorization=x status=200`)
+        pattern += rf"|[A-Za-z][\w.+-]*+[ \t]++(?:{_PARAMS}|{_TOKEN68})"
+    pattern += rf"|(?P<bare>{_BARE})"
+    if cookie:
+        pattern += r"(?:;[ \t]*+[^\s,;&#\"'\\=\]}]++=[^\s,;&#\"'\\\]}]*+)*+"
+    return re.compile(pattern)
+
+
+_VALUE = _value_pattern()
+_COOKIE_VALUE = _value_pattern(cookie=True)
+_AUTHORIZATION_VALUE = _value_pattern(any_scheme=True)
+_EMPTY = frozenset({"", "-", "null", "none", "nil", "undefined", "true", "false"})
+_SCHEME_TOKEN = re.compile(
+    rf"(?i)\b(bearer|basic|digest|negotiate|aws4-hmac-sha256)[ \t]++(?!\[REDACTED\])(?:{_PARAMS}"
+    r"|[A-Za-z0-9._~+/=-]{6,}+)"
+)
+# a JWT starts a run of base64url characters, or follows a `-` in one (the first `eyJ` of a run decides: any later
+# one ends where it does, and the run is read once)
+_JWT = re.compile(
+    r"(?<![A-Za-z0-9_-])(?>((?:[A-Za-z0-9_]*+-)*?)(?=eyJ))eyJ[A-Za-z0-9_-]{4,}+\.[A-Za-z0-9_-]{4,}+\.[A-Za-z0-9_-]*+"
+)
 _QUERY = re.compile(
     r"(?i)((?:^|[?&;])(?:access[_-]token|id_token|refresh_token|auth[_-]token|private[_-]token|token|jwt|api[_-]?key"
     r"|apikey|key|secret|client_secret|password|passwd|pwd|sig|signature|x-amz-signature|x-amz-credential"
     r"|x-amz-security-token|x-goog-signature|x-goog-credential|session|sessionid|sid|code|auth)=)"
-    r"(?!\[REDACTED\])[^&#\s\"']+"
+    r"(?!\[REDACTED\])[^&#\s\"']++"
 )
+# `user:pass@host`: after a scheme's `://`, or starting a word (a user's characters include `=` and `,`, so
+# `dsn=user:pass@host` reads as one user); the password holds none of the characters a start follows
 _USERINFO = re.compile(
-    r"""(?i)((?:[a-z][a-z0-9+.-]*://|(?<=[\s"'(=])|^)[A-Za-z0-9._~%!$&*+;=-]+:)(?!\[REDACTED\])([^\s/@"']+)@"""
-    r"""(?=[A-Za-z0-9.-]+(?::\d+)?(?:[/"'\s?#]|$))"""
+    r"""(?i)((?:(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*+://|(?<=[\s"'(])|^)[A-Za-z0-9._~%!$&*+;=,-]++:)(?!\[REDACTED\])"""
+    r"""([^\s/@"'(]++)@(?=[A-Za-z0-9.-]++(?::\d++)?(?:[/"'\s?#]|$))"""
 )
 # A cheap first look: most lines hold none of these, and skip the passes above.  In linear time:
 # Python's engine tries every alternative at every position (~100 µs a line, more than all the
-# rest of `scan -o jsonl`); RE2 reads the line once (~1.5 µs).
+# rest of `scan -o jsonl`); RE2 reads the line once (~1.5 µs).  Every match of a pass above holds one of these
+# (a name's tail with its separator where the tail alone is a common word: `key=`, `db_pass:`).
 _HINT = Linear(
-    r"bearer|basic |digest |negotiate |eyJ|authorization|cookie|token|secret|passw|pwd=|api[-_]?key|apikey"
-    r"|sig=|signature|credential|session|sid=|code=|auth=|jwt|key=|@",
+    r"bearer|basic[ \t]|digest[ \t]|negotiate[ \t]|aws4-hmac|eyJ|authorization|cookie|token|secret|passw|passphrase"
+    r"|credential|creds|signature|session|sessid|jwt|hmac|assertion|api[-_]?key|apikey"
+    r"|(?:key|pass|pwd|sig)[-_]?[0-9]*[\\\"']*[ \t]*[:=,]|sid=|code=|auth=|@",
     case_sensitive=False,
 )
 _hinted = _HINT.found
@@ -95,16 +304,94 @@ def unhinted(texts: list[str]) -> set[int]:
     return clean
 
 
-_SENSITIVE_KEY = re.compile(
-    rf"(?i)(?:^|[._-])(?:{_SECRET_NAME}|signature|jwt)$|^http\.request\.header\.(?:x-)?(?:auth|session|csrf|xsrf)"
-)
+# (an attribute named `jwt` holds one; in text, `jwt:` is mostly Envoy's logger talking, and a JWT is found anyway)
+_HEADER_ATTRIBUTE = re.compile(r"(?i)^http\.request\.header\.(?:x-)?(?:auth|session|csrf|xsrf)|(?:^|[._-])jwt$")
 MIN_SECRET = 4  # values shorter than this are not hunted down elsewhere in the line
 
 
 @lru_cache(maxsize=4096)
 def sensitive_key(key: str) -> bool:
-    """True for an attribute whose value is a credential by its name (``http.request.header.cookie``)."""
-    return bool(_SENSITIVE_KEY.search(key))
+    """True for an attribute whose value is a credential by its name (``http.request.header.cookie``,
+    ``http.request.header.x-secret-key``, a JSON access log's ``secretKey``)."""
+    return secret_name(key) or bool(_HEADER_ATTRIBUTE.search(key))
+
+
+def _scheme_kept(value: str) -> str | None:
+    """``"Digest [REDACTED]"`` for a value that starts with a known auth scheme's word and a space, else None."""
+    scheme, space, rest = value.partition(" ")
+    if space and rest.strip() and scheme.lower() in _SCHEMES:
+        return f"{scheme} {MARK}"
+    return None
+
+
+def _redacted(value: str) -> bool:
+    """Whether a value is already ``[REDACTED]``, or a known scheme's word and ``[REDACTED]``."""
+    if value.startswith(MARK):
+        return True
+    scheme, space, rest = value.partition(" ")
+    return bool(space) and rest.lstrip().startswith(MARK) and scheme.lower() in _SCHEMES
+
+
+def _replacement(match: re.Match[str]) -> str | None:
+    """What a credential's value becomes (its quotes and a known scheme's word kept), or None where the value is
+    empty, ``-``, ``null`` or already redacted."""
+    value = match[0]
+    start = match.start()
+    for group in ("dq", "sq", "esc", "list"):
+        inner = match[group]
+        if inner is not None:
+            if inner.strip().lower() in _EMPTY or _redacted(inner) or value == MARK:
+                return None
+            begin, end = match.span(group)
+            if group == "list":
+                return MARK
+            return value[: begin - start] + (_scheme_kept(inner) or MARK) + value[end - start :]
+    if match["scheme"] is not None:
+        if value[match.end("scheme") - start :].lstrip().startswith(MARK):
+            return None
+        return f"{match['scheme']} {MARK}"
+    if value.lower() in _EMPTY or value.startswith(MARK):
+        return None
+    return MARK
+
+
+def _named_values(text: str) -> tuple[str, int]:
+    """``text`` with the value beside each credential name replaced, and how many were.
+
+    Linear: names are read once each, and a value only after its name was taken; the search goes on after the
+    value replaced, or after the separator of a name that names no credential (``monkey: token=abc``).
+    """
+    search = _NAMED.search
+    named = search(text)
+    if named is None:
+        return text, 0
+    parts: list[str] = []
+    done = count = 0
+    while named is not None:
+        after = named.end()
+        name = named["name"]
+        if secret_name(name):
+            lower = name.lower()
+            if lower.endswith("cookie"):
+                pattern = _COOKIE_VALUE
+            elif named["colon"] is not None and lower.endswith("authorization"):
+                pattern = _AUTHORIZATION_VALUE
+            else:
+                pattern = _VALUE
+            value = pattern.match(text, after)
+            if value is not None:
+                new = _replacement(value)
+                if new is not None:
+                    parts.append(text[done:after])
+                    parts.append(new)
+                    done = value.end()
+                    count += 1
+                after = value.end()
+        named = search(text, after)
+    if not count:
+        return text, 0
+    parts.append(text[done:])
+    return "".join(parts), count
 
 
 def redact_text(text: str, secrets: tuple[str, ...] = ()) -> tuple[str, int]:
@@ -125,9 +412,11 @@ def redact_text(text: str, secrets: tuple[str, ...] = ()) -> tuple[str, int]:
         count += n
         return value
 
-    text = sub(_HEADER, rf"\1\2{MARK}", text)
+    # (scheme credentials first: `Credential=…, Signature=…` after AWS4-HMAC-SHA256 is one value, counted once)
     text = sub(_SCHEME_TOKEN, rf"\1 {MARK}", text)
-    text = sub(_JWT, MARK, text)
+    text, n = _named_values(text)
+    count += n
+    text = sub(_JWT, rf"\1{MARK}", text)
     text = sub(_QUERY, rf"\1{MARK}", text)
     text = sub(_USERINFO, rf"\1{MARK}@", text)
     return text, count
@@ -140,7 +429,7 @@ def _secrets_of(value: Any, key: str, found: list[str]) -> None:
             found.append(value)
             # a scheme word stays readable: only what follows it is hunted down
             scheme, _, rest = value.partition(" ")
-            if rest and scheme.lower() in ("bearer", "basic", "digest", "negotiate") and len(rest) >= MIN_SECRET:
+            if rest and scheme.lower() in _SCHEMES and len(rest) >= MIN_SECRET:
                 found.append(rest)
     elif isinstance(value, list):
         for item in value:
@@ -153,9 +442,7 @@ def _secrets_of(value: Any, key: str, found: list[str]) -> None:
 def _walk(value: Any, secrets: tuple[str, ...], key: str = "") -> tuple[Any, int]:
     if isinstance(value, str):
         if key and sensitive_key(key) and value not in ("", "-"):
-            scheme, space, _ = value.partition(" ")
-            keep = scheme.lower() in ("bearer", "basic", "digest", "negotiate") and space
-            return (f"{scheme} {MARK}" if keep else MARK), 1
+            return (_scheme_kept(value) or MARK), 1
         return redact_text(value, secrets)
     if isinstance(value, list):
         out, total = [], 0
