@@ -134,7 +134,9 @@ async def test_watch_replays_from_version_sends_bookmarks_and_410_when_too_old(d
         assert response.headers["Content-Type"] == "application/json"
         events = [json.loads(line) async for line in response.content if line.strip()]
         types = [e["type"] for e in events]
-        assert types[0] == "DELETED" and events[0]["object"]["metadata"]["name"] == pod.name
+        # graceful deletion: marked (deletionTimestamp) first, then gone
+        assert types[:2] == ["MODIFIED", "DELETED"] and events[0]["object"]["metadata"]["name"] == pod.name
+        assert events[0]["object"]["metadata"]["deletionTimestamp"]
         assert "BOOKMARK" in types, "bookmarks arrive while nothing changes"
         demo.store.compact()
         response = await session.get(url, params=params | {"resourceVersion": str(rv)}, headers=auth)
@@ -210,7 +212,7 @@ async def test_pending_container_log_is_a_400_waiting_to_start(demo) -> None:  #
         body = await response.json()
         assert response.status == 400
         assert body["message"] == (
-            f'container "istio-proxy" in pod "{pending.name}" is waiting to start: ContainerCreating'
+            f'container "istio-proxy" in pod "{pending.name}" is waiting to start: PodInitializing'
         )
 
 
@@ -533,7 +535,9 @@ async def test_self_subject_access_reviews_decide_and_word_as_rbac(demo) -> None
         status_ = (await rules.json())["status"]
         assert rules.status == 201 and status_["incomplete"] is False
         assert {"verbs": ["get"], "apiGroups": [""], "resources": ["pods/log"]} in status_["resourceRules"]
-        assert {"create", "get", "list", "watch"} == {v for r in status_["resourceRules"] for v in r["verbs"]}
+        # reads, the self reviews, and (for the kubeconfig's own user) impersonation
+        verbs = {v for r in status_["resourceRules"] for v in r["verbs"]}
+        assert {"create", "get", "list", "watch", "impersonate"} == verbs
 
 
 async def test_review_kinds_are_discoverable_with_create_only(demo) -> None:  # type: ignore[no-untyped-def]
@@ -636,9 +640,12 @@ async def test_hostile_parameters_and_bodies_are_status_objects_and_writes_are_r
         code, body = await answer("POST", review, json={"spec": {"resourceAttributes": {"verb": ["list"]}}})
         assert code == 400
         for method, path in (("POST", "/api"), ("POST", "/apis"), ("DELETE", "/apis/networking.istio.io/v1"),
-                             ("POST", "/version"), ("POST", "/healthz"), ("PUT", "/openapi/v3")):  # fmt: skip
+                             ("POST", "/version"), ("PUT", "/openapi/v3")):  # fmt: skip
             code, body = await answer(method, demo.url + path)
             assert (code, body["reason"]) == (405, "MethodNotAllowed"), (method, path)
+        # a health path is a non-resource URL: authorization runs first, and nobody may post to it
+        code, body = await answer("POST", demo.url + "/healthz")
+        assert (code, body["message"]) == (403, f'forbidden: User "{demo.state.user}" cannot post path "/healthz"')
         future = encode_continue("bookinfo/", 10**20)
         code, body = await answer("GET", pods, params={"limit": "2", "continue": future})
         assert (code, body["reason"]) == (504, "Timeout") and "Too large resource version" in body["message"]

@@ -70,7 +70,8 @@ async def test_get_pods_watch_shows_churn(demo, tmp_path) -> None:  # type: igno
     rows = [line.split() for line in out.splitlines()]
     assert rows[0][:3] == ["NAME", "READY", "STATUS"]
     statuses = [r[2] for r in rows[1:]]
-    assert "ContainerCreating" in statuses, out  # the new pod as it appears in the watch
+    assert "Init:0/1" in statuses, out  # the new pod as it appears in the watch (its istio-init yet to run)
+    assert "Terminating" in statuses, out  # the old one, deleted gracefully
     assert len(rows) > len([p for p in demo.mesh.pods.values() if p.workload.namespace == "bookinfo"]) + 1, out
 
 
@@ -224,6 +225,7 @@ async def test_auth_can_i_answers_as_the_documented_read_only_role(demo, tmp_pat
         ("list", "virtualservices.networking.istio.io"),
         ("watch", "httproutes.gateway.networking.k8s.io", "-n", "shop"),
         ("create", "selfsubjectaccessreviews"),
+        ("impersonate", "users"),  # the kubeconfig's user may act as others, as `--as` below does
     ):
         code, out, err = await kubectl(demo, tmp_path, "auth", "can-i", *args)
         assert (code, out.strip()) == (0, "yes"), (args, out, err)
@@ -233,7 +235,6 @@ async def test_auth_can_i_answers_as_the_documented_read_only_role(demo, tmp_pat
         ("patch", "virtualservices.networking.istio.io"),
         ("list", "pods", "--subresource=log"),
         ("list", "secrets"),
-        ("impersonate", "users"),
     ):
         code, out, err = await kubectl(demo, tmp_path, "auth", "can-i", *args)
         assert (code, out.strip()) == (1, "no"), (args, out, err)

@@ -36,16 +36,79 @@ MESHTAIL_READER_RULES: tuple[dict[str, list[str]], ...] = (
     },
 )
 
-# what the demo cluster lets its user read besides meshtail's role, so that kubectl's `get ns`, `get deploy,rs` and
-# `logs deploy/NAME` work against it (meshtail itself needs none of it: a test checks its requests against the role)
+# what the demo cluster lets its user read besides meshtail's role, so that kubectl's `get ns`, `get deploy,rs`,
+# `get svc,ep,events`, `describe pod` (its Events) and `logs deploy/NAME` work against it (meshtail itself needs none
+# of it: a test checks its requests against the role).  Rule for rule what Kubernetes' built-in `view` ClusterRole
+# grants on what the stand-in serves: no Secrets, no Nodes, no CRDs, no events.k8s.io — those are 403, as a real
+# viewer sees them.  (Pods and their logs are meshtail's role's: `view` lists them too, but holding them twice would
+# print them twice in `kubectl auth can-i --list`.)
 DEMO_VIEWER = "meshtail-demo-viewer"
 DEMO_VIEWER_RULES: tuple[dict[str, list[str]], ...] = (
-    {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "watch"]},
     {
-        "apiGroups": ["apps"],
-        "resources": ["deployments", "replicasets", "daemonsets"],
+        "apiGroups": [""],
+        "resources": [
+            "configmaps",
+            "endpoints",
+            "persistentvolumeclaims",
+            "persistentvolumeclaims/status",
+            "replicationcontrollers",
+            "replicationcontrollers/scale",
+            "serviceaccounts",
+            "services",
+            "services/status",
+        ],
         "verbs": ["get", "list", "watch"],
     },
+    {
+        "apiGroups": [""],
+        "resources": [
+            "bindings",
+            "events",
+            "limitranges",
+            "namespaces/status",
+            "pods/status",
+            "replicationcontrollers/status",
+            "resourcequotas",
+            "resourcequotas/status",
+        ],
+        "verbs": ["get", "list", "watch"],
+    },
+    {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "watch"]},
+    {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": ["get", "list", "watch"]},
+    {
+        "apiGroups": ["apps"],
+        "resources": [
+            "controllerrevisions",
+            "daemonsets",
+            "daemonsets/status",
+            "deployments",
+            "deployments/scale",
+            "deployments/status",
+            "replicasets",
+            "replicasets/scale",
+            "replicasets/status",
+            "statefulsets",
+            "statefulsets/scale",
+            "statefulsets/status",
+        ],
+        "verbs": ["get", "list", "watch"],
+    },
+    {
+        "apiGroups": ["autoscaling"],
+        "resources": ["horizontalpodautoscalers", "horizontalpodautoscalers/status"],
+        "verbs": ["get", "list", "watch"],
+    },
+)
+
+# the kubeconfig's own user may act as others (``kubectl --as``, ``meshtail --as``): RBAC's impersonate verb on users,
+# groups and service accounts, bound to that user alone (whom it impersonates does not inherit it)
+DEMO_IMPERSONATOR = "meshtail-demo-impersonator"
+DEMO_IMPERSONATOR_RULES: tuple[dict[str, list[str]], ...] = (
+    {"apiGroups": [""], "resources": ["users", "groups", "serviceaccounts"], "verbs": ["impersonate"]},
+)
+# what the demo viewer may read besides the discovery paths every user has: the health checks one by one
+DEMO_HEALTH_RULES: tuple[dict[str, list[str]], ...] = (
+    {"nonResourceURLs": ["/healthz/*", "/livez/*", "/readyz/*"], "verbs": ["get"]},
 )
 
 # the bootstrap roles of k8s.io/apiserver's bootstrappolicy, as a 1.31 server has them
@@ -100,18 +163,21 @@ class Binding:
         )
 
 
-def bindings(reader: str) -> list[Binding]:
+def bindings(reader: str, impersonator: bool = True) -> list[Binding]:
     """The cluster's ClusterRoleBindings: meshtail's role and the demo's viewer role bound to every signed-in user
     (the kubeconfig's, and whomever ``kubectl --as`` / ``meshtail --as`` impersonates: a demo cluster), unless
-    ``reader`` is empty (a namespace the fault knobs deny), and the built-in ones."""
+    ``reader`` is empty (a namespace the fault knobs deny); impersonation for ``reader`` itself (unless the
+    ``impersonator`` knob is off); and the built-in ones."""
     granted = (
         [
             Binding(MESHTAIL_READER, MESHTAIL_READER, "Group", "system:authenticated", MESHTAIL_READER_RULES),
-            Binding(DEMO_VIEWER, DEMO_VIEWER, "Group", "system:authenticated", DEMO_VIEWER_RULES),
+            Binding(DEMO_VIEWER, DEMO_VIEWER, "Group", "system:authenticated", DEMO_VIEWER_RULES + DEMO_HEALTH_RULES),
         ]
         if reader
         else []
     )
+    if reader and impersonator:
+        granted.append(Binding(DEMO_IMPERSONATOR, DEMO_IMPERSONATOR, "User", reader, DEMO_IMPERSONATOR_RULES))
     return [
         *granted,
         Binding("system:basic-user", "system:basic-user", "Group", "system:authenticated", _BASIC_USER_RULES),
@@ -167,20 +233,27 @@ def _allows(rule: dict[str, list[str]], attributes: dict[str, Any], resource_req
 
 
 def authorize(
-    reader: str, user: str, groups: tuple[str, ...], attributes: dict[str, Any], resource_request: bool = True
+    reader: str,
+    user: str,
+    groups: tuple[str, ...],
+    attributes: dict[str, Any],
+    resource_request: bool = True,
+    impersonator: bool = True,
 ) -> tuple[bool, str]:
     """(allowed, reason) for one request, as the RBAC authorizer decides and words it."""
-    for binding in bindings(reader):
+    for binding in bindings(reader, impersonator):
         if binding.applies(user, groups) and any(_allows(r, attributes, resource_request) for r in binding.rules):
             return True, binding.reason()
     return False, ""
 
 
-def rules_for(reader: str, user: str, groups: tuple[str, ...]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def rules_for(
+    reader: str, user: str, groups: tuple[str, ...], impersonator: bool = True
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(resourceRules, nonResourceRules) of a SelfSubjectRulesReview: every rule of every binding that applies."""
     resource_rules: list[dict[str, Any]] = []
     url_rules: list[dict[str, Any]] = []
-    for binding in bindings(reader):
+    for binding in bindings(reader, impersonator):
         if not binding.applies(user, groups):
             continue
         for rule in binding.rules:

@@ -223,16 +223,7 @@ class PodChurn:
         try:
             self.store.get(NAMESPACE, "", "load")
         except NotFound:
-            labels = {"kubernetes.io/metadata.name": "load"}
-            self.store.create(
-                NAMESPACE,
-                {
-                    "metadata": {"name": "load", "labels": labels},
-                    "spec": {"finalizers": ["kubernetes"]},
-                    "status": {"phase": "Active"},
-                },
-                "kube-apiserver",
-            )
+            self.cluster.kinds.namespace("load", {})
         self.churned += 1
         w = Workload("load", f"churn{self.churned % 1000:03d}", "v1", 8080, "sidecar", "load")
         pod = self.cluster.add_pod(w)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from . import lines
 from .controllers import (
@@ -24,8 +25,10 @@ from .controllers import (
     replicaset_object,
     replicaset_status,
 )
+from .kinds import Kinds
 from .lines import utcnow
 from .podlogs import ContainerLog, PodLogs
+from .pods import pod_object
 from .resources import DAEMONSET, DEPLOYMENT, POD, REPLICASET, ResourceType
 from .store import NotFound, Obj, ObjectStore, rfc3339
 from .topology import NODES, Identities, SimPod, Workload
@@ -43,6 +46,7 @@ class Cluster:
         self.controllers: dict[tuple[str, str], Controller] = {}  # (namespace, name) of Deployments/DaemonSets
         self.lines = 0  # lines written to container logs so far
         self.stamp_ns: int | None = None  # the timestamp lines written now share, if any
+        self.kinds = Kinds(store)  # Services, endpoints and events follow the pods
 
     # ---- writing logs ----------------------------------------------------------------------
     def write(self, log: ContainerLog | None, text: str) -> None:
@@ -92,18 +96,30 @@ class Cluster:
         pod.owner = owner
         owner.pods[pod.name] = pod
         self.pods[(w.namespace, pod.name)] = pod
-        self.store.create(POD, self._pod_object(pod), "kube-controller-manager")
+        pod.created = rfc3339()
+        pod.uid = self.store.create(POD, pod_object(pod), "kube-controller-manager")["metadata"]["uid"]
+        self.kinds.service_account(w.namespace, w.sa or w.app)
+        self.kinds.workload_service(w)
+        self.kinds.pod_event(
+            pod,
+            "Scheduled",
+            f"Successfully assigned {w.namespace}/{pod.name} to {pod.node}",
+            component="default-scheduler",
+        )
         if running:
             self.run(pod)
         else:
             self._sync_owner(owner)
+            self._sync_endpoints(pod)
         return pod
 
     def run(self, pod: SimPod, only: str | None = None) -> None:
         """Start (or restart) a pod's containers: new containerIDs, fresh logs, startup lines."""
         names, inits = pod.workload.containers()
         now = rfc3339()
-        if "istio-init" in inits and "istio-init" not in pod.ids:
+        fresh_init = "istio-init" in inits and "istio-init" not in pod.ids
+        started: list[str] = []
+        if fresh_init:
             # the init container runs once, before the others: it sets up iptables, logs so and exits 0
             pod.ids["istio-init"] = f"containerd://{self.ids.hex(64)}"
             pod.started["istio-init"] = pod.finished["istio-init"] = now
@@ -121,9 +137,12 @@ class Cluster:
                 pod.previous_started[name] = pod.started.get(name, now)
             pod.ids[name] = f"containerd://{self.ids.hex(64)}"
             pod.started[name] = now
+            started.append(name)
             pod.logs[name] = self.logs.start(pod.workload.namespace, pod.name, name, pod.ids[name])
         pod.running = True
         self.store.update(POD, pod.workload.namespace, pod.name, self._refresh(pod), "kubelet", "Update", "status")
+        self._started_events(pod, [*(["istio-init"] if fresh_init else []), *started])
+        self._sync_endpoints(pod)
         self._sync_owner(pod.owner)
         self._startup_lines(pod, only)
 
@@ -140,13 +159,20 @@ class Cluster:
     def delete_pod(self, pod: SimPod) -> None:
         """The pod goes (evicted, or deleted by hand); its ReplicaSet still wants it, so a new one can replace it."""
         self.pods.pop((pod.workload.namespace, pod.name), None)
-        self.logs.remove_pod(pod.workload.namespace, pod.name)
         try:
+            # graceful deletion, as a real API server does it: the pod is marked (Terminating) first, and goes
+            # once the kubelet has stopped its containers
+            self.store.update(POD, pod.workload.namespace, pod.name, _terminating, "kube-controller-manager")
+            for name in pod.ids if pod.running else ():
+                if name != "istio-init":
+                    self.kinds.pod_event(pod, "Killing", f"Stopping container {name}", _field_path(pod, name))
+            self.logs.remove_pod(pod.workload.namespace, pod.name)
             self.store.delete(POD, pod.workload.namespace, pod.name)
         except NotFound:
-            pass
+            self.logs.remove_pod(pod.workload.namespace, pod.name)
         if pod.owner is not None and pod.owner.pods.pop(pod.name, None) is not None:
             self._sync_owner(pod.owner)
+        self._sync_endpoints(pod)
 
     def scale_down(self, pod: SimPod) -> None:
         """The pod's Deployment is scaled down by one and this pod is the one removed."""
@@ -242,85 +268,24 @@ class Cluster:
             self.store.update(rtype, owner.namespace, name, mutate, "kube-controller-manager", "Update", "status")
 
     # ---- the pod object and container starts -----------------------------------------------
-    def _pod_object(self, pod: SimPod) -> Obj:
-        w = pod.workload
-        names, inits = w.containers()
-        now = rfc3339()
+    def _started_events(self, pod: SimPod, names: list[str]) -> None:
+        """What the kubelet records as it starts containers (a restart repeats them: their counts go up)."""
+        for name in names:
+            where = _field_path(pod, name)
+            image = pod.workload.image(name)
+            self.kinds.pod_event(pod, "Pulled", f'Container image "{image}" already present on machine', where)
+            self.kinds.pod_event(pod, "Created", f"Created container {name}", where)
+            self.kinds.pod_event(pod, "Started", f"Started container {name}", where)
 
-        def spec_of(name: str) -> Obj:
-            out: Obj = {"name": name, "image": w.image(name)}
-            if name == "istio-proxy" and w.kind == "native":
-                out["restartPolicy"] = "Always"
-            return out
-
-        def status_of(name: str, init: bool) -> Obj:
-            entry: Obj = {"name": name, "image": spec_of(name)["image"], "restartCount": pod.restarts.get(name, 0)}
-            if init and name == "istio-init" and name in pod.ids:
-                terminated = {
-                    "exitCode": 0,
-                    "reason": "Completed",
-                    "startedAt": pod.started[name],
-                    "finishedAt": pod.finished[name],
-                    "containerID": pod.ids[name],
-                }
-                entry |= {"ready": True, "started": False, "containerID": pod.ids[name]}
-                entry["state"] = {"terminated": terminated}
-            elif init and name == "istio-init":
-                entry |= {"ready": False, "started": False, "state": {"waiting": {"reason": "PodInitializing"}}}
-            elif pod.running and name in pod.ids:
-                entry |= {
-                    "ready": True,
-                    "started": True,
-                    "containerID": pod.ids[name],
-                    "state": {"running": {"startedAt": pod.started.get(name, now)}},
-                }
-                if name in pod.previous_ids:  # as the kubelet reports the instance before a restart
-                    terminated = {
-                        "exitCode": 137,
-                        "reason": "Error",
-                        "startedAt": pod.previous_started.get(name, now),
-                        "finishedAt": pod.finished.get(name, now),
-                        "containerID": pod.previous_ids[name],
-                    }
-                    entry["lastState"] = {"terminated": terminated}
-            else:
-                entry |= {"ready": False, "started": False, "state": {"waiting": {"reason": "ContainerCreating"}}}
-            return entry
-
-        annotations = {"kubectl.kubernetes.io/default-container": names[0]}
-        if w.kind in ("sidecar", "native"):
-            annotations["sidecar.istio.io/status"] = '{"containers":["istio-proxy"],"initContainers":["istio-init"]}'
-        labels = w.labels()
-        metadata: Obj = {"name": pod.name, "namespace": w.namespace, "labels": labels, "annotations": annotations}
-        if pod.owner is not None:
-            labels |= pod.owner.hash_label
-            metadata["generateName"] = f"{pod.owner.owner_name}-"
-            metadata["ownerReferences"] = [pod.owner.owner_reference()]
-        host_ip = "172.18.0.2" if pod.node == NODES[0] else "172.18.0.3"
-        obj: Obj = {
-            "metadata": metadata,
-            "spec": {
-                "nodeName": pod.node,
-                "serviceAccountName": w.sa or w.app,
-                "containers": [spec_of(n) for n in names],
-            },
-            "status": {
-                "phase": "Running" if pod.running else "Pending",
-                "hostIP": host_ip,
-                "hostIPs": [{"ip": host_ip}],
-                "podIP": pod.ip,
-                "podIPs": [{"ip": pod.ip}],
-                "containerStatuses": [status_of(n, False) for n in names],
-            },
-        }
-        if inits:
-            obj["spec"]["initContainers"] = [spec_of(n) for n in inits]
-            obj["status"]["initContainerStatuses"] = [status_of(n, True) for n in inits]
-        return obj
+    def _sync_endpoints(self, pod: SimPod) -> None:
+        ns = pod.workload.namespace
+        if not any(key[0] == ns for key in self.kinds.services):
+            return
+        self.kinds.sync_endpoints(ns, [p for p in self.pods.values() if p.workload.namespace == ns], pod.workload)
 
     def _refresh(self, pod: SimPod) -> Callable[[Obj], None]:
         def mutate(obj: Obj) -> None:
-            fresh = self._pod_object(pod)
+            fresh = pod_object(pod)
             obj["status"] = fresh["status"]
 
         return mutate
@@ -353,3 +318,16 @@ class Cluster:
                     now, "info", "model", "Full push, new service istio-system/istiod.istio-system.svc.cluster.local"
                 ),
             )
+
+
+def _terminating(obj: Obj) -> None:
+    """What a DELETE with the default grace period writes: the deadline, and the grace period it was given."""
+    grace = obj["spec"].get("terminationGracePeriodSeconds", 30)
+    obj["metadata"]["deletionTimestamp"] = rfc3339(datetime.now(UTC) + timedelta(seconds=grace))
+    obj["metadata"]["deletionGracePeriodSeconds"] = grace
+
+
+def _field_path(pod: SimPod, name: str) -> str:
+    """The ``involvedObject.fieldPath`` of a container's events: ``spec.containers{name}`` (or initContainers)."""
+    inits = pod.workload.containers()[1]
+    return f"spec.{'initContainers' if name in inits else 'containers'}{{{name}}}"

@@ -23,7 +23,6 @@ from .cluster import Cluster
 from .controllers import Controller
 from .podlogs import PodLogs
 from .policies import POLICIES
-from .resources import NAMESPACE
 from .store import ObjectStore
 from .topology import NAMESPACES, ROUTING, WORKLOADS, SimPod, Workload
 from .traffic import Traffic
@@ -74,17 +73,9 @@ class Mesh:
     def bootstrap(self) -> None:
         """Namespaces, mesh configuration, and every pod already running."""
         namespaces = {**NAMESPACES, **({"load": {}} if self.extra_pods else {})}
+        self.cluster.kinds.bootstrap()
         for ns, extra in namespaces.items():
-            labels = {"kubernetes.io/metadata.name": ns, **extra}
-            self.store.create(
-                NAMESPACE,
-                {
-                    "metadata": {"name": ns, "labels": labels},
-                    "spec": {"finalizers": ["kubernetes"]},
-                    "status": {"phase": "Active"},
-                },
-                "kube-apiserver",
-            )
+            self.cluster.kinds.namespace(ns, extra)
         for fixture in (*POLICIES, *ROUTING):
             self.store.create(fixture.rtype, fixture.object(), "argocd-controller", "Apply")
         for workload in WORKLOADS:

@@ -2,8 +2,10 @@
 
 Read-only and faithful where clients look: Status errors with the real messages and
 reasons, chunked ``follow`` log bodies, watch streams with bookmarks and 410 Expired,
-Table responses for kubectl (pods, Deployments, ReplicaSets, DaemonSets with the columns a
-real API server prints), bearer-token auth, impersonation (``Impersonate-User`` /
+Table responses for kubectl (:mod:`.printers`: the columns a real API server prints),
+discovery in the aggregator's group order with every verb, category and subresource, health
+checks (``/livez?verbose``), authorization before routing (a path no rule names is 403),
+bearer-token auth, impersonation (``Impersonate-User`` /
 ``Impersonate-Group``, as ``kubectl --as`` sends them) and 403 for namespaces it is told to
 deny.  Every write is refused (403) except the review kinds, which store nothing: ``kubectl auth
 can-i`` / ``can-i --list`` / ``whoami`` are answered as RBAC answers a user holding meshtail's
@@ -24,17 +26,18 @@ import re
 import socket
 import ssl
 import time
+import uuid
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from aiohttp import web
 
-from . import authz, openapi, resources
+from . import authz, openapi, printers, resources
 from .podlogs import ContainerLog, PodLogs, kubelet_timestamp, parse_timestamp_ns
-from .resources import DAEMONSET, DEPLOYMENT, NAMESPACE, POD, REPLICASET, ResourceType
+from .resources import POD, ResourceType
 from .selectors import SelectorError, field_selector, label_selector
 from .sentlog import sent_line
 from .store import Expired, NotFound, Obj, ObjectStore
@@ -213,6 +216,7 @@ class ServerState:
     delay: float = 0.0  # seconds before answering each request that is not a stream (a slow API server)
     # impersonation: whether the authenticated user may impersonate, and who each request acted as
     allow_impersonation: bool = True
+    future_rv_wait: float = 3.0  # how long a watch from a resourceVersion not reached yet waits for it
     identities: deque[tuple[str, str, tuple[str, ...]]] = field(default_factory=lambda: deque(maxlen=100_000))
     deny_for: dict[str, set[str]] = field(default_factory=dict)  # user or group -> namespaces it may not read
     # the client end of each request's connection: through a proxy, one per tunnel the proxy opened
@@ -231,6 +235,7 @@ class ApiServer:
         self._streams: dict[int, web.Request] = {}
         self._rng = random.Random(7)
         self.app = web.Application()
+        self.app.on_response_prepare.append(_audit_id)
         self.app.router.add_route("*", "/{tail:.*}", self.handle)
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -276,10 +281,10 @@ class ApiServer:
         self.state.requests.append((request.method, request.path_qs))
         self.state.methods[request.method] += 1
         path = request.path.rstrip("/") or "/"
-        if path in ("/healthz", "/livez", "/readyz"):
+        if path in ("/healthz", "/livez", "/readyz") and "Authorization" not in request.headers:
             if request.method not in ("GET", "HEAD"):
                 return _method_not_allowed()
-            return web.Response(text="ok")
+            return _health(request, path)  # system:public-info-viewer: anyone may ask
         if self.state.tokens:
             auth = request.headers.get("Authorization", "")
             if not auth.startswith("Bearer ") or auth[7:] not in self.state.tokens:
@@ -304,6 +309,19 @@ class ApiServer:
             self.state.unavailable_next = max(0, self.state.unavailable_next - 1)
             self.state.faulted["503"] += 1
             return status(503, "ServiceUnavailable", "the server is currently unable to handle the request")
+        if not _is_api_path(path):
+            # authorization runs before routing: a path no rule names is 403, whether it exists or not
+            verb = request.method.lower() if request.method != "HEAD" else "get"
+            allowed = authz.authorize(
+                self.state.user, user, groups, {"verb": verb, "path": request.path}, resource_request=False
+            )[0]
+            if not allowed:
+                message = f'forbidden: User "{user}" cannot {verb} path "{request.path}"'
+                return _forbidden_path(message)
+            if path.split("/")[1] in ("healthz", "livez", "readyz"):
+                if request.method not in ("GET", "HEAD"):
+                    return _method_not_allowed()
+                return _health(request, path)
         if path == "/openapi/v3" or path.startswith("/openapi/v3/"):
             if request.method not in ("GET", "HEAD"):
                 return _method_not_allowed()
@@ -312,6 +330,8 @@ class ApiServer:
         if discovery is not None:
             if request.method not in ("GET", "HEAD"):
                 return _method_not_allowed()  # (found in review: a POST to /apis answered 200)
+            if path == "/version":  # written with json.MarshalIndent, as the version handler does
+                return web.Response(text=json.dumps(discovery, indent=2), content_type="application/json")
             return web.json_response(discovery)
         denied = set(self.state.deny_namespaces)
         for subject in (user, *groups):
@@ -335,14 +355,20 @@ class ApiServer:
             "subresource": target.subresource or "",
             "namespace": target.namespace,
         }
-        if not authz.authorize(self.state.user, user, groups, attributes)[0]:
+        if not self._allowed(user, groups, attributes):
             # what the self-reviews answer is what is served: RBAC decides both (found in review)
             return self._forbidden(user, target, verb)
         try:
             if target.subresource == "log":
                 return await self._log(request, target)
+            if target.subresource == "status" and target.name:
+                return self._get(request, target)  # the object itself, as a GET of /status answers
+            if target.subresource == "scale" and target.name:
+                return self._scale(target)
+            if target.subresource in ("exec", "attach", "portforward"):
+                return status(400, "BadRequest", "Upgrade request required")
             if target.subresource:
-                return status(404, "NotFound", "the server could not find the requested resource")
+                return _method_not_allowed()
             if target.name:
                 return self._get(request, target)
             if verb == "watch":
@@ -352,6 +378,10 @@ class ApiServer:
             return status(400, "BadRequest", str(exc))
         except BadParameter as exc:
             return exc.response
+
+    def _allowed(self, user: str, groups: tuple[str, ...], attributes: dict[str, Any]) -> bool:
+        allow = self.state.allow_impersonation
+        return authz.authorize(self.state.user, user, groups, attributes, impersonator=allow)[0]
 
     def _identity(self, request: web.Request) -> tuple[str, tuple[str, ...]] | web.Response:
         """Who the request acts as: the token's user, or whom it impersonates (``kubectl --as/--as-group``).
@@ -369,7 +399,14 @@ class ApiServer:
                     f"Internal error occurred: requested groups {list(as_groups)} without impersonating a user",
                 )
             return self.state.user, ("system:authenticated",)
-        if not self.state.allow_impersonation:
+        may = authz.authorize(
+            self.state.user,
+            self.state.user,
+            ("system:authenticated",),
+            {"verb": "impersonate", "group": "", "resource": "users", "name": as_user},
+            impersonator=self.state.allow_impersonation,
+        )[0]
+        if not may:  # what `kubectl auth can-i impersonate users` answers is what is enforced
             message = (
                 f'users "{as_user}" is forbidden: User "{self.state.user}" cannot impersonate resource "users" '
                 'in API group "" at the cluster scope'
@@ -423,7 +460,7 @@ class ApiServer:
         if request.method != "POST":
             return status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
         attributes = {"verb": "create", "group": rtype.group, "resource": rtype.plural, "namespace": target.namespace}
-        if not authz.authorize(self.state.user, user, groups, attributes)[0]:
+        if not self._allowed(user, groups, attributes):
             return self._forbidden(user, target, "create")
         try:
             body = json.loads(await request.read() or b"{}")
@@ -443,7 +480,7 @@ class ApiServer:
         if rtype is resources.SELF_SUBJECT_RULES_REVIEW:
             namespace = str(spec.get("namespace") or "")
             reader = self.state.user if namespace not in denied else ""
-            resource_rules, url_rules = authz.rules_for(reader, user, groups)
+            resource_rules, url_rules = authz.rules_for(reader, user, groups, self.state.allow_impersonation)
             answer["spec"] = spec
             answer["status"] = {"resourceRules": resource_rules, "nonResourceRules": url_rules, "incomplete": False}
             return web.json_response(answer, status=201)
@@ -477,7 +514,9 @@ class ApiServer:
         namespace = str(attributes.get("namespace") or "")
         if on_resource is not None and denied and (namespace in denied or not namespace):
             reader = ""  # the --faults deny / deny_for namespaces: this user holds no grant there
-        allowed, reason = authz.authorize(reader, user, groups, attributes, resource_request=on_resource is not None)
+        allowed, reason = authz.authorize(
+            reader, user, groups, attributes, on_resource is not None, self.state.allow_impersonation
+        )
         answer["spec"] = spec
         answer["status"] = {"allowed": allowed, **({"reason": reason} if reason else {})}
         return web.json_response(answer, status=201)
@@ -499,6 +538,8 @@ class ApiServer:
             raise LookupError(path)
         rtype = resources.find(group, version, rest[0])
         if rtype is None or (namespace is not None and not rtype.namespaced):
+            raise LookupError(path)
+        if len(rest) > 2 and rest[2] not in {name for name, _, _ in rtype.subresources}:
             raise LookupError(path)
         return Request(
             rtype, version, namespace, rest[1] if len(rest) > 1 else None, rest[2] if len(rest) > 2 else None
@@ -533,6 +574,26 @@ class ApiServer:
             obj = {**obj, "apiVersion": target.rtype.api_version(target.version)}
         return obj
 
+    def _scale(self, target: Request) -> web.StreamResponse:
+        """``deployments/NAME/scale``: the autoscaling/v1 Scale the API server derives from the object."""
+        try:
+            obj = self.store.get(target.rtype, target.namespace or "", target.name or "")
+        except NotFound as exc:
+            return status(404, "NotFound", str(exc), _not_found_details(target.rtype, target.name or ""))
+        match = obj["spec"].get("selector", {}).get("matchLabels", {})
+        meta = obj["metadata"]
+        scale = {
+            "kind": "Scale",
+            "apiVersion": "autoscaling/v1",
+            "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")},
+            "spec": {"replicas": obj["spec"].get("replicas", 1)},
+            "status": {
+                "replicas": obj.get("status", {}).get("replicas", 0),
+                "selector": ",".join(f"{k}={v}" for k, v in sorted(match.items())),
+            },
+        }
+        return web.json_response(scale)
+
     def _get(self, request: web.Request, target: Request) -> web.StreamResponse:
         include = _include_object(request)
         try:
@@ -541,12 +602,12 @@ class ApiServer:
             return status(404, "NotFound", str(exc), _not_found_details(target.rtype, target.name or ""))
         obj = self._serve(obj, target)
         if _wants_table(request):
-            return web.json_response(_table(target.rtype, [obj], obj["metadata"]["resourceVersion"], include))
+            return web.json_response(printers.table(target.rtype, [obj], obj["metadata"]["resourceVersion"], include))
         return web.json_response(obj)
 
-    def _matcher(self, request: web.Request) -> Any:
+    def _matcher(self, request: web.Request, rtype: ResourceType) -> Any:
         labels = label_selector(request.query.get("labelSelector"))
-        fields = field_selector(request.query.get("fieldSelector"))
+        fields = field_selector(request.query.get("fieldSelector"), rtype.key)
         return lambda obj: labels(obj["metadata"].get("labels") or {}) and fields(obj)
 
     def _list(self, request: web.Request, target: Request) -> web.StreamResponse:
@@ -562,7 +623,7 @@ class ApiServer:
         raw_rv = query.get("resourceVersion")
         _resource_version(raw_rv)
         token = query.get("continue")
-        match = self._matcher(request)
+        match = self._matcher(request, target.rtype)
         selected = bool(query.get("labelSelector") or query.get("fieldSelector"))
         prefix = f"{target.namespace}/" if target.namespace and target.rtype.namespaced else ""
         start = ""
@@ -598,7 +659,7 @@ class ApiServer:
             keyed = keyed[:limit]
         items = [self._serve(o, target) for _, o in keyed]
         if _wants_table(request):
-            table = _table(target.rtype, items, str(rv), include)
+            table = printers.table(target.rtype, items, str(rv), include)
             table["metadata"] = meta
             return web.json_response(table)
         body = {
@@ -613,11 +674,18 @@ class ApiServer:
         since = _resource_version(request.query.get("resourceVersion"))
         _int_param(request.query, "limit")  # decoded (and so checked) though a watch does not page
         seconds = _int_param(request.query, "timeoutSeconds")
+        if since is not None and since > self.store.rv:
+            # a revision the store has not reached: the watch cache waits a moment for it, then gives up
+            await asyncio.sleep(min(3.0, self.state.future_rv_wait))
+            if since > self.store.rv:
+                message = f"Too large resource version: {since}, current: {self.store.rv}"
+                causes = [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}]
+                return status(504, "Timeout", message, {"causes": causes, "retryAfterSeconds": 1})
         timeout = float(seconds) if seconds else self._rng.uniform(1800, 3600)
         bookmarks = _truthy(request.query.get("allowWatchBookmarks"))
         table = _wants_table(request)
         include = _include_object(request) if table else "Metadata"
-        match = self._matcher(request)
+        match = self._matcher(request, target.rtype)
         response = web.StreamResponse(headers={"Content-Type": "application/json", "Cache-Control": "no-cache"})
         response.enable_chunked_encoding()
         await response.prepare(request)
@@ -643,7 +711,7 @@ class ApiServer:
         def encode(kind: str, obj: Obj) -> bytes:
             obj = self._serve(obj, target)
             if table and kind != "BOOKMARK":
-                obj = _table(target.rtype, [obj], obj["metadata"]["resourceVersion"], include)
+                obj = printers.table(target.rtype, [obj], obj["metadata"]["resourceVersion"], include)
             return json.dumps({"type": kind, "object": obj}, separators=(",", ":")).encode() + b"\n"
 
         deadline = time.monotonic() + timeout
@@ -1044,6 +1112,7 @@ def _group(name: str, versions: list[str]) -> dict[str, Any]:
 
 
 def _resource_list(group_version: str, types: Iterable[ResourceType], version: str) -> dict[str, Any]:
+    """An APIResourceList as a real server sorts it: by name, each subresource after its resource."""
     out = []
     for t in types:
         entry: dict[str, Any] = {
@@ -1058,360 +1127,97 @@ def _resource_list(group_version: str, types: Iterable[ResourceType], version: s
         if t.categories:
             entry["categories"] = list(t.categories)
         out.append(entry)
-        if t.plural == "pods":
-            out.append({"name": "pods/log", "singularName": "", "namespaced": True, "kind": "Pod", "verbs": ["get"]})
+        for name, kind, verbs in t.subresources:
+            sub: dict[str, Any] = {
+                "name": f"{t.plural}/{name}",
+                "singularName": "",
+                "namespaced": t.namespaced,
+                "kind": kind or t.kind,
+                "verbs": list(verbs),
+            }
+            if kind == "Scale":
+                sub = {**sub, "group": "autoscaling", "version": "v1"}
+            out.append(sub)
+    if not group_version.count("/"):  # the core group's list is in name order
+        out.sort(key=lambda r: r["name"])
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": out}
 
 
-def _age(created: str | None) -> str:
-    """kubectl's short age (``45s``, ``3m``, ``2h``, ``5d``)."""
-    if not created:
-        return "<unknown>"
-    then = datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    seconds = max(0, int((datetime.now(UTC) - then).total_seconds()))
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size * 2 or (unit == "m" and seconds >= 120):
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+def _is_api_path(path: str) -> bool:
+    return path.split("/")[1] in ("api", "apis", "openapi", "version") if path != "/" else False
 
 
-_NAME_COL = {
-    "name": "Name",
-    "type": "string",
-    "format": "name",
-    "description": "Name must be unique within a namespace.",
-    "priority": 0,
-}
-_AGE_COL = {
-    "name": "Age",
-    "type": "string",
-    "format": "",
-    "description": "CreationTimestamp is a timestamp representing the server time when this object was created.",
-    "priority": 0,
-}
+def _forbidden_path(message: str) -> web.Response:
+    body = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": "Forbidden",
+        "details": {},
+        "code": 403,
+    }
+    return web.json_response(body, status=403)
 
 
-def _pod_cells(pod: Obj) -> list[Any]:
-    statuses = pod.get("status", {}).get("containerStatuses", [])
-    # native sidecars (restartable init containers) count as kubectl counts them
-    sidecars = {c["name"] for c in pod["spec"].get("initContainers", []) if c.get("restartPolicy") == "Always"}
-    init_statuses = [s for s in pod.get("status", {}).get("initContainerStatuses", []) if s.get("name") in sidecars]
-    total = len(pod["spec"].get("containers", [])) + len(sidecars)
-    ready = sum(1 for s in [*statuses, *init_statuses] if s.get("ready"))
-    restarts = sum(int(s.get("restartCount", 0)) for s in [*statuses, *init_statuses])
-    phase = pod.get("status", {}).get("phase", "Unknown")
-    for s in statuses:
-        waiting = s.get("state", {}).get("waiting")
-        if waiting:
-            phase = waiting.get("reason", phase)
-    if pod["metadata"].get("deletionTimestamp"):
-        phase = "Terminating"
-    # RESTARTS is a string column: "0", or "2 (5m ago)" after the last container restart
-    finished = [s.get("lastState", {}).get("terminated", {}).get("finishedAt") for s in [*statuses, *init_statuses]]
-    last = max((f for f in finished if f), default=None)
-    restart_cell = f"{restarts} ({_age(last)} ago)" if restarts and last else str(restarts)
-    gates = pod["spec"].get("readinessGates") or []
-    conditions = {c.get("type"): c.get("status") for c in pod.get("status", {}).get("conditions", [])}
-    gates_cell = f"{sum(1 for g in gates if conditions.get(g.get('conditionType')) == 'True')}/{len(gates)}"
-    return [
-        pod["metadata"]["name"],
-        f"{ready}/{total}",
-        phase,
-        restart_cell,
-        _age(pod["metadata"].get("creationTimestamp")),
-        pod.get("status", {}).get("podIP") or "<none>",
-        pod["spec"].get("nodeName") or "<none>",
-        pod.get("status", {}).get("nominatedNodeName") or "<none>",
-        gates_cell if gates else "<none>",
-    ]
-
-
-def _column(name: str, kind: str, description: str, priority: int = 0) -> dict[str, Any]:
-    return {"name": name, "type": kind, "format": "", "description": description, "priority": priority}
-
-
-# the wide (priority 1) columns every workload controller has; the API server always sends them
-_TEMPLATE_COLUMNS = [
-    _column("Containers", "string", "Names of each container in the template.", 1),
-    _column("Images", "string", "Images referenced by each container in the template.", 1),
-    _column("Selector", "string", "A label query over pods that should match the replica count.", 1),
-]
-
-
-def _template_cells(obj: Obj) -> list[Any]:
-    """CONTAINERS, IMAGES and SELECTOR (``-o wide``), comma-joined as the API server's printers join them."""
-    containers = obj["spec"]["template"]["spec"].get("containers", [])
-    match = obj["spec"].get("selector", {}).get("matchLabels", {})
-    return [
-        ",".join(c["name"] for c in containers),
-        ",".join(c.get("image", "") for c in containers),
-        ",".join(f"{k}={v}" for k, v in sorted(match.items())) or "<none>",
-    ]
-
-
-def _deployment_cells(obj: Obj) -> list[Any]:
-    spec, st = obj["spec"], obj.get("status", {})
-    return [
-        obj["metadata"]["name"],
-        f"{st.get('readyReplicas', 0)}/{spec.get('replicas', 1)}",
-        st.get("updatedReplicas", 0),
-        st.get("availableReplicas", 0),
-        _age(obj["metadata"].get("creationTimestamp")),
-        *_template_cells(obj),
-    ]
-
-
-def _replicaset_cells(obj: Obj) -> list[Any]:
-    spec, st = obj["spec"], obj.get("status", {})
-    return [
-        obj["metadata"]["name"],
-        spec.get("replicas", 1),
-        st.get("replicas", 0),
-        st.get("readyReplicas", 0),
-        _age(obj["metadata"].get("creationTimestamp")),
-        *_template_cells(obj),
-    ]
-
-
-def _daemonset_cells(obj: Obj) -> list[Any]:
-    st = obj.get("status", {})
-    node_selector = obj["spec"]["template"]["spec"].get("nodeSelector") or {}
-    return [
-        obj["metadata"]["name"],
-        st.get("desiredNumberScheduled", 0),
-        st.get("currentNumberScheduled", 0),
-        st.get("numberReady", 0),
-        st.get("updatedNumberScheduled", 0),
-        st.get("numberAvailable", 0),
-        ",".join(f"{k}={v}" for k, v in sorted(node_selector.items())) or "<none>",
-        _age(obj["metadata"].get("creationTimestamp")),
-        *_template_cells(obj),
-    ]
-
-
-# columns as pkg/printers/internalversion defines them (kubectl get deploy / rs / ds)
-_WORKLOAD_COLUMNS: dict[ResourceType, tuple[list[dict[str, Any]], Callable[[Obj], list[Any]]]] = {
-    DEPLOYMENT: (
-        [
-            _NAME_COL,
-            _column("Ready", "string", "Number of the pod with ready state"),
-            _column(
-                "Up-to-date",
-                "string",
-                "Total number of non-terminated pods targeted by this deployment that have the desired template spec.",
-            ),
-            _column(
-                "Available",
-                "string",
-                "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.",
-            ),
-            _AGE_COL,
-            *_TEMPLATE_COLUMNS,
-        ],
-        _deployment_cells,
-    ),
-    REPLICASET: (
-        [
-            _NAME_COL,
-            _column("Desired", "integer", "Replicas is the number of desired replicas."),
-            _column("Current", "integer", "Replicas is the most recently observed number of replicas."),
-            _column("Ready", "integer", "The number of pods targeted by this ReplicaSet with a Ready Condition."),
-            _AGE_COL,
-            *_TEMPLATE_COLUMNS,
-        ],
-        _replicaset_cells,
-    ),
-    DAEMONSET: (
-        [
-            _NAME_COL,
-            _column("Desired", "integer", "The total number of nodes that should be running the daemon pod."),
-            _column("Current", "integer", "The number of nodes that are running at least 1 daemon pod."),
-            _column(
-                "Ready",
-                "integer",
-                "The number of nodes that should be running the daemon pod and have one "
-                "or more of the daemon pod running with a Ready Condition.",
-            ),
-            _column("Up-to-date", "integer", "The total number of nodes that are running updated daemon pod"),
-            _column(
-                "Available",
-                "integer",
-                "The number of nodes that should be running the daemon pod and have "
-                "one or more of the daemon pod running and available.",
-            ),
-            _column(
-                "Node Selector", "string", "NodeSelector is a selector which must be true for the pod to fit on a node."
-            ),
-            _AGE_COL,
-            *_TEMPLATE_COLUMNS,
-        ],
-        _daemonset_cells,
-    ),
-}
-
-
-# as pkg/printers/internalversion's podColumnDefinitions (``-o wide`` shows the priority 1 ones)
-_POD_COLUMNS = [
-    _NAME_COL,
-    _column("Ready", "string", "The aggregate readiness state of this pod for accepting traffic."),
-    _column("Status", "string", "The aggregate status of the containers in this pod."),
-    _column(
-        "Restarts",
-        "string",
-        "The number of times the containers in this pod have been restarted and when the last container "
-        "in this pod has restarted.",
-    ),
-    _AGE_COL,
-    _column("IP", "string", "podIP address allocated to the pod. Routable at least within the cluster.", 1),
-    _column("Node", "string", "NodeName indicates in which node this pod is scheduled.", 1),
-    _column("Nominated Node", "string", "nominatedNodeName is set only when this pod preempts other pods.", 1),
-    _column("Readiness Gates", "string", "If specified, all readiness gates will be evaluated for pod readiness.", 1),
-]
-_NAMESPACE_COLUMNS = [
-    _NAME_COL,
-    _column("Status", "string", "The status of the namespace"),
-    _AGE_COL,
-]
-
-
-def _crd_column(name: str, kind: str, path: str, description: str, priority: int = 0) -> dict[str, Any]:
-    return {**_column(name, kind, description, priority), "jsonPath": path}
-
-
-_CRD_AGE = _crd_column(
-    "Age",
-    "date",
-    ".metadata.creationTimestamp",
-    "CreationTimestamp is a timestamp representing the server time when this object was created. It is not "
-    "guaranteed to be set in happens-before order across separate operations. Clients may not set this value. "
-    "It is represented in RFC3339 form and is in UTC. Populated by the system. Read-only. Null for lists. More "
-    "info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+# the checks a 1.31 API server registers, in its order (``/livez?verbose`` lists them; ``/livez/NAME`` runs one)
+_LIVEZ_CHECKS = (
+    "ping",
+    "log",
+    "etcd",
+    "poststarthook/start-apiserver-admission-initializer",
+    "poststarthook/generic-apiserver-start-informers",
+    "poststarthook/priority-and-fairness-config-consumer",
+    "poststarthook/priority-and-fairness-filter",
+    "poststarthook/storage-object-count-tracker-hook",
+    "poststarthook/start-apiextensions-informers",
+    "poststarthook/start-apiextensions-controllers",
+    "poststarthook/crd-informer-synced",
+    "poststarthook/start-system-namespaces-controller",
+    "poststarthook/start-cluster-authentication-info-controller",
+    "poststarthook/start-kube-apiserver-identity-lease-controller",
+    "poststarthook/start-kube-apiserver-identity-lease-garbage-collector",
+    "poststarthook/start-legacy-token-tracking-controller",
+    "poststarthook/start-service-ip-repair-controllers",
+    "poststarthook/rbac/bootstrap-roles",
+    "poststarthook/scheduling/bootstrap-system-priority-classes",
+    "poststarthook/priority-and-fairness-config-producer",
+    "poststarthook/bootstrap-controller",
+    "poststarthook/aggregator-reload-proxy-client-cert",
+    "poststarthook/start-kube-aggregator-informers",
+    "poststarthook/apiservice-status-local-available-controller",
+    "poststarthook/apiservice-status-remote-available-controller",
+    "poststarthook/apiservice-registration-controller",
+    "poststarthook/apiservice-discovery-controller",
+    "poststarthook/kube-apiserver-autoregistration",
+    "autoregister-completion",
+    "poststarthook/apiservice-openapi-controller",
+    "poststarthook/apiservice-openapiv3-controller",
 )
-# additionalPrinterColumns of the CRDs as Istio and Gateway API ship them (type, JSONPath, description)
-_CRD_COLUMNS: dict[str, list[dict[str, Any]]] = {
-    "virtualservices.networking.istio.io": [
-        _crd_column(
-            "Gateways",
-            "string",
-            ".spec.gateways",
-            "The names of gateways and sidecars that should apply these routes",
-        ),
-        _crd_column("Hosts", "string", ".spec.hosts", "The destination hosts to which traffic is being sent"),
-        _CRD_AGE,
-    ],
-    "destinationrules.networking.istio.io": [
-        _crd_column("Host", "string", ".spec.host", "The name of a service from the service registry"),
-        _CRD_AGE,
-    ],
-    "serviceentries.networking.istio.io": [
-        _crd_column("Hosts", "string", ".spec.hosts", "The hosts associated with the ServiceEntry"),
-        _crd_column(
-            "Location", "string", ".spec.location", "Whether the service is external to the mesh or part of the mesh."
-        ),
-        _crd_column("Resolution", "string", ".spec.resolution", "Service resolution mode for the hosts."),
-        _CRD_AGE,
-    ],
-    "authorizationpolicies.security.istio.io": [
-        _crd_column("Action", "string", ".spec.action", "The operation to take."),
-        _CRD_AGE,
-    ],
-    "peerauthentications.security.istio.io": [
-        _crd_column("Mode", "string", ".spec.mtls.mode", "Defines the mTLS mode used for peer authentication."),
-        _CRD_AGE,
-    ],
-    "gateways.gateway.networking.k8s.io": [
-        _crd_column("Class", "string", ".spec.gatewayClassName", ""),
-        _crd_column("Address", "string", ".status.addresses[*].value", ""),
-        _crd_column("Programmed", "string", '.status.conditions[?(@.type=="Programmed")].status', ""),
-        _CRD_AGE,
-    ],
-    "httproutes.gateway.networking.k8s.io": [
-        _crd_column("Hostnames", "string", ".spec.hostnames", ""),
-        _CRD_AGE,
-    ],
-    "gatewayclasses.gateway.networking.k8s.io": [
-        _crd_column("Controller", "string", ".spec.controllerName", ""),
-        _crd_column("Accepted", "string", '.status.conditions[?(@.type=="Accepted")].status', ""),
-        _CRD_AGE,
-        _crd_column("Description", "string", ".spec.description", "", 1),
-    ],
+_HEALTH_CHECKS = {
+    "healthz": _LIVEZ_CHECKS,
+    "livez": _LIVEZ_CHECKS,
+    "readyz": (*_LIVEZ_CHECKS[:3], "etcd-readiness", "informer-sync", *_LIVEZ_CHECKS[3:], "shutdown"),
 }
 
 
-def _json_path(obj: Any, path: str) -> Any:
-    """The few JSONPath forms the CRDs' printer columns use: ``.a.b``, ``.a[*].b``, ``.a[?(@.k=="v")].b``."""
-    values = [obj]
-    for part in re.findall(r"\.([A-Za-z0-9_]+)(\[[^\]]*\])?", path):
-        name, index = part
-        values = [v[name] for v in values if isinstance(v, dict) and name in v]
-        if index == "[*]":
-            values = [item for v in values if isinstance(v, list) for item in v]
-        elif index:
-            match = re.fullmatch(r'\[\?\(@\.(\w+)=="([^"]*)"\)\]', index)
-            key, wanted = match.groups() if match else ("", "")
-            values = [item for v in values if isinstance(v, list) for item in v if item.get(key) == wanted]
-    return values
+def _health(request: web.Request, path: str) -> web.Response:
+    """``/livez``, ``/readyz``, ``/healthz``: ``ok``, the ``[+]check ok`` list with ``?verbose``, one check by name."""
+    endpoint, _, check = path.strip("/").partition("/")
+    checks = _HEALTH_CHECKS[endpoint]
+    headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache, private"}
+    if check:
+        if check not in checks:
+            return web.Response(status=404, text="404 page not found\n", headers=headers)
+        return web.Response(text="ok", headers=headers)
+    excluded = set(request.query.getall("exclude", ()))
+    if "verbose" not in request.query:
+        return web.Response(text="ok", headers=headers)
+    lines = [f"[+]{name} {'excluded: ok' if name in excluded else 'ok'}" for name in checks]
+    return web.Response(text="\n".join([*lines, f"{endpoint} check passed", ""]), headers=headers)
 
 
-def _crd_cell(column: dict[str, Any], obj: Obj) -> Any:
-    """A CRD column's cell as the API server's table convertor prints it (JSON for lists, age for dates)."""
-    values = _json_path(obj, column["jsonPath"])
-    if not values:
-        return None
-    if column["type"] == "date":
-        return _age(values[0]) if isinstance(values[0], str) else None
-    value = values[0] if len(values) == 1 or "[" not in column["jsonPath"] else " ".join(map(str, values))
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, separators=(",", ":"))
-
-
-def _table(rtype: ResourceType, items: list[Obj], rv: str, include: str = "Metadata") -> dict[str, Any]:
-    """A ``meta.k8s.io/v1`` Table, the shape kubectl asks for with ``as=Table``.
-
-    ``include`` is the request's ``includeObject``: each row carries the whole object
-    (``Object``, which ``kubectl get --sort-by`` asks for), its metadata only (``Metadata``,
-    the default) or nothing (``None``).
-    """
-    if rtype is POD:
-        columns = _POD_COLUMNS
-        rows = [_pod_cells(o) for o in items]
-    elif rtype is NAMESPACE:
-        columns = _NAMESPACE_COLUMNS
-        rows = [
-            [
-                o["metadata"]["name"],
-                o.get("status", {}).get("phase", "Active"),
-                _age(o["metadata"].get("creationTimestamp")),
-            ]
-            for o in items
-        ]
-    elif rtype in _WORKLOAD_COLUMNS:
-        columns, cells_of = _WORKLOAD_COLUMNS[rtype]
-        rows = [cells_of(o) for o in items]
-    elif rtype.key in _CRD_COLUMNS:
-        extra = _CRD_COLUMNS[rtype.key]
-        columns = [_NAME_COL, *[{k: v for k, v in c.items() if k != "jsonPath"} for c in extra]]
-        rows = [[o["metadata"]["name"], *[_crd_cell(c, o) for c in extra]] for o in items]
-    else:
-        columns = [_NAME_COL, _AGE_COL]
-        rows = [[o["metadata"]["name"], _age(o["metadata"].get("creationTimestamp"))] for o in items]
-    return {
-        "kind": "Table",
-        "apiVersion": "meta.k8s.io/v1",
-        "metadata": {"resourceVersion": rv},
-        "columnDefinitions": columns,
-        "rows": [{"cells": cells, "object": _row_object(o, include)} for cells, o in zip(rows, items, strict=True)],
-    }
-
-
-def _row_object(obj: Obj, include: str) -> Obj | None:
-    if include == "Object":
-        return obj
-    if include == "None":
-        return None
-    return {
-        "kind": "PartialObjectMetadata",
-        "apiVersion": "meta.k8s.io/v1",
-        "metadata": {k: v for k, v in obj["metadata"].items() if k != "managedFields"},
-    }
+async def _audit_id(_request: web.Request, response: web.StreamResponse) -> None:
+    """Every response carries the ``Audit-Id`` the API server's audit filter assigns."""
+    response.headers.setdefault("Audit-Id", str(uuid.uuid4()))

@@ -123,6 +123,8 @@ class SimPod:
     ip: str
     node: str
     running: bool = False
+    uid: str = ""
+    created: str = ""  # creationTimestamp (and startTime: the kubelet sees it at once)
     ids: dict[str, str] = field(default_factory=dict)
     restarts: dict[str, int] = field(default_factory=dict)
     previous_ids: dict[str, str] = field(default_factory=dict)
