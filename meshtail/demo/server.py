@@ -200,7 +200,11 @@ class ServerState:
     deny_namespaces: set[str] = field(default_factory=set)
     user: str = "meshtail-demo"
     bookmark_interval: float = 5.0
-    stalled_until: float = 0.0  # log streams send nothing until then (rotation-style stall)
+    stalled_until: float = 0.0  # log streams send nothing until then, new ones too (the whole kubelet paused)
+    # the streams open when hold_open_streams() was called send nothing until then; requests made after it are
+    # served (the kubelet's rotation bug: a follow stream stops while a fresh request of the same log works)
+    held_streams: set[int] = field(default_factory=set)
+    held_until: float = 0.0
     throttle: float = 0.0  # probability of answering 429 (Retry-After: 1)
     throttle_next: int = 0  # answer 429 to this many requests first
     unavailable_next: int = 0  # answer the next N requests 503 (tests: a moment of unavailability)
@@ -841,6 +845,9 @@ class ApiServer:
             if time.monotonic() < self.state.stalled_until:
                 await asyncio.sleep(min(0.05, self.state.stalled_until - time.monotonic()))
                 continue
+            if key in self.state.held_streams and time.monotonic() < self.state.held_until:
+                await asyncio.sleep(min(0.05, self.state.held_until - time.monotonic()))
+                continue
             if index < log.base:
                 index = log.base  # rotated away while the client was slow: the kubelet skips ahead too
             batch: list[bytes] = []
@@ -897,6 +904,12 @@ class ApiServer:
             if len(parts) >= 6 and parts[-1] == "log":
                 self.state.hang_origins.add(f"{parts[-4]}/{parts[-2]}/{request.query.get('container', '')}")
         return self.drop_streams()
+
+    def hold_open_streams(self, seconds: float) -> int:
+        """Every log stream open now sends nothing for ``seconds``; what is asked after this is served."""
+        self.state.held_streams = set(self._streams)
+        self.state.held_until = time.monotonic() + seconds
+        return len(self.state.held_streams)
 
     def split_streams(self) -> int:
         """Fault "split": each open log stream breaks inside the next run of equal timestamps it sends."""
