@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -544,3 +545,20 @@ def test_tail_jsonl_is_redacted_by_default_and_compare_still_matches(tmp_path: P
                    for r in records)  # fmt: skip
     result = compare(sent, out)
     assert not result.unexplained and not result.duplicated and not result.never_served
+
+
+@pytest.mark.parametrize(
+    "name", ["envoy-text.log", "envoy-json.log", "envoy-component.log", "istiod.log", "istio-agent.log", "ztunnel.log"]
+)
+def test_a_number_of_any_length_in_any_field_is_no_crash(name: str) -> None:
+    """Found by a review: a 5,000-digit duration or port in an access line raised ValueError (Python refuses to
+    convert 4,300 digits and more) from the attribute builder, and `scan` died with it.  Every run of digits of
+    these files' lines, one at a time, is blown up; every line must still be one event that writes out."""
+    tried = 0
+    for text in lines(name):
+        for run in re.finditer(r"\d+", text):
+            line = text[: run.start()] + "7" * 5000 + text[run.end() :]
+            event = StreamParser().parse(RawLine(line, Source("file", path=name, line=1), "2026-01-01T00:00:00Z"))
+            assert dumps(event.to_dict())
+            tried += 1
+    assert tried >= 6, "the premise: numbers were blown up"

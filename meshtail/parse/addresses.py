@@ -14,9 +14,10 @@ def split_hostport(value: str) -> tuple[str, int | None]:
     if value.startswith("["):
         host, _, rest = value[1:].partition("]")
         port = rest[1:] if rest.startswith(":") else ""
-        return host, int(port) if port.isdecimal() else None
+        return host, int(port) if port.isdecimal() and len(port) <= 5 else None
     host, sep, port = value.rpartition(":")
-    if sep and port.isdecimal() and ":" not in host:
+    # (a port has at most five digits: a longer run is no port, and 4,300 digits crashed int() -- found by a review)
+    if sep and port.isdecimal() and len(port) <= 5 and ":" not in host:
         return host, int(port)
     return value, None
 

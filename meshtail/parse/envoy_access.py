@@ -26,6 +26,10 @@ from .flags import flag_list
 from .result import Parsed, finish
 from .timestamps import normalize
 
+# a number longer than any counter Envoy prints is no number: Python refuses to convert 4,300 digits and more (a
+# hostile line crashed the run: found by a review), and a field error says what was there
+_DIGITS = 19
+
 # ---------------------------------------------------------------- Istio's formats
 _REQLINE = '"%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%"'
 _TAIL_COMMON = (
@@ -176,7 +180,7 @@ def _cluster_attributes(value: str) -> dict[str, Any]:
         return attrs
     direction, port, third, service = parts
     attrs["istio.direction"] = "outbound" if direction == "outbound" else "inbound"
-    if port.isdigit():
+    if port.isdigit() and len(port) <= _DIGITS:
         attrs["istio.destination.port"] = int(port)
     if third:
         attrs["istio.destination.subset" if direction == "outbound" else "istio.destination.port_name"] = third
@@ -232,7 +236,7 @@ _INLINED_SETTERS: dict[Setter, str] = {
 
 def _int_setter(name: str) -> Setter:
     def setter(attrs: dict[str, Any], value: str) -> None:
-        if value.isdecimal():
+        if value.isdecimal() and len(value) <= _DIGITS:
             attrs[name] = int(value)
         else:
             _field_error(attrs, name, value)
@@ -321,7 +325,7 @@ def _builder(operators: list[str]) -> AttrsBuilder:
         if kind == "str":
             lines.append(f"        a[{how!r}] = v")
         elif kind == "int":
-            lines.append(f"        if v.isdecimal(): a[{how!r}] = int(v)")
+            lines.append(f"        if v.isdecimal() and len(v) <= {_DIGITS}: a[{how!r}] = int(v)")
             lines.append(f"        else: _field_error(a, {how!r}, v)")
         elif kind == "path":
             lines.append('        if "?" in v:')
@@ -333,7 +337,7 @@ def _builder(operators: list[str]) -> AttrsBuilder:
             whole, prefix = _HOSTPORT_SETTERS[how]  # type: ignore[index]
             lines.append(f"        a[{whole!r}] = v")
             lines.append('        h, c, p = v.rpartition(":")')
-            lines.append('        if c and p.isdecimal() and ":" not in h and v[:1] != "[":')
+            lines.append(f'        if c and p.isdecimal() and len(p) <= {_DIGITS} and ":" not in h and v[:1] != "[":')
             lines.append(f"            a[{prefix + '.address'!r}] = h")
             lines.append(f"            a[{prefix + '.port'!r}] = int(p)")
             lines.append("        else:")
@@ -792,7 +796,7 @@ def _int_group(groups: tuple[str, ...], index: int | None) -> int | None:
     if index is None:
         return None
     value = groups[index]
-    return int(value) if _present(value) and value.isdecimal() else None
+    return int(value) if _present(value) and value.isdecimal() and len(value) <= _DIGITS else None
 
 
 @lru_cache(maxsize=1024)
@@ -1055,7 +1059,7 @@ def _text(m: re.Match[str], n: int) -> str | None:
 
 def _number(m: re.Match[str], n: int) -> int | None:
     value = m.group(n)
-    return int(value) if value and value != "-" and value.isdecimal() else None
+    return int(value) if value and value != "-" and value.isdecimal() and len(value) <= _DIGITS else None
 
 
 def _accessors(operators: list[str]) -> tuple[dict[str, Accessor], dict[str, tuple[str, int]]]:
