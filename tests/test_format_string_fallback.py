@@ -147,6 +147,7 @@ STRFTIME_CASES = [
     ("%Y-%m-%dT%H:%M:%S%Ez", "2019-12-05T11:34:03+05:30", "2019-12-05T06:04:03Z"),
     ("%d/%m/%YT%H:%M:%S%z %s", "05/12/2019T06:04:03+0000 1575525843", "2019-12-05T06:04:03Z"),
     ("%H:%M:%S", "06:04:03", None),  # no date: matched, kept as printed, no time read from it
+    ("%E4Y-%m-%d %H:%M", "2019-12-05 06:04", "2019-12-05T06:04:00Z"),  # (a review: %E4Y was read as a fraction)
 ]
 
 

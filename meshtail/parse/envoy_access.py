@@ -468,7 +468,7 @@ def strftime_format(spec: str) -> TimeFormat | None:
             else:
                 add(r"[+-]\d{2}:\d{2}(?::\d{2})?", "z")
             return True
-        if code[:1] == "E" and code[1:2].isdigit():  # %E3S, %E6f: that many fractional digits
+        if code[:1] == "E" and code[1:2].isdigit() and code != "E4Y":  # %E3S, %E6f: that many fractional digits
             digits = int(code[1])
             if code[2] == "S":
                 add(r"\d{2}", "S")
