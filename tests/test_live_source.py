@@ -221,17 +221,24 @@ async def test_stalled_stream_is_detected_and_resumed(demo) -> None:  # type: ig
     assert stall.severity == "warning" and "stall" in stall.summary
 
 
+_PRODUCTPAGE = Selection(namespaces=["bookinfo"], selector="app=productpage", config=False)
+
+
+async def _spoke_once(demo, source: LiveSource, seen: Collector):  # type: ignore[no-untyped-def]
+    """productpage's one stream, once what it said has all arrived: its pod, and the stream's follower."""
+    await eventually(lambda: len(source.followers) == 1)
+    pp = demo.mesh._one("bookinfo", "productpage")
+    demo.mesh.browse()
+    await eventually(lambda: seen.delivered(pp.name) == written(demo, "bookinfo", pp.name) != [])
+    return pp, next(iter(source.followers.values()))
+
+
 async def test_a_quiet_container_is_not_a_stalled_stream(demo) -> None:  # type: ignore[no-untyped-def]
     """An idle sidecar says nothing for longer than the stall timeout: its log, looked at, holds nothing newer,
     so the stream stays open -- no stall warning, no reconnect every timeout -- and lines written later arrive
     on it.  (It reconnected, said "stall" and fetched the last second again every stall timeout.)"""
-    selection = Selection(namespaces=["bookinfo"], selector="app=productpage", config=False)
-    async with live(demo, selection, stall_timeout=0.6) as (source, seen):
-        await eventually(lambda: len(source.followers) == 1)
-        pp = demo.mesh._one("bookinfo", "productpage")
-        demo.mesh.browse()
-        await eventually(lambda: seen.delivered(pp.name) == written(demo, "bookinfo", pp.name) != [])
-        follower = next(iter(source.followers.values()))
+    async with live(demo, _PRODUCTPAGE, stall_timeout=0.6) as (source, seen):
+        pp, follower = await _spoke_once(demo, source, seen)
         lines = follower.stats.lines
         await asyncio.sleep(3.0)  # five stall timeouts of silence
         assert follower.stats.lines == lines, "premise: nothing was written meanwhile"
@@ -404,13 +411,8 @@ async def test_lines_on_their_way_when_the_quiet_look_finds_them_are_no_stall(de
     """The look at a quiet container's log can come just after it spoke: the newer lines it finds are on their way
     on the stream, which is not stuck.  (It was closed as stalled and reconnected at once: seen as a flaky
     test_a_quiet_container_is_not_a_stalled_stream under load.)"""
-    selection = Selection(namespaces=["bookinfo"], selector="app=productpage", config=False)
-    async with live(demo, selection, stall_timeout=0.6) as (source, seen):
-        await eventually(lambda: len(source.followers) == 1)
-        pp = demo.mesh._one("bookinfo", "productpage")
-        demo.mesh.browse()
-        await eventually(lambda: seen.delivered(pp.name) == written(demo, "bookinfo", pp.name) != [])
-        follower = next(iter(source.followers.values()))
+    async with live(demo, _PRODUCTPAGE, stall_timeout=0.6) as (source, seen):
+        pp, follower = await _spoke_once(demo, source, seen)
         looked = follower._log_moved_on
         spoke: list[bool] = []
 
