@@ -499,3 +499,34 @@ def test_the_values_hunted_elsewhere_are_bounded() -> None:
     assert len(secrets_of(attributes)) == redact.HUNTED
     out, count = redact_event({"raw": "", "summary": "", "attributes": attributes})
     assert count >= len(attributes) and not any("secretvalue" in str(v) for v in out["attributes"].values())
+
+
+def test_a_name_and_its_value_in_two_fields_of_one_entry(tmp_path: Path) -> None:
+    """Found by a review: a pod's env entry in an audit record, a header list, a proto dump kept the value of a
+    credential whose name stood in the entry's other field."""
+    for text, value in (
+        ('[{"name":"DB_PASSWORD","value":"hunter2-env"}]', "hunter2-env"),
+        ('headers { key: "x-api-key" value: "kkk123456" }', "kkk123456"),
+        ('headers: {key: "x-api-key", value: "kkk123456"}', "kkk123456"),
+        ("header_map: key: 'x-api-key', value: 'kkk123456'", "kkk123456"),
+    ):
+        redacted, count = redact_text(text)
+        assert value not in redacted and MARK in redacted and count == 1, text
+    kept = '[{"name":"LOG_LEVEL","value":"debug"}]'
+    assert redact_text(kept) == (kept, 0)
+    audit = {
+        "kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "Request", "auditID": "a2",
+        "stage": "ResponseComplete",
+        "requestURI": "/apis/apps/v1/namespaces/shop/deployments", "verb": "create", "user": {"username": "alice"},
+        "objectRef": {"resource": "deployments", "namespace": "shop", "name": "cart", "apiGroup": "apps"},
+        "requestObject": {"spec": {"template": {"spec": {"containers": [
+            {"name": "cart",
+             "env": [{"name": "DB_PASSWORD", "value": "hunter2-env"}, {"name": "LOG", "value": "debug"}]}
+        ]}}}},
+        "responseStatus": {"code": 201}, "requestReceivedTimestamp": "2024-05-01T10:00:00.000000Z",
+    }  # fmt: skip
+    path = tmp_path / "audit.log"
+    path.write_text(json.dumps(audit) + "\n")
+    (event,) = _scan(path)
+    assert event["format"] == "k8s-audit", "the premise: an audit event"
+    assert "hunter2-env" not in json.dumps(event) and '"debug"' in event["raw"]

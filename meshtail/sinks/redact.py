@@ -428,7 +428,35 @@ def redact_text(text: str, secrets: tuple[str, ...] = ()) -> tuple[str, int]:
     text = sub(_JWT, rf"\1{MARK}", text)
     text = sub(_QUERY, rf"\1{MARK}", text)
     text = sub(_USERINFO, rf"\1{MARK}@", text)
+    if "alue" in text:
+        text, n = _paired_values(text)
+        count += n
     return text, count
+
+
+# a name and its value in two fields of one entry: a pod's env `{"name":"DB_PASSWORD","value":"…"}`, a header list's
+# `{"key":"x-api-key","value":"…"}`, a proto dump's `key: "x-api-key" value: "…"` (found by a review: the name
+# stood in one field and the value leaked from the other)
+_PAIRED = re.compile(
+    r"""(?i)(?<![\w-])(?:name|key)["']?[ \t]*+[:=][ \t]*+(?P<q>["'])(?P<name>[\w.-]{1,100}+)(?P=q)[ \t]*+,?[ \t]*+"""
+    r"""["']?value["']?[ \t]*+[:=][ \t]*+(?P<vq>["'])(?P<value>(?:[^"'\\\n]++|\\.)*+)(?P=vq)"""
+)
+
+
+def _paired_values(text: str) -> tuple[str, int]:
+    count = 0
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal count
+        value = match.group("value")
+        if not secret_name(match.group("name")) or value.lower() in _EMPTY or value == MARK:
+            return match.group(0)
+        count += 1
+        start, end = match.span("value")
+        whole = match.group(0)
+        return whole[: start - match.start()] + MARK + whole[end - match.start() :]
+
+    return _PAIRED.sub(replace, text), count
 
 
 def _secrets_of(value: Any, key: str, found: list[str]) -> None:
@@ -462,8 +490,11 @@ def _walk(value: Any, secrets: tuple[str, ...], key: str = "") -> tuple[Any, int
         return out, total
     if isinstance(value, dict):
         result, total = {}, 0
+        # an entry naming its own value's field (`{"name": "DB_PASSWORD", "value": "…"}`): the value is that name's
+        named = value.get("name", value.get("key"))
+        paired = isinstance(named, str) and "value" in value and secret_name(named)
         for k, item in value.items():
-            new, n = _walk(item, secrets, str(k))
+            new, n = _walk(item, secrets, named if paired and k == "value" else str(k))  # type: ignore[arg-type]
             result[k] = new
             total += n
         return result, total
