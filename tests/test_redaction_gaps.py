@@ -279,7 +279,10 @@ def test_secret_name(name: str, secret: bool) -> None:
 
 def test_attribute_names() -> None:
     assert sensitive_key("http.request.header.x-secret-key") and sensitive_key("jwt") and sensitive_key("x-jwt")
-    assert sensitive_key("http.request.header.x-auth-user"), "the old rule for auth/session/csrf headers stays"
+    # whole header names of the old rule (x-auth, x-session-id, x-csrf-token); a user's name is no credential, the
+    # key beside it is (Swift's X-Auth-User / X-Auth-Key)
+    assert sensitive_key("http.request.header.x-auth") and sensitive_key("http.request.header.x-auth-key")
+    assert not sensitive_key("http.request.header.x-auth-user")
     assert not sensitive_key("jwt.principal") and not sensitive_key("http.response.bytes_sent")
 
 
@@ -530,3 +533,19 @@ def test_a_name_and_its_value_in_two_fields_of_one_entry(tmp_path: Path) -> None
     (event,) = _scan(path)
     assert event["format"] == "k8s-audit", "the premise: an audit event"
     assert "hunter2-env" not in json.dumps(event) and '"debug"' in event["raw"]
+
+
+def test_headers_that_only_start_like_a_credential_are_kept() -> None:
+    """Found by a review: every header starting x-auth/x-session was a credential, so oauth2-proxy's
+    X-Auth-Request-Email was hunted through the event and a 403 on /users/alice@example.com/profile was exported
+    as /users/[REDACTED]/profile."""
+    for name in ("x-auth-request-email", "x-authz-decision", "x-session-affinity", "x-authenticated-groups"):
+        assert not sensitive_key(f"http.request.header.{name}"), name
+    for name in ("x-auth", "x-session-id", "x-csrf-token", "authorization", "x-auth-request-access-token"):
+        assert sensitive_key(f"http.request.header.{name}"), name
+    attributes = {
+        "http.request.header.x-auth-request-email": "alice@example.com",
+        "url.path": "/users/alice@example.com",
+    }
+    out, _ = redact_event({"raw": "", "summary": "", "attributes": attributes})
+    assert out["attributes"]["url.path"] == "/users/alice@example.com"

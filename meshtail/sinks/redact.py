@@ -314,7 +314,11 @@ def unhinted(texts: list[str]) -> set[int]:
 
 
 # (an attribute named `jwt` holds one; in text, `jwt:` is mostly Envoy's logger talking, and a JWT is found anyway)
-_HEADER_ATTRIBUTE = re.compile(r"(?i)^http\.request\.header\.(?:x-)?(?:auth|session|csrf|xsrf)|(?:^|[._-])jwt$")
+# (whole names only: `x-auth-request-email`, `x-authz-decision`, `x-session-affinity` hold no credential, and
+# hunting their values hid an e-mail in a path -- found by a review)
+_HEADER_ATTRIBUTE = re.compile(
+    r"(?i)^http\.request\.header\.(?:x-)?(?:auth|session|csrf|xsrf)(?:-token|-id|-key)?$|(?:^|[._-])jwt$"
+)
 MIN_SECRET = 4  # values shorter than this are not hunted down elsewhere in the line
 
 
