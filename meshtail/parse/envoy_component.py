@@ -185,6 +185,14 @@ _LIBPROTOBUF = re.compile(
 _PROTOBUF_LEVELS = {"ERROR": "error", "WARNING": "warning", "INFO": "info", "FATAL": "critical", "DFATAL": "error"}
 _MIXER_CHECK = re.compile(r"Called Mixer::Filter : check complete (?P<status>.{0,512}+)")
 
+# what Envoy refuses a bad resource with: protoc-gen-validate (a NACK's or a bootstrap's), the JSON/YAML loader
+# (protobuf/utility.cc), an extension this build lacks (config/utility.h); quoted alone from a NACK or a bootstrap error
+_INVALID_RESOURCE = (
+    "Proto constraint validation failed (",
+    "Unable to parse JSON as proto (",
+    "Protobuf message (type ",
+    "Didn't find a registered implementation for ",
+)
 # a message pasted without its prefix, Envoy's by its first words
 _FRAGMENT_STARTS = (
     "gRPC config for ",
@@ -198,7 +206,6 @@ _FRAGMENT_STARTS = (
     "Unable to establish new stream",
     "Invalid path: ",
     "error initializing configuration '",  # the bootstrap file Envoy cannot load (main, critical)
-    "Proto constraint validation failed (",  # protoc-gen-validate refusing a resource (a NACK's or a bootstrap's)
     "TLS error: 2684",  # BoringSSL's packed error code as Envoy prints it ("TLS error: 268435581:SSL routines:…")
     "TLS_error:|2684",
     "error initializing config '",
@@ -223,12 +230,9 @@ _FRAGMENT_STARTS = (
     "shadow denied",
     "shadow allowed",
     # the filter manager's local reply, whose details say why (filter_manager.cc, conn_manager_impl.cc before
-    # 1.16): the line most pasted from a debug log; and what Envoy's JSON/YAML loader throws at a bad resource
-    # (protobuf/utility.cc), quoted alone from a NACK or a bootstrap error
+    # 1.16): the line most pasted from a debug log
     "Sending local reply with details ",
-    "Unable to parse JSON as proto (",
-    "Protobuf message (type ",
-    "Didn't find a registered implementation for ",  # an extension this build lacks (config/utility.h)
+    *_INVALID_RESOURCE,
 )
 # the signal handler's report and its backtrace frames (source/common/signal/signal_action.cc, backtrace.h):
 # "Caught Segmentation fault, suspect faulting address 0x0", "#3: Envoy::Router::ConfigImpl::route() [0xb78bd5]"
@@ -248,12 +252,6 @@ _CONFIG_SOURCE = re.compile(r"/common/config/|/config_subscription/|/(?:lds|cds|
 _LISTENER_ERROR = re.compile(
     r"(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]{2,45}\])_\d{1,5}|virtual(?:In|Out)bound): "
     r"(?:unable to |cannot |[Ee]rror |[Ii]nvalid |Didn't find |[Ff]ailed |no such |duplicate )"
-)
-_INVALID_RESOURCE = (
-    "Proto constraint validation failed (",
-    "Unable to parse JSON as proto (",
-    "Protobuf message (type ",
-    "Didn't find a registered implementation for ",
 )
 _REJECTED_LISTENER = re.compile(r" rejected: (?:Error adding/updating listener|Proto constraint validation failed)")
 _NAMED_STREAM = re.compile(r"\w{1,64}+ gRPC config stream ")
