@@ -216,3 +216,23 @@ def test_blanks_after_a_status_are_read_in_linear_time() -> None:
     for line in ('[2025-01-01T00:00:00.000Z] "GET / HTTP/1.1" 200 ', '"GET / HTTP/1.1" 200 '):
         parse(line + " " * 100_000 + "x")
     assert time.perf_counter() - started < 10  # linear: well under a second; quadratic: minutes
+
+
+def test_a_custom_field_after_the_status_does_not_hide_a_bracketed_envoy_line() -> None:
+    # envoyproxy/envoy#11439 (holdout41): a custom TEXT format logging the gRPC status as header/trailer ("-/0")
+    # where the default has its flags; the ext_authz Check call succeeded, and was an outcome-less fragment
+    line = (
+        '[2020-02-27T00:27:45.898Z] "POST /envoy.service.auth.v2.Authorization/Check HTTP/1.1" 200 -/0 - 2979 11 57 57 '
+        '"-" "797296e2-5515-428a-945f-3459265494fa" "multipass_safe--staging" "-" "-" "10.1.3.17:32508"'
+    )
+    event = parse(line)
+    assert (event.format, event.category, event.outcome, event.action) == (
+        "envoy-text",
+        "routing",
+        "success",
+        "http.request",
+    )
+    assert event.time == "2020-02-27T00:27:45.898Z" and event.attributes["http.response.status_code"] == 200
+    # without Envoy's bracketed start time the same shape is any web server's line, and stays unread
+    other = parse('2020-02-27T00:27:45.898Z "GET / HTTP/1.1" 200 text/html 612 0 3 "-" "curl/7.68.0"')
+    assert other.format == "unknown"

@@ -64,8 +64,11 @@ ACTIONS: tuple[Action, ...] = (
 _FLAG = r"(?:[A-Z]{2,5}|[A-Z][a-z]+(?:[A-Z][a-z]*)+)"
 _REQUEST = re.compile(
     r'(?P<open>"?)(?P<method>[A-Z][A-Z_]{2,15}|-) (?P<path>[^\s"]*?)(?: ?(?P<proto>HTTP/[0-9.]{1,3}|-))?"'
-    rf"\s+(?P<status>\d{{1,3}})(?:\s+(?P<flags>-|{_FLAG}(?:,{_FLAG})*)(?=\s|$)|(?:\s*+(?P<elided>…|\.{{3}}))?\s*+$)"
-)  # the flags may be cut off with the rest: '"POST /x HTTP/2" 200 ' (or an author's '200 …') ends a pasted line
+    rf"\s+(?P<status>\d{{1,3}})(?:\s+(?P<flags>-|{_FLAG}(?:,{_FLAG})*)(?=\s|$)|(?:\s*+(?P<elided>…|\.{{3}}))?\s*+$"
+    r"|\s++(?P<odd>[^\s\"\d][^\s\"]{0,60}+)(?=\s))"
+)  # the flags may be cut off with the rest: '"POST /x HTTP/2" 200 ' (or an author's '200 …') ends a pasted line;
+# or a custom format has its own field after the status (``200 -/0 -``: gRPC status header/trailer), read only
+# behind Envoy's bracketed start time (a web server's line has its byte count there)
 # (possessive blanks: a long run of them before the line's end must not be tried split two ways)
 # a fragment that starts at the status: "503 UF,URX "-" "TLS error: …"" — only with real flags,
 # or with a details word, so a number and a word in any other line do not read as one
@@ -145,7 +148,9 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
             body = body.replace('""', '"')  # a CSV cell's doubled quotes (the paste peeler needs a whole cell)
         m = _REQUEST.search(body)
         if m is not None and not _CLF_STAMP.search(body, 0, m.start()):
-            return _read(body, m, source)
+            found = _read(body, m, source)
+            if found is not None or m.group("odd") is None:
+                return found
         m = _FRAGMENT.match(body)
         if m is not None and _TOKEN.search(body, m.end()) is not None:
             return _read(body, m, source)
@@ -418,11 +423,13 @@ def _read(body: str, m: re.Match[str], source: Source | None) -> tuple[str, Pars
         prefix = body[: m.start()]
         stamp = _STAMP.search(prefix)
         if stamp is not None:
-            if groups.get("elided") and not (stamp.group("open") and stamp.group("close")):
+            if (groups.get("elided") or groups.get("odd")) and not (stamp.group("open") and stamp.group("close")):
                 return None  # cut right after its status: only Envoy's bracketed time says it is a proxy's line
             time = normalize(stamp.group("ts"))
             pairs.append(("START_TIME", stamp.group("ts")))
             partial = not (stamp.group("open") and stamp.group("close") and groups["open"])
+        elif groups.get("odd"):
+            return None  # another field after the status, and no bracketed time to say whose line it is
         else:
             partial = True  # the line's start (its time) is missing
         method, path, proto = groups["method"], groups["path"], groups["proto"]
