@@ -89,6 +89,15 @@ def _scan(path: Path, *flags: str) -> list[dict]:  # type: ignore[type-arg]
     return [json.loads(text) for text in done.stdout.decode("utf-8").splitlines()]
 
 
+def _scan_record(tmp_path: Path, record: dict) -> dict:  # type: ignore[type-arg]
+    """One Kubernetes audit record written as a log line and scanned: its one exported event."""
+    path = tmp_path / "audit.log"
+    path.write_text(json.dumps(record) + "\n")
+    (event,) = _scan(path)
+    assert event["format"] == "k8s-audit", "the premise: an audit event"
+    return event
+
+
 @pytest.fixture(scope="module")
 def audit_scans(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict], list[dict]]:  # type: ignore[type-arg]
     """The audit's lines, one file, scanned as the audit did (and with --no-redact, for the premise)."""
@@ -474,10 +483,7 @@ def test_identities_written_prefix_name_at_domain_are_kept(tmp_path: Path) -> No
                       "apiGroup": "security.istio.io", "apiVersion": "v1"},
         "responseStatus": {"code": 200}, "requestReceivedTimestamp": "2024-05-01T10:00:00.000000Z",
     }  # fmt: skip
-    path = tmp_path / "audit.log"
-    path.write_text(json.dumps(audit) + "\n")
-    (event,) = _scan(path)
-    assert event["format"] == "k8s-audit", "the premise: an audit event"
+    event = _scan_record(tmp_path, audit)
     assert event["attributes"]["k8s.user"] == "oidc:alice@example.com"
     assert "oidc:alice@example.com" in event["raw"] and "alice@example.com" in event["summary"]
     for identity in ("user:john.doe@elastic.co", "system:serviceaccount:default:sa@corp", "mailto:bob@example.com"):
@@ -528,10 +534,7 @@ def test_a_name_and_its_value_in_two_fields_of_one_entry(tmp_path: Path) -> None
         ]}}}},
         "responseStatus": {"code": 201}, "requestReceivedTimestamp": "2024-05-01T10:00:00.000000Z",
     }  # fmt: skip
-    path = tmp_path / "audit.log"
-    path.write_text(json.dumps(audit) + "\n")
-    (event,) = _scan(path)
-    assert event["format"] == "k8s-audit", "the premise: an audit event"
+    event = _scan_record(tmp_path, audit)
     assert "hunter2-env" not in json.dumps(event) and '"debug"' in event["raw"]
 
 
