@@ -122,6 +122,9 @@ WRAPPERS: dict[str, Wrap] = {
     "bold label": lambda s, pod, ctr: f"**{ctr}:** {s}",
     "markdown table cell": lambda s, pod, ctr: "| " + s.replace("|", "\\|") + " |",
     "k9s border": lambda s, pod, ctr: f"│ {s} │",
+    # a log UI's or a support article's table with the time and the level in cells of their own (the AKS Istio
+    # add-on's troubleshooting page: "| 2023-11-21T00:20:25.808873Z | info      | spiffe  Added 1 certs … |")
+    "table columns": lambda s, pod, ctr: _table_columns(s),
     "addresses redacted": lambda s, pod, ctr: _IPV4.sub("x.x.x.x", s) if _IPV4.search(s) else None,
     "CSV cell": lambda s, pod, ctr: '"' + s.replace('"', '""') + '"' if '"' in s else None,
     "tabs as one space": lambda s, pod, ctr: s.replace("\t", " ") if "\t" in s else None,
@@ -148,6 +151,15 @@ def _json_payload(line: str, pod: str, container: str) -> str | None:
     moved = {k: v for k, v in payload.items() if k not in ("time", "timestamp", "severity")}
     resource = {"type": "k8s_container", "labels": {"pod_name": pod, "container_name": container}}
     return json.dumps({"jsonPayload": moved, "resource": resource, "timestamp": "2024-05-01T10:11:12.123456Z"})
+
+
+def _table_columns(line: str) -> str | None:
+    """Istio's tab-separated line as a table row: time and level in their own cells, the tabs after them blanks."""
+    cells = line.split("\t", 2)
+    if len(cells) < 3 or not cells[0][:1].isdigit():
+        return None
+    time, level, rest = cells
+    return f"| {time} | {level:<9} | {rest.replace(chr(9), '  ').replace('|', chr(92) + '|')} |"
 
 
 def _texturize(text: str) -> str:

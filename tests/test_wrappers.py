@@ -456,3 +456,31 @@ def test_logstash_rubydebug_message_field() -> None:
     event = parse('       "message" => ' + json.dumps(NACK) + ",")
     assert (event.format, event.action) == ("istiod", "xds.reject")
     assert event.attributes["meshtail.partial"] is True
+
+
+def test_a_table_row_with_the_time_and_level_in_cells_of_their_own() -> None:
+    # learn.microsoft.com, AKS Istio add-on troubleshooting (holdout43): istiod's log shown as a markdown table,
+    # "| time | level | message |", the scope and message in one cell with the tab shown as blanks
+    for row, action in (
+        (
+            "  | 2023-11-20T23:27:36.649032Z | info      | **No plugged-in cert at etc/cacerts/ca-key.pem; "
+            "self-signed cert is used** |",
+            "auth.event",
+        ),
+        (
+            "  | 2023-11-21T00:20:25.808873Z | info      | spiffe  Added 1 certs to trust domain cluster.local in "
+            "peer cert verifier |",
+            "ca.event",
+        ),
+    ):
+        event = StreamParser().parse(RawLine(row, FILE, "2026-01-01T00:00:00Z"))
+        assert (event.format, event.category, event.action) == ("istiod", "auth", action), row
+        assert event.time is not None and event.time.startswith("2023-11-2")
+    # an access line in one cell keeps the "|" it escaped (an Istio cluster name), and is read whole
+    cell = (
+        '| [2020-10-29T03:23:33.415Z] "GET /a HTTP/1.1" 503 UF - "-" 0 91 3 - "-" "curl" "id" "a" "10.0.0.1:80" '
+        "outbound\\|80\\|\\|a.default.svc.cluster.local - 10.0.0.2:80 10.0.0.3:4 - default |"
+    )
+    event = StreamParser().parse(RawLine(cell, FILE, "2026-01-01T00:00:00Z"))
+    assert (event.format, event.outcome) == ("envoy-text", "failure")
+    assert event.attributes["envoy.upstream_cluster"] == "outbound|80||a.default.svc.cluster.local"

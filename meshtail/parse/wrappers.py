@@ -123,6 +123,9 @@ def _typography(text: str) -> str:
     return text.translate(_BLANKS_TABLE)
 
 
+# a tab a page or a table cell shows as blanks
+_WIDE_BLANK = re.compile(r" {2,}+")
+_CELL_BORDER = re.compile(r"(?<!\\) \| ")  # between two cells of a markdown table (not an escaped "|" in one)
 # an HTML page's escapes of a line's quotes and angle brackets (a bare "&amp;" may be a query string's own)
 _HTML_ENTITY = re.compile(r"&(?:quot|lt|gt|apos|#3[49]|#6[02]|#x2[27]|#x3[ce]);")
 
@@ -181,6 +184,12 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
             body = rest
     if body.startswith(("| ", "│ ")) and body.endswith((" |", " │")) and len(body) > 6:
         body = body[2:-2].strip()  # a table's cell: the line between its borders (a markdown table, k9s)
+        if " | " in body:
+            # a row of cells a log UI or an author split the line into ("| <time> | info | <message> |"): the
+            # columns Istio's format separates by tabs, when the row read so is a line
+            cells = _WIDE_BLANK.sub("\t", "\t".join(cell.strip() for cell in _CELL_BORDER.split(body)))
+            if looks_like_a_line(cells.replace("**", "").replace("\\|", "|")):
+                body = cells
         if "\\|" in body:
             body = body.replace("\\|", "|")  # (markdown escapes a "|" inside a cell)
     if body.startswith(("> ", "│ ", "| ", "$ ", "# ")):
