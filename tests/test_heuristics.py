@@ -101,3 +101,15 @@ def test_a_metric_sample_counting_refusals_is_no_refusal() -> None:
     # the premise: the same words as a line of text are still a guessed denial
     for line in ("Forbidden 403", "rbac.denied: 4 requests were denied", "RBAC: access denied"):
         assert parse(line).action == "log.denial", line
+
+
+def test_a_count_of_no_refusals_is_no_refusal() -> None:
+    # consul's `consul troubleshoot proxy` check list (holdout43): nothing was rejected
+    for line in ("✓ Envoy has 0 rejected configurations", "requests: 12 allowed, 0 denied", "rejected: 0"):
+        event = parse(line)
+        assert (event.category, event.violation) == ("other", False), line
+        assert "meshtail.heuristic" not in event.attributes
+    # the same words with a count of some are still guessed refusals (the premise: the words alone decide)
+    for line in ("✗ Envoy has 2 rejected configurations", "requests: 12 allowed, 3 denied", "rejected: 10"):
+        event = parse(line)
+        assert event.violation and event.attributes["meshtail.heuristic"] is True, line

@@ -446,6 +446,12 @@ _METRIC_SAMPLE = re.compile(
     r"\s*(?:(?=[\w:]{0,200}[_{])[a-zA-Z_:][\w:]{0,200}(?:\{[^{}\n]{0,2000}\})?\s+[-+]?(?:\d[\d.]*(?:[eE][-+]?\d+)?|NaN|\+?Inf)(?:\s+\d{10,13})?"
     r"|[a-zA-Z_][\w.|:\[\]-]{0,300}\.[\w-]{1,100}:\s+\d{1,20})\s*"
 )
+# a count of none: "Envoy has 0 rejected configurations" (consul's `troubleshoot proxy` check), "0 denied",
+# "rejected: 0" -- nothing was refused
+_NONE_COUNTED = re.compile(
+    r"(?i)(?<![\w.,-])0 (?:[a-z]{1,30} ){0,2}?(?:rejected|denied|refused|forbidden|unauthori[sz]ed)\b"
+    r"|\b(?:rejected|denied|refused)(?: [a-z]{1,30})?[=:] ?0(?![\w.,])"
+)
 _FAILED_WORDS = re.compile(
     r"(?i)\b(?:failed|failure|fails|error|errors|unable to|cannot|can't|could not|couldn't|refused|timed out|timeout"
     r"|unavailable|unreachable)\b"
@@ -480,6 +486,8 @@ def heuristic_verdict(parsed: Parsed, body: str) -> None:
         return  # a client's copy of the answer (the proxy's own line of that request is the event)
     if _METRIC_SAMPLE.fullmatch(text):
         return
+    if "0" in text:
+        text = _NONE_COUNTED.sub(" ", text)
     rejected = _CONFIG_REJECTED.search(text)
     if rejected and _CONFIG_WORDS.search(text):
         verdict = ("config", "failure", True, "log.config_rejected", "words of a rejected configuration")
