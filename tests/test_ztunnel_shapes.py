@@ -861,3 +861,12 @@ def test_an_access_record_kept_without_its_level_and_target() -> None:
     assert (event.format, event.category, event.action) == ("ztunnel", "routing", "tcp.connection")
     # an address alone is nobody's
     assert parse('{"src.addr":"10.0.0.5:45000","message":"connection complete"}').format == "unknown"
+
+
+def test_a_zap_console_line_with_a_ztunnel_target_word_is_not_ztunnels() -> None:
+    """kumahq/kuma (holdout43): Kuma's data-plane agent, zap's console encoder, logs under "config"; ztunnel writes
+    its tab layout's level in lower case (telemetry.rs), so an upper-case level between tabs is a Go program's."""
+    event = parse("2024-01-25T08:30:22.010Z\tINFO\tconfig\tskipping reading config from file")
+    assert event.format == "unknown"
+    # the premise: the same words in ztunnel's own layout are ztunnel's
+    assert parse("2024-01-25T08:30:22.010215Z\tinfo\tconfig\tskipping reading config from file").format == "ztunnel"

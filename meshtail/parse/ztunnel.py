@@ -862,7 +862,9 @@ def _parse_head(body: str, pos: int, strict: bool, own: bool = False) -> _Line |
         return None  # the target is not a whole word
     tabbed = "\t" in sep and end < len(body) and body[end] == "\t"
     message, fields = _after_target(body, end, tabbed)
-    column = tabbed or body.startswith("  ", end)
+    # ztunnel's tab layout writes its level in lower case (telemetry.rs lowercases it); tabs around an upper-case
+    # level are zap's console encoder (Kuma's, Envoy Gateway's, any Go program's "…Z\tINFO\tconfig\t…")
+    column = (tabbed and not level.isupper()) or body.startswith("  ", end)
     if strict:
         name = items[0][0]
         if not ("::" in name or name in _STRONG_TARGETS or any(f is not None for _, f in items)):
