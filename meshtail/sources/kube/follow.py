@@ -14,6 +14,8 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import aiohttp
@@ -36,6 +38,7 @@ class _Unverified(Exception):
 
 
 _PROBE_BYTES = 1 << 16  # how much of a quiet stream's log is read to see whether it moved on (see _log_moved_on)
+_GONE_GRACE = 30.0  # how long an open stream of a deleted pod may stay quiet before it is cut (see _log_moved_on)
 
 
 @dataclass
@@ -97,6 +100,16 @@ class Follower:
         self._quick_stalls = 0
         self._finished = False
         self._reading_previous = False
+        # a first stream limited by --tail/--since that broke before it delivered a line reconnects from the
+        # second its first connection was answered (the API server's Date, a second early for the node's clock):
+        # asking tailLines=0 again would skip every line written while it was down, and nothing would say so
+        self._anchor: str | None = None
+        # the second after the one the current connection was answered in, by the API server's clock: a line
+        # stamped from then on is one this connection should have sent
+        self._answered: str | None = None
+        # when a quiet stream's look first found its pod deleted: the open stream may still hold the rest of the
+        # log (a kubelet reads a deleted file it holds open), so it is not cut for a while
+        self._gone_since: float | None = None
 
     # ---- events ------------------------------------------------------------------------
     def _event(self, action: str, summary: str, severity: str = "info", **attrs: object) -> None:
@@ -111,15 +124,17 @@ class Follower:
         self.on_event(health_event(action, summary, severity, self.source, attributes))
 
     def _resumed(self) -> None:
-        """Report a finished resume once its replay is over (so the repeat count is known)."""
-        if self._resumed_at is None:
+        """Report a finished resume once its replay is over (so the repeat count is known), and only once the new
+        connection has sent something: a connection answered and then silent has not resumed (an audit saw
+        "resumed" every 5 s from streams that delivered nothing)."""
+        if self._resumed_at is None or self._bytes_read == 0:
             return
         gap = self._resumed_at
         self._resumed_at = None
         dropped = self.stats.duplicates_dropped - self._dropped_at_resume
         self._event(
             "meshtail.stream.resume",
-            f"resumed from {self._since} after {gap:.1f}s; {dropped} repeated lines dropped",
+            f"resumed from {self._since or 'the start'} after {gap:.1f}s; {dropped} repeated lines dropped",
             "info",
             meshtail__gap_seconds=round(gap, 3),
             meshtail__resume__since_time=self._since,
@@ -159,9 +174,19 @@ class Follower:
 
     def _silence_limit(self) -> float:
         """How long this connection may send nothing before it counts as stuck."""
-        if self._bytes_read == 0 and (self.resume.replaying or self._reading_previous) and self._quick_stalls < 2:
+        waiting = self.resume.replaying or self._reading_previous or self._owes_backlog()
+        if self._bytes_read == 0 and waiting and self._quick_stalls < 2:
             return min(self.options.resume_timeout, self.options.stall_timeout)
         return self.options.stall_timeout
+
+    def _limited(self) -> bool:
+        """Whether this stream asked only for part of its log (``--tail``/``--since`` on a first stream)."""
+        return self.initial and (self.options.since_seconds is not None or self.options.tail is not None)
+
+    def _owes_backlog(self) -> bool:
+        """Nothing delivered yet from a request for the whole log: a log that holds lines sends them at once (a new
+        instance always writes some), so a connection that stays silent is stuck, not quiet."""
+        return self.resume.last is None and not self._limited()
 
     async def _watchdog(self, response: aiohttp.ClientResponse) -> None:
         while True:
@@ -190,19 +215,28 @@ class Follower:
         """Whether the log holds a line newer than the last one delivered (one bounded, non-following read from
         the last delivered second): the stream is stuck if so.  A failed look counts as stuck (reconnect)."""
         last = self.resume.last
-        if last is None:
-            return True  # (nothing delivered yet: nothing to compare with)
         params = {**self._params(), "limitBytes": str(_PROBE_BYTES)}  # (from the last delivered second)
         params.pop("follow", None)
         try:
             async with self.client.stream(self._path, params, what=f"logs of {self.target.name}") as response:
                 data = await asyncio.wait_for(response.content.read(_PROBE_BYTES), self.options.resume_timeout)
-        except (KubeError, aiohttp.ClientError, ConnectionError, TimeoutError):
+        except KubeError as exc:
+            if exc.status != 404:
+                return True
+            # the pod is gone, but the open stream may still deliver the rest of its log: it is given a while
+            # (at least the stall timeout again) before it counts as stuck and the gap is said
+            gone = self._gone_since = self._gone_since or time.monotonic()
+            return time.monotonic() - gone >= max(self.options.stall_timeout, _GONE_GRACE)
+        except (aiohttp.ClientError, ConnectionError, TimeoutError):
             return True
-        newest = timestamp_key(last)
+        # compared with: the last line delivered; with none, the second after this connection was answered, or for a
+        # request of the whole log any line at all
+        if last is None and not self._limited():
+            return bool(data.strip())
+        newer = timestamp_key(last) if last is not None else instant_before(self._answered or now_rfc3339())
         for text in data.decode("utf-8", "replace").splitlines():
             stamp, _ = split_stamp(text)
-            if stamp is not None and timestamp_key(stamp) > newest:
+            if stamp is not None and timestamp_key(stamp) > newer:
                 return True
         return len(data) >= _PROBE_BYTES  # (the second it resumes from filled the look: not known, so stuck)
 
@@ -331,7 +365,7 @@ class Follower:
         params = {"container": self.target.container, "timestamps": "true"}
         if self.options.follow:
             params["follow"] = "true"
-        since = self.resume.since_time()
+        since = self.resume.since_time() or self._anchor
         if since is not None:
             params["sinceTime"] = since
         elif self.initial:
@@ -340,6 +374,20 @@ class Follower:
             if self.options.tail is not None and self.options.tail >= 0:
                 params["tailLines"] = str(self.options.tail)
         return params
+
+    def _note_answer(self, response: aiohttp.ClientResponse) -> None:
+        """Keep the API server's clock at this answer: the second after it, and (first answer of a stream limited by
+        --tail/--since) where a reconnect before any line must start so that nothing written meanwhile is skipped."""
+        try:
+            answered = parsedate_to_datetime(response.headers.get("Date", ""))
+        except (TypeError, ValueError):
+            answered = datetime.now(UTC)  # (no Date: this machine's clock)
+        answered = answered.astimezone(UTC).replace(microsecond=0)
+        self._answered = (answered + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if self._anchor is None and self._limited() and self.resume.last is None:
+            # a second early (the node's clock may lag the API server's), and as far back as --since reaches
+            start = answered - timedelta(seconds=1 + (self.options.since_seconds or 0))
+            self._anchor = start.strftime("%Y-%m-%dT%H:%M:%SZ")
 
     async def run(self) -> None:
         try:
@@ -380,6 +428,7 @@ class Follower:
                     # again meanwhile, this instance's lines are in the "previous" log.  The first connection
                     # is checked too: the pod list that named this instance can be older than the restart,
                     # and reading the new instance here would repeat the lines of its own stream.
+                    self._note_answer(response)
                     verify = broke_at is not None or self.stats.lines == 0
                     if verify and (fate := await self._instance()) in ("replaced", "gone"):
                         # the log endpoint now serves another instance (or nothing): this stream is over
@@ -430,6 +479,12 @@ class Follower:
                     why = (
                         f"the resumed stream sent nothing for {self._silence_limit():g}s although the log holds "
                         f"lines from {self._since} on (stuck connection)"
+                    )
+                    self._quick_stalls += 1
+                elif self._bytes_read == 0 and self._owes_backlog():
+                    why = (
+                        f"the stream sent nothing for {self._silence_limit():g}s although a container's log holds "
+                        "lines from its start (stuck connection)"
                     )
                     self._quick_stalls += 1
                 else:
@@ -534,6 +589,8 @@ class Follower:
         """Why lines of this stream may be unread right now (reconnecting, replaying, not started), or None."""
         if self._finished or self.stats.state in ("ended", "failed", "waiting"):
             return None
+        if self.stats.state == "following" and self._bytes_read == 0 and self._owes_backlog():
+            return "connected, and nothing received yet"  # (a new instance's log holds lines at once)
         if self.stats.state == "following" and not self.resume.replay_pending:
             return None
         if self.resume.replay_pending:
