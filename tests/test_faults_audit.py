@@ -183,3 +183,35 @@ async def test_a_quiet_stream_that_has_delivered_nothing_is_not_reconnected_as_s
         assert not seen.lines, "premise: the containers were quiet and --tail 0 read none of their old lines"
     stalls = [e.summary for e in seen.events if e.action == "meshtail.stream.stall"]
     assert not stalls, f"quiet streams were reconnected as stalled: {len(stalls)}, e.g. {stalls[:1]}"
+
+
+def test_the_checker_excuses_only_the_lines_tail_left_out_of_its_first_second(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``--tail 5``: the first stream starts inside a second; a resume from that second serves its earlier lines
+    again and meshtail rightly drops them (they were never asked for).  The sent-log checker counted them missing;
+    a line of any other second, or of another stream, still counts."""
+    import json
+
+    from meshtail.demo.sentlog import compare, sent_line
+
+    origin = "bookinfo/p/istio-proxy"
+    sent = tmp_path / "sent.log"
+    sent.write_text(
+        sent_line("2026-01-01T10:00:05.100000000Z", origin, "before the tail, same second")
+        + sent_line("2026-01-01T10:00:04.900000000Z", origin, "before the tail, the second before")
+        + sent_line("2026-01-01T10:00:05.200000000Z", origin, "first asked for")
+        + sent_line("2026-01-01T10:00:05.300000000Z", "bookinfo/q/istio-proxy", "another stream's")
+    )
+    delivered = {
+        "format": "envoy-text",
+        "source": {"namespace": "bookinfo", "pod": "p", "container": "istio-proxy"},
+        "attributes": {"k8s.log.timestamp": "2026-01-01T10:00:05.200000000Z"},
+        "raw": "first asked for",
+    }
+    out = tmp_path / "out.jsonl"
+    out.write_text(json.dumps(delivered) + "\n")
+    result = compare(sent, out)
+    assert len(result.missing) == 3, "premise: three served lines were not delivered"
+    assert sorted(text for _, _, text in result.unexplained) == [
+        "another stream's",
+        "before the tail, the second before",
+    ]

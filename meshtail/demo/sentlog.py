@@ -9,6 +9,9 @@ A served line may be missing from the output only where meshtail said it could b
 * after an **incomplete** stream at the end of the run (``meshtail.stream.incomplete``):
   lines written after its ``meshtail.incomplete.after`` (just before its ``meshtail.stream.last_delivered``,
   as for a gap);
+* **before the first line asked for**: lines of the same second as a stream's first delivered line, written before
+  it -- ``--tail``/``--since`` did not ask for them, and a resume from that second serves them again (sinceTime has
+  whole seconds), for meshtail to drop;
 * in the **last seconds of the run**: lines written less than ``grace`` seconds before
   meshtail stopped (``meshtail.source.stop``), or after it — they may still have been on
   the wire.
@@ -59,6 +62,7 @@ class Comparison:
     excuses: dict[str, list[Excuse]] = field(default_factory=dict)  # by ns/pod/container
     stopped_at: str | None = None
     grace: float = 2.0
+    first_delivered: dict[str, str] = field(default_factory=dict)  # by ns/pod/container, in timestamp_key form
 
     @property
     def gaps(self) -> set[str]:
@@ -77,6 +81,11 @@ class Comparison:
         stamp, origin, _ = line
         if self.stopped_at is not None and _seconds_before(stamp, self.stopped_at) < self.grace:
             return True
+        first = self.first_delivered.get(origin)
+        if first is not None:
+            key = timestamp_key(stamp)
+            if key < first and key[:19] == first[:19]:
+                return True  # before the boundary --tail/--since drew inside that second
         return any(excuse.covers(stamp) for excuse in self.excuses.get(origin, ()))
 
     @property
@@ -147,4 +156,7 @@ def compare(sent_path: str | Path, events_path: str | Path, grace: float = 2.0) 
             if event["attributes"].get("meshtail.redacted"):
                 raw = _unredacted(raw, stamp, origin, by_place)
             result.delivered[(stamp, origin, raw)] += 1
+            key = timestamp_key(stamp)
+            if key < result.first_delivered.get(origin, "~"):
+                result.first_delivered[origin] = key
     return result
