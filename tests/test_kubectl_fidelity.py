@@ -363,5 +363,5 @@ async def test_version_audit_id_and_a_watch_from_the_future(demo, tmp_path) -> N
         response = await session.get(demo.url + "/api/v1/namespaces/bookinfo/pods", params=params, headers=auth)
         body = await response.json()
         assert response.status == 504 and body["reason"] == "Timeout", body
-        assert body["message"] == f"Too large resource version: {future}, current: {demo.store.rv}"
+        assert body["message"] == f"Timeout: Too large resource version: {future}, current: {demo.store.rv}"
         assert body["details"]["causes"][0]["reason"] == "ResourceVersionTooLarge"

@@ -13,6 +13,7 @@ import random
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from . import gateways
 from .cluster import Cluster
 from .policies import AP, PA
 from .resources import BY_KEY, NAMESPACE
@@ -176,6 +177,7 @@ class ConfigEdits:
             obj["spec"]["rules"][0]["timeouts"]["request"] = self.rng.choice(("1s", "2s", "5s", "10s"))
 
         self.store.update(HR, "shop", "cart", mutate, "kubectl-edit", "Update")
+        gateways.refresh_route(self.store, "shop", "cart")  # istiod reports the new generation, as it would
         self.push("HTTPRoute", "shop", "cart")
 
 

@@ -18,6 +18,7 @@ import asyncio
 import random
 import time
 
+from . import gateways
 from .churn import ConfigEdits, PodChurn
 from .cluster import Cluster
 from .controllers import Controller
@@ -76,10 +77,12 @@ class Mesh:
         self.cluster.kinds.bootstrap()
         for ns, extra in namespaces.items():
             self.cluster.kinds.namespace(ns, extra)
+        gateways.install_classes(self.store)
         for fixture in (*POLICIES, *ROUTING):
             self.store.create(fixture.rtype, fixture.object(), "argocd-controller", "Apply")
         for workload in WORKLOADS:
             self.cluster.add_pod(workload, running=True)
+        gateways.report(self.store)  # istiod's status for the waypoint and the route, once their Services exist
         for i in range(self.extra_pods):
             self.cluster.add_pod(Workload("load", f"load{i:04d}", "v1", 8080, "sidecar", "load"), running=True)
 

@@ -421,7 +421,7 @@ def _crd_cell(column: dict[str, Any], obj: Obj) -> Any:
         return None
     if column["type"] == "date":
         return age(values[0]) if isinstance(values[0], str) else None
-    value = values[0] if len(values) == 1 or "[" not in column["jsonPath"] else " ".join(map(str, values))
+    value = values[0]  # the table convertor prints the first result only (results[0][0])
     if isinstance(value, str):
         return value
     return json.dumps(value, separators=(",", ":"))

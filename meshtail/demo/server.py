@@ -35,7 +35,7 @@ from typing import Any, TextIO
 
 from aiohttp import web
 
-from . import authz, openapi, printers, resources
+from . import authz, gojson, listopts, openapi, printers, resources
 from .podlogs import ContainerLog, PodLogs, kubelet_timestamp, parse_timestamp_ns
 from .resources import POD, ResourceType
 from .selectors import SelectorError, field_selector, label_selector
@@ -53,7 +53,6 @@ VERSION = {
     "compiler": "gc",
     "platform": "linux/amd64",
 }
-_VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
 
 
 def status(
@@ -77,7 +76,7 @@ def status(
         del body["reason"]
     if details:
         body["details"] = details
-    return web.json_response(body, status=code)
+    return gojson.response(body, status=code)
 
 
 class BadParameter(Exception):
@@ -123,8 +122,12 @@ def _int_param(query: Any, name: str) -> int | None:
     raise BadParameter(status(400, "BadRequest", f"strconv.ParseInt: parsing {_go_quote(raw)}: {reason}"))
 
 
-def _resource_version(raw: str | None) -> int | None:
-    """A ``resourceVersion`` parameter as the storage layer parses it (None: unset or "0", "any")."""
+def _resource_version(raw: str | None, from_etcd: bool = False) -> int | None:
+    """A ``resourceVersion`` parameter as the storage layer parses it (None: unset or "0", "any").
+
+    The watch cache's parse error surfaces as a 500 with no reason; a list the cacher hands to
+    etcd (a limit, a continue token, ``Exact``) is refused by etcd3's GetList as a 400 instead.
+    """
     if raw in (None, "", "0"):
         return None
     assert raw is not None
@@ -133,9 +136,28 @@ def _resource_version(raw: str | None) -> int | None:
     reason = "value out of range" if _UNSIGNED.fullmatch(raw) else "invalid syntax"
     quoted = _go_quote(raw)
     message = f"resourceVersion: Invalid value: {quoted}: strconv.ParseUint: parsing {quoted}: {reason}"
+    if from_etcd:
+        raise BadParameter(status(400, "BadRequest", f"invalid resource version: {message}"))
     # a 500 with no reason, as the real storage layer answers (kubernetes/kubernetes#113939, #139485: still open in
     # 2026): a JSON Status all the same, never a traceback
     raise BadParameter(status(500, "", message))
+
+
+def _too_large(requested: int, current: int, retry_seconds: int) -> web.Response:
+    """storage.NewTooLargeResourceVersionError: a 504 Timeout (errors.NewTimeoutError prefixes "Timeout: ")."""
+    causes = [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}]
+    details: dict[str, Any] = {"causes": causes}
+    if retry_seconds:
+        details["retryAfterSeconds"] = retry_seconds
+    message = f"Timeout: Too large resource version: {requested}, current: {current}"
+    return status(504, "Timeout", message, details)
+
+
+def _check_list_options(options: listopts.ListOptions, watch: bool) -> None:
+    """ValidateListOptions: any problem is a 422 on ``ListOptions.meta.k8s.io ""``."""
+    problems = listopts.problems(options, watch)
+    if problems:
+        raise BadParameter(_invalid("ListOptions", "", problems, group="meta.k8s.io"))
 
 
 # the API server's messages for continue tokens (k8s.io/apiserver/pkg/storage)
@@ -179,6 +201,10 @@ def decode_continue(token: str) -> tuple[str, int]:
     if start.startswith("/") or ".." in start.split("/"):
         raise bad(f"{_INVALID_CONTINUE}: {_go_quote(start)} is not a valid key")
     return start, rv
+
+
+# the custom resources (CRDs): served as unstructured maps
+_CUSTOM = frozenset(t.key for t in resources.MESH_TYPES)
 
 
 @dataclass
@@ -284,10 +310,12 @@ class ApiServer:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         self.state.requests.append((request.method, request.path_qs))
         self.state.methods[request.method] += 1
+        gojson.PRETTY.set(gojson.wants_pretty(request))  # this request's task only: every answer honours it
         path = request.path.rstrip("/") or "/"
         if path in ("/healthz", "/livez", "/readyz") and "Authorization" not in request.headers:
-            if request.method not in ("GET", "HEAD"):
-                return _method_not_allowed()
+            if request.method not in ("GET", "HEAD"):  # system:public-info-viewer grants get, nothing else
+                verb = request.method.lower()
+                return _forbidden_path(f'forbidden: User "system:anonymous" cannot {verb} path "{request.path}"')
             return _health(request, path)  # system:public-info-viewer: anyone may ask
         if self.state.tokens:
             auth = request.headers.get("Authorization", "")
@@ -313,8 +341,9 @@ class ApiServer:
             self.state.unavailable_next = max(0, self.state.unavailable_next - 1)
             self.state.faulted["503"] += 1
             return status(503, "ServiceUnavailable", "the server is currently unable to handle the request")
-        if not _is_api_path(path):
-            # authorization runs before routing: a path no rule names is 403, whether it exists or not
+        if not _is_resource_path(path):
+            # authorization runs before routing: a path no rule names is 403, whether it exists or not, and so is
+            # any method but GET on discovery (system:discovery grants get), as for any non-resource URL
             verb = request.method.lower() if request.method != "HEAD" else "get"
             allowed = authz.authorize(
                 self.state.user, user, groups, {"verb": verb, "path": request.path}, resource_request=False
@@ -322,10 +351,10 @@ class ApiServer:
             if not allowed:
                 message = f'forbidden: User "{user}" cannot {verb} path "{request.path}"'
                 return _forbidden_path(message)
-            if path.split("/")[1] in ("healthz", "livez", "readyz"):
-                if request.method not in ("GET", "HEAD"):
-                    return _method_not_allowed()
-                return _health(request, path)
+        if path.split("/")[1] in ("healthz", "livez", "readyz"):
+            if request.method not in ("GET", "HEAD"):
+                return _method_not_allowed()
+            return _health(request, path)
         if path == "/openapi/v3" or path.startswith("/openapi/v3/"):
             if request.method not in ("GET", "HEAD"):
                 return _method_not_allowed()
@@ -336,7 +365,7 @@ class ApiServer:
                 return _method_not_allowed()  # (found in review: a POST to /apis answered 200)
             if path == "/version":  # written with json.MarshalIndent, as the version handler does
                 return web.Response(text=json.dumps(discovery, indent=2), content_type="application/json")
-            return web.json_response(discovery)
+            return gojson.response(discovery)
         denied = set(self.state.deny_namespaces)
         for subject in (user, *groups):
             denied |= self.state.deny_for.get(subject, set())
@@ -346,9 +375,14 @@ class ApiServer:
         try:
             target = self._route(path)
         except LookupError:
+            # authorization ran before routing: RBAC judges the path's resource first, served or not
+            if _is_resource_path(path):
+                attributes = _resource_attributes(request.method, path, request.query)
+                if not self._allowed(user, groups, attributes):
+                    return _forbidden_attributes(user, attributes)
             return status(404, "NotFound", "the server could not find the requested resource")
-        if request.method != "GET":
-            return self._forbidden(user, target, _VERBS.get(request.method, request.method.lower()))
+        if request.method not in ("GET", "HEAD"):
+            return self._forbidden(user, target, _resource_attributes(request.method, path, request.query)["verb"])
         verb = "get" if target.name else ("watch" if _truthy(request.query.get("watch")) else "list")
         if target.namespace in denied or (denied and target.namespace is None and target.rtype.namespaced):
             return self._forbidden(user, target, verb)
@@ -377,7 +411,7 @@ class ApiServer:
                 return self._get(request, target)
             if verb == "watch":
                 return await self._watch(request, target)
-            return self._list(request, target)
+            return await self._list(request, target)
         except SelectorError as exc:
             return status(400, "BadRequest", str(exc))
         except BadParameter as exc:
@@ -419,21 +453,15 @@ class ApiServer:
         return as_user, (*as_groups, "system:authenticated")
 
     def _forbidden(self, user: str, target: Request, verb: str) -> web.Response:
-        rtype = target.rtype
-        resource = rtype.plural + (f"/{target.subresource}" if target.subresource else "")
-        subject = f"{rtype.plural}{'.' + rtype.group if rtype.group else ''}"
-        subject += f' "{target.name}"' if target.name else ""
-        scope = f'in the namespace "{target.namespace}"' if target.namespace else "at the cluster scope"
-        message = (
-            f'{subject} is forbidden: User "{user}" cannot {verb} resource "{resource}" '
-            f'in API group "{rtype.group}" {scope}'
-        )
-        details: dict[str, Any] = {"kind": rtype.plural}
-        if rtype.group:
-            details["group"] = rtype.group
-        if target.name:
-            details["name"] = target.name
-        return status(403, "Forbidden", message, details)
+        attributes = {
+            "verb": verb,
+            "group": target.rtype.group,
+            "namespace": target.namespace or "",
+            "resource": target.rtype.plural,
+            "subresource": target.subresource or "",
+            "name": target.name or "",
+        }
+        return _forbidden_attributes(user, attributes)
 
     # ---- the review kinds (kubectl auth can-i / whoami) ------------------------------------------
     def _review_route(self, path: str) -> Request | None:
@@ -480,14 +508,14 @@ class ApiServer:
         }
         if rtype is resources.SELF_SUBJECT_REVIEW:
             answer["status"] = {"userInfo": {"username": user, "groups": list(groups)}}
-            return web.json_response(answer, status=201)
+            return gojson.response(answer, status=201)
         if rtype is resources.SELF_SUBJECT_RULES_REVIEW:
             namespace = str(spec.get("namespace") or "")
             reader = self.state.user if namespace not in denied else ""
             resource_rules, url_rules = authz.rules_for(reader, user, groups, self.state.allow_impersonation)
             answer["spec"] = spec
             answer["status"] = {"resourceRules": resource_rules, "nonResourceRules": url_rules, "incomplete": False}
-            return web.json_response(answer, status=201)
+            return gojson.response(answer, status=201)
         # SelfSubjectAccessReview
         on_resource, on_url = spec.get("resourceAttributes"), spec.get("nonResourceAttributes")
         for field_name, given in (("resourceAttributes", on_resource), ("nonResourceAttributes", on_url)):
@@ -523,7 +551,7 @@ class ApiServer:
         )
         answer["spec"] = spec
         answer["status"] = {"allowed": allowed, **({"reason": reason} if reason else {})}
-        return web.json_response(answer, status=201)
+        return gojson.response(answer, status=201)
 
     def _route(self, path: str) -> Request:
         parts = path.strip("/").split("/")
@@ -574,9 +602,13 @@ class ApiServer:
 
     # ---- objects ---------------------------------------------------------------------------
     def _serve(self, obj: Obj, target: Request) -> Obj:
+        """The object as the API server writes it at the requested version, its keys in the order Go writes them:
+        a custom resource's sorted (an unstructured map), a built-in's in its type's field order."""
         if target.rtype.group and obj.get("apiVersion") != target.rtype.api_version(target.version):
             obj = {**obj, "apiVersion": target.rtype.api_version(target.version)}
-        return obj
+        if target.rtype.key in _CUSTOM:
+            return gojson.unstructured(obj)
+        return gojson.typed(obj)
 
     def _scale(self, target: Request) -> web.StreamResponse:
         """``deployments/NAME/scale``: the autoscaling/v1 Scale the API server derives from the object."""
@@ -596,7 +628,7 @@ class ApiServer:
                 "selector": ",".join(f"{k}={v}" for k, v in sorted(match.items())),
             },
         }
-        return web.json_response(scale)
+        return gojson.response(scale)
 
     def _get(self, request: web.Request, target: Request) -> web.StreamResponse:
         include = _include_object(request)
@@ -606,47 +638,49 @@ class ApiServer:
             return status(404, "NotFound", str(exc), _not_found_details(target.rtype, target.name or ""))
         obj = self._serve(obj, target)
         if _wants_table(request):
-            return web.json_response(printers.table(target.rtype, [obj], obj["metadata"]["resourceVersion"], include))
-        return web.json_response(obj)
+            return gojson.response(printers.table(target.rtype, [obj], obj["metadata"]["resourceVersion"], include))
+        return gojson.response(obj)
 
     def _matcher(self, request: web.Request, rtype: ResourceType) -> Any:
         labels = label_selector(request.query.get("labelSelector"))
         fields = field_selector(request.query.get("fieldSelector"), rtype.key)
         return lambda obj: labels(obj["metadata"].get("labels") or {}) and fields(obj)
 
-    def _list(self, request: web.Request, target: Request) -> web.StreamResponse:
+    async def _list(self, request: web.Request, target: Request) -> web.StreamResponse:
         """A list, paged as the API server pages one (``limit``, ``continue``, ``remainingItemCount``).
 
         Keys are etcd's (``namespace/name``) and pages after the first are read at the first
         page's resourceVersion, so the pages together are one consistent snapshot; a token older
-        than the retained history is 410 Expired, with a token to go on inconsistently.
+        than the retained history is 410 Expired, with a token to go on inconsistently.  The
+        first page is read where ``resourceVersion`` and ``resourceVersionMatch`` say
+        (:mod:`.listopts`).
         """
         query = request.query
         include = _include_object(request)
         limit = _int_param(query, "limit")
-        raw_rv = query.get("resourceVersion")
-        _resource_version(raw_rv)
-        token = query.get("continue")
+        options = listopts.ListOptions.of(query)
         match = self._matcher(request, target.rtype)
+        _check_list_options(options, watch=False)
+        token = options.continue_token
+        delegated = bool(token) or options.match == listopts.EXACT or listopts.served_from_storage(options, limit)
+        requested = _resource_version(options.resource_version, delegated)
         selected = bool(query.get("labelSelector") or query.get("fieldSelector"))
         prefix = f"{target.namespace}/" if target.namespace and target.rtype.namespaced else ""
         start = ""
         if token:
-            if raw_rv not in (None, "", "0"):
+            start, rv = decode_continue(token)
+            if options.resource_version not in ("", "0"):
                 raise BadParameter(
                     status(400, "BadRequest", "specifying resource version is not allowed when using continue")
                 )
-            start, rv = decode_continue(token)
             if rv == -1:  # the inconsistent token an Expired answer offers: go on at the latest version
                 rv = self.store.rv
             elif rv > self.store.rv:
                 # a revision etcd has not reached (a forged token): the storage layer's answer (found in review)
-                message = f"Too large resource version: {rv}, current: {self.store.rv}"
-                details = {"causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}]}
-                return status(504, "Timeout", message, details)
+                return _too_large(rv, self.store.rv, 0)
         else:
-            rv = self.store.rv
-            if raw_rv == "0":
+            rv = await self._list_revision(options, limit, requested)
+            if options.resource_version == "0":
                 limit = None  # served from the watch cache, which does not page
         try:
             keyed = self.store.list_at(target.rtype, target.namespace, match, rv)
@@ -665,26 +699,47 @@ class ApiServer:
         if _wants_table(request):
             table = printers.table(target.rtype, items, str(rv), include)
             table["metadata"] = meta
-            return web.json_response(table)
-        body = {
-            "kind": f"{target.rtype.kind}List",
-            "apiVersion": target.rtype.api_version(target.version),
-            "metadata": meta,
-            "items": items,
-        }
-        return web.json_response(body)
+            return gojson.response(table)
+        api_version, kind = target.rtype.api_version(target.version), f"{target.rtype.kind}List"
+        if target.rtype.key in _CUSTOM:
+            return gojson.response(gojson.unstructured_list(api_version, kind, meta, items))
+        return gojson.response({"kind": kind, "apiVersion": api_version, "metadata": meta, "items": items})
+
+    async def _list_revision(self, options: listopts.ListOptions, limit: int | None, requested: int | None) -> int:
+        """The revision a first page is read at: the latest, exactly ``requested``, or the latest once it is at
+        least ``requested`` — or the Status the API server answers when it cannot be."""
+        if requested is None:
+            return self.store.rv
+        if listopts.reads_exact(options, limit, requested):
+            if requested < self.store.oldest_rv():  # etcd compacted it
+                raise BadParameter(status(410, "Expired", listopts.LIST_TOO_OLD))
+            if requested > self.store.rv:
+                raise BadParameter(status(500, "", listopts.FUTURE_REVISION))
+            return requested
+        if requested > self.store.rv and not listopts.served_from_storage(options, limit):
+            await self._wait_for(requested)  # the watch cache waits a moment for a revision it has not seen
+            if requested > self.store.rv:
+                raise BadParameter(_too_large(requested, self.store.rv, 1))
+        if requested > self.store.rv:  # etcd answers at once (validateMinimumResourceVersion)
+            raise BadParameter(_too_large(requested, self.store.rv, 0))
+        return self.store.rv
+
+    async def _wait_for(self, revision: int) -> None:
+        """Wait up to the watch cache's 3 s (``future_rv_wait``, shorter in tests) for the store to reach it."""
+        deadline = time.monotonic() + min(3.0, self.state.future_rv_wait)
+        while self.store.rv < revision and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
 
     async def _watch(self, request: web.Request, target: Request) -> web.StreamResponse:
-        since = _resource_version(request.query.get("resourceVersion"))
         _int_param(request.query, "limit")  # decoded (and so checked) though a watch does not page
         seconds = _int_param(request.query, "timeoutSeconds")
+        _check_list_options(listopts.ListOptions.of(request.query), watch=True)
+        since = _resource_version(request.query.get("resourceVersion"))
         if since is not None and since > self.store.rv:
             # a revision the store has not reached: the watch cache waits a moment for it, then gives up
-            await asyncio.sleep(min(3.0, self.state.future_rv_wait))
+            await self._wait_for(since)
             if since > self.store.rv:
-                message = f"Too large resource version: {since}, current: {self.store.rv}"
-                causes = [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}]
-                return status(504, "Timeout", message, {"causes": causes, "retryAfterSeconds": 1})
+                return _too_large(since, self.store.rv, 1)
         timeout = float(seconds) if seconds else self._rng.uniform(1800, 3600)
         bookmarks = _truthy(request.query.get("allowWatchBookmarks"))
         table = _wants_table(request)
@@ -708,7 +763,7 @@ class ApiServer:
                     "code": 410,
                 },
             }
-            await response.write(json.dumps(error).encode() + b"\n")
+            await response.write(gojson.dumps(error))
             await response.write_eof()
             return response
 
@@ -716,7 +771,7 @@ class ApiServer:
             obj = self._serve(obj, target)
             if table and kind != "BOOKMARK":
                 obj = printers.table(target.rtype, [obj], obj["metadata"]["resourceVersion"], include)
-            return json.dumps({"type": kind, "object": obj}, separators=(",", ":")).encode() + b"\n"
+            return gojson.dumps({"type": kind, "object": obj})
 
         deadline = time.monotonic() + timeout
         try:
@@ -989,8 +1044,9 @@ def _accepts_json(accept: str) -> bool:
 
 
 def _truthy(value: str | None) -> bool:
-    """Go's strconv.ParseBool as the API server applies it to query flags."""
-    return value is not None and value.lower() not in ("", "0", "false", "f")
+    """A query flag as the API server's parameter codec reads it (Convert_Slice_string_To_bool): absent,
+    ``0`` or ``false`` in any case is false; anything else, the empty string included, is true."""
+    return value is not None and value.lower() not in ("0", "false")
 
 
 _RFC3339 = "2006-01-02T15:04:05Z07:00"
@@ -1082,13 +1138,18 @@ def _log_option_errors(
     return errors
 
 
-def _invalid(kind: str, name: str, errors: list[tuple[str, str, str]]) -> web.Response:
-    """A 422 Invalid Status as ``errors.NewInvalid`` builds it (one error, or ``[a, b]`` for several)."""
+def _invalid(kind: str, name: str, errors: list[tuple[str, str, str]], group: str = "") -> web.Response:
+    """A 422 Invalid Status as ``errors.NewInvalid`` builds it (one error, or ``[a, b]`` for several); the
+    kind is qualified by its group (``ListOptions.meta.k8s.io``) and an empty name is left out of the details."""
     texts = [f"{fld}: {message}" for fld, _, message in errors]
     summary = texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"
     causes = [{"reason": reason, "message": message, "field": fld} for fld, reason, message in errors]
-    details = {"name": name, "kind": kind, "causes": causes}
-    return status(422, "Invalid", f"{kind} {_go_quote(name)} is invalid: {summary}", details)
+    details: dict[str, Any] = {"name": name} if name else {}
+    if group:
+        details["group"] = group
+    details |= {"kind": kind, "causes": causes}
+    qualified = f"{kind}.{group}" if group else kind
+    return status(422, "Invalid", f"{qualified} {_go_quote(name)} is invalid: {summary}", details)
 
 
 def _not_found_details(rtype: ResourceType, name: str) -> dict[str, Any]:
@@ -1156,8 +1217,61 @@ def _resource_list(group_version: str, types: Iterable[ResourceType], version: s
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": out}
 
 
-def _is_api_path(path: str) -> bool:
-    return path.split("/")[1] in ("api", "apis", "openapi", "version") if path != "/" else False
+def _is_resource_path(path: str) -> bool:
+    """RequestInfoFactory's test: ``/api/VERSION/...`` and ``/apis/GROUP/VERSION/...`` with a resource after the
+    version are resource requests; every other path (``/api``, ``/apis/GROUP/VERSION``, ``/version``,
+    ``/openapi/v3``, health checks) is a non-resource URL, authorized by path and HTTP verb."""
+    parts = path.strip("/").split("/")
+    return (parts[0] == "api" and len(parts) >= 3) or (parts[0] == "apis" and len(parts) >= 4)
+
+
+def _resource_attributes(method: str, path: str, query: Any) -> dict[str, Any]:
+    """RequestInfoFactory's attributes of a resource path (served or not): verb, group, namespace, resource,
+    subresource and name, as RBAC is asked about them before the request is routed."""
+    parts = path.strip("/").split("/")
+    group, rest = ("", parts[2:]) if parts[0] == "api" else (parts[1], parts[3:])
+    verb = {"POST": "create", "GET": "get", "HEAD": "get", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}.get(
+        method, ""
+    )
+    if rest and rest[0] in ("watch", "proxy"):  # the deprecated /watch/ and /proxy/ prefixes name the verb
+        verb, rest = rest[0], rest[1:]
+    namespace = ""
+    if rest and rest[0] == "namespaces" and len(rest) > 1:
+        namespace = rest[1]
+        if len(rest) > 2 and rest[2] not in ("status", "finalize"):
+            rest = rest[2:]
+    resource = rest[0] if rest else ""
+    name = rest[1] if len(rest) > 1 else ""
+    subresource = rest[2] if len(rest) > 2 and verb not in ("proxy",) else ""
+    if not name and verb == "get":
+        verb = "watch" if _truthy(query.get("watch")) else "list"
+    if not name and verb == "delete":
+        verb = "deletecollection"
+    return {
+        "verb": verb,
+        "group": group,
+        "namespace": namespace,
+        "resource": resource,
+        "subresource": subresource,
+        "name": name,
+    }
+
+
+def _forbidden_attributes(user: str, attributes: dict[str, Any]) -> web.Response:
+    """The 403 of a resource request RBAC refused (responsewriters.ForbiddenStatusError and errors.NewForbidden)."""
+    resource, group, name = attributes["resource"], attributes["group"], attributes["name"]
+    shown = resource + (f"/{attributes['subresource']}" if attributes["subresource"] else "")
+    scope = f'in the namespace "{attributes["namespace"]}"' if attributes["namespace"] else "at the cluster scope"
+    why = f'User "{user}" cannot {attributes["verb"]} resource "{shown}" in API group "{group}" {scope}'
+    qualified = f"{resource}.{group}" if group else resource
+    if not qualified:
+        return status(403, "Forbidden", f"forbidden: {why}")
+    subject = f'{qualified} "{name}"' if name else qualified
+    details: dict[str, Any] = {"name": name} if name else {}
+    if group:
+        details["group"] = group
+    details["kind"] = resource
+    return status(403, "Forbidden", f"{subject} is forbidden: {why}", details)
 
 
 def _forbidden_path(message: str) -> web.Response:
@@ -1171,7 +1285,7 @@ def _forbidden_path(message: str) -> web.Response:
         "details": {},
         "code": 403,
     }
-    return web.json_response(body, status=403)
+    return gojson.response(body, status=403)
 
 
 # the checks a 1.31 API server registers, in its order (``/livez?verbose`` lists them; ``/livez/NAME`` runs one)

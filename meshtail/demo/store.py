@@ -246,11 +246,13 @@ class ObjectStore:
 
 
 def _managed(manager: str, operation: str, now: str, obj: Mapping[str, Any], subresource: str | None = None) -> Obj:
-    """A managedFields entry whose fieldsV1 names the top-level spec fields the manager owns."""
-    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
-    fields: dict[str, Any] = {"f:spec": {f"f:{k}": {} for k in sorted(spec)}} if spec else {}
+    """A managedFields entry whose fieldsV1 names the top-level fields the manager owns: the spec's (and labels), or,
+    for a write to the status subresource, the status's (a status writer owns nothing else)."""
+    section = "status" if subresource == "status" else "spec"
+    body = obj.get(section) if isinstance(obj.get(section), dict) else {}
+    fields: dict[str, Any] = {f"f:{section}": {f"f:{k}": {} for k in sorted(body)}} if body else {}
     labels = obj.get("metadata", {}).get("labels")
-    if labels:
+    if labels and section == "spec":
         fields["f:metadata"] = {"f:labels": {f"f:{k}": {} for k in sorted(labels)}}
     entry: Obj = {
         "manager": manager,

@@ -249,7 +249,13 @@ ROUTING: tuple[Fixture, ...] = (
         KGW,
         "shop",
         "waypoint",
-        {"gatewayClassName": "istio-waypoint", "listeners": [{"name": "mesh", "port": 15008, "protocol": "HBONE"}]},
+        {
+            "gatewayClassName": "istio-waypoint",
+            # allowedRoutes: the Gateway CRD's default, which the API server writes into every stored listener
+            "listeners": [
+                {"allowedRoutes": {"namespaces": {"from": "Same"}}, "name": "mesh", "port": 15008, "protocol": "HBONE"}
+            ],
+        },
         {"istio.io/waypoint-for": "service"},
     ),
     Fixture(
@@ -258,7 +264,14 @@ ROUTING: tuple[Fixture, ...] = (
         "cart",
         {
             "parentRefs": [{"group": "", "kind": "Service", "name": "cart", "port": 8080}],
-            "rules": [{"backendRefs": [{"name": "cart", "port": 8080}], "timeouts": {"request": "2s"}}],
+            # backendRefs' group, kind and weight and the rule's matches: the HTTPRoute CRD's defaults, as stored
+            "rules": [
+                {
+                    "backendRefs": [{"group": "", "kind": "Service", "name": "cart", "port": 8080, "weight": 1}],
+                    "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                    "timeouts": {"request": "2s"},
+                }
+            ],
         },
     ),
 )
