@@ -724,3 +724,18 @@ def test_corpus_floor_for_these_families() -> None:
             got = (event.format, event.category, event.outcome, event.violation)
             right += got == (want["format"], want["category"], want["outcome"], want["violation"])
     assert total > 300 and right / total >= 0.9
+
+
+def test_the_agents_own_sockets_say_an_unscoped_line_is_the_agents() -> None:
+    """istio/istio#11067 (holdout42): the 1.1 node agent's SDS server, unscoped; the socket it serves Envoy on
+    (/var/run/sds/uds_path) is the agent's alone, as is its SDS server's name.  Both were read as istiod's."""
+    for line in (
+        "2019-01-15T22:47:58.874608Z\tinfo\tSDS grpc server for workload proxies started",
+        "2019-01-15T22:47:58.874647Z\tinfo\ttransport: http2Server.HandleStreams failed to read frame: read unix "
+        "/var/run/sds/uds_path->@: use of closed network connection",
+    ):
+        assert judge(line)[0] == "istio-agent", line
+    # the premise: the same grpc transport line with no agent socket is still istiod's (the default)
+    assert judge("2019-01-15T22:47:58.874647Z\tinfo\ttransport: http2Server.HandleStreams failed to read frame")[0] == (
+        "istiod"
+    )
