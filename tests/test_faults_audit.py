@@ -15,7 +15,7 @@ from meshtail.demo.podlogs import ContainerLog
 from meshtail.demo.run import Demo
 from meshtail.sources.kube.client import KubeClient
 from meshtail.sources.kube.config import connect
-from meshtail.sources.kube.follow import FollowOptions
+from meshtail.sources.kube.follow import Follower, FollowOptions
 from meshtail.sources.kube.live import LiveSource, Selection
 
 from .conftest import Collector, eventually
@@ -64,6 +64,17 @@ async def _break_before_the_first_line(demo: Demo, options: FollowOptions) -> tu
         await eventually(lambda: follower.stats.reconnects >= 1 and follower.stats.state == "following")
         await _write_until_read(log, "written after the reconnect", seen, pod)
     return seen, pod, during
+
+
+async def _delivered(
+    demo: Demo, source: LiveSource, seen: Collector, pod: str, text: str
+) -> tuple[Follower, ContainerLog]:
+    """Write ``text`` to ``pod``'s sidecar log and wait until it is delivered: its follower and log, reading."""
+    log = demo.logs.current("bookinfo", pod, SIDECAR)
+    assert log is not None
+    log.append(text)
+    await eventually(lambda: any(t == text for _, t in seen.delivered(pod)))
+    return next(f for f in source.followers.values() if f.target.pod == pod), log
 
 
 async def _write_until_read(log: ContainerLog, text: str, seen: Collector, pod: str) -> None:
@@ -128,11 +139,7 @@ async def test_a_stalled_stream_of_a_deleted_pod_is_not_cut_while_it_can_still_d
     seen = Collector()
     options = FollowOptions(stall_timeout=1.0, resume_timeout=1.0, reconnect_cap=0.5)
     async with _following(demo, options, seen) as source:
-        log = demo.logs.current("bookinfo", pod, SIDECAR)
-        assert log is not None
-        log.append("before the pause")
-        await eventually(lambda: any(t == "before the pause" for _, t in seen.delivered(pod)))
-        follower = next(f for f in source.followers.values() if f.target.pod == pod)
+        follower, log = await _delivered(demo, source, seen, pod, "before the pause")
         demo.state.stalled_until = time.monotonic() + 3.0  # every log stream sends nothing for 3 s
         held = [f"held by the paused stream {n}" for n in range(5)]
         for text in held:
@@ -154,11 +161,7 @@ async def test_a_resume_is_not_announced_while_the_new_connection_has_sent_nothi
     seen = Collector()
     options = FollowOptions(stall_timeout=30.0, resume_timeout=10.0, reconnect_cap=0.5)
     async with _following(demo, options, seen) as source:
-        log = demo.logs.current("bookinfo", pod, SIDECAR)
-        assert log is not None
-        log.append("before the break")
-        await eventually(lambda: any(t == "before the break" for _, t in seen.delivered(pod)))
-        follower = next(f for f in source.followers.values() if f.target.pod == pod)
+        follower, _log = await _delivered(demo, source, seen, pod, "before the break")
         demo.state.hang_origins.add(f"bookinfo/{pod}/{SIDECAR}")
         demo.server.drop_streams()
         await eventually(lambda: demo.state.faulted["hang"] >= 1 and follower.stats.state == "following")
