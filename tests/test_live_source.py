@@ -430,3 +430,20 @@ async def test_lines_on_their_way_when_the_quiet_look_finds_them_are_no_stall(de
         assert spoke, "the premise: the look found newer lines"
         assert follower.stats.stalls == 0 and follower.stats.reconnects == 0
         assert "meshtail.stream.stall" not in seen.actions()
+
+
+async def test_a_watch_that_went_wrong_says_when_it_is_back(demo) -> None:  # type: ignore[no-untyped-def]
+    """An outside audit: after an API server restart every watch said it broke and nothing said it came back, so the
+    user could not tell a watch that recovered from one still down."""
+    async with live(demo, Selection(namespaces=["bookinfo"])) as (source, seen):
+        await eventually(lambda: len(source.followers) == 7)
+        demo.state.unavailable_next = 2  # the next requests (the watches' re-requests) are answered 503
+        demo.store.close_watches()
+        await eventually(
+            lambda: any(e.severity == "warning" for e in seen.events if e.action == "meshtail.watch.problem"),
+            timeout=15,
+        )
+        await eventually(
+            lambda: any("resumed after" in e.summary for e in seen.events if e.action == "meshtail.watch.problem"),
+            timeout=15,
+        )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -54,7 +55,14 @@ async def informer(
     version: str | None = None
     first = True
     attempt = 0
-    problem = on_problem or (lambda severity, message: None)
+    report = on_problem or (lambda severity, message: None)
+    troubled: float | None = None  # when the watch last went wrong, until it is back
+
+    def problem(severity: str, message: str) -> None:
+        nonlocal troubled
+        troubled = troubled or time.monotonic()
+        report(severity, message)
+
     while True:
         try:
             if version is None:
@@ -82,6 +90,10 @@ async def informer(
             }
             async with client.stream(path, query, what=f"watch {what}", accept="application/json") as response:
                 attempt = 0
+                if troubled is not None:
+                    # said as the trouble was: a user who read that the watch broke reads that it is back
+                    report("info", f"watch of {what} resumed after {time.monotonic() - troubled:.1f}s")
+                    troubled = None
                 # a client-side deadline for hung watches (kubernetes_asyncio#360), per read: a timeout
                 # around the whole loop would cancel the consumer's code while this generator is suspended
                 deadline = asyncio.get_running_loop().time() + watch_timeout + 30
