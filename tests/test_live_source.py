@@ -444,6 +444,6 @@ async def test_a_watch_that_went_wrong_says_when_it_is_back(demo) -> None:  # ty
             timeout=15,
         )
         await eventually(
-            lambda: any("resumed after" in e.summary for e in seen.events if e.action == "meshtail.watch.problem"),
+            lambda: any("resumed after" in e.summary for e in seen.events if e.action == "meshtail.watch.resume"),
             timeout=15,
         )

@@ -44,11 +44,13 @@ async def informer(
     *,
     what: str,
     on_problem: Callable[[str, str], None] | None = None,
+    on_resume: Callable[[str], None] | None = None,
     watch_timeout: int = 300,
 ) -> AsyncIterator[WatchEvent]:
     """Yield the objects at ``path`` (initial list) and then every change, forever.
 
-    ``on_problem(severity, message)`` hears about relists and reconnects.  Non-transient
+    ``on_problem(severity, message)`` hears about relists and reconnects, ``on_resume(message)`` that the watch is
+    back after one.  Non-transient
     errors (403, 404, 401 after refresh) are raised to the caller.
     """
     cache: dict[tuple[str, str], Obj] = {}
@@ -92,7 +94,8 @@ async def informer(
                 attempt = 0
                 if troubled is not None:
                     # said as the trouble was: a user who read that the watch broke reads that it is back
-                    report("info", f"watch of {what} resumed after {time.monotonic() - troubled:.1f}s")
+                    if on_resume is not None:
+                        on_resume(f"watch of {what} resumed after {time.monotonic() - troubled:.1f}s")
                     troubled = None
                 # a client-side deadline for hung watches (kubernetes_asyncio#360), per read: a timeout
                 # around the whole loop would cancel the consumer's code while this generator is suspended

@@ -183,9 +183,12 @@ class LiveSource:
         def problem(severity: str, message: str) -> None:
             self.on_event(health_event("meshtail.watch.problem", message, severity))
 
+        def resumed(message: str) -> None:
+            self.on_event(health_event("meshtail.watch.resume", message, "info"))
+
         try:
             async for event in informer(
-                self.client, self.pod_path(namespace), self._params(), what=what, on_problem=problem
+                self.client, self.pod_path(namespace), self._params(), what=what, on_problem=problem, on_resume=resumed
             ):
                 self._pod_event(event)
         except KubeError as exc:

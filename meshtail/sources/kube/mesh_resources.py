@@ -73,9 +73,14 @@ async def watch_kind(
     def problem(severity: str, message: str) -> None:
         emit(health_event("meshtail.watch.problem", message, severity, attributes={"k8s.resource": kind.resource}))
 
+    def resumed(message: str) -> None:
+        emit(health_event("meshtail.watch.resume", message, "info", attributes={"k8s.resource": kind.resource}))
+
     listed = False
     try:
-        async for event in informer(client, path, what=f"{kind.resource}{where}", on_problem=problem):
+        async for event in informer(
+            client, path, what=f"{kind.resource}{where}", on_problem=problem, on_resume=resumed
+        ):
             if event.initial:
                 if initial_events:
                     emit(config_event(kind, event.type, event.obj, None, initial=True))
