@@ -22,7 +22,26 @@ What counts as a credential:
 * the value of any attribute whose name says it is a secret (``http.request.header.
   authorization`` from a custom ``%REQ(AUTHORIZATION)%`` format, a JSON access log's
   ``cookie`` field) -- and that same value wherever else it appears, ``raw`` included,
-  even where no name stands beside it.
+  even where no name stands beside it;
+* a PEM private key's body, on one line or inside a string with ``\\n`` escapes (an Envoy config dump's
+  ``inline_string``), its ``-----BEGIN … PRIVATE KEY-----``/``-----END …-----`` markers kept; a key
+  base64-encoded whole (``LS0tLS1CRUdJTi…``); a text that is nothing but one PEM body line (a key pasted one
+  line per event: statelessly a key's line cannot be told from a certificate's, and neither is readable);
+  certificates stay;
+* every value under ``data``/``stringData`` of a Kubernetes Secret (an audit record's ``requestObject``/
+  ``responseObject`` of ``"kind":"Secret"``, at any depth of JSON escaping), whatever its key -- a ConfigMap's stay;
+* tokens that carry their vendor's prefix, by the vendor's documented shape (GitHub ``ghp_``/``gho_``/``ghu_``/
+  ``ghs_``/``ghr_``/``github_pat_``, GitLab ``glpat-``, Slack ``xox?-``, Stripe ``sk_live_``/``rk_live_``/
+  ``sk_test_``/``rk_test_``, Google ``AIza``, npm ``npm_``), their prefix kept.  An AWS access key id
+  (``AKIA…``) stays: it names a key, as a user name does (CloudTrail logs it, SigV4 sends it in clear), and it
+  is what an auditor needs to find the key to revoke; its secret half has no prefix and goes by its name.
+
+What stays readable, because an auditor needs it: the name of a Kubernetes object after ``secret``/
+``credential`` (``secret=istio-system/istio-remote-secret-cluster3``, ``kubernetes://httpbin-credential``; a
+value of another shape still goes); the error after a name in a message (``failed to rotate secret: rpc error``,
+``*v1.Secret: secrets is forbidden``: a word that starts Go's error messages is no credential); prose after a
+scheme word (``Digest algorithm unsupported``, ``Basic authentication failed``); an image digest
+(``digest sha256:…``); a ``WWW-Authenticate`` challenge (``Bearer realm="…", error="invalid_token"``).
 
 Every pattern runs in time linear in the text, by construction: each starts only where a run of
 its characters starts (a lookbehind), and every repetition is possessive over a class the next
@@ -244,14 +263,36 @@ _VALUE = _value_pattern()
 _COOKIE_VALUE = _value_pattern(cookie=True)
 _AUTHORIZATION_VALUE = _value_pattern(any_scheme=True)
 _EMPTY = frozenset({"", "-", "null", "none", "nil", "undefined", "true", "false"})
+# A scheme's credentials with no name beside them (`Bearer abc…`, `Bearer%20abc…` in a URL, `Digest username=…`).
+# Not a word of prose after the scheme's word (`Digest algorithm unsupported`, `Basic authentication failed`: a
+# word of letters, lower case after the first, at most 16 -- a token68 of only such letters is too weak to be
+# one), nor a hash algorithm's name (`image digest sha256:…`: a token68 holds no `:`).
 _SCHEME_TOKEN = re.compile(
-    rf"(?i)\b(bearer|basic|digest|negotiate|aws4-hmac-sha256)[ \t]++(?!\[REDACTED\])(?:{_PARAMS}"
-    r"|[A-Za-z0-9._~+/=-]{6,}+)"
+    rf"(?i)\b(?P<scheme>bearer|basic|digest|negotiate|aws4-hmac-sha256)(?P<sep>[ \t]++|%20)(?!\[REDACTED\])"
+    rf"(?:(?P<params>{_PARAMS})"
+    r"|(?!(?-i:[A-Za-z][a-z]{0,15}+)(?![A-Za-z0-9._~+/=-]))[A-Za-z0-9._~+/=-]{6,}+(?!:))"
 )
+# the parameters a `WWW-Authenticate` challenge starts with: `Bearer realm="api", error="invalid_token"` says why a
+# request was refused, and carries no credential (Bearer and Basic credentials are one token68, never parameters)
+_CHALLENGE = frozenset({"realm", "error", "error_description", "error_uri", "scope", "charset", "resource_metadata"})
+
+
+def _scheme_token(match: re.Match[str]) -> str:
+    """A scheme's credentials replaced, its word and a URL's ``%20`` kept; a challenge's parameters kept whole."""
+    scheme = match["scheme"]
+    params = match["params"]
+    if params is not None and scheme.lower() in ("bearer", "basic"):
+        if params.partition("=")[0].strip().lower() in _CHALLENGE:
+            return match[0]
+    return f"{scheme}{'%20' if match['sep'] == '%20' else ' '}{MARK}"
+
+
 # a JWT starts a run of base64url characters, or follows a `-` in one (the first `eyJ` of a run decides: any later
-# one ends where it does, and the run is read once)
+# one ends where it does, and the run is read once); or it follows an escaped newline or tab (`"token:\\neyJ…"` in
+# a JSON string) or a URL's `%XX` (`Bearer%20eyJ…`), and its dots may be URL-encoded (`eyJ…%2EeyJ…%2E…`)
 _JWT = re.compile(
-    r"(?<![A-Za-z0-9_-])(?>((?:[A-Za-z0-9_]*+-)*?)(?=eyJ))eyJ[A-Za-z0-9_-]{4,}+\.[A-Za-z0-9_-]{4,}+\.[A-Za-z0-9_-]*+"
+    r"(?:(?<![A-Za-z0-9_-])(?>((?:[A-Za-z0-9_]*+-)*?)(?=eyJ))|(?<=\\[nrt])|(?<=%[0-9A-Fa-f]{2}))"
+    r"eyJ[A-Za-z0-9_-]{4,}+(?:\.|%2[Ee])[A-Za-z0-9_-]{4,}+(?:\.|%2[Ee])[A-Za-z0-9_-]*+"
 )
 _QUERY = re.compile(
     r"(?i)((?:^|[?&;])(?:access[_-]token|id_token|refresh_token|auth[_-]token|private[_-]token|token|jwt|api[_-]?key"
@@ -272,6 +313,162 @@ _USERINFO = re.compile(
     rf"""|(?:(?<=[\s"'(])|^)(?!(?:{_IDENTITY_KINDS}):)[A-Za-z0-9._~%!$&*+;=,-]++):)(?!\[REDACTED\])"""
     r"""([^\s/@"'(]++)@(?=[A-Za-z0-9.-]++(?::\d++)?(?:[/"'\s?#]|$))"""
 )
+# ---- what no name stands beside: private keys, Secret objects, vendor tokens -------------------------------------
+
+# A PEM private key: its markers stay, its body goes (the whole of it, base64 and `Proc-Type`/`DEK-Info` headers, up
+# to the END marker; a block cut short up to the end of its string or line).  The body stops at a quote, an escaped
+# quote or the next `-----`, so each BEGIN reads only up to the next marker: linear however many there are.
+_PEM_KIND = r"(?:(?:RSA|EC|DSA|ENCRYPTED|OPENSSH|PGP|ANY) )?PRIVATE KEY(?: BLOCK)?"
+_PEM = re.compile(
+    rf"(?P<begin>-----BEGIN {_PEM_KIND}-----)"
+    r"""(?P<body>(?:[^-"'\\]++|\\[^"']|-(?!----))*+)"""
+    rf"(?P<end>-----END {_PEM_KIND}-----)?"
+)
+# the separators around a body that stay: blanks and (escaped) newlines
+_PEM_LEAD = re.compile(r"(?:[ \t\r\n]|\\{1,3}+[nr])*+")
+# a private key base64-encoded whole (Envoy's `inline_bytes`, a Secret's value): what "-----BEGIN <kind>PRIVATE K"
+# encodes to, for each kind above
+_PEM_B64 = re.compile(
+    r"(?:(?<![A-Za-z0-9+/])|(?<=\\[nrt]))LS0tLS1CRUdJTi(?:BQUklWQVRFIEtF|BSU0EgUFJJVkFURSBL|BFQyBQUklWQVRFIEtF"
+    r"|BEU0EgUFJJVkFURSBL|BFTkNSWVBURUQgUFJJVkFURSBL|BPUEVOU1NIIFBSSVZBVEUgS0VZ|BQR1AgUFJJVkFURSBL)"
+    r"(?:[A-Za-z0-9+/=]++|\\[nr])*+"
+)
+# A text that is one PEM body line and nothing else: a key printed with its newlines arrives a line per event, and
+# whether a line follows a BEGIN PRIVATE KEY line is not known to a text alone.  64 characters (OpenSSL), 70
+# (OpenSSH), 76 (MIME), or a last line ending in padding; mixing cases and digits, as base64 does and a word, a
+# hex digest or an id does not.  A certificate's line goes too: it cannot be told apart, and reads as nothing.
+_PEM_LINE = re.compile(
+    r"[ \t]*+(?:[A-Za-z0-9+/]{64}|[A-Za-z0-9+/]{70}|[A-Za-z0-9+/]{76}|[A-Za-z0-9+/]{14,74}+={1,2}+)[ \t\r]*+"
+)
+_PEM_LINE_SIZES = range(16, 81)
+
+
+def _pem_line(text: str) -> bool:
+    """Whether ``text`` is nothing but one PEM body line (see ``_PEM_LINE``)."""
+    if len(text) not in _PEM_LINE_SIZES or _PEM_LINE.fullmatch(text) is None:
+        return False
+    body = text.strip()
+    if "=" in body and len(body) % 4:
+        return False
+    return not (body.isdigit() or body.isalpha() or body.islower() or body.isupper())
+
+
+def _pem(match: re.Match[str]) -> str:
+    """A private key's body replaced, its markers and the (escaped) newlines around the body kept."""
+    body = match["body"]
+    lead = _PEM_LEAD.match(body).end()  # type: ignore[union-attr]
+    trail = len(body)
+    while trail > lead:
+        if body[trail - 1] in " \t\r\n":
+            trail -= 1
+        elif trail >= lead + 2 and body[trail - 1] in "nr" and body[trail - 2] == "\\":
+            trail -= 2
+            while trail > lead and body[trail - 1] == "\\":
+                trail -= 1
+        else:
+            break
+    if trail <= lead or body[lead:trail] == MARK:
+        return match[0]
+    return f"{match['begin']}{body[:lead]}{MARK}{body[trail:]}{match['end'] or ''}"
+
+
+# A Kubernetes Secret: every value of its `data` and `stringData` is a credential, whatever the key (`ca.crt`,
+# `config.json`, `.dockerconfigjson`).  A text holding a Secret (`"kind":"Secret"`, a `SecretList`, GKE's
+# `"@type":"core.k8s.io/v1.Secret"`) has the values of every `data`/`stringData` object in it replaced, at any depth
+# of JSON escaping (an audit record inside a log shipper's `"log":"…"`, a `last-applied-configuration` annotation):
+# an audit record holds one object's kind (request and response), so a ConfigMap's record keeps its data.
+_SECRET_KIND = re.compile(r'(?:kind|@type)\\*+"[ \t]*+:[ \t]*+\\*+"(?:core\.k8s\.io/v1\.)?Secret(?:List)?\\*+"')
+_DATA_OPEN = re.compile(r'[{,][ \t]*+(?P<q>\\*+")(?:data|stringData)(?P=q)[ \t]*+:[ \t]*+\{')
+
+
+@lru_cache(maxsize=8)
+def _member(backslashes: int) -> re.Pattern[str]:
+    """A `"key":"value"` member of a flat object at the escape depth whose quote is ``backslashes`` backslashes and
+    ``"``: 0 plain JSON, 1 a JSON document inside a JSON string (``\\"``), 3 one more level (``\\\\\\"``).
+
+    At that depth a literal backslash arrives as ``2 * (backslashes + 1)`` backslashes and a quote inside a value as
+    that many, minus one, then ``"``; a run of backslashes before a quote is read in whole groups, so the closing
+    quote is the one whose run leaves exactly the quote's own backslashes.
+    """
+    group = 2 * (backslashes + 1)
+    quote = re.escape("\\" * backslashes + '"')
+    content = rf'(?:[^"\\\n]++|\\++(?!")|(?:\\{{{group}}})++|\\{{{group - 1}}}")*+'
+    return re.compile(
+        rf"[ \t]*+{quote}{content}{quote}[ \t]*+:[ \t]*+(?:{quote}(?P<value>{content}){quote}|null)"
+        r"[ \t]*+(?P<sep>[,}])"
+    )
+
+
+def _secret_data(text: str) -> tuple[str, int]:
+    """``text`` with every value of a Kubernetes Secret's ``data``/``stringData`` replaced, and how many were."""
+    if "Secret" not in text or _SECRET_KIND.search(text) is None:
+        return text, 0
+    parts: list[str] = []
+    done = count = pos = 0
+    while (opening := _DATA_OPEN.search(text, pos)) is not None:
+        pos = opening.end()
+        backslashes = len(opening["q"]) - 1
+        # (a quote's run is 2**depth - 1 backslashes; four levels of JSON in JSON are as deep as a log goes)
+        if backslashes & (backslashes + 1) or backslashes > 15:
+            continue
+        member = _member(backslashes).match
+        while (found := member(text, pos)) is not None:
+            value = found["value"]
+            if value is not None and value.lower() not in _EMPTY and value != MARK:
+                parts.append(text[done : found.start("value")])
+                parts.append(MARK)
+                done = found.end("value")
+                count += 1
+            pos = found.end()
+            if found["sep"] == "}":
+                break
+    if not count:
+        return text, 0
+    parts.append(text[done:])
+    return "".join(parts), count
+
+
+# Tokens whose vendor's prefix says what they are, in the vendor's documented shape (prefix, alphabet, length), so
+# that no word is taken for one: GitHub (ghp_/gho_/ghu_/ghs_/ghr_ + 36, github_pat_ + 82), GitLab (glpat- + 20, or
+# the longer routable form), Slack (xoxb-/xoxp-/xoxa-/xoxr-/xoxs-), Stripe secret and restricted keys (not the
+# publishable pk_), Google API keys (AIza + 35), npm (npm_ + 36).  Each starts a run of word characters, or follows
+# an escaped newline or a URL's %XX; its length is bounded, so each start reads at most a few hundred characters.
+_VENDOR = re.compile(
+    r"(?:(?<![A-Za-z0-9_])|(?<=\\[nrt])|(?<=%[0-9A-Fa-f]{2}))"
+    r"(?:(?P<github>gh[pousr]_)[A-Za-z0-9]{36,251}+"
+    r"|(?P<github_pat>github_pat_)[A-Za-z0-9_]{50,244}+"
+    r"|(?P<gitlab>glpat-)[A-Za-z0-9_.-]{20,249}+"
+    r"|(?P<slack>xox[abprs]-)[A-Za-z0-9-]{10,250}+"
+    r"|(?P<stripe>[rs]k_(?:live|test)_)[A-Za-z0-9]{20,247}+"
+    r"|(?P<google>AIza)[A-Za-z0-9_-]{35}"
+    r"|(?P<npm>npm_)[A-Za-z0-9]{36})"
+    r"(?![A-Za-z0-9_-])"
+)
+
+
+# (the prefixes alone, in one RE2 scan: Python's engine tries `_VENDOR`'s lookbehinds at every position)
+_VENDOR_PREFIX = Linear(r"gh[pousr]_|github_pat_|glpat-|xox[abprs]-|[rs]k_live_|[rs]k_test_|AIza|npm_").found
+
+
+def _vendor(match: re.Match[str]) -> str:
+    """The token replaced, its vendor's prefix kept (``ghp_[REDACTED]``)."""
+    return f"{match[match.lastgroup or 0]}{MARK}"
+
+
+def _counted(pattern: re.Pattern[str], replace: Any, text: str) -> tuple[str, int]:
+    """``pattern.sub(replace, text)`` and how many matches it changed (a match given back whole is not counted)."""
+    count = 0
+
+    def one(match: re.Match[str]) -> str:
+        nonlocal count
+        new: str = replace(match)
+        if new != match[0]:
+            count += 1
+        return new
+
+    return pattern.sub(one, text), count
+
+
 # A cheap first look: most lines hold none of these, and skip the passes above.  In linear time:
 # Python's engine tries every alternative at every position (~100 µs a line, more than all the
 # rest of `scan -o jsonl`); RE2 reads the line once (~1.5 µs).  Every match of a pass above holds one of these
@@ -279,7 +476,9 @@ _USERINFO = re.compile(
 _HINT = Linear(
     r"bearer|basic[ \t]|digest[ \t]|negotiate[ \t]|aws4-hmac|eyJ|authorization|cookie|token|secret|passw|passphrase"
     r"|credential|creds|signature|session|sessid|jwt|hmac|assertion|api[-_]?key|apikey"
-    r"|(?:key|pass|pwd|sig)[-_]?[0-9]*[\\\"']*[ \t]*[:=,]|sid=|code=|auth=|@",
+    r"|(?:key|pass|pwd|sig)[-_]?[0-9]*[\\\"']*[ \t]*[:=,]|sid=|code=|auth=|@"
+    r"|private key-|private key block|ls0tls1crudjti|gh[pousr]_|github_pat_|glpat-|xox[abprs]-|[rs]k_live_"
+    r"|[rs]k_test_|aiza|npm_|basic%20|digest%20|negotiate%20",
     case_sensitive=False,
 )
 _hinted = _HINT.found
@@ -338,11 +537,15 @@ def _scheme_kept(value: str) -> str | None:
 
 
 def _redacted(value: str) -> bool:
-    """Whether a value is already ``[REDACTED]``, or a known scheme's word and ``[REDACTED]``."""
+    """Whether a value is already ``[REDACTED]``, or a known scheme's word and ``[REDACTED]`` (after a space, or a
+    URL's ``%20``; a bare value ends before the mark's ``]``)."""
     if value.startswith(MARK):
         return True
-    scheme, space, rest = value.partition(" ")
-    return bool(space) and rest.lstrip().startswith(MARK) and scheme.lower() in _SCHEMES
+    for separator in (" ", "%20"):
+        scheme, found, rest = value.partition(separator)
+        if found and rest.lstrip().startswith(MARK[:-1]) and scheme.lower() in _SCHEMES:
+            return True
+    return False
 
 
 def _replacement(match: re.Match[str]) -> str | None:
@@ -363,9 +566,57 @@ def _replacement(match: re.Match[str]) -> str | None:
         if value[match.end("scheme") - start :].lstrip().startswith(MARK):
             return None
         return f"{match['scheme']} {MARK}"
-    if value.lower() in _EMPTY or value.startswith(MARK):
+    if value.lower() in _EMPTY or _redacted(value):
         return None
     return MARK
+
+
+# the names that say "a Secret object" (istiod's `secret=ns/name`, `"secret":"ns/name"`), not a secret's value
+_OBJECT_NAMES = frozenset({"secret", "secrets", "credential", "credentials"})
+# a Kubernetes object's name, `namespace/name`, or an SDS resource name (`kubernetes://[namespace/]name`): lower-case
+# DNS labels only, so a value with an upper-case letter, a `_`, a `+` or a second `/` (a base64 key, a password) goes
+_K8S_REF = re.compile(
+    r"kubernetes://(?:[a-z0-9][-a-z0-9]{0,62}+(?<!-)/)?[a-z0-9][-.a-z0-9]{0,252}+(?<![-.])"
+    r"|[a-z0-9][-a-z0-9]{0,62}+(?<!-)/[a-z0-9][-.a-z0-9]{0,252}+(?<![-.])"
+)
+# Words that start Go's (and Envoy's) error messages: after `<what> <name>: ` they begin the cause, not a value
+# (`failed to rotate secret: rpc error: …`, `*v1.Secret: secrets is forbidden`, `fetch platform credential: could
+# not …`, `getting aws token : Put "https://…"`).  A credential that is one of these words holds nothing to hide.
+_PROSE = frozenset(
+    {
+        "a", "an", "the", "no", "not", "is", "was", "has", "have", "had", "must", "should", "will", "would",
+        "could", "can", "cannot", "unable", "failed", "fail", "failure", "error", "errors", "err", "invalid",
+        "illegal", "unexpected", "unknown", "missing", "expired", "empty", "timeout", "timed", "context",
+        "connection", "connect", "dial", "rpc", "eof", "permission", "forbidden", "unauthorized", "unauthenticated",
+        "unavailable", "denied", "get", "put", "post", "patch", "delete", "head", "list", "watch", "open", "read",
+        "write", "stat", "lookup", "parse", "parsing", "decode", "decoding", "fetch", "fetching", "secret",
+        "secrets", "server", "client", "embedded", "value", "federated", "request", "response", "x509", "tls",
+        "bad", "wrong", "too", "only", "found", "using", "waiting", "requested", "generate", "create", "load",
+    }
+)  # fmt: skip
+# a Go format verb where a message's template holds its argument (`istio.template`: `getting aws token : %v`)
+_FORMAT_VERB = re.compile(r"%[-+# 0]{0,3}+[0-9]{0,3}+(?:\.[0-9]{1,3}+)?[vsqdxXwTtp]")
+_PEM_DONE = re.compile(r"-----BEGIN [A-Z ]{1,40}+-----(?:[ \t\r\n]|\\{1,3}+[nr])*+\[REDACTED\]")
+
+
+def _readable(name: str, colon: bool, value: re.Match[str]) -> bool:
+    """Whether the value beside a credential's name is no credential but what an auditor needs to read: a
+    Kubernetes object's name after ``secret``/``credential``, the start of an error message after ``name: ``
+    (``failed to fetch token: the server …``), a template's format verb (``token: %v``), or a PEM block whose key
+    the PEM pass already replaced."""
+    for group in ("dq", "sq", "esc", "bare"):
+        inner = value[group]
+        if inner is not None:
+            break
+    else:
+        return False
+    if _PEM_DONE.match(value.string, value.start(group)):
+        return True
+    if name in _OBJECT_NAMES and _K8S_REF.fullmatch(inner):
+        return True
+    if group == "bare" and _FORMAT_VERB.fullmatch(inner):
+        return True
+    return colon and group == "bare" and inner.rstrip(":.").lower() in _PROSE
 
 
 def _named_values(text: str) -> tuple[str, int]:
@@ -393,7 +644,7 @@ def _named_values(text: str) -> tuple[str, int]:
                 pattern = _VALUE
             value = pattern.match(text, after)
             if value is not None:
-                new = _replacement(value)
+                new = None if _readable(lower, named["colon"] is not None, value) else _replacement(value)
                 if new is not None:
                     parts.append(text[done:after])
                     parts.append(new)
@@ -416,6 +667,8 @@ def redact_text(text: str, secrets: tuple[str, ...] = ()) -> tuple[str, int]:
         if secret in text:
             count += text.count(secret)
             text = text.replace(secret, MARK)
+    if _pem_line(text):
+        return MARK, count + 1
     if not _hinted(text):
         return text, count
 
@@ -425,13 +678,27 @@ def redact_text(text: str, secrets: tuple[str, ...] = ()) -> tuple[str, int]:
         count += n
         return value
 
-    # (scheme credentials first: `Credential=…, Signature=…` after AWS4-HMAC-SHA256 is one value, counted once)
-    text = sub(_SCHEME_TOKEN, rf"\1 {MARK}", text)
+    # (keys, then scheme credentials, then Secrets, before names: `"tls.key":"-----BEGIN …"` keeps its markers and no
+    # `Bearer` takes them; `Credential=…, Signature=…` after AWS4-HMAC-SHA256 is one value, a Secret's `"token"` one)
+    if "-----BEGIN " in text:
+        text, n = _counted(_PEM, _pem, text)
+        count += n
+    text, n = _counted(_SCHEME_TOKEN, _scheme_token, text)
+    count += n
+    if "LS0tLS1CRUdJTi" in text:
+        text = sub(_PEM_B64, MARK, text)
+    text, n = _secret_data(text)
+    count += n
     text, n = _named_values(text)
     count += n
-    text = sub(_JWT, rf"\1{MARK}", text)
+    if "eyJ" in text:  # (each pass reads the whole text: one that cannot match is not run)
+        text = sub(_JWT, rf"\1{MARK}", text)
     text = sub(_QUERY, rf"\1{MARK}", text)
     text = sub(_USERINFO, rf"\1{MARK}@", text)
+    # (after a query's or a URL's own: `?token=ghp_…` and `https://x:ghs_…@github.com` are one credential each)
+    if _VENDOR_PREFIX(text):
+        text, n = _counted(_VENDOR, _vendor, text)
+        count += n
     if "alue" in text:
         text, n = _paired_values(text)
         count += n
@@ -463,10 +730,22 @@ def _paired_values(text: str) -> tuple[str, int]:
     return _PAIRED.sub(replace, text), count
 
 
+def _names_object(key: str, value: str) -> bool:
+    """Whether an attribute named ``secret``/``credential`` (``istio.secret`` from istiod's ``secret=ns/name``) holds
+    a Kubernetes object's name, which an auditor needs, rather than a credential."""
+    return key.rpartition(".")[2].lower() in _OBJECT_NAMES and _K8S_REF.fullmatch(value) is not None
+
+
 def _secrets_of(value: Any, key: str, found: list[str]) -> None:
     """Collect the values of secret-named attributes (recursively) into ``found``."""
     if isinstance(value, str):
-        if key and sensitive_key(key) and len(value) >= MIN_SECRET and value not in ("null", "none", "None"):
+        if (
+            key
+            and sensitive_key(key)
+            and len(value) >= MIN_SECRET
+            and value not in ("null", "none", "None")
+            and not _names_object(key, value)
+        ):
             found.append(value)
             # a scheme word stays readable: only what follows it is hunted down
             scheme, _, rest = value.partition(" ")
@@ -482,7 +761,7 @@ def _secrets_of(value: Any, key: str, found: list[str]) -> None:
 
 def _walk(value: Any, secrets: tuple[str, ...], key: str = "") -> tuple[Any, int]:
     if isinstance(value, str):
-        if key and sensitive_key(key) and value not in ("", "-"):
+        if key and sensitive_key(key) and value not in ("", "-") and not _names_object(key, value):
             return (_scheme_kept(value) or MARK), 1
         return redact_text(value, secrets)
     if isinstance(value, list):
@@ -522,7 +801,10 @@ def _needs_work(obj: dict[str, Any], substrings: bool = False, raw_unhinted: boo
                     return True
                 if len(_PLAIN_KEYS) < 100_000:
                     _PLAIN_KEYS.add(key)
-    if not raw_unhinted and _hinted(obj.get("raw") or ""):
+    raw = obj.get("raw") or ""
+    if not raw_unhinted and _hinted(raw):
+        return True
+    if len(raw) in _PEM_LINE_SIZES and _pem_line(raw):  # (no hint can tell: a key's line has no word beside it)
         return True
     if substrings:  # the summary is made of the same pieces, and of names from the cluster
         return False
