@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -375,46 +376,52 @@ def test_megabyte_hostile_line_is_redacted_in_linear_time(shape: str) -> None:
     assert len(out["raw"]) <= len(text) + len(MARK) * (len(text) // 4)
 
 
-def test_patterns_are_bounded_by_construction() -> None:
-    """No unbounded repetition in the text patterns may backtrack: every ``*``/``+``/``{n,}`` is possessive
-    (``*+``, ``++``, ``{n,}+``) or sits in an atomic group, so a failing match gives nothing back to retry.  (With
-    starts only where a run starts, which the hostile lines above check, this is what keeps each pass linear.)"""
-    import re
+def _without_atomic_groups(source: str) -> str:
+    """``source`` with each atomic group ``(?>…)`` as one unit (nothing in it is given back)."""
+    out, i = [], 0
+    while i < len(source):
+        if source.startswith("(?>", i):
+            depth, j = 0, i
+            while True:
+                depth += {"(": 1, ")": -1}.get(source[j], 0)
+                if depth == 0:
+                    break
+                j += 1
+            out.append("A")
+            i = j + 1
+        else:
+            out.append(source[i])
+            i += 1
+    return "".join(out)
 
-    def without_atomic_groups(source: str) -> str:
-        out, i = [], 0
-        while i < len(source):
-            if source.startswith("(?>", i):
-                depth, j = 0, i
-                while True:
-                    depth += {"(": 1, ")": -1}.get(source[j], 0)
-                    if depth == 0:
-                        break
-                    j += 1
-                out.append("A")
-                i = j + 1
-            else:
-                out.append(source[i])
-                i += 1
-        return "".join(out)
 
-    patterns = [
-        redact._NAMED,
-        redact._VALUE,
-        redact._COOKIE_VALUE,
-        redact._AUTHORIZATION_VALUE,
-        redact._SCHEME_TOKEN,
-        redact._JWT,
-        redact._QUERY,
-        redact._USERINFO,
-    ]
+def assert_bounded_by_construction(patterns: list[re.Pattern[str]]) -> None:
+    """No unbounded repetition in ``patterns`` may backtrack: every ``*``/``+``/``{n,}`` is possessive (``*+``,
+    ``++``, ``{n,}+``) or sits in an atomic group, so a failing match gives nothing back to retry."""
     for pattern in patterns:
         source = re.sub(r"\\.", "E", pattern.pattern)  # (an escape is one literal)
         source = re.sub(r"\[\^?\]?[^\]]*\]", "C", source)  # (a class is one character)
-        source = without_atomic_groups(source)
+        source = _without_atomic_groups(source)
         source = re.sub(r"(?:[*+?]|\{\d+(?:,\d*)?\})\+", "", source)  # possessive: gone
         left = re.search(r"[*+]|\{\d+,\d*\}", source)
         assert left is None, (pattern.pattern, source[max(0, left.start() - 30) : left.end() + 10])
+
+
+def test_patterns_are_bounded_by_construction() -> None:
+    """The text patterns cannot backtrack (with starts only where a run starts, which the hostile lines above
+    check, this is what keeps each pass linear)."""
+    assert_bounded_by_construction(
+        [
+            redact._NAMED,
+            redact._VALUE,
+            redact._COOKIE_VALUE,
+            redact._AUTHORIZATION_VALUE,
+            redact._SCHEME_TOKEN,
+            redact._JWT,
+            redact._QUERY,
+            redact._USERINFO,
+        ]
+    )
 
 
 # ---- the cheap first look must not hide what the passes would find ----------------------------------------------
