@@ -90,7 +90,10 @@ async def _history_then_tail(stand_in: LokiStandIn, handoff: int | None) -> Loki
     backfill reads the last seconds again, and the memory must drop every entry history delivered."""
     now = time.time_ns()
     pushed = _push_window(stand_in, now - 20 * 10**9, 9_000, 10**7)  # up to about 2 s before now
-    options = LokiOptions(since_seconds=21, delay_for=0, reconnect_cap=0.5, limit=1000)
+    # (since reaches two seconds before the oldest entry, counted after the push: pushing 9,000 entries on a loaded
+    # runner took more than the one second of slack a fixed 21 s left, and the oldest were never asked for)
+    since = (time.time_ns() - (now - 20 * 10**9)) // 10**9 + 2
+    options = LokiOptions(since_seconds=since, delay_for=0, reconnect_cap=0.5, limit=1000)
     async with following(stand_in.url, options=options, handoff=handoff) as (seen, source):
         _push_now(stand_in, pushed, 20, "live")
         await eventually(lambda: len(seen.lines) >= len(pushed), timeout=30)
