@@ -14,9 +14,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,25 +21,12 @@ import pytest
 from meshtail.sinks import redact
 from meshtail.sinks.redact import MARK, redact_event, redact_text
 
-from .test_redaction_gaps import assert_bounded_by_construction
+from .test_redaction_gaps import _scan, assert_bounded_by_construction
 
 ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data"
 
 # ---- helpers -----------------------------------------------------------------------------------------------------
-
-
-def _scan(path: Path, *flags: str) -> list[dict]:  # type: ignore[type-arg]
-    """What ``meshtail scan -q -o jsonl`` writes for ``path``, one object per event."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(
-        [sys.executable, "-m", "meshtail", "scan", str(path), "-q", "-o", "jsonl", *flags],
-        capture_output=True,
-        env=env,
-        timeout=120,
-        check=True,
-    )
-    return [json.loads(text) for text in done.stdout.decode("utf-8").splitlines()]
 
 
 def _base64_lines(seed: str, size: int, width: int = 64) -> list[str]:
