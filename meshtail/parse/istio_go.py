@@ -771,11 +771,13 @@ _AGENT_HINT = re.compile(
     r"(?:accept|listen) (?:tcp|udp)\S* \S*:150(?:20|21|53)\b|^DNS error\b|\bdns proxy\b"
     # the pod's resolver file: the agent's DNS proxy and its zone lookup read it, istiod serves no pod's DNS
     # ("Failed to load the zone name of the pod from resolv.conf", a 1.28 sidecar)
-    r"|\bresolv\.conf\b|" + _AGENT_BOOTSTRAP.pattern +
+    r"|\bresolv\.conf\b"
     # the unix sockets the agent (and 1.1-1.5's node agent) serves SDS and xDS to its Envoy on
     # ("read unix /var/run/sds/uds_path->@: …", "./var/run/secrets/workload-spiffe-uds/socket", "etc/istio/proxy/XDS"),
     # and its SDS server by name ("SDS grpc server for workload proxies started")
-    r"|/var/run/sds/|/workload-spiffe-uds/socket\b|\betc/istio/proxy/(?:SDS|XDS)\b|^SDS grpc server\b" +
+    r"|/var/run/sds/|/workload-spiffe-uds/socket\b|\betc/istio/proxy/(?:SDS|XDS)\b|^SDS grpc server\b|"
+    + _AGENT_BOOTSTRAP.pattern
+    +
     # the platform probe at the agent's start (pkg/bootstrap/platform: AWS's IMDS token, "token is empty, will
     # fallback to IMDSv1") and 0.8-1.0's locality guess ("Availability zone not set, proxy will default to not
     # using zone aware routing.")
