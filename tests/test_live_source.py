@@ -437,8 +437,13 @@ async def test_a_watch_that_went_wrong_says_when_it_is_back(demo) -> None:  # ty
     user could not tell a watch that recovered from one still down."""
     async with live(demo, Selection(namespaces=["bookinfo"])) as (source, seen):
         await eventually(lambda: len(source.followers) == 7)
-        demo.state.unavailable_next = 2  # the next requests (the watches' re-requests) are answered 503
+        # the pods are listed (the followers started) before the watch is asked for: under load CI closed the
+        # watches before this one was open, and nothing broke
+        await eventually(lambda: demo.store.open_watches() == 1)
+        # the watch's next re-requests are answered 503; only watches take them, not a log stream's reconnect
+        demo.state.unavailable_watches_next = 2
         demo.store.close_watches()
+        await eventually(lambda: demo.state.unavailable_watches_next == 0, timeout=15)
         await eventually(
             lambda: any(e.severity == "warning" for e in seen.events if e.action == "meshtail.watch.problem"),
             timeout=15,

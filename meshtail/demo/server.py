@@ -234,6 +234,7 @@ class ServerState:
     throttle: float = 0.0  # probability of answering 429 (Retry-After: 1)
     throttle_next: int = 0  # answer 429 to this many requests first
     unavailable_next: int = 0  # answer the next N requests 503 (tests: a moment of unavailability)
+    unavailable_watches_next: int = 0  # answer the next N watch requests 503 (other requests must not take them)
     error_rate: float = 0.0  # probability of answering 503
     # the latest requests (bounded: a soak runs for hours) and a count per method of all of them
     requests: deque[tuple[str, str]] = field(default_factory=lambda: deque(maxlen=100_000))
@@ -337,6 +338,10 @@ class ApiServer:
             response = status(429, "TooManyRequests", "Too many requests, please try again later.")
             response.headers["Retry-After"] = "1"
             return response
+        if self.state.unavailable_watches_next > 0 and _truthy(request.query.get("watch")):
+            self.state.unavailable_watches_next -= 1
+            self.state.faulted["503"] += 1
+            return status(503, "ServiceUnavailable", "the server is currently unable to handle the request")
         if self.state.unavailable_next > 0 or (self.state.error_rate and self._rng.random() < self.state.error_rate):
             self.state.unavailable_next = max(0, self.state.unavailable_next - 1)
             self.state.faulted["503"] += 1

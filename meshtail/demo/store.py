@@ -213,6 +213,10 @@ class ObjectStore:
     def unwatch(self, watcher: Watcher) -> None:
         self._watchers.discard(watcher)
 
+    def open_watches(self) -> int:
+        """How many watches are open now (a test closes them only after its client's watch is open)."""
+        return len(self._watchers)
+
     def close_watches(self) -> None:
         """End every open watch (an API server restart, as clients see it)."""
         for watcher in list(self._watchers):
