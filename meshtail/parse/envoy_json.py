@@ -196,6 +196,23 @@ _ENVOY_ONLY = (ACCESS_ONLY - {"response_code", "downstream_remote_address", "byt
 }
 
 
+# beside a status, any one of these makes a record Envoy's: only a proxy times its upstream apart from the request
+# (x-envoy-upstream-service-time) or writes its own local addresses and why it ended a connection.  (A route or
+# server name is not enough: web servers' JSON formats name those too.)
+_BESIDE_STATUS = frozenset(
+    {
+        "response_flags",
+        "upstream_cluster",
+        "response_code_details",
+        "upstream_transport_failure_reason",
+        "upstream_service_time",
+        "upstream_local_address",
+        "downstream_local_address",
+        "connection_termination_details",
+    }
+)
+
+
 def looks_like_keys(keys: Any, cut: bool = False) -> bool:
     """The keys of a record name a response code and an Envoy-only field, or a method, path and duration; a
     record ``cut`` before the rest of its keys, three Envoy-only fields (what its start has of Istio's)."""
@@ -207,7 +224,7 @@ def looks_like_keys(keys: Any, cut: bool = False) -> bool:
         # no status (a TCP format, or a custom one that leaves it out): the cluster and host it went to, and one
         # more field of a request or connection, are a proxy's access record still
         return {"upstream_cluster", "upstream_host"} <= names and len(names & _CONNECTION_KEYS) >= 1
-    if names & {"response_flags", "upstream_cluster", "response_code_details", "upstream_transport_failure_reason"}:
+    if names & _BESIDE_STATUS:
         return True
     if not {"method", "path"} <= names:
         return False
@@ -227,6 +244,10 @@ def access_attributes(pairs: Any) -> dict[str, Any]:
     for key, value in pairs:
         if value is None or value == "-" or value == "":
             continue
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e18:
+            # a collector that stores every number as a double (Elasticsearch, Fluentd's float type, a JSON
+            # re-encoder) writes the status 503 as 503.0: the same number
+            value = int(value)
         text = value if isinstance(value, str) else str(value) if isinstance(value, int | float) else None
         name = side_key(str(key))
         setter = _SETTERS.get(name) if name is not None else None
