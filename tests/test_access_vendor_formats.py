@@ -8,6 +8,8 @@ these exact formats was found, so the lines are built from each product's own fo
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from meshtail.events import RawLine, Source
@@ -282,3 +284,15 @@ def test_a_collectors_doubles_and_envoys_own_timing_make_an_access_record(line: 
 )
 def test_a_web_servers_json_with_a_status_stays_no_access_record(line: str) -> None:
     assert parse(line).format != "envoy-json"
+
+
+def test_an_api_servers_status_answer_is_no_access_record() -> None:
+    """A Kubernetes Status (status, code, details: synonyms of an access record's keys) in a collector's record
+    (CrowdStrike's Fluent Bit integration README, holdout45) was read as a proxy's 403."""
+    status = (
+        '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"events is forbidden: User '
+        '\\"system:serviceaccount:logging:fluent-bit\\" cannot list resource \\"events\\" in API group \\"\\" at the '
+        'cluster scope","reason":"Forbidden","details":{"kind":"events"},"code":403}'
+    )
+    for line in (status, '{"log":' + json.dumps(status + "\n") + ',"stream":"stderr"}'):
+        assert parse(line).format != "envoy-json", line

@@ -917,3 +917,41 @@ def test_envoy_starting_without_an_admin_address_is_about_its_configuration() ->
         event = parse(line)
         reading = (event.format, event.category, event.outcome, event.violation)
         assert reading == ("envoy-component", "config", "unknown", False), line
+
+
+# SPIRE's SDS server refusing the identities a sidecar asked for (code 3, "workload is not authorized for the
+# requested identities"): spiffe/spire#3325, #5687 (holdout44).  The workload was refused its certificate: a
+# denial, as Unauthenticated/PermissionDenied are; before, a certificate failure with no violation.
+def test_sds_refusing_the_requested_identities_is_a_denial() -> None:
+    for line in (
+        "2022-08-09T15:39:26.825395Z     warning envoy config    StreamSecrets gRPC config stream closed: 3, "
+        'workload is not authorized for the requested identities ["file-root:/etc/istio/shared/certs/cert-chain.pem"]',
+        "2024-12-06T18:23:13.287724Z\twarning\tenvoy config external/envoy/source/extensions/config_subscription/grpc/"
+        "grpc_stream.h:155\tStreamSecrets gRPC config stream to sds-grpc closed: 3, workload is not authorized for "
+        'the requested identities ["default"]',
+    ):
+        event = parse(line)
+        assert (event.format, event.category, event.outcome, event.violation) == (
+            "envoy-component",
+            "auth",
+            "deny",
+            True,
+        ), line
+
+
+# Envoy before 1.19 named no stream; one closed over the root certificate is the SDS stream all the same
+# (kubeflow/kfctl#473, holdout44): the workload left without its certificate, not an xDS config failure.
+def test_an_unnamed_stream_closed_over_the_root_cert_is_about_the_workloads_identity() -> None:
+    event = parse(
+        "[2021-01-12 20:50:46.935][26][warning][config] [bazel-out/k8-opt/bin/external/envoy/source/common/config/"
+        "_virtual_includes/grpc_stream_lib/common/config/grpc_stream.h:87] gRPC config stream closed: 2, failed to "
+        "get root cert"
+    )
+    assert (event.category, event.outcome, event.violation) == ("auth", "failure", False)
+    # an ADS stream closed for another reason stays a config failure
+    event = parse(
+        "[2021-01-12 20:50:46.935][26][warning][config] [bazel-out/k8-opt/bin/external/envoy/source/common/config/"
+        "_virtual_includes/grpc_stream_lib/common/config/grpc_stream.h:87] gRPC config stream closed: 14, no healthy "
+        "upstream"
+    )
+    assert (event.category, event.outcome) == ("config", "failure")

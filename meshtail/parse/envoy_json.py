@@ -145,6 +145,8 @@ _SIDE_PREFIXES = ("req_", "res_", "resp_")
 
 def looks_like(obj: dict[str, Any]) -> bool:
     """An access log in JSON: a response code with any second field only a proxy's access log has."""
+    if "apiVersion" in obj and "kind" in obj:
+        return False  # a Kubernetes object (an API server's Status answer), whatever its keys' synonyms
     if all(key in obj for key in SIGNATURE) or ("start_time" in obj and "response_flags" in obj):
         return True
     if looks_like_keys(obj):
@@ -217,6 +219,9 @@ def looks_like_keys(keys: Any, cut: bool = False) -> bool:
     """The keys of a record name a response code and an Envoy-only field, or a method, path and duration; a
     record ``cut`` before the rest of its keys, three Envoy-only fields (what its start has of Istio's)."""
     keys = [str(key) for key in keys]
+    if "apiVersion" in keys and "kind" in keys:
+        # a Kubernetes object (an API server's Status: "status":"Failure", "code":403, "details"): never a proxy's
+        return False
     names = {canonical_key(key) for key in keys}
     if cut and len(names & _ENVOY_ONLY) >= 3:
         return True

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from typing import Any
 
@@ -744,7 +744,8 @@ def family(scope: str | None, message: str, source: Source | None, template: _Lo
     said = _family_by_message(scope, message)
     if said is not None:
         return said
-    program = template_binary((template or _Lookup(message, True)).get())
+    found = (template or _Lookup(message, True)).get()
+    program = template_binary(found)
     if program in ("istiod", "istio-agent"):
         return program
     if source is not None:
@@ -752,6 +753,16 @@ def family(scope: str | None, message: str, source: Source | None, template: _Lo
             return "istiod"
         if source.kind in _SOURCE_AGENT_KINDS or source.container == "istio-proxy":
             return "istio-agent"
+    if (
+        scope is None
+        and found is not None
+        and found.binary == "istio-agent|istiod"
+        and template_binary(replace(found, binary="istio-agent")) is not None
+    ):
+        # an unscoped message both programs print (a helper package they share: pkg/util's address lookup of
+        # Istio 0.x), with no source to tell: a sidecar's log, where every pod's agent prints it, is the likelier
+        # paste (a scoped one -- ads, the xDS server both run -- is istiod's far more often)
+        return "istio-agent"
     if message.startswith("All caches have been synced up"):
         # the xDS server's start (pilot/pkg/xds): istiod's and the agent's SDS server's alike, told apart by the
         # source only; with none, a sidecar's log, where the agent prints it at each start, is the likelier paste
@@ -1534,9 +1545,9 @@ def classify_agent(time: str | None, level: str, scope: str | None, message: str
         scope in _AUTH_SCOPES or "certificate" in lowered or "cert/key" in lowered
     ):
         if severity == "error" or _failing(lowered):
-            return Parsed(time, "auth", "failure", False, severity, "cert.failure", f"istio-agent: {text}", attrs)
+            return _cert_failure(time, severity, message, text, attrs)
     if "certificate" in lowered and "fail" in lowered:
-        return Parsed(time, "auth", "failure", False, severity, "cert.failure", f"istio-agent: {text}", attrs)
+        return _cert_failure(time, severity, message, text, attrs)
     if scope == "cache" or scope == "sds":
         if message.startswith(
             (
@@ -1837,6 +1848,21 @@ _GRPC_REFUSED = re.compile(
 )
 
 _SPECIFIC = frozenset(("xds.reject", "config.invalid", "identity.refused"))
+
+# the agent's connection to its CA (istiod, a Google/Vault/cert-manager CA) failed its TLS handshake: grpc-go's
+# "transport: authentication handshake failed: x509: …" and Go's crypto/tls verification errors
+_CA_HANDSHAKE = re.compile(
+    r"authentication handshake failed|tls: failed to verify certificate|x509: certificate signed by unknown authority"
+    r"|remote error: tls: "
+)
+
+
+def _cert_failure(time: str | None, severity: str, message: str, text: str, attrs: dict[str, Any]) -> Parsed:
+    """A certificate or CA-client error; when the agent's TLS handshake with its CA failed, a handshake failure
+    on mesh traffic (a violation, as the same failure on Envoy's SDS or xDS stream is)."""
+    if _CA_HANDSHAKE.search(message, 0, 4096) is not None:
+        return Parsed(time, "auth", "failure", True, severity, "tls.handshake_error", f"istio-agent: {text}", attrs)
+    return Parsed(time, "auth", "failure", False, severity, "cert.failure", f"istio-agent: {text}", attrs)
 
 
 def by_template(parsed: Parsed, template: Template | None, generic: str, has_level: bool = True) -> None:
