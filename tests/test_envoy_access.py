@@ -238,3 +238,33 @@ def test_a_json_record_without_its_method_is_still_an_http_request_and_its_statu
     assert (event.category, event.outcome, event.action) == ("routing", "failure", "http.request")
     tcp = parse('{"response_code":0,"response_flags":"-","upstream_host":"10.0.0.1:5432","duration":12,"bytes_sent":9}')
     assert tcp.action == "tcp.connection" and tcp.outcome == "success"  # no request at all: TCP, as before
+
+
+# Envoy's OAuth2 filter (source/extensions/filters/http/oauth2/filter.cc) writes its decision in the details:
+# REDIRECT_FOR_CREDENTIALS "oauth.missing_credentials" (the request not let through, sent to log in: OAuth's 401)
+# and REDIRECT_LOGGED_IN "oauth.logged_in".  Envoy Gateway's default JSON format, envoyproxy/gateway#4838
+# (holdout48): a 302 read as a request that succeeded.
+OAUTH_302 = (
+    '{"start_time":"2024-12-09T15:34:20.610Z","method":"POST","x-envoy-origin-path":"/app1","protocol":"HTTP/1.1",'
+    '"response_code":"302","response_flags":"-","response_code_details":"oauth.missing_credentials",'
+    '"connection_termination_details":"-","upstream_transport_failure_reason":"-","bytes_received":"0",'
+    '"bytes_sent":"0","duration":"2","x-envoy-upstream-service-time":"-","x-forwarded-for":"10.244.0.25",'
+    '"user-agent":"insomnia/10.1.1","x-request-id":"2e5d7a69-27ce-4d3d-821b-57602765a2b0",'
+    '":authority":"myapp.local:10080","upstream_host":"-","upstream_cluster":"httproute/default/app1-route/rule/0",'
+    '"upstream_local_address":"-","downstream_local_address":"127.0.0.1:10080",'
+    '"downstream_remote_address":"127.0.0.1:55240","requested_server_name":"-",'
+    '"route_name":"httproute/default/app1-route/rule/0/match/0/*"}'
+)
+
+
+def test_the_oauth2_filter_sending_a_request_to_log_in_is_a_denial() -> None:
+    event = parse("2024-12-09T15:34:25.723298373Z envoy " + OAUTH_302)
+    assert (event.format, event.category, event.outcome, event.violation) == ("envoy-json", "auth", "deny", True)
+    assert event.action == "oauth.challenge"
+    logged_in = parse(OAUTH_302.replace("oauth.missing_credentials", "oauth.logged_in"))
+    assert (logged_in.category, logged_in.outcome, logged_in.violation) == ("auth", "success", False)
+    text = parse(
+        '[2024-12-09T15:34:20.610Z] "GET /app1 HTTP/1.1" 302 - oauth.missing_credentials - "-" 0 0 2 - "10.244.0.25" '
+        '"curl/8.5.0" "2e5d7a69-27ce-4d3d-821b-57602765a2b0" "myapp.local:10080" "-"'
+    )
+    assert (text.category, text.outcome, text.action) == ("auth", "deny", "oauth.challenge")

@@ -955,3 +955,23 @@ def test_an_unnamed_stream_closed_over_the_root_cert_is_about_the_workloads_iden
         "upstream"
     )
     assert (event.category, event.outcome) == ("config", "failure")
+
+
+# Envoy's AWS credential providers (SigV4 signing for Lambda and S3; aws-samples/eks-workshop#1056, holdout48): the
+# proxy's own credentials are auth activity, and not finding them a failure at any level.
+def test_envoys_aws_credential_lines_are_auth() -> None:
+    failed = parse(
+        "[2021-02-11 03:08:28.884][24][error][aws] [source/extensions/common/aws/credentials_provider_impl.cc:94] "
+        "Could not retrieve credentials listing from the instance metadata"
+    )
+    assert (failed.category, failed.outcome, failed.violation) == ("auth", "failure", False)
+    none = parse(
+        "[2021-02-11 03:08:28.884][24][debug][aws] [source/extensions/common/aws/credentials_provider_impl.cc:298] "
+        "No AWS credentials found, using anonymous credentials"
+    )
+    assert (none.category, none.outcome) == ("auth", "failure")
+    found = parse(
+        "[2021-02-11 03:08:28.884][24][debug][aws] [source/extensions/common/aws/credentials_provider_impl.cc:161] "
+        "Obtained following AWS credentials from the EC2MetadataService: AWS_ACCESS_KEY_ID=AKIDEXAMPLE"
+    )
+    assert (found.category, found.outcome) == ("auth", "unknown")

@@ -484,3 +484,44 @@ def test_a_table_row_with_the_time_and_level_in_cells_of_their_own() -> None:
     event = StreamParser().parse(RawLine(cell, FILE, "2026-01-01T00:00:00Z"))
     assert (event.format, event.outcome) == ("envoy-text", "failure")
     assert event.attributes["envoy.upstream_cluster"] == "outbound|80||a.default.svc.cluster.local"
+
+
+# Pages write a log line as a markdown heading (a Chinese debugging note, holdout46: the errors as "## …"), and an
+# author's sentence in their own language runs straight into the line with no mark between (agentscope-ai/AgentTeams
+# #888, holdout48).  Both were unparsed lines.
+@pytest.mark.parametrize(
+    ("line", "family"),
+    [
+        ("## Envoy proxy is NOT ready: config not received from Pilot (is Pilot running?)", "istio-agent"),
+        (
+            "### 2026-07-13T03:44:23.353014Z     info    cache   returned workload trust anchor from cache",
+            "istio-agent",
+        ),
+        (
+            "我arm64环境像碰到这个问题了，需要禁用wasm插件才会不报2026-07-13T03:44:23.353014Z     info    cache   "
+            "returned workload trust anchor from cache       ttl=23h59m59.646987153s",
+            "istio-agent",
+        ),
+        (
+            "报错日志[2023-04-11 18:54:39.260][1][warning][config] [./source/common/config/grpc_stream.h:201] "
+            "DeltaAggregatedResources gRPC config stream to xds-grpc closed since 7554s ago: 14, connection error",
+            "envoy-component",
+        ),
+    ],
+)
+def test_a_heading_or_a_sentence_before_the_line_is_peeled(line: str, family: str) -> None:
+    event = StreamParser().parse(RawLine(line, Source("file", path="x", line=1), "2026-01-01T00:00:00Z"))
+    assert event.format == family
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "## Heading about 2026-07-13T03:44:23 things",
+        "说明 2026-07-13T03:44:23 之后的一切正常",
+        "##notaheading info ads",
+    ],
+)
+def test_prose_with_a_time_in_it_stays_prose(line: str) -> None:
+    event = StreamParser().parse(RawLine(line, Source("file", path="x", line=1), "2026-01-01T00:00:00Z"))
+    assert event.format == "unknown"

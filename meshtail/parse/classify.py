@@ -30,6 +30,14 @@ ACCESS_ACTIONS: tuple[Action, ...] = (
     ),
     Action("jwt.reject", "auth", "deny", True, "details `jwt_authn_access_denied{…}`; a bare proxy-generated 401"),
     Action(
+        "oauth.challenge",
+        "auth",
+        "deny",
+        True,
+        "details `oauth.missing_credentials`: Envoy's OAuth2 filter sent a request without credentials to log in",
+    ),
+    Action("oauth.login", "auth", "success", False, "details `oauth.logged_in`: the OAuth2 filter's login completed"),
+    Action(
         "extauthz.error",
         "auth",
         "failure",
@@ -156,6 +164,12 @@ def access_decision(facts: AccessFacts) -> Decision:
         return Decision("auth", "deny", True, "warning", "authz.deny")
     if kind == "jwt_authn_access_denied":
         return Decision("auth", "deny", True, "warning", "jwt.reject")
+    if kind == "oauth.missing_credentials":
+        # (envoy source/extensions/filters/http/oauth2/filter.cc REDIRECT_FOR_CREDENTIALS: not let through, sent to
+        # the identity provider -- OAuth's 401)
+        return Decision("auth", "deny", True, "warning", "oauth.challenge")
+    if kind == "oauth.logged_in":
+        return Decision("auth", "success", False, "info", "oauth.login")
     if kind == "ext_authz_error":
         return Decision("auth", "failure", False, "error", "extauthz.error")
     if kind == "ext_authz_denied" or "UAEX" in flags:
@@ -253,6 +267,10 @@ def access_summary(attrs: dict[str, Any], source: Source | None, decision: Decis
         reason = details.get("reason", "unknown reason")
         attrs["jwt.failure_reason"] = reason
         return f"{place} rejected JWT for {request}: {reason}"
+    if action == "oauth.challenge":
+        return f"{place} sent {request} without credentials to log in (OAuth2){status_text}"
+    if action == "oauth.login":
+        return f"{place} completed an OAuth2 login for {request}{status_text}"
     if action == "extauthz.error":
         return f"{place} could not reach external authorization for {request}{status_text}"
     if action == "extauthz.deny":

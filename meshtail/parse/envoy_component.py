@@ -257,6 +257,7 @@ _REJECTED_LISTENER = re.compile(r" rejected: (?:Error adding/updating listener|P
 _NAMED_STREAM = re.compile(r"\w{1,64}+ gRPC config stream ")
 
 _AUTH_LOGGERS = frozenset(("rbac", "jwt", "jwt_authn", "ext_authz", "oauth2", "basic_auth", "authn", "secret"))
+_AWS_FAILURE = re.compile(r"(?i)\bcould not\b|\bno aws credentials\b|\bfail|\berror\b|\bunable\b")
 _AUTH_PATHS = ("/rbac/", "/jwt_auth", "/authn/", "/ext_authz/", "/oauth2/", "/basic_auth/", "/authz/")
 _JWT_LOGGERS = frozenset(("jwt", "jwt_authn"))
 _CODEC_ERRORS = (
@@ -1638,6 +1639,10 @@ def _decide(
         return made("other", "success", False, severity, "envoy.ready", f"{where} {text}")
 
     # ---- other auth filters' chatter
+    if logger == "aws" or "/common/aws/" in path:
+        # the AWS credential providers (SigV4 signing for Lambda, S3, …): the proxy's own credentials, found or not
+        failed = _AWS_FAILURE.search(m, 0, 300) is not None
+        return made("auth", "failure" if failed else "unknown", False, severity, "auth.log", f"{label}: {text}")
     if logger in _AUTH_LOGGERS or any(part in path for part in _AUTH_PATHS):
         return made("auth", "unknown", False, severity, "auth.log", f"{label}: {text}")
 

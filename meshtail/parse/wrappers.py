@@ -174,6 +174,17 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
         label = _LIST_NUMBER.match(body) or _LABEL.match(body)
         if label is not None and looks_like_a_line(body[label.end() :]):
             body = body[label.end() :]  # a numbered list's item, or an author's label ("ログ: ", "**istiod:** ")
+        elif body[:1].isalpha() and not body[:1].isascii():
+            # an author's sentence in their own language run into the line with no mark between
+            # ("…需要禁用wasm插件才会不报2026-07-13T03:44:23.353014Z     info    cache   …"); not a border, a cell or
+            # a record whose own field holds a time
+            stamp = _STAMP_IN_PROSE.search(body, 1, 400)
+            if (
+                stamp is not None
+                and not _NOT_PROSE.intersection(body[: stamp.start()])
+                and looks_like_a_line(body[stamp.start() :])
+            ):
+                body, partial = body[stamp.start() :], True
     if body[:1] in "+-" and body[1:2] in (" ", "\t"):
         rest = body[1:].lstrip()
         if looks_like_a_line(rest) and not rest.startswith(("-", "[")):
@@ -192,6 +203,10 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
                 body = cells
         if "\\|" in body:
             body = body.replace("\\|", "|")  # (markdown escapes a "|" inside a cell)
+    if body.startswith("##"):
+        heading = body.lstrip("#")
+        if heading[:1] == " " and len(body) - len(heading) <= 6 and looks_like_a_line(heading.lstrip()):
+            body = heading.lstrip()  # a markdown heading made of the line ("## Envoy proxy is NOT ready: …")
     if body.startswith(("> ", "│ ", "| ", "$ ", "# ")):
         rest = body[2:].lstrip()
         if looks_like_a_line(rest) or _KAIL.match(rest) or rest.startswith("[pod/"):
@@ -1536,6 +1551,11 @@ def _loose_export(text: str, source: Source) -> Peeled | None:
 
 
 def _loose_quote(text: str, source: Source) -> Peeled | None:
+    if text.startswith("##"):
+        heading = text.lstrip("#")  # a markdown heading made of a message ("## Envoy proxy is NOT ready: …")
+        if heading[:1] == " " and len(text) - len(heading) <= 6:
+            return Peeled(heading.lstrip(), source, None, ["paste"])
+        return None
     if not text.startswith(_QUOTE_MARKS):
         return None
     rest = text.lstrip("> ") if text[0] == ">" else text[2:].lstrip()  # (a quote of a quote: every mark off)
@@ -1598,6 +1618,9 @@ def _loose_continuation(text: str, source: Source) -> Peeled | None:
 # "**istio-proxy:** ", "Error log -> ")
 _LIST_NUMBER = re.compile(r"\d{1,3}[.)][ \t]+")
 _BULLET = re.compile(r"(?:\d{1,3}[.)]|[-*+•·▪◦‣])[ \t]+")
+# a line's own start inside an author's sentence: an ISO time (Istio, ztunnel, klog-less Go) or Envoy's bracketed one
+_NOT_PROSE = frozenset('{"│|=')
+_STAMP_IN_PROSE = re.compile(r"\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}")
 _LABEL = re.compile(
     r"(?:\*\*|__)?[^\s:*_：]{1,40}(?: [^\s:*：]{1,40}){0,3} ?(?:(?::|->|=>)(?:\*\*|__)?[ \t]+|：(?:\*\*|__)?[ \t]*)"
 )  # (a full-width colon needs no space after it)
