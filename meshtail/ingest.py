@@ -28,6 +28,7 @@ from .storage.store import EventStore
 
 if TYPE_CHECKING:
     from .commands.loki_args import LokiRun
+    from .demo.session import DemoOptions
 
 
 @dataclass
@@ -45,6 +46,7 @@ class SourceSpec:
     demo_rate: float = 40.0
     demo_pods: int = 0
     demo_loki: bool = False  # the demo read through its Loki stand-in instead of its API server
+    demo_options: DemoOptions | None = None  # the rest of ``meshtail demo``'s flags (faults, sent log, …)
     stdin_fd: int | None = None  # a dup of the piped stdin (the terminal takes fd 0 for keys)
     loki: LokiRun | None = None  # kind "loki": Grafana Loki's history, then its live tail
 
@@ -77,6 +79,7 @@ class Ingest:
         self.source: LiveSource | None = None
         self.context = ""
         self.error = ""
+        self.notes: list[str] = []  # what to say when the screen has closed (the demo's faults injected)
         self.done = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -212,20 +215,22 @@ class Ingest:
 
     async def _demo(self) -> None:
         from .commands.loki_args import demo_loki_run
-        from .demo.run import Demo, kubeconfig_file
+        from .demo.run import kubeconfig_file
+        from .demo.session import DemoError, DemoOptions, demo_session
 
-        demo = Demo(
-            seed=self.spec.demo_seed, rate=self.spec.demo_rate, extra_pods=self.spec.demo_pods, loki=self.spec.demo_loki
-        )
-        await demo.start()
+        spec = self.spec
+        options = spec.demo_options or DemoOptions(spec.demo_seed, spec.demo_rate, spec.demo_pods, spec.demo_loki)
         try:
-            if self.spec.demo_loki:  # the same mesh, read through the Loki its logs are shipped to
-                await self._loki(demo_loki_run(demo.loki_url))
-                return
-            with kubeconfig_file(demo) as path:
-                await self._kube(path, None)
-        finally:
-            await demo.stop()
+            # (what the faults did is said when the screen has closed: the notes are printed then)
+            async with demo_session(options, self.notes.append) as demo:
+                if options.loki:  # the same mesh, read through the Loki its logs are shipped to
+                    await self._loki(demo_loki_run(demo.loki_url))
+                    return
+                with kubeconfig_file(demo) as path:
+                    await self._kube(path, None)
+        except DemoError as exc:
+            self.error = str(exc)
+            self.pipeline.event(health_event("meshtail.source.error", self.error, "error"))
 
     # ---- status --------------------------------------------------------------------------
     def status(self) -> Status:

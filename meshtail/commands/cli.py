@@ -129,6 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
     _order_flag(demo)
     demo.add_argument("--profile", metavar="NAME", help="start the TUI with a saved filter profile")
     demo.add_argument(
+        "--capacity",
+        type=_positive(int),
+        default=1_000_000,
+        metavar="N",
+        help="events the TUI keeps in memory (oldest evicted first; default 1,000,000)",
+    )
+    demo.add_argument(
         "--faults",
         default="",
         metavar="SPEC",

@@ -330,15 +330,6 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
     return EXIT_INPUT if source.errors and not source.streams else status
 
 
-async def _flush_sent_log(demo: Demo, loki_sent: TextIO | None = None) -> None:
-    """Keep the sent logs current on disk (ten times a second), so they can be compared while the server runs."""
-    while True:
-        await asyncio.sleep(0.1)
-        for handle in (demo.state.sent_log, loki_sent):
-            if handle is not None:
-                handle.flush()
-
-
 async def run_demo(
     run: LiveRun,
     seed: int,
@@ -356,84 +347,46 @@ async def run_demo(
     loki_sent_log: str | None = None,
 ) -> int:
     """Start the stand-in cluster; then either serve it (``--serve``) or follow it like a real one."""
-    from ..demo.faults import parse_faults, run_faults
     from ..demo.loki_feed import CLUSTER
-    from ..demo.run import Demo, kubeconfig_file
+    from ..demo.run import kubeconfig_file
+    from ..demo.session import DemoError, DemoOptions, demo_session
 
-    try:
-        spec = parse_faults(faults)
-    except ValueError as exc:
-        say(f"bad --faults: {exc}")
-        return EXIT_USAGE
-    demo = Demo(
-        seed=seed, rate=rate, extra_pods=extra_pods, exec_auth=spec.token_rotation, load_rate=load_rate, loki=loki
+    options = DemoOptions(
+        seed, rate, extra_pods, loki, faults, sent_log, traffic_for, load_rate, port, loki_port, loki_sent_log
     )
-    if sent_log:
-        try:
-            demo.state.sent_log = open(sent_log, "a", encoding="utf-8", errors="surrogateescape")
-        except OSError as exc:
-            say(f"cannot open --sent-log {sent_log}: {exc.strerror or exc}")
-            return EXIT_INPUT
-    loki_sent = None
-    if loki_sent_log and demo.loki is not None:
-        from ..demo.loki_feed import SentLogFile
-
-        try:
-            loki_sent = open(loki_sent_log, "a", encoding="utf-8", errors="surrogateescape")
-        except OSError as exc:
-            say(f"cannot open --loki-sent-log {loki_sent_log}: {exc.strerror or exc}")
-            return EXIT_INPUT
-        demo.loki.sent_log = SentLogFile(loki_sent)  # type: ignore[assignment]
     try:
-        await demo.start(port=port, loki_port=loki_port)
-    except OSError as exc:
-        say(f"cannot listen on 127.0.0.1 (port {port}, Loki port {loki_port}): {exc.strerror or exc}")
-        return EXIT_INPUT
-    stop_faults = asyncio.Event()
-    fault_task = asyncio.create_task(run_faults(demo, spec, stop_faults, seed))
-    flusher = asyncio.create_task(_flush_sent_log(demo, loki_sent)) if sent_log or loki_sent else None
-    if traffic_for is not None:
-        asyncio.get_running_loop().call_later(traffic_for, demo.stop_traffic)
-    kubeconfig = contextlib.ExitStack()
-    try:
-        path = kubeconfig.enter_context(kubeconfig_file(demo, kubeconfig_out))
-        if serve:
-            say(f"stand-in API server on {demo.url} (seed {seed}, about {rate:g} lines/s)")
-            say(f"kubeconfig: {path}")
-            say(f"try: kubectl --kubeconfig {path} get pods -A")
-            if demo.loki is not None:
-                say(f"Loki stand-in on {demo.loki_url} (the same logs, Promtail labels, cluster={CLUSTER})")
-                say(f"try: meshtail scan --loki {demo.loki_url} --since 10m -f outcome:deny")
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                with contextlib.suppress(NotImplementedError, RuntimeError):
-                    loop.add_signal_handler(sig, stop.set)
-            waits = [asyncio.create_task(stop.wait())]
-            if run.duration is not None:
-                waits.append(asyncio.create_task(asyncio.sleep(run.duration)))
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in waits:
-                waiter.cancel()
-            return EXIT_OK
-        run.kubeconfig = path
-        if demo.loki is not None:  # the same mesh, read through the Loki its logs are shipped to
-            from .loki_args import demo_loki_run
+        async with demo_session(options, say) as demo:
+            with kubeconfig_file(demo, kubeconfig_out) as path:
+                if serve:
+                    return await _serve(demo, run, path, seed, rate, CLUSTER)
+                run.kubeconfig = path
+                if demo.loki is not None:  # the same mesh, read through the Loki its logs are shipped to
+                    from .loki_args import demo_loki_run
 
-            run.loki = demo_loki_run(demo.loki_url)
-        return await run_live(run)
-    finally:
-        stop_faults.set()
-        if flusher is not None:
-            flusher.cancel()
-        injected = await fault_task
-        if injected.counts:
-            say("faults injected: " + ", ".join(f"{k} {v}" for k, v in sorted(injected.counts.items())))
-        if demo.state.faulted:
-            say("what clients met: " + ", ".join(f"{k} {v}" for k, v in sorted(demo.state.faulted.items())))
-        await demo.stop()
-        if demo.state.sent_log is not None:
-            demo.state.sent_log.close()
-        if loki_sent is not None:
-            loki_sent.close()
-        kubeconfig.close()
+                    run.loki = demo_loki_run(demo.loki_url)
+                return await run_live(run)
+    except DemoError as exc:
+        say(str(exc))
+        return EXIT_USAGE if exc.usage else EXIT_INPUT
+
+
+async def _serve(demo: Demo, run: LiveRun, path: str, seed: int, rate: float, cluster: str) -> int:
+    """``demo --serve``: say where the stand-in is and how to try it, then serve until told to stop."""
+    say(f"stand-in API server on {demo.url} (seed {seed}, about {rate:g} lines/s)")
+    say(f"kubeconfig: {path}")
+    say(f"try: kubectl --kubeconfig {path} get pods -A")
+    if demo.loki is not None:
+        say(f"Loki stand-in on {demo.loki_url} (the same logs, Promtail labels, cluster={cluster})")
+        say(f"try: meshtail scan --loki {demo.loki_url} --since 10m -f outcome:deny")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    waits = [asyncio.create_task(stop.wait())]
+    if run.duration is not None:
+        waits.append(asyncio.create_task(asyncio.sleep(run.duration)))
+    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    for waiter in waits:
+        waiter.cancel()
+    return EXIT_OK

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 
 from ..ingest import SourceSpec
 from ..parse.detect import compile_formats
@@ -50,6 +51,8 @@ def run_tui(spec: SourceSpec, profile: Profile | None, problems: list[str], capa
 
     app = MeshtailApp(spec, profile=profile, profile_problems=problems, capacity=capacity, redact=redact)
     app.run()
+    for note in app.ingest.notes if app.ingest is not None else ():
+        say(note)
     if app.terminated_by is not None:
         return 128 + app.terminated_by  # the shell's convention for a signal's end (143 for SIGTERM)
     if app.ingest is not None and app.ingest.error and spec.kind != "files":
@@ -124,16 +127,57 @@ def tui_from_args(args: argparse.Namespace) -> int:
 
 
 def demo_tui(args: argparse.Namespace) -> int:
+    """``meshtail demo`` in a terminal: the TUI on the stand-in, with every flag the stand-in takes (faults, sent
+    log, load, port), ``-f`` as the filter it starts with and ``--format-string``; the flags of the line output
+    (``--duration``, ``--order``, ``-q``) are refused rather than ignored."""
+    from ..demo.session import DemoError, DemoOptions, check
+
+    for flag, given in (("--duration", args.duration), ("--order", args.order), ("-q", args.quiet)):
+        if given:
+            say(f"{flag} is for the line output (-o text|jsonl); the TUI runs until q")
+            return EXIT_USAGE
+    if args.kubeconfig_out:
+        say("--kubeconfig-out is for --serve (the TUI's demo writes its own kubeconfig and removes it)")
+        return EXIT_USAGE
+    try:
+        formats = compile_formats(args.format_string)
+    except FormatError as exc:
+        say(f"bad --format-string: {exc}")
+        return EXIT_USAGE
+    options = DemoOptions(
+        seed=args.seed,
+        rate=args.rate,
+        extra_pods=args.pods,
+        loki=args.loki,
+        faults=args.faults,
+        sent_log=args.sent_log,
+        traffic_for=args.traffic_for,
+        load_rate=args.load_rate,
+        port=args.port,
+        loki_port=args.loki_port,
+        loki_sent_log=args.loki_sent_log,
+    )
+    try:
+        check(options)
+    except DemoError as exc:
+        say(str(exc))
+        return EXIT_USAGE if exc.usage else EXIT_INPUT
     profile, problems = resolve_profile(getattr(args, "profile", None))
+    if args.filter:
+        # -f is the filter the screen starts with (beside a profile's, both apply)
+        both = f"({profile.filter}) ({args.filter})" if profile is not None and profile.filter else args.filter
+        profile = replace(profile, filter=both) if profile is not None else Profile(name="-f", filter=args.filter)
     spec = SourceSpec(
         "demo",
         selection=Selection(all_namespaces=True),
+        formats=formats,
         demo_seed=args.seed,
         demo_rate=args.rate,
         demo_pods=args.pods,
         demo_loki=args.loki,
+        demo_options=options,
     )
-    return run_tui(spec, profile, problems, getattr(args, "capacity", 1_000_000), args.redact)
+    return run_tui(spec, profile, problems, args.capacity, args.redact)
 
 
 def profiles_command(args: argparse.Namespace) -> int:
