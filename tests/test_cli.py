@@ -320,58 +320,117 @@ def test_a_negative_or_endless_duration_is_a_usage_error(value: str) -> None:
     assert b"invalid duration" in done.stderr and b"Traceback" not in done.stderr
 
 
-def test_sigterm_ends_the_tui_and_gives_the_terminal_back() -> None:
-    """Found by an outside audit: `kill PID` (or `timeout`) left the shell in the alternate screen with echo off.
-    Now the app quits as `q` does: the screen is left (``ESC[?1049l``) and the exit status is 128+15."""
-    import os
-    import pty
-    import select
-    import signal
-    import time
+class _InAPty:
+    """A meshtail command on a pseudo-terminal (its screen read back as bytes), killed if a test leaves it."""
 
-    leader, follower = pty.openpty()
-    child = subprocess.Popen(
-        [sys.executable, "-m", "meshtail", str(SAMPLE)],
-        stdin=follower,
-        stdout=follower,
-        stderr=follower,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"},
-        start_new_session=True,
-    )
-    os.close(follower)
-    seen = b""
+    def __init__(self, command: list[str]) -> None:
+        import os
+        import pty
 
-    def read_for(seconds: float) -> None:
-        nonlocal seen
+        self.leader, follower = pty.openpty()
+        self.child = subprocess.Popen(
+            command,
+            stdin=follower,
+            stdout=follower,
+            stderr=follower,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"},
+            start_new_session=True,
+        )
+        os.close(follower)
+        self.seen = b""
+
+    def read_for(self, seconds: float) -> None:
+        import os
+        import select
+        import time
+
         end = time.monotonic() + seconds
         while time.monotonic() < end:
-            ready, _, _ = select.select([leader], [], [], 0.1)
+            ready, _, _ = select.select([self.leader], [], [], 0.1)
             if ready:
                 try:
-                    seen += os.read(leader, 65536)
+                    self.seen += os.read(self.leader, 65536)
                 except OSError:
                     return
 
+    def drawn(self, text: bytes) -> int:
+        """Wait for the screen (the alternate screen entered, ``text`` on it); how much was read by then."""
+        for _ in range(100):
+            self.read_for(0.2)
+            if b"\x1b[?1049h" in self.seen and text in self.seen:
+                break
+        assert b"\x1b[?1049h" in self.seen, "the premise: the app entered the alternate screen"
+        return len(self.seen)
+
+    def ended(self, seconds: float) -> int | None:
+        for _ in range(int(seconds / 0.2)):
+            self.read_for(0.2)
+            if self.child.poll() is not None:
+                break
+        self.read_for(0.3)
+        return self.child.poll()
+
+    def close(self) -> None:
+        import os
+
+        if self.child.poll() is None:
+            self.child.kill()
+            self.child.wait(timeout=10)
+        os.close(self.leader)
+
+
+def test_sigterm_ends_the_tui_and_gives_the_terminal_back() -> None:
+    """Found by an outside audit: `kill PID` (or `timeout`) left the shell in the alternate screen with echo off.
+    Now the app quits as `q` does: the screen is left (``ESC[?1049l``) and the exit status is 128+15."""
+    import signal
+
+    app = _InAPty([sys.executable, "-m", "meshtail", str(SAMPLE)])
     try:
-        for _ in range(100):  # the premise: the screen was drawn
-            read_for(0.2)
-            if b"\x1b[?1049h" in seen and b"mesh-sample" in seen:
-                break
-        assert b"\x1b[?1049h" in seen, "the premise: the app entered the alternate screen"
-        drawn = len(seen)
-        child.send_signal(signal.SIGTERM)
-        for _ in range(50):
-            read_for(0.2)
-            if child.poll() is not None:
-                break
-        read_for(0.3)
-        assert child.wait(timeout=20) == 128 + signal.SIGTERM
-        assert b"\x1b[?1049l" in seen[drawn:], "the alternate screen was left"
+        drawn = app.drawn(b"mesh-sample")
+        app.child.send_signal(signal.SIGTERM)
+        app.ended(10)
+        assert app.child.wait(timeout=20) == 128 + signal.SIGTERM
+        assert b"\x1b[?1049l" in app.seen[drawn:], "the alternate screen was left"
     finally:
-        if child.poll() is None:
-            child.kill()
-        os.close(leader)
+        app.close()
+
+
+def test_a_signal_ends_the_tui_even_when_its_orderly_exit_never_comes() -> None:
+    """Found by an outside audit: a tmux pane closed under load left meshtail orphaned, deaf to SIGTERM, holding its
+    streams (Textual's shutdown waited forever on the vanished terminal).  An app whose exit never completes (here
+    ``exit`` does nothing) is ended all the same, the terminal given back, the status 128+signal."""
+    import signal
+
+    script = (
+        "import sys; import meshtail.ui.app as m; from meshtail.ingest import SourceSpec\n"
+        "m.SIGNAL_GRACE = 1.0\n"
+        "app = m.MeshtailApp(SourceSpec('files', paths=[sys.argv[1]]))\n"
+        "app.exit = lambda *args, **kwargs: None\n"
+        "app.run()\n"
+    )
+    app = _InAPty([sys.executable, "-c", script, str(SAMPLE)])
+    try:
+        drawn = app.drawn(b"mesh-sample")
+        app.child.send_signal(signal.SIGHUP)
+        status = app.ended(15)
+        assert status == 128 + signal.SIGHUP, "the process ended by itself"
+        assert b"\x1b[?1049l" in app.seen[drawn:], "the alternate screen was left"
+    finally:
+        app.close()
+
+
+def test_the_tui_refuses_an_output_that_is_no_terminal() -> None:
+    """`meshtail FILE | tail` wrote the screen's escape codes into the pipe and ran on, deaf to SIGTERM."""
+    done = subprocess.run(
+        [sys.executable, "-m", "meshtail", str(SAMPLE)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert b"not a terminal" in done.stderr and b"\x1b[" not in done.stdout
 
 
 @pytest.mark.parametrize(

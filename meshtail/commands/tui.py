@@ -123,6 +123,11 @@ def tui_from_args(args: argparse.Namespace) -> int:
         except ConfigError as exc:
             say(str(exc))
             return EXIT_USAGE
+    if not sys.stdout.isatty():
+        # the screen written into a pipe is escape codes for its reader, and the app cannot be driven or ended
+        # there (found by an outside audit: `meshtail FILE | tail` ran on, deaf to SIGTERM)
+        say("standard output is not a terminal: the TUI needs one (to print events: meshtail scan FILE… or tail)")
+        return EXIT_USAGE
     return run_tui(spec, profile, problems, args.capacity, args.redact)
 
 

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
+import sys
+import termios
+import threading
+import time
+from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
@@ -42,6 +48,24 @@ class WholeCellScrollBar(ScrollBarRender):
 
     VERTICAL_BARS = [" "] * 8
     HORIZONTAL_BARS = [" "] * 8
+
+
+SIGNAL_GRACE = 5.0  # seconds an orderly exit gets after SIGTERM/SIGHUP before the process ends regardless
+
+
+# what Textual's driver undoes on an orderly exit: the alternate screen, the hidden cursor, mouse and paste modes
+_TERMINAL_RESET = b"\x1b[?1049l\x1b[?25h\x1b[?1000l\x1b[?1003l\x1b[?1006l\x1b[?1015l\x1b[?2004l\x1b[<u"
+_COOKED: list[Any] = []  # the terminal's modes before the screen took it, when stdin is one
+
+
+def _exit_after(seconds: float, status: int) -> None:
+    time.sleep(seconds)
+    with contextlib.suppress(OSError, ValueError):
+        os.write(sys.__stdout__.fileno(), _TERMINAL_RESET)  # type: ignore[union-attr]
+    if _COOKED:
+        with contextlib.suppress(OSError, ValueError, termios.error):
+            termios.tcsetattr(sys.__stdin__.fileno(), termios.TCSANOW, _COOKED[0])  # type: ignore[union-attr]
+    os._exit(status)
 
 
 class MeshtailApp(App[None]):
@@ -83,6 +107,10 @@ class MeshtailApp(App[None]):
         self._tick_interval = tick
         self._main_screen: MainScreen | None = None
         self.terminated_by: int | None = None  # the signal that ended the app, if one did
+        self._signals_before: dict[int, Any] = {}
+        if not _COOKED and sys.__stdin__ is not None:
+            with contextlib.suppress(OSError, ValueError, termios.error):
+                _COOKED.append(termios.tcgetattr(sys.__stdin__.fileno()))
 
     # ---- the main screen -------------------------------------------------------------------
     def get_default_screen(self) -> MainScreen:
@@ -108,17 +136,30 @@ class MeshtailApp(App[None]):
         if self.ingest is not None:
             self.ingest.start()
         # `kill`, `timeout`, a closing tmux pane: quit as `q` does, so Textual gives the terminal back (found by an
-        # outside audit: SIGTERM left the shell in the alternate screen with echo off)
+        # outside audit: SIGTERM left the shell in the alternate screen with echo off).  The handler is Python's own,
+        # not the event loop's, so it runs however busy the loop is; and a process must not outlive what asked it to
+        # end: Textual's shutdown can wait forever on a terminal that went away (a tmux pane closed under load left
+        # meshtail orphaned, holding its streams, deaf to SIGTERM; found by a second audit), so the exit is forced
+        # when the orderly one has not happened in time
         loop = asyncio.get_running_loop()
+
+        def on_signal(number: int, _frame: object) -> None:
+            threading.Thread(target=_exit_after, args=(SIGNAL_GRACE, 128 + number), daemon=True).start()
+            with contextlib.suppress(RuntimeError):  # (the loop already closed: the forced exit is on its way)
+                loop.call_soon_threadsafe(self._end_by_signal, number)
+
         for number in (signal.SIGTERM, signal.SIGHUP):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(number, self._end_by_signal, number)
+            with contextlib.suppress(ValueError, OSError):
+                self._signals_before[number] = signal.signal(number, on_signal)
 
     def _end_by_signal(self, number: int) -> None:
         self.terminated_by = number
         self.exit()
 
     def on_unmount(self) -> None:
+        for number, before in self._signals_before.items():  # (an app run inside another program: its own back)
+            with contextlib.suppress(ValueError, OSError, TypeError):
+                signal.signal(number, before)
         if self.ingest is not None:
             self.ingest.stop()
 
