@@ -91,6 +91,36 @@ async def test_each_pane_shows_its_category_with_counts_in_the_tabs() -> None:
         assert "SOURCE → DESTINATION" in str(header) and "POLICY" in str(header)
 
 
+@pytest.mark.parametrize("query", ["", "synthetic"])
+async def test_a_paused_view_keeps_its_events_while_a_full_store_evicts(query: str) -> None:
+    """Found by an outside audit: once the store was full, a paused view slid (each eviction moved every position)
+    while the bar said PAUSED, and Enter opened whatever event had moved under the cursor.  Both the All pane with
+    no filter (the store's own range) and a filtered one (its own index) keep the cursor on its event."""
+    from .test_tui_structure import synthetic
+
+    store = EventStore(capacity=200)
+    app = MeshtailApp(store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        if query:
+            await pilot.press("slash", *query, "enter")
+        store.extend(synthetic(n) for n in range(150))
+        await pilot.pause(0.3)
+        event_list = app.main_screen.list()
+        for _ in range(5):
+            await pilot.press("up")
+        await pilot.pause(0.1)
+        held = event_list.current_index()
+        assert not event_list.following and held == 144
+        store.extend(synthetic(n) for n in range(150, 250))
+        assert store.base == 50, "the premise: the store evicted its 50 oldest"
+        await pilot.pause(0.4)
+        assert event_list.current_index() == held, "the cursor stays on the event the user paused on"
+        assert event_list.view.store.get(held).summary == "synthetic event 144"
+        top = event_list.view.indices[event_list.scroll_offset.y]
+        assert top >= 50, "the rows on screen are held events"
+        assert event_list.new_since_pause == 100 and "PAUSED +100 new" in str(app.query_one("#status").render())
+
+
 async def test_follow_pause_and_new_counter() -> None:
     store = EventStore()
     events = events_from(["envoy-text.log", "istiod.log", "ztunnel.log"])

@@ -152,8 +152,12 @@ class View:
         # 8 bytes an entry instead of ~36, which is ~55 MB at a million stored events
         self._indices: array[int] = array("q")
         self.scanned = store.base
+        self._first = store.base
         self._rate: deque[tuple[int, int]] = deque(maxlen=60)  # (second, matches)
         self._pane_says: dict[int, bool] = {}  # by kind index: the pane's verdict, decided once per kind
+        # matches evicted from the front since the view began: a list that holds a position while paused moves it
+        # up by as many (the store evicts its oldest when full, and every later position shifts)
+        self.dropped = 0
 
     @property
     def _everything(self) -> bool:
@@ -163,7 +167,8 @@ class View:
     def indices(self) -> Sequence[int]:
         """Absolute store indices of the matches, oldest first."""
         if self._everything:
-            return range(max(self.store.base, self._first), self.scanned)
+            # (from the front as of the last catch_up: positions move only when the list is told how far)
+            return range(self._first, self.scanned)
         return self._indices
 
     @property
@@ -190,7 +195,8 @@ class View:
         store = self.store
         if self._everything:
             added = store.end - max(self.scanned, store.base)
-            if self.scanned < store.base:
+            if self._first < store.base:
+                self.dropped += min(store.base, self.scanned) - self._first
                 self._first = store.base
             self.scanned = store.end
             self._count(added)
@@ -240,7 +246,9 @@ class View:
     def _trim(self) -> None:
         base = self.store.base
         if self._indices and self._indices[0] < base:
-            del self._indices[: bisect_left(self._indices, base)]
+            gone = bisect_left(self._indices, base)
+            del self._indices[:gone]
+            self.dropped += gone
 
     def rates(self, seconds: int = 20) -> list[int]:
         """Matches per second over the last ``seconds`` (oldest first), for a sparkline."""

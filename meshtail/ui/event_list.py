@@ -60,6 +60,7 @@ class EventList(ScrollView, can_focus=True):
         self.cursor = -1
         self.following = True
         self.new_since_pause = 0
+        self._seen_dropped = view.dropped  # the view's front evictions the cursor has been moved for
         self._cache: LRUCache[tuple[int, int, bool, bool, bool], Strip] = LRUCache(2000)
 
     # ---- data ----------------------------------------------------------------------------
@@ -69,6 +70,7 @@ class EventList(ScrollView, can_focus=True):
         self.cursor = -1
         self.new_since_pause = 0
         self.following = True
+        self._seen_dropped = self.view.dropped
         self.update_size()
 
     def set_columns(self, columns: list[Column]) -> None:
@@ -80,15 +82,29 @@ class EventList(ScrollView, can_focus=True):
         self.virtual_size = Size(self.scrollable_content_region.width, len(self.view))
 
     def grew(self, added: int) -> None:
-        """New matches were appended to the view."""
-        if not added and len(self.view) == self.virtual_size.height:
+        """New matches were appended to the view (and the oldest may have been evicted from its front)."""
+        shift = self.view.dropped - self._seen_dropped
+        self._seen_dropped = self.view.dropped
+        if not added and not shift and len(self.view) == self.virtual_size.height:
             return
-        self.update_size()
+        if shift:
+            self._cache.clear()
         if self.following:
+            self.update_size()
             self.cursor = len(self.view) - 1
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         else:
-            self.new_since_pause += added
+            # paused: the rows on screen and the cursor stay on the same events while the oldest are evicted
+            # beneath them (found by an outside audit: once the store was full the paused view slid, and Enter
+            # opened whatever event had moved under the cursor)
+            top = self.scroll_offset.y
+            self.update_size()
+            if shift:
+                self.cursor = max(0, self.cursor - shift) if self.cursor >= 0 else self.cursor
+                self.scroll_to(y=max(0, top - shift), animate=False, immediate=True)
+            self.new_since_pause = min(self.new_since_pause + added, max(0, len(self.view) - 1 - self.cursor))
+            if shift:
+                self.post_message(self.Changed())
         self.refresh()
 
     def current_index(self) -> int | None:
