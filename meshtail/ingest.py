@@ -251,4 +251,15 @@ class Ingest:
                 status.reconnects += stats.reconnects
                 if stats.state == "failed":
                     status.failed.append(f"{name}: {stats.last_error}")
+            totals = getattr(self.source, "totals", None)
+            if totals is not None:
+                # the whole run's counts: the per-stream table forgets a restarted container's old stream and
+                # keeps the last 500 ended ones, and its sums went backwards (found by an outside audit: "686
+                # reconnects", a second later "654")
+                started, reconnects, _dropped = totals()
+                status.reconnects = max(status.reconnects, reconnects)
+                others = sum(count for state, count in status.streams.items() if state != "ended")
+                status.streams["ended"] = max(status.streams["ended"], started - others)
+                if not status.streams["ended"]:
+                    del status.streams["ended"]
         return status
