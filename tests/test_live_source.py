@@ -452,3 +452,24 @@ async def test_a_watch_that_went_wrong_says_when_it_is_back(demo) -> None:  # ty
             lambda: any("resumed after" in e.summary for e in seen.events if e.action == "meshtail.watch.resume"),
             timeout=15,
         )
+
+
+async def test_a_watch_that_expires_is_not_said_to_be_back_before_it_is(demo) -> None:  # type: ignore[no-untyped-def]
+    """An outside audit read 'resumed after 0.3s', then 'expired … re-listing' in the same millisecond, then
+    'resumed' again: the re-opened watch was announced back before its first answer, which was 410."""
+    async with live(demo, Selection(namespaces=["bookinfo"])) as (source, seen):
+        await eventually(lambda: len(source.followers) == 7)
+        await eventually(lambda: demo.store.open_watches() == 1)
+        demo.state.unavailable_watches_next = 1  # the watch breaks first (a 503), then its version is too old
+        demo.store.compact()
+        demo.store.close_watches()
+
+        def said() -> list[str]:
+            return [e.summary for e in seen.events if e.action in ("meshtail.watch.problem", "meshtail.watch.resume")]
+
+        await eventually(lambda: any("expired" in text for text in said()), timeout=15)
+        await eventually(lambda: any("resumed after" in text for text in said()), timeout=15)
+        texts = said()
+        expired = next(i for i, text in enumerate(texts) if "expired" in text)
+        assert not any("resumed after" in text for text in texts[:expired]), texts
+        assert all("TransferEncodingError" not in text for text in texts), "the break is said in words"

@@ -37,6 +37,23 @@ def object_key(obj: Obj) -> tuple[str, str]:
     return meta.get("namespace", ""), meta.get("name", "")
 
 
+RESUMED_AFTER = 2.0  # seconds a re-opened watch stays open without an error before it is said to be back
+
+
+def _why(exc: BaseException) -> str:
+    """Why a watch broke, in words: aiohttp's own text nests the HTTP parser's error with a number that reads as
+    an HTTP status ("TransferEncodingError: 400, message='Not enough data for satisfy transfer length header.'")."""
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return "the connection closed in the middle of the response"
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "the API server closed the connection"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return f"cannot connect: {exc.os_error.strerror or exc.os_error}"
+    if isinstance(exc, ValueError):
+        return f"an event that is not JSON: {str(exc)[:120]}"
+    return f"{type(exc).__name__}: {exc}"
+
+
 async def informer(
     client: KubeClient,
     path: str,
@@ -65,6 +82,7 @@ async def informer(
         troubled = troubled or time.monotonic()
         report(severity, message)
 
+    back: asyncio.TimerHandle | None = None
     while True:
         try:
             if version is None:
@@ -92,11 +110,21 @@ async def informer(
             }
             async with client.stream(path, query, what=f"watch {what}", accept="application/json") as response:
                 attempt = 0
+                # said as the trouble was: a user who read that the watch broke reads that it is back -- once it
+                # is: on its first event, or when it has stayed open a moment (an open stream can still answer
+                # 410 at once; "resumed" then "expired" in the same millisecond read as a contradiction)
+                back = None
                 if troubled is not None:
-                    # said as the trouble was: a user who read that the watch broke reads that it is back
-                    if on_resume is not None:
-                        on_resume(f"watch of {what} resumed after {time.monotonic() - troubled:.1f}s")
-                    troubled = None
+                    since = troubled
+
+                    def say_back(since: float = since) -> None:
+                        nonlocal troubled
+                        if troubled == since:
+                            troubled = None
+                            if on_resume is not None:
+                                on_resume(f"watch of {what} resumed after {time.monotonic() - since:.1f}s")
+
+                    back = asyncio.get_running_loop().call_later(RESUMED_AFTER, say_back)
                 # a client-side deadline for hung watches (kubernetes_asyncio#360), per read: a timeout
                 # around the whole loop would cancel the consumer's code while this generator is suspended
                 deadline = asyncio.get_running_loop().time() + watch_timeout + 30
@@ -124,6 +152,10 @@ async def informer(
                             obj.get("reason", ""),
                             transient=code in (429, 500, 503),
                         )
+                    if back is not None:
+                        back.cancel()
+                        say_back()
+                        back = None
                     rv = obj.get("metadata", {}).get("resourceVersion")
                     if rv:
                         version = str(rv)
@@ -149,5 +181,9 @@ async def informer(
             problem("warning", f"watch of {what} hung with no end; restarting it")
         except (aiohttp.ClientError, ValueError, ConnectionError) as exc:
             attempt += 1
-            problem("warning", f"watch of {what} broke ({type(exc).__name__}: {exc}); resuming from version {version}")
+            problem("warning", f"watch of {what} broke ({_why(exc)}); resuming from version {version}")
             await asyncio.sleep(backoff(attempt))
+        finally:
+            if back is not None:
+                back.cancel()  # (the stream ended before it was back: the trouble goes on)
+                back = None
