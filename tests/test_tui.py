@@ -632,3 +632,21 @@ async def test_quick_filter_on_a_hostile_request_id_selects_only_that_request() 
         await pilot.pause(0.3)
         assert "request_id" in app.main_screen.views["all"].query.text
         assert [e.raw for e in events_of(app, "all")] == [SECRET_LINE], "only the request with that id"
+
+
+async def test_the_title_names_the_context_once_it_is_known(demo) -> None:  # type: ignore[no-untyped-def]
+    """Found by an outside audit: the title said 'meshtail · current context' for the whole run although the
+    context (meshtail-demo) was known once the source had connected."""
+    from meshtail.sources.kube.live import Selection
+
+    spec = SourceSpec("kube", kubeconfig=demo.kubeconfig_path, selection=Selection(namespaces=["bookinfo"]))
+    app = MeshtailApp(spec)
+    async with app.run_test(size=SIZE) as pilot:
+        title = app.query_one("#title", Static)
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if app.ingest is not None and app.ingest.context and app.ingest.context in str(title.render()):
+                break
+        assert app.ingest is not None and app.ingest.context, "the premise: the source connected"
+        assert str(title.render()) == f"meshtail · {app.ingest.context}"
+        await pilot.press("q")

@@ -86,6 +86,7 @@ class MainScreen(Screen[None]):
         self.spec = spec
         self.ingest = ingest
         self.profile = profile  # applied when the screen is mounted
+        self._title = ""  # the title line as last shown
         self.marked: set[int] = set()
         self.views = {p.id: View(self.store, p) for p in PANES}
         self.current = "all"
@@ -114,7 +115,8 @@ class MainScreen(Screen[None]):
 
     # ---- layout --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Static(Text(title_text(self.spec, self.ingest)), id="title")
+        self._title = title_text(self.spec, self.ingest)
+        yield Static(Text(self._title), id="title")
         yield self.tabs
         with ContentSwitcher(initial="pane-all"):
             for p in PANES:
@@ -204,6 +206,11 @@ class MainScreen(Screen[None]):
             ingest=self.ingest,
             files=self.spec is not None and self.spec.kind == "files",
         )
+        title = title_text(self.spec, self.ingest)
+        if title != self._title:
+            # the context is known once the source has connected (it said "current context" for the whole run)
+            self._title = title
+            self.query_one("#title", Static).update(Text(title))
 
     @on(EventList.Changed)
     def _list_changed(self) -> None:
