@@ -274,6 +274,37 @@ def header(columns: list[Column], width: int) -> Text:
     return text
 
 
+# the columns whose values mean the same for meshtail's own events as for the mesh's (the All pane's)
+HEALTH_COLUMNS = frozenset({"time", "severity", "action", "where", "summary"})
+
+
+def health_line(event: AuditEvent) -> str:
+    """A meshtail health event in one line: ``meshtail warning  shop/cart-1[istio-proxy]  the stream broke…``."""
+    source = event.source
+    stream = where(event) if source.pod or source.path else ""  # (a watch's problem is about no stream)
+    return "  ".join(part for part in ("meshtail", event.severity, stream, event.summary) if part)
+
+
+_HEALTH_SPAN = Column("health", "", 0, health_line)
+
+
+def _health_cells(event: AuditEvent, cells: list[tuple[Column, int]]) -> list[tuple[Column, int]]:
+    """A health event's cells in a domain pane (Auth, Routing, Config): its leading TIME kept, every column after
+    it one cell with :func:`health_line`.  Laid out in the domain columns it read as a domain event (an audit saw
+    ``? → load0013-v1-…  failure  the stream broke`` in Auth: a reconnect as an auth failure, a pod as ACTOR)."""
+    lead = 0
+    while lead < len(cells) and cells[lead][0].name == "time":
+        lead += 1
+    rest = cells[lead:]
+    if not rest:
+        return cells
+    span = sum(cell for _, cell in rest) + len(rest) - 1  # (the separators between the columns it spans)
+    if lead:
+        return [*cells[:lead], (_HEALTH_SPAN, span)]
+    # no TIME first (a profile's order): the time leads the line
+    return [(Column("health", "", 0, lambda e: f"{_time(e)}  {health_line(e)}"), span)]
+
+
 def row(event: AuditEvent, columns: list[Column], width: int, marked: bool = False, redact: bool = False) -> Text:
     """The row's text, exactly ``width`` cells wide, every column at its own cell offset.  With ``redact`` (the
     app's setting) credentials in a cell are replaced as the details and exports replace them: a list on a shared
@@ -282,7 +313,10 @@ def row(event: AuditEvent, columns: list[Column], width: int, marked: bool = Fal
     # (and the values of its credential attributes wherever they stand, as the export replaces them: found in review,
     # a JSON access log's opaque "authorization" value repeated in its path)
     secrets = secrets_of(event.attributes) if redact else ()
-    for i, (column, cell) in enumerate(layout(columns, width)):
+    cells = layout(columns, width)
+    if event.format == "meshtail" and any(column.name not in HEALTH_COLUMNS for column, _ in cells):
+        cells = _health_cells(event, cells)
+    for i, (column, cell) in enumerate(cells):
         if i:
             text.append(" ")
         # values were made visible-safe at ingest (no TAB, newline or format character is left)
