@@ -6,6 +6,16 @@ is read (``received``) drifts away from the time the kubelet stamped it.  The pi
 notes each stream's newest pair (two string assignments a line); the numbers are worked out
 only when asked — by the status bar, the health panel, ``tail``'s stderr — and crossing
 :data:`BEHIND` becomes a health event (and crossing back, another).
+
+Late lines are not always meshtail's doing.  A stream that hung or broke and was reconnected with
+``sinceTime`` reads the lines written meanwhile: they are old when read because that stream is
+catching up (a backlog being read), not because meshtail is slow.  So the event says which it is
+(``meshtail.ingest.cause``): ``backlog`` (the worst stream reconnected and is reading what it
+missed), ``processing`` (meshtail's process was busy -- :data:`BUSY` of a core -- while lines
+were late: they arrive faster than they are processed), or ``arrival`` (neither: the lines reach
+meshtail late).  And a stream that has sent nothing for :data:`FRESH` seconds has nothing waiting
+to be read: it is not behind, whatever its last line's age was, so the lag clears when traffic
+stops (it was kept for 30 s, and ``lag 5.2s`` stayed on an idle screen with no ``caught_up``).
 """
 
 from __future__ import annotations
@@ -19,7 +29,10 @@ from .events import AuditEvent, RawLine, Source
 from .sources.health import health_event
 
 BEHIND = 5.0  # seconds of ingest lag that make a health event
-RECENT = 30.0  # a stream counts toward the overall lag if it delivered within this many seconds
+# a stream counts as behind only while it delivers: one quiet this many seconds has nothing waiting (the
+# lag is looked at once a second; a stream meshtail could not keep up with is read on every turn of the loop)
+FRESH = 3.0
+BUSY = 0.8  # CPU seconds per second of meshtail's process above which late lines are its processing's fault
 
 StreamKey = tuple[str | None, str | None, str | None, str | None]
 _seconds_cache: dict[str, float] = {}
@@ -43,11 +56,14 @@ def epoch(stamp: str) -> float | None:
 
 @dataclass
 class Lag:
-    """The ingest lag now: overall (the worst recent stream) and per stream."""
+    """The ingest lag now: overall (the worst stream still delivering) and per stream.
+
+    ``catching_up``: the streams reading a backlog after a reconnect (their lines are old by design)."""
 
     overall: float = 0.0
     worst: StreamKey | None = None
     streams: dict[StreamKey, float] = field(default_factory=dict)
+    catching_up: frozenset[StreamKey] = frozenset()
 
 
 class LagWatch:
@@ -63,9 +79,28 @@ class LagWatch:
         # seconds every line is late by design, not meshtail's: Loki's tail holds entries ``delay_for``
         self.allowance = 0.0
         self._history = True  # until the source says it follows (see live)
+        # streams reconnected (with sinceTime: they read what was written meanwhile), and when (time.time())
+        self.reconnected: dict[StreamKey, float] = {}
+        self.cause = ""  # why the lag crossed the threshold (the last ``behind`` event's cause)
+        self._load = 0.0
+        self._cpu = (time.monotonic(), time.process_time())
 
     def forget(self, key: StreamKey) -> None:
         self.newest.pop(key, None)
+        self.reconnected.pop(key, None)
+
+    def reconnecting(self, key: StreamKey) -> None:
+        """The stream broke or stalled and is read again from where it stopped: its next lines are a backlog."""
+        self.reconnected[key] = time.time()
+
+    def load(self) -> float:
+        """CPU seconds per second of this process since the last look (one that came too soon repeats the last)."""
+        wall, cpu = time.monotonic(), time.process_time()
+        before_wall, before_cpu = self._cpu
+        if wall - before_wall >= 0.5:
+            self._load = (cpu - before_cpu) / (wall - before_wall)
+            self._cpu = (wall, cpu)
+        return self._load
 
     def live(self, reading_history: bool) -> bool:
         """Whether the lag means anything now, told whether the source still reads history.
@@ -84,31 +119,63 @@ class LagWatch:
     def measure(self) -> Lag:
         now = time.time()
         lag = Lag()
+        catching_up = set()
         for key, raw in list(self.newest.items()):
             read, written = epoch(raw.received), epoch(raw.timestamp or "")
             if read is None or written is None:
                 continue
-            behind = max(0.0, read - written - self.allowance)
+            # quiet for FRESH seconds: nothing of it is waiting to be read, it is not behind (any more)
+            behind = max(0.0, read - written - self.allowance) if now - read <= FRESH else 0.0
             lag.streams[key] = behind
-            if now - read <= RECENT and behind > lag.overall:
+            since = self.reconnected.get(key)
+            if since is not None:
+                if read >= since and behind < self.threshold / 2:
+                    del self.reconnected[key]  # a line read after the reconnect is current: caught up
+                else:
+                    catching_up.add(key)
+            if behind > lag.overall:
                 lag.overall, lag.worst = behind, key
+        lag.catching_up = frozenset(catching_up)
         return lag
+
+    def why(self, lag: Lag) -> str:
+        """Why the lag is what it is: ``backlog``, ``processing`` or ``arrival`` (see the module's words)."""
+        others = [v for k, v in lag.streams.items() if k not in lag.catching_up]
+        if lag.worst in lag.catching_up and max(others, default=0.0) < self.threshold:
+            return "backlog"
+        return "processing" if self.load() >= BUSY else "arrival"
 
     def check(self) -> Lag:
         """Measure, and say so when the lag crosses the threshold (either way)."""
         lag = self.measure()
+        load = self.load()  # (sampled every look: the busy share is of the last second, not since the start)
         self.peak = max(self.peak, lag.overall)
         where = _name(lag.worst)
         if not self.behind and lag.overall >= self.threshold:
             self.behind = True
+            self.cause = cause = self.why(lag)
+            if cause == "backlog":
+                summary = (
+                    f"{where} is {lag.overall:.1f}s behind the logs: the stream is catching up, reading the "
+                    "backlog written while it was reconnecting (meshtail itself keeps up)"
+                )
+            elif cause == "processing":
+                summary = (
+                    f"meshtail is {lag.overall:.1f}s behind the logs (worst: {where}): lines arrive faster "
+                    f"than they are processed (busy {load:.0%} of a core)"
+                )
+            else:
+                summary = (
+                    f"lines reach meshtail {lag.overall:.1f}s behind the logs (worst: {where}); meshtail is "
+                    f"not busy ({load:.0%} of a core): they arrive late, they are not processed late"
+                )
             self.emit(
                 health_event(
                     "meshtail.ingest.behind",
-                    f"meshtail is {lag.overall:.1f}s behind the logs (worst: {where}): lines arrive faster "
-                    "than they are processed",
+                    summary,
                     "warning",
                     _source(lag.worst),
-                    {"meshtail.ingest.lag_seconds": round(lag.overall, 3)},
+                    {"meshtail.ingest.lag_seconds": round(lag.overall, 3), "meshtail.ingest.cause": cause},
                 )
             )
         elif self.behind and lag.overall < self.threshold / 2:
@@ -155,7 +222,9 @@ def _source(key: StreamKey | None) -> Source | None:
 
 
 def describe(lag: Lag) -> str:
-    """``lag 0.3s`` or ``lag 12.4s (shop/cart-1[istio-proxy])`` for a status line."""
+    """``lag 0.3s``, ``lag 12.4s (shop/cart-1[istio-proxy])`` or ``lag 9.1s (shop/cart-1[istio-proxy] catching
+    up)`` (the stream reads a backlog after a reconnect) for a status line."""
     if lag.overall < 1.0:
         return f"lag {lag.overall:.1f}s"
-    return f"lag {lag.overall:.1f}s ({_name(lag.worst)})"
+    catching = " catching up" if lag.worst in lag.catching_up else ""
+    return f"lag {lag.overall:.1f}s ({_name(lag.worst)}{catching})"

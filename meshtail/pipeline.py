@@ -17,6 +17,9 @@ from .parse.envoy_access import CompiledFormat
 from .parse.records import BATCH_STARTS, split_records
 from .query import Filter, StreamFilter, compile_filter
 
+# a stream's health events after which it reads, with sinceTime, what was written while it was broken
+_RECONNECTS = frozenset(("meshtail.stream.reconnect", "meshtail.stream.stall", "meshtail.stream.resume"))
+
 
 class Pipeline:
     def __init__(
@@ -87,12 +90,17 @@ class Pipeline:
     def event(self, event: AuditEvent) -> None:
         if event.format == "meshtail":
             self.health[event.action] += 1
-            if event.action == "meshtail.stream.end":
+            action = event.action
+            if action == "meshtail.stream.end":
                 source = event.source
                 key = (source.namespace, source.pod, source.container, source.path)
                 self._parsers.pop(key, None)
                 self._bound.pop(key, None)
                 self.lag.forget(key)
+            elif action in _RECONNECTS:
+                # read again from where it broke: its next lines are a backlog, old by design (not meshtail slow)
+                source = event.source
+                self.lag.reconnecting((source.namespace, source.pod, source.container, source.path))
         self._deliver(event)
 
     def _deliver(self, event: AuditEvent, verdict: bool | None = None) -> None:

@@ -102,7 +102,14 @@ HEALTH_ACTIONS: tuple[Action, ...] = (
     Action("meshtail.watch.error", "other", "failure", False, "a resource watch failed (RBAC, discovery)"),
     Action("meshtail.watch.problem", "other", "failure", False, "a watch restarted (410 Gone, broken stream)"),
     Action("meshtail.watch.resume", "other", "success", False, "a watch that had a problem is back"),
-    Action("meshtail.ingest.behind", "other", "failure", False, "ingest lag above the threshold"),
+    Action(
+        "meshtail.ingest.behind",
+        "other",
+        "failure",
+        False,
+        "ingest lag above the threshold; `meshtail.ingest.cause` says why: `backlog` (a reconnected stream reads "
+        "what it missed), `processing` (meshtail busy), `arrival` (lines come late)",
+    ),
     Action("meshtail.ingest.caught_up", "other", "success", False, "ingest lag back under the threshold"),
     Action("meshtail.internal_error", "other", "failure", False, "a meshtail task failed (bug); the rest runs on"),
     Action("meshtail.demo.<...>", "other", "unknown", False, "the demo stand-in's own notices"),

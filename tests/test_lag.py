@@ -113,3 +113,64 @@ async def test_a_history_read_before_the_first_look_is_not_a_lag(loki, monkeypat
     written = [json.loads(line) for line in out.getvalue().splitlines()]
     assert sum(1 for w in written if "rbac" in json.dumps(w)) == 20, "premise: the history was read"
     assert "meshtail.ingest.behind" not in [w.get("action") for w in written]
+
+
+def _at(monkeypatch, stamp: str) -> None:  # type: ignore[no-untyped-def]
+    import meshtail.lag as lag_module
+
+    monkeypatch.setattr(lag_module.time, "time", lambda: epoch(stamp))
+
+
+def test_a_stream_reading_its_backlog_after_a_reconnect_is_not_meshtail_being_slow(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An audit (hang/stall faults): a stream that hung was reconnected and read what was written meanwhile;
+    its lines were 8 s old, and meshtail said 'lines arrive faster than they are processed'.  It was idle."""
+    from meshtail.sources.health import health_event
+
+    seen = []
+    pipeline = Pipeline(seen.append)
+    monkeypatch.setattr(pipeline.lag, "load", lambda: 0.1, raising=False)  # not busy
+    _at(monkeypatch, "2026-03-01T10:00:01.000000Z")
+    pipeline.line(_line("2026-03-01T10:00:00.900000Z", "2026-03-01T10:00:00.800000000Z"))
+    assert pipeline.lag.check().overall < 1
+    source = Source("meshtail", "shop", "cart-1", "istio-proxy")
+    pipeline.event(health_event("meshtail.stream.stall", "no output for 2s; reconnecting", "warning", source))
+    _at(monkeypatch, "2026-03-01T10:00:09.500000Z")
+    pipeline.line(_line("2026-03-01T10:00:09.000000Z", "2026-03-01T10:00:01.000000000Z"))
+    lag = pipeline.lag.check()
+    (behind,) = [e for e in seen if e.action == "meshtail.ingest.behind"]
+    assert "faster than they are processed" not in behind.summary
+    assert lag.overall > 7.9 and lag.worst in lag.catching_up
+    assert "catching up" in behind.summary and "shop/cart-1[istio-proxy]" in behind.summary
+    assert behind.attributes["meshtail.ingest.cause"] == "backlog"
+    from meshtail.lag import describe
+
+    assert describe(lag) == "lag 8.0s (shop/cart-1[istio-proxy] catching up)"
+
+
+def test_faster_than_processed_is_said_only_when_meshtail_is_busy(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    for load, cause in ((0.97, "processing"), (0.2, "arrival")):
+        seen = []
+        pipeline = Pipeline(seen.append)
+        monkeypatch.setattr(pipeline.lag, "load", lambda load=load: load, raising=False)
+        _at(monkeypatch, "2026-03-01T10:00:09.000000Z")
+        pipeline.line(_line("2026-03-01T10:00:08.000000Z", "2026-03-01T10:00:00.000000000Z"))
+        pipeline.lag.check()
+        (behind,) = [e for e in seen if e.action == "meshtail.ingest.behind"]
+        assert behind.attributes["meshtail.ingest.cause"] == cause
+        assert ("faster than they are processed" in behind.summary) == (cause == "processing"), behind.summary
+
+
+def test_the_lag_clears_when_no_lines_arrive(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An audit: 'lag 5.2s' stayed on the status bar with no traffic at all, and no caught_up followed: the
+    newest line's age was kept for 30 s.  A stream that sends nothing has nothing waiting: it is not behind."""
+    seen = []
+    pipeline = Pipeline(seen.append)
+    monkeypatch.setattr(pipeline.lag, "load", lambda: 0.1, raising=False)
+    _at(monkeypatch, "2026-03-01T10:00:08.200000Z")
+    pipeline.line(_line("2026-03-01T10:00:08.000000Z", "2026-03-01T10:00:00.000000000Z"))
+    assert pipeline.lag.check().overall > 7.9
+    _at(monkeypatch, "2026-03-01T10:00:15.000000Z")  # 7 s without a line
+    lag = pipeline.lag.check()
+    assert lag.overall == 0.0 and lag.streams  # (the streams are still known: the status bar says "lag 0.0s")
+    caught = [e for e in seen if e.action == "meshtail.ingest.caught_up"]
+    assert len(caught) == 1 and "at most 8.0s" in caught[0].summary
