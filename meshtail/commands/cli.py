@@ -617,24 +617,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             if args.command == "tail":
                 return asyncio.run(run_live(run))
-            return asyncio.run(
-                run_demo(
-                    run,
-                    args.seed,
-                    args.rate,
-                    args.pods,
-                    args.serve,
-                    args.port,
-                    args.kubeconfig_out,
-                    args.faults,
-                    args.sent_log,
-                    args.traffic_for,
-                    args.load_rate,
-                    args.loki,
-                    args.loki_port,
-                    args.loki_sent_log,
-                )
-            )
+            from ..demo.session import DemoOptions
+
+            return asyncio.run(run_demo(run, DemoOptions.from_args(args), args.serve, args.kubeconfig_out))
     except BrokenPipeError:
         # the reader (head, less) went away: not an error for a filter command
         sys.stderr.close()

@@ -27,6 +27,7 @@ from .exitcodes import EXIT_INPUT, EXIT_OK, EXIT_USAGE, say
 
 if TYPE_CHECKING:  # the simulator (aiohttp server, cryptography) loads only for `meshtail demo`
     from ..demo.run import Demo
+    from ..demo.session import DemoOptions
     from ..sources.loki.parsed import Counts, ParallelOutput
     from .loki_args import LokiRun
 
@@ -330,35 +331,17 @@ async def run_live(run: LiveRun, stream: TextIO | None = None, stop: asyncio.Eve
     return EXIT_INPUT if source.errors and not source.streams else status
 
 
-async def run_demo(
-    run: LiveRun,
-    seed: int,
-    rate: float,
-    extra_pods: int,
-    serve: bool,
-    port: int,
-    kubeconfig_out: str | None,
-    faults: str = "",
-    sent_log: str | None = None,
-    traffic_for: float | None = None,
-    load_rate: float = 0.0,
-    loki: bool = False,
-    loki_port: int = 0,
-    loki_sent_log: str | None = None,
-) -> int:
+async def run_demo(run: LiveRun, options: DemoOptions, serve: bool, kubeconfig_out: str | None) -> int:
     """Start the stand-in cluster; then either serve it (``--serve``) or follow it like a real one."""
     from ..demo.loki_feed import CLUSTER
     from ..demo.run import kubeconfig_file
-    from ..demo.session import DemoError, DemoOptions, demo_session
+    from ..demo.session import DemoError, demo_session
 
-    options = DemoOptions(
-        seed, rate, extra_pods, loki, faults, sent_log, traffic_for, load_rate, port, loki_port, loki_sent_log
-    )
     try:
         async with demo_session(options, say) as demo:
             with kubeconfig_file(demo, kubeconfig_out) as path:
                 if serve:
-                    return await _serve(demo, run, path, seed, rate, CLUSTER)
+                    return await _serve(demo, run, path, options.seed, options.rate, CLUSTER)
                 run.kubeconfig = path
                 if demo.loki is not None:  # the same mesh, read through the Loki its logs are shipped to
                     from .loki_args import demo_loki_run

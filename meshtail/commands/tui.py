@@ -149,19 +149,7 @@ def demo_tui(args: argparse.Namespace) -> int:
     except FormatError as exc:
         say(f"bad --format-string: {exc}")
         return EXIT_USAGE
-    options = DemoOptions(
-        seed=args.seed,
-        rate=args.rate,
-        extra_pods=args.pods,
-        loki=args.loki,
-        faults=args.faults,
-        sent_log=args.sent_log,
-        traffic_for=args.traffic_for,
-        load_rate=args.load_rate,
-        port=args.port,
-        loki_port=args.loki_port,
-        loki_sent_log=args.loki_sent_log,
-    )
+    options = DemoOptions.from_args(args)
     try:
         check(options)
     except DemoError as exc:

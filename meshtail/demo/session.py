@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any, TextIO
 
 from .faults import FaultSpec, parse_faults, run_faults
 from .run import Demo
@@ -33,6 +33,23 @@ class DemoOptions:
     port: int = 0
     loki_port: int = 0
     loki_sent_log: str | None = None
+
+    @classmethod
+    def from_args(cls, args: Any) -> DemoOptions:
+        """``meshtail demo``'s parsed flags (the TUI's and the line output's alike)."""
+        return cls(
+            seed=args.seed,
+            rate=args.rate,
+            extra_pods=args.pods,
+            loki=args.loki,
+            faults=args.faults,
+            sent_log=args.sent_log,
+            traffic_for=args.traffic_for,
+            load_rate=args.load_rate,
+            port=args.port,
+            loki_port=args.loki_port,
+            loki_sent_log=args.loki_sent_log,
+        )
 
 
 class DemoError(Exception):
