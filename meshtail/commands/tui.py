@@ -49,6 +49,11 @@ def resolve_profile(name: str | None) -> tuple[Profile | None, list[str]]:
 def run_tui(spec: SourceSpec, profile: Profile | None, problems: list[str], capacity: int, redact: bool = True) -> int:
     from ..ui.app import MeshtailApp
 
+    if not sys.stdout.isatty():
+        # the screen written into a pipe is escape codes for its reader, and the app cannot be driven or ended
+        # there (found by an outside audit: `meshtail FILE | tail` ran on, deaf to SIGTERM)
+        say("standard output is not a terminal: the TUI needs one (to print events: meshtail scan FILE… or tail)")
+        return EXIT_USAGE
     app = MeshtailApp(spec, profile=profile, profile_problems=problems, capacity=capacity, redact=redact)
     app.run()
     for note in app.ingest.notes if app.ingest is not None else ():
@@ -123,11 +128,6 @@ def tui_from_args(args: argparse.Namespace) -> int:
         except ConfigError as exc:
             say(str(exc))
             return EXIT_USAGE
-    if not sys.stdout.isatty():
-        # the screen written into a pipe is escape codes for its reader, and the app cannot be driven or ended
-        # there (found by an outside audit: `meshtail FILE | tail` ran on, deaf to SIGTERM)
-        say("standard output is not a terminal: the TUI needs one (to print events: meshtail scan FILE… or tail)")
-        return EXIT_USAGE
     return run_tui(spec, profile, problems, args.capacity, args.redact)
 
 

@@ -151,6 +151,9 @@ class MeshtailApp(App[None]):
         for number in (signal.SIGTERM, signal.SIGHUP):
             with contextlib.suppress(ValueError, OSError):
                 self._signals_before[number] = signal.signal(number, on_signal)
+        with contextlib.suppress(ValueError, OSError):
+            # (a parent that blocked them -- a job runner, nohup's kin -- would leave the app deaf to its terminal)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGHUP})
 
     def _end_by_signal(self, number: int) -> None:
         self.terminated_by = number
