@@ -67,16 +67,20 @@ def fault_spec(options: DemoOptions) -> FaultSpec:
         raise DemoError(f"bad --faults: {exc}", usage=True) from exc
 
 
+def _open_sent_log(flag: str, path: str) -> TextIO:
+    """A sent log opened for appending (lines as served, undecodable bytes kept), or the flag's refusal."""
+    try:
+        return open(path, "a", encoding="utf-8", errors="surrogateescape")
+    except OSError as exc:
+        raise DemoError(f"cannot open {flag} {path}: {exc.strerror or exc}") from exc
+
+
 def check(options: DemoOptions) -> None:
     """Everything that can be refused before a screen opens: the fault spec, the sent logs' files."""
     fault_spec(options)
     for flag, path in (("--sent-log", options.sent_log), ("--loki-sent-log", options.loki_sent_log)):
         if path:
-            try:
-                with open(path, "a", encoding="utf-8"):
-                    pass
-            except OSError as exc:
-                raise DemoError(f"cannot open {flag} {path}: {exc.strerror or exc}") from exc
+            _open_sent_log(flag, path).close()
 
 
 async def _flush_sent_log(demo: Demo, loki_sent: TextIO | None = None) -> None:
@@ -103,17 +107,11 @@ async def demo_session(options: DemoOptions, report: Callable[[str], None]) -> A
     loki_sent: TextIO | None = None
     try:
         if options.sent_log:
-            try:
-                demo.state.sent_log = open(options.sent_log, "a", encoding="utf-8", errors="surrogateescape")
-            except OSError as exc:
-                raise DemoError(f"cannot open --sent-log {options.sent_log}: {exc.strerror or exc}") from exc
+            demo.state.sent_log = _open_sent_log("--sent-log", options.sent_log)
         if options.loki_sent_log and demo.loki is not None:
             from .loki_feed import SentLogFile
 
-            try:
-                loki_sent = open(options.loki_sent_log, "a", encoding="utf-8", errors="surrogateescape")
-            except OSError as exc:
-                raise DemoError(f"cannot open --loki-sent-log {options.loki_sent_log}: {exc.strerror or exc}") from exc
+            loki_sent = _open_sent_log("--loki-sent-log", options.loki_sent_log)
             demo.loki.sent_log = SentLogFile(loki_sent)  # type: ignore[assignment]
         try:
             await demo.start(port=options.port, loki_port=options.loki_port)
