@@ -402,8 +402,8 @@ ACTIONS: tuple[Action, ...] = (
         "failure|unknown|deny",
         "when an SDS certificate was refused (x509, Unauthenticated) or the control plane refused the proxy",
         "`[<Stream>] gRPC config stream [to <cluster>] closed: <code>, …` (code 0 unknown; StreamSecrets = auth, "
-        "codes 0/2 unknown unless a certificate failed; 16/7, `Unauthenticated`, `request authenticate failure`, "
-        "`permission denied`: auth/deny), `Unable to establish new stream`",
+        "codes 0/2 unknown unless a certificate failed; 16: auth/failure; 7, `Unauthenticated`, "
+        "`request authenticate failure`, `permission denied`: auth/deny), `Unable to establish new stream`",
     ),
     Action(
         "xds.update",
@@ -1547,7 +1547,14 @@ def _decide(
             # the SDS server unreachable (reset, connect error): an xDS connection failing, the same as ADS's
             summary = f"{where} SDS stream closed: {code} {clip(error_text.strip(), 120)}"
             return made("config", "failure", False, _floor(severity, "warning"), "xds.stream_closed", summary)
-        if code in (7, 16) or _IDENTITY_DENIED.search(m, closed.start("error"), 4096) is not None:
+        if code == 16:
+            # UNAUTHENTICATED: the server could not authenticate the proxy (a bad or missing token, a
+            # certificate it does not trust): an authentication failure on the mesh's own channel, a violation,
+            # not an authorization decision (PERMISSION_DENIED, 7, is that)
+            what = "workload certificate" if secrets else "configuration"
+            summary = f"{where} could not authenticate for its {what} ({code}): {clip(error_text.strip(), 140)}"
+            return made("auth", "failure", True, _floor(severity, "warning"), "xds.stream_closed", summary)
+        if code == 7 or _IDENTITY_DENIED.search(m, closed.start("error"), 4096) is not None:
             what = "workload certificate" if secrets else "configuration"
             summary = f"{where} was refused its {what} ({code}): {clip(error_text.strip(), 140)}"
             return made("auth", "deny", True, _floor(severity, "warning"), "xds.stream_closed", summary)
