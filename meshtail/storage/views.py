@@ -182,8 +182,6 @@ class View:
         self.scanned = self.store.base
         self._first = self.store.base
 
-    _first = 0
-
     def _pane_match(self, kind_index: int) -> bool:
         verdict = self._pane_says.get(kind_index)
         if verdict is None:
