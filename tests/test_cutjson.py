@@ -132,3 +132,29 @@ def test_a_collectors_record_cut_after_its_start_is_still_peeled() -> None:
     aks = parse(AKS_CUT)
     assert (aks.format, aks.category, aks.outcome, aks.violation) == ("envoy-text", "auth", "deny", True)
     assert aks.attributes["meshtail.partial"] is True
+
+
+# Istio's default JSON access log sorts its keys; a Kyma troubleshooting page (github markdown, index file id
+# 60233134407, "Troubleshooting the Istio Ingress") and an Istio 1.5-era lab guide (cloudzun/istio_course_project
+# notes/istio-lab-guide-2026-2-8.md) print these records whole; a terminal or a page cuts them anywhere
+KYMA = '{"authority":"httpbin.local.kyma.dev","bytes_received":0,"bytes_sent":442,"connection_termination_details":null,"downstream_local_address":"10.42.0.9:8443","downstream_remote_address":"10.42.0.1:22564","duration":15,"method":"GET","path":"/headers","protocol":"HTTP/2"'
+LAB = '{"downstream_remote_address":"10.40.0.12:41654","authority":"details:9080","path":"/details/0","protocol":"HTTP/1.1","upstream_service_time":"9","upstream_local_address":"10.40.0.12:48508","duration":"15","upstream_transport_failure_reason":"-","route_name":"default"'
+
+
+@pytest.mark.parametrize(
+    ("line", "after"),
+    [(KYMA, '"downstream_remote_address":"'), (LAB, '"upstream_transport_failure_reason"')],
+    ids=["sorted-keys", "cut-in-a-key"],
+)
+def test_an_access_record_cut_early_is_still_one_when_its_first_keys_are_envoys(line: str, after: str) -> None:
+    start = line.index(after) + len(after)
+    cuts = range(start, len(line))
+    readings = {cut: parse(line[:cut]) for cut in cuts}
+    assert len(readings) > 20  # the premise: cut at many points, from inside the sixth key's value on
+    for cut, event in readings.items():
+        assert (event.format, event.category, event.action) == ("envoy-json", "routing", "http.request"), line[:cut]
+        assert event.outcome == "unknown" and not event.violation, line[:cut]
+        assert event.attributes["meshtail.partial"] is True
+    # counts, a client and ONE field only Envoy names are what any request log may hold: not a proxy's record
+    app = '{"bytes_received":0,"bytes_sent":442,"downstream_remote_address":"10.42.0.1:22564","route_name":"home","user":"x'
+    assert parse(app).format == "unknown"

@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..events import Source
+from .cutjson import close_cut_object
 from .envoy_access import build, setter_for
 from .result import Parsed, attr_key
 
@@ -192,7 +193,8 @@ ACCESS_ONLY = frozenset(
 )
 # ... of which a record cut before its status must name three to still be one: not its status, counts or client
 # (any request log names those), and Istio's own two fields besides
-_ENVOY_ONLY = (ACCESS_ONLY - {"response_code", "downstream_remote_address", "bytes_received", "bytes_sent"}) | {
+_COUNTS_AND_CLIENT = frozenset({"downstream_remote_address", "bytes_received", "bytes_sent"})
+_ENVOY_ONLY = (ACCESS_ONLY - {"response_code"} - _COUNTS_AND_CLIENT) | {
     "istio_policy_status",
     "x_forwarded_client_cert",
 }
@@ -223,8 +225,13 @@ def looks_like_keys(keys: Any, cut: bool = False) -> bool:
         # a Kubernetes object (an API server's Status: "status":"Failure", "code":403, "details"): never a proxy's
         return False
     names = {canonical_key(key) for key in keys}
-    if cut and len(names & _ENVOY_ONLY) >= 3:
-        return True
+    if cut:
+        envoy_only = len(names & _ENVOY_ONLY)
+        # Istio's and Envoy Gateway's formats sort their keys: a record cut after its sixth key has named its counts,
+        # its client and two Envoy-only fields (connection_termination_details, downstream_local_address) -- no
+        # request log of another program names those two
+        if envoy_only >= 3 or (envoy_only == 2 and len(names & _COUNTS_AND_CLIENT) >= 2):
+            return True
     if "response_code" not in names:
         # no status (a TCP format, or a custom one that leaves it out): the cluster and host it went to, and one
         # more field of a request or connection, are a proxy's access record still
@@ -288,6 +295,10 @@ def parse_object(obj: dict[str, Any], source: Source | None = None) -> Parsed:
 _PAIR = re.compile(r'"([^"\\]{1,80})"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|null|true|false)(?=\s*[,}]|\s*$)')
 
 
+# the key of the member a cut fell in, before or after its colon
+_CUT_KEY = re.compile(r'[,{]\s*"([^"\\]{1,80})"\s*:?\s*\Z')
+
+
 def recognise_fragment(text: str, source: Source | None = None) -> tuple[str, Parsed] | None:
     """The readable start of a JSON access record whose end was cut (an editor's hard wrap, a
     terminal's width): its complete ``"key": value`` pairs, flagged ``meshtail.partial``."""
@@ -299,7 +310,17 @@ def recognise_fragment(text: str, source: Source | None = None) -> tuple[str, Pa
             continue
     if len(pairs) < 2:
         return None
-    if (len(pairs) < 3 or not looks_like_keys((key for key, _ in pairs), cut=True)) and not names_istio_cluster(pairs):
+    keys = [key for key, _ in pairs]
+    if len(pairs) >= 3 and not looks_like_keys(keys, cut=True):
+        # the member the cut fell in still names its field ('…,"upstream_transport_failure_reason"'), and a value
+        # that is no plain pair (an object, a list) names one before it: the closed object's keys count too
+        mended = close_cut_object(text)
+        if mended is not None:
+            keys = [*keys, *(key for key in mended if key not in keys)]
+        last = _CUT_KEY.search(text, max(0, len(text) - 100))
+        if last is not None:
+            keys.append(last.group(1))
+    if (len(pairs) < 3 or not looks_like_keys(keys, cut=True)) and not names_istio_cluster(pairs):
         # (what is left names a cluster only Istio names so, beside another field an access record has:
         # '{"bytes_sent":"0","upstream_cluster":"outbound|7600||keycloak…","do…')
         return None
