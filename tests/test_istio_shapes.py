@@ -739,3 +739,15 @@ def test_the_agents_own_sockets_say_an_unscoped_line_is_the_agents() -> None:
     assert judge("2019-01-15T22:47:58.874647Z\tinfo\ttransport: http2Server.HandleStreams failed to read frame")[0] == (
         "istiod"
     )
+
+
+def test_a_krt_sync_complete_line_says_the_controller_is_ready() -> None:
+    """istiod's krt collections say ``sync complete`` (no scope, the collection in ``name=``) when they are ready:
+    readiness, as "caches have been synced" is (istio/istio#56923, an ambient multicluster istiod, pasted with tabs
+    as spaces).  A ``waiting for sync`` beside it is not."""
+    line = "2025-07-08T19:49:31.862347Z     info    sync complete   name=ambient/RemoteClusters attempt=1 time=12.272µs"
+    for shape in (line, re.sub(r" {2,}", "\t", line)):
+        event = parse(shape)
+        assert (event.format, event.category, event.outcome) == ("istiod", "other", "success"), shape
+    waiting = parse("2025-07-08T19:49:31.862347Z\tinfo\twaiting for sync...\tname=ambient/RemoteClusters attempt=1")
+    assert waiting.outcome != "success"
