@@ -525,3 +525,27 @@ def test_a_heading_or_a_sentence_before_the_line_is_peeled(line: str, family: st
 def test_prose_with_a_time_in_it_stays_prose(line: str) -> None:
     event = StreamParser().parse(RawLine(line, Source("file", path="x", line=1), "2026-01-01T00:00:00Z"))
     assert event.format == "unknown"
+
+
+# istio-proxy's Envoy line (envoyproxy/envoy#15698) and an istiod push (the corpus's istiod-text), as a renderer that
+# pads its cells or an author who aligned the columns shows them: blanks on either side of each tab
+PADDED_TABS = [
+    (
+        "2021-03-26T00:03:54.637718Z \twarning \tenvoy config \tIgnoring unwatched type URL type.googleapis.com/envoy.config.route.v3.RouteConfiguration",  # noqa: E501
+        "envoy-component",
+    ),
+    (
+        "2021-03-26T00:03:54.637718Z\t warning\t envoy config\t Ignoring unwatched type URL type.googleapis.com/envoy.config.route.v3.RouteConfiguration",  # noqa: E501
+        "envoy-component",
+    ),
+    ("2020-07-13T22:14:05.897902Z \tinfo \tads \tPush debounce stable[1] 1: 100.5ms since last change", "istiod"),
+]
+
+
+@pytest.mark.parametrize(("line", "family"), PADDED_TABS)
+def test_blanks_beside_the_column_tabs_do_not_hide_the_columns(line: str, family: str) -> None:
+    assert " \t" in line or "\t " in line  # the premise: the blanks are there
+    event = parse(line)
+    assert event.format == family, line
+    plain = parse(line.replace(" \t", "\t").replace("\t ", "\t"))
+    assert (event.category, event.outcome, event.action) == (plain.category, plain.outcome, plain.action)

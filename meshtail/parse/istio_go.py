@@ -946,8 +946,9 @@ _FAILURE_WORDS = (
 # client-go's request trace as klog prints it: "GET https://… 404 Not Found in 1 milliseconds"
 _KLOG_REQUEST = re.compile(r"(?:GET|POST|PUT|PATCH|DELETE|LIST|WATCH) \S+ ([1-5]\d\d)\b[^\n]{0,40} in \d+ milliseconds")
 _STARTED = re.compile(
-    r"(?:Start(?:ing|ed)?|start(?:ing|ed)?)\b|sync complete\b|.*(?: has started| starts, listening| kube client started$"
-    r"|cache synced in |caches have been synced| is ready$| started$)",
+    r"(?:Start(?:ing|ed)?|start(?:ing|ed)?)\b|sync complete\b"
+    r"|.*(?: has started| starts, listening| kube client started$|cache synced in |caches have been synced| is ready$"
+    r"| started$)",
 )
 
 

@@ -96,6 +96,7 @@ _TRAILING_RESET = re.compile(r"(?:\x1b\(B)?\x1b\[0?m\Z")
 _BOLD_SPAN = re.compile(r"\*\*[^*\s](?:[^*]{0,400}[^*\s])?\*\*")
 _LEVEL_COLUMN = re.compile(r"(?:trace|debug|info|warn|warning|error|TRACE|DEBUG|INFO|WARN|ERROR) {1,8}\S")
 # tab glyphs with the spaces a viewer pads them to the next stop with
+_TAB_WITH_BLANKS = re.compile(r" *+\t[\t ]*+")
 _TAB_GLYPHS = re.compile("[\u25b8\u2192\u21e5] *")
 
 
@@ -166,6 +167,12 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
     stripped = body.strip()
     if stripped != body:
         body = stripped
+    if "\t" in body[:200] and (" \t" in body or "\t " in body):
+        # blanks beside the tabs between columns ("…Z \twarning \tenvoy config \t…": a renderer that pads its
+        # cells, an author who aligned them): the tab is the column's separator, the blanks around it are not
+        columns = _TAB_WITH_BLANKS.sub("\t", body)
+        if looks_like_a_line(columns):
+            body = columns
     if body.startswith(("> - ", "> * ")):
         body = body[2:]  # a quoted list item: the quote, then the item's mark below
     if body.startswith(("- ", "* ")) and looks_like_a_line(body[2:].lstrip()):
