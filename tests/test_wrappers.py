@@ -549,3 +549,42 @@ def test_blanks_beside_the_column_tabs_do_not_hide_the_columns(line: str, family
     assert event.format == family, line
     plain = parse(line.replace(" \t", "\t").replace("\t ", "\t"))
     assert (event.category, event.outcome, event.action) == (plain.category, plain.outcome, plain.action)
+
+
+# istiod's NACK (istio/istio#61097) and an Envoy access line (istio.io docs/tasks/observability/logs/access-log) as
+# other tools hand them on
+NACK_LINE = "2026-08-03T03:41:48.503582Z\twarn\tads\tADS:CDS: ACK ERROR deviceuser-545b9b4c5f-k2sbk.device-47920 Internal:Proto constraint validation failed"  # noqa: E501
+ACCESS_LINE = '[2020-11-25T21:26:18.409Z] "GET /status/418 HTTP/1.1" 503 UO upstream_reset_before_response_started{overflow} - "-" 0 81 0 - "-" "curl/7.73.0-DEV" "84961386-6d84-929d-98bd-c5aee93b5c88" "httpbin:8000" "-" outbound|8000||httpbin.foo.svc.cluster.local - 10.0.45.184:8000 10.44.1.23:46520 - default'  # noqa: E501
+
+
+@pytest.mark.parametrize("line", [NACK_LINE, ACCESS_LINE], ids=["nack", "access"])
+@pytest.mark.parametrize(
+    "shape",
+    [
+        lambda line: "\ufeff" + line,  # the first line of a file a Windows editor saved
+        lambda line: "\u200b" + line,  # a chat's or a wiki's zero-width space before it
+        lambda line: json.dumps(line),  # jq without -r, a Loki API answer's value
+        lambda line: json.dumps(line) + ",",  # an item of a JSON array
+        lambda line: "\ufeff" + json.dumps(line),
+    ],
+    ids=["bom", "zero-width", "json-string", "array-item", "bom-json-string"],
+)
+def test_a_line_behind_a_byte_order_mark_or_as_a_json_string_reads_as_the_line(line: str, shape) -> None:  # type: ignore[no-untyped-def]
+    shown = shape(line)
+    assert shown != line and not shown.startswith(line[:10])  # the premise: the line is not as it was printed
+    event, plain = parse(shown), parse(line)
+    assert plain.format != "unknown"
+    assert (event.format, event.category, event.outcome, event.violation, event.action) == (
+        plain.format,
+        plain.category,
+        plain.outcome,
+        plain.violation,
+        plain.action,
+    )
+    assert event.raw == shown  # what was pasted is kept
+
+
+def test_a_zero_width_character_inside_a_field_is_kept_to_be_shown() -> None:
+    # only what stands before the line goes: a hidden character in a path is what an auditor must see
+    line = ACCESS_LINE.replace("/status/418", "/sta\u200btus/418")
+    assert parse(line).attributes["url.path"] == "/sta\\u200btus/418"  # shown as a visible escape

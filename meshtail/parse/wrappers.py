@@ -131,12 +131,35 @@ _CELL_BORDER = re.compile(r"(?<!\\) \| ")  # between two cells of a markdown tab
 _HTML_ENTITY = re.compile(r"&(?:quot|lt|gt|apos|#3[49]|#6[02]|#x2[27]|#x3[ce]);")
 
 
+_LEADING_FORMAT = "\ufeff\u200b\u200c\u200d\u2060"
+
+
+def _json_string(text: str) -> str | None:
+    """``text`` read as one JSON string, stripped; None when it is not one."""
+    try:
+        found = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return found.strip() if isinstance(found, str) else None
+
+
 def _artefacts(text: str, source: Source) -> Peeled | None:
     """Markdown quotes and code marks, a k9s border, indentation, ANSI colours, curly quotes, CSV quoting,
     Unicode blanks."""
     body = text if text.isascii() else _typography(text)
     partial = False
     decoded = False
+    if body[:1] in _LEADING_FORMAT:
+        # a byte-order mark (a file a Windows editor saved, the first line of a PowerShell export) or a zero-width
+        # space a chat or wiki put before the line: in front of the line, not inside any of its fields (a format
+        # character inside a field stays, to be shown)
+        body = body.lstrip(_LEADING_FORMAT)
+    if body[:1] == '"' and body[-1:] in ('"', ",") and len(body) > 16:
+        # the line as a JSON string ("…\tinfo\tads\t…\n"): jq without -r, a JSON array's item, a Loki API answer
+        # (a whole line that is one JSON string holds nothing but the line: whatever it starts with, a wrapper too)
+        string = _json_string(body[:-1] if body[-1] == "," else body)
+        if string:
+            body, decoded = string, True
     if "&" in body and _HTML_ENTITY.search(body) is not None:
         body = html.unescape(body)  # a page's source or a wiki's export: the line's quotes as &quot;, &#34;, &lt;
         decoded = True  # (any entity is decoded then, &#27; too: the visible-safety pass must see the result)
