@@ -296,3 +296,25 @@ def test_an_api_servers_status_answer_is_no_access_record() -> None:
     )
     for line in (status, '{"log":' + json.dumps(status + "\n") + ',"stream":"stderr"}'):
         assert parse(line).format != "envoy-json", line
+
+
+def test_a_custom_json_format_with_plain_keys_is_an_access_record_when_a_proxy_printed_it() -> None:
+    """An identity-aware json_format (``{"timestamp", "user", "path", "status"}``, a write-up's record, github
+    markdown index file id 39010799426) names no key only Envoy writes: read from a proxy's stream (a compose
+    service ``envoy``, a sidecar's ``istio-proxy``) it is a request's record; from an application's, nothing."""
+    from meshtail.events import RawLine, Source
+    from meshtail.parse.detect import StreamParser
+
+    record = '{"timestamp": "2024-01-20T10:30:45.123Z", "user": "alice", "path": "/alice", "status": 200}'
+
+    def read(text: str, container: str | None = None):  # type: ignore[no-untyped-def]
+        source = Source("kube" if container else "file", namespace="shop", pod="web-1", container=container)
+        return StreamParser().parse(RawLine(text, source, "2026-01-01T00:00:00Z"))
+
+    compose = read("envoy-1  | " + record)
+    assert (compose.format, compose.category, compose.outcome) == ("envoy-json", "routing", "success")
+    assert compose.attributes["url.path"] == "/alice"
+    sidecar = read(record.replace("200", "503"), container="istio-proxy")
+    assert (sidecar.format, sidecar.category, sidecar.outcome) == ("envoy-json", "routing", "failure")
+    for container in (None, "app", "oauth2-proxy"):
+        assert read(record, container=container).format == "unknown", container

@@ -348,6 +348,22 @@ def cut_verdict(parsed: Parsed) -> Parsed:
 
 def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[str, Parsed] | None:
     """An Envoy access log in JSON, or None."""
-    if not looks_like(obj):
+    if not looks_like(obj) and not (from_a_proxy(source) and _request_record(obj)):
         return None
     return "envoy-json", parse_object(obj, source)
+
+
+def from_a_proxy(source: Source | None) -> bool:
+    """The line's stream is a proxy's (a sidecar's ``istio-proxy``, an ``envoy`` container or compose service, a
+    Gloo ``gateway-proxy``), as its source or a peeled wrapper names it."""
+    name = source.container if source is not None else None
+    return bool(name) and (name == "istio-proxy" or "envoy" in name or name.endswith("gateway-proxy"))
+
+
+def _request_record(obj: dict[str, Any]) -> bool:
+    """A custom ``json_format`` whose keys name nothing only Envoy writes (``{"user": …, "path": …, "status": 200}``):
+    a status beside a request's path, method, authority or duration -- a proxy's record when a proxy printed it."""
+    if "apiVersion" in obj and "kind" in obj:
+        return False
+    names = {side_key(str(key)) for key in obj}
+    return "response_code" in names and bool(names & {"method", "path", "authority", "duration"})
