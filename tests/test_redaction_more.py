@@ -425,3 +425,53 @@ def test_new_patterns_are_bounded_by_construction() -> None:
         redact._JWT,
     ]
     assert_bounded_by_construction(patterns)
+
+
+# An outside audit of hostile input: a control or format character (or the visible escape meshtail's summaries and
+# attributes hold for it) where a blank would stand kept the credential after it, in `raw` and in the summary
+BREAKS = {
+    "ESC before a JWT": "foo jwt\x1beyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.SECRETSIGabcdefghijk",
+    "zero-width space before a JWT": "path /q\u200beyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.SECRETSIGabcdefghijk",
+    "ESC after Bearer": "upstream said Bearer\x1bSECRETESC123",
+    "VT after password=": "password=\x0bSECRETVT99",
+    "line separator after password=": "password=\u2028SECRETLS99",
+    "no-break space after Bearer": "authorization: Bearer\u00a0SECRETNBSP39",
+    "tab before Bearer": "authorization\tBearer SECRETTAB37",
+    "BEL after a header's colon": "x-api-key:\x07SECRETBEL42",
+}
+
+
+@pytest.mark.parametrize("line", list(BREAKS.values()), ids=list(BREAKS))
+def test_a_credential_behind_a_control_or_format_character_goes_from_every_field(line: str, tmp_path: Path) -> None:
+    secret = "SECRET" + line.rpartition("SECRET")[2]
+    path = tmp_path / "breaks.log"
+    path.write_text(line + "\n", encoding="utf-8")
+    (event,) = _scan(path)
+    shown = json.dumps(event, ensure_ascii=False)
+    # the premise: a break stands where a blank would (a tab is one once the summary shows it as "\t")
+    assert redact._BREAK.search(line) is not None or "\t" in line
+    assert secret not in shown, shown
+    assert MARK in event["raw"] and MARK in event["summary"]
+    assert event["attributes"]["meshtail.redacted"] >= 1
+
+
+def test_a_break_keeps_what_stands_beside_the_credential() -> None:
+    # only the value goes: the scheme word and the escape stay for the auditor to see
+    out, count = redact_text("upstream said Bearer\\x1bSECRETESC123 status=401")
+    assert out == f"upstream said Bearer\\x1b{MARK} status=401" and count == 1
+    assert redact_text("nothing\x1bhere but prose with a token word") == (
+        "nothing\x1bhere but prose with a token word",
+        0,
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Bearer\x1b" * (MB // 7), "\\x1b" * (MB // 4) + "Bearer", "password=" + "\\" * MB, "jwt" + "\u200b" * MB],
+    ids=["schemes and breaks", "visible escapes", "a run of backslashes", "zero-width spaces"],
+)
+def test_breaks_in_a_hostile_megabyte_are_read_once(text: str) -> None:
+    """A hang guard, not a measure: the break pattern starts only where a run of backslashes starts."""
+    out, _ = redact_event({"raw": text, "summary": text[:200], "attributes": {"log.message": text}})
+    assert len(out["raw"]) <= len(text) + len(MARK) * (len(text) // 4)
+    assert_bounded_by_construction([redact._BREAK])

@@ -51,6 +51,8 @@ token cannot match, so no position is read again for another start or another wa
 from __future__ import annotations
 
 import re
+from array import array
+from bisect import bisect_right
 from functools import lru_cache
 from typing import Any
 
@@ -658,10 +660,91 @@ def _named_values(text: str) -> tuple[str, int]:
     return "".join(parts), count
 
 
+# what stands where a blank would between a credential's name or scheme and its value, or before a token: a control
+# or format character (ESC, VT, a zero-width space, a no-break space) or its visible escape (``\x1b``, ``\u200b``,
+# ``\t``) -- meshtail's summaries and attributes hold the escapes, ``raw`` the characters; neither is a blank to the
+# patterns below, and `Bearer\x1b<token>` kept its token (found by an outside audit of hostile input)
+_BREAK = re.compile(
+    r"(?<!\\)\\++(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[tnr])"
+    "|[\x00-\x08\x0b-\x1f\x7f-\xa0\u1680\u2000-\u200f\u2028-\u202f\u205f-\u2064\u3000\ufeff]"
+)
+
+
 def redact_text(text: str, secrets: tuple[str, ...] = ()) -> tuple[str, int]:
     """``text`` with credentials replaced, and how many were; ``secrets`` are values to replace wherever they stand."""
     if not text:
         return text, 0
+    count = 0
+    if _hinted(text) and _BREAK.search(text) is not None:
+        text, count = _across_breaks(text)
+    text, more = _redact_text(text, secrets)
+    return text, count + more
+
+
+def _across_breaks(text: str) -> tuple[str, int]:
+    """``text`` read again with each break as one blank: the values that reading replaces are replaced where they
+    stand in ``text`` (by position: each value once, whatever its length -- no search of the text for each)."""
+    starts = array("q")  # where a break, or the text after one, starts in the spaced copy ...
+    origins = array("q")  # ... and in text
+    shift = 0
+    for found in _BREAK.finditer(text):
+        starts.append(found.start() - shift)
+        origins.append(found.start())
+        shift += found.end() - found.start() - 1
+        starts.append(found.end() - shift)
+        origins.append(found.end())
+    copy = _BREAK.sub(" ", text)
+    redacted, count = _redact_text(copy, ())
+    if not count:
+        return text, 0
+
+    def origin(at: int) -> int:
+        if at >= len(copy):
+            return len(text)
+        piece = bisect_right(starts, at) - 1
+        return at if piece < 0 else origins[piece] + (at - starts[piece])
+
+    out: list[str] = []
+    kept = replaced = 0
+    for begin, end in _replaced_spans(copy, redacted):
+        first = origin(begin)
+        if first < kept:
+            continue
+        out.append(text[kept:first])
+        out.append(MARK)
+        kept = origin(end)
+        replaced += 1
+    out.append(text[kept:])
+    return "".join(out), replaced
+
+
+def _replaced_spans(copy: str, redacted: str) -> list[tuple[int, int]]:
+    """Where in ``copy`` the values stood that its redaction replaced: the text between what it kept, piece by piece
+    (each kept piece is found after the one before, once: linear)."""
+    pieces = redacted.split(MARK)
+    if not copy.startswith(pieces[0]):
+        return []
+    spans: list[tuple[int, int]] = []
+    at = len(pieces[0])
+    for number, piece in enumerate(pieces[1:], 1):
+        if number == len(pieces) - 1:
+            end = len(copy) - len(piece) if copy.endswith(piece) else -1
+        else:
+            end = copy.find(piece, at) if piece else -1
+        if end < at:
+            break  # (a replacement that changed more than its value: the spans found so far stand)
+        begin, stop = at, end
+        while begin < stop and copy[begin] == " ":
+            begin += 1
+        while stop > begin and copy[stop - 1] == " ":
+            stop -= 1
+        if stop > begin and MARK not in copy[begin:stop]:
+            spans.append((begin, stop))
+        at = end + len(piece)
+    return spans
+
+
+def _redact_text(text: str, secrets: tuple[str, ...]) -> tuple[str, int]:
     count = 0
     for secret in secrets:
         if secret in text:
