@@ -35,8 +35,9 @@ from ..settings.profiles import Profile, ProfileError, save
 from ..sinks.export import ExportError, ExportResult, export_jsonl
 from ..storage.store import EventStore
 from ..storage.views import PANES
-from ..text import visible
+from ..text import has_unsafe, visible
 from .rows import hanging
+from .safe_input import SafeInput
 
 ResultT = TypeVar("ResultT")
 
@@ -95,7 +96,12 @@ class ExportRequest:
 
 
 def default_export_path() -> str:
-    return os.path.join(os.getcwd(), f"meshtail-{datetime.now().strftime('%Y%m%d-%H%M%S')}.jsonl")
+    """A new file in the working directory -- or the home directory when the working directory's name holds a
+    character the field cannot show as itself (a path offered but not shown is no path to offer)."""
+    folder = os.getcwd()
+    if has_unsafe(folder):
+        folder = os.path.expanduser("~")
+    return os.path.join(folder, f"meshtail-{datetime.now().strftime('%Y%m%d-%H%M%S')}.jsonl")
 
 
 class ExportScreen(Dialog[ExportResult | None]):
@@ -144,7 +150,7 @@ class ExportScreen(Dialog[ExportResult | None]):
                         Content(f"marked events ({marked})"), value=bool(marked), disabled=not marked, id="marked"
                     )
                     yield RadioButton(Content(f"the whole filtered view ({view})"), value=not marked, id="view")
-                yield Input(default_export_path(), placeholder="path of the .jsonl file", id="path")
+                yield SafeInput(default_export_path(), placeholder="path of the .jsonl file", id="path")
                 yield Checkbox(
                     Content("redact credentials (Authorization, bearer tokens, JWTs, cookies, URL secrets)"),
                     value=self.redact,
@@ -239,7 +245,7 @@ class SaveProfileScreen(Dialog[Profile | None]):
     def compose_dialog(self) -> ComposeResult:
         with Vertical(classes="dialog"), FormBody(classes="body"):
             yield Label("Save the current view as a profile (filter, panes, columns, sources)", markup=False)
-            yield Input(placeholder="profile name, e.g. shop-denials (Enter saves)", id="name")
+            yield SafeInput(placeholder="profile name, e.g. shop-denials (Enter saves)", id="name")
             yield Static("", id="error", classes="error", markup=False)
 
     @on(Input.Submitted)

@@ -16,11 +16,12 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from ..query import FilterError
+from .safe_input import SafeInput
 
 PLACEHOLDER = "filter every pane: cat:auth outcome:deny -ns:kube-system  (Enter applies, Esc cancels)"
 
 
-class FilterInput(Input):
+class FilterInput(SafeInput):
     """The text field: live as you type, history with up/down, Enter applies."""
 
     BINDINGS = [
