@@ -163,3 +163,22 @@ async def test_mesh_config_discovery_is_tried_again_until_it_answers(demo) -> No
         except asyncio.CancelledError:
             pass
     assert any(e.action == "meshtail.watch.start" for e in events), [e.summary for e in events]
+
+
+async def test_a_server_url_with_credentials_in_it_is_refused_in_one_line(tmp_path: Path) -> None:
+    """aiohttp refused such a URL beside a token with a traceback (an outside audit); the line names the context and
+    the file, and never the password."""
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "current-context": "c",
+        "contexts": [{"name": "c", "context": {"cluster": "c1", "user": "u1"}}],
+        "clusters": [{"name": "c1", "cluster": {"server": "https://user:pw-SECRET@127.0.0.1:6443"}}],
+        "users": [{"name": "u1", "user": {"token": "tok"}}],
+    }
+    path = tmp_path / "kc.json"
+    path.write_text(json.dumps(config))
+    said = r"context 'c' from .*kc\.json: the cluster's server URL https://\*\*\*@"
+    with pytest.raises(ConfigError, match=said) as err:
+        await connect(str(path))
+    assert "SECRET" not in str(err.value) and "user:" not in str(err.value)

@@ -322,6 +322,15 @@ async def connect(
         raise ConfigError(f"cannot use context {context!r} from {raw}: {exc or type(exc).__name__}") from exc
     except Exception as exc:  # exec plugin failures and friends
         raise ConfigError(f"cannot get credentials for context {context!r}: {exc}") from exc
+    parts = urlsplit(configuration.host)
+    if parts.username is not None or parts.password is not None:
+        # aiohttp refuses a request whose URL holds credentials beside an Authorization header (a traceback, found by
+        # an outside audit); kubectl takes credentials from the user entry, and so does meshtail: say so, once
+        shown = parts._replace(netloc=f"***@{parts.hostname}{f':{parts.port}' if parts.port else ''}").geturl()
+        raise ConfigError(
+            f"context {context!r} from {raw}: the cluster's server URL {shown} carries a user name or password; "
+            "put credentials in the kubeconfig's user entry (token, client certificate, exec) instead"
+        )
     ctx = loader.current_context or {}
     namespace = (ctx.get("context") or {}).get("namespace") or "default"
     options = _kubeconfig_impersonation(options, getattr(loader, "_user", None))
