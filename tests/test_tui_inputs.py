@@ -19,15 +19,10 @@ from meshtail.text import has_unsafe
 from meshtail.ui.app import MeshtailApp
 from meshtail.ui.dialogs import ExportScreen
 
+from .test_tui import config_dir  # noqa: F401 -- (autouse: profiles go to a temporary config dir)
+
 SIZE = (160, 40)
 HOSTILE = "a\x07\x08Z\u202eRLO\u200b\x9b31mC1 \x1b[2J\x1b]0;TITLE\x07"
-
-
-@pytest.fixture(autouse=True)
-def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "config"
-    monkeypatch.setenv("MESHTAIL_CONFIG_DIR", str(path))
-    return path
 
 
 def drawn(field: Input) -> str:
