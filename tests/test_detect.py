@@ -151,3 +151,25 @@ def test_kubectl_prefix_only_accepts_kubernetes_names():
     event = parse("[pod/evil\x1b[2J/istio-proxy] hello")
     assert event.source.pod is None
     assert "\x1b" not in event.summary
+
+
+def test_a_denial_in_a_line_longer_than_meshtail_parses_is_still_a_denial_and_reads_the_same_again(validator):
+    """A 403 whose path an attacker made 10 MB long: stored as unparsed, the store's re-read took the access format
+    and showed "denied" on a log.unparsed row that the Auth and Violations panes left out (an outside audit).  The
+    strict access formats read it in one pass, first time and every time."""
+    from meshtail.storage.store import EventStore
+
+    denied = lines("envoy-text.log")[3].replace("/v1/models/bert-emotion-model:predict", "/" + "A" * (MAX_PARSE + 10))
+    assert len(denied) > MAX_PARSE and " 403 " in denied  # the premise: a denial past the limit
+    event = parse(denied)
+    assert (event.format, event.category, event.outcome, event.violation) == ("envoy-text", "auth", "deny", True)
+    assert event.attributes["meshtail.long_line"] == len(denied)
+    validator.validate(event.to_dict())
+    store = EventStore()
+    store.extend([event, parse("small line after")])
+    again = store.get(0)
+    assert again is not None and (again.category, again.outcome, again.action) == ("auth", "deny", event.action)
+    assert "meshtail.repack_mismatch" not in again.attributes
+    # not an access line: kept whole, unparsed, with the reason
+    other = parse("x" * (MAX_PARSE + 10))
+    assert other.format == "unknown" and "longer than" in other.attributes["meshtail.parse_error"]

@@ -321,6 +321,15 @@ class StreamParser:
                 found = None
         else:
             error = f"line of {len(text)} characters is longer than the {MAX_PARSE} meshtail parses"
+            # an access line whose path or header an attacker made huge is still the request it records (a denial
+            # must not hide in a long line), and the strict formats read it in one linear pass: tried alone, as a
+            # re-read of the stored event tries them (which read a 10 MB 403 as the denial the first read had missed)
+            matched = self._access(text, raw.source)
+            if matched is not None:
+                compiled, m = matched[1]
+                self.counts["envoy-text"] = self.counts.get("envoy-text", 0) + 1
+                self._last = self._access
+                return compiled.event(m, text, raw.source, raw, raw.timestamp, text, {"meshtail.long_line": len(text)})
         if found is None:
             name = "unknown"
             attrs: dict[str, Any] = {"meshtail.unparsed": True}

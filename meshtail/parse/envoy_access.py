@@ -991,6 +991,7 @@ _ADDED_LATER = (
     "k8s.log.timestamp",
     "meshtail.decode_error",
     "meshtail.repack_mismatch",
+    "meshtail.long_line",
 )
 
 
