@@ -170,6 +170,8 @@ class Ingest:
                     batch = await asyncio.to_thread(next, batches, None)
                     if batch is None:
                         break
+                    if batch.note is not None:
+                        self.pipeline.event(health_event("meshtail.source.warning", batch.note, "warning"))
                     for raw in batch.raw_lines(path):
                         self.pipeline.line(raw)
                     count += len(batch.texts)

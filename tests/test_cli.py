@@ -501,3 +501,37 @@ def test_profile_arguments_that_cannot_be_used_are_usage_errors(args: tuple[str,
     done = run(*args)
     assert done.returncode == 2, done.stderr
     assert words in done.stderr and b"Traceback" not in done.stderr
+
+
+def test_a_binary_file_is_said_to_be_one_and_still_read_whole(tmp_path: Path) -> None:
+    """A core dump or an archive named by mistake gave screens of escaped bytes and no word (an outside audit): a
+    NUL byte near the start is said once, on stderr, and every line is still an event.  Text, and UTF-16 (a NUL in
+    every other byte), are not."""
+    blob = bytes(range(256)) * 40 + b"\nend\n"
+    path = tmp_path / "core.bin"
+    path.write_bytes(blob)
+    done = run("scan", str(path), "-q", "-o", "jsonl")
+    assert done.returncode == 0
+    assert done.stderr.count(b"looks like a binary file") == 1 and b"core.bin" in done.stderr
+    assert len(done.stdout.splitlines()) == blob.count(b"\n")  # every line still an event
+    for quiet in (SAMPLE, tmp_path / "wide.log"):
+        if quiet.name == "wide.log":
+            quiet.write_bytes(SAMPLE.read_text("utf-8").encode("utf-16"))
+        assert b"binary" not in run("scan", str(quiet), "-q", "-o", "jsonl").stderr, quiet
+
+
+async def test_the_tui_says_a_binary_file_is_one_in_a_health_row(tmp_path: Path) -> None:
+    from meshtail.ingest import SourceSpec
+    from meshtail.ui.app import MeshtailApp
+
+    path = tmp_path / "core.bin"
+    path.write_bytes(bytes(range(256)) * 4 + b"\n")
+    app = MeshtailApp(SourceSpec("files", paths=[str(path)]))
+    async with app.run_test(size=(160, 40)) as pilot:
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if app.ingest is not None and app.ingest.done:
+                break
+        held = app.store.range(app.store.base, app.store.base + len(app.store))
+        said = [e.summary for _i, e in held if e.action == "meshtail.source.warning"]
+    assert len(said) == 1 and "looks like a binary file" in said[0] and "core.bin" in said[0]

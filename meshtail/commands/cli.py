@@ -463,6 +463,8 @@ def _scan(args: argparse.Namespace) -> int:
         bound = StreamFilter(query, Source(kind, path=name)) if query.text else None
         try:
             for batch in read_batches(path):
+                if batch.note is not None:
+                    print(f"meshtail: {visible(batch.note)}", file=sys.stderr)
                 lines += len(batch.texts)
                 first, bad, received = batch.first, batch.bad, batch.received
                 for position, text in enumerate(batch.texts):

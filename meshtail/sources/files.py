@@ -19,6 +19,7 @@ from typing import BinaryIO
 from ..events import RawLine, Source, now_rfc3339
 
 _GZIP_MAGIC = b"\x1f\x8b"
+BINARY_LOOK = 8192  # how far into an input a NUL byte says it is no text
 
 
 class SourceError(Exception):
@@ -111,6 +112,7 @@ class LineBatch:
     texts: list[str]
     bad: frozenset[int]
     received: str
+    note: str | None = None  # what the reader says of the input with its first lines (a binary file)
 
     def raw_lines(self, path: str, keep: Callable[[str], bool] | None = None) -> Iterator[RawLine]:
         """The lines of this batch read from *path* (``-``: stdin) as :class:`RawLine`.
@@ -174,11 +176,23 @@ def read_batches(path: str, stdin: io.BufferedReader | None = None, size: int = 
     handle = _open(path, stdin)
     number = 0
     pending: list[bytes] = []
+    note: str | None = None
+    looked = isinstance(handle, _Recoded)  # (UTF-16 has a NUL in every other byte: text all the same)
     try:
         while True:
             data = handle.read1(size)  # type: ignore[attr-defined]
             if not data:
                 break
+            if not looked:
+                looked = True
+                nul = data.find(b"\x00", 0, BINARY_LOOK)
+                if nul >= 0:
+                    # no log holds a NUL: an image, an archive, a core dump named on the command line.  Read all the
+                    # same (nothing is dropped), but said once, so screens of escaped bytes are not taken for logs
+                    note = (
+                        f"{path_text(name)}: looks like a binary file (a NUL byte at byte {nul + 1}); its bytes are"
+                        " read as text lines, escaped"
+                    )
             cut = data.rfind(b"\n")
             if cut < 0:
                 pending.append(data)  # a line longer than one read: keep gathering it
@@ -190,12 +204,14 @@ def read_batches(path: str, stdin: io.BufferedReader | None = None, size: int = 
             else:
                 block = data[:cut]
             batch = _batch(block, number + 1)
+            batch.note, note = note, None
             number += len(batch.texts)
             yield batch
             if cut + 1 < len(data):
                 pending.append(data[cut + 1 :])
         if pending:
             batch = _batch(b"".join(pending), number + 1)
+            batch.note = note
             number += len(batch.texts)
             yield batch
         _check_not_truncated(handle, name, number)
