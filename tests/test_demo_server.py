@@ -659,3 +659,21 @@ async def test_hostile_parameters_and_bodies_are_status_objects_and_writes_are_r
         # the premise: the same requests, well formed, are served
         ok = await session.get(pods, params={"limit": "2"}, headers=auth)
         assert ok.status == 200 and (await ok.json())["metadata"].get("continue")
+
+
+async def test_the_version_is_anyones_to_read_as_on_a_real_server(demo) -> None:  # type: ignore[no-untyped-def]
+    """kube-apiserver's anonymous requests may read /version (system:public-info-viewer, bound to
+    system:unauthenticated): the stand-in answered 401 while /healthz answered (an outside audit with curl)."""
+    session, _auth = _client(demo)
+    async with session:
+        anonymous = await session.get(demo.url + "/version")
+        assert anonymous.status == 200
+        assert (await anonymous.json())["gitVersion"].startswith("v1.")
+        assert (await session.get(demo.url + "/healthz")).status == 200  # the premise: the same rule as /healthz
+        wrong = await session.get(demo.url + "/version", headers={"Authorization": "Bearer not-a-token"})
+        assert wrong.status == 401  # a token that fails authentication is no anonymous request
+        posted = await session.post(demo.url + "/version")
+        body = await posted.json()
+        said = 'forbidden: User "system:anonymous" cannot post path "/version"'
+        assert (posted.status, body["message"]) == (403, said)
+        assert (await session.get(demo.url + "/api/v1/pods")).status == 401  # everything else still needs a token

@@ -313,10 +313,12 @@ class ApiServer:
         self.state.methods[request.method] += 1
         gojson.PRETTY.set(gojson.wants_pretty(request))  # this request's task only: every answer honours it
         path = request.path.rstrip("/") or "/"
-        if path in ("/healthz", "/livez", "/readyz") and "Authorization" not in request.headers:
+        if path in ("/healthz", "/livez", "/readyz", "/version") and "Authorization" not in request.headers:
             if request.method not in ("GET", "HEAD"):  # system:public-info-viewer grants get, nothing else
                 verb = request.method.lower()
                 return _forbidden_path(f'forbidden: User "system:anonymous" cannot {verb} path "{request.path}"')
+            if path == "/version":  # (as anyone's: `curl --cacert ca.crt https://…/version` answered 401)
+                return web.Response(text=json.dumps(VERSION, indent=2), content_type="application/json")
             return _health(request, path)  # system:public-info-viewer: anyone may ask
         if self.state.tokens:
             auth = request.headers.get("Authorization", "")
