@@ -22,6 +22,7 @@ from functools import cache
 from typing import Any
 
 from . import resources
+from .openapi_models import group_prefix, kind_fields
 from .resources import ResourceType
 
 _META = "io.k8s.apimachinery.pkg.apis.meta.v1"
@@ -614,12 +615,7 @@ _POD = (
 
 def schema_name(rtype: ResourceType, version: str, kind: str | None = None) -> str:
     """A kind's component name: ``io.k8s.api.core.v1.Pod``, ``io.istio.networking.v1.Sidecar``."""
-    kind = kind or rtype.kind
-    if not rtype.group:
-        return f"io.k8s.api.core.{version}.{kind}"
-    if (rtype.group.endswith(".k8s.io") and rtype.group.count(".") == 2) or "." not in rtype.group:
-        return f"io.k8s.api.{rtype.group.split('.')[0]}.{version}.{kind}"  # built-in groups: apps, authorization.k8s.io
-    return ".".join(reversed(rtype.group.split("."))) + f".{version}.{kind}"
+    return f"{group_prefix(rtype.group, version)}.{kind or rtype.kind}"
 
 
 def _description_and_fields(rtype: ResourceType) -> tuple[str, dict[str, Any]]:
@@ -629,8 +625,18 @@ def _description_and_fields(rtype: ResourceType) -> tuple[str, dict[str, Any]]:
     return found or ("", _spec_status("", None))
 
 
+def _built_in(rtype: ResourceType) -> bool:
+    """A kind of Kubernetes itself (the client has its model), not a CRD's."""
+    group = rtype.group
+    return not group or "." not in group or (group.endswith(".k8s.io") and group != "gateway.networking.k8s.io")
+
+
 def _kind_schemas(rtype: ResourceType, version: str) -> dict[str, Any]:
     description, fields = _description_and_fields(rtype)
+    generated = kind_fields(rtype.group, version, rtype.kind) if _built_in(rtype) else None
+    components: dict[str, Any] = {}
+    if generated is not None:
+        fields, components = generated  # every field, as the client's models (the server's own schema) have them
     gvk = {"group": rtype.group, "kind": rtype.kind, "version": version}
     metadata = {
         "allOf": [_ref(f"{_META}.ObjectMeta")],
@@ -644,7 +650,7 @@ def _kind_schemas(rtype: ResourceType, version: str) -> dict[str, Any]:
     }
     if description:
         obj["description"] = description
-    out = {schema_name(rtype, version): obj}
+    out = {**components, schema_name(rtype, version): obj}
     if "list" in rtype.verbs:
         out[schema_name(rtype, version, f"{rtype.kind}List")] = {
             "type": "object",
@@ -989,12 +995,12 @@ def document(group_version: str) -> bytes | None:
 @cache
 def _document(group_version: str) -> bytes:
     schemas = _meta_schemas()
+    if group_version == "api/v1":
+        schemas.update(_core_schemas())  # (what the client's models do not say: enums, required fields)
     paths: dict[str, Any] = {}
     for rtype, version in _types_of(group_version):
         schemas.update(_kind_schemas(rtype, version))
         paths.update(_paths(rtype, version))
-    if group_version == "api/v1":
-        schemas.update(_core_schemas())
     doc = {
         "openapi": "3.0.0",
         "info": {"title": "Kubernetes", "version": "v1.31.0+meshtail-demo"},
