@@ -588,3 +588,45 @@ def test_a_zero_width_character_inside_a_field_is_kept_to_be_shown() -> None:
     # only what stands before the line goes: a hidden character in a path is what an auditor must see
     line = ACCESS_LINE.replace("/status/418", "/sta\u200btus/418")
     assert parse(line).attributes["url.path"] == "/sta\\u200btus/418"  # shown as a visible escape
+
+
+# a waypoint's Envoy in Istio's JSON encoding (istio/istio#53736)
+AGENT_JSON = '{"time":"2024-10-31T08:32:28.051222Z","level":"warning","scope":"envoy config","msg":"StreamSecrets gRPC config stream to sds-grpc closed: 2, failed to generate secret for default: failed to generate workload certificate: create certificate: rpc error: code = Unauthenticated desc = request authenticate failure","caller":"external/envoy/source/extensions/config_subscription/grpc/grpc_stream.h:176","thread":"13"}'  # noqa: E501
+
+
+@pytest.mark.parametrize("line", [NACK_LINE, ACCESS_LINE, AGENT_JSON], ids=["nack", "access", "json"])
+@pytest.mark.parametrize(
+    "shape",
+    [
+        lambda line: f"<code>{line}</code>",  # an issue written in HTML, a page's source
+        lambda line: f"<pre>{line}</pre>",
+        lambda line: f"{line}<br>",  # an HTML line break after each line
+        lambda line: f"{line}<br />",
+        lambda line: line + "\\n",  # a collector's "log" value copied without its quotes: its escaped newline
+        lambda line: f"'{line}'" if "'" not in line else f"<tt>{line}</tt>",  # a shell's single quotes
+    ],
+    ids=["code", "pre", "br", "br-xhtml", "escaped-newline", "single-quotes"],
+)
+def test_markup_and_escapes_a_page_or_a_copy_leaves_around_a_line_are_not_the_line(line: str, shape) -> None:  # type: ignore[no-untyped-def]
+    shown = shape(line)
+    assert shown != line  # the premise
+    event, plain = parse(shown), parse(line)
+    assert plain.format != "unknown"
+    assert (event.format, event.category, event.outcome, event.violation, event.action) == (
+        plain.format,
+        plain.category,
+        plain.outcome,
+        plain.violation,
+        plain.action,
+    ), shown
+
+
+def test_a_json_record_followed_by_an_arrays_comma_is_the_record_and_a_messages_comma_stays() -> None:
+    event = parse(AGENT_JSON + ",")
+    assert event.format != "unknown" and "meshtail.partial" not in event.attributes  # whole, not a cut record
+    assert (event.category, event.outcome) == (parse(AGENT_JSON).category, parse(AGENT_JSON).outcome)
+    # a text line that ends with a comma keeps it (Envoy's "closed: 0, " ends so)
+    closing = (
+        "2021-01-18T06:44:59.848690Z\twarning\tenvoy config\tStreamAggregatedResources gRPC config stream closed: 0,"
+    )
+    assert parse(closing).attributes["log.message"].endswith("closed: 0,")

@@ -96,6 +96,9 @@ _TRAILING_RESET = re.compile(r"(?:\x1b\(B)?\x1b\[0?m\Z")
 _BOLD_SPAN = re.compile(r"\*\*[^*\s](?:[^*]{0,400}[^*\s])?\*\*")
 _LEVEL_COLUMN = re.compile(r"(?:trace|debug|info|warn|warning|error|TRACE|DEBUG|INFO|WARN|ERROR) {1,8}\S")
 # tab glyphs with the spaces a viewer pads them to the next stop with
+_TRAILING_MARKUP = re.compile(r"(?:<br ?/?>|(?<!\\)(?:\\r)?\\n|(?<=\}),)\Z", re.I)
+_CODE_TAG = re.compile(r"<(?:code|pre|tt|samp|kbd)>", re.I)
+_CODE_CLOSE = re.compile(r"</(?:code|pre|tt|samp|kbd)>\Z", re.I)
 _TAB_WITH_BLANKS = re.compile(r" *+\t[\t ]*+")
 _TAB_GLYPHS = re.compile("[\u25b8\u2192\u21e5] *")
 
@@ -257,6 +260,23 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
             body, partial = shown, True  # a viewer that shows tabs as ▸, →, ⇥
     if body.endswith(" │"):
         body = body[:-2].rstrip()
+    if body[-1:] in (">", "n", ",") and (end := _TRAILING_MARKUP.search(body, max(0, len(body) - 12))) is not None:
+        # what a page or a copy left after the line: an HTML line break, a JSON string's escaped newline (the value of
+        # a collector's "log" field copied without its quotes), the comma after a JSON array's record
+        rest = body[: end.start()].rstrip()
+        if end.group() != "," or (rest[:1] == "{" and rest[-1:] == "}"):
+            body = rest
+    if body[:1] == "<" and (tag := _CODE_TAG.match(body)) is not None:
+        # an HTML code or preformatted element around the line (an issue written in HTML, a page's source)
+        inner = body[tag.end() :]
+        close = _CODE_CLOSE.search(inner, max(0, len(inner) - 12))
+        inner = (inner[: close.start()] if close is not None else inner).strip()
+        if looks_like_a_line(inner) or _KAIL.match(inner):
+            body, partial = inner, True
+    if body[:1] == "'" and body[-1:] == "'" and len(body) > 16 and "'" not in body[1:-1]:
+        inner = body[1:-1].strip()  # a line in a shell's single quotes (echo '…', a Python list's item)
+        if looks_like_a_line(inner):
+            body = inner
     if body.startswith("`") or body.endswith("`"):
         inner = body.strip("`").strip()
         # a code span on both sides is markup whatever it holds; one mark only when a line follows it
