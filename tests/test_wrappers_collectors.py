@@ -447,6 +447,47 @@ SHAPES: list[tuple[str, Any, tuple[str, ...], tuple[str | None, str | None, str 
     ("k9s-container-view", lambda x: f"{CTR} {x}", (ENVOY, AUDIT), (None, None, CTR)),
     ("k9s-time-and-container", lambda x: f"{TS9} {CTR} {x}", (ENVOY, ISTIOD, EJSON), (None, None, CTR)),
     ("k9s-workload-single-container", lambda x: f"{TS9} {POD} {x}", (ENVOY, AUDIT), (None, POD, None)),
+    # Graylog's search API (docs.graylog.org, "Search" REST resource): a hit is {"message": {"message": <line>,
+    # "source", "timestamp", "gl2_message_id", …}, "index"}, Kubernetes metadata flattened with "_" (its GELF and
+    # Fluent Bit inputs)
+    (
+        "graylog-search-hit",
+        lambda x: compact(
+            {
+                "highlight_ranges": {},
+                "message": {
+                    "gl2_message_id": "01HZX3F2K9",
+                    "message": x,
+                    "source": "node-1",
+                    "streams": ["000000000000000000000001"],
+                    "kubernetes_pod_name": POD,
+                    "kubernetes_container_name": CTR,
+                    "kubernetes_namespace_name": NS,
+                    "timestamp": "2024-09-24T07:14:56.165Z",
+                },
+                "index": "graylog_0",
+            }
+        ),
+        (ENVOY, ISTIOD),
+        ALL,
+    ),
+    # New Relic's log records (its Kubernetes Fluent Bit plugin's flat attributes), as its Logs UI exports JSON
+    (
+        "newrelic-log",
+        lambda x: compact(
+            {
+                "message": x,
+                "timestamp": 1727162096165,
+                "pod_name": POD,
+                "container_name": CTR,
+                "namespace_name": NS,
+                "plugin.type": "fluent-bit",
+                "newrelic.source": "logs.APIv1",
+            }
+        ),
+        (ENVOY, ISTIOD),
+        ALL,
+    ),
     # stern -o extjson in a terminal: fatih/color codes inside the JSON strings (stern/stern cmd/cmd.go)
     (
         "stern-extjson-coloured",

@@ -911,6 +911,14 @@ _ENVELOPE_KEYS = frozenset(
 )
 
 
+_GRAYLOG_KEYS = frozenset(("gl2_message_id", "gl2_source_input", "source", "streams", "_id"))
+_GRAYLOG_NAMES = {
+    "kubernetes_pod_name": "pod",
+    "kubernetes_container_name": "container",
+    "kubernetes_namespace_name": "namespace",
+}
+
+
 def _envelope(text: str, source: Source) -> Peeled | None:
     """A collector's JSON record around a line: Fluent Bit/Fluentd/Docker (``log``), Vector and Elastic
     (``message``, ``event.original``), Loki (``line``, ``values``), Cloud Logging (``textPayload``/``jsonPayload``),
@@ -1114,15 +1122,23 @@ def _payload(obj: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
         return obj["body"], dict(resources), stamp
     # Vector, Elastic/Filebeat, stern -o json, kail -o json: "message" beside the collector's own keys
     message = obj.get("message")
+    if isinstance(message, dict) and isinstance(message.get("message"), str) and _GRAYLOG_KEYS.intersection(message):
+        # Graylog's search API: each hit {"message": {"message": <line>, "source", "timestamp", "gl2_…",
+        # "kubernetes_pod_name" …}, "index": …} (its Kubernetes fields flattened with "_")
+        named = {label: message[key] for key, label in _GRAYLOG_NAMES.items() if isinstance(message.get(key), str)}
+        return message["message"], {**labels, **named}, stamp
     collected = "source_type" in obj  # Vector's own key: "message" is the line even beside the line's parsed keys
     if message is not None and (collected or not ("level" in obj and ("scope" in obj or "time" in obj))):
         collector_keys = ("kubernetes", "@timestamp", "source_type", "podName", "containerName", "pod", "container")
         others = ("file", "host", "hostname", "agent", "ecs", "stream", "nodeName", "name", "ddsource", "ddtags")
+        # New Relic's log records: its Kubernetes plugin's flat names (pod_name, container_name, namespace_name)
+        others += ("pod_name", "container_name", "namespace_name", "newrelic.source", "plugin.type", "entity.guid")
         # CloudWatch Logs events (aws logs filter-log-events / get-log-events): logStreamName, eventId, ingestionTime
         cloudwatch = ("logStreamName", "ingestionTime", "eventId")
         if any(key in obj for key in (*collector_keys, *others, *cloudwatch)):
             # (top-level names only when they are strings: ECS's "container" is an object)
-            named = ("pod", "podName", "namespace", "container", "containerName", "name", "container_name")
+            named = ("pod", "podName", "namespace", "container", "containerName", "name", "container_name", "pod_name")
+            named += ("namespace_name",)
             found = {k: obj[k] for k in named if isinstance(obj.get(k), str)}
             tags = obj.get("ddtags")  # the Datadog agent's intake payload: "kube_namespace:x,pod_name:y,…"
             if isinstance(tags, str):
