@@ -16,9 +16,11 @@ SHA-512 of the document, as kube-openapi makes it); a document asked for with th
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from . import resources
@@ -625,6 +627,13 @@ def _description_and_fields(rtype: ResourceType) -> tuple[str, dict[str, Any]]:
     return found or ("", _spec_status("", None))
 
 
+@cache
+def _crd_schemas() -> dict[str, Any]:
+    """``group/version/Kind`` -> the CRD's ``openAPIV3Schema`` (made by ``scripts/gen_crd_schemas.py``)."""
+    with gzip.open(Path(__file__).parent / "data" / "crd_schemas.json.gz") as handle:
+        return json.load(handle)  # type: ignore[no-any-return]
+
+
 def _built_in(rtype: ResourceType) -> bool:
     """A kind of Kubernetes itself (the client has its model), not a CRD's."""
     group = rtype.group
@@ -637,6 +646,10 @@ def _kind_schemas(rtype: ResourceType, version: str) -> dict[str, Any]:
     components: dict[str, Any] = {}
     if generated is not None:
         fields, components = generated  # every field, as the client's models (the server's own schema) have them
+    crd = _crd_schemas().get(f"{rtype.group}/{version}/{rtype.kind}")
+    if crd is not None:  # the CRD's own schema, as Istio and Gateway API ship it
+        description = crd.get("description", description)
+        fields = {k: v for k, v in crd.get("properties", {}).items() if k not in ("apiVersion", "kind", "metadata")}
     gvk = {"group": rtype.group, "kind": rtype.kind, "version": version}
     metadata = {
         "allOf": [_ref(f"{_META}.ObjectMeta")],
