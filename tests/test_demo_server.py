@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import ssl
 
@@ -677,3 +678,28 @@ async def test_the_version_is_anyones_to_read_as_on_a_real_server(demo) -> None:
         said = 'forbidden: User "system:anonymous" cannot post path "/version"'
         assert (posted.status, body["message"]) == (403, said)
         assert (await session.get(demo.url + "/api/v1/pods")).status == 401  # everything else still needs a token
+
+
+async def test_big_answers_are_gzipped_for_clients_that_accept_it_and_every_answer_is_not_cached(demo) -> None:  # type: ignore[no-untyped-def]
+    """kube-apiserver gzips a whole answer over 128 KiB when asked (never a stream) and marks every answer
+    ``Cache-Control: no-cache, private``; an outside audit with curl found neither.  A 429 says when to come back
+    in its details too (errors.NewTooManyRequests)."""
+    session, auth = _client(demo)
+    async with session:
+        gzip_ok = {**auth, "Accept-Encoding": "gzip"}
+        big = await session.get(demo.url + "/openapi/v3/api/v1", headers=gzip_ok, auto_decompress=False)
+        raw = await big.read()
+        assert big.headers.get("Content-Encoding") == "gzip"
+        assert len(gzip.decompress(raw)) > 128 * 1024 > len(raw)  # the premise: big, and sent smaller
+        identity = {**auth, "Accept-Encoding": "identity"}  # (aiohttp's client asks for gzip by default)
+        plain = await session.get(demo.url + "/openapi/v3/api/v1", headers=identity, auto_decompress=False)
+        assert "Content-Encoding" not in plain.headers and len(await plain.read()) > 128 * 1024
+        small = await session.get(demo.url + "/api/v1/namespaces", headers=gzip_ok, auto_decompress=False)
+        assert "Content-Encoding" not in small.headers and small.headers["Cache-Control"] == "no-cache, private"
+        assert "Server" not in small.headers  # Go's net/http names no server
+        await small.read()
+        demo.state.throttle_next = 1
+        limited = await session.get(demo.url + "/api/v1/namespaces", headers=auth)
+        body = await limited.json()
+        assert (limited.status, body["details"]) == (429, {"retryAfterSeconds": 1})
+        assert limited.headers["Retry-After"] == "1"
