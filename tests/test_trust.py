@@ -251,6 +251,20 @@ def test_profiles_of_the_wrong_shape_are_reported_with_file_line_and_key(tmp_pat
     assert len(problems) == 1 and f"{path}:5" in problems[0] and message in problems[0], problems
 
 
+@pytest.mark.parametrize(
+    "header",
+    ['[profiles."esc\\u001b]52;c;eA==\\u202ename"]', "[ profiles . 'spaced[name]' ]", '[profiles."has space"]'],
+)
+def test_a_profile_name_written_with_escapes_or_quotes_is_reported_at_its_line(tmp_path: Path, header: str) -> None:
+    """An outside audit: a bad name written with a TOML escape was reported without its line (the header was looked
+    for as the name's own characters)."""
+    path = tmp_path / "profiles.toml"
+    path.write_text(f'[profiles.ok]\nfilter = "cat:auth"\n\n{header}\nfilter = "x"\n')
+    profiles, problems = load(path)
+    assert "ok" in profiles and len(problems) == 1, problems
+    assert f"{path}:4: profile " in problems[0] and "\x1b" not in problems[0], problems
+
+
 def test_profiles_list_and_show_print_no_escape_sequence(tmp_path: Path) -> None:
     config = tmp_path / "config"
     config.mkdir()

@@ -107,12 +107,26 @@ def profiles_path() -> Path:
     return config_dir() / FILE_NAME
 
 
+def _names_profile(line: str, name: str) -> bool:
+    """Whether ``line`` is the table header of profile ``name``, however TOML quotes it (bare, "…" with escapes such
+    as ``\u001b``, '…'): the header read by TOML itself (an outside audit: a name written with an escape was
+    reported without its line)."""
+    header = line.strip()
+    if not header.startswith("[") or "profiles" not in header:
+        return False
+    try:
+        found = tomllib.loads(header)
+    except tomllib.TOMLDecodeError:
+        return False
+    tables = found.get("profiles")
+    return isinstance(tables, dict) and list(tables) == [name]
+
+
 def _line_of(text: str, name: str, key: str | None = None) -> int | None:
     """The line where profile ``name`` (and ``key`` within it) is written, for messages."""
     lines = text.splitlines()
-    header = re.compile(rf"^\s*\[\s*profiles\.(\"{re.escape(name)}\"|{re.escape(name)})\s*\]")
     for i, line in enumerate(lines):
-        if header.match(line):
+        if _names_profile(line, name):
             if key is None:
                 return i + 1
             for j in range(i + 1, len(lines)):
