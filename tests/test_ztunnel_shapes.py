@@ -870,3 +870,17 @@ def test_a_zap_console_line_with_a_ztunnel_target_word_is_not_ztunnels() -> None
     assert event.format == "unknown"
     # the premise: the same words in ztunnel's own layout are ztunnel's
     assert parse("2024-01-25T08:30:22.010215Z\tinfo\tconfig\tskipping reading config from file").format == "ztunnel"
+
+
+def test_colour_codes_inside_an_uncoloured_lines_values_stay_to_be_seen() -> None:
+    """An outside audit: ``src.workload="wl-\\x1b[31mRED\\x1b[0m"`` read as ``wl-RED``, one workload's name the same
+    as another's though the line said otherwise; tracing's own colours (the time dimmed at the start) still go."""
+    line = (
+        '2024-08-07T08:16:27.676582Z\tinfo\taccess\tconnection complete\tsrc.addr=10.0.0.1:1234 src.workload="wl-'
+        '\x1b[31mRED\x1b[0m" dst.addr=10.0.0.2:15008 direction="inbound" bytes_sent=1 bytes_recv=2 duration="1ms"'
+    )
+    event = parse(line)
+    assert event.format == "ztunnel" and event.attributes["istio.source.workload"] == "wl-\\x1b[31mRED\\x1b[0m"
+    assert "\x1b" not in event.summary and "wl-\\x1b[31mRED" in event.summary
+    coloured = parse(LAYOUTS["built: colours"])
+    assert coloured.action == "authz.deny" and "\\x1b" not in coloured.summary
