@@ -630,3 +630,26 @@ def test_a_json_record_followed_by_an_arrays_comma_is_the_record_and_a_messages_
         "2021-01-18T06:44:59.848690Z\twarning\tenvoy config\tStreamAggregatedResources gRPC config stream closed: 0,"
     )
     assert parse(closing).attributes["log.message"].endswith("closed: 0,")
+
+
+@pytest.mark.parametrize(
+    ("shown", "plain"),
+    [
+        # a Japanese blog exported by Hugo from WordPress (holdout52, github markdown index file ids 49890575301 and
+        # 48993659442): the author bolded the fields that mattered, the export escaped every "_"
+        ('  **"response\\_code": "500"**,', '"response_code": "500",'),
+        ('  **"response\\_flags": "DI,FI"**,', '"response_flags": "DI,FI",'),
+        (f"**{ACCESS_LINE.replace('_', chr(92) + '_')}**", ACCESS_LINE),
+    ],
+    ids=["bold-field", "bold-flags", "bold-line"],
+)
+def test_a_markdown_exports_escapes_and_bold_are_not_the_line(shown: str, plain: str) -> None:
+    assert "\\_" in shown and "**" in shown  # the premise: escaped and bolded
+    event, expected = parse(shown), parse(plain)
+    assert expected.format != "unknown"
+    assert (event.format, event.category, event.outcome, event.action) == (
+        expected.format,
+        expected.category,
+        expected.outcome,
+        expected.action,
+    )

@@ -99,6 +99,7 @@ _LEVEL_COLUMN = re.compile(r"(?:trace|debug|info|warn|warning|error|TRACE|DEBUG|
 _TRAILING_MARKUP = re.compile(r"(?:<br ?/?>|(?<!\\)(?:\\r)?\\n|(?<=\}),)\Z", re.I)
 _CODE_TAG = re.compile(r"<(?:code|pre|tt|samp|kbd)>", re.I)
 _CODE_CLOSE = re.compile(r"</(?:code|pre|tt|samp|kbd)>\Z", re.I)
+_MARKDOWN_ESCAPE = re.compile(r"(?<!\\)\\([_*])")
 _TAB_WITH_BLANKS = re.compile(r" *+\t[\t ]*+")
 _TAB_GLYPHS = re.compile("[\u25b8\u2192\u21e5] *")
 
@@ -283,8 +284,14 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
         both = len(body) > 2 and body[0] == "`" and body[-1] == "`" and "`" not in inner
         if inner != body and (both or looks_like_a_line(inner) or inner.startswith('{"')):
             body, partial = inner, True
-    if body.startswith("**") and body.endswith("**") and len(body) > 4:
-        body, partial = body[2:-2], True
+    if "\\_" in body or "\\*" in body:
+        # a markdown export's escapes ("response\_code", "\*\*503\*\*": WordPress, Hugo, pandoc): no log line
+        # writes a backslash before "_" or "*" (JSON has no such escape)
+        body = _MARKDOWN_ESCAPE.sub(r"\1", body)
+    if body.startswith("**") and body.endswith(("**", "**,", "**;")) and len(body) > 5:
+        # (a bold line, or a bold field of a pretty-printed record with its comma after the bold)
+        end = len(body) - (2 if body.endswith("**") else 3)
+        body, partial = body[2:end] + body[end + 2 :], True
     elif "**" in body and body.count("**") % 2 == 0 and _BOLD_SPAN.search(body):
         plain = body.replace("**", "")
         # an author's bold inside the line ("2023-03-23T04:09:47.**824655Z**", an Ambassador access line's
