@@ -572,16 +572,16 @@ ACCESS_LINE = '[2020-11-25T21:26:18.409Z] "GET /status/418 HTTP/1.1" 503 UO upst
 def test_a_line_behind_a_byte_order_mark_or_as_a_json_string_reads_as_the_line(line: str, shape) -> None:  # type: ignore[no-untyped-def]
     shown = shape(line)
     assert shown != line and not shown.startswith(line[:10])  # the premise: the line is not as it was printed
+    assert reads_as(shown, line).raw == shown  # what was pasted is kept
+
+
+def reads_as(shown: str, line: str):  # type: ignore[no-untyped-def]
+    """``shown`` (a line as some tool or page shows it) read as ``line`` itself is: the event of ``shown``."""
     event, plain = parse(shown), parse(line)
-    assert plain.format != "unknown"
-    assert (event.format, event.category, event.outcome, event.violation, event.action) == (
-        plain.format,
-        plain.category,
-        plain.outcome,
-        plain.violation,
-        plain.action,
-    )
-    assert event.raw == shown  # what was pasted is kept
+    assert plain.format != "unknown", line
+    verdict = (plain.format, plain.category, plain.outcome, plain.violation, plain.action)
+    assert (event.format, event.category, event.outcome, event.violation, event.action) == verdict, shown
+    return event
 
 
 def test_a_zero_width_character_inside_a_field_is_kept_to_be_shown() -> None:
@@ -610,15 +610,7 @@ AGENT_JSON = '{"time":"2024-10-31T08:32:28.051222Z","level":"warning","scope":"e
 def test_markup_and_escapes_a_page_or_a_copy_leaves_around_a_line_are_not_the_line(line: str, shape) -> None:  # type: ignore[no-untyped-def]
     shown = shape(line)
     assert shown != line  # the premise
-    event, plain = parse(shown), parse(line)
-    assert plain.format != "unknown"
-    assert (event.format, event.category, event.outcome, event.violation, event.action) == (
-        plain.format,
-        plain.category,
-        plain.outcome,
-        plain.violation,
-        plain.action,
-    ), shown
+    reads_as(shown, line)
 
 
 def test_a_json_record_followed_by_an_arrays_comma_is_the_record_and_a_messages_comma_stays() -> None:
@@ -645,11 +637,4 @@ def test_a_json_record_followed_by_an_arrays_comma_is_the_record_and_a_messages_
 )
 def test_a_markdown_exports_escapes_and_bold_are_not_the_line(shown: str, plain: str) -> None:
     assert "\\_" in shown and "**" in shown  # the premise: escaped and bolded
-    event, expected = parse(shown), parse(plain)
-    assert expected.format != "unknown"
-    assert (event.format, event.category, event.outcome, event.action) == (
-        expected.format,
-        expected.category,
-        expected.outcome,
-        expected.action,
-    )
+    reads_as(shown, plain)
