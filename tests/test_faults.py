@@ -109,6 +109,18 @@ async def test_a_resume_inside_a_run_of_equal_timestamps(tmp_path) -> None:  # t
     assert repeats > 0, "resumes re-read lines already delivered at the same timestamp and dropped them"
 
 
+async def test_a_resume_that_never_answered_for_a_deleted_pod_is_a_gap_at_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """(Found by test_random_fault_schedules in CI: hang=1.3s, churn=0.5s, seed 1.)  A stream resumed on a connection
+    that sends nothing, of a pod deleted meanwhile: the look at the log answered 404 and the stream was granted the
+    half-minute an open stream of a deleted pod gets to deliver the rest of its log -- but this one had delivered
+    nothing and never would, so its lost lines went unreported past the settle time."""
+    run = await run_with_faults(tmp_path, "hang=1.3s,churn=0.5s", seconds=5.0, stall_timeout=1.0, seed=1, settle=15.0)
+    assert run.demo.state.faulted["hang"] >= 3 and run.injected.counts["churn"] >= 3, run.injected.counts
+    check(run)
+    deleted = [e for e in run.seen.events if e.action == "meshtail.stream.gap" and "deleted" in e.summary]
+    assert deleted, "the premise: a followed pod was deleted while its stream was down"
+
+
 FAULT_KINDS = ("cut", "split", "reset", "hang", "stall", "restart-api", "expire", "churn", "restart-container")
 
 
