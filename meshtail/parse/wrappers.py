@@ -95,12 +95,14 @@ _TRAILING_RESET = re.compile(r"(?:\x1b\(B)?\x1b\[0?m\Z")
 
 _BOLD_SPAN = re.compile(r"\*\*[^*\s](?:[^*]{0,400}[^*\s])?\*\*")
 _LEVEL_COLUMN = re.compile(r"(?:trace|debug|info|warn|warning|error|TRACE|DEBUG|INFO|WARN|ERROR) {1,8}\S")
-# tab glyphs with the spaces a viewer pads them to the next stop with
+# what a page or a copy leaves after a line: an HTML line break, an escaped newline, a JSON array's comma
 _TRAILING_MARKUP = re.compile(r"(?:<br ?/?>|(?<!\\)(?:\\r)?\\n|(?<=\}),)\Z", re.I)
+# an HTML element that shows code (an issue written in HTML, a page's source)
 _CODE_TAG = re.compile(r"<(?:code|pre|tt|samp|kbd)>", re.I)
 _CODE_CLOSE = re.compile(r"</(?:code|pre|tt|samp|kbd)>\Z", re.I)
-_MARKDOWN_ESCAPE = re.compile(r"(?<!\\)\\([_*])")
-_TAB_WITH_BLANKS = re.compile(r" *+\t[\t ]*+")
+_MARKDOWN_ESCAPE = re.compile(r"(?<!\\)\\([_*])")  # a markdown export's "\_" and "\*"
+_TAB_WITH_BLANKS = re.compile(r" *+\t[\t ]*+")  # a tab with the blanks a renderer or an author put beside it
+# tab glyphs with the spaces a viewer pads them to the next stop with
 _TAB_GLYPHS = re.compile("[\u25b8\u2192\u21e5] *")
 
 
