@@ -182,3 +182,30 @@ async def test_a_server_url_with_credentials_in_it_is_refused_in_one_line(tmp_pa
     with pytest.raises(ConfigError, match=said) as err:
         await connect(str(path))
     assert "SECRET" not in str(err.value) and "user:" not in str(err.value)
+
+
+async def test_a_big_list_that_the_api_server_gzips_is_read(tmp_path: Path) -> None:
+    """kube-apiserver gzips a whole answer over 128 KiB for a client that asks, and aiohttp asks: meshtail's client
+    kept bodies compressed and read a namespace of a few dozen pods as "invalid JSON" (found when the stand-in
+    began to answer as the API server does; every list of a real cluster that size failed the same way)."""
+
+    from meshtail.demo.run import Demo, write_kubeconfig
+
+    stand_in = Demo(seed=2, rate=0, config_every=0, churn_every=0, extra_pods=60)
+    await stand_in.start(traffic=False)
+    try:
+        path = tmp_path / "kubeconfig"
+        write_kubeconfig(path, stand_in.kubeconfig())
+        async with KubeClient(await connect(str(path))) as client:
+            listed = await client.get_json("/api/v1/namespaces/load/pods", what="list pods")
+            assert len(listed["items"]) == 60
+            # the premise: the stand-in sent that list gzipped to a client that asks as aiohttp does
+            raw = await client.session.get(
+                stand_in.url + "/api/v1/namespaces/load/pods",
+                headers={"Authorization": f"Bearer {stand_in.token}", "Accept-Encoding": "gzip"},
+                auto_decompress=False,
+            )
+            assert raw.headers.get("Content-Encoding") == "gzip"
+            raw.release()
+    finally:
+        await stand_in.stop()

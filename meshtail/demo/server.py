@@ -265,7 +265,7 @@ class ApiServer:
         self.state = state or ServerState()
         self._streams: dict[int, web.Request] = {}
         self._rng = random.Random(7)
-        self.app = web.Application(middlewares=[_compress])
+        self.app = web.Application()
         self.app.on_response_prepare.append(_audit_id)
         self.app.router.add_route("*", "/{tail:.*}", self.handle)
         self._runner: web.AppRunner | None = None
@@ -309,6 +309,9 @@ class ApiServer:
 
     # ---- dispatch --------------------------------------------------------------------------
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        return _compressed(request, await self._handle(request))
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
         self.state.requests.append((request.method, request.path_qs))
         self.state.methods[request.method] += 1
         gojson.PRETTY.set(gojson.wants_pretty(request))  # this request's task only: every answer honours it
@@ -1362,13 +1365,11 @@ async def _audit_id(_request: web.Request, response: web.StreamResponse) -> None
     response.headers.popall("Server", None)
 
 
-@web.middleware
-async def _compress(request: web.Request, handler: Any) -> web.StreamResponse:
+def _compressed(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
     """A whole answer over 128 KiB goes gzipped to a client that accepts it, as the apiserver's compression filter
     sends it (streams -- watches, followed logs -- are never compressed); an outside audit with curl found it was
-    not.  (A middleware: aiohttp settles compression before its prepare signal.)"""
-    response: web.StreamResponse = await handler(request)
-    body = response.body if isinstance(response, web.Response) else None
+    not.  (Set before the answer is prepared: aiohttp settles compression before its prepare signal.)"""
+    body = response.body if isinstance(response, web.Response) and not response.prepared else None
     if isinstance(body, bytes) and len(body) > _COMPRESS_OVER and "gzip" in request.headers.get("Accept-Encoding", ""):
         response.enable_compression(web.ContentCoding.gzip)
     return response

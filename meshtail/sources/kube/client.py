@@ -57,9 +57,11 @@ class KubeClient:
     @property
     def session(self) -> aiohttp.ClientSession:
         if self._session is None:
-            # limit=0: no pool cap (the default of 100 would silently queue stream 101)
+            # limit=0: no pool cap (the default of 100 would silently queue stream 101).  Bodies are decompressed:
+            # aiohttp asks for gzip, and kube-apiserver gzips every whole answer over 128 KiB (a big namespace's pod
+            # list), which meshtail read as "invalid JSON" until the stand-in answered the same way
             connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, ssl=self.cluster.ssl_context())
-            self._session = aiohttp.ClientSession(connector=connector, auto_decompress=False)
+            self._session = aiohttp.ClientSession(connector=connector)
         return self._session
 
     async def close(self) -> None:
