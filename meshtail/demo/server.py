@@ -321,7 +321,7 @@ class ApiServer:
                 verb = request.method.lower()
                 return _forbidden_path(f'forbidden: User "system:anonymous" cannot {verb} path "{request.path}"')
             if path == "/version":  # (as anyone's: `curl --cacert ca.crt https://…/version` answered 401)
-                return web.Response(text=json.dumps(VERSION, indent=2), content_type="application/json")
+                return _version()
             return _health(request, path)  # system:public-info-viewer: anyone may ask
         if self.state.tokens:
             auth = request.headers.get("Authorization", "")
@@ -374,8 +374,8 @@ class ApiServer:
         if discovery is not None:
             if request.method not in ("GET", "HEAD"):
                 return _method_not_allowed()  # (found in review: a POST to /apis answered 200)
-            if path == "/version":  # written with json.MarshalIndent, as the version handler does
-                return web.Response(text=json.dumps(discovery, indent=2), content_type="application/json")
+            if path == "/version":
+                return _version()
             return gojson.response(discovery)
         denied = set(self.state.deny_namespaces)
         for subject in (user, *groups):
@@ -1363,6 +1363,11 @@ async def _audit_id(_request: web.Request, response: web.StreamResponse) -> None
     response.headers.setdefault("Audit-Id", str(uuid.uuid4()))
     response.headers.setdefault("Cache-Control", "no-cache, private")
     response.headers.popall("Server", None)
+
+
+def _version() -> web.Response:
+    """``/version``, written with json.MarshalIndent as the version handler does (to a token's holder or anyone)."""
+    return web.Response(text=json.dumps(VERSION, indent=2), content_type="application/json")
 
 
 def _compressed(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:

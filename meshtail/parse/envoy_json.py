@@ -16,6 +16,7 @@ from typing import Any
 from ..events import Source
 from .cutjson import close_cut_object
 from .envoy_access import build, setter_for
+from .envoy_component import PROXY_CONTAINERS
 from .result import Parsed, attr_key
 
 KEY_TO_OPERATOR: dict[str, str] = {
@@ -354,10 +355,13 @@ def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[s
 
 
 def from_a_proxy(source: Source | None) -> bool:
-    """The line's stream is a proxy's (a sidecar's ``istio-proxy``, an ``envoy`` container or compose service, a
-    Gloo ``gateway-proxy``), as its source or a peeled wrapper names it."""
+    """The line's stream is a proxy's: a container Envoy runs in (:data:`envoy_component.PROXY_CONTAINERS`), as its
+    source or a peeled wrapper names it -- a compose service's replica too (``envoy-1``, ``envoy_1``)."""
     name = source.container if source is not None else None
-    return bool(name) and (name == "istio-proxy" or "envoy" in name or name.endswith("gateway-proxy"))
+    return bool(name) and (name in PROXY_CONTAINERS or _REPLICA.sub("", name) in PROXY_CONTAINERS)
+
+
+_REPLICA = re.compile(r"[-_]\d{1,3}\Z")  # docker compose's replica number after a service's name
 
 
 def _request_record(obj: dict[str, Any]) -> bool:

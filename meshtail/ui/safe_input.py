@@ -20,8 +20,6 @@ class SafeInput(Input):
     def validate_value(self, value: str) -> str:
         return visible(value)
 
-    def insert_text_at_cursor(self, text: str) -> None:
-        super().insert_text_at_cursor(visible(text))
-
     def replace(self, text: str, start: int, end: int) -> None:
+        # (typing, pasting and inserting all come here: escaped before the cursor is placed after the text)
         super().replace(visible(text), start, end)
