@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,7 +80,9 @@ async def run_with_faults(
     seed: int = 5,
     stall_timeout: float = 1.5,
     settle: float = 30.0,
+    during: Callable[[Demo], Awaitable[None]] | None = None,
 ) -> FaultRun:
+    """``during``, if given, runs beside the fault schedule while the traffic flows: a test's own planted fault."""
     spec = parse_faults(faults)
     demo = Demo(seed=seed, rate=rate, config_every=60, churn_every=90, exec_auth=spec.token_rotation)
     demo.logs.keep_removed = True
@@ -104,7 +107,10 @@ async def run_with_faults(
                 break
         traffic = asyncio.create_task(demo.mesh.run(rate, traffic_stop))
         faulting = asyncio.create_task(run_faults(demo, spec, fault_stop, seed))
+        planted = asyncio.create_task(during(demo)) if during else None
         await asyncio.sleep(seconds)
+        if planted:
+            await planted
         fault_stop.set()
         injected = await faulting
         traffic_stop.set()

@@ -16,7 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from meshtail.demo.faults import parse_faults
+from meshtail.demo.run import Demo
 from meshtail.demo.sentlog import excuse_for
+from meshtail.demo.topology import SimPod
 from meshtail.sources.kube.resume import instant_before, timestamp_key
 
 from .fault_harness import FaultRun, run_with_faults
@@ -289,29 +291,66 @@ def test_a_slow_consumer_makes_the_server_wait_and_loses_nothing(tmp_path) -> No
     assert blocked and int(blocked.group(1)) > 0, f"the server's writes waited for the slow reader: {report}"
 
 
+async def _break_inside_a_run_then_lose_the_instance(demo: Demo) -> None:
+    """Break a sidecar's stream between two lines sharing a timestamp, answer every request 503 so the resume
+    cannot read the rest of the run, and restart that container twice meanwhile: the instance, and the run's
+    unread lines with it, are gone (the kubelet keeps the current and the previous instance's log only; a resume
+    that had opened before the restarts would still read the old instance to its end, as a real one does)."""
+    state, server = demo.state, demo.server
+    marked: dict[int, SimPod] = {}
+    cut: list[SimPod] = []
+
+    class Tripwire(Counter):  # type: ignore[type-arg]
+        """The split is counted just after its stream left the marked set and just before it is cut: the 503s
+        start in the same step, so no resume slips through before them, and no other stream is split."""
+
+        def __setitem__(self, name: str, value: int) -> None:
+            super().__setitem__(name, value)
+            if name == "split" and not cut:
+                state.unavailable_next = 1_000_000
+                cut.extend(pod for key, pod in marked.items() if key not in state.split_streams)
+                state.split_streams.clear()
+
+    while not marked:
+        pods = {(p.workload.namespace, p.name): p for p in demo.mesh.pods.values() if p.workload.kind != "ztunnel"}
+        for key, request in list(server._streams.items()):
+            parts = request.path.split("/")
+            if (
+                parts[-1] == "log"
+                and request.query.get("container") == "istio-proxy"
+                and (parts[-4], parts[-2]) in pods
+            ):
+                marked[key] = pods[(parts[-4], parts[-2])]
+        await asyncio.sleep(0.05)
+    state.faulted = Tripwire(state.faulted)
+    state.split_streams.update(marked)
+    while not cut:
+        await asyncio.sleep(0.01)
+    for _ in range(2):
+        demo.mesh.restart_container(cut[0], "istio-proxy")
+        await asyncio.sleep(0.2)
+    state.unavailable_next = 0
+
+
 async def test_a_gap_after_a_break_inside_a_run_of_equal_timestamps_covers_the_rest_of_the_run(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """(Found by test_random_fault_schedules.)  A stream broken inside a run of lines sharing one timestamp, whose
     container then restarted twice before the rest could be read: the run's undelivered lines are lost with the
     instance, and the gap must cover them -- it claimed only the lines *after* the last delivered stamp, so
-    those at it were lost silently."""
-    faults = "churn=0.5s,stall=0.5s,expire=1.3s,split=0.3s,restart-container=0.3s,429=0.03"
+    those at it were lost silently.  The break and the restarts are planted, not hoped for."""
+    run = await run_with_faults(
+        tmp_path, "", seconds=4.0, stall_timeout=1.0, during=_break_inside_a_run_then_lose_the_instance
+    )
+    assert run.demo.state.faulted["split"] == 1, run.demo.state.faulted
+    check(run)
+    delivered = set(run.delivered)
     lost_at_last: list[tuple[str, str, str]] = []
-    # (the break lands inside such a run in one run of three or four since the stand-in's pods go through
-    # Terminating and carry their events: 2 of 8 in a probe; 20 runs leave the premise unmet once in ~300)
-    for attempt in range(20):
-        (tmp_path / str(attempt)).mkdir()
-        run = await run_with_faults(tmp_path / str(attempt), faults, seconds=5.0, stall_timeout=1.0, seed=23)
-        check(run)
-        delivered = set(run.delivered)
-        for event in run.seen.events:
-            if event.action != "meshtail.stream.gap":
-                continue
-            written = run.written.get(event.attributes.get("k8s.container.id"), set())
-            stamps = [timestamp_key(line[0]) for line in written if line in delivered]
-            if stamps:
-                last = max(stamps)
-                lost_at_last += [line for line in written if timestamp_key(line[0]) == last and line not in delivered]
-                assert f"at or after {last}" in event.summary, event.summary  # and it says so
-        if lost_at_last:
-            break
+    for event in run.seen.events:
+        if event.action != "meshtail.stream.gap":
+            continue
+        written = run.written.get(event.attributes.get("k8s.container.id"), set())
+        stamps = [timestamp_key(line[0]) for line in written if line in delivered]
+        if stamps:
+            last = max(stamps)
+            lost_at_last += [line for line in written if timestamp_key(line[0]) == last and line not in delivered]
+            assert f"at or after {last}" in event.summary, event.summary  # and it says so
     assert lost_at_last, "premise: a gap fell inside a run of lines sharing its last delivered timestamp"
