@@ -263,3 +263,42 @@ def test_a_line_the_author_abridged_with_dots_is_read_when_an_istio_cluster_name
         assert event.attributes["istio.destination.service"].endswith(".svc.cluster.local")
         assert "envoy.response_code_details" not in event.attributes
     assert parse('10.0.0.1 - - "GET / HTTP/1.1" 200 ... "curl/8.0"').format == "unknown"
+
+
+def test_a_json_record_s_fields_quoted_after_a_label_or_in_a_sentence_are_read() -> None:
+    # holdout50: a Portuguese write-up ("Quem conta a verdade é o log de acesso do Envoy: `…`"), a table of symptoms
+    # ("Routing-404     :  …"), an answer quoting the record's fields in backticks; each was an unparsed line
+    for line, action in (
+        (
+            'Routing-404     :  "response_code_details":"route_not_found"',
+            "route.no_route",
+        ),
+        (
+            'Quem conta a verdade é o log de acesso do Envoy: `"response_flags": "DC"`,',
+            "downstream.disconnect",
+        ),
+        (
+            # a 503 the proxy answered itself: no method or path among the fields, and still no TCP line (TCP logs 0)
+            'Envoy access log line for that request: `"response_code":503,"response_code_details":"direct_response",'
+            '"upstream_cluster":null`, i.e. Envoy answered itself',
+            "http.request",
+        ),
+    ):
+        event = parse(line)
+        assert (event.format, event.category, event.outcome, event.action) == (
+            "envoy-json",
+            "routing",
+            "failure",
+            action,
+        ), line
+    # so a whole record of a custom json_format that logs no method or path: its 503 was a successful TCP connection
+    record = parse(
+        '{"start_time":"2024-01-01T00:00:00.000Z","response_code":503,"response_flags":"-","upstream_host":"10.0.0.1:80",'
+        '"response_code_details":"via_upstream","duration":3,"upstream_cluster":"outbound|80||a.b.svc.cluster.local"}'
+    )
+    assert (record.format, record.outcome, record.action) == ("envoy-json", "failure", "http.request")
+    # a sentence with other programs' JSON fields stays unread; a long run of blanks after the label is linear
+    assert parse('error: "foo": "bar"').format == "unknown"
+    started = time.perf_counter()
+    parse("a: " + " " * 200_000 + '"k":')
+    assert time.perf_counter() - started < 10

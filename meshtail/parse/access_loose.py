@@ -146,6 +146,12 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         found = _pretty_field(body, source)
         if found is not None:
             return found
+    elif '":' in body:
+        labelled = _LABELLED_PAIRS.match(body)
+        if labelled is not None:
+            found = _pretty_field(labelled.group("pairs"), source)
+            if found is not None:
+                return found
     if '"' in body:
         if '""' in body and _DOUBLED.search(body):
             body = body.replace('""', '"')  # a CSV cell's doubled quotes (the paste peeler needs a whole cell)
@@ -296,6 +302,11 @@ def _bare_field(body: str, source: Source | None) -> tuple[str, Parsed] | None:
         line = f'"response_code": {m.group("value")}'
     return _pretty_field(line, source)
 
+
+# a record's fields an author quotes after a label or in a sentence: ``Routing-404 :  "response_code_details":"…"``,
+# ``… the access log says: `"response_flags": "DC"`, …`` (the pairs up to a closing backtick, read as a line of a
+# pretty-printed record is)
+_LABELLED_PAIRS = re.compile(r'[^"`{}\[\]]{1,160}?(?::\s*+`?|`)\s*+(?P<pairs>"[^"\\]{1,80}"\s*+:[^`]*+)(?:`.*)?')
 
 # one line of a pretty-printed JSON object: only "key": value pairs, commas, braces and a trailing comment
 _PRETTY_REST = re.compile(r"[\s,{}>]*(?:#.*)?")

@@ -122,7 +122,11 @@ def facts_from(attrs: dict[str, Any]) -> AccessFacts:
         ),
         bool(attrs.get("envoy.upstream_host")),
         bool(reason) and any(word in str(reason) for word in _TLS_WORDS),
-        attrs.get("http.request.method") is not None or attrs.get("url.path") is not None,
+        # (a record that logs neither, a custom format or one cut before them: a status other than 0 is an HTTP
+        # response's -- TCP records log 0)
+        attrs.get("http.request.method") is not None
+        or attrs.get("url.path") is not None
+        or (isinstance(status, int) and status > 0),
     )
 
 
