@@ -302,3 +302,22 @@ def test_a_json_record_s_fields_quoted_after_a_label_or_in_a_sentence_are_read()
     started = time.perf_counter()
     parse("a: " + " " * 200_000 + '"k":')
     assert time.perf_counter() - started < 10
+
+
+def test_a_record_printed_as_a_single_quoted_map_is_read() -> None:
+    # holdout50: an Envoy Gateway JSON access record as the OpenTelemetry collector stored it in ClickHouse and
+    # clickhouse-client printed it (a Map column: single quotes), cut by the page; and a Python dict's repr
+    clickhouse = parse(
+        "LogAttributes: {'authority':'tbk.test.net','bytes_received':'53643264','bytes_sent':'44',"
+        "'downstream_remote_address':'10.0.4.6:60236','duration':'1028','logtag':'F','method':'PUT','path':'/rand.txt',"
+        "'protocol':'HTTP/1.1','response_code':'200','response_code_details':'via_upstream','response_flags':'-',"
+        "'upstream_host':'10.124.165.45:8080','upstream_service_ti"
+    )
+    assert (clickhouse.format, clickhouse.category, clickhouse.outcome) == ("envoy-json", "routing", "success")
+    assert clickhouse.attributes["url.path"] == "/rand.txt"
+    python = parse(
+        "{'authority': 'x.example', 'response_code': 403, 'method': 'GET', 'path': '/',"
+        " 'response_code_details': 'rbac_access_denied_matched_policy[none]'}"
+    )
+    assert (python.format, python.action, python.violation) == ("envoy-json", "authz.deny", True)
+    assert parse("INFO:root:got {'user': 'bob', 'status': 200}").format == "unknown"

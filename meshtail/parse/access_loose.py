@@ -182,6 +182,13 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         found = _embedded_json(body, at, source)
         if found is not None:
             return found
+    at = body.find("{'")
+    if at >= 0 and '"' not in body[at:]:
+        # a record printed as a map in single quotes (ClickHouse's Map column, a Python dict's repr):
+        # ``LogAttributes: {'authority':'tbk.test.net',…,'response_code':'200',…}``
+        found = _embedded_json(body[:at] + body[at:].replace("'", '"'), at, source)
+        if found is not None:
+            return found
     if "=" in body:
         return _key_values(body, source)
     if len(body) <= _TOKENS_LIMIT:

@@ -115,6 +115,8 @@ class StreamParser:
     def _json(self, body: str, source: Source) -> tuple[str, Parsed] | None:
         if not body.startswith("{"):
             return None
+        if body.startswith("{'") and '"' not in body:
+            body = body.replace("'", '"')  # a record printed as a single-quoted map (a Python dict's repr)
         try:
             obj = json.loads(body)
         except ValueError:
