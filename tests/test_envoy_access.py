@@ -268,3 +268,27 @@ def test_the_oauth2_filter_sending_a_request_to_log_in_is_a_denial() -> None:
         '"curl/8.5.0" "2e5d7a69-27ce-4d3d-821b-57602765a2b0" "myapp.local:10080" "-"'
     )
     assert (text.category, text.outcome, text.action) == ("auth", "deny", "oauth.challenge")
+
+
+def test_details_of_a_stream_that_failed_after_its_status_went_out_are_a_failure() -> None:
+    # Higress (a Wasm-based gateway on Envoy), from a Chinese issue (holdout28): the Wasm plugin failed the stream
+    # after a 200 was logged -- read as a request that succeeded.  Envoy's own details of the same kind
+    # (envoy/stream_info/stream_info.h: the stream's idle timeout and max duration fire after the headers too)
+    higress = parse(
+        '{"protocol":"HTTP/1.1","response_code":"200","upstream_host":"-","upstream_local_address":"-",'
+        '"response_code_details":"wasm_fail_stream","method":"POST","path":"/v1/chat/completions"}'
+    )
+    assert (higress.format, higress.category, higress.outcome) == ("envoy-json", "routing", "failure")
+    for details in ("stream_idle_timeout", "max_duration_timeout", "downstream_local_disconnect(on_idle_timeout)"):
+        line = (
+            f'[2024-01-01T00:00:00.000Z] "GET /events HTTP/1.1" 200 - {details} - "-" 0 5120 300000 - "-" "curl/8.5.0" '
+            '"2e5d7a69-27ce-4d3d-821b-57602765a2b0" "sse.shop:8080" "10.0.0.7:8080"'
+        )
+        event = parse(line)
+        assert (event.category, event.outcome, event.action) == ("routing", "failure", "http.request"), details
+    # an upstream that timed out is an upstream failure whatever flag the format kept
+    timeout = parse(higress.raw.replace("wasm_fail_stream", "upstream_per_try_timeout").replace('"200"', '"504"'))
+    assert timeout.action == "upstream.failure"
+    # a stream the upstream answered, and one Envoy answered itself, are not failures
+    for fine in ("via_upstream", "direct_response"):
+        assert parse(higress.raw.replace("wasm_fail_stream", fine)).outcome == "success"

@@ -80,7 +80,8 @@ ACCESS_ACTIONS: tuple[Action, ...] = (
         "routing",
         "failure",
         False,
-        "an upstream flag (`UH UF UO URX NC UT LR UR UC UPE UMSDR DF OM DO UDO LH`) or details `upstream_reset…`",
+        "an upstream flag (`UH UF UO URX NC UT LR UR UC UPE UMSDR DF OM DO UDO LH`) or details `upstream_reset…`, "
+        "`response_timeout`, `upstream_per_try_timeout`, `no_healthy_upstream` …",
     ),
     Action("downstream.disconnect", "routing", "failure", False, "flag `DC` or details `downstream_remote_disconnect`"),
     Action("tcp.connection", "routing", "success|failure", False, 'a TCP line (`"- - -"`): failure with any flag'),
@@ -89,7 +90,9 @@ ACCESS_ACTIONS: tuple[Action, ...] = (
         "routing",
         "success|failure|unknown",
         False,
-        "any other request: failure at 4xx/5xx or status 0; unknown when its format logs no status",
+        "any other request: failure at 4xx/5xx or status 0, or with details of a stream that failed after its "
+        "status (`stream_idle_timeout`, `wasm_fail_stream`, `downstream_local_disconnect(…)` …); unknown when its "
+        "format logs no status",
     ),
 )
 
@@ -105,6 +108,22 @@ class AccessFacts(NamedTuple):
     upstream_host: bool
     tls_failure: bool  # UPSTREAM_TRANSPORT_FAILURE_REASON names a TLS/certificate problem
     http: bool  # a request (method or path) was logged; TCP lines have none
+
+
+# Envoy's response code details (envoy/stream_info/stream_info.h ResponseCodeDetailValues, and the Wasm filter's) that
+# say the upstream failed, or the stream did, whatever status the line logged
+_UPSTREAM_DETAILS = frozenset(
+    "response_timeout upstream_per_try_timeout upstream_per_try_idle_timeout upstream_max_stream_duration_reached "
+    "no_healthy_upstream".split()
+)
+_FAILED_STREAM_DETAILS = frozenset(
+    "stream_idle_timeout max_duration_timeout request_overall_timeout request_header_timeout downstream_header_timeout "
+    "duration_timeout request_payload_too_large response_payload_too_large request_payload_exceeded_retry_buffer_limit "
+    "filter_removed_required_request_headers filter_removed_required_response_headers "
+    "filter_added_invalid_request_data "
+    "filter_added_invalid_response_data early_connect_data websocket_handshake_unsuccessful upgrade_failed overload "
+    "drop_overload unconditional_drop_overload wasm_fail_stream".split()
+)
 
 
 def facts_from(attrs: dict[str, Any]) -> AccessFacts:
@@ -196,10 +215,14 @@ def access_decision(facts: AccessFacts) -> Decision:
         return Decision("routing", "failure", False, "info", "fault.injected")
     if "DI" in flags:  # delayed by fault injection, then answered
         return Decision("routing", "success", False, "info", "fault.injected")
-    if UPSTREAM_FAILURE_FLAGS.intersection(flags) or kind.startswith("upstream_reset"):
+    if UPSTREAM_FAILURE_FLAGS.intersection(flags) or kind.startswith("upstream_reset") or kind in _UPSTREAM_DETAILS:
         return Decision("routing", "failure", False, "error", "upstream.failure")
     if "DC" in flags or "DR" in flags or kind == "downstream_remote_disconnect":
         return Decision("routing", "failure", False, "warning", "downstream.disconnect")
+    if http and (kind in _FAILED_STREAM_DETAILS or kind.startswith("downstream_local_disconnect")):
+        # the stream failed whatever status was logged: a timeout or a filter's failure after the headers went out
+        # (a 200 with wasm_fail_stream, stream_idle_timeout)
+        return Decision("routing", "failure", False, "warning", "http.request")
     if not http:
         failed = bool(flags)
         return Decision(
