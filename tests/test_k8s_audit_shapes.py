@@ -779,3 +779,22 @@ def test_the_module_keeps_its_public_names() -> None:
     assert k8s_audit.looks_like({"kind": "Event", "apiVersion": "audit.k8s.io/v1"})
     assert "networking.istio.io" in k8s_audit.MESH_GROUPS
     assert k8s_audit.is_mesh("gateway.networking.k8s.io", "httproutes", "shop", "r")
+
+
+def test_an_aks_kube_audit_record_says_what_it_holds_however_bare_its_event() -> None:
+    # elastic/integrations' Azure platform-logs pipeline test (holdout54): an AKS diagnostic record of the kube-audit
+    # category whose event kept none of its fields ({"kind":"Event"}) was an unrecognised JSON line
+    record = (
+        '{"Cloud":"AzureCloud","Environment":"prod","category":"kube-audit","ccpNamespace":"5e4bf4baee195b00017cdbfa",'
+        '"operationName":"Microsoft.ContainerService/managedClusters/diagnosticLogs/Read",'
+        '"properties":{"log":"{\\"kind\\":\\"Event\\"}","pod":"kube-apiserver-666bd4b459-hjgdc"},'
+        '"resourceId":"/SUBSCRIPTIONS/70BD6E77/RESOURCEGROUPS/OBS/PROVIDERS/MICROSOFT.CONTAINERSERVICE/MANAGEDCLUSTERS/OBSKUBE",'
+        '"time":"2020-11-09T10:57:31.0000000Z"}'
+    )
+    event = parse(record)
+    assert (event.format, event.category, event.outcome, event.violation) == ("k8s-audit", "other", "unknown", False)
+    assert event.attributes["k8s.cluster"] == "OBSKUBE" and event.attributes["cloud.provider"] == "azure"
+    # the same bare event with no envelope to say so is any Kubernetes object's kind
+    assert parse('{"kind":"Event"}').format == "unknown"
+    # another category's record (the API server's own log) is not an audit event
+    assert parse(record.replace('"kube-audit"', '"kube-apiserver"')).format != "k8s-audit"

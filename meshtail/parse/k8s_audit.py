@@ -549,11 +549,12 @@ def _from_gke(obj: dict[str, Any]) -> _Request:
     return req
 
 
-def _decode(value: Any) -> dict[str, Any] | None:
-    """An envelope's value as an object, when it may be an audit Event (or a GKE entry)."""
+def _decode(value: Any, audit: bool = False) -> dict[str, Any] | None:
+    """An envelope's value as an object, when it may be an audit Event (or a GKE entry); ``audit``: the envelope
+    says it holds one."""
     if isinstance(value, dict):
         return value
-    if not isinstance(value, str) or (_AUDIT_MARK not in value and "protoPayload" not in value):
+    if not isinstance(value, str) or (not audit and _AUDIT_MARK not in value and "protoPayload" not in value):
         return None
     text = value.strip()
     if not text.startswith("{"):
@@ -576,14 +577,18 @@ def _aks_place(attrs: dict[str, Any], resource_id: str | None, pod: str | None) 
         attrs["k8s.apiserver.pod"] = pod
 
 
+_AKS_AUDIT = frozenset(("kube-audit", "kube-audit-admin"))  # AKS diagnostic settings' API-server audit categories
+
+
 def _envelope(obj: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """``(inner Event, attributes the envelope adds)`` for an envelope around an audit Event."""
     properties = obj.get("properties")
     if isinstance(properties, dict) and "log" in properties:  # AKS diagnostic record
-        inner = _decode(properties["log"])
-        if inner is not None and looks_like(inner):
+        category = _str(obj.get("category"))
+        inner = _decode(properties["log"], category in _AKS_AUDIT)
+        if inner is not None and (looks_like(inner) or (category in _AKS_AUDIT and inner.get("kind") == "Event")):
+            # (the kube-audit categories say what the log is, however few of its fields the event kept)
             extra: dict[str, Any] = {"cloud.provider": "azure"}
-            category = _str(obj.get("category"))
             if category:
                 extra["azure.log_category"] = category
             _aks_place(extra, _str(obj.get("resourceId")), _str(properties.get("pod")))
@@ -730,6 +735,8 @@ def _parse(obj: dict[str, Any], depth: int = 0) -> Parsed | None:
         return None
     inner, extra = found
     parsed = _parse(inner, depth + 1)
+    if parsed is None and extra.get("azure.log_category") in _AKS_AUDIT:
+        parsed = _classify(_from_event(inner))  # an event with none of the fields looks_like asks for
     if parsed is not None:
         for key, value in extra.items():
             parsed.attributes.setdefault(key, value)

@@ -1112,6 +1112,12 @@ def _payload(obj: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
                 pass
         if not isinstance(found, str | dict | list):
             return None, {}, None
+        if (
+            isinstance(found, dict)
+            and obj.get("category") in ("kube-audit", "kube-audit-admin")
+            and "auditID" not in found
+        ):
+            return None, {}, None  # an audit event too bare to say so itself: read with its envelope's category
         return found, {**properties, "pod": properties.get("pod")}, stamp
     if "LogMessage" in obj:
         return obj["LogMessage"], obj, stamp
