@@ -213,7 +213,7 @@ _CONFIG_WORDS = re.compile(
 # outcomes by verb (level decides first: error/fatal fail, a warning that says it failed fails)
 _FAILURE_WORDS = re.compile(
     r"fail(?!urepolicy)|error|unable|cannot|can't|could not|couldn't|invalid|refused|timed out|timeout|exceeded"
-    r"|not ready|panic"
+    r"|not ready|panic|out of memory|\boom|\bkilled\b|^aborted all\b"
 )
 _SUCCESS_WORDS = re.compile(
     r"^(?:%v )?(?:start(?:ing|ed)?|listening|serving)\b|success|synced|\bstarted\b|\bis ready|\bready\b"

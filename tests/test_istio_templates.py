@@ -761,3 +761,16 @@ def test_the_flag_reader_finds_definitions_as_istio_writes_them() -> None:
         "envoyMetricsServiceAddress",
         "enableProfiling",
     ]
+
+
+def test_the_agent_s_warnings_of_an_envoy_killed_or_given_up_on_are_failures() -> None:
+    # istio/istio threads (holdout17, holdout55): the agent gave up on every Envoy epoch, or saw Envoy killed for
+    # memory -- read as warnings that said nothing had failed; leaving a draining proxy stays unknown
+    for line in (
+        "2019-12-12T22:41:05.713046Z\twarn\tAborted all epochs",
+        "2020-01-04T15:26:26.987721Z     warn    Envoy may have been out of memory killed. "
+        "Check memory usage and limits.",
+    ):
+        event = parse(line)
+        assert (event.format, event.category, event.outcome) == ("istio-agent", "other", "failure"), line
+    assert parse("2022-12-27T22:59:30.041978Z\twarn\tAborted proxy instance").outcome == "unknown"

@@ -942,6 +942,8 @@ _FAILURE_WORDS = (
     "not ready",
     "panic",
     "rejected",
+    "out of memory",
+    "killed",
 )
 # client-go's request trace as klog prints it: "GET https://… 404 Not Found in 1 milliseconds"
 _KLOG_REQUEST = re.compile(r"(?:GET|POST|PUT|PATCH|DELETE|LIST|WATCH) \S+ ([1-5]\d\d)\b[^\n]{0,40} in \d+ milliseconds")
