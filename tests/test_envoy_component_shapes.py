@@ -997,3 +997,33 @@ def test_an_xds_stream_closed_unauthenticated_is_an_authentication_failure_and_p
     denied = parse(XDS_PERMISSION_DENIED)
     assert (denied.category, denied.outcome, denied.violation) == ("auth", "deny", True)
     assert denied.attributes["rpc.grpc.status_code"] == 7
+
+
+def test_a_warning_in_words_of_a_failure_is_one_and_a_connection_s_is_traffic() -> None:
+    # holdout28 (a Higress/Envoy paste), holdout39 (istio/istio thread), holdout41 (envoyproxy/envoy thread),
+    # holdout22 (Cilium's Envoy): warnings no rule read closely were outcome-less "other" lines; a connection's
+    # logger makes the failure traffic's, others stay "other"
+    for line, category in (
+        ("[Envoy (Epoch 0)] [2023-09-13 09:56:59.889][27][warning][client] [C2379827] Connection is closed by peer "
+         "during connecting.", "routing"),
+        ("2022-10-11T15:59:07.802502Z\twarning\tenvoy upstream\toriginal_dst_load_balancer: No downstream connection "
+         "or no original_dst.", "routing"),
+        ('[2022-03-02 04:57:59.816][1][warning][upstream] [source/extensions/clusters/redis/redis_cluster.cc:379] '
+         'Unexpected response to cluster slot command: "ERR This instance has cluster support disabled"', "routing"),
+        ("[2018-05-16 00:49:36.856][11][warning][config] cilium_host_map.cc:51] Bad NetworkPolicyHosts Configuration",
+         "other"),
+    ):  # fmt: skip
+        event = parse(line)
+        assert (event.format, event.category, event.outcome) == ("envoy-component", category, "failure"), line
+    # a warning that says what it did about it, and the proxy's own connection to its access-log sink, stay so
+    injected = parse(
+        "[2018-08-13 18:43:22.780][51][warning][config] external/envoy/source/server/listener_manager_impl.cc:257] "
+        "adding listener '0.0.0.0:443': filter chain match rules require TLS Inspector listener filter, but it isn't "
+        "configured, trying to inject it (this might fail if Envoy is compiled without it)"
+    )
+    assert injected.outcome == "unknown"
+    sink = parse(
+        "[2024-10-17 17:11:30.530][15][warning][router] [cilium/uds_client.cc:71] Connect to "
+        "/var/run/cilium/envoy/sockets/access_log.sock failed: Connection refused"
+    )
+    assert (sink.category, sink.outcome) == ("other", "failure")

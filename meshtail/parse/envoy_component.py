@@ -42,7 +42,7 @@ from typing import Any, NamedTuple
 from ..events import Source
 from ..text import clip
 from .envoy_templates import TEMPLATES
-from .istio_go import own_envoy_message
+from .istio_go import FALLBACK, own_envoy_message
 from .result import Action, Parsed, action_word, attr_key, severity_of
 from .timestamps import normalize
 from .whole import one_word_values
@@ -503,11 +503,13 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "envoy.<logger>",
-        "other",
+        "other|routing",
         "unknown|failure",
         False,
         "anything else, named after Envoy's logger (`envoy.log` for a fragment without one, `envoy.libprotobuf` for "
-        "`[libprotobuf ERROR …]` lines); failure at error/critical or when Envoy's source logs it at error",
+        "`[libprotobuf ERROR …]` lines); failure at error/critical, when Envoy's source logs it at error, or a "
+        "warning in words of a failure (routing when a connection's or request's logger says it: client, pool, "
+        "upstream, router, http, connection …)",
     ),
 )
 
@@ -1279,6 +1281,19 @@ def classify(
     return _decide(time, level, logger_name, message, attrs, severity, where)
 
 
+# words of a failure in a warning no rule or template reads more closely (``Connection is closed by peer during
+# connecting``, ``Unexpected response to cluster slot command``, ``No policy found for 127.0.0.1``)
+_SAYS_FAILED = re.compile(
+    r"(?i)fail|error|unable|cannot|can't|could not|couldn't|invalid|refused|timed out|timeout|exceeded|rejected"
+    r"|\bunexpected\b|\bbad\b|closed by peer|\breset\b|\bno (?:healthy|policy|downstream|upstream)\b|not found"
+)
+_SAYS_FAILED_AT = ("warning", "warn")
+# the loggers of connections and requests: a failure they report, no rule reading it more closely, is traffic's
+_TRAFFIC_LOGGERS = frozenset("client pool http http2 http3 quic upstream router connection conn_handler".split())
+_ACCESS_LOG_SINK = re.compile(r"(?i)access[ _]log")
+_MIGHT_FAIL = re.compile(r"(?i)\b(?:might|may|could|would) (?:\w+ )?fail|\btrying to\b")
+
+
 def _decide(
     time: str | None,
     level: str | None,
@@ -1323,6 +1338,20 @@ def _decide(
                 category, action = "config", "config.log"
         if outcome == "unknown" and failed:  # an error or critical line is a failure of what it is about
             outcome = "failure"
+        elif (
+            outcome == "unknown"
+            and level in _SAYS_FAILED_AT
+            and _SAYS_FAILED.search(m)
+            and not FALLBACK.search(m)
+            and not _MIGHT_FAIL.search(m)
+        ):
+            # a warning that says something failed (the same reading istio_go gives its warnings); not one that says
+            # what it did about it ("… trying to inject it (this might fail …)")
+            outcome = "failure"
+            if category == "other" and logger in _TRAFFIC_LOGGERS and _ACCESS_LOG_SINK.search(m) is None:
+                # a connection or request that failed: traffic, as its logger says (not the proxy's own connection
+                # to where it ships its access log: Cilium's access_log.sock)
+                category = "routing"
         elif outcome == "success" and failed:  # ... and never a success, whatever its words
             category, outcome, action = "other", "failure", fallback
         return Parsed(time, category, outcome, violation, sev, action, summary, attrs)
