@@ -210,13 +210,15 @@ _CONFIG_WORDS = re.compile(
     r"|\binject(?:ion|ed|or)?\b|^update cluster\b|for configuration\b|^new configuration\b"
     r"|\bincremental push\b"
 )
-# outcomes by verb (level decides first: error/fatal fail, a warning that says it failed fails)
+# outcomes by verb (level decides first: error/fatal fail, a warning that says it failed fails); "Staring" is how
+# istiod 1.6-1.8 spelt "Starting Istiod Server"
 _FAILURE_WORDS = re.compile(
     r"fail(?!urepolicy)|error|unable|cannot|can't|could not|couldn't|invalid|refused|timed out|timeout|exceeded"
     r"|not ready|panic|out of memory|\boom|\bkilled\b|^aborted all\b"
 )
 _SUCCESS_WORDS = re.compile(
-    r"^(?:%v )?(?:start(?:ing|ed)?|listening|serving)\b|success|synced|\bstarted\b|\bis ready|\bready\b"
+    r"^(?:%v )?(?:start(?:ing|ed)?|staring|listening|serving)\b|\bis complete\b"
+    r"|success|synced|\bstarted\b|\bis ready|\bready\b"
     r"|\bconnected\b|established|\blistening on|\bloaded\b|\bgenerated\b|(?<![\w-])issued\b|(?<![\w-])signed\b"
     r"|\bpushed\b|\bpassed\b|\bsucceeded\b"
 )

