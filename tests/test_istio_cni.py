@@ -448,3 +448,19 @@ def test_the_plugin_named_as_failing_in_a_wrapped_sandbox_error() -> None:
     assert (event.format, event.category, event.outcome, event.violation) == ("istio-cni", "other", "failure", False)
     other = parse(line.replace("istio-cni", "calico"), FILE)
     assert other.format != "istio-cni"  # (the premise: it is the plugin's name that says so)
+
+
+def test_the_plugin_s_line_behind_the_kubelet_s_tag_and_istio_iptables_restore_command_are_the_cni_s() -> None:
+    # kubesphere/kubesphere#5782 (holdout58): the plugin's stderr as the journal's "kubelet[pid]: " kept it, the
+    # date and host cut off; a Chinese VM write-up and a kubeflow thread (holdout32, holdout58): istio-iptables
+    # echoing the restore of the rules file it wrote (/tmp/iptables-rules-<unix time>.txt<random>)
+    plugin = parse(
+        'kubelet[4330]: {"level":"error","time":"2023-06-23T08:47:40.189967Z",'
+        '"msg":"Failed to sync logs sync /dev/stderr: invalid argument"}'
+    )
+    assert (plugin.format, plugin.outcome) == ("istio-cni", "failure")
+    restore = parse("iptables-restore --noflush /tmp/iptables-rules-1648485349812569495.txt081246391")
+    assert (restore.format, restore.category, restore.outcome) == ("istio-cni", "other", "unknown")
+    # another program's tag and words, and another program's iptables-restore, stay unread
+    assert parse("sshd[123]: Accepted publickey for root").format == "unknown"
+    assert parse("iptables-restore --noflush /etc/iptables/rules.v4").format == "unknown"

@@ -119,6 +119,9 @@ _RULES_TAIL = re.compile(
 _ISTIO_RULES = re.compile(
     r"(?:-[AIDNRFXP] |:)ISTIO_[A-Z_]+\b|-[AI] \S+ .*-j ISTIO_[A-Z_]+\b"
     r"|ip6?tables(?:-legacy|-nft)? (?:-w \d+ )?(?:-t \w+ )?-[AIDNRFXP] .{0,400}?\bISTIO_[A-Z_]+\b"
+    # ... and the restore it runs of the rules file it wrote (tools/istio-iptables: os.CreateTemp("", "iptables-rules-
+    # <unix time>.txt"), Go's random suffix after it)
+    r"|ip6?tables(?:-legacy|-nft)?-restore (?:--noflush |-n |-w \d+ ){0,3}/tmp/ip6?tables-rules-\d{6,20}\.txt"
 )
 # where install-cni writes on the node (the DaemonSet mounts the host's CNI directories under /host)
 _CNI_HOST_PATH = re.compile(r"/host/(?:opt/cni/bin|etc/cni/(?:net\.d|multus))\b|istio-cni\.kubeconfig|ZZZ-istio-cni")

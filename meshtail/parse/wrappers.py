@@ -644,6 +644,21 @@ def _syslog(text: str, source: Source) -> Peeled | None:
     return Peeled(inner, source, None, ["syslog"])
 
 
+# the same head cut to its tag, as a paste keeps it ("kubelet[4330]: {"level":"error",…}", journalctl -o cat
+# with the identifier): a program's name and its pid
+_SYSLOG_TAG = re.compile(r"[A-Za-z][\w.@-]{0,99}\[\d{1,10}\]: ")
+
+
+def _syslog_tag(text: str, source: Source) -> Peeled | None:
+    match = _SYSLOG_TAG.match(text) if text[:1].isalpha() else None
+    if match is None:
+        return None
+    inner = text[match.end() :]
+    if not (looks_like_a_line(inner) or inner.startswith("{")):
+        return None
+    return Peeled(inner, source, None, ["syslog"])
+
+
 def _log_ui(text: str, source: Source) -> Peeled | None:
     """A log UI's export: ``<time> | line``, ``<time>\\tline``, ``<epoch ms>\\t<time>\\tline`` (Grafana)."""
     if not text[:1].isdigit():
@@ -1589,6 +1604,7 @@ _PEELERS = (
     _json_fragment,
     _numbered,
     _syslog,
+    _syslog_tag,
     _grep,
     _compose,
     _ns_pod,
