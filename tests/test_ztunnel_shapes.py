@@ -884,3 +884,19 @@ def test_colour_codes_inside_an_uncoloured_lines_values_stay_to_be_seen() -> Non
     assert "\x1b" not in event.summary and "wl-\\x1b[31mRED" in event.summary
     coloured = parse(LAYOUTS["built: colours"])
     assert coloured.action == "authz.deny" and "\\x1b" not in coloured.summary
+
+
+def test_a_ztunnel_message_alone_is_claimed_by_its_own_fields_or_a_long_exact_text() -> None:
+    # EKS Auto Mode notes (holdout56): the messages an operator looks for, quoted in a shell comment's list
+    for line, action in (
+        ('# - "listener established address=:15020 component=stats"', "listener.start"),
+        ('# - "shared proxy mode - in-pod mode enabled"', None),
+        ("workload proxy manager is ready", None),
+    ):
+        event = parse(line)
+        assert event.format == "ztunnel", line
+        if action:
+            assert (event.action, event.outcome) == (action, "success")
+    # the same short message with fields ztunnel never prints beside it, or alone, is anyone's
+    assert parse("listener established port=80").format == "unknown"
+    assert parse("listener established").format == "unknown"

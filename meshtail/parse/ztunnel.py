@@ -730,6 +730,32 @@ def _strip_target(name: str) -> str:
 _BY_TARGET, _BY_WORD = _index_templates()
 
 
+def _index_whole_messages() -> dict[str, tuple[frozenset[str], ...]]:
+    """ztunnel's messages without a placeholder, each with the field sets printed beside it: a paste of the message
+    alone is claimed by its fields (``listener established address=:15020 component=stats``), or, a sentence of
+    five words or more, by its text (``shared proxy mode - in-pod mode enabled``)."""
+    found: dict[str, set[frozenset[str]]] = {}
+    for raw in TEMPLATES:
+        row = _Template(*raw)
+        if "{}" not in row.template and len(row.template) >= 8:
+            found.setdefault(row.template, set()).add(frozenset(row.fields))
+    return {message: tuple(sets) for message, sets in found.items()}
+
+
+_WHOLE_MESSAGES = _index_whole_messages()
+
+
+def _whole_message(message: str, fields: list[tuple[str, str]]) -> bool:
+    """A ztunnel message alone, by its exact text: with some of the fields ztunnel prints beside it, or long."""
+    sets = _WHOLE_MESSAGES.get(message)
+    if sets is None:
+        return False
+    keys = {key for key, _ in fields}
+    if keys:
+        return any(keys <= names for names in sets)
+    return len(message.split()) >= 5 and len(message) >= 24
+
+
 def _fragment_starts() -> dict[str, tuple[str, ...]]:
     """What a fragment (no target, level or time) must start with to be tried against the distinctive
     templates and error texts, by its first word (one C-level ``startswith`` rejects the rest)."""
@@ -933,6 +959,10 @@ def _parse_fragment(body: str) -> _Line | None:
     if "src.addr=" in body or "dst.addr=" in body:
         message, fields = _split_message(body)
         if {key for key, _ in fields} & _ACCESS_KEYS and len(message) <= 40:
+            return _Line(None, None, None, [], message, fields)
+    if first.isalpha() and " " in body:
+        message, fields = _split_message(body)
+        if _whole_message(message, fields):
             return _Line(None, None, None, [], message, fields)
     return None
 
