@@ -900,3 +900,12 @@ def test_a_ztunnel_message_alone_is_claimed_by_its_own_fields_or_a_long_exact_te
     # the same short message with fields ztunnel never prints beside it, or alone, is anyone's
     assert parse("listener established port=80").format == "unknown"
     assert parse("listener established").format == "unknown"
+
+
+def test_rustls_refusing_a_peer_s_certificate_pasted_alone_is_a_handshake_failure() -> None:
+    # holdout56 (an ambient multicluster thread): the end of ztunnel's error= quoted on its own line
+    event = parse("invalid peer certificate: BadSignature")
+    assert (event.format, event.category, event.outcome, event.violation) == ("ztunnel", "auth", "failure", True)
+    # istiod's certificate refused by ztunnel's XDS client stays the control plane's trust failure, not mesh traffic's
+    xds = parse("XDS client connection error: invalid peer certificate: BadSignature")
+    assert (xds.action, xds.violation) == ("xds.tls_failure", False)

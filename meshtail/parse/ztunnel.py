@@ -984,6 +984,7 @@ _FRAGMENT_MESSAGES = (
     "skipping unknown policy",
     "timed out waiting for workload",
     "pod received, starting proxy",
+    "invalid peer certificate: ",  # rustls' refusal of a peer's certificate, as ztunnel's errors carry it
 )
 
 
@@ -1477,6 +1478,10 @@ def _tls_decision(message: str, bad: bool) -> _Decision | None:
         return "auth", "failure", False, "cert.failure", text
     if message.startswith("accepted TLS connection"):
         return "auth", "success", False, "mtls.accept", text
+    if message.startswith("invalid peer certificate: "):
+        # rustls' refusal of a peer's certificate, pasted alone (it ends the error= of an access line whose mTLS
+        # handshake failed): the same verdict as that line's
+        return "auth", "failure", True, "mtls.handshake_failure", f"ztunnel refused a peer's certificate: {text}"
     return None
 
 
