@@ -1012,6 +1012,9 @@ def test_a_warning_in_words_of_a_failure_is_one_and_a_connection_s_is_traffic() 
          'Unexpected response to cluster slot command: "ERR This instance has cluster support disabled"', "routing"),
         ("[2018-05-16 00:49:36.856][11][warning][config] cilium_host_map.cc:51] Bad NetworkPolicyHosts Configuration",
          "other"),
+        # (holdout59: istio/proxy's metadata exchange filter, a peer without it)
+        ("2021-01-13T09:23:06.058835Z\twarning\tenvoy filter\tIncorrect istio-peer-exchange ALPN magic. Peer missing "
+         "TCP MetadataExchange filter.", "other"),
     ):  # fmt: skip
         event = parse(line)
         assert (event.format, event.category, event.outcome) == ("envoy-component", category, "failure"), line

@@ -1296,7 +1296,8 @@ def classify(
 # connecting``, ``Unexpected response to cluster slot command``, ``No policy found for 127.0.0.1``)
 _SAYS_FAILED = re.compile(
     r"(?i)fail|error|unable|cannot|can't|could not|couldn't|invalid|refused|timed out|timeout|exceeded|rejected"
-    r"|\bunexpected\b|\bbad\b|closed by peer|\breset\b|\bno (?:healthy|policy|downstream|upstream)\b|not found"
+    r"|\bunexpected\b|\bbad\b|\bincorrect\b|\bmissing\b|closed by peer|\breset\b"
+    r"|\bno (?:healthy|policy|downstream|upstream)\b|not found"
 )
 _SAYS_FAILED_AT = ("warning", "warn")
 # the loggers of connections and requests: a failure they report, no rule reading it more closely, is traffic's
