@@ -1056,3 +1056,15 @@ def test_cilium_s_envoy_lines_relayed_twice_or_cut_are_read() -> None:
     assert twice.attributes["code.filepath"].endswith("grpc_mux_impl.cc")
     # a logrus line of another subsystem, or one whose message only mentions a file, is not Envoy's
     assert parse('level=info msg="loading file.h: done" subsys=daemon').format == "unknown"
+
+
+def test_a_logger_and_path_whose_underscores_a_page_turned_into_emphasis_marks_are_read() -> None:
+    # llm-d/llm-d-inference-scheduler notes (holdout61): "ext_proc … client_impl.cc" rendered as emphasis, the
+    # underscores left as "*" -- the line was read as the agent's
+    event = parse(
+        "2025-06-27T12:28:49.317418Z     debug   envoy ext*proc external/envoy/source/extensions/filters/http/ext_proc/"
+        "client*impl.cc:98 gRPC stream closed remotely with status 14: upstream connect error or disconnect/reset "
+        "before headers"
+    )
+    assert (event.format, event.action) == ("envoy-component", "envoy.ext_proc")
+    assert event.attributes["code.filepath"].endswith("ext_proc/client_impl.cc")

@@ -98,9 +98,9 @@ _LEVEL_LOGGER = re.compile(
 _ENVOY_SOURCE_PATH = re.compile(r"(?:\./)?(?:source|contrib|external/envoy|bazel-out|src/envoy|extensions|cilium)/")
 # Istio's column shape: level, ``envoy <logger>``, optionally `` <file>:<line>``
 _TABBED = re.compile(
-    rf"(?<![^\s]){_LEVEL}(?:\t| {{1,16}}+)envoy (?P<logger>[\w.-]{{1,64}}+)"
-    r"(?: (?P<file>[\w./+-]{1,400}+):(?P<line>\d{1,7}+))?(?=[\t ]|$)"
-)
+    rf"(?<![^\s]){_LEVEL}(?:\t| {{1,16}}+)envoy (?P<logger>[\w.*-]{{1,64}}+)"
+    r"(?: (?P<file>[\w./+*-]{1,400}+):(?P<line>\d{1,7}+))?(?=[\t ]|$)"
+)  # (a "*" where an underscore was: a page's markdown took "_proc external/…/client_" for emphasis)
 _LOGGER_TAB = re.compile(r"envoy (?P<logger>[\w.-]{1,64}+)(?:\t| {2,})")
 # the source location column of Istio's shape (``envoy router external/envoy/…/router.cc:539\t[Tags: …``)
 _COLUMN_LOCATION = re.compile(r"(?P<file>[\w./+-]{1,400}+):(?P<line>\d{1,7}+)(?:\t| +)")
@@ -853,6 +853,8 @@ def _tabbed(body: str, head: str, source: Source | None) -> Parsed | None:
         else:
             attrs_prefix = ""
         file = match.group("file")
+        if file is not None and "*" in file:
+            file = file.replace("*", "_")
         end = match.end()
         if file is not None:
             if file.endswith(_SOURCE_FILE):
@@ -872,7 +874,7 @@ def _tabbed(body: str, head: str, source: Source | None) -> Parsed | None:
         rest = _prefix(attrs_prefix, rest, attrs)
     message = rest.lstrip("\t ")
     message = _strip_thread(message, attrs)
-    return classify(normalize(stamp), level, match.group("logger"), message, attrs, source)
+    return classify(normalize(stamp), level, match.group("logger").replace("*", "_"), message, attrs, source)
 
 
 def _prefix(before: str, message: str, attrs: dict[str, Any]) -> str:
