@@ -909,3 +909,18 @@ def test_rustls_refusing_a_peer_s_certificate_pasted_alone_is_a_handshake_failur
     # istiod's certificate refused by ztunnel's XDS client stays the control plane's trust failure, not mesh traffic's
     xds = parse("XDS client connection error: invalid peer certificate: BadSignature")
     assert (xds.action, xds.violation) == ("xds.tls_failure", False)
+
+
+def test_a_peer_that_did_not_present_the_expected_identity_is_an_mtls_failure() -> None:
+    # istio/istio#61609 (holdout62): multi-network ambient with mismatched trust domains -- ztunnel closed the
+    # connection because the peer's SPIFFE identity was not the one expected (src/tls/lib.rs TlsError::SanError); the
+    # access line read as a plain connection failure, the re-wrapped fragment as nothing
+    line = (
+        "2025-01-01T00:00:00.000000Z\terror\taccess\tconnection complete\tsrc.addr=10.0.0.1:5000 "
+        "dst.addr=10.0.0.2:15008 "
+        'direction="outbound" error="connection closed due to identity verification error: peer did not present the '
+        'expected SAN (spiffe://mesh.local/ns/sample/sa/default), got [\\"spiffe://cluster.local/ns/sample/sa/default\\"]"'
+    )
+    for text in (line, "  peer did not present the expected SAN (spiffe://mesh.local/ns/sample/sa/default),"):
+        event = parse(text)
+        assert (event.format, event.category, event.outcome, event.violation) == ("ztunnel", "auth", "failure", True)

@@ -357,7 +357,11 @@ _TLS_WORDS = re.compile(
 _TLS_FAILURE = re.compile(
     r"(?i:tls|ssl|certificate|cert verification|UnknownIssuer|BadSignature|NotValidForName|alert)"
 )
-_PEER_CERTIFICATE = re.compile(r"invalid peer certificate|UnknownIssuer|BadSignature|certificate verify failed")
+_PEER_CERTIFICATE = re.compile(
+    r"invalid peer certificate|UnknownIssuer|BadSignature|certificate verify failed"
+    # (src/tls/lib.rs TlsError::SanError, 1.23+; before it tls/boring.rs "san verification error: remote did not …")
+    r"|identity verification error|did not present the expected SAN"
+)
 _INPOD_MESSAGE = re.compile(r"received message: (AddWorkload|DelWorkload|KeepWorkload|WorkloadSnapshotSent)")
 
 # ------------------------------------------------------------------ text layout
@@ -985,6 +989,8 @@ _FRAGMENT_MESSAGES = (
     "timed out waiting for workload",
     "pod received, starting proxy",
     "invalid peer certificate: ",  # rustls' refusal of a peer's certificate, as ztunnel's errors carry it
+    "identity verification error: ",  # ... and ztunnel's own of a peer's identity (TlsError::SanError)
+    "peer did not present the expected SAN",
 )
 
 
@@ -1478,7 +1484,7 @@ def _tls_decision(message: str, bad: bool) -> _Decision | None:
         return "auth", "failure", False, "cert.failure", text
     if message.startswith("accepted TLS connection"):
         return "auth", "success", False, "mtls.accept", text
-    if message.startswith("invalid peer certificate: "):
+    if message.startswith(("invalid peer certificate: ", "identity verification error: ", "peer did not present the")):
         # rustls' refusal of a peer's certificate, pasted alone (it ends the error= of an access line whose mTLS
         # handshake failed): the same verdict as that line's
         return "auth", "failure", True, "mtls.handshake_failure", f"ztunnel refused a peer's certificate: {text}"
