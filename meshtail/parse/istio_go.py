@@ -2088,6 +2088,11 @@ def stamp_less_prose(body: str, scope: str) -> bool:
 _PROSE_LEVELS = frozenset(("error", "warn", "warning", "info", "debug", "fatal"))
 
 
+# Istio's integration-test framework (pkg/test/framework) logs through pkg/log too, in the "tf" scope: its "=== FAILED:
+# Setup: …" and "FAIL: cluster/pod/container …" lines are a test run's, not a mesh component's
+_TEST_SCOPES = frozenset(("tf",))
+
+
 def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | None:
     """An istiod or istio-agent text line, or None.
 
@@ -2124,7 +2129,7 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
             summary = f"a proxy rejected config pilot sent: {clip(error, 160)}"
             return "istiod", Parsed(None, "config", "failure", True, "warning", "xds.reject", summary, attrs)
     line = read_line(body)
-    if line is None:
+    if line is None or line.scope in _TEST_SCOPES:
         return None
     if not line.level:
         if len(line.message) < 12:
