@@ -1068,3 +1068,16 @@ def test_a_logger_and_path_whose_underscores_a_page_turned_into_emphasis_marks_a
     )
     assert (event.format, event.action) == ("envoy-component", "envoy.ext_proc")
     assert event.attributes["code.filepath"].endswith("ext_proc/client_impl.cc")
+
+
+def test_a_line_cut_before_its_level_that_reports_an_error_status_is_a_failure() -> None:
+    # Envoy's Datadog tracer (holdout35: Anthos notes; holdout60: an istio/istio thread): its calls to the agent
+    # answered 503 and 404, pasted from the source location on -- outcome-less lines
+    for line in (
+        "[source/extensions/tracers/datadog/logger.cc:23] Unexpected Remote Configuration status 503 with body (if "
+        "any, starts on next line):",
+        "[source/extensions/tracers/datadog/logger.cc:23] Unexpected telemetry response status 404 with body (if any, "
+        "starts on next line):",
+    ):
+        event = parse(line)
+        assert (event.format, event.outcome) == ("envoy-component", "failure"), line

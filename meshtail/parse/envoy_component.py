@@ -1302,6 +1302,7 @@ _SAYS_FAILED = re.compile(
     r"|\bno (?:healthy|policy|downstream|upstream)\b|not found"
 )
 _SAYS_FAILED_AT = ("warning", "warn")
+_ERROR_STATUS = re.compile(r"\b(?:response )?status(?: code)?:? [45]\d\d\b")
 # the loggers of connections and requests: a failure they report, no rule reading it more closely, is traffic's
 _TRAFFIC_LOGGERS = frozenset("client pool http http2 http3 quic upstream router connection conn_handler".split())
 _ACCESS_LOG_SINK = re.compile(r"(?i)access[ _]log")
@@ -1366,6 +1367,10 @@ def _decide(
                 # a connection or request that failed: traffic, as its logger says (not the proxy's own connection
                 # to where it ships its access log: Cilium's access_log.sock)
                 category = "routing"
+        elif outcome == "unknown" and level is None and _ERROR_STATUS.search(m) is not None:
+            # a line cut before its level that reports an HTTP error status it got ("[…/datadog/logger.cc:23]
+            # Unexpected telemetry response status 404 …"): the call failed whatever level it was logged at
+            outcome = "failure"
         elif outcome == "success" and failed:  # ... and never a success, whatever its words
             category, outcome, action = "other", "failure", fallback
         return Parsed(time, category, outcome, violation, sev, action, summary, attrs)
