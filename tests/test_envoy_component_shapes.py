@@ -1081,3 +1081,20 @@ def test_a_line_cut_before_its_level_that_reports_an_error_status_is_a_failure()
     ):
         event = parse(line)
         assert (event.format, event.outcome) == ("envoy-component", "failure"), line
+
+
+def test_cilium_s_l7_policy_verdict_is_an_authorization_decision() -> None:
+    # cilium/cilium#35559 (holdout63): Cilium's Envoy filter saying what its L7 policy decided for a request
+    allowed = parse(
+        "[2024-12-25 03:19:35.262][17][debug][filter] [cilium/l7policy.cc:200] cilium.l7policy: Ingress from 2 policy "
+        "lookup for endpoint 10.244.0.219 for port 80: ALLOW"
+    )
+    assert (allowed.format, allowed.category, allowed.outcome, allowed.violation) == (
+        "envoy-component",
+        "auth",
+        "allow",
+        False,
+    )
+    denied = parse(allowed.raw.replace(": ALLOW", ": DENY"))
+    assert (denied.category, denied.outcome, denied.violation) == ("auth", "deny", True)
+    assert denied.attributes["destination.port"] == 80

@@ -176,6 +176,7 @@ _CLUSTER_SUMMARY = re.compile(
 )
 _HANDSHAKE = re.compile(r"handshake error: (\d{1,4}+)")
 _POLICY_DETAILS = re.compile(r"(?i)polic|authz|authori[sz]|rbac|opa\b|oauth")
+_CILIUM_VERDICT = re.compile(r"policy lookup for endpoint (\S{1,100}) for port (\d{1,5}): (ALLOW|DENY)\b")
 _LOCAL_REPLY = re.compile(r"(?:Sending|Preparing) local reply with details (?P<details>\S{1,1024}+)")
 _FILTER_STATE = re.compile(r"Created the filter state '(?P<name>[^']{1,256}+)' from value '(?P<value>[^']{0,1024}+)'")
 _WASM_FILTER = re.compile(r"(?P<listener>[^\s:]{1,256}+): Unable to create Wasm ")
@@ -297,13 +298,20 @@ _BENIGN_DETAILS = ("direct_response", "admin_filter_response", "internal_redirec
 _RANK = {"debug": 0, "info": 1, "warning": 2, "error": 3}
 
 ACTIONS: tuple[Action, ...] = (
-    Action("authz.allow", "auth", "allow", False, "rbac: `enforced allowed` or `no engine, allowed by default`"),
+    Action(
+        "authz.allow",
+        "auth",
+        "allow",
+        False,
+        "rbac: `enforced allowed` or `no engine, allowed by default`; Cilium's L7 policy `… policy lookup …: ALLOW`",
+    ),
     Action(
         "authz.deny",
         "auth",
         "deny",
         True,
-        "rbac: `enforced denied` (policy from `matched policy …`); a local reply with details `rbac_access_denied…`",
+        "rbac: `enforced denied` (policy from `matched policy …`); a local reply with details `rbac_access_denied…`; "
+        "Cilium's L7 policy `… policy lookup …: DENY`",
     ),
     Action("authz.shadow_allow", "auth", "allow", False, "rbac: `shadow allowed` (dry-run policy would allow)"),
     Action("authz.shadow_deny", "auth", "allow", "dry-run", "rbac: `shadow denied` (dry-run policy would deny)"),
@@ -1536,6 +1544,18 @@ def _decide(
         if not details.startswith(_BENIGN_DETAILS):
             summary = f"{where} answered locally: {clip(details, 120)}"
             return made("routing", "failure", False, severity, "http.local_reply", summary)
+
+    # ---- Cilium's L7 policy filter, its verdict for a request (cilium/l7policy.cc: "… policy lookup for endpoint {}
+    # for port {}: ALLOW|DENY")
+    verdict = _CILIUM_VERDICT.search(m) if "cilium.l7policy" in m else None
+    if verdict is not None:
+        attrs["cilium.endpoint"] = verdict.group(1)
+        attrs["destination.port"] = int(verdict.group(2))
+        if verdict.group(3) == "DENY":
+            summary = f"{where} cilium's L7 policy denied a request to {verdict.group(1)}:{verdict.group(2)}"
+            return made("auth", "deny", True, _floor(severity, "warning"), "authz.deny", summary)
+        summary = f"{where} cilium's L7 policy allowed a request to {verdict.group(1)}:{verdict.group(2)}"
+        return made("auth", "allow", False, severity, "authz.allow", summary)
 
     # ---- xDS and configuration
     reject = _XDS_REJECT.search(m)
