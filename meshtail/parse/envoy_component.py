@@ -977,6 +977,9 @@ def _fragment(body: str, head: str, source: Source | None) -> Parsed | None:
         return classify(None, None, None, text, attrs, source)
     if source is not None and source.container in PROXY_CONTAINERS and whole_template(text) is not None:
         return classify(None, None, None, text, attrs, source)  # a short one, in a proxy's own container
+    if "reset before headers" in head and _LOCAL_REPLY_TLS.match(text) is not None:
+        # Envoy's local reply body naming a TLS failure, as curl prints it: the proxy's handshake to the upstream failed
+        return classify(None, None, None, text, attrs, source)
     if "ed, matched policy " in head:
         decision = _RBAC_DECISION.search(head)
         if decision is not None:  # "rbac_log: enforced denied, …", "... rbac ... enforced denied, …": cut in front
@@ -984,6 +987,12 @@ def _fragment(body: str, head: str, source: Source | None) -> Parsed | None:
             return classify(None, None, "rbac", text[decision.start(1) :], attrs, source)
     return None
 
+
+# "upstream connect error or disconnect/reset before headers. … transport failure reason: TLS error: …" (the first
+# letter lost in a paste, "discconect" retyped by hand)
+_LOCAL_REPLY_TLS = re.compile(
+    r"\W{0,4}u?pstream connect error or dis\w{4,12}/reset before headers\..{0,400}?(?:TLS[ _]error|SSL[ _]routines)"
+)
 
 # the RBAC filter's decision behind a prefix an author or a tool put there (at most a few words)
 _RBAC_DECISION = re.compile(r"^.{0,60}?[\s:.]((?:enforced|shadow) (?:denied|allowed), matched policy \S)")
