@@ -107,7 +107,7 @@ class AccessFacts(NamedTuple):
     details: str | None
     upstream_host: bool
     tls_failure: bool  # UPSTREAM_TRANSPORT_FAILURE_REASON names a TLS/certificate problem
-    http: bool  # a request (method or path) was logged; TCP lines have none
+    http: bool  # a request (method or path, or a status other than 0) was logged; TCP lines have none
 
 
 # Envoy's response code details (envoy/stream_info/stream_info.h ResponseCodeDetailValues, and the Wasm filter's) that
@@ -120,9 +120,9 @@ _FAILED_STREAM_DETAILS = frozenset(
     "stream_idle_timeout max_duration_timeout request_overall_timeout request_header_timeout downstream_header_timeout "
     "duration_timeout request_payload_too_large response_payload_too_large request_payload_exceeded_retry_buffer_limit "
     "filter_removed_required_request_headers filter_removed_required_response_headers "
-    "filter_added_invalid_request_data "
-    "filter_added_invalid_response_data early_connect_data websocket_handshake_unsuccessful upgrade_failed overload "
-    "drop_overload unconditional_drop_overload wasm_fail_stream".split()
+    "filter_added_invalid_request_data filter_added_invalid_response_data early_connect_data "
+    "websocket_handshake_unsuccessful upgrade_failed overload drop_overload unconditional_drop_overload "
+    "wasm_fail_stream".split()
 )
 
 
