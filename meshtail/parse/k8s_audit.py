@@ -577,7 +577,7 @@ def _aks_place(attrs: dict[str, Any], resource_id: str | None, pod: str | None) 
         attrs["k8s.apiserver.pod"] = pod
 
 
-_AKS_AUDIT = frozenset(("kube-audit", "kube-audit-admin"))  # AKS diagnostic settings' API-server audit categories
+AKS_AUDIT_CATEGORIES = frozenset(("kube-audit", "kube-audit-admin"))  # AKS diagnostic settings' audit categories
 
 
 def _envelope(obj: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
@@ -585,8 +585,10 @@ def _envelope(obj: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | No
     properties = obj.get("properties")
     if isinstance(properties, dict) and "log" in properties:  # AKS diagnostic record
         category = _str(obj.get("category"))
-        inner = _decode(properties["log"], category in _AKS_AUDIT)
-        if inner is not None and (looks_like(inner) or (category in _AKS_AUDIT and inner.get("kind") == "Event")):
+        inner = _decode(properties["log"], category in AKS_AUDIT_CATEGORIES)
+        if inner is not None and (
+            looks_like(inner) or (category in AKS_AUDIT_CATEGORIES and inner.get("kind") == "Event")
+        ):
             # (the kube-audit categories say what the log is, however few of its fields the event kept)
             extra: dict[str, Any] = {"cloud.provider": "azure"}
             if category:
@@ -735,7 +737,7 @@ def _parse(obj: dict[str, Any], depth: int = 0) -> Parsed | None:
         return None
     inner, extra = found
     parsed = _parse(inner, depth + 1)
-    if parsed is None and extra.get("azure.log_category") in _AKS_AUDIT:
+    if parsed is None and extra.get("azure.log_category") in AKS_AUDIT_CATEGORIES:
         parsed = _classify(_from_event(inner))  # an event with none of the fields looks_like asks for
     if parsed is not None:
         for key, value in extra.items():

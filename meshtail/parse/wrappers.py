@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..events import Source
+from .k8s_audit import AKS_AUDIT_CATEGORIES
 from .timestamps import normalize, split_kubelet_prefix
 
 MAX_DEPTH = 6  # wrappers inside wrappers; more is an attack or a loop
@@ -1127,11 +1128,7 @@ def _payload(obj: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
                 pass
         if not isinstance(found, str | dict | list):
             return None, {}, None
-        if (
-            isinstance(found, dict)
-            and obj.get("category") in ("kube-audit", "kube-audit-admin")
-            and "auditID" not in found
-        ):
+        if isinstance(found, dict) and obj.get("category") in AKS_AUDIT_CATEGORIES and "auditID" not in found:
             return None, {}, None  # an audit event too bare to say so itself: read with its envelope's category
         return found, {**properties, "pod": properties.get("pod")}, stamp
     if "LogMessage" in obj:

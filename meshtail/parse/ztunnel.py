@@ -362,6 +362,9 @@ _PEER_CERTIFICATE = re.compile(
     # (src/tls/lib.rs TlsError::SanError, 1.23+; before it tls/boring.rs "san verification error: remote did not …")
     r"|identity verification error|did not present the expected SAN"
 )
+# a peer's certificate or identity refused, the error text alone: rustls' refusal as ztunnel's errors carry it, and
+# ztunnel's own of a peer's identity (TlsError::SanError)
+_PEER_REFUSED = ("invalid peer certificate: ", "identity verification error: ", "peer did not present the expected SAN")
 _INPOD_MESSAGE = re.compile(r"received message: (AddWorkload|DelWorkload|KeepWorkload|WorkloadSnapshotSent)")
 
 # ------------------------------------------------------------------ text layout
@@ -988,9 +991,7 @@ _FRAGMENT_MESSAGES = (
     "skipping unknown policy",
     "timed out waiting for workload",
     "pod received, starting proxy",
-    "invalid peer certificate: ",  # rustls' refusal of a peer's certificate, as ztunnel's errors carry it
-    "identity verification error: ",  # ... and ztunnel's own of a peer's identity (TlsError::SanError)
-    "peer did not present the expected SAN",
+    *_PEER_REFUSED,
 )
 
 
@@ -1484,7 +1485,7 @@ def _tls_decision(message: str, bad: bool) -> _Decision | None:
         return "auth", "failure", False, "cert.failure", text
     if message.startswith("accepted TLS connection"):
         return "auth", "success", False, "mtls.accept", text
-    if message.startswith(("invalid peer certificate: ", "identity verification error: ", "peer did not present the")):
+    if message.startswith(_PEER_REFUSED):
         # rustls' refusal of a peer's certificate, pasted alone (it ends the error= of an access line whose mTLS
         # handshake failed): the same verdict as that line's
         return "auth", "failure", True, "mtls.handshake_failure", f"ztunnel refused a peer's certificate: {text}"
