@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from meshtail.demo.faults import parse_faults
 from meshtail.demo.run import Demo
 from meshtail.demo.sentlog import excuse_for
-from meshtail.demo.topology import SimPod
+from meshtail.demo.topology import SimPod, Workload
 from meshtail.sources.kube.resume import instant_before, timestamp_key
 
 from .fault_harness import FaultRun, run_with_faults
@@ -121,6 +121,34 @@ async def test_a_resume_that_never_answered_for_a_deleted_pod_is_a_gap_at_once(t
     check(run)
     deleted = [e for e in run.seen.events if e.action == "meshtail.stream.gap" and "deleted" in e.summary]
     assert deleted, "the premise: a followed pod was deleted while its stream was down"
+
+
+async def _first_request_hangs_then_the_pod_goes(demo: Demo) -> None:
+    """A new sidecar pod whose very first log request answers and then sends nothing (a half-dead pooled
+    connection), deleted while meshtail waits on it: its lines went with it."""
+    cluster = demo.mesh.cluster
+    pod = cluster.add_pod(Workload("load", "hung", "v1", 8080, "sidecar", "load"))
+    demo.state.hang_origins.add(f"load/{pod.name}/istio-proxy")  # before the source can see the pod
+    cluster.run(pod)
+    for _ in range(200):
+        if demo.state.faulted["hang"]:
+            break
+        await asyncio.sleep(0.05)
+    demo.mesh.delete_pod(pod)
+
+
+async def test_a_first_request_that_never_answered_for_a_deleted_pod_is_a_gap_at_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """(Found by test_random_fault_schedules in CI: hang=1.3s, expire=0.8s, stall=2.1s, restart-api=1.3s, churn=0.5s,
+    429=0.03, seed 46.)  The twin of the resume case above: a request for a new pod's whole log that has not sent a
+    byte was granted the half-minute an open stream of a deleted pod gets to deliver the rest -- it never would, and
+    the pod's lines went unreported past the settle time."""
+    run = await run_with_faults(
+        tmp_path, "", seconds=4.0, stall_timeout=1.0, settle=15.0, during=_first_request_hangs_then_the_pod_goes
+    )
+    assert run.demo.state.faulted["hang"] == 1, "premise: the new pod's first log request hung"
+    check(run)
+    gaps = [e for e in run.seen.events if e.action == "meshtail.stream.gap" and (e.source.pod or "").startswith("hung")]
+    assert gaps, "the deleted pod's lost lines were said"
 
 
 FAULT_KINDS = ("cut", "split", "reset", "hang", "stall", "restart-api", "expire", "churn", "restart-container")
