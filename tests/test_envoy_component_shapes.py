@@ -1122,3 +1122,95 @@ def test_a_local_reply_body_naming_a_tls_failure_is_envoy_s_tls_failure() -> Non
     assert parse(
         "upstream connect error or disconnect/reset before headers. reset reason: connection failure"
     ).format == ("unknown")
+
+
+def test_a_protocol_filter_s_failures_are_traffic() -> None:
+    # envoyproxy/envoy#7667 (holdout67): thrift_proxy's error for a request in a protocol it cannot read; and a dubbo
+    # router with no cluster for a call (holdout67, an Aeraki thread's debug paste): a request failing, as HTTP's is
+    thrift = parse(
+        "[2021-03-09 09:48:31.942][17][error][thrift] [source/extensions/filters/network/thrift_proxy/conn_manager"
+        ".cc:78] [C20] thrift error: invalid binary protocol version 0x7f00 != 0x8001"
+    )
+    assert (thrift.format, thrift.category, thrift.outcome) == ("envoy-component", "routing", "failure")
+    dubbo = parse(
+        "2022-07-07T03:47:03.640972Z     debug   envoy dubbo     [C505][S7431156288318709142] dubbo router: no cluster "
+        "match for interface 'org.example.api.IGroupService'"
+    )
+    assert (dubbo.format, dubbo.category, dubbo.outcome, dubbo.action) == (
+        "envoy-component",
+        "routing",
+        "failure",
+        "route.no_route",
+    )
+    # the same words at debug from a filter that is no protocol's stay chatter
+    assert parse(dubbo.raw.replace("no cluster match for interface", "matched cluster for interface")).outcome == (
+        "unknown"
+    )
+
+
+def test_the_health_check_and_outlier_event_logs_are_read() -> None:
+    # envoyproxy/envoy#32119 (holdout67): a record of the active health checker's event log (event_log_path)
+    failed = parse(
+        '{"health_checker_type":"TCP","host":{"socket_address":{"protocol":"TCP","address":"10.5.0.1","port_value":5556,'
+        '"resolver_name":"","ipv4_compat":false}},"cluster_name":"main_cluster","timestamp":"2024-01-31T12:00:40.811Z",'
+        '"health_check_failure_event":{"failure_type":"NETWORK","first_check":true},"metadata":{"filter_metadata":{},'
+        '"typed_filter_metadata":{}},"locality":{"region":"","zone":"","sub_zone":""}}'
+    )
+    assert (failed.format, failed.category, failed.outcome, failed.action) == (
+        "envoy-component",
+        "routing",
+        "failure",
+        "upstream.health_check",
+    )
+    assert failed.attributes["upstream.address"] == "10.5.0.1:5556"
+    healthy = parse(
+        failed.raw.replace(
+            '"health_check_failure_event":{"failure_type":"NETWORK","first_check":true}',
+            '"add_healthy_event":{"first_check":true}',
+        )
+    )
+    assert (healthy.category, healthy.outcome) == ("routing", "success")
+    # OutlierDetectionEvent as the envoy docs give its fields (data.cluster.v3); proto3's JSON leaves out action EJECT
+    ejected = parse(
+        '{"type":"CONSECUTIVE_GATEWAY_FAILURE","timestamp":"2024-01-31T12:00:40.811Z","cluster_name":"outbound|80||a.b",'
+        '"upstream_url":"10.0.0.1:80","num_ejections":1,"enforced":true,"eject_consecutive_event":{}}'
+    )
+    assert (ejected.category, ejected.outcome, ejected.action) == ("routing", "failure", "upstream.health_check")
+    back = parse(ejected.raw.replace('"num_ejections":1', '"action":"UNEJECT","num_ejections":1'))
+    assert back.outcome == "success"
+
+
+def test_a_jwks_fetch_that_failed_at_debug_is_an_authentication_failure() -> None:
+    # holdout68: jwt_authn's JWKS fetcher reports the provider's answer at debug, then fails the fetch
+    event = parse(
+        "`debug    envoy filter    onSuccess: fetch pubkey [uri = https://{AUTH0_TENANT}.eu.auth0.com/.well-known/"
+        "jwks.json]: response status code {code}`"
+    )
+    assert (event.format, event.category, event.outcome, event.action) == (
+        "envoy-component",
+        "auth",
+        "failure",
+        "jwt.jwks_failure",
+    )
+    # a fetch starting is no failure
+    started = parse(
+        "[2020-02-10 09:35:38.178][11][debug][filter] [source/extensions/filters/http/common/jwks_fetcher.cc:55] fetch "
+        "pubkey from [uri = https://dev-kelon.eu.auth0.com/.well-known/jwks.json]: start"
+    )
+    assert (started.category, started.outcome) == ("auth", "unknown")
+
+
+def test_a_quote_or_diff_mark_glued_to_the_line_is_peeled() -> None:
+    # holdout67: a markdown quote with no blank after ">"; holdout66: a line of a diff ("-") in a pull request
+    quoted = parse(
+        ">2026-04-08T10:27:13.077096Z     debug   envoy upstream external/envoy/source/common/upstream/cluster_manager_"
+        "impl.cc:2001       no healthy host for HTTP connection pool        thread=487"
+    )
+    assert (quoted.format, quoted.category, quoted.outcome) == ("envoy-component", "routing", "failure")
+    diffed = parse(
+        "-Oct 13 21:32:29 demo-vm-1 node_agent[6941]: I1013 21:32:29.483324    6941 nodeagent.go:112] Sending CSR "
+        "(retrial #0) ..."
+    )
+    assert (diffed.format, diffed.category) == ("istio-agent", "auth")
+    # a YAML list item or a negative number is not a mark
+    assert parse("-1 apples").format == "unknown"

@@ -763,3 +763,40 @@ def test_istio_s_test_framework_lines_are_not_a_mesh_component_s() -> None:
         "istiod-78f68b4b9-qqxfw/discovery crashed/restarted 1 times.",
     ):
         assert parse(line).format == "unknown", line
+
+
+def test_glog_lines_of_istio_s_own_messages_are_read_without_a_wrapper_naming_the_program() -> None:
+    # holdout66 (an istio/istio PR's diff of a VM's journal): Istio 1.0's node agent logging through glog
+    for line, category, outcome in (
+        ("I1013 21:32:29.483324    6941 nodeagent.go:112] Sending CSR (retrial #0) ...", "auth", "unknown"),
+        (
+            "Oct 13 21:32:29 demo-vm-1 node_agent[6941]: I1013 21:32:29.469314    6941 main.go:66] Starting Node Agent",
+            "other",
+            "success",
+        ),
+    ):
+        event = parse(line)
+        assert (event.format, event.category, event.outcome) == ("istio-agent", category, outcome), line
+    # every other Kubernetes program's glog line stays unread
+    assert (
+        parse(
+            "W0219 00:09:38.183083       1 client_config.go:529] Neither --kubeconfig nor --master was specified.  Using "
+            "the inClusterConfig.  This might not work."
+        ).format
+        == "unknown"
+    )
+
+
+def test_the_ca_s_steps_done_are_successes() -> None:
+    # holdout66 (istio/istio, a multi-trust-domain thread) and holdout43: the spiffe scope's trust bundle loaded
+    for line in (
+        "2021-02-10T00:05:23.341801Z\tinfo\tspiffe\tLoaded SPIFFE trust bundle for: a.local, containing 1 certs",
+        "2023-11-21T00:20:25.808873Z\tinfo\tspiffe\tAdded 1 certs to trust domain cluster.local in peer cert verifier",
+    ):
+        event = parse(line)
+        assert (event.format, event.category, event.outcome) == ("istiod", "auth", "success"), line
+    # a step that failed is not one
+    assert (
+        parse("2021-02-10T00:05:23.341801Z\twarn\tspiffe\tfailed to load SPIFFE trust bundle for: a.local").outcome
+        == "failure"
+    )

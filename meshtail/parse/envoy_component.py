@@ -441,6 +441,14 @@ ACTIONS: tuple[Action, ...] = (
         "http.codec_error", "routing", "failure", False, "`invalid http2:`, `invalid frame:`, codec/protocol errors"
     ),
     Action(
+        "upstream.health_check",
+        "routing",
+        "failure|success",
+        False,
+        "a record of the health-check or outlier-detection event log (JSON): a host found unhealthy, degraded or "
+        "ejected (failure), found healthy again or returned (success)",
+    ),
+    Action(
         "upstream.failure",
         "routing",
         "failure",
@@ -601,6 +609,9 @@ def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[s
         return FORMAT, parsed
     if scope is not None:
         return None
+    event = _upstream_event(obj)
+    if event is not None:
+        return FORMAT, event
     custom = _custom_json(obj, source)
     if custom is not None:
         return FORMAT, custom
@@ -613,6 +624,65 @@ def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[s
                 found[1].attributes.setdefault("log.envelope", key)
             return found
     return None
+
+
+# the events Envoy's active health checker writes to its event log (``event_log_path``, HealthCheckEvent as JSON), and
+# whether each says the host was found well
+_HEALTH_EVENTS = {
+    "eject_unhealthy_event": False,
+    "health_check_failure_event": False,
+    "degraded_healthy_host": False,
+    "add_healthy_event": True,
+    "successful_health_check_event": True,
+    "no_longer_degraded_host": True,
+}
+
+
+def _upstream_event(obj: dict[str, Any]) -> Parsed | None:
+    """A record of Envoy's health-check or outlier-detection event log (HealthCheckEvent, OutlierDetectionEvent as
+    JSON): an upstream host found unhealthy or ejected is traffic failing, one found healthy again its recovery."""
+    cluster = obj.get("cluster_name")
+    if not isinstance(cluster, str):
+        return None
+    stamp = obj.get("timestamp")
+    time = normalize(stamp) if isinstance(stamp, str) else None
+    attrs: dict[str, Any] = {"upstream.cluster": cluster}
+    if "health_checker_type" in obj:
+        kind = next((key for key in _HEALTH_EVENTS if key in obj), None)
+        if kind is None:
+            return None
+        host = obj.get("host")
+        address = host.get("socket_address") if isinstance(host, dict) else None
+        if isinstance(address, dict) and isinstance(address.get("address"), str):
+            attrs["upstream.address"] = f"{address['address']}:{address.get('port_value', '')}".rstrip(":")
+        attrs["envoy.health_check.event"] = kind
+        attrs["envoy.health_check.type"] = str(obj["health_checker_type"])
+        well = _HEALTH_EVENTS[kind]
+        where = attrs.get("upstream.address", "a host")
+        summary = f"health check ({obj['health_checker_type']}) of {where} in {cluster}: {kind.replace('_', ' ')}"
+        outcome, severity = ("success", "info") if well else ("failure", "warning")
+        return Parsed(time, "routing", outcome, False, severity, "upstream.health_check", summary, attrs, decoded=True)
+    # (proto3's JSON leaves out a field at its default: action EJECT and type CONSECUTIVE_5XX are both 0)
+    action = obj.get("action", "EJECT")
+    named = "action" in obj or any(key.startswith("eject_") for key in obj)
+    if action in ("EJECT", "UNEJECT") and named and isinstance(obj.get("upstream_url"), str):
+        kind = str(obj.get("type", "CONSECUTIVE_5XX"))
+        attrs["upstream.address"] = obj["upstream_url"]
+        attrs["envoy.outlier.type"] = kind
+        ejected = action == "EJECT"
+        verb = "ejected" if ejected else "returned"
+        summary = f"outlier detection {verb} {obj['upstream_url']} in {cluster} ({kind})"
+        outcome, severity = ("failure", "warning") if ejected else ("success", "info")
+        return Parsed(time, "routing", outcome, False, severity, "upstream.health_check", summary, attrs, decoded=True)
+    return None
+
+
+# jwks_fetcher.cc's words for a fetch of a provider's keys that failed, at debug level all ("onSuccess: fetch pubkey
+# [uri = …]: response status code 404", "…: network error 7", "…: invalid jwks", "…: body is empty")
+_JWKS_FETCH_FAILED = re.compile(
+    r"fetch pubkey (?:from )?\[uri = [^\]]{0,300}\]:? (?:response status code|network error|invalid jwks|body is empty"
+    r"|failed)"
+)
 
 
 def _json_origin(attrs: dict[str, Any], location: Any, thread: Any) -> None:
@@ -1321,7 +1391,17 @@ _SAYS_FAILED = re.compile(
 _SAYS_FAILED_AT = ("warning", "warn")
 _ERROR_STATUS = re.compile(r"\b(?:response )?status(?: code)?:? [45]\d\d\b")
 # the loggers of connections and requests: a failure they report, no rule reading it more closely, is traffic's
-_TRAFFIC_LOGGERS = frozenset("client pool http http2 http3 quic upstream router connection conn_handler".split())
+# a protocol router's request it had no route or cluster for ("dubbo router: no cluster match for interface '…'",
+# thrift's "no route match for method '…'"): the request fails, as an HTTP one with no route does
+_PROTOCOL_NO_ROUTE = re.compile(
+    r"(?:\w+ router: )?no (?:route|cluster) match for (?:method|interface|service|request)\b"
+)
+# the network filters of protocols Envoy proxies: what fails there is a request or a connection ("thrift error: invalid
+# binary protocol version", "mongo decoding error: invalid mongo op")
+_PROTOCOL_LOGGERS = frozenset("thrift dubbo redis mongo mysql postgres kafka rocketmq zookeeper sip".split())
+_TRAFFIC_LOGGERS = (
+    frozenset("client pool http http2 http3 quic upstream router connection conn_handler".split()) | _PROTOCOL_LOGGERS
+)
 _ACCESS_LOG_SINK = re.compile(r"(?i)access[ _]log")
 _MIGHT_FAIL = re.compile(r"(?i)\b(?:might|may|could|would) (?:\w+ )?fail|\btrying to\b")
 
@@ -1390,6 +1470,8 @@ def _decide(
             outcome = "failure"
         elif outcome == "success" and failed:  # ... and never a success, whatever its words
             category, outcome, action = "other", "failure", fallback
+        if outcome == "failure" and category == "other" and logger in _PROTOCOL_LOGGERS:
+            category = "routing"  # a request or a connection its protocol's filter could not handle
         return Parsed(time, category, outcome, violation, sev, action, summary, attrs)
 
     fallback = f"envoy.{word}"
@@ -1441,7 +1523,7 @@ def _decide(
         summary = f"{where} rejected a JWT: {clip(reason, 120)}"
         return made("auth", "deny", True, _floor(severity, "warning"), "jwt.reject", summary)
     jwt_line = logger in _JWT_LOGGERS or "/jwt_auth" in path or "Jwt" in m[:40] or "JWT" in m[:60]
-    if jwt_line and "Jwks" in m and ("fail" in m or "error" in m.lower()):
+    if (jwt_line and "Jwks" in m and ("fail" in m or "error" in m.lower())) or _JWKS_FETCH_FAILED.search(m, 0, 400):
         return made("auth", "failure", False, _floor(severity, "warning"), "jwt.jwks_failure", f"jwt: {text}")
     if jwt_line or "/authn/" in path or "AuthenticationFilter" in m[:40]:
         return made("auth", "unknown", False, severity, "jwt.log", f"jwt: {text}")
@@ -1524,6 +1606,8 @@ def _decide(
 
     if m.startswith(("no route match for URL", "no cluster match for URL")):
         return made("routing", "failure", False, severity, "http.no_route", f"{where} {text} (404 NR)")
+    if _PROTOCOL_NO_ROUTE.match(m) is not None:
+        return made("routing", "failure", False, severity, "route.no_route", f"{where} {text}")
 
     # ---- local replies (response code details)
     reply = _LOCAL_REPLY.search(m, 0, 200)

@@ -978,6 +978,11 @@ FALLBACK = re.compile(
 )
 
 
+# what the CA's scopes say when a step of theirs is done ("Loaded SPIFFE trust bundle for: …", "Added 1 certs to trust
+# domain cluster.local in peer cert verifier", "Generated new root certificate")
+_CA_DONE = ("Loaded ", "Added ", "Generated ", "Signed ", "Created ", "Updated ", "Rotated ")
+
+
 def _outcome_by_level(severity: str, lowered: str) -> str:
     """``failure`` for an error, and for a warning that says something failed; else ``unknown``."""
     if severity == "error" or (severity == "warning" and _failing(lowered)):
@@ -1294,6 +1299,8 @@ def classify_istiod(time: str | None, level: str, scope: str | None, message: st
         if "authenticat" in lowered and _failing(lowered):
             return Parsed(time, "auth", "deny", True, severity, "ca.unauthenticated", f"istiod CA: {text}", attrs)
         outcome = _outcome_by_level(severity, lowered)
+        if outcome == "unknown" and (message.startswith(_CA_DONE) or "successfully" in lowered):
+            outcome = "success"  # a bundle loaded, certificates added to a trust domain, a certificate signed
         return Parsed(time, "auth", outcome, False, severity, "ca.event", f"istiod CA: {text}", attrs)
     if severity in ("info", "debug") and _STARTED.match(message):
         return Parsed(time, "other", "success", False, severity, "component.start", f"istiod: {text}", attrs)
@@ -2119,6 +2126,15 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
             if found is not None:
                 found[1].attributes["istio.glog_time"] = stamp
             if found is not None or program is not None:
+                return found
+        elif glog is not None:
+            # glog's header with no wrapper to name the program (a VM's journal: "node_agent[6941]: I1013 …"): one
+            # of their messages will do, as after a bare message (Istio 1.0's node agent: "Sending CSR (retrial #0)"),
+            # but not for a refusal: every Kubernetes program may say "Failed to authenticate client from …"
+            level, stamp, caller, message = glog.groups()
+            found = build(None, _GLOG_LEVELS[level], None, message, {}, source, caller, strict=True)
+            if found is not None and not found[1].violation and found[1].outcome != "deny":
+                found[1].attributes["istio.glog_time"] = stamp
                 return found
     if "code:" in body[:400]:
         nack = _NACK_DETAIL.search(body, 0, 4000)

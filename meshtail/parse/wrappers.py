@@ -226,6 +226,8 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
         rest = body[1:].lstrip()
         if looks_like_a_line(rest) and not rest.startswith(("-", "[")):
             body = rest  # a line of a diff shown in a pull request ("+    2020-03-05T23:43:21Z   debug   rbac …")
+    elif body[:1] in "+->" and body[1:2].isalnum() and (looks_like_a_line(body[1:]) or _SYSLOG.match(body, 1)):
+        body = body[1:]  # a diff's or a quote's mark with no blank after it ("-Oct 13 21:32:29 vm node_agent[…")
     if body.startswith((">>", "> >")):
         rest = body.lstrip("> ")  # a quote of a quote (a reply to a reply, an email thread)
         if looks_like_a_line(rest) or _KAIL.match(rest) or rest.startswith("[pod/"):
