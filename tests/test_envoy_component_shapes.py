@@ -1214,3 +1214,14 @@ def test_a_quote_or_diff_mark_glued_to_the_line_is_peeled() -> None:
     assert (diffed.format, diffed.category) == ("istio-agent", "auth")
     # a YAML list item or a negative number is not a mark
     assert parse("-1 apples").format == "unknown"
+
+
+def test_a_message_cut_from_istio_s_envoy_layout_is_read_by_its_thread_tail() -> None:
+    # istio/istio#52875 (an east-west gateway's debug log), its message kept and the columns before it cut, as a paste
+    # that starts at the message does: Istio's layout ends every Envoy message with "<TAB>thread=N"
+    event = parse("no healthy host for TCP connection pool\tthread=22")
+    assert (event.format, event.category, event.outcome) == ("envoy-component", "routing", "failure")
+    assert event.attributes["thread.id"] == 22
+    # with the tab expanded only one of Envoy's own messages will do; another program's words stay unread
+    assert parse("no healthy host for TCP connection pool    thread=22").format == "envoy-component"
+    assert parse("some app said hello   thread=22").format == "unknown"
