@@ -800,3 +800,12 @@ def test_the_ca_s_steps_done_are_successes() -> None:
         parse("2021-02-10T00:05:23.341801Z\twarn\tspiffe\tfailed to load SPIFFE trust bundle for: a.local").outcome
         == "failure"
     )
+
+
+def test_a_message_both_programs_build_in_is_claimed_by_its_scope_s_program() -> None:
+    # pkg/security/retry.go logs under scope "ca" from the CA client, which runs in the agent (istiod builds the
+    # package in too): the message alone, as pasted from a sidecar's log in holdout11 and the corpus, is the agent's
+    event = parse("ca request failed, starting attempt 3 in 364.262718ms")
+    assert (event.format, event.category, event.outcome) == ("istio-agent", "auth", "failure")
+    # a shared message under a scope both use says nothing of whose it is: no claim ("ads")
+    assert parse("All caches have been synced up in 318.545842ms, marking server ready").format == "unknown"

@@ -329,6 +329,21 @@ def _words_key(prefix: str) -> str | None:
     return " ".join(words)
 
 
+def _one_binary(binary: str, scope: str) -> str | None:
+    """The one program a template's line is most likely from: its own, or for a package both istiod and the agent
+    build in, the one whose scope it logs under (the CA client's "ca request failed, starting attempt …", scope
+    "ca", runs in the agent, which asks istiod for certificates); None when that says nothing."""
+    if "|" not in binary:
+        return binary
+    if binary != "istio-agent|istiod":
+        return None
+    if scope in AGENT_SCOPES and scope not in ISTIOD_SCOPES:
+        return "istio-agent"
+    if scope in ISTIOD_SCOPES and scope not in AGENT_SCOPES:
+        return "istiod"
+    return None
+
+
 def _build_index() -> _Index:
     by_words: dict[str, list[Template]] = {}
     partial: dict[str, list[Template]] = {}
@@ -351,7 +366,7 @@ def _build_index() -> _Index:
             word = segments[1].split(None, 1)[0]
             if len(word) >= 3:
                 inner.setdefault(word, []).append(template)
-        if "|" in binary:
+        if _one_binary(binary, scope) is None:
             continue
         if len(prefix) >= CLAIM_PREFIX and template.weight >= FAMILY_WEIGHT:
             claims.setdefault(prefix[:CLAIM_PREFIX], []).append(template)
@@ -478,7 +493,10 @@ def template_binary(template: Template | None, weight: int = FAMILY_WEIGHT, mess
     program's prose ("failed to %v", "Unable to marshal %v", "Validation failed: %v") must name something
     technical after its first words ("failed to sign CSR: %v"), and one without values claims only a message
     that is all of it (found in review: "failed to get service" claimed "failed to get service name: …")."""
-    if template is None or "|" in template.binary:
+    if template is None:
+        return None
+    binary = _one_binary(template.binary, template.scope)
+    if binary is None:
         return None
     if message is not None and _generic(template):
         return None
@@ -487,7 +505,7 @@ def template_binary(template: Template | None, weight: int = FAMILY_WEIGHT, mess
             return None  # (a message with no verbs at all, matched whole, says it with less: "Validation passed")
         if message is not None and "%v" not in template.text and message.rstrip(" .") != template.text.rstrip(" ."):
             return None
-    return template.binary
+    return binary
 
 
 def _generic(template: Template) -> bool:
