@@ -336,3 +336,19 @@ def test_a_piece_of_a_json_record_a_page_broke_mid_word_is_read() -> None:
     assert event.attributes["http.response.status_code"] == 404 and event.attributes["meshtail.partial"] is True
     # another program's JSON pieces stay unread
     assert parse('abc,"user":"bob","status":200,"path":"/x"}').format == "unknown"
+
+
+def test_a_line_cut_just_after_its_request_is_read_from_its_status_on() -> None:
+    # a Sidecar egress lab's BlackHoleCluster line (the corpus: a 'starfleet' Istio course, REGISTRY_ONLY), its
+    # "[START_TIME] "- - -" " cut off as a paste that starts at the status does: the flags say it failed
+    event = parse('0 UH - - "-" 0 0 0 - "-" "-" "-" "-" "-" BlackHoleCluster - 10.96.9.72:8000 10.244.0.6:47394 - -')
+    assert (event.format, event.category, event.outcome) == ("envoy-text", "routing", "failure")
+    assert event.attributes["envoy.response_flags"] == "UH"
+    # without the status, the flags followed by details not logged ("-") say the same
+    assert parse(event.raw[2:]).outcome == "failure"
+    # a refusal from the status on is still a refusal (built: the details Envoy gives an RBAC 403)
+    refused = parse(
+        '403 - rbac_access_denied_matched_policy[none] - "-" 0 19 0 - "-" "curl/7.68.0" "x" "a" "-" - - '
+        "10.0.0.2:80 10.0.0.3:1234 - -"
+    )
+    assert (refused.category, refused.outcome, refused.violation) == ("auth", "deny", True)

@@ -88,8 +88,10 @@ _ENVOY_PROTOCOLS = frozenset(("HTTP/2", "HTTP/3"))
 # the tail after the flags: details (maybe cut), termination details, "transport failure reason", bytes received,
 # bytes sent, duration, upstream service time, then the quoted x-forwarded-for: Istio's default format (1.9+)
 _TAIL = re.compile(
-    # the flags, when the cut fell before them
-    rf"(?:(?P<flags>-|{_FLAG}(?:,{_FLAG})*)\s+(?=[a-z_]{{3,}}[^\s\"]*\s+[^\s\"]+\s+\"))?"
+    # the status, when the cut fell just after the request ("0 UH - - \"-\" 0 0 0 - …")
+    rf"(?:(?P<status>0|[1-5]\d\d)\s+(?=(?:-|{_FLAG}(?:,{_FLAG})*)\s))?"
+    # the flags, when the cut fell before them (the details after them a word, or "-" when not logged)
+    rf"(?:(?P<flags>-|{_FLAG}(?:,{_FLAG})*)\s+(?=(?:[a-z_]{{3,}}[^\s\"]*|-)\s+[^\s\"]+\s+\"))?"
     r'(?P<details>[^\s"]{1,300})?\s*(?P<termination>[^\s"]{1,300}\s+)?"[^"]{0,500}"\s+\d{1,15}\s+\d{1,15}\s+\d{1,12}'
     r'\s+(?:\d{1,12}|-)\s+"[^"]{0,500}"\s+"'
 )
@@ -563,6 +565,20 @@ def _tail(body: str, m: re.Match[str], source: Source | None) -> tuple[str, Pars
     details = m.group("details")
     flags = m.group("flags")
     attrs: dict[str, Any] = {"envoy.log_format": "loose", "meshtail.partial": True}
+    if details == "-":
+        details = None
+    if m.group("status") is not None and flags is not None:
+        # the status and what follows it: the rest of a whole line from the status on, read as a whole line's is
+        status = int(m.group("status"))
+        attrs["http.response.status_code"] = status
+        if flags != "-":
+            attrs["envoy.response_flags"] = flags
+        if details:
+            attrs["envoy.response_code_details"] = details
+        short = tuple(_short_flags(flags).split(",")) if flags != "-" else ()
+        facts = AccessFacts(status, short, details, False, False, status != 0)
+        decision = access_decision(facts)
+        return "envoy-text", Parsed(None, *decision, access_summary(attrs, source, decision), attrs)
     if flags and flags != "-":
         # the flags say it failed (and how), whatever the status on the line before was
         attrs["envoy.response_flags"] = flags
