@@ -352,3 +352,13 @@ def test_a_line_cut_just_after_its_request_is_read_from_its_status_on() -> None:
         "10.0.0.2:80 10.0.0.3:1234 - -"
     )
     assert (refused.category, refused.outcome, refused.violation) == ("auth", "deny", True)
+
+
+def test_a_custom_format_quoting_every_field_is_read_by_its_request_and_status() -> None:
+    # kgateway 2.2's docs (holdout71): a custom text format with every field in its own quotes
+    event = parse('[2024-08-19T20:57:57.511Z] "GET /headers" "HTTP/1.1" "200" "-"')
+    assert (event.format, event.category, event.outcome) == ("envoy-text", "routing", "success")
+    assert event.attributes["http.response.status_code"] == 200
+    assert parse(event.raw.replace('"200"', '"503"')).outcome == "failure"
+    # without Envoy's bracketed start time the quoted words are any program's
+    assert parse('app said "GET /headers" "HTTP/1.1" "200" "-"').format == "unknown"

@@ -142,6 +142,13 @@ _QUOTED_AFTER = (
 _ADDRESSES = ("UPSTREAM_LOCAL_ADDRESS", "DOWNSTREAM_LOCAL_ADDRESS", "DOWNSTREAM_REMOTE_ADDRESS")
 
 
+# Envoy's bracketed start time, then each field of a custom format in its own quotes (kgateway's docs: '[…Z] "GET
+# /headers" "HTTP/1.1" "200" "-"')
+_QUOTED_FIELDS = re.compile(
+    r'(\[\d{4}-\d\d-\d\dT[\d:.]{5,20}Z\] )"([A-Z]{3,10} [^\s"]{1,2000})" "(HTTP/[0-9.]{1,3})" "(\d{3})"(?=\s|$)'
+)
+
+
 def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | None:
     """An access line in no exact format, or a ``key=value`` access line; None if neither."""
     if body.lstrip(" \t>")[:1] == '"' and '":' in body[:200]:
@@ -157,6 +164,14 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
     if '"' in body:
         if '""' in body and _DOUBLED.search(body):
             body = body.replace('""', '"')  # a CSV cell's doubled quotes (the paste peeler needs a whole cell)
+        quoted = _QUOTED_FIELDS.match(body) if body[:1] == "[" else None
+        if quoted is not None:
+            # a custom format that quotes every field: the request, protocol and status as the default format has them
+            start, request, protocol, status = quoted.groups()
+            found = recognise(f'{start}"{request} {protocol}" {status}', source)
+            if found is not None:
+                found[1].attributes["meshtail.partial"] = True
+                return found
         m = _REQUEST.search(body)
         if m is not None and not _CLF_STAMP.search(body, 0, m.start()):
             found = _read(body, m, source)
