@@ -113,6 +113,9 @@ WRAPPERS: dict[str, Wrap] = {
     "markdown quote": lambda s, pod, ctr: f"> {s}",
     "quote of a quote": lambda s, pod, ctr: f"> > {s}",
     "Go log time": lambda s, pod, ctr: f"2024/05/01 10:11:12 {s}",
+    # a log viewer's local time with no zone, as its panel shows it and a copy keeps it (Grafana Explore, Lens)
+    "log viewer local time": lambda s, pod, ctr: f"2024-05-01 12:11:12.123 {s}",
+    "log viewer local time (ISO)": lambda s, pod, ctr: f"2024-05-01T12:11:12.123 {s}",
     "chat message time": lambda s, pod, ctr: f"[10:42 AM] {s}",
     # what pages and chats put before a line: a numbered list's mark, a bullet, an author's label in another
     # script or in bold, a markdown table's borders (its "|" escaped), with a redacted address
@@ -127,6 +130,8 @@ WRAPPERS: dict[str, Wrap] = {
     "table columns": lambda s, pod, ctr: _table_columns(s),
     "addresses redacted": lambda s, pod, ctr: _IPV4.sub("x.x.x.x", s) if _IPV4.search(s) else None,
     "CSV cell": lambda s, pod, ctr: '"' + s.replace('"', '""') + '"' if '"' in s else None,
+    # CloudWatch Logs Insights' CSV export of @timestamp,@message: the line in the row's last, quoted cell
+    "CloudWatch Insights CSV": lambda s, pod, ctr: '2024-05-01 10:11:12.123,"' + s.replace('"', '""') + '"',
     "tabs as one space": lambda s, pod, ctr: s.replace("\t", " ") if "\t" in s else None,
     "tabs as four spaces": lambda s, pod, ctr: s.replace("\t", "    ") if "\t" in s else None,
     "tabs expanded to stops": lambda s, pod, ctr: s.expandtabs(8) if "\t" in s else None,

@@ -684,9 +684,11 @@ def _log_ui(text: str, source: Source) -> Peeled | None:
 
 
 # a time another program put before the line in its own format: Go's log package ("2024/05/01 10:11:12"), Python's
-# logging ("2024-05-01 10:11:12,123"), a chat's message time ("[10:42 AM]", "[10:42:07]")
+# logging ("2024-05-01 10:11:12,123"), a log viewer's local time with no zone (Grafana's and Lens's log panels:
+# "2024-05-01 12:11:12.123", "2024-05-01T12:11:12.123"), a chat's message time ("[10:42 AM]", "[10:42:07]")
 _CLOCK = re.compile(
     r"(?:\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,9})?|\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}"
+    r"|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}\.\d{1,9}(?= )"
     r"|\[\d{1,2}:\d{2}(?::\d{2})?(?: ?[AaPp][Mm])?\]) +"
 )
 
@@ -1659,10 +1661,23 @@ def _loose_quote(text: str, source: Source) -> Peeled | None:
 
 
 def _loose_csv(text: str, source: Source) -> Peeled | None:
-    """A CSV cell: the text in quotes, its own quotes doubled."""
-    if len(text) < 3 or text[0] != '"' or text[-1] != '"' or '""' not in text:
+    """A CSV cell: the text in quotes, its own quotes doubled; or a row's last cell, after a few plain ones (a
+    CloudWatch Logs Insights export: ``@timestamp,@message`` → ``2024-05-01 10:11:12.123,"<line>"``)."""
+    if len(text) < 3 or text[-1] != '"':
+        return None
+    if text[0] != '"':
+        row = _CSV_ROW.match(text)
+        if row is None:
+            return None
+        cell = text[row.end() : -1]
+        return Peeled(cell.replace('""', '"'), source, None, ["paste"], partial=True)
+    if '""' not in text:
         return None
     return Peeled(text[1:-1].replace('""', '"'), source, None, ["paste"], partial=True)
+
+
+# a CSV row's plain cells before the quoted one holding the line (a time, a stream's or a pod's name)
+_CSV_ROW = re.compile(r'(?:[^",\s][^",]{0,199},){1,4}"')
 
 
 def _loose_marks(text: str, source: Source) -> Peeled | None:
