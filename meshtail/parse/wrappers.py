@@ -304,6 +304,15 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
         # is read as a label below)
         if looks_like_a_line(plain) or ("**" not in _BOLD_SPAN.sub("", body) and _LABEL.match(body) is None):
             body, partial = plain, True
+    if "\\t" in body[:80] and "\t" not in body and body[:1] not in "{[":
+        escaped = _ESCAPED_COLUMNS.search(body, 0, 80)
+        if escaped is not None:
+            # a text line copied out of a JSON string or a program's repr, its tabs written "\t" (an event's or a
+            # test's message: ', message: "2023-08-10T05:18:57.513110Z\tinfo\tWaiting for Envoy proxy …\n"'): the
+            # line from its time on, its escapes undone
+            tabbed = body[escaped.start() :].replace("\\\\", "\x00").replace("\\t", "\t").replace('\\"', '"')
+            tabbed = tabbed.rstrip("\"',").removesuffix("\\n").replace("\x00", "\\")
+            body, partial = tabbed, True
     if '\\"' in body and '"' not in body.replace('\\"', "") and not body.lstrip().startswith("{"):
         body, partial = body.replace('\\"', '"'), True  # a text line copied out of a JSON string: \" for each quote
     if body.startswith('{\\"') and body.rstrip().endswith("}"):
@@ -319,6 +328,12 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
     if body == text:
         return None
     return Peeled(body, source, partial=partial, wrappers=["paste"], decoded=decoded)
+
+
+# Istio's columns, the tabs between them written as escapes: "<time>\t<level>\t"
+_ESCAPED_COLUMNS = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{1,9}Z\\t(?:debug|info|warn|warning|error|fatal|critical|trace)\\t"
+)
 
 
 # ---------------------------------------------------------------- timestamps in front
