@@ -306,7 +306,7 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
             body, partial = plain, True
     if "\\t" in body[:80] and "\t" not in body and body[:1] not in "{[":
         escaped = _ESCAPED_COLUMNS.search(body, 0, 80)
-        if escaped is not None:
+        if escaped is not None and not _RECORD_MARKS.intersection(body[: escaped.start()]):
             # a text line copied out of a JSON string or a program's repr, its tabs written "\t" (an event's or a
             # test's message: ', message: "2023-08-10T05:18:57.513110Z\tinfo\tWaiting for Envoy proxy …\n"'): the
             # line from its time on, its escapes undone
@@ -330,6 +330,8 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
     return Peeled(body, source, partial=partial, wrappers=["paste"], decoded=decoded)
 
 
+# what says the escapes belong to a record around the line (a JSON object, a CSV row, logfmt): its reader's to undo
+_RECORD_MARKS = frozenset("{[=")
 # Istio's columns, the tabs between them written as escapes: "<time>\t<level>\t"
 _ESCAPED_COLUMNS = re.compile(
     r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{1,9}Z\\t(?:debug|info|warn|warning|error|fatal|critical|trace)\\t"
