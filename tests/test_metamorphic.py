@@ -139,6 +139,8 @@ WRAPPERS: dict[str, Wrap] = {
         if _ISTIO_COLUMNS.match(s)
         else None
     ),
+    # an issue's or a page's HTML around the line (GitHub renders <pre> and <code> in an issue's markdown)
+    "HTML code tags": lambda s, pod, ctr: f"<pre><code>{s}</code></pre>",
     # CloudWatch Logs Insights' CSV export of @timestamp,@message: the line in the row's last, quoted cell
     "CloudWatch Insights CSV": lambda s, pod, ctr: '2024-05-01 10:11:12.123,"' + s.replace('"', '""') + '"',
     "tabs as one space": lambda s, pod, ctr: s.replace("\t", " ") if "\t" in s else None,

@@ -167,6 +167,10 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
         string = _json_string(body[:-1] if body[-1] == "," else body)
         if string:
             body, decoded = string, True
+    if body[:1] == "<" or body[-1:] == ">":
+        tagged = _HTML_CODE_TAGS.sub("", body)
+        if tagged != body and tagged.strip():
+            body = tagged  # an issue's or a page's HTML around the line: "<pre><code>…</code></pre>", "…<br>"
     if "&" in body and _HTML_ENTITY.search(body) is not None:
         body = html.unescape(body)  # a page's source or a wiki's export: the line's quotes as &quot;, &#34;, &lt;
         decoded = True  # (any entity is decoded then, &#27; too: the visible-safety pass must see the result)
@@ -330,6 +334,11 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
     return Peeled(body, source, partial=partial, wrappers=["paste"], decoded=decoded)
 
 
+# the HTML tags an author put around a line (GitHub renders them in an issue's markdown): code and preformatted text
+# opened at its start or closed at its end, a line break at its end
+_HTML_CODE_TAGS = re.compile(
+    r"^(?:<(?:pre|code|samp|tt|kbd)(?: [^<>]{0,120})?>)+|(?:</(?:pre|code|samp|tt|kbd)>)+(?=(?:<br ?/?>)?$)|<br ?/?>$"
+)
 # what says the escapes belong to a record around the line (a JSON object, a CSV row, logfmt): its reader's to undo
 _RECORD_MARKS = frozenset("{[=")
 # Istio's columns, the tabs between them written as escapes: "<time>\t<level>\t"
