@@ -924,3 +924,18 @@ def test_a_peer_that_did_not_present_the_expected_identity_is_an_mtls_failure() 
     for text in (line, "  peer did not present the expected SAN (spiffe://mesh.local/ns/sample/sa/default),"):
         event = parse(text)
         assert (event.format, event.category, event.outcome, event.violation) == ("ztunnel", "auth", "failure", True)
+
+
+def test_a_line_cut_inside_its_spans_is_still_ztunnel_s() -> None:
+    # the corpus's ztunnel policy lines (a 2026 lab's ambient denials), cut where a terminal or an author cut them:
+    # inside the span after the first, or inside a first span only ztunnel opens its lines with
+    for line in (
+        "2026-08-03T15:34:57.746680Z\tinfo\tstate:proxy{wl=default/http-server-6cbcc86f5d-lhq82}:inbound{id="
+        "a050131fa769a20e255b9840bf445424 peer=10.244.0.5:4908",
+        "2026-08-03T15:34:57.746680Z\tinfo\tinbound{id=a050131fa769a20e255b9840bf445424 peer=10.244.0.5:4908",
+    ):
+        assert parse(line).format == "ztunnel", line
+    # a brace another program opens and never closes is not a span of ztunnel's
+    assert (
+        parse("2026-08-03T15:34:57.746680Z\tinfo\tfoo{id=a050131fa769a20e255b9840bf445424 peer=1").format != "ztunnel"
+    )

@@ -621,6 +621,10 @@ def _close_brace(text: str, start: int, limit: int) -> int:
             pos = quoted.end()
 
 
+# ztunnel's spans a line cut inside the first of may start with (proxy/inbound.rs, outbound.rs, xds/client.rs)
+_CUT_SPANS = frozenset(("inbound", "outbound", "inbound_passthrough", "proxy", "xds", "state"))
+
+
 def _read_chain(text: str, pos: int) -> tuple[list[tuple[str, str | None]], int, bool] | None:
     """``name[{fields}][:name[{fields}]]...[:]`` at *pos*: the items, where it ends, whether a ``:`` ended it."""
     limit = min(len(text), pos + _SPAN_LIMIT)
@@ -634,7 +638,12 @@ def _read_chain(text: str, pos: int) -> tuple[list[tuple[str, str | None]], int,
         if pos < limit and text[pos] == "{":
             close = _close_brace(text, pos, limit)
             if close < 0:
-                return None
+                if limit < len(text) or "=" not in text[pos : pos + 64] or not (items or name.group() in _CUT_SPANS):
+                    return None
+                # a line cut inside a span ("…\tinfo\tstate:proxy{wl=…}:inbound{id=… peer=10.244.0.5:49"):
+                # the spans so far are ztunnel's, the message was cut away
+                items.append((name.group(), text[pos + 1 :]))
+                return items, len(text), False
             fields, pos = text[pos + 1 : close], close + 1
         items.append((name.group(), fields))
         if pos < len(text) and text[pos] == ":":
