@@ -362,3 +362,12 @@ def test_a_custom_format_quoting_every_field_is_read_by_its_request_and_status()
     assert parse(event.raw.replace('"200"', '"503"')).outcome == "failure"
     # without Envoy's bracketed start time the quoted words are any program's
     assert parse('app said "GET /headers" "HTTP/1.1" "200" "-"').format == "unknown"
+
+
+def test_a_pretty_printed_field_of_the_header_only_envoy_sets_is_an_access_record_s() -> None:
+    # holdout50: one field of a custom JSON access format an author pretty-printed, the header Envoy alone sets
+    event = parse('    "x_envoy_upstream_service_time": "399",')
+    assert (event.format, event.action) == ("envoy-json", "access.field")
+    assert event.attributes["meshtail.partial"] is True
+    # an application's own field of the same shape is not a proxy's
+    assert parse('    "service_time": "399",').format == "unknown"

@@ -190,7 +190,9 @@ _SECOND = frozenset({"response_flags", "upstream_cluster", "upstream_host", "res
 ACCESS_ONLY = frozenset(
     "response_code response_flags response_code_details upstream_cluster upstream_host upstream_service_time "
     "upstream_transport_failure_reason upstream_local_address downstream_remote_address downstream_local_address "
-    "requested_server_name route_name connection_termination_details bytes_received bytes_sent".split()
+    "requested_server_name route_name connection_termination_details bytes_received bytes_sent "
+    # (the header only Envoy sets, as custom formats name it: "x_envoy_upstream_service_time": "%RESP(X-ENVOY-…)%")
+    "x_envoy_upstream_service_time".split()
 )
 # ... of which a record cut before its status must name three to still be one: not its status, counts or client
 # (any request log names those), and Istio's own two fields besides
