@@ -43,6 +43,8 @@ NAMES = {
 PROXY = ("productpage-v1-7bbdd59459-dqhcb", "istio-proxy")
 
 Wrap = Callable[[str, str, str], str | None]
+# Envoy's bracketed head, then the source location in brackets ("[…][17][debug][router] [source/…/router.cc:425] …")
+_ENVOY_LOCATED = re.compile(r"(\[\d{4}-\d\d-\d\d [\d:.]+\]\[\d+\]\[\w+\]\[[\w.]+\]) \[?[^\]\s]+\.(?:cc|h):\d+\] (.*)")
 # a line in Istio's own columns: its time, then a tab
 _ISTIO_COLUMNS = re.compile(r"\d{4}-\d\d-\d\dT[\d:.]+Z\t")
 
@@ -141,6 +143,11 @@ WRAPPERS: dict[str, Wrap] = {
     ),
     # an issue's or a page's HTML around the line (GitHub renders <pre> and <code> in an issue's markdown)
     "HTML code tags": lambda s, pod, ctr: f"<pre><code>{s}</code></pre>",
+    # Envoy's own line under a --log-format without the source location ("[%Y-%m-%d %T.%e][%t][%l][%n] %v", the
+    # docs' example): the message, its connection ids first, says what it means without the file
+    "Envoy without its source location": lambda s, pod, ctr: (
+        f"{m[1]} {m[2]}" if (m := _ENVOY_LOCATED.match(s)) is not None else None
+    ),
     # CloudWatch Logs Insights' CSV export of @timestamp,@message: the line in the row's last, quoted cell
     "CloudWatch Insights CSV": lambda s, pod, ctr: '2024-05-01 10:11:12.123,"' + s.replace('"', '""') + '"',
     "tabs as one space": lambda s, pod, ctr: s.replace("\t", " ") if "\t" in s else None,

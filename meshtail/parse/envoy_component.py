@@ -249,6 +249,8 @@ _LISTENER_LIFECYCLE = re.compile(
     r"|execute in place filter chain update): name=(?P<name>[^,\s]{1,256}+), hash="
 )
 # Envoy's xDS client and config subscriptions, by source file (common/config, config_subscription, the APIs' own)
+# what only the xDS client's chatter names, for a line without its source file (Envoy before 1.15 printed none)
+_XDS_WORDS = re.compile(r"gRPC mux |(?:Stream|Delta)AggregatedResources|type\.googleapis\.com/envoy\.")
 _CONFIG_SOURCE = re.compile(r"/common/config/|/config_subscription/|/(?:lds|cds|rds|srds|vhds|sds)_api|/grpc_mux")
 # a listener of Istio's by name ("0.0.0.0_8000", "10.0.0.1_15006", "virtualInbound") then why Envoy could not build it
 _LISTENER_ERROR = re.compile(
@@ -1353,6 +1355,8 @@ def classify(
 ) -> Parsed:
     """Decide what one Envoy component message means; ``level``/``logger`` are None for a bare fragment."""
     for _ in range(4):  # location, tags and connection ids, in the order Envoy writes them
+        if message.startswith((" [C", " [Tags: ")):
+            message = message[1:]  # (the blank after the logger's bracket, when no location stands between)
         if message.startswith("[C"):
             ids = _IDS.match(message)
             if ids is None:
@@ -1455,7 +1459,10 @@ def _decide(
                 category == "other"
                 and outcome == "unknown"
                 and action == fallback
-                and _CONFIG_SOURCE.search(path) is not None
+                and (
+                    _CONFIG_SOURCE.search(path) is not None
+                    or (not path and logger != "router" and _XDS_WORDS.search(m, 0, 300) is not None)
+                )
             ):
                 # the line names its source file, and it is the xDS client's (``[upstream] … grpc_mux_impl.cc``:
                 # 1.10's mux logged under "upstream"): chatter about configuration
