@@ -371,3 +371,21 @@ def test_a_pretty_printed_field_of_the_header_only_envoy_sets_is_an_access_recor
     assert event.attributes["meshtail.partial"] is True
     # an application's own field of the same shape is not a proxy's
     assert parse('    "service_time": "399",').format == "unknown"
+
+
+def test_the_tcp_proxy_format_of_envoy_s_examples_is_a_connection() -> None:
+    # holdout41 and holdout73: a compose sandbox's proxy-1 with the examples' TCP proxy format
+    # ("[%START_TIME%] cluster=%UPSTREAM_CLUSTER% src=%DOWNSTREAM_REMOTE_ADDRESS% dst=… -> %UPSTREAM_HOST%")
+    event = parse(
+        "proxy-1  | [2025-11-20T03:08:39.974Z] cluster=egress-router2 src=172.22.0.11:55320 dst=172.22.0.2:10000 -> "
+        "52.44.182.178:80"
+    )
+    assert (event.format, event.category, event.outcome, event.action) == (
+        "envoy-text",
+        "routing",
+        "success",
+        "tcp.connection",
+    )
+    assert event.attributes["envoy.upstream_host"] == "52.44.182.178:80"
+    # the same words without addresses are not a proxy's connection
+    assert parse("[2025-11-20T03:08:39.974Z] cluster=x src=a dst=b").format == "unknown"

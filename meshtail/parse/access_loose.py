@@ -697,6 +697,10 @@ def _parsed(attrs: dict[str, Any], time: str | None, source: Source | None, part
 def _key_values(body: str, source: Source | None) -> tuple[str, Parsed] | None:
     """A custom access format of ``key=value`` fields (``method=POST … status=200 response_flag=UT``)."""
     pairs = [(key, value[1:-1] if value.startswith('"') else value) for key, value in _KV.findall(body)]
+    if body.startswith("[") and len(pairs) >= 3 and pairs[0][0] in ("cluster", "upstream_cluster"):
+        tcp = _tcp_key_values(body, pairs, source)
+        if tcp is not None:
+            return tcp
     if len(pairs) < 3 or not looks_like_keys(key for key, _ in pairs):
         return None
     attrs = access_attributes(pairs)
@@ -707,3 +711,25 @@ def _key_values(body: str, source: Source | None) -> tuple[str, Parsed] | None:
     if stamp is not None:
         time = normalize(stamp.group("ts"))
     return "envoy-text", _parsed(attrs, time, source, False)
+
+
+# the TCP proxy's custom format of Envoy's examples: "[%START_TIME%] cluster=%UPSTREAM_CLUSTER%
+# src=%DOWNSTREAM_REMOTE_ADDRESS% dst=%DOWNSTREAM_LOCAL_ADDRESS% -> %UPSTREAM_HOST%" (a compose sandbox's proxy-1)
+_TCP_KEYS = {"cluster": "UPSTREAM_CLUSTER", "src": "DOWNSTREAM_REMOTE_ADDRESS", "dst": "DOWNSTREAM_LOCAL_ADDRESS"}
+_UPSTREAM_ARROW = re.compile(r" -> (\S+)$")
+
+
+def _tcp_key_values(body: str, pairs: list[tuple[str, str]], source: Source | None) -> tuple[str, Parsed] | None:
+    """A connection behind Envoy's bracketed start time named by its cluster and both ends (no status: TCP)."""
+    stamp = _STAMP.search(body[: body.find("=")].rsplit(" ", 1)[0])
+    keys = [key for key, _value in pairs]
+    if stamp is None or not {"src", "dst"} <= set(keys) or not set(keys) <= set(_TCP_KEYS):
+        return None
+    if not all(_ADDRESS.match(value) for key, value in pairs if key in ("src", "dst")):
+        return None
+    attrs: dict[str, Any] = {"envoy.log_format": "loose"}
+    _set_fields(attrs, ((_TCP_KEYS[key], value) for key, value in pairs))
+    upstream = _UPSTREAM_ARROW.search(body)
+    if upstream is not None and _ADDRESS.match(upstream.group(1)):
+        _set_fields(attrs, [("UPSTREAM_HOST", upstream.group(1))])
+    return "envoy-text", _parsed(attrs, normalize(stamp.group("ts")), source, False)
