@@ -1243,3 +1243,17 @@ def test_newer_envoy_s_deprecated_field_note_is_chatter_and_the_older_deprecated
         "Envoy soon. Please see https://www.envoyproxy.io/docs/envoy/latest/intro/deprecated for details."
     )
     assert (older.category, older.outcome) == ("config", "unknown")
+
+
+def test_fine_grain_logging_s_lines_are_envoy_s() -> None:
+    # Envoy's source/docs/fancy_logger.md (holdout73): --enable-fine-grain-logging writes the source file where the
+    # logger's name stands
+    event = parse(
+        "[2020-07-29 22:27:02.594][15][error][test/common/common/log_macros_test.cc:149] Fancy Error! Here\\'s the "
+        "second message!"
+    )
+    assert (event.format, event.outcome) == ("envoy-component", "failure")
+    assert event.attributes["code.lineno"] == 149
+    # built from it: a router's line so, its connection ids taken off as after a location
+    routed = parse("[2020-07-29 22:27:02.594][15][debug][source/common/router/router.cc:425] [C3][S12] no healthy host")
+    assert (routed.category, routed.outcome, routed.attributes["envoy.connection_id"]) == ("routing", "failure", "3")

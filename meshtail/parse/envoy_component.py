@@ -60,6 +60,11 @@ _BRACKETED = re.compile(
     rf"(?:\[?(?P<stamp>{_STAMP})\])?(?:\[(?P<thread>\d{{1,12}}+)\])?"
     rf"\[?{_LEVEL}\]\[(?P<logger>[\w.-]{{1,64}}+)\]"
 )
+# Envoy's fine-grain ("fancy") logger: ``[%Y-%m-%d %T.%e][%t][%l][%g:%#] %v``, the file where the logger's name stands
+# (source/docs/fancy_logger.md: "[2020-07-29 22:27:02.594][15][error][test/common/common/log_macros_test.cc:149] …")
+_FINE_GRAIN = re.compile(
+    rf"\[(?P<stamp>{_STAMP})\]\[(?P<thread>\d{{1,12}})\]\[{_LEVEL}\]\[(?P<file>[\w./-]{{1,300}}\.(?:cc|h)):(?P<line>\d{{1,6}})\]"
+)
 # ``[%Y-%m-%dT%T.%e] [%l] [thread=%t] [%n] [%g:%#] %v`` and the like: a ``--log-format`` that spaces the
 # bracketed fields out and labels some of them (``thread=``, a deployment's ``request_id=-``); spdlog's flags
 # allow any layout (source/common/common/logger.h; docs/root/operations/cli.rst), and this one is used
@@ -829,6 +834,13 @@ def _bracketed(body: str, head: str, source: Source | None) -> Parsed | None:
         if spaced is not None:
             return spaced
     if match is None:
+        fine = _FINE_GRAIN.match(head)
+        if fine is not None:
+            # fine-grain logging (--enable-fine-grain-logging): the source file where the logger's name stands
+            attrs: dict[str, Any] = {"thread.id": int(fine.group("thread")), "code.filepath": fine.group("file")}
+            attrs["code.lineno"] = int(fine.group("line"))
+            message = body[fine.end() :].lstrip(" ")
+            return classify(normalize(fine.group("stamp")), fine.group("level"), None, message, attrs, source)
         match = _LOGGER_ONLY.match(head)
         if match is None:
             return None
