@@ -470,3 +470,26 @@ def test_a_message_cut_right_after_its_colon_is_read_by_its_template() -> None:
     # k3d-manager notes (holdout61): install-cni's warning pasted without its value (the path on the next line)
     event = parse("  Istio CNI is configured as chained plugin, but cannot find existing CNI network config:")
     assert (event.format, event.category, event.outcome) == ("istio-cni", "other", "failure")
+
+
+def test_istio_iptables_variable_dump_is_the_cni_family_s() -> None:
+    # istio-iptables prints its variables one a line before it programs the redirect (tools/istio-iptables/pkg/
+    # capture/run.go and config.go Print()); pasted bare, behind skaffold's "[istio-init] " and behind a VM's journal
+    # (three of the issue and blog pastes the search index holds: files 29656086182, 19892378853, 43621087828)
+    for line in (
+        "PROXY_INBOUND_CAPTURE_PORT=15006",
+        "KUBE_VIRT_INTERFACES=",
+        "[istio-init] PROXY_UID=1337",
+        "7月 19 09:03:35 localhost.localdomain istio-start.sh[6717]: PROXY_PORT=15001",
+    ):
+        event = parse(line)
+        assert (event.format, event.category, event.outcome, event.violation) == (
+            "istio-cni",
+            "other",
+            "unknown",
+            False,
+        ), line
+    # another program's variable, or one of these names inside a sentence, is not the dump
+    assert parse("FOO=bar").format == "unknown"
+    assert parse("PROXY_PORT=15001 and more").format == "unknown"
+    assert parse("[istio-init] hello world").format == "unknown"

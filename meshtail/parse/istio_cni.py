@@ -140,6 +140,18 @@ _PLUGIN_FAILED = re.compile(
 # the continuation lines of install-cni's configuration dump at start ("CNI install configuration: \nCNINetDir:
 # /etc/cni/net.d\nMountedCNINetDir: …", cni/pkg/config/config.go String(), 1.10 .. main), with the stamp
 # ``kubectl logs --timestamps`` puts on each line: its own field names (not LogLevel, NodeName, Enabled …)
+# the variables istio-iptables (istio-init, the CNI plugin, istio-validation) prints before it programs the redirect,
+# one a line under "Environment:" and "Variables:" (tools/istio-iptables/pkg/capture/run.go and config.go Print(),
+# 1.5 .. main): their names, as every version printed them
+_IPTABLES_VARIABLE = re.compile(
+    r"(?:ENVOY_PORT|INBOUND_CAPTURE_PORT|ISTIO_(?:INBOUND_(?:INTERCEPTION_MODE|TPROXY_MARK|TPROXY_ROUTE_TABLE|PORTS)"
+    r"|OUTBOUND_PORTS|LOCAL_EXCLUDE_PORTS|EXCLUDE_INTERFACES|SERVICE_(?:EXCLUDE_)?CIDR|META_DNS_CAPTURE)"
+    r"|PROXY_(?:PORT|INBOUND_CAPTURE_PORT|TUNNEL_PORT|UID|GID)|INBOUND_(?:INTERCEPTION_MODE|TPROXY_MARK"
+    r"|TPROXY_ROUTE_TABLE|PORTS_(?:INCLUDE|EXCLUDE))|OUTBOUND_(?:IP_RANGES|PORTS|OWNER_GROUPS)_(?:INCLUDE|EXCLUDE)"
+    r"|KUBE_?VIRT_INTERFACES|ENABLE_INBOUND_IPV6|DNS_CAPTURE|CAPTURE_ALL_DNS|DROP_INVALID|INVALID_DROP|DNS_SERVERS"
+    r"|EXCLUDE_INTERFACES|NETWORK_NAMESPACE|CNI_MODE|HOST_NSENTER_EXEC|OUTPUT_PATH|DUAL_STACK|IPTABLES_VERSION"
+    r"|NATIVE_NFTABLES|FORCE_IPTABLES_BINARY|FORCE_APPLY|CLEANUP_ONLY|RECONCILE)=[^\s=]{0,400}"
+)
 _CONFIG_DUMP = re.compile(
     r"(?:\d{4}-\d\d-\d\dT[\d:.]{8,18}Z )?"
     r"(?:(?:Mounted)?CNINetDir|CNIConfName|ChainedCNIPlugin|CNINetworkConfig(?:File)?"
@@ -223,6 +235,7 @@ def _claims(line: GoLine, source: Source | None = None) -> bool:
             or _RULES_TAIL.fullmatch(message[:4000]) is not None
             or _ISTIO_RULES.match(message) is not None
             or _CONFIG_DUMP.match(message) is not None
+            or _IPTABLES_VARIABLE.fullmatch(message) is not None
             or _redirect_failed(message)
             or _cni_template(message, FRAGMENT_WEIGHT)
         )

@@ -506,6 +506,20 @@ def _name_tag(text: str, source: Source) -> Peeled | None:
     return Peeled(inner, changed, None, ["tag"])
 
 
+# the mesh's own containers: their name in brackets before a message, however bare the message (a skaffold paste of
+# istio-init's variable dump: "[istio-init] PROXY_PORT=15001")
+_MESH_CONTAINERS = frozenset(
+    ("istio-proxy", "istio-init", "istio-validation", "discovery", "istiod", "install-cni", "istio-cni", "ztunnel")
+)
+
+
+def _loose_name_tag(text: str, source: Source) -> Peeled | None:
+    match = _NAME_TAG.match(text) if text[:1] == "[" else None
+    if match is None or match.group(2) is not None or match.group(1) not in _MESH_CONTAINERS:
+        return None
+    return Peeled(text[match.end() :], replace(source, container=match.group(1)), None, ["tag"])
+
+
 def _kail(text: str, source: Source) -> Peeled | None:
     if "]: " not in text[:400]:
         return None
@@ -1830,6 +1844,7 @@ def _loose_annotation(text: str, source: Source) -> Peeled | None:
 
 _LOOSE = (
     _loose_quote,
+    _loose_name_tag,
     _loose_continuation,
     _loose_annotation,
     _loose_csv,
