@@ -1229,7 +1229,8 @@ def test_a_message_cut_from_istio_s_envoy_layout_is_read_by_its_thread_tail() ->
 
 def test_newer_envoy_s_deprecated_field_note_is_chatter_and_the_older_deprecated_option_is_config() -> None:
     # message_validator_impl.cc's note (holdout60, holdout63, holdout67, holdout70, holdout8): the proxy still honours
-    # the field; six of seven blind labellers read it as chatter, not as mesh configuration
+    # the field; six of eight blind labellers read it as chatter, not as mesh configuration (holdout15 and holdout69
+    # said config)
     note = parse(
         "[2024-01-18 22:05:26.966][1703470][warning][misc] [source/common/protobuf/message_validator_impl.cc:21] "
         "Deprecated field: type envoy.config.cluster.v3.Cluster Using deprecated option "

@@ -1790,7 +1790,7 @@ def _decide(
         return made("config", "unknown", False, severity, "config.loaded", f"{where} {text}")
     if (
         # (newer Envoy's "Deprecated field: type … Using deprecated option …", message_validator_impl.cc, is the
-        # proxy's own note on a field it still honours: chatter, as six of seven labellers read it; the older
+        # proxy's own note on a field it still honours: chatter, as six of eight labellers read it; the older
         # "Using deprecated option '…' from file cds.proto" (utility.cc) four of five read as config)
         ("deprecated" in m[:200] and "deprecated runtime key" not in m[:200] and not m.startswith("Deprecated field: "))
         or (  # (a runtime key: no xDS config)
