@@ -389,3 +389,24 @@ def test_the_tcp_proxy_format_of_envoy_s_examples_is_a_connection() -> None:
     assert event.attributes["envoy.upstream_host"] == "52.44.182.178:80"
     # the same words without addresses are not a proxy's connection
     assert parse("[2025-11-20T03:08:39.974Z] cluster=x src=a dst=b").format == "unknown"
+
+
+def test_a_line_cut_after_its_request_keeps_what_its_tail_says_of_the_upstream() -> None:
+    # (found in review) a 403 from the status on whose upstream answered (its service time, its host) is the
+    # upstream's answer, read as the whole line is -- not the proxy's own refusal
+    event = parse('403 - - - "-" 0 0 0 3 "-" "curl" "i" "h" "1.2.3.4:80"')
+    assert (event.category, event.outcome, event.violation) == ("routing", "failure", False)
+    assert event.attributes["server.address"] == "h" and event.summary == "a request to h -> 403"
+    # with no upstream and no service time it is the proxy's (pre-1.9 formats said no more)
+    assert parse('403 - - - "-" 0 0 0 - "-" "curl" "i" "h" "-"').category == "auth"
+
+
+def test_a_custom_format_quoting_every_field_keeps_its_flags_and_details() -> None:
+    # (found in review) the fields after the quoted status were dropped: an ext_authz refusal read as a success
+    event = parse('[2024-08-19T20:57:57.511Z] "GET /headers" "HTTP/1.1" "403" "UAEX" "ext_authz_denied"')
+    assert (event.category, event.outcome, event.violation, event.action) == ("auth", "deny", True, "extauthz.deny")
+    assert event.attributes["envoy.response_code_details"] == "ext_authz_denied"
+    # a 503 whose flags say the upstream was never reached
+    assert parse('[2024-08-19T20:57:57.511Z] "GET /headers" "HTTP/1.1" "503" "UH" "no_healthy_upstream"').action == (
+        "upstream.failure"
+    )

@@ -1258,3 +1258,15 @@ def test_fine_grain_logging_s_lines_are_envoy_s() -> None:
     # built from it: a router's line so, its connection ids taken off as after a location
     routed = parse("[2020-07-29 22:27:02.594][15][debug][source/common/router/router.cc:425] [C3][S12] no healthy host")
     assert (routed.category, routed.outcome, routed.attributes["envoy.connection_id"]) == ("routing", "failure", "3")
+
+
+def test_a_thread_tail_alone_does_not_make_a_refusal_envoy_s_chatter() -> None:
+    # (found in review) "<TAB>thread=N" is anyone's to write at the end of a line: a message none of Envoy's own
+    # stays out of the family, and the fallback still sees the refusal in it
+    for line in (
+        "permission denied: unauthorized request from 10.0.0.1\tthread=3",
+        "2024-01-01T00:00:00Z ERROR login failed, permission denied\tthread=7",
+    ):
+        event = parse(line)
+        assert (event.category, event.outcome, event.violation) == ("auth", "deny", True), line
+    assert parse("no healthy host for TCP connection pool\tthread=22").format == "envoy-component"

@@ -638,3 +638,35 @@ def test_a_json_record_followed_by_an_arrays_comma_is_the_record_and_a_messages_
 def test_a_markdown_exports_escapes_and_bold_are_not_the_line(shown: str, plain: str) -> None:
     assert "\\_" in shown and "**" in shown  # the premise: escaped and bolded
     reads_as(shown, plain)
+
+
+@pytest.mark.timeout(300)
+def test_html_code_tags_come_off_in_linear_time() -> None:
+    """(found in review) the closing tags were looked for at every position of the line: a megabyte of them that
+    does not reach the end took minutes. No time is asserted; a quadratic strip meets the timeout (a hang guard)."""
+    hostile = "<pre>" + "</pre>" * 170_000 + "x>"
+    assert parse(hostile).format == "unknown"
+    # and what the strip is for still works
+    assert (
+        parse(
+            "<pre><code>2021-01-01T00:00:00.000000Z\twarn\tca\tca request failed, starting attempt 3 in 364.262718ms"
+            "</code></pre>"
+        ).format
+        == "istio-agent"
+    )
+
+
+def test_escaped_columns_inside_another_line_do_not_hide_what_it_says() -> None:
+    # (found in review) the escaped-columns peel looked anywhere in the first 80 characters and dropped what stood
+    # before: a request path (anyone's to write) carrying "<time>\tinfo\t" turned an ext_authz refusal into istiod's
+    # chatter
+    refused = parse("GET /2023-08-10T05:18:57.513110Z\\tinfo\\tok 403 UAEX ext_authz_denied")
+    assert (refused.category, refused.outcome, refused.violation) == ("auth", "deny", True)
+    said = parse("ERROR access denied for 2023-08-10T05:18:57.513110Z\\tinfo\\tok")
+    assert (said.category, said.outcome) == ("auth", "deny")
+    # a field's name and its opening quote before them are what the peel is for (holdout5's ', message: "…')
+    agent = parse(
+        ', message: "2023-08-10T05:18:57.513110Z\\tinfo\\tWaiting for Envoy proxy to be ready (timeout: 60 seconds)'
+        '...\\n"'
+    )
+    assert agent.format == "istio-agent"

@@ -939,3 +939,14 @@ def test_a_line_cut_inside_its_spans_is_still_ztunnel_s() -> None:
     assert (
         parse("2026-08-03T15:34:57.746680Z\tinfo\tfoo{id=a050131fa769a20e255b9840bf445424 peer=1").format != "ztunnel"
     )
+
+
+def test_a_span_left_open_inside_a_whole_line_is_no_cut() -> None:
+    # (found in review) an unbalanced quote in a span's value left its brace unclosed, and the rest of the line --
+    # message and fields -- was taken for the span's: a line that goes on past the open brace (a later "}" or a
+    # column's tab) was not cut there
+    line = (
+        '2026-08-03T15:34:57.746680Z\tinfo\tstate:proxy{wl=default/x name="a}:inbound{id=1 peer=2}\tdeny policy match'
+        "\tpolicy=default/deny"
+    )
+    assert parse(line).summary != "ztunnel state: "

@@ -93,7 +93,7 @@ _TAIL = re.compile(
     # the flags, when the cut fell before them (the details after them a word, or "-" when not logged)
     rf"(?:(?P<flags>-|{_FLAG}(?:,{_FLAG})*)\s+(?=(?:[a-z_]{{3,}}[^\s\"]*|-)\s+[^\s\"]+\s+\"))?"
     r'(?P<details>[^\s"]{1,300})?\s*(?P<termination>[^\s"]{1,300}\s+)?"[^"]{0,500}"\s+\d{1,15}\s+\d{1,15}\s+\d{1,12}'
-    r'\s+(?:\d{1,12}|-)\s+"[^"]{0,500}"\s+"'
+    r'\s+(?P<service>\d{1,12}|-)\s+"[^"]{0,500}"\s+"'
 )
 # The end of Istio's default format pasted without its start: ``… "AUTHORITY" "UPSTREAM_HOST" UPSTREAM_CLUSTER
 # UPSTREAM_LOCAL_ADDRESS DOWNSTREAM_LOCAL_ADDRESS DOWNSTREAM_REMOTE_ADDRESS SNI ROUTE`` -- found by an upstream
@@ -149,6 +149,9 @@ _QUOTED_FIELDS = re.compile(
 )
 
 
+_QUOTED_WORD = re.compile(r'"([^"\s]{1,300})"')
+
+
 def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | None:
     """An access line in no exact format, or a ``key=value`` access line; None if neither."""
     if body.lstrip(" \t>")[:1] == '"' and '":' in body[:200]:
@@ -168,7 +171,9 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         if quoted is not None:
             # a custom format that quotes every field: the request, protocol and status as the default format has them
             start, request, protocol, status = quoted.groups()
-            found = recognise(f'{start}"{request} {protocol}" {status}', source)
+            # (the fields after it unquoted when one word each: the flags and details a custom format quotes too)
+            rest = _QUOTED_WORD.sub(r"\1", body[quoted.end() :])
+            found = recognise(f'{start}"{request} {protocol}" {status}{rest}', source)
             if found is not None:
                 found[1].attributes["meshtail.partial"] = True
                 return found
@@ -591,7 +596,12 @@ def _tail(body: str, m: re.Match[str], source: Source | None) -> tuple[str, Pars
         if details:
             attrs["envoy.response_code_details"] = details
         short = tuple(_short_flags(flags).split(",")) if flags != "-" else ()
-        facts = AccessFacts(status, short, details, False, False, status != 0)
+        # the quoted fields after the counts (user agent, request id, authority, upstream host), read as a whole
+        # line's are: an upstream that answered (its host, its service time) did not leave the status to the proxy
+        tokens = [t.group(1) for t in _TOKEN.finditer(body, m.end() - 1) if t.group(1) is not None]
+        _set_fields(attrs, zip((*_TAIL_QUOTED, "UPSTREAM_HOST"), tokens, strict=False))
+        upstream = m.group("service").isdigit() or (len(tokens) > 3 and tokens[3] not in ("", "-"))
+        facts = AccessFacts(status, short, details, upstream, False, status != 0)
         decision = access_decision(facts)
         return "envoy-text", Parsed(None, *decision, access_summary(attrs, source, decision), attrs)
     if flags and flags != "-":
@@ -715,7 +725,12 @@ def _key_values(body: str, source: Source | None) -> tuple[str, Parsed] | None:
 
 # the TCP proxy's custom format of Envoy's examples: "[%START_TIME%] cluster=%UPSTREAM_CLUSTER%
 # src=%DOWNSTREAM_REMOTE_ADDRESS% dst=%DOWNSTREAM_LOCAL_ADDRESS% -> %UPSTREAM_HOST%" (a compose sandbox's proxy-1)
-_TCP_KEYS = {"cluster": "UPSTREAM_CLUSTER", "src": "DOWNSTREAM_REMOTE_ADDRESS", "dst": "DOWNSTREAM_LOCAL_ADDRESS"}
+_TCP_KEYS = {
+    "cluster": "UPSTREAM_CLUSTER",
+    "upstream_cluster": "UPSTREAM_CLUSTER",
+    "src": "DOWNSTREAM_REMOTE_ADDRESS",
+    "dst": "DOWNSTREAM_LOCAL_ADDRESS",
+}
 _UPSTREAM_ARROW = re.compile(r" -> (\S+)$")
 
 

@@ -250,6 +250,11 @@ def who(source: Source | None, attrs: dict[str, Any]) -> str:
 
 def _request_words(attrs: dict[str, Any]) -> str:
     method = attrs.get("http.request.method")
+    status = attrs.get("http.response.status_code")
+    if method is None and isinstance(status, int) and status > 0:
+        # a status with no request shown (a custom format that logs none, a line cut before it): still a request
+        host = attrs.get("server.address")
+        return f"a request to {clip(str(host), 120)}" if host else "a request"
     if method is None:
         client = attrs.get("client.address", "?")
         upstream = attrs.get("envoy.upstream_host") or attrs.get("envoy.upstream_cluster") or "?"

@@ -1064,10 +1064,11 @@ def _fragment(body: str, head: str, source: Source | None) -> Parsed | None:
         tail = _THREAD_TAIL.search(text, max(0, len(text) - 24))
         if tail is not None and tail.start() > 0:
             # Istio's layout for Envoy's log ends every message with "<TAB>thread=N": a message cut from the front
-            # of such a line is Envoy's ("no healthy host for TCP connection pool<TAB>thread=22"); with the tab
-            # expanded, only one of Envoy's own messages will do
+            # of such a line is Envoy's when it is one of Envoy's own ("no healthy host for TCP connection pool
+            # <TAB>thread=22") -- the tail alone is anyone's to write (found in review: a refusal ending so was read
+            # as Envoy's chatter, out of the fallback's reach)
             message = text[: tail.start()]
-            if tail.group(0)[0] == "\t" or whole_template(message) is not None:
+            if whole_template(message) is not None or fragment_template(message) is not None:
                 attrs["thread.id"] = int(tail.group(1))
                 attrs["meshtail.partial"] = True
                 return classify(None, None, None, message, attrs, source)

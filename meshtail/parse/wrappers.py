@@ -168,7 +168,7 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
         if string:
             body, decoded = string, True
     if body[:1] == "<" or body[-1:] == ">":
-        tagged = _HTML_CODE_TAGS.sub("", body)
+        tagged = _html_code_tags_off(body)
         if tagged != body and tagged.strip():
             body = tagged  # an issue's or a page's HTML around the line: "<pre><code>…</code></pre>", "…<br>"
     if "&" in body and _HTML_ENTITY.search(body) is not None:
@@ -310,7 +310,7 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
             body, partial = plain, True
     if "\\t" in body[:80] and "\t" not in body and body[:1] not in "{[":
         escaped = _ESCAPED_COLUMNS.search(body, 0, 80)
-        if escaped is not None and not _RECORD_MARKS.intersection(body[: escaped.start()]):
+        if escaped is not None and _ESCAPED_LEAD.fullmatch(body, 0, escaped.start()) is not None:
             # a text line copied out of a JSON string or a program's repr, its tabs written "\t" (an event's or a
             # test's message: ', message: "2023-08-10T05:18:57.513110Z\tinfo\tWaiting for Envoy proxy …\n"'): the
             # line from its time on, its escapes undone
@@ -336,11 +336,26 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
 
 # the HTML tags an author put around a line (GitHub renders them in an issue's markdown): code and preformatted text
 # opened at its start or closed at its end, a line break at its end
-_HTML_CODE_TAGS = re.compile(
-    r"^(?:<(?:pre|code|samp|tt|kbd)(?: [^<>]{0,120})?>)+|(?:</(?:pre|code|samp|tt|kbd)>)+(?=(?:<br ?/?>)?$)|<br ?/?>$"
-)
-# what says the escapes belong to a record around the line (a JSON object, a CSV row, logfmt): its reader's to undo
-_RECORD_MARKS = frozenset("{[=")
+_HTML_OPENING = re.compile(r"(?:<(?:pre|code|samp|tt|kbd)(?: [^<>]{0,120})?>){1,4}")
+_HTML_CLOSING = ("</pre>", "</code>", "</samp>", "</tt>", "</kbd>", "<br>", "<br/>", "<br />")
+
+
+def _html_code_tags_off(body: str) -> str:
+    """The line without the code tags at its start and end (each end looked at once: linear in the line)."""
+    opening = _HTML_OPENING.match(body) if body[:1] == "<" else None
+    if opening is not None:
+        body = body[opening.end() :]
+    for _ in range(4):
+        closing = next((tag for tag in _HTML_CLOSING if body.endswith(tag)), None)
+        if closing is None:
+            break
+        body = body[: -len(closing)]
+    return body
+
+
+# what may stand before escaped columns: nothing, or a field's name and the quote that opens its string (', message: "',
+# 'msg: \'') -- not a record's braces or a CSV row (their readers undo the escapes) nor words of another line
+_ESCAPED_LEAD = re.compile(r"""[\s,]{0,4}(?:[A-Za-z_][\w.]{0,30} ?: ?)?["']?""")
 # Istio's columns, the tabs between them written as escapes: "<time>\t<level>\t"
 _ESCAPED_COLUMNS = re.compile(
     r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{1,9}Z\\t(?:debug|info|warn|warning|error|fatal|critical|trace)\\t"

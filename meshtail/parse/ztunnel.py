@@ -638,8 +638,11 @@ def _read_chain(text: str, pos: int) -> tuple[list[tuple[str, str | None]], int,
         if pos < limit and text[pos] == "{":
             close = _close_brace(text, pos, limit)
             if close < 0:
-                if limit < len(text) or "=" not in text[pos : pos + 64] or not (items or name.group() in _CUT_SPANS):
+                rest = text[pos:]
+                if limit < len(text) or "=" not in rest[:64] or not (items or name.group() in _CUT_SPANS):
                     return None
+                if "}" in rest or "\t" in rest:
+                    return None  # (a brace or a column after it: a span left open inside a whole line, not a cut)
                 # a line cut inside a span ("…\tinfo\tstate:proxy{wl=…}:inbound{id=… peer=10.244.0.5:49"):
                 # the spans so far are ztunnel's, the message was cut away
                 items.append((name.group(), text[pos + 1 :]))
