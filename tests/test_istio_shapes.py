@@ -809,3 +809,14 @@ def test_a_message_both_programs_build_in_is_claimed_by_its_scope_s_program() ->
     assert (event.format, event.category, event.outcome) == ("istio-agent", "auth", "failure")
     # a shared message under a scope both use says nothing of whose it is: no claim ("ads")
     assert parse("All caches have been synced up in 318.545842ms, marking server ready").format == "unknown"
+
+
+def test_a_bare_message_of_the_ads_scope_both_programs_print_is_claimed_by_what_it_says() -> None:
+    # pkg/xds prints in istiod and in the agent's SDS server: a push named by istiod's push-context version is istiod's
+    # (the corpus's istiod pushes, their columns cut away), an SDS push with no version the agent's
+    assert parse("XDS: Incremental Pushing:2021-02-09T16:18:55Z/12 ConnectedEndpoints:3").format == "istiod"
+    assert parse("XDS: Pushing Services:1 ConnectedEndpoints:2 Version:").format == "istio-agent"
+    # words that say neither stay unclaimed alone (four labellers read this one as the agent's, one as istiod's)
+    assert parse("All caches have been synced up in 318.545842ms, marking server ready").format == "unknown"
+    # pkg/spiffe's trust bundles are istiod's (holdout66)
+    assert parse("Loaded SPIFFE trust bundle for: a.local, containing 1 certs").format == "istiod"

@@ -341,7 +341,14 @@ def _one_binary(binary: str, scope: str) -> str | None:
         return "istio-agent"
     if scope in ISTIOD_SCOPES and scope not in AGENT_SCOPES:
         return "istiod"
+    if scope in _ISTIOD_LEANING:
+        return "istiod"
     return None
+
+
+# a scope both programs log under whose messages are istiod's: pkg/spiffe's trust bundles (istiod fetches them for its
+# peer verifier); the "ads" scope's are told apart by their words (_ads_family)
+_ISTIOD_LEANING = frozenset(("spiffe",))
 
 
 def _build_index() -> _Index:
@@ -366,8 +373,8 @@ def _build_index() -> _Index:
             word = segments[1].split(None, 1)[0]
             if len(word) >= 3:
                 inner.setdefault(word, []).append(template)
-        if _one_binary(binary, scope) is None:
-            continue
+        if _one_binary(binary, scope) is None and not (binary == "istio-agent|istiod" and scope == "ads"):
+            continue  # (the ads scope's shared messages take part: their words say whose, template_binary asks them)
         if len(prefix) >= CLAIM_PREFIX and template.weight >= FAMILY_WEIGHT:
             claims.setdefault(prefix[:CLAIM_PREFIX], []).append(template)
         elif template.weight - len(prefix) >= CLAIM_REST and len(segments) > 1:
@@ -496,6 +503,8 @@ def template_binary(template: Template | None, weight: int = FAMILY_WEIGHT, mess
     if template is None:
         return None
     binary = _one_binary(template.binary, template.scope)
+    if binary is None and message is not None and template.binary == "istio-agent|istiod" and template.scope == "ads":
+        binary = _ads_family(message)  # (pkg/xds prints in both: what the message says decides, or nothing does)
     if binary is None:
         return None
     if message is not None and _generic(template):
@@ -907,7 +916,13 @@ def _ads_family(message: str) -> str | None:
         # "ADS: new connection for node:2": a proxy with no id of its own is Envoy at the agent's local SDS server
         # (istiod names each proxy by its pod: "node:productpage-v1-….default-12")
         return "istio-agent"
+    if message.startswith("XDS: ") and _PUSH_CONTEXT.search(message, 0, 300) is not None:
+        return "istiod"  # a push of istiod's push context, named by its version ("Incremental Pushing:<time>/12")
     return None
+
+
+# the version istiod gives each push context: its time and a counter ("2021-02-09T16:18:55Z/12")
+_PUSH_CONTEXT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z/\d{1,9}\b")
 
 
 _COUNTER_NODE = re.compile(r"\bnode:\d{1,9}(?:\s|$)")
