@@ -820,3 +820,15 @@ def test_a_bare_message_of_the_ads_scope_both_programs_print_is_claimed_by_what_
     assert parse("All caches have been synced up in 318.545842ms, marking server ready").format == "unknown"
     # pkg/spiffe's trust bundles are istiod's (holdout66)
     assert parse("Loaded SPIFFE trust bundle for: a.local, containing 1 certs").format == "istiod"
+
+
+def test_a_panic_recovered_is_a_failure_whatever_level_reported_it() -> None:
+    # istio/istio#15084 (holdout75; the report behind CVE-2019-12995): Go's http2 server recovering a panic in
+    # Galley, logged through the standard logger that Istio relays at info
+    event = parse(
+        "2019-06-13T11:22:49.757037Z     info    http2: panic serving 172.16.0.49:35736: runtime error: invalid memory "
+        "address or nil pointer dereference"
+    )
+    assert (event.format, event.outcome) == ("istiod", "failure")
+    # a line that only names the word is not one
+    assert parse("2019-06-13T11:22:49.757037Z\tinfo\tads\tno panic expected here").outcome == "unknown"

@@ -1017,10 +1017,15 @@ _CA_DONE = ("Loaded ", "Added ", "Generated ", "Signed ", "Created ", "Updated "
 
 
 def _outcome_by_level(severity: str, lowered: str) -> str:
-    """``failure`` for an error, and for a warning that says something failed; else ``unknown``."""
-    if severity == "error" or (severity == "warning" and _failing(lowered)):
+    """``failure`` for an error, and for a warning that says something failed; else ``unknown`` -- but for a panic
+    recovered, whatever level the logger that reported it gave (Go's net/http and http2 servers log "http2: panic
+    serving <peer>: runtime error: …" through the standard logger, which Istio relays at info)."""
+    if severity == "error" or (severity == "warning" and _failing(lowered)) or _PANIC.search(lowered, 0, 200):
         return "failure"
     return "unknown"
+
+
+_PANIC = re.compile(r"\bpanic(?: serving\b|: )")
 
 
 def _push_attrs(attrs: dict[str, Any], match: re.Match[str]) -> None:
