@@ -598,7 +598,7 @@ def _tail(body: str, m: re.Match[str], source: Source | None) -> tuple[str, Pars
         short = tuple(_short_flags(flags).split(",")) if flags != "-" else ()
         # the quoted fields after the counts (user agent, request id, authority, upstream host), read as a whole
         # line's are: an upstream that answered (its host, its service time) did not leave the status to the proxy
-        tokens = [t.group(1) for t in _TOKEN.finditer(body, m.end() - 1) if t.group(1) is not None]
+        tokens = _quoted_after(body, m)
         _set_fields(attrs, zip((*_TAIL_QUOTED, "UPSTREAM_HOST"), tokens, strict=False))
         upstream = m.group("service").isdigit() or (len(tokens) > 3 and tokens[3] not in ("", "-"))
         facts = AccessFacts(status, short, details, upstream, False, status != 0)
@@ -619,12 +619,17 @@ def _tail(body: str, m: re.Match[str], source: Source | None) -> tuple[str, Pars
         return "envoy-text", Parsed(None, *decision, access_summary(attrs, source, decision), attrs)
     if details and details != "-":
         attrs["envoy.response_code_details"] = details
-    tokens = [t.group(1) for t in _TOKEN.finditer(body, m.end() - 1) if t.group(1) is not None]
+    tokens = _quoted_after(body, m)
     # the default format's quoted fields after the details, under a whole line's names (the request_id filter and
     # the same request's other hops read x-request-id)
     _set_fields(attrs, zip(_TAIL_QUOTED, tokens, strict=False))
     summary = "access log fragment (no request or status)"
     return "envoy-text", Parsed(None, "other", "unknown", False, "info", "access.fragment", summary, attrs)
+
+
+def _quoted_after(body: str, m: re.Match[str]) -> list[str]:
+    """The quoted fields from the one a tail's match ends in (user agent, request id, authority, upstream host)."""
+    return [t.group(1) for t in _TOKEN.finditer(body, m.end() - 1) if t.group(1) is not None]
 
 
 def _set_fields(attrs: dict[str, Any], pairs: Iterable[tuple[str, str]]) -> None:

@@ -141,7 +141,6 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _HEADER_LINE = re.compile(r"'(?P<name>:?[!#$%&*+.^_`|~0-9A-Za-z-]{1,256}+)'(?: ?, ?|:)'(?P<value>.*)'\Z", re.S)
 _HEADER_KV = re.compile(r"completed header: key=(?P<name>[^\s=]{1,256}+) value=(?P<value>.*)\Z", re.S)
 _THREAD_ONLY = re.compile(r"\s{0,64}+thread=(\d{1,12}+)\s*")
-_THREAD_TAIL = re.compile(r"(?:\t| {1,64})thread=(\d{1,12})$")
 
 _POLICY = re.compile(r"matched policy (\S{1,512}+)")
 # jwt_authn's verdict: "Jwt authentication completed with: <status>" (1.19+), "Called Filter : check complete
@@ -1061,17 +1060,21 @@ def _fragment(body: str, head: str, source: Source | None) -> Parsed | None:
     if fragment_template(text) is not None:  # a message only Envoy's source prints
         return classify(None, None, None, text, attrs, source)
     if text[-1].isdigit() and "thread=" in text[-24:]:
-        tail = _THREAD_TAIL.search(text, max(0, len(text) - 24))
-        if tail is not None and tail.start() > 0:
-            # Istio's layout for Envoy's log ends every message with "<TAB>thread=N": a message cut from the front
-            # of such a line is Envoy's when it is one of Envoy's own ("no healthy host for TCP connection pool
-            # <TAB>thread=22") -- the tail alone is anyone's to write (found in review: a refusal ending so was read
-            # as Envoy's chatter, out of the fallback's reach)
-            message = text[: tail.start()]
-            if whole_template(message) is not None or fragment_template(message) is not None:
-                attrs["thread.id"] = int(tail.group(1))
-                attrs["meshtail.partial"] = True
-                return classify(None, None, None, message, attrs, source)
+        # Istio's layout for Envoy's log ends every message with "<TAB>thread=N": a message cut from the front of
+        # such a line is Envoy's when it is one of Envoy's own ("no healthy host for TCP connection pool<TAB>thread=22")
+        # -- the tail alone is anyone's to write (found in review: a refusal ending so was read as Envoy's chatter,
+        # out of the fallback's reach); a blank before the tail, as the layout writes it
+        tail: dict[str, Any] = {}
+        message = _strip_thread(text, tail)
+        if (
+            tail
+            and message
+            and text[len(message)].isspace()
+            and (whole_template(message) is not None or fragment_template(message) is not None)
+        ):
+            attrs.update(tail)
+            attrs["meshtail.partial"] = True
+            return classify(None, None, None, message, attrs, source)
     if source is not None and source.container in PROXY_CONTAINERS and whole_template(text) is not None:
         return classify(None, None, None, text, attrs, source)  # a short one, in a proxy's own container
     if "reset before headers" in head and _LOCAL_REPLY_TLS.match(text) is not None:

@@ -346,6 +346,13 @@ def _one_binary(binary: str, scope: str) -> str | None:
     return None
 
 
+def _words_say_whose(binary: str, scope: str) -> bool:
+    """A template both programs print whose message's own words say which printed it: pkg/xds's, in the ads scope
+    (istiod's pushes name its push context; the agent's SDS server, a unix-socket peer or a bare connection number --
+    _ads_family reads them), so it takes part in claims and template_binary asks the message."""
+    return binary == "istio-agent|istiod" and scope == "ads"
+
+
 # a scope both programs log under whose messages are istiod's: pkg/spiffe's trust bundles (istiod fetches them for its
 # peer verifier); the "ads" scope's are told apart by their words (_ads_family)
 _ISTIOD_LEANING = frozenset(("spiffe",))
@@ -373,8 +380,8 @@ def _build_index() -> _Index:
             word = segments[1].split(None, 1)[0]
             if len(word) >= 3:
                 inner.setdefault(word, []).append(template)
-        if _one_binary(binary, scope) is None and not (binary == "istio-agent|istiod" and scope == "ads"):
-            continue  # (the ads scope's shared messages take part: their words say whose, template_binary asks them)
+        if _one_binary(binary, scope) is None and not _words_say_whose(binary, scope):
+            continue
         if len(prefix) >= CLAIM_PREFIX and template.weight >= FAMILY_WEIGHT:
             claims.setdefault(prefix[:CLAIM_PREFIX], []).append(template)
         elif template.weight - len(prefix) >= CLAIM_REST and len(segments) > 1:
@@ -503,8 +510,8 @@ def template_binary(template: Template | None, weight: int = FAMILY_WEIGHT, mess
     if template is None:
         return None
     binary = _one_binary(template.binary, template.scope)
-    if binary is None and message is not None and template.binary == "istio-agent|istiod" and template.scope == "ads":
-        binary = _ads_family(message)  # (pkg/xds prints in both: what the message says decides, or nothing does)
+    if binary is None and message is not None and _words_say_whose(template.binary, template.scope):
+        binary = _ads_family(message)
     if binary is None:
         return None
     if message is not None and _generic(template):
