@@ -1001,7 +1001,7 @@ def test_an_xds_stream_closed_unauthenticated_is_an_authentication_failure_and_p
 
 def test_a_warning_in_words_of_a_failure_is_one_and_a_connection_s_is_traffic() -> None:
     # holdout28 (a Higress/Envoy paste), holdout39 (istio/istio thread), holdout41 (envoyproxy/envoy thread),
-    # holdout22 (Cilium's Envoy): warnings no rule read closely were outcome-less "other" lines; a connection's
+    # holdout59 (istio/proxy): warnings no rule read closely were outcome-less "other" lines; a connection's
     # logger makes the failure traffic's, others stay "other"
     for line, category in (
         ("[Envoy (Epoch 0)] [2023-09-13 09:56:59.889][27][warning][client] [C2379827] Connection is closed by peer "
@@ -1010,8 +1010,6 @@ def test_a_warning_in_words_of_a_failure_is_one_and_a_connection_s_is_traffic() 
          "or no original_dst.", "routing"),
         ('[2022-03-02 04:57:59.816][1][warning][upstream] [source/extensions/clusters/redis/redis_cluster.cc:379] '
          'Unexpected response to cluster slot command: "ERR This instance has cluster support disabled"', "routing"),
-        ("[2018-05-16 00:49:36.856][11][warning][config] cilium_host_map.cc:51] Bad NetworkPolicyHosts Configuration",
-         "other"),
         # (holdout59: istio/proxy's metadata exchange filter, a peer without it)
         ("2021-01-13T09:23:06.058835Z\twarning\tenvoy filter\tIncorrect istio-peer-exchange ALPN magic. Peer missing "
          "TCP MetadataExchange filter.", "other"),
@@ -1270,3 +1268,69 @@ def test_a_thread_tail_alone_does_not_make_a_refusal_envoy_s_chatter() -> None:
         event = parse(line)
         assert (event.category, event.outcome, event.violation) == ("auth", "deny", True), line
     assert parse("no healthy host for TCP connection pool\tthread=22").format == "envoy-component"
+
+
+# envoyproxy/envoy#44664 (2026, Envoy 1.39): each xDS API logs the resource it rejected and why, at warn; the pull
+# request lists them as "[warn] <api>: …" (holdout80)
+PER_RESOURCE_REJECTIONS = (
+    "  [warn] lds: listener 'foo' config rejected: route: unknown cluster 'bar'",
+    "[warn] cds: cluster 'foo' config rejected: <detail>",
+    "[warn] rds: route config 'foo' rejected: <detail>",
+    "[warn] eds: cluster 'foo' config rejected: <detail>",
+    "[warn] sds: secret 'foo' config rejected: <detail>",
+    "[warn] srds: scoped route config 'foo' rejected: <detail>",
+)
+
+
+@pytest.mark.parametrize("line", PER_RESOURCE_REJECTIONS)
+def test_envoys_per_resource_rejection_is_a_nack_of_that_resource(line: str) -> None:
+    event = parse(line)
+    assert (event.format, event.category, event.outcome, event.violation) == (
+        "envoy-component",
+        "config",
+        "failure",
+        True,
+    )
+    assert event.action == "xds.reject" and event.attributes["envoy.resource_name"] == "foo"
+    # and in Istio's layout for Envoy's log (derived: the first message put in the sidecar's columns)
+    full = parse("2026-05-01T10:11:12.123456Z\twarning\tenvoy config\t" + line.strip().removeprefix("[warn] "))
+    assert (full.action, full.violation, full.attributes["envoy.resource_name"]) == ("xds.reject", True, "foo")
+
+
+def test_cilium_envoy_refusing_its_policy_configuration_is_a_rejection() -> None:
+    # holdout22 (cilium/cilium#4037, 2018): Cilium's Envoy filter refusing the NetworkPolicyHosts cilium-agent sent
+    event = parse(
+        "[2018-05-16 00:49:36.856][11][warning][config] cilium_host_map.cc:51] Bad NetworkPolicyHosts Configuration"
+    )
+    assert (event.category, event.outcome, event.violation) == ("config", "failure", True)
+    # a warning of another of Envoy's with "Bad" in it is not a rejection of configuration
+    other = parse("[2018-05-16 00:49:36.856][11][warning][upstream] [source/common/upstream/x.cc:1] Bad response")
+    assert other.action != "xds.reject"
+
+
+def test_a_message_kept_with_its_logger_alone_is_envoys_when_the_logger_or_the_message_says_so() -> None:
+    # holdout81 (a Spanish JWT troubleshooting guide): the time, thread, level and location cut away
+    for line in (
+        "[jwt_authn] Jwt issuer https://wrong-issuer/ is not configured",
+        "[jwt_authn] verification completed with: Jwt issuer is not configured",
+    ):
+        event = parse(line)
+        assert (event.format, event.category, event.outcome, event.violation) == (
+            "envoy-component",
+            "auth",
+            "deny",
+            True,
+        ), line
+    # authenticator.cc's second line on a failure ("status is: <jwt_verify's status>")
+    status = parse(
+        "[2024-01-01 10:00:00.000][12][debug][jwt] [source/extensions/filters/http/jwt_authn/authenticator.cc:150] "
+        "status is: Jwt is expired"
+    )
+    assert (status.action, status.violation) == ("jwt.reject", True)
+    # another program's bracketed tag, a level in brackets (nginx's "[error]"), is not a logger of Envoy's
+    for line in (
+        "[main] starting server on :8080",
+        "[config] loaded 3 routes",
+        "[error] 50#50: failed to new instance: unknown import: `env::proxy_continue_stream` has not been defined",
+    ):
+        assert parse(line).format == "unknown", line

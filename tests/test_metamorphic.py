@@ -26,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from meshtail.events import RawLine, Source
 from meshtail.parse.detect import StreamParser
@@ -150,6 +151,33 @@ WRAPPERS: dict[str, Wrap] = {
     ),
     # CloudWatch Logs Insights' CSV export of @timestamp,@message: the line in the row's last, quoted cell
     "CloudWatch Insights CSV": lambda s, pod, ctr: '2024-05-01 10:11:12.123,"' + s.replace('"', '""') + '"',
+    # colour codes a terminal's copy or a CI viewer kept without their escape byte (stern's names, tracing's time
+    # and level: "[2m2026-05-10T16:11:20Z[0m [32m INFO[0m"; a copy seen in the wild, as tools that strip it note)
+    "colour codes that lost their escape": lambda s, pod, ctr: f"[36m{pod}[0m [32m{ctr}[0m {s}",
+    # log tools' own times: Cloud Logging's row with its zone, Splunk's _time, Sumo Logic's, New Relic's
+    "log viewer time with its zone": lambda s, pod, ctr: f"2024-05-01 12:11:12.123 CEST {s}",
+    "Splunk's time": lambda s, pod, ctr: f"5/1/24 10:11:12.123 AM {s}",
+    "Sumo Logic's time": lambda s, pod, ctr: f"05/01/2024 10:11:12.123 +0200 {s}",
+    "New Relic's time": lambda s, pod, ctr: f"May 1, 2024 10:11:12 {s}",
+    # Azure Monitor's "Export to CSV" (TimeGenerated in the portal's locale, quoted for its comma)
+    "Azure Monitor CSV": lambda s, pod, ctr: '"5/1/2024, 10:11:12.123 AM","' + s.replace('"', '""') + '"',
+    # aws logs tail <group>: time, log stream (Fluent Bit's kube.var.log.containers.<pod>_<ns>_<container>-<id>.log)
+    "aws logs tail": lambda s, pod, ctr: (
+        f"2024-05-01T10:11:12.123000+00:00 kube.var.log.containers.{pod}_default_{ctr}-4f1c3b8a9d2e7f60a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718.log {s}"
+    ),
+    # gcloud logging read (YAML by default): the textPayload key of each entry, quoted as YAML quotes it
+    "gcloud logging read": lambda s, pod, ctr: _yaml_key("textPayload", s),
+    # Graylog's stored message (its gl2_* keys beside the line)
+    "Graylog message": lambda s, pod, ctr: json.dumps(
+        {
+            "message": s,
+            "source": "node-1",
+            "timestamp": "2024-05-01T10:11:12.123Z",
+            "gl2_source_input": "5f1c",
+            "gl2_message_id": "01HX",
+            "streams": ["000000000000000000000001"],
+        }
+    ),
     "tabs as one space": lambda s, pod, ctr: s.replace("\t", " ") if "\t" in s else None,
     "tabs as four spaces": lambda s, pod, ctr: s.replace("\t", "    ") if "\t" in s else None,
     "tabs expanded to stops": lambda s, pod, ctr: s.expandtabs(8) if "\t" in s else None,
@@ -162,6 +190,12 @@ WRAPPERS: dict[str, Wrap] = {
 
 
 _IPV4 = re.compile(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b")
+
+
+def _yaml_key(key: str, line: str) -> str | None:
+    """``key: <line>`` as PyYAML writes it (plain, single- or double-quoted); None when YAML would fold it."""
+    dumped = yaml.safe_dump({key: line}, width=1 << 30, allow_unicode=True).rstrip("\n")
+    return None if "\n" in dumped else dumped
 
 
 def _json_payload(line: str, pod: str, container: str) -> str | None:

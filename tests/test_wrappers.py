@@ -670,3 +670,100 @@ def test_escaped_columns_inside_another_line_do_not_hide_what_it_says() -> None:
         '...\\n"'
     )
     assert agent.format == "istio-agent"
+
+
+# ---------------------------------------------------------------- terminals' and log tools' leftovers
+
+
+def test_colour_codes_that_lost_their_escape_come_off_and_brackets_of_the_line_stay() -> None:
+    # tracing's coloured output (ztunnel in a terminal) copied by a terminal or a CI viewer that dropped the escape
+    # byte: "[2m<time>[0m [32m INFO[0m [2m<target>[0m[2m:[0m …" (derived: a real ztunnel policy denial, istio/ztunnel
+    # #1273's, in tracing-subscriber's ANSI layout with every ESC byte taken out)
+    line = (
+        "[2m2024-08-22T10:11:12.123456Z[0m [31mERROR[0m [2mztunnel::proxy::inbound[0m[2m:[0m "
+        'connection failed error=connection closed due to policy rejection: explicitly denied by: "ns/deny-all"'
+    )
+    event = parse(line)
+    assert (event.format, event.category, event.outcome, event.violation) == ("ztunnel", "auth", "deny", True)
+    # the same codes in caret notation (less, cat -v)
+    caret = line.replace("[2m", "^[[2m").replace("[0m", "^[[0m").replace("[31m", "^[[31m")
+    assert caret != line and parse(caret).action == event.action
+    # a line whose own brackets look like a code's start ("[main]" twice: "[m" then a word) is left alone
+    envoy = (
+        "[2019-10-04 17:38:35.393][35][debug][main] [external/envoy/source/server/connection_handler_impl.cc:257] "
+        "[C0] new connection [main]"
+    )
+    assert peel(envoy, FILE).body == envoy
+    assert parse(envoy).format == "envoy-component"
+
+
+def test_a_key_a_terminal_echoed_and_a_doubled_bracket_are_not_the_line() -> None:
+    # istio/istio#25326 (holdout78): ^C echoed before the next line of `kubectl logs -f`
+    sigint = (
+        "^C2020-07-08T09:05:21.124027Z   warning envoy main      "
+        "[bazel-out/k8-opt/bin/external/envoy/source/server/server.cc:582] caught SIGINT"
+    )
+    assert parse(sigint).format == "envoy-component"
+    # cilium/cilium#8425 (holdout80): Cilium's Envoy refusing the policy it was sent, its bracket doubled by the relay
+    bad = parse("[[cilium/network_policy.cc:129] Bad Network Policy Configuration")
+    assert (bad.format, bad.category, bad.outcome, bad.violation) == ("envoy-component", "config", "failure", True)
+
+
+def test_log_tools_own_times_before_a_message_alone_are_peeled() -> None:
+    # istio/istio pilot/pkg/xds/debounce (Istio 1.x): "Push debounce stable[<n>] <k> for config …" printed with no
+    # time or level of its own behind a tool's time: Splunk's, Sumo Logic's, New Relic's, Cloud Logging's with a zone
+    message = (
+        "Push debounce stable[5183] 1 for config ServiceEntry/shop/payments.shop.svc.cluster.local: "
+        "100.2ms since last change"
+    )
+    assert parse(message).action == "xds.push"  # (the premise: read alone)
+    for stamp in (
+        "5/1/24 10:11:12.123 AM",
+        "05/01/2024 10:11:12.123 +0200",
+        "May 1, 2024 10:11:12",
+        "2024-05-01 12:11:12.123 CEST",
+    ):
+        event = parse(f"{stamp} {message}")
+        assert (event.format, event.action) == ("istiod", "xds.push"), stamp
+
+
+def test_aws_logs_tail_names_the_pod_its_stream_names() -> None:
+    # aws logs tail /aws/containerinsights/<cluster>/application: time, log stream, the message
+    event = parse(
+        "2024-05-01T10:11:12.123000+00:00 kube.var.log.containers.istiod-5d95bbc58f-78xxg_istio-system_discovery-"
+        "4f1c3b8a9d2e7f60a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718.log "
+        "Push debounce stable[12] 3 for config VirtualService/shop/reviews: 100.1ms since last change"
+    )
+    assert (event.format, event.action) == ("istiod", "xds.push")
+    assert (event.source.pod, event.source.namespace, event.source.container) == (
+        "istiod-5d95bbc58f-78xxg",
+        "istio-system",
+        "discovery",
+    )
+
+
+def test_gcloud_logging_reads_yaml_key_is_the_line_and_yaml_escapes_are_undone() -> None:
+    # gcloud logging read prints YAML: a line with tabs is double-quoted with YAML's escapes ("\xE9" too)
+    line = (
+        'textPayload: "2021-03-26T00:03:54.637718Z\\twarn\\tads\\tADS:LDS: ACK ERROR caf\\xE9-v1-1.shop Internal:bad"'
+    )
+    event = parse(line)
+    assert (event.format, event.category, event.violation) == ("istiod", "config", True)
+    assert "café-v1-1.shop" in str(event.attributes.get("log.message", event.summary)) or "café" in event.summary
+    # a program's own "message:" key with its own words is not taken for a collector's line
+    assert peel("message: connection refused by the upstream", FILE).body.startswith("message:")
+
+
+def test_graylogs_stored_message_is_the_line_it_holds() -> None:
+    line = json.dumps(
+        {
+            "message": NACK,
+            "source": "istiod-5d95bbc58f-78xxg",
+            "timestamp": "2024-05-01T10:11:12.123Z",
+            "gl2_source_input": "5f1c",
+            "gl2_message_id": "01HX",
+            "full_message": NACK,
+        }
+    )
+    event = parse(line)
+    assert (event.format, event.category, event.violation) == ("istiod", "config", True)

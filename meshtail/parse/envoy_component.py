@@ -146,7 +146,9 @@ _POLICY = re.compile(r"matched policy (\S{1,512}+)")
 # jwt_authn's verdict: "Jwt authentication completed with: <status>" (1.19+), "Called Filter : check complete
 # <status>" before (filter.cc onComplete; 1.10 printed the status as a number, 0 for Ok); not Ok answers 401
 _JWT_DONE = re.compile(
-    r"(?:(?:JWT token verification|Jwt authentication|JWT authentication) completed with: "
+    r"(?:(?:JWT token verification|Jwt authentication|JWT authentication|^verification) completed with: "
+    # authenticator.cc's second line on a failure: "status is: <jwt_verify's status string>"
+    r"|^status is: (?=Jwt |Jwks |Audiences |Found multiple )"
     r"|^Called Filter : check complete )(?P<reason>.{0,512}+)"
 )
 _JWT_ONDONE = re.compile(r"JwtVerificationFilter::onDone with status (?P<reason>.{0,512}+)")
@@ -155,8 +157,9 @@ _JWT_ONDONE = re.compile(r"JwtVerificationFilter::onDone with status (?P<reason>
 # from curl's body)
 _JWT_STATUS = re.compile(
     r"(?P<reason>(?:Jwt (?:is (?:missing|expired|not in the form of )|not yet valid|header |payload |signature "
-    r"|issuer is not configured|verification fails|ED25519 signature)|Jwks (?:is an invalid JSON|does(?:n't| not) "
-    r"have |RSA |EC |Oct key |OKP |remote fetch is failed)|Audiences in Jwt are not allowed|Found multiple Jwt tokens)"
+    r"|issuer (?:\S{1,400} )?is not configured|verification fails|ED25519 signature)"
+    r"|Jwks (?:is an invalid JSON|does(?:n't| not) have |RSA |EC |Oct key |OKP |remote fetch is failed)"
+    r"|Audiences in Jwt are not allowed|Found multiple Jwt tokens)"
     r".{0,400}+)"
 )
 _EXT_AUTHZ_CODE = re.compile(r"(?:Response status code|received status code):? '?(\d{3})")
@@ -171,6 +174,15 @@ _XDS_CLOSED = re.compile(
     r"(?P<code>-?\d{1,4}+),? ?(?P<error>.{0,1024}+)",
     re.S,
 )
+# the per-resource rejection each xDS API logs since Envoy 1.39 (envoyproxy/envoy#44664, 2026): "lds: listener 'foo'
+# config rejected: route: unknown cluster 'bar'", "rds: route config 'foo' rejected: …", "sds: secret 'foo' …"
+_RESOURCE_REJECTED = re.compile(
+    r"(?P<api>lds|cds|rds|eds|sds|srds|vhds|ecds): (?P<kind>listener|cluster|route config|secret|scoped route config"
+    r"|virtual host|extension config) '(?P<name>[^']{0,512}+)' (?:config )?rejected: (?P<error>.{0,4096}+)",
+    re.S,
+)
+# Cilium's Envoy filters refusing the policy resources cilium-agent sends (cilium/network_policy.cc, host_map.cc)
+_CILIUM_BAD_CONFIG = re.compile(r"Bad (?:Network ?Policy(?:Hosts)?|[A-Z]\w{2,40}) Configuration\b")
 _FETCH_FAILURE = re.compile(r"(?P<api>[a-z]{2,5}+): fetch failure: (?P<error>.{0,4096}+)", re.S)
 _XDS_UPDATE = re.compile(
     r"(?P<api>cds|lds|rds|eds|sds|vhds|srds|ecds): (?:add|added|remove|removed|loading|add/update|update|updated)\b"
@@ -1057,6 +1069,18 @@ def _fragment(body: str, head: str, source: Source | None) -> Parsed | None:
             return classify(None, None, None, f"Error adding/updating listener(s) {text}", attrs, source)
     if " rejected: " in head and _REJECTED_LISTENER.search(head) is not None:  # a rejection cut at the front
         return classify(None, None, None, text, attrs, source)
+    if first == "[" and (named := _BARE_LOGGER.match(text)) is not None:
+        # "[jwt_authn] <message>": a message an author kept with its logger alone (time, thread, level and source
+        # location cut away) -- Envoy's by a logger only Envoy names so, or by a message Envoy prints in that logger
+        logger, rest = named.group(1), text[named.end() :]
+        logger = "jwt" if logger == "jwt_authn" else logger
+        if logger in _OWN_LOGGERS or (logger not in _LEVEL_WORDS and template_for(logger, rest) is not None):
+            attrs["meshtail.partial"] = True
+            return classify(None, None, logger, rest, attrs, source)
+    if " rejected: " in head:
+        bare = _BRACKET_LEVEL.sub("", text.lstrip(" "), 1)
+        if _RESOURCE_REJECTED.match(bare):  # (as its pull request lists them: "[warn] lds: listener 'foo' config …")
+            return classify(None, None, None, bare, attrs, source)
     if fragment_template(text) is not None:  # a message only Envoy's source prints
         return classify(None, None, None, text, attrs, source)
     if text[-1].isdigit() and "thread=" in text[-24:]:
@@ -1087,6 +1111,12 @@ def _fragment(body: str, head: str, source: Source | None) -> Parsed | None:
             return classify(None, None, "rbac", text[decision.start(1) :], attrs, source)
     return None
 
+
+_BARE_LOGGER = re.compile(r"\[([a-z][a-z0-9_]{1,31})\] (?=\S)")
+# Envoy's logger ids (and the jwt filter's name) no other program's bracketed tag is likely to be
+_OWN_LOGGERS = frozenset(("jwt", "ext_authz", "rbac", "ext_proc", "conn_handler", "http2", "oauth2", "envoy_bug"))
+_LEVEL_WORDS = frozenset(("trace", "debug", "info", "notice", "warn", "warning", "error", "crit", "critical", "alert"))
+_BRACKET_LEVEL = re.compile(r"\[(?:trace|debug|info|warn|warning|error|critical)\] ")
 
 # "upstream connect error or disconnect/reset before headers. … transport failure reason: TLS error: …" (the first
 # letter lost in a paste, "discconect" retyped by hand)
@@ -1693,6 +1723,17 @@ def _decide(
         kind = reject.group("type").rsplit(".", 1)[-1]
         summary = f"{where} rejected {kind} config: {clip(reject.group('error'), 140)}"
         return made("config", "failure", True, _floor(severity, "error"), "xds.reject", summary)
+    resource = _RESOURCE_REJECTED.match(m) if " rejected: " in m else None
+    if resource:
+        attrs["istio.xds.type"] = resource.group("api").upper()
+        attrs["envoy.resource_name"] = resource.group("name")
+        attrs["error.message"] = resource.group("error")
+        what = f"{resource.group('kind')} '{resource.group('name')}'"
+        summary = f"{where} rejected {what}: {clip(resource.group('error'), 140)}"
+        return made("config", "failure", True, _floor(severity, "warning"), "xds.reject", summary)
+    if m.startswith("Bad ") and _CILIUM_BAD_CONFIG.match(m):
+        summary = f"{where} rejected the policy configuration it was sent: {clip(m, 140)}"
+        return made("config", "failure", True, _floor(severity, "warning"), "xds.reject", summary)
     cut = _REJECTED_LISTENER.search(m, 0, 400)
     if cut:
         attrs["error.message"] = m[cut.start() + 11 :]

@@ -92,6 +92,15 @@ _LOGCLI_COLOURS = re.compile(
     r"\x1b\[34m(\d{4}-\d\d-\d\dT[^\s\x1b]{1,40})\x1b\[0m (?:\x1b\[31m(\{[^{}\x1b]{0,8000}\} *)\x1b\[0m )?"
 )
 _TRAILING_RESET = re.compile(r"(?:\x1b\(B)?\x1b\[0?m\Z")
+# colour codes that lost their escape byte on the way to a page: "[2m2024-…Z[0m [32m INFO[0m [2mztunnel::…" (a
+# terminal's copy, a CI log viewer), or wrote it as text ("^[[32m" from less or cat -v, "←[32m" from Windows' console,
+# "\u001b[32m" from a JSON string copied without decoding)
+_SGR_REMNANT = re.compile(
+    r"(?:\^\[|\u2190|\\u001[bB]|\\033|\\x1[bB]|\\e)?\[(?:\d{1,3}(?:;\d{1,3}){0,7}m(?!\])|m(?![\w\]]))"
+)
+_CARET_KEYS = frozenset("CDZ\\")  # ^C, ^D, ^Z, ^\ as a terminal echoes them
+_DOUBLED_BRACKET = re.compile(r"\[(?:[\w./+-]{1,400}\.(?:cc|h):\d{1,7}\]|\d{4}-\d\d-\d\d[ T]\d\d:)")
+_SGR_RESET = re.compile(r"\[0m(?!\])|\[m(?![\w\]])")
 
 
 _BOLD_SPAN = re.compile(r"\*\*[^*\s](?:[^*]{0,400}[^*\s])?\*\*")
@@ -198,9 +207,18 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
                 body = _ANSI.sub("", coloured.group(0)) + _TRAILING_RESET.sub("", body[coloured.end() :])
             else:
                 body = _ANSI.sub("", body, count=4)
+    if "m" in body and "\x1b" not in body and _SGR_RESET.search(body) is not None:
+        # (a reset is there and one code more: one "[0m" alone could be the line's own text)
+        plain, codes = _SGR_REMNANT.subn("", body)
+        if codes >= 2:
+            body = plain
     stripped = body.strip()
     if stripped != body:
         body = stripped
+    if body[:1] == "^" and body[1:2] in _CARET_KEYS and looks_like_a_line(body[2:]):
+        body = body[2:]  # the terminal's echo of a key typed before the line came ("^C2020-07-08T09:05:21Z  warning …")
+    elif body.startswith("[[") and _DOUBLED_BRACKET.match(body, 1) is not None:
+        body = body[1:]  # a bracket doubled by a relay or a hand ("[[cilium/network_policy.cc:129] Bad …")
     if "\t" in body[:200] and (" \t" in body or "\t " in body):
         # blanks beside the tabs between columns ("…Z \twarning \tenvoy config \t…": a renderer that pads its
         # cells, an author who aligned them): the tab is the column's separator, the blanks around it are not
@@ -308,7 +326,7 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
         # is read as a label below)
         if looks_like_a_line(plain) or ("**" not in _BOLD_SPAN.sub("", body) and _LABEL.match(body) is None):
             body, partial = plain, True
-    if "\\t" in body[:80] and "\t" not in body and body[:1] not in "{[":
+    if "\\t" in body[:80] and "\t" not in body and body[:1] not in "{[" and _YAML_FIELD.match(body) is None:
         escaped = _ESCAPED_COLUMNS.search(body, 0, 80)
         if escaped is not None and _ESCAPED_LEAD.fullmatch(body, 0, escaped.start()) is not None:
             # a text line copied out of a JSON string or a program's repr, its tabs written "\t" (an event's or a
@@ -717,6 +735,53 @@ def _syslog_tag(text: str, source: Source) -> Peeled | None:
     return Peeled(inner, source, None, ["syslog"])
 
 
+# a collector's record printed as YAML, one key a line: ``gcloud logging read`` (YAML is its default format:
+# "textPayload: '…'"), ``kubectl get … -o yaml``-style dumps of a log record, Fluent Bit's and Vector's YAML outputs
+_YAML_FIELD = re.compile(
+    r" {0,12}(?:- )?(textPayload|log|message|MESSAGE|line|_raw|LogMessage|LogEntry|@message|body): "
+)
+# keys only a collector or store names its line by (a "message:" or "log:" may be a program's own word)
+_YAML_LINE_KEYS = frozenset(("textPayload", "_raw", "LogMessage", "LogEntry", "@message"))
+
+
+_YAML_ESCAPE = re.compile(r"\\(?:x([0-9A-Fa-f]{2})|([0abevNLP_ ]))|\\\\")
+_YAML_NAMED = {"0": "\0", "a": "\a", "b": "\b", "e": "\x1b", "v": "\v", "N": "\x85", "L": "\u2028", "P": "\u2029"}
+_YAML_NAMED |= {"_": "\xa0", " ": " "}
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    if match.group(1):
+        return f"\\u00{match.group(1)}"
+    if match.group(2):
+        return json.dumps(_YAML_NAMED[match.group(2)])[1:-1]
+    return match.group()  # an escaped backslash stays one
+
+
+def _yaml_scalar(value: str) -> str | None:
+    """A YAML scalar on one line: double-quoted (JSON's escapes), single-quoted ('' for '), or plain."""
+    if value[:1] == '"':
+        if not value.endswith('"') or len(value) < 2:
+            return None
+        # (YAML's escapes JSON lacks: "\xE9", "\e", "\0", "\N" …, as JSON spells them)
+        return _json_string(_YAML_ESCAPE.sub(_json_escape, value) if "\\" in value else value)
+    if value[:1] == "'":
+        return value[1:-1].replace("''", "'") if value.endswith("'") and len(value) > 1 else None
+    return value.strip() or None
+
+
+def _yaml_field(text: str, source: Source) -> Peeled | None:
+    """One key of a collector's record printed as YAML, holding the line."""
+    if text[:1] not in " -tlmMb_L@":
+        return None
+    match = _YAML_FIELD.match(text)
+    if match is None:
+        return None
+    inner = _yaml_scalar(text[match.end() :])
+    if inner is None or not (looks_like_a_line(inner) or match.group(1) in _YAML_LINE_KEYS):
+        return None
+    return Peeled(inner, source, None, ["yaml"], decoded=text[match.end()] == '"')
+
+
 def _log_ui(text: str, source: Source) -> Peeled | None:
     """A log UI's export: ``<time> | line``, ``<time>\\tline``, ``<epoch ms>\\t<time>\\tline`` (Grafana)."""
     if not text[:1].isdigit():
@@ -738,18 +803,28 @@ def _log_ui(text: str, source: Source) -> Peeled | None:
     return Peeled(inner, source, _ui_time(stamp), ["export"])
 
 
+_ZONES = (
+    "UTC|GMT|CET|CEST|EET|EEST|WET|WEST|BST|IST|MSK|JST|KST|HKT|SGT|AEST|AEDT|ACST|AWST|NZST|NZDT"
+    "|EST|EDT|CST|CDT|MST|MDT|PST|PDT|AKST|AKDT|HST|BRT|ART"
+)
 # a time another program put before the line in its own format: Go's log package ("2024/05/01 10:11:12"), Python's
 # logging ("2024-05-01 10:11:12,123"), a log viewer's local time with no zone (Grafana's and Lens's log panels:
 # "2024-05-01 12:11:12.123", "2024-05-01T12:11:12.123"), a chat's message time ("[10:42 AM]", "[10:42:07]")
 _CLOCK = re.compile(
-    r"(?:\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,9})?|\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}"
+    # a log viewer's local time with its zone's abbreviation (Cloud Logging's and Datadog's copied rows)
+    rf"(?:\d{{4}}-\d{{2}}-\d{{2}}[T ]\d{{2}}:\d{{2}}:\d{{2}}(?:[.,]\d{{1,9}})? (?:{_ZONES}|[+-]\d{{4}})(?= )"
+    # a US or European date a log tool shows (Splunk's "5/1/24 10:11:12.123 AM", Sumo Logic's "05/01/2024
+    # 10:11:12.123 +0200", Azure's "5/1/2024, 10:11:12.123 AM"), a month's name (New Relic's "May 1, 2024 10:11:12")
+    r"|(?:\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|[A-Z][a-z]{2,8} \d{1,2},? \d{4}),? \d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,9})?"
+    rf"(?: ?[AaPp][Mm])?(?: [+-]\d{{2}}:?\d{{2}}| (?:{_ZONES}))?(?= )"
+    r"|\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,9})?|\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}"
     r"|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}\.\d{1,9}(?= )"
     r"|\[\d{1,2}:\d{2}(?::\d{2})?(?: ?[AaPp][Mm])?\]) +"
 )
 
 
 def _loose_clock(text: str, source: Source) -> Peeled | None:
-    match = _CLOCK.match(text) if text[:1].isdigit() or text[:1] == "[" else None
+    match = _CLOCK.match(text) if text[:1].isdigit() or text[:1] == "[" or text[:1].isupper() else None
     return Peeled(text[match.end() :], source, None, ["export"]) if match is not None else None
 
 
@@ -779,7 +854,9 @@ def _kibana(text: str, source: Source) -> Peeled | None:
 # "Export results → CSV" (@timestamp,@message)
 _CSV_TIME = re.compile(
     r'"?(?:\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?|\d{13}'
-    r'|[A-Z][a-z]{2,8} \d{1,2}(?:st|nd|rd|th)?,? \d{4}(?:,| @) \d{2}:\d{2}:\d{2}(?:\.\d{1,3})?)"?,"'
+    r"|[A-Z][a-z]{2,8} \d{1,2}(?:st|nd|rd|th)?,? \d{4}(?:,| @) \d{2}:\d{2}:\d{2}(?:\.\d{1,3})?"
+    # Azure Monitor's CSV export (TimeGenerated in the portal's locale: "5/1/2024, 10:11:12.123 AM")
+    r'|\d{1,2}/\d{1,2}/\d{4},? \d{1,2}:\d{2}:\d{2}(?:\.\d{1,9})?(?: ?[AP]M)?)"?,"'
 )
 
 
@@ -799,7 +876,7 @@ def _csv_row(text: str, source: Source) -> Peeled | None:
                 found = _kibana(cells[0] + "\t" + cell, source)
                 stamp = found.stamp if found is not None else None
             else:
-                stamp = _ui_time(cells[0]) if cells[0][:1].isdigit() else None
+                stamp = _ui_time(cells[0]) if cells[0][:1].isdigit() and "/" not in cells[0] else None
             return Peeled(cell, source, stamp, ["export"])
     return None
 
@@ -1219,6 +1296,8 @@ def _payload(obj: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
         others = ("file", "host", "hostname", "agent", "ecs", "stream", "nodeName", "name", "ddsource", "ddtags")
         # New Relic's log records: its Kubernetes plugin's flat names (pod_name, container_name, namespace_name)
         others += ("pod_name", "container_name", "namespace_name", "newrelic.source", "plugin.type", "entity.guid")
+        # Graylog's stored message (gl2_* keys, GELF's full_message) and Logstash's event ("@version")
+        others += ("gl2_message_id", "gl2_source_input", "full_message", "@version")
         # CloudWatch Logs events (aws logs filter-log-events / get-log-events): logStreamName, eventId, ingestionTime
         cloudwatch = ("logStreamName", "ingestionTime", "eventId")
         if any(key in obj for key in (*collector_keys, *others, *cloudwatch)):
@@ -1232,6 +1311,10 @@ def _payload(obj: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
             if stamp is None and isinstance(obj.get("timestamp"), int):
                 stamp = _ui_time(str(obj["timestamp"])) if len(str(obj["timestamp"])) == 13 else None
             return message, {**labels, **found}, stamp
+        if isinstance(message, str) and starts_a_record(message) and _LINE_ONLY_KEYS.isdisjoint(obj):
+            # any other shipper's or store's record of a line ({"timestamp", "message", "source"}: Graylog's message
+            # view, Logstash's "@version", a home-made forwarder): the message is a whole log line of its own
+            return message, labels, stamp
     original = _dig(obj, "event", "original")
     if isinstance(original, str):
         return original, labels, stamp
@@ -1303,6 +1386,9 @@ def _payload(obj: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
             return rest, labels, stamp
     return None, {}, None
 
+
+# keys of a program's own JSON record: beside them "message" is that program's message, not a line it carries
+_LINE_ONLY_KEYS = frozenset(("level", "severity", "msg", "scope", "logger", "caller", "lvl"))
 
 # what Fluent Bit (tail + cri/docker parsers, kubernetes filter, es output) adds to a record of a line
 _COLLECTOR_KEYS = frozenset(("kubernetes", "stream", "_p", "logtag", "date", "@timestamp", "docker", "log_processed"))
@@ -1640,6 +1726,7 @@ def _json_fragment(text: str, source: Source) -> Peeled | None:
 _PEELERS = (
     _artefacts,
     _envelope,
+    _yaml_field,
     _fluent_stdout,
     _fluent_array,
     _loki_cli,
@@ -1720,8 +1807,8 @@ def _loose_csv(text: str, source: Source) -> Peeled | None:
     CloudWatch Logs Insights export: ``@timestamp,@message`` → ``2024-05-01 10:11:12.123,"<line>"``)."""
     if len(text) < 3 or text[-1] != '"':
         return None
-    if text[0] != '"':
-        row = _CSV_ROW.match(text)
+    row = _CSV_ROW.match(text)
+    if text[0] != '"' or (row is not None and _CSV_TIME.match(text) is not None):
         if row is None:
             return None
         cell = text[row.end() : -1]
@@ -1732,7 +1819,7 @@ def _loose_csv(text: str, source: Source) -> Peeled | None:
 
 
 # a CSV row's plain cells before the quoted one holding the line (a time, a stream's or a pod's name)
-_CSV_ROW = re.compile(r'(?:[^",\s][^",]{0,199},){1,4}"')
+_CSV_ROW = re.compile(r'(?:[^",\s][^",]{0,199},|"[^",]{1,40}, [^",]{1,40}",){1,4}"')
 
 
 def _loose_marks(text: str, source: Source) -> Peeled | None:
@@ -1769,6 +1856,23 @@ def _loose_stamp(text: str, source: Source) -> Peeled | None:
     if match is None:
         return None
     return Peeled(text[match.end() :], source, _utc(match.group(1)), ["kubectl"])
+
+
+# ``aws logs tail``: "<time with offset> <log stream name> <message>" (aws-cli's logs tail, its default short format
+# off); the stream names the node, pod or file (Container Insights' "<node>-application.var.log.containers.<pod>_…")
+_AWS_TAIL = re.compile(
+    r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[+-]\d{2}:\d{2}|Z)) "
+    r"([\w.\-/\[\]$]{1,512}[./][\w.\-/\[\]$]{0,512}) "
+)
+
+
+def _loose_stream(text: str, source: Source) -> Peeled | None:
+    """``aws logs tail``'s time and log stream before a message printed without time."""
+    match = _AWS_TAIL.match(text) if text[:1].isdigit() else None
+    if match is None:
+        return None
+    changed = _labelled(source, _file_names(match.group(2)))
+    return Peeled(text[match.end() :], changed, _utc(match.group(1)), ["aws"])
 
 
 def _loose_continuation(text: str, source: Source) -> Peeled | None:
@@ -1866,6 +1970,7 @@ _LOOSE = (
     _loose_marks,
     _loose_export,
     _loose_stamp,
+    _loose_stream,
     _loose_clock,
     _loose_syslog,
     _loose_grep,
