@@ -1330,3 +1330,51 @@ def test_an_authors_bold_inside_a_prefixed_access_line_is_taken_away() -> None:
         "(actual name not yet known)"
     )
     assert masked.format == "istiod" and "*****" in masked.summary
+
+
+# ---------------------------------------------------------------- an author's "..." where parts of the line were
+
+# holdout79 (a Solo ambient doc, "What to confirm in the logs"): ztunnel's access line, its time dropped and fields
+# left out with "..."
+ZTUNNEL_ELIDED = (
+    '  info access connection complete ... src.identity="spiffe://cluster.local/ns/demo/sa/workload-a1" '
+    'dst.addr=10.20.1.16:15008 dst.hbone_addr=10.20.1.16:8080 dst.service="wpt-cel-egress.i-peg.mesh.internal" '
+    'dst.workload="wpt-cel-egress-..." direction="outbound"'
+)
+# holdout79 (notes on exporting audit logs from Loki): an audit event with its members left out
+AUDIT_ELIDED = '{"kind":"Event","apiVersion":"audit.k8s.io/v1",...,"gs_cluster_id":"my-cluster"}'
+
+
+def test_an_authors_elision_does_not_hide_what_the_line_says() -> None:
+    assert reading(ZTUNNEL_ELIDED) == ("ztunnel", "routing", "success", False)
+    event = parse(AUDIT_ELIDED)
+    assert event.format == "k8s-audit" and event.attributes.get("meshtail.partial") is True
+    # (derived: the same elision in a record that keeps what it says) the members left tell the reading
+    deleted = parse(
+        '{"kind":"Event","apiVersion":"audit.k8s.io/v1","verb":"delete",...,"objectRef":{"resource":'
+        '"authorizationpolicies","namespace":"shop","name":"deny-all","apiGroup":"security.istio.io"},...}'
+    )
+    assert (deleted.format, deleted.category, deleted.action) == ("k8s-audit", "config", "resource.delete")
+    denied = parse(
+        '{...,"response_code":403,"response_flags":"-","response_code_details":"rbac_access_denied_matched_policy[none]",...}'
+    )
+    assert (denied.format, denied.category, denied.outcome, denied.violation) == ("envoy-json", "auth", "deny", True)
+    # a record that is no JSON for another reason stays unread
+    assert parse('{"a": "x...", "b": 2,}').format == "unknown"
+
+
+def test_a_path_cut_to_its_file_still_names_envoys_xds_client_and_a_cni_kubeconfig_names_istio_cni() -> None:
+    # holdout79 (Kuadrant PoC notes): the first of five physical lines an author wrapped a NACK into
+    assert reading("warning envoy config .../delta_subscription_state.cc:283 delta config for") == (
+        "envoy-component",
+        "config",
+        "unknown",
+        False,
+    )
+    # holdout79 (a blog post on the istio-cni kubeconfig deadlock after a node reboot, istio/istio#60721)
+    assert reading("failed to setup network for sandbox ...: ... istio-cni-kubeconfig: no such file or directory") == (
+        "istio-cni",
+        "other",
+        "failure",
+        False,
+    )

@@ -60,6 +60,10 @@ JSON_FAMILIES: tuple[JsonFamily, ...] = (
 )
 
 
+# an author's "..." standing for members of a JSON record they left out (",...," "{...," ",...}")
+_ELIDED_MEMBERS = re.compile(r",\s{0,4}(?:\.\.\.|…)\s{0,4}(?=[,}\]])|(?<=[{\[])\s{0,4}(?:\.\.\.|…)\s{0,4},?")
+
+
 class StreamParser:
     """Parses the lines of one stream (a container, a file, stdin).
 
@@ -112,6 +116,22 @@ class StreamParser:
                 return found
         return None
 
+    def _elided(self, body: str, source: Source) -> tuple[str, Parsed] | None:
+        """A record an author shortened with "..." where members were (``{"kind":"Event",…,"gs_cluster_id":"x"}``),
+        read without the marks; flagged partial."""
+        try:
+            obj = json.loads(_ELIDED_MEMBERS.sub("", body))
+        except ValueError:
+            return None
+        if not isinstance(obj, dict) or len(obj) < 2:
+            return None
+        for recognise in JSON_FAMILIES:
+            found = recognise(obj, source)
+            if found is not None:
+                found[1].attributes["meshtail.partial"] = True
+                return found
+        return None
+
     def _json(self, body: str, source: Source) -> tuple[str, Parsed] | None:
         if not body.startswith("{"):
             return None
@@ -120,8 +140,14 @@ class StreamParser:
         try:
             obj = json.loads(body)
         except ValueError:
+            if body.startswith(("{...", "{…")):
+                return self._elided(body, source)
             if not body.startswith('{"'):
                 return None
+            if "..." in body or "…" in body:
+                found = self._elided(body, source)
+                if found is not None:
+                    return found
             found = k8s_audit.recognise_fragment(body, source) or envoy_json.recognise_fragment(body, source)
             if found is not None:
                 return found

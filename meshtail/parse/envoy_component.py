@@ -267,7 +267,11 @@ _LISTENER_LIFECYCLE = re.compile(
 # Envoy's xDS client and config subscriptions, by source file (common/config, config_subscription, the APIs' own)
 # what only the xDS client's chatter names, for a line without its source file (Envoy before 1.15 printed none)
 _XDS_WORDS = re.compile(r"gRPC mux |(?:Stream|Delta)AggregatedResources|type\.googleapis\.com/envoy\.")
-_CONFIG_SOURCE = re.compile(r"/common/config/|/config_subscription/|/(?:lds|cds|rds|srds|vhds|sds)_api|/grpc_mux")
+_CONFIG_SOURCE = re.compile(
+    r"/common/config/|/config_subscription/|/(?:lds|cds|rds|srds|vhds|sds)_api|/grpc_mux"
+    # the xDS client's own files by name, their directories cut away (".../delta_subscription_state.cc:283")
+    r"|/(?:delta_|sotw_)?subscription_state\.|/(?:delta_)?grpc_subscription_impl\.|/grpc_stream\.h|/watch_map\."
+)
 # a listener of Istio's by name ("0.0.0.0_8000", "10.0.0.1_15006", "virtualInbound") then why Envoy could not build it
 _LISTENER_ERROR = re.compile(
     r"(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]{2,45}\])_\d{1,5}|virtual(?:In|Out)bound): "

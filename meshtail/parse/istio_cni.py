@@ -124,7 +124,7 @@ _ISTIO_RULES = re.compile(
     r"|ip6?tables(?:-legacy|-nft)?-restore (?:--noflush |-n |-w \d+ ){0,3}/tmp/ip6?tables-rules-\d{6,20}\.txt"
 )
 # where install-cni writes on the node (the DaemonSet mounts the host's CNI directories under /host)
-_CNI_HOST_PATH = re.compile(r"/host/(?:opt/cni/bin|etc/cni/(?:net\.d|multus))\b|istio-cni\.kubeconfig|ZZZ-istio-cni")
+_CNI_HOST_PATH = re.compile(r"/host/(?:opt/cni/bin|etc/cni/(?:net\.d|multus))\b|istio-cni[.-]kubeconfig|ZZZ-istio-cni")
 # iptables' own refusal when another program holds its lock (the CNI and istio-init run it with -w)
 _XTABLES_LOCK = "currently holding the xtables lock"
 # the kubelet's (or containerd's) sandbox error naming the istio-cni plugin as the one that failed

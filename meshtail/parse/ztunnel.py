@@ -705,7 +705,17 @@ def _split_message(rest: str) -> tuple[str, list[tuple[str, str]]]:
         wide = _WIDE_FIELD.search(rest, narrow.start())
         if wide is not None:
             cut = wide
-    return rest[: cut.start()].strip(), parse_fields(rest[cut.end() :])
+    return _unelided(rest[: cut.start()]), parse_fields(rest[cut.end() :])
+
+
+def _unelided(message: str) -> str:
+    """The message without an author's elision mark after it ("connection complete ... src.identity=…": the fields
+    the author left out)."""
+    message = message.strip()
+    for mark in (" ...", " …"):
+        if message.endswith(mark):
+            return message[: -len(mark)].rstrip()
+    return message
 
 
 def _after_target(body: str, pos: int, tabbed: bool) -> tuple[str, list[tuple[str, str]]]:
