@@ -158,3 +158,15 @@ def test_an_access_record_cut_early_is_still_one_when_its_first_keys_are_envoys(
     # counts, a client and ONE field only Envoy names are what any request log may hold: not a proxy's record
     app = '{"bytes_received":0,"bytes_sent":442,"downstream_remote_address":"10.42.0.1:22564","route_name":"home","user":"x'
     assert parse(app).format == "unknown"
+
+
+def test_a_null_true_or_false_cut_inside_is_the_value_it_was() -> None:
+    # a record cut in the middle of a literal ('"connection_termination_details":nul'): the literal completed rather
+    # than the member dropped (what is left may be all that says whose record it is)
+    assert close_cut_object('{"a":1,"connection_termination_details":nul') == {
+        "a": 1,
+        "connection_termination_details": None,
+    }
+    assert close_cut_object('{"a":1,"b":tr...') == {"a": 1, "b": True}
+    assert close_cut_object('{"a":1,"b":fa') == {"a": 1, "b": False}
+    assert close_cut_object('{"a":1,"b":"nul') == {"a": 1, "b": "nul"}  # (inside a string: the string it was)

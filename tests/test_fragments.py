@@ -1378,3 +1378,43 @@ def test_a_path_cut_to_its_file_still_names_envoys_xds_client_and_a_cni_kubeconf
         "failure",
         False,
     )
+
+
+# ---------------------------------------------------------------- a line cut short with an ellipsis
+
+
+def test_a_line_cut_short_with_an_ellipsis_keeps_the_family_its_start_names() -> None:
+    # (derived from kubewarden/network-enforcer#204's ztunnel line: its spans cut "…:inbound{…}:in...")
+    cut_spans = "2026-08-03T15:34:57.746680Z\tinfo\tstate:proxy{wl=default/http-server-6cbcc86f5d-lhq82}:in..."
+    assert parse(cut_spans).format == "ztunnel"
+    # (derived: tracing's layout, cut inside the target after the spans, and the spans then "..." for the rest)
+    assert (
+        parse(
+            "2023-02-28T21:56:45.357910Z  INFO outbound{id=7979f9edf74ec2a700309c20e5bcfa58}: ztunnel::proxy::out..."
+        ).format
+        == "ztunnel"
+    )
+    assert (
+        parse(
+            "WARN proxy{uid=e50ffaf0-9486-468b-85ba-1399f0793ffa}:outbound{id=9f733045fc630ba161476e6e1dc01a16}: ..."
+        ).format
+        == "ztunnel"
+    )
+    # (derived from corpus/envoy/component-derived.jsonl:1: Istio's layout for Envoy's log cut inside its location)
+    located = parse(
+        "2024-09-24T01:25:55.428874Z\tdebug\tenvoy rbac external/envoy/source/extensions/filters/http/rbac/rbac..."
+    )
+    assert (located.format, located.category) == ("envoy-component", "auth")
+    # (derived from holdout6's istio-proxy JSON access record, cut inside a null after four keys)
+    record = parse(
+        '{":authority":"reviews:9080","bytes_received":0,"bytes_sent":18,"connection_termination_details":nul...'
+    )
+    assert (record.format, record.outcome, record.attributes.get("meshtail.partial")) == ("envoy-json", "unknown", True)
+    # (derived from corpus/k8s-audit/gke-derived.jsonl:3: Cloud Logging's audit entry cut in its first label)
+    audit = parse(
+        '{"insertId":"2a3b4c5d-6e7f-4a8b-9c0d-2e3f4a5b6c7d","labels":{"authorization.k8s.io/decision":"forbid...'
+    )
+    assert audit.format == "k8s-audit"
+    # another program's spans ("server{port=8080}") and a sentence about Envoy stay what they were
+    assert parse("INFO main: starting server{port=8080}: ...").format == "unknown"
+    assert parse("2023-01-01T00:00:00Z\tinfo\tenvoy connection is not closed: EOF").format == "istio-agent"

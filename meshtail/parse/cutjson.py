@@ -10,10 +10,13 @@ in linear time.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 _LIMIT = 65536  # longer lines are someone's dump, not a record a selection cut
 _TRAILING_MARKS = ("…", "...", " [truncated]", "[truncated]")
+_CUT_LITERAL = re.compile(r":\s*(n(?:u(?:l)?)?|t(?:r(?:u)?)?|f(?:a(?:l(?:s)?)?)?)\Z")
+_LITERALS = {"n": "null", "t": "true", "f": "false"}
 
 
 def close_cut_object(text: str) -> dict[str, Any] | None:
@@ -51,6 +54,9 @@ def close_cut_object(text: str) -> dict[str, Any] | None:
     if in_string:  # end the string the cut fell in (an escape cut in half is dropped)
         candidates = [(text[:-1] if escaped else text) + '"' + closing]
     else:
+        literal = _CUT_LITERAL.search(text, max(0, len(text) - 8))
+        if literal is not None:  # a null, true or false cut inside ("…_details":nul): the value it was
+            text = text[: literal.start(1)] + _LITERALS[literal.group(1)[0]]
         candidates = [text.rstrip(" ,:") + closing]
     candidates.extend(text[:at] + closing for at, closing in reversed(commas[-3:]))
     for candidate in candidates:

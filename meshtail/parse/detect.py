@@ -160,6 +160,10 @@ class StreamParser:
                         if found[0] == "envoy-json":
                             found = "envoy-json", envoy_json.cut_verdict(found[1])
                         return found
+                found = k8s_audit.recognise_cut(mended)
+                if found is not None:
+                    found[1].attributes["meshtail.partial"] = True
+                    return found
             # the first line of an Istio record an author wrapped by hand ('{"level":"warn","scope":"ads",')
             return istio_go.json_field_line(body, source)
         if not isinstance(obj, dict):

@@ -970,6 +970,12 @@ def _tabbed(body: str, head: str, source: Source | None) -> Parsed | None:
                 attrs["code.lineno"] = int(match.group("line"))
             else:  # a word of the message that happens to hold a colon (``10.0.0.1:80``)
                 end = match.end("logger")
+        elif body[end : end + 1] == " " and _ENVOY_SOURCE_PATH.match(body, end + 1) is not None:
+            # the source location cut before its line number ("envoy rbac external/envoy/source/…/rbac..."): the
+            # location column all the same; what follows its tab, if anything, is the message
+            tab = body.find("\t", end + 1)
+            end = tab if tab >= 0 else len(body)
+            attrs["meshtail.partial"] = True
         elif body[end : end + 1] == " " and body[end + 1 : end + 2] not in (" ", "\t", ""):
             # one space after ``envoy <word>``: Istio's --log-format puts a tab after the column, so in a tabbed
             # line (a tab after the level) this is a sentence; in a tab-expanded one it is when the agent prints

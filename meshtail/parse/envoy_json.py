@@ -203,6 +203,11 @@ _ENVOY_ONLY = (ACCESS_ONLY - {"response_code"} - _COUNTS_AND_CLIENT) | {
 }
 
 
+_ENVOY_WORDS = frozenset(
+    ("connection_termination_details", "upstream_transport_failure_reason", "response_code_details", "response_flags")
+)
+
+
 # beside a status, any one of these makes a record Envoy's: only a proxy times its upstream apart from the request
 # (x-envoy-upstream-service-time) or writes its own local addresses and why it ended a connection.  (A route or
 # server name is not enough: web servers' JSON formats name those too.)
@@ -234,6 +239,10 @@ def looks_like_keys(keys: Any, cut: bool = False) -> bool:
         # its client and two Envoy-only fields (connection_termination_details, downstream_local_address) -- no
         # request log of another program names those two
         if envoy_only >= 3 or (envoy_only == 2 and len(names & _COUNTS_AND_CLIENT) >= 2):
+            return True
+        # ... or one field no other program's format names (why Envoy ended the connection, its flags and details)
+        # beside two of the counts and client, all a record cut after its fourth key may have left
+        if names & _ENVOY_WORDS and len(names & _COUNTS_AND_CLIENT) >= 2:
             return True
     if "response_code" not in names:
         # no status (a TCP format, or a custom one that leaves it out): the cluster and host it went to, and one

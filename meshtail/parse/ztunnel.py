@@ -625,6 +625,9 @@ def _close_brace(text: str, start: int, limit: int) -> int:
 _CUT_SPANS = frozenset(("inbound", "outbound", "inbound_passthrough", "proxy", "xds", "state"))
 
 
+_ELISIONS = ("...", "…")
+
+
 def _read_chain(text: str, pos: int) -> tuple[list[tuple[str, str | None]], int, bool] | None:
     """``name[{fields}][:name[{fields}]]...[:]`` at *pos*: the items, where it ends, whether a ``:`` ended it."""
     limit = min(len(text), pos + _SPAN_LIMIT)
@@ -867,9 +870,15 @@ def _legacy_line(
     while nxt < len(body) and body[nxt] == " ":
         nxt += 1
     second = _read_chain(body, nxt) if (items[0][1] is not None or len(items) > 1) else None
-    if second is not None and second[2] and len(second[0]) == 1 and second[0][0][1] is None:
-        spans, target_items, end = items, second[0], second[1]
+    if second is not None and len(second[0]) == 1 and second[0][0][1] is None:
+        if second[2]:
+            spans, target_items, end = items, second[0], second[1]
+        elif body[second[1] :] in _ELISIONS:  # the target cut with an ellipsis ("}: ztunnel::proxy::out...")
+            spans, target_items, end = items, second[0], len(body)
     if target_items is items and any(f is not None for _, f in items):
+        if body[end:].strip() in _ELISIONS and items[0][0] in _CUT_SPANS:
+            # ztunnel's spans, then an author's "..." for the rest ("WARN proxy{uid=…}:outbound{id=…}: ...")
+            return _Line(stamp, level, None, _span_list(items), "", [])
         return None  # spans but no target: not this layout
     message, fields = _split_message(body[end:].lstrip(" \t"))
     name = target_items[0][0]
@@ -914,7 +923,9 @@ def _parse_head(body: str, pos: int, strict: bool, own: bool = False) -> _Line |
     if legacy:
         return _legacy_line(body, items, end, stamp, level, own=own)
     if end < len(body) and body[end] not in " \t":
-        return None  # the target is not a whole word
+        if body[end:] not in _ELISIONS or not any(f is not None for _, f in items):
+            return None  # the target is not a whole word
+        end = len(body)  # spans cut with an ellipsis ("…\tstate:proxy{wl=…}:ou..."): ztunnel's, the rest cut away
     tabbed = "\t" in sep and end < len(body) and body[end] == "\t"
     message, fields = _after_target(body, end, tabbed)
     # ztunnel's tab layout writes its level in lower case (telemetry.rs lowercases it); tabs around an upper-case
