@@ -37,6 +37,7 @@ TARGET = ROOT / "meshtail" / "parse" / "envoy_templates.py"
 
 ENVOY_MIRROR = Path("/work/.mirror/agrawroh+envoy/repo")  # github:agrawroh/envoy, a fork with upstream's history
 ISTIO_MIRROR = Path("/work/.mirror/istio+proxy/repo")  # github:istio/proxy
+CILIUM_MIRROR = Path("/work/.mirror/cilium+proxy/repo")  # github:cilium/proxy: Cilium's Envoy filters
 
 # (label, revision): release tags, or the "repo: Release vX.Y.0" commit where the fork has no tag
 ENVOY_REVISIONS = (
@@ -75,6 +76,12 @@ ENVOY_TREES = (
     "source/extensions/wasm_runtime/",
 )
 ISTIO_TREES = ("src/envoy/", "source/extensions/", "extensions/common/", "src/istio/control/")
+# Cilium's Envoy (cilium-envoy, the proxy of Cilium's L7 policy and its service mesh): its filters' own log calls
+CILIUM_REVISIONS = (
+    ("v1.25", "51624799a64f45b33d147c2b097c94f7df265d86"),  # Envoy 1.25 (2023), Cilium 1.13-1.14
+    ("main", "7dfaf94361b90ad140c720cdae3249959dc88b3e"),  # 2026-08
+)
+CILIUM_TREES = ("cilium/",)
 SKIP_PARTS = ("test", "fuzz", "benchmark", "/quic/", "/http3/", "_quic", "/udp/", "/mobile/")
 # protocols and products a mesh sidecar does not run: their loggers are dropped
 SKIP_LOGGERS = frozenset(
@@ -564,6 +571,8 @@ AUTH_PATHS = (
     "/filters/http/rbac/", "/filters/network/rbac/", "/filters/common/rbac/", "/filters/http/jwt_authn/",
     "/filters/http/ext_authz/", "/filters/network/ext_authz/", "/filters/common/ext_authz/",
     "/filters/http/oauth2/", "/filters/http/basic_auth/", "/http/authn/", "/http/jwt_auth/", "/utils/authn",
+    # Cilium's policy enforcement in Envoy (its L7 policy filter, its network filter's policy lookups)
+    "cilium/network_policy", "cilium/network_filter",
     "/jwks_fetcher",  # filters/http/common/jwks_fetcher.cc: a JWT issuer's keys
 )  # fmt: skip
 TLS_PATHS = (
@@ -775,12 +784,15 @@ WASM_HOST_REVISIONS = (
 )
 
 
-def collect(envoy: Path, istio_proxy: Path, wasm_host: Path) -> tuple[list[tuple[str, Call]], list[str]]:
+def collect(
+    envoy: Path, istio_proxy: Path, wasm_host: Path, cilium: Path = CILIUM_MIRROR
+) -> tuple[list[tuple[str, Call]], list[str]]:
     """Every call at every revision, oldest first, and the revisions read."""
     found: list[tuple[str, Call]] = []
     read: list[str] = []
     sources = [(envoy, ENVOY_REVISIONS, ENVOY_TREES, "envoyproxy/envoy (via agrawroh/envoy)")]
     sources.append((istio_proxy, ISTIO_REVISIONS, ISTIO_TREES, "istio/proxy"))
+    sources.append((cilium, CILIUM_REVISIONS, CILIUM_TREES, "cilium/proxy"))
     for git_dir, revisions, trees, name in sources:
         if not git_dir.exists():
             continue
@@ -808,7 +820,8 @@ def table(found: list[tuple[str, Call]]) -> tuple[dict[tuple[str, str], list[Ent
     for label, call in found:  # oldest first: a later revision's call replaces an earlier one's
         if call.logger is None:
             continue
-        key = (call.logger, call.template.split("\n", 1)[0])
+        # (one message whose trailing blank a later revision dropped is one template: the newest's)
+        key = (call.logger, call.template.split("\n", 1)[0].rstrip(" "))
         newest[key] = call
         seen = levels.get(key)
         levels[key] = (label, seen[1] | {call.level}) if seen and seen[0] == label else (label, {call.level})
@@ -890,10 +903,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--envoy", type=Path, default=ENVOY_MIRROR, help="git directory with Envoy's history")
     parser.add_argument("--istio-proxy", type=Path, default=ISTIO_MIRROR, help="git directory of istio/proxy")
     parser.add_argument("--wasm-host", type=Path, default=WASM_HOST_MIRROR, help="proxy-wasm-cpp-host's git")
+    parser.add_argument("--cilium", type=Path, default=CILIUM_MIRROR, help="git directory of cilium/proxy")
     parser.add_argument("--dump", type=Path, help="write every extracted call as TSV here")
     parser.add_argument("--check", action="store_true", help="exit 1 if the generated file is out of date")
     args = parser.parse_args(argv)
-    found, read = collect(args.envoy, args.istio_proxy, args.wasm_host)
+    found, read = collect(args.envoy, args.istio_proxy, args.wasm_host, args.cilium)
     if args.dump:
         with args.dump.open("w", encoding="utf-8") as out:
             for label, call in found:

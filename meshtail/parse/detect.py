@@ -60,6 +60,10 @@ JSON_FAMILIES: tuple[JsonFamily, ...] = (
 )
 
 
+# the first member of a record whose opening brace was left behind: a key a log record starts with, and its value
+_BRACELESS_RECORD = re.compile(
+    r'"(?:level|time|ts|timestamp|severity|msg|message|scope|start_time|authority)": ?["\d{\[]'
+)
 # an author's "..." standing for members of a JSON record they left out (",...," "{...," ",...}")
 _ELIDED_MEMBERS = re.compile(r",\s{0,4}(?:\.\.\.|…)\s{0,4}(?=[,}\]])|(?<=[{\[])\s{0,4}(?:\.\.\.|…)\s{0,4},?")
 
@@ -187,6 +191,12 @@ class StreamParser:
             if found is not None:
                 return found
         first = body[:1]
+        if first == '"' and _BRACELESS_RECORD.match(body) is not None:
+            # a JSON record pasted without its opening brace ('"level":"warning", "msg":"…"'): read with it
+            found = self._json("{" + body, source)
+            if found is not None and found[0] != "unknown":
+                found[1].attributes["meshtail.partial"] = True
+                return found
         if first == "{":
             order: tuple[Family, ...] = (self._json, self._access)
         else:

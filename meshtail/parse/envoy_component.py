@@ -1077,6 +1077,11 @@ def _fragment(body: str, head: str, source: Source | None) -> Parsed | None:
         if refused is not None:  # the tail of "Error adding/updating listener(s) <name>: <why>" (a NACK's detail)
             attrs["meshtail.partial"] = True
             return classify(None, None, None, f"Error adding/updating listener(s) {text}", attrs, source)
+    if first == "f" and _DUPLICATE_MATCHER.match(text) is not None:
+        # why the listener manager refused a listener (filter_chain_manager_impl.cc's exception, quoted without the
+        # "Error adding/updating listener(s) <name>: " its NACK puts before it)
+        attrs["meshtail.partial"] = True
+        return classify(None, None, None, f"Error adding/updating listener(s): {text}", attrs, source)
     if " rejected: " in head and _REJECTED_LISTENER.search(head) is not None:  # a rejection cut at the front
         return classify(None, None, None, text, attrs, source)
     if first == "[" and (named := _BARE_LOGGER.match(text)) is not None:
@@ -1122,6 +1127,7 @@ def _fragment(body: str, head: str, source: Source | None) -> Parsed | None:
     return None
 
 
+_DUPLICATE_MATCHER = re.compile(r"filter chain '[^']{0,512}' has the same matching rules defined as '")
 _BARE_LOGGER = re.compile(r"\[([a-z][a-z0-9_]{1,31})\] (?=\S)")
 # Envoy's logger ids (and the jwt filter's name) no other program's bracketed tag is likely to be
 _OWN_LOGGERS = frozenset(("jwt", "ext_authz", "rbac", "ext_proc", "conn_handler", "http2", "oauth2", "envoy_bug"))

@@ -16,6 +16,8 @@ table giving each template its verdict).  Read from these revisions:
 * istio/proxy release-1.12
 * istio/proxy release-1.22
 * istio/proxy release-1.29
+* cilium/proxy v1.25 (51624799a64f45b33d147c2b097c94f7df265d86)
+* cilium/proxy main (7dfaf94361b90ad140c720cdae3249959dc88b3e)
 * proxy-wasm/proxy-wasm-cpp-host 2021-06-01 (c3712617b28c69ff205e8302f70942c06e35f4e2)
 * proxy-wasm/proxy-wasm-cpp-host 2026-07-01 (52a02917b301c679ff43565064cffd2c3c750f6d)
 
@@ -25,8 +27,8 @@ prefix (fmt fields written ``{}``, the first line only), ``level`` the newest re
 ``action`` with ``<logger>`` standing for the line's own logger.  Trace calls and debug chatter
 are left out.
 
-1394 templates; per logger: admin 8, backtrace 15, client 2, config 170, conn_handler 8, connection 61, credential_injector 2, dns 7, envoy_bug 3, ext_authz 24, ext_proc 61, file 9, filter 255, forward_proxy 21, grpc 2, hc 2, health_checker 1, http 51, http2 50, init 9, io 2, jwt 32, lua 6, main 70, misc 152, oauth2 28, pool 18, rate_limit_quota 30, rbac 22, rds 3, router 44, runtime 5, secret 11, tracing 2, upstream 160, wasm 48.
-Per rule: auth allow 7, auth chatter 97, auth filter error 4, auth path chatter 70, auth path error 5, authn rejection 5, bootstrap chatter 1, chatter 690, codec error 7, config chatter 136, config error 6, crash 15, crash words 4, envoy bug 3, error 153, ext_authz denial 6, ext_authz error 2, lua failure 1, no filter chain 2, other authn denial 3, rbac denial 2, ready 7, shadow denial 2, tls chatter 35, tls handshake failure 10, upstream failure 25, wasm failure 9, wasm failure words 1, wasm host error 35, xds accepted 4, xds fetch network error 3, xds fetch rejection 2, xds fetch rejection 1.7 1, xds rejection 10, xds stream 14, xds update 10, xds update failed 1, xds update summary 6.
+1533 templates; per logger: admin 8, backtrace 15, client 2, config 201, conn_handler 8, connection 66, credential_injector 2, dns 7, envoy_bug 3, ext_authz 24, ext_proc 61, file 9, filter 343, forward_proxy 21, grpc 2, hc 2, health_checker 1, http 51, http2 50, init 9, io 2, jwt 32, lua 6, main 70, misc 163, oauth2 28, pool 18, rate_limit_quota 30, rbac 22, rds 3, router 48, runtime 5, secret 11, tracing 2, upstream 160, wasm 48.
+Per rule: auth allow 7, auth chatter 97, auth filter error 4, auth path chatter 109, auth path error 5, authn rejection 5, bootstrap chatter 1, chatter 773, codec error 7, config chatter 136, config error 6, crash 15, crash words 4, envoy bug 3, error 169, ext_authz denial 6, ext_authz error 2, lua failure 1, no filter chain 2, other authn denial 3, rbac denial 2, ready 7, shadow denial 2, tls chatter 35, tls handshake failure 10, upstream failure 25, wasm failure 9, wasm failure words 1, wasm host error 35, xds accepted 4, xds fetch network error 3, xds fetch rejection 2, xds fetch rejection 1.7 1, xds rejection 11, xds stream 14, xds update 10, xds update failed 1, xds update summary 6.
 """
 
 # ruff: noqa: E501
@@ -154,6 +156,42 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("config", "CPU number provided by HW thread count (instead of cpuset)."): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("config", "Cilium HeaderMatch missing SDS secret value for header "): (
+        ("{}", "info", "auth", "unknown", False, "auth.log"),
+    ),
+    ("config", "Cilium L7 NetworkPolicyMap("): (
+        ("{}): NetworkPolicyMap is deleted NOW!", "debug", "auth", "unknown", False, "auth.log"),
+    ),
+    ("config", "Cilium L7 NetworkPolicyMap: deleting NetworkPolicyMapImpl in main thread"): (
+        ("", "debug", "auth", "unknown", False, "auth.log"),
+    ),
+    ("config", "Cilium L7 NetworkPolicyMap: posting NetworkPolicyMapImpl deletion to main thread"): (
+        ("", "debug", "auth", "unknown", False, "auth.log"),
+    ),
+    ("config", "Cilium L7 NetworkPolicyMap::onConfigUpdate(): npmap has no value for version "): (
+        ("{}", "debug", "auth", "unknown", False, "auth.log"),
+    ),
+    ("config", "Cilium L7 NetworkPolicyMapImpl("): (
+        ("{}): NetworkPolicyMap is deleted NOW!", "debug", "auth", "unknown", False, "auth.log"),
+    ),
+    ("config", "Cilium NetworkPolicyMap parked init manager unexpectedly accumulated targets ["): (
+        ("{}]{}; replacing it before re-installing", "warning", "auth", "unknown", False, "auth.log"),
+    ),
+    ("config", "Cilium NetworkPolicyMap parked init manager unexpectedly reached state "): (
+        ("{}; replacing it before re-installing", "warning", "auth", "unknown", False, "auth.log"),
+    ),
+    ("config", "Cilium filter can not open access log socket "): (
+        ("{}", "warning", "auth", "unknown", False, "auth.log"),
+    ),
+    ("config", "Cilium websocket filter can not open access log socket at '"): (
+        ("{}'", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("config", "Cilium xDS update for "): (
+        ("{} on stream {} failed with reason {}, keeping existing config: {}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("config", "Closing conntrack map "): (
+        ("{}", "debug", "auth", "unknown", False, "auth.log"),
     ),
     ("config", "Config for "): (
         ("{} rejected: {}", "warning", "config", "failure", True, "xds.reject"),
@@ -284,6 +322,22 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("config", "Loaded JwtAuthConfig: "): (
         ("{}", "debug", "auth", "unknown", False, "auth.log"),
     ),
+    ("config", "Network Policy Update failed, keeping existing policy."): (
+        ("", "debug", "auth", "unknown", False, "auth.log"),
+    ),
+    ("config", "NetworkPolicy update for version "): (
+        ("{} failed: {}", "warning", "auth", "unknown", False, "auth.log"),
+    ),
+    ("config", "NetworkPolicyMap::onConfigUpdate("): (
+        ("{}), {} resources, version: {}", "debug", "auth", "unknown", False, "auth.log"),
+    ),
+    ("config", "NetworkPolicyMapImpl::onConfigUpdate("): (
+        ("{}), {} added resources, {} removed resources, version: {}, stream {}", "debug", "auth", "unknown", False, "auth.log"),
+        ("{}), {} resources, version: {}, stream {}", "debug", "auth", "unknown", False, "auth.log"),
+    ),
+    ("config", "New NetworkPolicy stream "): (
+        ("{}", "info", "auth", "unknown", False, "auth.log"),
+    ),
     ("config", "New connection accepted while missing configuration. Close socket and stop the iteration onAccept."): (
         ("", "debug", "config", "unknown", False, "config.log"),
     ),
@@ -324,11 +378,29 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("config", "Received DeltaDiscoveryResponse for "): (
         ("{} at version {}", "debug", "config", "unknown", False, "config.log"),
     ),
+    ("config", "Received Network Policy for endpoint "): (
+        ("{} in onConfigUpdate() version {}", "debug", "auth", "unknown", False, "auth.log"),
+    ),
+    ("config", "Received NetworkPolicy "): (
+        ("{} for endpoint {}, endpoint_ip {} in onConfigUpdate() version {}", "debug", "auth", "unknown", False, "auth.log"),
+    ),
+    ("config", "Received NetworkPolicy for endpoint "): (
+        ("{}, endpoint_ip {} in onConfigUpdate() version {}", "debug", "auth", "unknown", False, "auth.log"),
+    ),
+    ("config", "Received NetworkPolicyResource "): (
+        ("{} for endpoint {}, endpoint_ip {} in onConfigUpdate() version {}", "debug", "auth", "unknown", False, "auth.log"),
+    ),
     ("config", "Received gRPC message for "): (
         ("{} at version {}", "debug", "config", "unknown", False, "config.log"),
     ),
     ("config", "Receiving gRPC updates for "): (
         ("{} from {}", "debug", "config", "unknown", False, "config.log"),
+    ),
+    ("config", "Registering NetworkPolicies to config tracker"): (
+        ("", "debug", "auth", "unknown", False, "auth.log"),
+    ),
+    ("config", "Reopening ipcache on new stream"): (
+        ("", "info", "auth", "unknown", False, "auth.log"),
     ),
     ("config", "Resuming discovery requests for "): (
         ("{}", "debug", "config", "unknown", False, "config.log"),
@@ -339,6 +411,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("config", "Secret is updated."): (
         ("", "debug", "auth", "unknown", False, "tls.handshake"),
+    ),
+    ("config", "SecretWatcher: Destructor executing in a worker thread, while only main thread should destruct xDS resources"): (
+        ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
     ("config", "Sending REST request for "): (
         ("{}", "debug", "config", "unknown", False, "config.log"),
@@ -379,6 +454,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("config", "Using xDS-Failover. Note that the implementation is currently considered experimental and may be modified in future Envoy versions!"): (
         ("", "warning", "config", "unknown", False, "config.log"),
     ),
+    ("config", "Writing NetworkPolicies to NetworkPoliciesConfigDump"): (
+        ("", "debug", "auth", "unknown", False, "auth.log"),
+    ),
     ("config", "all dependencies initialized. starting workers"): (
         ("", "info", "other", "success", False, "envoy.ready"),
     ),
@@ -399,6 +477,21 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("config", "both enable_reuse_port and reuse_port set on listener '"): (
         ("{}', preferring enable_reuse_port.", "warning", "config", "unknown", False, "config.log"),
+    ),
+    ("config", "cilium.bpf_metadata ("): (
+        ("{}): No policy found for {}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("config", "cilium.bpf_metadata (east/west L7 LB): Non-local pod can not use original source address: "): (
+        ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("config", "cilium.bpf_metadata (north/south L7 LB): No local Ingress IP source address configured for the family of "): (
+        ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("config", "cilium.bpf_metadata (north/south L7 LB): Unknown local Ingress IP source address configured: "): (
+        ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("config", "cilium.bpf_metadata: setRequestedApplicationProtocols(..., "): (
+        ("{})", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("config", "creating socket using custom interface for address: "): (
         ("{}", "debug", "config", "unknown", False, "config.log"),
@@ -713,6 +806,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("connection", "TSI: unprotecting buffer size: "): (
         ("{}", "debug", "auth", "unknown", False, "tls.handshake"),
     ),
+    ("connection", "Unable to create ssl socket "): (
+        ("{}", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
     ("connection", "UpstreamReverseConnectionAddress: Using ReverseTunnelAcceptor for node: "): (
         ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
@@ -721,6 +817,18 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("connection", "async handshake completion error"): (
         ("", "debug", "auth", "failure", True, "tls.handshake_error"),
+    ),
+    ("connection", "cilium.tls_wrapper: Can not correlate connection with Cilium Network Policy (Cilium socket option not found)"): (
+        ("", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("connection", "cilium.tls_wrapper: Could not get "): (
+        ('{} TLS context for pod {} on {} IP {} (id {}) port {} sni "{}" and raw socket is not allowed', "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("connection", "cilium.tls_wrapper: No destination address"): (
+        ("", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("connection", "cilium.tls_wrapper: Non-IP destination address: "): (
+        ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("connection", "connect timeout"): (
         ("", "debug", "routing", "failure", False, "upstream.failure"),
@@ -935,12 +1043,12 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("ext_proc", "FULL_DUPLEX_STREAMED body response is received and body_mode_: "): (
-        ("{} ", "debug", "other", "unknown", False, "envoy.<logger>"),
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("ext_proc", "Failed to create gRPC stream to external processor"): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
-    ("ext_proc", "Filter has disable_immediate_response configured. "): (
+    ("ext_proc", "Filter has disable_immediate_response configured."): (
         ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("ext_proc", "Filter has disable_immediate_response configured. Treat the immediate response message as spurious response."): (
@@ -1165,6 +1273,55 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("filter", "Called tcp filter onWrite bytes: "): (
         ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("filter", 'Cilium Network: Connection with parser "'): (
+        ('{}" rejected: {}', "warning", "config", "failure", True, "xds.reject"),
+    ),
+    ("filter", "Cilium Network::OnIO: "): (
+        ("{} bytes abandoned in inject buffer", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Cilium Network::OnIO: Dropping all input: "): (
+        ("{} bytes: {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Cilium Network::OnIO: Dropping first "): (
+        ("{} bytes of input: {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Cilium Network::OnIO: FILTEROP_ERROR: "): (
+        ("{} bytes", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Cilium Network::OnIO: FILTEROP_INJECT: INVALID length: "): (
+        ("{} bytes", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Cilium Network::OnIO: FILTER_POLICY_DROP "): (
+        ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Cilium Network::OnIO: Filter operation "): (
+        ("{} after terminal operation.", "warning", "other", "unknown", False, "envoy.<logger>"),
+        ("{} after terminal opertion.", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Cilium Network::OnIO: INVALID op ("): (
+        ("{}) length: {} bytes", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Cilium Network::OnIO: Output length return: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Cilium Network::OnIO: Output on return: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Cilium Network::OnIO: Passing all input: "): (
+        ("{} bytes: {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Cilium Network::OnIO: Passing first "): (
+        ("{} bytes of input: {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Cilium Network::OnIO: Reverse Injecting: "): (
+        ("{} bytes: {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Cilium filter can not open access log socket "): (
+        ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Cilium privileged service not present"): (
+        ("", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("filter", "Creating connection to cluster "): (
         ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
@@ -1232,6 +1389,15 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("filter", "Failed to parse transformed body as JSON: "): (
         ("{}", "error", "other", "failure", False, "envoy.<logger>"),
     ),
+    ("filter", "Failed to set socket option "): (
+        ("{}, capability CAP_NET_ADMIN needed: {}", "critical", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("filter", "Failed to set socket option SO_MARK to "): (
+        ("{}, capability CAP_NET_ADMIN needed: {}", "critical", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("filter", "Failed to set socket option SO_REUSEADDR: "): (
+        ("{}", "critical", "other", "failure", False, "envoy.<logger>"),
+    ),
     ("filter", "Failed to start multicast for cluster '"): (
         ("{}': {}", "error", "other", "failure", False, "envoy.<logger>"),
     ),
@@ -1291,6 +1457,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("filter", "Geoip filter: finished decoding geolocation headers"): (
         ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "GoFilter: Opening go module "): (
+        ("{}", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("filter", "Got a new connection in the original_src filter for address "): (
         ("{}. Marking with {}", "debug", "other", "unknown", False, "envoy.<logger>"),
@@ -1374,6 +1543,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("filter", "Payload has not peer authentication data"): (
         ("", "debug", "auth", "unknown", False, "auth.log"),
     ),
+    ("filter", "Pod policy DENY on proxy_id: "): (
+        ('{} id: {} port: {} sni: "{}"', "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("filter", "Prefix requirement '"): (
         ("{}' matched.", "debug", "auth", "unknown", False, "auth.log"),
     ),
@@ -1443,8 +1615,32 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("filter", "Set principal from peer: "): (
         ("{}", "debug", "auth", "unknown", False, "auth.log"),
     ),
+    ("filter", "Setting SO_LINGER option on socket "): (
+        ("{} failed: {}", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
     ("filter", "Skipping ALPN header rewrite because istio.alpn_override metadata is false"): (
         ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Socket address family is not available, can not choose source address"): (
+        ("", "critical", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("filter", "Socket option failure. Failed to set "): (
+        ("{}: {}", "critical", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("filter", "Socket option failure. Failed to set SO_KEEPALIVE: "): (
+        ("{}", "critical", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("filter", "Socket option failure. Failed to set SO_LINGER: "): (
+        ("{}", "critical", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("filter", "Socket option failure. Failed to set SO_MARK to "): (
+        ("{}: {}", "critical", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("filter", "Socket option failure. Failed to set TCP_KEEPIDLE: "): (
+        ("{}", "critical", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("filter", "Socket option failure. Failed to set TCP_KEEPINTVL: "): (
+        ("{}", "critical", "other", "failure", False, "envoy.<logger>"),
     ),
     ("filter", "Spurious response message "): (
         ("{} received on gRPC stream", "warning", "other", "unknown", False, "envoy.<logger>"),
@@ -1511,6 +1707,166 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("filter", "aws request signing from decodeHeaders use_unsigned_payload: "): (
         ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.bpf_metadata: Address type mismatch: Source: "): (
+        ("{}, Dest: {}", "info", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.bpf_metadata: Cannot open IPv4 conntrack map at "): (
+        ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.bpf_metadata: Cannot open IPv6 conntrack map at "): (
+        ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.bpf_metadata: Closed IPv4 conntrack map "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.bpf_metadata: Closed IPv6 conntrack map "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.bpf_metadata: IPv4 conntrack map "): (
+        ("{} lookup failed: {}", "info", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.bpf_metadata: IPv4 conntrack map lookup failed: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.bpf_metadata: IPv6 conntrack map "): (
+        ("{} lookup failed: {}", "info", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.bpf_metadata: IPv6 conntrack map lookup failed: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.bpf_metadata: No IPv4 conntrack map "): (
+        ("{}", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.bpf_metadata: No IPv6 conntrack map "): (
+        ("{}", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.bpf_metadata: Opened IPv4 conntrack map "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.bpf_metadata: Opened IPv6 conntrack map "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.bpf_metadata: Using conntrack map "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.bpf_metadata: Using conntrack map global"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.bpf_metadata: bpf syscall for map "): (
+        ("{} failed: {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.bpf_metadata: conntrack map global open failed: ("): (
+        ("{})", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.bpf_metadata: map "): (
+        ("{} could not open bpf file {}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.bpf_metadata: map key size mismatch on "): (
+        ("{}: got {}, wanted {}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.bpf_metadata: map type mismatch on "): (
+        ("{}: got {}, wanted {}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.bpf_metadata: map value size mismatch on "): (
+        ("{}: got {}, wanted {}", "warning", "other", "unknown", False, "envoy.<logger>"),
+        ("{}: got {}, wanted {}-{}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.bpf_metadata: setRequestedApplicationProtocols(..., "): (
+        ("{})", "info", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.ipcache: Cannot open ipcache at "): (
+        ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.ipcache: Cannot open ipcache map at "): (
+        ("{}", "info", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.ipcache: Opened ipcache at "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.ipcache: bpf map lookup failed: "): (
+        ("{}", "info", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.l7policy: Cilium Socket Option not found"): (
+        ("", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.l7policy: No connection"): (
+        ("", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.l7policy: No destination address"): (
+        ("", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.l7policy: PAUSING until upstream connection has been established"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.l7policy: RESUMING after upstream connection has been established"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.l7policy: Upstream connection with same 5-tuple closed, passing connection close to downstream response"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.l7policy: upstream decodeHeaders() - skipping - no downstream connection"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.l7policy: upstream decodeHeaders() - skipping - shadow connection"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.l7policy: upstream encodeHeaders() - skipping - no downstream connection"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.l7policy: upstream encodeHeaders() - skipping - shadow connection"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.l7policy: upstream enforcement configured for ingress traffic direction"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.l7policy: upstream enforcement configured for non L7 LB"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.network (egress): No destination address"): (
+        ("", "warning", "auth", "unknown", False, "auth.log"),
+    ),
+    ("filter", "cilium.network: Cilium Socket Option not found"): (
+        ("", "warning", "auth", "unknown", False, "auth.log"),
+    ),
+    ("filter", "cilium.network: Cilium destination filter state not found"): (
+        ("", "warning", "auth", "unknown", False, "auth.log"),
+    ),
+    ("filter", "cilium.network: Cilium policy filter state not found"): (
+        ("", "warning", "auth", "unknown", False, "auth.log"),
+    ),
+    ("filter", "cilium.network: Cilium policy filter state not found for pod "): (
+        ("{}, defaulting to DENY", "warning", "auth", "unknown", False, "auth.log"),
+    ),
+    ("filter", 'cilium.network: Go parser "'): (
+        ('{}" not found', "warning", "auth", "unknown", False, "auth.log"),
+    ),
+    ("filter", "cilium.network: Non-IP destination address: "): (
+        ("{}", "warning", "auth", "unknown", False, "auth.log"),
+    ),
+    ("filter", "cilium.network: Policy DENY on id: "): (
+        ("{} port: {}", "warning", "auth", "unknown", False, "auth.log"),
+    ),
+    ("filter", "cilium.network: Policy NOT FOUND for id: "): (
+        ("{} port: {}", "warning", "auth", "unknown", False, "auth.log"),
+    ),
+    ("filter", "cilium.network: destination address: "): (
+        ("{}", "debug", "auth", "unknown", False, "auth.log"),
+    ),
+    ("filter", "cilium.network: enforceNetworkPolicy"): (
+        ("", "debug", "auth", "unknown", False, "auth.log"),
+    ),
+    ("filter", "cilium.network: no policy configured"): (
+        ("", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "cilium.network: onNewConnection"): (
+        ("", "debug", "auth", "unknown", False, "auth.log"),
+    ),
+    ("filter", "cilium.network: policy ALLOW on id: "): (
+        ('{} port: {} sni: "{}"', "debug", "auth", "unknown", False, "auth.log"),
+    ),
+    ("filter", "cilium.network: policy DENY on id: "): (
+        ('{} port: {} sni: "{}"', "debug", "auth", "unknown", False, "auth.log"),
     ),
     ("filter", "closing connection: cannot broker connection to original destination [Query redirect record failed] with error "): (
         ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
@@ -1696,7 +2052,7 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("filter", "postgres_proxy: cannot enable secure transport. Check configuration."): (
         ("", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
-    ("filter", "proxy_protocol: Failed to unpack typed metadata for TLV type "): (
+    ("filter", "proxy_protocol: Failed to unpack typed metadata for TLV type"): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("filter", "proxy_protocol: New connection accepted"): (
@@ -1803,6 +2159,18 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("filter", "waiting for downstream TLS handshake before connecting"): (
         ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "websocket decoder: data received after CLOSE: "): (
+        ("{} bytes", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "websocket encoder: sent WebSocket CLOSE message, end_stream: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "websocket: Rejecting invalid header: key="): (
+        ("{} value={}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "websocket: skipping handshake on a server"): (
+        ("", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("filter", "zookeeper_proxy: decodeOnData failed: unknown opcode "): (
         ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
@@ -2565,6 +2933,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("misc", "Checking buffer limits: actual "): (
         ("{} > limit {}?", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("misc", "Cilium privileged service detection failed with return code: "): (
+        ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("misc", "Could not fetch AWS metadata: "): (
         ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
@@ -2653,6 +3024,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("{} parameters has been obsoleted. Use colon format: {}", "warning", "other", "unknown", False, "envoy.<logger>"),
         ("{}_METADATA parameters has been obsoleted. Use colon format: {}", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("misc", "HealthCheckEventPipeSink: no connection, skipping event: "): (
+        ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("misc", "Ignoring match_subject_alt_names as match_typed_subject_alt_names is also specified, and the former is deprecated."): (
         ("", "warning", "auth", "unknown", False, "tls.handshake"),
     ),
@@ -2725,6 +3099,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("misc", "Need more data for gRPC frame. Current size="): (
         ("{}, needed={}", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("misc", "NetworkPolicyMap expired on watcher completion!"): (
+        ("", "debug", "auth", "unknown", False, "auth.log"),
+    ),
     ("misc", "No auth_username found for cluster "): (
         ("{}, AWS IAM Authentication will be disabled for this cluster", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
@@ -2776,7 +3153,7 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("misc", "Skipping duplicate TLV type from host metadata "): (
         ("{}", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
-    ("misc", "Skipping duplicate tag for "): (
+    ("misc", "Skipping duplicate tag for"): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("misc", "Skipping malformed cgroup line: missing second colon"): (
@@ -2869,6 +3246,30 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("misc", "change all log levels: level='"): (
         ("{}'", "info", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "cilium.AccessLog: Request is logged twice"): (
+        ("", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "cilium.l7policy: Non-IP destination address: "): (
+        ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "cilium.network: Non-IP destination address: "): (
+        ("{}", "warning", "auth", "unknown", False, "auth.log"),
+    ),
+    ("misc", "cilium.tls_wrapper: Cilium socket option not found!"): (
+        ("", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "cilium.tls_wrapper: Could not get "): (
+        ("{} TLS context for port {}, defaulting to raw socket", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "cilium.tls_wrapper: No destination address"): (
+        ("", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "cilium.tls_wrapper: Non-IP destination address: "): (
+        ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "cilium.tls_wrapper: Policy not found for port "): (
+        ("{}!", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("misc", "converted back empty raw_message"): (
         ("", "info", "other", "unknown", False, "envoy.<logger>"),
@@ -2980,7 +3381,7 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("", "debug", "auth", "unknown", False, "auth.log"),
     ),
     ("oauth2", "OAuth2 filter: unknown cluster '"): (
-        ("{}' in config. ", "warning", "auth", "unknown", False, "auth.log"),
+        ("{}' in config.", "warning", "auth", "unknown", False, "auth.log"),
     ),
     ("oauth2", "Oauth response body: "): (
         ("{}", "debug", "auth", "unknown", False, "auth.log"),
@@ -3027,7 +3428,7 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("oauth2", "skipping oauth flow due to valid hmac cookie"): (
         ("", "debug", "auth", "unknown", False, "auth.log"),
     ),
-    ("oauth2", "state query param does not exist: "): (
+    ("oauth2", "state query param does not exist:"): (
         ("", "error", "auth", "failure", False, "auth.log"),
     ),
     ("oauth2", "state url "): (
@@ -3108,7 +3509,7 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("rate_limit_quota", "Failed to start the RLQS stream. Dropping the collected usage reports."): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
-    ("rate_limit_quota", "Failed to start the gRPC stream: "): (
+    ("rate_limit_quota", "Failed to start the gRPC stream:"): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
     ("rate_limit_quota", "Found existing cache & RLQS client for target ("): (
@@ -3129,7 +3530,7 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("rate_limit_quota", "Rate limit client has been destroyed; no periodical report send"): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
-    ("rate_limit_quota", "Received a response, but bucket_id is missing : "): (
+    ("rate_limit_quota", "Received a response, but bucket_id is missing :"): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
     ("rate_limit_quota", "Received a response, but it includes an unexpected bucket that isn't present in the bucket cache. ID: "): (
@@ -3141,7 +3542,7 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("rate_limit_quota", "Reports timer has been destroyed; no periodical report send"): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
-    ("rate_limit_quota", "Requesting addition to the global RLQS bucket cache: "): (
+    ("rate_limit_quota", "Requesting addition to the global RLQS bucket cache:"): (
         ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("rate_limit_quota", "RequestsPerTimeUnit is not yet supported by RLQS."): (
@@ -3165,7 +3566,7 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("rate_limit_quota", "The gRPC stream is established and active"): (
         ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
-    ("rate_limit_quota", "The received response is not matched to any quota cache entry: "): (
+    ("rate_limit_quota", "The received response is not matched to any quota cache entry:"): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
     ("rate_limit_quota", "The response that is received from RLQS server:"): (
@@ -3256,6 +3657,15 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("router", "Attached upstream connection [C"): (
         ("{}] to downstream connection [C{}]", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("router", "Can't create socket: "): (
+        ("{}", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("router", "Cilium access log resetting socket due to error: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("router", "Connect to "): (
+        ("{} failed: {}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("router", "Continuing stream now that host resolution is complete"): (
         ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
@@ -3273,6 +3683,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("router", "LB policy onOrcaLoadReport failed: "): (
         ("{} for load report {}", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("router", "Logging to "): (
+        ("{} failed: {}", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("router", "Missing RouteConfiguration for "): (
         ("{} in onConfigUpdate()", "debug", "config", "unknown", False, "config.log"),

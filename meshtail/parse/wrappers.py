@@ -98,6 +98,7 @@ _TRAILING_RESET = re.compile(r"(?:\x1b\(B)?\x1b\[0?m\Z")
 _SGR_REMNANT = re.compile(
     r"(?:\^\[|\u2190|\\u001[bB]|\\033|\\x1[bB]|\\e)?\[(?:\d{1,3}(?:;\d{1,3}){0,7}m(?!\])|m(?![\w\]]))"
 )
+_GLUED_WORD = re.compile(r"[a-z]{2,16}(?=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z?\s)")
 _CARET_KEYS = frozenset("CDZ\\")  # ^C, ^D, ^Z, ^\ as a terminal echoes them
 _DOUBLED_BRACKET = re.compile(r"\[(?:[\w./+-]{1,400}\.(?:cc|h):\d{1,7}\]|\d{4}-\d\d-\d\d[ T]\d\d:)")
 _SGR_RESET = re.compile(r"\[0m(?!\])|\[m(?![\w\]])")
@@ -215,6 +216,8 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
     stripped = body.strip()
     if stripped != body:
         body = stripped
+    if body[:1].isalpha() and body[:1].islower() and (glued := _GLUED_WORD.match(body)) is not None:
+        body, partial = body[glued.end() :], True  # a UI's label run into the line's time ("console2021-01-12T18:…")
     if body[:1] == "^" and body[1:2] in _CARET_KEYS and looks_like_a_line(body[2:]):
         body = body[2:]  # the terminal's echo of a key typed before the line came ("^C2020-07-08T09:05:21Z  warning …")
     elif body.startswith("[[") and _DOUBLED_BRACKET.match(body, 1) is not None:
