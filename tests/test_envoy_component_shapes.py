@@ -1359,3 +1359,17 @@ def test_why_the_listener_manager_refused_a_listener_quoted_alone_is_a_rejection
         "failure",
         True,
     )
+
+
+def test_a_mark_after_a_jwt_verdict_does_not_turn_an_accepted_token_into_a_rejected_one() -> None:
+    # envoyproxy/envoy#34988 (corpus/envoy/component-jwt.jsonl): "… completed with: OK", as a page's
+    # code span ends it or an author's sentence does (derived: the mark added)
+    line = (
+        "[2024-07-01 04:11:05.661][22][debug][jwt] [source/extensions/filters/http/jwt_authn/filter.cc:111] "
+        "Jwt authentication completed with: OK"
+    )
+    assert parse(line).action == "jwt.accept"  # (the premise)
+    for mark in ("`", ".", '"'):
+        event = parse(line + mark)
+        assert (event.action, event.outcome, event.violation) == ("jwt.accept", "allow", False), mark
+    assert parse(line.replace("OK", "Jwt is expired.")).action == "jwt.reject"

@@ -126,6 +126,7 @@ WRAPPERS: dict[str, Wrap] = {
     # script or in bold, a markdown table's borders (its "|" escaped), with a redacted address
     "numbered list": lambda s, pod, ctr: f"1. {s}",
     "bullet": lambda s, pod, ctr: f"* {s}",
+    "list item of a code span": lambda s, pod, ctr: f"- `{s}`" if "`" not in s else None,
     "label in another script": lambda s, pod, ctr: f"ログ: {s}",
     "bold label": lambda s, pod, ctr: f"**{ctr}:** {s}",
     "markdown table cell": lambda s, pod, ctr: "| " + s.replace("|", "\\|") + " |",

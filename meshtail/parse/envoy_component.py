@@ -1596,7 +1596,7 @@ def _decide(
     if done:
         reason = done.group("reason").strip()
         attrs["jwt.result"] = reason
-        if reason in ("OK", "Ok", "ok", "0"):
+        if reason.rstrip("`'\".,;)*") in ("OK", "Ok", "ok", "0"):  # (a page's code mark or an author's period after)
             return made("auth", "allow", False, severity, "jwt.accept", f"{where} accepted a JWT")
         if reason == "Jwt is missing":
             return made("auth", "unknown", False, severity, "jwt.missing", f"{where} saw a request without a JWT")

@@ -230,8 +230,10 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
             body = columns
     if body.startswith(("> - ", "> * ")):
         body = body[2:]  # a quoted list item: the quote, then the item's mark below
-    if body.startswith(("- ", "* ")) and looks_like_a_line(body[2:].lstrip()):
-        body, partial = body[2:].lstrip(), True  # a markdown list item holding the line
+    if body.startswith(("- ", "* ")) and (
+        looks_like_a_line(body[2:].lstrip()) or (body[2:].lstrip()[:1] == "`" and body.endswith("`"))
+    ):
+        body, partial = body[2:].lstrip(), True  # a markdown list item holding the line (or a code span of it)
     elif (body[:1].isdigit() and not _GREP_MARK.match(body)) or body[:1] in "*_" or not body[:1].isascii():
         label = _LIST_NUMBER.match(body) or _LABEL.match(body)
         if label is not None and looks_like_a_line(body[label.end() :]):
