@@ -127,6 +127,9 @@ WRAPPERS: dict[str, Wrap] = {
     "numbered list": lambda s, pod, ctr: f"1. {s}",
     "bullet": lambda s, pod, ctr: f"* {s}",
     "list item of a code span": lambda s, pod, ctr: f"- `{s}`" if "`" not in s else None,
+    # a JSON record an author's sentence ends with a period, or follows with "..." (more lines left out)
+    "a record then a period": lambda s, pod, ctr: s + "." if s[:1] == "{" and s[-1:] == "}" else None,
+    "a record then an ellipsis": lambda s, pod, ctr: s + " ..." if s[:1] == "{" and s[-1:] == "}" else None,
     "label in another script": lambda s, pod, ctr: f"ログ: {s}",
     "bold label": lambda s, pod, ctr: f"**{ctr}:** {s}",
     "markdown table cell": lambda s, pod, ctr: "| " + s.replace("|", "\\|") + " |",
@@ -226,7 +229,7 @@ def _texturize(text: str) -> str:
 
 
 # wrappers only a JSON line can go into (the labelled set holds a few hundred of them)
-JSON_ONLY = frozenset(("Cloud Logging jsonPayload",))
+JSON_ONLY = frozenset(("Cloud Logging jsonPayload", "a record then a period", "a record then an ellipsis"))
 
 # at most this share of the lines may read differently behind one wrapper (the few left are wrappers
 # stacked in ways no tool stacks them: grep over a grep capture, a log UI's time behind grep -H)

@@ -107,7 +107,7 @@ _SGR_RESET = re.compile(r"\[0m(?!\])|\[m(?![\w\]])")
 _BOLD_SPAN = re.compile(r"\*\*[^*\s](?:[^*]{0,400}[^*\s])?\*\*")
 _LEVEL_COLUMN = re.compile(r"(?:trace|debug|info|warn|warning|error|TRACE|DEBUG|INFO|WARN|ERROR) {1,8}\S")
 # what a page or a copy leaves after a line: an HTML line break, an escaped newline, a JSON array's comma
-_TRAILING_MARKUP = re.compile(r"(?:<br ?/?>|(?<!\\)(?:\\r)?\\n|(?<=\}),)\Z", re.I)
+_TRAILING_MARKUP = re.compile(r"(?:<br ?/?>|(?<!\\)(?:\\r)?\\n|(?<=\})[,.])\Z", re.I)
 # an HTML element that shows code (an issue written in HTML, a page's source)
 _CODE_TAG = re.compile(r"<(?:code|pre|tt|samp|kbd)>", re.I)
 _CODE_CLOSE = re.compile(r"</(?:code|pre|tt|samp|kbd)>\Z", re.I)
@@ -293,11 +293,15 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
             body, partial = shown, True  # a viewer that shows tabs as ▸, →, ⇥
     if body.endswith(" │"):
         body = body[:-2].rstrip()
-    if body[-1:] in (">", "n", ",") and (end := _TRAILING_MARKUP.search(body, max(0, len(body) - 12))) is not None:
+    if body.endswith(("} ...", "} …")) and body[:1] == "{":
+        # the author's "more follows" after a whole record (text lines keep theirs: Istio's own messages end so,
+        # "Sending CSR (retrial #0) ...")
+        body, partial = body[: -4 if body[-1] == "." else -2], True
+    if body[-1:] in (">", "n", ",", ".") and (end := _TRAILING_MARKUP.search(body, max(0, len(body) - 12))) is not None:
         # what a page or a copy left after the line: an HTML line break, a JSON string's escaped newline (the value of
         # a collector's "log" field copied without its quotes), the comma after a JSON array's record
         rest = body[: end.start()].rstrip()
-        if end.group() != "," or (rest[:1] == "{" and rest[-1:] == "}"):
+        if end.group() not in ",." or (rest[:1] == "{" and rest[-1:] == "}"):
             body = rest
     if body[:1] == "<" and (tag := _CODE_TAG.match(body)) is not None:
         # an HTML code or preformatted element around the line (an issue written in HTML, a page's source)
