@@ -1431,3 +1431,13 @@ def test_a_record_without_its_opening_brace_and_a_label_run_into_the_time() -> N
     assert parse('"foo": "bar"').format == "unknown"  # a member of no log record
     # holdout83: a UI's label glued to pilot-agent's first lines
     assert reading('console2021-01-12T18:14:27.781081Z\tinfo\tFLAG: --concurrency="0"')[0] == "istio-agent"
+
+
+def test_an_authors_error_label_before_a_whole_line_does_not_make_it_a_failure() -> None:
+    # (derived: "Error: " put before istio-cni's start-up line from tests/data/holdout/istio/cni.jsonl; with its own time and
+    # level, so the label is the author's, not cobra's last words before an exit)
+    line = "2024-06-25T07:55:10.669098Z    info    cni-agent    CNI config file /host/etc/cni/net.d/10-aws.conflist exists. Proceeding."
+    assert reading(line) == ("istio-cni", "other", "unknown", False)  # (the premise)
+    assert reading("Error: " + line) == ("istio-cni", "other", "unknown", False)
+    # a command's last words -- a message alone after "Error: " -- are still its failure
+    assert reading("Error: failed to create discovery service: failed to create CA")[2] == "failure"

@@ -21,7 +21,7 @@ from .cutjson import close_cut_object
 from .envoy_access import AccessLogParser, CompiledFormat, compile_format, istio_text_parser
 from .result import Parsed, attr_key, finish, severity_of
 from .timestamps import normalize
-from .wrappers import peel, peel_loosely
+from .wrappers import peel, peel_loosely, starts_a_record
 
 MAX_PARSE = 1 << 20  # lines longer than this are kept whole but not parsed
 
@@ -314,6 +314,11 @@ class StreamParser:
             try:
                 peeled = peel(text, raw.source, raw.timestamp)
                 body, source, stamp = peeled.body, peeled.source, peeled.stamp
+                if body.startswith("Error: ") and starts_a_record(body[7:]):
+                    # an author's "Error:" before a whole line with its own time or level (a command's last words
+                    # are a message alone): the line says what it is, the label does not
+                    body = body[7:]
+                    extra["meshtail.partial"] = True
                 found = self._detect(body, source) or self._exit_error(body, source, extra)
                 if found is None:
                     # a wrapper's prefix before a message alone: peeled only if a family then claims the message
