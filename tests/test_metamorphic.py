@@ -171,6 +171,12 @@ WRAPPERS: dict[str, Wrap] = {
     ),
     # gcloud logging read (YAML by default): the textPayload key of each entry, quoted as YAML quotes it
     "gcloud logging read": lambda s, pod, ctr: _yaml_key("textPayload", s),
+    # promtail --dry-run (grafana/loki clients/pkg/promtail/client/logger.go: time, tab, label set, tab, line)
+    "promtail --dry-run": lambda s, pod, ctr: (
+        f'2024-05-01T10:11:12.123456789+0000\t{{container="{ctr}", namespace="default", pod="{pod}"}}\t{s}'
+    ),
+    # Logstash's rubydebug codec (stdout { codec => rubydebug }): one key a line, the message JSON-quoted
+    "Logstash rubydebug": lambda s, pod, ctr: f'      "message" => {json.dumps(s)},',
     # Graylog's stored message (its gl2_* keys beside the line)
     "Graylog message": lambda s, pod, ctr: json.dumps(
         {

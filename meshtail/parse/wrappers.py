@@ -488,7 +488,8 @@ _KIBANA_STAMP = re.compile(
 )
 # Lens / OpenLens log view with timestamps shown: "Thu, Sep 29 2022 4:58:08 pm | <line>"
 _LENS_STAMP = re.compile(r"[A-Z][a-z]{2}, ([A-Z][a-z]{2}) (\d{1,2}) (\d{4}) (\d{1,2}):(\d{2}):(\d{2}) ([ap]m) \| ")
-_LOKI_CLI = re.compile(r"(\d{4}-\d{2}-\d{2}T\S+) \{((?:[\w.]+=\"[^\"]*\"(?:, )?)*)\}\s+")
+# (and promtail --dry-run's: "<time -0700>\t{labels}\t<line>", clients/pkg/promtail/client/logger.go)
+_LOKI_CLI = re.compile(r"(\d{4}-\d{2}-\d{2}T\S+)[ \t]\{((?:[\w.]+=\"[^\"]*\"(?:, )?)*)\}\s+")
 _LOKI_LABEL = re.compile(r'([\w.]+)="([^"]*)"')
 _OTEL_HEADER = re.compile(r"(?:ResourceLog|ScopeLog|LogRecord|ResourceSpans|ScopeSpans) #\d+")
 _OTEL_BODY = re.compile(r"\s*(?:Body|-> (?:log|body|message)): Str\((.*)\)\s*$", re.S)
@@ -749,6 +750,7 @@ def _syslog_tag(text: str, source: Source) -> Peeled | None:
 _YAML_FIELD = re.compile(
     r" {0,12}(?:- )?(textPayload|log|message|MESSAGE|line|_raw|LogMessage|LogEntry|@message|body): "
 )
+_RUBYDEBUG_FIELD = re.compile(r' {0,16}"(?:message|log|@message|event\.original)" => ("(?:[^"\\]|\\.)*+"),?\Z')
 # keys only a collector or store names its line by (a "message:" or "log:" may be a program's own word)
 _YAML_LINE_KEYS = frozenset(("textPayload", "_raw", "LogMessage", "LogEntry", "@message"))
 
@@ -779,9 +781,14 @@ def _yaml_scalar(value: str) -> str | None:
 
 
 def _yaml_field(text: str, source: Source) -> Peeled | None:
-    """One key of a collector's record printed as YAML, holding the line."""
-    if text[:1] not in " -tlmMb_L@":
+    """One key of a collector's record printed as YAML, holding the line; or as Logstash's rubydebug codec prints
+    it (``      "message" => "<line>",``)."""
+    if text[:1] not in ' -tlmMb_L@"':
         return None
+    ruby = _RUBYDEBUG_FIELD.match(text) if '" => "' in text[:40] else None
+    if ruby is not None:
+        inner = _json_string(ruby.group(1))
+        return Peeled(inner, source, None, ["logstash"], decoded=True) if inner else None
     match = _YAML_FIELD.match(text)
     if match is None:
         return None
@@ -945,8 +952,8 @@ def _ui_time(stamp: str) -> str | None:
 
 
 def _loki_cli(text: str, source: Source) -> Peeled | None:
-    """``logcli query`` output: ``<time> {label="value", …} line``."""
-    if not text[:1].isdigit() or " {" not in text[:60]:
+    """``logcli query`` output: ``<time> {label="value", …} line``; promtail's dry run: the same with tabs."""
+    if not text[:1].isdigit() or (" {" not in text[:60] and "\t{" not in text[:60]):
         return None
     match = _LOKI_CLI.match(text)
     if match is None:
