@@ -788,7 +788,8 @@ def _yaml_field(text: str, source: Source) -> Peeled | None:
     ruby = _RUBYDEBUG_FIELD.match(text) if '" => "' in text[:40] else None
     if ruby is not None:
         inner = _json_string(ruby.group(1))
-        return Peeled(inner, source, None, ["logstash"], decoded=True) if inner else None
+        # (one field of a record printed over many lines: a part, as the escaped-field reading had it)
+        return Peeled(inner, source, None, ["logstash"], partial=True, decoded=True) if inner else None
     match = _YAML_FIELD.match(text)
     if match is None:
         return None
