@@ -1373,3 +1373,31 @@ def test_a_mark_after_a_jwt_verdict_does_not_turn_an_accepted_token_into_a_rejec
         event = parse(line + mark)
         assert (event.action, event.outcome, event.violation) == ("jwt.accept", "allow", False), mark
     assert parse(line.replace("OK", "Jwt is expired.")).action == "jwt.reject"
+
+
+def test_a_bracket_tag_alone_claims_a_line_for_envoy_only_when_envoys_words_follow() -> None:
+    # (found in review) a tag an Envoy logger shares with any program's, before words no rule of Envoy's reads, must
+    # leave the line to the fallback: its refusal words stay a denial in the Violations pane
+    for line in (
+        "[rbac] RBAC: access denied",
+        "[ext_authz] 403 Forbidden",
+        "[jwt] Unauthorized",
+        "[oauth2] access denied",
+        "[conn_handler] denied connection",
+    ):
+        event = parse(line)
+        assert (event.category, event.outcome, event.violation) == ("auth", "deny", True), line
+    # another logger's short template found inside any tag's words does not make the line Envoy's
+    for line in ("[sync] job nightly: failed", "[app] exiting"):
+        assert parse(line).format == "unknown", line
+
+
+def test_only_a_jwt_status_after_verification_completed_with_is_a_verdict() -> None:
+    # (found in review) "verification completed with: <word>" is a JWT rejection only when the word is one of
+    # jwt_verify's status strings; and a mark after "Jwt is missing" leaves it a request without a token
+    assert parse("[jwt] verification completed with: passed").action != "jwt.reject"
+    prefix = "[2024-07-01 04:11:05.661][22][debug][jwt] [source/extensions/filters/http/jwt_authn/filter.cc:111] "
+    assert parse(prefix + "verification completed with: success").action != "jwt.reject"
+    assert parse(prefix + "Jwt authentication completed with: Jwt is missing.").action == "jwt.missing"
+    # and Cilium's refusal is its policy's: another "Bad … Configuration" of Envoy's is not a NACK
+    assert parse(prefix.replace("[jwt]", "[upstream]") + "Bad Request Configuration x").action != "xds.reject"

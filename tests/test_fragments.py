@@ -1441,3 +1441,13 @@ def test_an_authors_error_label_before_a_whole_line_does_not_make_it_a_failure()
     assert reading("Error: " + line) == ("istio-cni", "other", "unknown", False)
     # a command's last words -- a message alone after "Error: " -- are still its failure
     assert reading("Error: failed to create discovery service: failed to create CA")[2] == "failure"
+
+
+def test_review_findings_on_braceless_records_error_labels_and_elisions() -> None:
+    # a zap or logrus record of any program's, pasted without its brace, is not taken for Istio's (Istio's names its
+    # scope); nor does an "Error:" before an app's tag hide the refusal it reports
+    assert parse('"level":"info","msg":"Starting EventSource","controller":"certificate"').format == "unknown"
+    assert reading("Error: [rbac] RBAC: access denied")[1:] == ("auth", "deny", True)
+    # ztunnel's tab layout with an author's "..." after the message
+    tabbed = "2024-01-01T00:00:00Z\tinfo\taccess\tconnection complete ...\tsrc.addr=10.0.0.1:1234 dst.addr=10.0.0.2:80"
+    assert reading(tabbed) == ("ztunnel", "routing", "success", False)

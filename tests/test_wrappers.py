@@ -767,3 +767,10 @@ def test_graylogs_stored_message_is_the_line_it_holds() -> None:
     )
     event = parse(line)
     assert (event.format, event.category, event.violation) == ("istiod", "config", True)
+
+
+def test_a_capitalised_word_is_no_month_and_a_programs_own_brackets_are_no_colour_codes() -> None:
+    # (found in review) only a month's name starts New Relic's time; a line must start with a code for codes to be
+    # taken for a copy's leftovers
+    assert peel("Version 1, 2024 10:11:12 hello", FILE).body == "Version 1, 2024 10:11:12 hello"
+    assert peel("regex [m] and [0m and [5m", FILE).body == "regex [m] and [0m and [5m"

@@ -21,7 +21,7 @@ from .cutjson import close_cut_object
 from .envoy_access import AccessLogParser, CompiledFormat, compile_format, istio_text_parser
 from .result import Parsed, attr_key, finish, severity_of
 from .timestamps import normalize
-from .wrappers import peel, peel_loosely, starts_a_record
+from .wrappers import peel, peel_loosely
 
 MAX_PARSE = 1 << 20  # lines longer than this are kept whole but not parsed
 
@@ -60,6 +60,10 @@ JSON_FAMILIES: tuple[JsonFamily, ...] = (
 )
 
 
+# what only a whole line starts with: its own time (ISO, or Envoy's bracketed one) or a JSON record
+_OWN_START = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\[\d{4}-\d\d-\d\d[ T]|\{\"")
+# families whose JSON keys name them whoever wrote the record
+_NAMED_BY_KEYS = frozenset(("envoy-json", "k8s-audit", "ztunnel"))
 # the first member of a record whose opening brace was left behind: a key a log record starts with, and its value
 _BRACELESS_RECORD = re.compile(
     r'"(?:level|time|ts|timestamp|severity|msg|message|scope|start_time|authority)": ?["\d{\[]'
@@ -194,7 +198,8 @@ class StreamParser:
         if first == '"' and _BRACELESS_RECORD.match(body) is not None:
             # a JSON record pasted without its opening brace ('"level":"warning", "msg":"…"'): read with it
             found = self._json("{" + body, source)
-            if found is not None and found[0] != "unknown":
+            # (Istio's record names its scope; a zap or logrus record of any program's would read as Istio's)
+            if found is not None and found[0] != "unknown" and ('"scope":' in body or found[0] in _NAMED_BY_KEYS):
                 found[1].attributes["meshtail.partial"] = True
                 return found
         if first == "{":
@@ -314,7 +319,7 @@ class StreamParser:
             try:
                 peeled = peel(text, raw.source, raw.timestamp)
                 body, source, stamp = peeled.body, peeled.source, peeled.stamp
-                if body.startswith("Error: ") and starts_a_record(body[7:]):
+                if body.startswith("Error: ") and _OWN_START.match(body, 7) is not None:
                     # an author's "Error:" before a whole line with its own time or level (a command's last words
                     # are a message alone): the line says what it is, the label does not
                     body = body[7:]

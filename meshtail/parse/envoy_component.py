@@ -146,7 +146,8 @@ _POLICY = re.compile(r"matched policy (\S{1,512}+)")
 # jwt_authn's verdict: "Jwt authentication completed with: <status>" (1.19+), "Called Filter : check complete
 # <status>" before (filter.cc onComplete; 1.10 printed the status as a number, 0 for Ok); not Ok answers 401
 _JWT_DONE = re.compile(
-    r"(?:(?:JWT token verification|Jwt authentication|JWT authentication|^verification) completed with: "
+    r"(?:(?:JWT token verification|Jwt authentication|JWT authentication) completed with: "
+    r"|^verification completed with: (?=OK\b|Jwt |Jwks |Audiences |Found multiple )"
     # authenticator.cc's second line on a failure: "status is: <jwt_verify's status string>"
     r"|^status is: (?=Jwt |Jwks |Audiences |Found multiple )"
     r"|^Called Filter : check complete )(?P<reason>.{0,512}+)"
@@ -182,7 +183,7 @@ _RESOURCE_REJECTED = re.compile(
     re.S,
 )
 # Cilium's Envoy filters refusing the policy resources cilium-agent sends (cilium/network_policy.cc, host_map.cc)
-_CILIUM_BAD_CONFIG = re.compile(r"Bad (?:Network ?Policy(?:Hosts)?|[A-Z]\w{2,40}) Configuration\b")
+_CILIUM_BAD_CONFIG = re.compile(r"Bad Network ?Policy(?:Hosts)? Configuration\b")
 _FETCH_FAILURE = re.compile(r"(?P<api>[a-z]{2,5}+): fetch failure: (?P<error>.{0,4096}+)", re.S)
 _XDS_UPDATE = re.compile(
     r"(?P<api>cds|lds|rds|eds|sds|vhds|srds|ecds): (?:add|added|remove|removed|loading|add/update|update|updated)\b"
@@ -1089,9 +1090,18 @@ def _fragment(body: str, head: str, source: Source | None) -> Parsed | None:
         # location cut away) -- Envoy's by a logger only Envoy names so, or by a message Envoy prints in that logger
         logger, rest = named.group(1), text[named.end() :]
         logger = "jwt" if logger == "jwt_authn" else logger
-        if logger in _OWN_LOGGERS or (logger not in _LEVEL_WORDS and template_for(logger, rest) is not None):
+        found = template_for(logger, rest) if logger not in _LEVEL_WORDS else None
+        # (a template of that very logger, and one only Envoy's source words so: another logger's short template
+        # found inside any tag's words says nothing)
+        claimed = found is not None and logger in found.loggers and _distinctive(found.prefix)
+        if logger in _OWN_LOGGERS or claimed:
             attrs["meshtail.partial"] = True
-            return classify(None, None, logger, rest, attrs, source)
+            parsed = classify(None, None, logger, rest, attrs, source)
+            if parsed.outcome != "unknown" or claimed:
+                return parsed
+            # an Envoy logger's tag before words no rule of Envoy's reads ("[rbac] RBAC: access denied"): any
+            # program's tag, read as a line of no family (whose refusal words the fallback still sees)
+            return None
     if " rejected: " in head:
         bare = _BRACKET_LEVEL.sub("", text.lstrip(" "), 1)
         if _RESOURCE_REJECTED.match(bare):  # (as its pull request lists them: "[warn] lds: listener 'foo' config …")
@@ -1596,9 +1606,10 @@ def _decide(
     if done:
         reason = done.group("reason").strip()
         attrs["jwt.result"] = reason
-        if reason.rstrip("`'\".,;)*") in ("OK", "Ok", "ok", "0"):  # (a page's code mark or an author's period after)
+        bare = reason.rstrip("`'\".,;)*")  # (a page's code mark or an author's period after the status)
+        if bare in ("OK", "Ok", "ok", "0"):
             return made("auth", "allow", False, severity, "jwt.accept", f"{where} accepted a JWT")
-        if reason == "Jwt is missing":
+        if bare == "Jwt is missing":
             return made("auth", "unknown", False, severity, "jwt.missing", f"{where} saw a request without a JWT")
         attrs["jwt.failure_reason"] = reason
         summary = f"{where} rejected a JWT: {clip(reason, 120)}"

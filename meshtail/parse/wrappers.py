@@ -208,8 +208,8 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
                 body = _ANSI.sub("", coloured.group(0)) + _TRAILING_RESET.sub("", body[coloured.end() :])
             else:
                 body = _ANSI.sub("", body, count=4)
-    if "m" in body and "\x1b" not in body and _SGR_RESET.search(body) is not None:
-        # (a reset is there and one code more: one "[0m" alone could be the line's own text)
+    if body[:1] in "[^\u2190\\" and "\x1b" not in body and _SGR_REMNANT.match(body) and _SGR_RESET.search(body):
+        # (the line starts with a code, a reset is there and one code more: a program's own text may hold "[0m")
         plain, codes = _SGR_REMNANT.subn("", body)
         if codes >= 2:
             body = plain
@@ -832,7 +832,8 @@ _CLOCK = re.compile(
     rf"(?:\d{{4}}-\d{{2}}-\d{{2}}[T ]\d{{2}}:\d{{2}}:\d{{2}}(?:[.,]\d{{1,9}})? (?:{_ZONES}|[+-]\d{{4}})(?= )"
     # a US or European date a log tool shows (Splunk's "5/1/24 10:11:12.123 AM", Sumo Logic's "05/01/2024
     # 10:11:12.123 +0200", Azure's "5/1/2024, 10:11:12.123 AM"), a month's name (New Relic's "May 1, 2024 10:11:12")
-    r"|(?:\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|[A-Z][a-z]{2,8} \d{1,2},? \d{4}),? \d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,9})?"
+    r"|(?:\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}"
+    r" \d{1,2},? \d{4}),? \d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,9})?"
     rf"(?: ?[AaPp][Mm])?(?: [+-]\d{{2}}:?\d{{2}}| (?:{_ZONES}))?(?= )"
     r"|\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,9})?|\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}"
     r"|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}\.\d{1,9}(?= )"

@@ -728,9 +728,9 @@ def _after_target(body: str, pos: int, tabbed: bool) -> tuple[str, list[tuple[st
         if "\t" in rest:
             message, _, tail = rest.partition("\t")
             if not tail.strip():
-                return message.strip(), []
+                return _unelided(message), []
             if _key_start(tail.lstrip()):
-                return message.strip(), parse_fields(tail)
+                return _unelided(message), parse_fields(tail)
         if _key_start(rest):
             return "", parse_fields(rest)
         # the message always ends in a tab: with none left (a stripped trailing tab) there are no fields
