@@ -119,6 +119,19 @@ RULES: tuple[tuple[str, str, str, str, str, bool, str], ...] = (
     # an authorization rule istiod could not build into Envoy's RBAC config and dropped (pilot/pkg/security/authz/
     # builder: "skipped rule %s: %v" at error): a mesh policy that does not take effect as written, invalid config
     ("authz rule skipped", "error", r"^skipped rule %v: %v$", "config", "failure", True, "config.invalid"),
+    # a Gateway server istiod dropped because another server holds its port or hosts (pilot/pkg/model/gateway.go:
+    # "skipping server on gateway %s port %s.%d.%s: conflict with existing server %d.%s", "… non unique port name
+    # for HTTPS port", "…, duplicate host names: %v"): part of the user's Gateway does not take effect, at any level
+    (
+        "gateway server skipped",
+        "",
+        r"^skipping server on gateway %v(?: port %v\.%v\.%v: (?:conflict with existing server|non unique port name)"
+        r"|, duplicate host names)",
+        "config",
+        "failure",
+        True,
+        "config.invalid",
+    ),
     # a proxy NACKed what it was sent
     ("nack", "", r"ack error|\bnack(?:ed)?\b|rejected by (?:envoy|proxy)", "config", "failure", True, "xds.reject"),
     # Mixer's policy check said no (1.0-1.4: denier, RBAC, list adapters): a request refused
