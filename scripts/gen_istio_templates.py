@@ -152,7 +152,8 @@ RULES: tuple[tuple[str, str, str, str, str, bool, str], ...] = (
         "invalid-config",
         "warn error fatal",
         r"envoy ?filter.*fail|fail.*envoy ?filter|invalid (?:config|envoy|gateway|virtual|destination|service ?entry"
-        r"|sidecar|authoriz|peer|request ?authn|policy|telemetry|wasm|mesh ?config|resource)|configuration is invalid"
+        r"|sidecar|authoriz|peer|request ?authn|policy|telemetry|wasm|mesh ?config|resource|extension ?provider)"
+        r"|configuration is invalid"
         r"|failed to validate|validation failed|failed validation|config.* rejected|rejected .*config"
         r"|conflict(?:s|ing)? (?:with|between)|duplicate (?:listener|route|host|domain|cluster)",
         "config",

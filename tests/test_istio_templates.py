@@ -804,3 +804,18 @@ def test_a_gateway_server_istiod_skipped_for_a_conflict_is_config_that_did_not_t
             "failure",
             True,
         ), line
+
+
+def test_an_invalid_extension_provider_in_mesh_config_is_invalid_config() -> None:
+    # holdout87 (istio/istio threads on the Telemetry API, 2022): istiod's validation of meshConfig's
+    # extensionProviders finding one it cannot use -- invalid config, a violation as the validation webhook's are
+    event = parse(
+        "2022-03-18T06:43:55.848204Z\twarn\tvalidation\tfound invalid extension provider (can be ignored if the given "
+        'extension provider is not used): invalid extension provider otel: unsupported provider: &{service:"otel"}'
+    )
+    assert (event.category, event.outcome, event.violation, event.action) == (
+        "config",
+        "failure",
+        True,
+        "config.invalid",
+    )

@@ -4191,7 +4191,7 @@ TEMPLATES: dict[str, tuple[str, str, str, str, str, bool, str]] = {
     'found authorization allow policies for workload %v in %v': ('istiod', 'rbac', 'debug', 'auth', 'unknown', False, 'auth.event'),
     'found authorization policy with unsupported action: %v': ('istiod', 'model', 'error', 'auth', 'failure', False, 'auth.event'),
     'found existing rules for %v': ('istio-cni', 'default', 'debug', 'other', 'unknown', False, ''),
-    'found invalid extension provider (can be ignored if the given extension provider is not used): %v': ('istiod', 'validation', 'warn', 'config', 'failure', False, 'config.event'),
+    'found invalid extension provider (can be ignored if the given extension provider is not used): %v': ('istiod', 'validation', 'warn', 'config', 'failure', True, 'config.invalid'),
     "found iptables binary %v, but it does not appear to support the '--version' flag, assuming very old legacy version": ('istio-cni', 'default', 'warn', 'other', 'unknown', False, ''),
     'found iptables binary: %v': ('istio-cni', 'cni-agent', 'debug', 'other', 'unknown', False, ''),
     'found iptables v6 binary: %v': ('istio-cni', 'cni-agent', 'debug', 'other', 'unknown', False, ''),
