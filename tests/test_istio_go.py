@@ -167,3 +167,20 @@ def test_an_unscoped_message_both_programs_print_is_the_agents_without_a_source(
     # from istiod's own container it is istiod's
     source = Source("kube", namespace="istio-system", pod="istiod-1", container="discovery")
     assert parse("2018-07-05T15:15:38.511565Z\tinfo\tAddr resolved to: 10.0.0.245:9125", source).format == "istiod"
+
+
+def test_the_operating_system_refusing_a_socket_is_no_refused_identity() -> None:
+    # holdout86 (a SPIRE/workload-spiffe-uds thread, 2023): the agent could not bind its socket -- Go's *OpError
+    # "listen unix <path>: bind: permission denied" is a file mode, not a CA or a policy refusing an identity
+    event = parse(
+        "2023-02-22T22:34:20.381853Z\terror\tsds\tFailed to set up UDS path: failed to listen on unix socket "
+        '"./var/run/secrets/workload-spiffe-uds/socket": listen unix ./var/run/secrets/workload-spiffe-uds/socket: '
+        "bind: permission denied"
+    )
+    assert (event.format, event.outcome, event.violation) == ("istio-agent", "failure", False)
+    # a CA refusing the agent's identity is still one
+    refused = parse(
+        "2023-02-22T22:34:20.381853Z\terror\tcache\tresource:default request:… CSR failed with error: rpc error: "
+        "code = Unauthenticated desc = request authenticate failure, retry in 1600 millisec"
+    )
+    assert (refused.outcome, refused.violation) == ("deny", True)

@@ -774,3 +774,16 @@ def test_a_capitalised_word_is_no_month_and_a_programs_own_brackets_are_no_colou
     # taken for a copy's leftovers
     assert peel("Version 1, 2024 10:11:12 hello", FILE).body == "Version 1, 2024 10:11:12 hello"
     assert peel("regex [m] and [0m and [5m", FILE).body == "regex [m] and [0m and [5m"
+
+
+def test_a_syslog_relays_day_without_its_padding() -> None:
+    # holdout86 (an istio/istio thread): a relay's "Jun 6 18:03:21 <pod> <tag> " with the day's padding collapsed,
+    # before Istio's layout for Envoy's log without its time
+    line = (
+        "Jun 6 18:03:21 xxx-ingressgateway-7c5c96bbc-8cf7t istio-proxy warning envoy config\tgRPC config for "
+        "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret rejected: Failed to load certificate "
+        "chain from <inline>"
+    )
+    event = parse(line)
+    assert (event.format, event.action, event.violation) == ("envoy-component", "xds.reject", True)
+    assert event.source.pod == "xxx-ingressgateway-7c5c96bbc-8cf7t"

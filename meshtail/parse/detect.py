@@ -480,12 +480,6 @@ _DENIED = re.compile(
     r"|rbac_access_denied|jwt_authn_access_denied|ext_authz_denied|filter_chain_not_found"
     r"|no matching filter chain|PermissionDenied|Unauthenticated"
 )
-# the operating system refusing a file or socket (Go's *PathError: "open /etc/x: permission denied"): a mode, not a
-# policy decision
-_FILE_MODE = re.compile(
-    r"\b(?:open|mkdir|read|write|stat|lstat|unlink|remove|rename|chmod|chown|create|fork/exec|exec|bind|listen|mount)"
-    r" [^\s:]{1,400}: permission denied"
-)
 _REQUEST_REFUSED = re.compile(
     r"\b(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|CONNECT)\s+\S+(?:\s+HTTP/[\d.]+)?\"?\s+(?:401|403)\b"
     r"|(?i:\b(?:status|code|response_code|status_code)\"?[=: ]+\"?(?:401|403)\b)"  # key=403, "status":403
@@ -552,7 +546,9 @@ def heuristic_verdict(parsed: Parsed, body: str) -> None:
     rejected = _CONFIG_REJECTED.search(text)
     if rejected and _CONFIG_WORDS.search(text):
         verdict = ("config", "failure", True, "log.config_rejected", "words of a rejected configuration")
-    elif _DENIED.search(_FILE_MODE.sub("", text) if "ermission" in text else text) or _REQUEST_REFUSED.search(text):
+    elif _DENIED.search(istio_go.FILE_MODE.sub("", text) if "ermission" in text else text) or _REQUEST_REFUSED.search(
+        text
+    ):
         verdict = ("auth", "deny", True, "log.denial", "words of a refused request")
     else:
         return

@@ -1827,7 +1827,11 @@ def build(
     generic = f"{'istiod' if name == 'istiod' else 'agent'}.{action_word(scope)}"
     if parsed.action in (generic, "cert.info", "istiod.config_build"):  # (the last: a violation its template says)
         by_template(parsed, template.get(), generic, bool(level))
-    if parsed.category == "auth" and parsed.outcome == "failure" and _IDENTITY_REFUSED.search(message[:2000]):
+    if (
+        parsed.category == "auth"
+        and parsed.outcome == "failure"
+        and _IDENTITY_REFUSED.search(FILE_MODE.sub("", message[:2000]) if "ermission" in message else message[:2000])
+    ):
         refused(parsed)
     elif parsed.outcome == "failure" and _INJECTOR_INVALID in message[:600]:
         # the injector's template does not render to valid YAML (pkg/kube/inject: "failed parsing generated injected
@@ -1874,6 +1878,12 @@ def build(
     return name, parsed
 
 
+# the operating system refusing a file or socket (Go's *PathError: "open /etc/x: permission denied"; its *OpError:
+# "listen unix ./var/run/…/socket: bind: permission denied"): a mode, not a policy decision
+FILE_MODE = re.compile(
+    r"\b(?:open|mkdir|read|write|stat|lstat|unlink|remove|rename|chmod|chown|create|fork/exec|exec|bind|listen|mount)"
+    r" [^\s:]{1,400}: permission denied|\b(?:bind|listen|connect|socket|accept|dial): permission denied"
+)
 # fixed text a template needs before its verdict replaces a catch-all one
 VERDICT_WEIGHT = 10
 # a refusal of an identity or a request, in the error a failure carries (gRPC status codes, CA answers)

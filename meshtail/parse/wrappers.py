@@ -1852,7 +1852,7 @@ def _loose_marks(text: str, source: Source) -> Peeled | None:
 
 
 # a syslog relay's header without the colon after the tag ("May 27 13:27:53 <host> <tag> <line>"), the host a pod's
-_SYSLOG_BARE = re.compile(r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d ([\w.-]{1,253}) ([\w./@-]{1,100}) (?=\S)")
+_SYSLOG_BARE = re.compile(r"[A-Z][a-z]{2} ?[ \d]\d \d\d:\d\d:\d\d ([\w.-]{1,253}) ([\w./@-]{1,100}) (?=\S)")
 
 
 def _loose_syslog(text: str, source: Source) -> Peeled | None:
