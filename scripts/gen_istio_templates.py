@@ -214,6 +214,10 @@ _AUTH_WORDS = re.compile(
     r"|private key|key/cert|secret for|\bmtls\b|\bpeer ?authentication|\bauthoriz|\bidentity"
 )
 _AUTH_FAILURE_WORDS = re.compile(r"\bjwt\b|\bjwks\b|public key|request ?authentication|\btls handshake")
+# a token or credential the workload could not get, read or exchange is its identity failing (holdout89: "failed to
+# fetch token from file", the default scope, read as auth by its blind labeller); not a parser's "unexpected token",
+# not a wasm image's registry credential, and not in the xDS proxy's scope (its token is for its xDS stream to istiod)
+_CREDENTIAL_WORDS = re.compile(r"(?<!unexpected )\btokens?\b|(?<!docker )\bcredentials?\b")
 _CONFIG_WORDS = re.compile(
     r"\bpush(?:ed|ing)\b|\bxds\b|\bads\b|\b[cler]ds\b|envoy ?filter|virtual ?service|destination ?rule|service ?entry"
     r"|\bsidecar (?:scope|resource|config)|\bgateway|webhook|\bconfig (?:update|change|store|controller)"
@@ -288,8 +292,12 @@ def verdict(template: str, binary: str, scope: str, level: str) -> tuple[str, st
         outcome = "success"  # install-cni's steps: "Created CNI config …", "Copied istio-cni to …"
     else:
         outcome = "unknown"
-    if outcome == "failure" and category != "auth" and _AUTH_FAILURE_WORDS.search(lowered):
-        category = "auth"  # fetching a JWKS, a TLS handshake: what failed is authentication's
+    if (
+        outcome == "failure"
+        and category != "auth"
+        and (_AUTH_FAILURE_WORDS.search(lowered) or (scope not in XDS_SCOPES and _CREDENTIAL_WORDS.search(lowered)))
+    ):
+        category = "auth"  # fetching a JWKS, a TLS handshake, a token: what failed is authentication's
     if by_scope and outcome == "unknown" and not (scope in XDS_SCOPES and _XDS_CONNECTION.search(lowered)):
         category = "other"  # chatter in a config or CA scope that names nothing of either
     if outcome == "success" and _START_WORDS.search(lowered):

@@ -819,3 +819,27 @@ def test_an_invalid_extension_provider_in_mesh_config_is_invalid_config() -> Non
         True,
         "config.invalid",
     )
+
+
+def test_a_token_or_credential_the_agent_could_not_get_is_an_identity_failure() -> None:
+    # holdout89 (argoproj/argo-cd#11546's redis sidecar, Istio 1.x): the agent's credential fetcher, in the default
+    # scope, could not read the workload's token -- its identity failing, read as auth by its blind labeller; it was
+    # "other" because nothing in the scope said so
+    event = parse(
+        "2021-05-04T09:20:32.924528Z\twarn\tfailed to fetch token from file: open "
+        "/var/run/secrets/kubernetes.io/serviceaccount/token: no such file or directory"
+    )
+    assert (event.format, event.category, event.outcome, event.violation) == ("istio-agent", "auth", "failure", False)
+    exchange = parse("2024-01-01T00:00:00.000000Z\terror\ttoken exchange failed: 403, (aud: x, STS endpoint: y)")
+    assert exchange.category == "auth"
+    # a word then one space after a tabbed level begins the message: not ztunnel's "access" target (it was read as
+    # ztunnel's routing chatter)
+    event = parse("2024-01-01T00:00:00.000000Z\terror\taccess token response does not have access token")
+    assert (event.format, event.category, event.outcome) == ("istio-agent", "auth", "failure")
+    ztunnel = parse(
+        "2024-01-01T00:00:00.000000Z\tinfo\taccess connection complete src.addr=10.0.0.1:1 dst.addr=10.0.0.2:2"
+    )
+    assert ztunnel.format == "ztunnel"
+    # a parser's "unexpected token" is no credential, and a wasm image's registry credential stays the fetch's
+    assert gen.verdict("failed to parse config: unexpected token %v", gen.AGENT, "default", "error")[0] == "other"
+    assert gen.verdict("Failed to fetch docker credential %v: %v", gen.ISTIOD, "ads", "warn")[0] == "config"

@@ -931,6 +931,13 @@ def _parse_head(body: str, pos: int, strict: bool, own: bool = False) -> _Line |
     # ztunnel's tab layout writes its level in lower case (telemetry.rs lowercases it); tabs around an upper-case
     # level are zap's console encoder (Kuma's, Envoy Gateway's, any Go program's "…Z\tINFO\tconfig\t…")
     column = (tabbed and not level.isupper()) or body.startswith("  ", end)
+    lone_word = len(items) == 1 and items[0][1] is None and "::" not in items[0][0]
+    if "\t" in sep and not tabbed and not column and lone_word:
+        # tabs up to the level, then a word and one space: the word begins a message column (istio-agent's "error\t
+        # access token response does not have access token"), not ztunnel's target -- unless ztunnel's own words
+        # or fields follow
+        if not _has_evidence(message, fields, _strip_target(items[0][0])):
+            return None
     if strict:
         name = items[0][0]
         if not ("::" in name or name in _STRONG_TARGETS or any(f is not None for _, f in items)):
