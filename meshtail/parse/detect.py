@@ -507,6 +507,14 @@ _NONE_COUNTED = re.compile(
     r"(?i)(?<![\w.,-])0 (?:[a-z]{1,30} ){0,2}?(?:rejected|denied|refused|forbidden|unauthori[sz]ed)\b"
     r"|\b(?:rejected|denied|refused)(?: [a-z]{1,30})?[=:] ?0(?![\w.,])"
 )
+# a Linux security module's audit record -- SELinux's "type=AVC msg=audit(…): avc:  denied  { write } for …",
+# AppArmor's "apparmor=\"DENIED\" operation=…" (auditd, dmesg, journald alike): the host refusing a process a file or a
+# signal, not the mesh refusing a request (holdout88's two, from RKE2 and microk8s threads, labelled so blind)
+_HOST_LSM = re.compile(
+    r"\btype=(?:AVC|USER_AVC|SELINUX_ERR|APPARMOR_[A-Z]{1,20}|1400|1107) (?:msg=)?audit\(\d"
+    r"|\bavc: {1,2}denied {1,2}\{ [\w ]{1,200}\} for "
+    r"|\bapparmor=\"[A-Z_]{1,20}\" operation=\""
+)
 _FAILED_WORDS = re.compile(
     r"(?i)\b(?:failed|failure|fails|error|errors|unable to|cannot|can't|could not|couldn't|refused|timed out|timeout"
     r"|unavailable|unreachable)\b"
@@ -541,6 +549,8 @@ def heuristic_verdict(parsed: Parsed, body: str) -> None:
         return  # a client's copy of the answer (the proxy's own line of that request is the event)
     if _METRIC_SAMPLE.fullmatch(text):
         return
+    if _HOST_LSM.search(text):
+        return  # the kernel's own access control (SELinux, AppArmor): the host's policy, no request the mesh refused
     if "0" in text:
         text = _NONE_COUNTED.sub(" ", text)
     rejected = _CONFIG_REJECTED.search(text)
