@@ -33,6 +33,11 @@ def parse(line: str, source: Source | None = None, parser: StreamParser | None =
     return parser.parse(RawLine(line, source or Source("file", path="test.log", line=1), "2026-01-01T00:00:00.000000Z"))
 
 
+def verdict(event: AuditEvent) -> tuple[str, str, str, bool]:
+    """What a user filters on: the event's format, category (its pane), outcome and whether it is a violation."""
+    return (event.format, event.category, event.outcome, event.violation)
+
+
 def parse_file(name: str, source: Source | None = None) -> list[AuditEvent]:
     parser = StreamParser()
     return [parse(line, source, parser) for line in lines(name)]

@@ -10,7 +10,7 @@ from meshtail.events import RawLine, Source
 from meshtail.parse.detect import MAX_PARSE, StreamParser
 from meshtail.sources.files import decode
 
-from .conftest import DATA, lines, parse
+from .conftest import DATA, lines, parse, verdict
 
 ALL_FILES = sorted(path.name for path in DATA.glob("*.log"))
 
@@ -162,7 +162,7 @@ def test_a_denial_in_a_line_longer_than_meshtail_parses_is_still_a_denial_and_re
     denied = lines("envoy-text.log")[3].replace("/v1/models/bert-emotion-model:predict", "/" + "A" * (MAX_PARSE + 10))
     assert len(denied) > MAX_PARSE and " 403 " in denied  # the premise: a denial past the limit
     event = parse(denied)
-    assert (event.format, event.category, event.outcome, event.violation) == ("envoy-text", "auth", "deny", True)
+    assert verdict(event) == ("envoy-text", "auth", "deny", True)
     assert event.attributes["meshtail.long_line"] == len(denied)
     validator.validate(event.to_dict())
     store = EventStore()

@@ -8,14 +8,14 @@ from meshtail.events import Source
 from meshtail.parse.detect import StreamParser, compile_formats
 from meshtail.parse.envoy_access import ISTIO_FORMATS, FormatError, compile_format
 
-from .conftest import lines, parse, parse_file
+from .conftest import lines, parse, parse_file, verdict
 
 TEXT = lines("envoy-text.log")
 
 
 def test_istio_19_outbound_request_is_routing_with_otel_attributes():
     event = parse(TEXT[0])
-    assert (event.format, event.category, event.outcome, event.violation) == ("envoy-text", "routing", "failure", False)
+    assert verdict(event) == ("envoy-text", "routing", "failure", False)
     a = event.attributes
     assert a["http.request.method"] == "GET"
     assert a["url.path"] == "/status/418"
@@ -259,7 +259,7 @@ OAUTH_302 = (
 
 def test_the_oauth2_filter_sending_a_request_to_log_in_is_a_denial() -> None:
     event = parse("2024-12-09T15:34:25.723298373Z envoy " + OAUTH_302)
-    assert (event.format, event.category, event.outcome, event.violation) == ("envoy-json", "auth", "deny", True)
+    assert verdict(event) == ("envoy-json", "auth", "deny", True)
     assert event.action == "oauth.challenge"
     logged_in = parse(OAUTH_302.replace("oauth.missing_credentials", "oauth.logged_in"))
     assert (logged_in.category, logged_in.outcome, logged_in.violation) == ("auth", "success", False)

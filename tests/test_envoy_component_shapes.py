@@ -21,7 +21,7 @@ from meshtail.parse.envoy_component import ACTIONS, recognise, recognise_json
 from meshtail.parse.result import Parsed
 from meshtail.sinks.redact import redact_event
 
-from .conftest import lines, parse
+from .conftest import lines, parse, verdict
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
 
@@ -797,7 +797,7 @@ def test_no_line_of_another_family_in_the_corpus_is_claimed() -> None:
 # ---------------------------------------------------------------- the whole pipeline
 def test_through_the_pipeline() -> None:
     event = parse(DECISIONS[2][0])
-    assert (event.format, event.category, event.outcome, event.violation) == ("envoy-component", "auth", "deny", True)
+    assert verdict(event) == ("envoy-component", "auth", "deny", True)
     assert [parse(line).format for line in lines("envoy-component.log")] == ["envoy-component"] * 12
 
 
@@ -932,12 +932,7 @@ def test_sds_refusing_the_requested_identities_is_a_denial() -> None:
         'the requested identities ["default"]',
     ):
         event = parse(line)
-        assert (event.format, event.category, event.outcome, event.violation) == (
-            "envoy-component",
-            "auth",
-            "deny",
-            True,
-        ), line
+        assert verdict(event) == ("envoy-component", "auth", "deny", True), line
 
 
 # Envoy before 1.19 named no stream; one closed over the root certificate is the SDS stream all the same
@@ -1111,12 +1106,7 @@ def test_a_local_reply_body_naming_a_tls_failure_is_envoy_s_tls_failure() -> Non
         "SSL:routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED",
     ):
         event = parse(line)
-        assert (event.format, event.category, event.outcome, event.violation) == (
-            "envoy-component",
-            "auth",
-            "failure",
-            True,
-        ), line
+        assert verdict(event) == ("envoy-component", "auth", "failure", True), line
     # without a TLS reason the body says only that the upstream failed: a client's output, not read
     assert parse(
         "upstream connect error or disconnect/reset before headers. reset reason: connection failure"
@@ -1286,12 +1276,7 @@ PER_RESOURCE_REJECTIONS = (
 @pytest.mark.parametrize("line", PER_RESOURCE_REJECTIONS)
 def test_envoys_per_resource_rejection_is_a_nack_of_that_resource(line: str) -> None:
     event = parse(line)
-    assert (event.format, event.category, event.outcome, event.violation) == (
-        "envoy-component",
-        "config",
-        "failure",
-        True,
-    )
+    assert verdict(event) == ("envoy-component", "config", "failure", True)
     assert event.action == "xds.reject" and event.attributes["envoy.resource_name"] == "foo"
     # and in Istio's layout for Envoy's log (derived: the first message put in the sidecar's columns)
     full = parse("2026-05-01T10:11:12.123456Z\twarning\tenvoy config\t" + line.strip().removeprefix("[warn] "))
@@ -1316,12 +1301,7 @@ def test_a_message_kept_with_its_logger_alone_is_envoys_when_the_logger_or_the_m
         "[jwt_authn] verification completed with: Jwt issuer is not configured",
     ):
         event = parse(line)
-        assert (event.format, event.category, event.outcome, event.violation) == (
-            "envoy-component",
-            "auth",
-            "deny",
-            True,
-        ), line
+        assert verdict(event) == ("envoy-component", "auth", "deny", True), line
     # authenticator.cc's second line on a failure ("status is: <jwt_verify's status>")
     status = parse(
         "[2024-01-01 10:00:00.000][12][debug][jwt] [source/extensions/filters/http/jwt_authn/authenticator.cc:150] "
@@ -1354,12 +1334,7 @@ def test_why_the_listener_manager_refused_a_listener_quoted_alone_is_a_rejection
     event = parse(
         "filter chain 'EmptyCluster' has the same matching rules defined as 'EmptyCluster'. duplicate matcher is: {}"
     )
-    assert (event.format, event.category, event.outcome, event.violation) == (
-        "envoy-component",
-        "config",
-        "failure",
-        True,
-    )
+    assert verdict(event) == ("envoy-component", "config", "failure", True)
 
 
 def test_a_mark_after_a_jwt_verdict_does_not_turn_an_accepted_token_into_a_rejected_one() -> None:

@@ -16,7 +16,7 @@ from meshtail.events import RawLine, Source
 from meshtail.parse import istio_cni
 from meshtail.parse.detect import StreamParser
 
-from .conftest import DATA, parse
+from .conftest import DATA, parse, verdict
 
 FILE = Source("file", path="pasted.log", line=1)
 
@@ -445,7 +445,7 @@ def test_the_plugin_named_as_failing_in_a_wrapped_sandbox_error() -> None:
         '"/var/run/netns/net": no such file or directory'
     )
     event = parse(line, FILE)
-    assert (event.format, event.category, event.outcome, event.violation) == ("istio-cni", "other", "failure", False)
+    assert verdict(event) == ("istio-cni", "other", "failure", False)
     other = parse(line.replace("istio-cni", "calico"), FILE)
     assert other.format != "istio-cni"  # (the premise: it is the plugin's name that says so)
 
@@ -483,12 +483,7 @@ def test_istio_iptables_variable_dump_is_the_cni_family_s() -> None:
         "7月 19 09:03:35 localhost.localdomain istio-start.sh[6717]: PROXY_PORT=15001",
     ):
         event = parse(line)
-        assert (event.format, event.category, event.outcome, event.violation) == (
-            "istio-cni",
-            "other",
-            "unknown",
-            False,
-        ), line
+        assert verdict(event) == ("istio-cni", "other", "unknown", False), line
     # another program's variable, or one of these names inside a sentence, is not the dump
     assert parse("FOO=bar").format == "unknown"
     assert parse("PROXY_PORT=15001 and more").format == "unknown"

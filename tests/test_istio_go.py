@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from meshtail.events import Source
 
-from .conftest import lines, parse, parse_file
+from .conftest import lines, parse, parse_file, verdict
 
 ISTIOD = lines("istiod.log")
 AGENT = lines("istio-agent.log")
@@ -113,7 +113,7 @@ def test_an_authorization_rule_istiod_skipped_at_error_is_invalid_config() -> No
     """A policy rule the builder could not build does not take effect as written: invalid config, a violation (it was
     an ordinary config failure); the same words at debug on a TCP filter chain are expected and stay chatter."""
     event = parse(SKIPPED_RULE)
-    assert (event.format, event.category, event.outcome, event.violation) == ("istiod", "config", "failure", True)
+    assert verdict(event) == ("istiod", "config", "failure", True)
     assert event.action == "config.invalid"
     tcp = parse(
         "2026-01-01T00:00:00.000000Z\tdebug\tauthorization\tskipped rule ns[foo]-policy[x]-rule[0] on TCP filter"
@@ -147,7 +147,7 @@ def test_the_agents_tls_handshake_with_its_ca_failing_is_a_violation() -> None:
         'desc = connection error: desc = "transport: authentication handshake failed: x509: certificate signed by '
         'unknown authority"'
     )
-    assert (event.format, event.category, event.outcome, event.violation) == ("istio-agent", "auth", "failure", True)
+    assert verdict(event) == ("istio-agent", "auth", "failure", True)
     # an unreachable CA is a failure only
     event = parse(
         "2021-08-23T05:58:53.770959Z\terror\tgoogleca\tFailed to create certificate: rpc error: code = Unavailable "

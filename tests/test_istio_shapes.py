@@ -19,7 +19,7 @@ from meshtail.parse import istio_cni, istio_go
 from meshtail.parse.detect import StreamParser
 from meshtail.parse.istio_go import read_line
 
-from .conftest import DATA, parse
+from .conftest import DATA, parse, verdict
 
 FILE = Source("file", path="pasted.log", line=1)
 
@@ -107,7 +107,7 @@ def test_tabs_shown_as_backslash_t_and_trailing_spaces() -> None:
         "/etc/istio/ingressgateway-ca-certs/ca-chain.cert.pem"
     )
     event = parse(line, FILE)
-    assert (event.format, event.category, event.outcome, event.violation) == ("istiod", "config", "failure", True)
+    assert verdict(event) == ("istiod", "config", "failure", True)
     assert event.attributes["istio.proxy"].startswith("router~10.xx.xx.xx~usergateway")
     # istio/istio#30119, with trailing spaces as a terminal copy leaves them
     cert = parse(
@@ -125,7 +125,7 @@ def test_level_and_scope_without_timestamp() -> None:
         "no verified chain is found",
         FILE,
     )
-    assert (event.format, event.category, event.outcome, event.violation) == ("istiod", "auth", "deny", True)
+    assert verdict(event) == ("istiod", "auth", "deny", True)
     assert event.attributes["client.address"] == "[::1]:54835"
     assert event.attributes["error.message"] == "Authenticator ClientCertAuthenticator: no verified chain is found"
 
@@ -363,7 +363,7 @@ def test_an_injector_template_that_renders_invalid_yaml_is_invalid_config() -> N
         "sidecar injector configuration): error converting YAML to JSON: yaml: line 160: did not find expected key spec=",
         FILE,
     )
-    assert (event.format, event.category, event.outcome, event.violation) == ("istiod", "config", "failure", True)
+    assert verdict(event) == ("istiod", "config", "failure", True)
     assert event.action == "config.invalid"
 
 

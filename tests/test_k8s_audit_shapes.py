@@ -20,7 +20,7 @@ import pytest
 from meshtail.parse import k8s_audit
 from meshtail.parse.k8s_audit import ACTIONS, recognise, recognise_json
 
-from .conftest import parse
+from .conftest import parse, verdict
 
 CORPUS = Path(__file__).parent / "data" / "corpus" / "k8s-audit"
 ELASTIC_K8S = "elastic/integrations packages/kubernetes/data_stream/audit_logs/_dev/test/pipeline/test-audit.log"
@@ -792,7 +792,7 @@ def test_an_aks_kube_audit_record_says_what_it_holds_however_bare_its_event() ->
         '"time":"2020-11-09T10:57:31.0000000Z"}'
     )
     event = parse(record)
-    assert (event.format, event.category, event.outcome, event.violation) == ("k8s-audit", "other", "unknown", False)
+    assert verdict(event) == ("k8s-audit", "other", "unknown", False)
     assert event.attributes["k8s.cluster"] == "OBSKUBE" and event.attributes["cloud.provider"] == "azure"
     # the same bare event with no envelope to say so is any Kubernetes object's kind
     assert parse('{"kind":"Event"}').format == "unknown"

@@ -18,7 +18,7 @@ from meshtail.parse import ztunnel
 from meshtail.parse.detect import StreamParser
 from meshtail.parse.result import Action
 
-from .conftest import parse
+from .conftest import parse, verdict
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
 
@@ -810,7 +810,7 @@ def test_a_message_that_says_it_failed_is_a_failure_at_any_level(line: str) -> N
 )
 def test_a_policy_rejection_reason_alone_is_a_ztunnel_denial(line: str) -> None:
     event = parse(line)
-    assert (event.format, event.category, event.outcome, event.violation) == ("ztunnel", "auth", "deny", True)
+    assert verdict(event) == ("ztunnel", "auth", "deny", True)
     assert event.action == "authz.deny"
 
 
@@ -905,7 +905,7 @@ def test_a_ztunnel_message_alone_is_claimed_by_its_own_fields_or_a_long_exact_te
 def test_rustls_refusing_a_peer_s_certificate_pasted_alone_is_a_handshake_failure() -> None:
     # holdout56 (an ambient multicluster thread): the end of ztunnel's error= quoted on its own line
     event = parse("invalid peer certificate: BadSignature")
-    assert (event.format, event.category, event.outcome, event.violation) == ("ztunnel", "auth", "failure", True)
+    assert verdict(event) == ("ztunnel", "auth", "failure", True)
     # istiod's certificate refused by ztunnel's XDS client stays the control plane's trust failure, not mesh traffic's
     xds = parse("XDS client connection error: invalid peer certificate: BadSignature")
     assert (xds.action, xds.violation) == ("xds.tls_failure", False)
@@ -923,7 +923,7 @@ def test_a_peer_that_did_not_present_the_expected_identity_is_an_mtls_failure() 
     )
     for text in (line, "  peer did not present the expected SAN (spiffe://mesh.local/ns/sample/sa/default),"):
         event = parse(text)
-        assert (event.format, event.category, event.outcome, event.violation) == ("ztunnel", "auth", "failure", True)
+        assert verdict(event) == ("ztunnel", "auth", "failure", True)
 
 
 def test_a_line_cut_inside_its_spans_is_still_ztunnel_s() -> None:
