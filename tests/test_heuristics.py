@@ -135,3 +135,25 @@ def test_the_kernels_own_access_control_is_no_refused_request() -> None:
     # the premise: the words alone are still a guessed denial, and a policy named "apparmor" refusing a request too
     for line in ("write denied for envoy", "request denied by apparmor policy"):
         assert parse(line).action == "log.denial", line
+
+
+def test_a_look_alike_behind_a_wrapper_or_in_a_collectors_record_is_still_no_refusal() -> None:
+    """A client's status line, a metric sample, a kernel audit record: no refusal of the mesh's as they stand, and
+    none either behind a tool's prefix or as the text of a collector's record (they were guessed denials so)."""
+    for line in (
+        "May 01 10:11:12 < HTTP/1.1 403 Forbidden",
+        "$ < HTTP/1.1 403 Forbidden",
+        '{"_time": "2024-05-01T10:11:12.123+00:00", "_raw": "< HTTP/1.1 403 Forbidden", "host": "n"}',
+        '{"_index": "logs", "_source": {"message": "istio_requests_total{response_code=\\"403\\"} 5"}}',
+        '{"timeUnixNano": "1714558272123000000", "body": {"stringValue": "apparmor=\\"DENIED\\" operation=\\"open\\" '
+        'profile=\\"x\\""}}',
+    ):
+        event = parse(line)
+        assert (event.category, event.violation) == ("other", False), line
+        assert "meshtail.heuristic" not in event.attributes
+    # the premise: a refusal beside such a value in the same record, or behind the same prefix, is still guessed
+    for line in (
+        '{"_raw": "< HTTP/1.1 403 Forbidden", "note": "RBAC: access denied"}',
+        "May 01 10:11:12 RBAC: access denied",
+    ):
+        assert parse(line).action == "log.denial", line

@@ -188,6 +188,19 @@ WRAPPERS: dict[str, Wrap] = {
             "streams": ["000000000000000000000001"],
         }
     ),
+    # a time a pipe put in front of each line: moreutils' ts (its default "%b %d %H:%M:%S", and the bracketed format
+    # of its examples), as in "kubectl logs -f … | ts"
+    "moreutils ts": lambda s, pod, ctr: f"May 01 10:11:12 {s}",
+    "a pipe's bracketed time": lambda s, pod, ctr: f"[2024-05-01 10:11:12] {s}",
+    # a raw syslog capture (RFC 3164 with its priority: nc, tcpdump, a relay's debug output)
+    "syslog with its priority": lambda s, pod, ctr: f"<134>May  1 10:11:12 node-1 {ctr}[123]: {s}",
+    # a search API's hit (Elasticsearch/OpenSearch _search) and Splunk's export (output_mode=json)
+    "Elasticsearch hit": lambda s, pod, ctr: json.dumps(
+        {"_index": "logs-2024.05.01", "_id": "x1", "_source": {"message": s, "kubernetes": {"pod": {"name": pod}}}}
+    ),
+    "Splunk export": lambda s, pod, ctr: json.dumps(
+        {"preview": False, "result": {"_raw": s, "_time": "2024-05-01T10:11:12.123+00:00", "host": "node-1"}}
+    ),
     "tabs as one space": lambda s, pod, ctr: s.replace("\t", " ") if "\t" in s else None,
     "tabs as four spaces": lambda s, pod, ctr: s.replace("\t", "    ") if "\t" in s else None,
     "tabs expanded to stops": lambda s, pod, ctr: s.expandtabs(8) if "\t" in s else None,

@@ -787,3 +787,35 @@ def test_a_syslog_relays_day_without_its_padding() -> None:
     event = parse(line)
     assert (event.format, event.action, event.violation) == ("envoy-component", "xds.reject", True)
     assert event.source.pod == "xxx-ingressgateway-7c5c96bbc-8cf7t"
+
+
+def test_a_time_a_pipe_put_in_front_of_each_line() -> None:
+    # moreutils' ts ("kubectl logs -f … | ts", and its bracketed format): the line behind it reads as it would alone
+    # (Envoy's message alone, in a corpus crash report: a certificate path it cannot load, and the agent's line)
+    message = "Invalid path: /etc/certs/cert-chain.pem"
+    agent = "2021-01-28T13:23:10.669620Z     error   xdsproxy        failed to create upstream grpc client: rpc error"
+    for prefix in ("May 01 10:11:12 ", "[2024-05-01 10:11:12] ", "[2024-05-01T10:11:12.123Z] "):
+        event = parse(prefix + message)
+        assert (event.format, event.category, event.violation) == ("envoy-component", "config", True), prefix
+        assert "export" in event.attributes["meshtail.wrappers"]
+        event = parse(prefix + agent)
+        assert (event.format, event.category, event.outcome) == ("istio-agent", "config", "failure"), prefix
+    # Envoy's access log starts with its own "[%START_TIME%] ": it keeps it (the event's time is the request's)
+    access = (
+        '[2020-11-25T21:26:18.409Z] "GET /status/418 HTTP/1.1" 503 UO upstream_reset_before_response_started{overflow} '
+        '- "-" 0 81 0 - "-" "curl/7.73.0-DEV" "84961386-6d84-929d-98bd-c5aee93b5c88" "httpbin:8000" "-"'
+    )
+    event = parse(access)
+    assert (event.format, event.outcome) == ("envoy-text", "failure")
+    assert "meshtail.wrappers" not in event.attributes
+    assert event.time.startswith("2020-11-25T21:26:18.409")
+
+
+def test_a_raw_syslog_capture_keeps_its_priority() -> None:
+    line = (
+        "<134>May  1 10:11:12 node-1 istio-proxy[123]: 2024-05-01T10:11:12.123456Z\terror\txdsproxy\tfailed to "
+        "create upstream grpc client: rpc error: code = Unavailable desc = connection error"
+    )
+    event = parse(line)
+    assert (event.format, event.outcome) == ("istio-agent", "failure")
+    assert event.attributes["meshtail.wrappers"] == ["syslog"]

@@ -545,12 +545,8 @@ def heuristic_verdict(parsed: Parsed, body: str) -> None:
     one left in "other" is not seen at all.  ``meshtail.heuristic`` is true on every such event.
     """
     text = body[:4096]
-    if _CLIENT_STATUS.fullmatch(text):
-        return  # a client's copy of the answer (the proxy's own line of that request is the event)
-    if _METRIC_SAMPLE.fullmatch(text):
+    if _no_refusal(text):
         return
-    if _HOST_LSM.search(text):
-        return  # the kernel's own access control (SELinux, AppArmor): the host's policy, no request the mesh refused
     if "0" in text:
         text = _NONE_COUNTED.sub(" ", text)
     rejected = _CONFIG_REJECTED.search(text)
@@ -567,6 +563,43 @@ def heuristic_verdict(parsed: Parsed, body: str) -> None:
         parsed.severity = "warning"
     parsed.attributes["meshtail.heuristic"] = True
     parsed.attributes["meshtail.heuristic_reason"] = f"no family read this line; classified by {why}"
+
+
+def _no_refusal(text: str) -> bool:
+    """Whether the words of a refusal are in a shape that refuses nothing the mesh decided: a client's copy of the
+    answer (the proxy's own line of that request is the event), a metric sample, the kernel's own access control --
+    as it stands, behind a wrapper's prefix ("May 01 10:11:12 ", "$ "), or as a collector's record's text."""
+    if _exempt(text):
+        return True
+    if any(_exempt(loose.body[:4096]) for loose in peel_loosely(text, _NOWHERE)):
+        return True
+    if text[:1] == "{" and text[-1:] == "}":
+        try:
+            record = json.loads(text)
+        except ValueError:
+            return False
+        leaves = _strings(record, 3)
+        refusing = [leaf for leaf in leaves if _DENIED.search(leaf) or _REQUEST_REFUSED.search(leaf)]
+        return bool(refusing) and all(_exempt(leaf) for leaf in refusing)
+    return False
+
+
+def _exempt(text: str) -> bool:
+    return bool(_CLIENT_STATUS.fullmatch(text) or _METRIC_SAMPLE.fullmatch(text) or _HOST_LSM.search(text))
+
+
+def _strings(value: Any, depth: int) -> list[str]:
+    """The string values of a decoded record, to ``depth`` levels of nesting."""
+    if isinstance(value, str):
+        return [value]
+    if depth and isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in _strings(item, depth - 1)]
+    if depth and isinstance(value, list):
+        return [leaf for item in value for leaf in _strings(item, depth - 1)]
+    return []
+
+
+_NOWHERE = Source("stdin")
 
 
 # A refusal by policy in a known family's line no rule of the family named (a vendor's or another version's

@@ -710,7 +710,8 @@ def _numbered(text: str, source: Source) -> Peeled | None:
 # "Sep 24 07:14:56 vm-1 istio-start.sh[1234]: <line>" (short, RFC 3164), "2024-09-24T07:14:56+0000 vm-1 …" (short-iso),
 # "<165>1 2024-09-24T07:14:56.165Z vm-1 pilot-agent 1234 - - <line>" (RFC 5424)
 _SYSLOG = re.compile(
-    r"(?:(?:(?:[A-Z][a-z]{2}|\d{1,2}[月월]) ?[ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,6})?)"
+    # (RFC 3164's priority kept in front, as a raw syslog capture -- nc, tcpdump, a relay's debug output -- shows it)
+    r"(?:<\d{1,3}>)?(?:(?:(?:[A-Z][a-z]{2}|\d{1,2}[月월]) ?[ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,6})?)"
     r"|(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?"
     r"(?:Z|[+-]\d\d:?\d\d)))\s+[\w.-]{1,253}\s+([\w./@-]{1,100})(?:\[\d{1,10}\])?: "
     r"|<\d{1,3}>1 \S{1,40} [\w.-]{1,253} ([\w./@-]{1,100}) \S{1,20} \S{1,40} (?:-|\[.{0,400}?\]) "
@@ -839,11 +840,33 @@ _CLOCK = re.compile(
     r"|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}\.\d{1,9}(?= )"
     r"|\[\d{1,2}:\d{2}(?::\d{2})?(?: ?[AaPp][Mm])?\]) +"
 )
+# a time a pipe put in front of each line: moreutils' ``ts`` ("May 01 10:11:12", its default) and the bracketed
+# format its examples and many loggers use ("[2024-05-01 10:11:12]", "[2024-05-01T10:11:12.123Z]").  Only a loose
+# reading: programs start their own lines so too (Envoy's access log with "[%START_TIME%] "), and a line read as
+# it stands keeps its own time.
+_PIPE_TIME = re.compile(
+    r"(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d{2}:\d{2}:\d{2}(?:\.\d{1,6})?"
+    r"|\[\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?\]) +(?=\S)"
+)
 
 
 def _loose_clock(text: str, source: Source) -> Peeled | None:
     match = _CLOCK.match(text) if text[:1].isdigit() or text[:1] == "[" or text[:1].isupper() else None
     return Peeled(text[match.end() :], source, None, ["export"]) if match is not None else None
+
+
+def _loose_pipe_time(text: str, source: Source) -> Peeled | None:
+    match = _PIPE_TIME.match(text) if text[:1] == "[" or text[:1].isupper() else None
+    return Peeled(text[match.end() :], source, None, ["export"]) if match is not None else None
+
+
+def _pipe_time(text: str, source: Source) -> Peeled | None:
+    """A pipe's time before a line with a time of its own (or a record): certainly a prefix, whatever follows."""
+    found = _loose_pipe_time(text, source)
+    return found if found is not None and _OWN_TIME.match(found.body) else None
+
+
+_OWN_TIME = re.compile(r"\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}|[IWEF]\d{4} \d{2}:\d{2}:\d{2}|\{\"")
 
 
 def _clock(text: str, source: Source) -> Peeled | None:
@@ -1758,6 +1781,7 @@ _PEELERS = (
     _aws_text,
     _kibana,
     _clock,
+    _pipe_time,
     _lens,
     _otel_debug,
     _otel_normal_json,
@@ -1990,6 +2014,7 @@ _LOOSE = (
     _loose_stamp,
     _loose_stream,
     _loose_clock,
+    _loose_pipe_time,
     _loose_syslog,
     _loose_grep,
     _loose_compose,
@@ -2015,6 +2040,7 @@ _FOREIGN_ONLY = (
     _loose_csv,
     _loose_bar,
     _loose_clock,
+    _loose_pipe_time,
     _loose_grep,
     _loose_compose,
     _loose_stern,
