@@ -1377,3 +1377,42 @@ def test_only_a_jwt_status_after_verification_completed_with_is_a_verdict() -> N
     assert parse(prefix + "Jwt authentication completed with: Jwt is missing.").action == "jwt.missing"
     # and Cilium's refusal is its policy's: another "Bad … Configuration" of Envoy's is not a NACK
     assert parse(prefix.replace("[jwt]", "[upstream]") + "Bad Request Configuration x").action != "xds.reject"
+
+
+def test_an_operators_log_format_with_the_level_in_parentheses() -> None:
+    # envoyproxy/envoy#38577 (holdout92): --log-format "%Y-%m-%dT%T.%eZ: %n (%l): %v"
+    event = parse(
+        "2025-02-25T12:06:38.455Z: upstream (debug): membership update for TLS cluster vault-server added 0 removed 3"
+    )
+    assert (event.format, event.attributes["envoy.logger"], event.attributes["log.level"]) == (
+        "envoy-component",
+        "upstream",
+        "debug",
+    )
+    assert event.time.startswith("2025-02-25T12:06:38.455")
+    denied = parse("2025-02-25T12:06:38.455Z: rbac (debug): enforced denied, matched policy none")
+    assert verdict(denied) == ("envoy-component", "auth", "deny", True)
+    # a logger's name alone is any program's word
+    assert parse("2025-02-25T12:06:38.455Z: main (info): starting server").format == "unknown"
+
+
+def test_a_crash_report_without_its_logger_and_alone() -> None:
+    # holdout93 (a 2017 crash): the bracketed head without [logger], before the backtrace's header
+    for line in (
+        "[2017-10-23 06:33:32.723][28][critical] Backtrace (most recent call first) from thread 28:",
+        "[2017-10-23 06:33:32.723][28][critical] Caught Segmentation fault, suspect faulting address 0x0",
+        "Backtrace (most recent call first) from thread 28:",
+    ):
+        event = parse(line)
+        assert (event.format, event.outcome, event.action) == ("envoy-component", "failure", "envoy.crash"), line
+    assert parse("[2017-10-23 06:33:32.723][28][info] hello world").format == "unknown"
+
+
+def test_a_connection_closed_under_waiting_requests_failed_them() -> None:
+    # codec_client.cc: the pending requests are reset (holdout92's and holdout57's labellers: routing/failure)
+    line = (
+        "[2018-12-24 08:00:21.791][37][debug][client] external/envoy/source/common/http/codec_client.cc:81] [C10115] "
+        "disconnect. resetting {} pending requests"
+    )
+    assert verdict(parse(line.format(1))) == ("envoy-component", "routing", "failure", False)
+    assert verdict(parse(line.format(0))) == ("envoy-component", "other", "unknown", False)  # closed idle

@@ -819,3 +819,16 @@ def test_a_raw_syslog_capture_keeps_its_priority() -> None:
     event = parse(line)
     assert (event.format, event.outcome) == ("istio-agent", "failure")
     assert event.attributes["meshtail.wrappers"] == ["syslog"]
+
+
+def test_a_line_in_an_authors_italics() -> None:
+    # holdout92 (an Istio DNS thread): the whole line in markdown italics, bold inside it
+    line = (
+        "_2025-04-16T08:59:11.694103Z     **debug**   envoy dns external/envoy/source/extensions/network/dns_resolver/"
+        "cares/dns_impl.cc:152   **dns resolution for myapp.net failed with c-ares status 11**      thread=19_"
+    )
+    event = parse(line)
+    assert (event.format, event.attributes["envoy.logger"]) == ("envoy-component", "dns")
+    assert event.attributes.get("meshtail.partial") is True
+    # an identifier's own underscores stay
+    assert peel("_private_ thing", FILE).body == "_private_ thing"

@@ -257,6 +257,7 @@ _FRAGMENT_STARTS = (
 # "Caught Segmentation fault, suspect faulting address 0x0", "#3: Envoy::Router::ConfigImpl::route() [0xb78bd5]"
 _CRASH_FRAGMENT = re.compile(
     r"Caught [A-Z][\w ]{2,40}, suspect faulting address 0x|#\d{1,3}: (?:Envoy::|\[0x[0-9a-f]+\]$)"
+    r"|Backtrace (?:\(most recent call first\) from thread \d|obj<)"  # (backtrace.h's headers, 2017 and since)
 )
 # the listener manager's debugLog(): "<what> listener: name=<name>, hash=…, [tag=…, ]address=…" as a listener
 # (LDS) is added, updated, warmed, drained or removed (listener_manager_impl.cc / listener_impl.cc, 1.5+)
@@ -304,12 +305,17 @@ _UPSTREAM_FAILURES = (
     "upstream per try timeout",
     "connect timeout",
 )
+# codec_client.cc: a connection closed under requests still waiting on it (they are reset: their callers get a 503);
+# "resetting 0 pending requests" is a connection closed idle
+_PENDING_RESET = re.compile(r"disconnect\. resetting [1-9]\d{0,6} pending requests")
 _CRASH = (
     "std::terminate called",
     "Caught Segmentation fault",
     "Caught Aborted",
     "Caught signal",
     "Backtrace (use tools/stack_decode.py",
+    "Backtrace (most recent call first)",
+    "Backtrace obj<",
     "panic: ",
 )
 _READY = (
@@ -478,7 +484,8 @@ ACTIONS: tuple[Action, ...] = (
         "failure",
         False,
         "`no healthy host …`, `upstream timeout`, `upstream reset: …`; Envoy's connect/reset templates "
-        "(`immediate connect error: …`, `delayed connect error: …`, a pool's `failure reason: …` naming one)",
+        "(`immediate connect error: …`, `delayed connect error: …`, a pool's `failure reason: …` naming one), "
+        "a connection closed under waiting requests (`disconnect. resetting N pending requests`, N > 0)",
     ),
     Action(
         "mtls.reject",
@@ -576,6 +583,10 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
             return FORMAT, parsed
     if ".cc:" in head or ".h:" in head:
         parsed = _level_logger(body, head, source)
+        if parsed is not None:
+            return FORMAT, parsed
+    if "): " in head:
+        parsed = _paren_level(body, source)
         if parsed is not None:
             return FORMAT, parsed
     if "] envoy." in head:
@@ -859,7 +870,7 @@ def _bracketed(body: str, head: str, source: Source | None) -> Parsed | None:
             return classify(normalize(fine.group("stamp")), fine.group("level"), None, message, attrs, source)
         match = _LOGGER_ONLY.match(head)
         if match is None:
-            return None
+            return _no_logger(body, head, source)
         stamp = thread = level = None
     else:
         stamp, thread, level = match.group("stamp"), match.group("thread"), match.group("level")
@@ -868,6 +879,46 @@ def _bracketed(body: str, head: str, source: Source | None) -> Parsed | None:
         attrs["thread.id"] = int(thread)
     message = _prefix(body[: match.start()], body[match.end() :], attrs)
     return classify(normalize(stamp), level, match.group("logger"), message, attrs, source)
+
+
+# an operator's own --log-format with the logger and its level in parentheses ("%Y-%m-%dT%T.%eZ: %n (%l): %v",
+# envoyproxy/envoy#38577: "2025-02-25T12:06:38.455Z: upstream (trace): async DNS resolution complete for …")
+_PAREN_LEVEL = re.compile(
+    r"(?:(?P<stamp>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?):? )?"
+    r"(?P<logger>[a-z][a-z0-9_]{1,31}) \((?P<level>trace|debug|info|warning|error|critical)\): (?=\S)"
+)
+
+
+def _paren_level(body: str, source: Source | None) -> Parsed | None:
+    """``<time>: <logger> (<level>): <message>``, Envoy's when the logger is Envoy's and Envoy prints the message in
+    it (or the logger is one only Envoy names so): a logger's name alone is any program's word."""
+    match = _PAREN_LEVEL.match(body)
+    if match is None or match.group("logger") not in ENVOY_LOGGERS:
+        return None
+    logger, message = match.group("logger"), body[match.end() :]
+    found = template_for(logger, message)
+    if logger not in _OWN_LOGGERS and not (found is not None and logger in found.loggers):
+        return None
+    stamp = match.group("stamp")
+    return classify(normalize(stamp) if stamp else None, match.group("level"), logger, message, {}, source)
+
+
+# time, thread and level without the logger (a 2017 crash report: "[2017-10-23 06:33:32.723][28][critical] Backtrace
+# (most recent call first) from thread 28:", envoyproxy/envoy#1949 era)
+_NO_LOGGER = re.compile(rf"\[(?P<stamp>{_STAMP})\]\[(?P<thread>\d{{1,12}})\]\[{_LEVEL}\] ?")
+
+
+def _no_logger(body: str, head: str, source: Source | None) -> Parsed | None:
+    """Envoy's bracketed head without its logger, when the message is one only Envoy prints (its crash report, a
+    distinctive template): the head alone is any spdlog program's."""
+    match = _NO_LOGGER.match(head)
+    if match is None:
+        return None
+    message = body[match.end() :]
+    if _CRASH_FRAGMENT.match(message) is None and fragment_template(message) is None:
+        return None
+    attrs: dict[str, Any] = {"thread.id": int(match.group("thread"))}
+    return classify(normalize(match.group("stamp")), match.group("level"), None, message, attrs, source)
 
 
 def _level_logger(body: str, head: str, source: Source | None) -> Parsed | None:
@@ -1067,7 +1118,7 @@ def _fragment(body: str, head: str, source: Source | None) -> Parsed | None:
         or (" gRPC config stream " in head and _NAMED_STREAM.match(head))
     ):
         return classify(None, None, None, text, attrs, source)
-    if (first == "C" or first == "#") and _CRASH_FRAGMENT.match(text):
+    if first in "C#B" and _CRASH_FRAGMENT.match(text):
         return classify(None, "critical", "backtrace", text, attrs, source)
     if first == " " and text.lstrip(" ").startswith(_FRAGMENT_STARTS):  # indented as a quote or code block
         return classify(None, None, None, text.lstrip(" "), attrs, source)
@@ -1899,7 +1950,7 @@ def _decide(
     # ---- requests and connections
     if m.startswith(_CODEC_ERRORS) or any(word in m[:120] for word in _CODEC_ERRORS[:2]):
         return made("routing", "failure", False, severity, "http.codec_error", f"{where} protocol error: {text}")
-    if any(word in m[:120] for word in _UPSTREAM_FAILURES):
+    if any(word in m[:120] for word in _UPSTREAM_FAILURES) or _PENDING_RESET.search(m, 0, 80) is not None:
         return made("routing", "failure", False, severity, "upstream.failure", f"{where} {text}")
 
     # ---- continuations

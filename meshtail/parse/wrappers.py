@@ -324,6 +324,11 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
         # a markdown export's escapes ("response\_code", "\*\*503\*\*": WordPress, Hugo, pandoc): no log line
         # writes a backslash before "_" or "*" (JSON has no such escape)
         body = _MARKDOWN_ESCAPE.sub(r"\1", body)
+    if len(body) > 8 and body[0] in "_*" and body[-1] == body[0] and body[1] not in "_* " and body[-2] not in "_* ":
+        # a line in an author's italics ("_2025-04-16T08:59:11.694103Z … thread=19_"), bold inside it or not
+        inner = body[1:-1]
+        if looks_like_a_line(inner.replace("**", "")):
+            body, partial = inner, True
     if body.startswith("**") and body.endswith(("**", "**,", "**;")) and len(body) > 5:
         # (a bold line, or a bold field of a pretty-printed record with its comma after the bold)
         end = len(body) - (2 if body.endswith("**") else 3)
