@@ -184,3 +184,27 @@ def test_the_operating_system_refusing_a_socket_is_no_refused_identity() -> None
         "code = Unauthenticated desc = request authenticate failure, retry in 1600 millisec"
     )
     assert (refused.outcome, refused.violation) == ("deny", True)
+
+
+def test_the_forked_leader_elector_losing_its_lease_is_a_failure_at_any_level() -> None:
+    # holdout93 (istio/istio thread, the operator's election under load): client-go's elector, forked into
+    # pilot/pkg/leaderelection/k8sleaderelection, says "failed to renew lease" at info -- leadership lost
+    lost = parse(
+        "2020-05-06T10:13:45.180602Z\tinfo\tfailed to renew lease istio-operator/istio-operator-lock: failed to "
+        "tryAcquireOrRenew context deadline exceeded"
+    )
+    assert (lost.format, lost.outcome, lost.action) == ("istiod", "failure", "leader.election")
+    won = parse("2020-05-06T10:13:45.180602Z\tinfo\tklog\tsuccessfully acquired lease istio-system/istio-leader")
+    assert (won.outcome, won.action) == ("success", "leader.election")
+
+
+def test_a_process_tables_row_is_no_line_of_the_agent() -> None:
+    # holdout93: `ps aux` inside the sidecar, its row naming the Envoy command line the agent wrote (was the agent's)
+    row = (
+        "istio-p+ 11406  0.6  0.7 226696 59396 ?        Sl   17:50   0:00 /usr/local/bin/envoy -c "
+        "etc/istio/proxy/envoy-rev0.json --restart-epoch 0 --drain-time-s 45 --drain-strategy immediate"
+    )
+    assert parse(row).format == "unknown"
+    assert parse("istio-p+       1       0  0 10:00 ?        00:00:01 /usr/local/bin/pilot-agent proxy").format == (
+        "unknown"
+    )

@@ -950,3 +950,18 @@ def test_a_span_left_open_inside_a_whole_line_is_no_cut() -> None:
         "\tpolicy=default/deny"
     )
     assert parse(line).summary != "ztunnel state: "
+
+
+def test_a_panic_in_ztunnels_source_is_its_exit() -> None:
+    # holdout93 (istio/ztunnel thread, a prow run): Rust's panic report before 1.73, located in ztunnel's own tree;
+    # and since 1.73, the location first ("panicked at src/xds/client.rs:237:57:", the message on the next line)
+    for line in (
+        "thread 'main' panicked at 'called `Result::unwrap()` on an `Err` value: Decode(DecodeError { description: "
+        '"unexpected end group tag", stack: [("Workload", "rbac")] })\', '
+        "/home/prow/go/src/istio.io/ztunnel/src/xds/client.rs:237:57",
+        "thread 'tokio-runtime-worker' panicked at src/proxy/inbound.rs:120:9:",
+    ):
+        event = parse(line)
+        assert (event.format, event.outcome, event.action) == ("ztunnel", "failure", "ztunnel.fatal"), line
+    # any other Rust program's panic is its own
+    assert parse("thread 'main' panicked at 'boom', src/main.rs:1:1").format == "unknown"

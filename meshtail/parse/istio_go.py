@@ -1001,6 +1001,20 @@ _STARTED = re.compile(
 )
 
 
+# client-go's leader elector, forked into pilot/pkg/leaderelection/k8sleaderelection and logging through klog (the
+# operator's and older istiod's under the default scope): its messages name a lease or a lock, not a leader
+_ELECTOR = (
+    "Failed to update lock",
+    "Failed to release lock",
+    "failed to renew lease ",
+    "failed to acquire lease ",
+    "successfully acquired lease ",
+    "successfully renewed lease ",
+    "error retrieving resource lock ",
+    "error initially creating leader election record",
+)
+
+
 def _failing(lowered: str) -> bool:
     """Words of a failure, unless the line says what it did instead ("cannot load key pair, using token
     instead", "falling back to …"): a fallback taken is a warning, not a failure."""
@@ -1330,12 +1344,12 @@ def classify_istiod(time: str | None, level: str, scope: str | None, message: st
         else:
             outcome = _outcome_by_level(severity, lowered)
         return Parsed(time, "config", outcome, False, severity, "mcp.stream", f"istiod: {text}", attrs)
-    if message.startswith("Failed to update lock") or (
+    if message.startswith(_ELECTOR) or (
         "leader" in lowered and ("lease" in lowered or "election" in lowered or "lock" in lowered)
     ):
-        if severity == "error" or message.startswith("Failed"):
-            outcome = "failure"
-        elif "obtained" in lowered or "acquired" in lowered:
+        if severity == "error" or message.startswith(("Failed", "failed", "error ")):
+            outcome = "failure"  # (client-go's elector says "failed to renew lease" at info: leadership lost)
+        elif "obtained" in lowered or "acquired" in lowered or "renewed" in lowered:
             outcome = "success"
         else:
             outcome = "unknown"
@@ -2155,6 +2169,14 @@ _PROSE_LEVELS = frozenset(("error", "warn", "warning", "info", "debug", "fatal")
 _TEST_SCOPES = frozenset(("tf",))
 
 
+# a row of ``ps aux`` / ``ps -ef`` (USER PID %CPU %MEM VSZ RSS TTY STAT START TIME COMMAND; UID PID PPID C STIME TTY
+# TIME CMD), as pasted beside the logs of the processes it lists
+_PS_ROW = re.compile(
+    r"[\w.+-]{1,32} +\d{1,7} +(?:\d{1,3}\.\d +\d{1,3}\.\d +\d{1,12} +\d{1,12} +\S{1,12} +[DIRSTtWXZ][<NLsl+]{0,4} +"
+    r"|\d{1,7} +\d{1,3} +\S{1,12} +\S{1,12} +)\S{1,12} +\d{1,6}:\d{2}(?::\d{2})? +\S"
+)
+
+
 def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | None:
     """An istiod or istio-agent text line, or None.
 
@@ -2203,8 +2225,8 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
     if line is None or line.scope in _TEST_SCOPES:
         return None
     if not line.level:
-        if len(line.message) < 12:
-            return None
+        if len(line.message) < 12 or _PS_ROW.match(line.message) is not None:
+            return None  # (a process table's row names the agent's Envoy command line: no line of the agent's)
         scoped = read_scope_first(line.message, single=True)
         if scoped is not None and scoped.scope in KNOWN_SCOPES:
             # strict: the message must still be one of theirs (a known one or a template with fixed text enough)

@@ -208,7 +208,14 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action("proxy.ready", "other", "success", False, "readiness 'Task ... complete' / 'Readiness blocker complete'"),
     Action("listener.start", "other", "success", False, "'listener established' / 'starting local DNS server'"),
-    Action("ztunnel.fatal", "other", "failure", False, "the process's exit report: 'Error: ...' / 'Caused by: ...'"),
+    Action(
+        "ztunnel.fatal",
+        "other",
+        "failure",
+        False,
+        "the process's exit report: 'Error: ...' / 'Caused by: ...', a panic in ztunnel's source "
+        "('thread ... panicked')",
+    ),
     Action(
         "ztunnel.<target>",
         "other",
@@ -954,9 +961,24 @@ def _span_list(items: list[tuple[str, str | None]]) -> list[tuple[str, Any]]:
     return [(name, parse_fields(fields) if fields else []) for name, fields in items]
 
 
+# Rust's panic report, before 1.73 ("thread 'main' panicked at '<message>', src/xds/client.rs:237:57") and since
+# ("thread 'main' panicked at src/xds/client.rs:237:57:", the message on the next line)
+_PANIC = re.compile(r"thread '[^'\n]{1,100}' panicked at (?:'.{0,4000}', )?([\w./-]{1,300})\.rs:\d{1,6}:\d{1,6}")
+
+
+def _ztunnel_source(path: str) -> bool:
+    """A Rust source file of ztunnel's own: under a ztunnel checkout, or a module ztunnel logs under."""
+    if "/ztunnel/src/" in path or path.startswith("ztunnel/src/"):
+        return True
+    _, found, module = path.rpartition("src/")
+    return bool(found) and module.removesuffix("/mod").replace("/", "::") in _OWN_PATHS
+
+
 def _parse_fragment(body: str) -> _Line | None:
     """A line without timestamp and level: target first, the process's exit report, a message, or fields."""
     first = body[:1]
+    if body.startswith("thread '") and (panic := _PANIC.match(body)) is not None and _ztunnel_source(panic.group(1)):
+        return _Line(None, "error", None, [], body.strip(), [])  # ztunnel panicked (the process exits)
     if body.startswith(("Error: ", "Caused by: ")):
         rest = body.split(": ", 1)[1]
         if rest.startswith(_FATAL_CONTEXTS) or _OS_ERROR.search(rest):
@@ -1464,7 +1486,7 @@ def _decide(line: _Line, attrs: dict[str, Any], errors: list[str]) -> _Decision:
         component = attrs.get("ztunnel.component", "")
         address = attrs.get("ztunnel.address", "")
         return "other", "success", False, "listener.start", f"ztunnel listening: {component} {address}".strip()
-    if not target and message.startswith(("Error: ", "Caused by: ")):
+    if not target and message.startswith(("Error: ", "Caused by: ", "thread '")):
         return "other", "failure", False, "ztunnel.fatal", f"ztunnel exited: {clip(message, 160)}"
     # what ztunnel's source says the message means, before guessing from its target and words
     known = _template_decision(line, attrs, errors)
