@@ -192,6 +192,9 @@ WRAPPERS: dict[str, Wrap] = {
     # of its examples), as in "kubectl logs -f … | ts"
     "moreutils ts": lambda s, pod, ctr: f"May 01 10:11:12 {s}",
     "a pipe's bracketed time": lambda s, pod, ctr: f"[2024-05-01 10:11:12] {s}",
+    # kubetail (johanhaleby/kubetail): each line tagged with its pod, and its container when the pod has several
+    "kubetail": lambda s, pod, ctr: f"[{pod}] {s}",
+    "kubetail with the container": lambda s, pod, ctr: f"[{pod} {ctr}] {s}",
     # a raw syslog capture (RFC 3164 with its priority: nc, tcpdump, a relay's debug output)
     "syslog with its priority": lambda s, pod, ctr: f"<134>May  1 10:11:12 node-1 {ctr}[123]: {s}",
     # a search API's hit (Elasticsearch/OpenSearch _search) and Splunk's export (output_mode=json)

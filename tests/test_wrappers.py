@@ -832,3 +832,19 @@ def test_a_line_in_an_authors_italics() -> None:
     assert event.attributes.get("meshtail.partial") is True
     # an identifier's own underscores stay
     assert peel("_private_ thing", FILE).body == "_private_ thing"
+
+
+def test_kubetails_pod_tag_before_a_message_alone() -> None:
+    # kubetail's "[<pod>] " and "[<pod> <container>] " before a message with no time of its own: the message is read
+    message = "Invalid path: /etc/certs/cert-chain.pem"
+    for line in (
+        f"[productpage-v1-7bbdd59459-dqhcb] {message}",
+        f"[productpage-v1-7bbdd59459-dqhcb istio-proxy] {message}",
+    ):
+        event = parse(line)
+        assert (event.format, event.violation) == ("envoy-component", True), line
+        assert event.source.pod == "productpage-v1-7bbdd59459-dqhcb"
+    # another program's line behind the tag is no line of Envoy's: its time's colon is no source location (it was
+    # read as Envoy's logger "opa-7d9f8b6c5d-x2k4q")
+    other = parse("[opa-7d9f8b6c5d-x2k4q] 2006-01-02T08:04:05Z Hello")
+    assert (other.format, other.source.pod) == ("unknown", "opa-7d9f8b6c5d-x2k4q")

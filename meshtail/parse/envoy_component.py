@@ -869,7 +869,9 @@ def _bracketed(body: str, head: str, source: Source | None) -> Parsed | None:
             message = body[fine.end() :].lstrip(" ")
             return classify(normalize(fine.group("stamp")), fine.group("level"), None, message, attrs, source)
         match = _LOGGER_ONLY.match(head)
-        if match is None:
+        if match is None or match.group("logger") not in ENVOY_LOGGERS:
+            # (a tag of another program's -- kubetail's "[<pod>] 2006-01-02T08:04:05Z …", its time's colon taken for
+            # a source location's -- is no logger of Envoy's)
             return _no_logger(body, head, source)
         stamp = thread = level = None
     else:

@@ -562,10 +562,17 @@ _MESH_CONTAINERS = frozenset(
 
 
 def _loose_name_tag(text: str, source: Source) -> Peeled | None:
+    """A mesh container's name, or a generated pod name (kubetail's "[<pod>]", "[<pod> <container>]"), in brackets
+    before a message alone."""
     match = _NAME_TAG.match(text) if text[:1] == "[" else None
-    if match is None or match.group(2) is not None or match.group(1) not in _MESH_CONTAINERS:
+    if match is None:
         return None
-    return Peeled(text[match.end() :], replace(source, container=match.group(1)), None, ["tag"])
+    first, second = match.group(1), match.group(2)
+    if second is None and first in _MESH_CONTAINERS:
+        return Peeled(text[match.end() :], replace(source, container=first), None, ["tag"])
+    if _HASHED.fullmatch(first) or (second is not None and second in _MESH_CONTAINERS):
+        return Peeled(text[match.end() :], replace(source, pod=first, container=second), None, ["tag"])
+    return None
 
 
 def _kail(text: str, source: Source) -> Peeled | None:
