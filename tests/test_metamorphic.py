@@ -195,6 +195,10 @@ WRAPPERS: dict[str, Wrap] = {
     # kubetail (johanhaleby/kubetail): each line tagged with its pod, and its container when the pod has several
     "kubetail": lambda s, pod, ctr: f"[{pod}] {s}",
     "kubetail with the container": lambda s, pod, ctr: f"[{pod} {ctr}] {s}",
+    # a pod's name and a colon (argo logs; a script's sed "s/^/$pod: /" over kubectl logs)
+    "a pod's name and a colon": lambda s, pod, ctr: f"{pod}: {s}",
+    # Tilt (tilt up --stream, tilt logs): the resource's column drawn with a box-drawing bar
+    "Tilt": lambda s, pod, ctr: f"{ctr:<16}\u2502 {s}",
     # a raw syslog capture (RFC 3164 with its priority: nc, tcpdump, a relay's debug output)
     "syslog with its priority": lambda s, pod, ctr: f"<134>May  1 10:11:12 node-1 {ctr}[123]: {s}",
     # a search API's hit (Elasticsearch/OpenSearch _search) and Splunk's export (output_mode=json)

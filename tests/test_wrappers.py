@@ -848,3 +848,23 @@ def test_kubetails_pod_tag_before_a_message_alone() -> None:
     # read as Envoy's logger "opa-7d9f8b6c5d-x2k4q")
     other = parse("[opa-7d9f8b6c5d-x2k4q] 2006-01-02T08:04:05Z Hello")
     assert (other.format, other.source.pod) == ("unknown", "opa-7d9f8b6c5d-x2k4q")
+
+
+def test_a_pods_name_and_a_colon_and_tilts_column() -> None:
+    # argo logs / a script's sed "s/^/$pod: /": a generated pod name, then a line of its own or a message alone
+    own = "2020-10-22T14:55:42.314876Z     info    xdsproxy        Envoy ADS stream established"
+    event = parse(f"productpage-v1-7bbdd59459-dqhcb: {own}")
+    assert (event.format, event.source.pod) == ("istio-agent", "productpage-v1-7bbdd59459-dqhcb")
+    alone = parse("productpage-v1-7bbdd59459-dqhcb: Invalid path: /etc/certs/cert-chain.pem")
+    assert (alone.format, alone.violation, alone.source.pod) == (
+        "envoy-component",
+        True,
+        "productpage-v1-7bbdd59459-dqhcb",
+    )
+    # an author's or a program's label is no pod's name
+    assert peel("error: 2020-10-22T14:55:42.314876Z info x", FILE).source.pod is None
+    # Tilt: "<resource> │ <line>"
+    tilt = parse(
+        "istio-proxy      \u2502 2020-10-22T14:55:42.314876Z     info    xdsproxy        Envoy ADS stream established"
+    )
+    assert (tilt.format, tilt.source.container) == ("istio-agent", "istio-proxy")

@@ -2183,6 +2183,8 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
     A line with timestamp and level is claimed whatever its message (this family is asked last);
     one without a timestamp only with a scope Istio's Go components use, and a bare message only
     when it is one of theirs."""
+    if _PS_ROW.match(body) is not None:
+        return None  # a process table's row names the agent's Envoy command line: no line of the agent's
     if body[:1] in ' {"' and '":' in body[:60]:
         field = json_field_line(body, source)
         if field is not None:
@@ -2225,8 +2227,8 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
     if line is None or line.scope in _TEST_SCOPES:
         return None
     if not line.level:
-        if len(line.message) < 12 or _PS_ROW.match(line.message) is not None:
-            return None  # (a process table's row names the agent's Envoy command line: no line of the agent's)
+        if len(line.message) < 12:
+            return None
         scoped = read_scope_first(line.message, single=True)
         if scoped is not None and scoped.scope in KNOWN_SCOPES:
             # strict: the message must still be one of theirs (a known one or a template with fixed text enough)

@@ -467,7 +467,8 @@ _RANDOM_SUFFIX = "[bcdfghjklmnpqrstvwxz2456789]{5}"  # (what a ReplicaSet's or a
 _GENERATED = re.compile(rf"[a-z0-9][a-z0-9.-]{{0,240}}-(?:{_RANDOM_SUFFIX}|\d{{1,4}})")  # (or a StatefulSet's ordinal)
 # a generated name's random suffix alone (a namespace may end in a number: "tenant-1", "team-42")
 _HASHED = re.compile(rf"[a-z0-9][a-z0-9.-]{{0,240}}-{_RANDOM_SUFFIX}")
-_COMPOSE = re.compile(r"([A-Za-z0-9][\w.-]{0,100})\s+\| ")
+# (Tilt's "<resource> │ <line>", `tilt up --stream` and `tilt logs`, draws the column with a box-drawing bar)
+_COMPOSE = re.compile(r"([A-Za-z0-9][\w.-]{0,100})\s+[|\u2502] ")
 _GREP = re.compile(
     # (not a year and its month taken for a line number and grep's "-": "x.log:2024-04-17 14:24:00 …"; nor a clock's
     # hour: grep writes no leading zero, so "x.log:09:20:35.992 …" is a file and a line that starts with a time)
@@ -663,9 +664,29 @@ def _stern(text: str, source: Source) -> Peeled | None:
     return None
 
 
+# a pod's name and a colon before each line: argo's "argo logs", stern --template '{{.PodName}}: {{.Message}}', a
+# script's "for p in …; do kubectl logs $p | sed "s/^/$p: /"" -- a generated name (a ReplicaSet's, a Job's, a
+# StatefulSet's) only, so that no author's "error: …" or program's "scope: …" is taken for one
+_POD_COLON = re.compile(rf"({_DNS}): +(?=\S)")
+
+
+def _loose_pod_colon(text: str, source: Source) -> Peeled | None:
+    match = _POD_COLON.match(text) if text[:1].isalnum() and ": " in text[:256] else None
+    if match is None or _HASHED.fullmatch(match.group(1)) is None:
+        return None
+    return Peeled(text[match.end() :], replace(source, pod=match.group(1)), None, ["tag"])
+
+
+def _pod_colon(text: str, source: Source) -> Peeled | None:
+    match = _POD_COLON.match(text) if text[:1].isalnum() and ": " in text[:256] else None
+    if match is None or _GENERATED.fullmatch(match.group(1)) is None or not looks_like_a_line(text[match.end() :]):
+        return None
+    return Peeled(text[match.end() :], replace(source, pod=match.group(1)), None, ["tag"])
+
+
 def _loose_compose(text: str, source: Source) -> Peeled | None:
     """docker-compose's ``<service>  | `` column, whatever follows it."""
-    match = _COMPOSE.match(text) if "| " in text[:120] else None
+    match = _COMPOSE.match(text) if "| " in text[:120] or "\u2502 " in text[:120] else None
     if match is None:
         return None
     return Peeled(text[match.end() :], replace(source, container=match.group(1)), None, ["compose"])
@@ -1794,6 +1815,7 @@ _PEELERS = (
     _kibana,
     _clock,
     _pipe_time,
+    _pod_colon,
     _lens,
     _otel_debug,
     _otel_normal_json,
@@ -2027,6 +2049,7 @@ _LOOSE = (
     _loose_stream,
     _loose_clock,
     _loose_pipe_time,
+    _loose_pod_colon,
     _loose_syslog,
     _loose_grep,
     _loose_compose,
