@@ -157,3 +157,21 @@ def test_a_look_alike_behind_a_wrapper_or_in_a_collectors_record_is_still_no_ref
         "May 01 10:11:12 RBAC: access denied",
     ):
         assert parse(line).action == "log.denial", line
+
+
+def test_a_refusal_beside_a_look_alike_is_still_seen_and_a_hostile_record_stops_nothing() -> None:
+    """(found in review) The exemption holds only when nothing else on the line says refused: a key, a number or a
+    deeper value of the same record, an author's words before or after a client's status line, a code span."""
+    for line in (
+        '{"time":"2024-05-01T10:11:12Z","msg":"HTTP/1.1 403 Forbidden","denied":true}',
+        '{"status_line":"HTTP/1.1 403 Forbidden","response_code":403,"path":"/admin"}',
+        '{"resp":"HTTP/1.1 403 Forbidden","body":{"x":{"y":{"z":"request denied by policy"}}}}',
+        "authz server logs `request denied for user bob on /admin by policy allow-admins` while curl shows "
+        "`HTTP/1.1 403 Forbidden`",
+        "envoy rejected it -> HTTP/1.1 403 Forbidden",
+        "HTTP/1.1 403 Forbidden <-- the sidecar denied our request from ns foo",
+    ):
+        assert parse(line).action == "log.denial", line
+    # a record nested past the interpreter's depth is read as a line (it was a RecursionError out of parse())
+    hostile = '{"a":' + "[" * 1500 + "]" * 1500 + ',"m":"denied"}'
+    assert parse(hostile).action == "log.denial"

@@ -868,3 +868,12 @@ def test_a_pods_name_and_a_colon_and_tilts_column() -> None:
         "istio-proxy      \u2502 2020-10-22T14:55:42.314876Z     info    xdsproxy        Envoy ADS stream established"
     )
     assert (tilt.format, tilt.source.container) == ("istio-agent", "istio-proxy")
+
+
+def test_a_pipes_dated_time_is_the_lines_time_when_it_has_none() -> None:
+    # (found in review) "[2024-05-01 10:11:12] <Envoy's message alone>": the pipe's time is the only one there
+    event = parse(
+        "[2024-05-01 10:11:12] [C5] TLS error: 268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED"
+    )
+    assert (event.format, event.violation) == ("envoy-component", True)
+    assert event.time.startswith("2024-05-01T10:11:12")

@@ -965,3 +965,9 @@ def test_a_panic_in_ztunnels_source_is_its_exit() -> None:
         assert (event.format, event.outcome, event.action) == ("ztunnel", "failure", "ztunnel.fatal"), line
     # any other Rust program's panic is its own
     assert parse("thread 'main' panicked at 'boom', src/main.rs:1:1").format == "unknown"
+
+
+def test_another_rust_programs_panic_is_its_own() -> None:
+    # (found in review) "src/app.rs", "src/config.rs": a module of one level is any Rust program's (Vector has both)
+    for line in ("thread 'main' panicked at src/app.rs:20:5:", "thread 'main' panicked at 'x', src/config.rs:42:10"):
+        assert parse(line).format == "unknown", line

@@ -545,7 +545,11 @@ def heuristic_verdict(parsed: Parsed, body: str) -> None:
     one left in "other" is not seen at all.  ``meshtail.heuristic`` is true on every such event.
     """
     text = body[:4096]
-    if _no_refusal(text):
+    try:
+        exempt = _no_refusal(text)
+    except Exception:  # (this runs outside the parse's guard: a line must never stop the stream; flag it instead)
+        exempt = False
+    if exempt:
         return
     if "0" in text:
         text = _NONE_COUNTED.sub(" ", text)
@@ -568,19 +572,25 @@ def heuristic_verdict(parsed: Parsed, body: str) -> None:
 def _no_refusal(text: str) -> bool:
     """Whether the words of a refusal are in a shape that refuses nothing the mesh decided: a client's copy of the
     answer (the proxy's own line of that request is the event), a metric sample, the kernel's own access control --
-    as it stands, behind a wrapper's prefix ("May 01 10:11:12 ", "$ "), or as a collector's record's text."""
+    as it stands, behind a wrapper's prefix ("May 01 10:11:12 ", "$ "), or as a collector's record's text; and only
+    when nothing else on the line says refused (an author's "the sidecar denied it" beside a client's 403 still
+    does)."""
     if _exempt(text):
         return True
-    if any(_exempt(loose.body[:4096]) for loose in peel_loosely(text, _NOWHERE)):
-        return True
+    for loose in peel_loosely(text, _NOWHERE):
+        body = loose.body[:4096]
+        at = text.find(body) if body else -1
+        if at >= 0 and _exempt(body) and not _refusing(text[:at] + " " + text[at + len(body) :]):
+            return True
     if text[:1] == "{" and text[-1:] == "}":
         try:
             record = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # (a hostile record nested past the interpreter's depth)
             return False
-        leaves = _strings(record, 3)
-        refusing = [leaf for leaf in leaves if _DENIED.search(leaf) or _REQUEST_REFUSED.search(leaf)]
-        return bool(refusing) and all(_exempt(leaf) for leaf in refusing)
+        exempt: list[str] = []
+        rest = _without_exempt(record, exempt, 0)
+        # (every key, number and leaf at any depth counts: only the exempt strings are taken out)
+        return bool(exempt) and rest is not None and not _refusing(json.dumps(rest))
     return False
 
 
@@ -588,15 +598,26 @@ def _exempt(text: str) -> bool:
     return bool(_CLIENT_STATUS.fullmatch(text) or _METRIC_SAMPLE.fullmatch(text) or _HOST_LSM.search(text))
 
 
-def _strings(value: Any, depth: int) -> list[str]:
-    """The string values of a decoded record, to ``depth`` levels of nesting."""
+def _refusing(text: str) -> bool:
+    return bool(_DENIED.search(text) or _REQUEST_REFUSED.search(text))
+
+
+def _without_exempt(value: Any, exempt: list[str], depth: int) -> Any:
+    """The decoded record with its exempt string values (collected in ``exempt``) blanked; None past 32 levels."""
+    if depth > 32:
+        return None
     if isinstance(value, str):
-        return [value]
-    if depth and isinstance(value, dict):
-        return [leaf for item in value.values() for leaf in _strings(item, depth - 1)]
-    if depth and isinstance(value, list):
-        return [leaf for item in value for leaf in _strings(item, depth - 1)]
-    return []
+        if _exempt(value):
+            exempt.append(value)
+            return ""
+        return value
+    if isinstance(value, dict):
+        items = {key: _without_exempt(item, exempt, depth + 1) for key, item in value.items()}
+        return None if any(item is None and value[key] is not None for key, item in items.items()) else items
+    if isinstance(value, list):
+        out = [_without_exempt(item, exempt, depth + 1) for item in value]
+        return None if any(item is None and orig is not None for item, orig in zip(out, value, strict=True)) else out
+    return value
 
 
 _NOWHERE = Source("stdin")

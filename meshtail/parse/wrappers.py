@@ -879,7 +879,7 @@ _CLOCK = re.compile(
 # it stands keeps its own time.
 _PIPE_TIME = re.compile(
     r"(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d{2}:\d{2}:\d{2}(?:\.\d{1,6})?"
-    r"|\[\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?\]) +(?=\S)"
+    r"|\[(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?)\]) +(?=\S)"
 )
 
 
@@ -890,7 +890,11 @@ def _loose_clock(text: str, source: Source) -> Peeled | None:
 
 def _loose_pipe_time(text: str, source: Source) -> Peeled | None:
     match = _PIPE_TIME.match(text) if text[:1] == "[" or text[:1].isupper() else None
-    return Peeled(text[match.end() :], source, None, ["export"]) if match is not None else None
+    if match is None:
+        return None
+    # (the dated form is the line's only time when what follows has none: kept; ts's default has no year)
+    stamp = normalize(match.group(1).replace(",", ".")) if match.group(1) else None
+    return Peeled(text[match.end() :], source, stamp, ["export"])
 
 
 def _pipe_time(text: str, source: Source) -> Peeled | None:

@@ -971,7 +971,9 @@ def _ztunnel_source(path: str) -> bool:
     if "/ztunnel/src/" in path or path.startswith("ztunnel/src/"):
         return True
     _, found, module = path.rpartition("src/")
-    return bool(found) and module.removesuffix("/mod").replace("/", "::") in _OWN_PATHS
+    module = module.removesuffix("/mod").replace("/", "::")
+    # (a module of two levels at least: "src/app.rs", "src/config.rs" are any Rust program's -- Vector has both)
+    return bool(found) and "::" in module and module in _OWN_PATHS
 
 
 def _parse_fragment(body: str) -> _Line | None:
