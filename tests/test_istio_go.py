@@ -208,3 +208,23 @@ def test_a_process_tables_row_is_no_line_of_the_agent() -> None:
     assert parse("istio-p+       1       0  0 10:00 ?        00:00:01 /usr/local/bin/pilot-agent proxy").format == (
         "unknown"
     )
+
+
+def test_a_flag_the_binary_does_not_know_says_whose_command_line_it_was() -> None:
+    # holdout94 (a sidecar template of one release run by the agent of another): cobra's "unknown flag: --statusPort"
+    # names one of pilot-agent's flags
+    event = parse("2019-01-26T01:58:15.866535Z     error   unknown flag: --statusPort")
+    assert (event.format, event.outcome) == ("istio-agent", "failure")
+    assert parse("2019-01-26T01:58:15.866535Z     error   unknown flag: --useAdapterCRDs").format == "istiod"
+
+
+def test_istiods_ack_errors_detail_alone_is_a_nack() -> None:
+    # holdout94: the tail of "ADS:LDS: ACK ERROR <proxy> Internal:Error adding/updating listener(s) …" (delta.go's
+    # "%s:%s", the gRPC code's name and the proxy's words)
+    event = parse(
+        "Internal:Error adding/updating listener(s) virtualInbound: Didn't find a registered implementation for "
+        "'istio_authn' with type URL: 'io.istio.network.authn.Config'"
+    )
+    assert verdict(event) == ("istiod", "config", "failure", True)
+    assert (event.action, event.attributes["rpc.code"]) == ("xds.reject", 13)
+    assert parse("Internal:something else happened").format == "unknown"

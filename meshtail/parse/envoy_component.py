@@ -465,7 +465,7 @@ ACTIONS: tuple[Action, ...] = (
         "config",
         "unknown|failure",
         False,
-        "listener add/update chatter, ignored type URLs, deprecated options",
+        "listener add/update chatter, ignored type URLs, deprecated options, unknown fields ignored",
     ),
     Action(
         "http.codec_error", "routing", "failure", False, "`invalid http2:`, `invalid frame:`, codec/protocol errors"
@@ -1918,6 +1918,9 @@ def _decide(
         # proxy's own note on a field it still honours: chatter, as six of eight labellers read it; the older
         # "Using deprecated option '…' from file cds.proto" (utility.cc) four of five read as config)
         ("deprecated" in m[:200] and "deprecated runtime key" not in m[:200] and not m.startswith("Deprecated field: "))
+        # (message_validator_impl.cc's "Unknown field: type … with unknown field set {…}": config from a newer
+        # control plane than the proxy, its fields ignored -- both blind labellers of such lines read it as config's)
+        or m.startswith("Unknown field: type ")
         or (  # (a runtime key: no xDS config)
             logger == "config"
             and ("listener" in m[:100] or "type URL" in m[:60] or "cluster(s)" in m[:100] or "route config" in m[:100])

@@ -171,8 +171,31 @@ def _names_cni(message: str) -> bool:
 
 
 def _redirect_failed(message: str) -> bool:
-    """iptables gave up on its lock, or the kubelet says the istio-cni plugin failed: no redirection."""
-    return _XTABLES_LOCK in message[:400] or _PLUGIN_FAILED.search(message[:4000]) is not None
+    """iptables gave up on its lock or refused the rules, or the kubelet says the istio-cni plugin failed: no
+    redirection."""
+    return (
+        _XTABLES_LOCK in message[:400]
+        or _PLUGIN_FAILED.search(message[:4000]) is not None
+        or _IPTABLES_ERROR.match(message) is not None
+    )
+
+
+# iptables' own error output as istio-init (istio-iptables, the CNI plugin) passes it on, at the line's start: the
+# legacy and nf_tables backends' refusals ("iptables-restore v1.6.1: iptables-restore: unable to initialize table
+# 'nat'", "line 24: TABLE_ADD failed (No such file or directory): table nat", "Error occurred at line: 1",
+# "iptables: Chain already exists."), the old shell script's own errors ("/usr/local/bin/istio-iptables.sh: line 97:
+# hostname: command not found") and istio-iptables' note that it went on past one (capture/run.go, 1.8-1.12)
+_IPTABLES_ERROR = re.compile(
+    r"ip6?tables(?:-legacy|-nft)?(?:-restore|-save)?(?: v\d{1,2}\.\d{1,2}(?:\.\d{1,2})?(?: \([\w-]{1,20}\))?)?: "
+    r"(?:ip6?tables(?:-legacy|-nft)?(?:-restore)?: )?"
+    r"(?:unable to initialize table|Chain already exists|No chain/target/match by that name|line \d{1,6} failed"
+    r"|Bad rule|Couldn't load|can't initialize|Could not fetch rule set generation id"
+    r"|Chain '[\w-]{1,40}' does not exist|RULE_\w{1,20} failed|Permission denied)"
+    r"|line \d{1,6}: (?:TABLE|CHAIN|RULE|SET)_\w{1,20} failed\b"
+    r"|unable to initialize table '\w{1,20}'|Error occurred at line: \d{1,6}"
+    r"|(?:\S{0,200}/)?istio-iptables(?:\.sh)?: line \d{1,6}: "
+    r"|Ignoring error for bug compatibility with istio-iptables"
+)
 
 
 # What the istio-validation init container (tools/istio-iptables/pkg/validation) prints, in every version:

@@ -752,10 +752,13 @@ _COMMON_FLAGS = frozenset(
     "enableProfiling shutdownDuration".split()
 )
 _FLAG = re.compile(r"FLAG: --([\w-]{1,80})=(.*)")
+# cobra's (and Go's flag package's) refusal of a flag the binary does not define -- a sidecar template of one release
+# run by the agent of another ("unknown flag: --statusPort"): the flag says whose command line it was
+_UNKNOWN_FLAG = re.compile(r"(?:Error: )?(?:unknown flag|flag provided but not defined): -{1,2}([\w-]{1,80})()")
 
 
 def _flag_family(message: str) -> str | None:
-    match = _FLAG.match(message)
+    match = _FLAG.match(message) or _UNKNOWN_FLAG.match(message)
     if match is None:
         return None
     name, value = match.groups()
@@ -869,7 +872,7 @@ def _family_by_message(scope: str | None, message: str) -> str | None:
         if said is not None:
             return said
     if scope in (None, "default"):
-        if message.startswith("FLAG: "):
+        if message.startswith(("FLAG: ", "unknown flag: ", "Error: unknown flag: ", "flag provided but not defined: ")):
             return _flag_family(message)
         if message.startswith("Version ") or message == "starting" or message.startswith(_AGENT_WAITING):
             return "istio-agent"  # pilot-discovery says "version: ..."; pkg/envoy's agent says a bare "starting"
@@ -2072,6 +2075,16 @@ _NACK_DETAIL = re.compile(
 )
 
 
+_GRPC_CODES = (
+    "OK Canceled Unknown InvalidArgument DeadlineExceeded NotFound AlreadyExists PermissionDenied ResourceExhausted "
+    "FailedPrecondition Aborted OutOfRange Unimplemented Internal Unavailable DataLoss Unauthenticated".split()
+)
+_CODED_NACK = re.compile(
+    rf"({'|'.join(_GRPC_CODES)}):(?=Error adding/updating (?:listener|cluster)|Proto constraint validation failed"
+    r"|Didn't find a registered implementation|Unable to parse JSON as proto|Unknown field)"
+)
+
+
 def json_field_line(body: str, source: Source | None) -> tuple[str, Parsed] | None:
     """A line of an Istio JSON record holding only its own keys: its message read as a fragment of theirs, or its
     scope alone naming whose record it is."""
@@ -2223,6 +2236,13 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
             attrs["meshtail.partial"] = True
             summary = f"a proxy rejected config pilot sent: {clip(error, 160)}"
             return "istiod", Parsed(None, "config", "failure", True, "warning", "xds.reject", summary, attrs)
+    if body[:1].isupper() and (coded := _CODED_NACK.match(body)) is not None:
+        # istiod's ACK ERROR's tail alone ("… ACK ERROR <proxy> Internal:Error adding/updating listener(s) …"):
+        # the gRPC code's name, a colon, and the proxy's own words for the config it refused
+        error = body[coded.end() :]
+        attrs = {"error.message": error, "rpc.code": _GRPC_CODES.index(coded.group(1)), "meshtail.partial": True}
+        summary = f"a proxy rejected config pilot sent: {clip(error, 160)}"
+        return "istiod", Parsed(None, "config", "failure", True, "warning", "xds.reject", summary, attrs)
     line = read_line(body)
     if line is None or line.scope in _TEST_SCOPES:
         return None
