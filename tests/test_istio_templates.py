@@ -843,3 +843,24 @@ def test_a_token_or_credential_the_agent_could_not_get_is_an_identity_failure() 
     # a parser's "unexpected token" is no credential, and a wasm image's registry credential stays the fetch's
     assert gen.verdict("failed to parse config: unexpected token %v", gen.AGENT, "default", "error")[0] == "other"
     assert gen.verdict("Failed to fetch docker credential %v: %v", gen.ISTIOD, "ads", "warn")[0] == "config"
+
+
+def test_a_tracing_provider_istiod_cannot_configure_is_invalid_config() -> None:
+    # holdout96 (istio/istio#48782): meshConfig names an extension provider that does not support tracing -- config
+    # that did not take effect, as an invalid extension provider is (holdout87)
+    event = parse(
+        '2024-01-12T09:09:12.683107Z     warn    Not able to configure requested tracing provider "otel": provider '
+        "*v1alpha1.MeshConfig_ExtensionProvider_EnvoyOtelAls does not support tracing"
+    )
+    assert (event.format, event.category, event.outcome, event.violation, event.action) == (
+        "istiod",
+        "config",
+        "failure",
+        True,
+        "config.invalid",
+    )
+    # "not able to" is a failure's words at warn; "may not able to" is a possibility
+    assert gen.verdict("was not able to map TLS protocol to Envoy TLS protocol", gen.ISTIOD, "default", "warn")[1] == (
+        "failure"
+    )
+    assert gen.verdict("The sidecar may not able to connect to Pilot", gen.ISTIOD, "default", "warn")[1] == "unknown"
