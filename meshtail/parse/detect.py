@@ -577,6 +577,8 @@ def _no_refusal(text: str) -> bool:
     does)."""
     if _exempt(text):
         return True
+    if not _MAY_HOLD_EXEMPT.search(text):
+        return False  # (cheap: a flood of refusals in other words costs no loose reading or decoding)
     for loose in peel_loosely(text, _NOWHERE):
         body = loose.body[:4096]
         at = text.find(body) if body else -1
@@ -592,6 +594,11 @@ def _no_refusal(text: str) -> bool:
         # (every key, number and leaf at any depth counts: only the exempt strings are taken out)
         return bool(exempt) and rest is not None and not _refusing(json.dumps(rest))
     return False
+
+
+# what each exempt shape must hold somewhere: a status line's "HTTP/", a kernel record's "apparmor=" or "avc:", a
+# sample's label set closing before its value ("} 5", '}\" 5' inside JSON) or a stat's ": <count>"
+_MAY_HOLD_EXEMPT = re.compile(r"HTTP/|apparmor=|avc:|\}\\?\"? [-+\d.NI]|[\w\]]: \d{1,20}\s*(?:$|\\?\")")
 
 
 def _exempt(text: str) -> bool:
