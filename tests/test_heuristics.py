@@ -175,3 +175,18 @@ def test_a_refusal_beside_a_look_alike_is_still_seen_and_a_hostile_record_stops_
     # a record nested past the interpreter's depth is read as a line (it was a RecursionError out of parse())
     hostile = '{"a":' + "[" * 1500 + "]" * 1500 + ',"m":"denied"}'
     assert parse(hostile).action == "log.denial"
+
+
+def test_the_c_librarys_and_coreutils_file_permission_errors_are_no_refusal() -> None:
+    """A non-root proxy that cannot open its access log, a shell step that cannot chown: the file's mode, not the
+    mesh refusing anyone (holdout99, holdout48: Envoy's "unable to open file '…': Permission denied" in compose
+    output, "chown: /dev/stdout: Permission denied"; both guessed denials before)."""
+    for line in (
+        "proxy_1        | unable to open file '/dev/stdout': Permission denied",
+        "[pipecd-gateway] | chown: /dev/stdout: Permission denied",
+        "mkdir: cannot create directory '/etc/istio': Permission denied",
+    ):
+        event = parse(line)
+        assert (event.category, event.violation) == ("other", False), line
+    # the premise: a permission refused to a request is still a guessed denial
+    assert parse("proxy_1 | request to /admin: Permission denied by policy").action == "log.denial"

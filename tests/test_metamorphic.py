@@ -34,6 +34,7 @@ from meshtail.parse.detect import StreamParser
 DATA = Path(__file__).parent / "data"
 STAMP = "2024-05-01T10:11:12.123456789Z"
 # a pod and container of the family's own (a stern capture of istiod names istiod's pod)
+_ISO_START = re.compile(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z?\s")
 NAMES = {
     "istiod": ("istiod-5d95bbc58f-78xxg", "discovery"),
     "istio-cni": ("istio-cni-node-7q6z7", "install-cni"),
@@ -199,6 +200,8 @@ WRAPPERS: dict[str, Wrap] = {
     "a pod's name and a colon": lambda s, pod, ctr: f"{pod}: {s}",
     # Tilt (tilt up --stream, tilt logs): the resource's column drawn with a box-drawing bar
     "Tilt": lambda s, pod, ctr: f"{ctr:<16}\u2502 {s}",
+    # a log viewer's line number run into the line's own time when copied (a CI log's or a gist's gutter)
+    "a line number run into the time": lambda s, pod, ctr: f"184{s}" if _ISO_START.match(s) else None,
     # a raw syslog capture (RFC 3164 with its priority: nc, tcpdump, a relay's debug output)
     "syslog with its priority": lambda s, pod, ctr: f"<134>May  1 10:11:12 node-1 {ctr}[123]: {s}",
     # a search API's hit (Elasticsearch/OpenSearch _search) and Splunk's export (output_mode=json)

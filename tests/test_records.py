@@ -210,3 +210,45 @@ def test_batches_inside_a_batch_are_opened_alike_by_scan_and_the_pipeline(tmp_pa
     scanned = [json.loads(out)["attributes"].get("url.path") for out in run.stdout.splitlines()]
     assert len(piped) == 4 and piped == scanned, (piped, scanned)
     assert [p.split("/")[1] if p else p for p in piped] == ["a1", "a2", "b1", "b2"]
+
+
+def test_an_azure_diagnostic_export_is_an_event_per_record() -> None:
+    # Azure Monitor's diagnostic settings write every category batched so (Event Hubs, a storage account's blobs):
+    # {"records": [...]}, AKS's kube-audit among them (holdout98: 22 records on one line of an Event Hubs capture).
+    # Two records here: the API server's audit of a mesh resource's change, and a sidecar's denial
+    audit = {
+        "kind": "Event",
+        "apiVersion": "audit.k8s.io/v1",
+        "level": "Metadata",
+        "auditID": "a1",
+        "stage": "ResponseComplete",
+        "requestURI": "/apis/security.istio.io/v1/namespaces/shop/authorizationpolicies/deny-all",
+        "verb": "create",
+        "user": {"username": "alice@example.com"},
+        "objectRef": {
+            "resource": "authorizationpolicies",
+            "namespace": "shop",
+            "name": "deny-all",
+            "apiGroup": "security.istio.io",
+        },
+        "responseStatus": {"code": 201},
+        "stageTimestamp": "2024-05-01T10:11:12.123456Z",
+    }
+    line = compact(
+        {
+            "records": [
+                {"category": "kube-audit", "time": "2024-05-01T10:11:12Z", "properties": {"log": compact(audit)}},
+                {"category": "kube-audit", "time": "2024-05-01T10:11:13Z", "properties": {"log": DENIAL}},
+            ]
+        }
+    )
+    assert len(split_records(line) or []) == 2
+    change, denial = through_pipeline(line)
+    assert (change.format, change.category, change.attributes.get("k8s.name")) == (
+        "k8s-audit",
+        "config",
+        "deny-all",
+    )
+    assert denial.violation and denial.category == "auth"
+    # a record of an application's that holds "records" beside other keys is one record
+    assert split_records(compact({"records": [{"properties": {}}, {"properties": {}}], "app": "x"})) is None

@@ -877,3 +877,15 @@ def test_a_pipes_dated_time_is_the_lines_time_when_it_has_none() -> None:
     )
     assert (event.format, event.violation) == ("envoy-component", True)
     assert event.time.startswith("2024-05-01T10:11:12")
+
+
+def test_a_viewers_line_number_run_into_the_lines_time() -> None:
+    # holdout97 (a Gateway API thread): a CI log's gutter copied with the line, no blank between
+    event = parse(
+        "1842024-09-03T07:14:46.231997Z error envoy wasm external/envoy/source/extensions/common/wasm/wasm.cc:109 "
+        "Wasm VM failed Failed to configure base Wasm plugin thread=14"
+    )
+    assert (event.format, event.outcome) == ("envoy-component", "failure")
+    assert event.time.startswith("2024-09-03T07:14:46.231")
+    # a year of five digits is no gutter and a year
+    assert parse("12024-01-01T00:00:00Z hello").format == "unknown"

@@ -1900,6 +1900,11 @@ def build(
 FILE_MODE = re.compile(
     r"\b(?:open|mkdir|read|write|stat|lstat|unlink|remove|rename|chmod|chown|create|fork/exec|exec|bind|listen|mount)"
     r" [^\s:]{1,400}: permission denied|\b(?:bind|listen|connect|socket|accept|dial): permission denied"
+    # the C library's and coreutils' words for the same: Envoy's "unable to open file '/dev/stdout': Permission
+    # denied" (a non-root proxy's access log), "chown: /dev/stdout: Permission denied" (holdout99, holdout48)
+    r"|\bunable to open file '[^'\n]{1,400}': Permission denied"
+    r"|\b(?:chown|chmod|chgrp|mkdir|touch|cp|mv|rm|ln|tee|cat|install): (?:cannot [a-z ]{1,40} )?'?[^\s':]{1,400}'?"
+    r"(?:: [A-Za-z ]{1,40})?: Permission denied"
 )
 # fixed text a template needs before its verdict replaces a catch-all one
 VERDICT_WEIGHT = 10

@@ -4,7 +4,8 @@ Collectors and log stores write batches on one line: the OpenTelemetry collector
 exporter (``{"resourceLogs":[…{"scopeLogs":[…{"logRecords":[r1, r2, …]}]}]}``), a Loki push
 body or query_range/query answer (``{"streams":[{"stream":{…},"values":[[ts, line], …]}]}``,
 ``{"status":"success","data":{"result":[…]}}``), an Elasticsearch search answer
-(``{"hits":{"hits":[…]}}``), ``aws logs filter-log-events`` (``{"events":[…]}``) and Fluent Bit's
+(``{"hits":{"hits":[…]}}``), ``aws logs filter-log-events`` (``{"events":[…]}``), Azure Monitor's diagnostic
+export (``{"records":[…]}``, AKS's kube-audit among its categories) and Fluent Bit's
 ``format json`` (``[{…}, {…}]``), and arrays of these (``jq -s``).  Each record is a line of its own
 to the operator, so meshtail makes one event of each: every record becomes the same container
 holding that record alone, with the context it needs (the OTLP resource and scope, the Loki
@@ -14,7 +15,7 @@ answers' own keys may sit around the records: an application's JSON that happens
 ``events`` or ``hits`` key is one record, whole.
 
 Only lines that start like these containers are decoded here: ``{"resourceLogs"``,
-``{"streams"``, ``{"status":"success"``, ``{"data"``, ``{"took"``, ``{"hits"``, ``{"events"``,
+``{"streams"``, ``{"status":"success"``, ``{"data"``, ``{"took"``, ``{"hits"``, ``{"events"``, ``{"records"``,
 and an array whose first item is an object — a prefix test, so ordinary lines (an Envoy JSON
 access record starts ``{"start_time"`` or similar) cost one ``startswith``.
 """
@@ -34,6 +35,8 @@ BATCH_STARTS = (
     '{"took"',
     '{"hits"',
     '{"events"',
+    '{"records"',
+    '{ "records"',
     "[{",
 )
 # the keys of the answers split here: a record that merely has an "events" or "hits" key of its own (an
@@ -121,6 +124,15 @@ def _split(obj: Any) -> list[Any] | None:
         found = hits["hits"]
         if all(isinstance(hit, dict) and ("_source" in hit or "fields" in hit) for hit in found):
             return list(found)
+        return None
+    records = obj.get("records")
+    if isinstance(records, list) and obj.keys() == {"records"}:
+        # Azure Monitor's diagnostic settings (to Event Hubs or a storage account) batch every category so, AKS's
+        # kube-audit and container logs among them: {"records": [{"category": …, "properties": {"log": …}}, …]}
+        if all(
+            isinstance(record, dict) and ("properties" in record or _RECORD_KEYS & record.keys()) for record in records
+        ):
+            return list(records)
         return None
     events = obj.get("events")
     if isinstance(events, list) and obj.keys() <= _CLOUDWATCH_KEYS:
