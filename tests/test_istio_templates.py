@@ -864,3 +864,18 @@ def test_a_tracing_provider_istiod_cannot_configure_is_invalid_config() -> None:
         "failure"
     )
     assert gen.verdict("The sidecar may not able to connect to Pilot", gen.ISTIOD, "default", "warn")[1] == "unknown"
+
+
+def test_a_virtual_service_rule_dropped_for_a_duplicate_sni_host_is_config_that_did_not_take_effect() -> None:
+    # holdout97 (a Gateway API thread): istiod drops a VirtualService's TLS rule from a Gateway's server for a host
+    # another rule holds -- as a Gateway server skipped for a conflict (holdout65, holdout82)
+    event = parse(
+        "2024-01-01T00:00:00.000000Z\twarn\tskipping VirtualService tcp-1 rule #0 on server port 443 of gateway "
+        "ns/gw, duplicate SNI host names: [a.example.com]"
+    )
+    assert (event.category, event.outcome, event.violation, event.action) == (
+        "config",
+        "failure",
+        True,
+        "config.invalid",
+    )

@@ -5104,7 +5104,7 @@ TEMPLATES: dict[str, tuple[str, str, str, str, str, bool, str]] = {
     'skipping Kubernetes credential reader; PILOT_ENABLE_XDS_IDENTITY_CHECK must be set to true for this feature.': ('istiod', 'default', 'warn', 'other', 'unknown', False, ''),
     "skipping PeerAuthentication %v/%v for ambient  since it isn't a workload policy with port level mTLS": ('istiod', 'kube', 'debug', 'auth', 'unknown', False, 'auth.event'),
     "skipping PeerAuthentication %v/%v for ambient since it isn't a workload policy with port level mTLS": ('istiod', 'default', 'debug', 'auth', 'unknown', False, 'auth.event'),
-    'skipping VirtualService %v rule #%v on server port %v of gateway %v, duplicate SNI host names: %v': ('istiod', 'default', 'warn', 'config', 'unknown', False, 'config.event'),
+    'skipping VirtualService %v rule #%v on server port %v of gateway %v, duplicate SNI host names: %v': ('istiod', 'default', 'warn', 'config', 'failure', True, 'config.invalid'),
     'skipping ambient workload generation for workload entry %v/%v.%v': ('istiod', 'kube', 'error', 'other', 'failure', False, ''),
     'skipping cluster registries, no kube-client created': ('istiod', 'default', 'info', 'other', 'unknown', False, ''),
     'skipping collection initialization since Collections is already set': ('istio-agent|istiod', 'ads', 'debug', 'other', 'unknown', False, ''),
