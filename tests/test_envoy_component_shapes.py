@@ -1426,3 +1426,12 @@ def test_unknown_fields_envoy_ignored_are_configs() -> None:
         "22}   thread=33"
     )
     assert verdict(event) == ("envoy-component", "config", "unknown", False)
+
+
+def test_envoys_validate_mode_verdict() -> None:
+    # holdout99 (standalone Envoy docs): `envoy --mode validate -c envoy-demo.yaml` prints its verdict to stdout,
+    # quoted on a page after a shell comment's "# "
+    for line in ("# configuration 'envoy-demo.yaml' OK  ", "configuration '/etc/envoy/envoy.yaml' OK"):
+        event = parse(line)
+        assert (verdict(event), event.action) == (("envoy-component", "config", "success", False), "config.valid")
+    assert parse("configuration 'x' OK but then it crashed").format == "unknown"

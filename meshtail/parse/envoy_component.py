@@ -305,6 +305,8 @@ _UPSTREAM_FAILURES = (
     "upstream per try timeout",
     "connect timeout",
 )
+# `envoy --mode validate`'s verdict, as it prints it (and as a page quotes it after a shell's "# ")
+_VALIDATED = re.compile(r"(?:# )?configuration '([^'\n]{1,400})' OK\Z")
 # codec_client.cc: a connection closed under requests still waiting on it (they are reset: their callers get a 503);
 # "resetting 0 pending requests" is a connection closed idle
 _PENDING_RESET = re.compile(r"disconnect\. resetting [1-9]\d{0,6} pending requests")
@@ -460,6 +462,7 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action("config.loaded", "config", "unknown", False, "startup `loading N cluster(s)|listener(s)` (chatter)"),
     Action("config.invalid", "config", "failure", True, "`error initializing config(uration) …`, `Invalid path: …`"),
+    Action("config.valid", "config", "success", False, "`envoy --mode validate`'s `configuration '<file>' OK`"),
     Action(
         "config.log",
         "config",
@@ -1159,6 +1162,11 @@ def _fragment(body: str, head: str, source: Source | None) -> Parsed | None:
         bare = _BRACKET_LEVEL.sub("", text.lstrip(" "), 1)
         if _RESOURCE_REJECTED.match(bare):  # (as its pull request lists them: "[warn] lds: listener 'foo' config …")
             return classify(None, None, None, bare, attrs, source)
+    if first in "c#" and (valid := _VALIDATED.match(text)) is not None:
+        # `envoy --mode validate -c <file>`'s verdict on a bootstrap (server/config_validation/server.cc, to stdout)
+        attrs["envoy.config_path"] = valid.group(1)
+        summary = f"envoy validated its configuration {clip(valid.group(1), 120)}"
+        return Parsed(None, "config", "success", False, "info", "config.valid", summary, attrs)
     if fragment_template(text) is not None:  # a message only Envoy's source prints
         return classify(None, None, None, text, attrs, source)
     if text[-1].isdigit() and "thread=" in text[-24:]:
