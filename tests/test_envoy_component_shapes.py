@@ -1435,3 +1435,25 @@ def test_envoys_validate_mode_verdict() -> None:
         event = parse(line)
         assert (verdict(event), event.action) == (("envoy-component", "config", "success", False), "config.valid")
     assert parse("configuration 'x' OK but then it crashed").format == "unknown"
+
+
+def test_envoy_1_7s_ext_authz_wording_and_a_plugins_access_forbidden_are_denials() -> None:
+    # holdout100 (a 2018 thread): ext_authz.cc said "Ext_authz rejected the request" before "ext_authz filter …"
+    event = parse(
+        "[2018-08-13 13:54:17.638][26531][debug][filter] source/extensions/filters/http/ext_authz/ext_authz.cc:104] "
+        "[C0][S4185710137229910656] Ext_authz rejected the request"
+    )
+    assert (verdict(event), event.action) == (("envoy-component", "auth", "deny", True), "extauthz.deny")
+    # holdout102: a Wasm plugin's own log of a refusal ("access forbidden"), as policy words say it
+    assert verdict(parse("wasm log: access forbidden")) == ("envoy-component", "auth", "deny", True)
+
+
+def test_jwt_authns_refusal_of_its_config_quoted_from_a_nack() -> None:
+    # holdout101: the listener's name, then the filter's reason (jwks_cache.cc; "Issuer '…'" before Envoy 1.13)
+    for line in (
+        "0.0.0.0_8443: Provider 'origins-0' in jwt_authn config has invalid local jwks: Jwks is an invalid JSON",
+        "Issuer 'https://idp.example.com:5555' in jwt_authn config has invalid local jwks: Jwks EC [x] or [y] field "
+        "is missing or has a parse error.",
+    ):
+        event = parse(line)
+        assert (verdict(event), event.action) == (("envoy-component", "config", "failure", True), "xds.reject"), line

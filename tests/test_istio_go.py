@@ -228,3 +228,33 @@ def test_istiods_ack_errors_detail_alone_is_a_nack() -> None:
     assert verdict(event) == ("istiod", "config", "failure", True)
     assert (event.action, event.attributes["rpc.code"]) == ("xds.reject", 13)
     assert parse("Internal:something else happened").format == "unknown"
+
+
+def test_a_custom_action_istiod_could_not_build_is_invalid_config() -> None:
+    # holdout100: the CUSTOM action of a policy names a provider with errors: the policy does not take effect
+    event = parse(
+        "2021-08-10T23:15:45.216781Z     error   authorization   Processed authorization policy for "
+        "productpage-v1-cf596fdb6-r7p8r.default, failed to process CUSTOM action: found errors in provider "
+        "sample-ext-authz-grpc: 1 error occurred"
+    )
+    assert (verdict(event), event.action) == (("istiod", "config", "failure", True), "config.invalid")
+
+
+def test_a_nack_is_configs_whatever_its_reason_names() -> None:
+    # holdout101: a gateway's listener refused for its jwt_authn JWKS -- still a NACK (it was read as a JWKS fetch)
+    event = parse(
+        "2020-03-17T21:58:28.857801Z\twarn\tads\tADS:LDS: ACK ERROR 10.28.0.60:52994 router~10.28.0.60~gw-1."
+        "istio-system~istio-system.svc.cluster.local-1308 (gw-1.istio-system) Internal:Error adding/updating "
+        "listener(s) 0.0.0.0_443: Issuer 'https://idp.example.com' in jwt_authn config has invalid local jwks: "
+        "[alg] is not started with [RS] for a RSA key"
+    )
+    assert (verdict(event), event.action) == (("istiod", "config", "failure", True), "xds.reject")
+
+
+def test_glogs_note_of_logging_before_its_flags_were_parsed() -> None:
+    # holdout101 (Istio 0.x/1.0's agent): glog's prefix before its own head
+    event = parse(
+        "ERROR: logging before flag.Parse: W1215 23:54:38.656636       1 agent.go:204] Epoch 0 terminated with an "
+        "error: signal: aborted (core dumped)"
+    )
+    assert (event.format, event.outcome) == ("istio-agent", "failure")

@@ -879,3 +879,12 @@ def test_a_virtual_service_rule_dropped_for_a_duplicate_sni_host_is_config_that_
         True,
         "config.invalid",
     )
+
+
+def test_an_envoyfilter_patch_that_panicked_istiods_patcher_did_not_take_effect() -> None:
+    # holdout102: "listeners patch caused panic, so the patches did not take effect" (pilot/pkg/networking/core/
+    # envoyfilter): the user's EnvoyFilter is dropped -- invalid config, a violation
+    event = parse(
+        "2023-10-13T23:52:01.847014Z\terror\tlisteners patch / caused panic, so the patches did not take effect"
+    )
+    assert (event.format, event.category, event.outcome, event.violation) == ("istiod", "config", "failure", True)

@@ -637,12 +637,12 @@ _POLICY_DENIAL = re.compile(
     r"(?i)\b(?:denied|rejected|refused|blocked|disallowed) by (?:an? |the )?(?:[\w-]+ )?(?:authori[sz]ation )?"
     r"(?:polic(?:y|ies)|rbac|authori[sz]ation)\b"
     r"|\bpolicy (?:denied|denial|rejection|rejected)\b|\bRBAC:? (?:access )?(?:denied|rejected|deny)\b"
-    r"|rbac_access_denied|\baccess denied\b"
+    r"|rbac_access_denied|\baccess (?:denied|forbidden)\b"
 )
 
 
 def _may_deny(text: str) -> bool:
-    return "enied" in text or "eject" in text or "RBAC" in text or "efused" in text
+    return "enied" in text or "eject" in text or "RBAC" in text or "efused" in text or "orbidden" in text
 
 
 def policy_denial(parsed: Parsed, body: str) -> None:

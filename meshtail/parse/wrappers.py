@@ -102,6 +102,7 @@ _GLUED_WORD = re.compile(r"[a-z]{2,16}(?=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1
 # a log viewer's line number run into the line's time when copied ("1842024-09-03T07:14:46.231997Z error envoy …":
 # line 184 of a CI log or a gist's gutter); the year that follows is this or the last century's
 _GLUED_NUMBER = re.compile(r"\d{1,6}(?=(?:19|20)\d\d-[01]\d-[0-3]\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z?\s)")
+_GLOG_EARLY = "ERROR: logging before flag.Parse: "
 _CARET_KEYS = frozenset("CDZ\\")  # ^C, ^D, ^Z, ^\ as a terminal echoes them
 _DOUBLED_BRACKET = re.compile(r"\[(?:[\w./+-]{1,400}\.(?:cc|h):\d{1,7}\]|\d{4}-\d\d-\d\d[ T]\d\d:)")
 _SGR_RESET = re.compile(r"\[0m(?!\])|\[m(?![\w\]])")
@@ -223,6 +224,8 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
         body, partial = body[glued.end() :], True  # a UI's label run into the line's time ("console2021-01-12T18:…")
     elif body[:1].isdigit() and body[4:5] != "-" and (glued := _GLUED_NUMBER.match(body)) is not None:
         body, partial = body[glued.end() :], True  # a viewer's line number run into the line's time
+    if body.startswith(_GLOG_EARLY):
+        body = body[len(_GLOG_EARLY) :]  # glog's note that it logged before its flags were parsed (Istio 0.x, 1.0)
     if body[:1] == "^" and body[1:2] in _CARET_KEYS and looks_like_a_line(body[2:]):
         body = body[2:]  # the terminal's echo of a key typed before the line came ("^C2020-07-08T09:05:21Z  warning …")
     elif body.startswith("[[") and _DOUBLED_BRACKET.match(body, 1) is not None:
