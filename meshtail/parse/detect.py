@@ -585,14 +585,13 @@ def _no_refusal(text: str) -> bool:
         if at >= 0 and _exempt(body) and not _refusing(text[:at] + " " + text[at + len(body) :]):
             return True
     if text[:1] == "{" and text[-1:] == "}":
-        try:
-            record = json.loads(text)
-        except (ValueError, RecursionError):  # (a hostile record nested past the interpreter's depth)
-            return False
         exempt: list[str] = []
-        rest = _without_exempt(record, exempt, 0)
+        try:
+            rest = _without_exempt(json.loads(text), exempt, 0)
+        except (ValueError, RecursionError):  # (a hostile record nested past the interpreter's depth, or past ours)
+            return False
         # (every key, number and leaf at any depth counts: only the exempt strings are taken out)
-        return bool(exempt) and rest is not None and not _refusing(json.dumps(rest))
+        return bool(exempt) and not _refusing(json.dumps(rest))
     return False
 
 
@@ -610,20 +609,19 @@ def _refusing(text: str) -> bool:
 
 
 def _without_exempt(value: Any, exempt: list[str], depth: int) -> Any:
-    """The decoded record with its exempt string values (collected in ``exempt``) blanked; None past 32 levels."""
+    """The decoded record with its exempt string values (collected in ``exempt``) blanked; RecursionError past 32
+    levels (such a record is read as it stands)."""
     if depth > 32:
-        return None
+        raise RecursionError("record nested past 32 levels")
     if isinstance(value, str):
         if _exempt(value):
             exempt.append(value)
             return ""
         return value
     if isinstance(value, dict):
-        items = {key: _without_exempt(item, exempt, depth + 1) for key, item in value.items()}
-        return None if any(item is None and value[key] is not None for key, item in items.items()) else items
+        return {key: _without_exempt(item, exempt, depth + 1) for key, item in value.items()}
     if isinstance(value, list):
-        out = [_without_exempt(item, exempt, depth + 1) for item in value]
-        return None if any(item is None and orig is not None for item, orig in zip(out, value, strict=True)) else out
+        return [_without_exempt(item, exempt, depth + 1) for item in value]
     return value
 
 

@@ -678,18 +678,21 @@ def _stern(text: str, source: Source) -> Peeled | None:
 _POD_COLON = re.compile(rf"({_DNS}): +(?=\S)")
 
 
-def _loose_pod_colon(text: str, source: Source) -> Peeled | None:
+def _pod_colon_peeled(text: str, source: Source, name: re.Pattern[str]) -> Peeled | None:
+    """``<pod>: <rest>`` when the pod's name is one ``name`` takes for generated."""
     match = _POD_COLON.match(text) if text[:1].isalnum() and ": " in text[:256] else None
-    if match is None or _HASHED.fullmatch(match.group(1)) is None:
+    if match is None or name.fullmatch(match.group(1)) is None:
         return None
     return Peeled(text[match.end() :], replace(source, pod=match.group(1)), None, ["tag"])
+
+
+def _loose_pod_colon(text: str, source: Source) -> Peeled | None:
+    return _pod_colon_peeled(text, source, _HASHED)  # (a random suffix: a message alone after it is still taken)
 
 
 def _pod_colon(text: str, source: Source) -> Peeled | None:
-    match = _POD_COLON.match(text) if text[:1].isalnum() and ": " in text[:256] else None
-    if match is None or _GENERATED.fullmatch(match.group(1)) is None or not looks_like_a_line(text[match.end() :]):
-        return None
-    return Peeled(text[match.end() :], replace(source, pod=match.group(1)), None, ["tag"])
+    found = _pod_colon_peeled(text, source, _GENERATED)
+    return found if found is not None and looks_like_a_line(found.body) else None
 
 
 def _loose_compose(text: str, source: Source) -> Peeled | None:
@@ -901,7 +904,7 @@ def _loose_pipe_time(text: str, source: Source) -> Peeled | None:
     if match is None:
         return None
     # (the dated form is the line's only time when what follows has none: kept; ts's default has no year)
-    stamp = normalize(match.group(1).replace(",", ".")) if match.group(1) else None
+    stamp = _ui_time(match.group(1)) if match.group(1) else None
     return Peeled(text[match.end() :], source, stamp, ["export"])
 
 
