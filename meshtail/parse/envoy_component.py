@@ -42,7 +42,7 @@ from typing import Any, NamedTuple
 from ..events import Source
 from ..text import clip
 from .envoy_templates import TEMPLATES
-from .istio_go import FALLBACK, own_envoy_message
+from .istio_go import FALLBACK, own_envoy_message, without_ellipsis
 from .result import Action, Parsed, action_word, attr_key, severity_of
 from .timestamps import normalize
 from .whole import one_word_values
@@ -1406,6 +1406,67 @@ def template_for(logger: str | None, m: str, depth: int = 0) -> Template | None:
     return best
 
 
+# ---------------------------------------------------------------------------- a message cut short
+# A paste or a log UI cut the line at its width ("…gRPC config for type.googleapis.com/envoy.api.v2.Cluster reject"):
+# no template matches it whole, but what is left is the start of the templates it could have been printed from.
+# When all that explain the most of it agree on what it means, that is the line's meaning (istio_go.cut_template
+# does the same for istiod's and the agent's messages).
+CUT_WEIGHT = 16  # fixed text a cut message must show of its template
+CUT_PAST = 4  # ... of it after the first value
+_BY_WORD: dict[str, list[Template]] = {}
+for _group in _BY_START.values():
+    for _template in _group:
+        _head = _template.prefix.split(" ", 1)
+        if len(_head) == 2 and len(_head[0]) >= 2:  # a whole first word, then more
+            _BY_WORD.setdefault(_head[0], []).append(_template)
+
+
+def _cut_shown(template: Template, text: str) -> int:
+    """How much of the template's fixed text a message cut at its end shows; -1 when it cannot be its start, or
+    shows nothing past its first value.  The table leaves Envoy's debug chatter out ("delta config for {} accepted
+    …" is not in it, "delta config for {} rejected: {}" is), so a message cut inside the prefix, or right after the
+    first value, could be chatter the table does not hold: only fixed text after a value tells them apart."""
+    prefix = template.prefix
+    if template.exact or not text.startswith(prefix):
+        return -1
+    shown = position = len(prefix)
+    for piece in template.rest:
+        found = text.find(piece, position)
+        if found < 0:
+            # cut inside this piece (the line ends with its start), or inside the value before it
+            for size in range(min(len(piece) - 1, len(text) - position), 0, -1):
+                if text.endswith(piece[:size]):
+                    shown += size
+                    break
+            return shown if shown - len(prefix) >= CUT_PAST else -1
+        shown += len(piece)
+        position = found + len(piece)
+    return -1  # every piece is there: a whole message (template_for's), not a cut one
+
+
+def cut_template(logger: str | None, message: str) -> Template | None:
+    """The template a message cut at its end was printed from (the line's logger's when it has any), when all that
+    explain the most of it agree on its verdict; None when they differ or the cut leaves too little."""
+    text = without_ellipsis(message[:DECIDE])
+    first = text.split(" ", 1)[0]
+    if len(first) == len(text) or len(text) < CUT_WEIGHT:
+        return None
+    candidates = _BY_WORD.get(first, ())
+    if logger is not None and any(logger in template.loggers for template in candidates):
+        candidates = [template for template in candidates if logger in template.loggers]
+    best: list[Template] = []
+    most = CUT_WEIGHT - 1
+    for template in candidates:
+        shown = _cut_shown(template, text)
+        if shown > most:
+            best, most = [template], shown
+        elif shown == most and best:
+            best.append(template)
+    if not best or len({(t.category, t.outcome, t.violation, t.action) for t in best}) > 1:
+        return None
+    return max(best, key=lambda t: t.weight)._replace(weight=most)
+
+
 def _reason_template(m: str) -> Template | None:
     """The template of a failure reason inside a chatter message (``…, failure reason: <reason>``)."""
     at = m.find("reason: ", 0, 200)
@@ -1585,6 +1646,8 @@ def _decide(
             # a hand-written rule only knows what the line is about: what Envoy's source says the
             # message means, when it says more than "unknown"
             template = template_for(logger, m) or _reason_template(m)
+            if template is None and (template := cut_template(logger, m)) is not None:
+                attrs["meshtail.partial"] = True  # read as the start of a line cut at its end
             if template is not None and (template.outcome != "unknown" or action == fallback):
                 attrs["envoy.template"] = clip(template.text, 200)
                 category, outcome, violation = template.category, template.outcome, template.violation

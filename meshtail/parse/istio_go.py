@@ -316,6 +316,7 @@ _Index = tuple[
     frozenset[str],
     dict[str, list[Template]],
     dict[str, list[Template]],
+    dict[str, list[Template]],
 ]
 _index: _Index | None = None
 
@@ -393,7 +394,13 @@ def _build_index() -> _Index:
         for candidates in table.values():
             candidates.sort(key=lambda template: -template.weight)
     firsts = frozenset(key.split(" ", 1)[0] for key in by_words)  # a message whose first word is none: no lookups
-    return by_words, partial, inner, firsts, claims, short
+    by_first: dict[str, list[Template]] = {}  # (cut_template's: every template whose prefix has a whole first word)
+    for group in (*by_words.values(), *partial.values()):
+        for template in group:
+            head = template.segments[0].split(" ", 1)
+            if len(head) == 2 and len(head[0]) >= 2:
+                by_first.setdefault(head[0], []).append(template)
+    return by_words, partial, inner, firsts, claims, short, by_first
 
 
 def _best(group: list[Template] | None, head: str, best: Template | None) -> Template | None:
@@ -476,6 +483,89 @@ def claiming_template(message: str) -> Template | None:
 _last_claim: tuple[str, Template | None] = ("", None)
 
 
+# ---------------------------------------------------------------------------- a message cut short
+# A paste, a log UI or a terminal often cuts a line at its width ("…gateway updated: htt", "…but was rejecte…"),
+# and then no template matches it whole.  What is left is still the start of the templates it could have been
+# printed from: when every one of them that explains the most of it gives the same verdict, that verdict is the
+# line's (flagged partial).  Nothing is claimed on a few words -- "failed to create " opens a hundred templates.
+CUT_WEIGHT = 16  # fixed text of the template a cut message must show (its prefix, or a prefix and later pieces)
+CUT_PIECE = 3  # of a later piece, for a line claimed for its program on its cut words alone
+CUT_PREFIX = 32  # or of its prefix, when cut inside it
+
+
+def without_ellipsis(text: str) -> str:
+    """The text without the "…" or "..." an author or a log UI put where they cut it (and the blanks around)."""
+    text = text.rstrip()
+    if text.endswith("…"):
+        return text[:-1].rstrip()
+    if text.endswith(".."):
+        return text.rstrip(".").rstrip()
+    return text
+
+
+def _cut_shown(template: Template, text: str, in_text: bool) -> int:
+    """How much of the template's fixed text a message cut at its end shows, or -1 when the message cannot be the
+    start of a line printed from it.  ``in_text``: only a cut inside the template's fixed text counts (the line ends
+    where its words were heading), not one inside a value -- any text can be a value, so such a cut shows no more
+    of the template than its start."""
+    segments = template.segments
+    prefix = segments[0]
+    if not text.startswith(prefix):
+        if not prefix.startswith(text) or (in_text and len(text) < CUT_PREFIX):
+            return -1  # (a few words a template opens with are often a whole message of another program's)
+        return len(text)  # cut inside the prefix
+    shown = position = len(prefix)
+    for segment in segments[1:]:
+        found = text.find(segment, position)
+        if found < 0:
+            # cut inside this piece (the line ends with its start), or inside the value before it
+            for size in range(min(len(segment) - 1, len(text) - position), CUT_PIECE - 1 if in_text else 0, -1):
+                if text.endswith(segment[:size]):
+                    return shown + size
+            return -1 if in_text else shown
+        shown += len(segment)
+        position = found + len(segment)
+    return -1  # every piece is there: a whole message (match_template's), or one that runs past the template
+
+
+def cut_template(message: str, in_text: bool = False) -> Template | None:
+    """The template a message cut at its end was printed from, when all that explain the most of it agree on
+    what it means (category, outcome, violation, action); None when they differ, or the cut leaves too little.
+    ``in_text``: the line must end inside the template's fixed text (:func:`_cut_shown`)."""
+    global _index, _last_cut
+    last = _last_cut
+    if last[0] is message and last[1] == in_text:  # family() and build() ask about the same line
+        return last[2]
+    found = None
+    text = without_ellipsis(message[:2000])
+    first = text.split(" ", 1)[0]
+    if len(first) < len(text) and len(text) >= CUT_WEIGHT:  # (one word: nothing to go on)
+        if _index is None:
+            _index = _build_index()
+        found = _cut_match(text, first, in_text, _index)
+    _last_cut = (message, in_text, found)
+    return found
+
+
+_last_cut: tuple[str, bool, Template | None] = ("", False, None)
+
+
+def _cut_match(text: str, first: str, in_text: bool, index: _Index) -> Template | None:
+    """cut_template's search: the templates filed under the message's first word that show the most of it."""
+    best: list[Template] = []
+    most = CUT_WEIGHT - 1
+    for template in index[6].get(first, ()):
+        shown = _cut_shown(template, text, in_text)
+        if shown > most:
+            best, most = [template], shown
+        elif shown == most and best:
+            best.append(template)
+    if not best or len({(t.category, t.outcome, t.violation, t.action) for t in best}) > 1:
+        return None
+    # weighed by what the line shows of it, so a claim on the program's name asks as much of a cut line as of a whole
+    return replace(max(best, key=lambda t: t.weight), weight=most)
+
+
 def own_envoy_message(message: str) -> bool:
     """Whether a message starting with "envoy " is the agent's (or istiod's) own, printed in the default scope
     (``envoy connection is not closed: EOF``, ``envoy server not yet live, state: …``), not an Envoy line the
@@ -526,10 +616,15 @@ def template_binary(template: Template | None, weight: int = FAMILY_WEIGHT, mess
 
 def _generic(template: Template) -> bool:
     """A template whose fixed start is any program's prose, naming nothing of Istio's (Envoy's rule too)."""
-    prefix = template.segments[0]
-    if not prefix.startswith(_PROSE):
+    return generic_prose(template.segments[0], " ".join(template.segments))
+
+
+def generic_prose(start: str, fixed: str) -> bool:
+    """Whether text starting ``start`` with fixed words ``fixed`` is any program's prose (:func:`_generic`); asked
+    too of what a cut line shows of its template, where the template's later words are not there to tell."""
+    if not start.startswith(_PROSE):
         return False
-    words = " ".join(template.segments).split()
+    words = fixed.split()
     if sum(w.strip(":,.%v/").isalpha() for w in words[2:]) >= 4:
         return False  # (fixed words enough to be one program's: "Failed to find port for service %v: %v")
     return not any(_TECHNICAL.search(word) or word.lower().strip(":,.") in _MESH_WORDS for word in words[2:])
@@ -789,7 +884,7 @@ def family(scope: str | None, message: str, source: Source | None, template: _Lo
     if said is not None:
         return said
     found = (template or _Lookup(message, True)).get()
-    program = template_binary(found)
+    program = template_binary(found if found is not None else cut_template(message))
     if program in ("istiod", "istio-agent"):
         return program
     if source is not None:
@@ -1817,7 +1912,10 @@ def build(
     if scope == "klog" and _FOREIGN_KLOG.search(message, 0, 400) is not None:
         return None  # another program that logs through Istio's pkg/log (istio-csr, a controller-runtime manager)
     if strict and not known_message(message):
-        found = template_binary(claiming_template(message), FAMILY_WEIGHT if level else FRAGMENT_WEIGHT, message)
+        weight = FAMILY_WEIGHT if level else FRAGMENT_WEIGHT
+        found = template_binary(claiming_template(message), weight, message)
+        if found not in ("istiod", "istio-agent") and not generic_prose(message, message[:200]):
+            found = template_binary(cut_template(message, True), weight, message)  # the start of one, cut at its end
         if (
             found not in ("istiod", "istio-agent")
             and not (column and _any_template(message))
@@ -1845,7 +1943,11 @@ def build(
         parsed = classify_agent(time, level, scope, message, attrs)
     generic = f"{'istiod' if name == 'istiod' else 'agent'}.{action_word(scope)}"
     if parsed.action in (generic, "cert.info", "istiod.config_build"):  # (the last: a violation its template says)
-        by_template(parsed, template.get(), generic, bool(level))
+        found = template.get()
+        by_template(parsed, found, generic, bool(level))
+        if found is None and parsed.action == generic and (cut := cut_template(message)) is not None:
+            by_template(parsed, cut, generic, bool(level))
+            parsed.attributes["meshtail.partial"] = True  # read as the start of a line cut at its end
     if (
         parsed.category == "auth"
         and parsed.outcome == "failure"

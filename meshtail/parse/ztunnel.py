@@ -48,7 +48,7 @@ from ..events import Source
 from ..text import clip
 from . import istio_templates
 from .addresses import set_hostport
-from .istio_go import match_template
+from .istio_go import match_template, without_ellipsis
 from .result import Action, Parsed, action_word, attr_key, severity_of
 from .timestamps import normalize
 from .ztunnel_templates import ERRORS, TEMPLATES
@@ -569,10 +569,70 @@ def _known_error(text: str, depth: int = 0) -> bool:
     return False
 
 
-def _template_row(line: _Line) -> _Template | None:
-    rows = _template_rows(line.target, line.message)
-    if not rows:
+# A paste or a terminal often cuts a line at its width ("…readiness Task 'proxy' comp"): no template matches it
+# whole, but what is left is the start of the templates of its target it could have been printed from.  When all
+# that explain the most of it agree on what it means, that is the line's meaning (flagged partial).
+CUT_WEIGHT = 12  # fixed text of its template a cut message must show (with the target known)
+
+
+def _cut_shown(segments: tuple[str, ...], text: str) -> int:
+    """How much of a template's fixed text a message cut at its end shows, or -1 when it cannot be its start."""
+    prefix = segments[0]
+    if not text.startswith(prefix):
+        return len(text) if prefix.startswith(text) else -1  # cut inside the prefix
+    if len(segments) == 1:
+        return -1  # the message runs past a template without values
+    shown = position = len(prefix)
+    for part in segments[1:]:
+        if not part:
+            continue
+        found = text.find(part, position)
+        if found < 0:
+            # cut inside this piece (the line ends with its start), or inside the value before it
+            for size in range(min(len(part) - 1, len(text) - position), 0, -1):
+                if text.endswith(part[:size]):
+                    return shown + size
+            return shown
+        shown += len(part)
+        position = found + len(part)
+    return -1  # every piece is there: a whole message, not a cut one
+
+
+def _cut_rows(target: str, message: str) -> tuple[_Template, ...] | None:
+    """The rows of the template of its target a message cut at its end was printed from, when every template that
+    explains the most of it says the same (category, outcome, violation, action at each level); else None."""
+    entry = _BY_TARGET.get(target)
+    text = without_ellipsis(message)
+    if entry is None or " " not in text or len(text) < CUT_WEIGHT:
         return None
+    exact, patterns = entry
+    best: list[tuple[_Template, ...]] = []
+    most = CUT_WEIGHT - 1
+    for segments, rows in (*(((key,), rows) for key, rows in exact.items()), *((p[0], p[2]) for p in patterns)):
+        shown = _cut_shown(segments, text)
+        if shown > most:
+            best, most = [rows], shown
+        elif shown == most and best:
+            best.append(rows)
+    verdicts = {(row.category, row.outcome, row.violation, row.action) for rows in best for row in rows}
+    return best[0] if len(verdicts) == 1 else None
+
+
+def _template_row(line: _Line) -> _Template | None:
+    """The template row of the line's message at its level."""
+    rows = _template_rows(line.target, line.message)
+    return _row_at_level(rows, line) if rows else None
+
+
+def _cut_row(line: _Line) -> _Template | None:
+    """The template row of a message cut at its end, at the line's level (:func:`_cut_rows`)."""
+    if line.target is None or not line.message:
+        return None
+    rows = _cut_rows(line.target, line.message)
+    return _row_at_level(rows, line) if rows else None
+
+
+def _row_at_level(rows: tuple[_Template, ...], line: _Line) -> _Template | None:
     level = (line.level or "").lower()
     for row in rows:
         if row.level == level:
@@ -1603,6 +1663,8 @@ def _conn_attributes(attrs: dict[str, Any]) -> None:
 def _template_decision(line: _Line, attrs: dict[str, Any], errors: list[str]) -> _Decision | None:
     """The verdict ztunnel_templates gives the line's message (None: no template, or only a generic one)."""
     row = _template_row(line)
+    if row is None and (row := _cut_row(line)) is not None and not row.generic:
+        attrs["meshtail.partial"] = True  # read as the start of a line cut at its end
     if row is None or row.generic:
         return None
     attrs["ztunnel.template"] = row.template
