@@ -195,6 +195,19 @@ RULES: tuple[tuple[str, str, str, str, str, bool, str], ...] = (
         False,
         "config.event",
     ),
+    # istiod handling an endpoint event of its registry (pilot/pkg/serviceregistry/kube/controller: "Handle EDS
+    # endpoint %v %v in namespace %v" with the event's verb, "Handle EDS: %v endpoints for %v in namespace %v",
+    # "Handle event %v for endpoint %v in namespace %v"): the endpoints it pushes changed, as "Handle event %v for
+    # configuration %v" is a change of configuration -- not its "skip updating" notes
+    (
+        "endpoint event",
+        "debug info",
+        r"^handle (?:eds endpoint %v|eds: %v endpoints for|event %v for endpoint)(?!.*\bskip)",
+        "config",
+        "change",
+        False,
+        "config.event",
+    ),
     # a pod or namespace joining or leaving the (ambient) mesh: a change to what the mesh covers
     (
         "mesh-membership",

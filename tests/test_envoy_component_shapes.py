@@ -1457,3 +1457,21 @@ def test_jwt_authns_refusal_of_its_config_quoted_from_a_nack() -> None:
     ):
         event = parse(line)
         assert (verdict(event), event.action) == (("envoy-component", "config", "failure", True), "xds.reject"), line
+
+
+def test_the_allocators_crash_lines_and_a_fatal_message_without_a_level_are_failures() -> None:
+    # holdout110 (Envoy 1.23-1.24 on Raspberry Pi 4 / Rock 5b): tcmalloc, linked into Envoy, prints "<file>:<line>]"
+    # only when an allocation went wrong, then aborts
+    for line in (
+        "external/com_github_google_tcmalloc/tcmalloc/arena.cc:58] FATAL ERROR: Out of memory trying to allocate "
+        "internal tcmalloc data (bytes, object-size); is something preventing mmap from succeeding (sandbox, VSS "
+        "limitations)? 131072 600 @ 0x55941cfde4 0x55941b2fdc",
+        "external/com_github_google_tcmalloc/tcmalloc/system-alloc.cc:550] MmapAligned() failed (size, alignment) "
+        "1073741824 1073741824 @ 0x55867b9470 0x55867aba14 0x55867ab454 0x5586794e94 0x55867a8684",
+    ):
+        event = parse(line)
+        assert verdict(event) == ("envoy-component", "other", "failure", False), line
+        assert event.severity == "error"
+    # premise: the same head with a message that says nothing bad, from Envoy's own source, is no failure
+    quiet = parse("external/envoy/source/server/server.cc:804] starting main dispatch loop")
+    assert quiet.format == "envoy-component" and quiet.outcome != "failure"

