@@ -1475,3 +1475,24 @@ def test_the_allocators_crash_lines_and_a_fatal_message_without_a_level_are_fail
     # premise: the same head with a message that says nothing bad, from Envoy's own source, is no failure
     quiet = parse("external/envoy/source/server/server.cc:804] starting main dispatch loop")
     assert quiet.format == "envoy-component" and quiet.outcome != "failure"
+
+
+def test_the_filter_manager_resetting_a_stream_is_a_failed_request() -> None:
+    # holdout112 (istio/istio threads on long-lived streams) and holdout114 (a gateway's buffer limit): debug lines
+    # of Envoy's filter manager ending a request before its response completed
+    for line in (
+        "[2020-12-10 20:23:03.315][34][debug][http] [source/common/http/filter_manager.cc:794] "
+        "[C45][S11347244164479695174] Resetting stream due to upstream_response_timeout. Prior headers have already "
+        "been sent",
+        "2021-08-03T06:46:35.297276Z debug   envoy http  [C355666][S10909270796817708085] doEndStream() "
+        "resetting stream",
+        "  gateway (17777928) [2022-07-19 10:10:29.355][17][debug][http] [source/common/http/filter_manager.cc:1661] "
+        "[C118746][S2927573651401165793] response data too large watermark exceeded",
+    ):
+        event = parse(line)
+        assert (verdict(event), event.action) == (("envoy-component", "routing", "failure", False), "http.stream_reset")
+    timeout = parse(
+        "[2020-12-10 20:23:03.315][34][debug][http] [source/common/http/filter_manager.cc:794] [C45][S1] "
+        "Resetting stream due to upstream_response_timeout. Prior headers have already been sent"
+    )
+    assert timeout.attributes["envoy.response_code_details"] == "upstream_response_timeout"

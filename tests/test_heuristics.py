@@ -190,3 +190,22 @@ def test_the_c_librarys_and_coreutils_file_permission_errors_are_no_refusal() ->
         assert (event.category, event.violation) == ("other", False), line
     # the premise: a permission refused to a request is still a guessed denial
     assert parse("proxy_1 | request to /admin: Permission denied by policy").action == "log.denial"
+
+
+def test_invalid_inside_a_name_is_no_rejected_configuration() -> None:
+    # holdout117 (istio/istio, a validation test run): a dataset's file and resource are named "…-invalid", and the
+    # command and its output refuse nothing; the webhook's own refusal in the same thread still does
+    for line in (
+        "alexander.fedora:~/Code/istio$ kubectl apply -f "
+        "./pkg/test/datasets/validation/dataset/networking-v1beta-VirtualService-invalid.yaml",
+        "virtualservice.networking.istio.io/invalid-virtual-service created (server dry run)",
+    ):
+        event = parse(line)
+        assert (event.category, event.violation) == ("other", False), line
+    refused = parse(
+        'Error from server: admission webhook "validation.istio.io" denied the request: configuration is invalid: '
+        "gateway must have at least one server"
+    )
+    assert (refused.category, refused.outcome, refused.violation) == ("config", "failure", True)
+    event = parse("the listener config is invalid.")
+    assert (event.format, event.category, event.outcome, event.violation) == ("unknown", "config", "failure", True)

@@ -280,3 +280,24 @@ def test_istiod_handling_an_endpoint_event_is_a_change() -> None:
         "cluster-autoscaler/kube-system has not been populated"
     )
     assert verdict(parse(skipped)) == ("istiod", "config", "unknown", False)
+
+
+def test_grpc_gos_handshake_failures_are_tls_failures_at_any_level() -> None:
+    # grpc-go logs through pkg/log at info: istiod's server refusing a handshake (holdout115), the agent's client
+    # failing one to istiod:15012 (holdout116) -- the mesh's own connections failing TLS, as the CA client's do
+    server = (
+        "2020-06-04T13:34:54.910744Z\tinfo\tgrpc: Server.Serve failed to complete security handshake from "
+        '"10.240.0.33:53822": remote error: tls: error decrypting message'
+    )
+    client = (
+        "2020-09-07T09:03:25.364244Z     info    grpc: addrConn.createTransport failed to connect to "
+        '{istiod.istio-system.svc:15012  <nil> 0 <nil>}. Err: connection error: desc = "transport: authentication '
+        'handshake failed: EOF". Reconnecting...'
+    )
+    for line, program in ((server, "istiod"), (client, "istio-agent")):
+        event = parse(line)
+        assert verdict(event) == (program, "auth", "failure", True), line
+        assert event.action == "tls.handshake_error" and event.severity == "warning"
+    # premise: the same client line failing for another reason is no handshake failure
+    refused = parse(client.replace("transport: authentication handshake failed: EOF", "transport: Error while dialing"))
+    assert refused.format == "istio-agent" and not refused.violation

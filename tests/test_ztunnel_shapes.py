@@ -971,3 +971,12 @@ def test_another_rust_programs_panic_is_its_own() -> None:
     # (found in review) "src/app.rs", "src/config.rs": a module of one level is any Rust program's (Vector has both)
     for line in ("thread 'main' panicked at src/app.rs:20:5:", "thread 'main' panicked at 'x', src/config.rs:42:10"):
         assert parse(line).format == "unknown", line
+
+
+def test_a_ztunnel_message_pasted_without_its_start_and_first_value() -> None:
+    # holdout116 (a sidecar-to-ambient guide's cut-down output): "pod {} received netns, starting proxy" quoted from
+    # its words after the pod; what is left is ztunnel's alone ("netns"), so it reads as the enrolment it is
+    for line in ("... received netns, starting proxy", "received netns, starting proxy"):
+        event = parse(line)
+        assert (verdict(event), event.action) == (("ztunnel", "config", "change", False), "inpod.add"), line
+    assert parse("starting proxy").format == "unknown"  # premise: the words alone without "received netns" are not

@@ -468,8 +468,11 @@ _CONFIG_WORDS = re.compile(
     r"|\b(?:config|configuration|listener|cluster|route|xds|[lcre]ds|nack|ack error|webhook|envoyfilter"
     r"|virtualservice|destinationrule|gateway|authorizationpolicy|peerauthentication)\b"
 )
+# (not inside a name: a file "VirtualService-invalid.yaml", a resource "invalid-virtual-service" -- a test dataset's
+# names in a kubectl command and its output, holdout117 -- refuse nothing)
 _CONFIG_REJECTED = re.compile(
-    r"(?i)\b(?:denied the request|rejected|rejecting|is invalid|invalid|nack(?:ed)?|ack error|validation failed)\b"
+    r"(?i)(?<![\w./-])(?:denied the request|rejected|rejecting|is invalid|invalid|nack(?:ed)?|ack error"
+    r"|validation failed)(?![\w-]|\.[a-z])"
 )
 _DENIED = re.compile(
     # ("deny" inside a name -- a rule "deny-guestbook", a policy "deny-all" -- says nothing was refused)

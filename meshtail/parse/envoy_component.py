@@ -329,6 +329,11 @@ _READY = (
     "starting main dispatch loop",
     "starting workers",
 )
+_STREAM_RESET = re.compile(
+    r"\bResetting stream due to (?P<details>[a-z][\w{}.:-]{0,200})|\bResetting stream\. Response data too large"
+    r"|\b(?:response|request) data too large (?:watermark exceeded|while \w+, resetting stream)"
+    r"|\bdoEndStream\(\) resetting stream"
+)
 _BENIGN_DETAILS = ("direct_response", "admin_filter_response", "internal_redirect", "via_upstream", "cors_")
 _RANK = {"debug": 0, "info": 1, "warning": 2, "error": 3}
 
@@ -522,6 +527,15 @@ ACTIONS: tuple[Action, ...] = (
         "failure",
         False,
         "`Sending local reply with details <details>` (details other than auth, TLS and benign ones)",
+    ),
+    Action(
+        "http.stream_reset",
+        "routing",
+        "failure",
+        False,
+        "`Resetting stream due to <details>`, `doEndStream() resetting stream`, `response data too large watermark "
+        "exceeded`: the HTTP filter manager ending a request before its response was complete (a buffer limit, a "
+        "timeout)",
     ),
     Action(
         "http.header",
@@ -1871,6 +1885,15 @@ def _decide(
         if not details.startswith(_BENIGN_DETAILS):
             summary = f"{where} answered locally: {clip(details, 120)}"
             return made("routing", "failure", False, severity, "http.local_reply", summary)
+
+    # ---- the filter manager ending a request before its response was complete (filter_manager.cc, debug: "Resetting
+    # stream due to upstream_response_timeout. …", "doEndStream() resetting stream", "response data too large watermark
+    # exceeded" before its 413/500): the request failed as a local reply's does (holdout112, holdout114)
+    reset = _STREAM_RESET.search(m, 0, 200)
+    if reset is not None:
+        if reset.group("details"):
+            attrs["envoy.response_code_details"] = reset.group("details").rstrip(".:,")
+        return made("routing", "failure", False, severity, "http.stream_reset", f"{where} {text}")
 
     # ---- Cilium's L7 policy filter, its verdict for a request (cilium/l7policy.cc: "… policy lookup for endpoint {}
     # for port {}: ALLOW|DENY")

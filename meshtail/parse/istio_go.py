@@ -935,6 +935,9 @@ _AGENT_HINT = re.compile(
     # 1.4-1.5's pkg/envoy names the Envoy it runs by its name and epoch (instance.go logID: "Envoy 'envoy' (epoch 0)
     # Aborting: context canceled")
     r"|^Envoy '[^'\n]{0,100}' \(epoch \d{1,9}\)"
+    # a client of istiod's xDS or CA port ("grpc: addrConn.createTransport failed to connect to
+    # {istiod.istio-system.svc:15012  <nil> 0 <nil>}"): istiod serves those ports, the agent dials them
+    r"|\b(?:connect(?:ing)? to|dial(?:ing)?(?: tcp)?) \{?[\w.-]{0,100}istiod[\w.-]{0,100}:150(?:10|12)\b"
     r"|169\.254\.169\.254|metadata\.google\.internal"
     # (the metadata paths say it with the address redacted: Azure's, AWS's and GCP's instance metadata)
     r"|/metadata/instance\?api-version=|/latest/meta-data/|/computeMetadata/v1/"
@@ -1993,6 +1996,24 @@ def build(
         # identity was refused (a token or certificate istiod would not accept), not a config fault
         parsed.category = "auth"
         refused(parsed)
+    if (
+        parsed.action not in _SPECIFIC
+        and not parsed.violation
+        and parsed.category != "routing"
+        and _GRPC_HANDSHAKE.search(message, 0, 4096) is not None
+    ):
+        # grpc-go's own words for a TLS handshake that failed on the xDS or CA connection, whoever logged them and
+        # at whatever level (its logger prints through the info of pkg/log: "grpc: Server.Serve failed to complete
+        # security handshake from …", "… Err: connection error: desc = \"transport: authentication handshake
+        # failed: EOF\""): a handshake failure on the mesh's own connections, as the agent's CA client's is
+        parsed.category, parsed.outcome, parsed.violation, parsed.action = (
+            "auth",
+            "failure",
+            True,
+            "tls.handshake_error",
+        )
+        if parsed.severity in ("debug", "info"):
+            parsed.severity = "warning"
     if not level and parsed.outcome == "failure" and parsed.severity == "info":
         parsed.severity = "warning"  # a fragment has no level of its own: what it says is at least a warning
     if parsed.outcome == "success" and parsed.severity == "error":
@@ -2052,6 +2073,7 @@ _GRPC_REFUSED = re.compile(
 
 _SPECIFIC = frozenset(("xds.reject", "config.invalid", "identity.refused"))
 
+_GRPC_HANDSHAKE = re.compile(r"transport: authentication handshake failed|failed to complete security handshake")
 # the agent's connection to its CA (istiod, a Google/Vault/cert-manager CA) failed its TLS handshake: grpc-go's
 # "transport: authentication handshake failed: x509: …" and Go's crypto/tls verification errors
 _CA_HANDSHAKE = re.compile(

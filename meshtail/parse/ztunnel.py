@@ -497,6 +497,11 @@ def _index_templates() -> tuple[_ByTarget, dict[str, list[_Pattern]]]:
                 patterns.append(pattern)
             if template and _distinctive(template) and not all(r.generic for r in rows):
                 by_word.setdefault(template.split(" ", 1)[0], []).append(pattern)
+                tail = (segments[1].lstrip(), *segments[2:]) if segments[0].strip() and len(segments) > 1 else ()
+                if tail and tail[0][:1].isalpha() and _distinctive("{}".join(tail)):
+                    # the same message with its start and first value cut off ("… received netns, starting proxy"
+                    # of "pod {} received netns, starting proxy"), when what is left is distinctive by itself
+                    by_word.setdefault(tail[0].split(" ", 1)[0], []).append((tail, sum(map(len, tail)), tuple(rows)))
         patterns.sort(key=lambda p: -p[1])
         by_target[target] = (exact, patterns)
     for patterns in by_word.values():
