@@ -1435,11 +1435,13 @@ for _group in _BY_START.values():
             _BY_WORD.setdefault(_head[0], []).append(_template)
 
 
-def _cut_shown(template: Template, text: str) -> int:
+def _cut_shown(template: Template, text: str, marked: bool) -> int:
     """How much of the template's fixed text a message cut at its end shows; -1 when it cannot be its start, or
     shows nothing past its first value.  The table leaves Envoy's debug chatter out ("delta config for {} accepted
     …" is not in it, "delta config for {} rejected: {}" is), so a message cut inside the prefix, or right after the
-    first value, could be chatter the table does not hold: only fixed text after a value tells them apart."""
+    first value, could be chatter the table does not hold: only fixed text after a value tells them apart.  The cut
+    must end inside that fixed text, or inside a value only when the line says it was cut (``marked``: an
+    ellipsis) -- a whole message the table lacks is otherwise taken for a cut one."""
     prefix = template.prefix
     if template.exact or not text.startswith(prefix):
         return -1
@@ -1448,10 +1450,13 @@ def _cut_shown(template: Template, text: str) -> int:
         found = text.find(piece, position)
         if found < 0:
             # cut inside this piece (the line ends with its start), or inside the value before it
-            for size in range(min(len(piece) - 1, len(text) - position), 0, -1):
+            for size in range(min(len(piece) - 1, len(text) - position), 1, -1):
                 if text.endswith(piece[:size]):
                     shown += size
                     break
+            else:
+                if not marked:
+                    return -1
             return shown if shown - len(prefix) >= CUT_PAST else -1
         shown += len(piece)
         position = found + len(piece)
@@ -1461,7 +1466,9 @@ def _cut_shown(template: Template, text: str) -> int:
 def cut_template(logger: str | None, message: str) -> Template | None:
     """The template a message cut at its end was printed from (the line's logger's when it has any), when all that
     explain the most of it agree on its verdict; None when they differ or the cut leaves too little."""
-    text = without_ellipsis(message[:DECIDE])
+    head = message[:DECIDE]
+    text = without_ellipsis(head)
+    marked = len(text) < len(head.rstrip())
     first = text.split(" ", 1)[0]
     if len(first) == len(text) or len(text) < CUT_WEIGHT:
         return None
@@ -1471,7 +1478,7 @@ def cut_template(logger: str | None, message: str) -> Template | None:
     best: list[Template] = []
     most = CUT_WEIGHT - 1
     for template in candidates:
-        shown = _cut_shown(template, text)
+        shown = _cut_shown(template, text, marked)
         if shown > most:
             best, most = [template], shown
         elif shown == most and best:

@@ -503,11 +503,13 @@ def without_ellipsis(text: str) -> str:
     return text
 
 
-def _cut_shown(template: Template, text: str, in_text: bool) -> int:
+def _cut_shown(template: Template, text: str, in_text: bool, marked: bool) -> int:
     """How much of the template's fixed text a message cut at its end shows, or -1 when the message cannot be the
-    start of a line printed from it.  ``in_text``: only a cut inside the template's fixed text counts (the line ends
-    where its words were heading), not one inside a value -- any text can be a value, so such a cut shows no more
-    of the template than its start."""
+    start of a line printed from it.  The cut must end inside the template's fixed text (the line ends where its
+    words were heading) -- inside a value only when the line says it was cut (``marked``: an ellipsis), since any
+    text can be a value and a whole message the tables lack would otherwise pass for a cut one ("CDS: PUSH for
+    node:… resources:137 size:118.2kB" is not a cut "CDS: PUSH for node:%v clusters:%v …").  ``in_text``: stricter,
+    for claiming a line for its program (a longer prefix, a longer piece, never a value)."""
     segments = template.segments
     prefix = segments[0]
     if not text.startswith(prefix):
@@ -519,10 +521,11 @@ def _cut_shown(template: Template, text: str, in_text: bool) -> int:
         found = text.find(segment, position)
         if found < 0:
             # cut inside this piece (the line ends with its start), or inside the value before it
-            for size in range(min(len(segment) - 1, len(text) - position), CUT_PIECE - 1 if in_text else 0, -1):
+            least = CUT_PIECE if in_text else 2
+            for size in range(min(len(segment) - 1, len(text) - position), least - 1, -1):
                 if text.endswith(segment[:size]):
                     return shown + size
-            return -1 if in_text else shown
+            return shown if marked and not in_text else -1
         shown += len(segment)
         position = found + len(segment)
     return -1  # every piece is there: a whole message (match_template's), or one that runs past the template
@@ -531,18 +534,19 @@ def _cut_shown(template: Template, text: str, in_text: bool) -> int:
 def cut_template(message: str, in_text: bool = False) -> Template | None:
     """The template a message cut at its end was printed from, when all that explain the most of it agree on
     what it means (category, outcome, violation, action); None when they differ, or the cut leaves too little.
-    ``in_text``: the line must end inside the template's fixed text (:func:`_cut_shown`)."""
+    ``in_text``: the stricter reading a claim for the program needs (:func:`_cut_shown`)."""
     global _index, _last_cut
     last = _last_cut
     if last[0] is message and last[1] == in_text:  # family() and build() ask about the same line
         return last[2]
     found = None
-    text = without_ellipsis(message[:2000])
+    head = message[:2000]
+    text = without_ellipsis(head)
     first = text.split(" ", 1)[0]
     if len(first) < len(text) and len(text) >= CUT_WEIGHT:  # (one word: nothing to go on)
         if _index is None:
             _index = _build_index()
-        found = _cut_match(text, first, in_text, _index)
+        found = _cut_match(text, first, in_text, len(text) < len(head.rstrip()), _index)
     _last_cut = (message, in_text, found)
     return found
 
@@ -550,12 +554,12 @@ def cut_template(message: str, in_text: bool = False) -> Template | None:
 _last_cut: tuple[str, bool, Template | None] = ("", False, None)
 
 
-def _cut_match(text: str, first: str, in_text: bool, index: _Index) -> Template | None:
+def _cut_match(text: str, first: str, in_text: bool, marked: bool, index: _Index) -> Template | None:
     """cut_template's search: the templates filed under the message's first word that show the most of it."""
     best: list[Template] = []
     most = CUT_WEIGHT - 1
     for template in index[6].get(first, ()):
-        shown = _cut_shown(template, text, in_text)
+        shown = _cut_shown(template, text, in_text, marked)
         if shown > most:
             best, most = [template], shown
         elif shown == most and best:

@@ -580,8 +580,10 @@ def _known_error(text: str, depth: int = 0) -> bool:
 CUT_WEIGHT = 12  # fixed text of its template a cut message must show (with the target known)
 
 
-def _cut_shown(segments: tuple[str, ...], text: str) -> int:
-    """How much of a template's fixed text a message cut at its end shows, or -1 when it cannot be its start."""
+def _cut_shown(segments: tuple[str, ...], text: str, marked: bool) -> int:
+    """How much of a template's fixed text a message cut at its end shows, or -1 when it cannot be its start.  The
+    cut must end inside fixed text, or inside a value only when the line says it was cut (``marked``: an ellipsis):
+    any text can be a value, and a whole message the table lacks would otherwise pass for a cut one."""
     prefix = segments[0]
     if not text.startswith(prefix):
         return len(text) if prefix.startswith(text) else -1  # cut inside the prefix
@@ -594,10 +596,10 @@ def _cut_shown(segments: tuple[str, ...], text: str) -> int:
         found = text.find(part, position)
         if found < 0:
             # cut inside this piece (the line ends with its start), or inside the value before it
-            for size in range(min(len(part) - 1, len(text) - position), 0, -1):
+            for size in range(min(len(part) - 1, len(text) - position), 1, -1):
                 if text.endswith(part[:size]):
                     return shown + size
-            return shown
+            return shown if marked else -1
         shown += len(part)
         position = found + len(part)
     return -1  # every piece is there: a whole message, not a cut one
@@ -608,13 +610,14 @@ def _cut_rows(target: str, message: str) -> tuple[_Template, ...] | None:
     explains the most of it says the same (category, outcome, violation, action at each level); else None."""
     entry = _BY_TARGET.get(target)
     text = without_ellipsis(message)
+    marked = len(text) < len(message.rstrip())
     if entry is None or " " not in text or len(text) < CUT_WEIGHT:
         return None
     exact, patterns = entry
     best: list[tuple[_Template, ...]] = []
     most = CUT_WEIGHT - 1
     for segments, rows in (*(((key,), rows) for key, rows in exact.items()), *((p[0], p[2]) for p in patterns)):
-        shown = _cut_shown(segments, text)
+        shown = _cut_shown(segments, text, marked)
         if shown > most:
             best, most = [rows], shown
         elif shown == most and best:
