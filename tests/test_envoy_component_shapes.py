@@ -1496,3 +1496,12 @@ def test_the_filter_manager_resetting_a_stream_is_a_failed_request() -> None:
         "Resetting stream due to upstream_response_timeout. Prior headers have already been sent"
     )
     assert timeout.attributes["envoy.response_code_details"] == "upstream_response_timeout"
+
+
+def test_envoys_bind_failure_quoted_alone_is_a_failure_not_a_denial() -> None:
+    # holdout118 (envoyproxy/envoy, a second Envoy on the admin port): listen_socket_impl.cc's exception alone; with
+    # "Permission denied" it is the OS refusing a low port, not the mesh refusing a request
+    for line in ("cannot bind '0.0.0.0:9901': Address already in use", "cannot bind '0.0.0.0:80': Permission denied"):
+        event = parse(line)
+        assert verdict(event) == ("envoy-component", "other", "failure", False), line
+    assert parse("cannot bind to port 80").format == "unknown"  # premise: other programs' words are not Envoy's

@@ -228,6 +228,7 @@ _FRAGMENT_STARTS = (
     "Unable to establish new stream",
     "Invalid path: ",
     "error initializing configuration '",  # the bootstrap file Envoy cannot load (main, critical)
+    "cannot bind '",  # a listener's or the admin's socket (listen_socket_impl.cc: "cannot bind '<address>': <errno>")
     "TLS error: 2684",  # BoringSSL's packed error code as Envoy prints it ("TLS error: 268435581:SSL routines:…")
     "TLS_error:|2684",
     "error initializing config '",
@@ -1629,7 +1630,9 @@ _SAYS_FAILED = re.compile(
     r"|\bno (?:healthy|policy|downstream|upstream)\b|not found"
 )
 _SAYS_FAILED_AT = ("warning", "warn")
-_FATAL_WORDS = re.compile(r"(?:FATAL(?: ERROR)?|CHECK failed|Check failed)\b")
+# (and what Envoy throws when a socket will not bind, quoted alone: "cannot bind '0.0.0.0:9901': Address already in
+# use", holdout118 -- the OS refusing a port or an address taken, not a policy)
+_FATAL_WORDS = re.compile(r"(?:FATAL(?: ERROR)?|CHECK failed|Check failed)\b|cannot bind '")
 _ERROR_STATUS = re.compile(r"\b(?:response )?status(?: code)?:? [45]\d\d\b")
 # the loggers of connections and requests: a failure they report, no rule reading it more closely, is traffic's
 # a protocol router's request it had no route or cluster for ("dubbo router: no cluster match for interface '…'",
