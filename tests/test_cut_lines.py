@@ -91,11 +91,11 @@ def test_an_envoy_line_cut_right_after_a_value_says_nothing_more() -> None:
 
 
 def test_templates_that_disagree_on_a_cut_line_leave_it_its_catch_all() -> None:
-    # "Failed to get credential token" opens the agent's "…: %v" (its token file), "… from incoming request: %v"
+    # "Failed to get credential tok…" opens the agent's "…: %v" (its token file), "… from incoming request: %v"
     # and "… in agent: %v": they say different things, so the cut line is only its scope's error
-    line = cut(TOKEN, "Failed to get credential token")
+    line = cut(TOKEN, "Failed to get credential tok")  # (cut inside a word: the cut shows itself)
     event = parse(line)
-    assert istio_go.cut_template("Failed to get credential token") is None
+    assert istio_go.cut_template("Failed to get credential tok") is None
     assert event.format == "istio-agent" and event.outcome == "failure"
     assert "meshtail.partial" not in event.attributes and "istio.template" not in event.attributes
 
@@ -109,3 +109,18 @@ def test_a_few_words_that_open_a_template_are_not_claimed_for_its_program() -> N
         assert istio_go.cut_template(message + " …") is not None
         for line in (message, f"2024-05-01T10:00:00.123456Z  INFO gateway_controller::server: {message}"):
             assert parse(line).format == "unknown", line
+
+
+def test_a_whole_message_ending_where_a_templates_word_ends_is_not_claimed() -> None:
+    # (second reader) other programs' whole messages that are the first words of an Istio template's prefix: a line
+    # ending where a word ends may be whole, so only a cut inside a word, or one its author marked, counts
+    for line in (
+        "Failed to read access token response",  # any OAuth client's; the agent's goes on " body: %v"
+        "May 01 10:11:12 host myapp[123]: Failed to read access token response",
+        "Failed to sync secret controller",
+        "Encountered unexpected error updating status",
+    ):
+        assert parse(line).format == "unknown", line
+    # premise: the same words cut inside one, or marked cut, are the agent's
+    for line in ("Failed to read access token respon", "Failed to read access token response…"):
+        assert parse(line).format == "istio-agent", line

@@ -209,3 +209,17 @@ def test_invalid_inside_a_name_is_no_rejected_configuration() -> None:
     assert (refused.category, refused.outcome, refused.violation) == ("config", "failure", True)
     event = parse("the listener config is invalid.")
     assert (event.format, event.category, event.outcome, event.violation) == ("unknown", "config", "failure", True)
+
+
+def test_rejection_words_still_count_beside_punctuation_and_in_their_spellings() -> None:
+    # (second reader) what the name guard must not cost: NACK-ed/NACKed, an ellipsis before the word, a missing
+    # space after a sentence's full stop
+    for line in (
+        "xDS NACK-ed the listener update",
+        "the route config got NACKed-again after upgrade",
+        "the gateway config is...invalid",
+        'configuration "default/reviews" was rejected.Envoy keeps the old one',
+        'Route "default/httpbin" is Invalid.Check the hostnames',
+    ):
+        event = parse(line)
+        assert (event.category, event.outcome, event.violation) == ("config", "failure", True), line

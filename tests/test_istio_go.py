@@ -301,3 +301,22 @@ def test_grpc_gos_handshake_failures_are_tls_failures_at_any_level() -> None:
     # premise: the same client line failing for another reason is no handshake failure
     refused = parse(client.replace("transport: authentication handshake failed: EOF", "transport: Error while dialing"))
     assert refused.format == "istio-agent" and not refused.violation
+
+
+def test_a_handshake_a_peer_abandoned_or_a_cancelled_dial_is_no_tls_violation() -> None:
+    # (second reader) a load balancer's TCP check on istiod's TLS gRPC port connects and closes: grpc-go says "…:
+    # EOF" for each (grpc/grpc-go#4234); a client whose dial was cancelled says "handshake failed: context canceled"
+    server = (
+        "2020-06-04T13:34:54.910744Z\tinfo\tgrpc: Server.Serve failed to complete security handshake from "
+        '"10.240.0.33:53822": EOF'
+    )
+    event = parse(server)
+    assert verdict(event) == ("istiod", "auth", "failure", False)  # a failed handshake, as Go's http server's is
+    cancelled = (
+        "2020-09-07T09:03:25.364244Z     info    grpc: addrConn.createTransport failed to connect to "
+        '{istiod.istio-system.svc:15012  <nil> 0 <nil>}. Err: connection error: desc = "transport: authentication '
+        'handshake failed: context canceled". Reconnecting...'
+    )
+    assert not parse(cancelled).violation
+    # premise: with a TLS reason the same server line is a violation
+    assert parse(server.replace("EOF", "remote error: tls: bad certificate")).violation

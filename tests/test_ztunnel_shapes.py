@@ -980,3 +980,13 @@ def test_a_ztunnel_message_pasted_without_its_start_and_first_value() -> None:
         event = parse(line)
         assert (verdict(event), event.action) == (("ztunnel", "config", "change", False), "inpod.add"), line
     assert parse("starting proxy").format == "unknown"  # premise: the words alone without "received netns" are not
+
+
+def test_the_tail_of_a_ztunnel_message_in_plain_english_is_not_claimed() -> None:
+    # (second reader) "connection {} closed because it's no longer allowed after a policy update" cut to its words
+    # after the value is any author's English: only a tail naming ztunnel's own things is read
+    for line in (
+        "closed because it's no longer allowed after a policy update",
+        "but it did not have the expected namespace/hostname format",
+    ):
+        assert parse(line).format == "unknown", line

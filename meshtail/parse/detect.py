@@ -471,8 +471,8 @@ _CONFIG_WORDS = re.compile(
 # (not inside a name: a file "VirtualService-invalid.yaml", a resource "invalid-virtual-service" -- a test dataset's
 # names in a kubectl command and its output, holdout117 -- refuse nothing)
 _CONFIG_REJECTED = re.compile(
-    r"(?i)(?<![\w./-])(?:denied the request|rejected|rejecting|is invalid|invalid|nack(?:ed)?|ack error"
-    r"|validation failed)(?![\w-]|\.[a-z])"
+    r"(?i)(?<![\w/-])(?:denied the request|rejected|rejecting|is invalid|invalid|ack error|validation failed)"
+    r"(?![\w-]|\.(?:ya?ml|json)\b)|\bnack(?:-?ed)?\b"
 )
 _DENIED = re.compile(
     # ("deny" inside a name -- a rule "deny-guestbook", a policy "deny-all" -- says nothing was refused)

@@ -493,6 +493,12 @@ CUT_PIECE = 3  # of a later piece, for a line claimed for its program on its cut
 CUT_PREFIX = 32  # or of its prefix, when cut inside it
 
 
+def mid_word(fixed: str, at: int) -> bool:
+    """Whether a line cut ``at`` this many characters of ``fixed`` text stops inside one of its words (the cut shows
+    itself); one that stops where a word ends may be a whole message that happens to start the same way."""
+    return 0 < at < len(fixed) and fixed[at - 1].isalnum() and fixed[at].isalnum()
+
+
 def without_ellipsis(text: str) -> str:
     """The text without the "…" or "..." an author or a log UI put where they cut it (and the blanks around)."""
     text = text.rstrip()
@@ -515,6 +521,10 @@ def _cut_shown(template: Template, text: str, in_text: bool, marked: bool) -> in
     if not text.startswith(prefix):
         if not prefix.startswith(text) or (in_text and len(text) < CUT_PREFIX):
             return -1  # (a few words a template opens with are often a whole message of another program's)
+        if not (marked or mid_word(prefix, len(text)) or prefix[len(text) :].rstrip() == ":"):
+            # ends where a word ends: as likely a whole message ("Failed to read access token response") -- unless
+            # only the colon before a value is left ("config not received from Pilot (is Pilot running?)")
+            return -1
         return len(text)  # cut inside the prefix
     shown = position = len(prefix)
     for segment in segments[1:]:
@@ -2018,6 +2028,10 @@ def build(
         )
         if parsed.severity in ("debug", "info"):
             parsed.severity = "warning"
+    elif parsed.category == "other" and parsed.outcome == "unknown" and _GRPC_PROBED in message[:600]:
+        # the server's handshake a peer abandoned ("…: EOF", a load balancer's TCP check): a failed handshake, as
+        # Go's "http: TLS handshake error from …: EOF" is, but nothing refused
+        parsed.category, parsed.outcome, parsed.action = "auth", "failure", "auth.event"
     if not level and parsed.outcome == "failure" and parsed.severity == "info":
         parsed.severity = "warning"  # a fragment has no level of its own: what it says is at least a warning
     if parsed.outcome == "success" and parsed.severity == "error":
@@ -2077,7 +2091,14 @@ _GRPC_REFUSED = re.compile(
 
 _SPECIFIC = frozenset(("xds.reject", "config.invalid", "identity.refused"))
 
-_GRPC_HANDSHAKE = re.compile(r"transport: authentication handshake failed|failed to complete security handshake")
+_GRPC_PROBED = "failed to complete security handshake from "
+# (the server's words need a TLS reason after them: a load balancer's TCP check connects and closes, and grpc-go
+# says "… security handshake from "<lb>": EOF" (or "connection reset") for each; a client's cancelled dial is no TLS
+# failure either)
+_GRPC_HANDSHAKE = re.compile(
+    r"transport: authentication handshake failed: (?!context canceled)"
+    r"|failed to complete security handshake from \S{1,300}: (?=[^\n]{0,300}\b(?:tls|x509|certificate)\b)"
+)
 # the agent's connection to its CA (istiod, a Google/Vault/cert-manager CA) failed its TLS handshake: grpc-go's
 # "transport: authentication handshake failed: x509: …" and Go's crypto/tls verification errors
 _CA_HANDSHAKE = re.compile(

@@ -48,7 +48,7 @@ from ..events import Source
 from ..text import clip
 from . import istio_templates
 from .addresses import set_hostport
-from .istio_go import match_template, without_ellipsis
+from .istio_go import match_template, mid_word, without_ellipsis
 from .result import Action, Parsed, action_word, attr_key, severity_of
 from .timestamps import normalize
 from .ztunnel_templates import ERRORS, TEMPLATES
@@ -498,9 +498,11 @@ def _index_templates() -> tuple[_ByTarget, dict[str, list[_Pattern]]]:
             if template and _distinctive(template) and not all(r.generic for r in rows):
                 by_word.setdefault(template.split(" ", 1)[0], []).append(pattern)
                 tail = (segments[1].lstrip(), *segments[2:]) if segments[0].strip() and len(segments) > 1 else ()
-                if tail and tail[0][:1].isalpha() and _distinctive("{}".join(tail)):
+                joined = "{}".join(tail)
+                if tail and tail[0][:1].isalpha() and _distinctive(joined) and _STRONG_WORDS.search(joined):
                     # the same message with its start and first value cut off ("… received netns, starting proxy"
-                    # of "pod {} received netns, starting proxy"), when what is left is distinctive by itself
+                    # of "pod {} received netns, starting proxy"), when what is left names ztunnel's things itself
+                    # (not English any program may print: "closed because it's no longer allowed after a policy …")
                     by_word.setdefault(tail[0].split(" ", 1)[0], []).append((tail, sum(map(len, tail)), tuple(rows)))
         patterns.sort(key=lambda p: -p[1])
         by_target[target] = (exact, patterns)
@@ -586,7 +588,9 @@ def _cut_shown(segments: tuple[str, ...], text: str, marked: bool) -> int:
     any text can be a value, and a whole message the table lacks would otherwise pass for a cut one."""
     prefix = segments[0]
     if not text.startswith(prefix):
-        return len(text) if prefix.startswith(text) else -1  # cut inside the prefix
+        if not prefix.startswith(text) or not (marked or mid_word(prefix, len(text))):
+            return -1  # (a whole message of another's may stop where a template's words go on)
+        return len(text)  # cut inside the prefix
     if len(segments) == 1:
         return -1  # the message runs past a template without values
     shown = position = len(prefix)
@@ -605,10 +609,18 @@ def _cut_shown(segments: tuple[str, ...], text: str, marked: bool) -> int:
     return -1  # every piece is there: a whole message, not a cut one
 
 
-def _cut_rows(target: str, message: str) -> tuple[_Template, ...] | None:
-    """The rows of the template of its target a message cut at its end was printed from, when every template that
-    explains the most of it says the same (category, outcome, violation, action at each level); else None."""
-    entry = _BY_TARGET.get(target)
+def _template_row(line: _Line) -> _Template | None:
+    """The template row of the line's message at its level."""
+    rows = _template_rows(line.target, line.message)
+    return _row_at_level(rows, line) if rows else None
+
+
+def _cut_row(line: _Line) -> _Template | None:
+    """The row, at the line's level, of the template of its target a message cut at its end was printed from: when
+    every template that explains the most of it says the same at that level (category, outcome, violation, action);
+    else None."""
+    entry = _BY_TARGET.get(line.target) if line.target is not None else None
+    message = line.message
     text = without_ellipsis(message)
     marked = len(text) < len(message.rstrip())
     if entry is None or " " not in text or len(text) < CUT_WEIGHT:
@@ -622,22 +634,9 @@ def _cut_rows(target: str, message: str) -> tuple[_Template, ...] | None:
             best, most = [rows], shown
         elif shown == most and best:
             best.append(rows)
-    verdicts = {(row.category, row.outcome, row.violation, row.action) for rows in best for row in rows}
-    return best[0] if len(verdicts) == 1 else None
-
-
-def _template_row(line: _Line) -> _Template | None:
-    """The template row of the line's message at its level."""
-    rows = _template_rows(line.target, line.message)
-    return _row_at_level(rows, line) if rows else None
-
-
-def _cut_row(line: _Line) -> _Template | None:
-    """The template row of a message cut at its end, at the line's level (:func:`_cut_rows`)."""
-    if line.target is None or not line.message:
-        return None
-    rows = _cut_rows(line.target, line.message)
-    return _row_at_level(rows, line) if rows else None
+    picked = [_row_at_level(rows, line) for rows in best]
+    verdicts = {(row.category, row.outcome, row.violation, row.action) for row in picked if row is not None}
+    return picked[0] if picked and None not in picked and len(verdicts) == 1 else None
 
 
 def _row_at_level(rows: tuple[_Template, ...], line: _Line) -> _Template | None:
