@@ -41,8 +41,9 @@ from typing import Any, NamedTuple
 
 from ..events import Source
 from ..text import clip
+from .cuts import most_shown, without_ellipsis
 from .envoy_templates import TEMPLATES
-from .istio_go import FALLBACK, own_envoy_message, without_ellipsis
+from .istio_go import FALLBACK, own_envoy_message
 from .result import Action, Parsed, action_word, attr_key, severity_of
 from .timestamps import normalize
 from .whole import one_word_values
@@ -1476,14 +1477,7 @@ def cut_template(logger: str | None, message: str) -> Template | None:
     candidates = _BY_WORD.get(first, ())
     if logger is not None and any(logger in template.loggers for template in candidates):
         candidates = [template for template in candidates if logger in template.loggers]
-    best: list[Template] = []
-    most = CUT_WEIGHT - 1
-    for template in candidates:
-        shown = _cut_shown(template, text, marked)
-        if shown > most:
-            best, most = [template], shown
-        elif shown == most and best:
-            best.append(template)
+    best, most = most_shown(candidates, lambda template: _cut_shown(template, text, marked), CUT_WEIGHT)
     if not best or len({(t.category, t.outcome, t.violation, t.action) for t in best}) > 1:
         return None
     return max(best, key=lambda t: t.weight)._replace(weight=most)

@@ -28,6 +28,7 @@ from typing import Any
 from ..events import Source
 from ..text import clip
 from . import istio_templates
+from .cuts import mid_word, most_shown, without_ellipsis
 from .istio_flags import AGENT_ONLY, ISTIOD_ONLY
 from .istio_paths import program_in
 from .result import Action, Parsed, action_word, attr_key, severity_of
@@ -493,22 +494,6 @@ CUT_PIECE = 3  # of a later piece, for a line claimed for its program on its cut
 CUT_PREFIX = 32  # or of its prefix, when cut inside it
 
 
-def mid_word(fixed: str, at: int) -> bool:
-    """Whether a line cut ``at`` this many characters of ``fixed`` text stops inside one of its words (the cut shows
-    itself); one that stops where a word ends may be a whole message that happens to start the same way."""
-    return 0 < at < len(fixed) and fixed[at - 1].isalnum() and fixed[at].isalnum()
-
-
-def without_ellipsis(text: str) -> str:
-    """The text without the "…" or "..." an author or a log UI put where they cut it (and the blanks around)."""
-    text = text.rstrip()
-    if text.endswith("…"):
-        return text[:-1].rstrip()
-    if text.endswith(".."):
-        return text.rstrip(".").rstrip()
-    return text
-
-
 def _cut_shown(template: Template, text: str, in_text: bool, marked: bool) -> int:
     """How much of the template's fixed text a message cut at its end shows, or -1 when the message cannot be the
     start of a line printed from it.  The cut must end inside the template's fixed text (the line ends where its
@@ -566,14 +551,7 @@ _last_cut: tuple[str, bool, Template | None] = ("", False, None)
 
 def _cut_match(text: str, first: str, in_text: bool, marked: bool, index: _Index) -> Template | None:
     """cut_template's search: the templates filed under the message's first word that show the most of it."""
-    best: list[Template] = []
-    most = CUT_WEIGHT - 1
-    for template in index[6].get(first, ()):
-        shown = _cut_shown(template, text, in_text, marked)
-        if shown > most:
-            best, most = [template], shown
-        elif shown == most and best:
-            best.append(template)
+    best, most = most_shown(index[6].get(first, ()), lambda t: _cut_shown(t, text, in_text, marked), CUT_WEIGHT)
     if not best or len({(t.category, t.outcome, t.violation, t.action) for t in best}) > 1:
         return None
     # weighed by what the line shows of it, so a claim on the program's name asks as much of a cut line as of a whole

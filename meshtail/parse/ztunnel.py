@@ -48,7 +48,8 @@ from ..events import Source
 from ..text import clip
 from . import istio_templates
 from .addresses import set_hostport
-from .istio_go import match_template, mid_word, without_ellipsis
+from .cuts import mid_word, most_shown, without_ellipsis
+from .istio_go import match_template
 from .result import Action, Parsed, action_word, attr_key, severity_of
 from .timestamps import normalize
 from .ztunnel_templates import ERRORS, TEMPLATES
@@ -626,15 +627,9 @@ def _cut_row(line: _Line) -> _Template | None:
     if entry is None or " " not in text or len(text) < CUT_WEIGHT:
         return None
     exact, patterns = entry
-    best: list[tuple[_Template, ...]] = []
-    most = CUT_WEIGHT - 1
-    for segments, rows in (*(((key,), rows) for key, rows in exact.items()), *((p[0], p[2]) for p in patterns)):
-        shown = _cut_shown(segments, text, marked)
-        if shown > most:
-            best, most = [rows], shown
-        elif shown == most and best:
-            best.append(rows)
-    picked = [_row_at_level(rows, line) for rows in best]
+    candidates = (*(((key,), rows) for key, rows in exact.items()), *((p[0], p[2]) for p in patterns))
+    found, _ = most_shown(candidates, lambda candidate: _cut_shown(candidate[0], text, marked), CUT_WEIGHT)
+    picked = [_row_at_level(rows, line) for _, rows in found]
     verdicts = {(row.category, row.outcome, row.violation, row.action) for row in picked if row is not None}
     return picked[0] if picked and None not in picked and len(verdicts) == 1 else None
 
