@@ -29,6 +29,15 @@ def mid_word(fixed: str, at: int) -> bool:
     return 0 < at < len(fixed) and fixed[at - 1].isalnum() and fixed[at].isalnum()
 
 
+def piece_start(text: str, position: int, piece: str, least: int) -> int:
+    """How many characters of ``piece`` (at least ``least``, fewer than all) the text ends with after ``position``:
+    a line cut inside a template's fixed text after a value; 0 when it does not end so."""
+    for size in range(min(len(piece) - 1, len(text) - position), least - 1, -1):
+        if text.endswith(piece[:size]):
+            return size
+    return 0
+
+
 def most_shown(candidates: Iterable[T], shown: Callable[[T], int], least: int) -> tuple[list[T], int]:
     """The candidates whose template shows the most of a cut message (at least ``least`` characters), and how much:
     ``shown`` gives a candidate's share, -1 for one the message cannot be the start of."""

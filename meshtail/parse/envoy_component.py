@@ -41,7 +41,7 @@ from typing import Any, NamedTuple
 
 from ..events import Source
 from ..text import clip
-from .cuts import most_shown, without_ellipsis
+from .cuts import most_shown, piece_start, without_ellipsis
 from .envoy_templates import TEMPLATES
 from .istio_go import FALLBACK, own_envoy_message
 from .result import Action, Parsed, action_word, attr_key, severity_of
@@ -1429,12 +1429,20 @@ def template_for(logger: str | None, m: str, depth: int = 0) -> Template | None:
 # does the same for istiod's and the agent's messages).
 CUT_WEIGHT = 16  # fixed text a cut message must show of its template
 CUT_PAST = 4  # ... of it after the first value
-_BY_WORD: dict[str, list[Template]] = {}
-for _group in _BY_START.values():
-    for _template in _group:
-        _head = _template.prefix.split(" ", 1)
-        if len(_head) == 2 and len(_head[0]) >= 2:  # a whole first word, then more
-            _BY_WORD.setdefault(_head[0], []).append(_template)
+
+
+def _by_word() -> dict[str, list[Template]]:
+    """cut_template's index: every template whose prefix has a whole first word, by that word."""
+    index: dict[str, list[Template]] = {}
+    for group in _BY_START.values():
+        for template in group:
+            head = template.prefix.split(" ", 1)
+            if len(head) == 2 and len(head[0]) >= 2:  # a whole first word, then more
+                index.setdefault(head[0], []).append(template)
+    return index
+
+
+_BY_WORD = _by_word()
 
 
 def _cut_shown(template: Template, text: str, marked: bool) -> int:
@@ -1452,13 +1460,10 @@ def _cut_shown(template: Template, text: str, marked: bool) -> int:
         found = text.find(piece, position)
         if found < 0:
             # cut inside this piece (the line ends with its start), or inside the value before it
-            for size in range(min(len(piece) - 1, len(text) - position), 1, -1):
-                if text.endswith(piece[:size]):
-                    shown += size
-                    break
-            else:
-                if not marked:
-                    return -1
+            size = piece_start(text, position, piece, 2)
+            if not size and not marked:
+                return -1
+            shown += size
             return shown if shown - len(prefix) >= CUT_PAST else -1
         shown += len(piece)
         position = found + len(piece)
@@ -1626,7 +1631,7 @@ _SAYS_FAILED = re.compile(
 _SAYS_FAILED_AT = ("warning", "warn")
 # (and what Envoy throws when a socket will not bind, quoted alone: "cannot bind '0.0.0.0:9901': Address already in
 # use", holdout118 -- the OS refusing a port or an address taken, not a policy)
-_FATAL_WORDS = re.compile(r"(?:FATAL(?: ERROR)?|CHECK failed|Check failed)\b|cannot bind '")
+_LEVELLESS_FAILURE = re.compile(r"(?:FATAL(?: ERROR)?|CHECK failed|Check failed)\b|cannot bind '")
 _ERROR_STATUS = re.compile(r"\b(?:response )?status(?: code)?:? [45]\d\d\b")
 # the loggers of connections and requests: a failure they report, no rule reading it more closely, is traffic's
 # a protocol router's request it had no route or cluster for ("dubbo router: no cluster match for interface '…'",
@@ -1661,7 +1666,7 @@ def _decide(
     # (no level: the allocator Envoy links, tcmalloc, prints "<file>:<line>] …" only when an allocation went wrong,
     # and a message that calls itself fatal is one: "arena.cc:58] FATAL ERROR: Out of memory …", holdout110)
     failed = level in ("error", "critical") or (
-        level is None and ("/tcmalloc/" in path or _FATAL_WORDS.match(m) is not None)
+        level is None and ("/tcmalloc/" in path or _LEVELLESS_FAILURE.match(m) is not None)
     )
 
     def made(category: str, outcome: str, violation: bool, sev: str, action: str, summary: str) -> Parsed:

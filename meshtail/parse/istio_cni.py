@@ -28,9 +28,8 @@ from .istio_go import (
     FAMILY_WEIGHT,
     FRAGMENT_WEIGHT,
     GoLine,
-    by_template,
+    by_template_or_cut,
     claiming_template,
-    cut_template,
     match_template,
     read_line,
     read_scope_first,
@@ -609,11 +608,7 @@ def _refine(parsed: Parsed, level: str, message: str, scope: str | None) -> Pars
     if parsed.action == _CATCH_ALL:
         parsed.action = generic
         failed = parsed.outcome == "failure"
-        found = match_template(message, anywhere=bool(level))
-        by_template(parsed, found, generic, bool(level))
-        if found is None and parsed.action == generic and (cut := cut_template(message)) is not None:
-            by_template(parsed, cut, generic, bool(level))
-            parsed.attributes["meshtail.partial"] = True  # read as the start of a line cut at its end
+        by_template_or_cut(parsed, match_template(message, anywhere=bool(level)), message, generic, bool(level))
         if failed and parsed.outcome in ("unknown", "success"):
             # the line says it failed ("failed to get CNI node …, retrying", "Failed to get pod info: …") at
             # info or debug, where the template's usual verdict for a quiet level is unknown: it still failed

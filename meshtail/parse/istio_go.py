@@ -28,7 +28,7 @@ from typing import Any
 from ..events import Source
 from ..text import clip
 from . import istio_templates
-from .cuts import mid_word, most_shown, without_ellipsis
+from .cuts import mid_word, most_shown, piece_start, without_ellipsis
 from .istio_flags import AGENT_ONLY, ISTIOD_ONLY
 from .istio_paths import program_in
 from .result import Action, Parsed, action_word, attr_key, severity_of
@@ -516,10 +516,9 @@ def _cut_shown(template: Template, text: str, in_text: bool, marked: bool) -> in
         found = text.find(segment, position)
         if found < 0:
             # cut inside this piece (the line ends with its start), or inside the value before it
-            least = CUT_PIECE if in_text else 2
-            for size in range(min(len(segment) - 1, len(text) - position), least - 1, -1):
-                if text.endswith(segment[:size]):
-                    return shown + size
+            size = piece_start(text, position, segment, CUT_PIECE if in_text else 2)
+            if size:
+                return shown + size
             return shown if marked and not in_text else -1
         shown += len(segment)
         position = found + len(segment)
@@ -1941,11 +1940,7 @@ def build(
         parsed = classify_agent(time, level, scope, message, attrs)
     generic = f"{'istiod' if name == 'istiod' else 'agent'}.{action_word(scope)}"
     if parsed.action in (generic, "cert.info", "istiod.config_build"):  # (the last: a violation its template says)
-        found = template.get()
-        by_template(parsed, found, generic, bool(level))
-        if found is None and parsed.action == generic and (cut := cut_template(message)) is not None:
-            by_template(parsed, cut, generic, bool(level))
-            parsed.attributes["meshtail.partial"] = True  # read as the start of a line cut at its end
+        by_template_or_cut(parsed, template.get(), message, generic, bool(level))
     if (
         parsed.category == "auth"
         and parsed.outcome == "failure"
@@ -1992,6 +1987,7 @@ def build(
         parsed.action not in _SPECIFIC
         and not parsed.violation
         and parsed.category != "routing"
+        and "handshake" in message
         and _GRPC_HANDSHAKE.search(message, 0, 4096) is not None
     ):
         # grpc-go's own words for a TLS handshake that failed on the xDS or CA connection, whoever logged them and
@@ -2127,6 +2123,15 @@ def by_template(parsed: Parsed, template: Template | None, generic: str, has_lev
             action = f"{category}.event"
     parsed.category, parsed.outcome, parsed.violation, parsed.action = category, outcome, violation, action
     parsed.attributes["istio.template"] = template.text
+
+
+def by_template_or_cut(parsed: Parsed, found: Template | None, message: str, generic: str, has_level: bool) -> None:
+    """:func:`by_template` with the template the message was printed from, or when none explains it whole and the
+    event is still its catch-all, with the one a line cut at its end was (:func:`cut_template`, flagged partial)."""
+    by_template(parsed, found, generic, has_level)
+    if found is None and parsed.action == generic and (cut := cut_template(message)) is not None:
+        by_template(parsed, cut, generic, has_level)
+        parsed.attributes["meshtail.partial"] = True  # read as the start of a line cut at its end
 
 
 def refused(parsed: Parsed) -> None:

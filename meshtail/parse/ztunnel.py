@@ -48,7 +48,7 @@ from ..events import Source
 from ..text import clip
 from . import istio_templates
 from .addresses import set_hostport
-from .cuts import mid_word, most_shown, without_ellipsis
+from .cuts import mid_word, most_shown, piece_start, without_ellipsis
 from .istio_go import match_template
 from .result import Action, Parsed, action_word, attr_key, severity_of
 from .timestamps import normalize
@@ -601,9 +601,9 @@ def _cut_shown(segments: tuple[str, ...], text: str, marked: bool) -> int:
         found = text.find(part, position)
         if found < 0:
             # cut inside this piece (the line ends with its start), or inside the value before it
-            for size in range(min(len(part) - 1, len(text) - position), 1, -1):
-                if text.endswith(part[:size]):
-                    return shown + size
+            size = piece_start(text, position, part, 2)
+            if size:
+                return shown + size
             return shown if marked else -1
         shown += len(part)
         position = found + len(part)
