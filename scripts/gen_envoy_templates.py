@@ -44,11 +44,17 @@ ENVOY_REVISIONS = (
     ("v1.5.0", "v1.5.0"),  # Istio 0.x and 2018's Envoy-based gateways (Ambassador, Contour): older wording still
     ("v1.7.0", "v1.7.0"),  # Istio 1.0 shipped Envoy 1.7-1.8: cluster manager and config messages since reworded
     ("v1.10.0", "v1.10.0"),
+    ("v1.12.0", "v1.12.0"),  # every second minor: wordings that lived between the others
     ("v1.14.0", "v1.14.0"),
+    ("v1.16.0", "v1.16.0"),
     ("v1.18.0", "v1.18.0"),
+    ("v1.20", "171673f4ce01e186fe8245b34085a1091ef3f828"),  # main on v1.20.0's release day (the fork has no commit)
     ("v1.22.0", "dcd329a2e95b54f754b17aceca3f72724294b502"),
+    ("v1.24", "58449447ff254c61b7ed75824a87a44723468f90"),  # main on v1.24.0's release day
     ("v1.26.0", "e7543a0d49cb46a299269230d073ba67049b0ea5"),
+    ("v1.28.0", "b5ca88acee3453c9459474b8f22215796eff4dde"),
     ("v1.30.0", "50ea83e602d5da162df89fd5798301e22f5540cf"),
+    ("v1.33.0", "b0f43d67aa25c1b03c97186a200cc187f4c22db3"),
     ("main", "321a098d81238d9b8ad49c098b7ae44181ca42dd"),
 )
 ISTIO_REVISIONS = (

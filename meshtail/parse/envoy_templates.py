@@ -6,11 +6,17 @@ table giving each template its verdict).  Read from these revisions:
 * envoyproxy/envoy (via agrawroh/envoy) v1.5.0
 * envoyproxy/envoy (via agrawroh/envoy) v1.7.0
 * envoyproxy/envoy (via agrawroh/envoy) v1.10.0
+* envoyproxy/envoy (via agrawroh/envoy) v1.12.0
 * envoyproxy/envoy (via agrawroh/envoy) v1.14.0
+* envoyproxy/envoy (via agrawroh/envoy) v1.16.0
 * envoyproxy/envoy (via agrawroh/envoy) v1.18.0
+* envoyproxy/envoy (via agrawroh/envoy) v1.20 (171673f4ce01e186fe8245b34085a1091ef3f828)
 * envoyproxy/envoy (via agrawroh/envoy) v1.22.0 (dcd329a2e95b54f754b17aceca3f72724294b502)
+* envoyproxy/envoy (via agrawroh/envoy) v1.24 (58449447ff254c61b7ed75824a87a44723468f90)
 * envoyproxy/envoy (via agrawroh/envoy) v1.26.0 (e7543a0d49cb46a299269230d073ba67049b0ea5)
+* envoyproxy/envoy (via agrawroh/envoy) v1.28.0 (b5ca88acee3453c9459474b8f22215796eff4dde)
 * envoyproxy/envoy (via agrawroh/envoy) v1.30.0 (50ea83e602d5da162df89fd5798301e22f5540cf)
+* envoyproxy/envoy (via agrawroh/envoy) v1.33.0 (b0f43d67aa25c1b03c97186a200cc187f4c22db3)
 * envoyproxy/envoy (via agrawroh/envoy) main (321a098d81238d9b8ad49c098b7ae44181ca42dd)
 * istio/proxy release-1.4
 * istio/proxy release-1.12
@@ -27,8 +33,8 @@ prefix (fmt fields written ``{}``, the first line only), ``level`` the newest re
 ``action`` with ``<logger>`` standing for the line's own logger.  Trace calls and debug chatter
 are left out.
 
-1533 templates; per logger: admin 8, backtrace 15, client 2, config 201, conn_handler 8, connection 66, credential_injector 2, dns 7, envoy_bug 3, ext_authz 24, ext_proc 61, file 9, filter 343, forward_proxy 21, grpc 2, hc 2, health_checker 1, http 51, http2 50, init 9, io 2, jwt 32, lua 6, main 70, misc 163, oauth2 28, pool 18, rate_limit_quota 30, rbac 22, rds 3, router 48, runtime 5, secret 11, tracing 2, upstream 160, wasm 48.
-Per rule: auth allow 7, auth chatter 97, auth filter error 4, auth path chatter 109, auth path error 5, authn rejection 5, bootstrap chatter 1, chatter 773, codec error 7, config chatter 136, config error 6, crash 15, crash words 4, envoy bug 3, error 169, ext_authz denial 6, ext_authz error 2, lua failure 1, no filter chain 2, other authn denial 3, rbac denial 2, ready 7, shadow denial 2, tls chatter 35, tls handshake failure 10, upstream failure 25, wasm failure 9, wasm failure words 1, wasm host error 35, xds accepted 4, xds fetch network error 3, xds fetch rejection 2, xds fetch rejection 1.7 1, xds rejection 11, xds stream 14, xds update 10, xds update failed 1, xds update summary 6.
+1573 templates; per logger: admin 8, backtrace 15, client 3, config 205, conn_handler 8, connection 66, credential_injector 2, dns 7, envoy_bug 3, ext_authz 24, ext_proc 61, file 9, filter 350, forward_proxy 22, grpc 2, hc 2, health_checker 1, http 53, http2 50, init 9, io 2, jwt 35, lua 6, main 70, misc 168, oauth2 35, pool 18, rate_limit_quota 31, rbac 22, rds 3, router 50, runtime 5, secret 11, tracing 2, upstream 167, wasm 48.
+Per rule: auth allow 7, auth chatter 102, auth filter error 9, auth path chatter 109, auth path error 5, authn rejection 5, bootstrap chatter 1, chatter 793, codec error 7, config chatter 138, config error 6, crash 15, crash words 4, envoy bug 3, error 175, ext_authz denial 6, ext_authz error 2, lua failure 1, no filter chain 2, other authn denial 3, rbac denial 2, ready 7, shadow denial 2, tls chatter 35, tls handshake failure 10, upstream failure 25, wasm failure 9, wasm failure words 1, wasm host error 35, xds accepted 4, xds fetch network error 3, xds fetch rejection 2, xds fetch rejection 1.7 1, xds rejection 11, xds stream 16, xds update 10, xds update failed 1, xds update summary 6.
 """
 
 # ruff: noqa: E501
@@ -97,6 +103,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("{}> #{} {} {}", "critical", "other", "failure", False, "envoy.crash"),
         ("{}> obj<{}>", "critical", "other", "failure", False, "envoy.crash"),
     ),
+    ("client", "Connection is closed by "): (
+        ("{} during connecting.", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("client", "Error dispatching received data: "): (
         ("{}", "debug", "routing", "failure", False, "http.codec_error"),
     ),
@@ -104,8 +113,10 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("{}", "debug", "routing", "failure", False, "http.codec_error"),
     ),
     ("config", ""): (
+        ("{} gRPC config stream closed since {}ms ago: {}, {}", "warning", "config", "failure", False, "xds.stream_closed"),
         ("{} gRPC config stream closed since {}s ago: {}, {}", "warning", "config", "failure", False, "xds.stream_closed"),
         ("{} gRPC config stream closed: {}, {}", "debug", "config", "failure", False, "xds.stream_closed"),
+        ("{} gRPC config stream closed: {}, {} (previously {}, {} since {}ms ago)", "warning", "config", "failure", False, "xds.stream_closed"),
         ("{} gRPC config stream closed: {}, {} (previously {}, {} since {}s ago)", "warning", "config", "failure", False, "xds.stream_closed"),
         ("{} gRPC config stream to {} closed since {}s ago: {}, {}", "warning", "config", "failure", False, "xds.stream_closed"),
         ("{} gRPC config stream to {} closed: {}, {}", "debug", "config", "failure", False, "xds.stream_closed"),
@@ -258,6 +269,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("config", "Failover xDS stream disconnected (either after establishing a connection or before). Attempting to reconnect to Failover because Envoy successfully connected to it previously."): (
         ("", "debug", "config", "unknown", False, "config.log"),
+    ),
+    ("config", "Fake symbol tables have been removed. Please remove references to --use-fake-symbol-table"): (
+        ("", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("config", "Filesystem config refresh for "): (
         ("{}", "debug", "config", "unknown", False, "config.log"),
@@ -655,6 +669,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("config", "xDS delegate failed onEstablishmentFailure() for "): (
         ("{}: {}", "warning", "config", "unknown", False, "config.log"),
+    ),
+    ("config", "xDS of version v2 has been deprecated and will be removed in subsequent versions"): (
+        ("", "warning", "config", "unknown", False, "config.log"),
     ),
     ("conn_handler", "UDP listener has no filters. Packets will be dropped."): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
@@ -1208,6 +1225,15 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("filter", "Apply on_missing for all rules on a valid application/json body but not a json object."): (
         ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("filter", "Applying body response to buffered data. State = "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Applying body response to chunk of data. Size = "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Attempted to tunnel over HTTP/1.1, this is not supported. Set http2_protocol_options on the cluster."): (
+        ("", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
     ("filter", "AuthenticationFilter::decodeHeaders with config"): (
         ("", "debug", "auth", "unknown", False, "auth.log"),
     ),
@@ -1464,6 +1490,12 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("filter", "Got a new connection in the original_src filter for address "): (
         ("{}. Marking with {}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("filter", "Ignoring attempt to set invalid HTTP status "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "Ignoring stream message received after processing complete"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("filter", "Incorrect istio-peer-exchange ALPN magic. Peer missing TCP MetadataExchange filter."): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
@@ -1561,6 +1593,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("filter", "Received gRPC stream close"): (
         ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("filter", "Received unknown stream message "): (
+        ("{} -- ignoring and marking spurious", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("filter", "Regex requirement '"): (
         ("{}' matched.", "debug", "auth", "unknown", False, "auth.log"),
     ),
@@ -1602,6 +1637,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("filter", "Send response to downstream failed as connection is no longer open"): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("filter", "Server sent a delta ExtensionConfigDS update attempting to remove a resource (name: "): (
+        ("{}). Ignoring.", "error", "other", "failure", False, "envoy.<logger>"),
     ),
     ("filter", "Set peer from JWT: "): (
         ("{}", "debug", "auth", "unknown", False, "auth.log"),
@@ -2179,6 +2217,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("{} is not a valid address", "warning", "other", "unknown", False, "envoy.<logger>"),
         ("{} is not a valid ttl", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("forward_proxy", "Cannot add address to filter state: invalid address"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("forward_proxy", "DNS cache entry already loaded, continuing"): (
         ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
@@ -2319,6 +2360,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("http", 'No per filter config is found by filter config name "'): (
         ('{}" and fallback to use filter canonical name "{}". This is deprecated and will be forbidden very soon. Please use the filter config name to index per filter config. See https://github.com/envoyproxy/envoy/issues/29461 for more detail.', "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("http", "No per filter config is found by filter config name and fallback to use filter canonical name. This is deprecated and will be forbidden very soon. Please use the filter config name to index per filter config. See https://github.com/envoyproxy/envoy/issues/29461 for more detail."): (
+        ("", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("http", "Read-disabling downstream stream due to filter callbacks."): (
         ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
@@ -2352,6 +2396,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("http", "dispatch error: "): (
         ("{}", "debug", "routing", "failure", False, "http.codec_error"),
+    ),
+    ("http", "downstream HTTP flood from IP '"): (
+        ("{}': {}", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("http", "encoding 100 continue headers via codec:"): (
         ("", "debug", "other", "unknown", False, "envoy.<logger>"),
@@ -2612,6 +2659,12 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("jwt", "Invalid inline jwks for issuer: "): (
         ("{}, jwks: {}", "warning", "auth", "unknown", False, "auth.log"),
     ),
+    ("jwt", "JWT authentication starts (allow_failed="): (
+        ("{})", "debug", "auth", "unknown", False, "auth.log"),
+    ),
+    ("jwt", "JWT token verification completed with: "): (
+        ("{}", "debug", "auth", "unknown", False, "auth.log"),
+    ),
     ("jwt", "Jwt authentication completed with: "): (
         ("{}", "debug", "auth", "unknown", False, "auth.log"),
     ),
@@ -2632,6 +2685,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("jwt", "Regex requirement '"): (
         ("{}' matched.", "debug", "auth", "unknown", False, "auth.log"),
+    ),
+    ("jwt", "Verifying JWT token of issuer "): (
+        ("{}", "debug", "auth", "unknown", False, "auth.log"),
     ),
     ("jwt", "[jwt_auth] claim : "): (
         ("{} is of an unknown type '{}'", "debug", "auth", "unknown", False, "auth.log"),
@@ -3036,6 +3092,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("misc", "Initialize listener "): (
         ("{} local-init-manager.", "debug", "config", "unknown", False, "config.log"),
     ),
+    ("misc", "Integer "): (
+        ("{} less than 0: {}", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
     ("misc", "Intentionally closing the failover gRPC stream"): (
         ("", "debug", "config", "unknown", False, "config.log"),
     ),
@@ -3051,11 +3110,17 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("misc", "Invalid cgroup v2 period: cannot be zero"): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("misc", "Invalid credential file data source"): (
+        ("", "info", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("misc", "Invalid escape sequence in path '"): (
         ("{}' at position {}", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("misc", "Invalid octal escape sequence in path '"): (
         ("{}' at position {}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "Invalid web identity data source"): (
+        ("", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("misc", "Kernel dropped "): (
         ("{} datagram(s). Consider increasing receive buffer size and/or max datagram size.", "warning", "other", "unknown", False, "envoy.<logger>"),
@@ -3128,6 +3193,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("misc", "RBAC shadow rules are ignored when shadow matcher is configured"): (
         ("", "warning", "auth", "unknown", False, "auth.log"),
+    ),
+    ("misc", "Re-adding async credential cluster "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("misc", "Replacing the xDS gRPC mux source"): (
         ("", "info", "config", "unknown", False, "config.log"),
@@ -3316,6 +3384,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("misc", "gauge: "): (
         ("{}", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("misc", "internal_address_config is not configured. The prior default behaviour trusted RFC1918 IP addresses, but this was changed in the 1.32 release. Please explictily config internal address config if you need it before envoy.reloadable_features.explicit_internal_address_config is removed."): (
+        ("", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("misc", "len(parsed owned_bytes)="): (
         ("{}", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
@@ -3380,6 +3451,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("oauth2", "OAuth request failed."): (
         ("", "debug", "auth", "unknown", False, "auth.log"),
     ),
+    ("oauth2", "OAuth server returned an error:"): (
+        ("", "debug", "auth", "unknown", False, "auth.log"),
+    ),
     ("oauth2", "OAuth2 filter: unknown cluster '"): (
         ("{}' in config.", "warning", "auth", "unknown", False, "auth.log"),
     ),
@@ -3416,8 +3490,17 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("oauth2", "can not skip oauth flow"): (
         ("", "debug", "auth", "unknown", False, "auth.log"),
     ),
+    ("oauth2", "code or state query param does not exist:"): (
+        ("", "error", "auth", "failure", False, "auth.log"),
+    ),
+    ("oauth2", "csrf token validation failed"): (
+        ("", "error", "auth", "failure", False, "auth.log"),
+    ),
     ("oauth2", "failed to decrypt token: "): (
         ("{}, error: {}", "error", "auth", "failure", False, "auth.log"),
+    ),
+    ("oauth2", "path "): (
+        ("{} does not match with redirect matcher. redirecting to OAuth server.", "debug", "auth", "unknown", False, "auth.log"),
     ),
     ("oauth2", "redirect is denied for this request"): (
         ("", "debug", "auth", "unknown", False, "auth.log"),
@@ -3428,14 +3511,21 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("oauth2", "skipping oauth flow due to valid hmac cookie"): (
         ("", "debug", "auth", "unknown", False, "auth.log"),
     ),
+    ("oauth2", "state query param does not contain url or CSRF token:"): (
+        ("", "error", "auth", "failure", False, "auth.log"),
+    ),
     ("oauth2", "state query param does not exist:"): (
         ("", "error", "auth", "failure", False, "auth.log"),
     ),
+    ("oauth2", "state query param is not a valid JSON:"): (
+        ("", "error", "auth", "failure", False, "auth.log"),
+    ),
     ("oauth2", "state url "): (
-        ("{} can not be initialized", "debug", "auth", "unknown", False, "auth.log"),
+        ("{} can not be initialized", "error", "auth", "failure", False, "auth.log"),
     ),
     ("oauth2", "state url query params "): (
         ("{} does not match redirect config", "debug", "auth", "unknown", False, "auth.log"),
+        ("{} matches the redirect path matcher", "debug", "auth", "unknown", False, "auth.log"),
     ),
     ("oauth2", "unauthorized, redirecting to OAuth server is not allowed"): (
         ("", "debug", "auth", "deny", True, "authz.deny"),
@@ -3531,6 +3621,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
     ("rate_limit_quota", "Received a response, but bucket_id is missing :"): (
+        ("", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("rate_limit_quota", "Received a response, but but it is not matched any quota cache entry:"): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
     ("rate_limit_quota", "Received a response, but it includes an unexpected bucket that isn't present in the bucket cache. ID: "): (
@@ -3672,6 +3765,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("router", "Executing cleanup(): resetting retry_state_ and disabling timers"): (
         ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("router", "Failed to invoke OrcaLoadReportCallbacks: "): (
+        ("{}", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
     ("router", "Failed to make request to upstream due to local connection error. Host: "): (
         ("{}", "error", "other", "failure", False, "envoy.<logger>"),
     ),
@@ -3749,6 +3845,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("router", "rds: loading new configuration: config_name="): (
         ("{} hash={}", "debug", "config", "change", False, "xds.update"),
+    ),
+    ("router", "rds: vhds configuration present, starting vhds: config_name="): (
+        ("{} hash={}", "debug", "config", "unknown", False, "config.log"),
     ),
     ("router", "rds: vhds configuration present/changed, (re)starting vhds: config_name="): (
         ("{} hash={}", "debug", "config", "unknown", False, "config.log"),
@@ -3869,6 +3968,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("upstream", "Cluster onInitDone pending initialize health check count "): (
         ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("upstream", "Connecting to configured HTTP/1.1 proxy"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("upstream", "Connecting to configured HTTP/1.1 proxy at "): (
         ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
@@ -3885,6 +3987,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("upstream", "DNS resolver error ("): (
         ("{}) in DNSServiceProcessResult", "warning", "other", "unknown", False, "envoy.<logger>"),
         ("{}) in dnsServiceGetAddrInfo for {}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "DNS resolver error in dnsServiceGetAddrInfo for "): (
+        ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("upstream", "DNS resolver file event ("): (
         ("{})", "debug", "other", "unknown", False, "envoy.<logger>"),
@@ -3942,6 +4047,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("{}", "warning", "config", "unknown", False, "config.log"),
     ),
     ("upstream", "Invalid runtime value provided for aggression parameter, aggression cannot be less than 0.0"): (
+        ("", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("upstream", "Invalid runtime value provided for aggression parameter, agression cannot be less than 0.0"): (
         ("", "error", "other", "failure", False, "envoy.<logger>"),
     ),
     ("upstream", "Load reporter stats stream/connection failure, will retry in "): (
@@ -4007,10 +4115,19 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("upstream", "Unexpected response to cluster slot command: "): (
         ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("upstream", "Unknown exception in DNSService callback"): (
+        ("", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("upstream", "Unknown exception in c-ares callback"): (
         ("", "critical", "other", "failure", False, "envoy.<logger>"),
     ),
     ("upstream", "WRSQ scheduler is used with a load balancer that mutates host weights with each selection, this will likely result in poor selection performance"): (
+        ("", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "[Error path] Adding to queries pending callback"): (
+        ("", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "[Error path] Changing status for query already pending flush"): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("upstream", "[Error path] DNS Resolver flushing queries pending callback"): (
@@ -4268,6 +4385,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("upstream", "starting sds refresh for cluster: "): (
         ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("upstream", "std::exception in DNSService callback: "): (
+        ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("upstream", "std::exception in c-ares callback"): (
         ("", "critical", "other", "failure", False, "envoy.<logger>"),
