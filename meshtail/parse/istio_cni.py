@@ -121,7 +121,12 @@ _ISTIO_RULES = re.compile(
     r"|ip6?tables(?:-legacy|-nft)? (?:-w \d+ )?(?:-t \w+ )?-[AIDNRFXP] .{0,400}?\bISTIO_[A-Z_]+\b"
     # ... and the restore it runs of the rules file it wrote (tools/istio-iptables: os.CreateTemp("", "iptables-rules-
     # <unix time>.txt"), Go's random suffix after it)
-    r"|ip6?tables(?:-legacy|-nft)?-restore (?:--noflush |-n |-w \d+ ){0,3}/tmp/ip6?tables-rules-\d{6,20}\.txt"
+    r"|ip6?tables(?:-legacy|-nft)?-restore (?:--noflush |-n |-w \d+ ){0,3}/tmp/ip6?tables-rules-[\dx]{6,24}\.txt"
+    # (digits an author blanked out as x's are still the file's name)
+    # ... and the command line it logs before it runs one, with the lock it runs it under
+    # (tools/istio-iptables/pkg/dependencies/implementation_linux.go: "Running command (%s): %s %s")
+    r"|Running command \((?:with global lock|with wait lock|without lock"
+    r"|sandboxed (?:local lock by (?:mount|env) and nss|without lock))\): (?:ip6?tables|nft)"
 )
 # where install-cni writes on the node (the DaemonSet mounts the host's CNI directories under /host)
 _CNI_HOST_PATH = re.compile(r"/host/(?:opt/cni/bin|etc/cni/(?:net\.d|multus))\b|istio-cni[.-]kubeconfig|ZZZ-istio-cni")
@@ -195,7 +200,14 @@ _IPTABLES_ERROR = re.compile(
     r"|unable to initialize table '\w{1,20}'|Error occurred at line: \d{1,6}"
     r"|(?:\S{0,200}/)?istio-iptables(?:\.sh)?: line \d{1,6}: "
     r"|Ignoring error for bug compatibility with istio-iptables"
+    # libxtables' own error classes ("xtables parameter problem: …"), as istio-iptables relays the command's output
+    # ("Command error: %v", "Command error output: %v"), and iptables' refusal of a rule the kernel lacks support for
+    r"|(?:Command error(?: output)?: )?xtables (?:other|parameter|version|resource) problem: "
+    r"|ip6?tables(?:-legacy|-nft)?(?:-restore)?: Invalid argument\. Run `dmesg' for more information"
 )
+# a shell script's own error (bash: "<script>: line <N>: <what>: Permission denied"), as install-cni.sh printed
+# it before the installer was Go: the step failed
+_SHELL_ERROR = re.compile(r"(?:\S{0,200}/)?[\w.-]{1,64}\.sh: line \d{1,6}: ")
 
 
 # What the istio-validation init container (tools/istio-iptables/pkg/validation) prints, in every version:
@@ -231,7 +243,7 @@ def _claims(line: GoLine, source: Source | None = None) -> bool:
     """Whether a Go-shaped line is istio-cni's (asked before istio_go, so never istiod's)."""
     scope = line.scope
     message = line.message
-    if line.stamp is not None and _from_cni_container(source):
+    if line.stamped and _from_cni_container(source):
         return True
     if scope is not None:
         if scope in SCOPES:
@@ -264,11 +276,11 @@ def _claims(line: GoLine, source: Source | None = None) -> bool:
         )
     if message.startswith(_DEFAULT_PREFIXES) or message.startswith(_FRAGMENT_PREFIXES):
         return True
-    if _cni_template(message, FAMILY_WEIGHT if line.stamp is not None else FRAGMENT_WEIGHT):
+    if _cni_template(message, FAMILY_WEIGHT if line.stamped else FRAGMENT_WEIGHT):
         return True  # a message only the CNI's programs print (read from their sources)
     if _from_cni_container(source) and whole_template(message) == FORMAT:
         return True  # a short one its template explains whole, in the CNI's own container
-    if line.stamp is not None and template_binary(match_template(message), FAMILY_WEIGHT) == FORMAT:
+    if line.stamped and template_binary(match_template(message), FAMILY_WEIGHT) == FORMAT:
         # the same with a short or variable start ("node %v add readiness taint because …", "Labeling pod
         # %v/%v with label …", "%v is in SKIP_CNI_BINARIES, skipping."): looked up by its words (cached for
         # istio_go, which asks the same of the same line next)
@@ -312,7 +324,7 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
                 line = scoped
     if line is None or not _claims(line, source):
         return None
-    if line.stamp is None and line.scope is not None and stamp_less_prose(body, line.scope):
+    if not line.stamped and line.scope is not None and stamp_less_prose(body, line.scope):
         # "error install helm chart: …": a sentence as well as the CNI's level and scope, tabs collapsed
         if not (
             _cni_template(line.message, FRAGMENT_WEIGHT) or _from_cni_container(source) or _names_cni(line.message)
@@ -320,7 +332,7 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
             return None
     if (
         line.level
-        and line.stamp is None
+        and not line.stamped
         and line.scope is None
         and not line.message.startswith(_FRAGMENT_PREFIXES)
         and not _cni_template(line.message, FRAGMENT_WEIGHT)
@@ -331,7 +343,7 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
     ):
         return None  # "info <sentence>" with nothing of the CNI's but a prefix: too little to go on
     parsed = build(line.stamp, line.level, line.scope, line.message, line.fields, line.caller)
-    if parsed.outcome == "unknown" and _redirect_failed(line.message):
+    if parsed.outcome == "unknown" and (_redirect_failed(line.message) or _SHELL_ERROR.match(line.message)):
         parsed.outcome = "failure"  # iptables gave up, or the kubelet says the plugin failed: no redirection
         if parsed.severity in ("debug", "info"):
             parsed.severity = "error"
