@@ -1451,3 +1451,26 @@ def test_review_findings_on_braceless_records_error_labels_and_elisions() -> Non
     # ztunnel's tab layout with an author's "..." after the message
     tabbed = "2024-01-01T00:00:00Z\tinfo\taccess\tconnection complete ...\tsrc.addr=10.0.0.1:1234 dst.addr=10.0.0.2:80"
     assert reading(tabbed) == ("ztunnel", "routing", "success", False)
+
+
+def test_a_line_cut_in_front_inside_its_stamp_is_read_from_its_level() -> None:
+    # a terminal's selection or an author started inside the time: what is left of pkg/log's stamp (six fraction
+    # digits, UTC) says the columns are Istio's, so its default-scope messages are read as behind a whole stamp
+    istiod = "2025-01-22T06:43:41.523757Z     info    Starting ADS server"  # istio/istio#54790
+    agent = '2020-06-29T23:37:27.285018Z\tinfo\tFLAG: --concurrency="0"'  # istio/istio tools/bug-report testdata
+    for whole in (istiod, agent, ROOT_ROTATED, READINESS, SDS_PUSH):
+        want = reading(whole)
+        assert want[0] != "unknown", whole  # (the premise: the whole line is read)
+        for at in (8, 14, 20):
+            cut = parse(whole[at:])
+            assert (cut.format, cut.category, cut.outcome, bool(cut.violation)) == want, whole[at:]
+            if cut.format in ("istiod", "istio-agent"):
+                assert cut.time is None or cut.time.startswith("2026")  # its own time is lost, none made up
+    assert parse(istiod[14:]).attributes["meshtail.partial"] is True
+    # a CRI file's or kubectl's time cut the same way before a whole line: the marker or the line's stamp after it
+    cri = "2025-04-14T06:25:21.1Z stdout F " + CNI_RULES
+    assert reading(cri[14:]) == reading(CNI_RULES) != ("unknown", "other", "unknown", False)
+    assert reading("41:49.123456Z " + SDS_PUSH) == reading(SDS_PUSH)
+    # digits, a Z and a level word are anyone's: without pkg/log's six digits, another program's sentence stays unread
+    assert parse("0Z\tinfo\thello there").format == "unknown"
+    assert parse("12.5Z info Starting ADS server soon").format == "unknown"

@@ -941,6 +941,34 @@ def test_a_line_cut_inside_its_spans_is_still_ztunnel_s() -> None:
     )
 
 
+def test_a_line_cut_in_front_inside_its_spans_is_read_from_the_message() -> None:
+    # holdout129 (istio/ztunnel#1585): an author cut the line's time, level, target and most of its span away
+    cut = "b57f79f-46cr9}\tTLS handshake error: Too many open files (os error 24)"
+    event = parse(cut)
+    assert verdict(event) == ("ztunnel", "auth", "failure", True)
+    assert event.attributes["meshtail.partial"] is True
+    # the corpus's policy lines cut inside their inbound span (fields with blanks left), with tabs or spaces after
+    for line in (
+        'f445424 peer=10.244.0.5:49084}\tdeny policy match\tpolicy="default/deny-http-server-protect"',
+        "9b402dc peer=10.244.0.5:49084}    no allow policies matched",
+    ):
+        assert verdict(parse(line)) == ("ztunnel", "auth", "deny", True), line
+    # the spans whole but nothing before them, and a log UI's label set cut before a level-first line
+    assert verdict(
+        parse("inbound{peer_ip=10.0.0.1 peer_id=spiffe://x}\tTLS handshake error: Too many open files (os error 24)")
+    ) == (
+        "ztunnel",
+        "auth",
+        "failure",
+        True,
+    )
+    labels = 'mespace="istio-system", pod="ztunnel-4hx7d"} warn\txds::client:xds{id=12}\tXDS client connection error: x'
+    assert parse(labels).format == "ztunnel"
+    # a brace and a tab before words of no ztunnel message, or before another span's, are nobody's
+    assert parse("foo}\tsome words of any program here").format == "unknown"
+    assert parse("inbound{x=1}  some random words here").format == "unknown"
+
+
 def test_a_span_left_open_inside_a_whole_line_is_no_cut() -> None:
     # (found in review) an unbalanced quote in a span's value left its brace unclosed, and the rest of the line --
     # message and fields -- was taken for the span's: a line that goes on past the open brace (a later "}" or a

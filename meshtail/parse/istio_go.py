@@ -80,6 +80,12 @@ class GoLine:
     message: str
     fields: dict[str, str]
     caller: str | None = None
+    cut: bool = False  # pkg/log's stamp, cut in front ("…34:57.746680Z"): stamped by Istio, its time lost
+
+    @property
+    def stamped(self) -> bool:
+        """The line had a stamp (whole, or cut in front): pkg/log's column layout, not a pasted message."""
+        return self.stamp is not None or self.cut
 
 
 # ============================================================================ reading a line
@@ -90,6 +96,10 @@ _STAMPED = re.compile(
     + r"(?=\t|\\t| |$)"
 )
 _UNSTAMPED = re.compile(_LEVEL_WORDS + r"(\t|\\t| ++)")
+# the tail of pkg/log's stamp, the rest cut away in front by a terminal's selection or an author ("57.746680Z\twarn\t
+# ads\t…"): read as a line without its stamp
+_CUT_STAMPED = re.compile(r"\d[\d:.T-]{0,24}+Z(\t|\\t| ++)" + _LEVEL_WORDS + r"(?=\t|\\t| |$)")
+_STAMP_TAIL = re.compile(r"(?:[\d:T-]{0,18}+\.)?\d{6}Z")
 _ISTIO_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 _SCOPE_TOKEN = re.compile(r"[A-Za-z][\w/-]{0,47}")
 _CALLER = re.compile(r"[\w./-]{1,200}\.go:\d{1,7}")
@@ -144,11 +154,17 @@ def _read_line(body: str) -> GoLine | None:
     first = text[0]
     stamp: str | None = None
     head: re.Match[str] | None = None
+    cut = False
     if first.isdigit():
         head = _STAMPED.match(text)
-        if head is None:
+        if head is not None:
+            stamp, separator, level = head.group(1), head.group(2), head.group(3)
+        elif (head := _CUT_STAMPED.match(text)) is not None:
+            separator, level = head.group(1), head.group(2)
+            # what is left of the stamp is pkg/log's (six fraction digits, UTC): Istio's line, its time lost
+            cut = _STAMP_TAIL.fullmatch(text, 0, head.start(1)) is not None
+        else:
             return GoLine(None, "", None, text.strip(), {})
-        stamp, separator, level = head.group(1), head.group(2), head.group(3)
     elif first in "diwefptcn":
         head = _UNSTAMPED.match(text)
         if head is None:
@@ -165,6 +181,8 @@ def _read_line(body: str) -> GoLine | None:
         spaced = rest.lstrip(" ")
         column = len(text) - len(spaced) if text.isascii() else -1  # where the scope would start
         line = _read_spaced(spaced, stamp, level, single=separator == " ", column=column)
+    if cut and line is not None:
+        line.cut = True
     return line
 
 
@@ -2410,6 +2428,12 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
                 # <TAB>gateway=istio-system/istio-egress"): any of their messages will do, as after its level column
                 return build(None, "", None, head.strip(" "), fields, source, strict=True, column=True)
         return build(None, "", None, line.message, {}, source, strict=True)
+    if line.cut:
+        # pkg/log's stamp cut in front: Istio's columns, as a whole stamp says, without their time
+        found = build(None, line.level, line.scope, line.message, line.fields, source, line.caller)
+        if found is not None:
+            found[1].attributes["meshtail.partial"] = True
+        return found
     if line.stamp is None or not _ISTIO_STAMP.fullmatch(line.stamp):
         # no timestamp, or not pkg/log's (always UTC with six fraction digits): another zap program
         # (the OpenTelemetry collector prints milliseconds) unless the scope or message is Istio's

@@ -420,7 +420,12 @@ def _kubelet(text: str, source: Source) -> Peeled | None:
     if stamp is None:
         match = _OFFSET_STAMP.match(text)
         if match is None:
-            return None
+            cut = _CUT_CRI.match(text)
+            if cut is None:
+                return None
+            # a CRI file's line cut in front, inside its time ("25:21.1Z stdout F <line>"): the stream marker says
+            # what it was; its time is lost (and the same of a time before a line's own stamp or labels)
+            return Peeled(text[cut.end() :], source, None, ["kubelet"], partial=True)
         stamp, body = match.group(1), text[match.end() :]
         exact = match.group(2) is not None
     if not exact and not starts_a_record(body):
@@ -428,6 +433,12 @@ def _kubelet(text: str, source: Source) -> Peeled | None:
     # (the kubelet's own form — nine digits, or a CRI stream marker — is peeled whatever follows;
     # if no family reads what is left, the parser tries the unpeeled line too)
     return Peeled(body, source, _utc(stamp), ["kubelet"])
+
+
+_CUT_CRI = re.compile(
+    # (or a time of its own then the line's own whole stamp, or a log UI's label set: kubectl --timestamps, Loki)
+    r"\d[\d:.T-]{0,30}+Z (?:(?:stdout|stderr) [FP] (?=\S)|(?=\d{4}-\d\d-\d\d[T ]\d\d:|\{[a-z_]{1,64}+=\"))"
+)
 
 
 def _nine_digits(stamp: str) -> bool:

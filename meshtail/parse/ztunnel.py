@@ -809,7 +809,7 @@ def _after_target(body: str, pos: int, tabbed: bool) -> tuple[str, list[tuple[st
 
 # ------------------------------------------------------------------ the line as parts
 class _Line:
-    __slots__ = ("fields", "level", "message", "spans", "stamp", "target")
+    __slots__ = ("cut", "fields", "level", "message", "spans", "stamp", "target")
 
     def __init__(
         self,
@@ -822,6 +822,7 @@ class _Line:
     ) -> None:
         self.stamp, self.level, self.target, self.spans = stamp, level, target, spans
         self.message, self.fields = message, fields
+        self.cut = False  # the paste cut the line in front (inside a span): flagged partial
 
 
 def _strip_target(name: str) -> str:
@@ -1063,6 +1064,27 @@ def _parse_fragment(body: str) -> _Line | None:
                 message, fields = _after_target(body, end, body[end] == "\t")
                 if message or fields:
                     return _Line(None, None, _strip_target(name), _span_list(items[1:]), message, fields)
+            if own is not None and name in _CUT_SPANS and end < len(body) and body[end] in " \t":
+                # the spans without the time, level and target before them ("inbound{peer_ip=… peer_id=…}\tTLS
+                # handshake error: …"): ztunnel's span names, and a message of ztunnel's after them
+                message, fields = _after_target(body, end, body[end] == "\t")
+                alone = _message_alone(message, fields, spanned=True)
+                if alone is not None:
+                    alone.spans = _span_list(items)
+                    return alone
+    if first not in "{[" and (tail := _SPAN_TAIL.match(body)) is not None:
+        # a line cut inside its last span ("b57f79f-46cr9}\tTLS handshake error: Too many open files (os error 24)",
+        # the workload's name cut by the author), or inside a log UI's label set before the line ("…pod="ztunnel-4hx7d"}
+        # warn\txds::client:xds{id=12}\t…"): read from the level, else from the message on, as the message alone
+        # would be -- after what is left of one of ztunnel's span fields, as the message after its spans
+        rest = body[tail.end() :].lstrip(" \t")
+        cut = _parse_head(rest, 0, strict=True) if rest[:1] in "tdiewTDIEW" else None
+        if cut is None:
+            message, fields = _after_target(body, tail.end(), body[tail.end()] == "\t")
+            cut = _message_alone(message, fields, spanned=_SPAN_KEY.search(tail.group()) is not None)
+        if cut is not None:
+            cut.cut = True
+            return cut
     column = _TARGET_COLUMN.match(body)
     if column is not None and column.group(1) in _TARGETS:
         # a paste that starts at the target column ("readiness\tTask 'state manager' complete …"): the
@@ -1080,23 +1102,41 @@ def _parse_fragment(body: str) -> _Line | None:
         if keys & _ACCESS_KEYS or any(e.startswith(_ERRORS) or _known_error(e) for e in errors):
             return _Line(None, None, None, [], "", fields)
         return None
-    if body.startswith(_ERRORS_ALONE) or body.startswith(_FRAGMENT_MESSAGES):
-        message, fields = _split_message(body)
-        return _Line(None, None, None, [], message, fields)
-    space = body.find(" ", 0, 48)
-    if space > 0 and body.startswith(_FRAGMENT_STARTS.get(body[:space], ())):
-        # one of ztunnel's distinctive messages or error texts, alone
-        message, fields = _split_message(body)
-        if _template_rows(None, message) or _known_error(message):
-            return _Line(None, None, None, [], message, fields)
     if "src.addr=" in body or "dst.addr=" in body:
         message, fields = _split_message(body)
         if {key for key, _ in fields} & _ACCESS_KEYS and len(message) <= 40:
             return _Line(None, None, None, [], message, fields)
-    if first.isalpha() and " " in body:
+    if first.isalpha():
         message, fields = _split_message(body)
-        if _whole_message(message, fields):
-            return _Line(None, None, None, [], message, fields)
+        return _message_alone(message, fields)
+    return None
+
+
+# what is left of a stamp cut in front, up to the blank before the level: its fraction digits and zone at least
+_CUT_STAMP = re.compile(r"(?:[\d:T-]{0,18}+\.)?\d{6,9}Z[\t ]++(?=[tdiewTDIEW])")
+# the end of a span a paste cut inside ("…b57f79f-46cr9}", "…f445424 peer=10.244.0.5:49084}"), then the column
+# before the message
+_SPAN_TAIL = re.compile(r"[^\s{}]{1,200}+(?:,? [\w.]{1,40}+=[^\s{}]{0,200}+){0,8}+\}(?=\t| +\S)")
+# what is left of a field ztunnel's spans carry (proxy{uid=…|wl=…}, inbound{peer_ip=… peer_id=…}, inbound{id=…
+# peer=…}): the cut line was ztunnel's
+_SPAN_KEY = re.compile(r"\b(?:peer|peer_ip|peer_id|wl|uid)=")
+
+
+def _message_alone(message: str, fields: list[tuple[str, str]], spanned: bool = False) -> _Line | None:
+    """A message with no time, level or target before it, when it is ztunnel's: one of its most distinctive
+    messages or error texts, a distinctive template's start, or a whole message as printed.  After ztunnel's own
+    span names (``spanned``) any of its templates will do."""
+    if not message:
+        return None
+    if message.startswith(_ERRORS_ALONE) or message.startswith(_FRAGMENT_MESSAGES):
+        return _Line(None, None, None, [], message, fields)
+    space = message.find(" ", 0, 48)
+    if (spanned or (space > 0 and message.startswith(_FRAGMENT_STARTS.get(message[:space], ())))) and (
+        _template_rows(None, message) or _known_error(message)
+    ):
+        return _Line(None, None, None, [], message, fields)
+    if " " in message and _whole_message(message, fields):
+        return _Line(None, None, None, [], message, fields)
     return None
 
 
@@ -1165,6 +1205,13 @@ def _split(body: str, own: bool = False) -> _Line | None:
         line = _parse_head(body, 0, strict=False, own=own)
         if line is not None:
             return line
+        if first.isdigit() and (cut := _CUT_STAMP.match(body)) is not None:
+            # the stamp cut in front by a selection or an author ("16:27.673762Z\tinfo\treadiness\t…"): read from
+            # the level on, as a line whose stamp is whole (its time is lost)
+            line = _parse_head(body, cut.end(), strict=False, own=own)
+            if line is not None:
+                line.cut = True
+                return line
     line = _parse_fragment(body)
     if line is not None:
         return line
@@ -1692,6 +1739,8 @@ def _template_decision(line: _Line, attrs: dict[str, Any], errors: list[str]) ->
 
 def _build(line: _Line, decoded: bool) -> Parsed:
     attrs, errors = _attributes(line)
+    if line.cut:
+        attrs["meshtail.partial"] = True
     category, outcome, violation, action, summary = _decide(line, attrs, errors)
     if line.level:
         severity = severity_of(line.level.lower())
