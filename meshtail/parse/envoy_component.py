@@ -42,6 +42,7 @@ from typing import Any, NamedTuple
 from ..events import Source
 from ..text import clip
 from .cuts import most_shown, piece_start, without_ellipsis
+from .envoy_exceptions import EXCEPTIONS
 from .envoy_templates import TEMPLATES
 from .istio_go import FALLBACK, own_envoy_message
 from .result import Action, Parsed, action_word, attr_key, severity_of
@@ -1220,7 +1221,121 @@ def _fragment(body: str, head: str, source: Source | None) -> Parsed | None:
         if decision is not None:  # "rbac_log: enforced denied, …", "... rbac ... enforced denied, …": cut in front
             attrs["meshtail.partial"] = True
             return classify(None, None, "rbac", text[decision.start(1) :], attrs, source)
+    if len(text) <= _EXCEPTION_LENGTH and first.isalnum():
+        return _exception(text, attrs, _envoy_context(source))
     return None
+
+
+# ---------------------------------------------------------------------------- a refusal's text alone
+# Envoy says why it refused a setting or a start in an exception's text (envoy_exceptions.py, generated from its
+# source), printed alone to standard error when it gives up ("unable to open file '/dev/stdout': Permission
+# denied") or quoted from a NACK after the resource's name ("0.0.0.0_8000: unable to open file …").  A whole text,
+# its fixed pieces in order and the last at the line's end, is Envoy's.
+_EXCEPTION_LENGTH = 2000
+_NAMED = re.compile(r"[\w.:|/-]{1,256}+: (?=\S)")  # a resource's name before the text (a NACK's detail)
+_TEXT_END = "`'\". "  # a trailing mark an author or the shell left after it
+
+
+# fixed text only Envoy's refusals hold: a code identifier, an option, a protocol's or Envoy's own vocabulary -- not
+# prose any program writes ("file {} does not exist", "Credential not found", "unable to open file '{}': {}")
+_EXCEPTION_TECHNICAL = re.compile(
+    r"[a-z][A-Z]|[A-Z]{2}|\b[a-z]+_[a-z_]+\b|--|::|[Ee]nvoy|\bxDS\b|\b(?:listener|cluster|upstream|downstream"
+    r"|bootstrap|proto|wasm|vhost|virtual host|route config|filter chain|hot restart|shared memory|base-id)s?\b"
+)
+_EXCEPTION_FIXED = 28  # fixed characters a refusal needs to be claimed on its words alone
+_Exception = tuple[tuple[str, ...], str, bool]  # literal pieces, kind, distinctive
+
+
+def _exception_index() -> tuple[dict[str, list[_Exception]], dict[str, list[_Exception]]]:
+    """The texts by their first word, and those that start with a value by the first word after it; each marked
+    distinctive when its fixed text is Envoy's alone (long enough, and technical)."""
+    by_word: dict[str, list[_Exception]] = {}
+    by_later: dict[str, list[_Exception]] = {}
+    for text, kind in EXCEPTIONS.items():
+        pieces = tuple(text.split("{}"))
+        fixed = " ".join(pieces)
+        distinctive = len(fixed.strip()) >= _EXCEPTION_FIXED and _EXCEPTION_TECHNICAL.search(fixed) is not None
+        if pieces[0]:
+            by_word.setdefault(pieces[0].split(" ", 1)[0], []).append((pieces, kind, distinctive))
+        elif len(pieces) > 1 and (words := pieces[1].split()):
+            by_later.setdefault(words[0], []).append((pieces, kind, distinctive))
+    return by_word, by_later
+
+
+def _envoy_context(source: Source | None) -> bool:
+    """A wrapper named the stream after a proxy (istio-proxy, gateway-proxy, compose's proxy_1 or front-envoy_1)."""
+    if source is None:
+        return False
+    names = f"{source.container or ''} {source.pod or ''}"
+    return "envoy" in names or "proxy" in names
+
+
+_EXCEPTIONS_BY_WORD, _EXCEPTIONS_LATER = _exception_index()
+
+
+def _whole_text(pieces: tuple[str, ...], text: str) -> bool:
+    """Whether ``text`` is the template ``pieces`` (literal pieces between values) whole: each piece in order, every
+    value at least one character, the last piece at the end (linear: one find per piece)."""
+    first, last = pieces[0], pieces[-1]
+    if not text.startswith(first):
+        return False
+    if len(pieces) == 1:
+        return len(text) == len(first)
+    if not text.endswith(last) or len(text) - len(last) <= len(first):
+        return False
+    position, end = len(first), len(text) - len(last)
+    for piece in pieces[1:-1]:
+        at = text.find(piece, position + 1, end)
+        if at < 0:
+            return False
+        position = at + len(piece)
+    return end > position or (len(pieces) == 2 and end > len(first))
+
+
+def exception_template(text: str, context: bool = False) -> tuple[str, str] | None:
+    """The refusal text of Envoy's that ``text`` is whole (after a resource's name, when it has one), and its kind:
+    a distinctive one anywhere, one in prose's words only in a proxy's stream (``context``)."""
+    text = text.rstrip(_TEXT_END) if text[-1] in _TEXT_END else text
+    candidates = [text]
+    named = _NAMED.match(text)
+    if named is not None:
+        candidates.append(text[named.end() :])
+    if text.startswith("panic: "):
+        candidates.append(text[7:])
+    for candidate in candidates:
+        word = candidate.split(" ", 1)[0]
+        for pieces, kind, distinctive in _EXCEPTIONS_BY_WORD.get(word, ()):
+            if (distinctive or context) and _whole_text(pieces, candidate):
+                return "{}".join(pieces), kind
+        words = candidate[:200].split(" ", 3)
+        for position in (1, 2):
+            if len(words) <= position:
+                break
+            for pieces, kind, distinctive in _EXCEPTIONS_LATER.get(words[position], ()):
+                at = candidate.find(pieces[1], 1)
+                if (distinctive or context) and at > 0 and _whole_text(("x", *pieces[1:]), "x" + candidate[at:]):
+                    return "{}".join(pieces), kind
+    return None
+
+
+def _exception(text: str, attrs: dict[str, Any], context: bool) -> Parsed | None:
+    found = exception_template(text, context)
+    if found is None:
+        return None
+    template, kind = found
+    attrs["envoy.exception"] = template
+    attrs["error.message"] = clip(text, 400)
+    attrs["meshtail.partial"] = True  # the text alone: Envoy's line (or NACK) it came from is not there
+    if kind == "config":
+        summary = f"envoy refused a setting: {clip(text, 140)}"
+        return Parsed(None, "config", "failure", True, "error", "config.invalid", summary, attrs)
+    if kind == "crash":
+        return Parsed(
+            None, "other", "failure", False, "error", "envoy.crash", f"envoy panicked: {clip(text, 140)}", attrs
+        )
+    return Parsed(
+        None, "other", "failure", False, "error", "envoy.log", f"envoy could not start: {clip(text, 140)}", attrs
+    )
 
 
 _DUPLICATE_MATCHER = re.compile(r"filter chain '[^']{0,512}' has the same matching rules defined as '")
