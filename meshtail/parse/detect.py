@@ -524,8 +524,12 @@ _FAILED_WORDS = re.compile(
 )
 # a word used as a field's label ("(started: 2019-10-09 …)", "connected=3") states nothing
 _DONE_WORDS = re.compile(r"(?i)\b(?:succeeded|succeed|successfully|is ready|are ready|started|connected)\b(?![:=])")
-# "… has successfully terminated": a stop, whatever adverb it takes
-_NOT_DONE = re.compile(r"(?i)\b(?:not|failed|never|no longer|terminated|stopped|exited|shut ?down|disconnected)\b")
+# "… has successfully terminated": a stop, whatever adverb it takes; "Checking if … is ready", "waiting until … is
+# ready": a question, not an answer
+_NOT_DONE = re.compile(
+    r"(?i)\b(?:not|failed|never|no longer|terminated|stopped|exited|shut ?down|disconnected"
+    r"|check(?:ing)? (?:if|whether)|whether|waiting (?:for|until)|wait (?:for|until))\b"
+)
 
 
 def outcome_from_words(severity: str, text: str) -> str:

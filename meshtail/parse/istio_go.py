@@ -1105,6 +1105,7 @@ _FAILURE_WORDS = (
     "out of memory",
     "killed",
 )
+_WEBHOOK_CONFIG = "webhookconfigurations.admissionregistration.k8s.io"
 # client-go's request trace as klog prints it: "GET https://… 404 Not Found in 1 milliseconds"
 _KLOG_REQUEST = re.compile(r"(?:GET|POST|PUT|PATCH|DELETE|LIST|WATCH) \S+ ([1-5]\d\d)\b[^\n]{0,40} in \d+ milliseconds")
 _STARTED = re.compile(
@@ -1491,7 +1492,10 @@ def classify_istiod(time: str | None, level: str, scope: str | None, message: st
             time, "other", "failure" if failed else "success", False, severity, "istiod.klog", f"istiod: {text}", attrs
         )
     if scope == "klog" and _failing(lowered):
-        return Parsed(time, "other", "failure", False, severity, "istiod.klog", f"istiod: {text}", attrs)
+        # (istiod writing its own webhook configurations -- the CA bundle it patches in, a conflict on the write --
+        # is config of the mesh's admission, not client-go's chatter)
+        category = "config" if _WEBHOOK_CONFIG in lowered else "other"
+        return Parsed(time, category, "failure", False, severity, "istiod.klog", f"istiod: {text}", attrs)
     # (a "kube" scope failure to reach the Kubernetes API -- "failed to list CRDs: … x509" -- is not config's, nor
     # the WorkloadEntry controller's own: "unable to derive WorkloadEntry for health update")
     if scope in ("status", "ads", "delta", "model", "controllers", "serviceentry", "file", "push") or (

@@ -764,7 +764,7 @@ TEMPLATES: dict[str, tuple[str, str, str, str, str, bool, str]] = {
     'Check failed:%v': ('istiod', 'api', 'error', 'other', 'failure', False, ''),
     'Checking annotations prior to redirect for Istio proxy%v': ('istio-cni', 'default', 'info', 'other', 'unknown', False, ''),
     'Checking for active connections...': ('istio-agent', 'default', 'info', 'other', 'unknown', False, ''),
-    'Checking if %v/%v is ready before registering webhook configuration': ('istiod', 'validation', 'info', 'config', 'success', False, 'config.event'),
+    'Checking if %v/%v is ready before registering webhook configuration': ('istiod', 'validation', 'info', 'config', 'unknown', False, 'config.event'),
     'Checking if pod %v/%v is enabled for ambient': ('istio-cni', 'cni-agent', 'debug', 'other', 'unknown', False, ''),
     'Checking ingress class w/ Default (%v): %v': ('istiod', 'processing', 'debug', 'other', 'unknown', False, ''),
     'Checking ingress class w/ Default (%v/%v): %v': ('istiod', 'kube-converter', 'debug', 'other', 'unknown', False, ''),
