@@ -450,6 +450,39 @@ def test_gelf_from_dockers_gelf_driver() -> None:
     )
 
 
+def test_gelf_from_fluent_bits_gelf_output_names_the_pod() -> None:
+    # docs.fluentbit.io/manual/pipeline/outputs/gelf: the record's other keys become GELF additional fields, the
+    # kubernetes filter's metadata flattened to _kubernetes_pod_name, _kubernetes_namespace_name, …
+    record = {
+        "version": "1.1",
+        "host": "node-1",
+        "short_message": TCP_DENIAL,
+        "_kubernetes_pod_name": "productpage-v1-7bbdd59459-dqhcb",
+        "_kubernetes_namespace_name": "bookinfo",
+        "_kubernetes_container_name": "istio-proxy",
+    }
+    event = parse(json.dumps(record))
+    assert (event.format, event.action) == ("envoy-text", "authz.deny")
+    assert (event.source.namespace, event.source.pod, event.source.container) == (
+        "bookinfo",
+        "productpage-v1-7bbdd59459-dqhcb",
+        "istio-proxy",
+    )
+
+
+def test_logscale_rawstring_and_a_splunk_hec_event_with_its_time_only() -> None:
+    # Falcon LogScale (Humio) keeps an event's text in @rawstring, its time in ms since the epoch; Splunk's HTTP
+    # event collector takes {"time": …, "event": <line or record>} with no other key (docs.splunk.com, "Format
+    # events for HTTP Event Collector")
+    humio = parse(json.dumps({"@timestamp": 1615887047919, "@rawstring": TCP_DENIAL, "#repo": "mesh"}))
+    assert (humio.format, humio.action) == ("envoy-text", "authz.deny")
+    assert humio.attributes["k8s.log.timestamp"].startswith("2021-03-16T09:30:47.919")
+    hec = parse(json.dumps({"time": 1615887047.919, "event": {"log": TCP_DENIAL, "stream": "stdout"}}))
+    assert (hec.format, hec.action) == ("envoy-text", "authz.deny")
+    # a record with an "event" among keys of its own is no HEC event: its "event" is the app's
+    assert parse(json.dumps({"time": 1, "event": "login", "user": "alice"})).format == "unknown"
+
+
 def test_logstash_rubydebug_message_field() -> None:
     # Logstash's stdout { codec => rubydebug } prints a record a field a line: '       "message" => "<line>",'
     # (elastic logstash docs, codec-rubydebug); the line inside is JSON-escaped, tabs and all

@@ -1159,6 +1159,7 @@ _ENVELOPE_KEYS = frozenset(
         "_raw",
         "MESSAGE",
         "short_message",  # GELF (Graylog; Docker's gelf log driver)
+        "@rawstring",  # Falcon LogScale (Humio): the event's raw text
         "_source",
         "content",
         "attributes",
@@ -1172,6 +1173,13 @@ _ENVELOPE_KEYS = frozenset(
 )
 
 
+# a Splunk HTTP event collector event's own keys (docs.splunk.com "Format events for HTTP Event Collector")
+_HEC_KEYS = frozenset(("event", "time", "host", "source", "sourcetype", "index", "fields"))
+_GELF_NAMES = {
+    "_kubernetes_pod_name": "pod",
+    "_kubernetes_namespace_name": "namespace",
+    "_kubernetes_container_name": "container",
+}
 _GRAYLOG_KEYS = frozenset(("gl2_message_id", "gl2_source_input", "source", "streams", "_id"))
 _GRAYLOG_NAMES = {
     "kubernetes_pod_name": "pod",
@@ -1421,11 +1429,16 @@ def _payload(obj: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
     # Splunk's HTTP event collector: {"event": <line or record>, "sourcetype", "source", "host", "fields": {…}};
     # a webhook receiver (Logstash's http input) that kept the posted record under "event" alone
     event = obj.get("event")
-    if isinstance(event, str | dict) and ("sourcetype" in obj or "fields" in obj or len(obj) == 1):
+    if isinstance(event, str | dict) and ("sourcetype" in obj or "fields" in obj or _HEC_KEYS.issuperset(obj)):
         fields = obj.get("fields") if isinstance(obj.get("fields"), dict) else {}
         return event, {**labels, **fields}, stamp
-    # Splunk's search results ({"_raw": …}, and its export API's {"result": {"_raw": …}}), ECS's log.original
+    # Splunk's search results ({"_raw": …}, and its export API's {"result": {"_raw": …}}), ECS's log.original, Falcon
+    # LogScale's (Humio's) events ({"@rawstring": …, "@timestamp": <ms>})
     raw = obj.get("_raw", _dig(obj, "result", "_raw"))
+    if raw is None and isinstance(obj.get("@rawstring"), str):
+        when = obj.get("@timestamp")
+        ms = str(when) if isinstance(when, int) else ""
+        return obj["@rawstring"], labels, stamp or (_ui_time(ms) if len(ms) == 13 else None)
     if isinstance(raw, str):
         result = obj.get("result") if isinstance(obj.get("result"), dict) else obj
         return raw, {**result, **labels}, stamp or _first_time(result, "_time")
@@ -1439,7 +1452,13 @@ def _payload(obj: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
     # short_message, the container's Docker name in _container_name (k8s_<container>_<pod>_<namespace>_… on a node)
     if isinstance(obj.get("short_message"), str) and ("version" in obj or "host" in obj):
         container = obj.get("_container_name")
-        return obj["short_message"], _docker_names(container.lstrip("/") if isinstance(container, str) else None), stamp
+        names = _docker_names(container.lstrip("/") if isinstance(container, str) else None)
+        # (Fluent Bit's and Fluentd's GELF outputs flatten the kubernetes metadata into additional fields:
+        # _kubernetes_pod_name, _kubernetes_namespace_name, _kubernetes_container_name)
+        for field, name in _GELF_NAMES.items():
+            if isinstance(obj.get(field), str) and name not in names:
+                names[name] = obj[field]
+        return obj["short_message"], names, stamp
     # Azure Monitor's ContainerLog (v1) table: LogEntry, LogEntrySource, Name = the Docker name of the container
     # (learn.microsoft.com/azure/azure-monitor/reference/tables/containerlog)
     if isinstance(obj.get("LogEntry"), str) and ("LogEntrySource" in obj or "ContainerID" in obj):
