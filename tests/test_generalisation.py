@@ -193,6 +193,30 @@ def test_envoys_own_json_log_format_keeps_its_level() -> None:
     assert parse('{"level":"info","name":"http","message":"hello"}').format == "unknown"
 
 
+def test_envoys_json_log_format_named_by_its_logger_and_its_own_words() -> None:
+    # Envoy's --log-format in JSON (docs: operations/cli, "%j" escaping the message) as an operator writes it, the
+    # logger's name the only field that says Envoy: Envoy's when the message is one it prints in that logger
+    denial = parse(
+        '{"time":"2024-05-01 10:00:00.123","level":"debug","logger":"rbac","thread":"23",'
+        '"msg":"enforced denied, matched policy ns[foo]-policy[deny]-rule[0]"}'
+    )
+    assert (denial.format, denial.category, denial.outcome, denial.violation) == (
+        "envoy-component",
+        "auth",
+        "deny",
+        True,
+    )
+    nack = parse(
+        '{"date":"2024-05-01T10:00:00.123","level":"warning","logger":"config","msg":"gRPC config for '
+        'type.googleapis.com/envoy.config.listener.v3.Listener rejected: Error adding/updating listener(s) 0.0.0.0_80: x"}'
+    )
+    assert (nack.format, nack.action, nack.violation) == ("envoy-component", "xds.reject", True)
+    # the same logger names over another program's words are not Envoy's
+    assert parse('{"time":"2024-05-01 10:00:00.123","level":"info","logger":"http","msg":"request done"}').format == (
+        "unknown"
+    )
+
+
 def test_another_programs_zap_like_json_is_not_istiod() -> None:
     assert parse(TRAEFIK_JSON).format == "unknown"
     # Istio's own JSON (msg, short caller) still is

@@ -780,17 +780,28 @@ def _custom_json(obj: dict[str, Any], source: Source | None) -> Parsed | None:
     where = keys.get("sourceline", keys.get("source_line", keys.get("source")))
     from_source = isinstance(where, str) and _ENVOY_SOURCE_LINE.fullmatch(where) is not None
     says_envoy = any(isinstance(value, str) and value.lower() == "envoy" for value in keys.values())
-    if not (from_source or (says_envoy and isinstance(logger, str) and logger in ENVOY_LOGGERS)):
+    envoys_logger = isinstance(logger, str) and logger in ENVOY_LOGGERS
+    if not (from_source or (envoys_logger and (says_envoy or _own_words(logger, message)))):
         return None
     level = keys.get("level", keys.get("severity"))
     level = level.lower() if isinstance(level, str) else None
-    stamp = keys.get("time", keys.get("timestamp", keys.get("ts")))
+    stamp = keys.get("time", keys.get("timestamp", keys.get("ts", keys.get("date"))))
     attrs: dict[str, Any] = {}
     _json_origin(attrs, where if from_source else None, keys.get("threadid", keys.get("thread")))
     name = logger if isinstance(logger, str) and logger in ENVOY_LOGGERS else "envoy"
     parsed = classify(normalize(stamp) if isinstance(stamp, str) else None, level, name, message, attrs, source)
     parsed.decoded = True
     return parsed
+
+
+def _own_words(logger: str, message: str) -> bool:
+    """Whether the message is one Envoy prints in that very logger, in words only Envoy writes (``rbac``: "enforced
+    denied, matched policy …"; ``config``: "gRPC config for … rejected: …") -- the logger's name alone is any
+    program's word."""
+    found = template_for(logger, message)
+    if found is None or logger not in found.loggers:
+        return False
+    return _distinctive(found.prefix) or message.startswith(_FRAGMENT_STARTS)
 
 
 # consul-dataplane relays Envoy's log in hclog's shape: "<time> [debug] envoy.connection(23) <message>" (pasted
