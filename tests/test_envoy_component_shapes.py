@@ -906,6 +906,18 @@ def test_cilium_relayed_envoy_messages_are_read_past_the_open_bracket() -> None:
     assert "[" not in parse(CILIUM_CM).summary.split(":", 1)[-1][:3]
 
 
+def test_cilium_relayed_denial_keeps_its_connection_ids() -> None:
+    # the same relay (cilium's logrus, subsys=envoy-<logger>) of the RBAC filter's denial: its message opens with
+    # Envoy's own "[C5][S1]", not cilium's bracket -- the denial was cut to "C5][S1] …" and read as no decision
+    line = (
+        'time="2024-05-01T10:00:00Z" level=debug msg="[C5][S1] enforced denied, matched policy deny-all"'
+        " subsys=envoy-rbac"
+    )
+    event = parse(line)
+    assert (event.format, event.category, event.outcome, event.violation) == ("envoy-component", "auth", "deny", True)
+    assert event.attributes["envoy.connection_id"] == "5"
+
+
 def test_envoy_starting_without_an_admin_address_is_about_its_configuration() -> None:
     """server.cc's warning at start says what the bootstrap lacks: config, as two blind collectors labelled it from
     four tutorials and READMEs (holdout23, holdout41: docker compose, func-e run, an Envoy 1.12 start-up log)."""

@@ -852,10 +852,11 @@ def _logfmt(body: str, source: Source | None) -> Parsed | None:
     name = {"warn": "warning", "fatal": "critical", "panic": "critical"}.get(name or "", name)
     stamp = _LOGFMT_TIME.search(body)
     attrs: dict[str, Any] = {"log.format": "logfmt"}
-    if text.startswith("["):
+    if text.startswith("[") and _IDS.match(text) is None:
         # cilium brackets the message, and newer cilium opens the bracket without closing it
         # (`msg="[lds: add/update listener '…'"`, `msg="[[external/envoy/…cc:497] …"`): one `[` off
-        # unless it opens Envoy's own `[file.cc:N]` location
+        # unless it opens Envoy's own `[file.cc:N]` location -- or is the message's own connection id, Envoy's
+        # "[C5][S1] enforced denied, …" (found probing: the denial was cut to "C5][S1] …" and read as no decision)
         if text.endswith("]"):
             text = text[1:-1]
         elif text.startswith("[[") or not _LOCATION_HEAD.match(text):
