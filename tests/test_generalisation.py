@@ -211,6 +211,17 @@ def test_envoys_json_log_format_named_by_its_logger_and_its_own_words() -> None:
         'type.googleapis.com/envoy.config.listener.v3.Listener rejected: Error adding/updating listener(s) 0.0.0.0_80: x"}'
     )
     assert (nack.format, nack.action, nack.violation) == ("envoy-component", "xds.reject", True)
+    # Envoy's connection ids before the message say so too, and a template that starts with a value is found by
+    # the fixed text after it
+    ids = parse(
+        '{"level":"debug","logger":"rbac","msg":"[C7] enforced denied, matched policy ns[foo]-policy[x]-rule[0]"}'
+    )
+    assert (ids.format, ids.outcome, ids.violation) == ("envoy-component", "deny", True)
+    closed = parse(
+        '{"level":"warning","logger":"config","msg":"StreamAggregatedResources gRPC config stream closed: 7, '
+        'permission denied"}'
+    )
+    assert (closed.format, closed.category, closed.violation) == ("envoy-component", "auth", True)
     # the same logger names over another program's words are not Envoy's
     assert parse('{"time":"2024-05-01 10:00:00.123","level":"info","logger":"http","msg":"request done"}').format == (
         "unknown"

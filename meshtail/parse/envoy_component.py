@@ -781,7 +781,10 @@ def _custom_json(obj: dict[str, Any], source: Source | None) -> Parsed | None:
     from_source = isinstance(where, str) and _ENVOY_SOURCE_LINE.fullmatch(where) is not None
     says_envoy = any(isinstance(value, str) and value.lower() == "envoy" for value in keys.values())
     envoys_logger = isinstance(logger, str) and logger in ENVOY_LOGGERS
-    if not (from_source or (envoys_logger and (says_envoy or _own_words(logger, message)))):
+    # (Envoy's connection and stream ids before the message, "[C7][S2] …", are ENVOY_CONN_LOG's and
+    # ENVOY_STREAM_LOG's own mark)
+    own = says_envoy or _IDS.match(message) is not None or _own_words(logger, message)
+    if not (from_source or (envoys_logger and own)):
         return None
     level = keys.get("level", keys.get("severity"))
     level = level.lower() if isinstance(level, str) else None
@@ -801,7 +804,9 @@ def _own_words(logger: str, message: str) -> bool:
     found = template_for(logger, message)
     if found is None or logger not in found.loggers:
         return False
-    return _distinctive(found.prefix) or message.startswith(_FRAGMENT_STARTS)
+    # (its start, or its fixed text as a whole: "{} gRPC config stream closed: {}, {}" starts with a value)
+    fixed = " ".join((found.prefix.strip(), *(piece.strip() for piece in found.rest)))
+    return _distinctive(found.prefix) or _distinctive(fixed) or message.startswith(_FRAGMENT_STARTS)
 
 
 # consul-dataplane relays Envoy's log in hclog's shape: "<time> [debug] envoy.connection(23) <message>" (pasted
