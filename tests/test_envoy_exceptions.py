@@ -65,6 +65,17 @@ def test_a_texts_values_and_its_end_must_be_there() -> None:
     assert envoy_component.exception_template("unable to bind domain socket with id= (see --base-id option)") is None
 
 
+def test_a_nacks_resource_name_and_a_full_stop_either_way() -> None:
+    # (found in review: the name's colon was eaten by its own pattern, and texts ending in "." never matched)
+    text = "TLS Client Authentication is not supported over QUIC"
+    for line in (f"listener_0: {text}", f"0.0.0.0_8443: {text}", f"outbound|443||x.svc.cluster.local: {text}"):
+        assert envoy_component.exception_template(line) == (text, "config"), line
+    dotted = "Abstract AF_UNIX sockets not supported."
+    assert dotted in EXCEPTIONS  # (the premise: the table holds it with its full stop)
+    for line in (dotted, dotted[:-1], dotted + "`"):
+        assert envoy_component.exception_template(line, context=True) == (dotted, "config"), line
+
+
 def test_prose_any_program_writes_needs_a_proxys_stream() -> None:
     # Envoy's "unable to open file '{}': {}" and "file {} does not exist" are any program's words: alone they say
     # nothing about who wrote them; in a stream a wrapper named after a proxy they are Envoy's

@@ -1474,3 +1474,7 @@ def test_a_line_cut_in_front_inside_its_stamp_is_read_from_its_level() -> None:
     # digits, a Z and a level word are anyone's: without pkg/log's six digits, another program's sentence stays unread
     assert parse("0Z\tinfo\thello there").format == "unknown"
     assert parse("12.5Z info Starting ADS server soon").format == "unknown"
+    # (found in review) nor is another tail of digits before a Z read for its level and scope: the line stays a
+    # message, and a refusal in it is the fail-safe's
+    assert parse("5Z info cni plugin installed").format == "unknown"
+    assert parse("00.123Z\twarn\tads\tpush error: forbidden").violation is True

@@ -222,6 +222,14 @@ def test_envoys_json_log_format_named_by_its_logger_and_its_own_words() -> None:
         'permission denied"}'
     )
     assert (closed.format, closed.category, closed.violation) == ("envoy-component", "auth", True)
+    # an application's JSON log under a logger Envoy also has, in words both could write, is not Envoy's (found in
+    # review: "Connect to {} failed: {}" and "Response body is empty" are templates of Envoy's router and init)
+    for line in (
+        '{"level":"error","logger":"router","msg":"Connect to redis failed: timeout"}',
+        '{"logger":"init","msg":"Response body is empty"}',
+        '{"logger":"router","msg":"unknown cluster \'payments\'"}',
+    ):
+        assert parse(line).format == "unknown", line
     # the same logger names over another program's words are not Envoy's
     assert parse('{"time":"2024-05-01 10:00:00.123","level":"info","logger":"http","msg":"request done"}').format == (
         "unknown"

@@ -322,3 +322,8 @@ def test_istiod_writing_its_webhook_configurations_is_config_and_a_check_is_no_s
     )
     assert (check.format, check.outcome) == ("istiod", "unknown")
     assert parse("2019-03-20T14:39:10.145306Z\tinfo\tvalidation\tistio-galley is ready").outcome != "unknown"
+    # a wait after the word is no question about it (found in review): the server did start
+    from meshtail.parse.detect import outcome_from_words
+
+    assert outcome_from_words("info", "Server started successfully, waiting for connections") == "success"
+    assert outcome_from_words("info", "waiting until the cache is ready") == "unknown"

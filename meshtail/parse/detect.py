@@ -524,11 +524,13 @@ _FAILED_WORDS = re.compile(
 )
 # a word used as a field's label ("(started: 2019-10-09 …)", "connected=3") states nothing
 _DONE_WORDS = re.compile(r"(?i)\b(?:succeeded|succeed|successfully|is ready|are ready|started|connected)\b(?![:=])")
-# "… has successfully terminated": a stop, whatever adverb it takes; "Checking if … is ready", "waiting until … is
-# ready": a question, not an answer
-_NOT_DONE = re.compile(
-    r"(?i)\b(?:not|failed|never|no longer|terminated|stopped|exited|shut ?down|disconnected"
-    r"|check(?:ing)? (?:if|whether)|whether|waiting (?:for|until)|wait (?:for|until))\b"
+# "… has successfully terminated": a stop, whatever adverb it takes
+_NOT_DONE = re.compile(r"(?i)\b(?:not|failed|never|no longer|terminated|stopped|exited|shut ?down|disconnected)\b")
+# "Checking if … is ready", "waiting until … is ready": a question about the state, not the state (but "started,
+# waiting for connections" did start: the wait must come before the word)
+_ASKED = re.compile(
+    r"(?i)\b(?:check(?:ing)? (?:if|whether)|whether|waiting (?:for|until)|wait (?:for|until))\b[^.;,:]{0,80}?"
+    r"\b(?:succeeded|succeed|is ready|are ready|started|connected)\b"
 )
 
 
@@ -540,7 +542,7 @@ def outcome_from_words(severity: str, text: str) -> str:
         return "failure"
     if severity == "warning" and _FAILED_WORDS.search(text) and not istio_go.FALLBACK.search(text):
         return "failure"  # (unless it says what it did instead: a fallback taken)
-    if severity == "info" and _DONE_WORDS.search(text) and not _NOT_DONE.search(text):
+    if severity == "info" and _DONE_WORDS.search(text) and not _NOT_DONE.search(text) and not _ASKED.search(text):
         return "success"
     return "unknown"
 

@@ -804,9 +804,16 @@ def _own_words(logger: str, message: str) -> bool:
     found = template_for(logger, message)
     if found is None or logger not in found.loggers:
         return False
-    # (its start, or its fixed text as a whole: "{} gRPC config stream closed: {}, {}" starts with a value)
+    # (its start, or its fixed text as a whole: "{} gRPC config stream closed: {}, {}" starts with a value) -- and
+    # more of it than a pasted fragment needs: an application's own JSON log names a "router" or an "upstream" too,
+    # and writes "Response body is empty" or "Connect to {} failed: {}" in its own words (found in review)
     fixed = " ".join((found.prefix.strip(), *(piece.strip() for piece in found.rest)))
+    if len(fixed) < _OWN_FIXED or len(fixed.split()) < 4:
+        return False
     return _distinctive(found.prefix) or _distinctive(fixed) or message.startswith(_FRAGMENT_STARTS)
+
+
+_OWN_FIXED = 24
 
 
 # consul-dataplane relays Envoy's log in hclog's shape: "<time> [debug] envoy.connection(23) <message>" (pasted
@@ -1249,7 +1256,9 @@ def _fragment(body: str, head: str, source: Source | None) -> Parsed | None:
 # denied") or quoted from a NACK after the resource's name ("0.0.0.0_8000: unable to open file …").  A whole text,
 # its fixed pieces in order and the last at the line's end, is Envoy's.
 _EXCEPTION_LENGTH = 2000
-_NAMED = re.compile(r"[\w.:|/-]{1,256}+: (?=\S)")  # a resource's name before the text (a NACK's detail)
+# a resource's name before the text (a NACK's detail: "0.0.0.0_8000: …", "outbound|80||x.svc: …"); a colon inside the
+# name only when no blank follows it
+_NAMED = re.compile(r"(?:[\w.|/-]|:(?! )){1,256}+: (?=\S)")
 _TEXT_END = "`'\". "  # a trailing mark an author or the shell left after it
 
 
@@ -1306,17 +1315,20 @@ def _whole_text(pieces: tuple[str, ...], text: str) -> bool:
         if at < 0:
             return False
         position = at + len(piece)
-    return end > position or (len(pieces) == 2 and end > len(first))
+    return end > position
 
 
 def exception_template(text: str, context: bool = False) -> tuple[str, str] | None:
     """The refusal text of Envoy's that ``text`` is whole (after a resource's name, when it has one), and its kind:
     a distinctive one anywhere, one in prose's words only in a proxy's stream (``context``)."""
-    text = text.rstrip(_TEXT_END) if text[-1] in _TEXT_END else text
-    candidates = [text]
-    named = _NAMED.match(text)
-    if named is not None:
-        candidates.append(text[named.end() :])
+    # a mark an author or the shell left after it -- or the text's own last character ("… not supported."), or its
+    # full stop left off in the paste: each reading is tried
+    stripped = text.rstrip(_TEXT_END)
+    candidates = [text, *(other for other in (stripped, f"{stripped}.") if other != text)]
+    for whole in candidates[:3]:
+        named = _NAMED.match(whole)
+        if named is not None:
+            candidates.append(whole[named.end() :])
     if text.startswith("panic: "):
         candidates.append(text[7:])
     for candidate in candidates:

@@ -159,10 +159,11 @@ def _read_line(body: str) -> GoLine | None:
         head = _STAMPED.match(text)
         if head is not None:
             stamp, separator, level = head.group(1), head.group(2), head.group(3)
-        elif (head := _CUT_STAMPED.match(text)) is not None:
+        elif (head := _CUT_STAMPED.match(text)) is not None and _STAMP_TAIL.fullmatch(text, 0, head.start(1)):
+            # what is left of the stamp is pkg/log's (six fraction digits, UTC): Istio's line, its time lost (any
+            # other digits before a Z are no stamp of theirs: the line is read as a message, as before)
             separator, level = head.group(1), head.group(2)
-            # what is left of the stamp is pkg/log's (six fraction digits, UTC): Istio's line, its time lost
-            cut = _STAMP_TAIL.fullmatch(text, 0, head.start(1)) is not None
+            cut = True
         else:
             return GoLine(None, "", None, text.strip(), {})
     elif first in "diwefptcn":
