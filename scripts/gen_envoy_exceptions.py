@@ -212,15 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--envoy", type=Path, default=templates.ENVOY_MIRROR, help="git directory with Envoy's history")
     parser.add_argument("--check", action="store_true", help="exit 1 if the generated file is out of date")
     args = parser.parse_args(argv)
-    text = render(*collect(args.envoy))
-    if args.check:
-        if not TARGET.exists() or TARGET.read_text(encoding="utf-8") != text:
-            print(f"{TARGET.relative_to(ROOT)} is out of date", file=sys.stderr)
-            return 1
-        return 0
-    TARGET.write_text(text, encoding="utf-8")
-    print(f"wrote {TARGET.relative_to(ROOT)}")
-    return 0
+    return int(templates.write_or_check(TARGET, render(*collect(args.envoy)), args.check))
 
 
 if __name__ == "__main__":

@@ -920,14 +920,19 @@ def main(argv: list[str] | None = None) -> int:
                 rule, action = verdict(call)
                 fields = (label, call.logger, call.level, call.path, call.line, call.macro, rule.name, action)
                 print(*fields, repr(call.template), sep="\t", file=out)
-    text = render(found, read)
-    if args.check:
-        if not TARGET.exists() or TARGET.read_text(encoding="utf-8") != text:
-            print(f"{TARGET.relative_to(ROOT)} is out of date", file=sys.stderr)
+    return write_or_check(TARGET, render(found, read), args.check)
+
+
+def write_or_check(target: Path, text: str, check: bool) -> int:
+    """Write the generated module, or with ``check`` exit 1 when the one on disk differs (gen_envoy_exceptions.py
+    shares it)."""
+    if check:
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            print(f"{target.relative_to(ROOT)} is out of date", file=sys.stderr)
             return 1
         return 0
-    TARGET.write_text(text, encoding="utf-8")
-    print(f"wrote {TARGET.relative_to(ROOT)}")
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target.relative_to(ROOT)}")
     return 0
 
 
