@@ -182,12 +182,20 @@ def test_the_c_librarys_and_coreutils_file_permission_errors_are_no_refusal() ->
     mesh refusing anyone (holdout99, holdout48: Envoy's "unable to open file '…': Permission denied" in compose
     output, "chown: /dev/stdout: Permission denied"; both guessed denials before)."""
     for line in (
-        "proxy_1        | unable to open file '/dev/stdout': Permission denied",
         "[pipecd-gateway] | chown: /dev/stdout: Permission denied",
         "mkdir: cannot create directory '/etc/istio': Permission denied",
     ):
         event = parse(line)
         assert (event.category, event.violation) == ("other", False), line
+    # Envoy's own text for it, in a proxy's stream, is Envoy refusing its access log's config (the text read from
+    # its source, envoy_exceptions.py): a config failure as holdout99 labels it -- still no denial of anyone
+    envoy = parse("proxy_1        | unable to open file '/dev/stdout': Permission denied")
+    assert (envoy.format, envoy.category, envoy.outcome, envoy.action) == (
+        "envoy-component",
+        "config",
+        "failure",
+        "config.invalid",
+    )
     # the premise: a permission refused to a request is still a guessed denial
     assert parse("proxy_1 | request to /admin: Permission denied by policy").action == "log.denial"
 
