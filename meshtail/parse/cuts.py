@@ -23,6 +23,12 @@ def without_ellipsis(text: str) -> str:
     return text
 
 
+def cut_end(text: str) -> tuple[str, bool]:
+    """:func:`without_ellipsis`, and whether there was one to take off: a cut the line says it has (``marked``)."""
+    bare = without_ellipsis(text)
+    return bare, len(bare) < len(text.rstrip())
+
+
 def mid_word(fixed: str, at: int) -> bool:
     """Whether a line cut ``at`` this many characters of ``fixed`` text stops inside one of its words (the cut shows
     itself); one that stops where a word ends may be a whole message that happens to start the same way."""

@@ -41,7 +41,7 @@ from typing import Any, NamedTuple
 
 from ..events import Source
 from ..text import clip
-from .cuts import most_shown, piece_start, without_ellipsis
+from .cuts import cut_end, most_shown, piece_start
 from .envoy_exceptions import EXCEPTIONS
 from .envoy_templates import TEMPLATES
 from .istio_go import FALLBACK, own_envoy_message
@@ -1355,16 +1355,16 @@ def _exception(text: str, attrs: dict[str, Any], context: bool) -> Parsed | None
     attrs["envoy.exception"] = template
     attrs["error.message"] = clip(text, 400)
     attrs["meshtail.partial"] = True  # the text alone: Envoy's line (or NACK) it came from is not there
-    if kind == "config":
-        summary = f"envoy refused a setting: {clip(text, 140)}"
-        return Parsed(None, "config", "failure", True, "error", "config.invalid", summary, attrs)
-    if kind == "crash":
-        return Parsed(
-            None, "other", "failure", False, "error", "envoy.crash", f"envoy panicked: {clip(text, 140)}", attrs
-        )
-    return Parsed(
-        None, "other", "failure", False, "error", "envoy.log", f"envoy could not start: {clip(text, 140)}", attrs
-    )
+    category, violation, action, says = _EXCEPTION_VERDICTS[kind]
+    return Parsed(None, category, "failure", violation, "error", action, f"envoy {says}: {clip(text, 140)}", attrs)
+
+
+# what each kind of refusal text (envoy_exceptions.py) means: category, violation, action, and the summary's words
+_EXCEPTION_VERDICTS = {
+    "config": ("config", True, "config.invalid", "refused a setting"),
+    "crash": ("other", False, "envoy.crash", "panicked"),
+    "process": ("other", False, "envoy.log", "could not start"),
+}
 
 
 _DUPLICATE_MATCHER = re.compile(r"filter chain '[^']{0,512}' has the same matching rules defined as '")
@@ -1617,9 +1617,7 @@ def _cut_shown(template: Template, text: str, marked: bool) -> int:
 def cut_template(logger: str | None, message: str) -> Template | None:
     """The template a message cut at its end was printed from (the line's logger's when it has any), when all that
     explain the most of it agree on its verdict; None when they differ or the cut leaves too little."""
-    head = message[:DECIDE]
-    text = without_ellipsis(head)
-    marked = len(text) < len(head.rstrip())
+    text, marked = cut_end(message[:DECIDE])
     first = text.split(" ", 1)[0]
     if len(first) == len(text) or len(text) < CUT_WEIGHT:
         return None

@@ -28,7 +28,7 @@ from typing import Any
 from ..events import Source
 from ..text import clip
 from . import istio_templates
-from .cuts import mid_word, most_shown, piece_start, without_ellipsis
+from .cuts import cut_end, mid_word, most_shown, piece_start
 from .istio_flags import AGENT_ONLY, ISTIOD_ONLY
 from .istio_paths import program_in
 from .result import Action, Parsed, action_word, attr_key, severity_of
@@ -553,13 +553,12 @@ def cut_template(message: str, in_text: bool = False) -> Template | None:
     if last[0] is message and last[1] == in_text:  # family() and build() ask about the same line
         return last[2]
     found = None
-    head = message[:2000]
-    text = without_ellipsis(head)
+    text, marked = cut_end(message[:2000])
     first = text.split(" ", 1)[0]
     if len(first) < len(text) and len(text) >= CUT_WEIGHT:  # (one word: nothing to go on)
         if _index is None:
             _index = _build_index()
-        found = _cut_match(text, first, in_text, len(text) < len(head.rstrip()), _index)
+        found = _cut_match(text, first, in_text, marked, _index)
     _last_cut = (message, in_text, found)
     return found
 

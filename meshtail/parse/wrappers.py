@@ -1035,6 +1035,13 @@ def _ui_time(stamp: str) -> str | None:
     return normalize(stamp.replace(",", "."))
 
 
+def _epoch_ms(value: Any) -> str | None:
+    """A record's time given as an integer of milliseconds since the epoch (13 digits: Datadog's intake, LogScale's
+    ``@timestamp``), or None for anything else."""
+    digits = str(value) if isinstance(value, int) else ""
+    return _ui_time(digits) if len(digits) == 13 else None
+
+
 def _loki_cli(text: str, source: Source) -> Peeled | None:
     """``logcli query`` output: ``<time> {label="value", …} line``; promtail's dry run: the same with tabs."""
     if not text[:1].isdigit() or (" {" not in text[:60] and "\t{" not in text[:60]):
@@ -1175,17 +1182,14 @@ _ENVELOPE_KEYS = frozenset(
 
 # a Splunk HTTP event collector event's own keys (docs.splunk.com "Format events for HTTP Event Collector")
 _HEC_KEYS = frozenset(("event", "time", "host", "source", "sourcetype", "index", "fields"))
-_GELF_NAMES = {
-    "_kubernetes_pod_name": "pod",
-    "_kubernetes_namespace_name": "namespace",
-    "_kubernetes_container_name": "container",
-}
 _GRAYLOG_KEYS = frozenset(("gl2_message_id", "gl2_source_input", "source", "streams", "_id"))
 _GRAYLOG_NAMES = {
     "kubernetes_pod_name": "pod",
     "kubernetes_container_name": "container",
     "kubernetes_namespace_name": "namespace",
 }
+# the same names as a GELF output writes them, each an additional field ("_" before it)
+_GELF_NAMES = {f"_{key}": name for key, name in _GRAYLOG_NAMES.items()}
 
 
 def _envelope(text: str, source: Source) -> Peeled | None:
@@ -1416,8 +1420,8 @@ def _payload(obj: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
             tags = obj.get("ddtags")  # the Datadog agent's intake payload: "kube_namespace:x,pod_name:y,…"
             if isinstance(tags, str):
                 found = {**_tag_labels(tags.split(",")), **found}
-            if stamp is None and isinstance(obj.get("timestamp"), int):
-                stamp = _ui_time(str(obj["timestamp"])) if len(str(obj["timestamp"])) == 13 else None
+            if stamp is None:
+                stamp = _epoch_ms(obj.get("timestamp"))
             return message, {**labels, **found}, stamp
         if isinstance(message, str) and starts_a_record(message) and _LINE_ONLY_KEYS.isdisjoint(obj):
             # any other shipper's or store's record of a line ({"timestamp", "message", "source"}: Graylog's message
@@ -1436,9 +1440,7 @@ def _payload(obj: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
     # LogScale's (Humio's) events ({"@rawstring": …, "@timestamp": <ms>})
     raw = obj.get("_raw", _dig(obj, "result", "_raw"))
     if raw is None and isinstance(obj.get("@rawstring"), str):
-        when = obj.get("@timestamp")
-        ms = str(when) if isinstance(when, int) else ""
-        return obj["@rawstring"], labels, stamp or (_ui_time(ms) if len(ms) == 13 else None)
+        return obj["@rawstring"], labels, stamp or _epoch_ms(obj.get("@timestamp"))
     if isinstance(raw, str):
         result = obj.get("result") if isinstance(obj.get("result"), dict) else obj
         return raw, {**result, **labels}, stamp or _first_time(result, "_time")

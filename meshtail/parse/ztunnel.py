@@ -48,7 +48,7 @@ from ..events import Source
 from ..text import clip
 from . import istio_templates
 from .addresses import set_hostport
-from .cuts import mid_word, most_shown, piece_start, without_ellipsis
+from .cuts import cut_end, mid_word, most_shown, piece_start
 from .istio_go import match_template
 from .result import Action, Parsed, action_word, attr_key, severity_of
 from .timestamps import normalize
@@ -622,8 +622,7 @@ def _cut_row(line: _Line) -> _Template | None:
     else None."""
     entry = _BY_TARGET.get(line.target) if line.target is not None else None
     message = line.message
-    text = without_ellipsis(message)
-    marked = len(text) < len(message.rstrip())
+    text, marked = cut_end(message)
     if entry is None or " " not in text or len(text) < CUT_WEIGHT:
         return None
     exact, patterns = entry
