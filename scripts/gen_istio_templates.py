@@ -143,7 +143,12 @@ RULES: tuple[tuple[str, str, str, str, str, bool, str], ...] = (
         "mixer invalid config",
         "warn error fatal",
         r"^unable to (?:compile|find a handler|create builder)|compilation failure|^compiler\.compile failed"
-        r"|^handler not found",
+        r"|^handler not found"
+        # the snapshot builder's findings (appendErr) and the expression compiler's (unknown attribute, bad types)
+        r"|^instance not found|^no valid (?:actions|instances) found|^action specified the same instance"
+        r"|^(?:adapter|template) '%v' not found|not supported by handler|does not conforms? to schema"
+        r"|^invalid params block|^unable to (?:find template|parse (?:adapter configuration|descriptor))"
+        r"|^unknown (?:attribute|function)|^(?:unable|failed) to parse expression|, expected type %v$",
         "config",
         "failure",
         True,
@@ -272,7 +277,7 @@ _NOT_YET = re.compile(
     r"\b(?:before|until|unless|not(?: yet)?|waiting for|wait for|yet to be|check(?:ing)? (?:if|whether))\b[^.;:]{0,80}"
     r"\b(?:loaded|ready|started|connected|synced|established|generated|signed|issued|listening|serving)\b"
 )
-_FALLBACK = re.compile(r"\binstead\b|\bfall(?:ing)? back\b|\bfallback\b")
+_FALLBACK = re.compile(r"\binstead\b|\bfall(?:ing)? back\b|\bfallback\b|\bcontinu(?:e|es|ing) anyways?\b")
 _STOP_WORDS = re.compile(r"\b(?:terminated|stopped|shut ?down|exited|closed)\b")
 _CNI_DONE = re.compile(r"^(?:created|copied|wrote|installed)\b")
 _START_WORDS = re.compile(r"^(?:%v )?start|\bstart(?:ed|s|ing)\b|\blistening\b|\bserving\b")
@@ -428,6 +433,13 @@ _CONST = re.compile(r"\b([A-Za-z_]\w*)\s*(?:string\s*)?=\s*\"([A-Za-z][\w -]{0,4
 _CALL = re.compile(r"\.(Debug|Info|Warn|Error|Fatal)(f|a)?\(")
 _STRING = re.compile(r'\s*(?:fmt\.Sprintf\(\s*)?("(?:[^"\\\n]|\\.)*"|`[^`]*`)(\s*\+)?(\s*,\s*(?!zap\.))?')
 _ERROR_STRING = re.compile(r'\b(?:fmt\.Errorf|errors\.New)\(\s*("(?:[^"\\\n]|\\.)*")')
+# Mixer's config snapshot builder (mixer/pkg/runtime/config/ephemeral.go, 1.0-1.7) logs each error it finds in
+# the user's rules, handlers and instances through ``appendErr(errs, <field>, [<counter>,] "<format>", …)``
+# (``log.Error(err.Error())`` in 1.0, debug from 1.1); the field is a Sprintf of its own, skipped whole
+_APPEND_ERR = re.compile(r'\bappendErr\((?:[^"()]|\([^()]*\))*?("(?:[^"\\\n]|\\.)*")')
+# ...and, bare, the errors of Mixer's expression compiler for a rule's match or an instance's fields
+# ("unknown attribute context.protocol", istio/istio#8839): the compiler's own error strings
+_MIXER_COMPILER = ("mixer/pkg/lang/", "mixer/pkg/il/compiler/")
 _VERB = re.compile(r"%[-+# 0]*(?:\[\d+\])?(?:\d+|\*)?(?:\.(?:\d+|\*)?)?(?:\[\d+\])?[a-zA-Z]")
 _LEVELS = {"Debug": "debug", "Info": "info", "Warn": "warn", "Error": "error", "Fatal": "fatal"}
 _NOT_LOGGERS = frozenset("fmt errors t b tb s1 klog glog http status err args grpclog logrus zap c.t".split())
@@ -620,6 +632,16 @@ class Reader:
             if template is None:
                 continue
             self._add(template, names, scope, _LEVELS[call.group(1)], f"{repo}@{revision}", error_string=False)
+        if path.startswith("mixer/pkg/runtime/config/"):
+            for match in _APPEND_ERR.finditer(text):
+                template = template_of(go_string(match.group(1)))
+                if template is not None:  # (through pkg/log's default scope)
+                    self._add(template, names, "default", "error", f"{repo}@{revision}", error_string=False)
+        if path.startswith(_MIXER_COMPILER):
+            for match in _ERROR_STRING.finditer(text):
+                template = template_of(go_string(match.group(1)))
+                if template is not None:  # (through pkg/log's default scope)
+                    self._add(template, names, "default", "error", f"{repo}@{revision}", error_string=False)
         if names in ((AGENT,), (CNI,)) or repo == "istio/cni" or any(n == ISTIOD for n in names):
             for match in _ERROR_STRING.finditer(text):
                 template = template_of(go_string(match.group(1)))

@@ -787,6 +787,13 @@ RULES: tuple[Rule, ...] = (
         generic=True,
     ),
     Rule(
+        "carries on",
+        r"(?i)continuing anyways?\b|\bfall(?:ing)? back\b|\binstead\b",
+        ("other", "unknown", False, "ztunnel.{target}"),
+        levels=("warn",),
+        note="a warning that says what ztunnel does instead (`…; continuing anyways, but this may fail`): not failed",
+    ),
+    Rule(
         "error level",
         r"",
         ("other", "failure", False, "ztunnel.{target}"),

@@ -231,3 +231,17 @@ def test_rejection_words_still_count_beside_punctuation_and_in_their_spellings()
     ):
         event = parse(line)
         assert (event.category, event.outcome, event.violation) == ("config", "failure", True), line
+
+
+def test_the_api_servers_answer_to_a_malformed_request_is_no_refusal() -> None:
+    # blind set holdout135 (istio/istio#35955): kubectl's fatal line for a bare 400 -- client-go's own words for
+    # StatusReasonBadRequest, nothing refused by policy
+    line = (
+        "F1116 17:05:32.703515   28777 helpers.go:115] Error from server (BadRequest): "
+        "the server rejected our request for an unknown reason"
+    )
+    event = parse(line)
+    assert (event.category, event.violation) == ("other", False)
+    assert "meshtail.heuristic" not in event.attributes
+    # the premise: "rejected" in other words is still a guessed refusal
+    assert parse("the server rejected our request: policy forbids it").action == "log.denial"

@@ -605,7 +605,7 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         if parsed is not None:
             return FORMAT, parsed
     if ".cc:" in head or ".h:" in head:
-        parsed = _level_logger(body, head, source)
+        parsed = _level_logger(body, head, source) or _glog_located(body, source)
         if parsed is not None:
             return FORMAT, parsed
     if "): " in head:
@@ -886,7 +886,16 @@ _THREAD_LOGGER = re.compile(
     r"|\s?\d{2}:\d{2}:\d{2}\.\d{1,9} \d{1,10} envoy\] )?"
     r"\[(?P<thread>\d{1,10})\]\[(?P<logger>[\w.-]{1,40})\](?:\[(?P<file>[\w./+-]{1,400}):(?P<line>\d{1,7})\])? ?"
 )
-_GLOG_LEVELS = {"D": "debug", "I": "info", "W": "warning", "E": "error", "F": "critical"}
+_GLOG_LEVELS = {"D": "debug", "I": "info", "W": "warning", "E": "error", "F": "critical", "C": "critical"}
+# glog's head before Envoy's source location, as an operator's --log-format writes it: Envoy's GKE docs
+# ("%L%m%d %T.%e %t envoy/%@] [%t][%n]%v": "W0523 17:24:16.714 307 envoy/source/…/dns_impl.cc:140] [307][dns]…")
+# and a layout naming the logger before the file ("%L%m%d %T.%f %t %n %s:%#] %v", envoyproxy/envoy#21410:
+# "D0523 17:24:16.714733 307 dns dns_impl.cc:140] dns resolution for … failed with c-ares status 4")
+_GLOG_LOCATED = re.compile(
+    r"(?P<glog>[DIWEFC])\d{4} \d{2}:\d{2}:\d{2}(?:\.\d{1,9})? {1,8}(?P<thread>\d{1,10}) "
+    r"(?:(?P<logger>[a-z][a-z0-9_]{0,31}) )?(?:envoy/)?(?P<file>[\w./+-]{1,400}?\.(?:cc|h)):(?P<line>\d{1,7})\] ?"
+    r"(?:\[\d{1,10}\]\[(?P<inner>[\w.-]{1,40})\])?"
+)
 
 
 def _thread_logger(body: str, source: Source | None) -> Parsed | None:
@@ -899,6 +908,22 @@ def _thread_logger(body: str, source: Source | None) -> Parsed | None:
         attrs["code.lineno"] = int(match.group("line"))
     level = _GLOG_LEVELS.get(match.group("glog") or "")
     return classify(None, level, match.group("logger"), body[match.end() :], attrs, source)
+
+
+def _glog_located(body: str, source: Source | None) -> Parsed | None:
+    """glog's head then Envoy's source file (see :data:`_GLOG_LOCATED`), or None: Envoy's when its logger is named,
+    or when the file is in Envoy's tree -- a C++ program's glog line names a file only."""
+    match = _GLOG_LOCATED.match(body)
+    if match is None:
+        return None
+    logger = match.group("inner") or match.group("logger")
+    if logger is not None and logger not in ENVOY_LOGGERS:
+        return None
+    if logger is None and _ENVOY_SOURCE_PATH.match(match.group("file")) is None:
+        return None
+    attrs: dict[str, Any] = {"thread.id": int(match.group("thread")), "code.filepath": match.group("file")}
+    attrs["code.lineno"] = int(match.group("line"))
+    return classify(None, _GLOG_LEVELS[match.group("glog")], logger, body[match.end() :], attrs, source)
 
 
 def _bracketed(body: str, head: str, source: Source | None) -> Parsed | None:
@@ -1699,6 +1724,9 @@ _IDENTITY_REFUSED = re.compile(
 # (SPIRE's SDS server: "workload is not authorized for the requested identities")
 _IDENTITY_DENIED = re.compile(
     r"(?i)unauthenticated|authenticate failure|permission ?denied|permissiondenied|\bnot authorized for\b"
+    # (a managed control plane's IAM refusing the proxy: "13, Unauthorized to perform ecs:Poll for arn:…",
+    # aws/amazon-ecs-service-connect-agent#155, blind set holdout138)
+    r"|\b(?:un|not )authori[sz]ed to\b"
 )
 # an unnamed stream (Envoy before 1.19 named none) whose error is about the workload's certificate is SDS's
 _SDS_ERROR = re.compile(r"(?i)failed to (?:get|generate) (?:root cert|secret)|workload certificate")

@@ -654,6 +654,11 @@ _PROSE = (
     "Invalid ",
     "Validation failed",
     "validation failed",
+    # (Mixer's expression compiler: "unknown attribute %v", "unknown function: %v" are any interpreter's words)
+    "unknown ",
+    "Unknown ",
+    "unexpected ",
+    "Unexpected ",
 )
 _TECHNICAL = re.compile(r"[A-Z0-9_(]")
 # what a prose start must go on to name to be Istio's own words ("Failed to fetch jwt public key", "failed to
@@ -1142,7 +1147,7 @@ def _failing(lowered: str) -> bool:
 # without its credential, a failure
 FALLBACK = re.compile(
     r"(?i)\binstead\b|\bfall(?:ing|s)? back\b|\bfell back\b|\bfallback to\b|\busing (?:the |a )?fallback\b"
-    r"|\bruntime singleton\b"
+    r"|\bruntime singleton\b|\bcontinu(?:e|es|ing) anyways?\b"
 )
 
 

@@ -281,8 +281,8 @@ def _artefacts(text: str, source: Source) -> Peeled | None:
         heading = body.lstrip("#")
         if heading[:1] == " " and len(body) - len(heading) <= 6 and looks_like_a_line(heading.lstrip()):
             body = heading.lstrip()  # a markdown heading made of the line ("## Envoy proxy is NOT ready: …")
-    if body.startswith(("> ", "│ ", "| ", "$ ", "# ")):
-        rest = body[2:].lstrip()
+    if body.startswith(_QUOTE_MARKS):
+        rest = _unmarked(body)
         if looks_like_a_line(rest) or _KAIL.match(rest) or rest.startswith("[pod/"):
             body = rest  # a quote, a table cell, a shell prompt or comment before the line (or its wrapper)
     if body.startswith(_ELIDED):
@@ -1879,7 +1879,20 @@ _PEELERS = (
 
 
 # ---------------------------------------------------------------- a wrapper before a bare message
-_QUOTE_MARKS = ("> ", "│ ", "| ", "$ ", "# ")
+# a quote, a table cell, a shell prompt or comment, an author's arrow ("# → xdsproxy connected …", holdout138)
+_QUOTE_MARKS = ("> ", "│ ", "| ", "$ ", "# ", "→ ", "-> ", "=> ", "➜ ")
+
+
+def _unmarked(text: str) -> str:
+    """The text after its leading marks (a few: "# → …", "> > …", ">> …")."""
+    for _ in range(4):
+        if text[:1] == ">":
+            text = text.lstrip("> ")
+        mark = next((mark for mark in _QUOTE_MARKS if text.startswith(mark)), None)
+        if mark is None:
+            break
+        text = text[len(mark) :].lstrip()
+    return text
 
 
 def _loose_stern(text: str, source: Source) -> Peeled | None:
@@ -1921,8 +1934,7 @@ def _loose_quote(text: str, source: Source) -> Peeled | None:
         return None
     if not text.startswith(_QUOTE_MARKS):
         return None
-    rest = text.lstrip("> ") if text[0] == ">" else text[2:].lstrip()  # (a quote of a quote: every mark off)
-    return Peeled(rest, source, None, ["paste"])
+    return Peeled(_unmarked(text), source, None, ["paste"])  # (a quote of a quote: every mark off)
 
 
 def _loose_csv(text: str, source: Source) -> Peeled | None:
@@ -2080,7 +2092,7 @@ def _loose_annotation(text: str, source: Source) -> Peeled | None:
         return None
     line = text[: found.start()].rstrip()
     if line.startswith(_QUOTE_MARKS):
-        line = line[2:].lstrip()  # (a quoted or commented line, annotated)
+        line = _unmarked(line)  # (a quoted or commented line, annotated)
     return Peeled(line, source, None, ["paste"], partial=True)
 
 
