@@ -80,6 +80,20 @@ ENVOY_TREES = (
     "source/extensions/health_checkers/",
     "source/extensions/network/",
     "source/extensions/wasm_runtime/",
+    # what a mesh's telemetry and policy run in the proxy too (Istio's tracing providers, access log services,
+    # metrics sinks, the overload manager, load balancing policies, RBAC matchers, HTTP extensions)
+    "source/extensions/tracers/",
+    "source/extensions/access_loggers/",
+    "source/extensions/stat_sinks/",
+    "source/extensions/resource_monitors/",
+    "source/extensions/load_balancing_policies/",
+    "source/extensions/rbac/",
+    "source/extensions/http/",
+    "source/extensions/router/",
+    "source/extensions/retry/",
+    "source/extensions/grpc_credentials/",
+    "source/extensions/formatter/",
+    "source/extensions/matching/",
 )
 ISTIO_TREES = ("src/envoy/", "source/extensions/", "extensions/common/", "src/istio/control/")
 # Cilium's Envoy (cilium-envoy, the proxy of Cilium's L7 policy and its service mesh): its filters' own log calls

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (real and rendered log lines, verbatim)
 """Access lines no exact format reads: pasted fragments, version variants, lines inside other text.
 
 Every line here is real (the source is named beside it; the same records are in
@@ -137,6 +138,30 @@ def test_a_key_value_access_format_is_read() -> None:
     assert (event.format, event.category, event.outcome) == ("envoy-text", "routing", "failure")
     assert event.attributes["envoy.response_flags"] == ["UT"]
     assert event.attributes["url.path"] == "/StudentService/get"
+
+
+def test_a_key_value_line_of_a_tcp_connection_and_an_applications_own_request_log() -> None:
+    # Envoy's own operators as key names (a custom TEXT format, found probing right-read lines in other layouts): a
+    # TCP connection logs code 0, and its flags or upstream say how it ended
+    tcp = "start_time=2021-03-16T09:30:47.919Z method=- path=- protocol=- response_code=0 response_flags=UF,URX duration=2285 upstream_host=127.0.0.1:12950"
+    event = parse(tcp)
+    assert (event.format, event.category, event.outcome) == ("envoy-text", "routing", "failure")
+    refused = parse(
+        "start_time=2021-03-16T09:30:47.919Z response_code=0 response_flags=NR response_code_details=filter_chain_not_found"
+    )
+    assert (refused.format, refused.category, refused.outcome, refused.violation) == (
+        "envoy-text",
+        "auth",
+        "deny",
+        True,
+    )
+    # a code 0 and a word that is no flag of Envoy's; a logger's own keys around a request it served: not Envoy's
+    for line in (
+        "code=0 user=x flags=1",
+        'level=info msg="served" method=GET path=/x status=200 duration=5ms',
+        "code=200 msg=ok user=x flags=1",
+    ):
+        assert parse(line).format == "unknown", line
 
 
 def test_mixer_policy_check_that_could_not_be_made_is_not_a_denial() -> None:

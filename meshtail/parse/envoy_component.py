@@ -195,6 +195,14 @@ _CLUSTER_SUMMARY = re.compile(
     r": (?:add \d{1,9} cluster\(s\), remove \d{1,9} cluster\(s\)|added/updated \d{1,9} cluster\(s\))"
 )
 _HANDSHAKE = re.compile(r"handshake error: (\d{1,4}+)")
+_TLS_NOT_FAILED = (
+    "WANT_READ",
+    "WANT_WRITE",
+    "PENDING_CERTIFICATE",
+    "WANT_PRIVATE_KEY_OPERATION",
+    "WANT_CERTIFICATE_VERIFY",
+    "ZERO_RETURN",
+)
 _POLICY_DETAILS = re.compile(r"(?i)polic|authz|authori[sz]|rbac|opa\b|oauth")
 _CILIUM_VERDICT = re.compile(r"policy lookup for endpoint (\S{1,100}) for port (\d{1,5}): (ALLOW|DENY)\b")
 _LOCAL_REPLY = re.compile(r"(?:Sending|Preparing) local reply with details (?P<details>\S{1,1024}+)")
@@ -491,6 +499,13 @@ ACTIONS: tuple[Action, ...] = (
         False,
         "a record of the health-check or outlier-detection event log (JSON): a host found unhealthy, degraded or "
         "ejected (failure), found healthy again or returned (success)",
+    ),
+    Action(
+        "upstream.connected",
+        "routing",
+        "success",
+        False,
+        "the HTTP client's `connected` (codec_client.cc, logger `client`): its connection to the upstream host is up",
     ),
     Action(
         "upstream.failure",
@@ -882,17 +897,18 @@ def _logfmt(body: str, source: Source | None) -> Parsed | None:
 # Envoy with a --log-format of its thread and logger first ("[%t][%n][%g:%#] %v"), as ESPv2 and Envoy Mobile print it,
 # behind glog's own head when a host program logs through glog ("D0723 02:03:33.466 53 envoy] [53][connection][…]")
 _THREAD_LOGGER = re.compile(
-    r"(?:(?P<glog>[DIWEF])\d{4} \d{2}:\d{2}:\d{2}\.\d{1,9} \d{1,10} envoy\] "  # glog's head: level, date, time, pid
+    r"(?:(?P<glog>[TDIWEFC])\d{4} \d{2}:\d{2}:\d{2}\.\d{1,9} \d{1,10} envoy\] "  # glog's head: level, date, time, pid
     r"|\s?\d{2}:\d{2}:\d{2}\.\d{1,9} \d{1,10} envoy\] )?"
     r"\[(?P<thread>\d{1,10})\]\[(?P<logger>[\w.-]{1,40})\](?:\[(?P<file>[\w./+-]{1,400}):(?P<line>\d{1,7})\])? ?"
 )
-_GLOG_LEVELS = {"D": "debug", "I": "info", "W": "warning", "E": "error", "F": "critical", "C": "critical"}
+# (spdlog's short level letters, Envoy's %L: T for trace, C for critical)
+_GLOG_LEVELS = {"T": "trace", "D": "debug", "I": "info", "W": "warning", "E": "error", "F": "critical", "C": "critical"}
 # glog's head before Envoy's source location, as an operator's --log-format writes it: Envoy's GKE docs
 # ("%L%m%d %T.%e %t envoy/%@] [%t][%n]%v": "W0523 17:24:16.714 307 envoy/source/…/dns_impl.cc:140] [307][dns]…")
 # and a layout naming the logger before the file ("%L%m%d %T.%f %t %n %s:%#] %v", envoyproxy/envoy#21410:
 # "D0523 17:24:16.714733 307 dns dns_impl.cc:140] dns resolution for … failed with c-ares status 4")
 _GLOG_LOCATED = re.compile(
-    r"(?P<glog>[DIWEFC])\d{4} \d{2}:\d{2}:\d{2}(?:\.\d{1,9})? {1,8}(?P<thread>\d{1,10}) "
+    r"(?P<glog>[TDIWEFC])\d{4} \d{2}:\d{2}:\d{2}(?:\.\d{1,9})? {1,8}(?P<thread>\d{1,10}) "
     r"(?:(?P<logger>[a-z][a-z0-9_]{0,31}) )?(?:envoy/)?(?P<file>[\w./+-]{1,400}?\.(?:cc|h)):(?P<line>\d{1,7})\] ?"
     r"(?:\[\d{1,10}\]\[(?P<inner>[\w.-]{1,40})\])?"
 )
@@ -2001,6 +2017,12 @@ def _decide(
             reason_word = upper if upper.replace("_", "").isalnum() and upper.isupper() else clip(reason, 100)
             summary = f"{where} TLS handshake failed: {reason_word}"
             return made("auth", "failure", True, _floor(severity, "warning"), "tls.handshake_error", summary)
+    if m.startswith(("ssl error occurred while read: ", "ssl error occurred while write: ")) and m.rstrip().endswith(
+        _TLS_NOT_FAILED
+    ):
+        # (ssl_handshaker.cc/ssl_socket.cc log SSL_get_error's answer at trace before they switch on it: the socket
+        # waiting for the peer's bytes, a certificate or a key, or the peer's close_notify -- no failure)
+        return made("auth", "unknown", False, severity, "tls.handshake", f"{where} TLS: {clip(m, 120)}")
     handshake = _HANDSHAKE.search(m, 0, 200)
     if handshake:
         code = int(handshake.group(1))
@@ -2009,6 +2031,8 @@ def _decide(
             return made("auth", "unknown", False, severity, "tls.handshake", f"{where} TLS handshake waiting for data")
         summary = f"{where} TLS handshake failed (error {code})"
         return made("auth", "failure", True, _floor(severity, "warning"), "tls.handshake_error", summary)
+    if logger == "client" and m == "connected":  # (codec_client.cc onEvent(Connected): the upstream connection is up)
+        return made("routing", "success", False, severity, "upstream.connected", f"{where} connected upstream")
     if m.startswith("handshake complete"):  # (ssl_socket.cc: the peer's certificate accepted, keys agreed)
         return made("auth", "success", False, severity, "tls.handshake", f"{where} TLS handshake complete")
     if m.startswith("handshake expecting "):

@@ -161,7 +161,7 @@ def names_istio_cluster(pairs: Any) -> bool:
     request or connection that went to a cluster only Istio names so is a proxy's access record whatever its keys
     are called -- unless a logger's own keys say an application wrote it (its client's view of the same call)."""
     pairs = list(pairs)
-    if _APP_LOG_KEYS.intersection(str(key).lower() for key, _value in pairs) or "ts" in (k for k, _v in pairs):
+    if APP_LOG_KEYS.intersection(str(key).lower() for key, _value in pairs) or "ts" in (k for k, _v in pairs):
         return False
     if not any(isinstance(value, str) and _ISTIO_CLUSTER.match(value) for _key, value in pairs):
         return False
@@ -179,7 +179,7 @@ _ISTIO_CLUSTER = re.compile(
 )
 
 
-_APP_LOG_KEYS = frozenset(("level", "lvl", "msg", "severity", "logger", "caller"))
+APP_LOG_KEYS = frozenset(("level", "lvl", "msg", "severity", "logger", "caller"))
 _CONNECTION_KEYS = frozenset(
     ("duration", "protocol", "bytes_sent", "bytes_received", "downstream_remote_address", "upstream_local_address")
 )
@@ -252,7 +252,7 @@ def looks_like_keys(keys: Any, cut: bool = False) -> bool:
         return True
     if not {"method", "path"} <= names:
         return False
-    if _APP_LOG_KEYS.intersection(key.lower() for key in keys) and "upstream_host" not in names:
+    if APP_LOG_KEYS.intersection(key.lower() for key in keys) and "upstream_host" not in names:
         # a logger's own keys (level, msg): an application's structured log of a request it served (zap, slog,
         # logrus), not a proxy's access log -- Envoy's has no level or message
         return False

