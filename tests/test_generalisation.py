@@ -191,6 +191,22 @@ def test_envoys_own_json_log_format_keeps_its_level() -> None:
     assert (documented.format, documented.category, documented.violation) == ("envoy-component", "config", True)
     # an Envoy logger's name alone is a common word: another program's JSON is not Envoy's
     assert parse('{"level":"info","name":"http","message":"hello"}').format == "unknown"
+    # ...and the example as written: "SourceLine": "%s:%#" is the file's name alone (found probing right-read lines
+    # in that layout: 58 % were lost before), with any message; a file alone under another key needs Envoy's words
+    chatter = parse(
+        '{"Timestamp":"2024-05-01T10:11:12.123456","ThreadId":"14","SourceLine":"conn_pool_base.cc:140","Level":"debug","Message":"creating a new connection"}'
+    )
+    assert (chatter.format, chatter.attributes["code.filepath"]) == ("envoy-component", "conn_pool_base.cc")
+    closed = parse(
+        '{"ts":"2024-05-01T10:11:12.123","file":"grpc_stream.h:188","level":"warning","message":"StreamAggregatedResources gRPC config stream to xds_cluster closed: 14, upstream connect error"}'
+    )
+    assert (closed.format, closed.action) == ("envoy-component", "xds.stream_closed")
+    assert (
+        parse(
+            '{"ts":"2024-05-01T10:11:12","file":"main.cc:12","level":"info","message":"hello world from my service"}'
+        ).format
+        == "unknown"
+    )
 
 
 def test_envoys_json_log_format_named_by_its_logger_and_its_own_words() -> None:

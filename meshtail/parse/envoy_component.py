@@ -792,24 +792,45 @@ def _custom_json(obj: dict[str, Any], source: Source | None) -> Parsed | None:
     if not isinstance(message, str):
         return None
     logger = keys.get("name", keys.get("logger", keys.get("component")))
-    where = keys.get("sourceline", keys.get("source_line", keys.get("source")))
+    where = next((keys[key] for key in _LOCATION_KEYS if isinstance(keys.get(key), str)), None)
     from_source = isinstance(where, str) and _ENVOY_SOURCE_LINE.fullmatch(where) is not None
     says_envoy = any(isinstance(value, str) and value.lower() == "envoy" for value in keys.values())
     envoys_logger = isinstance(logger, str) and logger in ENVOY_LOGGERS
     # (Envoy's connection and stream ids before the message, "[C7][S2] …", are ENVOY_CONN_LOG's and
     # ENVOY_STREAM_LOG's own mark)
     own = says_envoy or _IDS.match(message) is not None or _own_words(logger, message)
-    if not (from_source or (envoys_logger and own)):
+    # the docs' own example names the file alone ("SourceLine": "%s:%#" -> "dns_impl.cc:140"): a C++ file's line
+    # under the docs' key, or beside Envoy's connection ids or words Envoy prints (any C++ program may name its file)
+    cpp = isinstance(where, str) and _CPP_LINE.fullmatch(where) is not None
+    if not (
+        from_source
+        or (envoys_logger and own)
+        or (cpp and ("sourceline" in keys or _IDS.match(message) or _TAGS.match(message) or _envoys_words(message)))
+    ):
         return None
     level = keys.get("level", keys.get("severity"))
     level = level.lower() if isinstance(level, str) else None
     stamp = keys.get("time", keys.get("timestamp", keys.get("ts", keys.get("date"))))
     attrs: dict[str, Any] = {}
-    _json_origin(attrs, where if from_source else None, keys.get("threadid", keys.get("thread")))
+    _json_origin(attrs, where if from_source or cpp else None, keys.get("threadid", keys.get("thread")))
     name = logger if isinstance(logger, str) and logger in ENVOY_LOGGERS else "envoy"
     parsed = classify(normalize(stamp) if isinstance(stamp, str) else None, level, name, message, attrs, source)
     parsed.decoded = True
     return parsed
+
+
+# where an operator's JSON layout puts spdlog's %s:%# / %g:%# (the docs' "SourceLine", others' own names)
+_LOCATION_KEYS = ("sourceline", "source_line", "source", "file", "location", "caller")
+_CPP_LINE = re.compile(r"[\w.+-]{1,200}\.(?:cc|h):\d{1,7}")
+
+
+def _envoys_words(message: str) -> bool:
+    """Whether the message is one Envoy prints, with fixed words enough to say so of any logger's."""
+    found = template_for(None, message, pieces=True)
+    if found is None:
+        return False
+    fixed = " ".join((found.prefix.strip(), *(piece.strip() for piece in found.rest)))
+    return len(fixed) >= _OWN_FIXED and len(fixed.split()) >= 4
 
 
 def _own_words(logger: str, message: str) -> bool:
@@ -1577,8 +1598,9 @@ def _fits(template: Template, m: str, start: int) -> bool:
     return True
 
 
-def template_for(logger: str | None, m: str, depth: int = 0) -> Template | None:
-    """The most specific Envoy template message ``m`` was printed from, preferring the line's logger's.
+def template_for(logger: str | None, m: str, depth: int = 0, pieces: bool = False) -> Template | None:
+    """The most specific Envoy template message ``m`` was printed from, preferring the line's logger's (``pieces``:
+    with no logger known, those whose text starts with a value too, found by their pieces).
 
     A template ending in ``reason: {}`` or ``: {}`` whose own verdict is "unknown" hands over to the
     template of what fills it (the pool's ``client disconnected, failure reason: immediate connect error…``).
@@ -1590,7 +1612,7 @@ def template_for(logger: str | None, m: str, depth: int = 0) -> Template | None:
                 best = template
                 break
             best = best or template
-    if best is None and logger is not None:
+    if best is None and (logger is not None or pieces):
         for template in _SHORT:
             at = m.find(template.rest[0], 0, 300)
             if at >= 0 and _fits(template, m, at):
