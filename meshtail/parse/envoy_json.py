@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..events import Source
+from . import stackdriver
 from .cutjson import close_cut_object
 from .envoy_access import build, setter_for
 from .envoy_component import PROXY_CONTAINERS
@@ -359,7 +360,11 @@ def cut_verdict(parsed: Parsed) -> Parsed:
 
 
 def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[str, Parsed] | None:
-    """An Envoy access log in JSON, or None."""
+    """An Envoy access log in JSON (Istio's Stackdriver entries too, as Cloud Logging stores them), or None."""
+    if "logName" in obj or "log_name" in obj:
+        record = stackdriver.access_record(obj)
+        if record is not None:
+            return "envoy-json", parse_object(record, source)
     if not looks_like(obj) and not (from_a_proxy(source) and _request_record(obj)):
         return None
     return "envoy-json", parse_object(obj, source)

@@ -28,6 +28,7 @@ from typing import Any
 
 from ..events import Source
 from .k8s_audit import AKS_AUDIT_CATEGORIES
+from .stackdriver import ISTIO_LOG_NAME
 from .timestamps import normalize, split_kubelet_prefix
 
 MAX_DEPTH = 6  # wrappers inside wrappers; more is an attack or a loop
@@ -1358,8 +1359,11 @@ def _payload(obj: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None]:
     if isinstance(obj.get("line"), str) and ("labels" in obj or "fields" in obj or "timestamp" in obj):
         found = obj.get("labels") or obj.get("fields") or {}
         return obj["line"], dict(found) if isinstance(found, dict) else {}, stamp
-    # Cloud Logging (GKE): textPayload / jsonPayload, resource.labels.{pod_name,namespace_name,container_name}
-    if "textPayload" in obj or "jsonPayload" in obj:
+    # Cloud Logging (GKE): textPayload / jsonPayload, resource.labels.{pod_name,namespace_name,container_name} --
+    # not Istio's Stackdriver access entry, whose textPayload is a summary ("productpage --> reviews") of the record
+    if ("textPayload" in obj or "jsonPayload" in obj) and not (
+        isinstance(obj.get("logName"), str) and ISTIO_LOG_NAME.search(obj["logName"])
+    ):
         resource = _dig(obj, "resource", "labels") or {}
         payload = obj.get("textPayload", obj.get("jsonPayload"))
         if isinstance(payload, dict) and isinstance(payload.get("message"), str) and len(payload) <= 3:
