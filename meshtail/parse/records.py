@@ -16,7 +16,8 @@ answers' own keys may sit around the records: an application's JSON that happens
 
 Only lines that start like these containers are decoded here: ``{"resourceLogs"``,
 ``{"streams"``, ``{"status":"success"``, ``{"data"``, ``{"took"``, ``{"hits"``, ``{"events"``, ``{"records"``,
-and an array whose first item is an object — a prefix test, so ordinary lines (an Envoy JSON
+Envoy's gRPC access log stream message as a receiver prints it (``{"identifier"``, ``{"httpLogs"``, …: an
+entry each), and an array whose first item is an object — a prefix test, so ordinary lines (an Envoy JSON
 access record starts ``{"start_time"`` or similar) cost one ``startswith``.
 """
 
@@ -37,6 +38,11 @@ BATCH_STARTS = (
     '{"events"',
     '{"records"',
     '{ "records"',
+    '{"identifier"',
+    '{"httpLogs"',
+    '{"tcpLogs"',
+    '{"http_logs"',
+    '{"tcp_logs"',
     "[{",
 )
 # the keys of the answers split here: a record that merely has an "events" or "hits" key of its own (an
@@ -58,6 +64,9 @@ _SEARCH_KEYS = frozenset(
 )
 # what a record of a collector's JSON array has (Fluent Bit json: date + log; Vector, Loki exports, OTel...)
 _RECORD_KEYS = frozenset({"log", "message", "msg", "line", "body", "MESSAGE", "textPayload", "jsonPayload", "_source"})
+# Envoy's ALS StreamAccessLogsMessage as a receiver prints it: the node's identifier and a batch of entries
+_ALS_BATCHES = ("httpLogs", "http_logs", "tcpLogs", "tcp_logs")
+_ALS_KEYS = frozenset(("identifier", *_ALS_BATCHES))
 DEPTH = 3  # batches inside batches (a jq -s of answers); more is an attack or a loop
 
 
@@ -134,10 +143,25 @@ def _split(obj: Any) -> list[Any] | None:
         ):
             return list(records)
         return None
+    if obj.keys() <= _ALS_KEYS:
+        return _als(obj)
     events = obj.get("events")
     if isinstance(events, list) and obj.keys() <= _CLOUDWATCH_KEYS:
         if all(isinstance(event, dict) and isinstance(event.get("message"), str) for event in events):
             return [{"events": [event]} for event in events]
+    return None
+
+
+def _als(obj: dict[str, Any]) -> list[Any] | None:
+    """A StreamAccessLogsMessage's entries, each as the message carrying it alone (its identifier kept)."""
+    for name in _ALS_BATCHES:
+        batch = obj.get(name)
+        if not isinstance(batch, dict):
+            continue
+        key = "logEntry" if "logEntry" in batch else "log_entry"
+        entries = batch.get(key)
+        if isinstance(entries, list) and all(isinstance(entry, dict) for entry in entries):
+            return [{**obj, name: {key: [entry]}} for entry in entries]
     return None
 
 

@@ -1,0 +1,137 @@
+"""Envoy's gRPC access log service (ALS) entries as a receiver prints them, as the access record Envoy's JSON format
+would give.
+
+Istio's ``envoyHttpAls``/``envoyTcpAls`` extension providers (and any ``envoy.access_loggers.http_grpc``) send each
+request as an ``HTTPAccessLogEntry`` (envoy/data/accesslog/v3/accesslog.proto): who and where in
+``common_properties``, the request and the response in their own messages, the response flags as booleans.  A
+receiver (SkyWalking's, Tetrate's, an operator's own) prints them with protojson, camelCase or snake_case, an entry a
+line -- or the ``StreamAccessLogsMessage`` that carried it.  Read here into the JSON access format's keys, so one set
+of rules decides every access line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# AccessLogCommon.ResponseFlags' booleans, as the flags Envoy's text formats print (envoy/stream_info ResponseFlag)
+_FLAGS = {
+    "failedLocalHealthcheck": "LH",
+    "noHealthyUpstream": "UH",
+    "upstreamRequestTimeout": "UT",
+    "localReset": "LR",
+    "upstreamRemoteReset": "UR",
+    "upstreamConnectionFailure": "UF",
+    "upstreamConnectionTermination": "UC",
+    "upstreamOverflow": "UO",
+    "noRouteFound": "NR",
+    "delayInjected": "DI",
+    "faultInjected": "FI",
+    "rateLimited": "RL",
+    "unauthorizedDetails": "UAEX",
+    "rateLimitServiceError": "RLSE",
+    "downstreamConnectionTermination": "DC",
+    "upstreamRetryLimitExceeded": "URX",
+    "streamIdleTimeout": "SI",
+    "invalidEnvoyRequestHeaders": "IH",
+    "downstreamProtocolError": "DPE",
+    "upstreamMaxStreamDurationReached": "UMSDR",
+    "responseFromCacheFilter": "RFCF",
+    "noFilterConfigFound": "NFCF",
+    "durationTimeout": "DT",
+    "upstreamProtocolError": "UPE",
+    "noClusterFound": "NC",
+    "overloadManager": "OM",
+    "dnsResolutionFailure": "DF",
+    "downstreamRemoteReset": "DR",
+}
+
+
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(word[:1].upper() + word[1:] for word in rest)
+
+
+def _get(obj: Any, *keys: str) -> Any:
+    """``obj[k1][k2]…``, each key in camelCase or snake_case (protojson prints either), or None."""
+    for key in keys:
+        if not isinstance(obj, dict):
+            return None
+        camel = _camel(key)
+        obj = obj.get(camel, obj.get(key))
+    return obj
+
+
+def entry_of(obj: dict[str, Any]) -> dict[str, Any] | None:
+    """The one access log entry of a record: the entry itself, or a StreamAccessLogsMessage carrying one alone."""
+    if "commonProperties" in obj or "common_properties" in obj:
+        return obj
+    for logs in ("httpLogs", "http_logs", "tcpLogs", "tcp_logs"):
+        entries = _get(obj.get(logs), "log_entry")
+        if isinstance(entries, list) and len(entries) == 1 and isinstance(entries[0], dict):
+            return entry_of(entries[0])
+    return None
+
+
+def access_record(entry: dict[str, Any]) -> dict[str, Any] | None:
+    """The entry as Envoy's JSON access record (its keys), or None when it is no access log entry."""
+    common = _get(entry, "common_properties")
+    if not isinstance(common, dict):
+        return None
+    record: dict[str, Any] = {
+        "start_time": _get(common, "start_time"),
+        "upstream_cluster": _get(common, "upstream_cluster"),
+        "route_name": _get(common, "route_name"),
+        "upstream_transport_failure_reason": _get(common, "upstream_transport_failure_reason"),
+        "connection_termination_details": _get(common, "connection_termination_details"),
+        "duration": _milliseconds(_get(common, "duration")),
+    }
+    for ours, theirs in (
+        ("downstream_remote_address", "downstream_remote_address"),
+        ("downstream_local_address", "downstream_local_address"),
+        ("upstream_host", "upstream_remote_address"),
+        ("upstream_local_address", "upstream_local_address"),
+    ):
+        record[ours] = _address(_get(common, theirs))
+    flags = _get(common, "response_flags")
+    if isinstance(flags, dict):
+        record["response_flags"] = ",".join(
+            code for name, code in _FLAGS.items() if flags.get(name) or flags.get(_snake(name))
+        )
+    request, response = _get(entry, "request"), _get(entry, "response")
+    if isinstance(request, dict):
+        for key in ("request_method", "authority", "path", "user_agent", "request_id", "forwarded_for"):
+            record[{"request_method": "method", "forwarded_for": "x_forwarded_for"}.get(key, key)] = _get(request, key)
+    if isinstance(response, dict):
+        code = _get(response, "response_code")
+        code = code.get("value", 0) if isinstance(code, dict) else code  # (a UInt32Value; {} when 0)
+        record["response_code"] = code
+        record["response_code_details"] = _get(response, "response_code_details")
+        record["bytes_sent"] = _get(response, "response_body_bytes")
+    elif isinstance(_get(entry, "connection_properties"), dict) or not isinstance(request, dict):
+        record["response_code"] = 0  # a TCP connection's entry
+        record["bytes_received"] = _get(entry, "connection_properties", "received_bytes")
+        record["bytes_sent"] = _get(entry, "connection_properties", "sent_bytes")
+    return {key: value for key, value in record.items() if value not in (None, "")}
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+def _address(value: Any) -> str | None:
+    """``{"socketAddress": {"address": …, "portValue": …}}`` as ``address:port``."""
+    socket = _get(value, "socket_address")
+    if not isinstance(socket, dict) or not isinstance(_get(socket, "address"), str):
+        return None
+    port = _get(socket, "port_value")
+    return f"{_get(socket, 'address')}:{port}" if port is not None else _get(socket, "address")
+
+
+def _milliseconds(value: Any) -> int | None:
+    """A protobuf Duration as protojson prints it (``"0.003s"``), in milliseconds."""
+    if not isinstance(value, str) or not value.endswith("s"):
+        return None
+    try:
+        return int(float(value[:-1]) * 1000)
+    except ValueError:
+        return None
