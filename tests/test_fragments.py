@@ -1563,3 +1563,33 @@ def test_a_rust_gateways_request_line_in_istios_columns_is_not_istios() -> None:
     assert parse(line.split(" gateway=")[0] + " gateway=bind/3000").format == "istiod"
     ztunnel = '2025-10-27T20:55:17.812531Z\tinfo\taccess\tconnection complete\tsrc.addr=10.0.0.1:5000 dst.addr=10.0.0.2:8080 direction="inbound"'
     assert parse(ztunnel).format == "ztunnel"
+
+
+def test_a_status_and_flags_in_one_json_field_and_a_record_without_a_status() -> None:
+    # blind set holdout151 (solo-io/gloo, a user's json format with "code": "%RESPONSE_CODE% %RESPONSE_FLAGS%"):
+    # the ext_authz denial was read as a success -- the status was no number, and no status read as success
+    record = {
+        "bytesSent": "0",
+        "userAgent": "curl/7.58.0",
+        "code": "403 UAEX",
+        "authority": "*",
+        "path": "/fx_rate/",
+        "protocol": "HTTP/1.1",
+        "duration": "19",
+        "upstreamHost": "-",
+        "start_time": "2020-04-30T08:51:19.345Z",
+        "method": "GET",
+    }
+    assert reading(json.dumps(record)) == ("envoy-json", "auth", "deny", True)
+    record["code"] = "-"
+    assert reading(json.dumps(record)) == ("envoy-json", "routing", "unknown", False)
+
+
+def test_envoys_log_relayed_through_pomeriums_console_writer() -> None:
+    # blind set holdout151 (pomerium/pomerium#1520): zerolog's console line, Envoy's logger in name=, service=envoy
+    line = " 9:21AM INF   envoy.udp_listeners: raw_udp_listener name=main service=envoy"
+    assert reading(line) == ("envoy-component", "other", "unknown", False)
+    rejected = "10:02AM ERR gRPC config for type.googleapis.com/envoy.config.listener.v3.Listener rejected: Error adding/updating listener(s) https: bad name=config service=envoy"
+    assert reading(rejected) == ("envoy-component", "config", "failure", True)
+    # the same writer's line of another service is not Envoy's
+    assert parse("9:21AM INF started name=main service=authorize").format == "unknown"

