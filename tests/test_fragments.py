@@ -1593,3 +1593,24 @@ def test_envoys_log_relayed_through_pomeriums_console_writer() -> None:
     assert reading(rejected) == ("envoy-component", "config", "failure", True)
     # the same writer's line of another service is not Envoy's
     assert parse("9:21AM INF started name=main service=authorize").format == "unknown"
+
+
+def test_mixers_access_record_in_zaps_console_encoding() -> None:
+    # istio/istio#22418 (corpus istio/istiod-text.jsonl): the stdio adapter with outputAsJson false -- the
+    # instance where the scope stands, then the record; it was read as istiod's chatter
+    line = next(
+        json.loads(text)["raw"]
+        for text in (Path(__file__).parent / "data/corpus/istio/istiod-text.jsonl").read_text().splitlines()
+        if "accesslog.instance.istio-system\t{" in json.loads(text)["raw"]
+    )
+    event = parse(line)
+    assert (event.format, event.category, event.outcome, event.action) == (
+        "istiod",
+        "routing",
+        "success",
+        "mixer.access",
+    )
+    assert event.attributes["istio.mixer.instance"] == "accesslog.instance.istio-system"
+    # the same layout around a refused request is the denial
+    denied = '2020-03-24T03:35:14.957143Z\tinfo\taccesslog.instance.istio-system\t{"responseCode": 403, "method": "GET", "url": "/x", "responseFlags": "-"}'
+    assert reading(denied)[1:] == ("auth", "deny", True)

@@ -798,3 +798,33 @@ def test_an_aks_kube_audit_record_says_what_it_holds_however_bare_its_event() ->
     assert parse('{"kind":"Event"}').format == "unknown"
     # another category's record (the API server's own log) is not an audit event
     assert parse(record.replace('"kube-audit"', '"kube-apiserver"')).format != "k8s-audit"
+
+
+# ------------------------------------------------------------------ security platforms' shapes (holdout98, a survey)
+SEKOIA_OCSF = "SEKOIA-IO/intake-formats OCSF/ocsf/tests/test_api_activity_2.json"
+SEKOIA_DEFENDER = "SEKOIA-IO/intake-formats Microsoft/microsoft-365-defender/tests/test_cloud_audit_events.json"
+
+
+def test_an_eks_audit_event_as_ocsf_api_activity_is_the_event() -> None:
+    # Amazon Security Lake maps EKS audit events to OCSF's API Activity class: verb, user, URI, resource and code
+    # where OCSF puts them, the audit API named in metadata.product.version
+    event = parse(raw("siem.jsonl", '"class_uid": 6003', SEKOIA_OCSF))
+    assert verdict(event) == ("k8s-audit", "other", "success", False)
+    assert (event.attributes["k8s.verb"], event.attributes["k8s.resource"]) == ("create", "nodes")
+    assert event.attributes["k8s.user"] == "system:node:ip-192-001-02-03.ec2.internal"
+    assert event.time == "2021-09-07T20:37:30.642Z"
+    # the premise: another OCSF API Activity (a cloud API's, no audit API named) is not read as Kubernetes'
+    other = json.loads(raw("siem.jsonl", '"class_uid": 6003', SEKOIA_OCSF))
+    other["metadata"]["product"] = {"name": "CloudTrail", "version": "1.08"}
+    assert parse(json.dumps(other)).format == "unknown"
+
+
+def test_an_aks_audit_event_in_defenders_cloud_audit_events_is_the_event() -> None:
+    # Microsoft Defender XDR's streaming export: the Event under properties.RawEventData, its keys capitalised
+    event = parse(raw("siem.jsonl", "CloudAuditEvents", SEKOIA_DEFENDER))
+    assert verdict(event) == ("k8s-audit", "other", "success", False)
+    assert (event.attributes["k8s.verb"], event.attributes["k8s.user"]) == (
+        "watch",
+        "system:serviceaccount:cert-manager:cert-manager",
+    )
+    assert event.attributes["k8s.cluster"] == "mycluster"

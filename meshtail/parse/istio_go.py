@@ -28,6 +28,7 @@ from typing import Any
 from ..events import Source
 from ..text import clip
 from . import istio_templates
+from .cutjson import close_cut_object
 from .cuts import cut_end, mid_word, most_shown, piece_start
 from .istio_flags import AGENT_ONLY, ISTIOD_ONLY
 from .istio_paths import program_in
@@ -1940,6 +1941,11 @@ def build(
         return None  # another program that logs through Istio's pkg/log (istio-csr, a controller-runtime manager)
     if program is None and len(_FOREIGN_FIELDS.findall(message, 0, 1000)) >= 2:
         return None
+    if scope is None and "{" in message[:200] and ".istio-system" in message[:200]:
+        console = _MIXER_CONSOLE.match(message)
+        mixer = _mixer_console(console.group(1), message[console.end() :], stamp) if console else None
+        if mixer is not None:
+            return "istiod", mixer
     if strict and not known_message(message):
         weight = FAMILY_WEIGHT if level else FRAGMENT_WEIGHT
         found = template_binary(claiming_template(message), weight, message)
@@ -2527,6 +2533,24 @@ def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[s
         return None
     found[1].decoded = True
     return found
+
+
+# Mixer's stdio adapter in zap's console encoding (outputAsJson: false): the instance where the scope stands, then
+# the record ("2020-03-24T03:35:14.957143Z<TAB>info<TAB>accesslog.instance.istio-system<TAB>{…}", istio/istio#22418)
+_MIXER_CONSOLE = re.compile(r"([\w-]{1,60}\.(?:logentry|instance)\.[\w.-]{1,120})[\t ]{1,8}(?=\{)")
+
+
+def _mixer_console(instance: str, record: str, stamp: str | None) -> Parsed | None:
+    try:
+        obj = json.loads(record)
+    except ValueError:
+        obj = close_cut_object(record)  # (a paste cut inside the record: its whole members)
+    if not isinstance(obj, dict):
+        return None
+    mixer = _mixer_access(obj, instance)
+    if mixer is not None and mixer.time is None and stamp:
+        mixer.time = normalize(stamp)
+    return mixer
 
 
 def _mixer_access(obj: dict[str, Any], instance: str) -> Parsed | None:

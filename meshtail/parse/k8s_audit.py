@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from ..events import Source
@@ -595,6 +596,14 @@ def _envelope(obj: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | No
                 extra["azure.log_category"] = category
             _aks_place(extra, _str(obj.get("resourceId")), _str(properties.get("pod")))
             return inner, extra
+    raw = _dict(properties).get("RawEventData") if isinstance(properties, dict) else None
+    if isinstance(raw, dict) and raw.get("ApiVersion", "").startswith("audit.k8s.io/"):
+        # Microsoft Defender XDR's CloudAuditEvents (its streaming export): the AKS audit Event under
+        # properties.RawEventData, every key capitalised ("Verb", "RequestURI", "ObjectRef", "ResponseStatus")
+        inner = {key[:1].lower() + key[1:]: value for key, value in raw.items()}
+        extra = {"cloud.provider": "azure", "azure.log_category": _str(obj.get("category")) or "CloudAuditEvents"}
+        _aks_place(extra, _str(raw.get("AzureResourceId")), None)
+        return inner, extra
     for key in _ENVELOPE_KEYS:
         if key not in obj:
             continue
@@ -668,6 +677,61 @@ def _from_aks_row(obj: dict[str, Any]) -> _Request:
     return req
 
 
+# OCSF's API Activity class: Amazon Security Lake delivers EKS audit events so (metadata.product.version names the
+# audit API), each field where OCSF puts it and the rest under "unmapped" by its Event path
+_OCSF_API_ACTIVITY = 6003
+
+
+def _is_ocsf_audit(obj: dict[str, Any]) -> bool:
+    product = _dict(_dict(obj.get("metadata")).get("product"))
+    return (_str(product.get("version")) or "").startswith("audit.k8s.io/") or "Kubernetes" in str(
+        _dict(product.get("feature")).get("name", "")
+    )
+
+
+def _from_ocsf(obj: dict[str, Any]) -> dict[str, Any]:
+    """The audit Event an OCSF API Activity record was mapped from, as far as it keeps it."""
+    api, actor = _dict(obj.get("api")), _dict(obj.get("actor"))
+    user = _dict(actor.get("user"))
+    request = _dict(obj.get("http_request"))
+    unmapped = _dict(obj.get("unmapped"))
+    groups = [_str(_dict(group).get("name")) for group in user.get("groups") or () if isinstance(group, dict)]
+    resources = [item for item in obj.get("resources") or () if isinstance(item, dict)]
+    target = resources[0] if resources else {}
+    object_ref = {
+        "resource": _str(target.get("type")),
+        "name": _str(target.get("name")),
+        "namespace": _str(target.get("namespace")) or _str(unmapped.get("objectRef.namespace")),
+        "apiGroup": _str(unmapped.get("objectRef.apiGroup")),
+        "subresource": _str(unmapped.get("objectRef.subresource")),
+    }
+    annotations = {
+        key.removeprefix("annotations."): value for key, value in unmapped.items() if key.startswith("annotations.")
+    }
+    stamp = obj.get("time")
+    event: dict[str, Any] = {
+        "apiVersion": _str(_dict(_dict(obj.get("metadata")).get("product")).get("version")),
+        "kind": "Event",
+        "auditID": _str(_dict(api.get("request")).get("uid")),
+        "stage": _str(obj.get("message")),
+        "level": _str(_dict(obj.get("metadata")).get("log_level")),
+        "verb": _str(api.get("operation")),
+        "requestURI": _str(_dict(request.get("url")).get("path")),
+        "userAgent": _str(request.get("user_agent")),
+        "sourceIPs": [ip] if (ip := _str(_dict(obj.get("src_endpoint")).get("ip"))) else None,
+        "user": {"username": _str(user.get("name")), "uid": _str(user.get("uid")), "groups": [g for g in groups if g]},
+        "objectRef": {key: value for key, value in object_ref.items() if value},
+        "responseStatus": {"code": _int(_dict(api.get("response")).get("code"))},
+        "annotations": annotations or None,
+        "requestReceivedTimestamp": (
+            datetime.fromtimestamp(stamp / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            if isinstance(stamp, int | float) and 0 < stamp < 1e14
+            else None
+        ),
+    }
+    return {key: value for key, value in event.items() if value is not None}
+
+
 def _is_falco(obj: dict[str, Any]) -> bool:
     """A Falco alert of the k8s_audit source (the k8saudit plugin) with the request's ``ka.*`` fields."""
     if obj.get("source") not in ("k8s_audit", "k8saudit"):
@@ -724,6 +788,10 @@ def _parse(obj: dict[str, Any], depth: int = 0) -> Parsed | None:
         return _classify(_from_aks_row(obj))
     if _is_falco(obj):
         return _classify(_from_falco(obj))
+    if obj.get("class_uid") == _OCSF_API_ACTIVITY and _is_ocsf_audit(obj):
+        req = _from_event(_from_ocsf(obj))
+        req.attrs["ocsf.class"] = "API Activity"
+        return _classify(req)
     items = obj.get("items")
     if obj.get("kind") == "EventList" and isinstance(items, list) and len(items) == 1 and isinstance(items[0], dict):
         # the webhook backend's batch, as the docs print it; a batch of several is many events, not one line's
