@@ -831,10 +831,14 @@ _CPP_LINE = re.compile(r"[\w.+-]{1,200}\.(?:cc|h):\d{1,7}")
 def _envoys_words(message: str) -> bool:
     """Whether the message is one Envoy prints, with fixed words enough to say so of any logger's."""
     found = template_for(None, message, pieces=True)
-    if found is None:
-        return False
+    return found is not None and _fixed_text(found) is not None
+
+
+def _fixed_text(found: Template) -> str | None:
+    """A template's fixed words (its start, or all of them: "{} gRPC config stream closed: {}, {}" starts with a
+    value) when there are enough of them to tell Envoy's message from another program's, else None."""
     fixed = " ".join((found.prefix.strip(), *(piece.strip() for piece in found.rest)))
-    return len(fixed) >= _OWN_FIXED and len(fixed.split()) >= 4
+    return fixed if len(fixed) >= _OWN_FIXED and len(fixed.split()) >= 4 else None
 
 
 def _own_words(logger: str, message: str) -> bool:
@@ -844,11 +848,10 @@ def _own_words(logger: str, message: str) -> bool:
     found = template_for(logger, message)
     if found is None or logger not in found.loggers:
         return False
-    # (its start, or its fixed text as a whole: "{} gRPC config stream closed: {}, {}" starts with a value) -- and
-    # more of it than a pasted fragment needs: an application's own JSON log names a "router" or an "upstream" too,
-    # and writes "Response body is empty" or "Connect to {} failed: {}" in its own words (found in review)
-    fixed = " ".join((found.prefix.strip(), *(piece.strip() for piece in found.rest)))
-    if len(fixed) < _OWN_FIXED or len(fixed.split()) < 4:
+    # (more of it than a pasted fragment needs: an application's own JSON log names a "router" or an "upstream" too,
+    # and writes "Response body is empty" or "Connect to {} failed: {}" in its own words -- found in review)
+    fixed = _fixed_text(found)
+    if fixed is None:
         return False
     return _distinctive(found.prefix) or _distinctive(fixed) or message.startswith(_FRAGMENT_STARTS)
 

@@ -1939,7 +1939,7 @@ def build(
     level word leads the line, so a message one of their templates explains whole will do."""
     if scope == "klog" and _FOREIGN_KLOG.search(message, 0, 400) is not None:
         return None  # another program that logs through Istio's pkg/log (istio-csr, a controller-runtime manager)
-    if program is None and len(_FOREIGN_FIELDS.findall(message, 0, 1000)) >= 2:
+    if program is None and ".addr=" in message and len(_FOREIGN_FIELDS.findall(message, 0, 1000)) >= 2:
         return None
     if scope is None and "{" in message[:200] and ".istio-system" in message[:200]:
         console = _MIXER_CONSOLE.match(message)
