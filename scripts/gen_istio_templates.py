@@ -148,7 +148,7 @@ RULES: tuple[tuple[str, str, str, str, str, bool, str], ...] = (
         r"|^instance not found|^no valid (?:actions|instances) found|^action specified the same instance"
         r"|^(?:adapter|template) '%v' not found|not supported by handler|does not conforms? to schema"
         r"|^invalid params block|^unable to (?:find template|parse (?:adapter configuration|descriptor))"
-        r"|^unknown (?:attribute|function)|^(?:unable|failed) to parse expression|, expected type %v$",
+        r"|^unknown attribute ",
         "config",
         "failure",
         True,

@@ -1614,3 +1614,38 @@ def test_mixers_access_record_in_zaps_console_encoding() -> None:
     # the same layout around a refused request is the denial
     denied = '2020-03-24T03:35:14.957143Z\tinfo\taccesslog.instance.istio-system\t{"responseCode": 403, "method": "GET", "url": "/x", "responseFlags": "-"}'
     assert reading(denied)[1:] == ("auth", "deny", True)
+
+
+def test_what_the_second_read_found() -> None:
+    # a logger's own keys beside Envoy's own fields are still Envoy's line; with nothing of Envoy's, an app's
+    assert reading("level=info msg=access response_code=503 response_flags=UH upstream_cluster=outbound|80||a")[:3] == (
+        "envoy-text", "routing", "failure",
+    )  # fmt: skip
+    assert parse("code=200 msg=ok user=x flags=1").format == "unknown"
+    # a JSON object that merely has a "common_properties" key is no ALS entry; a garbage duration loses nothing else
+    assert parse('{"common_properties": {"name": "x"}, "type": "foo"}').format == "unknown"
+    als = '{"commonProperties": {"duration": "infs", "upstreamCluster": "x"}, "request": {"path": "/"}, "response": {"responseCode": 503}}'
+    assert reading(als) == ("envoy-json", "routing", "failure", False)
+    # TLS: Envoy closes on a write that wants a read and on a handshake's ZERO_RETURN; a read's ZERO_RETURN is the
+    # peer's close_notify
+    head = "[2024-05-01 10:11:12.123][1][trace][connection] [source/common/tls/{}] [C5] ssl error occurred while {}"
+    assert reading(head.format("ssl_socket.cc:313", "write: WANT_READ"))[2] == "failure"
+    assert reading(head.format("ssl_handshaker.cc:151", "read: ZERO_RETURN"))[2] == "failure"
+    assert reading(head.format("ssl_socket.cc:133", "read: ZERO_RETURN"))[2] == "unknown"
+    # a location key holding a word ("source": "proxy") does not hide the record's real location
+    record = '{"level":"info","source":"proxy","caller":"conn_manager_impl.cc:300","msg":"[C1][S2] request headers complete (end_stream=true)"}'
+    assert parse(record).format == "envoy-component"
+    # client-go's words for a 422 are no refusal either; Mixer's "unknown function" is any interpreter's
+    assert (
+        parse(
+            "E0101 00:00:00.000000 1 reflector.go:138] failed to list *v1.Pod: the server rejected our request due to an error in our request (post pods)"
+        ).violation
+        is False
+    )
+    assert reading("2020-03-24T03:35:14.957143Z\terror\tunknown function: foo")[3] is False
+    # odd values in the security platforms' shapes are read as far as they go, never an exception
+    for odd in (
+        '{"properties":{"RawEventData":{"ApiVersion":null}}}',
+        '{"class_uid": 6003, "metadata": {"product": {"version": "audit.k8s.io/v1"}}, "actor": {"user": {"groups": 5}}, "resources": 7}',
+    ):
+        assert "meshtail.parse_error" not in parse(odd).attributes, odd

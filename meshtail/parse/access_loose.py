@@ -720,16 +720,16 @@ def _key_values(body: str, source: Source | None) -> tuple[str, Parsed] | None:
     if len(pairs) < 3 or not looks_like_keys(key for key, _ in pairs):
         return None
     attrs = access_attributes(pairs)
-    if APP_LOG_KEYS.intersection(key.lower() for key, _value in pairs) and not attrs.get("envoy.upstream_host"):
-        return None  # a logger's own keys (level, msg): an application's structured log of a request it served
     flags = attrs.get("envoy.response_flags") or ()
+    envoys = bool(flags) and all(flag in RESPONSE_FLAGS or flag in LONG_FLAGS for flag in flags)
+    if APP_LOG_KEYS.intersection(key.lower() for key, _value in pairs) and not (
+        envoys or attrs.get("envoy.upstream_host") or attrs.get("envoy.response_code_details")
+    ):
+        return None  # a logger's own keys (level, msg) and nothing Envoy's: an application's log of a request
     if not isinstance(attrs.get("http.response.status_code"), int) and not (
         # a TCP connection's line (no request: its code 0 dropped) that says where it went or how Envoy ended it
         any(canonical_key(key) == "response_code" and value == "0" for key, value in pairs)
-        and (
-            attrs.get("envoy.upstream_host")
-            or (flags and all(flag in RESPONSE_FLAGS or flag in LONG_FLAGS for flag in flags))
-        )
+        and (attrs.get("envoy.upstream_host") or envoys)
     ):
         return None
     time = None

@@ -61,10 +61,20 @@ def _get(obj: Any, *keys: str) -> Any:
     return obj
 
 
+# AccessLogCommon's fields an entry names where it came from or went: one of them, or the request, response or
+# connection it records, says a "commonProperties" object is an access log entry's (another JSON may have the name)
+_COMMON_FIELDS = ("start_time", "upstream_cluster", "downstream_remote_address", "upstream_remote_address")
+
+
 def entry_of(obj: dict[str, Any]) -> dict[str, Any] | None:
     """The one access log entry of a record: the entry itself, or a StreamAccessLogsMessage carrying one alone."""
-    if "commonProperties" in obj or "common_properties" in obj:
-        return obj
+    common = _get(obj, "common_properties")
+    if isinstance(common, dict):
+        if any(_get(common, key) for key in _COMMON_FIELDS) or any(
+            isinstance(_get(obj, key), dict) for key in ("request", "response", "connection_properties")
+        ):
+            return obj
+        return None
     for logs in ("httpLogs", "http_logs", "tcpLogs", "tcp_logs"):
         entries = _get(obj.get(logs), "log_entry")
         if isinstance(entries, list) and len(entries) == 1 and isinstance(entries[0], dict):
@@ -133,5 +143,5 @@ def _milliseconds(value: Any) -> int | None:
         return None
     try:
         return int(float(value[:-1]) * 1000)
-    except ValueError:
+    except (ValueError, OverflowError):  # ("infs", "1e400s")
         return None

@@ -479,8 +479,8 @@ _DENIED = re.compile(
     r"(?i)\bden(?:y|ied|ies|ying)(?![\w-]|[=:]\s*0\b)"
     r"|\b(?:forbidden|unauthori[sz]ed|unauthenticated|not authori[sz]ed"
     r"|not allowed|permission ?denied|permission_denied|rbac: access denied"
-    # (not the API server's answer to a malformed request, client-go's words for a bare 400 BadRequest)
-    r"|rejected(?! our request for an unknown reason))\b"
+    # (not the API server's answer to a malformed or invalid request: client-go's words for a bare 400 and 422)
+    r"|rejected(?! our request (?:for an unknown reason|due to an error in our request)))\b"
     # Envoy's own words for a refusal, inside identifiers where \b does not apply
     r"|rbac_access_denied|jwt_authn_access_denied|ext_authz_denied|filter_chain_not_found"
     r"|no matching filter chain|PermissionDenied|Unauthenticated"

@@ -195,14 +195,28 @@ _CLUSTER_SUMMARY = re.compile(
     r": (?:add \d{1,9} cluster\(s\), remove \d{1,9} cluster\(s\)|added/updated \d{1,9} cluster\(s\))"
 )
 _HANDSHAKE = re.compile(r"handshake error: (\d{1,4}+)")
-_TLS_NOT_FAILED = (
-    "WANT_READ",
-    "WANT_WRITE",
-    "PENDING_CERTIFICATE",
-    "WANT_PRIVATE_KEY_OPERATION",
-    "WANT_CERTIFICATE_VERIFY",
-    "ZERO_RETURN",
+# SSL_get_error's answers Envoy logs at trace before it switches on them, and those it carries on from
+# (source/common/tls): the handshaker ("… while read: …" too) waits on WANT_READ/WRITE and the pending ones, and
+# fails on anything else, ZERO_RETURN included; the socket's read waits on WANT_READ and takes ZERO_RETURN as the
+# peer's close_notify; its write retries WANT_WRITE only
+_TLS_HANDSHAKE_WAITS = frozenset(
+    ("WANT_READ", "WANT_WRITE", "PENDING_CERTIFICATE", "WANT_PRIVATE_KEY_OPERATION", "WANT_CERTIFICATE_VERIFY")
 )
+_TLS_READ_WAITS = frozenset(("WANT_READ", "ZERO_RETURN"))
+
+
+def _tls_carries_on(message: str, path: str) -> bool:
+    """Whether ``ssl error occurred while read|write: <answer>`` is Envoy waiting, not a connection it closed."""
+    head, _, answer = message.rstrip().rpartition(": ")
+    if head.endswith("write"):
+        return answer == "WANT_WRITE"
+    if "handshaker" in path:
+        return answer in _TLS_HANDSHAKE_WAITS
+    if "ssl_socket" in path:
+        return answer in _TLS_READ_WAITS
+    return answer == "WANT_READ"  # (no file to say which: the one answer both carry on from)
+
+
 _POLICY_DETAILS = re.compile(r"(?i)polic|authz|authori[sz]|rbac|opa\b|oauth")
 _CILIUM_VERDICT = re.compile(r"policy lookup for endpoint (\S{1,100}) for port (\d{1,5}): (ALLOW|DENY)\b")
 _LOCAL_REPLY = re.compile(r"(?:Sending|Preparing) local reply with details (?P<details>\S{1,1024}+)")
@@ -796,7 +810,7 @@ def _custom_json(obj: dict[str, Any], source: Source | None) -> Parsed | None:
     if not isinstance(message, str):
         return None
     logger = keys.get("name", keys.get("logger", keys.get("component")))
-    where = next((keys[key] for key in _LOCATION_KEYS if isinstance(keys.get(key), str)), None)
+    where = next((value for key in _LOCATION_KEYS if _source_line(value := keys.get(key))), None)
     from_source = isinstance(where, str) and _ENVOY_SOURCE_LINE.fullmatch(where) is not None
     says_envoy = any(isinstance(value, str) and value.lower() == "envoy" for value in keys.values())
     envoys_logger = isinstance(logger, str) and logger in ENVOY_LOGGERS
@@ -825,6 +839,13 @@ def _custom_json(obj: dict[str, Any], source: Source | None) -> Parsed | None:
 
 # where an operator's JSON layout puts spdlog's %s:%# / %g:%# (the docs' "SourceLine", others' own names)
 _LOCATION_KEYS = ("sourceline", "source_line", "source", "file", "location", "caller")
+
+
+def _source_line(value: Any) -> bool:
+    """A C++ file's line, as spdlog's %s:%# or %g:%# print it (not "source": "proxy")."""
+    return isinstance(value, str) and (_CPP_LINE.fullmatch(value) is not None or _ENVOY_SOURCE_LINE.fullmatch(value))
+
+
 _CPP_LINE = re.compile(r"[\w.+-]{1,200}\.(?:cc|h):\d{1,7}")
 
 
@@ -2067,11 +2088,7 @@ def _decide(
             reason_word = upper if upper.replace("_", "").isalnum() and upper.isupper() else clip(reason, 100)
             summary = f"{where} TLS handshake failed: {reason_word}"
             return made("auth", "failure", True, _floor(severity, "warning"), "tls.handshake_error", summary)
-    if m.startswith(("ssl error occurred while read: ", "ssl error occurred while write: ")) and m.rstrip().endswith(
-        _TLS_NOT_FAILED
-    ):
-        # (ssl_handshaker.cc/ssl_socket.cc log SSL_get_error's answer at trace before they switch on it: the socket
-        # waiting for the peer's bytes, a certificate or a key, or the peer's close_notify -- no failure)
+    if m.startswith("ssl error occurred while ") and _tls_carries_on(m, str(attrs.get("code.filepath", ""))):
         return made("auth", "unknown", False, severity, "tls.handshake", f"{where} TLS: {clip(m, 120)}")
     handshake = _HANDSHAKE.search(m, 0, 200)
     if handshake:

@@ -18,6 +18,7 @@ from . import als, stackdriver
 from .cutjson import close_cut_object
 from .envoy_access import build, setter_for
 from .envoy_component import PROXY_CONTAINERS
+from .flags import RESPONSE_FLAGS
 from .result import Parsed, attr_key
 
 KEY_TO_OPERATOR: dict[str, str] = {
@@ -262,9 +263,6 @@ def looks_like_keys(keys: Any, cut: bool = False) -> bool:
     return bool(names & {"duration", "authority", "upstream_host", "bytes_sent"}) or "response_code" in keys
 
 
-_FLAGS_VALUE = re.compile(r"-|[A-Z]{1,5}(?:,[A-Z]{1,5}){0,8}")
-
-
 def access_attributes(pairs: Any) -> dict[str, Any]:
     """``(key, value)`` pairs of an access record as the attributes the TEXT encoding gives
     (keys outside the table are kept as ``envoy.<key>``)."""
@@ -281,7 +279,7 @@ def access_attributes(pairs: Any) -> dict[str, Any]:
         if name == "response_code" and text is not None and " " in text:
             # "%RESPONSE_CODE% %RESPONSE_FLAGS%" in one field ("code": "403 UAEX", a Gloo user's format, holdout151)
             code, _, flags = text.partition(" ")
-            if code.isdigit() and _FLAGS_VALUE.fullmatch(flags):
+            if code.isascii() and code.isdecimal() and all(flag in RESPONSE_FLAGS for flag in flags.split(",")):
                 _SETTERS["response_flags"](attrs, flags)
                 text = code
         setter = _SETTERS.get(name) if name is not None else None

@@ -655,11 +655,8 @@ _PROSE = (
     "Invalid ",
     "Validation failed",
     "validation failed",
-    # (Mixer's expression compiler: "unknown attribute %v", "unknown function: %v" are any interpreter's words)
-    "unknown ",
-    "Unknown ",
-    "unexpected ",
-    "Unexpected ",
+    # (Mixer's expression compiler: "unknown attribute %v" is any interpreter's words)
+    "unknown attribute",
 )
 _TECHNICAL = re.compile(r"[A-Z0-9_(]")
 # what a prose start must go on to name to be Istio's own words ("Failed to fetch jwt public key", "failed to

@@ -203,6 +203,10 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -597,7 +601,7 @@ def _envelope(obj: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | No
             _aks_place(extra, _str(obj.get("resourceId")), _str(properties.get("pod")))
             return inner, extra
     raw = _dict(properties).get("RawEventData") if isinstance(properties, dict) else None
-    if isinstance(raw, dict) and raw.get("ApiVersion", "").startswith("audit.k8s.io/"):
+    if isinstance(raw, dict) and (_str(raw.get("ApiVersion")) or "").startswith("audit.k8s.io/"):
         # Microsoft Defender XDR's CloudAuditEvents (its streaming export): the AKS audit Event under
         # properties.RawEventData, every key capitalised ("Verb", "RequestURI", "ObjectRef", "ResponseStatus")
         inner = {key[:1].lower() + key[1:]: value for key, value in raw.items()}
@@ -695,8 +699,8 @@ def _from_ocsf(obj: dict[str, Any]) -> dict[str, Any]:
     user = _dict(actor.get("user"))
     request = _dict(obj.get("http_request"))
     unmapped = _dict(obj.get("unmapped"))
-    groups = [_str(_dict(group).get("name")) for group in user.get("groups") or () if isinstance(group, dict)]
-    resources = [item for item in obj.get("resources") or () if isinstance(item, dict)]
+    groups = [_str(_dict(group).get("name")) for group in _list(user.get("groups"))]
+    resources = [item for item in _list(obj.get("resources")) if isinstance(item, dict)]
     target = resources[0] if resources else {}
     object_ref = {
         "resource": _str(target.get("type")),

@@ -77,7 +77,10 @@ def _request(record: dict[str, Any], request: dict[str, Any]) -> None:
     record["method"] = get("requestMethod")
     url = get("requestUrl")
     if isinstance(url, str) and url:
-        parts = urlsplit(url) if "://" in url else None
+        try:
+            parts = urlsplit(url) if "://" in url else None
+        except ValueError:  # ("http://[bad/x": no IPv6 address; a netloc NFKC changes)
+            parts = None
         if parts is not None and parts.netloc:
             record["authority"] = parts.netloc
             record["path"] = parts.path + (f"?{parts.query}" if parts.query else "") or "/"
@@ -89,7 +92,7 @@ def _request(record: dict[str, Any], request: dict[str, Any]) -> None:
         ("bytes_sent", "responseSize"),
     ):
         value = get(theirs)
-        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        if isinstance(value, int) or (isinstance(value, str) and value.isdecimal() and value.isascii()):
             record[ours] = int(value)
     latency = get("latency")
     found = _LATENCY.fullmatch(latency) if isinstance(latency, str) else None
