@@ -632,16 +632,17 @@ class Reader:
             if template is None:
                 continue
             self._add(template, names, scope, _LEVELS[call.group(1)], f"{repo}@{revision}", error_string=False)
-        if path.startswith("mixer/pkg/runtime/config/"):
-            for match in _APPEND_ERR.finditer(text):
-                template = template_of(go_string(match.group(1)))
-                if template is not None:  # (through pkg/log's default scope)
-                    self._add(template, names, "default", "error", f"{repo}@{revision}", error_string=False)
-        if path.startswith(_MIXER_COMPILER):
-            for match in _ERROR_STRING.finditer(text):
-                template = template_of(go_string(match.group(1)))
-                if template is not None:  # (through pkg/log's default scope)
-                    self._add(template, names, "default", "error", f"{repo}@{revision}", error_string=False)
+        mixer = (
+            _APPEND_ERR
+            if path.startswith("mixer/pkg/runtime/config/")
+            else _ERROR_STRING
+            if path.startswith(_MIXER_COMPILER)
+            else None
+        )
+        for match in mixer.finditer(text) if mixer is not None else ():
+            template = template_of(go_string(match.group(1)))
+            if template is not None:  # (logged through pkg/log's default scope)
+                self._add(template, names, "default", "error", f"{repo}@{revision}", error_string=False)
         if names in ((AGENT,), (CNI,)) or repo == "istio/cni" or any(n == ISTIOD for n in names):
             for match in _ERROR_STRING.finditer(text):
                 template = template_of(go_string(match.group(1)))

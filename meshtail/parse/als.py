@@ -13,54 +13,42 @@ from __future__ import annotations
 
 from typing import Any
 
+from .protojson import field as _get
+
 # AccessLogCommon.ResponseFlags' booleans, as the flags Envoy's text formats print (envoy/stream_info ResponseFlag)
 _FLAGS = {
-    "failedLocalHealthcheck": "LH",
-    "noHealthyUpstream": "UH",
-    "upstreamRequestTimeout": "UT",
-    "localReset": "LR",
-    "upstreamRemoteReset": "UR",
-    "upstreamConnectionFailure": "UF",
-    "upstreamConnectionTermination": "UC",
-    "upstreamOverflow": "UO",
-    "noRouteFound": "NR",
-    "delayInjected": "DI",
-    "faultInjected": "FI",
-    "rateLimited": "RL",
-    "unauthorizedDetails": "UAEX",
-    "rateLimitServiceError": "RLSE",
-    "downstreamConnectionTermination": "DC",
-    "upstreamRetryLimitExceeded": "URX",
-    "streamIdleTimeout": "SI",
-    "invalidEnvoyRequestHeaders": "IH",
-    "downstreamProtocolError": "DPE",
-    "upstreamMaxStreamDurationReached": "UMSDR",
-    "responseFromCacheFilter": "RFCF",
-    "noFilterConfigFound": "NFCF",
-    "durationTimeout": "DT",
-    "upstreamProtocolError": "UPE",
-    "noClusterFound": "NC",
-    "overloadManager": "OM",
-    "dnsResolutionFailure": "DF",
-    "downstreamRemoteReset": "DR",
+    "failed_local_healthcheck": "LH",
+    "no_healthy_upstream": "UH",
+    "upstream_request_timeout": "UT",
+    "local_reset": "LR",
+    "upstream_remote_reset": "UR",
+    "upstream_connection_failure": "UF",
+    "upstream_connection_termination": "UC",
+    "upstream_overflow": "UO",
+    "no_route_found": "NR",
+    "delay_injected": "DI",
+    "fault_injected": "FI",
+    "rate_limited": "RL",
+    "unauthorized_details": "UAEX",
+    "rate_limit_service_error": "RLSE",
+    "downstream_connection_termination": "DC",
+    "upstream_retry_limit_exceeded": "URX",
+    "stream_idle_timeout": "SI",
+    "invalid_envoy_request_headers": "IH",
+    "downstream_protocol_error": "DPE",
+    "upstream_max_stream_duration_reached": "UMSDR",
+    "response_from_cache_filter": "RFCF",
+    "no_filter_config_found": "NFCF",
+    "duration_timeout": "DT",
+    "upstream_protocol_error": "UPE",
+    "no_cluster_found": "NC",
+    "overload_manager": "OM",
+    "dns_resolution_failure": "DF",
+    "downstream_remote_reset": "DR",
 }
-
-
-def _camel(key: str) -> str:
-    head, *rest = key.split("_")
-    return head + "".join(word[:1].upper() + word[1:] for word in rest)
-
-
-def _get(obj: Any, *keys: str) -> Any:
-    """``obj[k1][k2]…``, each key in camelCase or snake_case (protojson prints either), or None."""
-    for key in keys:
-        if not isinstance(obj, dict):
-            return None
-        camel = _camel(key)
-        obj = obj.get(camel, obj.get(key))
-    return obj
-
-
+# a StreamAccessLogsMessage's batches, and the keys that say a record is an entry or such a message
+STREAM_BATCHES = ("httpLogs", "http_logs", "tcpLogs", "tcp_logs")
+RECORD_KEYS = frozenset(("commonProperties", "common_properties", *STREAM_BATCHES))
 # AccessLogCommon's fields an entry names where it came from or went: one of them, or the request, response or
 # connection it records, says a "commonProperties" object is an access log entry's (another JSON may have the name)
 _COMMON_FIELDS = ("start_time", "upstream_cluster", "downstream_remote_address", "upstream_remote_address")
@@ -75,7 +63,7 @@ def entry_of(obj: dict[str, Any]) -> dict[str, Any] | None:
         ):
             return obj
         return None
-    for logs in ("httpLogs", "http_logs", "tcpLogs", "tcp_logs"):
+    for logs in STREAM_BATCHES:
         entries = _get(obj.get(logs), "log_entry")
         if isinstance(entries, list) and len(entries) == 1 and isinstance(entries[0], dict):
             return entry_of(entries[0])
@@ -104,9 +92,7 @@ def access_record(entry: dict[str, Any]) -> dict[str, Any] | None:
         record[ours] = _address(_get(common, theirs))
     flags = _get(common, "response_flags")
     if isinstance(flags, dict):
-        record["response_flags"] = ",".join(
-            code for name, code in _FLAGS.items() if flags.get(name) or flags.get(_snake(name))
-        )
+        record["response_flags"] = ",".join(code for name, code in _FLAGS.items() if _get(flags, name))
     request, response = _get(entry, "request"), _get(entry, "response")
     if isinstance(request, dict):
         for key in ("request_method", "authority", "path", "user_agent", "request_id", "forwarded_for"):
@@ -122,10 +108,6 @@ def access_record(entry: dict[str, Any]) -> dict[str, Any] | None:
         record["bytes_received"] = _get(entry, "connection_properties", "received_bytes")
         record["bytes_sent"] = _get(entry, "connection_properties", "sent_bytes")
     return {key: value for key, value in record.items() if value not in (None, "")}
-
-
-def _snake(name: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
 
 def _address(value: Any) -> str | None:

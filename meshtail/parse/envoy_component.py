@@ -811,7 +811,7 @@ def _custom_json(obj: dict[str, Any], source: Source | None) -> Parsed | None:
         return None
     logger = keys.get("name", keys.get("logger", keys.get("component")))
     where = next((value for key in _LOCATION_KEYS if _source_line(value := keys.get(key))), None)
-    from_source = isinstance(where, str) and _ENVOY_SOURCE_LINE.fullmatch(where) is not None
+    from_source = where is not None and _ENVOY_SOURCE_LINE.fullmatch(where) is not None
     says_envoy = any(isinstance(value, str) and value.lower() == "envoy" for value in keys.values())
     envoys_logger = isinstance(logger, str) and logger in ENVOY_LOGGERS
     # (Envoy's connection and stream ids before the message, "[C7][S2] …", are ENVOY_CONN_LOG's and
@@ -819,7 +819,7 @@ def _custom_json(obj: dict[str, Any], source: Source | None) -> Parsed | None:
     own = says_envoy or _IDS.match(message) is not None or _own_words(logger, message)
     # the docs' own example names the file alone ("SourceLine": "%s:%#" -> "dns_impl.cc:140"): a C++ file's line
     # under the docs' key, or beside Envoy's connection ids or words Envoy prints (any C++ program may name its file)
-    cpp = isinstance(where, str) and _CPP_LINE.fullmatch(where) is not None
+    cpp = where is not None and _CPP_LINE.fullmatch(where) is not None
     if not (
         from_source
         or (envoys_logger and own)
@@ -830,7 +830,7 @@ def _custom_json(obj: dict[str, Any], source: Source | None) -> Parsed | None:
     level = level.lower() if isinstance(level, str) else None
     stamp = keys.get("time", keys.get("timestamp", keys.get("ts", keys.get("date"))))
     attrs: dict[str, Any] = {}
-    _json_origin(attrs, where if from_source or cpp else None, keys.get("threadid", keys.get("thread")))
+    _json_origin(attrs, where, keys.get("threadid", keys.get("thread")))  # (where: a source line, or None)
     name = logger if isinstance(logger, str) and logger in ENVOY_LOGGERS else "envoy"
     parsed = classify(normalize(stamp) if isinstance(stamp, str) else None, level, name, message, attrs, source)
     parsed.decoded = True

@@ -372,7 +372,7 @@ def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[s
         record = stackdriver.access_record(obj)
         if record is not None:
             return "envoy-json", parse_object(record, source)
-    if not _ALS_KEYS.isdisjoint(obj):
+    if not als.RECORD_KEYS.isdisjoint(obj):
         entry = als.entry_of(obj)
         record = als.access_record(entry) if entry is not None else None
         if record is not None:
@@ -380,10 +380,6 @@ def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[s
     if not looks_like(obj) and not (from_a_proxy(source) and _request_record(obj)):
         return None
     return "envoy-json", parse_object(obj, source)
-
-
-# an ALS entry's or its stream message's keys (protojson prints camelCase or the proto's own names)
-_ALS_KEYS = frozenset(("commonProperties", "common_properties", "httpLogs", "http_logs", "tcpLogs", "tcp_logs"))
 
 
 def from_a_proxy(source: Source | None) -> bool:

@@ -27,6 +27,8 @@ from typing import Any
 
 import orjson
 
+from .als import STREAM_BATCHES
+
 # what a batch line starts with (the collectors write their keys in this order): callers test it before calling
 BATCH_STARTS = (
     '{"resourceLogs"',
@@ -65,8 +67,7 @@ _SEARCH_KEYS = frozenset(
 # what a record of a collector's JSON array has (Fluent Bit json: date + log; Vector, Loki exports, OTel...)
 _RECORD_KEYS = frozenset({"log", "message", "msg", "line", "body", "MESSAGE", "textPayload", "jsonPayload", "_source"})
 # Envoy's ALS StreamAccessLogsMessage as a receiver prints it: the node's identifier and a batch of entries
-_ALS_BATCHES = ("httpLogs", "http_logs", "tcpLogs", "tcp_logs")
-_ALS_KEYS = frozenset(("identifier", *_ALS_BATCHES))
+_ALS_KEYS = frozenset(("identifier", *STREAM_BATCHES))
 DEPTH = 3  # batches inside batches (a jq -s of answers); more is an attack or a loop
 
 
@@ -154,7 +155,7 @@ def _split(obj: Any) -> list[Any] | None:
 
 def _als(obj: dict[str, Any]) -> list[Any] | None:
     """A StreamAccessLogsMessage's entries, each as the message carrying it alone (its identifier kept)."""
-    for name in _ALS_BATCHES:
+    for name in STREAM_BATCHES:
         batch = obj.get(name)
         if not isinstance(batch, dict):
             continue

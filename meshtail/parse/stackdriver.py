@@ -16,6 +16,8 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from .protojson import field
+
 # the log's name at the end of logName ("projects/<p>/logs/server-accesslog-stackdriver", URL-encoded or not)
 ISTIO_LOG_NAME = re.compile(r"(?:^|/)(?:server|client)-(?:accesslog-stackdriver|istio-audit-log)$")
 # labels copied as they are: Envoy's own names for the same fields (the JSON access format's keys)
@@ -43,12 +45,12 @@ _LATENCY = re.compile(r"(\d{1,9}(?:\.\d{1,9})?)s")
 
 def access_record(obj: dict[str, Any]) -> dict[str, Any] | None:
     """The entry as Envoy's JSON access record (its keys), or None when it is no Istio Stackdriver access entry."""
-    name = obj.get("logName", obj.get("log_name"))
+    name = field(obj, "log_name")
     labels = obj.get("labels")
     if not isinstance(name, str) or not isinstance(labels, dict) or ISTIO_LOG_NAME.search(name) is None:
         return None
     record: dict[str, Any] = {"start_time": obj.get("timestamp")}
-    request = obj.get("httpRequest", obj.get("http_request"))
+    request = field(obj, "http_request")
     if isinstance(request, dict):
         _request(record, request)
     else:  # a TCP connection's entry: no request, code 0
@@ -71,11 +73,9 @@ def access_record(obj: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _request(record: dict[str, Any], request: dict[str, Any]) -> None:
-    def get(camel: str) -> Any:  # Cloud Logging's JSON names (requestUrl), or the proto's (request_url)
-        return request.get(camel, request.get(_SNAKE.sub(lambda m: "_" + m.group(0).lower(), camel)))
-
-    record["method"] = get("requestMethod")
-    url = get("requestUrl")
+    """The LogEntry's HttpRequest (Cloud Logging's JSON names, requestUrl, or the proto's, request_url)."""
+    record["method"] = field(request, "request_method")
+    url = field(request, "request_url")
     if isinstance(url, str) and url:
         try:
             parts = urlsplit(url) if "://" in url else None
@@ -88,26 +88,24 @@ def _request(record: dict[str, Any], request: dict[str, Any]) -> None:
             record["path"] = url
     for ours, theirs in (
         ("response_code", "status"),
-        ("bytes_received", "requestSize"),
-        ("bytes_sent", "responseSize"),
+        ("bytes_received", "request_size"),
+        ("bytes_sent", "response_size"),
     ):
-        value = get(theirs)
+        value = field(request, theirs)
         if isinstance(value, int) or (isinstance(value, str) and value.isdecimal() and value.isascii()):
             record[ours] = int(value)
-    latency = get("latency")
+    latency = field(request, "latency")
     found = _LATENCY.fullmatch(latency) if isinstance(latency, str) else None
     if found is not None:
         record["duration"] = int(float(found.group(1)) * 1000)
     for ours, theirs in (
-        ("user_agent", "userAgent"),
-        ("downstream_remote_address", "remoteIp"),
-        ("downstream_local_address", "serverIp"),
+        ("user_agent", "user_agent"),
+        ("downstream_remote_address", "remote_ip"),
+        ("downstream_local_address", "server_ip"),
     ):
-        if isinstance(get(theirs), str):
-            record[ours] = get(theirs)
-
-
-_SNAKE = re.compile(r"[A-Z]")
+        value = field(request, theirs)
+        if isinstance(value, str):
+            record[ours] = value
 
 
 def _policy(labels: dict[str, Any]) -> str:
