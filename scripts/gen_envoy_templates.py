@@ -29,7 +29,7 @@ import re
 import subprocess
 import sys
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -456,6 +456,8 @@ def extract(tree: Tree, trees: tuple[str, ...]) -> list[Call]:
                 continue
             level = LEVELS.get(args[level_at].strip())
             fmt = literal(args[fmt_at])
+            if fmt is None and _VARIABLE.fullmatch(args[fmt_at].strip()):
+                fmt = built_message(text, args[fmt_at].strip(), m.start())
             if level is None or fmt is None:
                 continue
             logger = implied
@@ -481,6 +483,35 @@ def extract(tree: Tree, trees: tuple[str, ...]) -> list[Call]:
         if "setFailureReason" in text:
             calls += extract_failure_reasons(path, text, table)
     return calls
+
+
+_VARIABLE = re.compile(r"[a-z_][a-z0-9_]{0,40}")
+# how far back from the log call a message's variable is looked for (the function's own lines)
+_BUILT_REACH = 1200
+
+
+def built_message(text: str, name: str, at: int) -> str | None:
+    """The message of ``ENVOY_LOG_MISC(warn, warning_str)`` when the function built it just before from literals:
+    ``const std::string& warning_str = fmt::format("Configuration does not parse cleanly as v3. …: {}", desc);``
+    (protobuf/utility.cc 1.16-1.17), or ``absl::StrCat("lit", x, "lit")``; None for any other origin (a parameter,
+    a value returned by a call)."""
+    start = max(0, at - _BUILT_REACH)
+    pattern = rf"\b{name}\s*(?:=\s*|\()(fmt::format|absl::StrCat)\s*\("
+    found = None
+    for found in re.finditer(pattern, text[start:at]):  # noqa: B007 -- the last assignment before the call
+        pass
+    if found is None:
+        return None
+    parsed = call_args(text, start + found.end() - 1)
+    if parsed is None or not parsed[0]:
+        return None
+    args = parsed[0]
+    if found.group(1) == "fmt::format":
+        first = literal(args[0])
+        return None if first is None else fmt_template(first)
+    pieces = [literal(arg) for arg in args]
+    text_of = "".join("{}" if piece is None else piece.replace("{", "{{").replace("}", "}}") for piece in pieces)
+    return fmt_template(text_of) if any(pieces) else None
 
 
 _FAILURE_REASON = re.compile(r"\bsetFailureReason\s*\(")
@@ -847,10 +878,12 @@ def table(found: list[tuple[str, Call]]) -> tuple[dict[tuple[str, str], list[Ent
         levels[key] = (label, seen[1] | {call.level}) if seen and seen[0] == label else (label, {call.level})
     for key, (_, seen) in levels.items():
         # a message logged at several levels (lua's ``script log: {}``, a plugin's ``wasm log``): the line's
-        # own level decides, so the template is judged at its mildest
+        # own level decides, so the template is judged at its mildest -- of the levels an operator sees: a trace
+        # copy beside a louder one is the developers' echo (protobuf/utility.cc logs its v2 deprecation warning
+        # "at trace level … for tests" and at warn)
+        shown = seen - {"trace"} or seen
         if len(seen) > 1:
-            call = newest[key]
-            newest[key] = Call(call.logger, min(seen, key=RANK.index), call.template, call.path, call.line, call.macro)
+            newest[key] = replace(newest[key], level=min(shown, key=RANK.index))
     entries: dict[tuple[str, str], list[Entry]] = defaultdict(list)
     by_rule: dict[str, int] = defaultdict(int)
     for (logger, first), call in sorted(newest.items()):

@@ -281,6 +281,14 @@ _FALLBACK = re.compile(r"\binstead\b|\bfall(?:ing)? back\b|\bfallback\b|\bcontin
 _STOP_WORDS = re.compile(r"\b(?:terminated|stopped|shut ?down|exited|closed)\b")
 _CNI_DONE = re.compile(r"^(?:created|copied|wrote|installed)\b")
 _START_WORDS = re.compile(r"^(?:%v )?start|\bstart(?:ed|s|ing)\b|\blistening\b|\bserving\b")
+# a server that did not come up: the program's own failure, whatever the server serves ("SDS grpc server for workload
+# proxies failed to start: …", "SDS grpc server could not be started", "… failed to set up UDS: …"; labelled so
+# by every blind set that met one)
+_SERVER_DOWN = re.compile(
+    r"\bserver\b.{0,60}\b(?:failed to (?:start|set up|listen|serve)|could not be started"
+    r"|(?:cannot|can't|unable to) start)"
+    r"|^failed to start (?:the )?(?:\w+ )?(?:grpc )?server\b"
+)
 _CHANGE_WORDS = re.compile(
     r"^(?:update cluster|handle event|new configuration)\b|\bincremental push\b|"
     r"\b(?:updat(?:ed|ing)|creat(?:ed|ing)|delet(?:ed|ing)|add(?:ed|ing)|remov(?:ed|ing)|patch(?:ed|ing)|appl(?:ied|ying)"
@@ -333,6 +341,8 @@ def verdict(template: str, binary: str, scope: str, level: str) -> tuple[str, st
         category = "other"  # a server or controller starting, whatever it serves
     if binary != CNI:
         category, outcome = _refine(lowered, scope, level, category, outcome, by_scope)
+    if outcome == "failure" and _SERVER_DOWN.search(lowered):
+        return "other", "failure", False, "component.failure"
     if category == "other":  # "": the parser's own catch-all for the scope (istiod.<scope>, cni.<scope> ...)
         action = "component.start" if outcome == "success" else ""
     else:

@@ -1585,6 +1585,31 @@ def test_a_status_and_flags_in_one_json_field_and_a_record_without_a_status() ->
     assert reading(json.dumps(record)) == ("envoy-json", "routing", "unknown", False)
 
 
+def test_a_json_record_of_a_request_the_codec_refused_is_a_failure() -> None:
+    # found relaying right-read Istio access lines into Istio's JSON encoding: the HTTP/2 request Envoy's codec
+    # refused (status 0, DPE, http2.invalid.header.field; no method or path) read as a failure in TEXT and as
+    # "unknown" in JSON -- a record without a status was taken to say nothing of how it ended, its flags unread
+    text = (
+        '[2022-05-30T14:51:42.631Z] "- - HTTP/2" 0 DPE http2.invalid.header.field - "-" 0 0 0 - "-" "-" "-" "-" "-"'
+        " - - 10.128.0.122:4317 10.128.0.122:50082 - -"
+    )
+    record = {
+        "start_time": "2022-05-30T14:51:42.631Z",
+        "method": None,
+        "path": None,
+        "protocol": "HTTP/2",
+        "response_code": 0,
+        "response_flags": "DPE",
+        "response_code_details": "http2.invalid.header.field",
+        "downstream_remote_address": "10.128.0.122:50082",
+    }
+    assert reading(text)[1:] == ("routing", "failure", False)
+    assert reading(json.dumps(record)) == ("envoy-json", "routing", "failure", False)
+    # the premise: without the flags and details nothing says how it ended
+    record["response_flags"] = record["response_code_details"] = None
+    assert reading(json.dumps(record)) == ("envoy-json", "routing", "unknown", False)
+
+
 def test_envoys_log_relayed_through_pomeriums_console_writer() -> None:
     # blind set holdout151 (pomerium/pomerium#1520): zerolog's console line, Envoy's logger in name=, service=envoy
     line = " 9:21AM INF   envoy.udp_listeners: raw_udp_listener name=main service=envoy"
@@ -1649,3 +1674,69 @@ def test_what_the_second_read_found() -> None:
         '{"class_uid": 6003, "metadata": {"product": {"version": "audit.k8s.io/v1"}}, "actor": {"user": {"groups": 5}}, "resources": 7}',
     ):
         assert "meshtail.parse_error" not in parse(odd).attributes, odd
+
+
+def test_a_json_record_with_an_authors_note_after_it_is_read() -> None:
+    # blind set holdout153 (Chinese notes on Envoy's health checking, search-index file id 41052806792): the author
+    # wrote what each event means after the record, on the same line -- and the record was left unread
+    record = (
+        '{"health_checker_type":"HTTP","host":{"socket_address":{"protocol":"TCP","address":"192.168.168.129",'
+        '"resolver_name":"","ipv4_compat":false,"port_value":8000}},"cluster_name":"search-cluster",'
+        '"eject_unhealthy_event":{"failure_type":"NETWORK"},"timestamp":"2025-07-02T07:58:09.811Z"}'
+    )
+    assert reading(record) == ("envoy-component", "routing", "failure", False)  # the premise: the record alone
+    assert reading(record + " --- 健康检查失败的日志") == ("envoy-component", "routing", "failure", False)
+    assert reading(record + "   <- the ejection") == ("envoy-component", "routing", "failure", False)
+    # two records on a line, or a record glued to more JSON, are no note: not read as the first alone
+    assert reading(record + ' {"a": 1}')[0] == "unknown"
+    assert reading(record + ',"x":1}')[0] == "unknown"
+
+
+def test_the_sds_server_not_coming_up_is_the_agents_failure_not_a_certificates() -> None:
+    # blind set holdout156 (istio/istio.io#16844: SPIRE owns the SDS socket, so the agent's own server cannot start);
+    # precedent labels the same failure other/failure.  The bare message read as a start ("… started" at its end)
+    line = "2025-09-03T10:12:20.959464Z     warn    sds     SDS grpc server could not be started"
+    assert reading(line) == ("istio-agent", "other", "failure", False)
+    assert parse(line).action == "component.failure"
+    assert reading("SDS grpc server could not be started")[1:3] == ("other", "failure")
+    # the premise: its start still reads as one, and a certificate's failure in that scope is still auth's
+    assert reading("2023-12-07T16:37:58.863897Z     info    sds     Starting SDS grpc server")[1:3] == (
+        "other",
+        "success",
+    )
+    failed = (
+        "2023-05-04T10:13:30.563882Z\twarn\tsds\tfailed to warm certificate: failed to generate workload certificate"
+    )
+    assert reading(failed)[1:3] == ("auth", "failure")
+
+
+def test_istio_1_0_removing_a_remote_clusters_registry_is_a_config_change() -> None:
+    # blind set holdout155 (istio/istio#8554, Istio 1.0's multicluster secret controller), as its "Adding new cluster
+    # member" is
+    line = "2018-09-07T12:41:01.190752Z     info    Registry for the cluster ds82.conf has been deleted."
+    assert reading(line) == ("istiod", "config", "change", False)
+    assert parse(line).action == "cluster.delete"
+
+
+def test_envoys_v2_deprecation_warning_pasted_alone_is_envoys() -> None:
+    # envoyproxy/envoy#13831: Envoy 1.16-1.17 built this message into a variable before logging it (protobuf/
+    # utility.cc onVersionUpgradeWarn), at trace and at warn -- the generator read neither, so the message without
+    # its prefix was no one's
+    message = (
+        "Configuration does not parse cleanly as v3. v2 configuration is deprecated and will be removed from Envoy "
+        "at the start of Q1 2021: envoy.config.filter.network.http_connection_manager.v2.HttpConnectionManager"
+    )
+    whole = "[2020-11-05 11:18:29.865][10][warning][misc] [source/common/protobuf/utility.cc:294] " + message
+    assert reading(whole) == ("envoy-component", "config", "unknown", False)  # the premise: the whole line's reading
+    assert reading(message) == ("envoy-component", "config", "unknown", False)
+
+
+def test_a_web_frameworks_request_line_with_a_time_envoy_does_not_print_is_no_proxys() -> None:
+    # blind set holdout157 (Grafana Alloy's loki.process docs, a Flask/werkzeug line): a bracketed time, a request
+    # line, a status and "-" -- read as Envoy's access line cut after its flags.  Envoy's START_TIME prints a "T" and
+    # milliseconds; a line with nothing more of Envoy's and another clock is any web server's
+    assert reading('[2023-01-18 17:42:24] "GET /error HTTP/1.1" 500 -')[0] == "unknown"
+    # the premise: Envoy's own clock, or more of Envoy's fields, still make it Envoy's line cut short
+    assert reading('[2023-01-18T17:42:24.575Z] "GET /error HTTP/1.1" 500 -')[0] == "envoy-text"
+    assert reading('[2023-01-18 17:42:24] "GET /error HTTP/1.1" 500 UF')[0] == "envoy-text"
+    assert reading('[2023-01-18 17:42:24] "GET /error HTTP/1.1" 500 - via_upstream')[0] == "envoy-text"

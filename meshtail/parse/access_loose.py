@@ -119,6 +119,8 @@ _ID_RUN = re.compile(
     rf'(?:^|\s)"(?P<agent>[^"]{{1,500}})"\s+"(?P<id>{_UUID})"\s+"(?P<authority>[^"\s]{{1,300}})"'
     rf'\s+"(?P<upstream>{_ADDR}|-)"'
 )
+# Envoy's default START_TIME (milliseconds, UTC): "2023-01-18T17:42:24.575Z"
+_START_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 _STAMP = re.compile(
     r"(?P<open>\[?)(?P<ts>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?)"
     r"(?P<close>\]?)\s*$"
@@ -470,6 +472,7 @@ def _read(body: str, m: re.Match[str], source: Source | None) -> tuple[str, Pars
     pairs: list[tuple[str, str]] = []
     partial = False
     time: str | None = None
+    envoys_stamp = False
     # an Istio cluster name further on (``outbound|80||cart.shop.svc.cluster.local``) says whose line this is, however
     # the author abridged the rest (``"GET / HTTP/1.1" 200 ... "10.4.2.21:8080" outbound|80||frontend…``)
     cluster = _ISTIO_CLUSTER_AT.search(body, m.end())
@@ -482,6 +485,7 @@ def _read(body: str, m: re.Match[str], source: Source | None) -> tuple[str, Pars
             if (groups.get("elided") or groups.get("odd")) and not bracketed and not abridged:
                 return None  # cut right after its status: only Envoy's bracketed time says it is a proxy's line
             time = normalize(stamp.group("ts"))
+            envoys_stamp = _START_TIME.fullmatch(stamp.group("ts")) is not None
             pairs.append(("START_TIME", stamp.group("ts")))
             partial = not (bracketed and groups["open"])
         elif groups.get("odd") and not abridged:
@@ -526,10 +530,12 @@ def _read(body: str, m: re.Match[str], source: Source | None) -> tuple[str, Pars
         pairs.append(("UPSTREAM_TRANSPORT_FAILURE_REASON", reason))
     if i >= n:
         partial = True  # the line ends before its byte counts
-        # with no flags, no byte counts and no details word, "…" 200 - is any web server's line
+        # with no flags, no byte counts and no details word, "…" 200 - is any web server's line -- before a time too,
+        # unless Envoy's START_TIME prints it ("[2023-01-18 17:42:24] "GET /error HTTP/1.1" 500 -" is Flask's,
+        # blind set holdout157)
         if (
             groups["flags"] in ("-", None)
-            and time is None
+            and not envoys_stamp
             and not (bare_before and _DETAILS_WORD.match(bare_before[0]))
             and groups.get("proto") not in _ENVOY_PROTOCOLS
             and cluster is None

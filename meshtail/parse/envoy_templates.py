@@ -33,8 +33,8 @@ prefix (fmt fields written ``{}``, the first line only), ``level`` the newest re
 ``action`` with ``<logger>`` standing for the line's own logger.  Trace calls and debug chatter
 are left out.
 
-1637 templates; per logger: admin 8, backtrace 15, client 3, config 210, conn_handler 8, connection 66, credential_injector 14, dns 7, envoy_bug 3, ext_authz 24, ext_proc 61, file 9, filter 351, forward_proxy 22, grpc 2, hc 2, health_checker 1, http 55, http2 50, init 9, io 2, jwt 35, lua 8, main 70, matcher 1, misc 178, oauth2 35, pool 18, rate_limit_quota 31, rbac 22, rds 3, router 50, runtime 5, secret 11, stats 3, tracing 30, upstream 167, wasm 48.
-Per rule: auth allow 7, auth chatter 104, auth filter error 19, auth path chatter 109, auth path error 5, authn rejection 5, bootstrap chatter 1, chatter 824, codec error 7, config chatter 138, config error 6, crash 15, crash words 4, envoy bug 3, error 193, ext_authz denial 6, ext_authz error 2, lua failure 3, no filter chain 2, other authn denial 3, rbac denial 2, ready 7, shadow denial 2, tls chatter 35, tls handshake failure 10, upstream failure 25, wasm failure 10, wasm failure words 1, wasm host error 35, xds accepted 4, xds fetch network error 3, xds fetch rejection 2, xds fetch rejection 1.7 1, xds rejection 11, xds stream 16, xds update 10, xds update failed 1, xds update summary 6.
+1645 templates; per logger: admin 8, backtrace 15, client 3, config 210, conn_handler 8, connection 67, credential_injector 14, dns 7, envoy_bug 3, ext_authz 24, ext_proc 61, file 9, filter 351, forward_proxy 22, grpc 2, hc 2, health_checker 1, http 55, http2 51, init 9, io 2, jwt 35, lua 8, main 70, matcher 1, misc 184, oauth2 35, pool 18, rate_limit_quota 31, rbac 22, rds 3, router 50, runtime 5, secret 11, stats 3, tracing 30, upstream 167, wasm 48.
+Per rule: auth allow 7, auth chatter 104, auth filter error 19, auth path chatter 109, auth path error 5, authn rejection 5, bootstrap chatter 1, chatter 826, codec error 7, config chatter 142, config error 6, crash 15, crash words 4, envoy bug 3, error 193, ext_authz denial 6, ext_authz error 2, lua failure 3, no filter chain 2, other authn denial 3, rbac denial 2, ready 7, shadow denial 2, tls chatter 35, tls handshake failure 11, upstream failure 26, wasm failure 10, wasm failure words 1, wasm host error 35, xds accepted 4, xds fetch network error 3, xds fetch rejection 2, xds fetch rejection 1.7 1, xds rejection 11, xds stream 16, xds update 10, xds update failed 1, xds update summary 6.
 """
 
 # ruff: noqa: E501
@@ -909,6 +909,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("connection", "ssl error occurred while write: "): (
         ("{}", "trace", "auth", "failure", True, "tls.handshake_error"),
+    ),
+    ("connection", "verify cert failed: "): (
+        ("{}", "debug", "auth", "failure", True, "tls.handshake_error"),
     ),
     ("credential_injector", "Error parsing response body, received exception: "): (
         ("{}", "error", "auth", "failure", False, "auth.log"),
@@ -2537,6 +2540,7 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("http2", "Http2Visitor: remaining data payload: "): (
         ("{}, end_stream: {}", "debug", "other", "unknown", False, "envoy.<logger>"),
+        ("{}, stream_id: {}, end_stream: {}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
     ("http2", "Initializing per route config, if available"): (
         ("", "debug", "other", "unknown", False, "envoy.<logger>"),
@@ -3070,6 +3074,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("misc", "Cilium privileged service detection failed with return code: "): (
         ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
+    ("misc", "Configuration does not parse cleanly as v3. v2 configuration is deprecated and will be removed from Envoy at the start of Q1 2021: "): (
+        ("{}", "warning", "other", "unknown", False, "envoy.<logger>"),
+    ),
     ("misc", "Could not fetch AWS metadata: "): (
         ("{}", "debug", "other", "unknown", False, "envoy.<logger>"),
     ),
@@ -3381,6 +3388,14 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ("misc", "Using deprecated insecure default of not requiring client cert when a validation context is configured. This default will be changed in a future version. Please explicitly configure a value for require_client_certificate."): (
         ("", "warning", "auth", "unknown", False, "tls.handshake"),
     ),
+    ("misc", "V2 (and AUTO) xDS transport protocol versions are deprecated in "): (
+        ("{}. The v2 xDS major version has been removed and is no longer supported. You may be missing explicit V3 configuration of the transport API version, see the advice in https://www.envoyproxy.io/docs/envoy/latest/faq/api/envoy_v3.", "warning", "config", "unknown", False, "config.log"),
+        ("{}. The v2 xDS major version has been removed and is no longer supported. You may be missing explicit V3 configuration of the transport API version, see the advice in https://www.envoyproxy.io/docs/envoy/v{}.{}.{}/faq/api/envoy_v3.", "warning", "config", "unknown", False, "config.log"),
+        ("{}. The v2 xDS major version is deprecated and disabled by default. Support for v2 will be removed from Envoy at the start of Q1 2021. You may make use of v2 in Q4 2020 by following the advice in https://www.envoyproxy.io/docs/envoy/latest/faq/api/transition.", "warning", "config", "unknown", False, "config.log"),
+    ),
+    ("misc", "V2 xDS transport protocol version is deprecated in "): (
+        ("{}. The v2 xDS major version has been removed and is no longer supported. See the advice in https://www.envoyproxy.io/docs/envoy/latest/faq/api/envoy_v3.", "warning", "config", "unknown", False, "config.log"),
+    ),
     ("misc", "Watchdog AbortAction called without any thread."): (
         ("", "warning", "other", "unknown", False, "envoy.<logger>"),
     ),
@@ -3461,6 +3476,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("misc", "expecting more data for gRPC message parsing"): (
         ("", "info", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("misc", "failed to bind to "): (
+        ("{}: {}", "debug", "routing", "failure", False, "upstream.failure"),
     ),
     ("misc", "failed to disable invalid extension name '"): (
         ("{}'", "warning", "other", "unknown", False, "envoy.<logger>"),

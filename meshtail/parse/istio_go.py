@@ -1116,6 +1116,8 @@ _STARTED = re.compile(
     r"|.*(?: has started| starts, listening| kube client started$|cache synced in |caches have been synced| is ready$"
     r"| started$)",
 )
+# a start that did not happen ("SDS grpc server could not be started", "… not started", "… failed to start")
+_NOT_STARTED = re.compile(r"\b(?:not|never|cannot|can't|couldn't|failed to|unable to)\b(?: \w+){0,2} start")
 
 
 # client-go's leader elector, forked into pilot/pkg/leaderelection/k8sleaderelection and logging through klog (the
@@ -1318,6 +1320,9 @@ _REMOTE_CLUSTER = (
     "Add cluster",
     "Removing cluster",
     "Remove cluster",
+    # (Istio 1.0's secret controller, the remote cluster's secret deleted: "Registry for the cluster <id> has been
+    # deleted.", istio/istio#8269 era)
+    "Registry for the cluster ",
 )
 
 
@@ -1480,7 +1485,7 @@ def classify_istiod(time: str | None, level: str, scope: str | None, message: st
         if outcome == "unknown" and (message.startswith(_CA_DONE) or "successfully" in lowered):
             outcome = "success"  # a bundle loaded, certificates added to a trust domain, a certificate signed
         return Parsed(time, "auth", outcome, False, severity, "ca.event", f"istiod CA: {text}", attrs)
-    if severity in ("info", "debug") and _STARTED.match(message):
+    if severity in ("info", "debug") and _STARTED.match(message) and not _NOT_STARTED.search(message, 0, 300):
         return Parsed(time, "other", "success", False, severity, "component.start", f"istiod: {text}", attrs)
     if scope == "controllers" and attrs.get("istio.controller"):
         if severity in ("info", "debug") and message.startswith("starting"):
@@ -1773,7 +1778,7 @@ def classify_agent(time: str | None, level: str, scope: str | None, message: str
     if message.startswith("Envoy command:"):
         return Parsed(time, "other", "unknown", False, severity, "proxy.command", "istio-agent started Envoy", attrs)
     if severity in ("info", "debug") and (
-        _STARTED.match(message)
+        (_STARTED.match(message) and not _NOT_STARTED.search(message, 0, 300))
         or (message.startswith("Epoch ") and message.endswith("starting"))
         or message.startswith("Opening status port")
         or "Connectivity change to READY" in message
@@ -1981,6 +1986,10 @@ def build(
     generic = f"{'istiod' if name == 'istiod' else 'agent'}.{action_word(scope)}"
     if parsed.action in (generic, "cert.info", "istiod.config_build"):  # (the last: a violation its template says)
         by_template_or_cut(parsed, template.get(), message, generic, bool(level))
+    elif parsed.action == "cert.failure" and getattr(template.get(), "action", "") == "component.failure":
+        # the SDS server itself not coming up ("SDS grpc server could not be started"): the agent's own failure, not
+        # a certificate's -- no identity was asked for or refused
+        parsed.category, parsed.action = "other", "component.failure"
     if (
         parsed.category == "auth"
         and parsed.outcome == "failure"
@@ -2146,12 +2155,15 @@ def by_template(parsed: Parsed, template: Template | None, generic: str, has_lev
         template.violation
         or (template.category == "auth" and outcome != "unknown")
         or (template.action == "component.start" and outcome == "success")
+        or (template.action == "component.failure" and outcome == "failure")
     ):
         return  # cert.info: only an auth verdict that says something more
     if template.violation and outcome in ("failure", "deny"):
         category, action, violation = template.category, template.action, True
     elif template.action == "component.start" and outcome == "success":
         category, action, violation = "other", "component.start", False  # a server starting, whatever it serves
+    elif template.action == "component.failure" and outcome == "failure":
+        category, action, violation = "other", "component.failure", False  # one that did not come up
     else:
         violation = False
         category = template.category if template.category != "other" else parsed.category
@@ -2705,6 +2717,7 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action("ca.unauthenticated", "auth", "deny", True, "istiod CA could not authenticate a CSR"),
     Action("component.start", "other", "success", False, "Starting ..., ... started, caches synced"),
+    Action("component.failure", "other", "failure", False, "... server failed to start, could not be started"),
     Action("process.flag", "other", "unknown", False, "FLAG: --name=value dump at start"),
     Action(
         "istiod.config_build",
