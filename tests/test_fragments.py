@@ -1740,3 +1740,48 @@ def test_a_web_frameworks_request_line_with_a_time_envoy_does_not_print_is_no_pr
     assert reading('[2023-01-18T17:42:24.575Z] "GET /error HTTP/1.1" 500 -')[0] == "envoy-text"
     assert reading('[2023-01-18 17:42:24] "GET /error HTTP/1.1" 500 UF')[0] == "envoy-text"
     assert reading('[2023-01-18 17:42:24] "GET /error HTTP/1.1" 500 - via_upstream')[0] == "envoy-text"
+
+
+def test_the_node_agents_certificate_push_pasted_as_its_pems_first_line_is_the_agents() -> None:
+    # blind set holdout156 (an Istio 1.1 gateway SDS thread): the debug line's value is a PEM block, so its physical
+    # line ends at "-----BEGIN CERTIFICATE-----" -- read as istiod's chatter; the 1.1-1.4 node agent's words
+    line = "2019-05-29T20:26:08.134415Z     debug   SDS: push certificate chain -----BEGIN CERTIFICATE-----"
+    assert reading(line) == ("istio-agent", "auth", "success", False)
+    # the premise: the whole message read so already
+    whole = "2019-05-29T20:26:08.134415Z     debug   SDS: push certificate chain x to proxy connection: router~1"
+    assert reading(whole) == ("istio-agent", "auth", "success", False)
+
+
+def test_envoys_crash_report_and_assert_pasted_without_their_prefixes() -> None:
+    # found relaying right-read Envoy lines as their messages alone: a crash report's frames and version line
+    # (istio/old_issues_repo#143, envoyproxy/envoy#9849) and the assert macro's report (envoyproxy/envoy#40446,
+    # #14857), as authors paste them out of a backtrace, were no one's
+    for message, logger in (
+        ("thr<8251> #20 0xc6e4d1", "backtrace"),
+        ("Envoy version: bb7ceff4c3c5bd4555dff28b6e56d27f2f8be0a7/1.13.0/Clean/RELEASE/BoringSSL", "backtrace"),
+        ("assert failure: !error_.", "assert"),
+        ("assert failure: 0. Details: Timed out waiting for new connection.", "assert"),
+    ):
+        whole = f"[2020-01-28 15:45:28.139][30][critical][{logger}] [source/server/backtrace.h:71] {message}"
+        assert reading(whole) == ("envoy-component", "other", "failure", False), whole  # the premise
+        assert reading(message) == ("envoy-component", "other", "failure", False), message
+        assert parse(message).attributes["envoy.logger"] == logger
+    # prose that opens with the same words is not Envoy's assert
+    assert reading("assert failure: the user must log in first.")[0] == "unknown"
+    assert reading("Envoy version: 1.2.3")[0] == "unknown"
+
+
+def test_ztunnels_build_line_pasted_without_its_prefix_is_ztunnels() -> None:
+    # istio/istio#53308 (ztunnel 1.22's start), its message alone: Rust's version names the program
+    message = (
+        'version: version.BuildInfo{Version:"2eaa669fecf8505c9abb9676b64ff6a50f124a37", GitRevision:'
+        '"2eaa669fecf8505c9abb9676b64ff6a50f124a37", RustVersion:"1.77.2", BuildProfile:"release", BuildStatus:'
+        '"Clean", GitTag:"1.22.3-5-g2eaa669", IstioVersion:"unknown"}'
+    )
+    assert reading(f"2024-09-26T10:15:42.309427Z info ztunnel {message}")[0] == "ztunnel"  # the premise
+    assert reading(message) == ("ztunnel", "other", "unknown", False)
+    # Istio's Go programs print the same shape with Go's version: not ztunnel's
+    go = (
+        'version: version.BuildInfo{Version:"1.20.0", GitRevision:"abc", GolangVersion:"go1.21.4", BuildStatus:"Clean"}'
+    )
+    assert reading(go)[0] != "ztunnel"

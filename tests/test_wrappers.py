@@ -922,3 +922,29 @@ def test_a_viewers_line_number_run_into_the_lines_time() -> None:
     assert event.time.startswith("2024-09-03T07:14:46.231")
     # a year of five digits is no gutter and a year
     assert parse("12024-01-01T00:00:00Z hello").format == "unknown"
+
+
+def test_syslogs_tag_names_the_stream_a_mesh_programs_words_are_read_against() -> None:
+    # holdout48 (dashpay/platform#1746: Envoy under systemd): Envoy's refusal of its bootstrap, its text alone behind
+    # the journal's head -- read as Envoy's only in Envoy's own stream, which the tag names (the tag was dropped)
+    refusal = "unable to open file '/dev/stdout': No such device or address"
+    for line in (f"Mar 07 05:56:07 evo3 envoy[1721]: {refusal}", f"envoy[1721]: {refusal}"):
+        event = parse(line)
+        assert (event.format, event.category, event.outcome, event.violation) == (
+            "envoy-component",
+            "config",
+            "failure",
+            True,
+        ), line
+        assert event.source.container == "envoy"
+        assert event.attributes["meshtail.wrappers"][0] == "syslog"
+    # the premise: another program's stream says nothing of whose the words are
+    assert parse(f"Mar 07 05:56:07 evo3 myapp[1721]: {refusal}").format == "unknown"
+    # a tag names the container as any wrapper does: a whole line behind it keeps it too
+    assert parse(f"Sep 24 07:14:56 vm-1 pilot-agent[1234]: {ISTIOD_PUSH}").source.container == "pilot-agent"
+    # Istio 0.x's node agent on a VM, glog behind the journal (istio/istio#1858): still the agent's
+    node_agent = (
+        "Nov 24 14:43:01 istio-vm node_agent[19179]: I1124 14:43:01.602772   19179 nodeagent.go:96] Node Agent "
+        "starts successfully."
+    )
+    assert parse(node_agent).format == "istio-agent"

