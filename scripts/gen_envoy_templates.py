@@ -754,6 +754,9 @@ RULES: tuple[Rule, ...] = (
                 "connection timeout", "pool failure", "reset reason", "upstream connect error", "remote reset",
                 "failed to connect", "unknown cluster", "socket creation failure", "failed to bind"),
          unless=("ignored",)),
+    # a name that did not resolve, said in the words of a DNS cluster's refresh (logical_dns_cluster.cc,
+    # strict_dns_cluster.cc, the dynamic forward proxy: "DNS refresh rate reset for {}, (failure) refresh rate {} ms")
+    Rule("dns failure", "other/failure", "envoy.<logger>", words=("(failure) refresh rate",)),
     # --- success: at info, what says the proxy is up (debug chatter stays unknown)
     Rule("ready", "other/success", "envoy.ready", levels=_s("info"),
          words=("all clusters initialized", "starting main dispatch loop", "starting workers",

@@ -1785,3 +1785,92 @@ def test_ztunnels_build_line_pasted_without_its_prefix_is_ztunnels() -> None:
         'version: version.BuildInfo{Version:"1.20.0", GitRevision:"abc", GolangVersion:"go1.21.4", BuildStatus:"Clean"}'
     )
     assert reading(go)[0] != "ztunnel"
+
+
+def test_a_waf_in_the_proxy_blocking_a_request_is_a_denial() -> None:
+    # blind set holdout162 (USP Core WAAP: Coraza in Envoy's Go filter, a killercoda page): the OWASP Core Rule Set's
+    # verdict logged as JSON at critical -- read as the filter's failure, a block left outside the Violations pane
+    head = "[2025-05-26 09:40:15.995][18][critical][golang] [contrib/golang/common/log/cgo.cc:27] "
+    blocked = (
+        '{"request.path":"/socket.io/?EIO=4","crs.violated_rule":{"id":949110,"category":'
+        '"REQUEST-949-BLOCKING-EVALUATION","severity":"EMERGENCY","message":"Inbound Anomaly Score Exceeded (Total '
+        'Score: 5)"},"client.address":"127.0.0.1","crs.version":"OWASP_CRS/4.14.0"}'
+    )
+    assert reading(head + blocked) == ("envoy-component", "auth", "deny", True)
+    assert parse(head + blocked).attributes["meshtail.heuristic"] is True
+    # the premise: the same filter's other critical lines stay its failures
+    assert reading(head + '{"msg":"failed to load the rule set"}') == ("envoy-component", "other", "failure", False)
+    # holdout162 too: a rule "not allowed by policy" (920420), and the words anywhere in a known family's line
+    assert reading(head + '{"message":"Request content type is not allowed by policy"}')[1:] == ("auth", "deny", True)
+
+
+def test_an_authentication_plugins_refusal_and_failure_in_a_wasm_gateway() -> None:
+    # blind set holdout160 (gpustack/gpustack#4277, higress-group/higress#3679: Higress' ext-auth Wasm plugin)
+    record = {
+        "authority": "10.225.182.180",
+        "method": "POST",
+        "path": "/v1/chat/completions",
+        "protocol": "HTTP/1.1",
+        "response_code": "403",
+        "response_flags": "-",
+        "upstream_cluster": "outbound|80||model-16-49.static",
+        "upstream_host": "-",
+        "response_code_details": "via_wasm::higress-system.gpustack-llm-ext-auth::ext-auth.unauthorized",
+    }
+    assert reading(json.dumps(record)) == ("envoy-json", "auth", "deny", True)
+    # the premise: the upstream's own 403 is no proxy's refusal
+    record["response_code_details"] = "via_upstream"
+    assert reading(json.dumps(record)) == ("envoy-json", "routing", "failure", False)
+    failed = (
+        "[2026-04-03 03:16:26.705][97][error][wasm] [external/envoy/source/extensions/common/wasm/context.cc:1516] "
+        "wasm log higress-system.ext-auth-1.0.0: [ext-auth] [nil] [0dc4c733-2d8f-4142-9c4a-c2d12f720cdb] failed to "
+        "call ext auth server: error status returned by host: bad argument"
+    )
+    assert reading(failed) == ("envoy-component", "auth", "failure", False)
+    assert reading(failed.replace("ext-auth", "ai-proxy"))[1:3] == ("other", "failure")
+
+
+def test_smaller_finds_of_blind_sets_159_to_163() -> None:
+    # holdout159 (a Maistra thread): its istiod turning Gateways into OpenShift Routes (scope "ior") failing is config's
+    ior = "2023-02-22T12:05:23.093027Z\terror\tior\tfailed to process gateway bookinfo-gateway/bookinfo event update: x"
+    assert reading(ior) == ("istiod", "config", "failure", False)
+    # holdout163 (Envoy in docker compose on Windows): a DNS cluster's refresh after a failed lookup is a failure
+    dns = (
+        "[2021-05-27 20:49:49.663][1372][debug][upstream] [source/common/upstream/logical_dns_cluster.cc:165] DNS "
+        "refresh rate reset for docker.for.win.localhost, {}refresh rate 5000 ms"
+    )
+    assert reading(dns.format("(failure) "))[2] == "failure"
+    assert reading(dns.format(""))[2] == "unknown"  # the premise: a refresh that worked says nothing
+    # holdout163: runc's record ('{"msg":…,"level":…,"time":…}') is no Istio program's: pkg/log writes the level first
+    runc = '{"msg":"exec container process `/usr/bin/ztunnel`: Exec format error","level":"error","time":"%s"}'
+    assert reading(runc % "2026-07-09T18:41:06.368280Z")[0] == "unknown"
+    istio = '{"level":"error","time":"2026-07-09T18:41:06.368280Z","msg":"failed to warm certificate: x"}'
+    assert reading(istio)[0] != "unknown"
+    # holdout162 (a Seldon thread): Envoy's refusal of a filter with an empty type URL, after the listener's name
+    refusal = "seldon_http: Didn't find a registered implementation for 'envoy.filters.http.router' with type URL: ''"
+    assert reading(refusal) == ("envoy-component", "config", "failure", True)
+    # holdout160 (a uvicorn app behind a sidecar): "200 OK" is a web server's reason phrase, not Envoy's flags
+    assert reading('INFO:     127.0.0.6:58625 - "GET /health HTTP/1.1" 200 OK')[0] == "unknown"
+    assert reading('[2024-10-23T17:56:46.849Z] "GET /health HTTP/1.1" 503 OM')[0] == "envoy-text"
+
+
+def test_what_blind_set_161_found() -> None:
+    # Tetrate Service Bridge docs (rootsongjc/cloud-native-library): Coraza in a Wasm filter reporting a rule the
+    # request matched, at critical -- a request the WAF's policy flagged, not the filter's failure
+    waf = (
+        "2022-11-30T15:33:30.032506Z\tcritical\tenvoy wasm\twasm log httpbin.ingress-gw-tetrate-internal-waf-main0 "
+        'ingress-gw-tetrate-internal-waf-main0: [client ""] Coraza: Warning. XSS Attack Detected via libinjection '
+        '[file "@owasp_crs/REQUEST-941-APPLICATION-ATTACK-XSS.conf"] [id "941100"]'
+    )
+    assert reading(waf) == ("envoy-component", "auth", "deny", True)
+    assert reading(waf.replace("Coraza: Warning. XSS Attack Detected", "plugin failed"))[1:3] == ("other", "failure")
+    # the codec refusing a request (status 0, no method) is the failure the issue names, not a TCP success
+    codec = '[2022-10-19T20:39:58.081Z] "- - HTTP/2" 0 - http2.too_many_headers - "-" 0 0 0 - "-" "-" "-" "-" "-" - - '
+    assert reading(codec + "10.211.129.34:8443 10.240.0.38:63077 httpbin.example.io -")[1:3] == ("routing", "failure")
+    tcp = (
+        '[2022-10-19T20:39:58.081Z] "- - -" 0 - - - "-" 0 0 0 - "-" "-" "-" "-" "-" - - 10.0.0.1:8443 10.0.0.2:6307 - -'
+    )
+    assert reading(tcp)[1:3] == ("routing", "success")  # the premise: a TCP connection's 0 says nothing
+    # a line cut at both ends whose last field is Envoy's flags
+    assert reading('HTTP/2" 503 LR,URX') == ("envoy-text", "routing", "failure", False)
+    assert reading('HTTP/1.1" 200 -')[0] == "unknown"  # any web server's

@@ -63,7 +63,9 @@ ACTIONS: tuple[Action, ...] = (
     ),
 )
 
-_FLAG = r"(?:[A-Z]{2,5}|[A-Z][a-z]+(?:[A-Z][a-z]*)+)"
+# a response flag: Envoy's short ones (and any it may add), or the long names of newer formats -- not "OK", the
+# reason phrase a web server prints after the status ('"GET /health HTTP/1.1" 200 OK', uvicorn; blind set holdout160)
+_FLAG = r"(?:(?!OK(?![A-Z]))[A-Z]{2,5}|[A-Z][a-z]+(?:[A-Z][a-z]*)+)"
 _REQUEST = re.compile(
     r'(?P<open>"?)(?P<method>[A-Z][A-Z_]{2,15}|-) (?P<path>[^\s"]*?)(?: ?(?P<proto>HTTP/[0-9.]{1,3}|-))?"'
     rf"\s+(?P<status>\d{{1,3}})(?:\s+(?P<flags>-|{_FLAG}(?:,{_FLAG})*)(?=\s|$)|(?:\s*+(?P<elided>…|\.{{3}}))?\s*+$"
@@ -189,7 +191,8 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         if m is not None and _TOKEN.search(body, m.end()) is not None:
             return _read(body, m, source)
         m = _CUT_REQUEST.match(body)
-        if m is not None and _TOKEN.search(body, m.end()) is not None:
+        if m is not None and (_TOKEN.search(body, m.end()) is not None or _envoys_flags(m.group("flags"))):
+            # (cut at both ends, its flags its last field: 'HTTP/2" 503 LR,URX', blind set holdout161)
             return _read(body, m, source)
         m = _TAIL.match(body)
         if m is not None:
@@ -461,6 +464,11 @@ def _embedded_json(body: str, at: int, source: Source | None) -> tuple[str, Pars
             parsed.attributes["meshtail.partial"] = True
             return "envoy-json", parsed
     return recognise_fragment(body[at:], source)
+
+
+def _envoys_flags(flags: str) -> bool:
+    """Flags only Envoy writes (``LR,URX``): every one of them one of its response flags."""
+    return flags != "-" and all(code in RESPONSE_FLAGS or code in LONG_FLAGS for code in flags.split(","))
 
 
 def _is_decimal(token: tuple[bool, str]) -> bool:

@@ -10,6 +10,7 @@ someone reads the event.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -116,6 +117,8 @@ _UPSTREAM_DETAILS = frozenset(
     "response_timeout upstream_per_try_timeout upstream_per_try_idle_timeout upstream_max_stream_duration_reached "
     "no_healthy_upstream".split()
 )
+# the codecs' own words in response code details (http2.invalid.header.field, http1.codec_error, codec_error)
+_CODEC_DETAILS = ("http2.", "http1.", "http3.", "codec_error", "codec error")
 _FAILED_STREAM_DETAILS = frozenset(
     "stream_idle_timeout max_duration_timeout request_overall_timeout request_header_timeout downstream_header_timeout "
     "duration_timeout request_payload_too_large response_payload_too_large request_payload_exceeded_retry_buffer_limit "
@@ -178,6 +181,12 @@ def tls_failure(reason: str | None) -> bool:
     return bool(reason) and any(word in reason for word in _TLS_WORDS)  # type: ignore[operator]
 
 
+# words of a refusal in the details a filter's local reply carries (a plugin names them itself)
+_REFUSING_DETAILS = re.compile(
+    r"(?i)unauthori[sz]ed|unauthenticated|forbidden|denied|\bdeny|blocked|\bwaf\b|coraza|modsec"
+)
+
+
 @lru_cache(maxsize=8192)  # a mesh logs a few hundred distinct combinations
 def access_decision(facts: AccessFacts) -> Decision:
     """The decision for one access-log line (see :func:`access_summary` for its words)."""
@@ -199,6 +208,11 @@ def access_decision(facts: AccessFacts) -> Decision:
         return Decision("auth", "deny", True, "warning", "extauthz.deny")
     if kind == "filter_chain_not_found":
         return Decision("auth", "deny", True, "warning", "mtls.reject")
+    if status in (401, 403) and kind and kind != "via_upstream" and _REFUSING_DETAILS.search(kind):
+        # a 401/403 a filter of the proxy's own answered with, its details naming why: a Wasm or Lua plugin's
+        # authentication or WAF refusing the request ("via_wasm::higress-system.gpustack-llm-ext-auth::ext-auth.
+        # unauthorized", blind set holdout160) -- the upstream's own 403 says via_upstream
+        return Decision("auth", "deny", True, "warning", "authz.deny")
     if tls_bad or (details and ("TLS_error" in details or "TLS error" in details)):
         # the reason in the transport failure field, or inside the details
         # (upstream_reset_before_response_started{connection_failure,TLS_error:…CERTIFICATE_VERIFY_FAILED})
@@ -222,6 +236,10 @@ def access_decision(facts: AccessFacts) -> Decision:
     if http and (kind in _FAILED_STREAM_DETAILS or kind.startswith("downstream_local_disconnect")):
         # the stream failed whatever status was logged: a timeout or a filter's failure after the headers went out
         # (a 200 with wasm_fail_stream, stream_idle_timeout)
+        return Decision("routing", "failure", False, "warning", "http.request")
+    if status in (None, 0) and kind.startswith(_CODEC_DETAILS):
+        # no response at all because the codec refused what came in ("- - HTTP/2" 0 - http2.too_many_headers, blind
+        # set holdout161): an HTTP request that failed, though its record names no method
         return Decision("routing", "failure", False, "warning", "http.request")
     if not http:
         failed = bool(flags)

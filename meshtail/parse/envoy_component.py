@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import pairwise
 from typing import Any, NamedTuple
 
 from ..events import Source
@@ -289,6 +290,10 @@ _CRASH_FRAGMENT = re.compile(
     # (its frames since 1.13, "thr<8251> #20 0xc6e4d1 Envoy::…" / "thr<95> obj</usr/lib/libc.so.6>", and the version
     # it opens with: "Envoy version: bb7ceff…/1.13.0/Clean/RELEASE/BoringSSL")
     r"|thr<\d{1,10}> (?:#\d{1,3} 0x[0-9a-f]{1,16}\b|obj<)|Envoy version: [0-9a-f]{7,40}/\d{1,2}\.\d{1,3}\.\d"
+)
+# a Wasm plugin that authenticates, by the name its log line carries ("wasm log <ns>.<plugin>-<version>: [plugin] …")
+_AUTH_PLUGIN = re.compile(
+    r"wasm log [\w.-]{0,120}?\b(?:ext-?auth|key-auth|jwt-auth|basic-auth|hmac-auth|oidc|oauth2?)\b"
 )
 # the assert macro's report (source/common/common/assert.h, the "assert" logger at critical): "assert failure:
 # <C++ condition>.[ Details: …]", before 1.12 "assert failure: <condition>: <file>:<line>" -- a condition, not prose:
@@ -1424,21 +1429,27 @@ _EXCEPTIONS_BY_WORD, _EXCEPTIONS_LATER = _exception_index()
 
 def _whole_text(pieces: tuple[str, ...], text: str) -> bool:
     """Whether ``text`` is the template ``pieces`` (literal pieces between values) whole: each piece in order, every
-    value at least one character, the last piece at the end (linear: one find per piece)."""
+    value at least one character -- or none between quotes, an empty name printed so ("with type URL: ''") -- the
+    last piece at the end (linear: one find per piece)."""
     first, last = pieces[0], pieces[-1]
     if not text.startswith(first):
         return False
     if len(pieces) == 1:
         return len(text) == len(first)
-    if not text.endswith(last) or len(text) - len(last) <= len(first):
+    if not text.endswith(last) or len(text) - len(last) < len(first) + (not _quoted(first, last)):
         return False
     position, end = len(first), len(text) - len(last)
-    for piece in pieces[1:-1]:
-        at = text.find(piece, position + 1, end)
+    for before, piece in pairwise(pieces[:-1]):
+        at = text.find(piece, position + (not _quoted(before, piece)), end)
         if at < 0:
             return False
         position = at + len(piece)
-    return end > position
+    return end > position or (end == position and _quoted(pieces[-2], last))
+
+
+def _quoted(before: str, after: str) -> bool:
+    """Whether the value between two pieces is printed inside quotes (``'{}'``): then it may be empty."""
+    return before[-1:] in "'\"" and before[-1:] == after[:1]
 
 
 def exception_template(text: str, context: bool = False) -> tuple[str, str] | None:
@@ -2332,6 +2343,10 @@ def _decide(
             or "panicked at" in m[:300]
             or (level is None and ("error" in lowered or "fail" in lowered))
         ):
+            if _AUTH_PLUGIN.match(m) is not None:
+                # an authentication plugin's own failure (Higress' ext-auth, key-auth, jwt-auth, oidc: "wasm log
+                # higress-system.ext-auth-1.0.0: [ext-auth] … failed to call ext auth server", blind set holdout160)
+                return made("auth", "failure", False, _floor(severity, "error"), "auth.log", f"wasm: {text}")
             return made("other", "failure", False, _floor(severity, "error"), "wasm.error", f"wasm: {text}")
         return made("other", "unknown", False, severity, f"envoy.{word}", f"{label}: {text}")
     if logger == "lua" or m.startswith(("script log: ", "script load error")):

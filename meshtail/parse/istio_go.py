@@ -49,7 +49,7 @@ ISTIOD_SCOPES = frozenset(
     "model kube controllers validationController validationServer validation authorization authn pkica pkira "
     "rootcertrotator serverca secretcontroller status krt gateway gatewaycommon delta push fullpush wle file "
     "serviceentry trustBundle grpcgen ip-autoallocate untaint tag-watcher analysis processing adsc deltaadsc "
-    "mcp".split()
+    "mcp ior".split()  # (ior: Maistra's istiod, its Gateway-to-OpenShift-Route controller)
 ) | {"ingress status", "gateway deployment"}
 SHARED_SCOPES = frozenset("ads default klog spiffe security monitoring monitor".split())
 # the CNI node agent's (istio_cni reads those lines; listed so a spaced copy still shows its scope)
@@ -1510,7 +1510,8 @@ def classify_istiod(time: str | None, level: str, scope: str | None, message: st
         return Parsed(time, category, "failure", False, severity, "istiod.klog", f"istiod: {text}", attrs)
     # (a "kube" scope failure to reach the Kubernetes API -- "failed to list CRDs: … x509" -- is not config's, nor
     # the WorkloadEntry controller's own: "unable to derive WorkloadEntry for health update")
-    if scope in ("status", "ads", "delta", "model", "controllers", "serviceentry", "file", "push") or (
+    # ("ior": Maistra's istiod turning Gateways into OpenShift Routes -- a gateway it could not process is config's)
+    if scope in ("status", "ads", "delta", "model", "controllers", "serviceentry", "file", "push", "ior") or (
         scope == "kube" and not _KUBE_API_FAILURE.search(message[:300])
     ):
         outcome = _outcome_by_level(severity, lowered)
@@ -2544,6 +2545,9 @@ def recognise_json(obj: dict[str, Any], source: Source | None = None) -> tuple[s
         or (isinstance(level, str) and level != level.lower())
         or (stamp is not None and _ISTIO_JSON_TIME.fullmatch(stamp) is None)
         or "msg" not in obj  # pkg/log's MessageKey; "message" is logrus', slog's, traefik's, ...
+        # pkg/log's encoder writes the level and time first, and a collector that reorders sorts them: the message
+        # leading is another program's record (runc's '{"msg":"exec container process …","level":"error",…}')
+        or next(iter(obj)) == "msg"
         or (caller is not None and ("/" in caller.partition("/")[2] or caller.startswith(("/", "github.com"))))
         # pkg/log always writes "time": without one (a collector moved it out, as GKE's agent does with
         # jsonPayload) the shape says little, and an envelope that names another program's container says no
