@@ -495,13 +495,11 @@ def built_message(text: str, name: str, at: int) -> str | None:
     ``const std::string& warning_str = fmt::format("Configuration does not parse cleanly as v3. …: {}", desc);``
     (protobuf/utility.cc 1.16-1.17), or ``absl::StrCat("lit", x, "lit")``; None for any other origin (a parameter,
     a value returned by a call)."""
-    start = max(0, at - _BUILT_REACH)
-    pattern = rf"\b{name}\s*(?:=\s*|\()(fmt::format|absl::StrCat)\s*\("
-    found = None
-    for found in re.finditer(pattern, text[start:at]):  # noqa: B007 -- the last assignment before the call
-        pass
-    if found is None:
-        return None
+    start = max(0, at - _BUILT_REACH, text.rfind("\n}\n", 0, at))  # (this function's own lines: not the one before)
+    assigned = list(re.finditer(rf"\b{name}\s*(?:\+?=(?!=)\s*|\()(?:(fmt::format|absl::StrCat)\s*\()?", text[start:at]))
+    if not assigned or assigned[-1].group(1) is None:
+        return None  # (its last assignment is not one of these: a value the message was changed to, or added to)
+    found = assigned[-1]
     parsed = call_args(text, start + found.end() - 1)
     if parsed is None or not parsed[0]:
         return None
@@ -770,6 +768,11 @@ RULES: tuple[Rule, ...] = (
     Rule("error", "other/failure", "envoy.<logger>", levels=FAIL),
     Rule("auth chatter", "auth/unknown", "auth.log", loggers=AUTH_LOGGERS),
     Rule("auth path chatter", "auth/unknown", "auth.log", paths=AUTH_PATHS),
+    # a handshake done: ssl_socket.cc's "handshake complete", ALTS' "TSI: Handshake successful" / "… validation
+    # succeeded" (the runtime reads them so too)
+    Rule("tls handshake done", "auth/success", "tls.handshake", paths=TLS_PATHS,
+         words=("handshake complete", "handshake successful", "handshake validation succeeded"),
+         unless=("until tls handshake completes",)),
     Rule("tls chatter", "auth/unknown", "tls.handshake", paths=TLS_PATHS, unless=("shutdown",)),  # (a close)
     Rule("config chatter", "config/unknown", "config.log", paths=CONFIG_PATHS, unless=("filter state",)),
     # the bootstrap's own shape said at start (server.cc): the configuration, as both blind collectors labelled it
@@ -881,9 +884,9 @@ def table(found: list[tuple[str, Call]]) -> tuple[dict[tuple[str, str], list[Ent
         levels[key] = (label, seen[1] | {call.level}) if seen and seen[0] == label else (label, {call.level})
     for key, (_, seen) in levels.items():
         # a message logged at several levels (lua's ``script log: {}``, a plugin's ``wasm log``): the line's
-        # own level decides, so the template is judged at its mildest -- of the levels an operator sees: a trace
-        # copy beside a louder one is the developers' echo (protobuf/utility.cc logs its v2 deprecation warning
-        # "at trace level … for tests" and at warn)
+        # own level decides, so the template is judged at its mildest -- of the levels an operator sees, leaving out
+        # a trace copy beside a louder one, the developers' echo (protobuf/utility.cc logs its v2 deprecation warning
+        # "at trace level … for tests" and at warn: judged at warn)
         shown = seen - {"trace"} or seen
         if len(seen) > 1:
             newest[key] = replace(newest[key], level=min(shown, key=RANK.index))

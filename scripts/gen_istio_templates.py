@@ -287,7 +287,7 @@ _START_WORDS = re.compile(r"^(?:%v )?start|\bstart(?:ed|s|ing)\b|\blistening\b|\
 _SERVER_DOWN = re.compile(
     r"\bserver\b.{0,60}\b(?:failed to (?:start|set up|listen|serve)|could not be started"
     r"|(?:cannot|can't|unable to) start)"
-    r"|^failed to start (?:the )?(?:\w+ )?(?:grpc )?server\b"
+    r"|^failed to start (?:the )?(?:[\w-]+ ){0,3}(?:grpc )?server\b"
 )
 _CHANGE_WORDS = re.compile(
     r"^(?:update cluster|handle event|new configuration)\b|\bincremental push\b|"

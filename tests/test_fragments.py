@@ -1753,12 +1753,11 @@ def test_the_node_agents_certificate_push_pasted_as_its_pems_first_line_is_the_a
 
 
 def test_envoys_crash_report_and_assert_pasted_without_their_prefixes() -> None:
-    # found relaying right-read Envoy lines as their messages alone: a crash report's frames and version line
-    # (istio/old_issues_repo#143, envoyproxy/envoy#9849) and the assert macro's report (envoyproxy/envoy#40446,
+    # found relaying right-read Envoy lines as their messages alone: a crash report's frames
+    # (istio/old_issues_repo#143) and the assert macro's report (envoyproxy/envoy#40446,
     # #14857), as authors paste them out of a backtrace, were no one's
     for message, logger in (
         ("thr<8251> #20 0xc6e4d1", "backtrace"),
-        ("Envoy version: bb7ceff4c3c5bd4555dff28b6e56d27f2f8be0a7/1.13.0/Clean/RELEASE/BoringSSL", "backtrace"),
         ("assert failure: !error_.", "assert"),
         ("assert failure: 0. Details: Timed out waiting for new connection.", "assert"),
     ):
@@ -1768,7 +1767,10 @@ def test_envoys_crash_report_and_assert_pasted_without_their_prefixes() -> None:
         assert parse(message).attributes["envoy.logger"] == logger
     # prose that opens with the same words is not Envoy's assert
     assert reading("assert failure: the user must log in first.")[0] == "unknown"
-    assert reading("Envoy version: 1.2.3")[0] == "unknown"
+    # nor the version line alone: a bug report's template asks for "Envoy version: <sha>/1.13.0/…" too (in review)
+    assert reading("Envoy version: bb7ceff4c3c5bd4555dff28b6e56d27f2f8be0a7/1.13.0/Clean/RELEASE/BoringSSL")[0] == (
+        "unknown"
+    )
 
 
 def test_ztunnels_build_line_pasted_without_its_prefix_is_ztunnels() -> None:
@@ -1874,3 +1876,100 @@ def test_what_blind_set_161_found() -> None:
     # a line cut at both ends whose last field is Envoy's flags
     assert reading('HTTP/2" 503 LR,URX') == ("envoy-text", "routing", "failure", False)
     assert reading('HTTP/1.1" 200 -')[0] == "unknown"  # any web server's
+
+
+def test_windows_refusing_a_socket_is_no_policys_denial() -> None:
+    # blind set holdout169 (an Envoy PR's test output on Windows): WSAEACCES's words hold "forbidden" -- the fallback
+    # read an OS error as a denial, as it would "bind: permission denied" without the file-mode exemption
+    line = (
+        "        OSError: [WinError 10013] An attempt was made to access a socket in a way forbidden by its access "
+        "permissions"
+    )
+    assert reading(line) == ("unknown", "other", "unknown", False)
+    # the premise: a refusal's own words beside it still are one
+    assert reading(line + "; request forbidden by RBAC")[1:] == ("auth", "deny", True)
+
+
+def test_the_agents_grpc_channel_to_istiod_failing_in_grpcs_own_words() -> None:
+    # blind set holdout164 (istio/istio#21972, a VM's agent): grpc-go's balancer logs the channel to istiod's xDS
+    # port failing at info -- read as the agent's chatter
+    line = (
+        "2020-03-08T10:08:54.684334Z\tinfo\tpickfirstBalancer: HandleSubConnStateChange: 0xc000642720, "
+        '{TRANSIENT_FAILURE connection error: desc = "transport: Error while dialing dial tcp 34.74.31.14:15012: i/o '
+        'timeout"}'
+    )
+    assert reading(line) == ("istio-agent", "config", "failure", False)
+    # the premise: the channel coming up says nothing, and a handshake refused is still identity's
+    ready = (
+        "2020-06-29T23:37:27.349600Z\tinfo\tpickfirstBalancer: HandleSubConnStateChange: 0xc00087d1e0, {READY <nil>}"
+    )
+    assert reading(ready) == ("istio-agent", "other", "unknown", False)
+    refused = (
+        "2020-09-07T09:03:25.364244Z     info    grpc: addrConn.createTransport failed to connect to "
+        '{istiod.istio-system.svc:15012  <nil> 0 <nil>}. Err: connection error: desc = "transport: authentication '
+        'handshake failed: x509: certificate signed by unknown authority"'
+    )
+    assert reading(refused) == ("istio-agent", "auth", "failure", True)
+
+
+def test_what_the_second_read_of_stop_39_found() -> None:
+    # a syslog tag names the stream only when it names a mesh program: "istio-start.sh" (a VM's unit) kept Istio's
+    # glog line unread, "haproxy" put another proxy's words into Envoy's stream (a false config violation)
+    glog = "I1013 21:32:29.469314 6941 main.go:66] Starting Node Agent"
+    assert reading(f"Oct 13 21:32:29 vm istio-start.sh[6941]: {glog}")[:3] == ("istio-agent", "other", "success")
+    assert reading(f"<165>1 2024-09-24T07:14:56.165Z vm-1 - 1234 - - {glog}")[0] == "istio-agent"
+    refusal = "unable to open file '/dev/stdout': Permission denied"
+    for tag in ("haproxy", "kube-proxy", "oauth2-proxy"):
+        assert reading(f"Oct 13 21:32:29 vm {tag}[1843]: {refusal}")[0] == "unknown", tag
+    assert reading(f"Oct 13 21:32:29 vm envoy[1843]: {refusal}")[0] == "envoy-component"  # the premise
+    # a level word after an ISO time is no host: "INFO envoy:" is a line's level and target, not a journal's head
+    assert reading(f"2022-12-13T08:24:54.693721Z  INFO envoy: {refusal}")[0] == "unknown"
+    # a WAF's warning a served request draws (an IP in the Host header) is no denial; an attack it found is
+    warning = (
+        "2024-03-14T00:01:33.110860Z critical envoy wasm wasm log istio-ingress.coraza-ingressgateway: [client "
+        '"10.217.0.1"] Coraza: Warning. {} [file "@owasp_crs/REQUEST-920-PROTOCOL-ENFORCEMENT.conf"] [id "920350"]'
+    )
+    assert reading(warning.format("Host header is a numeric IP address"))[1:] != ("auth", "deny", True)
+    assert reading(warning.format("SQL Injection Attack Detected via libinjection"))[1:] == ("auth", "deny", True)
+    # words of a refusal in a request's path, user agent or header value refuse nothing
+    served = (
+        '[2023-01-18T17:42:24.575Z] "GET /x HTTP/1.1" 200 - via_upstream - "-" 0 10 1 1 "-" "{}" "id" "x" '
+        '"10.0.0.1:80" outbound|80||x.svc.cluster.local'
+    )
+    assert reading(served.format("curl/8.0"))[1:] == ("routing", "success", False)  # the premise
+    assert reading(served.format("ModSecurity: Access denied scanner"))[1:] == ("routing", "success", False)
+    assert reading("':path', '/search?q=ModSecurity: Access denied'")[1:] == ("other", "unknown", False)
+    # an author's own flag naming a denial still is one (holdout50)
+    assert reading('  "response_flags": "RBAC_ACCESS_DENIED"  # why it failed')[1:] == ("auth", "deny", True)
+    # a failed HTTP/2 record with no method is an HTTP request, in its summary too
+    record = '{"start_time":"2022-05-30T14:51:42.631Z","protocol":"HTTP/2","response_code":0,"response_flags":"DPE"}'
+    event = parse(record)
+    assert (event.outcome, event.action, event.summary.split(" ", 1)[0]) == ("failure", "http.request", "HTTP/2")
+    # Envoy's START_TIME in a custom format is still Envoy's; a web framework's reason phrase is no flag
+    assert reading('[2023-01-18T17:42:24.575123Z] "GET /error HTTP/1.1" 503 -')[0] == "envoy-text"
+    assert reading('[2023-01-18T17:42:24+00:00] "GET /error HTTP/1.1" 503 -')[0] == "envoy-text"
+    for phrase in ("404 NOT FOUND", "302 FOUND", "400 BAD REQUEST"):
+        assert reading(f'127.0.0.1:5000 - "GET /x HTTP/1.1" {phrase}')[0] == "unknown", phrase
+    # a list where a string belongs is read, not an error
+    odd = '{"method":"GET","path":"/","response_code":503,"response_flags":"UF","response_code_details":["x"]} note'
+    assert "meshtail.parse_error" not in parse(odd).attributes
+    assert reading(odd)[:3] == ("envoy-json", "routing", "failure")
+    # Envoy's own filters refusing a request in their own words: basic_auth's and csrf's local replies
+    for status, details in (("401", "invalid_credential_for_basic_auth"), ("403", "csrf_origin_mismatch")):
+        line = f'[2024-01-01T00:00:00.000Z] "GET / HTTP/1.1" {status} - {details} - "-" 0 0 1 - "-" "curl" "i" "h" "-"'
+        assert reading(line)[1:] == ("auth", "deny", True), details
+
+
+def test_what_blind_sets_164_to_169_found() -> None:
+    # holdout166 (a Google engineer's ALTS demo): ALTS' handshake done is a success, as "handshake complete" is
+    alts = (
+        "[2020-06-09 12:59:52.818][3782][debug][connection] [source/extensions/transport_sockets/alts/tsi_socket.cc:100] "
+        "[C1] TSI: Handshake successful: peer properties: 3"
+    )
+    assert reading(alts) == ("envoy-component", "auth", "success", False)
+    # holdout166: the JVM's unified logging ("[0.432s][info][gc] …") is no Envoy head cut short -- "gc" is no logger
+    # of Envoy's; a cut head naming one still is Envoy's
+    assert (
+        reading("[0.432s][info][gc] GC(606) Pause Full (G1 Compaction Pause) 251M->251M(256M) 0.798ms")[0] == "unknown"
+    )
+    assert reading("[info][upstream] cds: add 1 cluster(s), remove 0 cluster(s)")[0] == "envoy-component"

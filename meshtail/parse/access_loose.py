@@ -63,9 +63,10 @@ ACTIONS: tuple[Action, ...] = (
     ),
 )
 
-# a response flag: Envoy's short ones (and any it may add), or the long names of newer formats -- not "OK", the
-# reason phrase a web server prints after the status ('"GET /health HTTP/1.1" 200 OK', uvicorn; blind set holdout160)
-_FLAG = r"(?:(?!OK(?![A-Z]))[A-Z]{2,5}|[A-Z][a-z]+(?:[A-Z][a-z]*)+)"
+# a response flag: Envoy's short ones (and any it may add), or the long names of newer formats -- not a reason phrase's
+# word a web server prints after the status ('"GET /health HTTP/1.1" 200 OK', uvicorn, blind set holdout160; Werkzeug's
+# "404 NOT FOUND", "302 FOUND", "400 BAD REQUEST": found in review)
+_FLAG = r"(?:(?!(?:OK|FOUND|NOT|BAD|NO|GONE)(?![A-Z]))[A-Z]{2,5}|[A-Z][a-z]+(?:[A-Z][a-z]*)+)"
 _REQUEST = re.compile(
     r'(?P<open>"?)(?P<method>[A-Z][A-Z_]{2,15}|-) (?P<path>[^\s"]*?)(?: ?(?P<proto>HTTP/[0-9.]{1,3}|-))?"'
     rf"\s+(?P<status>\d{{1,3}})(?:\s+(?P<flags>-|{_FLAG}(?:,{_FLAG})*)(?=\s|$)|(?:\s*+(?P<elided>…|\.{{3}}))?\s*+$"
@@ -121,8 +122,9 @@ _ID_RUN = re.compile(
     rf'(?:^|\s)"(?P<agent>[^"]{{1,500}})"\s+"(?P<id>{_UUID})"\s+"(?P<authority>[^"\s]{{1,300}})"'
     rf'\s+"(?P<upstream>{_ADDR}|-)"'
 )
-# Envoy's default START_TIME (milliseconds, UTC): "2023-01-18T17:42:24.575Z"
-_START_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+# Envoy's START_TIME as ISO 8601 writes it, a "T" and a zone (its default "2023-01-18T17:42:24.575Z", a custom
+# format's microseconds or offset): not a web framework's "2023-01-18 17:42:24"
+_START_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)")
 _STAMP = re.compile(
     r"(?P<open>\[?)(?P<ts>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?)"
     r"(?P<close>\]?)\s*$"

@@ -133,14 +133,17 @@ def facts_from(attrs: dict[str, Any]) -> AccessFacts:
     """The deciding facts of an access log already turned into attributes (the JSON encoding)."""
     status = attrs.get("http.response.status_code")
     reason = attrs.get("envoy.upstream_transport_failure_reason")
+    # (a record's odd values -- a list or an object where a string belongs -- decide nothing: the facts are hashed)
+    listed = attrs.get("envoy.response_flags")
+    flags = tuple(flag for flag in listed if isinstance(flag, str)) if isinstance(listed, list | tuple) else ()
     return AccessFacts(
         status if isinstance(status, int) else None,
-        tuple(attrs.get("envoy.response_flags") or ()),
+        flags,
         deciding_details(
-            attrs.get("envoy.response_code_details"),
-            attrs.get("envoy.connection_termination_details"),
-            attrs.get("istio.mixer_status"),
-            attrs.get("envoy.response_flags") or (),
+            _text(attrs.get("envoy.response_code_details")),
+            _text(attrs.get("envoy.connection_termination_details")),
+            _text(attrs.get("istio.mixer_status")),
+            flags,
         ),
         bool(attrs.get("envoy.upstream_host")),
         bool(reason) and any(word in str(reason) for word in _TLS_WORDS),
@@ -150,6 +153,10 @@ def facts_from(attrs: dict[str, Any]) -> AccessFacts:
         or attrs.get("url.path") is not None
         or (isinstance(status, int) and status > 0),
     )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def deciding_details(
@@ -184,6 +191,9 @@ def tls_failure(reason: str | None) -> bool:
 # words of a refusal in the details a filter's local reply carries (a plugin names them itself)
 _REFUSING_DETAILS = re.compile(
     r"(?i)unauthori[sz]ed|unauthenticated|forbidden|denied|\bdeny|blocked|\bwaf\b|coraza|modsec"
+    # Envoy's own filters' words too: basic_auth's "invalid_credential_for_basic_auth" / "no_credential_for_basic_auth"
+    # (401) and csrf's "csrf_origin_mismatch" (403) -- found in review
+    r"|credential_for_basic_auth|csrf_origin_mismatch"
 )
 
 
@@ -279,7 +289,9 @@ def _request_words(attrs: dict[str, Any]) -> str:
     if method is None:
         client = attrs.get("client.address", "?")
         upstream = attrs.get("envoy.upstream_host") or attrs.get("envoy.upstream_cluster") or "?"
-        return f"TCP {client} -> {upstream}"
+        # (an HTTP request refused before it had a method -- the codec's -- names its protocol, not TCP)
+        version = attrs.get("network.protocol.version")
+        return f"{f'HTTP/{version}' if version else 'TCP'} {client} -> {upstream}"
     path = attrs.get("url.path", "")
     query = attrs.get("url.query")
     target = f"{path}?{query}" if query else path

@@ -77,6 +77,15 @@ _DECODER = json.JSONDecoder()
 _NOT_A_NOTE = '{[",:}]'
 
 
+def _first_family(obj: dict[str, Any], source: Source) -> tuple[str, Parsed] | None:
+    """The reading of the first JSON family that claims the record, in their order."""
+    for recognise in JSON_FAMILIES:
+        found = recognise(obj, source)
+        if found is not None:
+            return found
+    return None
+
+
 def _annotated_record(body: str) -> dict[str, Any] | None:
     """A whole JSON record an author followed with a note on the same line (``{…} --- 健康检查成功的日志``,
     ``{…}  <- the denial``, blind set holdout153), or None.  The note is the author's words, not the record's: the
@@ -153,12 +162,10 @@ class StreamParser:
             return None
         if not isinstance(obj, dict) or len(obj) < 2:
             return None
-        for recognise in JSON_FAMILIES:
-            found = recognise(obj, source)
-            if found is not None:
-                found[1].attributes["meshtail.partial"] = True
-                return found
-        return None
+        found = _first_family(obj, source)
+        if found is not None:
+            found[1].attributes["meshtail.partial"] = True
+        return found
 
     def _json(self, body: str, source: Source) -> tuple[str, Parsed] | None:
         if not body.startswith("{"):
@@ -177,23 +184,19 @@ class StreamParser:
                 if found is not None:
                     return found
             annotated = _annotated_record(body)
-            if annotated is not None:  # a whole record, then an author's note on the same line
-                for recognise in JSON_FAMILIES:
-                    found = recognise(annotated, source)
-                    if found is not None:
-                        return found
+            if annotated is not None and (found := _first_family(annotated, source)) is not None:
+                return found  # a whole record, then an author's note on the same line
             found = k8s_audit.recognise_fragment(body, source) or envoy_json.recognise_fragment(body, source)
             if found is not None:
                 return found
             mended = close_cut_object(body)  # a record cut at its end: what is left of it, flagged partial
             if mended is not None:
-                for recognise in JSON_FAMILIES:
-                    found = recognise(mended, source)
-                    if found is not None:
-                        found[1].attributes["meshtail.partial"] = True
-                        if found[0] == "envoy-json":
-                            found = "envoy-json", envoy_json.cut_verdict(found[1])
-                        return found
+                found = _first_family(mended, source)
+                if found is not None:
+                    found[1].attributes["meshtail.partial"] = True
+                    if found[0] == "envoy-json":
+                        found = "envoy-json", envoy_json.cut_verdict(found[1])
+                    return found
                 found = k8s_audit.recognise_cut(mended)
                 if found is not None:
                     found[1].attributes["meshtail.partial"] = True
@@ -202,10 +205,9 @@ class StreamParser:
             return istio_go.json_field_line(body, source)
         if not isinstance(obj, dict):
             return None
-        for recognise in JSON_FAMILIES:
-            found = recognise(obj, source)
-            if found is not None:
-                return found
+        found = _first_family(obj, source)
+        if found is not None:
+            return found
         return "unknown", _unrecognised_json(obj)  # a JSON line of no family: like an unparsed one
 
     # ------------------------------------------------------------ driver
@@ -433,7 +435,7 @@ class StreamParser:
                 heuristic_verdict(parsed, body)
             else:
                 if not parsed.violation and parsed.category in ("other", "routing"):
-                    policy_denial(parsed, body)
+                    policy_denial(parsed, _deciding_text(name, parsed, body))
                 if parsed.outcome == "unknown":
                     parsed.outcome = outcome_from_words(parsed.severity, body[:2048])
         parsed.attributes.update(extra)
@@ -681,26 +683,50 @@ _POLICY_DENIAL = re.compile(
     # anomaly score: its blocking rule's words (949110, "REQUEST-949-BLOCKING-EVALUATION"; blind set holdout162)
     r"|\b(?:Inbound|Outbound) Anomaly Score Exceeded\b|\b(?:REQUEST|RESPONSE)-9[45]9-BLOCKING-EVALUATION\b"
     r"|\bcrs\.violated_rule\b|\bnot allowed by (?:an? |the )?(?:[\w-]+ )?polic(?:y|ies)\b"
-    # the WAF's own report of a rule the request matched ("Coraza: Warning. XSS Attack Detected via libinjection
-    # [file …] [id "941100"]", a Wasm filter at critical; blind set holdout161): a request its policy flagged
-    r"|\b(?:Coraza|ModSecurity): (?:Access denied|Warning\. )"
+    # the WAF refusing a request, or reporting an attack it found in one ("Coraza: Warning. XSS Attack Detected via
+    # libinjection [file …] [id "941100"]", a Wasm filter at critical; blind set holdout161) -- not its other warnings,
+    # which a served request draws too ("Host header is a numeric IP address", every probe by IP: found in review)
+    r"|\b(?:Coraza|ModSecurity): (?:Access denied|Warning\. [^\[\n]{0,200}?\b(?:Attack|Injection|Traversal"
+    r"|Remote Command Execution|Remote File Inclusion|security scanner|Anomaly Score Exceeded)\b)"
 )
 
 
+# the families whose records decide by their own fields (status, flags, details), never by words in them
+_DECIDED_BY_FIELDS = frozenset(("envoy-text", "envoy-json"))
+
+
+def _deciding_text(name: str, parsed: Parsed, body: str) -> str:
+    """Where a known family's line may say a policy refused something: the line, or for an access record only its
+    flags and details (an author's own flag, "RBAC_ACCESS_DENIED"), and for a header's line nothing -- a path, a
+    user agent or a header value is the client's words and refuses nothing (found in review)."""
+    if parsed.action == "http.header":
+        return ""
+    if name not in _DECIDED_BY_FIELDS:
+        return body
+    attrs = parsed.attributes
+    flags = attrs.get("envoy.response_flags")
+    details = attrs.get("envoy.response_code_details")
+    return " ".join((*(flags if isinstance(flags, list) else ()), details if isinstance(details, str) else ""))
+
+
 def _may_deny(text: str) -> bool:
-    return (
-        "enied" in text
-        or "eject" in text
-        or "RBAC" in text
-        or "efused" in text
-        or "orbidden" in text
-        or "Anomaly Score" in text
-        or "BLOCKING" in text
-        or "violated_rule" in text
-        or "allowed by" in text
-        or "Coraza" in text
-        or "ModSecurity" in text
-    )
+    """A cheap look for any word _POLICY_DENIAL needs, before it runs."""
+    return any(word in text for word in _DENIAL_HINTS)
+
+
+_DENIAL_HINTS = (
+    "enied",
+    "eject",
+    "RBAC",
+    "efused",
+    "orbidden",
+    "allowed by",
+    "Anomaly Score",
+    "BLOCKING",
+    "violated_rule",
+    "Coraza",
+    "ModSecurity",
+)
 
 
 def policy_denial(parsed: Parsed, body: str) -> None:

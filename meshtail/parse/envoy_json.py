@@ -276,6 +276,10 @@ def access_attributes(pairs: Any) -> dict[str, Any]:
             value = int(value)
         text = value if isinstance(value, str) else str(value) if isinstance(value, int | float) else None
         name = side_key(str(key))
+        if text is None and isinstance(value, list | dict) and name in _SETTERS:
+            # a list or an object where the format puts a string ("response_code_details": ["…"]): its JSON text,
+            # so the attribute a reader goes by is a string still
+            text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)[:4096]
         if name == "response_code" and text is not None and " " in text:
             # "%RESPONSE_CODE% %RESPONSE_FLAGS%" in one field ("code": "403 UAEX", a Gloo user's format, holdout151)
             code, _, flags = text.partition(" ")
@@ -303,13 +307,14 @@ def parse_object(obj: dict[str, Any], source: Source | None = None) -> Parsed:
         parsed.action == "tcp.connection"
         and "http.response.status_code" not in attrs
         and attrs.get("network.protocol.version")
-        and parsed.outcome == "success"
     ):
         # an HTTP request's record (its protocol says so) in a format that leaves the status out: where it went
         # is known, how it ended is not -- no TCP connection's success.  (Its flags or details saying it failed --
         # "DPE", "http2.invalid.header.field" with the status 0 -- still say so: an HTTP/2 request the codec refused.)
-        parsed.action, parsed.outcome = "http.request", "unknown"
-        parsed.summary = parsed.summary.replace("TCP ", "HTTP ", 1) + " (no status in this format)"
+        parsed.action = "http.request"
+        if parsed.outcome == "success":
+            parsed.outcome = "unknown"
+            parsed.summary += " (no status in this format)"
     parsed.decoded = True
     return parsed
 

@@ -1124,6 +1124,11 @@ _STARTED = re.compile(
 _NOT_STARTED = re.compile(r"\b(?:not|never|cannot|can't|couldn't|failed to|unable to)\b(?: \w+){0,2} start")
 
 
+def _started(message: str) -> bool:
+    """A message saying something of the program's started (and not that it could not be)."""
+    return _STARTED.match(message) is not None and _NOT_STARTED.search(message, 0, 300) is None
+
+
 # client-go's leader elector, forked into pilot/pkg/leaderelection/k8sleaderelection and logging through klog (the
 # operator's and older istiod's under the default scope): its messages name a lease or a lock, not a leader
 _ELECTOR = (
@@ -1324,10 +1329,9 @@ _REMOTE_CLUSTER = (
     "Add cluster",
     "Removing cluster",
     "Remove cluster",
-    # (Istio 1.0's secret controller, the remote cluster's secret deleted: "Registry for the cluster <id> has been
-    # deleted.", istio/istio#8269 era)
-    "Registry for the cluster ",
 )
+# Istio 1.0's secret controller, the remote cluster's secret deleted (istio/istio#8554): its registry removed
+_REGISTRY_DELETED = re.compile(r"Registry for the cluster \S{1,253} has been deleted\.?$")
 
 
 def classify_istiod(time: str | None, level: str, scope: str | None, message: str, attrs: dict[str, Any]) -> Parsed:
@@ -1435,7 +1439,7 @@ def classify_istiod(time: str | None, level: str, scope: str | None, message: st
         action = f"{kind}.{'add' if verb in ('new', 'added', 'add') else 'delete'}"
         attrs[f"istio.{kind}"] = service.group(3)
         return Parsed(time, "config", "change", False, severity, action, f"istiod: {text}", attrs)
-    if message.startswith(_REMOTE_CLUSTER):
+    if message.startswith(_REMOTE_CLUSTER) or _REGISTRY_DELETED.match(message):
         action = {"A": "cluster.add", "D": "cluster.delete", "R": "cluster.delete", "U": "cluster.update"}[message[0]]
         return Parsed(time, "config", "change", False, severity, action, f"istiod: {text}", attrs)
     if "has no endpoints" in message:
@@ -1489,7 +1493,7 @@ def classify_istiod(time: str | None, level: str, scope: str | None, message: st
         if outcome == "unknown" and (message.startswith(_CA_DONE) or "successfully" in lowered):
             outcome = "success"  # a bundle loaded, certificates added to a trust domain, a certificate signed
         return Parsed(time, "auth", outcome, False, severity, "ca.event", f"istiod CA: {text}", attrs)
-    if severity in ("info", "debug") and _STARTED.match(message) and not _NOT_STARTED.search(message, 0, 300):
+    if severity in ("info", "debug") and _started(message):
         return Parsed(time, "other", "success", False, severity, "component.start", f"istiod: {text}", attrs)
     if scope == "controllers" and attrs.get("istio.controller"):
         if severity in ("info", "debug") and message.startswith("starting"):
@@ -1783,7 +1787,7 @@ def classify_agent(time: str | None, level: str, scope: str | None, message: str
     if message.startswith("Envoy command:"):
         return Parsed(time, "other", "unknown", False, severity, "proxy.command", "istio-agent started Envoy", attrs)
     if severity in ("info", "debug") and (
-        (_STARTED.match(message) and not _NOT_STARTED.search(message, 0, 300))
+        _started(message)
         or (message.startswith("Epoch ") and message.endswith("starting"))
         or message.startswith("Opening status port")
         or "Connectivity change to READY" in message
@@ -2060,6 +2064,13 @@ def build(
         # the server's handshake a peer abandoned ("…: EOF", a load balancer's TCP check): a failed handshake, as
         # Go's "http: TLS handshake error from …: EOF" is, but nothing refused
         parsed.category, parsed.outcome, parsed.action = "auth", "failure", "auth.event"
+    elif parsed.outcome == "unknown" and name == "istio-agent" and _XDS_DIAL_FAILED.search(message, 0, 600):
+        # grpc-go's channel to istiod's xDS port failing, in its own words at info ("pickfirstBalancer:
+        # HandleSubConnStateChange: 0x…, {TRANSIENT_FAILURE connection error: desc = \"transport: Error while dialing
+        # dial tcp …:15012: i/o timeout\"}", blind set holdout164): the agent cannot reach its control plane
+        parsed.category, parsed.outcome, parsed.action = "config", "failure", "xds.upstream_error"
+        if parsed.severity in ("debug", "info"):
+            parsed.severity = "warning"
     if not level and parsed.outcome == "failure" and parsed.severity == "info":
         parsed.severity = "warning"  # a fragment has no level of its own: what it says is at least a warning
     if parsed.outcome == "success" and parsed.severity == "error":
@@ -2081,6 +2092,9 @@ FILE_MODE = re.compile(
     r"|\bunable to open file '[^'\n]{1,400}': Permission denied"
     r"|\b(?:chown|chmod|chgrp|mkdir|touch|cp|mv|rm|ln|tee|cat|install): (?:cannot [a-z ]{1,40} )?'?[^\s':]{1,400}'?"
     r"(?:: [A-Za-z ]{1,40})?: Permission denied"
+    # Windows' WSAEACCES, as every runtime prints it ("OSError: [WinError 10013] An attempt was made to access a socket
+    # in a way forbidden by its access permissions", envoyproxy/envoy PR descriptions, blind set holdout169)
+    r"|\bin a way forbidden by its access permissions"
 )
 # fixed text a template needs before its verdict replaces a catch-all one
 VERDICT_WEIGHT = 10
@@ -2120,6 +2134,11 @@ _GRPC_REFUSED = re.compile(
 _SPECIFIC = frozenset(("xds.reject", "config.invalid", "identity.refused"))
 
 _GRPC_PROBED = "failed to complete security handshake from "
+# grpc-go's words for a channel that could not reach istiod's xDS port (15010 plain, 15012 TLS)
+_XDS_DIAL_FAILED = re.compile(
+    r"(?:TRANSIENT_FAILURE|addrConn\.createTransport failed)[^\n]{0,300}?(?:dial tcp|connect to \{?)"
+    r"[^\n]{0,120}?:150(?:10|12)\b"
+)
 # (the server's words need a TLS reason after them: a load balancer's TCP check connects and closes, and grpc-go
 # says "… security handshake from "<lb>": EOF" (or "connection reset") for each; a client's cancelled dial is no TLS
 # failure either)
@@ -2729,7 +2748,7 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action("ca.unauthenticated", "auth", "deny", True, "istiod CA could not authenticate a CSR"),
     Action("component.start", "other", "success", False, "Starting ..., ... started, caches synced"),
-    Action("component.failure", "other", "failure", False, "... server failed to start, could not be started"),
+    Action("component.failure", "other", "failure", False, "a server of its own failed to start, listen or serve"),
     Action("process.flag", "other", "unknown", False, "FLAG: --name=value dump at start"),
     Action(
         "istiod.config_build",

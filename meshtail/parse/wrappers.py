@@ -769,7 +769,8 @@ _SYSLOG = re.compile(
     # (RFC 3164's priority kept in front, as a raw syslog capture -- nc, tcpdump, a relay's debug output -- shows it)
     r"(?:<\d{1,3}>)?(?:(?:(?:[A-Z][a-z]{2}|\d{1,2}[月월]) ?[ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,6})?)"
     r"|(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?"
-    r"(?:Z|[+-]\d\d:?\d\d)))\s+[\w.-]{1,253}\s+([\w./@-]{1,100})(?:\[\d{1,10}\])?: "
+    r"(?:Z|[+-]\d\d:?\d\d)))\s+(?!(?i:trace|debug|info|warn|warning|error|fatal|critical)\s)[\w.-]{1,253}\s+"
+    r"([\w./@-]{1,100})(?:\[\d{1,10}\])?: "
     r"|<\d{1,3}>1 \S{1,40} [\w.-]{1,253} ([\w./@-]{1,100}) \S{1,20} \S{1,40} (?:-|\[.{0,400}?\]) "
 )
 
@@ -788,12 +789,21 @@ def _syslog(text: str, source: Source) -> Peeled | None:
 
 
 def _tagged(source: Source, tag: str | None) -> Source:
-    """The stream named by the program syslog's tag names (``envoy[1721]:``, ``pilot-agent``), as a container is:
-    what a mesh program's own words are read against (an Envoy refusal's text alone is Envoy's in Envoy's stream).
-    A wrapper or source that already named the container keeps its name."""
-    if not tag or source.container:
+    """The stream named by the mesh program syslog's tag names (``envoy[1721]:``, ``pilot-agent``), as a container is:
+    what its own words are read against (an Envoy refusal's text alone is Envoy's in Envoy's stream).  Any other tag
+    (``istio-start.sh``, ``docker``, ``haproxy``, RFC 5424's ``-``) names nothing a reader can go by and is left out:
+    a named container that is no mesh program's would stop Istio's glog and JSON lines being read behind it (found
+    in review).  A wrapper or source that already named the container keeps its name."""
+    program = tag.rsplit("/", 1)[-1] if tag else ""
+    if program not in _MESH_PROGRAMS or source.container:
         return source
-    return replace(source, container=tag.rsplit("/", 1)[-1])
+    return replace(source, container=program)
+
+
+# the mesh's programs by the names a journal tags them with (systemd units on a VM, Envoy run as a service)
+_MESH_PROGRAMS = frozenset(
+    "envoy istio-proxy pilot-agent pilot-discovery istiod node_agent ztunnel istio-cni install-cni".split()
+)
 
 
 # the same head cut to its tag, as a paste keeps it ("kubelet[4330]: {"level":"error",…}", journalctl -o cat
