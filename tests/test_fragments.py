@@ -1767,10 +1767,11 @@ def test_envoys_crash_report_and_assert_pasted_without_their_prefixes() -> None:
         assert parse(message).attributes["envoy.logger"] == logger
     # prose that opens with the same words is not Envoy's assert
     assert reading("assert failure: the user must log in first.")[0] == "unknown"
-    # nor the version line alone: a bug report's template asks for "Envoy version: <sha>/1.13.0/…" too (in review)
-    assert reading("Envoy version: bb7ceff4c3c5bd4555dff28b6e56d27f2f8be0a7/1.13.0/Clean/RELEASE/BoringSSL")[0] == (
-        "unknown"
-    )
+    # the crash report's version line, its build whole (holdout173, envoyproxy/envoy#35410's backtrace); a release
+    # named alone is a bug report's words
+    version = "Envoy version: bb7ceff4c3c5bd4555dff28b6e56d27f2f8be0a7/1.13.0/Clean/RELEASE/BoringSSL"
+    assert reading(version) == ("envoy-component", "other", "failure", False)
+    assert reading("Envoy version: 1.13.0")[0] == "unknown"
 
 
 def test_ztunnels_build_line_pasted_without_its_prefix_is_ztunnels() -> None:
@@ -1973,3 +1974,44 @@ def test_what_blind_sets_164_to_169_found() -> None:
         reading("[0.432s][info][gc] GC(606) Pause Full (G1 Compaction Pause) 251M->251M(256M) 0.798ms")[0] == "unknown"
     )
     assert reading("[info][upstream] cds: add 1 cluster(s), remove 0 cluster(s)")[0] == "envoy-component"
+
+
+def test_what_blind_sets_170_to_174_found() -> None:
+    # holdout174 (istio/ztunnel PR descriptions): istiod refusing ztunnel's identity on its xDS stream is a denial,
+    # as the agent's stream ending with Unauthenticated is -- it read as a lost connection
+    refused = (
+        "2024-07-29T17:25:29.137815Z     warn    xds::client:xds{{id=11}}  XDS client connection error: gRPC connection "
+        'error connecting to https://istiod.istio-system.svc:15012: status: {}, message: "{}", retrying in 15s'
+    )
+    assert reading(refused.format("Unauthenticated", "authentication failure")) == ("ztunnel", "auth", "deny", True)
+    assert reading(refused.format("Unavailable", "tcp connect error"))[1:] == ("config", "failure", False)
+    # holdout174 (istio/proxy, Istio 1.1's Mixer filter): a check never answered (UNAVAILABLE) failed closed -- no
+    # policy's denial; its transport's "Check failed with code: 14" at debug is a failure
+    check = "[2019-01-26 23:15:47.526][28][debug][filter] [src/envoy/http/mixer/filter.cc:152] Called Mixer::Filter : "
+    unreached = check + "check complete UNAVAILABLE:upstream connect error or disconnect/reset before headers"
+    assert reading(unreached) == ("envoy-component", "auth", "failure", False)
+    denied = check + "check complete PERMISSION_DENIED:handler.rbac.istio-system:RBAC: permission denied."
+    assert reading(denied) == ("envoy-component", "auth", "deny", True)
+    transport = (
+        "[2019-01-26 23:15:47.526][28][debug][grpc] [src/envoy/utils/grpc_transport.cc:78] Check failed with code: 14, "
+        "upstream connect error or disconnect/reset before headers"
+    )
+    assert reading(transport)[2] == "failure"
+    # holdout174: protobuf's own line with its opening bracket lost, and an assert behind Envoy's location alone
+    libprotobuf = (
+        "libprotobuf ERROR src/istio/mixerclient/report_batch.cc:75] Mixer Report failed with: UNAVAILABLE:upstream "
+        "connect error or disconnect/reset before headers"
+    )
+    assert reading(libprotobuf) == ("envoy-component", "other", "failure", False)
+    assert reading("my libprotobuf ERROR is bad")[0] == "unknown"
+    located = (
+        "[external/envoy/source/common/network/filter_manager_impl.cc:87] assert failure: !upstream_filters_.empty()."
+    )
+    assert reading(located) == ("envoy-component", "other", "failure", False)
+    # holdout171 (istio/istio PR descriptions): pkg/env taking its default is no failure; a syscall refused by a file's
+    # mode is no policy's denial
+    env = (
+        "warn\tInvalid environment variable value `gcp` defaulting to \"\": invalid character 'g' looking for beginning"
+    )
+    assert reading(env)[2] == "unknown"
+    assert reading('failed to Statfs "/host/proc/1/ns/net": permission denied')[1:] == ("other", "unknown", False)

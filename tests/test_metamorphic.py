@@ -34,6 +34,7 @@ from meshtail.parse.detect import StreamParser
 DATA = Path(__file__).parent / "data"
 STAMP = "2024-05-01T10:11:12.123456789Z"
 # a pod and container of the family's own (a stern capture of istiod names istiod's pod)
+_LEVEL_FIRST = re.compile(r"(?:debug|info|warn|warning|error|fatal)\t")
 _ISO_START = re.compile(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z?\s")
 NAMES = {
     "istiod": ("istiod-5d95bbc58f-78xxg", "discovery"),
@@ -211,7 +212,9 @@ WRAPPERS: dict[str, Wrap] = {
     "Splunk export": lambda s, pod, ctr: json.dumps(
         {"preview": False, "result": {"_raw": s, "_time": "2024-05-01T10:11:12.123+00:00", "host": "node-1"}}
     ),
-    "tabs as one space": lambda s, pod, ctr: s.replace("\t", " ") if "\t" in s else None,
+    # (not a line that starts at its level: with neither time nor tabs left, "error status configmaps … forbidden" is
+    # a sentence as much as istiod's line -- its tabs were all that said it)
+    "tabs as one space": lambda s, pod, ctr: s.replace("\t", " ") if "\t" in s and not _LEVEL_FIRST.match(s) else None,
     "tabs as four spaces": lambda s, pod, ctr: s.replace("\t", "    ") if "\t" in s else None,
     "tabs expanded to stops": lambda s, pod, ctr: s.expandtabs(8) if "\t" in s else None,
     # what a web page, a wiki or a chat does to a copied line

@@ -928,15 +928,10 @@ def test_syslogs_tag_names_the_stream_a_mesh_programs_words_are_read_against() -
     # holdout48 (dashpay/platform#1746: Envoy under systemd): Envoy's refusal of its bootstrap, its text alone behind
     # the journal's head -- read as Envoy's only in Envoy's own stream, which the tag names (the tag was dropped)
     refusal = "unable to open file '/dev/stdout': No such device or address"
+    refused = ("envoy-component", "config", "failure", True, "envoy")
     for line in (f"Mar 07 05:56:07 evo3 envoy[1721]: {refusal}", f"envoy[1721]: {refusal}"):
         event = parse(line)
-        assert (event.format, event.category, event.outcome, event.violation) == (
-            "envoy-component",
-            "config",
-            "failure",
-            True,
-        ), line
-        assert event.source.container == "envoy"
+        assert (event.format, event.category, event.outcome, event.violation, event.source.container) == refused, line
         assert event.attributes["meshtail.wrappers"][0] == "syslog"
     # the premise: another program's stream says nothing of whose the words are
     assert parse(f"Mar 07 05:56:07 evo3 myapp[1721]: {refusal}").format == "unknown"

@@ -227,10 +227,13 @@ _JWT_CONFIG = re.compile(
 )
 _WASM_FILTER = re.compile(r"(?P<listener>[^\s:]{1,256}+): Unable to create Wasm ")
 _LIBPROTOBUF = re.compile(
-    r"\[libprotobuf (?P<level>ERROR|WARNING|INFO|FATAL|DFATAL) (?P<file>[^\s\]:]{1,400}+):(?P<line>\d{1,7}+)\] ?"
+    # (its opening bracket lost at the line's start too: istio/proxy's "libprotobuf ERROR src/istio/mixerclient/…")
+    r"(?:\[|^)libprotobuf (?P<level>ERROR|WARNING|INFO|FATAL|DFATAL) (?P<file>[^\s\]:]{1,400}+):(?P<line>\d{1,7}+)\] ?"
 )
 _PROTOBUF_LEVELS = {"ERROR": "error", "WARNING": "warning", "INFO": "info", "FATAL": "critical", "DFATAL": "error"}
 _MIXER_CHECK = re.compile(r"Called Mixer::Filter : check complete (?P<status>.{0,512}+)")
+# gRPC statuses of a check that was never answered (google.rpc.Code): no policy's verdict
+_MIXER_UNREACHED = ("UNAVAILABLE", "DEADLINE_EXCEEDED", "INTERNAL", "UNKNOWN", "CANCELLED", "RESOURCE_EXHAUSTED")
 
 # what Envoy refuses a bad resource with: protoc-gen-validate (a NACK's or a bootstrap's), the JSON/YAML loader
 # (protobuf/utility.cc), an extension this build lacks (config/utility.h); quoted alone from a NACK or a bootstrap error
@@ -287,9 +290,11 @@ _FRAGMENT_STARTS = (
 _CRASH_FRAGMENT = re.compile(
     r"Caught [A-Z][\w ]{2,40}, suspect faulting address 0x|#\d{1,3}: (?:Envoy::|\[0x[0-9a-f]+\],?$)"
     r"|Backtrace (?:\(most recent call first\) from thread \d|obj<|thr<)"  # (backtrace.h's headers, 2017 and since)
-    # (its frames since 1.13, "thr<8251> #20 0xc6e4d1 Envoy::…" / "thr<95> obj</usr/lib/libc.so.6>"; not the version
-    # it opens with, "Envoy version: <sha>/1.13.0/…": a bug report's template asks for just that -- found in review)
+    # (its frames since 1.13, "thr<8251> #20 0xc6e4d1 Envoy::…" / "thr<95> obj</usr/lib/libc.so.6>", and the version
+    # it opens with, whole: "Envoy version: <sha>/1.13.0/Clean/RELEASE/BoringSSL" -- blind set holdout173 read it so in
+    # a crash paste; a review feared a bug report's "Envoy version:", which names a release, not a build)
     r"|thr<\d{1,10}> (?:#\d{1,3} 0x[0-9a-f]{1,16}\b|obj<)"
+    r"|Envoy version: [0-9a-f]{40}/\d{1,2}\.\d{1,3}\.\d{1,3}[\w.-]{0,20}/(?:Clean|Modified)/(?:RELEASE|DEBUG)/\w{3,20}$"
 )
 # a Wasm plugin that authenticates, by the name its log line carries ("wasm log <ns>.<plugin>-<version>: [plugin] …")
 _AUTH_PLUGIN = re.compile(
@@ -451,7 +456,11 @@ ACTIONS: tuple[Action, ...] = (
         "ext_authz: calling the server, CheckRequest/CheckResponse, headers added",
     ),
     Action(
-        "mixer.check", "auth", "allow|deny", "when denied", "Istio's legacy Mixer filter: `check complete <status>`"
+        "mixer.check",
+        "auth",
+        "allow|deny|failure",
+        "when denied",
+        "Istio's legacy Mixer filter: `check complete <status>` (failure: the check could not be made)",
     ),
     Action(
         "tls.handshake_error",
@@ -636,7 +645,7 @@ def recognise(body: str, source: Source | None = None) -> tuple[str, Parsed] | N
         # reading one here too would make a stored event read back differently)
         return None
     head = body[:HEAD]
-    if "[libprotobuf " in head:
+    if "libprotobuf " in head:
         parsed = _libprotobuf(body, head, source)
         if parsed is not None:
             return FORMAT, parsed
@@ -1268,6 +1277,18 @@ def _strip_thread(message: str, attrs: dict[str, Any]) -> str:
     return message[:index].rstrip()
 
 
+def _located_fragment(text: str, attrs: dict[str, Any], source: Source | None) -> Parsed:
+    """A message behind Envoy's source location alone (time, level and logger cut off): the assert macro's report
+    and the crash handler's lines keep their logger and level ("[…/filter_manager_impl.cc:87] assert failure:
+    !upstream_filters_.empty().", blind set holdout174)."""
+    message = _LOCATION.sub("", text, count=1) if text.startswith("[") else text
+    if message[:1] == "a" and _ASSERT_FRAGMENT.match(message):
+        return classify(None, "critical", "assert", text, attrs, source)
+    if message[:1] in "C#Bt" and _CRASH_FRAGMENT.match(message):
+        return classify(None, "critical", "backtrace", text, attrs, source)
+    return classify(None, None, None, text, attrs, source)
+
+
 def _fragment(body: str, head: str, source: Source | None) -> Parsed | None:
     """A message without its prefix that only Envoy prints, or a header dump line."""
     text = body.rstrip() if body[-1].isspace() else body
@@ -1290,14 +1311,14 @@ def _fragment(body: str, head: str, source: Source | None) -> Parsed | None:
     if "/" in head and ("cc:" in head or ".h:" in head or "pp:" in head):  # an Envoy source location
         location = _LOCATION.match(head)
         if location is not None and location.group("file").endswith(_SOURCE_FILE) and "/" in location.group("file"):
-            return classify(None, None, None, text, attrs, source)
+            return _located_fragment(text, attrs, source)
     if (
         text.startswith(_FRAGMENT_STARTS)
         or (first in "JAF" and _JWT_STATUS.match(text) is not None)
         or (" gRPC config stream " in head and _NAMED_STREAM.match(head))
     ):
         return classify(None, None, None, text, attrs, source)
-    if first in "C#Bt" and _CRASH_FRAGMENT.match(text):
+    if first in "C#BtE" and _CRASH_FRAGMENT.match(text):
         return classify(None, "critical", "backtrace", text, attrs, source)
     if first == "a" and _ASSERT_FRAGMENT.match(text):
         return classify(None, "critical", "assert", text, attrs, source)
@@ -2096,6 +2117,11 @@ def _decide(
         attrs["istio.mixer.status"] = status
         if status == "OK":
             return made("auth", "allow", False, severity, "mixer.check", f"{where} Mixer check allowed a request")
+        if status.startswith(_MIXER_UNREACHED):
+            # the check could not be made (Mixer unreachable, "UNAVAILABLE:upstream connect error …", blind set
+            # holdout174): the filter failed closed -- no policy decided, as a UAEX with this status is read too
+            summary = f"{where} Mixer check could not be made: {clip(status, 120)}"
+            return made("auth", "failure", False, _floor(severity, "warning"), "mixer.check", summary)
         summary = f"{where} Mixer check denied a request: {clip(status, 120)}"
         return made("auth", "deny", True, _floor(severity, "warning"), "mixer.check", summary)
 

@@ -33,8 +33,8 @@ prefix (fmt fields written ``{}``, the first line only), ``level`` the newest re
 ``action`` with ``<logger>`` standing for the line's own logger.  Trace calls and debug chatter
 are left out.
 
-1645 templates; per logger: admin 8, backtrace 15, client 3, config 210, conn_handler 8, connection 67, credential_injector 14, dns 7, envoy_bug 3, ext_authz 24, ext_proc 61, file 9, filter 351, forward_proxy 22, grpc 2, hc 2, health_checker 1, http 55, http2 51, init 9, io 2, jwt 35, lua 8, main 70, matcher 1, misc 184, oauth2 35, pool 18, rate_limit_quota 31, rbac 22, rds 3, router 50, runtime 5, secret 11, stats 3, tracing 30, upstream 167, wasm 48.
-Per rule: auth allow 7, auth chatter 104, auth filter error 19, auth path chatter 109, auth path error 5, authn rejection 5, bootstrap chatter 1, chatter 824, codec error 7, config chatter 142, config error 6, crash 15, crash words 4, dns failure 2, envoy bug 3, error 193, ext_authz denial 6, ext_authz error 2, lua failure 3, no filter chain 2, other authn denial 3, rbac denial 2, ready 7, shadow denial 2, tls chatter 31, tls handshake done 4, tls handshake failure 11, upstream failure 26, wasm failure 10, wasm failure words 1, wasm host error 35, xds accepted 4, xds fetch network error 3, xds fetch rejection 2, xds fetch rejection 1.7 1, xds rejection 11, xds stream 16, xds update 10, xds update failed 1, xds update summary 6.
+1646 templates; per logger: admin 8, backtrace 15, client 3, config 210, conn_handler 8, connection 67, credential_injector 14, dns 7, envoy_bug 3, ext_authz 24, ext_proc 61, file 9, filter 351, forward_proxy 22, grpc 3, hc 2, health_checker 1, http 55, http2 51, init 9, io 2, jwt 35, lua 8, main 70, matcher 1, misc 184, oauth2 35, pool 18, rate_limit_quota 31, rbac 22, rds 3, router 50, runtime 5, secret 11, stats 3, tracing 30, upstream 167, wasm 48.
+Per rule: auth allow 7, auth chatter 104, auth filter error 19, auth path chatter 109, auth path error 5, authn rejection 5, bootstrap chatter 1, chatter 824, codec error 7, config chatter 142, config error 6, crash 15, crash words 4, dns failure 2, envoy bug 3, error 193, ext_authz denial 6, ext_authz error 2, grpc call failure 1, lua failure 3, no filter chain 2, other authn denial 3, rbac denial 2, ready 7, shadow denial 2, tls chatter 31, tls handshake done 4, tls handshake failure 11, upstream failure 26, wasm failure 10, wasm failure words 1, wasm host error 35, xds accepted 4, xds fetch network error 3, xds fetch rejection 2, xds fetch rejection 1.7 1, xds rejection 11, xds stream 16, xds update 10, xds update failed 1, xds update summary 6.
 """
 
 # ruff: noqa: E501
@@ -2331,6 +2331,9 @@ TEMPLATES: dict[tuple[str, str], tuple[Entry, ...]] = {
     ),
     ("forward_proxy", "waiting to load cluster entry"): (
         ("", "debug", "other", "unknown", False, "envoy.<logger>"),
+    ),
+    ("grpc", ""): (
+        ("{} failed with code: {}, {}", "debug", "other", "failure", False, "envoy.<logger>"),
     ),
     ("grpc", "Client teardown, resetting streams"): (
         ("", "debug", "other", "unknown", False, "envoy.<logger>"),

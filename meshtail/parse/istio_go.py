@@ -1157,6 +1157,8 @@ def _failing(lowered: str) -> bool:
 FALLBACK = re.compile(
     r"(?i)\binstead\b|\bfall(?:ing|s)? back\b|\bfell back\b|\bfallback to\b|\busing (?:the |a )?fallback\b"
     r"|\bruntime singleton\b|\bcontinu(?:e|es|ing) anyways?\b"
+    # (pkg/env's "Invalid environment variable value `gcp` defaulting to …": a default taken, blind set holdout171)
+    r"|\bdefaulting to\b"
 )
 
 
@@ -2090,6 +2092,9 @@ FILE_MODE = re.compile(
     # the C library's and coreutils' words for the same: Envoy's "unable to open file '/dev/stdout': Permission
     # denied" (a non-root proxy's access log), "chown: /dev/stdout: Permission denied" (holdout99, holdout48)
     r"|\bunable to open file '[^'\n]{1,400}': Permission denied"
+    # (a Go program's own words around its syscall's: istio-cni's "failed to Statfs \"/host/proc/1/ns/net\": permission
+    # denied", blind set holdout171)
+    r"|\bfailed to [A-Za-z]{2,12} \"[^\"\n]{1,400}\": permission denied"
     r"|\b(?:chown|chmod|chgrp|mkdir|touch|cp|mv|rm|ln|tee|cat|install): (?:cannot [a-z ]{1,40} )?'?[^\s':]{1,400}'?"
     r"(?:: [A-Za-z ]{1,40})?: Permission denied"
     # Windows' WSAEACCES, as every runtime prints it ("OSError: [WinError 10013] An attempt was made to access a socket
