@@ -278,7 +278,9 @@ _NOT_YET = re.compile(
     r"\b(?:loaded|ready|started|connected|synced|established|generated|signed|issued|listening|serving)\b"
 )
 _FALLBACK = re.compile(
-    r"\binstead\b|\bfall(?:ing)? back\b|\bfallback\b|\bcontinu(?:e|es|ing) anyways?\b|\bdefaulting to\b"
+    r"\binstead\b|\bfall(?:ing)? back\b|\bfallback\b|\bcontinu(?:e|es|ing) anyways?\b"
+    # (a default taken -- but not security switched off: "…; defaulting to DISABLE" is a downgrade, still a failure)
+    r"|\bdefaulting to\b(?! (?:disable|plaintext|insecure|none)\b)"
 )
 _STOP_WORDS = re.compile(r"\b(?:terminated|stopped|shut ?down|exited|closed)\b")
 _CNI_DONE = re.compile(r"^(?:created|copied|wrote|installed)\b")
@@ -337,7 +339,13 @@ def verdict(template: str, binary: str, scope: str, level: str) -> tuple[str, st
         and (_AUTH_FAILURE_WORDS.search(lowered) or (scope not in XDS_SCOPES and _CREDENTIAL_WORDS.search(lowered)))
     ):
         category = "auth"  # fetching a JWKS, a TLS handshake, a token: what failed is authentication's
-    if by_scope and outcome == "unknown" and not (scope in XDS_SCOPES and _XDS_CONNECTION.search(lowered)):
+    fell_back = level == "warn" and _FAILURE_WORDS.search(lowered) is not None and _FALLBACK.search(lowered) is not None
+    if (
+        by_scope
+        and outcome == "unknown"
+        and not fell_back  # (a warning that took a fallback keeps its scope's subject)
+        and not (scope in XDS_SCOPES and _XDS_CONNECTION.search(lowered))
+    ):
         category = "other"  # chatter in a config or CA scope that names nothing of either
     if outcome == "success" and _START_WORDS.search(lowered):
         category = "other"  # a server or controller starting, whatever it serves

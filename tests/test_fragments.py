@@ -2015,3 +2015,55 @@ def test_what_blind_sets_170_to_174_found() -> None:
     )
     assert reading(env)[2] == "unknown"
     assert reading('failed to Statfs "/host/proc/1/ns/net": permission denied')[1:] == ("other", "unknown", False)
+
+
+def test_envoys_bootstrap_refusal_behind_a_word_or_two_of_someone_elses() -> None:
+    # blind sets holdout171 (istio/istio PR text: "error `Unable to parse JSON as proto (…") and holdout174 (istio/proxy
+    # PR text: "hit error initializing configuration '…'"): Envoy's refusal of its config, a word of the author's first
+    for line in (
+        "    error `Unable to parse JSON as proto (INVALID_ARGUMENT: invalid JSON in envoy.config.bootstrap.v3.Bootstrap "
+        "@ stats_eviction_interval: message google.protobuf.Duration",
+        "hit error initializing configuration 'src/envoy/http/jwt_auth/sample/envoy.conf': Unable to parse JSON as "
+        'proto (INVALID_ARGUMENT:: Cannot find field.): {"jwts":[]}',
+    ):
+        assert reading(line) == ("envoy-component", "config", "failure", True), line
+    # the premise: a sentence of any program's before the same words is not Envoy's line
+    assert reading("my app failed: Unable to parse JSON as proto (x)")[0] == "unknown"
+
+
+def test_what_the_second_read_of_the_fixes_found() -> None:
+    # a list of flags is joined as Envoy writes them, not turned into JSON text (a denial was lost so)
+    record = '{"method":"GET","path":"/x","protocol":"HTTP/1.1","response_code":403,"response_flags":["UAEX"]}'
+    assert reading(record) == ("envoy-json", "auth", "deny", True)
+    # ztunnel's xDS error naming the OS's "Permission denied" is no identity refused
+    os_error = (
+        "2024-07-29T17:35:00.273104Z warn xds::client:xds{id=9} XDS client connection error: gRPC connection error "
+        'connecting to https://istiod.istio-system.svc:15012: status: Unavailable, message: "error trying to connect: '
+        'tcp connect error: Permission denied (os error 13)", retrying in 5s'
+    )
+    assert reading(os_error) == ("ztunnel", "config", "failure", False)
+    # a WAF's warning for an attack rule of the Core Rule Set is a denial whatever the rule's message says
+    xss = (
+        '2024-03-14T00:01:33.110860Z critical envoy wasm wasm log coraza-filter: [client "10.244.0.1"] Coraza: Warning. '
+        'Matched "Operator `Rx`" against variable `ARGS:q` [file "@owasp_crs/REQUEST-941-APPLICATION-ATTACK-XSS.conf"] '
+        '[id "941110"]'
+    )
+    assert reading(xss)[1:] == ("auth", "deny", True)
+    # Mixer's quota saying no is a refusal, not a check that could not be made
+    quota = (
+        "[2019-01-26 23:15:47.526][28][debug][filter] [src/envoy/http/mixer/filter.cc:152] Called Mixer::Filter : "
+        "check complete RESOURCE_EXHAUSTED:Quota is exhausted for: requestcount"
+    )
+    assert reading(quota)[1:] == ("auth", "deny", True)
+    # any uppercase reason phrase after the status, and protobuf's bracketless line of another C++ program
+    assert reading('127.0.0.1:5000 - "GET /x HTTP/1.1" 429 TOO MANY REQUESTS')[0] == "unknown"
+    assert reading("libprotobuf ERROR google/protobuf/text_format.cc:298] Error parsing text-format caffe.Net")[0] == (
+        "unknown"
+    )
+    # an early ztunnel line with a span before its target, after an ISO time and a level (holdout56) is ztunnel's
+    assert reading("2022-12-13T08:24:54.693721Z  INFO local_client: ztunnel::workload: inserted 2 local workloads")[
+        0
+    ] == ("ztunnel")
+    # a distribution's build of Envoy in the crash report's version line
+    build = "Envoy version: ee8c765a07037033766ea556c032120b497152b3/1.28.0/Distribution/RELEASE/BoringSSL-FIPS"
+    assert reading(build) == ("envoy-component", "other", "failure", False)

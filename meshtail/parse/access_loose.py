@@ -69,7 +69,7 @@ ACTIONS: tuple[Action, ...] = (
 _FLAG = r"(?:(?!(?:OK|FOUND|NOT|BAD|NO|GONE)(?![A-Z]))[A-Z]{2,5}|[A-Z][a-z]+(?:[A-Z][a-z]*)+)"
 _REQUEST = re.compile(
     r'(?P<open>"?)(?P<method>[A-Z][A-Z_]{2,15}|-) (?P<path>[^\s"]*?)(?: ?(?P<proto>HTTP/[0-9.]{1,3}|-))?"'
-    rf"\s+(?P<status>\d{{1,3}})(?:\s+(?P<flags>-|{_FLAG}(?:,{_FLAG})*)(?=\s|$)|(?:\s*+(?P<elided>…|\.{{3}}))?\s*+$"
+    rf"\s+(?P<status>\d{{1,3}})(?:\s+(?P<flags>-|{_FLAG}(?:,{_FLAG})*)(?=\s|$)(?!\s+[A-Z]{{2,}}\b)|(?:\s*+(?P<elided>…|\.{{3}}))?\s*+$"
     r"|\s++(?P<odd>[^\s\"\d][^\s\"]{0,60}+)(?=\s))"
 )  # the flags may be cut off with the rest: '"POST /x HTTP/2" 200 ' (or an author's '200 …') ends a pasted line;
 # or a custom format has its own field after the status (``200 -/0 -``: gRPC status header/trailer), read only

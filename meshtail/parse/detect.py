@@ -686,8 +686,9 @@ _POLICY_DENIAL = re.compile(
     # the WAF refusing a request, or reporting an attack it found in one ("Coraza: Warning. XSS Attack Detected via
     # libinjection [file …] [id "941100"]", a Wasm filter at critical; blind set holdout161) -- not its other warnings,
     # which a served request draws too ("Host header is a numeric IP address", every probe by IP: found in review)
-    r"|\b(?:Coraza|ModSecurity): (?:Access denied|Warning\. [^\[\n]{0,200}?\b(?:Attack|Injection|Traversal"
-    r"|Remote Command Execution|Remote File Inclusion|security scanner|Anomaly Score Exceeded)\b)"
+    r"|\b(?:Coraza|ModSecurity): (?:Access denied|Warning\. [^\n]{0,800}?(?:@owasp_crs/REQUEST-9(?:13|3\d|4\d)-"
+    r"|\[tag \"attack-|\b(?:Attack|Injection|Traversal|Remote Command Execution|Remote File Inclusion|security scanner"
+    r"|Anomaly Score Exceeded)\b))"
 )
 
 

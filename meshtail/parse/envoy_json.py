@@ -277,9 +277,13 @@ def access_attributes(pairs: Any) -> dict[str, Any]:
         text = value if isinstance(value, str) else str(value) if isinstance(value, int | float) else None
         name = side_key(str(key))
         if text is None and isinstance(value, list | dict) and name in _SETTERS:
-            # a list or an object where the format puts a string ("response_code_details": ["…"]): its JSON text,
-            # so the attribute a reader goes by is a string still
-            text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)[:4096]
+            # a list or an object where the format puts a string: a list of strings as Envoy would join them
+            # ("response_flags": ["UF", "URX"] -> "UF,URX"; a review found a denial lost to its JSON text), anything
+            # else as its JSON text, so the attribute a reader goes by is a string still
+            if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
+                text = ",".join(value)[:4096]
+            else:
+                text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)[:4096]
         if name == "response_code" and text is not None and " " in text:
             # "%RESPONSE_CODE% %RESPONSE_FLAGS%" in one field ("code": "403 UAEX", a Gloo user's format, holdout151)
             code, _, flags = text.partition(" ")

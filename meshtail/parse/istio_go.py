@@ -1158,7 +1158,7 @@ FALLBACK = re.compile(
     r"(?i)\binstead\b|\bfall(?:ing|s)? back\b|\bfell back\b|\bfallback to\b|\busing (?:the |a )?fallback\b"
     r"|\bruntime singleton\b|\bcontinu(?:e|es|ing) anyways?\b"
     # (pkg/env's "Invalid environment variable value `gcp` defaulting to …": a default taken, blind set holdout171)
-    r"|\bdefaulting to\b"
+    r"|\bdefaulting to\b(?! (?:disable|plaintext|insecure|none)\b)"
 )
 
 

@@ -769,8 +769,7 @@ _SYSLOG = re.compile(
     # (RFC 3164's priority kept in front, as a raw syslog capture -- nc, tcpdump, a relay's debug output -- shows it)
     r"(?:<\d{1,3}>)?(?:(?:(?:[A-Z][a-z]{2}|\d{1,2}[月월]) ?[ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,6})?)"
     r"|(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?"
-    r"(?:Z|[+-]\d\d:?\d\d)))\s+(?!(?i:trace|debug|info|warn|warning|error|fatal|critical)\s)[\w.-]{1,253}\s+"
-    r"([\w./@-]{1,100})(?:\[\d{1,10}\])?: "
+    r"(?:Z|[+-]\d\d:?\d\d)))\s+[\w.-]{1,253}\s+([\w./@-]{1,100})(?:\[\d{1,10}\])?: "
     r"|<\d{1,3}>1 \S{1,40} [\w.-]{1,253} ([\w./@-]{1,100}) \S{1,20} \S{1,40} (?:-|\[.{0,400}?\]) "
 )
 
@@ -785,7 +784,13 @@ def _syslog(text: str, source: Source) -> Peeled | None:
     inner = text[match.end() :]
     if not (looks_like_a_line(inner) or inner.startswith(("... ", "… ", "{"))):
         return None
-    return Peeled(inner, _tagged(source, match.group(1) or match.group(2)), None, ["syslog"])
+    return Peeled(inner, _tagged(source, _program(match)), None, ["syslog"])
+
+
+def _program(head: re.Match[str]) -> str | None:
+    """The program a syslog head's tag names -- none where a level word stands for the host ("… INFO envoy: …" is a
+    line's level and target, no journal's)."""
+    return None if _LEVEL_AS_HOST.search(head.group(0)) else head.group(1) or head.group(2)
 
 
 def _tagged(source: Source, tag: str | None) -> Source:
@@ -800,6 +805,7 @@ def _tagged(source: Source, tag: str | None) -> Source:
     return replace(source, container=program)
 
 
+_LEVEL_AS_HOST = re.compile(r"\s(?i:trace|debug|info|warn|warning|error|fatal|critical)\s+\S+: $")
 # the mesh's programs by the names a journal tags them with (systemd units on a VM, Envoy run as a service)
 _MESH_PROGRAMS = frozenset(
     "envoy istio-proxy pilot-agent pilot-discovery istiod node_agent ztunnel istio-cni install-cni".split()
@@ -1999,7 +2005,7 @@ def _loose_syslog(text: str, source: Source) -> Peeled | None:
     if text[:1].isalnum() or text[:1] == "<":
         headed = _SYSLOG.match(text)  # a journal's head before a message alone (istio-iptables' echoed commands)
         if headed is not None:
-            return Peeled(text[headed.end() :], _tagged(source, headed.group(1) or headed.group(2)), None, ["syslog"])
+            return Peeled(text[headed.end() :], _tagged(source, _program(headed)), None, ["syslog"])
         tagged = _SYSLOG_TAG.match(text) if text[:1].isalpha() else None  # its tag alone ("envoy[1721]: …")
         if tagged is not None:
             return Peeled(text[tagged.end() :], _tagged(source, tagged.group(0).partition("[")[0]), None, ["syslog"])

@@ -1483,6 +1483,11 @@ def _policy_decision(message: str, attrs: dict[str, Any]) -> _Decision | None:
     return "auth", "allow", False, "authz.allow", f"ztunnel allowed {src} -> {dst} (no ALLOW policies)"
 
 
+# gRPC's own words for a refused caller, as ztunnel prints its xDS error (not the OS's "Permission denied (os error
+# 13)")
+_XDS_CALLER_REFUSED = re.compile(r"\bstatus: (?:Unauthenticated|PermissionDenied)\b|\bauthentication failure\b")
+
+
 def _xds_decision(line: _Line, attrs: dict[str, Any], errors: list[str], bad: bool) -> _Decision:
     message = line.message
     text = f"ztunnel xds: {clip(message, 160)}"
@@ -1492,7 +1497,7 @@ def _xds_decision(line: _Line, attrs: dict[str, Any], errors: list[str], bad: bo
             # config server -- the mesh's identities (a CA or trust-root mismatch) failed, not its config
             summary = f"ztunnel could not verify istiod's certificate: {clip(message, 160)}"
             return "auth", "failure", False, "xds.tls_failure", summary
-        if _IDENTITY_REFUSED.search(message, 0, 600):
+        if _XDS_CALLER_REFUSED.search(message, 0, 600):
             # istiod refused who ztunnel is ("status: Unauthenticated, message: \"authentication failure\"", blind set
             # holdout174): an identity refused, as the agent's xDS stream ending so is
             summary = f"istiod refused ztunnel's identity: {clip(message, 160)}"
