@@ -710,11 +710,7 @@ def _deciding_text(name: str, parsed: Parsed, body: str) -> str:
     return " ".join((*(flags if isinstance(flags, list) else ()), details if isinstance(details, str) else ""))
 
 
-def _may_deny(text: str) -> bool:
-    """A cheap look for any word _POLICY_DENIAL needs, before it runs."""
-    return any(word in text for word in _DENIAL_HINTS)
-
-
+# a word each of _POLICY_DENIAL's alternatives needs, looked for before it runs
 _DENIAL_HINTS = (
     "enied",
     "eject",
@@ -728,6 +724,10 @@ _DENIAL_HINTS = (
     "Coraza",
     "ModSecurity",
 )
+
+
+def _may_deny(text: str) -> bool:
+    return any(word in text for word in _DENIAL_HINTS)
 
 
 def policy_denial(parsed: Parsed, body: str) -> None:
